@@ -1,0 +1,120 @@
+import { LIST_HEADERS } from './header-names.js';
+import { parseNameAddr, type NameAddr } from './name-addr.js';
+import { splitList, SyntaxError400 } from './scan.js';
+import type { Header, SipMessage } from './types.js';
+import { parseVia, type Via } from './via.js';
+
+/** First value of a header (lowercase long name), or undefined. */
+export function getHeader(msg: { headers: Header[] }, name: string): string | undefined {
+  const hs = msg.headers;
+  for (let i = 0; i < hs.length; i++) if (hs[i]!.name === name) return hs[i]!.value;
+  return undefined;
+}
+
+/**
+ * Every value of a header, in order. List headers (Via, Contact, …) are split at
+ * top-level commas, so `Via: a, b` and two Via lines read the same.
+ */
+export function getHeaderValues(msg: { headers: Header[] }, name: string): string[] {
+  const out: string[] = [];
+  const split = LIST_HEADERS.has(name);
+  for (const h of msg.headers) {
+    if (h.name !== name) continue;
+    if (split && h.value.indexOf(',') >= 0) out.push(...splitList(h.value));
+    else out.push(h.value);
+  }
+  return out;
+}
+
+export function hasHeader(msg: { headers: Header[] }, name: string): boolean {
+  return getHeader(msg, name) !== undefined;
+}
+
+/** Replace every instance of a header with one value (or remove it when value is undefined). */
+export function setHeader(msg: { headers: Header[] }, name: string, value: string | undefined): void {
+  const idx = msg.headers.findIndex((h) => h.name === name);
+  msg.headers = msg.headers.filter((h) => h.name !== name);
+  if (value === undefined) return;
+  msg.headers.splice(idx >= 0 ? idx : msg.headers.length, 0, { name, value });
+}
+
+export function addHeader(msg: { headers: Header[] }, name: string, value: string): void {
+  msg.headers.push({ name, value });
+}
+
+/** Put a header before all others of the same name (a new top Via, a Record-Route). */
+export function prependHeader(msg: { headers: Header[] }, name: string, value: string): void {
+  const idx = msg.headers.findIndex((h) => h.name === name);
+  msg.headers.splice(idx >= 0 ? idx : 0, 0, { name, value });
+}
+
+export function removeHeader(msg: { headers: Header[] }, name: string): void {
+  msg.headers = msg.headers.filter((h) => h.name !== name);
+}
+
+/** The topmost Via value, parsed. Throws SyntaxError400 when absent or malformed. */
+export function topVia(msg: SipMessage): Via {
+  const v = getHeader(msg, 'via');
+  if (v === undefined) throw new SyntaxError400('missing Via');
+  const comma = v.indexOf(',');
+  return parseVia(comma >= 0 ? splitList(v)[0]! : v);
+}
+
+export function allVias(msg: SipMessage): Via[] {
+  return getHeaderValues(msg, 'via').map(parseVia);
+}
+
+export interface CSeq {
+  seq: number;
+  method: string;
+}
+
+/** RFC 3261 §8.1.1.5: the sequence number is a 32-bit unsigned integer below 2**31. */
+export function parseCSeq(value: string): CSeq {
+  const m = /^\s*(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)\s*$/.exec(value);
+  if (!m) throw new SyntaxError400('bad CSeq');
+  const seq = Number(m[1]);
+  if (seq >= 2 ** 31) throw new SyntaxError400('CSeq number out of range');
+  return { seq, method: m[2]! };
+}
+
+export function cseqOf(msg: SipMessage): CSeq {
+  const v = getHeader(msg, 'cseq');
+  if (v === undefined) throw new SyntaxError400('missing CSeq');
+  return parseCSeq(v);
+}
+
+export function callIdOf(msg: SipMessage): string {
+  const v = getHeader(msg, 'call-id');
+  if (v === undefined) throw new SyntaxError400('missing Call-ID');
+  return v;
+}
+
+export function fromOf(msg: SipMessage): NameAddr {
+  const v = getHeader(msg, 'from');
+  if (v === undefined) throw new SyntaxError400('missing From');
+  return parseNameAddr(v);
+}
+
+export function toOf(msg: SipMessage): NameAddr {
+  const v = getHeader(msg, 'to');
+  if (v === undefined) throw new SyntaxError400('missing To');
+  return parseNameAddr(v);
+}
+
+/** Value of the tag parameter of a From or To value, read without a full parse. */
+export function tagOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const gt = value.lastIndexOf('>');
+  const m = /;\s*tag\s*=\s*([^;\s,]+)/i.exec(gt >= 0 ? value.slice(gt) : value);
+  return m ? m[1] : undefined;
+}
+
+/** Parse a non-negative decimal no larger than max; undefined when absent or bad. */
+export function parseUint(value: string | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const t = value.trim();
+  if (!/^\d{1,10}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n <= max ? n : undefined;
+}

@@ -1,0 +1,47 @@
+import type { SipMessage } from '../message/types.js';
+
+export type TransportProtocol = 'udp' | 'tcp' | 'tls';
+
+/** A remote or local socket address. IPv6 addresses are bare (no brackets). */
+export interface Endpoint {
+  protocol: TransportProtocol;
+  address: string;
+  port: number;
+}
+
+/** A message as it came off the wire, with where it came from. */
+export interface Inbound {
+  message: SipMessage;
+  /** The remote peer: the datagram's or the connection's source. */
+  source: Endpoint;
+  /** The local listener it arrived on. */
+  local: Endpoint;
+  /** Set for stream transports: the connection it came in on. */
+  connectionId?: string;
+  /** clock.now() when it was read. */
+  receivedAt: number;
+}
+
+/**
+ * Where to send a message. When connectionId is set and that connection is still open,
+ * it is used (RFC 3261 §18.2.2: responses go back over the connection the request came
+ * in on); otherwise the transport sends to address:port, opening a connection if needed.
+ */
+export interface Target {
+  protocol: TransportProtocol;
+  address: string;
+  port: number;
+  connectionId?: string;
+}
+
+/** What the transaction layer and the services see of the transports. */
+export interface MessageSender {
+  /** Serialize and send. Resolves when handed to the socket; rejects on a transport error (RFC 3261 §18.4). */
+  send(msg: SipMessage, target: Target): Promise<void>;
+  /** Reliable transports have no retransmissions (RFC 3261 §17.1.1.2, §17.2.1). */
+  isReliable(protocol: TransportProtocol): boolean;
+}
+
+export function isReliable(protocol: TransportProtocol): boolean {
+  return protocol !== 'udp';
+}
