@@ -1,0 +1,84 @@
+/**
+ * Stateless nonces (RFC 7616 §3.3 leaves the nonce format to the server; §5.4 on
+ * limiting its life). A nonce carries its issue time and a random part, and is bound
+ * to this server and to the realm by an HMAC-SHA256 under a server secret, so checking
+ * one needs no lookup and issuing one creates no state:
+ *
+ *   base64url( issuedAt[6, ms, big-endian] | random[12] | HMAC(secret, tag|issuedAt|random|realm)[0..16] )
+ *
+ * The nonce is not bound to the client's address: phones behind NAT, on mobile
+ * networks or reconnecting over TCP legitimately answer a challenge from another
+ * address or port, and replay is stopped by the nonce-count record instead.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../util/clock.js';
+import { randomToken } from '../../util/ids.js';
+
+const TIME_BYTES = 6;
+const RANDOM_BYTES = 12;
+const MAC_BYTES = 16;
+const RAW_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
+/** base64url length of RAW_BYTES (34 → 46 characters, no padding). */
+export const NONCE_CHARS = Math.ceil((RAW_BYTES * 4) / 3);
+const DOMAIN_TAG = Buffer.from('pbx-digest-nonce-v1\0');
+const B64URL_RE = /^[A-Za-z0-9_-]+$/;
+/** A nonce dated this far ahead of the clock is only accepted after the clock catches up. */
+const MAX_FUTURE_MS = 2_000;
+
+export type NonceCheck =
+  | { status: 'valid'; issuedAt: number }
+  /** Authentic but older than the TTL (or dated ahead of a clock that stepped back): answer stale=true. */
+  | { status: 'expired'; issuedAt: number }
+  /** Not made by this server for this realm, or not a nonce at all. */
+  | { status: 'forged' };
+
+export interface NonceCodecOptions {
+  secret: Buffer;
+  clock: Clock;
+  ttlSeconds: number;
+}
+
+export class NonceCodec {
+  private readonly secret: Buffer;
+  private readonly clock: Clock;
+  readonly ttlMs: number;
+
+  constructor(opts: NonceCodecOptions) {
+    if (opts.secret.length < 16) throw new RangeError('nonce secret must be at least 16 bytes');
+    if (!(opts.ttlSeconds > 0)) throw new RangeError('nonce TTL must be positive');
+    this.secret = Buffer.from(opts.secret);
+    this.clock = opts.clock;
+    this.ttlMs = opts.ttlSeconds * 1000;
+  }
+
+  issue(realm: string): string {
+    const raw = Buffer.alloc(RAW_BYTES);
+    raw.writeUIntBE(Math.max(0, Math.floor(this.clock.now())), 0, TIME_BYTES);
+    Buffer.from(randomToken(RANDOM_BYTES), 'hex').copy(raw, TIME_BYTES);
+    this.mac(raw, realm).copy(raw, TIME_BYTES + RANDOM_BYTES, 0, MAC_BYTES);
+    return raw.toString('base64url');
+  }
+
+  check(nonce: string, realm: string): NonceCheck {
+    if (nonce.length !== NONCE_CHARS || !B64URL_RE.test(nonce)) return { status: 'forged' };
+    const raw = Buffer.from(nonce, 'base64url');
+    // Only the canonical spelling is ours: the last character has spare bits, and two
+    // spellings of one nonce must not count as two nonces in the nonce-count record.
+    if (raw.length !== RAW_BYTES || raw.toString('base64url') !== nonce) return { status: 'forged' };
+    const expected = this.mac(raw, realm).subarray(0, MAC_BYTES);
+    const got = raw.subarray(TIME_BYTES + RANDOM_BYTES);
+    if (!timingSafeEqual(expected, got)) return { status: 'forged' };
+    const issuedAt = raw.readUIntBE(0, TIME_BYTES);
+    const age = this.clock.now() - issuedAt;
+    if (age > this.ttlMs || age < -MAX_FUTURE_MS) return { status: 'expired', issuedAt };
+    return { status: 'valid', issuedAt };
+  }
+
+  private mac(raw: Buffer, realm: string): Buffer {
+    return createHmac('sha256', this.secret)
+      .update(DOMAIN_TAG)
+      .update(raw.subarray(0, TIME_BYTES + RANDOM_BYTES))
+      .update(realm, 'utf8')
+      .digest();
+  }
+}
