@@ -7,6 +7,7 @@ export type ListenProtocol = 'udp' | 'tcp' | 'tls';
 
 export interface ListenSpec {
   protocol: ListenProtocol;
+  /** An IP address or host name, lowercased; IPv6 without brackets ('::1'). */
   host: string;
   port: number;
 }
@@ -18,6 +19,7 @@ export interface PbxConfig {
   tenantsDir: string;
   sip: {
     listen: ListenSpec[];
+    /** IP address or host name; IPv6 without brackets (add them when writing a URI). */
     publicAddress: string;
     /** Written as Server/User-Agent only when set; no product string otherwise. */
     userAgent?: string;
@@ -79,7 +81,10 @@ export interface TenantConfig {
   file: string;
   id: string;
   name: string;
-  /** Lowercase; the first is the primary domain and the digest realm. */
+  /**
+   * Lowercase; the first is the primary domain and the digest realm. An IPv6 literal
+   * keeps its brackets ('[::1]'), as the host of a parsed SIP URI does.
+   */
   domains: string[];
   limits: TenantLimits;
   extensions: ExtensionConfig[];

@@ -1,0 +1,258 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CidrSet } from '../util/cidr-set.js';
+import { ConfigErrors } from '../util/errors.js';
+import { parsePbxConfig } from './pbx-config.js';
+import type { PbxConfig } from './types.js';
+
+const FILE = '/etc/pbx/pbx.yaml';
+
+function problems(text: string, env: Record<string, string> = {}, file = FILE): string[] {
+  try {
+    parsePbxConfig(text, file, env);
+  } catch (err) {
+    assert.instance(err, ConfigErrors);
+    return (err as ConfigErrors).errors.map((e) => e.message);
+  }
+  assert.unreachable('no ConfigErrors thrown');
+  return [];
+}
+
+const DEFAULTS: PbxConfig = {
+  file: '/etc/pbx/pbx.yaml',
+  dataDir: '/etc/data',
+  tenantsDir: '/etc/pbx/tenants',
+  sip: {
+    listen: [
+      { protocol: 'udp', host: '127.0.0.1', port: 5060 },
+      { protocol: 'tcp', host: '127.0.0.1', port: 5060 },
+    ],
+    publicAddress: '127.0.0.1',
+    timers: { t1: 500, t2: 4000, t4: 5000 },
+    idleConnectionSeconds: 3700,
+    maxConnectionsPerSource: 32,
+    maxMessageBytes: 65535,
+  },
+  rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
+  api: { host: '127.0.0.1', port: 8080 },
+  security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 } },
+  registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10 },
+  auth: { algorithms: ['SHA-256', 'MD5'], nonceTtlSeconds: 300 },
+  log: { level: 'info' },
+};
+
+test('an empty file gives every default; paths resolve against the file directory', () => {
+  assert.equal(parsePbxConfig('', FILE, {}), DEFAULTS);
+  assert.equal(parsePbxConfig('# nothing set\n', FILE, {}), DEFAULTS);
+});
+
+test('a full file: every key read, addresses parsed, IPv6 unbracketed', () => {
+  const text = `
+dataDir: /var/lib/pbx
+tenantsDir: ../tenants.d
+sip:
+  listen: [ "udp://[::1]:5070", "tcp://0.0.0.0:5070", "tls://PBX.Example:5061" ]
+  publicAddress: "[2001:DB8::10]"
+  userAgent: Acme PBX 1.0
+  tls: { cert: certs/pbx.crt, key: /secure/pbx.key }
+  timers: { t1: 250, t2: 2000, t4: 2500 }
+  idleConnectionSeconds: 600
+  maxConnectionsPerSource: 8
+  maxMessageBytes: 8192
+rtp:
+  address: 192.0.2.10
+  ports: 30000-30999
+  workers: 4
+api:
+  listen: "[::1]:9090"
+  adminToken: s3cret
+security:
+  trusted: [ 10.0.0.0/8, "2001:db8::/32", 192.0.2.1 ]
+  floodRate: 0
+  floodBanSeconds: 60
+  authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }
+registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5 }
+auth: { algorithms: [ MD5 ], nonceTtlSeconds: 120 }
+log: { level: debug }
+`;
+  const expected: PbxConfig = {
+    file: FILE,
+    dataDir: '/var/lib/pbx',
+    tenantsDir: '/etc/tenants.d',
+    sip: {
+      listen: [
+        { protocol: 'udp', host: '::1', port: 5070 },
+        { protocol: 'tcp', host: '0.0.0.0', port: 5070 },
+        { protocol: 'tls', host: 'pbx.example', port: 5061 },
+      ],
+      publicAddress: '2001:db8::10',
+      userAgent: 'Acme PBX 1.0',
+      tls: { cert: '/etc/pbx/certs/pbx.crt', key: '/secure/pbx.key' },
+      timers: { t1: 250, t2: 2000, t4: 2500 },
+      idleConnectionSeconds: 600,
+      maxConnectionsPerSource: 8,
+      maxMessageBytes: 8192,
+    },
+    rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
+    api: { host: '::1', port: 9090, adminToken: 's3cret' },
+    security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 } },
+    registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5 },
+    auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
+    log: { level: 'debug' },
+  };
+  const c = parsePbxConfig(text, FILE, {});
+  assert.equal(c, expected);
+  // What the config accepts, the trusted-source set accepts too.
+  assert.is(new CidrSet(c.security.trusted).contains('10.9.8.7'), true);
+});
+
+test('publicAddress defaults to the first listener host, rtp.address to publicAddress', () => {
+  const a = parsePbxConfig('sip: { listen: [ "tcp://192.0.2.5:5060", "udp://127.0.0.1:5060" ] }', FILE, {});
+  assert.is(a.sip.publicAddress, '192.0.2.5');
+  assert.is(a.rtp.address, '192.0.2.5');
+  const b = parsePbxConfig('sip: { publicAddress: pbx.example }', FILE, {});
+  assert.is(b.rtp.address, 'pbx.example');
+});
+
+test('a relative file name keeps its own name in errors and resolves paths from its folder', () => {
+  const c = parsePbxConfig('dataDir: data\n', 'config/pbx.yaml', {});
+  assert.ok(c.file.endsWith('/config/pbx.yaml') && c.file.startsWith('/'), c.file);
+  assert.is(c.dataDir, c.file.replace(/pbx\.yaml$/, 'data'));
+  assert.equal(problems('dataDir: ""\n', {}, 'config/pbx.yaml'), ['config/pbx.yaml:1:10: dataDir: must not be empty']);
+});
+
+test('environment variables, with fallbacks; an empty adminToken means none', () => {
+  const text = 'sip:\n  publicAddress: ${PUBLIC_IP}\napi:\n  listen: 127.0.0.1:${API_PORT:-8080}\n  adminToken: ${PBX_ADMIN_TOKEN:-}\n';
+  const a = parsePbxConfig(text, FILE, { PUBLIC_IP: '198.51.100.7', PBX_ADMIN_TOKEN: 'tok' });
+  assert.equal([a.sip.publicAddress, a.api.port, a.api.adminToken], ['198.51.100.7', 8080, 'tok']);
+  const b = parsePbxConfig(text, FILE, { PUBLIC_IP: '198.51.100.7', API_PORT: '9000' });
+  assert.equal([b.api.port, 'adminToken' in b.api], [9000, false]);
+  assert.equal(problems(text, {}), ['/etc/pbx/pbx.yaml:2:18: sip.publicAddress: environment variable PUBLIC_IP is not set']);
+  const c = parsePbxConfig('rtp: { workers: "${WORKERS}" }\n', FILE, { WORKERS: '3' });
+  assert.is(c.rtp.workers, 3);
+});
+
+test('unknown keys at each level, with suggestions', () => {
+  const text = ['tenantDir: x', 'sip:', '  lisen: [ "udp://127.0.0.1:5060" ]', '  timers: { T1: 100 }', 'securty: {}', 'auth:', '  nonceTTL: 5'].join('\n');
+  assert.equal(problems(text), [
+    "/etc/pbx/pbx.yaml:1:1: tenantDir: unknown key (did you mean 'tenantsDir'?)",
+    "/etc/pbx/pbx.yaml:3:3: sip.lisen: unknown key (did you mean 'listen'?)",
+    "/etc/pbx/pbx.yaml:4:13: sip.timers.T1: unknown key (did you mean 't1'?)",
+    "/etc/pbx/pbx.yaml:5:1: securty: unknown key (did you mean 'security'?)",
+    "/etc/pbx/pbx.yaml:7:3: auth.nonceTTL: unknown key (did you mean 'nonceTtlSeconds'?)",
+  ]);
+});
+
+test('sip: bad listeners are placed at their list item', () => {
+  const text = [
+    'sip:',
+    '  listen:',
+    '    - udp://127.0.0.1:5060',
+    '    - ws://127.0.0.1:8088',
+    '    - tcp://127.0.0.1',
+    '    - udp://127.0.0.1:5060',
+    '    - udp://::1:5060',
+    '    - tcp://999.1.1.1:5060',
+  ].join('\n');
+  assert.equal(problems(text), [
+    "/etc/pbx/pbx.yaml:4:7: sip.listen[1]: unknown protocol 'ws' (use udp, tcp or tls)",
+    "/etc/pbx/pbx.yaml:5:7: sip.listen[2]: '127.0.0.1' has no port (write host:port)",
+    "/etc/pbx/pbx.yaml:6:7: sip.listen[3]: duplicate listener 'udp://127.0.0.1:5060' (first at line 3)",
+    "/etc/pbx/pbx.yaml:7:7: sip.listen[4]: '::1:5060': write an IPv6 address in brackets, e.g. [::1]:5060",
+    "/etc/pbx/pbx.yaml:8:7: sip.listen[5]: '999.1.1.1' is not an IP address or host name",
+  ]);
+  assert.equal(problems('sip: { listen: [] }'), ['/etc/pbx/pbx.yaml:1:16: sip.listen: must not be empty']);
+});
+
+test('sip: a tls:// listener needs sip.tls; cert and key both', () => {
+  const listen = 'sip:\n  listen:\n    - udp://127.0.0.1:5060\n    - tls://127.0.0.1:5061\n';
+  assert.equal(problems(listen), ['/etc/pbx/pbx.yaml:4:7: sip.listen[1]: a tls:// listener needs sip.tls.cert and sip.tls.key']);
+  assert.equal(problems(listen + '  tls:\n    cert: a.crt\n'), ['/etc/pbx/pbx.yaml:6:5: sip.tls.key: required key is missing']);
+  const ok = parsePbxConfig(listen + '  tls: { cert: a.crt, key: a.key }\n', FILE, {});
+  assert.equal(ok.sip.tls, { cert: '/etc/pbx/a.crt', key: '/etc/pbx/a.key' });
+  // sip.tls without a tls:// listener is allowed (kept for when one is added).
+  assert.equal(parsePbxConfig('sip: { tls: { cert: a.crt, key: a.key } }', FILE, {}).sip.tls, { cert: '/etc/pbx/a.crt', key: '/etc/pbx/a.key' });
+});
+
+test('sip: a wildcard first listener needs an explicit publicAddress', () => {
+  const text = 'sip:\n  listen: [ "udp://0.0.0.0:5060" ]\n';
+  assert.equal(problems(text), ['/etc/pbx/pbx.yaml:2:13: sip.listen[0]: listens on every address, so sip.publicAddress must be set']);
+  assert.is(parsePbxConfig(text + '  publicAddress: 192.0.2.1\n', FILE, {}).sip.publicAddress, '192.0.2.1');
+});
+
+test('sip: numbers out of range, timers order, message size floor', () => {
+  const text = ['sip:', '  timers:', '    t1: 1000', '    t2: 500', '    t4: 0', '  maxMessageBytes: 1024', '  idleConnectionSeconds: 0', '  maxConnectionsPerSource: many'].join('\n');
+  assert.equal(problems(text), [
+    '/etc/pbx/pbx.yaml:5:9: sip.timers.t4: must be between 1 and 600000, got 0',
+    '/etc/pbx/pbx.yaml:6:20: sip.maxMessageBytes: must be between 4096 and 1048576, got 1024',
+    '/etc/pbx/pbx.yaml:7:26: sip.idleConnectionSeconds: must be at least 1, got 0',
+    "/etc/pbx/pbx.yaml:8:28: sip.maxConnectionsPerSource: expected an integer, got 'many'",
+  ]);
+  assert.equal(problems('sip: { timers: { t1: 1000, t2: 500 } }'), ['/etc/pbx/pbx.yaml:1:32: sip.timers.t2: must not be less than t1 (1000)']);
+});
+
+test('rtp: port ranges and workers', () => {
+  assert.equal(problems('rtp: { ports: 30000-20000 }'), ['/etc/pbx/pbx.yaml:1:15: rtp.ports: the first port must be below the second, got 30000-20000']);
+  assert.equal(problems('rtp: { ports: 1000-2000 }'), ['/etc/pbx/pbx.yaml:1:15: rtp.ports: ports must be between 1024 and 65535, got 1000-2000']);
+  assert.equal(problems('rtp: { ports: 20000 }'), ['/etc/pbx/pbx.yaml:1:15: rtp.ports: expected a string, got 20000 (put it in quotes)']);
+  assert.equal(problems('rtp: { ports: "20000:29999" }'), ["/etc/pbx/pbx.yaml:1:15: rtp.ports: '20000:29999' is not a port range like 20000-29999"]);
+  assert.equal(problems('rtp:\n  workers: -1\n'), ['/etc/pbx/pbx.yaml:2:12: rtp.workers: must be between 0 and 256, got -1']);
+  const odd = parsePbxConfig('rtp: { ports: 10001-10003 }', FILE, {});
+  assert.equal([odd.rtp.portMin, odd.rtp.portMax], [10001, 10003]);
+});
+
+test('api: listen as host:port', () => {
+  assert.equal(problems('api:\n  listen: 8080\n'), ['/etc/pbx/pbx.yaml:2:11: api.listen: expected a string, got 8080 (put it in quotes)']);
+  assert.equal(problems('api:\n  listen: localhost\n'), ["/etc/pbx/pbx.yaml:2:11: api.listen: 'localhost' has no port (write host:port)"]);
+  assert.equal(parsePbxConfig('api: { listen: "localhost:3000" }', FILE, {}).api, { host: 'localhost', port: 3000 });
+});
+
+test('security: trusted entries are checked one by one', () => {
+  const text = ['security:', '  trusted:', '    - 10.0.0.0/8', '    - 10.0.0.0/40', '    - "fe80::/10"', '    - example.com', '    - 10.0.0.0/8', '  floodRate: -5', '  authFailBan: { attempts: 0 }'].join('\n');
+  assert.equal(problems(text), [
+    "/etc/pbx/pbx.yaml:4:7: security.trusted[1]: '/40' is not a prefix length (0-32)",
+    "/etc/pbx/pbx.yaml:6:7: security.trusted[3]: 'example.com' is not an IPv4 or IPv6 address",
+    "/etc/pbx/pbx.yaml:7:7: security.trusted[4]: duplicate address '10.0.0.0/8' (first at line 3)",
+    '/etc/pbx/pbx.yaml:8:14: security.floodRate: must be at least 0, got -5',
+    '/etc/pbx/pbx.yaml:9:28: security.authFailBan.attempts: must be at least 1, got 0',
+  ]);
+});
+
+test('registrar: min <= default <= max', () => {
+  assert.equal(problems('registrar:\n  minExpires: 600\n  defaultExpires: 300\n'), ['/etc/pbx/pbx.yaml:3:19: registrar.defaultExpires: must not be less than minExpires (600)']);
+  assert.equal(problems('registrar:\n  maxExpires: 1800\n'), ['/etc/pbx/pbx.yaml:2:3: registrar.defaultExpires: must not exceed maxExpires (1800)']);
+  assert.equal(problems('registrar: { minExpires: 7200 }'), ['/etc/pbx/pbx.yaml:1:26: registrar.minExpires: must not exceed maxExpires (3600)']);
+  const r = parsePbxConfig('registrar: { maxExpires: 1800, defaultExpires: 1800 }', FILE, {}).registrar;
+  assert.equal(r, { minExpires: 60, maxExpires: 1800, defaultExpires: 1800, maxContactsPerAor: 10 });
+});
+
+test('auth: algorithms non-empty, unique, known', () => {
+  assert.equal(problems('auth: { algorithms: [] }'), ['/etc/pbx/pbx.yaml:1:21: auth.algorithms: must not be empty']);
+  assert.equal(problems('auth:\n  algorithms: [ MD5, SHA-512, MD5 ]\n'), [
+    "/etc/pbx/pbx.yaml:2:22: auth.algorithms[1]: expected one of SHA-256, MD5, got 'SHA-512'",
+    "/etc/pbx/pbx.yaml:2:31: auth.algorithms[2]: duplicate algorithm 'MD5' (first at line 2)",
+  ]);
+  assert.equal(parsePbxConfig('auth: { algorithms: [ MD5, SHA-256 ] }', FILE, {}).auth.algorithms, ['MD5', 'SHA-256']);
+});
+
+test('log: level is an enum', () => {
+  assert.equal(problems('log:\n  level: WARNING\n'), ["/etc/pbx/pbx.yaml:2:10: log.level: expected one of debug, info, warn, error, got 'WARNING' (did you mean 'warn'?)"]);
+});
+
+test('a YAML syntax error is reported at its position and nothing else', () => {
+  assert.equal(problems('sip:\n  listen: [ "udp://127.0.0.1:5060"\nrtp: {}\n'), [
+    '/etc/pbx/pbx.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]',
+  ]);
+  assert.equal(problems('dataDir: a\ndataDir: b\n'), ['/etc/pbx/pbx.yaml:2:1: Map keys must be unique']);
+});
+
+test('problems from all sections come together', () => {
+  const text = 'dataDir: 1\nsip: { maxMessageBytes: 10 }\nlog: { level: loud }\n';
+  assert.equal(problems(text), [
+    '/etc/pbx/pbx.yaml:1:10: dataDir: expected a string, got 1 (put it in quotes)',
+    '/etc/pbx/pbx.yaml:2:25: sip.maxMessageBytes: must be between 4096 and 1048576, got 10',
+    "/etc/pbx/pbx.yaml:3:15: log.level: expected one of debug, info, warn, error, got 'loud'",
+  ]);
+});
+
+test.run();

@@ -1,0 +1,123 @@
+/**
+ * pbx.yaml: the server's own settings. The keys are the operator's contract
+ * (DESIGN.md, "Configuration"); add keys, never change what one means.
+ */
+import { resolve } from 'node:path';
+import type { Env } from './env-subst.js';
+import { decodeYaml } from './decode-yaml.js';
+import { cidr, filePath, host, hostPort, listenUri, portRange, positiveInt } from './field-types.js';
+import { isWildcardAddress } from './net-syntax.js';
+import { int, list, object, oneOf, str } from './schema.js';
+import type { ListenSpec, PbxConfig } from './types.js';
+
+const listenKey = (l: ListenSpec): string => `${l.protocol}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+
+const sip = object({
+  listen: list(listenUri(), { min: 1, unique: { key: listenKey, what: 'listener' } }).default([
+    'udp://127.0.0.1:5060',
+    'tcp://127.0.0.1:5060',
+  ]),
+  /** Defaults to the host of the first listener. */
+  publicAddress: host().optional(),
+  userAgent: str({ minLength: 1, maxLength: 200 }).optional(),
+  tls: object({ cert: filePath(), key: filePath() }).optional(),
+  // RFC 3261 §17.1.1.1: T1 estimates the round-trip time. §17.1.2.2: T2 caps the retransmit
+  // interval of non-INVITE requests and INVITE responses; T4 is how long a message may stay in the network.
+  timers: object({
+    t1: int({ min: 1, max: 60_000 }).default(500),
+    t2: int({ min: 1, max: 600_000 }).default(4000),
+    t4: int({ min: 1, max: 600_000 }).default(5000),
+  }).check((t, where) => {
+    if (t.t2 < t.t1) where.at('t2').report(`must not be less than t1 (${t.t1})`);
+  }),
+  idleConnectionSeconds: positiveInt().default(3700),
+  maxConnectionsPerSource: positiveInt().default(32),
+  maxMessageBytes: int({ min: 4096, max: 1_048_576 }).default(65535),
+}).check((s, where) => {
+  const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');
+  if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report('a tls:// listener needs sip.tls.cert and sip.tls.key');
+  if (!s.publicAddress && isWildcardAddress(s.listen[0].host)) {
+    where.at('listen').at(0).report('listens on every address, so sip.publicAddress must be set');
+  }
+});
+
+const rtp = object({
+  /** Defaults to sip.publicAddress. */
+  address: host().optional(),
+  ports: portRange().default('20000-29999'),
+  /** 0 = one worker per core. */
+  workers: int({ min: 0, max: 256 }).default(0),
+});
+
+const api = object({
+  listen: hostPort().default('127.0.0.1:8080'),
+  /** Empty (as `${PBX_ADMIN_TOKEN:-}` gives when unset) means no token. */
+  adminToken: str().to((t) => (t === '' ? undefined : t)).optional(),
+});
+
+const security = object({
+  trusted: list(cidr(), { unique: { key: (c) => c, what: 'address' } }).default([]),
+  /** Requests/s from one source; 0 = off. */
+  floodRate: int({ min: 0 }).default(300),
+  floodBanSeconds: positiveInt().default(300),
+  authFailBan: object({
+    attempts: positiveInt().default(10),
+    windowSeconds: positiveInt().default(60),
+    banSeconds: positiveInt().default(600),
+  }),
+});
+
+const registrar = object({
+  minExpires: positiveInt().default(60),
+  maxExpires: positiveInt().default(3600),
+  defaultExpires: positiveInt().default(3600),
+  maxContactsPerAor: positiveInt(1000).default(10),
+}).check((r, where) => {
+  if (r.minExpires > r.maxExpires) where.at('minExpires').report(`must not exceed maxExpires (${r.maxExpires})`);
+  else if (r.defaultExpires < r.minExpires) where.at('defaultExpires').report(`must not be less than minExpires (${r.minExpires})`);
+  else if (r.defaultExpires > r.maxExpires) where.at('defaultExpires').report(`must not exceed maxExpires (${r.maxExpires})`);
+});
+
+const auth = object({
+  // RFC 8760 §2.4: offer the algorithms strongest first, one challenge each.
+  algorithms: list(oneOf(['SHA-256', 'MD5']), { min: 1, unique: { key: (a) => a, what: 'algorithm' } }).default(['SHA-256', 'MD5']),
+  nonceTtlSeconds: positiveInt().default(300),
+});
+
+const log = object({
+  level: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export const pbxSchema = object({
+  dataDir: filePath().default('../data'),
+  tenantsDir: filePath().default('tenants'),
+  sip,
+  rtp,
+  api,
+  security,
+  registrar,
+  auth,
+  log,
+});
+
+/**
+ * Decodes pbx.yaml. `file` names the file in errors and anchors relative paths; `env`
+ * fills `${NAME}`. Pure: reads nothing. Throws ConfigErrors listing every problem.
+ */
+export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig {
+  const raw = decodeYaml(pbxSchema, { text, file, env });
+  const publicAddress = raw.sip.publicAddress ?? raw.sip.listen[0].host;
+  const config: PbxConfig = {
+    file: resolve(file),
+    dataDir: raw.dataDir,
+    tenantsDir: raw.tenantsDir,
+    sip: { ...raw.sip, publicAddress },
+    rtp: { address: raw.rtp.address ?? publicAddress, portMin: raw.rtp.ports.portMin, portMax: raw.rtp.ports.portMax, workers: raw.rtp.workers },
+    api: { host: raw.api.listen.host, port: raw.api.listen.port, ...(raw.api.adminToken !== undefined ? { adminToken: raw.api.adminToken } : {}) },
+    security: raw.security,
+    registrar: raw.registrar,
+    auth: raw.auth,
+    log: raw.log,
+  };
+  return config;
+}

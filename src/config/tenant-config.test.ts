@@ -1,0 +1,172 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConfigErrors } from '../util/errors.js';
+import { parseTenantConfig, tenantIdOfFile } from './tenant-config.js';
+import type { TenantConfig } from './types.js';
+
+const FILE = '/etc/pbx/tenants/acme.yaml';
+
+function problems(text: string, file = FILE, env: Record<string, string> = {}): string[] {
+  try {
+    parseTenantConfig(text, file, env);
+  } catch (err) {
+    assert.instance(err, ConfigErrors);
+    return (err as ConfigErrors).errors.map((e) => e.message);
+  }
+  assert.unreachable('no ConfigErrors thrown');
+  return [];
+}
+
+test('a minimal tenant: name defaults to id, no limits, no extensions', () => {
+  const expected: TenantConfig = { file: FILE, id: 'acme', name: 'acme', domains: ['acme.example'], limits: {}, extensions: [] };
+  assert.equal(parseTenantConfig('id: acme\ndomains: [ acme.example ]\n', FILE, {}), expected);
+});
+
+test('a full tenant: limits, extensions with defaults, numbers as extensions, domains lowercased', () => {
+  const text = `
+id: acme
+name: Acme Corp
+domains: [ Acme.Example, sip.acme.example, 192.0.2.1, "::1" ]
+limits: { calls: 10, extensions: 100, storageMB: 500, registrations: 200, callsPerSecond: 5 }
+extensions:
+  - { ext: 1001, name: Alice, password: "alice-1001-secret" }
+  - ext: "1002"
+    password: \${BOB_PW}
+    enabled: false
+    maxContacts: 2
+  - { ext: 0100, password: "operator-pw" }
+  - { ext: "*99+x_1.a-b", password: "feature-code" }
+`;
+  const expected: TenantConfig = {
+    file: FILE,
+    id: 'acme',
+    name: 'Acme Corp',
+    domains: ['acme.example', 'sip.acme.example', '192.0.2.1', '[::1]'],
+    limits: { calls: 10, extensions: 100, storageMB: 500, registrations: 200, callsPerSecond: 5 },
+    extensions: [
+      { ext: '1001', name: 'Alice', password: 'alice-1001-secret', enabled: true },
+      { ext: '1002', name: '1002', password: 'bob-secret-pw', enabled: false, maxContacts: 2 },
+      { ext: '0100', name: '0100', password: 'operator-pw', enabled: true },
+      { ext: '*99+x_1.a-b', name: '*99+x_1.a-b', password: 'feature-code', enabled: true },
+    ],
+  };
+  // '*' is not an extension character: the last entry is refused; the rest is checked without it.
+  assert.equal(problems(text, FILE, { BOB_PW: 'bob-secret-pw' }), [
+    "/etc/pbx/tenants/acme.yaml:13:12: extensions[3].ext: '*99+x_1.a-b' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -",
+  ]);
+  assert.equal(parseTenantConfig(text.replace('*99', '99'), FILE, { BOB_PW: 'bob-secret-pw' }), {
+    ...expected,
+    extensions: expected.extensions.map((e) => (e.ext.startsWith('*') ? { ...e, ext: '99+x_1.a-b', name: '99+x_1.a-b' } : e)),
+  });
+});
+
+test('id must match the file name, with .yaml or .yml', () => {
+  assert.equal(problems('id: acme\ndomains: [ a.example ]\n', 'tenants/globex.yaml'), [
+    "tenants/globex.yaml:1:5: id: 'acme' does not match the file name globex.yaml (expected 'globex')",
+  ]);
+  assert.is(parseTenantConfig('id: globex\ndomains: [ a.example ]\n', 'tenants/globex.yml', {}).id, 'globex');
+  assert.is(tenantIdOfFile('/x/y/acme-2.YAML'), 'acme-2');
+});
+
+test('id must be a tenant id', () => {
+  assert.equal(problems('id: Acme\ndomains: [ a.example ]\n', 'tenants/Acme.yaml'), [
+    "tenants/Acme.yaml:1:5: id: 'Acme' is not a tenant id: 1-63 lowercase letters, digits and '-', not starting with '-'",
+  ]);
+  assert.equal(problems('id: -x\ndomains: [ a.example ]\n', 'tenants/-x.yaml')[0].endsWith("'-x' is not a tenant id: 1-63 lowercase letters, digits and '-', not starting with '-'"), true);
+  const long = 'a'.repeat(64);
+  assert.equal(problems(`id: ${long}\ndomains: [ a.example ]\n`, `tenants/${long}.yaml`).length, 1);
+  assert.is(parseTenantConfig(`id: ${long.slice(1)}\ndomains: [ a.example ]\n`, `${long.slice(1)}.yaml`, {}).id, long.slice(1));
+});
+
+test('required keys: id and domains', () => {
+  assert.equal(problems(''), ['/etc/pbx/tenants/acme.yaml:1:1: id: required key is missing', '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing']);
+  assert.equal(problems('name: Acme\n'), ['/etc/pbx/tenants/acme.yaml:1:1: id: required key is missing', '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing']);
+});
+
+test('domains: non-empty, valid, unique after lowercasing', () => {
+  assert.equal(problems('id: acme\ndomains: []\n'), ['/etc/pbx/tenants/acme.yaml:2:10: domains: must not be empty']);
+  const text = ['id: acme', 'domains:', '  - acme.example', '  - ACME.example', '  - acme_example', '  - "acme.example:5060"', '  - "[::1]"'].join('\n');
+  assert.equal(problems(text), [
+    "/etc/pbx/tenants/acme.yaml:4:5: domains[1]: duplicate domain 'acme.example' (first at line 3)",
+    "/etc/pbx/tenants/acme.yaml:5:5: domains[2]: 'acme_example' is not a domain name or IP address",
+    "/etc/pbx/tenants/acme.yaml:6:5: domains[3]: 'acme.example:5060' is not a domain name or IP address",
+  ]);
+  assert.equal(problems('id: acme\ndomains: acme.example\n'), ["/etc/pbx/tenants/acme.yaml:2:10: domains: expected a list, got 'acme.example'"]);
+});
+
+test('limits: positive integers, known keys', () => {
+  const text = 'id: acme\ndomains: [ a.example ]\nlimits:\n  calls: 0\n  storageMb: 5\n  extensions: 2.5\n';
+  assert.equal(problems(text), [
+    '/etc/pbx/tenants/acme.yaml:4:10: limits.calls: must be at least 1, got 0',
+    "/etc/pbx/tenants/acme.yaml:5:3: limits.storageMb: unknown key (did you mean 'storageMB'?)",
+    '/etc/pbx/tenants/acme.yaml:6:15: limits.extensions: expected an integer, got 2.5',
+  ]);
+});
+
+test('duplicate extension numbers are reported at the repeat, string and number alike', () => {
+  const text = ['id: acme', 'domains: [ a.example ]', 'extensions:', '  - { ext: 1001, password: "first-secret" }', '  - { ext: "1002", password: "second-secret" }', '  - ext: "1001"', '    password: third-secret'].join('\n');
+  assert.equal(problems(text), ["/etc/pbx/tenants/acme.yaml:6:10: extensions[2].ext: duplicate extension '1001' (first at line 4)"]);
+});
+
+test('passwords: required, a string, at least 8 characters', () => {
+  const text = [
+    'id: acme',
+    'domains: [ a.example ]',
+    'extensions:',
+    '  - { ext: "1001", password: short }',
+    '  - { ext: "1002", password: 12345678 }',
+    '  - { ext: "1003" }',
+    '  - ext: "1004"',
+    '    password:',
+  ].join('\n');
+  assert.equal(problems(text), [
+    '/etc/pbx/tenants/acme.yaml:4:30: extensions[0].password: must be at least 8 characters long',
+    '/etc/pbx/tenants/acme.yaml:5:30: extensions[1].password: expected a string, got 12345678 (put it in quotes)',
+    '/etc/pbx/tenants/acme.yaml:6:5: extensions[2].password: required key is missing',
+    '/etc/pbx/tenants/acme.yaml:8:5: extensions[3].password: needs a value',
+  ]);
+});
+
+test('extension fields: bad ext, enabled not a boolean, unknown key, maxContacts', () => {
+  const text = [
+    'id: acme',
+    'domains: [ a.example ]',
+    'extensions:',
+    '  - { ext: "10 01", password: "long-enough" }',
+    '  - { ext: "", password: "long-enough" }',
+    '  - { ext: "1003", password: "long-enough", enabled: "no" }',
+    '  - { ext: "1004", password: "long-enough", pasword: "x" }',
+    '  - { ext: "1005", password: "long-enough", maxContacts: 0 }',
+    `  - { ext: "${'9'.repeat(33)}", password: "long-enough" }`,
+  ].join('\n');
+  assert.equal(problems(text), [
+    "/etc/pbx/tenants/acme.yaml:4:12: extensions[0].ext: '10 01' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -",
+    "/etc/pbx/tenants/acme.yaml:5:12: extensions[1].ext: '' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -",
+    "/etc/pbx/tenants/acme.yaml:6:54: extensions[2].enabled: expected true or false, got 'no'",
+    "/etc/pbx/tenants/acme.yaml:7:45: extensions[3].pasword: unknown key (did you mean 'password'?)",
+    '/etc/pbx/tenants/acme.yaml:8:58: extensions[4].maxContacts: must be between 1 and 1000, got 0',
+    `/etc/pbx/tenants/acme.yaml:9:12: extensions[5].ext: '${'9'.repeat(33)}' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -`,
+  ]);
+});
+
+test('more extensions than limits.extensions is reported at the extensions key', () => {
+  const text = ['id: acme', 'domains: [ a.example ]', 'limits: { extensions: 1 }', 'extensions:', '  - { ext: "1001", password: "first-secret" }', '  - { ext: "1002", password: "second-secret" }'].join('\n');
+  assert.equal(problems(text), ['/etc/pbx/tenants/acme.yaml:4:1: extensions: lists 2 extensions but limits.extensions is 1']);
+  assert.is(parseTenantConfig(text.replace('extensions: 1 }', 'extensions: 2 }'), FILE, {}).extensions.length, 2);
+});
+
+test('unknown top-level keys, with and without a suggestion', () => {
+  assert.equal(problems('id: acme\ndomain: [ a.example ]\ntrunks: []\n'), [
+    '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
+    "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
+    '/etc/pbx/tenants/acme.yaml:3:1: trunks: unknown key (known keys: id, name, domains, limits, extensions)',
+  ]);
+});
+
+test('a YAML syntax error is placed at its line and column', () => {
+  assert.equal(problems('id: acme\ndomains: [ a.example ]\nextensions:\n  - ext: 1001\n    password: x: y\n'), [
+    '/etc/pbx/tenants/acme.yaml:5:15: Nested mappings are not allowed in compact mappings',
+  ]);
+});
+
+test.run();

@@ -1,0 +1,80 @@
+/**
+ * tenants/<id>.yaml: one customer organisation, provisioned declaratively
+ * (DESIGN.md, "Configuration").
+ */
+import { basename, resolve } from 'node:path';
+import type { Env } from './env-subst.js';
+import { decodeYaml } from './decode-yaml.js';
+import { positiveInt } from './field-types.js';
+import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
+import { bool, list, object, reject, str, strOrNumber } from './schema.js';
+import type { TenantConfig } from './types.js';
+
+export const TENANT_ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const EXT_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
+
+/** The tenant id a file name stands for: its base name without .yaml or .yml. */
+export function tenantIdOfFile(file: string): string {
+  return basename(file).replace(/\.ya?ml$/i, '');
+}
+
+/**
+ * A SIP domain: a DNS name or an IP literal, lowercased. An IPv6 literal is kept in
+ * brackets, as the host of a SIP URI is (RFC 3261 §19.1.1), so that lookups by
+ * Request-URI host find it.
+ */
+const domain = str({ minLength: 1 }).to((s) => {
+  const d = s.toLowerCase();
+  if (isDnsName(d) || isIPv4(d)) return d;
+  const bare = d.startsWith('[') && d.endsWith(']') ? d.slice(1, -1) : d;
+  if (isIPv6(bare)) return `[${bare}]`;
+  return reject(`'${s}' is not a domain name or IP address`);
+});
+
+const extension = object({
+  ext: strOrNumber().to((e) => (EXT_RE.test(e) ? e : reject(`'${e}' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -`))),
+  name: str({ minLength: 1, maxLength: 200 }).optional(),
+  password: str({ minLength: 8, maxLength: 256 }),
+  enabled: bool().default(true),
+  /** Overrides registrar.maxContactsPerAor. */
+  maxContacts: positiveInt(1000).optional(),
+});
+
+export const tenantSchema = object({
+  id: strOrNumber().to((id, ctx) => {
+    if (!TENANT_ID_RE.test(id)) return reject(`'${id}' is not a tenant id: 1-63 lowercase letters, digits and '-', not starting with '-'`);
+    const expected = tenantIdOfFile(ctx.file);
+    return id === expected ? id : reject(`'${id}' does not match the file name ${basename(ctx.file)} (expected '${expected}')`);
+  }),
+  name: str({ minLength: 1, maxLength: 200 }).optional(),
+  domains: list(domain, { min: 1, unique: { key: (d) => d, what: 'domain' } }),
+  limits: object({
+    calls: positiveInt().optional(),
+    extensions: positiveInt().optional(),
+    storageMB: positiveInt().optional(),
+    registrations: positiveInt().optional(),
+    callsPerSecond: positiveInt().optional(),
+  }),
+  extensions: list(extension, { unique: { key: (e) => e.ext, what: 'extension', at: 'ext' } }).default([]),
+});
+
+/**
+ * Decodes one tenant file. The id must equal the file's base name. Pure: reads
+ * nothing. Throws ConfigErrors listing every problem.
+ */
+export function parseTenantConfig(text: string, file: string, env: Env): TenantConfig {
+  const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
+    const max = t.limits.extensions;
+    if (max !== undefined && t.extensions.length > max) {
+      root.key('extensions').report(`lists ${t.extensions.length} extensions but limits.extensions is ${max}`);
+    }
+  });
+  return {
+    file: resolve(file),
+    id: raw.id,
+    name: raw.name ?? raw.id,
+    domains: raw.domains,
+    limits: raw.limits,
+    extensions: raw.extensions.map((e) => ({ ...e, name: e.name ?? e.ext })),
+  };
+}
