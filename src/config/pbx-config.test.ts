@@ -37,7 +37,7 @@ const DEFAULTS: PbxConfig = {
   api: { host: '127.0.0.1', port: 8080 },
   security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 } },
   registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10 },
-  auth: { algorithms: ['SHA-256', 'MD5'], nonceTtlSeconds: 300 },
+  auth: { algorithms: ['MD5', 'SHA-256'], nonceTtlSeconds: 300 },
   log: { level: 'info' },
 };
 

@@ -29,6 +29,13 @@ export interface VerifyInput {
   method: string;
   /** The Request-URI as on the wire; the digest-uri must name it. */
   requestUri: string;
+  /**
+   * Also accept this digest-uri although it is not the Request-URI. RFC 7616 §3.4.6 asks
+   * that the two name the same resource; some clients (SIPp among them) put the server's
+   * own address there. The caller decides what else names "this server" (its own
+   * addresses, the tenant's domains); the response still binds method, nonce and nc.
+   */
+  acceptUri?: (digestUri: string) => boolean;
   /** Every Authorization (or Proxy-Authorization) value of the request; the one for `realm` is used. */
   header: string | readonly string[] | undefined;
   realm: string;
@@ -117,7 +124,7 @@ export class DigestAuthenticator {
     if (nc === 0) return rejected('bad nc');
     if (c.cnonce === undefined || c.cnonce.length === 0 || c.cnonce.length > MAX_CNONCE) return rejected('bad cnonce');
     if (!isDigestHex(algorithm, c.response)) return rejected('bad response format');
-    if (!sameRequestUri(c.uri, input.requestUri)) return rejected('digest-uri does not match the Request-URI');
+    if (!sameRequestUri(c.uri, input.requestUri) && !(input.acceptUri?.(c.uri) ?? false)) return rejected('digest-uri does not match the Request-URI');
     const nonce = this.nonces.check(c.nonce, input.realm);
     if (nonce.status === 'forged') return rejected('nonce not issued here');
 

@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import type { PbxConfig } from '../config/types.js';
+import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
+import { SipEdge } from '../edge/sip-edge.js';
+import { Registrar } from '../registrar/registrar.js';
+import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
+import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
+import { TransportLayer } from '../sip/transport/transport-layer.js';
+import { TenantStorePool } from '../tenant/store-pool.js';
+import { SystemStore } from '../tenant/system-store.js';
+import { TenantResolver } from '../tenant/tenant-resolver.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { ConfigErrors } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { readPbxConfig, type Env } from './config-files.js';
+import { BindingSweeper } from './binding-sweeper.js';
+import { loadServerSecret } from './server-secret.js';
+import { TenantSync, type TenantSyncReport } from './tenant-sync.js';
+
+export interface PbxServerOptions {
+  logger: Logger;
+  clock?: Clock;
+  env?: Env;
+}
+
+/**
+ * The composition root: config → stores → SIP stack → services → listeners, and the
+ * reverse on stop. The only place that wires concrete stores and sockets together.
+ */
+export class PbxServer {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly env: Env;
+  private config: PbxConfig;
+  private system!: SystemStore;
+  private pool!: TenantStorePool;
+  private resolver!: TenantResolver;
+  private guard!: SourceGuard;
+  private transport!: TransportLayer;
+  private transactions!: TransactionLayer;
+  private registrar!: Registrar;
+  private tenantSync!: TenantSync;
+  private sweeper!: BindingSweeper;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(config: PbxConfig, opts: PbxServerOptions) {
+    this.config = config;
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger;
+    this.env = opts.env ?? process.env;
+  }
+
+  /** Read the config, open the stores, apply the tenant files and start listening. */
+  static async start(configFile: string, opts: PbxServerOptions): Promise<PbxServer> {
+    const config = readPbxConfig(configFile, opts.env ?? process.env);
+    const server = new PbxServer(config, opts);
+    await server.boot();
+    return server;
+  }
+
+  get currentConfig(): PbxConfig {
+    return this.config;
+  }
+
+  private async boot(): Promise<void> {
+    const c = this.config;
+    const log = this.log;
+    this.system = SystemStore.open(c.dataDir, { clock: this.clock });
+    this.pool = new TenantStorePool({ dataDir: c.dataDir, clock: this.clock, logger: log.child('store') });
+    this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant') });
+    this.tenantSync = new TenantSync({ system: this.system, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env });
+    const report = this.tenantSync.sync();
+    this.resolver.refresh();
+    log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
+
+    this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), ...guardPolicy(c) });
+    const auth = new DigestAuthenticator({
+      secret: loadServerSecret(c.dataDir),
+      clock: this.clock,
+      nonceTtlSeconds: c.auth.nonceTtlSeconds,
+      algorithms: c.auth.algorithms,
+    });
+    this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
+
+    let edge: SipEdge | undefined;
+    this.transport = new TransportLayer({
+      listen: c.sip.listen,
+      ...(c.sip.tls ? { tls: { cert: readFileSync(c.sip.tls.cert), key: readFileSync(c.sip.tls.key) } } : {}),
+      clock: this.clock,
+      logger: log.child('transport'),
+      limits: {
+        maxMessageBytes: c.sip.maxMessageBytes,
+        idleConnectionMs: c.sip.idleConnectionSeconds * 1000,
+        maxConnectionsPerSource: c.sip.maxConnectionsPerSource,
+      },
+      admit: (address) => this.guard.admit(address),
+      isTrusted: (address) => this.guard.isTrusted(address),
+      onMessage: (inbound) => edge?.onMessage(inbound),
+      ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}),
+    });
+    this.transactions = new TransactionLayer({ sender: this.transport, clock: this.clock, timers: c.sip.timers, logger: log });
+    edge = new SipEdge({
+      transport: this.transport,
+      transactions: this.transactions,
+      tenants: this.resolver,
+      auth,
+      guard: this.guard,
+      registrar: this.registrar,
+      isLocalAddress: (host) => this.isLocalAddress(host),
+      logger: log,
+      serverHeader: () => this.config.sip.userAgent,
+    });
+    this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
+    this.sweeper.start();
+    await this.transport.start();
+    log.info('ready', { listen: this.transport.localEndpoints().map((e) => `${e.protocol}://${e.address}:${e.port}`).join(' ') });
+  }
+
+  /**
+   * SIGHUP: re-read pbx.yaml for what can change at run time (security, registrar
+   * policy, log level is fixed) and re-apply every tenant file that changed. A broken
+   * pbx.yaml is reported and the running configuration stays.
+   */
+  reload(): TenantSyncReport | undefined {
+    if (this.stopping) return undefined;
+    try {
+      const next = readPbxConfig(this.config.file, this.env);
+      this.guard.reconfigure(guardPolicy(next));
+      this.registrar.setPolicy(next.registrar);
+      if (JSON.stringify(next.sip.listen) !== JSON.stringify(this.config.sip.listen) || next.dataDir !== this.config.dataDir) {
+        this.log.warn('listeners and dataDir change only on restart; keeping the running ones');
+      }
+      this.config = { ...next, sip: { ...next.sip, listen: this.config.sip.listen }, dataDir: this.config.dataDir, tenantsDir: next.tenantsDir };
+    } catch (e) {
+      const lines = e instanceof ConfigErrors ? e.message.split('\n') : [(e as Error).message];
+      for (const l of lines) this.log.error(l);
+      this.log.error('pbx.yaml not reloaded; the running configuration stays');
+    }
+    const report = this.tenantSync.sync();
+    this.resolver.refresh();
+    this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
+    return report;
+  }
+
+  private isLocalAddress(host: string): boolean {
+    const h = host.startsWith('[') ? host.slice(1, -1) : host;
+    if (h === this.config.sip.publicAddress) return true;
+    return this.transport.localEndpoints().some((e) => e.address === h);
+  }
+
+  /** Graceful stop: stop listening, drop transactions, close the stores cleanly. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('stopping');
+      this.sweeper.stop();
+      await this.transport.stop();
+      this.transactions.stop();
+      this.pool.closeAll();
+      this.system.close();
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+function guardPolicy(c: PbxConfig): SourceGuardPolicy {
+  return {
+    trusted: c.security.trusted,
+    floodRate: c.security.floodRate,
+    floodBanSeconds: c.security.floodBanSeconds,
+    authFailBan: c.security.authFailBan,
+  };
+}

@@ -1,0 +1,84 @@
+import { basename } from 'node:path';
+import { tenantIdOfFile } from '../config/index.js';
+import { applyTenant, disableTenantsNotIn } from '../tenant/apply-tenant.js';
+import type { SystemStore } from '../tenant/system-store.js';
+import { TenantSpecError } from '../tenant/tenant-errors.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { readTenantFiles, type Env } from './config-files.js';
+
+export interface TenantSyncReport {
+  applied: string[];
+  unchanged: string[];
+  failed: Array<{ file: string; errors: string[] }>;
+  disabled: string[];
+}
+
+/**
+ * Keeps the tenant stores in step with the tenant YAML files: at start every file is
+ * applied; on SIGHUP only the files whose content changed. Each file applies all or
+ * nothing; a broken file is reported as file:line:col and that tenant keeps running on
+ * what was last applied. A tenant whose file is gone is disabled (its data is kept).
+ */
+export class TenantSync {
+  private readonly appliedHash = new Map<string, string>();
+
+  constructor(
+    private readonly o: { system: SystemStore; dataDir: string; tenantsDir: string; clock: Clock; logger: Logger; env: Env },
+  ) {}
+
+  sync(): TenantSyncReport {
+    const report: TenantSyncReport = { applied: [], unchanged: [], failed: [], disabled: [] };
+    const files = readTenantFiles(this.o.tenantsDir, this.o.env);
+    // Every file that exists keeps its tenant alive, even a broken one (it keeps its last good state).
+    const present = files.map((f) => safeTenantId(f.file)).filter((id): id is string => id !== undefined);
+    report.disabled = disableTenantsNotIn(this.o.system, present);
+    for (const id of report.disabled) this.o.logger.warn('tenant disabled: its file is gone', { tenant: id });
+    for (const f of files) {
+      if (f.error) {
+        const errors = f.error.message.split('\n');
+        report.failed.push({ file: f.file, errors });
+        for (const line of errors) this.o.logger.error(line);
+        this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
+        continue;
+      }
+      const config = f.config!;
+      if (this.appliedHash.get(f.file) === f.hash) {
+        report.unchanged.push(config.id);
+        continue;
+      }
+      try {
+        const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock }, config);
+        this.appliedHash.set(f.file, f.hash);
+        if (r.changed) {
+          report.applied.push(config.id);
+          this.o.logger.info('tenant applied', {
+            tenant: config.id,
+            created: r.created,
+            added: r.extensions.added.length,
+            updated: r.extensions.updated.length,
+            removed: r.extensions.removed.length,
+            domains: config.domains.join(','),
+          });
+        } else {
+          report.unchanged.push(config.id);
+        }
+      } catch (e) {
+        const errors =
+          e instanceof TenantSpecError ? e.problems.map((p) => `${f.file}: ${p.path}: ${p.message}`) : [`${f.file}: ${(e as Error).message}`];
+        report.failed.push({ file: f.file, errors });
+        for (const line of errors) this.o.logger.error(line);
+        this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
+      }
+    }
+    return report;
+  }
+}
+
+function safeTenantId(file: string): string | undefined {
+  try {
+    return tenantIdOfFile(file);
+  } catch {
+    return basename(file).replace(/\.ya?ml$/, '');
+  }
+}

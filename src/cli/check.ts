@@ -1,0 +1,36 @@
+import { readPbxConfig, readTenantFiles } from '../app/config-files.js';
+import { ConfigErrors } from '../util/errors.js';
+
+/** `pbx check`: validate pbx.yaml and every tenant file; exit 0 when all are good. */
+export function checkCommand(configFile: string): number {
+  let failed = 0;
+  let tenantsDir: string;
+  try {
+    const config = readPbxConfig(configFile);
+    tenantsDir = config.tenantsDir;
+    process.stdout.write(`ok   ${config.file}\n`);
+  } catch (e) {
+    process.stderr.write((e instanceof ConfigErrors ? e.message : String(e)) + '\n');
+    return 1;
+  }
+  const files = readTenantFiles(tenantsDir);
+  const domains = new Map<string, string>();
+  for (const f of files) {
+    if (f.error) {
+      failed++;
+      process.stderr.write(f.error.message + '\n');
+      continue;
+    }
+    const c = f.config!;
+    const clash = c.domains.filter((d) => domains.has(d) && domains.get(d) !== c.id);
+    if (clash.length > 0) {
+      failed++;
+      for (const d of clash) process.stderr.write(`${f.file}: domain ${d} is also claimed by tenant ${domains.get(d)}\n`);
+      continue;
+    }
+    for (const d of c.domains) domains.set(d, c.id);
+    process.stdout.write(`ok   ${f.file} (tenant ${c.id}: ${c.domains.join(', ')}; ${c.extensions.length} extensions)\n`);
+  }
+  process.stdout.write(`${files.length} tenant file(s), ${failed} with errors\n`);
+  return failed === 0 ? 0 : 1;
+}

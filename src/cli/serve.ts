@@ -1,0 +1,50 @@
+import { PbxServer } from '../app/pbx-server.js';
+import { readPbxConfig } from '../app/config-files.js';
+import { ConfigErrors } from '../util/errors.js';
+import { createLogger } from '../util/logger.js';
+
+/**
+ * `pbx serve`: start, then wait for signals. SIGHUP reloads; SIGTERM and SIGINT stop
+ * gracefully (listeners first, then transactions, then the stores) and exit 0.
+ */
+export async function serveCommand(configFile: string): Promise<number> {
+  let level: 'debug' | 'info' | 'warn' | 'error' = 'info';
+  try {
+    level = readPbxConfig(configFile).log.level;
+  } catch (e) {
+    process.stderr.write((e instanceof ConfigErrors ? e.message : String(e)) + '\n');
+    return 1;
+  }
+  const logger = createLogger({ level });
+  process.on('uncaughtException', (e) => logger.error('uncaught exception', { error: e, stack: e.stack }));
+  process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { error: e }));
+  let server: PbxServer;
+  try {
+    server = await PbxServer.start(configFile, { logger });
+  } catch (e) {
+    if (e instanceof ConfigErrors) process.stderr.write(e.message + '\n');
+    else logger.error('start failed', { error: e, stack: (e as Error).stack });
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (sig: string) => {
+      logger.info('signal', { signal: sig });
+      server.stop().then(
+        () => resolve(0),
+        (e: unknown) => {
+          logger.error('stop failed', { error: e });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      try {
+        server.reload();
+      } catch (e) {
+        logger.error('reload failed', { error: e });
+      }
+    });
+  });
+}

@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+
+const cache = new Map<string, string | undefined>();
+
+/** Absolute path of a command on PATH, or undefined. */
+export function findTool(name: string): string | undefined {
+  if (!cache.has(name)) {
+    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    cache.set(name, r.status === 0 ? r.stdout.trim() || undefined : undefined);
+  }
+  return cache.get(name);
+}
+
+/**
+ * Returns true when every tool is present; otherwise prints a plain SKIPPED line (the
+ * test runner repeats it in its summary) so a missing Debian package is never silent.
+ */
+export function requireTools(suite: string, ...names: string[]): boolean {
+  const missing = names.filter((n) => !findTool(n));
+  if (missing.length === 0) return true;
+  process.stdout.write(`SKIPPED ${suite}: ${missing.join(', ')} not installed (apt-get install ${missing.map(debianPackage).join(' ')})\n`);
+  return false;
+}
+
+function debianPackage(tool: string): string {
+  return ({ sipp: 'sip-tester', stunnel4: 'stunnel4', svwar: 'sipvicious' } as Record<string, string>)[tool] ?? tool;
+}
