@@ -54,6 +54,10 @@ export class SipEdge {
       }
       this.onRequest(inbound, inbound.message);
     } catch (e) {
+      if (e instanceof SipError && inbound.message.kind === 'request' && inbound.message.method !== 'ACK') {
+        this.replier.replyError(inbound, e);
+        return;
+      }
       this.log.error('request handling failed', { error: e, from: inbound.source.address });
       if (inbound.message.kind === 'request' && inbound.message.method !== 'ACK') {
         this.replier.reply(inbound, 500, { reason: 'Server Internal Error' });

@@ -32,6 +32,11 @@ export interface Target {
   address: string;
   port: number;
   connectionId?: string;
+  /**
+   * The local listener to send from, when it matters: a UDP response leaves from the
+   * socket its request arrived on (RFC 3581 §4). Set by TransportLayer.responseTarget.
+   */
+  local?: Endpoint;
 }
 
 /** What the transaction layer and the services see of the transports. */

@@ -1,0 +1,118 @@
+import type { TransportLimits } from './limits.js';
+import type { Endpoint } from './types.js';
+
+/** What the table needs to know of a stream connection. */
+export interface TrackedConnection {
+  readonly id: string;
+  readonly protocol: 'tcp' | 'tls';
+  readonly direction: 'inbound' | 'outbound';
+  readonly remote: Endpoint;
+  readonly openedAt: number;
+  /** clock.now() of the last octet read or written. */
+  readonly lastActivity: number;
+  /** Connected and, for TLS, handshake done. */
+  readonly ready: boolean;
+  /** At least one well-formed message has been read (garbage does not buy time). */
+  readonly delivered: boolean;
+  /** Set when a graceful close has begun. */
+  readonly closingAt: number | undefined;
+}
+
+export type AdmitVerdict = 'ok' | 'per-source cap' | 'total cap';
+
+export type ExpiryReason = 'handshake timeout' | 'no message' | 'idle' | 'close linger';
+
+/** How long a closing connection may take to flush before it is destroyed. */
+const CLOSE_LINGER_MS = 2_000;
+
+/**
+ * Every open TCP and TLS connection, inbound and outbound, by id and by remote
+ * address, with the per-source and total caps (shared by all stream listeners so
+ * the caps hold across them).
+ */
+export class ConnectionTable<C extends TrackedConnection> {
+  private readonly byId = new Map<string, C>();
+  private readonly byRemote = new Map<string, C>();
+  private readonly perSource = new Map<string, number>();
+  private seq = 0;
+
+  constructor(private readonly limits: Pick<TransportLimits, 'maxConnections' | 'maxConnectionsPerSource'>) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  nextId(protocol: 'tcp' | 'tls'): string {
+    return `${protocol}-${++this.seq}`;
+  }
+
+  /** May a new inbound connection from `address` be kept? Trusted sources skip the per-source cap only. */
+  admitInbound(address: string, trusted: boolean): AdmitVerdict {
+    if (this.byId.size >= this.limits.maxConnections) return 'total cap';
+    if (!trusted && (this.perSource.get(address) ?? 0) >= this.limits.maxConnectionsPerSource) return 'per-source cap';
+    return 'ok';
+  }
+
+  admitOutbound(): boolean {
+    return this.byId.size < this.limits.maxConnections;
+  }
+
+  add(conn: C): void {
+    this.byId.set(conn.id, conn);
+    this.byRemote.set(remoteKey(conn.protocol, conn.remote.address, conn.remote.port), conn);
+    if (conn.direction === 'inbound') this.perSource.set(conn.remote.address, (this.perSource.get(conn.remote.address) ?? 0) + 1);
+  }
+
+  remove(conn: C): void {
+    if (this.byId.get(conn.id) !== conn) return;
+    this.byId.delete(conn.id);
+    const key = remoteKey(conn.protocol, conn.remote.address, conn.remote.port);
+    if (this.byRemote.get(key) === conn) this.byRemote.delete(key);
+    if (conn.direction === 'inbound') {
+      const n = (this.perSource.get(conn.remote.address) ?? 1) - 1;
+      if (n > 0) this.perSource.set(conn.remote.address, n);
+      else this.perSource.delete(conn.remote.address);
+    }
+  }
+
+  get(id: string): C | undefined {
+    return this.byId.get(id);
+  }
+
+  /** An open (not closing) connection to this remote address and port. */
+  findByRemote(protocol: 'tcp' | 'tls', address: string, port: number): C | undefined {
+    const c = this.byRemote.get(remoteKey(protocol, address, port));
+    return c && c.closingAt === undefined ? c : undefined;
+  }
+
+  /** Inbound connections from one address (for stats and tests). */
+  countFrom(address: string): number {
+    return this.perSource.get(address) ?? 0;
+  }
+
+  all(): C[] {
+    return [...this.byId.values()];
+  }
+
+  /**
+   * Connections past a deadline at `now`, with the reason: a handshake (or outbound
+   * connect) that took too long, an inbound connection that never delivered a message
+   * within the grace, no traffic for idleConnectionMs, a graceful close that never ended.
+   */
+  expired(now: number, l: Pick<TransportLimits, 'idleConnectionMs' | 'firstMessageMs' | 'handshakeTimeoutMs'>): Array<{ conn: C; reason: ExpiryReason }> {
+    const out: Array<{ conn: C; reason: ExpiryReason }> = [];
+    for (const conn of this.byId.values()) {
+      let reason: ExpiryReason | undefined;
+      if (conn.closingAt !== undefined && now - conn.closingAt >= CLOSE_LINGER_MS) reason = 'close linger';
+      else if (!conn.ready && now - conn.openedAt >= l.handshakeTimeoutMs) reason = 'handshake timeout';
+      else if (conn.direction === 'inbound' && !conn.delivered && now - conn.openedAt >= l.firstMessageMs) reason = 'no message';
+      else if (now - conn.lastActivity >= l.idleConnectionMs) reason = 'idle';
+      if (reason) out.push({ conn, reason });
+    }
+    return out;
+  }
+}
+
+function remoteKey(protocol: string, address: string, port: number): string {
+  return `${protocol}|${address}|${port}`;
+}

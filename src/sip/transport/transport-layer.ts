@@ -1,0 +1,325 @@
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '../message/parse.js';
+import { serializeMessage } from '../message/serialize.js';
+import type { SipMessage } from '../message/types.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import { familyOf, isLoopback, isWildcard, normalizeAddress } from './address.js';
+import { ConnectionTable } from './connection-table.js';
+import { readFramingError, readInbound, type InboundContext, type InboundResult } from './inbound-message.js';
+import { resolveLimits, sweepIntervalMs, type TransportLimits, type TransportLimitsInput } from './limits.js';
+import { responseTarget } from './response-target.js';
+import type { StreamConnection } from './stream-connection.js';
+import type { StreamTransport, StreamTransportOptions } from './stream-transport.js';
+import { TcpTransport } from './tcp-transport.js';
+import { TlsTransport, type TlsSettings } from './tls-transport.js';
+import { TransportError } from './transport-error.js';
+import { isReliable, type Endpoint, type Inbound, type MessageSender, type Target, type TransportProtocol } from './types.js';
+import { UdpTransport } from './udp-transport.js';
+
+export type AdmitVerdict = 'ok' | 'throttled' | 'banned';
+
+export interface TransportLayerOptions {
+  listen: Array<{ protocol: TransportProtocol; host: string; port: number }>;
+  /** PEM contents; cert and key are required when a tls listener is configured. */
+  tls?: TlsSettings;
+  clock: Clock;
+  logger: Logger;
+  limits?: TransportLimitsInput;
+  /** Security hook, asked for every datagram and framed message before parsing, and for every new connection. Not 'ok': dropped silently; 'banned' also closes the connection. */
+  admit?: (address: string) => AdmitVerdict;
+  /** Sources exempt from the per-source connection cap. */
+  isTrusted?: (address: string) => boolean;
+  /** Every well-formed request and response. A throw is logged, never raised. */
+  onMessage: (inbound: Inbound) => void;
+  /** Product string for the Server header of the stateless error responses; none when undefined. */
+  serverHeader?: string;
+}
+
+export interface TransportStats {
+  /** Open TCP and TLS connections. */
+  connections: number;
+  /** Well-formed messages handed to onMessage. */
+  received: number;
+  /** Messages handed to a socket. */
+  sent: number;
+  sendErrors: number;
+  /** Datagrams and messages that failed to parse or frame. */
+  parseErrors: number;
+  /** Stateless 400/505/513 responses sent for them. */
+  rejectedMessages: number;
+  /** Datagrams and messages dropped without an answer (admit said no, or malformed beyond answering). */
+  dropped: number;
+  /** Connections closed at accept: banned source or over a cap. */
+  rejectedConnections: number;
+  /** Connections closed by the sweep (idle, no first message, handshake timeout). */
+  expiredConnections: number;
+}
+
+/**
+ * The transports as the rest of the stack sees them (RFC 3261 §18): UDP sockets and
+ * TCP/TLS listeners and connections behind one MessageSender. Inbound requests get
+ * their top Via stamped (§18.2.1, RFC 3581 §4); malformed requests that can be
+ * answered get a stateless error; everything else malformed is dropped.
+ */
+export class TransportLayer implements MessageSender {
+  private readonly limits: TransportLimits;
+  private readonly parseLimits: ParseLimits;
+  private readonly table: ConnectionTable<StreamConnection>;
+  private readonly udp: UdpTransport[] = [];
+  private readonly tcp: TcpTransport;
+  private readonly tls: TlsTransport;
+  private readonly log: Logger;
+  private sweepTimer: TimerHandle | undefined;
+  private running = false;
+  private readonly counters = { received: 0, sent: 0, sendErrors: 0, parseErrors: 0, rejectedMessages: 0, dropped: 0, expiredConnections: 0 };
+
+  constructor(private readonly o: TransportLayerOptions) {
+    this.limits = resolveLimits(o.limits);
+    this.parseLimits = {
+      ...DEFAULT_PARSE_LIMITS,
+      maxMessageBytes: this.limits.maxMessageBytes,
+      maxHeaderBytes: Math.min(DEFAULT_PARSE_LIMITS.maxHeaderBytes, this.limits.maxMessageBytes),
+    };
+    this.log = o.logger.child('transport');
+    this.table = new ConnectionTable<StreamConnection>(this.limits);
+    const streamOptions = (protocol: 'tcp' | 'tls'): StreamTransportOptions => ({
+      listen: o.listen.filter((l) => l.protocol === protocol).map(({ host, port }) => ({ host, port })),
+      table: this.table,
+      clock: o.clock,
+      logger: this.log,
+      limits: this.limits,
+      admitConnection: (address) => this.verdict(address) !== 'banned',
+      isTrusted: (address) => this.trusted(address),
+      handler: {
+        onMessage: (conn, data) => this.onStreamMessage(conn, data),
+        onFramingError: (conn, reason, header) => this.onFramingError(conn, reason, header),
+      },
+    });
+    for (const l of o.listen) {
+      if (l.protocol === 'udp') this.udp.push(new UdpTransport({ host: l.host, port: l.port, logger: this.log, onDatagram: (d, s, u) => this.onDatagram(d, s, u) }));
+    }
+    this.tcp = new TcpTransport(streamOptions('tcp'));
+    this.tls = new TlsTransport(streamOptions('tls'), o.tls ?? {});
+  }
+
+  /** Bind every listener; on a failure, what was bound is closed again and the error is raised. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    try {
+      for (const u of this.udp) await u.start();
+      await this.tcp.start();
+      await this.tls.start();
+    } catch (err) {
+      await this.closeAll();
+      throw err;
+    }
+    this.running = true;
+    this.scheduleSweep();
+  }
+
+  /** Close the listeners and every connection; pending sends are rejected. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.o.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.closeAll();
+  }
+
+  isReliable(protocol: TransportProtocol): boolean {
+    return isReliable(protocol);
+  }
+
+  async send(msg: SipMessage, target: Target): Promise<void> {
+    if (!this.running) throw new TransportError('transport layer is not running');
+    const data = serializeMessage(msg);
+    try {
+      if (target.protocol === 'udp') {
+        const socket = this.pickUdp(target);
+        if (!socket) throw new TransportError(`no UDP socket can reach ${target.address}`);
+        await socket.send(data, target.address, target.port);
+      } else {
+        await this.stream(target.protocol).send(data, target);
+      }
+      this.counters.sent++;
+    } catch (err) {
+      this.counters.sendErrors++;
+      throw err instanceof TransportError ? err : new TransportError(`send to ${target.protocol}:${target.address}:${target.port} failed`, { cause: err });
+    }
+  }
+
+  /** RFC 3261 §18.2.2 with RFC 3581 §4: where the response to this request goes. */
+  responseTarget(inbound: Inbound): Target {
+    return responseTarget(inbound, (id) => {
+      const c = this.table.get(id);
+      return c !== undefined && c.closingAt === undefined;
+    });
+  }
+
+  /** The bound listeners, in the order they were configured, with their real ports. */
+  localEndpoints(): Endpoint[] {
+    const next = { udp: 0, tcp: 0, tls: 0 };
+    const bound = { udp: this.udp.map((u) => u.local), tcp: this.tcp.localEndpoints(), tls: this.tls.localEndpoints() };
+    const out: Endpoint[] = [];
+    for (const l of this.o.listen) {
+      const e = bound[l.protocol][next[l.protocol]++];
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  stats(): TransportStats {
+    return {
+      connections: this.table.size,
+      ...this.counters,
+      rejectedConnections: this.tcp.rejected + this.tls.rejected,
+    };
+  }
+
+  // ---- receiving -------------------------------------------------------------------
+
+  private onDatagram(data: Buffer, source: Endpoint, udp: UdpTransport): void {
+    // RFC 5626 §3.5.1 keep-alives (and stray CRLFs, RFC 3261 §7.5): nothing to parse.
+    if (isOnlyCrlf(data)) return;
+    if (this.verdict(source.address) !== 'ok') {
+      this.counters.dropped++;
+      return;
+    }
+    const result = readInbound(data, this.context(source, false));
+    this.dispatch(result, source, udp.local, undefined);
+  }
+
+  /** Returns true for a well-formed message (it counts as the connection's first message). */
+  private onStreamMessage(conn: StreamConnection, data: Buffer): boolean {
+    const verdict = this.verdict(conn.remote.address);
+    if (verdict !== 'ok') {
+      this.counters.dropped++;
+      if (verdict === 'banned') conn.destroy('source banned');
+      return false;
+    }
+    const result = readInbound(data, this.context(conn.remote, true));
+    this.dispatch(result, conn.remote, conn.local, conn.id);
+    return result.kind === 'message';
+  }
+
+  private onFramingError(conn: StreamConnection, reason: string, header: Buffer | undefined): void {
+    this.counters.parseErrors++;
+    this.log.debug('framing error', { id: conn.id, reason });
+    if (!header || this.verdict(conn.remote.address) !== 'ok') return;
+    const result = readFramingError(reason, header, this.context(conn.remote, true));
+    if (result.kind !== 'reply') return;
+    // RFC 4475 §3.1.2.3: answer, then close (the connection is ended once this returns).
+    this.counters.rejectedMessages++;
+    conn.write(serializeMessage(result.response)).catch(() => {});
+  }
+
+  private dispatch(result: InboundResult, source: Endpoint, local: Endpoint, connectionId: string | undefined): void {
+    const receivedAt = this.o.clock.now();
+    if (result.kind === 'message') {
+      const inbound: Inbound = { message: result.message, source, local, receivedAt };
+      if (connectionId !== undefined) inbound.connectionId = connectionId;
+      this.counters.received++;
+      try {
+        this.o.onMessage(inbound);
+      } catch (err) {
+        this.log.error('onMessage failed', { error: err });
+      }
+      return;
+    }
+    this.counters.parseErrors++;
+    if (result.kind === 'drop') {
+      this.counters.dropped++;
+      this.log.debug('malformed message dropped', { source: source.address, error: result.error });
+      return;
+    }
+    this.counters.rejectedMessages++;
+    const inbound: Inbound = { message: result.request, source, local, receivedAt };
+    if (connectionId !== undefined) inbound.connectionId = connectionId;
+    this.send(result.response, this.responseTarget(inbound)).catch((err: unknown) => this.log.debug('stateless reply not sent', { error: err }));
+  }
+
+  private context(source: Endpoint, framed: boolean): InboundContext {
+    const ctx: InboundContext = { framed, limits: this.parseLimits, sourceAddress: source.address, sourcePort: source.port };
+    if (this.o.serverHeader !== undefined) ctx.serverHeader = this.o.serverHeader;
+    return ctx;
+  }
+
+  private verdict(address: string): AdmitVerdict {
+    if (!this.o.admit) return 'ok';
+    try {
+      return this.o.admit(address);
+    } catch (err) {
+      this.log.error('admit hook failed', { error: err });
+      return 'ok';
+    }
+  }
+
+  private trusted(address: string): boolean {
+    try {
+      return this.o.isTrusted?.(address) ?? false;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---- sending and housekeeping ----------------------------------------------------
+
+  private stream(protocol: 'tcp' | 'tls'): StreamTransport {
+    return protocol === 'tcp' ? this.tcp : this.tls;
+  }
+
+  /**
+   * The UDP socket to send from: the one named by target.local (a response leaves from
+   * where its request came in, RFC 3581 §4), else one of the target's family, preferring
+   * a loopback socket for loopback targets and a non-loopback one otherwise.
+   */
+  private pickUdp(target: Target): UdpTransport | undefined {
+    if (target.local) {
+      const l = target.local;
+      const exact = this.udp.find((u) => u.local.port === l.port && normalizeAddress(u.local.address) === normalizeAddress(l.address));
+      if (exact) return exact;
+    }
+    const family = familyOf(target.address);
+    const loop = isLoopback(target.address);
+    const score = (u: UdpTransport): number => {
+      const a = u.local.address;
+      if (u.family !== family && !(u.family === 6 && a === '::')) return -1; // '::' is dual-stack
+      if (isWildcard(a)) return 2;
+      return isLoopback(a) === loop ? 3 : 1;
+    };
+    let best: UdpTransport | undefined;
+    let bestScore = -1;
+    for (const u of this.udp) {
+      const s = score(u);
+      if (s > bestScore) {
+        best = u;
+        bestScore = s;
+      }
+    }
+    return best;
+  }
+
+  private scheduleSweep(): void {
+    this.sweepTimer = this.o.clock.setTimeout(() => {
+      if (!this.running) return;
+      try {
+        for (const { conn, reason } of this.table.expired(this.o.clock.now(), this.limits)) {
+          this.counters.expiredConnections++;
+          conn.destroy(reason);
+        }
+      } catch (err) {
+        this.log.error('connection sweep failed', { error: err });
+      }
+      this.scheduleSweep();
+    }, sweepIntervalMs(this.limits));
+  }
+
+  private async closeAll(): Promise<void> {
+    for (const c of this.table.all()) c.destroy('transport stopping');
+    await Promise.all([...this.udp.map((u) => u.stop()), this.tcp.stop(), this.tls.stop()]);
+  }
+}
+
+function isOnlyCrlf(data: Buffer): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0x0d && data[i] !== 0x0a) return false;
+  return true;
+}

@@ -1,0 +1,6 @@
+import { test } from 'uvu';
+import { transportCases } from './transport.case.js';
+
+transportCases('udp');
+
+test.run();

@@ -1,0 +1,63 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Header } from '../message/types.js';
+import { parseVia } from '../message/via.js';
+import { stampTopVia, stampViaValue } from './via-stamp.js';
+
+const stamp = (v: string, addr = '192.0.2.7', port = 40000) => stampViaValue(v, addr, port);
+
+test('sent-by equal to the source and no rport: left exactly as it was', () => {
+  const v = 'SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1';
+  assert.is(stamp(v), v);
+});
+
+test('RFC 3261 §18.2.1: a sent-by address other than the source gets received', () => {
+  assert.is(stamp('SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1'), 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;received=192.0.2.7');
+});
+
+test('RFC 3261 §18.2.1: a domain name in sent-by always gets received', () => {
+  const out = stamp('SIP/2.0/TCP pc33.example.com;branch=z9hG4bK1');
+  assert.is(parseVia(out).params.received, '192.0.2.7');
+});
+
+test('RFC 3581 §4: an empty rport is filled and received added even when sent-by matches', () => {
+  const out = stamp('SIP/2.0/UDP 192.0.2.7:5060;rport;branch=z9hG4bK1');
+  assert.is(out, 'SIP/2.0/UDP 192.0.2.7:5060;rport=40000;branch=z9hG4bK1;received=192.0.2.7');
+});
+
+test('values a sender wrote itself for rport and received are replaced by what we saw', () => {
+  const out = parseVia(stamp('SIP/2.0/UDP 192.0.2.7;received=203.0.113.9;rport=9;branch=z9hG4bK1'));
+  assert.is(out.params.received, '192.0.2.7');
+  assert.is(out.params.rport, '40000');
+  assert.is(out.params.branch, 'z9hG4bK1');
+});
+
+test('parameters with quoted values, spacing and case are kept as they arrived', () => {
+  const v = 'SIP/2.0/UDP 10.0.0.1:5060 ; branch=z9hG4bK1 ;X-Note="a;b,c" ;RPORT';
+  const out = stamp(v);
+  assert.is(out, 'SIP/2.0/UDP 10.0.0.1:5060 ; branch=z9hG4bK1 ;X-Note="a;b,c" ;rport=40000;received=192.0.2.7');
+  assert.is(parseVia(out).params['x-note'], 'a;b,c');
+});
+
+test('IPv6: the same address in another spelling is not a difference; received is written bare', () => {
+  assert.is(stamp('SIP/2.0/UDP [0:0:0:0:0:0:0:1]:5060;branch=z9hG4bK1', '::1'), 'SIP/2.0/UDP [0:0:0:0:0:0:0:1]:5060;branch=z9hG4bK1');
+  const out = stamp('SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1', '2001:db8::2');
+  assert.is(parseVia(out).params.received, '2001:db8::2');
+});
+
+test('a Via line with several values: only the first value changes, the rest is untouched', () => {
+  const headers: Header[] = [
+    { name: 'via', value: 'SIP/2.0/UDP 10.0.0.1;rport;branch=z9hG4bK1 ,  SIP/2.0/UDP 10.0.0.2;rport;branch=z9hG4bK2' },
+    { name: 'via', value: 'SIP/2.0/UDP 10.0.0.3;rport;branch=z9hG4bK3' },
+  ];
+  assert.ok(stampTopVia(headers, '192.0.2.7', 5062));
+  assert.is(headers[0]!.value, 'SIP/2.0/UDP 10.0.0.1;rport=5062;branch=z9hG4bK1;received=192.0.2.7 ,  SIP/2.0/UDP 10.0.0.2;rport;branch=z9hG4bK2');
+  assert.is(headers[1]!.value, 'SIP/2.0/UDP 10.0.0.3;rport;branch=z9hG4bK3');
+});
+
+test('no Via: nothing to stamp; a malformed top Via throws', () => {
+  assert.is(stampTopVia([{ name: 'to', value: '<sip:a@b>' }], '192.0.2.7', 1), false);
+  assert.throws(() => stampTopVia([{ name: 'via', value: 'SIP/2.0/UDP' }], '192.0.2.7', 1));
+});
+
+test.run();

@@ -1,0 +1,73 @@
+import type { Header } from '../message/types.js';
+import { parseVia } from '../message/via.js';
+import { sameAddress } from './address.js';
+
+/**
+ * Stamp the topmost Via of a received request with where it really came from:
+ * RFC 3261 §18.2.1 adds `received` when the sent-by host differs from the source
+ * address; RFC 3581 §4 fills an empty `rport` with the source port and then adds
+ * `received` even when it equals sent-by.
+ *
+ * Only the first value of the first Via line is touched (that line may hold several
+ * comma-separated values), and only the parameters named: the rest of the text is
+ * kept as it arrived. Returns false when there is no Via; throws SyntaxError400 when
+ * the top Via does not parse.
+ */
+export function stampTopVia(headers: Header[], sourceAddress: string, sourcePort: number): boolean {
+  const h = headers.find((x) => x.name === 'via');
+  if (!h) return false;
+  const end = topLevelIndex(h.value, 0x2c /* , */);
+  h.value = stampViaValue(h.value.slice(0, end), sourceAddress, sourcePort) + h.value.slice(end);
+  return true;
+}
+
+/** Stamp one Via value (no commas at top level); see stampTopVia. */
+export function stampViaValue(value: string, sourceAddress: string, sourcePort: number): string {
+  const body = value.trimEnd();
+  const trailing = value.slice(body.length);
+  const via = parseVia(body);
+  const segments = splitTopLevel(body, 0x3b /* ; */);
+  const nameOf = (seg: string): string => {
+    const eq = seg.indexOf('=');
+    return (eq >= 0 ? seg.slice(0, eq) : seg).trim().toLowerCase();
+  };
+  const hasRport = 'rport' in via.params;
+  const needReceived = hasRport || !sameAddress(via.host, sourceAddress) || 'received' in via.params;
+  let receivedDone = false;
+  for (let i = 1; i < segments.length; i++) {
+    const name = nameOf(segments[i]!);
+    // RFC 3581 §4: the top Via names the hop that sent this to us, so its rport is
+    // always our source port, whatever value a client may have put there.
+    if (name === 'rport') segments[i] = `rport=${sourcePort}`;
+    // A received the peer wrote itself is replaced: it would let a sender steer our responses.
+    else if (name === 'received' && needReceived) {
+      segments[i] = receivedDone ? '' : `received=${sourceAddress}`;
+      receivedDone = true;
+    }
+  }
+  if (needReceived && !receivedDone) segments.push(`received=${sourceAddress}`);
+  return segments.filter((s, i) => i === 0 || s !== '').join(';') + trailing;
+}
+
+/** Index of the first `sep` outside a quoted string, or the length. */
+function topLevelIndex(s: string, sep: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) {
+      i++;
+      while (i < s.length && s.charCodeAt(i) !== 0x22) i += s.charCodeAt(i) === 0x5c ? 2 : 1;
+    } else if (c === sep) return i;
+  }
+  return s.length;
+}
+
+function splitTopLevel(s: string, sep: number): string[] {
+  const out: string[] = [];
+  let rest = s;
+  for (;;) {
+    const i = topLevelIndex(rest, sep);
+    out.push(rest.slice(0, i));
+    if (i >= rest.length) return out;
+    rest = rest.slice(i + 1);
+  }
+}
