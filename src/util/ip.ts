@@ -51,6 +51,10 @@ function hexValue(c: number): number {
   return -1;
 }
 
+function isF(text: string, i: number): boolean {
+  return (text.charCodeAt(i) | 0x20) === 0x66;
+}
+
 /**
  * Strict dotted quad in text[start, end): four decimal parts 0-255, no leading zeros
  * (so "010.0.0.1" is refused rather than read as octal or decimal). Returns the
@@ -147,6 +151,14 @@ export function readIp(text: string, out: Uint32Array): 0 | IpFamily {
   if (v4 >= 0) {
     out[0] = v4;
     return 4;
+  }
+  // Fast path for how a dual-stack socket reports every IPv4 peer: "::ffff:a.b.c.d".
+  if (len > 7 && text.charCodeAt(0) === 0x3a && text.charCodeAt(1) === 0x3a && text.charCodeAt(6) === 0x3a && isF(text, 2) && isF(text, 3) && isF(text, 4) && isF(text, 5)) {
+    const mapped = parseV4(text, 7, len);
+    if (mapped >= 0) {
+      out[0] = mapped;
+      return 4;
+    }
   }
   let end = text.indexOf('%');
   if (end === 0 || end === len - 1) return 0;

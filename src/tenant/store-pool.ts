@@ -1,0 +1,177 @@
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { StoreError } from '../util/errors.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { BindingRow } from './binding-row.js';
+import { assertTenantId } from './tenant-id.js';
+import { SqliteTenantStore, type Extension, type TenantStore, type TenantStoreOptions } from './tenant-store.js';
+
+export interface StorePoolOptions {
+  dataDir: string;
+  clock?: Clock;
+  /** A store unused for this long is closed by the next sweep. Default 5 minutes. */
+  idleMs?: number;
+  /** How often to sweep while stores are open. Default min(idleMs, 60 s). */
+  sweepMs?: number;
+  /** At most this many open at once; opening one more closes the least recently used. Default 1000. */
+  maxOpen?: number;
+  /** Options for each store; `create` defaults to false here: only apply brings a tenant's store into being. */
+  store?: TenantStoreOptions;
+  logger?: Logger;
+}
+
+interface Entry {
+  store: SqliteTenantStore;
+  lastUsed: number;
+}
+
+/**
+ * Opens tenant stores on first use and closes them when idle, so ten thousand
+ * tenants cost what the active ones cost.
+ *
+ * get() hands out a handle, not the connection: each call on the handle
+ * re-opens the store if it was closed meanwhile. Calls are synchronous and
+ * closing happens only in a timer callback or in another get-and-call, never
+ * during a call, so a handle may be kept for as long as one likes (a
+ * TenantContext keeps one).
+ */
+export class TenantStorePool {
+  private readonly open = new Map<string, Entry>(); // insertion order = least recently used first
+  private readonly clock: Clock;
+  private readonly idleMs: number;
+  private readonly sweepMs: number;
+  private readonly maxOpen: number;
+  private readonly logger: Logger;
+  private timer: TimerHandle | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: StorePoolOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.idleMs = Math.max(1, opts.idleMs ?? 300_000);
+    this.sweepMs = Math.max(1, opts.sweepMs ?? Math.min(this.idleMs, 60_000));
+    this.maxOpen = Math.max(1, opts.maxOpen ?? 1000);
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** A handle on the tenant's store; nothing is opened until it is used. Throws InvalidTenantIdError. */
+  get(tenantId: string): TenantStore {
+    return new PooledTenantStore(assertTenantId(tenantId), this);
+  }
+
+  /** The open store, opened now if needed. For handles; do not keep what it returns across ticks. */
+  acquire(tenantId: string): SqliteTenantStore {
+    if (this.closed) throw new StoreError('tenant store pool is closed');
+    const now = this.clock.now();
+    const hit = this.open.get(tenantId);
+    if (hit) {
+      hit.lastUsed = now;
+      if (this.open.size > 1) {
+        this.open.delete(tenantId);
+        this.open.set(tenantId, hit);
+      }
+      return hit.store;
+    }
+    const store = SqliteTenantStore.open(this.opts.dataDir, tenantId, { create: false, ...this.opts.store });
+    while (this.open.size >= this.maxOpen) {
+      const [oldest] = this.open.keys();
+      this.closeOne(oldest!);
+    }
+    this.open.set(tenantId, { store, lastUsed: now });
+    this.arm();
+    return store;
+  }
+
+  isOpen(tenantId: string): boolean {
+    return this.open.has(tenantId);
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /** Closes every store idle for idleMs or more; returns how many. The timer calls this. */
+  sweep(): number {
+    const cutoff = this.clock.now() - this.idleMs;
+    let n = 0;
+    for (const [id, e] of this.open) {
+      if (e.lastUsed > cutoff) break; // LRU order: the rest were used later
+      this.closeOne(id);
+      n++;
+    }
+    return n;
+  }
+
+  /** Closes every store and refuses further use: for a graceful stop. */
+  closeAll(): void {
+    this.closed = true;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const id of [...this.open.keys()]) this.closeOne(id);
+  }
+
+  private closeOne(id: string): void {
+    const e = this.open.get(id);
+    this.open.delete(id);
+    try {
+      e?.store.close();
+    } catch (err) {
+      this.logger.warn('closing tenant store failed', { tenant: id, error: err });
+    }
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      try {
+        const n = this.sweep();
+        if (n > 0) this.logger.debug('closed idle tenant stores', { closed: n, open: this.open.size });
+      } catch (err) {
+        this.logger.error('tenant store sweep failed', { error: err });
+      }
+      if (this.open.size > 0) this.arm();
+    }, this.sweepMs);
+  }
+}
+
+/** A TenantStore that reaches the pool on every call, re-opening the store transparently. */
+class PooledTenantStore implements TenantStore {
+  constructor(
+    readonly tenantId: string,
+    private readonly pool: TenantStorePool,
+  ) {}
+
+  private s(): SqliteTenantStore {
+    return this.pool.acquire(this.tenantId);
+  }
+
+  getExtension(ext: string): Extension | undefined {
+    return this.s().getExtension(ext);
+  }
+  listExtensions(): Extension[] {
+    return this.s().listExtensions();
+  }
+  countExtensions(): number {
+    return this.s().countExtensions();
+  }
+  getBindings(aor: string): BindingRow[] {
+    return this.s().getBindings(aor);
+  }
+  replaceBindings(aor: string, rows: readonly BindingRow[]): void {
+    this.s().replaceBindings(aor, rows);
+  }
+  deleteExpiredBindings(now: number): Array<{ aor: string; contact: string }> {
+    return this.s().deleteExpiredBindings(now);
+  }
+  listBindings(): BindingRow[] {
+    return this.s().listBindings();
+  }
+  countBindings(): number {
+    return this.s().countBindings();
+  }
+  getSetting(key: string): string | undefined {
+    return this.s().getSetting(key);
+  }
+  setSetting(key: string, value: string): void {
+    this.s().setSetting(key, value);
+  }
+}

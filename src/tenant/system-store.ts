@@ -1,0 +1,291 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../util/clock.js';
+import { StoreError } from '../util/errors.js';
+import { normalizeDomain } from './domain-name.js';
+import { applyMigrations } from './migrations.js';
+import { openSqlite } from './sqlite-open.js';
+import { SYSTEM_MIGRATIONS } from './system-schema.js';
+import { DomainConflictError, TenantSpecError } from './tenant-errors.js';
+import { assertTenantId } from './tenant-id.js';
+import { limitsToJson, parseLimits, type TenantLimits } from './tenant-limits.js';
+
+export type TenantStatus = 'active' | 'disabled';
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  status: TenantStatus;
+  limits: TenantLimits;
+  /** In order; the first is the primary domain (the digest realm). */
+  domains: string[];
+  /** Bumped by every apply; see apply-tenant.ts. */
+  configRev: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TenantInput {
+  id: string;
+  name: string;
+  /** Left as it is when omitted (new tenants start active). */
+  status?: TenantStatus;
+  /** Left as they are when omitted. */
+  limits?: TenantLimits;
+}
+
+interface TenantSqlRow {
+  id: string;
+  name: string;
+  status: TenantStatus;
+  limits: string;
+  config_rev: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The schema name a tenant database is attached under by withAttachedTenant. */
+export const ATTACHED_TENANT_SCHEMA = 'tenant';
+
+/**
+ * `<dataDir>/system.sqlite`: tenants and the domains that resolve to them. One
+ * connection, prepared statements kept; every write is a transaction.
+ */
+export class SystemStore {
+  readonly file: string;
+  private readonly clock: Clock;
+  private localChanges = 0;
+  private readonly st: ReturnType<SystemStore['prepare']>;
+
+  private constructor(
+    private readonly db: Database.Database,
+    file: string,
+    clock: Clock,
+  ) {
+    this.file = file;
+    this.clock = clock;
+    this.st = this.prepare();
+  }
+
+  static open(dataDir: string, opts: { clock?: Clock } = {}): SystemStore {
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+    } catch (e) {
+      throw new StoreError(`cannot create data directory ${dataDir}: ${(e as Error).message}`, { cause: e });
+    }
+    const file = join(dataDir, 'system.sqlite');
+    // The provider layer is small and written rarely: a full fsync per commit costs nothing here.
+    const db = openSqlite(file, { cacheKiB: 2048, synchronous: 'FULL' });
+    try {
+      applyMigrations(db, SYSTEM_MIGRATIONS, file);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new SystemStore(db, file, opts.clock ?? systemClock);
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getTenant: db.prepare<[string], TenantSqlRow>('SELECT * FROM tenants WHERE id = ?'),
+      listTenants: db.prepare<[], TenantSqlRow>('SELECT * FROM tenants ORDER BY id'),
+      listByStatus: db.prepare<[string], TenantSqlRow>('SELECT * FROM tenants WHERE status = ? ORDER BY id'),
+      insertTenant: db.prepare<[string, string, string, string, number, number]>(
+        'INSERT INTO tenants (id, name, status, limits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      updateTenant: db.prepare<[string, string, string, number, string]>(
+        'UPDATE tenants SET name = ?, status = ?, limits = ?, updated_at = ? WHERE id = ?',
+      ),
+      bumpRev: db.prepare<[number, string]>('UPDATE tenants SET config_rev = config_rev + 1, updated_at = ? WHERE id = ?'),
+      deleteTenant: db.prepare<[string]>('DELETE FROM tenants WHERE id = ?'),
+      domainsOf: db.prepare<[string], string>('SELECT domain FROM domains WHERE tenant_id = ? ORDER BY position').pluck(),
+      allDomains: db.prepare<[], { domain: string; tenant_id: string }>(
+        'SELECT domain, tenant_id FROM domains ORDER BY tenant_id, position',
+      ),
+      owner: db.prepare<[string], string>('SELECT tenant_id FROM domains WHERE domain = ?').pluck(),
+      deleteDomainsOf: db.prepare<[string]>('DELETE FROM domains WHERE tenant_id = ?'),
+      insertDomain: db.prepare<[string, string, number]>('INSERT INTO domains (domain, tenant_id, position) VALUES (?, ?, ?)'),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+    };
+  }
+
+  /** Creates or updates a tenant. Returns whether it was created and whether anything changed. */
+  upsertTenant(input: TenantInput): { created: boolean; changed: boolean } {
+    const id = assertTenantId(input.id);
+    if (typeof input.name !== 'string') throw new StoreError(`tenant ${id}: name must be a string`);
+    return this.write(() => {
+      const now = this.clock.now();
+      const row = this.st.getTenant.get(id);
+      if (!row) {
+        this.st.insertTenant.run(id, input.name, input.status ?? 'active', limitsToJson(input.limits ?? {}), now, now);
+        return { created: true, changed: true };
+      }
+      const status = input.status ?? row.status;
+      const limits = input.limits ? limitsToJson(input.limits) : row.limits;
+      if (row.name === input.name && row.status === status && row.limits === limits) return { created: false, changed: false };
+      this.st.updateTenant.run(input.name, status, limits, now, id);
+      return { created: false, changed: true };
+    });
+  }
+
+  getTenant(id: string): TenantRecord | undefined {
+    const row = this.st.getTenant.get(id);
+    return row ? this.toRecord(row, this.st.domainsOf.all(row.id)) : undefined;
+  }
+
+  /** Every tenant (or those with one status) with its domains, ordered by id. */
+  listTenants(opts: { status?: TenantStatus } = {}): TenantRecord[] {
+    const rows = opts.status ? this.st.listByStatus.all(opts.status) : this.st.listTenants.all();
+    const domains = new Map<string, string[]>();
+    for (const d of this.st.allDomains.all()) {
+      const list = domains.get(d.tenant_id);
+      if (list) list.push(d.domain);
+      else domains.set(d.tenant_id, [d.domain]);
+    }
+    return rows.map((r) => this.toRecord(r, domains.get(r.id) ?? []));
+  }
+
+  getTenantDomains(id: string): string[] {
+    return this.st.domainsOf.all(id);
+  }
+
+  /**
+   * Makes `domains` (in order; the first is primary) the complete domain list of
+   * a tenant. A domain owned by another tenant throws DomainConflictError and
+   * changes nothing; so does an invalid or repeated domain (TenantSpecError).
+   */
+  setTenantDomains(tenantId: string, domains: readonly string[]): { added: string[]; removed: string[] } {
+    const id = assertTenantId(tenantId);
+    const wanted = normalizeDomainList(id, domains);
+    return this.write(() => {
+      if (!this.st.getTenant.get(id)) throw new StoreError(`tenant ${id} does not exist`);
+      for (const d of wanted) {
+        const owner = this.st.owner.get(d);
+        if (owner !== undefined && owner !== id) throw new DomainConflictError(d, owner, id);
+      }
+      const before = this.st.domainsOf.all(id);
+      const same = before.length === wanted.length && before.every((d, i) => d === wanted[i]);
+      if (same) return { added: [], removed: [] };
+      this.st.deleteDomainsOf.run(id);
+      wanted.forEach((d, i) => this.st.insertDomain.run(d, id, i));
+      return { added: wanted.filter((d) => !before.includes(d)), removed: before.filter((d) => !wanted.includes(d)) };
+    });
+  }
+
+  /** The tenant owning a domain (any status), matched case-insensitively; undefined if none. */
+  domainOwner(domain: string): string | undefined {
+    const d = normalizeDomain(domain);
+    return d === undefined ? undefined : this.st.owner.get(d);
+  }
+
+  /**
+   * Marks a tenant disabled and releases its domains (they stop resolving and
+   * may be claimed by another tenant). Its row and its tenant.sqlite are kept;
+   * applying its spec again re-enables it. Returns false if it was not active.
+   */
+  disableTenant(id: string): boolean {
+    return this.write(() => {
+      const row = this.st.getTenant.get(id);
+      if (!row || row.status === 'disabled') return false;
+      this.st.deleteDomainsOf.run(id);
+      this.st.updateTenant.run(row.name, 'disabled', row.limits, this.clock.now(), id);
+      return true;
+    });
+  }
+
+  /** Deletes the tenant's row and domains from system.sqlite. Its folder on disk is left alone. */
+  removeTenant(id: string): boolean {
+    return this.write(() => this.st.deleteTenant.run(id).changes > 0);
+  }
+
+  /** Increments the tenant's apply revision and returns the new value. */
+  bumpConfigRev(id: string): number {
+    return this.write(() => {
+      this.st.bumpRev.run(this.clock.now(), id);
+      const row = this.st.getTenant.get(id);
+      if (!row) throw new StoreError(`tenant ${id} does not exist`);
+      return row.config_rev;
+    });
+  }
+
+  /**
+   * Changes whenever tenants or domains may have changed, through this store or
+   * any other connection to the same file (PRAGMA data_version). Cheap enough to
+   * call on every lookup.
+   */
+  revision(): string {
+    return `${this.st.dataVersion.get()}:${this.localChanges}`;
+  }
+
+  /**
+   * Runs fn inside one IMMEDIATE transaction of this connection with the tenant
+   * database attached as schema `tenant`. An error anywhere rolls back the
+   * writes to both files. (SQLite in WAL mode commits attached files one after
+   * the other, so only a crash inside the commit itself can split them; see
+   * apply-tenant.ts for how that case is detected and repaired.)
+   */
+  withAttachedTenant<T>(tenantDbFile: string, fn: (db: Database.Database) => T): T {
+    try {
+      this.db.prepare(`ATTACH DATABASE ? AS ${ATTACHED_TENANT_SCHEMA}`).run(tenantDbFile);
+    } catch (e) {
+      throw new StoreError(`cannot attach ${tenantDbFile}: ${(e as Error).message}`, { cause: e });
+    }
+    let failed = true;
+    try {
+      this.db.pragma(`${ATTACHED_TENANT_SCHEMA}.synchronous = FULL`);
+      this.localChanges++;
+      const out = this.db.transaction(() => fn(this.db)).immediate();
+      failed = false;
+      return out;
+    } finally {
+      try {
+        this.db.prepare(`DETACH DATABASE ${ATTACHED_TENANT_SCHEMA}`).run();
+      } catch (e) {
+        // Never hide the error that brought us here; report the detach only on success.
+        if (!failed) throw new StoreError(`cannot detach ${tenantDbFile}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private write<T>(fn: () => T): T {
+    this.localChanges++;
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      if (e instanceof DomainConflictError || e instanceof StoreError || e instanceof TenantSpecError) throw e;
+      throw new StoreError(`${this.file}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private toRecord(row: TenantSqlRow, domains: string[]): TenantRecord {
+    return {
+      id: row.id,
+      name: row.name,
+      status: row.status,
+      limits: parseLimits(row.limits),
+      domains,
+      configRev: row.config_rev,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+}
+
+function normalizeDomainList(tenantId: string, domains: readonly string[]): string[] {
+  const out: string[] = [];
+  const problems: Array<{ path: string; message: string }> = [];
+  domains.forEach((raw, i) => {
+    const d = normalizeDomain(raw);
+    if (d === undefined) problems.push({ path: `domains[${i}]`, message: `not a host name or IP address: ${JSON.stringify(String(raw).slice(0, 80))}` });
+    else if (out.includes(d)) problems.push({ path: `domains[${i}]`, message: `${d} is listed twice` });
+    else out.push(d);
+  });
+  if (problems.length > 0) throw new TenantSpecError(tenantId, problems);
+  return out;
+}

@@ -1,0 +1,75 @@
+import { silentLogger, type Logger } from '../util/logger.js';
+import { normalizeDomain } from './domain-name.js';
+import type { TenantStorePool } from './store-pool.js';
+import type { SystemStore, TenantRecord } from './system-store.js';
+import type { TenantContext } from './tenant-context.js';
+
+/**
+ * Domain → tenant, from an in-memory copy of system.sqlite's active tenants.
+ * The copy is rebuilt on the first lookup after system.sqlite changed (through
+ * apply, the API, or another process: SystemStore.revision()), so an apply
+ * that moves domains is seen at once. Disabled and unknown tenants resolve to
+ * undefined: the edge refuses the request.
+ */
+export class TenantResolver {
+  private byDomain = new Map<string, TenantContext>();
+  private byId = new Map<string, TenantContext>();
+  private seen: string | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: { system: SystemStore; pool: TenantStorePool; logger?: Logger }) {
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** The tenant a host (Request-URI or To host, any case, IPv6 with or without brackets) belongs to. */
+  resolveDomain(host: string): TenantContext | undefined {
+    const d = normalizeDomain(host);
+    if (d === undefined) return undefined;
+    this.ensureFresh();
+    return this.byDomain.get(d);
+  }
+
+  /** An active tenant by id (e.g. for a trunk or an API route). */
+  getTenant(id: string): TenantContext | undefined {
+    this.ensureFresh();
+    return this.byId.get(id);
+  }
+
+  /** Rebuilds the copy now. */
+  refresh(): void {
+    const mark = this.opts.system.revision();
+    const byDomain = new Map<string, TenantContext>();
+    const byId = new Map<string, TenantContext>();
+    for (const t of this.opts.system.listTenants({ status: 'active' })) {
+      const ctx = this.toContext(t);
+      if (!ctx) continue;
+      byId.set(t.id, ctx);
+      for (const d of t.domains) byDomain.set(d, ctx);
+    }
+    this.byDomain = byDomain;
+    this.byId = byId;
+    this.seen = mark;
+  }
+
+  private ensureFresh(): void {
+    try {
+      if (this.opts.system.revision() !== this.seen) this.refresh();
+    } catch (e) {
+      // Keep answering from the last good copy rather than failing every request.
+      this.logger.error('tenant resolver refresh failed', { error: e });
+    }
+  }
+
+  private toContext(t: TenantRecord): TenantContext | undefined {
+    const realm = t.domains[0];
+    if (realm === undefined) return undefined; // a tenant without a domain has no realm to authenticate in
+    return Object.freeze({
+      id: t.id,
+      name: t.name,
+      realm,
+      domains: Object.freeze([...t.domains]),
+      limits: Object.freeze({ ...t.limits }),
+      store: this.opts.pool.get(t.id),
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import { normalizeDomain } from './domain-name.js';
+import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
+import { isValidTenantId } from './tenant-id.js';
+import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
+
+export type { TenantLimits } from './tenant-limits.js';
+
+/** One extension as an operator declares it; the password is turned into HA1 digests on apply. */
+export interface ExtensionSpec {
+  ext: string;
+  name: string;
+  password: string;
+  /** Default true. */
+  enabled?: boolean;
+  maxContacts?: number;
+}
+
+/**
+ * A tenant as declared (e.g. by a YAML file). Structurally compatible with
+ * TenantConfig in src/config/types.ts, which src/tenant may not import.
+ */
+export interface TenantSpec {
+  id: string;
+  name: string;
+  /** The first is the primary domain and the digest realm. */
+  domains: readonly string[];
+  limits: TenantLimits;
+  extensions: readonly ExtensionSpec[];
+}
+
+/** A spec that passed validateTenantSpec: domains normalized, defaults filled in. */
+export interface ValidTenantSpec {
+  id: string;
+  name: string;
+  domains: string[];
+  realm: string;
+  limits: TenantLimits;
+  extensions: Array<Required<Omit<ExtensionSpec, 'maxContacts'>> & { maxContacts?: number }>;
+}
+
+/** Extension numbers (the digest username): no ':' (it separates the HA1 input), no '@', no spaces. */
+const EXT_PATTERN = /^[A-Za-z0-9+][A-Za-z0-9+._-]{0,63}$/;
+const MAX_NAME = 200;
+const MAX_PASSWORD = 256;
+const MAX_DOMAINS = 100;
+const MAX_EXTENSIONS = 100_000;
+const MAX_CONTACTS = 1000;
+
+/** Checks a spec completely and returns it normalized, or throws TenantSpecError listing every problem. */
+export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
+  const problems: SpecProblem[] = [];
+  const bad = (path: string, message: string) => problems.push({ path, message });
+  const id = spec?.id;
+  if (!isValidTenantId(id)) bad('id', 'must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  if (typeof spec?.name !== 'string' || spec.name.trim() === '' || spec.name.length > MAX_NAME) bad('name', `must be a non-empty string of at most ${MAX_NAME} characters`);
+
+  const domains: string[] = [];
+  if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
+  else if (spec.domains.length > MAX_DOMAINS) bad('domains', `at most ${MAX_DOMAINS} domains`);
+  else {
+    spec.domains.forEach((raw, i) => {
+      const d = typeof raw === 'string' ? normalizeDomain(raw) : undefined;
+      if (d === undefined) bad(`domains[${i}]`, 'not a host name or IP address');
+      else if (domains.includes(d)) bad(`domains[${i}]`, `${d} is listed twice`);
+      else domains.push(d);
+    });
+  }
+
+  const limits: TenantLimits = {};
+  const rawLimits: unknown = spec?.limits ?? {};
+  if (typeof rawLimits !== 'object' || rawLimits === null || Array.isArray(rawLimits)) bad('limits', 'must be a mapping');
+  else {
+    for (const [k, v] of Object.entries(rawLimits)) {
+      if (v === undefined) continue;
+      if (!(LIMIT_KEYS as readonly string[]).includes(k)) bad(`limits.${k}`, `unknown limit (known: ${LIMIT_KEYS.join(', ')})`);
+      else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(`limits.${k}`, 'must be a number >= 0');
+      else if (k !== 'callsPerSecond' && !Number.isInteger(v)) bad(`limits.${k}`, 'must be a whole number');
+      else limits[k as keyof TenantLimits] = v;
+    }
+  }
+
+  const extensions: ValidTenantSpec['extensions'] = [];
+  const seen = new Set<string>();
+  if (!Array.isArray(spec?.extensions)) bad('extensions', 'must be a list');
+  else if (spec.extensions.length > MAX_EXTENSIONS) bad('extensions', `at most ${MAX_EXTENSIONS} extensions`);
+  else {
+    spec.extensions.forEach((x, i) => {
+      const at = `extensions[${i}]`;
+      const before = problems.length;
+      if (typeof x?.ext !== 'string' || !EXT_PATTERN.test(x.ext)) bad(`${at}.ext`, 'must be 1-64 characters of A-Z a-z 0-9 + . _ -');
+      else if (seen.has(x.ext)) bad(`${at}.ext`, `extension ${x.ext} is listed twice`);
+      if (typeof x?.name !== 'string' || x.name.length > MAX_NAME) bad(`${at}.name`, `must be a string of at most ${MAX_NAME} characters`);
+      if (typeof x?.password !== 'string' || x.password.length === 0 || x.password.length > MAX_PASSWORD) bad(`${at}.password`, `must be a non-empty string of at most ${MAX_PASSWORD} characters`);
+      if (x?.enabled !== undefined && typeof x.enabled !== 'boolean') bad(`${at}.enabled`, 'must be true or false');
+      if (x?.maxContacts !== undefined && (!Number.isInteger(x.maxContacts) || x.maxContacts < 1 || x.maxContacts > MAX_CONTACTS)) bad(`${at}.maxContacts`, `must be a whole number from 1 to ${MAX_CONTACTS}`);
+      if (problems.length > before) return;
+      seen.add(x.ext);
+      const e: ValidTenantSpec['extensions'][number] = { ext: x.ext, name: x.name, password: x.password, enabled: x.enabled ?? true };
+      if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
+      extensions.push(e);
+    });
+    if (limits.extensions !== undefined && spec.extensions.length > limits.extensions) {
+      bad('extensions', `${spec.extensions.length} extensions exceed limits.extensions (${limits.extensions})`);
+    }
+  }
+
+  if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions };
+}

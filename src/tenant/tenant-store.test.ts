@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { StoreError } from '../util/errors.js';
+import { applyTenant } from './apply-tenant.js';
+import type { BindingRow } from './binding-row.js';
+import { SystemStore } from './system-store.js';
+import { SqliteTenantStore } from './tenant-store.js';
+
+let dir = '';
+let sys: SystemStore;
+const opened: SqliteTenantStore[] = [];
+
+function open(id: string): SqliteTenantStore {
+  const s = SqliteTenantStore.open(dir, id);
+  opened.push(s);
+  return s;
+}
+
+test.before.each(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pbx-tstore-'));
+  sys = SystemStore.open(dir);
+  for (const id of ['acme', 'globex']) {
+    applyTenant(
+      { system: sys, dataDir: dir },
+      {
+        id,
+        name: id,
+        domains: [`${id}.example`],
+        limits: {},
+        extensions: [
+          { ext: '1001', name: `${id} one`, password: `${id}-pw-1` },
+          { ext: '1002', name: `${id} two`, password: `${id}-pw-2`, maxContacts: 3 },
+        ],
+      },
+    );
+  }
+});
+test.after.each(() => {
+  for (const s of opened.splice(0)) s.close();
+  sys.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function binding(aor: string, n: number, over: Partial<BindingRow> = {}): BindingRow {
+  return {
+    aor,
+    contact: `sip:${aor}@10.0.0.${n}:5062;transport=tcp`,
+    callId: `call-${aor}-${n}`,
+    cseq: n,
+    expiresAt: 1_700_000_000_000 + n * 1000,
+    source: { protocol: 'tcp', address: `10.0.0.${n}`, port: 5062, localAddress: '127.0.0.1', localPort: 5060 },
+    updatedAt: 1_699_999_999_000,
+    ...over,
+  };
+}
+
+test('extensions read back with HA1 digests and optional maxContacts', () => {
+  const s = open('acme');
+  assert.is(s.countExtensions(), 2);
+  const x = s.getExtension('1002')!;
+  assert.is(x.name, 'acme two');
+  assert.is(x.enabled, true);
+  assert.is(x.maxContacts, 3);
+  assert.is(x.realm, 'acme.example');
+  assert.match(x.ha1.MD5, /^[0-9a-f]{32}$/);
+  assert.match(x.ha1['SHA-256'], /^[0-9a-f]{64}$/);
+  assert.not.ok('maxContacts' in s.getExtension('1001')!);
+  assert.is(s.getExtension('9999'), undefined);
+  assert.is(s.getExtension("1001' OR '1'='1"), undefined);
+  assert.equal(s.listExtensions().map((e) => e.ext), ['1001', '1002']);
+});
+
+test('replaceBindings stores the whole set in order and round-trips every field', () => {
+  const s = open('acme');
+  const full = binding('1001', 1, {
+    instance: 'urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF',
+    regId: 1,
+    q: 0.7,
+    path: ['<sip:edge1.example;lr>', '<sip:edge2.example;lr>'],
+    userAgent: 'Phone/1.0',
+    source: { protocol: 'tls', address: '198.51.100.7', port: 40000, connectionId: 'c-17', localAddress: '127.0.0.1', localPort: 5061 },
+  });
+  const plain = binding('1001', 2);
+  s.replaceBindings('1001', [plain, full]);
+  assert.equal(s.getBindings('1001'), [plain, full], 'same order, same fields, no extras');
+  s.replaceBindings('1001', [full]);
+  assert.equal(s.getBindings('1001'), [full]);
+  assert.is(s.countBindings(), 1);
+});
+
+test('replaceBindings touches only its AOR; an empty set removes all', () => {
+  const s = open('acme');
+  s.replaceBindings('1001', [binding('1001', 1), binding('1001', 2)]);
+  s.replaceBindings('1002', [binding('1002', 3)]);
+  s.replaceBindings('1001', []);
+  assert.equal(s.getBindings('1001'), []);
+  assert.equal(s.getBindings('1002'), [binding('1002', 3)]);
+  assert.equal(s.listBindings().map((b) => b.contact), ['sip:1002@10.0.0.3:5062;transport=tcp']);
+});
+
+test('RFC 5626: the same Contact over two flows (reg-id 1 and 2) is two bindings', () => {
+  const s = open('acme');
+  const a = binding('1001', 1, { instance: 'urn:uuid:x', regId: 1 });
+  const b = { ...a, regId: 2, source: { ...a.source, port: 5070 } };
+  s.replaceBindings('1001', [a, b]);
+  assert.is(s.getBindings('1001').length, 2);
+});
+
+test('replaceBindings refuses rows of another AOR, unknown extensions and absurd sets, changing nothing', () => {
+  const s = open('acme');
+  s.replaceBindings('1001', [binding('1001', 1)]);
+  assert.throws(() => s.replaceBindings('1001', [binding('1002', 2)]), (e: unknown) => e instanceof StoreError);
+  assert.throws(() => s.replaceBindings('7777', [binding('7777', 2)]), (e: unknown) => e instanceof StoreError && /no extension 7777/.test(e.message));
+  const many = Array.from({ length: 1001 }, (_, i) => binding('1001', i));
+  assert.throws(() => s.replaceBindings('1001', many), (e: unknown) => e instanceof StoreError);
+  // a failure in the middle of the set rolls the whole replace back
+  const dup = [binding('1001', 5), { ...binding('1001', 6), cseq: 'x' as unknown as number }];
+  assert.throws(() => s.replaceBindings('1001', dup), (e: unknown) => e instanceof StoreError);
+  assert.equal(s.getBindings('1001'), [binding('1001', 1)]);
+});
+
+test('deleteExpiredBindings removes expiresAt <= now and says which', () => {
+  const s = open('acme');
+  s.replaceBindings('1001', [binding('1001', 1), binding('1001', 5)]);
+  s.replaceBindings('1002', [binding('1002', 3)]);
+  const gone = s.deleteExpiredBindings(1_700_000_000_000 + 3000);
+  assert.equal(
+    gone.sort((x, y) => x.contact.localeCompare(y.contact)),
+    [
+      { aor: '1001', contact: 'sip:1001@10.0.0.1:5062;transport=tcp' },
+      { aor: '1002', contact: 'sip:1002@10.0.0.3:5062;transport=tcp' },
+    ],
+  );
+  assert.equal(s.getBindings('1001'), [binding('1001', 5)]);
+  assert.equal(s.deleteExpiredBindings(1_700_000_000_000 + 3000), []);
+  assert.is(s.countBindings(), 1);
+});
+
+test('isolation: tenant stores see only their own extensions and bindings; 1001 exists in both', () => {
+  const a = open('acme');
+  const g = open('globex');
+  a.replaceBindings('1001', [binding('1001', 1)]);
+  assert.equal(g.getBindings('1001'), []);
+  assert.is(g.countBindings(), 0);
+  assert.is(a.getExtension('1001')!.name, 'acme one');
+  assert.is(g.getExtension('1001')!.name, 'globex one');
+  assert.is.not(a.getExtension('1001')!.ha1.MD5, g.getExtension('1001')!.ha1.MD5);
+  assert.is(g.getExtension('1001')!.realm, 'globex.example');
+  g.replaceBindings('1001', [binding('1001', 9)]);
+  assert.equal(a.getBindings('1001'), [binding('1001', 1)]);
+});
+
+test('data persists across close and reopen', () => {
+  let s = open('acme');
+  s.replaceBindings('1002', [binding('1002', 4, { q: 0.5 })]);
+  s.setSetting('greeting', 'hello');
+  s.close();
+  assert.throws(() => s.getBindings('1002'), (e: unknown) => e instanceof StoreError, 'a closed store fails typed');
+  s = open('acme');
+  assert.equal(s.getBindings('1002'), [binding('1002', 4, { q: 0.5 })]);
+  assert.is(s.getSetting('greeting'), 'hello');
+  assert.is(s.getSetting('nothing'), undefined);
+});
+
+test('the tenant file is WAL, in its own folder, with the schema and no password column', () => {
+  const s = open('acme');
+  assert.is(s.file, join(dir, 'tenants', 'acme', 'tenant.sqlite'));
+  const raw = new Database(s.file, { readonly: true });
+  assert.is(raw.pragma('journal_mode', { simple: true }), 'wal');
+  const cols = (raw.prepare("SELECT name FROM pragma_table_info('extensions')").pluck().all() as string[]).join(',');
+  assert.is(cols, 'ext,name,enabled,max_contacts,ha1_md5,ha1_sha256,realm,updated_at');
+  assert.not.match(cols, /pass/);
+  raw.close();
+});
+
+test('a database from a newer program is refused', () => {
+  const s = open('acme');
+  s.close();
+  const raw = new Database(join(dir, 'tenants', 'acme', 'tenant.sqlite'));
+  raw.pragma('user_version = 99');
+  raw.close();
+  assert.throws(() => SqliteTenantStore.open(dir, 'acme'), (e: unknown) => e instanceof StoreError && /newer/.test(e.message));
+});
+
+test.run();

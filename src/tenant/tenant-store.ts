@@ -1,0 +1,239 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { StoreError } from '../util/errors.js';
+import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
+import type { DigestAlgorithm } from './ha1.js';
+import { applyMigrations } from './migrations.js';
+import { openSqlite } from './sqlite-open.js';
+import { assertTenantId, tenantDbFile, tenantDir } from './tenant-id.js';
+import { TENANT_MIGRATIONS } from './tenant-schema.js';
+
+export type { BindingRow } from './binding-row.js';
+
+/** An extension as the stack sees it: never a password, only HA1 digests for `realm`. */
+export interface Extension {
+  ext: string;
+  name: string;
+  enabled: boolean;
+  maxContacts?: number;
+  realm: string;
+  ha1: Record<DigestAlgorithm, string>;
+}
+
+/** The data of one tenant. Every method is synchronous and self-contained. */
+export interface TenantStore {
+  readonly tenantId: string;
+  getExtension(ext: string): Extension | undefined;
+  listExtensions(): Extension[];
+  countExtensions(): number;
+  getBindings(aor: string): BindingRow[];
+  /** Atomic: rows is the complete new set for that AOR (empty = remove all), kept in the given order. */
+  replaceBindings(aor: string, rows: readonly BindingRow[]): void;
+  /** Removes every binding with expiresAt <= now and says which. */
+  deleteExpiredBindings(now: number): Array<{ aor: string; contact: string }>;
+  listBindings(): BindingRow[];
+  countBindings(): number;
+  getSetting(key: string): string | undefined;
+  setSetting(key: string, value: string): void;
+}
+
+/** A sanity bound; the registrar enforces the real per-AOR limit long before this. */
+export const MAX_BINDINGS_PER_AOR = 1000;
+
+interface ExtensionSqlRow {
+  ext: string;
+  name: string;
+  enabled: number;
+  max_contacts: number | null;
+  ha1_md5: string;
+  ha1_sha256: string;
+  realm: string;
+}
+
+export interface TenantStoreOptions {
+  /** Page cache in KiB; small, because ten thousand tenants may be open over a day. */
+  cacheKiB?: number;
+  /** Create the folder and file when missing (apply does); otherwise a missing store is a StoreError. Default true. */
+  create?: boolean;
+}
+
+/**
+ * `<dataDir>/tenants/<id>/tenant.sqlite` over one connection: WAL,
+ * synchronous=NORMAL (a commit is a WAL append; a power cut may lose the last
+ * registrations, never corrupt), a small page cache, statements prepared once.
+ */
+export class SqliteTenantStore implements TenantStore {
+  readonly tenantId: string;
+  readonly file: string;
+  private readonly st: ReturnType<SqliteTenantStore['prepare']>;
+  private readonly replaceTx: (aor: string, rows: readonly BindingRow[]) => void;
+
+  private constructor(
+    private readonly db: Database.Database,
+    tenantId: string,
+    file: string,
+  ) {
+    this.tenantId = tenantId;
+    this.file = file;
+    this.st = this.prepare();
+    this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
+      this.st.deleteBindingsOf.run(aor);
+      for (let i = 0; i < rows.length; i++) this.st.insertBinding.run(...bindingToParams(rows[i]!, i));
+    });
+  }
+
+  /** Opens the tenant's database, creating its folder and file and migrating the schema as needed. */
+  static open(dataDir: string, tenantId: string, opts: TenantStoreOptions = {}): SqliteTenantStore {
+    const id = assertTenantId(tenantId);
+    const file = tenantDbFile(dataDir, id);
+    const create = opts.create ?? true;
+    if (create) {
+      try {
+        mkdirSync(tenantDir(dataDir, id), { recursive: true, mode: 0o750 });
+      } catch (e) {
+        throw new StoreError(`tenant ${id}: cannot create its folder: ${(e as Error).message}`, { cause: e });
+      }
+    } else if (!existsSync(file)) {
+      throw new StoreError(`tenant ${id} has no store (never applied?)`);
+    }
+    const db = openSqlite(file, { cacheKiB: opts.cacheKiB ?? 256, synchronous: 'NORMAL', mustExist: !create });
+    try {
+      applyMigrations(db, TENANT_MIGRATIONS, file);
+      return new SqliteTenantStore(db, id, file);
+    } catch (e) {
+      db.close();
+      throw e instanceof StoreError ? e : new StoreError(`tenant ${id}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    const extCols = 'ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm';
+    return {
+      getExtension: db.prepare<[string], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions WHERE ext = ?`),
+      listExtensions: db.prepare<[], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions ORDER BY ext`),
+      countExtensions: db.prepare<[], number>('SELECT count(*) FROM extensions').pluck(),
+      getBindings: db.prepare<[string], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings WHERE aor = ? ORDER BY pos`),
+      listBindings: db.prepare<[], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings ORDER BY aor, pos`),
+      countBindings: db.prepare<[], number>('SELECT count(*) FROM bindings').pluck(),
+      deleteBindingsOf: db.prepare<[string]>('DELETE FROM bindings WHERE aor = ?'),
+      insertBinding: db.prepare<BindingParams>(`INSERT INTO bindings (${BINDING_COLUMNS}) VALUES (${BINDING_COLUMNS.split(',').map(() => '?').join(', ')})`),
+      deleteExpired: db.prepare<[number], { aor: string; contact: string }>(
+        'DELETE FROM bindings WHERE expires_at <= ? RETURNING aor, contact',
+      ),
+      getSetting: db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck(),
+      setSetting: db.prepare<[string, string]>(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+    };
+  }
+
+  getExtension(ext: string): Extension | undefined {
+    try {
+      const row = this.st.getExtension.get(ext);
+      return row ? extensionFromSql(row) : undefined;
+    } catch (e) {
+      throw this.fail('getExtension', e);
+    }
+  }
+
+  listExtensions(): Extension[] {
+    try {
+      return this.st.listExtensions.all().map(extensionFromSql);
+    } catch (e) {
+      throw this.fail('listExtensions', e);
+    }
+  }
+
+  countExtensions(): number {
+    try {
+      return this.st.countExtensions.get() ?? 0;
+    } catch (e) {
+      throw this.fail('countExtensions', e);
+    }
+  }
+
+  getBindings(aor: string): BindingRow[] {
+    try {
+      return this.st.getBindings.all(aor).map(bindingFromSql);
+    } catch (e) {
+      throw this.fail('getBindings', e);
+    }
+  }
+
+  replaceBindings(aor: string, rows: readonly BindingRow[]): void {
+    if (rows.length > MAX_BINDINGS_PER_AOR) throw new StoreError(`tenant ${this.tenantId}: ${rows.length} bindings for ${aor} (max ${MAX_BINDINGS_PER_AOR})`);
+    for (const r of rows) {
+      if (r.aor !== aor) throw new StoreError(`tenant ${this.tenantId}: a binding of ${r.aor} handed over as one of ${aor}`);
+    }
+    try {
+      this.replaceTx(aor, rows);
+    } catch (e) {
+      if (isForeignKeyFailure(e)) throw new StoreError(`tenant ${this.tenantId}: no extension ${aor}`, { cause: e });
+      throw this.fail('replaceBindings', e);
+    }
+  }
+
+  deleteExpiredBindings(now: number): Array<{ aor: string; contact: string }> {
+    try {
+      return this.st.deleteExpired.all(now);
+    } catch (e) {
+      throw this.fail('deleteExpiredBindings', e);
+    }
+  }
+
+  listBindings(): BindingRow[] {
+    try {
+      return this.st.listBindings.all().map(bindingFromSql);
+    } catch (e) {
+      throw this.fail('listBindings', e);
+    }
+  }
+
+  countBindings(): number {
+    try {
+      return this.st.countBindings.get() ?? 0;
+    } catch (e) {
+      throw this.fail('countBindings', e);
+    }
+  }
+
+  getSetting(key: string): string | undefined {
+    try {
+      return this.st.getSetting.get(key);
+    } catch (e) {
+      throw this.fail('getSetting', e);
+    }
+  }
+
+  setSetting(key: string, value: string): void {
+    try {
+      this.st.setSetting.run(key, value);
+    } catch (e) {
+      throw this.fail('setSetting', e);
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private fail(op: string, e: unknown): StoreError {
+    if (e instanceof StoreError) return e;
+    return new StoreError(`tenant ${this.tenantId}: ${op}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function extensionFromSql(r: ExtensionSqlRow): Extension {
+  const x: Extension = { ext: r.ext, name: r.name, enabled: r.enabled === 1, realm: r.realm, ha1: { MD5: r.ha1_md5, 'SHA-256': r.ha1_sha256 } };
+  if (r.max_contacts !== null) x.maxContacts = r.max_contacts;
+  return x;
+}
+
+function isForeignKeyFailure(e: unknown): boolean {
+  return (e as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
