@@ -142,6 +142,21 @@ export class PbxServer {
     return report;
   }
 
+  /** Counters for monitoring (and tests): transactions, transports, security. */
+  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number } {
+    return {
+      transactions: this.transactions.stats(),
+      transport: this.transport.stats(),
+      security: this.guard.stats(),
+      openStores: this.pool.openCount,
+    };
+  }
+
+  /** Where the listeners really are (port 0 in the config becomes the bound port). */
+  endpoints(): Array<{ protocol: string; address: string; port: number }> {
+    return this.transport.localEndpoints();
+  }
+
   private isLocalAddress(host: string): boolean {
     const h = host.startsWith('[') ? host.slice(1, -1) : host;
     if (h === this.config.sip.publicAddress) return true;

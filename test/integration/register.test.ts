@@ -82,5 +82,5 @@ for (const t of transports) {
     assert.match(r.output, /404/);
   });
 
-  run.run();
+  s.run();
 }

@@ -87,5 +87,5 @@ export const LIST_HEADERS: ReadonlySet<string> = new Set([
   'security-verify',
 ]);
 
-/** Headers that may appear at most once in a valid request (RFC 4475 §3.3.8). */
+/** Headers that may appear at most once in a valid message (RFC 4475 §3.3.8); validate.ts enforces it. */
 export const SINGLE_HEADERS: readonly string[] = ['call-id', 'to', 'from', 'cseq', 'max-forwards', 'content-length'];

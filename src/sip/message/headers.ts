@@ -1,6 +1,6 @@
 import { LIST_HEADERS } from './header-names.js';
 import { parseNameAddr, type NameAddr } from './name-addr.js';
-import { splitList, SyntaxError400 } from './scan.js';
+import { parseDigits, splitList, SyntaxError400 } from './scan.js';
 import type { Header, SipMessage } from './types.js';
 import { parseVia, type Via } from './via.js';
 
@@ -69,12 +69,16 @@ export interface CSeq {
   method: string;
 }
 
-/** RFC 3261 §8.1.1.5: the sequence number is a 32-bit unsigned integer below 2**31. */
+/**
+ * RFC 3261 §20.16: the sequence number is a 32-bit unsigned integer (a UAC starts below
+ * 2**31, §8.1.1.5, but may count past it); RFC 4475 §3.1.2.4: larger is malformed.
+ * Leading zeros and LWS between number and method are allowed (RFC 4475 §3.1.1.1).
+ */
 export function parseCSeq(value: string): CSeq {
-  const m = /^\s*(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)\s*$/.exec(value);
+  const m = /^[ \t]*(\d+)[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*$/.exec(value);
   if (!m) throw new SyntaxError400('bad CSeq');
-  const seq = Number(m[1]);
-  if (seq >= 2 ** 31) throw new SyntaxError400('CSeq number out of range');
+  const seq = parseDigits(m[1]!, 0xffffffff);
+  if (seq === undefined) throw new SyntaxError400('CSeq number out of range');
   return { seq, method: m[2]! };
 }
 
@@ -110,11 +114,8 @@ export function tagOf(value: string | undefined): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Parse a non-negative decimal no larger than max; undefined when absent or bad. */
+/** Parse a non-negative decimal (leading zeros allowed) no larger than max; undefined when absent or bad. */
 export function parseUint(value: string | undefined, max: number): number | undefined {
   if (value === undefined) return undefined;
-  const t = value.trim();
-  if (!/^\d{1,10}$/.test(t)) return undefined;
-  const n = Number(t);
-  return n <= max ? n : undefined;
+  return parseDigits(value.trim(), max);
 }

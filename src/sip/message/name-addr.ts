@@ -1,4 +1,4 @@
-import { isTokenChar, isWs, parseParams, quote, serializeParams, skipQuoted, SyntaxError400, unquote, type Params } from './scan.js';
+import { isTokenChar, isWs, parseParams, quote, serializeParams, skipQuoted, SyntaxError400, trimLws, unquote, type Params } from './scan.js';
 import { parseUri, serializeUri, type Uri } from './uri.js';
 
 /**
@@ -22,14 +22,14 @@ export function parseNameAddr(value: string): NameAddr {
   let rest: number;
   const lt = findLaquot(s, i);
   if (lt >= 0) {
-    const dn = s.slice(i, lt).trim();
+    const dn = trimLws(s.slice(i, lt));
     if (dn.length > 0) {
       if (dn.charCodeAt(0) === 0x22) {
         const end = skipQuoted(dn, 0);
         if (end !== dn.length) throw new SyntaxError400('garbage after display name');
         displayName = unquote(dn);
       } else {
-        // display-name = *(token LWS): commas, dots are tokens but ',' is not (RFC 4475 §3.1.2.15)
+        // display-name = *(token LWS): '.' is a token character, ',' is not (RFC 4475 §3.1.2.15)
         for (let k = 0; k < dn.length; k++) {
           const c = dn.charCodeAt(k);
           if (!isTokenChar(c) && !isWs(c)) throw new SyntaxError400('bad character in display name');
@@ -40,6 +40,10 @@ export function parseNameAddr(value: string): NameAddr {
     const gt = s.indexOf('>', lt + 1);
     if (gt < 0) throw new SyntaxError400("missing '>'");
     uriText = s.slice(lt + 1, gt);
+    // RFC 4475 §3.1.2.14: no LWS inside <>; refused rather than guessed at.
+    if (uriText.length > 0 && (isWs(uriText.charCodeAt(0)) || isWs(uriText.charCodeAt(uriText.length - 1)))) {
+      throw new SyntaxError400('whitespace inside <>');
+    }
     rest = gt + 1;
   } else {
     // addr-spec form: the URI cannot contain ',', ';' or '?' (RFC 3261 §20, RFC 4475 §3.1.2.13)

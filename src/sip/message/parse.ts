@@ -1,10 +1,9 @@
-import { canonicalName, SINGLE_HEADERS } from './header-names.js';
-import { getHeader, getHeaderValues, parseCSeq } from './headers.js';
-import { parseNameAddr } from './name-addr.js';
-import { isToken, isWs, splitList, SyntaxError400 } from './scan.js';
+import { canonicalName } from './header-names.js';
+import { findHeaderEnd } from './header-end.js';
+import { getHeader } from './headers.js';
+import { isToken, isWs, parseDigits, SyntaxError400 } from './scan.js';
 import type { Header, SipMessage, SipRequest, SipResponse } from './types.js';
-import { isSipUri, parseUri } from './uri.js';
-import { parseVia } from './via.js';
+import { validateMessage } from './validate.js';
 
 export interface ParseLimits {
   /** Whole message, headers and body. */
@@ -28,12 +27,16 @@ export type ParseResult =
       /** Status for a reply: 400, 505 or 513. */
       status: number;
       error: string;
-      /** What could be read of a request, enough to build the reply when it has a Via. */
+      /**
+       * What could be read of a request whose header section has a Via, so that the
+       * transport can answer `status` (RFC 3261 §8.2.6). Its headers are the ones read
+       * before the error and may themselves be malformed (the Via included); never
+       * hand it to a service. Absent for responses, which are dropped.
+       */
       request?: SipRequest;
     };
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const LFLF = Buffer.from('\n\n');
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Parse one SIP message from a buffer. With `framed` (stream transports) the buffer is
@@ -44,79 +47,91 @@ const LFLF = Buffer.from('\n\n');
  * Never throws: malformed input yields { ok: false } with a status to answer.
  */
 export function parseMessage(buf: Buffer, opts: { framed?: boolean; limits?: ParseLimits } = {}): ParseResult {
-  const limits = opts.limits ?? DEFAULT_PARSE_LIMITS;
+  try {
+    return parse(buf, opts.framed === true, opts.limits ?? DEFAULT_PARSE_LIMITS);
+  } catch {
+    // Not reached by any known input; a parser bug must still not take the process down.
+    return { ok: false, status: 400, error: 'unparseable message' };
+  }
+}
+
+function parse(buf: Buffer, framed: boolean, limits: ParseLimits): ParseResult {
   if (buf.length > limits.maxMessageBytes) return { ok: false, status: 513, error: 'Message Too Large' };
   let start = 0;
-  // RFC 3261 §7.5: ignore CRLFs before the start line.
-  while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
-  let headerEnd = buf.indexOf(CRLFCRLF, start);
-  let sepLen = 4;
-  if (headerEnd < 0) {
-    headerEnd = buf.indexOf(LFLF, start);
-    sepLen = 2;
-  }
-  if (headerEnd < 0) {
-    if (opts.framed) return { ok: false, status: 400, error: 'unterminated header section' };
+  // RFC 3261 §7.5: ignore CRLFs before the start line (a bare LF too).
+  while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
+  const he = findHeaderEnd(buf, start);
+  let headerEnd: number;
+  let bodyStart: number;
+  if (he) {
+    headerEnd = he.end;
+    bodyStart = he.bodyStart;
+  } else {
+    if (framed) return { ok: false, status: 400, error: 'unterminated header section' };
     // A datagram whose header section is not closed: read it as headers with no body.
     headerEnd = buf.length;
-    sepLen = 0;
+    bodyStart = buf.length;
   }
   if (headerEnd - start > limits.maxHeaderBytes) return { ok: false, status: 513, error: 'header section too large' };
+  if (headerEnd <= start) return { ok: false, status: 400, error: 'empty message' };
+
   const text = buf.toString('utf8', start, headerEnd);
-  const lines = text.split(/\r?\n/);
-  const startLine = lines[0] ?? '';
+  let lineEnd = text.indexOf('\n');
+  if (lineEnd < 0) lineEnd = text.length;
+  const startLine = text.charCodeAt(lineEnd - 1) === 0x0d ? text.slice(0, lineEnd - 1) : text.slice(0, lineEnd);
   const headers: Header[] = [];
-  let partial: SipRequest | undefined;
+  let headerError: string | undefined;
   try {
-    readHeaders(lines, headers, limits);
+    readHeaders(text, lineEnd + 1, headers, limits);
   } catch (e) {
-    return fail(e, undefined);
+    headerError = e instanceof SyntaxError400 ? e.message : 'bad header section';
   }
-  const bodyStart = Math.min(buf.length, headerEnd + sepLen);
 
   let msg: SipMessage;
-  if (startLine.startsWith('SIP/')) {
-    const m = /^SIP\/2\.0 (\d{3})(?: (.*))?$/.exec(startLine);
+  let partial: SipRequest | undefined;
+  if (isStatusLine(startLine)) {
+    // Responses that fail are dropped, so there is nothing to build a reply from.
+    const m = /^SIP\/2\.0 (\d{3})(?: (.*))?$/i.exec(startLine);
     if (!m) return { ok: false, status: 400, error: 'bad status line' };
     const status = Number(m[1]);
     if (status < 100 || status > 699) return { ok: false, status: 400, error: 'bad status code' };
+    if (headerError !== undefined) return { ok: false, status: 400, error: headerError };
     msg = { kind: 'response', status, reason: m[2] ?? '', headers, body: EMPTY } satisfies SipResponse;
   } else {
+    // RFC 3261 §7.1: Method SP Request-URI SP SIP-Version, single spaces. Extra or
+    // embedded SP (RFC 4475 §3.1.2.8–10) is a 400.
     const parts = startLine.split(' ');
-    if (parts.length !== 3) {
-      // RFC 4475 §3.1.2.8–10: extra or embedded SP in the request line.
-      const maybe = makePartial(parts[0] ?? '', parts[1] ?? '', headers);
-      return { ok: false, status: 400, error: 'malformed request line', ...(maybe ? { request: maybe } : {}) };
-    }
+    partial = makePartial(parts[0] ?? '', parts[1] ?? '', headers);
+    if (parts.length !== 3) return fail('malformed request line', partial);
     const [method, uri, version] = parts as [string, string, string];
-    partial = makePartial(method, uri, headers);
-    if (version !== 'SIP/2.0') {
-      if (/^SIP\/\d+\.\d+$/i.test(version) && version.toUpperCase() !== 'SIP/2.0') {
-        return { ok: false, status: 505, error: 'Version Not Supported', ...(partial ? { request: partial } : {}) };
-      }
-      if (version.toUpperCase() !== 'SIP/2.0') return { ok: false, status: 400, error: 'bad SIP version', ...(partial ? { request: partial } : {}) };
+    if (version.toUpperCase() !== 'SIP/2.0') {
+      // RFC 3261 §21.5.6, RFC 4475 §3.1.2.16: a well-formed other version is a 505.
+      if (/^SIP\/\d{1,5}\.\d{1,5}$/i.test(version)) return fail('Version Not Supported', partial, 505);
+      return fail('bad SIP version', partial);
     }
-    if (!isToken(method)) return { ok: false, status: 400, error: 'bad method', ...(partial ? { request: partial } : {}) };
+    if (!isToken(method)) return fail('bad method', partial);
+    if (headerError !== undefined) return fail(headerError, partial);
     msg = { kind: 'request', method, uri, headers, body: EMPTY } satisfies SipRequest;
   }
 
   try {
-    validate(msg);
+    validateMessage(msg);
   } catch (e) {
-    return fail(e, partial);
+    return fail(e instanceof SyntaxError400 ? e.message : 'invalid message', partial);
   }
 
-  // Body framing.
+  // Body framing (RFC 3261 §18.3).
   const clText = getHeader(msg, 'content-length');
   let length: number;
   if (clText !== undefined) {
-    const t = clText.trim();
-    if (!/^\d{1,10}$/.test(t)) return fail(new SyntaxError400('bad Content-Length'), partial);
-    const cl = Number(t);
-    if (bodyStart + cl > buf.length) return fail(new SyntaxError400('Content-Length larger than message'), partial);
+    const cl = parseDigits(clText, 0xffffffff);
+    // RFC 4475 §3.1.2.3: a negative or non-numeric length is unrecoverable.
+    if (cl === undefined) return fail('bad Content-Length', partial);
+    // RFC 4475 §3.1.2.2: on a datagram, more length than octets is a 400.
+    if (cl > buf.length - bodyStart) return fail('Content-Length larger than message', partial);
     msg.body = cl === 0 ? EMPTY : buf.subarray(bodyStart, bodyStart + cl);
     length = bodyStart + cl;
-  } else if (opts.framed) {
+  } else if (framed) {
     length = bodyStart;
   } else {
     msg.body = bodyStart < buf.length ? buf.subarray(bodyStart) : EMPTY;
@@ -125,30 +140,58 @@ export function parseMessage(buf: Buffer, opts: { framed?: boolean; limits?: Par
   return { ok: true, message: msg, length };
 }
 
-const EMPTY = Buffer.alloc(0);
+function isStatusLine(line: string): boolean {
+  // RFC 3261 §7.1: SIP-Version is case-insensitive. A method cannot contain '/'.
+  return line.length >= 4 && line.charCodeAt(3) === 0x2f && line.slice(0, 3).toUpperCase() === 'SIP';
+}
 
-function readHeaders(lines: string[], headers: Header[], limits: ParseLimits): void {
+/**
+ * Read header lines from `text` starting at `pos`. Lines end in CRLF or a bare LF;
+ * a line starting with SP or HTAB continues the previous one (RFC 3261 §7.3.1), and
+ * whitespace around the colon is allowed (HCOLON). Headers read before an error stay
+ * in `headers`.
+ */
+function readHeaders(text: string, pos: number, headers: Header[], limits: ParseLimits): void {
+  const n = text.length;
   let last: Header | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.length === 0) continue;
-    const c0 = line.charCodeAt(0);
+  // Position of the next CR at or after the current line; found once, so bare LF
+  // lines cost linear time however many there are.
+  let cr = text.indexOf('\r', pos);
+  while (pos < n) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = n;
+    const end = text.charCodeAt(nl - 1) === 0x0d && nl - 1 >= pos ? nl - 1 : nl;
+    const lineStart = pos;
+    pos = nl + 1;
+    if (end === lineStart) continue;
+    // RFC 3261 §7.3.1, §25.1: CR appears only in CRLF. A bare CR could end a line
+    // for another parser, so a value holding one would smuggle a header.
+    while (cr >= 0 && cr < lineStart) cr = text.indexOf('\r', cr + 1);
+    if (cr >= 0 && cr < end) throw new SyntaxError400('bare CR in header section');
+    const c0 = text.charCodeAt(lineStart);
     if (isWs(c0)) {
-      // RFC 3261 §7.3.1: a line starting with whitespace continues the previous one.
       if (!last) throw new SyntaxError400('continuation line before first header');
-      last.value = (last.value + ' ' + line.trim()).trim();
+      const more = trimWs(text, lineStart, end);
+      if (more.length > 0) last.value = last.value.length === 0 ? more : last.value + ' ' + more;
       continue;
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new SyntaxError400('header line without colon');
+    const colon = text.indexOf(':', lineStart);
+    if (colon < 0 || colon >= end || colon === lineStart) throw new SyntaxError400('header line without colon');
     let nameEnd = colon;
-    while (nameEnd > 0 && isWs(line.charCodeAt(nameEnd - 1))) nameEnd--;
-    const rawName = line.slice(0, nameEnd);
+    while (nameEnd > lineStart && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const rawName = text.slice(lineStart, nameEnd);
     if (!isToken(rawName)) throw new SyntaxError400('bad header name');
     if (headers.length >= limits.maxHeaders) throw new SyntaxError400('too many headers');
-    last = { name: canonicalName(rawName), value: line.slice(colon + 1).trim() };
+    last = { name: canonicalName(rawName), value: trimWs(text, colon + 1, end) };
     headers.push(last);
   }
+}
+
+/** text[from, to) without leading and trailing SP/HTAB (not String#trim, which eats Unicode spaces). */
+function trimWs(text: string, from: number, to: number): string {
+  while (from < to && isWs(text.charCodeAt(from))) from++;
+  while (to > from && isWs(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
 }
 
 function makePartial(method: string, uri: string, headers: Header[]): SipRequest | undefined {
@@ -156,49 +199,6 @@ function makePartial(method: string, uri: string, headers: Header[]): SipRequest
   return { kind: 'request', method, uri, headers, body: EMPTY };
 }
 
-function fail(e: unknown, request: SipRequest | undefined): ParseResult {
-  if (e instanceof SyntaxError400) return { ok: false, status: 400, error: e.message, ...(request ? { request } : {}) };
-  return { ok: false, status: 400, error: 'unparseable message', ...(request ? { request } : {}) };
-}
-
-/**
- * Structural checks every message must pass before any service sees it: the headers a
- * transaction and a dialog depend on exist once and parse.
- */
-function validate(msg: SipMessage): void {
-  for (const name of SINGLE_HEADERS) {
-    let count = 0;
-    for (const h of msg.headers) if (h.name === name) count++;
-    // RFC 4475 §3.3.8: several values where one is required is an error, never "first wins".
-    if (count > 1) throw new SyntaxError400(`multiple ${name} headers`);
-  }
-  const vias = getHeaderValues(msg, 'via');
-  if (vias.length === 0) throw new SyntaxError400('missing Via');
-  for (const v of vias) parseVia(v);
-  const cseqText = getHeader(msg, 'cseq');
-  if (cseqText === undefined) throw new SyntaxError400('missing CSeq');
-  const cseq = parseCSeq(cseqText);
-  const callId = getHeader(msg, 'call-id');
-  if (callId === undefined || callId.length === 0) throw new SyntaxError400('missing Call-ID');
-  if (/\s/.test(callId)) throw new SyntaxError400('bad Call-ID');
-  const from = getHeader(msg, 'from');
-  const to = getHeader(msg, 'to');
-  if (from === undefined) throw new SyntaxError400('missing From');
-  if (to === undefined) throw new SyntaxError400('missing To');
-  parseNameAddr(from);
-  parseNameAddr(to);
-  if (msg.kind === 'request') {
-    if (cseq.method !== msg.method) throw new SyntaxError400('CSeq method does not match request method');
-    const uri = parseUri(msg.uri);
-    // RFC 3261 §19.1.5 / RFC 4475 §3.1.2.11: headers are not allowed in a Request-URI.
-    if (isSipUri(uri) && uri.headers !== undefined) throw new SyntaxError400('headers in Request-URI');
-    const mf = getHeader(msg, 'max-forwards');
-    if (mf !== undefined && !/^\s*\d{1,3}\s*$/.test(mf)) throw new SyntaxError400('bad Max-Forwards');
-    if (mf !== undefined && Number(mf) > 255) throw new SyntaxError400('Max-Forwards out of range');
-    for (const h of msg.headers) {
-      if (h.name !== 'contact') continue;
-      if (h.value === '*') continue;
-      for (const c of splitList(h.value)) parseNameAddr(c);
-    }
-  }
+function fail(error: string, request: SipRequest | undefined, status = 400): ParseResult {
+  return request ? { ok: false, status, error, request } : { ok: false, status, error };
 }

@@ -1,4 +1,5 @@
 import { newTag } from '../../util/ids.js';
+import { canonicalName } from './header-names.js';
 import { tagOf } from './headers.js';
 import type { Header, SipRequest, SipResponse } from './types.js';
 
@@ -78,7 +79,7 @@ export function createResponse(req: SipRequest, status: number, opts: ResponseOp
   if (status === 100) {
     for (const h of req.headers) if (h.name === 'timestamp') headers.push({ name: 'timestamp', value: h.value });
   }
-  if (opts.headers) for (const [n, v] of opts.headers) headers.push({ name: n.toLowerCase(), value: v });
+  if (opts.headers) for (const [n, v] of opts.headers) headers.push({ name: canonicalName(n), value: v });
   return {
     kind: 'response',
     status,

@@ -1,4 +1,5 @@
-import { isTokenChar, isWs, parseParams, SyntaxError400, type Params } from './scan.js';
+import { readHost, readPort } from './host.js';
+import { isTokenChar, isWs, parseParams, serializeParams, SyntaxError400, type Params } from './scan.js';
 
 /** One Via value (RFC 3261 §20.42). */
 export interface Via {
@@ -17,54 +18,33 @@ export interface Via {
 export function parseVia(value: string): Via {
   const s = value;
   const n = s.length;
-  let i = 0;
-  const tok = (): string => {
-    while (i < n && isWs(s.charCodeAt(i))) i++;
-    const st = i;
-    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
-    if (i === st) throw new SyntaxError400('bad Via protocol');
-    return s.slice(st, i);
-  };
-  const slash = (): void => {
-    while (i < n && isWs(s.charCodeAt(i))) i++;
-    if (s.charCodeAt(i) !== 0x2f) throw new SyntaxError400("expected '/' in Via");
-    i++;
-  };
-  const name = tok();
-  slash();
-  const version = tok();
-  slash();
-  const transport = tok().toUpperCase();
+  let i = skipWs(s, 0);
+  let st = i;
+  i = skipToken(s, i);
+  const name = s.slice(st, i);
+  i = skipSlash(s, i);
+  st = i;
+  i = skipToken(s, i);
+  const version = s.slice(st, i);
+  i = skipSlash(s, i);
+  st = i;
+  i = skipToken(s, i);
+  const transport = s.slice(st, i).toUpperCase();
   if (name.toUpperCase() !== 'SIP' || version !== '2.0') throw new SyntaxError400('bad Via protocol');
   while (i < n && isWs(s.charCodeAt(i))) i++;
-  let host: string;
-  if (s.charCodeAt(i) === 0x5b) {
-    const close = s.indexOf(']', i);
-    if (close < 0) throw new SyntaxError400('unterminated IPv6 reference in Via');
-    const inner = s.slice(i + 1, close);
-    if (!/^[0-9A-Fa-f:.]+$/.test(inner)) throw new SyntaxError400('bad IPv6 reference in Via');
-    host = '[' + inner.toLowerCase() + ']';
-    i = close + 1;
-  } else {
-    const hs = i;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f) i++;
-      else break;
-    }
-    if (i === hs) throw new SyntaxError400('empty Via host');
-    host = s.slice(hs, i).toLowerCase();
-  }
+  const h = readHost(s, i);
+  const host = h.host;
+  i = h.end;
   while (i < n && isWs(s.charCodeAt(i))) i++;
   let port: number | undefined;
+  // RFC 3261 §25.1: sent-by = host [ COLON port ], COLON allowing LWS around ':'.
   if (s.charCodeAt(i) === 0x3a) {
     i++;
     while (i < n && isWs(s.charCodeAt(i))) i++;
-    const ps = i;
-    while (i < n && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
-    if (i === ps || i - ps > 5) throw new SyntaxError400('bad Via port');
-    port = Number(s.slice(ps, i));
-    if (port > 65535 || port === 0) throw new SyntaxError400('Via port out of range');
+    const p = readPort(s, i);
+    if (p.port === 0) throw new SyntaxError400('Via port out of range');
+    port = p.port;
+    i = p.end;
   }
   const params = parseParams(s, i);
   const via: Via = { transport, host, params };
@@ -72,14 +52,30 @@ export function parseVia(value: string): Via {
   return via;
 }
 
+function skipWs(s: string, i: number): number {
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index past a non-empty token at i (after optional LWS); throws when there is none. */
+function skipToken(s: string, i: number): number {
+  const st = i;
+  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+  if (i === st) throw new SyntaxError400('bad Via protocol');
+  return i;
+}
+
+/** Index past LWS '/' LWS (RFC 3261 §25.1 SLASH). */
+function skipSlash(s: string, i: number): number {
+  i = skipWs(s, i);
+  if (s.charCodeAt(i) !== 0x2f) throw new SyntaxError400("expected '/' in Via");
+  return skipWs(s, i + 1);
+}
+
 export function serializeVia(v: Via): string {
   let out = `SIP/2.0/${v.transport} ${v.host}`;
   if (v.port !== undefined) out += ':' + v.port;
-  for (const k in v.params) {
-    const val = v.params[k];
-    out += val === null || val === undefined ? `;${k}` : `;${k}=${val}`;
-  }
-  return out;
+  return out + serializeParams(v.params);
 }
 
 /** RFC 3261 §8.1.1.7: a branch is RFC 3261-compliant when it starts with the magic cookie and has more after it. */
