@@ -40,6 +40,11 @@ const TORTURE = {
 
 /** Where responses land: §18.2.2 sends them to the Via's received address and sent-by port. */
 const VIA_PORTS = [5060, 5050, 5070, 6050, 19823];
+/**
+ * We send from a loopback address of our own, so the answers come back to
+ * <that address>:<Via port>, where we can listen even when 127.0.0.1:5060 is taken.
+ */
+const OUR_ADDRESS = `127.0.${100 + Math.floor(Math.random() * 100)}.${2 + Math.floor(Math.random() * 200)}`;
 
 let pbx: PbxProcess;
 const listeners: Socket[] = [];
@@ -51,7 +56,7 @@ async function bindListener(port: number): Promise<boolean> {
     const s = createSocket('udp4');
     s.once('error', () => resolve(false));
     s.on('message', (m) => heard.push({ port, text: m.toString('latin1') }));
-    s.bind(port, '127.0.0.1', () => {
+    s.bind(port, OUR_ADDRESS, () => {
       listeners.push(s);
       resolve(true);
     });
@@ -62,7 +67,7 @@ test.before(async () => {
   pbx = await PbxProcess.start({ tenants: [TORTURE], transports: ['udp'] });
   sender = createSocket('udp4');
   sender.on('message', (m) => heard.push({ port: 0, text: m.toString('latin1') }));
-  await new Promise<void>((r) => sender.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => sender.bind(0, OUR_ADDRESS, () => r()));
 });
 
 test.after(async () => {
@@ -83,7 +88,7 @@ async function serverAnswers(): Promise<boolean> {
   const port = (sender.address() as { port: number }).port;
   const n = ++probeSeq;
   const probe = Buffer.from(
-    `OPTIONS sip:127.0.0.1:${pbx.ports.udp} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${port};rport;branch=z9hG4bKprobe${n}\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p${n}\r\nTo: <sip:127.0.0.1>\r\nCall-ID: probe-${n}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+    `OPTIONS sip:127.0.0.1:${pbx.ports.udp} SIP/2.0\r\nVia: SIP/2.0/UDP ${OUR_ADDRESS}:${port};rport;branch=z9hG4bKprobe${n}\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p${n}\r\nTo: <sip:127.0.0.1>\r\nCall-ID: probe-${n}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`,
   );
   for (let attempt = 0; attempt < 3; attempt++) {
     const replies = await send(probe, 300);
