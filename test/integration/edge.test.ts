@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PbxServer } from '../../src/app/pbx-server.js';
 import { getHeader, getHeaderValues } from '../../src/sip/message/headers.js';
+import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
 import { FakeClock } from '../../src/util/fake-clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { newCallId } from '../../src/util/ids.js';
@@ -70,6 +71,22 @@ test('SHA-256 and MD5 digests both register; a success creates one transaction',
   assert.is(server.stats().transactions.server, before + 1, 'one server transaction, kept for retransmissions (Timer J)');
   const md5 = await ua.registerWithAuth({ user: '1002', domain: 'acme.example', password: 'acme-1002-secret', algorithm: 'MD5' });
   assert.is(md5.final?.status, 200);
+});
+
+test('the binding keeps where the REGISTER really came from (received address, port, transport)', () => {
+  const store = SqliteTenantStore.open(join(dir, 'data'), 'acme');
+  try {
+    const [b] = store.getBindings('1001');
+    assert.ok(b, 'persisted in the tenant store');
+    assert.equal({ protocol: b!.source.protocol, address: b!.source.address, port: b!.source.port }, { protocol: 'udp', address: '127.0.0.1', port: ua.port });
+    assert.is(b!.source.localPort, port);
+    // and nothing of it is in the other tenant
+    const other = SqliteTenantStore.open(join(dir, 'data'), 'globex');
+    assert.is(other.countBindings(), 0);
+    other.close();
+  } finally {
+    store.close();
+  }
 });
 
 test('a failed authentication creates no lasting state: no transaction, no binding', async () => {
