@@ -67,7 +67,7 @@ export class PbxServer {
     const log = this.log;
     this.system = SystemStore.open(c.dataDir, { clock: this.clock });
     this.pool = new TenantStorePool({ dataDir: c.dataDir, clock: this.clock, logger: log.child('store') });
-    this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant') });
+    this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
     this.tenantSync = new TenantSync({ system: this.system, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env });
     const report = this.tenantSync.sync();
     this.resolver.refresh();

@@ -6,6 +6,7 @@ import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import type { Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
+import type { Extension } from '../tenant/tenant-store.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
@@ -135,6 +136,7 @@ export class SipEdge {
       this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
       return;
     }
+    let ext: Extension | undefined;
     const outcome = this.o.auth.verify(
       {
         method: req.method,
@@ -145,7 +147,7 @@ export class SipEdge {
       },
       (username, algorithm) => {
         if (!EXTENSION_RE.test(username)) return undefined;
-        const ext = tenant.store.getExtension(username);
+        ext = tenant.store.getExtension(username);
         return ext && ext.enabled && ext.realm === tenant.realm ? ext.ha1[algorithm] : undefined;
       },
     );
@@ -167,8 +169,8 @@ export class SipEdge {
       this.replier.reply(inbound, 403, { reason: 'Forbidden: not your address-of-record' });
       return;
     }
-    const ext = tenant.store.getExtension(aor);
-    if (!ext || !ext.enabled) {
+    // The extension was read once, for the digest check, and authenticated as the AOR.
+    if (!ext || !ext.enabled || ext.ext !== aor) {
       this.replier.reply(inbound, 403);
       return;
     }

@@ -29,7 +29,7 @@ test.before.each(() => {
   dir = mkdtempSync(join(tmpdir(), 'pbx-resolver-'));
   sys = SystemStore.open(dir);
   pool = new TenantStorePool({ dataDir: dir, clock: new FakeClock() });
-  resolver = new TenantResolver({ system: sys, pool });
+  resolver = new TenantResolver({ system: sys, pool, recheckMs: 0 });
   deps = { system: sys, dataDir: dir };
   applyTenant(deps, spec('acme', ['acme.example', 'sip.acme.example', '192.0.2.10', '[2001:db8::10]']));
   applyTenant(deps, spec('globex', ['globex.example']));

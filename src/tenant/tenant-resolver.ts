@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { normalizeDomain } from './domain-name.js';
 import type { TenantStorePool } from './store-pool.js';
@@ -17,8 +18,19 @@ export class TenantResolver {
   private seen: string | undefined;
   private readonly logger: Logger;
 
-  constructor(private readonly opts: { system: SystemStore; pool: TenantStorePool; logger?: Logger }) {
+  private checkedAt = -Infinity;
+  private readonly clock: Clock;
+  private readonly recheckMs: number;
+
+  /**
+   * recheckMs: how often, at most, a lookup asks system.sqlite whether it changed (a
+   * query per request costs more than the rest of the lookup). Changes made through
+   * this process are seen at once when the caller calls refresh() after them.
+   */
+  constructor(private readonly opts: { system: SystemStore; pool: TenantStorePool; logger?: Logger; clock?: Clock; recheckMs?: number }) {
     this.logger = opts.logger ?? silentLogger;
+    this.clock = opts.clock ?? systemClock;
+    this.recheckMs = opts.recheckMs ?? 1000;
   }
 
   /** The tenant a host (Request-URI or To host, any case, IPv6 with or without brackets) belongs to. */
@@ -52,6 +64,9 @@ export class TenantResolver {
   }
 
   private ensureFresh(): void {
+    const now = this.clock.now();
+    if (this.seen !== undefined && now - this.checkedAt < this.recheckMs) return;
+    this.checkedAt = now;
     try {
       if (this.opts.system.revision() !== this.seen) this.refresh();
     } catch (e) {
