@@ -68,7 +68,7 @@ export class PbxServer {
     this.system = SystemStore.open(c.dataDir, { clock: this.clock });
     this.pool = new TenantStorePool({ dataDir: c.dataDir, clock: this.clock, logger: log.child('store') });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
-    this.tenantSync = new TenantSync({ system: this.system, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env });
+    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env });
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { tenantIdOfFile } from '../config/index.js';
 import { applyTenant, disableTenantsNotIn } from '../tenant/apply-tenant.js';
+import type { TenantStorePool } from '../tenant/store-pool.js';
 import type { SystemStore } from '../tenant/system-store.js';
 import { TenantSpecError } from '../tenant/tenant-errors.js';
 import type { Clock } from '../util/clock.js';
@@ -24,7 +25,7 @@ export class TenantSync {
   private readonly appliedHash = new Map<string, string>();
 
   constructor(
-    private readonly o: { system: SystemStore; dataDir: string; tenantsDir: string; clock: Clock; logger: Logger; env: Env },
+    private readonly o: { system: SystemStore; pool: TenantStorePool; dataDir: string; tenantsDir: string; clock: Clock; logger: Logger; env: Env },
   ) {}
 
   sync(): TenantSyncReport {
@@ -51,6 +52,8 @@ export class TenantSync {
         const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock }, config);
         this.appliedHash.set(f.file, f.hash);
         if (r.changed) {
+          // The pooled connection caches extensions: make it start afresh.
+          this.o.pool.reopen(config.id);
           report.applied.push(config.id);
           this.o.logger.info('tenant applied', {
             tenant: config.id,

@@ -40,6 +40,19 @@ const b: BindingRow = {
   updatedAt: 1,
 };
 
+test('reopen() makes a handle see extensions changed by an apply', () => {
+  const h = pool.get('t1');
+  const before = h.getExtension('1001')!;
+  const sys = SystemStore.open(dir);
+  applyTenant({ system: sys, dataDir: dir }, { id: 't1', name: 't1', domains: ['t1.example'], limits: {}, extensions: [{ ext: '1001', name: 't1-alice', password: 'another-password' }] });
+  sys.close();
+  assert.is(h.getExtension('1001')!.ha1.MD5, before.ha1.MD5, 'cached until reopened');
+  pool.reopen('t1');
+  assert.is.not(h.getExtension('1001')!.ha1.MD5, before.ha1.MD5);
+  pool.reopen('t3'); // not open: nothing to do
+  assert.not.ok(pool.isOpen('t3'));
+});
+
 test('opens on first use, not on get()', () => {
   const h = pool.get('t1');
   assert.is(pool.openCount, 0);

@@ -101,6 +101,15 @@ export class TenantStorePool {
   }
 
   /** Closes every store and refuses further use: for a graceful stop. */
+  /**
+   * Close the tenant's open connection, if any, so the next use opens a fresh one: for
+   * after its extensions changed behind the pool's back (an apply), which drops the
+   * connection's caches.
+   */
+  reopen(tenantId: string): void {
+    if (this.open.has(tenantId)) this.closeOne(tenantId);
+  }
+
   closeAll(): void {
     this.closed = true;
     this.clock.clearTimeout(this.timer);

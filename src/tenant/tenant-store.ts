@@ -37,6 +37,9 @@ export interface TenantStore {
   setSetting(key: string, value: string): void;
 }
 
+/** Entries of the per-connection extension cache before it starts over. */
+const EXTENSION_CACHE_MAX = 20_000;
+
 /** A sanity bound; the registrar enforces the real per-AOR limit long before this. */
 export const MAX_BINDINGS_PER_AOR = 1000;
 
@@ -66,6 +69,7 @@ export class SqliteTenantStore implements TenantStore {
   readonly tenantId: string;
   readonly file: string;
   private readonly st: ReturnType<SqliteTenantStore['prepare']>;
+  private readonly extCache = new Map<string, Extension | null>();
   private readonly replaceTx: (aor: string, rows: readonly BindingRow[]) => void;
 
   private constructor(
@@ -128,10 +132,22 @@ export class SqliteTenantStore implements TenantStore {
     };
   }
 
+  /**
+   * Extensions are read on every authenticated request and written only by apply
+   * (through another connection), so they are cached for the life of this connection.
+   * Whoever changes extensions behind this connection must make the pool reopen it
+   * (TenantStorePool.reopen). The cache is bounded; unknown names are cached too, so a
+   * spray of them costs one query each until the bound clears the cache.
+   */
   getExtension(ext: string): Extension | undefined {
+    const hit = this.extCache.get(ext);
+    if (hit !== undefined) return hit ?? undefined;
     try {
       const row = this.st.getExtension.get(ext);
-      return row ? extensionFromSql(row) : undefined;
+      const value = row ? Object.freeze(extensionFromSql(row)) : null;
+      if (this.extCache.size >= EXTENSION_CACHE_MAX) this.extCache.clear();
+      this.extCache.set(ext, value);
+      return value ?? undefined;
     } catch (e) {
       throw this.fail('getExtension', e);
     }
