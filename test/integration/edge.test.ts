@@ -89,6 +89,22 @@ test('the binding keeps where the REGISTER really came from (received address, p
   }
 });
 
+test('a retransmitted REGISTER is absorbed by its transaction: same answer, no replay refusal, no double apply', async () => {
+  const callId = newCallId();
+  const c = await ua.request(ua.register({ user: '1002', domain: 'acme.example', cseq: 1, callId }));
+  const { buildAuthorization, pickChallenge } = await import('../../src/sip/auth/client-digest.js');
+  const ch = pickChallenge(getHeaderValues(c!, 'www-authenticate'), { algorithms: ['MD5'] })!;
+  const auth = buildAuthorization({ challenge: ch, username: '1002', password: 'acme-1002-secret', method: 'REGISTER', uri: 'sip:acme.example' });
+  const req = ua.register({ user: '1002', domain: 'acme.example', cseq: 2, callId, authorization: auth.ok ? auth.value : '' });
+  const first = await ua.request(req);
+  assert.is(first?.status, 200);
+  const failuresBefore = server.stats().security.tracked;
+  const again = await ua.request(req); // the very same request: a UDP retransmission
+  assert.is(again?.status, 200, 'not 403 (nonce-count replay) nor 400 (CSeq): the transaction answers');
+  assert.equal(getHeaderValues(again!, 'contact'), getHeaderValues(first!, 'contact'));
+  assert.is(server.stats().security.tracked, failuresBefore, 'not counted as an authentication failure');
+});
+
 test('a failed authentication creates no lasting state: no transaction, no binding', async () => {
   const before = server.stats();
   const wrong = await ua.registerWithAuth({ user: '1002', domain: 'globex.example', password: 'acme-1002-secret' });

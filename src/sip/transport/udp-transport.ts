@@ -14,6 +14,9 @@ export interface UdpTransportOptions {
 }
 
 /** One bound UDP socket (RFC 3261 §18): reads datagrams, sends from the same address and port. */
+/** Kernel buffer asked for on each UDP socket. */
+const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export class UdpTransport {
   readonly family: 4 | 6;
   private socket: Socket | undefined;
@@ -41,6 +44,14 @@ export class UdpTransport {
       socket.close();
       throw err;
     });
+    // Bursts arrive while the event loop is busy: a larger kernel buffer holds them
+    // instead of dropping them (Linux caps the value at net.core.rmem_max/wmem_max).
+    try {
+      socket.setRecvBufferSize(UDP_SOCKET_BUFFER_BYTES);
+      socket.setSendBufferSize(UDP_SOCKET_BUFFER_BYTES);
+    } catch (err) {
+      this.o.logger.debug('udp socket buffer size not set', { error: err });
+    }
     socket.on('error', (err: Error) => this.o.logger.warn('udp socket error', { error: err }));
     socket.on('message', (data: Buffer, rinfo) => {
       try {
