@@ -66,7 +66,7 @@ export class PbxServer {
     const c = this.config;
     const log = this.log;
     this.system = SystemStore.open(c.dataDir, { clock: this.clock });
-    this.pool = new TenantStorePool({ dataDir: c.dataDir, clock: this.clock, logger: log.child('store') });
+    this.pool = new TenantStorePool({ dataDir: c.dataDir, clock: this.clock, logger: log.child('store'), bindingWriteDelayMs: c.registrar.writeDelayMs });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
     this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env });
     const report = this.tenantSync.sync();

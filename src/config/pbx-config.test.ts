@@ -36,7 +36,7 @@ const DEFAULTS: PbxConfig = {
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
   api: { host: '127.0.0.1', port: 8080 },
   security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 } },
-  registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10 },
+  registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10, writeDelayMs: 500 },
   auth: { algorithms: ['MD5', 'SHA-256'], nonceTtlSeconds: 300 },
   log: { level: 'info' },
 };
@@ -96,7 +96,7 @@ log: { level: debug }
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
     api: { host: '::1', port: 9090, adminToken: 's3cret' },
     security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 } },
-    registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5 },
+    registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5, writeDelayMs: 500 },
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
     log: { level: 'debug' },
   };
@@ -223,7 +223,7 @@ test('registrar: min <= default <= max', () => {
   assert.equal(problems('registrar:\n  maxExpires: 1800\n'), ['/etc/pbx/pbx.yaml:2:3: registrar.defaultExpires: must not exceed maxExpires (1800)']);
   assert.equal(problems('registrar: { minExpires: 7200 }'), ['/etc/pbx/pbx.yaml:1:26: registrar.minExpires: must not exceed maxExpires (3600)']);
   const r = parsePbxConfig('registrar: { maxExpires: 1800, defaultExpires: 1800 }', FILE, {}).registrar;
-  assert.equal(r, { minExpires: 60, maxExpires: 1800, defaultExpires: 1800, maxContactsPerAor: 10 });
+  assert.equal(r, { minExpires: 60, maxExpires: 1800, defaultExpires: 1800, maxContactsPerAor: 10, writeDelayMs: 500 });
 });
 
 test('auth: algorithms non-empty, unique, known', () => {

@@ -72,6 +72,8 @@ const registrar = object({
   maxExpires: positiveInt().default(3600),
   defaultExpires: positiveInt().default(3600),
   maxContactsPerAor: positiveInt(1000).default(10),
+  /** Registration changes are committed in batches this often; 0 = every change at once. */
+  writeDelayMs: int({ min: 0, max: 10_000 }).default(500),
 }).check((r, where) => {
   if (r.minExpires > r.maxExpires) where.at('minExpires').report(`must not exceed maxExpires (${r.maxExpires})`);
   else if (r.defaultExpires < r.minExpires) where.at('defaultExpires').report(`must not be less than minExpires (${r.minExpires})`);

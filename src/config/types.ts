@@ -49,6 +49,12 @@ export interface PbxConfig {
     maxExpires: number;
     defaultExpires: number;
     maxContactsPerAor: number;
+    /**
+     * Registration changes are gathered this long and committed in one transaction per
+     * tenant; 0 = write through. A graceful stop writes everything; a crash loses at most
+     * this much. Reads always see the latest state.
+     */
+    writeDelayMs: number;
   };
   auth: {
     /** Algorithms offered in challenges, strongest first (RFC 8760 §2.4). */

@@ -16,6 +16,12 @@ export interface StorePoolOptions {
   maxOpen?: number;
   /** Options for each store; `create` defaults to false here: only apply brings a tenant's store into being. */
   store?: TenantStoreOptions;
+  /**
+   * Binding writes are gathered for this long and committed together, one transaction
+   * per tenant (0 = write through). Reads see the pending writes; close() and
+   * closeAll() write them out. A crash loses at most this much of registration changes.
+   */
+  bindingWriteDelayMs?: number;
   logger?: Logger;
 }
 
@@ -70,7 +76,11 @@ export class TenantStorePool {
       }
       return hit.store;
     }
-    const store = SqliteTenantStore.open(this.opts.dataDir, tenantId, { create: false, ...this.opts.store });
+    const store = SqliteTenantStore.open(this.opts.dataDir, tenantId, {
+      create: false,
+      ...this.opts.store,
+      ...(this.opts.bindingWriteDelayMs ? { writeBehind: { clock: this.clock, delayMs: this.opts.bindingWriteDelayMs, logger: this.logger } } : {}),
+    });
     while (this.open.size >= this.maxOpen) {
       const [oldest] = this.open.keys();
       this.closeOne(oldest!);
@@ -100,7 +110,6 @@ export class TenantStorePool {
     return n;
   }
 
-  /** Closes every store and refuses further use: for a graceful stop. */
   /**
    * Close the tenant's open connection, if any, so the next use opens a fresh one: for
    * after its extensions changed behind the pool's back (an apply), which drops the
@@ -110,6 +119,7 @@ export class TenantStorePool {
     if (this.open.has(tenantId)) this.closeOne(tenantId);
   }
 
+  /** Closes every store (writing what is pending) and refuses further use: for a graceful stop. */
   closeAll(): void {
     this.closed = true;
     this.clock.clearTimeout(this.timer);

@@ -9,6 +9,7 @@ import { applyTenant } from './apply-tenant.js';
 import type { BindingRow } from './binding-row.js';
 import { SystemStore } from './system-store.js';
 import { SqliteTenantStore } from './tenant-store.js';
+import { FakeClock } from '../util/fake-clock.js';
 
 let dir = '';
 let sys: SystemStore;
@@ -184,6 +185,67 @@ test('a database from a newer program is refused', () => {
   raw.pragma('user_version = 99');
   raw.close();
   assert.throws(() => SqliteTenantStore.open(dir, 'acme'), (e: unknown) => e instanceof StoreError && /newer/.test(e.message));
+});
+
+test('write-behind: reads see a write at once, the file gets it after the delay, in one batch', () => {
+  const clock = new FakeClock();
+  const s = SqliteTenantStore.open(dir, 'acme', { writeBehind: { clock, delayMs: 500 } });
+  opened.push(s);
+  const other = open('acme'); // another connection sees only what is committed
+  s.replaceBindings('1001', [binding('1001', 1)]);
+  s.replaceBindings('1002', [binding('1002', 2)]);
+  assert.equal(s.getBindings('1001'), [binding('1001', 1)]);
+  assert.is(other.getBindings('1001').length, 0, 'not committed yet');
+  assert.is(s.pendingWrites, 2);
+  clock.advance(499);
+  assert.is(other.getBindings('1001').length, 0);
+  clock.advance(1);
+  assert.equal(other.getBindings('1001'), [binding('1001', 1)]);
+  assert.equal(other.getBindings('1002'), [binding('1002', 2)]);
+  assert.is(s.pendingWrites, 0);
+});
+
+test('write-behind: the latest write of an AOR wins; reads hand out copies', () => {
+  const clock = new FakeClock();
+  const s = SqliteTenantStore.open(dir, 'acme', { writeBehind: { clock, delayMs: 100 } });
+  opened.push(s);
+  s.replaceBindings('1001', [binding('1001', 1)]);
+  s.replaceBindings('1001', [binding('1001', 2), binding('1001', 3)]);
+  const got = s.getBindings('1001');
+  got[0]!.source.port = 1; // must not reach the pending row
+  assert.equal(s.getBindings('1001'), [binding('1001', 2), binding('1001', 3)]);
+  s.replaceBindings('1001', []);
+  clock.advance(100);
+  assert.is(open('acme').getBindings('1001').length, 0);
+});
+
+test('write-behind: close(), counts and lists write out what is pending', () => {
+  const clock = new FakeClock();
+  const s = SqliteTenantStore.open(dir, 'acme', { writeBehind: { clock, delayMs: 60_000 } });
+  s.replaceBindings('1001', [binding('1001', 1)]);
+  assert.is(s.countBindings(), 1);
+  assert.is(open('acme').countBindings(), 1, 'countBindings committed first');
+  s.replaceBindings('1002', [binding('1002', 4)]);
+  s.close();
+  assert.equal(open('acme').getBindings('1002'), [binding('1002', 4)], 'close() committed it');
+});
+
+test('write-behind: a pending AOR whose extension was removed meanwhile is dropped alone', () => {
+  const clock = new FakeClock();
+  const s = SqliteTenantStore.open(dir, 'acme', { writeBehind: { clock, delayMs: 500 } });
+  opened.push(s);
+  s.replaceBindings('1001', [binding('1001', 1)]);
+  s.replaceBindings('1002', [binding('1002', 2)]);
+  applyTenant(
+    { system: sys, dataDir: dir },
+    { id: 'acme', name: 'acme', domains: ['acme.example'], limits: {}, extensions: [{ ext: '1001', name: 'acme one', password: 'acme-pw-1' }] },
+  );
+  clock.advance(500);
+  const fresh = open('acme');
+  assert.equal(fresh.getBindings('1001'), [binding('1001', 1)]);
+  assert.is(fresh.getBindings('1002').length, 0);
+  assert.is(s.pendingWrites, 0);
+  assert.throws(() => s.replaceBindings('9999', [binding('9999', 1)]), (e: unknown) => e instanceof StoreError, 'an unknown extension is refused at once');
 });
 
 test.run();

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
 import { applyMigrations } from './migrations.js';
@@ -54,6 +56,8 @@ interface ExtensionSqlRow {
 }
 
 export interface TenantStoreOptions {
+  /** Gather binding writes for delayMs and commit them in one transaction (see TenantStorePool). */
+  writeBehind?: { clock: Clock; delayMs: number; logger?: Logger };
   /** Page cache in KiB; small, because ten thousand tenants may be open over a day. */
   cacheKiB?: number;
   /** Create the folder and file when missing (apply does); otherwise a missing store is a StoreError. Default true. */
@@ -70,12 +74,17 @@ export class SqliteTenantStore implements TenantStore {
   readonly file: string;
   private readonly st: ReturnType<SqliteTenantStore['prepare']>;
   private readonly extCache = new Map<string, Extension | null>();
+  private readonly flushTx: (batch: ReadonlyArray<readonly [string, readonly BindingRow[]]>) => void;
+  private readonly writeBehind: TenantStoreOptions['writeBehind'];
+  private readonly pending = new Map<string, BindingRow[]>();
+  private flushTimer: TimerHandle | undefined;
   private readonly replaceTx: (aor: string, rows: readonly BindingRow[]) => void;
 
   private constructor(
     private readonly db: Database.Database,
     tenantId: string,
     file: string,
+    opts: TenantStoreOptions,
   ) {
     this.tenantId = tenantId;
     this.file = file;
@@ -84,6 +93,17 @@ export class SqliteTenantStore implements TenantStore {
       this.st.deleteBindingsOf.run(aor);
       for (let i = 0; i < rows.length; i++) this.st.insertBinding.run(...bindingToParams(rows[i]!, i));
     });
+    this.flushTx = db.transaction((batch: ReadonlyArray<readonly [string, readonly BindingRow[]]>) => {
+      for (const [aor, rows] of batch) {
+        try {
+          this.replaceTx(aor, rows); // nested: a savepoint per AOR
+        } catch (e) {
+          if (!isForeignKeyFailure(e)) throw e;
+          this.writeBehind?.logger?.warn('pending bindings dropped: the extension is gone', { tenant: this.tenantId, aor });
+        }
+      }
+    });
+    this.writeBehind = opts.writeBehind;
   }
 
   /** Opens the tenant's database, creating its folder and file and migrating the schema as needed. */
@@ -103,7 +123,7 @@ export class SqliteTenantStore implements TenantStore {
     const db = openSqlite(file, { cacheKiB: opts.cacheKiB ?? 256, synchronous: 'NORMAL', mustExist: !create });
     try {
       applyMigrations(db, TENANT_MIGRATIONS, file);
-      return new SqliteTenantStore(db, id, file);
+      return new SqliteTenantStore(db, id, file, opts);
     } catch (e) {
       db.close();
       throw e instanceof StoreError ? e : new StoreError(`tenant ${id}: ${(e as Error).message}`, { cause: e });
@@ -170,6 +190,8 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   getBindings(aor: string): BindingRow[] {
+    const pending = this.pending.get(aor);
+    if (pending !== undefined) return pending.map(copyBinding);
     try {
       return this.st.getBindings.all(aor).map(bindingFromSql);
     } catch (e) {
@@ -182,6 +204,15 @@ export class SqliteTenantStore implements TenantStore {
     for (const r of rows) {
       if (r.aor !== aor) throw new StoreError(`tenant ${this.tenantId}: a binding of ${r.aor} handed over as one of ${aor}`);
     }
+    if (this.writeBehind) {
+      if (!this.getExtension(aor)) throw new StoreError(`tenant ${this.tenantId}: no extension ${aor}`);
+      this.pending.set(aor, rows.map(copyBinding));
+      this.flushTimer ??= this.writeBehind.clock.setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flushQuietly();
+      }, this.writeBehind.delayMs);
+      return;
+    }
     try {
       this.replaceTx(aor, rows);
     } catch (e) {
@@ -190,7 +221,45 @@ export class SqliteTenantStore implements TenantStore {
     }
   }
 
+  /** Bindings written but not yet committed (write-behind). */
+  get pendingWrites(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Commit every pending binding write in one transaction; each AOR in its own savepoint,
+   * so one that can no longer be written (its extension was removed meanwhile) is dropped
+   * alone. Throws StoreError when the transaction itself fails; the writes stay pending.
+   */
+  flush(): void {
+    if (this.writeBehind) this.writeBehind.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.size === 0 || !this.db.open) return;
+    const batch = [...this.pending];
+    try {
+      this.flushTx(batch);
+    } catch (e) {
+      throw this.fail('flush', e);
+    }
+    for (const [aor, rows] of batch) if (this.pending.get(aor) === rows) this.pending.delete(aor);
+  }
+
+  private flushQuietly(): void {
+    try {
+      this.flush();
+    } catch (e) {
+      this.writeBehind?.logger?.error('binding writes not committed; retrying', { tenant: this.tenantId, error: e });
+      if (this.writeBehind && this.db.open) {
+        this.flushTimer ??= this.writeBehind.clock.setTimeout(() => {
+          this.flushTimer = undefined;
+          this.flushQuietly();
+        }, this.writeBehind.delayMs);
+      }
+    }
+  }
+
   deleteExpiredBindings(now: number): Array<{ aor: string; contact: string }> {
+    this.flush();
     try {
       return this.st.deleteExpired.all(now);
     } catch (e) {
@@ -199,6 +268,7 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   listBindings(): BindingRow[] {
+    this.flush();
     try {
       return this.st.listBindings.all().map(bindingFromSql);
     } catch (e) {
@@ -207,6 +277,7 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   countBindings(): number {
+    this.flush();
     try {
       return this.st.countBindings.get() ?? 0;
     } catch (e) {
@@ -234,8 +305,14 @@ export class SqliteTenantStore implements TenantStore {
     return this.db.open;
   }
 
+  /** Writes what is pending, then closes. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.flush();
+    } finally {
+      this.db.close();
+    }
   }
 
   private fail(op: string, e: unknown): StoreError {
@@ -252,4 +329,10 @@ function extensionFromSql(r: ExtensionSqlRow): Extension {
 
 function isForeignKeyFailure(e: unknown): boolean {
   return (e as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+function copyBinding(b: BindingRow): BindingRow {
+  const c: BindingRow = { ...b, source: { ...b.source } };
+  if (b.path) c.path = [...b.path];
+  return c;
 }

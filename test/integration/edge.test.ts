@@ -74,6 +74,7 @@ test('SHA-256 and MD5 digests both register; a success creates one transaction',
 });
 
 test('the binding keeps where the REGISTER really came from (received address, port, transport)', () => {
+  clock.advance(1000); // registrar.writeDelayMs: let the batched write reach the file
   const store = SqliteTenantStore.open(join(dir, 'data'), 'acme');
   try {
     const [b] = store.getBindings('1001');

@@ -1,0 +1,172 @@
+// The whole measurement of one registrar: start it, take its memory at rest, register every
+// extension once and take it again, then ramp the REGISTER rate, then stop it.
+import { join } from 'node:path';
+import { findMaxRate } from './ramp.mjs';
+import { cpuSeconds, machineCpu, memoryBytes, Sampler } from './proc-stats.mjs';
+import { runSipp } from './sipp-run.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Before a step: waits until the server is idle again (under 10 % of a core over 1 s, i.e. it has
+ * worked off the previous step) and the whole machine is quiet (under `quietPct` % of one core:
+ * the machine is shared, and someone else's build skews a step), at most maxMs. Returns the
+ * machine's busy % of the last second, to flag steps that had to start anyway.
+ */
+async function waitQuiet(server, maxMs, quietPct) {
+  const end = Date.now() + maxMs;
+  let busyPct = 0;
+  for (;;) {
+    const a = cpuSeconds(server.pids());
+    const m = machineCpu();
+    await sleep(1000);
+    const serverBusy = cpuSeconds(server.pids()) - a;
+    busyPct = 100 * (machineCpu().busy - m.busy);
+    if ((serverBusy < 0.1 && busyPct < quietPct) || Date.now() >= end) return busyPct;
+  }
+}
+
+/**
+ * @param {object} server KamailioServer | PbxServer | ExternalServer (started by the caller)
+ * @param {{ scenario: string, fullCsv: string, sliceCsvs: string[], userCount: number,
+ *           outDir: string, o: object, log: (s: string) => void }} ctx
+ */
+export async function benchServer(server, ctx) {
+  const { o, log } = ctx;
+  const target = `${server.host}:${server.port}`;
+  const result = { name: server.name, memory: undefined, fill: undefined, ramp: undefined, notes: [] };
+
+  // 1. Memory at rest, tenants applied, nothing registered.
+  await sleep(o.restSeconds * 1000);
+  const base = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
+
+  // 2. Every extension registers once (SEQUENTIAL, one pass over the full CSV).
+  log(`${server.name}: registering all ${ctx.userCount} extensions once at ${o.fillRate}/s`);
+  const fill = await runSipp({
+    target,
+    scenario: ctx.scenario,
+    csvFiles: [ctx.fullCsv],
+    rate: o.fillRate,
+    calls: ctx.userCount,
+    localPortBase: o.sippPort,
+    outDir: ctx.outDir,
+    tag: `${server.name}-fill`,
+    timeoutSeconds: Math.ceil(ctx.userCount / o.fillRate) + 30,
+  });
+  result.fill = fill;
+  if (!fill.summary || fill.summary.successful !== ctx.userCount) {
+    result.notes.push(
+      `fill pass: ${fill.summary?.successful ?? 0} of ${ctx.userCount} registrations succeeded${fill.problems.length ? ` (${fill.problems.join('; ')})` : ''}`,
+    );
+  }
+
+  // 3. Let transactions and nonces age out (RFC 3261 §17.2.2 Timer J = 64*T1 = 32 s), then measure.
+  log(`${server.name}: settling ${o.settleSeconds} s before measuring memory`);
+  await sleep(o.settleSeconds * 1000);
+  const after = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
+  const contacts = server.registeredContacts();
+  // Divide by what was really registered: the server's own count when it has one, else SIPp's.
+  const n = contacts || fill.summary?.successful || ctx.userCount;
+  result.memory = {
+    divisor: n,
+    base,
+    after,
+    contacts,
+    perContactRss: (after.rss - base.rss) / n,
+    perContactPss: (after.pss - base.pss) / n,
+    perContactShm: base.shm !== undefined && after.shm !== undefined ? (after.shm - base.shm) / n : undefined,
+  };
+
+  // 4. Ramp.
+  const deadline = Date.now() + o.budgetSeconds * 1000;
+  let stepNo = 0;
+  result.ramp = await findMaxRate({
+    start: o.start,
+    step: o.step,
+    max: o.max,
+    resolution: o.resolution,
+    maxSteps: o.maxSteps,
+    deadline,
+    runStep: async (rate) => {
+      // A step that fails while someone else used the machine says little about the server:
+      // run it once more (after waiting for quiet) and keep the first attempt for the record.
+      const first = await attempt(rate);
+      if (first.pass || first.otherCpuPct < o.quietPct) return first;
+      log(`${server.name}: ${rate}/s failed while the rest of the machine used ${first.otherCpuPct.toFixed(0)} % of a core; repeating it once`);
+      const second = await attempt(rate);
+      return { ...second, disturbedAttempt: first };
+    },
+  });
+  result.contactsAfterRamp = server.registeredContacts();
+  result.memory.afterRamp = memoryBytes(server.pids());
+  return result;
+
+  async function attempt(rate) {
+    stepNo++;
+    const busyBefore = await waitQuiet(server, o.quietWaitSeconds * 1000, o.quietPct);
+    if (busyBefore >= o.quietPct) log(`${server.name}: machine still busy (${busyBefore.toFixed(0)} % of a core) after ${o.quietWaitSeconds} s; starting the step anyway`);
+    let sippPids = [];
+    const sippPorts = ctx.sliceCsvs.map((_, i) => o.sippPort + i);
+    const sampler = new Sampler(
+      {
+        server: { pids: () => server.pids(), ports: () => [server.port] },
+        // SIPp's ports are only its own while it runs.
+        sipp: { pids: () => sippPids, ports: () => (sippPids.length ? sippPorts : []) },
+      },
+      250,
+    );
+    sampler.start();
+    const calls = Math.round(rate * o.stepSeconds);
+    const run = await runSipp({
+      target,
+      scenario: ctx.scenario,
+      csvFiles: ctx.sliceCsvs,
+      rate,
+      calls,
+      localPortBase: o.sippPort,
+      outDir: ctx.outDir,
+      tag: `${server.name}-step${String(stepNo).padStart(2, '0')}-${rate}`,
+      timeoutSeconds: o.stepSeconds + 25,
+      onStart: (pids) => (sippPids = pids),
+    });
+    const usage = sampler.stop();
+    const s = run.summary;
+    const created = s?.created ?? 0;
+    const failed = Math.max(0, created - (s?.successful ?? 0)) + Math.max(0, calls - created);
+    const failurePct = calls > 0 ? (100 * failed) / calls : 100;
+    const achieved = s?.achievedRate ?? 0;
+    const sippCpuPct = usage.groups.sipp.cpuPct;
+    // SIPp is single-threaded: near a full core it is the bottleneck, whatever the server does.
+    const sippBound = sippCpuPct / ctx.sliceCsvs.length > 90;
+    const achievedOk = achieved >= 0.97 * rate;
+    const pass = failurePct < 1 && achievedOk && run.problems.length === 0;
+    const step = {
+      rate,
+      calls,
+      achieved,
+      okPerSec: s && s.sendSeconds > 0 ? s.successful / s.sendSeconds : 0,
+      failurePct,
+      failureKinds: s?.failureKinds ?? {},
+      retransPct: created > 0 ? (100 * (s?.retransmissions ?? 0)) / created : 0,
+      callLengthMs: s?.callLengthMs ?? 0,
+      serverCpuPct: usage.groups.server.cpuPct,
+      serverRss: usage.groups.server.rss,
+      serverPss: usage.groups.server.pss,
+      sippCpuPct,
+      sippBound,
+      serverUdpDrops: usage.groups.server.udpDrops,
+      sippUdpDrops: usage.groups.sipp.udpDrops,
+      otherCpuPct: usage.otherCpuPct,
+      busyBeforePct: busyBefore,
+      problems: run.problems,
+      pass,
+    };
+    log(
+      `${server.name}: ${rate}/s -> achieved ${achieved.toFixed(0)}/s, failed ${failurePct.toFixed(2)} %, ` +
+        `retrans ${step.retransPct.toFixed(1)} %, mean call ${step.callLengthMs.toFixed(1)} ms, server CPU ${step.serverCpuPct.toFixed(0)} %, ` +
+        `SIPp CPU ${sippCpuPct.toFixed(0)} %, UDP drops server/SIPp ${step.serverUdpDrops}/${step.sippUdpDrops}, other ${step.otherCpuPct.toFixed(0)} % => ${pass ? 'pass' : 'FAIL'}` +
+        (run.problems.length ? ` (${run.problems.join('; ')})` : ''),
+    );
+    return step;
+  }
+}
