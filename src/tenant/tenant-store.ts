@@ -120,7 +120,7 @@ export class SqliteTenantStore implements TenantStore {
     } else if (!existsSync(file)) {
       throw new StoreError(`tenant ${id} has no store (never applied?)`);
     }
-    const db = openSqlite(file, { cacheKiB: opts.cacheKiB ?? 256, synchronous: 'NORMAL', mustExist: !create });
+    const db = openSqlite(file, { cacheKiB: opts.cacheKiB ?? 64, synchronous: 'NORMAL', mustExist: !create });
     try {
       applyMigrations(db, TENANT_MIGRATIONS, file);
       return new SqliteTenantStore(db, id, file, opts);

@@ -59,6 +59,14 @@ function memoryLines(r, userCount) {
     `- **per contact: ${f0(m.perContactPss)} bytes (PSS delta / ${m.divisor ?? userCount} contacts)**, RSS delta ${f0(m.perContactRss)} bytes` +
       (m.perContactShm !== undefined ? `, Kamailio's shm allocator delta ${f0(m.perContactShm)} bytes` : ''),
   ];
+  if (m.warm) {
+    lines.push(
+      `- split: the first registration in each of the ${m.tenants} tenants took PSS from ${mib(m.base.pss)} to ${mib(m.warm.pss)} MiB ` +
+        `(**${f0(m.perTenantPss)} bytes per tenant**: for the PBX, opening that tenant's SQLite store); ` +
+        `each of the ${m.furtherContacts} further contacts then cost **${f0(m.perFurtherContactPss)} bytes** (PSS)` +
+        (m.perFurtherContactShm !== undefined ? `, ${f0(m.perFurtherContactShm)} bytes of Kamailio shm` : ''),
+    );
+  }
   if (m.afterRamp) lines.push(`- after the ramp: RSS ${mib(m.afterRamp.rss)} MiB, PSS ${mib(m.afterRamp.pss)} MiB` + (r.contactsAfterRamp !== undefined ? `, ${r.contactsAfterRamp} registered` : ''));
   return lines;
 }

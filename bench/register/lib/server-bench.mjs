@@ -40,41 +40,61 @@ export async function benchServer(server, ctx) {
   await sleep(o.restSeconds * 1000);
   const base = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
 
-  // 2. Every extension registers once (SEQUENTIAL, one pass over the full CSV).
-  log(`${server.name}: registering all ${ctx.userCount} extensions once at ${o.fillRate}/s`);
-  const fill = await runSipp({
-    target,
-    scenario: ctx.scenario,
-    csvFiles: [ctx.fullCsv],
-    rate: o.fillRate,
-    calls: ctx.userCount,
-    localPortBase: o.sippPort,
-    outDir: ctx.outDir,
-    tag: `${server.name}-fill`,
-    timeoutSeconds: Math.ceil(ctx.userCount / o.fillRate) + 30,
-  });
-  result.fill = fill;
-  if (!fill.summary || fill.summary.successful !== ctx.userCount) {
-    result.notes.push(
-      `fill pass: ${fill.summary?.successful ?? 0} of ${ctx.userCount} registrations succeeded${fill.problems.length ? ` (${fill.problems.join('; ')})` : ''}`,
-    );
-  }
+  // 2. One extension of every tenant registers: each tenant's store is now open. The
+  //    memory this costs is per tenant (a SQLite connection and its caches), not per contact.
+  const fillPass = async (csv, calls, tag) => {
+    const r = await runSipp({
+      target,
+      scenario: ctx.scenario,
+      csvFiles: [csv],
+      rate: o.fillRate,
+      calls,
+      localPortBase: o.sippPort,
+      outDir: ctx.outDir,
+      tag: `${server.name}-${tag}`,
+      timeoutSeconds: Math.ceil(calls / o.fillRate) + 30,
+    });
+    if (!r.summary || r.summary.successful !== calls) {
+      result.notes.push(`${tag} pass: ${r.summary?.successful ?? 0} of ${calls} registrations succeeded${r.problems.length ? ` (${r.problems.join('; ')})` : ''}`);
+    }
+    return r;
+  };
+  const tenants = ctx.tenantCount;
+  log(`${server.name}: registering one extension in each of the ${tenants} tenants`);
+  const first = await fillPass(ctx.firstCsv, tenants, 'fill-first');
+  log(`${server.name}: settling ${o.settleSeconds} s`);
+  await sleep(o.settleSeconds * 1000);
+  const warm = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
 
-  // 3. Let transactions and nonces age out (RFC 3261 §17.2.2 Timer J = 64*T1 = 32 s), then measure.
+  // 3. Every other extension registers once; let transactions and nonces age out (RFC 3261
+  //    §17.2.2 Timer J = 64*T1 = 32 s), then measure.
+  const rest = ctx.userCount - tenants;
+  log(`${server.name}: registering the other ${rest} extensions once at ${o.fillRate}/s`);
+  const fill = await fillPass(ctx.restCsv, rest, 'fill-rest');
+  result.fill = fill;
   log(`${server.name}: settling ${o.settleSeconds} s before measuring memory`);
   await sleep(o.settleSeconds * 1000);
   const after = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
   const contacts = server.registeredContacts();
   // Divide by what was really registered: the server's own count when it has one, else SIPp's.
-  const n = contacts || fill.summary?.successful || ctx.userCount;
+  const n = contacts || (first.summary?.successful ?? 0) + (fill.summary?.successful ?? 0) || ctx.userCount;
+  const nRest = Math.max(1, n - (first.summary?.successful ?? tenants));
   result.memory = {
     divisor: n,
     base,
+    warm,
     after,
     contacts,
+    tenants,
+    // Everything since rest, over every contact: what a contact costs when each tenant has this many.
     perContactRss: (after.rss - base.rss) / n,
     perContactPss: (after.pss - base.pss) / n,
     perContactShm: base.shm !== undefined && after.shm !== undefined ? (after.shm - base.shm) / n : undefined,
+    // Split: the first registration of each tenant (store opened), and each further contact.
+    perTenantPss: (warm.pss - base.pss) / tenants,
+    perFurtherContactPss: (after.pss - warm.pss) / nRest,
+    perFurtherContactShm: warm.shm !== undefined && after.shm !== undefined ? (after.shm - warm.shm) / nRest : undefined,
+    furtherContacts: nRest,
   };
 
   // 4. Ramp.
