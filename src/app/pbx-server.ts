@@ -152,6 +152,36 @@ export class PbxServer {
     };
   }
 
+  /** Registered contacts over the tenants whose stores are open (the active ones). */
+  registeredContacts(): number {
+    let n = 0;
+    for (const t of this.system.listTenants({ status: 'active' })) if (this.pool.isOpen(t.id)) n += this.pool.get(t.id).countBindings();
+    return n;
+  }
+
+  /**
+   * The report SIGUSR2 prints: counters and memory in use, after a full garbage
+   * collection when node runs with --expose-gc (so the figure is live data, not garbage).
+   */
+  statsReport(): Record<string, number | boolean> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (typeof gc === 'function') gc();
+    const s = this.stats();
+    const m = process.memoryUsage();
+    return {
+      contacts: this.registeredContacts(),
+      openStores: s.openStores,
+      serverTransactions: s.transactions.server,
+      clientTransactions: s.transactions.client,
+      connections: s.transport.connections,
+      bans: s.security.banned,
+      gc: typeof gc === 'function',
+      rssBytes: m.rss,
+      heapUsedBytes: m.heapUsed,
+      externalBytes: m.external,
+    };
+  }
+
   /** Where the listeners really are (port 0 in the config becomes the bound port). */
   endpoints(): Array<{ protocol: string; address: string; port: number }> {
     return this.transport.localEndpoints();

@@ -4,8 +4,9 @@ import { ConfigErrors } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 
 /**
- * `pbx serve`: start, then wait for signals. SIGHUP reloads; SIGTERM and SIGINT stop
- * gracefully (listeners first, then transactions, then the stores) and exit 0.
+ * `pbx serve`: start, then wait for signals. SIGHUP reloads; SIGUSR2 logs counters and
+ * memory; SIGTERM and SIGINT stop gracefully (listeners first, then transactions, then
+ * the stores) and exit 0.
  */
 export async function serveCommand(configFile: string): Promise<number> {
   let level: 'debug' | 'info' | 'warn' | 'error' = 'info';
@@ -39,6 +40,15 @@ export async function serveCommand(configFile: string): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGUSR2', () => {
+      try {
+        // Printed whatever the log level: the operator asked for it.
+        const report = server.statsReport();
+        process.stderr.write(`${new Date().toISOString()} STATS stats ${Object.entries(report).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+      } catch (e) {
+        logger.error('stats failed', { error: e });
+      }
+    });
     process.on('SIGHUP', () => {
       try {
         server.reload();

@@ -1,7 +1,7 @@
 // Starts this repository's PBX: `node bin/pbx serve --config <tmp>/pbx.yaml`, building dist/
 // first when dist/cli/main.js is missing. Ready when it answers OPTIONS; stopped with SIGTERM.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTracked, stopTracked } from './children.mjs';
 import { writePbxConfig } from './data.mjs';
@@ -74,7 +74,10 @@ export class PbxServer {
 
   async start() {
     const logFile = join(this.o.dir, 'pbx.log');
-    this.child = spawnTracked(process.execPath, [this.bin, 'serve', '--config', this.configFile], {
+    // --expose-gc lets the PBX collect garbage before it reports (SIGUSR2), so the memory
+    // measured is what it keeps, not garbage a lazy collector has not reclaimed yet.
+    this.logFile = logFile;
+    this.child = spawnTracked(process.execPath, ['--expose-gc', this.bin, 'serve', '--config', this.configFile], {
       cwd: this.o.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -98,7 +101,37 @@ export class PbxServer {
   }
 
   registeredContacts() {
-    return undefined;
+    return this.lastStats?.contacts;
+  }
+
+  /**
+   * Before a memory reading: SIGUSR2 makes the PBX run a full GC and log a stats line
+   * (contacts, transactions, heap); wait for that line.
+   */
+  async prepareMeasure() {
+    if (!this.child) return;
+    const before = this.statsLines().length;
+    process.kill(this.child.pid, 'SIGUSR2');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const lines = this.statsLines();
+      if (lines.length > before) {
+        const line = lines[lines.length - 1];
+        const num = (k) => Number(new RegExp(`\\b${k}=(\\d+)`).exec(line)?.[1]);
+        this.lastStats = { contacts: num('contacts'), heapUsed: num('heapUsedBytes'), serverTransactions: num('serverTransactions') };
+        await new Promise((r) => setTimeout(r, 500)); // let the freed pages settle
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  statsLines() {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').filter((l) => / stats /.test(l));
+    } catch {
+      return [];
+    }
   }
 
   async stop() {

@@ -64,7 +64,8 @@ function memoryLines(r, userCount) {
       `- split: the first registration in each of the ${m.tenants} tenants took PSS from ${mib(m.base.pss)} to ${mib(m.warm.pss)} MiB ` +
         `(**${f0(m.perTenantPss)} bytes per tenant**: for the PBX, opening that tenant's SQLite store); ` +
         `each of the ${m.furtherContacts} further contacts then cost **${f0(m.perFurtherContactPss)} bytes** (PSS)` +
-        (m.perFurtherContactShm !== undefined ? `, ${f0(m.perFurtherContactShm)} bytes of Kamailio shm` : ''),
+        (m.perFurtherContactShm !== undefined ? `, ${f0(m.perFurtherContactShm)} bytes of Kamailio shm` : '') +
+        (m.perFurtherContactHeap !== undefined ? `, ${f0(m.perFurtherContactHeap)} bytes of live JS heap (after a full GC)` : ''),
     );
   }
   if (m.afterRamp) lines.push(`- after the ramp: RSS ${mib(m.afterRamp.rss)} MiB, PSS ${mib(m.afterRamp.pss)} MiB` + (r.contactsAfterRamp !== undefined ? `, ${r.contactsAfterRamp} registered` : ''));

@@ -38,7 +38,8 @@ export async function benchServer(server, ctx) {
 
   // 1. Memory at rest, tenants applied, nothing registered.
   await sleep(o.restSeconds * 1000);
-  const base = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
+  await server.prepareMeasure?.();
+  const base = { ...memoryBytes(server.pids()), shm: server.shmUsed(), heap: server.lastStats?.heapUsed };
 
   // 2. One extension of every tenant registers: each tenant's store is now open. The
   //    memory this costs is per tenant (a SQLite connection and its caches), not per contact.
@@ -64,7 +65,8 @@ export async function benchServer(server, ctx) {
   const first = await fillPass(ctx.firstCsv, tenants, 'fill-first');
   log(`${server.name}: settling ${o.settleSeconds} s`);
   await sleep(o.settleSeconds * 1000);
-  const warm = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
+  await server.prepareMeasure?.();
+  const warm = { ...memoryBytes(server.pids()), shm: server.shmUsed(), heap: server.lastStats?.heapUsed };
 
   // 3. Every other extension registers once; let transactions and nonces age out (RFC 3261
   //    §17.2.2 Timer J = 64*T1 = 32 s), then measure.
@@ -74,7 +76,8 @@ export async function benchServer(server, ctx) {
   result.fill = fill;
   log(`${server.name}: settling ${o.settleSeconds} s before measuring memory`);
   await sleep(o.settleSeconds * 1000);
-  const after = { ...memoryBytes(server.pids()), shm: server.shmUsed() };
+  await server.prepareMeasure?.();
+  const after = { ...memoryBytes(server.pids()), shm: server.shmUsed(), heap: server.lastStats?.heapUsed };
   const contacts = server.registeredContacts();
   // Divide by what was really registered: the server's own count when it has one, else SIPp's.
   const n = contacts || (first.summary?.successful ?? 0) + (fill.summary?.successful ?? 0) || ctx.userCount;
@@ -95,6 +98,8 @@ export async function benchServer(server, ctx) {
     perFurtherContactPss: (after.pss - warm.pss) / nRest,
     perFurtherContactShm: warm.shm !== undefined && after.shm !== undefined ? (after.shm - warm.shm) / nRest : undefined,
     furtherContacts: nRest,
+    // The PBX's live JS heap after a full GC (SIGUSR2 report), per further contact.
+    perFurtherContactHeap: warm.heap !== undefined && after.heap !== undefined ? (after.heap - warm.heap) / nRest : undefined,
   };
 
   // 4. Ramp.
