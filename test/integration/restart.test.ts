@@ -22,6 +22,13 @@ run('a binding registered before a restart is still there after it', async () =>
   const reg = await runSipp({ scenario: 'register-auth.xml', remote: `127.0.0.1:${pbx.ports.udp}`, inject: [credentials('1001', 'acme.example', 'acme-1001-secret')] });
   assert.is(reg.code, 0, reg.output);
 
+  // SIGUSR2 prints the counters whatever the log level
+  const from = pbx.logs.length;
+  pbx.signal('SIGUSR2');
+  const stats = await pbx.waitForLog(/STATS stats /, 5000, from);
+  assert.match(stats, /\bcontacts=1\b/);
+  assert.match(stats, /\bheapUsedBytes=\d+/);
+
   const stopped = await pbx.stop('SIGTERM');
   assert.is(stopped.code, 0, 'SIGTERM exits 0');
   assert.ok(pbx.logs.some((l) => / stopped/.test(l)), 'the stop was logged');
