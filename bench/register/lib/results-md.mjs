@@ -62,7 +62,7 @@ function memoryLines(r, userCount) {
   if (m.warm) {
     lines.push(
       `- split: the first registration in each of the ${m.tenants} tenants took PSS from ${mib(m.base.pss)} to ${mib(m.warm.pss)} MiB ` +
-        `(**${f0(m.perTenantPss)} bytes per tenant**: for the PBX, opening that tenant's SQLite store); ` +
+        `(**${f0(m.perTenantPss)} bytes per tenant**${/pbx/i.test(r.name ?? '') ? ": opening that tenant's SQLite store; garbage collected meanwhile can make it negative" : ''}); ` +
         `each of the ${m.furtherContacts} further contacts then cost **${f0(m.perFurtherContactPss)} bytes** (PSS)` +
         (m.perFurtherContactShm !== undefined ? `, ${f0(m.perFurtherContactShm)} bytes of Kamailio shm` : '') +
         (m.perFurtherContactHeap !== undefined ? `, ${f0(m.perFurtherContactHeap)} bytes of live JS heap (after a full GC)` : ''),
