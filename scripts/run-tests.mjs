@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every uvu test file (src/**/*.test.ts and test/**/*.test.ts) under tsx, one
+// Runs every uvu test file (src/**/*.test.ts, test/**/*.test.ts, bench/**/*.test.mjs) under tsx, one
 // process per file so that a crashing file cannot hide the others, and ends with
 // the line `N passed, N failed` (plus skipped) that CI reads.
 //
@@ -24,18 +24,19 @@ function collect(dir, out) {
     if (e === 'node_modules' || e === 'dist' || e.startsWith('.')) continue;
     const p = join(dir, e);
     if (statSync(p).isDirectory()) collect(p, out);
-    else if (e.endsWith('.test.ts')) out.push(p);
+    else if (e.endsWith('.test.ts') || e.endsWith('.test.mjs')) out.push(p);
   }
   return out;
 }
 
-const files = [...collect(join(root, 'src'), []), ...collect(join(root, 'test'), [])]
+const files = [...collect(join(root, 'src'), []), ...collect(join(root, 'test'), []), ...collect(join(root, 'bench'), [])]
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
 // Integration tests go last: they are slow and the unit tests should speak first.
 files.sort((a, b) => Number(a.startsWith('test/')) - Number(b.startsWith('test/')) || a.localeCompare(b));
+// (bench/ holds the harness's own unit tests; the benchmarks themselves never run here)
 
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
 let passed = 0;
