@@ -1,11 +1,15 @@
 import { isIP, isIPv6 } from 'node:net';
 
+const IPV4_RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
 /**
  * The one spelling of an address used in Endpoints and connection keys: IPv6 bare
  * and in canonical short form, IPv4-mapped IPv6 (from dual-stack sockets) as plain
  * IPv4, host names lowercased.
  */
 export function normalizeAddress(address: string): string {
+  // Fast path for the common case, a dotted IPv4 address (every packet goes through here).
+  if (IPV4_RE.test(address)) return address;
   let s = address;
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(s);
