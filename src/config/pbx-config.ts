@@ -90,6 +90,17 @@ const log = object({
   level: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
+const calls = object({
+  /** An unanswered call is ended with 480 after this long. */
+  noAnswerSeconds: positiveInt(3600).default(30),
+  /** On SIGTERM, calls in progress may go on this long before they are hung up. */
+  drainSeconds: int({ min: 0, max: 86_400 }).default(30),
+  /** Concurrent calls of one extension (as caller or callee); a tenant may set less. */
+  perExtension: positiveInt(1000).default(4),
+  /** A call whose media stops flowing (and is not on hold) is hung up after this long. */
+  rtpTimeoutSeconds: positiveInt(3600).default(60),
+});
+
 export const pbxSchema = object({
   dataDir: filePath().default('../data'),
   tenantsDir: filePath().default('tenants'),
@@ -99,6 +110,7 @@ export const pbxSchema = object({
   security,
   registrar,
   auth,
+  calls,
   log,
 });
 
@@ -119,6 +131,7 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     security: raw.security,
     registrar: raw.registrar,
     auth: raw.auth,
+    calls: raw.calls,
     log: raw.log,
   };
   return config;

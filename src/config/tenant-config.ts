@@ -54,6 +54,7 @@ export const tenantSchema = object({
     storageMB: positiveInt().optional(),
     registrations: positiveInt().optional(),
     callsPerSecond: positiveInt().optional(),
+    callsPerExtension: positiveInt().optional(),
   }),
   extensions: list(extension, { unique: { key: (e) => e.ext, what: 'extension', at: 'ext' } }).default([]),
 });

@@ -61,6 +61,16 @@ export interface PbxConfig {
     algorithms: Array<'SHA-256' | 'MD5'>;
     nonceTtlSeconds: number;
   };
+  calls: {
+    /** An unanswered call is ended with 480 after this long. */
+    noAnswerSeconds: number;
+    /** On SIGTERM, calls in progress may go on this long before they are hung up. */
+    drainSeconds: number;
+    /** Concurrent calls of one extension (as caller or callee); a tenant may set less. */
+    perExtension: number;
+    /** Media inactivity (not on hold) after which a call is hung up. */
+    rtpTimeoutSeconds: number;
+  };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
 }
 
@@ -80,6 +90,8 @@ export interface TenantLimits {
   storageMB?: number;
   registrations?: number;
   callsPerSecond?: number;
+  /** Concurrent calls of one extension; at most calls.perExtension of pbx.yaml. */
+  callsPerExtension?: number;
 }
 
 export interface TenantConfig {

@@ -8,9 +8,10 @@ export interface TenantLimits {
   storageMB?: number;
   registrations?: number;
   callsPerSecond?: number;
+  callsPerExtension?: number;
 }
 
-export const LIMIT_KEYS: ReadonlyArray<keyof TenantLimits> = ['calls', 'extensions', 'storageMB', 'registrations', 'callsPerSecond'];
+export const LIMIT_KEYS: ReadonlyArray<keyof TenantLimits> = ['calls', 'extensions', 'storageMB', 'registrations', 'callsPerSecond', 'callsPerExtension'];
 
 /** Parses the JSON kept in system.sqlite, keeping only known keys with sane values. */
 export function parseLimits(json: string): TenantLimits {
