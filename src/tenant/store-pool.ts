@@ -2,6 +2,8 @@ import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { BindingRow } from './binding-row.js';
+import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
+import type { CdrQuery } from './cdr-table.js';
 import { assertTenantId } from './tenant-id.js';
 import { SqliteTenantStore, type Extension, type TenantStore, type TenantStoreOptions } from './tenant-store.js';
 
@@ -192,5 +194,26 @@ class PooledTenantStore implements TenantStore {
   }
   setSetting(key: string, value: string): void {
     this.s().setSetting(key, value);
+  }
+  callStarted(call: ActiveCallInput): boolean {
+    return this.s().callStarted(call);
+  }
+  callAnswered(callId: string, at: number, bLegCallId?: string): boolean {
+    return this.s().callAnswered(callId, at, bLegCallId);
+  }
+  touchActiveCalls(at: number): number {
+    return this.s().touchActiveCalls(at);
+  }
+  callEnded(cdr: CdrInput): boolean {
+    return this.s().callEnded(cdr);
+  }
+  listActiveCalls(): ActiveCallRow[] {
+    return this.s().listActiveCalls();
+  }
+  listCdrs(query?: CdrQuery): CdrRecord[] {
+    return this.s().listCdrs(query);
+  }
+  recoverCrashedCalls(now: number): number {
+    return this.s().recoverCrashedCalls(now);
   }
 }

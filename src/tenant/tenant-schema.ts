@@ -47,4 +47,46 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Call records (see cdr-row.ts for what each column means). Times are ms since the epoch.
+    version: 2,
+    sql: `
+      CREATE TABLE cdrs (
+        id             INTEGER PRIMARY KEY,
+        call_id        TEXT NOT NULL UNIQUE,
+        a_leg_call_id  TEXT,
+        b_leg_call_id  TEXT,
+        from_uri       TEXT NOT NULL,
+        from_ext       TEXT,
+        to_uri         TEXT NOT NULL,
+        to_ext         TEXT,
+        direction      TEXT NOT NULL CHECK (direction IN ('internal', 'inbound', 'outbound')),
+        started_at     INTEGER NOT NULL,
+        answered_at    INTEGER,
+        ended_at       INTEGER NOT NULL,
+        duration_ms    INTEGER NOT NULL,
+        billable_s     INTEGER NOT NULL,
+        disposition    TEXT NOT NULL CHECK (disposition IN ('answered', 'busy', 'no_answer', 'failed', 'cancelled', 'crashed')),
+        hangup_cause   TEXT,
+        hangup_side    TEXT NOT NULL CHECK (hangup_side IN ('caller', 'callee', 'system')),
+        media          TEXT,
+        created_at     INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX cdrs_by_start ON cdrs(started_at);
+      -- Calls up right now; what is left here at start was cut off by a crash.
+      CREATE TABLE active_calls (
+        call_id        TEXT PRIMARY KEY,
+        a_leg_call_id  TEXT,
+        b_leg_call_id  TEXT,
+        from_uri       TEXT NOT NULL,
+        from_ext       TEXT,
+        to_uri         TEXT NOT NULL,
+        to_ext         TEXT,
+        direction      TEXT NOT NULL CHECK (direction IN ('internal', 'inbound', 'outbound')),
+        started_at     INTEGER NOT NULL,
+        answered_at    INTEGER,
+        updated_at     INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { CdrTable, type CdrQuery } from './cdr-table.js';
+import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
 import { applyMigrations } from './migrations.js';
@@ -11,6 +13,8 @@ import { assertTenantId, tenantDbFile, tenantDir } from './tenant-id.js';
 import { TENANT_MIGRATIONS } from './tenant-schema.js';
 
 export type { BindingRow } from './binding-row.js';
+export type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
+export type { CdrQuery } from './cdr-table.js';
 
 /** An extension as the stack sees it: never a password, only HA1 digests for `realm`. */
 export interface Extension {
@@ -37,6 +41,20 @@ export interface TenantStore {
   countBindings(): number;
   getSetting(key: string): string | undefined;
   setSetting(key: string, value: string): void;
+  // Call records (cdr-table.ts). Written at once, never write-behind.
+  /** A call is up; false when its id is already active. */
+  callStarted(call: ActiveCallInput): boolean;
+  /** The first answer of an active call; false when unknown or answered already. */
+  callAnswered(callId: string, at: number, bLegCallId?: string): boolean;
+  /** Heartbeat: updatedAt of every active call moves up to `at`; returns how many. */
+  touchActiveCalls(at: number): number;
+  /** One transaction: the record is written and the active row removed. False when that call id was recorded already. */
+  callEnded(cdr: CdrInput): boolean;
+  listActiveCalls(): ActiveCallRow[];
+  /** By start time, oldest first unless newestFirst. */
+  listCdrs(query?: CdrQuery): CdrRecord[];
+  /** At start only: every active row left over becomes a 'crashed' record; returns how many. */
+  recoverCrashedCalls(now: number): number;
 }
 
 /** Entries of the per-connection extension cache before it starts over. */
@@ -79,6 +97,7 @@ export class SqliteTenantStore implements TenantStore {
   private readonly pending = new Map<string, BindingRow[]>();
   private flushTimer: TimerHandle | undefined;
   private readonly replaceTx: (aor: string, rows: readonly BindingRow[]) => void;
+  private readonly cdrs: CdrTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -89,6 +108,7 @@ export class SqliteTenantStore implements TenantStore {
     this.tenantId = tenantId;
     this.file = file;
     this.st = this.prepare();
+    this.cdrs = new CdrTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);
       for (let i = 0; i < rows.length; i++) this.st.insertBinding.run(...bindingToParams(rows[i]!, i));
@@ -298,6 +318,62 @@ export class SqliteTenantStore implements TenantStore {
       this.st.setSetting.run(key, value);
     } catch (e) {
       throw this.fail('setSetting', e);
+    }
+  }
+
+  callStarted(call: ActiveCallInput): boolean {
+    try {
+      return this.cdrs.callStarted(call);
+    } catch (e) {
+      throw this.fail('callStarted', e);
+    }
+  }
+
+  callAnswered(callId: string, at: number, bLegCallId?: string): boolean {
+    try {
+      return this.cdrs.callAnswered(callId, at, bLegCallId);
+    } catch (e) {
+      throw this.fail('callAnswered', e);
+    }
+  }
+
+  touchActiveCalls(at: number): number {
+    try {
+      return this.cdrs.touchActiveCalls(at);
+    } catch (e) {
+      throw this.fail('touchActiveCalls', e);
+    }
+  }
+
+  callEnded(cdr: CdrInput): boolean {
+    try {
+      return this.cdrs.callEnded(cdr);
+    } catch (e) {
+      throw this.fail('callEnded', e);
+    }
+  }
+
+  listActiveCalls(): ActiveCallRow[] {
+    try {
+      return this.cdrs.listActiveCalls();
+    } catch (e) {
+      throw this.fail('listActiveCalls', e);
+    }
+  }
+
+  listCdrs(query?: CdrQuery): CdrRecord[] {
+    try {
+      return this.cdrs.listCdrs(query);
+    } catch (e) {
+      throw this.fail('listCdrs', e);
+    }
+  }
+
+  recoverCrashedCalls(now: number): number {
+    try {
+      return this.cdrs.recoverCrashedCalls(now);
+    } catch (e) {
+      throw this.fail('recoverCrashedCalls', e);
     }
   }
 
