@@ -1,0 +1,22 @@
+/** The SDP layer's public surface, for the B2BUA and the media controller. */
+export { findAttribute, formatOfAttribute, hasAttribute, parseRtcpAttribute, parseRtpmap, rtpmapsOf } from './attributes.js';
+export type { RtcpAttribute, Rtpmap } from './attributes.js';
+export { cloneSdp } from './clone.js';
+export { describeFormat, describeFormats, findCodec, G722, isTelephoneEvent, OPUS, PCMA, PCMU, sameCodec, SUPPORTED_CODECS, TELEPHONE_EVENT } from './codecs.js';
+export type { Codec, FormatCodec } from './codecs.js';
+export { direction, isHold } from './direction.js';
+export type { Direction } from './direction.js';
+export { mediaEndpoint } from './endpoint.js';
+export type { MediaEndpoint } from './endpoint.js';
+export { checkAnswer, filterOffer, RELAYED_PROTOS } from './offer-answer.js';
+export type { AnswerCheck } from './offer-answer.js';
+export { SdpOrigin, sameVersion } from './origin.js';
+export type { SdpOriginOptions } from './origin.js';
+export { parseSdp, SDP_LIMITS } from './parse.js';
+export type { SdpLimits } from './parse.js';
+export { rewriteConnection } from './rewrite.js';
+export type { RelayAddress } from './rewrite.js';
+export { SdpError } from './sdp-error.js';
+export type { SdpErrorReason } from './sdp-error.js';
+export { serializeSdp } from './serialize.js';
+export type * from './types.js';
