@@ -1,0 +1,39 @@
+import { SipError } from '../../util/errors.js';
+import { getHeaderValues } from '../message/headers.js';
+import { parseNameAddr } from '../message/name-addr.js';
+import { isSipUri, serializeUri } from '../message/uri.js';
+import type { SipMessage } from '../message/types.js';
+
+/**
+ * The URI of the Contact of a message, as a dialog's remote target (RFC 3261 §12.1.1,
+ * §12.1.2, §12.2). Undefined when there is no Contact. The URI is kept as sent: a GRUU
+ * (RFC 5627, `;gr=urn:uuid:…`), an outbound `;ob` flag (RFC 5626) and every other
+ * parameter stay in it, and whoever sends the request decides where it goes.
+ *
+ * Throws SipError 400 when the Contact does not parse, is `*`, or is not a SIP or SIPS
+ * URI (§8.1.1.8: a dialog-creating request's Contact holds exactly one SIP or SIPS URI).
+ * When a list is given, the first value is used.
+ */
+export function contactUri(msg: SipMessage): string | undefined {
+  let values: string[];
+  try {
+    values = getHeaderValues(msg, 'contact');
+  } catch (e) {
+    throw badContact('unparseable Contact list', e);
+  }
+  const first = values[0];
+  if (first === undefined) return undefined;
+  if (first.trim() === '*') throw badContact('Contact * in a dialog');
+  let uri;
+  try {
+    uri = parseNameAddr(first).uri;
+  } catch (e) {
+    throw badContact('malformed Contact', e);
+  }
+  if (!isSipUri(uri)) throw badContact('Contact is not a SIP or SIPS URI');
+  return serializeUri(uri);
+}
+
+function badContact(detail: string, cause?: unknown): SipError {
+  return new SipError(400, 'Bad Request', { detail, cause });
+}
