@@ -32,7 +32,10 @@ export class BindingSweeper {
     for (const t of this.o.system.listTenants({ status: 'active' })) {
       if (!this.o.pool.isOpen(t.id)) continue;
       try {
-        const gone = this.o.pool.get(t.id).deleteExpiredBindings(now);
+        const store = this.o.pool.get(t.id);
+        const gone = store.deleteExpiredBindings(now);
+        // Heartbeat for calls in progress: after a crash they are recorded as ended here.
+        store.touchActiveCalls(now);
         removed += gone.length;
         for (const g of gone) this.o.logger.debug('registration expired', { tenant: t.id, aor: g.aor, contact: g.contact });
       } catch (e) {

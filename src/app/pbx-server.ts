@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
 import { SipEdge } from '../edge/sip-edge.js';
+import { B2bua } from '../b2bua/b2bua.js';
+import { CallLimits } from '../b2bua/call-limits.js';
+import { MediaController } from '../media/controller.js';
+import { tenantRecorder } from './tenant-recorder.js';
 import { Registrar } from '../registrar/registrar.js';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
@@ -41,6 +45,8 @@ export class PbxServer {
   private registrar!: Registrar;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
+  private media!: MediaController;
+  private b2bua!: B2bua;
   private stopping: Promise<void> | undefined;
 
   private constructor(config: PbxConfig, opts: PbxServerOptions) {
@@ -66,7 +72,17 @@ export class PbxServer {
     const c = this.config;
     const log = this.log;
     this.system = SystemStore.open(c.dataDir, { clock: this.clock });
-    this.pool = new TenantStorePool({ dataDir: c.dataDir, clock: this.clock, logger: log.child('store'), bindingWriteDelayMs: c.registrar.writeDelayMs });
+    this.pool = new TenantStorePool({
+      dataDir: c.dataDir,
+      clock: this.clock,
+      logger: log.child('store'),
+      bindingWriteDelayMs: c.registrar.writeDelayMs,
+      // Calls that were up when a previous process died become 'crashed' call records.
+      onFirstOpen: (store) => {
+        const n = store.recoverCrashedCalls(this.clock.now());
+        if (n > 0) log.warn('calls left over from a stopped process recorded as crashed', { tenant: store.tenantId, calls: n });
+      },
+    });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
     this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env });
     const report = this.tenantSync.sync();
@@ -99,6 +115,33 @@ export class PbxServer {
       ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}),
     });
     this.transactions = new TransactionLayer({ sender: this.transport, clock: this.clock, timers: c.sip.timers, logger: log });
+    this.media = new MediaController({
+      workers: c.rtp.workers,
+      address: c.rtp.address,
+      portMin: c.rtp.portMin,
+      portMax: c.rtp.portMax,
+      rtpTimeoutMs: c.calls.rtpTimeoutSeconds * 1000,
+      logger: log.child('media'),
+      clock: this.clock,
+    });
+    this.b2bua = new B2bua({
+      clock: this.clock,
+      logger: log,
+      transactions: this.transactions,
+      transport: this.transport,
+      media: this.media,
+      limits: new CallLimits({ clock: this.clock }),
+      recorderFor: (tenant) => tenantRecorder(tenant, log),
+      viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
+      contactFor: (protocol) => this.contactUri(protocol),
+      mediaAddress: c.rtp.address,
+      settings: () => ({
+        noAnswerMs: this.config.calls.noAnswerSeconds * 1000,
+        t1: this.config.sip.timers.t1,
+        t2: this.config.sip.timers.t2,
+        callsPerExtension: this.config.calls.perExtension,
+      }),
+    });
     edge = new SipEdge({
       transport: this.transport,
       transactions: this.transactions,
@@ -106,12 +149,14 @@ export class PbxServer {
       auth,
       guard: this.guard,
       registrar: this.registrar,
+      b2bua: this.b2bua,
       isLocalAddress: (host) => this.isLocalAddress(host),
       logger: log,
       serverHeader: () => this.config.sip.userAgent,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
+    await this.media.start();
     await this.transport.start();
     log.info('ready', { listen: this.transport.localEndpoints().map((e) => `${e.protocol}://${e.address}:${e.port}`).join(' ') });
   }
@@ -143,12 +188,13 @@ export class PbxServer {
   }
 
   /** Counters for monitoring (and tests): transactions, transports, security. */
-  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number } {
+  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number; calls: number } {
     return {
       transactions: this.transactions.stats(),
       transport: this.transport.stats(),
       security: this.guard.stats(),
       openStores: this.pool.openCount,
+      calls: this.b2bua.activeCalls,
     };
   }
 
@@ -170,6 +216,7 @@ export class PbxServer {
     const m = process.memoryUsage();
     return {
       contacts: this.registeredContacts(),
+      calls: s.calls,
       openStores: s.openStores,
       serverTransactions: s.transactions.server,
       clientTransactions: s.transactions.client,
@@ -187,6 +234,17 @@ export class PbxServer {
     return this.transport.localEndpoints();
   }
 
+  /** The port of our listener for a transport (the first of its kind), for Via and Contact. */
+  private listenerPort(protocol: 'udp' | 'tcp' | 'tls'): number {
+    const eps = this.transport.localEndpoints();
+    return (eps.find((e) => e.protocol === protocol) ?? eps[0])?.port ?? 5060;
+  }
+
+  private contactUri(protocol: 'udp' | 'tcp' | 'tls'): string {
+    const host = this.config.sip.publicAddress.includes(':') ? `[${this.config.sip.publicAddress}]` : this.config.sip.publicAddress;
+    return `sip:pbx@${host}:${this.listenerPort(protocol)}${protocol === 'udp' ? '' : `;transport=${protocol}`}`;
+  }
+
   private isLocalAddress(host: string): boolean {
     const h = host.startsWith('[') ? host.slice(1, -1) : host;
     if (h === this.config.sip.publicAddress) return true;
@@ -197,9 +255,13 @@ export class PbxServer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('stopping');
+      // New calls are refused; calls in progress go on until they end or the drain time
+      // is up, and every call record is written before the stores close.
+      await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
       this.sweeper.stop();
       await this.transport.stop();
       this.transactions.stop();
+      await this.media.stop();
       this.pool.closeAll();
       this.system.close();
       this.log.info('stopped');

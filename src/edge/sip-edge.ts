@@ -1,14 +1,16 @@
+import type { B2bua } from '../b2bua/b2bua.js';
 import type { Registrar } from '../registrar/registrar.js';
 import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
-import { getHeaderValues, toOf } from '../sip/message/headers.js';
+import { getHeader, tagOf, toOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import type { Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
-import type { Extension } from '../tenant/tenant-store.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { DigestGate } from './digest-gate.js';
+import { admitInvite } from './invite-admission.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS, uasChecks } from './uas-checks.js';
 
@@ -19,6 +21,8 @@ export interface EdgeOptions {
   auth: DigestAuthenticator;
   guard: { authFailed(address: string): void; authSucceeded(address: string): void };
   registrar: Registrar;
+  /** The call service; without it INVITE gets 405 (registrar-only mode). */
+  b2bua?: B2bua;
   logger: Logger;
   /** Whether a host (IP literal, brackets removed or not) is one of this server's own addresses. */
   isLocalAddress: (host: string) => boolean;
@@ -26,8 +30,6 @@ export interface EdgeOptions {
   serverHeader: () => string | undefined;
 }
 
-/** Extension names as they may appear in a store (the config validates the same set). */
-const EXTENSION_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
 
 /**
  * The edge: every request from the network passes here after the transaction layer
@@ -39,10 +41,12 @@ const EXTENSION_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
 export class SipEdge {
   private readonly replier: StatelessReplier;
   private readonly log: Logger;
+  private readonly gate: DigestGate;
 
   constructor(private readonly o: EdgeOptions) {
     this.log = o.logger.child('edge');
     this.replier = new StatelessReplier(o.transport, this.log, o.serverHeader);
+    this.gate = new DigestGate({ auth: o.auth, guard: o.guard, replier: this.replier, logger: this.log, isLocalAddress: o.isLocalAddress });
   }
 
   /** Entry point for every well-formed message the transports deliver. Never throws. */
@@ -69,11 +73,30 @@ export class SipEdge {
   private onRequest(inbound: Inbound, req: SipRequest): void {
     const match = this.o.transactions.matchRequest(inbound);
     if (match.kind === 'absorbed') return;
-    if (match.kind === 'ack') return; // no dialogs yet: an ACK for a 2xx has nobody to go to
+    if (match.kind === 'ack') {
+      // An ACK for a 2xx belongs to its dialog, not a transaction (RFC 3261 §17.2.1).
+      this.o.b2bua?.handleAck(req);
+      return;
+    }
     if (req.method === 'CANCEL') {
-      // RFC 3261 §9.2: a CANCEL that matches no INVITE transaction gets 481.
+      // RFC 3261 §9.2: a CANCEL that matches no INVITE transaction gets 481; one that
+      // does gets 200 at once, and the INVITE is then answered 487.
       const invite = this.o.transactions.findInviteServerTransaction(req);
-      if (!invite) this.replier.reply(inbound, 481);
+      if (!invite) {
+        this.replier.reply(inbound, 481);
+        return;
+      }
+      this.replier.reply(inbound, 200);
+      this.o.b2bua?.handleCancel(invite);
+      return;
+    }
+    // A request inside a dialog (To has a tag) goes to the call that owns the dialog.
+    if (this.o.b2bua && req.method !== 'REGISTER' && tagOf(getHeader(req, 'to')) !== undefined) {
+      if (uasChecks(req)?.status === 501) {
+        this.replier.reply(inbound, 501, { headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
+        return;
+      }
+      if (!this.o.b2bua.handleInDialog(inbound, req, this.o.transport.responseTarget(inbound))) this.replier.reply(inbound, 481);
       return;
     }
     const refusal = uasChecks(req);
@@ -87,6 +110,19 @@ export class SipEdge {
         return;
       case 'REGISTER':
         this.onRegister(inbound, req);
+        return;
+      case 'INVITE':
+        if (this.o.b2bua) {
+          const admitted = admitInvite(
+            { tenants: this.o.tenants, gate: this.gate, replier: this.replier, isLocalAddress: this.o.isLocalAddress },
+            inbound,
+            req,
+            this.o.transport.responseTarget(inbound),
+          );
+          if (admitted) this.o.b2bua.handleInvite(admitted);
+          return;
+        }
+        this.onNotYetAllowed(inbound, req);
         return;
       default:
         this.onNotYetAllowed(inbound, req);
@@ -136,42 +172,12 @@ export class SipEdge {
       this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
       return;
     }
-    let ext: Extension | undefined;
-    const outcome = this.o.auth.verify(
-      {
-        method: req.method,
-        requestUri: req.uri,
-        header: getHeaderValues(req, 'authorization'),
-        realm: tenant.realm,
-        acceptUri: (digestUri) => this.namesThisRegistrar(digestUri, tenant),
-      },
-      (username, algorithm) => {
-        if (!EXTENSION_RE.test(username)) return undefined;
-        ext = tenant.store.getExtension(username);
-        return ext && ext.enabled && ext.realm === tenant.realm ? ext.ha1[algorithm] : undefined;
-      },
-    );
-    if (!outcome.ok) {
-      if (outcome.kind === 'rejected') {
-        // Unknown user and wrong password look the same from outside (no enumeration).
-        this.o.guard.authFailed(inbound.source.address);
-        this.log.info('authentication failed', { tenant: tenant.id, from: inbound.source.address, detail: outcome.detail });
-        this.replier.reply(inbound, 403);
-        return;
-      }
-      this.replier.reply(inbound, 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale' }) });
-      return;
-    }
-    this.o.guard.authSucceeded(inbound.source.address);
+    const ext = this.gate.authenticate(inbound, req, tenant, 'registrar');
+    if (!ext) return;
     const aor = unescapeUriPart(to.uri.user);
     // RFC 3261 §10.3 step 3: the authenticated user may change only its own bindings.
-    if (aor !== outcome.username) {
+    if (aor !== ext.ext) {
       this.replier.reply(inbound, 403, { reason: 'Forbidden: not your address-of-record' });
-      return;
-    }
-    // The extension was read once, for the digest check, and authenticated as the AOR.
-    if (!ext || !ext.enabled || ext.ext !== aor) {
-      this.replier.reply(inbound, 403);
       return;
     }
     const tx = this.o.transactions.createServerTransaction(inbound, this.o.transport.responseTarget(inbound));
@@ -187,21 +193,5 @@ export class SipEdge {
       inbound,
     );
     tx.respond(this.replier.decorate(res));
-  }
-
-  /**
-   * A REGISTER's digest-uri that is not its Request-URI is still accepted when it names
-   * this registrar: a SIP URI without a user part whose host is one of the tenant's
-   * domains or one of our own addresses (SIPp writes sip:<server ip>:<port> there).
-   */
-  private namesThisRegistrar(digestUri: string, tenant: TenantContext): boolean {
-    let u;
-    try {
-      u = parseUri(digestUri);
-    } catch {
-      return false;
-    }
-    if (!isSipUri(u) || u.user !== undefined) return false;
-    return tenant.domains.includes(u.host) || this.o.isLocalAddress(u.host);
   }
 }

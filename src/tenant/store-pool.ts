@@ -24,6 +24,8 @@ export interface StorePoolOptions {
    * closeAll() write them out. A crash loses at most this much of registration changes.
    */
   bindingWriteDelayMs?: number;
+  /** Called once per tenant, the first time this process opens its store. */
+  onFirstOpen?: (store: SqliteTenantStore) => void;
   logger?: Logger;
 }
 
@@ -51,6 +53,8 @@ export class TenantStorePool {
   private readonly logger: Logger;
   private timer: TimerHandle | undefined;
   private closed = false;
+  /** Tenants opened at least once by this process (bounded by the number of tenants). */
+  private readonly seen = new Set<string>();
 
   constructor(private readonly opts: StorePoolOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -86,6 +90,16 @@ export class TenantStorePool {
     while (this.open.size >= this.maxOpen) {
       const [oldest] = this.open.keys();
       this.closeOne(oldest!);
+    }
+    if (!this.seen.has(tenantId)) {
+      // First open in this process: what a previous process left behind is cleaned up
+      // before anything new is written (calls that were up when it died become records).
+      this.seen.add(tenantId);
+      try {
+        this.opts.onFirstOpen?.(store);
+      } catch (e) {
+        this.logger.error('first-open hook failed', { tenant: tenantId, error: e });
+      }
     }
     this.open.set(tenantId, { store, lastUsed: now });
     this.arm();

@@ -1,0 +1,51 @@
+import type { CallRecorder } from '../b2bua/ports.js';
+import type { CdrMediaStats } from '../tenant/cdr-row.js';
+import type { TenantContext } from '../tenant/tenant-context.js';
+import type { Logger } from '../util/logger.js';
+import type { MediaStats, LegStats } from '../media/protocol.js';
+
+/**
+ * The tenant's store as a call's recorder. Leg A of the media session faces the caller,
+ * leg B the callee. A failing write is logged; it never breaks the call.
+ */
+export function tenantRecorder(tenant: TenantContext, logger: Logger): CallRecorder {
+  const safe = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      logger.error(`call record: ${what} failed`, { tenant: tenant.id, error: e });
+    }
+  };
+  return {
+    started: (r) => safe('start', () => tenant.store.callStarted({ ...r, direction: 'internal' })),
+    answered: (callId, at) => safe('answer', () => tenant.store.callAnswered(callId, at)),
+    ended: (r) =>
+      safe('end', () => {
+        const media = mediaOf(r.media);
+        tenant.store.callEnded({
+          callId: r.callId,
+          aLegCallId: r.aLegCallId,
+          ...(r.bLegCallId !== undefined ? { bLegCallId: r.bLegCallId } : {}),
+          fromUri: r.fromUri,
+          ...(r.fromExt !== undefined ? { fromExt: r.fromExt } : {}),
+          toUri: r.toUri,
+          ...(r.toExt !== undefined ? { toExt: r.toExt } : {}),
+          direction: r.direction,
+          startedAt: r.startedAt,
+          ...(r.answeredAt !== undefined ? { answeredAt: r.answeredAt } : {}),
+          endedAt: r.endedAt,
+          disposition: r.disposition,
+          hangupCause: r.hangupCause,
+          hangupSide: r.hangupSide,
+          ...(media ? { media } : {}),
+        });
+      }),
+  };
+}
+
+function mediaOf(m: unknown): CdrMediaStats | undefined {
+  const s = m as MediaStats | undefined;
+  if (!s || typeof s !== 'object' || !s.a || !s.b) return undefined;
+  const leg = (l: LegStats) => ({ packets: l.packetsReceived, bytes: l.bytesReceived, lost: l.lost, jitterMs: l.jitterMs });
+  return { caller: leg(s.a), callee: leg(s.b) };
+}

@@ -1,0 +1,284 @@
+import { Dialog } from '../sip/dialog/dialog.js';
+import { createResponse } from '../sip/message/response.js';
+import { cseqOf, getHeader, tagOf } from '../sip/message/headers.js';
+import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
+import type { ServerTransaction } from '../sip/transaction/types.js';
+import type { Inbound, Target } from '../sip/transport/types.js';
+import type { TenantContext } from '../tenant/tenant-context.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { B2buaIo, RequestUser } from './b2bua-io.js';
+import { Call } from './call.js';
+import type { CallContext } from './call-context.js';
+import type { CallLimits } from './call-limits.js';
+import { CallRegistry, dialogKey } from './call-registry.js';
+import { forkTargets } from './fork-targets.js';
+import type { Fork, ForkTransport } from './fork.js';
+import { relayInDialog } from './in-dialog-relay.js';
+import type { LocalVia } from './messages.js';
+import type { CallRecorder, MediaProvider } from './ports.js';
+import { SdpBridge } from './sdp-bridge.js';
+
+export interface B2buaSettings {
+  noAnswerMs: number;
+  t1: number;
+  t2: number;
+  /** Concurrent calls per extension (caller and callee each); undefined = no cap. */
+  callsPerExtension?: number;
+}
+
+export interface B2buaDeps {
+  clock: Clock;
+  logger: Logger;
+  transactions: TransactionLayer;
+  transport: { send(msg: SipRequest | SipResponse, target: Target): Promise<void> };
+  media: MediaProvider;
+  limits: CallLimits;
+  recorderFor(tenant: TenantContext): CallRecorder;
+  viaFor(protocol: Target['protocol']): LocalVia;
+  contactFor(protocol: Target['protocol']): string;
+  mediaAddress: string;
+  settings: () => B2buaSettings;
+}
+
+/** What the edge hands over: an authenticated caller asking for an extension of its own tenant. */
+export interface InviteRequest {
+  inbound: Inbound;
+  req: SipRequest;
+  tenant: TenantContext;
+  callerExt: string;
+  calleeExt: string;
+  /** RFC 5627: the Request-URI named one instance of the callee (a GRUU). */
+  calleeInstance?: string;
+  /** Where responses and requests to the caller go. */
+  callerTarget: Target;
+}
+
+/**
+ * The back-to-back user agent: turns an authenticated INVITE into a Call, finds the call
+ * an in-dialog request, ACK or CANCEL belongs to, and keeps count of calls for draining.
+ */
+export class B2bua implements B2buaIo {
+  private readonly registry = new CallRegistry<Call>();
+  private readonly calls = new Set<Call>();
+  private draining = false;
+  private drainWaiters: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(private readonly d: B2buaDeps) {
+    this.log = d.logger.child('b2bua');
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  // ---- new calls ----------------------------------------------------------------------
+
+  handleInvite(i: InviteRequest): void {
+    const { req, inbound, tenant } = i;
+    if (this.draining) {
+      this.replyStateless(inbound, createResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', '30'], ['Reason', 'SIP;cause=503;text="server is shutting down"']] }));
+      return;
+    }
+    const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);
+    const ext = tenant.store.getExtension(i.calleeExt);
+    if (!ext || !ext.enabled) {
+      tx.respond(createResponse(req, 404));
+      return;
+    }
+    const now = this.d.clock.now();
+    let targets = forkTargets(tenant.store.getBindings(i.calleeExt), now);
+    if (i.calleeInstance !== undefined) targets = targets.filter((t) => t.binding.instance === i.calleeInstance);
+    if (targets.length === 0) {
+      tx.respond(createResponse(req, 480, { reason: 'Temporarily Unavailable' }));
+      return;
+    }
+    let prepared: Buffer;
+    try {
+      prepared = SdpBridge.checkOffer(req);
+    } catch (e) {
+      const status = (e as { status?: number }).status ?? 488;
+      tx.respond(createResponse(req, status, { reason: (e as { reason?: string }).reason ?? 'Not Acceptable Here' }));
+      return;
+    }
+    const s = this.d.settings();
+    const perExtension = Math.min(s.callsPerExtension ?? Infinity, tenant.limits.callsPerExtension ?? Infinity);
+    const slot = this.d.limits.tryStart({
+      callId: getHeader(req, 'call-id') ?? '',
+      tenantId: tenant.id,
+      callerExt: i.callerExt,
+      calleeExt: i.calleeExt,
+      limits: { ...(tenant.limits.calls !== undefined ? { calls: tenant.limits.calls } : {}), ...(tenant.limits.callsPerSecond !== undefined ? { callsPerSecond: tenant.limits.callsPerSecond } : {}), ...(Number.isFinite(perExtension) ? { perExtension } : {}) },
+    });
+    if (!slot.ok) {
+      // RFC 3326: say why in a Reason header.
+      tx.respond(createResponse(req, slot.status, { headers: [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]] }));
+      return;
+    }
+    const call = new Call(this.contextFor(tenant), {
+      invite: req,
+      inviteTx: tx,
+      callerTarget: i.callerTarget,
+      callerSourceAddress: inbound.source.address,
+      callerExt: i.callerExt,
+      calleeExt: i.calleeExt,
+      calleeUri: `sip:${i.calleeExt}@${tenant.realm}`,
+      targets,
+      releaseLimit: slot.release,
+    });
+    this.calls.add(call);
+    this.registry.addInvite(tx.id, call);
+    void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { call: call.id, error: e }));
+  }
+
+  // ---- CANCEL, ACK, in-dialog ----------------------------------------------------------
+
+  /** The caller's CANCEL matched this INVITE transaction (RFC 3261 §9.2). */
+  handleCancel(inviteTx: ServerTransaction): boolean {
+    const call = this.registry.findInvite(inviteTx.id);
+    if (!call) return false;
+    call.cancelByCaller();
+    return true;
+  }
+
+  /** An ACK for a 2xx (the transaction layer passes those to the TU). */
+  handleAck(req: SipRequest): void {
+    const owner = this.ownerOf(req);
+    if (!owner) return;
+    if (owner.side === 'a') owner.call.onCallerAck();
+  }
+
+  /** A request with a To tag. False when no dialog of ours matches (the caller answers 481). */
+  handleInDialog(inbound: Inbound, req: SipRequest, target: Target): boolean {
+    const owner = this.ownerOf(req);
+    if (!owner) return false;
+    const { call, side } = owner;
+    const dialog = side === 'a' ? call.aDialog : call.winner?.dialog;
+    if (!dialog) return false;
+    const tx = this.d.transactions.createServerTransaction(inbound, target);
+    const check = dialog.receiveRequest(req);
+    if (check !== 'ok') {
+      tx.respond(createResponse(req, check.status, { reason: check.reason }));
+      return true;
+    }
+    if (req.method === 'BYE') {
+      tx.respond(createResponse(req, 200));
+      call.hangupFrom(side, `BYE from ${side === 'a' ? 'caller' : 'callee'}`);
+      return true;
+    }
+    relayInDialog(this, call, side, req, tx);
+    return true;
+  }
+
+  private ownerOf(req: SipRequest) {
+    const callId = getHeader(req, 'call-id');
+    const local = tagOf(getHeader(req, 'to'));
+    const remote = tagOf(getHeader(req, 'from'));
+    if (!callId || !local || !remote) return undefined;
+    return this.registry.findDialog(dialogKey(callId, local, remote));
+  }
+
+  // ---- draining -----------------------------------------------------------------------
+
+  /**
+   * Graceful stop: refuse new calls, let the current ones go on; after `timeoutMs` hang up
+   * what is left. Resolves when every call has ended and written its record.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    if (this.calls.size === 0) return;
+    this.log.info('draining calls', { calls: this.calls.size, timeoutMs });
+    const done = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    const timer = this.d.clock.setTimeout(() => {
+      for (const c of [...this.calls]) c.hangupBoth('system', 'server shutting down');
+    }, timeoutMs);
+    await done;
+    this.d.clock.clearTimeout(timer);
+  }
+
+  // ---- B2buaIo ------------------------------------------------------------------------
+
+  viaFor(protocol: Target['protocol']): LocalVia {
+    return this.d.viaFor(protocol);
+  }
+
+  contactFor(protocol: Target['protocol']): string {
+    return this.d.contactFor(protocol);
+  }
+
+  sendRequest(req: SipRequest, target: Target, user: RequestUser): void {
+    try {
+      this.d.transactions.sendRequest(req, target, {
+        onResponse: (res) => user.onResponse(res),
+        onTimeout: () => user.onTimeout(),
+        onTransportError: () => user.onTransportError(),
+      });
+    } catch (e) {
+      this.log.warn('request not sent', { method: req.method, error: e });
+      user.onTransportError();
+    }
+  }
+
+  ackDialog(dialog: Dialog, res: SipResponse, target: Target): void {
+    const ack = dialog.createAck(cseqOf(res).seq, { via: this.viaFor(target.protocol) });
+    this.d.transport.send(ack, target).catch((e: unknown) => this.log.debug('ACK not sent', { error: e }));
+  }
+
+  private replyStateless(inbound: Inbound, res: SipResponse): void {
+    const tx = this.d.transactions.createServerTransaction(inbound, { protocol: inbound.source.protocol, address: inbound.source.address, port: inbound.source.port, ...(inbound.connectionId ? { connectionId: inbound.connectionId } : {}) });
+    tx.respond(res);
+  }
+
+  private contextFor(tenant: TenantContext): CallContext {
+    const forkIo: ForkTransport = {
+      sendInvite: (req, fork) =>
+        this.d.transactions.sendRequest(req, fork.target.target, {
+          onResponse: (res) => fork.onResponse(res),
+          onTimeout: () => fork.onTimeout(),
+          onTransportError: () => fork.onTransportError(),
+        }),
+      sendCancel: (req, fork) => this.sendRequest(req, fork.target.target, { onResponse: () => {}, onTimeout: () => {}, onTransportError: () => {} }),
+    };
+    const s = this.d.settings();
+    const ignore: RequestUser = { onResponse: () => {}, onTimeout: () => {}, onTransportError: () => {} };
+    return {
+      clock: this.d.clock,
+      logger: this.log,
+      media: this.d.media,
+      recorder: this.d.recorderFor(tenant),
+      registry: this.registry,
+      mediaAddress: this.d.mediaAddress,
+      settings: { noAnswerMs: s.noAnswerMs, t1: s.t1, t2: s.t2 },
+      viaFor: (p) => this.viaFor(p),
+      contactFor: (p) => this.contactFor(p),
+      forkHeaders: () => [['Supported', 'replaces']],
+      answerHeaders: () => [],
+      forkIo,
+      ackFork: (fork: Fork, res: SipResponse) => {
+        if (fork.dialog) this.ackDialog(fork.dialog, res, fork.target.target);
+      },
+      byeFork: (fork: Fork) => {
+        if (!fork.dialog) return;
+        const bye = fork.dialog.createRequest('BYE', { via: this.viaFor(fork.target.target.protocol) });
+        this.sendRequest(bye, fork.target.target, ignore);
+      },
+      byeCaller: (call: Call) => {
+        if (!call.aDialog) return;
+        const bye = call.aDialog.createRequest('BYE', { via: this.viaFor(call.callerTarget.protocol) });
+        this.sendRequest(bye, call.callerTarget, ignore);
+      },
+      sendToCaller: (call: Call, res: SipResponse) => {
+        this.d.transport.send(res, call.input.inviteTx.target).catch(() => undefined);
+      },
+      uasDialog: (invite, localTag, contact) => Dialog.asUas(invite, localTag, contact),
+      onAnswered: () => {},
+      onEnded: (call: Call) => {
+        this.calls.delete(call);
+        this.registry.removeInvite(call.input.inviteTx.id);
+        if (this.draining && this.calls.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+      },
+    };
+  }
+}

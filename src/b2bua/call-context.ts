@@ -1,0 +1,34 @@
+import type { Dialog } from '../sip/dialog/dialog.js';
+import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Call } from './call.js';
+import type { CallRegistry } from './call-registry.js';
+import type { Fork, ForkTransport } from './fork.js';
+import type { LocalVia } from './messages.js';
+import type { CallRecorder, MediaProvider } from './ports.js';
+
+/** Everything a Call uses from the B2BUA around it; built once per call by the B2BUA. */
+export interface CallContext {
+  clock: Clock;
+  logger: Logger;
+  media: MediaProvider;
+  recorder: CallRecorder;
+  registry: CallRegistry<Call>;
+  mediaAddress: string;
+  settings: { noAnswerMs: number; t1: number; t2: number };
+  viaFor(protocol: 'udp' | 'tcp' | 'tls'): LocalVia;
+  contactFor(protocol: 'udp' | 'tcp' | 'tls'): string;
+  /** Extra headers for our INVITE to a callee (Supported, session timer). */
+  forkHeaders(): Array<[string, string]>;
+  /** Extra headers for our 200 to the caller (session timer). */
+  answerHeaders(invite: SipRequest): Array<[string, string]>;
+  forkIo: ForkTransport;
+  ackFork(fork: Fork, res: SipResponse): void;
+  byeFork(fork: Fork): void;
+  byeCaller(call: Call): void;
+  sendToCaller(call: Call, res: SipResponse): void;
+  uasDialog(invite: SipRequest, localTag: string, contact: string): Dialog;
+  onAnswered(call: Call): void;
+  onEnded(call: Call): void;
+}

@@ -1,0 +1,340 @@
+import type { Dialog } from '../sip/dialog/dialog.js';
+import { getHeader } from '../sip/message/headers.js';
+import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import type { ServerTransaction } from '../sip/transaction/types.js';
+import type { Target } from '../sip/transport/types.js';
+import type { TimerHandle } from '../util/clock.js';
+import { newCallId, newTag } from '../util/ids.js';
+import type { CallContext } from './call-context.js';
+import type { Side } from './call-registry.js';
+import { dialogKey } from './call-registry.js';
+import type { ForkTarget } from './fork-targets.js';
+import { Fork, type ForkOwner } from './fork.js';
+import { answerCaller, buildForkInvite } from './messages.js';
+import type { CallMediaSession, Disposition, HangupSide } from './ports.js';
+import { SdpBridge } from './sdp-bridge.js';
+import { dispositionOf, pickFinalFailure, type ForkFailure } from './status-mapping.js';
+
+export type CallState = 'routing' | 'proceeding' | 'answered' | 'ending' | 'ended';
+
+export interface CallInput {
+  invite: SipRequest;
+  inviteTx: ServerTransaction;
+  /** Where requests to the caller go: the address and connection its INVITE came from. */
+  callerTarget: Target;
+  callerSourceAddress: string;
+  callerExt: string;
+  calleeExt: string;
+  calleeUri: string;
+  targets: ForkTarget[];
+  /** Release the call-limit slot; called once when the call ends. */
+  releaseLimit: () => void;
+}
+
+/**
+ * One call through the B2BUA: the caller's INVITE (leg A, our UAS dialog), one fork per
+ * registered contact of the callee (leg B, our UAC dialogs), one media session relaying
+ * between them, and the call record. The first 2xx wins; the other forks are cancelled.
+ */
+export class Call implements ForkOwner {
+  /** The PBX's own id for the call, the key of its record. */
+  readonly id: string;
+  /** The caller's Call-ID, as received. */
+  readonly aLegCallId: string;
+  state: CallState = 'routing';
+  readonly aTag = newTag();
+  aDialog: Dialog | undefined;
+  winner: Fork | undefined;
+  private forks: Fork[] = [];
+  private failures: ForkFailure[] = [];
+  private media: CallMediaSession | undefined;
+  private readonly sdp: SdpBridge;
+  private noAnswerTimer: TimerHandle | undefined;
+  private okRetransmit: { timer: TimerHandle | undefined; interval: number; elapsed: number; response: SipResponse } | undefined;
+  private earlyMediaFork: Fork | undefined;
+  readonly startedAt: number;
+  answeredAt: number | undefined;
+  private endInfo: { disposition: Disposition; cause: string; side: HangupSide } | undefined;
+  /** In-dialog transactions being relayed, to refuse a second re-INVITE at once (RFC 3261 §14.2: 491). */
+  pendingReinvite: Side | undefined;
+
+  constructor(
+    private readonly ctx: CallContext,
+    readonly input: CallInput,
+  ) {
+    this.id = newCallId();
+    this.aLegCallId = getHeader(input.invite, 'call-id') ?? '';
+    this.startedAt = ctx.clock.now();
+    this.sdp = new SdpBridge(ctx.mediaAddress);
+  }
+
+  get callerTarget(): Target {
+    return this.input.callerTarget;
+  }
+
+  get mediaSession(): CallMediaSession | undefined {
+    return this.media;
+  }
+
+  get sdpBridge(): SdpBridge {
+    return this.sdp;
+  }
+
+  /** Route the call: media first, then one INVITE per contact. Never throws. */
+  async start(offer: Buffer): Promise<void> {
+    const { invite, inviteTx } = this.input;
+    inviteTx.respond(answerCaller(invite, 100, { toTag: this.aTag }));
+    this.ctx.recorder.started({
+      callId: this.id,
+      aLegCallId: this.aLegCallId,
+      fromUri: getHeader(invite, 'from') ?? '',
+      fromExt: this.input.callerExt,
+      toUri: this.input.calleeUri,
+      toExt: this.input.calleeExt,
+      startedAt: this.startedAt,
+    });
+    try {
+      this.media = await this.ctx.media.createSession(this.id);
+    } catch (e) {
+      this.ctx.logger.error('no media session for a call', { call: this.id, error: e });
+      this.failCaller(503, 'Service Unavailable', 'media unavailable');
+      return;
+    }
+    this.media.onTimeout(() => this.hangupBoth('system', 'RTP timeout'));
+    this.media.onEnded((reason) => this.hangupBoth('system', `media ended: ${reason}`));
+    if (this.state !== 'routing') {
+      // cancelled while the media session was being set up
+      void this.media.release();
+      return;
+    }
+    const bOffer = this.sdp.offerToCallee(offer, this.media, this.input.callerSourceAddress);
+    void this.media.setRemote('a', bOffer.callerRemote).catch((e: unknown) => this.ctx.logger.warn('setRemote failed', { call: this.id, error: e }));
+    this.state = 'proceeding';
+    this.forks = this.input.targets.map(
+      (t, i) =>
+        new Fork(
+          i,
+          t,
+          buildForkInvite({
+            requestUri: t.requestUri,
+            fromValue: (getHeader(invite, 'from') ?? '').replace(/;\s*tag=[^;]*/i, ''),
+            toUri: this.input.calleeUri,
+            via: this.ctx.viaFor(t.target.protocol),
+            contact: this.ctx.contactFor(t.target.protocol),
+            body: bOffer.body,
+            extraHeaders: this.ctx.forkHeaders(),
+          }),
+          this,
+          this.ctx.forkIo,
+        ),
+    );
+    this.noAnswerTimer = this.ctx.clock.setTimeout(() => this.onNoAnswer(), this.ctx.settings.noAnswerMs);
+    this.ctx.logger.debug('call routed', { call: this.id, from: this.input.callerExt, to: this.input.calleeExt, forks: this.forks.length });
+    for (const f of this.forks) f.start();
+  }
+
+  // ---- forks -------------------------------------------------------------------------
+
+  onProvisional(fork: Fork, res: SipResponse): void {
+    if (this.state !== 'proceeding') return;
+    let body: Buffer | undefined;
+    // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
+    if (res.body.length > 0 && this.media && (!this.earlyMediaFork || this.earlyMediaFork === fork)) {
+      const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
+      if (answer) {
+        this.earlyMediaFork = fork;
+        body = answer.body;
+        void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
+      }
+    }
+    const status = res.status === 183 && !body ? 180 : res.status;
+    this.input.inviteTx.respond(answerCaller(this.input.invite, status, { toTag: this.aTag, contact: this.ctx.contactFor(this.input.callerTarget.protocol), reason: res.reason, ...(body ? { body } : {}) }));
+  }
+
+  onSuccess(fork: Fork, res: SipResponse): void {
+    // ACK every 2xx at once: the offer was in our INVITE, so the ACK carries no SDP.
+    this.ctx.ackFork(fork, res);
+    if (this.state !== 'proceeding' || this.winner) {
+      // Another branch won (or the caller left): this one is hung up (RFC 3261 §16.7 step 5 analog).
+      this.ctx.byeFork(fork);
+      return;
+    }
+    this.winner = fork;
+    this.state = 'answered';
+    this.answeredAt = this.ctx.clock.now();
+    this.ctx.clock.clearTimeout(this.noAnswerTimer);
+    for (const f of this.forks) if (f !== fork) f.cancel();
+    let body: Buffer | undefined;
+    if (this.media) {
+      const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
+      if (answer) {
+        body = answer.body;
+        void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
+      }
+    }
+    if (!body) {
+      // A 2xx without a usable answer: the session cannot be set up (RFC 3264 §6).
+      this.ctx.byeFork(fork);
+      this.failCaller(488, 'Not Acceptable Here', 'callee answered without usable SDP');
+      return;
+    }
+    const ok = answerCaller(this.input.invite, 200, {
+      toTag: this.aTag,
+      contact: this.ctx.contactFor(this.input.callerTarget.protocol),
+      body,
+      headers: this.ctx.answerHeaders(this.input.invite),
+    });
+    this.input.inviteTx.respond(ok);
+    this.aDialog = this.ctx.uasDialog(this.input.invite, this.aTag, this.ctx.contactFor(this.input.callerTarget.protocol));
+    this.ctx.registry.addDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag), this, 'a');
+    if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, 'b');
+    this.ctx.recorder.answered(this.id, this.answeredAt);
+    this.retransmitOk(ok);
+    this.ctx.onAnswered(this);
+  }
+
+  onSuccessRetransmission(fork: Fork, res: SipResponse): void {
+    // RFC 3261 §13.2.2.4: every 2xx retransmission gets the same ACK again.
+    this.ctx.ackFork(fork, res);
+  }
+
+  onFailure(fork: Fork, status: number, reason: string): void {
+    this.ctx.logger.debug('fork failed', { call: this.id, fork: fork.index, status, reason });
+    this.failures.push({ status, reason });
+    if (this.state !== 'proceeding') return;
+    if (!this.forks.every((f) => f.done)) return;
+    const final = pickFinalFailure(this.failures);
+    this.failCaller(final.status, final.reason, `${final.status} ${final.reason}`);
+  }
+
+  // ---- caller side -------------------------------------------------------------------
+
+  /** The caller's CANCEL (RFC 3261 §9.2): 487 to the INVITE, cancel every branch. */
+  cancelByCaller(): void {
+    if (this.state !== 'routing' && this.state !== 'proceeding') return;
+    for (const f of this.forks) f.cancel('SIP;cause=487;text="Request Terminated"');
+    this.input.inviteTx.respond(answerCaller(this.input.invite, 487, { toTag: this.aTag }));
+    this.finish('cancelled', '487 Request Terminated', 'caller');
+  }
+
+  /** The caller's ACK for our 2xx: stop retransmitting it (RFC 3261 §13.3.1.4). */
+  onCallerAck(): void {
+    if (this.okRetransmit) this.ctx.clock.clearTimeout(this.okRetransmit.timer);
+    this.okRetransmit = undefined;
+  }
+
+  private onNoAnswer(): void {
+    if (this.state !== 'proceeding') return;
+    for (const f of this.forks) f.cancel('SIP;cause=480;text="No answer"');
+    this.input.inviteTx.respond(answerCaller(this.input.invite, 480, { toTag: this.aTag, reason: 'No Answer' }));
+    this.finish('no_answer', '480 No Answer', 'system');
+  }
+
+  private failCaller(status: number, reason: string, cause: string): void {
+    if (this.state === 'ended' || this.state === 'ending') return;
+    for (const f of this.forks) f.cancel();
+    this.input.inviteTx.respond(answerCaller(this.input.invite, status, { toTag: this.aTag, reason }));
+    this.finish(status >= 500 && status < 600 ? 'failed' : dispositionOf(status), cause, status === 487 ? 'caller' : 'callee');
+  }
+
+  /** RFC 3261 §13.3.1.4: the UAS core retransmits its 2xx until the ACK (UDP only). */
+  private retransmitOk(ok: SipResponse): void {
+    if (this.input.callerTarget.protocol !== 'udp') return;
+    const t1 = this.ctx.settings.t1;
+    const step = (interval: number, elapsed: number) => {
+      this.okRetransmit = {
+        response: ok,
+        interval,
+        elapsed,
+        timer: this.ctx.clock.setTimeout(() => {
+          if (!this.okRetransmit || this.state !== 'answered') return;
+          if (elapsed + interval >= 64 * t1) {
+            // No ACK within 64*T1: the dialog is confirmed but broken; end it with BYE.
+            this.okRetransmit = undefined;
+            this.hangupBoth('system', 'no ACK for 200');
+            return;
+          }
+          this.ctx.sendToCaller(this, ok);
+          step(Math.min(interval * 2, this.ctx.settings.t2), elapsed + interval);
+        }, interval),
+      };
+    };
+    step(t1, 0);
+  }
+
+  // ---- teardown ----------------------------------------------------------------------
+
+  /** BYE from one side: the other side gets our BYE; the call ends. */
+  hangupFrom(side: Side, cause: string): void {
+    if (this.state !== 'answered') return;
+    if (side === 'a') {
+      if (this.winner) this.ctx.byeFork(this.winner);
+      this.finish('answered', cause, 'caller');
+    } else {
+      this.ctx.byeCaller(this);
+      this.finish('answered', cause, 'callee');
+    }
+  }
+
+  /** The system ends the call (RTP timeout, session timer, no ACK, drain). */
+  hangupBoth(side: HangupSide, cause: string): void {
+    if (this.state === 'answered') {
+      this.ctx.byeCaller(this);
+      if (this.winner) this.ctx.byeFork(this.winner);
+      this.finish('answered', cause, side);
+    } else if (this.state === 'routing' || this.state === 'proceeding') {
+      this.failCaller(503, 'Service Unavailable', cause);
+    }
+  }
+
+  private finish(disposition: Disposition, cause: string, side: HangupSide): void {
+    if (this.state === 'ending' || this.state === 'ended') return;
+    this.ctx.logger.debug('call ended', { call: this.id, disposition, cause, side });
+    this.state = 'ending';
+    this.endInfo = { disposition, cause, side };
+    this.ctx.clock.clearTimeout(this.noAnswerTimer);
+    if (this.okRetransmit) this.ctx.clock.clearTimeout(this.okRetransmit.timer);
+    this.okRetransmit = undefined;
+    if (this.aDialog) this.ctx.registry.removeDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag));
+    const d = this.winner?.dialog;
+    if (d) this.ctx.registry.removeDialog(dialogKey(d.id.callId, d.id.localTag, d.id.remoteTag));
+    this.input.releaseLimit();
+    const endedAt = this.ctx.clock.now();
+    const write = (media: unknown) => {
+      this.state = 'ended';
+      const info = this.endInfo!;
+      try {
+        this.ctx.recorder.ended({
+          callId: this.id,
+          aLegCallId: this.aLegCallId,
+          ...(this.winner ? { bLegCallId: getHeader(this.winner.invite, 'call-id') ?? '' } : {}),
+          fromUri: getHeader(this.input.invite, 'from') ?? '',
+          fromExt: this.input.callerExt,
+          toUri: this.input.calleeUri,
+          toExt: this.input.calleeExt,
+          direction: 'internal',
+          startedAt: this.startedAt,
+          ...(this.answeredAt !== undefined ? { answeredAt: this.answeredAt } : {}),
+          endedAt,
+          disposition: info.disposition,
+          hangupCause: info.cause,
+          hangupSide: info.side,
+          ...(media !== undefined ? { media } : {}),
+        });
+      } catch (e) {
+        this.ctx.logger.error('call record not written', { call: this.id, error: e });
+      }
+      this.ctx.onEnded(this);
+    };
+    if (this.media) {
+      this.media.release().then(write, () => write(undefined));
+    } else {
+      write(undefined);
+    }
+  }
+
+  /** For drain and stats: whether the call is still up in any sense. */
+  get live(): boolean {
+    return this.state !== 'ended';
+  }
+}

@@ -1,0 +1,44 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { BindingRow } from '../tenant/binding-row.js';
+import { forkTargets, gruuOf, targetOf } from './fork-targets.js';
+
+const NOW = 1_700_000_000_000;
+function b(contact: string, source: Partial<BindingRow['source']>, extra: Partial<BindingRow> = {}): BindingRow {
+  return {
+    aor: '1002',
+    contact,
+    callId: 'c',
+    cseq: 1,
+    expiresAt: NOW + 60_000,
+    source: { protocol: 'udp', address: '203.0.113.7', port: 40000, localAddress: '127.0.0.1', localPort: 5060, ...source },
+    updatedAt: NOW,
+    ...extra,
+  };
+}
+
+test('behind NAT (Contact names a private address): requests go where the REGISTER came from', () => {
+  assert.equal(targetOf(b('sip:1002@192.168.1.20:5062', {})), { protocol: 'udp', address: '203.0.113.7', port: 40000 });
+});
+
+test('no NAT (Contact host is the source address): the Contact port is used, UDP', () => {
+  assert.equal(targetOf(b('sip:1002@203.0.113.7:5270', {})), { protocol: 'udp', address: '203.0.113.7', port: 5270 });
+  assert.equal(targetOf(b('sip:1002@203.0.113.7', {})), { protocol: 'udp', address: '203.0.113.7', port: 5060 });
+});
+
+test('TCP/TLS and RFC 5626 flows always use the registered connection', () => {
+  assert.equal(targetOf(b('sip:1002@203.0.113.7:5270;transport=tcp', { protocol: 'tcp', connectionId: 'c9' })), { protocol: 'tcp', address: '203.0.113.7', port: 40000, connectionId: 'c9' });
+  assert.equal(targetOf(b('sip:1002@203.0.113.7:5270;ob', {}, { instance: 'urn:uuid:1', regId: 1 })), { protocol: 'udp', address: '203.0.113.7', port: 40000 });
+});
+
+test('expired contacts are not called; the best q goes first', () => {
+  const t = forkTargets([b('sip:a@203.0.113.7', {}, { q: 0.5 }), b('sip:b@203.0.113.7', {}, { q: 1 }), b('sip:c@203.0.113.7', {}, { expiresAt: NOW - 1 })], NOW);
+  assert.equal(t.map((x) => x.requestUri), ['sip:b@203.0.113.7', 'sip:a@203.0.113.7']);
+});
+
+test('a GRUU names one instance', () => {
+  assert.equal(gruuOf('sip:1002@acme.example;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6'), { user: '1002', host: 'acme.example', instance: 'urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6' });
+  assert.is(gruuOf('sip:1002@acme.example'), undefined);
+});
+
+test.run();

@@ -1,0 +1,65 @@
+import type { BindingRow } from '../tenant/binding-row.js';
+import type { Target } from '../sip/transport/types.js';
+import { isSipUri, parseUri } from '../sip/message/uri.js';
+
+/** Where one branch of a call goes: the registered Contact, reached the way it registered. */
+export interface ForkTarget {
+  /** Request-URI: the Contact URI as registered (RFC 3261 §16.5: the target set is the contacts). */
+  requestUri: string;
+  /**
+   * Where to send: the address the REGISTER came from and, for TCP/TLS, its connection
+   * (a phone behind NAT is reachable only there; RFC 5626 flows).
+   */
+  target: Target;
+  binding: BindingRow;
+}
+
+/** The live contacts of an extension, best q first (RFC 3261 §16.6 orders by q). */
+export function forkTargets(bindings: readonly BindingRow[], now: number): ForkTarget[] {
+  return bindings
+    .filter((b) => b.expiresAt > now)
+    .sort((a, b) => (b.q ?? 1) - (a.q ?? 1))
+    .map((binding) => ({ requestUri: binding.contact, target: targetOf(binding), binding }));
+}
+
+/**
+ * Where a request to a registered contact goes. Over TCP/TLS, and for RFC 5626 flows
+ * (+sip.instance with reg-id), the way the REGISTER came in. Over UDP, the Contact itself
+ * when its host is the very address the REGISTER came from (no NAT in between: the
+ * contact port is the phone's own, which may differ from the port it registered from);
+ * otherwise the source address and port, the only way through a NAT (RFC 3581).
+ */
+export function targetOf(b: BindingRow): Target {
+  const flow: Target = { protocol: b.source.protocol, address: b.source.address, port: b.source.port };
+  if (b.source.connectionId !== undefined) flow.connectionId = b.source.connectionId;
+  if (b.source.protocol !== 'udp' || (b.instance !== undefined && b.regId !== undefined)) return flow;
+  let u;
+  try {
+    u = parseUri(b.contact);
+  } catch {
+    return flow;
+  }
+  if (!isSipUri(u)) return flow;
+  const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
+  if (host !== b.source.address) return flow;
+  const transport = (u.params['transport'] ?? 'udp')?.toLowerCase();
+  if (transport !== 'udp') return flow;
+  return { protocol: 'udp', address: host, port: u.port ?? 5060 };
+}
+
+/**
+ * RFC 5627: a public GRUU (`sip:aor@domain;gr=urn:uuid:…`) names one instance of an AOR.
+ * Returns the AOR's user and the instance, or undefined for another kind of URI.
+ */
+export function gruuOf(uriText: string): { user: string; host: string; instance: string } | undefined {
+  let u;
+  try {
+    u = parseUri(uriText);
+  } catch {
+    return undefined;
+  }
+  if (!isSipUri(u) || u.user === undefined) return undefined;
+  const gr = u.params['gr'];
+  if (gr === undefined || gr === null || gr.length === 0) return undefined;
+  return { user: u.user, host: u.host, instance: gr.replace(/^<|>$/g, '') };
+}

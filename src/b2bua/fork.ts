@@ -1,0 +1,113 @@
+import { Dialog } from '../sip/dialog/dialog.js';
+import { tagOf } from '../sip/message/headers.js';
+import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import type { ClientTransaction } from '../sip/transaction/types.js';
+import type { ForkTarget } from './fork-targets.js';
+import { createCancel } from '../sip/dialog/cancel.js';
+
+export type ForkState = 'calling' | 'ringing' | 'answered' | 'failed' | 'cancelled';
+
+/** What a fork reports to its call. */
+export interface ForkOwner {
+  onProvisional(fork: Fork, res: SipResponse): void;
+  onSuccess(fork: Fork, res: SipResponse): void;
+  onFailure(fork: Fork, status: number, reason: string): void;
+  /** A 2xx retransmission (RFC 6026: the client transaction hands every 2xx to the TU). */
+  onSuccessRetransmission(fork: Fork, res: SipResponse): void;
+}
+
+export interface ForkTransport {
+  sendInvite(req: SipRequest, fork: Fork): ClientTransaction;
+  sendCancel(req: SipRequest, fork: Fork): void;
+}
+
+/**
+ * One branch of a call (RFC 3261 §16.6 done by a B2BUA): our own INVITE to one registered
+ * contact, its early dialog, and its CANCEL. The call decides; the fork only reports.
+ */
+export class Fork {
+  state: ForkState = 'calling';
+  dialog: Dialog | undefined;
+  tx: ClientTransaction | undefined;
+  private cancelWanted: string | undefined;
+  private cancelSent = false;
+
+  constructor(
+    readonly index: number,
+    readonly target: ForkTarget,
+    readonly invite: SipRequest,
+    private readonly owner: ForkOwner,
+    private readonly io: ForkTransport,
+  ) {}
+
+  start(): void {
+    this.tx = this.io.sendInvite(this.invite, this);
+  }
+
+  get done(): boolean {
+    return this.state === 'answered' || this.state === 'failed' || this.state === 'cancelled';
+  }
+
+  /** Response from the client transaction. */
+  onResponse(res: SipResponse): void {
+    if (res.status < 200) {
+      if (res.status === 100) return;
+      if (this.state === 'calling') this.state = 'ringing';
+      // RFC 3261 §9.1: a CANCEL waits for a provisional response.
+      if (this.cancelWanted !== undefined && !this.cancelSent) this.sendCancel(this.cancelWanted);
+      if (tagOf(res.headers.find((h) => h.name === 'to')?.value) !== undefined && !this.dialog) {
+        this.dialog = this.dialogFrom(res);
+      }
+      if (this.cancelWanted === undefined) this.owner.onProvisional(this, res);
+      return;
+    }
+    if (res.status < 300) {
+      if (this.state === 'answered') {
+        this.owner.onSuccessRetransmission(this, res);
+        return;
+      }
+      this.state = 'answered';
+      if (this.dialog && tagOf(res.headers.find((h) => h.name === 'to')?.value) === this.dialog.id.remoteTag) this.dialog.receiveResponse(res);
+      else this.dialog = this.dialogFrom(res);
+      this.owner.onSuccess(this, res);
+      return;
+    }
+    if (this.done) return;
+    this.state = this.cancelWanted !== undefined ? 'cancelled' : 'failed';
+    this.owner.onFailure(this, res.status, res.reason);
+  }
+
+  onTimeout(): void {
+    if (this.done) return;
+    this.state = this.cancelWanted !== undefined ? 'cancelled' : 'failed';
+    this.owner.onFailure(this, 408, 'Request Timeout');
+  }
+
+  onTransportError(): void {
+    if (this.done) return;
+    this.state = 'failed';
+    this.owner.onFailure(this, 503, 'Service Unavailable');
+  }
+
+  /** A dialog from a response; a malformed one (bad Contact) leaves the fork without a dialog. */
+  private dialogFrom(res: SipResponse): Dialog | undefined {
+    try {
+      return Dialog.asUac(this.invite, res);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stop this branch: CANCEL it now, or as soon as it has sent a provisional (§9.1). */
+  cancel(reason = 'SIP;cause=200;text="Call completed elsewhere"'): void {
+    if (this.done || this.cancelWanted !== undefined) return;
+    this.cancelWanted = reason;
+    if (this.state === 'ringing') this.sendCancel(reason);
+  }
+
+  private sendCancel(reason: string): void {
+    this.cancelSent = true;
+    this.io.sendCancel(createCancel(this.invite, reason), this);
+    this.tx?.cancelSent();
+  }
+}

@@ -1,0 +1,104 @@
+import { createResponse } from '../sip/message/response.js';
+import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import type { ServerTransaction } from '../sip/transaction/types.js';
+import type { Call } from './call.js';
+import type { Side } from './call-registry.js';
+import { relayableHeaders } from './messages.js';
+import type { B2buaIo } from './b2bua-io.js';
+
+/**
+ * A request inside an answered call, from one leg, passed to the other (a B2BUA keeps two
+ * independent dialogs, RFC 7092 §3): re-INVITE and UPDATE with their SDP rewritten for the
+ * other leg (hold and resume pass across), INFO, OPTIONS and the rest as they are. The
+ * other leg's final response comes back the same way.
+ */
+export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipRequest, tx: ServerTransaction): void {
+  const other: Side = side === 'a' ? 'b' : 'a';
+  const dialog = other === 'a' ? call.aDialog : call.winner?.dialog;
+  const target = other === 'a' ? call.callerTarget : call.winner?.target.target;
+  const media = call.mediaSession;
+  if (!dialog || !target) {
+    tx.respond(createResponse(req, 481));
+    return;
+  }
+  const isInvite = req.method === 'INVITE';
+  if (isInvite) {
+    // RFC 3261 §14.2: one re-INVITE at a time per call.
+    if (call.pendingReinvite !== undefined) {
+      tx.respond(createResponse(req, 491));
+      return;
+    }
+    call.pendingReinvite = side;
+  }
+  let body = req.body;
+  const headers = relayableHeaders(req);
+  if (req.body.length > 0 && isSdp(req) && media) {
+    const r = call.sdpBridge.relayOffer(side, req.body, media, side === 'a' ? call.input.callerSourceAddress : (call.winner?.target.target.address ?? ''));
+    if (!r) {
+      if (isInvite) call.pendingReinvite = undefined;
+      tx.respond(createResponse(req, 488));
+      return;
+    }
+    body = r.body;
+    void media.setRemote(side, r.remote).then(() => media.resetLatch(side)).catch(() => undefined);
+    void media.setHold(r.hold).catch(() => undefined);
+  }
+  const out = dialog.createRequest(req.method, {
+    via: io.viaFor(target.protocol),
+    contact: io.contactFor(target.protocol),
+    headers: headers.filter(([n]) => n !== 'content-type'),
+    body,
+    ...(body.length > 0 ? { contentType: headerOf(req, 'content-type') ?? 'application/sdp' } : {}),
+  });
+  io.sendRequest(out, target, {
+    onResponse: (res) => {
+      if (res.status < 200) {
+        if (res.status !== 100) tx.respond(relayResponse(req, res, res.body));
+        return;
+      }
+      dialog.receiveResponse(res);
+      if (isInvite) {
+        call.pendingReinvite = undefined;
+        // The 2xx of our re-INVITE is ACKed at once; the caller's ACK is then absorbed.
+        if (res.status < 300) io.ackDialog(dialog, res, target);
+      }
+      // RFC 3261 §12.2.2: a successful target refresh moves the sender's remote target.
+      if (res.status < 300) (side === 'a' ? call.aDialog : call.winner?.dialog)?.applyTargetRefresh(req);
+      let resBody = res.body;
+      if (res.status < 300 && res.body.length > 0 && isSdp(res) && media) {
+        const r = call.sdpBridge.relayAnswer(other, res.body, media, other === 'a' ? call.input.callerSourceAddress : (call.winner?.target.target.address ?? ''));
+        if (r) {
+          resBody = r.body;
+          void media.setRemote(other, r.remote).then(() => media.resetLatch(other)).catch(() => undefined);
+        }
+      }
+      tx.respond(relayResponse(req, res, resBody));
+    },
+    onTimeout: () => {
+      if (isInvite) call.pendingReinvite = undefined;
+      tx.respond(createResponse(req, 408));
+    },
+    onTransportError: () => {
+      if (isInvite) call.pendingReinvite = undefined;
+      tx.respond(createResponse(req, 503));
+    },
+  });
+}
+
+function relayResponse(req: SipRequest, res: SipResponse, body: Buffer): SipResponse {
+  const headers: Array<[string, string]> = [];
+  for (const h of res.headers) {
+    if (['require', 'supported', 'allow', 'session-expires', 'min-se', 'retry-after', 'warning', 'accept', 'unsupported'].includes(h.name)) headers.push([h.name, h.value]);
+  }
+  if (body.length > 0) headers.push(['content-type', headerOf(res, 'content-type') ?? 'application/sdp']);
+  return createResponse(req, res.status, { reason: res.reason, headers, body });
+}
+
+function headerOf(m: { headers: Array<{ name: string; value: string }> }, name: string): string | undefined {
+  return m.headers.find((h) => h.name === name)?.value;
+}
+
+function isSdp(m: { headers: Array<{ name: string; value: string }> }): boolean {
+  const ct = headerOf(m, 'content-type');
+  return ct === undefined || /^\s*application\/sdp\b/i.test(ct);
+}

@@ -1,0 +1,60 @@
+/**
+ * What a call needs from the world around it, as interfaces: the composition root plugs
+ * in the media controller, the tenant's call-record store and the limits. Keeps the call
+ * logic testable and the B2BUA free of concrete stores and sockets.
+ */
+export type LegName = 'a' | 'b';
+
+export interface MediaRemote {
+  address: string;
+  port: number;
+  rtcpPort?: number;
+  /** Source IPs the leg may latch to (RTPBleed protection): the SDP address and the signalling source. */
+  allowedSources: string[];
+}
+
+export interface CallMediaSession {
+  readonly legA: { address: string; rtpPort: number };
+  readonly legB: { address: string; rtpPort: number };
+  setRemote(leg: LegName, remote: MediaRemote): Promise<void>;
+  setHold(on: boolean): Promise<void>;
+  resetLatch(leg: LegName): Promise<void>;
+  /** Idempotent; resolves with the media statistics for the call record. */
+  release(): Promise<unknown>;
+  onTimeout(cb: () => void): void;
+  /** The worker that carried the session died. */
+  onEnded(cb: (reason: string) => void): void;
+}
+
+export interface MediaProvider {
+  createSession(id: string): Promise<CallMediaSession>;
+}
+
+export type Disposition = 'answered' | 'busy' | 'no_answer' | 'failed' | 'cancelled';
+export type HangupSide = 'caller' | 'callee' | 'system';
+
+export interface CallRecord {
+  /** The PBX's own id for the call (never the caller's Call-ID: that comes from the wire). */
+  callId: string;
+  aLegCallId: string;
+  bLegCallId?: string;
+  fromUri: string;
+  fromExt?: string;
+  toUri: string;
+  toExt?: string;
+  direction: 'internal';
+  startedAt: number;
+  answeredAt?: number;
+  endedAt: number;
+  disposition: Disposition;
+  hangupCause: string;
+  hangupSide: HangupSide;
+  media?: unknown;
+}
+
+/** The tenant's call-record store, as the call sees it. */
+export interface CallRecorder {
+  started(r: { callId: string; aLegCallId: string; fromUri: string; fromExt: string; toUri: string; toExt: string; startedAt: number }): void;
+  answered(callId: string, at: number): void;
+  ended(r: CallRecord): void;
+}

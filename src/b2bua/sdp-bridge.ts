@@ -1,0 +1,110 @@
+import { checkAnswer, filterOffer, isHold, mediaEndpoint, rewriteConnection, SdpOrigin } from '../sdp/offer-answer.js';
+import { parseSdp } from '../sdp/parse.js';
+import type { SessionDescription } from '../sdp/types.js';
+import { getHeader } from '../sip/message/headers.js';
+import type { SipRequest } from '../sip/message/types.js';
+import { SipError } from '../util/errors.js';
+import type { Side } from './call-registry.js';
+import type { CallMediaSession, MediaRemote } from './ports.js';
+
+/**
+ * Offer/answer between the two legs of a call (RFC 3264), with the PBX in the media
+ * path: each SDP is filtered to the codecs we relay, its c= and m= are rewritten to the
+ * PBX's port on the other leg, and the far end's address becomes the media worker's
+ * expected remote. Each leg keeps its own origin (o=) with its own version (§8).
+ */
+export class SdpBridge {
+  private readonly originTo: Record<Side, SdpOrigin>;
+  /** The last offer passed across in each direction, to check its answer against (§6.1). */
+  private pendingOffer: { from: Side; offer: SessionDescription } | undefined;
+
+  constructor(private readonly mediaAddress: string) {
+    this.originTo = { a: new SdpOrigin({ address: mediaAddress }), b: new SdpOrigin({ address: mediaAddress }) };
+  }
+
+  /**
+   * The caller's offer, checked before a call is set up: no SDP (RFC 3261 late offer is
+   * not supported yet) or no codec in common gets 488, unreadable SDP gets 400.
+   */
+  static checkOffer(req: SipRequest): Buffer {
+    const ct = getHeader(req, 'content-type');
+    if (req.body.length === 0) throw new SipError(488, 'Not Acceptable Here', { detail: 'an INVITE without an SDP offer is not supported' });
+    if (ct !== undefined && !/^\s*application\/sdp\b/i.test(ct)) throw new SipError(415, 'Unsupported Media Type');
+    let sd: SessionDescription;
+    try {
+      sd = parseSdp(req.body);
+    } catch (e) {
+      throw new SipError(400, 'Bad Request', { detail: `bad SDP: ${(e as Error).message}`, cause: e });
+    }
+    if (!filterOffer(sd)) throw new SipError(488, 'Not Acceptable Here', { detail: 'no common codec' });
+    return req.body;
+  }
+
+  /** The caller's initial offer, rewritten for the callee (leg B's port). */
+  offerToCallee(offerBody: Buffer, media: CallMediaSession, callerIp: string): { body: Buffer; callerRemote: MediaRemote } {
+    const r = this.relayOffer('a', offerBody, media, callerIp);
+    if (!r) throw new SipError(488, 'Not Acceptable Here');
+    return { body: r.body, callerRemote: r.remote };
+  }
+
+  /** The callee's answer (in 183 or 200), rewritten for the caller (leg A's port). */
+  answerToCaller(answerBody: Buffer, media: CallMediaSession, calleeIp: string): { body: Buffer; calleeRemote: MediaRemote } | undefined {
+    const r = this.relayAnswer('b', answerBody, media, calleeIp);
+    return r ? { body: r.body, calleeRemote: r.remote } : undefined;
+  }
+
+  /** An offer from one side, for the other: undefined when it has no codec in common. */
+  relayOffer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; hold: boolean } | undefined {
+    const sd = safeParse(body);
+    if (!sd) return undefined;
+    const filtered = filterOffer(sd);
+    if (!filtered) return undefined;
+    const remote = remoteOf(sd, signallingIp);
+    if (!remote) return undefined;
+    const to: Side = from === 'a' ? 'b' : 'a';
+    this.pendingOffer = { from, offer: filtered };
+    const out = this.rewriteFor(to, filtered, media);
+    return { body: out, remote, hold: isHold(sd) };
+  }
+
+  /** The answer to the last offer, from the side that received it, for the offerer. */
+  relayAnswer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote } | undefined {
+    const sd = safeParse(body);
+    if (!sd) return undefined;
+    const offer = this.pendingOffer;
+    if (offer && offer.from !== from) {
+      if (!checkAnswer(offer.offer, sd).ok) return undefined;
+    }
+    const remote = remoteOf(sd, signallingIp);
+    if (!remote) return undefined;
+    this.pendingOffer = undefined;
+    const to: Side = from === 'a' ? 'b' : 'a';
+    return { body: this.rewriteFor(to, sd, media), remote };
+  }
+
+  private rewriteFor(to: Side, sd: SessionDescription, media: CallMediaSession): Buffer {
+    const port = to === 'a' ? media.legA.rtpPort : media.legB.rtpPort;
+    const rewritten = rewriteConnection(sd, { address: this.mediaAddress, ports: sd.media.map((m) => (m.port === 0 ? 0 : port)) });
+    return Buffer.from(this.originTo[to].serialize(rewritten), 'utf8');
+  }
+}
+
+function safeParse(body: Buffer): SessionDescription | undefined {
+  try {
+    return parseSdp(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the far end wants media, and whom the worker may latch to (RTPBleed). */
+function remoteOf(sd: SessionDescription, signallingIp: string): MediaRemote | undefined {
+  let ep;
+  try {
+    ep = mediaEndpoint(sd);
+  } catch {
+    return undefined; // no usable c= (none, or a host name)
+  }
+  const allowed = [ep.address, signallingIp].filter((a, i, all) => a && all.indexOf(a) === i);
+  return { address: ep.address, port: ep.port, ...(ep.rtcpPort > 0 ? { rtcpPort: ep.rtcpPort } : {}), allowedSources: allowed };
+}

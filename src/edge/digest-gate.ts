@@ -1,0 +1,83 @@
+import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
+import { getHeaderValues } from '../sip/message/headers.js';
+import type { SipRequest } from '../sip/message/types.js';
+import { isSipUri, parseUri } from '../sip/message/uri.js';
+import type { Inbound } from '../sip/transport/types.js';
+import type { TenantContext } from '../tenant/tenant-context.js';
+import type { Extension } from '../tenant/tenant-store.js';
+import type { Logger } from '../util/logger.js';
+import type { StatelessReplier } from './stateless-reply.js';
+
+/** Extension names as they may appear in a store (the config validates the same set). */
+const EXTENSION_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
+
+/**
+ * Digest authentication of a request against one tenant (RFC 3261 §22): REGISTER is
+ * challenged with 401/WWW-Authenticate, INVITE with 407/Proxy-Authenticate (§22.3), both
+ * in the tenant's realm. Challenges and refusals are sent statelessly; an unknown user and
+ * a wrong password get the same 403; a failure counts against the source address.
+ */
+export class DigestGate {
+  constructor(
+    private readonly o: {
+      auth: DigestAuthenticator;
+      guard: { authFailed(address: string): void; authSucceeded(address: string): void };
+      replier: StatelessReplier;
+      logger: Logger;
+      isLocalAddress: (host: string) => boolean;
+    },
+  ) {}
+
+  /** The authenticated, enabled extension; or undefined after the reply has been sent. */
+  authenticate(inbound: Inbound, req: SipRequest, tenant: TenantContext, as: 'registrar' | 'proxy'): Extension | undefined {
+    const proxy = as === 'proxy';
+    let ext: Extension | undefined;
+    const outcome = this.o.auth.verify(
+      {
+        method: req.method,
+        requestUri: req.uri,
+        header: getHeaderValues(req, proxy ? 'proxy-authorization' : 'authorization'),
+        realm: tenant.realm,
+        acceptUri: (digestUri) => this.namesThisServer(digestUri, tenant),
+      },
+      (username, algorithm) => {
+        if (!EXTENSION_RE.test(username)) return undefined;
+        ext = tenant.store.getExtension(username);
+        return ext && ext.enabled && ext.realm === tenant.realm ? ext.ha1[algorithm] : undefined;
+      },
+    );
+    if (!outcome.ok) {
+      if (outcome.kind === 'rejected') {
+        this.o.guard.authFailed(inbound.source.address);
+        this.o.logger.info('authentication failed', { tenant: tenant.id, method: req.method, from: inbound.source.address, detail: outcome.detail });
+        this.o.replier.reply(inbound, 403);
+        return undefined;
+      }
+      this.o.replier.reply(inbound, proxy ? 407 : 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale', proxy }) });
+      return undefined;
+    }
+    this.o.guard.authSucceeded(inbound.source.address);
+    // The extension was read once, for the digest check.
+    if (!ext || !ext.enabled || ext.ext !== outcome.username) {
+      this.o.replier.reply(inbound, 403);
+      return undefined;
+    }
+    return ext;
+  }
+
+  /**
+   * A digest-uri that is not the Request-URI is still accepted when it names this server:
+   * a SIP URI without a user part whose host is one of the tenant's domains or one of our
+   * own addresses (SIPp writes sip:<server ip>:<port> there).
+   */
+  private namesThisServer(digestUri: string, tenant: TenantContext): boolean {
+    let u;
+    try {
+      u = parseUri(digestUri);
+    } catch {
+      return false;
+    }
+    if (!isSipUri(u) || u.user !== undefined) return false;
+    return tenant.domains.includes(u.host) || this.o.isLocalAddress(u.host);
+  }
+}

@@ -1,0 +1,134 @@
+import type { Logger } from '../util/logger.js';
+import { MediaError } from './media-error.js';
+import type { CommandName, CommandOf, CommandResult, Endpoint, LegName, MediaStats, RemoteTarget } from './protocol.js';
+
+/** Where a leg's phone should send its media: the PBX side of the leg, for the SDP. */
+export interface MediaLeg {
+  address: string;
+  rtpPort: number;
+  rtcpPort: number;
+}
+
+/** What a session needs from the controller: its worker's channel, and a way out. */
+export interface SessionHost {
+  request<K extends CommandName>(cmd: CommandOf<K>): Promise<CommandResult<K>>;
+  /** The session is released or ended: forget it. */
+  detach(session: MediaSession): void;
+  logger: Logger;
+}
+
+export interface LatchInfo {
+  leg: LegName;
+  kind: 'rtp' | 'rtcp';
+  source: Endpoint;
+}
+
+type Listener<T> = (v: T) => void;
+
+/**
+ * The main thread's handle on one relayed call: two legs in one media worker. Every
+ * method talks to that worker and rejects with a MediaError when it cannot (the worker
+ * died, did not answer, or the session was released).
+ */
+export class MediaSession {
+  private released: Promise<MediaStats> | undefined;
+  private endReason: string | undefined;
+  private readonly timeoutListeners: Array<Listener<number>> = [];
+  private readonly endedListeners: Array<Listener<string>> = [];
+  private readonly latchedListeners: Array<Listener<LatchInfo>> = [];
+
+  constructor(
+    readonly id: string,
+    readonly workerIndex: number,
+    readonly legA: MediaLeg,
+    readonly legB: MediaLeg,
+    private readonly host: SessionHost,
+  ) {}
+
+  /** Set when the session ended without release(): its worker died or the controller stopped. */
+  get ended(): string | undefined {
+    return this.endReason;
+  }
+
+  /** Where the leg's phone wants media (SDP), and the source IPs that may latch the leg. */
+  async setRemote(leg: LegName, remote: RemoteTarget): Promise<void> {
+    await this.send({ op: 'setRemote', session: this.id, leg, remote });
+  }
+
+  /** Hold (sendonly/inactive) suspends the inactivity check; no leg = both legs. */
+  async setHold(on: boolean, leg?: LegName): Promise<void> {
+    await this.send(leg === undefined ? { op: 'setHold', session: this.id, on } : { op: 'setHold', session: this.id, leg, on });
+  }
+
+  /** After a re-INVITE from the leg's phone: relearn its source, accept a new SSRC and sequence. */
+  async resetLatch(leg: LegName): Promise<void> {
+    await this.send({ op: 'resetLatch', session: this.id, leg });
+  }
+
+  stats(): Promise<MediaStats> {
+    return this.send({ op: 'stats', session: this.id });
+  }
+
+  /**
+   * Close the ports and return the final stats. Idempotent: every call gets the same
+   * promise. The session is forgotten either way; if the worker is only slow ('timeout'),
+   * it still closes the ports when it reaches the command (the port queues it).
+   */
+  release(): Promise<MediaStats> {
+    if (!this.released) {
+      this.released = this.send({ op: 'release', session: this.id }).finally(() => this.host.detach(this));
+      this.released.catch(() => undefined); // the caller may not wait for it
+    }
+    return this.released;
+  }
+
+  /** No RTP in either direction for rtpTimeoutMs, while not on hold; the argument is the idle time in ms. */
+  onTimeout(cb: Listener<number>): void {
+    this.timeoutListeners.push(cb);
+  }
+
+  /** The session is gone without release() (worker crash, controller stop); the argument says why. */
+  onEnded(cb: Listener<string>): void {
+    this.endedListeners.push(cb);
+  }
+
+  /** A leg learnt where its phone's media comes from. */
+  onLatched(cb: Listener<LatchInfo>): void {
+    this.latchedListeners.push(cb);
+  }
+
+  /** @internal the controller reports a worker event. */
+  fireTimeout(idleMs: number): void {
+    if (this.endReason === undefined && !this.released) this.fire(this.timeoutListeners, idleMs, 'timeout');
+  }
+
+  /** @internal */
+  fireLatched(info: LatchInfo): void {
+    if (this.endReason === undefined) this.fire(this.latchedListeners, info, 'latched');
+  }
+
+  /** @internal the worker died or the controller stopped: the session is gone. */
+  end(reason: string): void {
+    if (this.endReason !== undefined) return;
+    this.endReason = reason;
+    this.host.detach(this);
+    if (!this.released) this.fire(this.endedListeners, reason, 'ended');
+  }
+
+  private send<K extends CommandName>(cmd: CommandOf<K>): Promise<CommandResult<K>> {
+    if (this.endReason !== undefined) return Promise.reject(new MediaError('worker-gone', `media session ${this.id} ended: ${this.endReason}`));
+    if (this.released && cmd.op !== 'release') return Promise.reject(new MediaError('unknown-session', `media session ${this.id} is released`));
+    return this.host.request(cmd);
+  }
+
+  /** A listener that throws must not break the others or the caller (mediasoup's safeEmit). */
+  private fire<T>(listeners: Array<Listener<T>>, v: T, what: string): void {
+    for (const l of listeners.slice()) {
+      try {
+        l(v);
+      } catch (err) {
+        this.host.logger.error('media session listener failed', { session: this.id, event: what, error: err });
+      }
+    }
+  }
+}

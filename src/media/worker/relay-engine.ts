@@ -1,0 +1,225 @@
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { MediaError } from '../media-error.js';
+import { PortAllocator } from '../port-allocator.js';
+import type { LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import { takeTimeout } from './inactivity.js';
+import { threadCpuMs } from './thread-cpu.js';
+import { RelayLeg } from './relay-leg.js';
+import { RelaySession } from './relay-session.js';
+import { bindRtpPair, type RtpSockets } from './udp-pair.js';
+
+export interface RelayEngineOptions {
+  /** Local address of every RTP/RTCP socket. */
+  address: string;
+  /** This engine's own slice of the RTP ports. */
+  portMin: number;
+  portMax: number;
+  /** No RTP in either direction for this long (and not on hold) → rtpTimeout; 0 = never. */
+  rtpTimeoutMs: number;
+  /** Monotonic milliseconds; arrival times for jitter and inactivity. */
+  now?: () => number;
+  /** Events for the main thread. */
+  emit: (e: MediaEvent) => void;
+}
+
+const MAX_SESSION_ID = 256;
+const DEFAULT_CLOCK_RATE = 8000;
+/** Socket errors (failed sends) are reported at most this often. */
+const SOCKET_ERROR_REPORT_MS = 10_000;
+
+/**
+ * The relay side of a media worker: owns a port slice, binds the four sockets of each
+ * session, and answers the commands of protocol.ts. Free of worker_threads, so tests
+ * drive it in-process as well as inside a worker.
+ */
+export class RelayEngine {
+  private readonly sessions = new Map<string, RelaySession>();
+  /** Session ids being allocated, so that a duplicate is refused before its sockets exist. */
+  private readonly allocating = new Set<string>();
+  private readonly ports: PortAllocator;
+  private readonly family: 4 | 6;
+  private readonly now: () => number;
+  private readonly emit: (e: MediaEvent) => void;
+  private lastSocketErrorReport = -Infinity;
+  private closed = false;
+
+  constructor(private readonly o: RelayEngineOptions) {
+    const family = isIP(o.address);
+    if (family === 0) throw new MediaError('bad-request', `rtp address is not an IP literal: ${o.address}`);
+    this.family = family as 4 | 6;
+    this.ports = new PortAllocator({ portMin: o.portMin, portMax: o.portMax });
+    this.now = o.now ?? (() => performance.now());
+    this.emit = (e) => {
+      try {
+        o.emit(e);
+      } catch {
+        // the event channel is gone; nothing else to tell
+      }
+    };
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Run one command; rejects with a MediaError. */
+  async handle(cmd: MediaCommand): Promise<unknown> {
+    if (this.closed) throw new MediaError('stopped', 'media engine is closed');
+    if (!cmd || typeof cmd !== 'object') throw new MediaError('bad-request', 'command is not an object');
+    switch (cmd.op) {
+      case 'allocate':
+        return this.allocate(cmd.session, cmd.clockRate);
+      case 'setRemote':
+        return this.setRemote(cmd.session, cmd.leg, cmd.remote);
+      case 'setHold':
+        return this.setHold(cmd.session, cmd.leg, cmd.on);
+      case 'resetLatch':
+        return this.resetLatch(cmd.session, cmd.leg);
+      case 'release':
+        return this.release(cmd.session);
+      case 'stats':
+        return this.stats(cmd.session);
+      case 'load':
+        return this.load();
+      case 'crash':
+      case 'stall':
+        throw new MediaError('bad-request', `${cmd.op} is handled by the worker entry`);
+      default:
+        throw new MediaError('bad-request', `unknown command ${JSON.stringify((cmd as { op?: unknown }).op)}`);
+    }
+  }
+
+  /** Bind both legs of a new session, each an RTP port and RTCP = RTP + 1. */
+  async allocate(id: string, clockRate = DEFAULT_CLOCK_RATE): Promise<{ a: LegPorts; b: LegPorts }> {
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_SESSION_ID) throw new MediaError('bad-request', 'bad session id');
+    if (!Number.isInteger(clockRate) || clockRate < 1000 || clockRate > 192_000) throw new MediaError('bad-request', `bad clock rate ${clockRate}`);
+    if (this.sessions.has(id) || this.allocating.has(id)) throw new MediaError('session-exists', `session ${id} exists`);
+    this.allocating.add(id);
+    try {
+      const a = await this.bindLeg();
+      let b: { port: number; value: RtpSockets };
+      try {
+        b = await this.bindLeg();
+      } catch (err) {
+        this.closeSockets(a.value);
+        this.ports.release(a.port);
+        throw err;
+      }
+      if (this.closed) {
+        this.closeSockets(a.value);
+        this.closeSockets(b.value);
+        throw new MediaError('stopped', 'media engine is closed');
+      }
+      const legA = new RelayLeg('a', a.value.rtp, a.value.rtcp, a.port, this.family, clockRate);
+      const legB = new RelayLeg('b', b.value.rtp, b.value.rtcp, b.port, this.family, clockRate);
+      this.sessions.set(id, new RelaySession(id, legA, legB, this.now, this.emit));
+      return { a: { rtpPort: a.port, rtcpPort: a.port + 1 }, b: { rtpPort: b.port, rtcpPort: b.port + 1 } };
+    } finally {
+      this.allocating.delete(id);
+    }
+  }
+
+  setRemote(id: string, leg: LegName, remote: RemoteTarget): null {
+    const s = this.session(id);
+    try {
+      s.leg(checkLeg(leg)).setRemote(remote);
+    } catch (err) {
+      throw new MediaError('bad-request', err instanceof Error ? err.message : String(err));
+    }
+    s.touch(); // answered or renegotiated: count inactivity from here
+    return null;
+  }
+
+  setHold(id: string, leg: LegName | undefined, on: boolean): null {
+    const s = this.session(id);
+    const held = on === true;
+    if (leg === undefined) {
+      s.a.held = held;
+      s.b.held = held;
+    } else {
+      s.leg(checkLeg(leg)).held = held;
+    }
+    if (!s.held) s.touch(); // resumed: the idle time starts again
+    return null;
+  }
+
+  resetLatch(id: string, leg: LegName): null {
+    const s = this.session(id);
+    s.leg(checkLeg(leg)).resetLatch();
+    s.touch();
+    return null;
+  }
+
+  /** Close the session's sockets, give its ports back, and return its final stats. */
+  release(id: string): MediaStats {
+    const s = this.session(id);
+    const stats = s.stats();
+    this.sessions.delete(id);
+    s.close();
+    this.ports.release(s.a.rtpPort);
+    this.ports.release(s.b.rtpPort);
+    return stats;
+  }
+
+  stats(id: string): MediaStats {
+    return this.session(id).stats();
+  }
+
+  load(): WorkerLoad {
+    const elu = performance.eventLoopUtilization();
+    return { sessions: this.sessions.size, portsInUse: this.ports.inUse, portsFree: this.ports.free, loopActiveMs: elu.active, loopIdleMs: elu.idle, cpuMs: threadCpuMs() };
+  }
+
+  /** Report every session idle for rtpTimeoutMs and not on hold (once until RTP flows again). */
+  checkInactivity(): number {
+    const now = this.now();
+    let reported = 0;
+    for (const s of this.sessions.values()) {
+      if (takeTimeout(s, now, this.o.rtpTimeoutMs)) {
+        reported++;
+        this.emit({ type: 'rtpTimeout', session: s.id, idleMs: Math.round(now - s.lastRtpAt) });
+      }
+    }
+    return reported;
+  }
+
+  /** Close every socket; the engine takes no more commands. */
+  close(): void {
+    this.closed = true;
+    for (const s of this.sessions.values()) s.close();
+    this.sessions.clear();
+  }
+
+  private session(id: string): RelaySession {
+    const s = typeof id === 'string' ? this.sessions.get(id) : undefined;
+    if (!s) throw new MediaError('unknown-session', `no media session ${String(id)}`);
+    return s;
+  }
+
+  private bindLeg(): Promise<{ port: number; value: RtpSockets }> {
+    return this.ports.allocate((port) => bindRtpPair(this.o.address, port, this.family, (err) => this.onSocketError(err)));
+  }
+
+  private closeSockets(p: RtpSockets): void {
+    for (const s of [p.rtp, p.rtcp]) {
+      try {
+        s.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private onSocketError(err: Error): void {
+    const now = this.now();
+    if (now - this.lastSocketErrorReport < SOCKET_ERROR_REPORT_MS) return;
+    this.lastSocketErrorReport = now;
+    this.emit({ type: 'workerError', message: `rtp socket: ${err.message}` });
+  }
+}
+
+function checkLeg(leg: unknown): LegName {
+  if (leg !== 'a' && leg !== 'b') throw new MediaError('bad-request', `bad leg ${JSON.stringify(leg)}`);
+  return leg;
+}

@@ -1,0 +1,180 @@
+import type { Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import type { Endpoint, LegName, LegStats, RemoteTarget } from '../protocol.js';
+import { canonicalIp } from './ip-text.js';
+import { StreamStats } from './stream-stats.js';
+
+/** At most this many IPs may latch a leg (the SDP address and the signalling source, and a few spare). */
+const MAX_ALLOWED_SOURCES = 8;
+
+/** What admit() found about a packet's source. */
+export const STRAY = 0;
+export const KNOWN = 1;
+export const NEWLY_LATCHED = 2;
+export type Admission = typeof STRAY | typeof KNOWN | typeof NEWLY_LATCHED;
+
+/**
+ * One leg of a relayed session: the RTP and RTCP sockets facing one phone, where that
+ * phone said it wants media (SDP), where its media really comes from (the latch), and
+ * its counters. Destinations are worked out when they change, so the packet path only
+ * reads fields.
+ */
+export class RelayLeg {
+  readonly stream: StreamStats;
+
+  // Signalled (SDP) target and the IPs allowed to latch.
+  private remote: RemoteTarget | null = null;
+  private allowed: string[] = [];
+
+  // Symmetric latching (RTP and RTCP latch separately).
+  private latchedAddress = '';
+  private latchedPort = 0;
+  private rtcpLatchedAddress = '';
+  private rtcpLatchedPort = 0;
+
+  /** Where RTP and RTCP for this leg's phone go; port 0 = nowhere yet. */
+  sendAddress = '';
+  sendPort = 0;
+  rtcpSendAddress = '';
+  rtcpSendPort = 0;
+
+  held = false;
+
+  packetsReceived = 0;
+  bytesReceived = 0;
+  packetsSent = 0;
+  bytesSent = 0;
+  rtcpReceived = 0;
+  rtcpSent = 0;
+  strayDropped = 0;
+  invalidDropped = 0;
+  unroutableDropped = 0;
+
+  constructor(
+    readonly name: LegName,
+    readonly rtp: Socket,
+    readonly rtcp: Socket,
+    readonly rtpPort: number,
+    /** The address family of the sockets: a remote of the other family cannot be reached. */
+    private readonly family: 4 | 6,
+    clockRate: number,
+  ) {
+    this.stream = new StreamStats(clockRate);
+  }
+
+  /** Set the SDP target and the IPs that may latch. Throws a RangeError for a bad target. */
+  setRemote(r: RemoteTarget): void {
+    const address = canonicalIp(r.address);
+    if (!address) throw new RangeError(`remote address is not an IP literal: ${JSON.stringify(r.address)}`);
+    if (isIP(address) !== this.family) throw new RangeError(`remote address ${address} is not IPv${this.family} like the media address`);
+    if (!isPort(r.port, true)) throw new RangeError(`bad remote port ${r.port}`);
+    const rtcpPort = r.rtcpPort ?? (r.port === 0 ? 0 : r.port + 1);
+    if (!isPort(rtcpPort, true)) throw new RangeError(`bad remote RTCP port ${rtcpPort}`);
+    const allowed: string[] = [];
+    for (const s of Array.isArray(r.allowedSources) ? r.allowedSources : []) {
+      const ip = canonicalIp(s);
+      if (ip && !allowed.includes(ip) && allowed.length < MAX_ALLOWED_SOURCES) allowed.push(ip);
+    }
+    this.remote = { address, port: r.port, rtcpPort, allowedSources: allowed };
+    this.allowed = allowed;
+    this.route();
+  }
+
+  /** Forget the learnt sources (re-INVITE); the next valid packet from an allowed IP latches again. */
+  resetLatch(): void {
+    this.latchedAddress = '';
+    this.latchedPort = 0;
+    this.rtcpLatchedAddress = '';
+    this.rtcpLatchedPort = 0;
+    this.stream.restart();
+    this.route();
+  }
+
+  /**
+   * May a valid RTP packet from address:port be relayed? The first one from an allowed
+   * IP latches the leg; after that only the latched source is accepted (RTPBleed).
+   */
+  admitRtp(address: string, port: number): Admission {
+    if (this.latchedPort !== 0) return address === this.latchedAddress && port === this.latchedPort ? KNOWN : STRAY;
+    if (!this.allowed.includes(address)) return STRAY;
+    this.latchedAddress = address;
+    this.latchedPort = port;
+    this.route();
+    return NEWLY_LATCHED;
+  }
+
+  /** The same for RTCP, with a latch of its own. */
+  admitRtcp(address: string, port: number): Admission {
+    if (this.rtcpLatchedPort !== 0) return address === this.rtcpLatchedAddress && port === this.rtcpLatchedPort ? KNOWN : STRAY;
+    if (!this.allowed.includes(address)) return STRAY;
+    this.rtcpLatchedAddress = address;
+    this.rtcpLatchedPort = port;
+    this.route();
+    return NEWLY_LATCHED;
+  }
+
+  get latched(): Endpoint | null {
+    return this.latchedPort === 0 ? null : { address: this.latchedAddress, port: this.latchedPort };
+  }
+
+  get rtcpLatched(): Endpoint | null {
+    return this.rtcpLatchedPort === 0 ? null : { address: this.rtcpLatchedAddress, port: this.rtcpLatchedPort };
+  }
+
+  stats(): LegStats {
+    return {
+      packetsReceived: this.packetsReceived,
+      bytesReceived: this.bytesReceived,
+      packetsSent: this.packetsSent,
+      bytesSent: this.bytesSent,
+      rtcpReceived: this.rtcpReceived,
+      rtcpSent: this.rtcpSent,
+      strayDropped: this.strayDropped,
+      invalidDropped: this.invalidDropped,
+      unroutableDropped: this.unroutableDropped,
+      ssrc: this.stream.currentSsrc,
+      expected: this.stream.expected,
+      lost: this.stream.lost,
+      jitterMs: this.stream.jitterMs,
+      maxJitterMs: this.stream.maxJitterMs,
+      latched: this.latched,
+    };
+  }
+
+  /**
+   * RTP goes to the latched source, else to the SDP target. RTCP goes to its own latched
+   * source; before that, when RTP has latched somewhere other than the SDP target (a
+   * NAT), to the latched address at RTP port + 1, else to the SDP RTCP target.
+   */
+  private route(): void {
+    const r = this.remote;
+    if (this.latchedPort !== 0) {
+      this.sendAddress = this.latchedAddress;
+      this.sendPort = this.latchedPort;
+    } else if (r && r.port !== 0) {
+      this.sendAddress = r.address;
+      this.sendPort = r.port;
+    } else {
+      this.sendAddress = '';
+      this.sendPort = 0;
+    }
+
+    if (this.rtcpLatchedPort !== 0) {
+      this.rtcpSendAddress = this.rtcpLatchedAddress;
+      this.rtcpSendPort = this.rtcpLatchedPort;
+    } else if (this.latchedPort !== 0 && !(r && r.address === this.latchedAddress && r.port === this.latchedPort)) {
+      this.rtcpSendAddress = this.latchedAddress;
+      this.rtcpSendPort = this.latchedPort < 65535 ? this.latchedPort + 1 : 0;
+    } else if (r && r.port !== 0) {
+      this.rtcpSendAddress = r.address;
+      this.rtcpSendPort = r.rtcpPort ?? 0;
+    } else {
+      this.rtcpSendAddress = '';
+      this.rtcpSendPort = 0;
+    }
+  }
+}
+
+function isPort(p: unknown, zeroOk: boolean): p is number {
+  return typeof p === 'number' && Number.isInteger(p) && p <= 65535 && (p > 0 || (zeroOk && p === 0));
+}

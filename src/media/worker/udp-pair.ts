@@ -1,0 +1,40 @@
+import { createSocket, type Socket } from 'node:dgram';
+
+/** Bind one UDP socket; rejects with the bind error (its `code` says EADDRINUSE and the like). */
+export function bindUdp(address: string, port: number, family: 4 | 6, onError: (err: Error) => void): Promise<Socket> {
+  const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  return new Promise<Socket>((resolve, reject) => {
+    const onBindError = (err: Error) => {
+      try {
+        socket.close();
+      } catch {
+        // never bound
+      }
+      reject(err);
+    };
+    socket.once('error', onBindError);
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', onBindError);
+      // After binding, errors come only from sends (an unreachable target): never fatal.
+      socket.on('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+export interface RtpSockets {
+  rtp: Socket;
+  rtcp: Socket;
+}
+
+/** The RTP socket on an even port and the RTCP socket on the next (RFC 3550 §11); both or neither. */
+export async function bindRtpPair(address: string, rtpPort: number, family: 4 | 6, onError: (err: Error) => void): Promise<RtpSockets> {
+  const rtp = await bindUdp(address, rtpPort, family, onError);
+  try {
+    const rtcp = await bindUdp(address, rtpPort + 1, family, onError);
+    return { rtp, rtcp };
+  } catch (err) {
+    rtp.close();
+    throw err;
+  }
+}

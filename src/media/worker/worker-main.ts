@@ -1,0 +1,62 @@
+/**
+ * Entry point of a media worker thread. Wires the RelayEngine to the MessagePort:
+ * requests in, one response per request, events out, and the inactivity timer.
+ * Imports nothing that runs on the main thread (DESIGN.md).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { MediaError } from '../media-error.js';
+import type { MediaRequest, WireError, WorkerInit, WorkerMessage } from '../protocol.js';
+import { RelayEngine } from './relay-engine.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker-main runs only as a worker thread');
+const init = workerData as WorkerInit;
+
+function post(m: WorkerMessage): void {
+  port!.postMessage(m);
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof MediaError) return { code: err.code, message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+const engine = new RelayEngine({
+  address: init.address,
+  portMin: init.portMin,
+  portMax: init.portMax,
+  rtpTimeoutMs: init.rtpTimeoutMs,
+  emit: (event) => post({ kind: 'event', event }),
+});
+
+port.on('message', (req: MediaRequest) => {
+  const id = typeof req?.id === 'number' ? req.id : -1;
+  if (req?.cmd?.op === 'crash') {
+    post({ kind: 'response', id, ok: true, result: null });
+    // Fault injection: an exception nobody catches ends the thread, as a bug would.
+    setImmediate(() => {
+      throw new Error(`media worker ${init.index}: crash requested`);
+    });
+    return;
+  }
+  if (req?.cmd?.op === 'stall') {
+    const until = Date.now() + Math.min(10_000, Math.max(0, Number(req.cmd.ms) || 0));
+    while (Date.now() < until) {
+      // Fault injection: a worker too busy to answer.
+    }
+    post({ kind: 'response', id, ok: true, result: null });
+    return;
+  }
+  engine.handle(req?.cmd).then(
+    (result) => post({ kind: 'response', id, ok: true, result: result ?? null }),
+    (err: unknown) => post({ kind: 'response', id, ok: false, error: toWire(err) }),
+  );
+});
+
+const checker = setInterval(() => engine.checkInactivity(), Math.max(10, init.checkIntervalMs));
+port.on('close', () => {
+  clearInterval(checker);
+  engine.close();
+});
+
+post({ kind: 'ready' });
