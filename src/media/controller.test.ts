@@ -128,18 +128,18 @@ test('two phones talk both ways through a worker; RTCP too; release returns the 
   }
 });
 
-test('NAT: latches to the real source port (same IP as signalled), ignores a third address, and never a non-allowed IP', async () => {
+test('NAT: SDP names a private address; latches to where RTP really comes from, ignores a third address and a non-allowed IP', async () => {
   const c = controller();
   await c.start();
   try {
     const s = await c.createSession('nat');
     const latches: string[] = [];
     s.onLatched((l) => latches.push(`${l.leg}/${l.kind} ${l.source.address}:${l.source.port}`));
-    const [natted, sdpTarget, bob, intruder, injector] = await Promise.all([FakePhone.open(), FakePhone.open(), FakePhone.open(), FakePhone.open('127.0.0.2'), FakePhone.open('127.0.0.3')]);
+    const [natted, bob, intruder, injector] = await Promise.all([FakePhone.open(), FakePhone.open(), FakePhone.open('127.0.0.2'), FakePhone.open('127.0.0.3')]);
     try {
-      // The caller's SDP names sdpTarget's port; its RTP really comes from natted's port.
-      // 127.0.0.2 is not an allowed source: it may not latch even though it speaks first.
-      await s.setRemote('a', { address: HOST, port: sdpTarget.local.port, allowedSources: [HOST] });
+      // The caller's SDP says 192.168.1.10:4000 (its LAN side); its SIP came from 127.0.0.1, the
+      // NAT's public side, so that IP may latch. 127.0.0.2 may not, even though it speaks first.
+      await s.setRemote('a', { address: '192.168.1.10', port: 4000, allowedSources: ['192.168.1.10', HOST] });
       await s.setRemote('b', { address: HOST, port: bob.local.port, allowedSources: [HOST] });
       const A = legEndpoints(s.legA).rtp;
       const B = legEndpoints(s.legB).rtp;
@@ -157,13 +157,13 @@ test('NAT: latches to the real source port (same IP as signalled), ignores a thi
         bob.received.map((r) => r.data.subarray(12).toString()),
         ['caller 1', 'caller 2'],
       );
-      assert.is(sdpTarget.received.length, 0, 'nothing went to the unreachable SDP address');
+      assert.is(intruder.received.length + injector.received.length, 0, 'nothing was sent to the strangers');
       const stats = await s.release();
       assert.is(stats.a.strayDropped, 2);
       assert.equal(stats.a.latched, natted.local);
       assert.ok(latches.includes(`a/rtp ${HOST}:${natted.local.port}`), latches.join(', '));
     } finally {
-      await Promise.all([natted, sdpTarget, bob, intruder, injector].map((p) => p.close()));
+      await Promise.all([natted, bob, intruder, injector].map((p) => p.close()));
     }
   } finally {
     await c.stop();

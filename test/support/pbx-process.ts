@@ -107,7 +107,7 @@ export class PbxProcess {
     child.stderr!.on('data', onData);
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const ready = await Promise.race([
-      this.waitForLog(/\bready\b/, 20_000).then(() => true),
+      this.waitForLog(/ ready listen=/, 20_000).then(() => true),
       this.exit.then(() => false),
     ]);
     if (!ready) throw new Error(`pbx exited during start:\n${this.logs.join('\n')}`);

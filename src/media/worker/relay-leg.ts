@@ -2,7 +2,7 @@ import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Endpoint, LegName, LegStats, RemoteTarget } from '../protocol.js';
 import { canonicalIp } from './ip-text.js';
-import { StreamStats } from './stream-stats.js';
+import { StreamStats } from '../rtp/stream-stats.js';
 
 /** At most this many IPs may latch a leg (the SDP address and the signalling source, and a few spare). */
 const MAX_ALLOWED_SOURCES = 8;

@@ -2,7 +2,7 @@ import type { RemoteInfo } from 'node:dgram';
 import type { LegName, MediaEvent, MediaStats } from '../protocol.js';
 import { touch, type ActivityState } from './inactivity.js';
 import { NEWLY_LATCHED, STRAY, type RelayLeg } from './relay-leg.js';
-import { classifyRtpPort, INVALID, isRtcp, RTP, rtpSequence, rtpSsrc, rtpTimestamp } from './rtp-header.js';
+import { classifyRtpPort, INVALID, isRtcp, RTP, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
 
 /**
  * Both legs of one call, relaying each other's packets: what leg A's phone sends to A's
