@@ -6,6 +6,7 @@ import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { tenantRecorder } from './tenant-recorder.js';
+import { sessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { Registrar } from '../registrar/registrar.js';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
@@ -136,6 +137,7 @@ export class PbxServer {
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
       settings: () => ({
+        sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,
         t1: this.config.sip.timers.t1,
         t2: this.config.sip.timers.t2,

@@ -1,4 +1,5 @@
 import type { Dialog } from '../sip/dialog/dialog.js';
+import type { SessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import type { Target } from '../sip/transport/types.js';
 import type { LocalVia } from './messages.js';
@@ -11,6 +12,8 @@ export interface RequestUser {
 
 /** The sending side of the B2BUA, shared by calls and relays. */
 export interface B2buaIo {
+  /** RFC 4028 policy for both legs. */
+  readonly sessionPolicy: SessionTimerPolicy;
   viaFor(protocol: Target['protocol']): LocalVia;
   contactFor(protocol: Target['protocol']): string;
   /** Through a client transaction (retransmissions, timeouts). */

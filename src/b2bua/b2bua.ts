@@ -1,4 +1,5 @@
 import { Dialog } from '../sip/dialog/dialog.js';
+import { answerSessionTimer, sessionTimerOfferHeaders, type SessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { createResponse } from '../sip/message/response.js';
 import { cseqOf, getHeader, tagOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
@@ -21,6 +22,8 @@ import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 
 export interface B2buaSettings {
+  /** RFC 4028 policy for both legs. */
+  sessionTimer: SessionTimerPolicy;
   noAnswerMs: number;
   t1: number;
   t2: number;
@@ -104,6 +107,12 @@ export class B2bua implements B2buaIo {
       return;
     }
     const s = this.d.settings();
+    // RFC 4028 §6/§8: an interval below our minimum gets 422 before anything is set up.
+    const callerTimer = answerSessionTimer(req, s.sessionTimer);
+    if (callerTimer.kind === 'reject') {
+      tx.respond(createResponse(req, callerTimer.error.status, { reason: callerTimer.error.reason, headers: callerTimer.error.headers }));
+      return;
+    }
     const perExtension = Math.min(s.callsPerExtension ?? Infinity, tenant.limits.callsPerExtension ?? Infinity);
     const slot = this.d.limits.tryStart({
       callId: getHeader(req, 'call-id') ?? '',
@@ -127,6 +136,7 @@ export class B2bua implements B2buaIo {
       calleeUri: `sip:${i.calleeExt}@${tenant.realm}`,
       targets,
       releaseLimit: slot.release,
+      callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers },
     });
     this.calls.add(call);
     this.registry.addInvite(tx.id, call);
@@ -200,6 +210,10 @@ export class B2bua implements B2buaIo {
 
   // ---- B2buaIo ------------------------------------------------------------------------
 
+  get sessionPolicy(): SessionTimerPolicy {
+    return this.d.settings().sessionTimer;
+  }
+
   viaFor(protocol: Target['protocol']): LocalVia {
     return this.d.viaFor(protocol);
   }
@@ -251,9 +265,11 @@ export class B2bua implements B2buaIo {
       registry: this.registry,
       mediaAddress: this.d.mediaAddress,
       settings: { noAnswerMs: s.noAnswerMs, t1: s.t1, t2: s.t2 },
+      sessionPolicy: s.sessionTimer,
+      io: this,
       viaFor: (p) => this.viaFor(p),
       contactFor: (p) => this.contactFor(p),
-      forkHeaders: () => [['Supported', 'replaces']],
+      forkHeaders: () => sessionTimerOfferHeaders(s.sessionTimer),
       answerHeaders: () => [],
       forkIo,
       ackFork: (fork: Fork, res: SipResponse) => {

@@ -1,4 +1,6 @@
 import type { Dialog } from '../sip/dialog/dialog.js';
+import type { SessionTimerPolicy } from '../sip/dialog/session-timer.js';
+import type { B2buaIo } from './b2bua-io.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -17,6 +19,9 @@ export interface CallContext {
   registry: CallRegistry<Call>;
   mediaAddress: string;
   settings: { noAnswerMs: number; t1: number; t2: number };
+  /** RFC 4028 policy for both legs. */
+  sessionPolicy: SessionTimerPolicy;
+  io: B2buaIo;
   viaFor(protocol: 'udp' | 'tcp' | 'tls'): LocalVia;
   contactFor(protocol: 'udp' | 'tcp' | 'tls'): string;
   /** Extra headers for our INVITE to a callee (Supported, session timer). */

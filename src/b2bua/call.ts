@@ -14,6 +14,7 @@ import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, Disposition, HangupSide } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { dispositionOf, pickFinalFailure, type ForkFailure } from './status-mapping.js';
+import { refreshFailureEndsSession, SessionTimer, sessionTimerFromResponse, sessionTimerRefreshHeaders, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
 
 export type CallState = 'routing' | 'proceeding' | 'answered' | 'ending' | 'ended';
 
@@ -29,6 +30,8 @@ export interface CallInput {
   targets: ForkTarget[];
   /** Release the call-limit slot; called once when the call ends. */
   releaseLimit: () => void;
+  /** RFC 4028 towards the caller, as answered to its INVITE: headers for our 200, then the timer. */
+  callerTimer: { timer: NegotiatedTimer | undefined; headers: Array<[string, string]> };
 }
 
 /**
@@ -57,6 +60,9 @@ export class Call implements ForkOwner {
   private endInfo: { disposition: Disposition; cause: string; side: HangupSide } | undefined;
   /** In-dialog transactions being relayed, to refuse a second re-INVITE at once (RFC 3261 §14.2: 491). */
   pendingReinvite: Side | undefined;
+  /** RFC 4028 per leg: each of our two dialogs has its own session timer. */
+  private readonly sessionTimers: Record<Side, SessionTimer | undefined> = { a: undefined, b: undefined };
+  readonly negotiated: Record<Side, NegotiatedTimer | undefined> = { a: undefined, b: undefined };
 
   constructor(
     private readonly ctx: CallContext,
@@ -182,9 +188,11 @@ export class Call implements ForkOwner {
       toTag: this.aTag,
       contact: this.ctx.contactFor(this.input.callerTarget.protocol),
       body,
-      headers: this.ctx.answerHeaders(this.input.invite),
+      headers: [...this.ctx.answerHeaders(this.input.invite), ...this.input.callerTimer.headers],
     });
     this.input.inviteTx.respond(ok);
+    this.startSessionTimer('a', this.input.callerTimer.timer);
+    this.startSessionTimer('b', sessionTimerFromResponse(fork.invite, res));
     this.aDialog = this.ctx.uasDialog(this.input.invite, this.aTag, this.ctx.contactFor(this.input.callerTarget.protocol));
     this.ctx.registry.addDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag), this, 'a');
     if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, 'b');
@@ -262,6 +270,53 @@ export class Call implements ForkOwner {
     step(t1, 0);
   }
 
+  // ---- session timers (RFC 4028) ------------------------------------------------------
+
+  /** (Re)start a leg's session timer with what was negotiated on it; undefined = none. */
+  startSessionTimer(side: Side, timer: NegotiatedTimer | undefined): void {
+    if (this.state !== 'answered') return;
+    this.negotiated[side] = timer;
+    let t = this.sessionTimers[side];
+    if (!t) {
+      t = new SessionTimer(
+        this.ctx.clock,
+        {
+          onRefresh: () => this.refreshSession(side),
+          // §10: no refresh in time: the session is over.
+          onExpire: () => this.hangupBoth('system', `session timer expired on the ${side === 'a' ? 'caller' : 'callee'} leg`),
+        },
+        this.ctx.logger,
+      );
+      this.sessionTimers[side] = t;
+    }
+    t.start(timer);
+  }
+
+  /** We are the refresher on this leg: an UPDATE without SDP carries the refresh (§7.4, §9). */
+  private refreshSession(side: Side): void {
+    const timer = this.negotiated[side];
+    const dialog = side === 'a' ? this.aDialog : this.winner?.dialog;
+    const target = side === 'a' ? this.callerTarget : this.winner?.target.target;
+    if (!timer || !dialog || !target || this.state !== 'answered') return;
+    const req = dialog.createRequest('UPDATE', {
+      via: this.ctx.io.viaFor(target.protocol),
+      contact: this.ctx.io.contactFor(target.protocol),
+      headers: sessionTimerRefreshHeaders(timer, this.ctx.sessionPolicy.minSE),
+    });
+    this.ctx.io.sendRequest(req, target, {
+      onResponse: (res) => {
+        if (res.status < 200) return;
+        if (res.status < 300) {
+          this.startSessionTimer(side, sessionTimerFromResponse(req, res) ?? timer);
+        } else if (refreshFailureEndsSession(res.status)) {
+          this.hangupBoth('system', `session refresh failed: ${res.status}`);
+        }
+      },
+      onTimeout: () => this.hangupBoth('system', 'session refresh timed out'),
+      onTransportError: () => this.hangupBoth('system', 'session refresh not sent'),
+    });
+  }
+
   // ---- teardown ----------------------------------------------------------------------
 
   /** BYE from one side: the other side gets our BYE; the call ends. */
@@ -295,6 +350,8 @@ export class Call implements ForkOwner {
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
     if (this.okRetransmit) this.ctx.clock.clearTimeout(this.okRetransmit.timer);
     this.okRetransmit = undefined;
+    this.sessionTimers.a?.stop();
+    this.sessionTimers.b?.stop();
     if (this.aDialog) this.ctx.registry.removeDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag));
     const d = this.winner?.dialog;
     if (d) this.ctx.registry.removeDialog(dialogKey(d.id.callId, d.id.localTag, d.id.remoteTag));

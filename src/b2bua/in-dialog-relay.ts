@@ -4,6 +4,7 @@ import type { ServerTransaction } from '../sip/transaction/types.js';
 import type { Call } from './call.js';
 import type { Side } from './call-registry.js';
 import { relayableHeaders } from './messages.js';
+import { answerSessionTimer, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
 import type { B2buaIo } from './b2bua-io.js';
 
 /**
@@ -22,6 +23,32 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
     return;
   }
   const isInvite = req.method === 'INVITE';
+  // RFC 4028: a re-INVITE or UPDATE refreshes the session on the leg it came from.
+  let timerAnswer: { timer: NegotiatedTimer | undefined; headers: Array<[string, string]> } | undefined;
+  if (isInvite || req.method === 'UPDATE') {
+    const st = answerSessionTimer(req, io.sessionPolicy, call.negotiated[side]);
+    if (st.kind === 'reject') {
+      tx.respond(createResponse(req, st.error.status, { reason: st.error.reason, headers: st.error.headers }));
+      return;
+    }
+    timerAnswer = { timer: st.timer, headers: st.headers };
+    if (req.body.length === 0) {
+      // A refresh without an offer is answered here (RFC 4028 §9, RFC 3311): the media
+      // does not change, so the other leg need not hear of it. A re-INVITE without an
+      // offer gets our last offer to that leg again (RFC 3261 §14.2).
+      const last = call.sdpBridge.lastSentTo(side);
+      const ownDialog = side === 'a' ? call.aDialog : call.winner?.dialog;
+      const ownTarget = side === 'a' ? call.callerTarget : call.winner?.target.target;
+      const headers: Array<[string, string]> = [...st.headers];
+      if (ownTarget) headers.push(['Contact', `<${io.contactFor(ownTarget.protocol)}>`]);
+      const withOffer = isInvite && last !== undefined;
+      if (withOffer) headers.push(['Content-Type', 'application/sdp']);
+      tx.respond(createResponse(req, 200, { headers, ...(withOffer ? { body: last } : {}) }));
+      ownDialog?.applyTargetRefresh(req);
+      call.startSessionTimer(side, st.timer);
+      return;
+    }
+  }
   if (isInvite) {
     // RFC 3261 §14.2: one re-INVITE at a time per call.
     if (call.pendingReinvite !== undefined) {
@@ -72,7 +99,15 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
           void media.setRemote(other, r.remote).then(() => media.resetLatch(other)).catch(() => undefined);
         }
       }
-      tx.respond(relayResponse(req, res, resBody));
+      const out = relayResponse(req, res, resBody);
+      if (res.status < 300 && timerAnswer) {
+        // Our session timer answer for this leg, not the other leg's.
+        out.headers = out.headers.filter((h) => h.name !== 'session-expires' && h.name !== 'min-se' && !(h.name === 'require' && /\btimer\b/i.test(h.value)));
+        for (const [n, v] of timerAnswer.headers) out.headers.push({ name: n.toLowerCase(), value: v });
+        if (target) out.headers.push({ name: 'contact', value: `<${io.contactFor(side === 'a' ? call.callerTarget.protocol : (call.winner?.target.target.protocol ?? 'udp'))}>` });
+        call.startSessionTimer(side, timerAnswer.timer);
+      }
+      tx.respond(out);
     },
     onTimeout: () => {
       if (isInvite) call.pendingReinvite = undefined;

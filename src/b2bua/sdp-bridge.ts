@@ -17,6 +17,7 @@ export class SdpBridge {
   private readonly originTo: Record<Side, SdpOrigin>;
   /** The last offer passed across in each direction, to check its answer against (§6.1). */
   private pendingOffer: { from: Side; offer: SessionDescription } | undefined;
+  private readonly lastSent: Record<Side, Buffer | undefined> = { a: undefined, b: undefined };
 
   constructor(private readonly mediaAddress: string) {
     this.originTo = { a: new SdpOrigin({ address: mediaAddress }), b: new SdpOrigin({ address: mediaAddress }) };
@@ -82,10 +83,17 @@ export class SdpBridge {
     return { body: this.rewriteFor(to, sd, media), remote };
   }
 
+  /** The last SDP we sent to a leg (for a re-INVITE without an offer). */
+  lastSentTo(side: Side): Buffer | undefined {
+    return this.lastSent[side];
+  }
+
   private rewriteFor(to: Side, sd: SessionDescription, media: CallMediaSession): Buffer {
     const port = to === 'a' ? media.legA.rtpPort : media.legB.rtpPort;
     const rewritten = rewriteConnection(sd, { address: this.mediaAddress, ports: sd.media.map((m) => (m.port === 0 ? 0 : port)) });
-    return Buffer.from(this.originTo[to].serialize(rewritten), 'utf8');
+    const body = Buffer.from(this.originTo[to].serialize(rewritten), 'utf8');
+    this.lastSent[to] = body;
+    return body;
   }
 }
 

@@ -99,6 +99,8 @@ const calls = object({
   perExtension: positiveInt(1000).default(4),
   /** A call whose media stops flowing (and is not on hold) is hung up after this long. */
   rtpTimeoutSeconds: positiveInt(3600).default(60),
+  /** RFC 4028 session interval asked for on both legs (at least 90). */
+  sessionExpiresSeconds: int({ min: 90, max: 86_400 }).default(1800),
 });
 
 export const pbxSchema = object({

@@ -70,6 +70,8 @@ export interface PbxConfig {
     perExtension: number;
     /** Media inactivity (not on hold) after which a call is hung up. */
     rtpTimeoutSeconds: number;
+    /** RFC 4028 session interval asked for on both legs. */
+    sessionExpiresSeconds: number;
   };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
 }
