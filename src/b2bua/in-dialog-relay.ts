@@ -67,7 +67,8 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
       return;
     }
     body = r.body;
-    void media.setRemote(side, r.remote).then(() => media.resetLatch(side)).catch(() => undefined);
+    // A new address or port: the leg relearns where its media comes from (new SSRC too).
+    void media.setRemote(side, r.remote).then(() => (r.moved ? media.resetLatch(side) : undefined)).catch(() => undefined);
     void media.setHold(r.hold).catch(() => undefined);
   }
   const out = dialog.createRequest(req.method, {
@@ -96,7 +97,7 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
         const r = call.sdpBridge.relayAnswer(other, res.body, media, other === 'a' ? call.input.callerSourceAddress : (call.winner?.target.target.address ?? ''));
         if (r) {
           resBody = r.body;
-          void media.setRemote(other, r.remote).then(() => media.resetLatch(other)).catch(() => undefined);
+          void media.setRemote(other, r.remote).then(() => (r.moved ? media.resetLatch(other) : undefined)).catch(() => undefined);
         }
       }
       const out = relayResponse(req, res, resBody);

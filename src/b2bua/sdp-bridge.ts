@@ -18,6 +18,7 @@ export class SdpBridge {
   /** The last offer passed across in each direction, to check its answer against (§6.1). */
   private pendingOffer: { from: Side; offer: SessionDescription } | undefined;
   private readonly lastSent: Record<Side, Buffer | undefined> = { a: undefined, b: undefined };
+  private readonly remoteKey: Record<Side, string | undefined> = { a: undefined, b: undefined };
 
   constructor(private readonly mediaAddress: string) {
     this.originTo = { a: new SdpOrigin({ address: mediaAddress }), b: new SdpOrigin({ address: mediaAddress }) };
@@ -55,7 +56,7 @@ export class SdpBridge {
   }
 
   /** An offer from one side, for the other: undefined when it has no codec in common. */
-  relayOffer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; hold: boolean } | undefined {
+  relayOffer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; hold: boolean; moved: boolean } | undefined {
     const sd = safeParse(body);
     if (!sd) return undefined;
     const filtered = filterOffer(sd);
@@ -65,11 +66,11 @@ export class SdpBridge {
     const to: Side = from === 'a' ? 'b' : 'a';
     this.pendingOffer = { from, offer: filtered };
     const out = this.rewriteFor(to, filtered, media);
-    return { body: out, remote, hold: isHold(sd) };
+    return { body: out, remote, hold: isHold(sd), moved: this.noteRemote(from, remote) };
   }
 
   /** The answer to the last offer, from the side that received it, for the offerer. */
-  relayAnswer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote } | undefined {
+  relayAnswer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; moved: boolean } | undefined {
     const sd = safeParse(body);
     if (!sd) return undefined;
     const offer = this.pendingOffer;
@@ -80,7 +81,15 @@ export class SdpBridge {
     if (!remote) return undefined;
     this.pendingOffer = undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
-    return { body: this.rewriteFor(to, sd, media), remote };
+    return { body: this.rewriteFor(to, sd, media), remote, moved: this.noteRemote(from, remote) };
+  }
+
+  /** Remember a leg's media address; true when it differs from the one before (the leg must relearn its source). */
+  private noteRemote(side: Side, remote: MediaRemote): boolean {
+    const key = `${remote.address}:${remote.port}`;
+    const before = this.remoteKey[side];
+    this.remoteKey[side] = key;
+    return before !== undefined && before !== key;
   }
 
   /** The last SDP we sent to a leg (for a re-INVITE without an offer). */
