@@ -94,6 +94,7 @@ export class PbxProcess {
   }
 
   async start(): Promise<void> {
+    const fromLine = this.logs.length; // after a restart, wait for this run's "ready", not the last one's
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'serve', '--config', this.configFile], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,7 +108,7 @@ export class PbxProcess {
     child.stderr!.on('data', onData);
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const ready = await Promise.race([
-      this.waitForLog(/ ready listen=/, 20_000).then(() => true),
+      this.waitForLog(/ ready listen=/, 20_000, fromLine).then(() => true),
       this.exit.then(() => false),
     ]);
     if (!ready) throw new Error(`pbx exited during start:\n${this.logs.join('\n')}`);
