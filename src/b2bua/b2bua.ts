@@ -8,6 +8,7 @@ import type { ServerTransaction } from '../sip/transaction/types.js';
 import type { Inbound, Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Clock } from '../util/clock.js';
+import { newCallId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import type { B2buaIo, RequestUser } from './b2bua-io.js';
 import { Call } from './call.js';
@@ -86,31 +87,35 @@ export class B2bua implements B2buaIo {
       return;
     }
     const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);
+    // A call refused before it starts still leaves a record in the caller's tenant.
+    const refuse = (status: number, reason: string, headers: Array<[string, string]> = []) => {
+      tx.respond(createResponse(req, status, { reason, headers }));
+      this.recordRefused(i, status, reason);
+    };
     const ext = tenant.store.getExtension(i.calleeExt);
     if (!ext || !ext.enabled) {
-      tx.respond(createResponse(req, 404));
+      refuse(404, 'Not Found');
       return;
     }
     const now = this.d.clock.now();
     let targets = forkTargets(tenant.store.getBindings(i.calleeExt), now);
     if (i.calleeInstance !== undefined) targets = targets.filter((t) => t.binding.instance === i.calleeInstance);
     if (targets.length === 0) {
-      tx.respond(createResponse(req, 480, { reason: 'Temporarily Unavailable' }));
+      refuse(480, 'Temporarily Unavailable');
       return;
     }
     let prepared: Buffer;
     try {
       prepared = SdpBridge.checkOffer(req);
     } catch (e) {
-      const status = (e as { status?: number }).status ?? 488;
-      tx.respond(createResponse(req, status, { reason: (e as { reason?: string }).reason ?? 'Not Acceptable Here' }));
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
       return;
     }
     const s = this.d.settings();
     // RFC 4028 §6/§8: an interval below our minimum gets 422 before anything is set up.
     const callerTimer = answerSessionTimer(req, s.sessionTimer);
     if (callerTimer.kind === 'reject') {
-      tx.respond(createResponse(req, callerTimer.error.status, { reason: callerTimer.error.reason, headers: callerTimer.error.headers }));
+      refuse(callerTimer.error.status, callerTimer.error.reason, [...callerTimer.error.headers].map(([n, v]) => [n, v] as [string, string]));
       return;
     }
     const perExtension = Math.min(s.callsPerExtension ?? Infinity, tenant.limits.callsPerExtension ?? Infinity);
@@ -123,7 +128,7 @@ export class B2bua implements B2buaIo {
     });
     if (!slot.ok) {
       // RFC 3326: say why in a Reason header.
-      tx.respond(createResponse(req, slot.status, { headers: [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]] }));
+      refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : slot.status === 486 ? 'Busy Here' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
       return;
     }
     const call = new Call(this.contextFor(tenant), {
@@ -141,6 +146,34 @@ export class B2bua implements B2buaIo {
     this.calls.add(call);
     this.registry.addInvite(tx.id, call);
     void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { call: call.id, error: e }));
+  }
+
+  /**
+   * The record of a call refused before it started (unknown or unregistered callee, a
+   * limit, unusable SDP, another tenant's callee): disposition failed, or busy for a
+   * callee already on its limit of calls.
+   */
+  recordRefused(i: { req: SipRequest; tenant: TenantContext; callerExt: string; calleeExt: string }, status: number, reason: string): void {
+    const now = this.d.clock.now();
+    const callId = newCallId();
+    try {
+      this.d.recorderFor(i.tenant).ended({
+        callId,
+        aLegCallId: getHeader(i.req, 'call-id') ?? '',
+        fromUri: getHeader(i.req, 'from') ?? '',
+        fromExt: i.callerExt,
+        toUri: i.req.uri,
+        toExt: i.calleeExt,
+        direction: 'internal',
+        startedAt: now,
+        endedAt: now,
+        disposition: status === 486 ? 'busy' : 'failed',
+        hangupCause: `${status} ${reason}`,
+        hangupSide: 'system',
+      });
+    } catch (e) {
+      this.log.error('call record not written', { error: e });
+    }
   }
 
   // ---- CANCEL, ACK, in-dialog ----------------------------------------------------------

@@ -19,6 +19,8 @@ export function admitInvite(
     gate: DigestGate;
     replier: StatelessReplier;
     isLocalAddress: (host: string) => boolean;
+    /** A refused call attempt, for the caller's call records. */
+    onRefused?: (r: { req: SipRequest; tenant: TenantContext; callerExt: string; calleeExt: string }, status: number, reason: string) => void;
   },
   inbound: Inbound,
   req: SipRequest,
@@ -48,6 +50,7 @@ export function admitInvite(
     const other = o.tenants.resolveDomain(ruri.host);
     if (other && other.id !== tenant.id) {
       o.replier.reply(inbound, 403, { reason: 'Forbidden: callee is in another tenant' });
+      o.onRefused?.({ req, tenant, callerExt: ext.ext, calleeExt: ruri.user !== undefined ? unescapeUriPart(ruri.user) : '' }, 403, 'Forbidden: callee is in another tenant');
     } else {
       o.replier.reply(inbound, 404, { reason: 'Not Found' });
     }

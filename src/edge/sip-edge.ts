@@ -114,7 +114,13 @@ export class SipEdge {
       case 'INVITE':
         if (this.o.b2bua) {
           const admitted = admitInvite(
-            { tenants: this.o.tenants, gate: this.gate, replier: this.replier, isLocalAddress: this.o.isLocalAddress },
+            {
+              tenants: this.o.tenants,
+              gate: this.gate,
+              replier: this.replier,
+              isLocalAddress: this.o.isLocalAddress,
+              onRefused: (r, status, reason) => this.o.b2bua?.recordRefused(r, status, reason),
+            },
             inbound,
             req,
             this.o.transport.responseTarget(inbound),

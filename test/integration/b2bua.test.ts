@@ -157,6 +157,9 @@ test('an extension that is not registered gets 480; an unknown one 404', async (
   const caller = await phone('1001');
   assert.is((await caller.call('1003')).status, 480);
   assert.is((await caller.call('1099')).status, 404);
+  const records = cdrs('acme');
+  assert.ok(records.some((c) => c.toExt === '1003' && c.disposition === 'failed' && /^480/.test(c.hangupCause ?? '')), 'the refused call has a record');
+  assert.ok(records.some((c) => c.toExt === '1099' && c.disposition === 'failed' && /^404/.test(c.hangupCause ?? '')));
 });
 
 test('isolation: a call to another tenant’s domain is refused with 403 and never delivered', async () => {
@@ -166,6 +169,8 @@ test('isolation: a call to another tenant’s domain is refused with 403 and nev
   const res = await caller.call('1001', { domain: 'globex.example' });
   assert.is(res.status, 403);
   assert.not.ok(other.received.some((m) => m.kind === 'request' && m.method === 'INVITE'), 'globex’s phone never saw the INVITE');
+  assert.ok(cdrs('acme').some((c) => c.fromExt === '1001' && c.disposition === 'failed' && /^403/.test(c.hangupCause ?? '')), 'recorded in the caller’s tenant');
+  assert.is(cdrs('globex').length, 0, 'and nothing at all in the other tenant');
   // and a caller may not pretend to be someone else
   const liar = await caller.call('1002', { fromUser: '1002', password: 'acme-1001-secret' });
   assert.is(liar.status, 403);
@@ -183,6 +188,7 @@ test('the tenant call limit: call N+1 gets 503 with a Reason header', async () =
   const second = await c.call('2004');
   assert.is(second.status, 503);
   assert.match(getHeader(second, 'reason') ?? '', /limit/);
+  assert.ok(cdrs('tiny').some((c) => c.fromExt === '2003' && c.disposition === 'failed' && /^503/.test(c.hangupCause ?? '')), 'the refused call is recorded');
   assert.is((await a.inDialog('BYE')).status, 200);
   await until(() => server.stats().calls === 0);
   assert.is((await c.call('2004')).status, 200, 'the slot is free again');
