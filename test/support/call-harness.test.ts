@@ -63,6 +63,12 @@ run('an answered call carries RTP both ways through the relay, never end to end'
   assert.ok(r.offer && m.calleeSources[`${r.offer.host}:${r.offer.port}`]! > 0, JSON.stringify({ offer: r.offer, src: m.calleeSources }));
 });
 
+run('a callee that answers after 2 s: 180 first, then the call goes on as usual', async () => {
+  const r = await runCall({ server, caller: alice, callee: bob, seconds: 1, answerDelayMs: 2000, capture: false });
+  assert.is(r.caller.successful, 1, r.caller.output);
+  assert.is(r.callee.successful, 1, r.callee.output);
+});
+
 run('busy: the caller gets 486 and no media flows', async () => {
   const r = await runCall({ server, caller: alice, callee: bob, callerScenario: 'call-uac-busy.xml', calleeScenario: 'call-uas-busy.xml' });
   assert.is(r.caller.successful, 1, r.caller.output);

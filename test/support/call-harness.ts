@@ -152,6 +152,8 @@ export interface CallerOptions {
   scenario?: CallerScenario;
   /** How long an answered call lasts with audio playing (default 3 s). */
   seconds?: number;
+  /** -mp: where its RTP comes from (default: a free port). */
+  mediaPort?: number;
   /** call-uac-nat.xml: the address and port written into SDP (default 127.0.0.5 and mediaPort + 1000). */
   sdpAddress?: Endpoint;
   timeoutSeconds?: number;
@@ -166,7 +168,7 @@ export class Caller {
   ) {}
 
   static async start(o: CallerOptions): Promise<Caller> {
-    const mediaPort = await freeMediaPort();
+    const mediaPort = o.mediaPort ?? (await freeMediaPort());
     const nat = o.scenario === 'call-uac-nat.xml';
     const advertised = nat ? (o.sdpAddress ?? { host: '127.0.0.5', port: mediaPort + 1000 }) : { host: '127.0.0.1', port: mediaPort };
     if (!/^127\./.test(advertised.host)) throw new Error('keep the SDP address on loopback: a relay sends there until it latches');
@@ -289,13 +291,13 @@ export async function runCall(o: RunCallOptions): Promise<CallRun> {
   let capture: RtpCapture | undefined;
   let caller: Caller | undefined;
   try {
-    caller = await Caller.start({ server: o.server, party: o.caller, callee: o.dial ?? o.callee.user, scenario: o.callerScenario ?? 'call-uac.xml', seconds: o.seconds ?? 3 });
-    // The capture starts before the INVITE can be answered: SIPp needs far longer to send it.
-    if (o.capture ?? true) {
-      const ports = [caller.media.port, callee.media.port];
-      if (caller.advertised.port !== caller.media.port) ports.push(caller.advertised.port);
-      capture = await RtpCapture.start({ ports, maxSeconds: (o.seconds ?? 3) + 60 });
-    }
+    const callerMedia = await freeMediaPort();
+    const scenario = o.callerScenario ?? 'call-uac.xml';
+    // call-uac-nat.xml's default SDP port (see Caller.start): captured too, to see a relay send there
+    const advertisedPort = scenario === 'call-uac-nat.xml' ? callerMedia + 1000 : callerMedia;
+    // The capture is on before the first INVITE leaves.
+    if (o.capture ?? true) capture = await RtpCapture.start({ ports: [...new Set([callerMedia, advertisedPort, callee.media.port])], maxSeconds: (o.seconds ?? 3) + 60 });
+    caller = await Caller.start({ server: o.server, party: o.caller, callee: o.dial ?? o.callee.user, scenario, seconds: o.seconds ?? 3, mediaPort: callerMedia });
     let strays = 0;
     if (o.stray) {
       const answer = await caller.answered();

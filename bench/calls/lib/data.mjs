@@ -58,12 +58,15 @@ export function writePbxCallConfig(dir, users, o) {
       `  publicAddress: ${o.host}`,
       'rtp:',
       `  address: ${o.host}`,
-      `  ports: ${o.rtpPorts ?? '20000-29999'}`,
+      // 4 ports a call (RTP + RTCP on both legs): 2,000 calls/s of 1 s calls, plus the calls still
+      // ending, need thousands; below Linux's ephemeral range (32768-) and rtpengine's 30000-39999
+      `  ports: ${o.rtpPorts ?? '10000-29999'}`,
       `  workers: ${o.rtpWorkers ?? 1}`,
       'security:',
       '  trusted: [ "127.0.0.0/8" ]     # the load generator must not be throttled or banned',
       '  floodRate: 0',
       'auth: { algorithms: [ "MD5" ] }  # SIPp 3.6 does MD5 digest only',
+      'calls: { perExtension: 1000 }    # the bench limits nothing per extension; tenants carry limits.calls',
       `log: { level: ${o.logLevel ?? 'warn'} }`,
       '',
     ].join('\n'),

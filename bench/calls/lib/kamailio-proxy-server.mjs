@@ -2,16 +2,31 @@
 // own pid file and runtime dir, kamcmd over a ctl socket) with the proxy config of
 // kamailio-proxy-config.mjs instead of the registrar-only one.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnTracked } from '../../register/lib/children.mjs';
 import { KamailioServer, kamailioVersion } from '../../register/lib/kamailio-server.mjs';
+import { waitForSip } from '../../register/lib/probe.mjs';
 import { kamailioProxyCfg, writeSubscriberDb } from './kamailio-proxy-config.mjs';
 
 export class KamailioProxyServer extends KamailioServer {
-  /** @param {{ dir: string, host: string, port: number, children: number, users: object[], repoRoot: string, rtpengine?: string, log: (s: string) => void }} o */
+  /** @param {{ dir: string, host: string, port: number, children: number, users: object[], repoRoot: string, rtpengine?: string, shmMB?: number, memManager?: 'qm' | 'tlsf', log: (s: string) => void }} o */
   constructor(o) {
-    super(o);
+    super({ memManager: 'tlsf', ...o });
     this.name = 'kamailio';
+  }
+
+  /** As KamailioServer.start(), with the shared memory manager chosen (-x). */
+  async start() {
+    const logFile = join(this.o.dir, 'kamailio.log');
+    const args = ['-f', this.cfgFile, '-P', join(this.o.dir, 'run', 'kamailio.pid'), '-Y', join(this.o.dir, 'run'), '-DD', '-E', '-m', String(this.o.shmMB), '-M', String(this.o.pkgMB), '-x', this.o.memManager];
+    this.child = spawnTracked('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child.stderr.pipe(createWriteStream(logFile));
+    let alive = true;
+    void this.child.exited.then(() => (alive = false));
+    const answer = await waitForSip(this.host, this.port, { timeoutMs: 30_000, domain: 't000.bench', isAlive: () => alive });
+    if (!answer) throw new Error(`Kamailio did not answer OPTIONS on ${this.host}:${this.port} (log: ${logFile})`);
+    this.o.log(`kamailio up (pid ${this.child.pid}, -x ${this.o.memManager}): ${answer}`);
   }
 
   prepare() {
@@ -31,7 +46,7 @@ export class KamailioProxyServer extends KamailioServer {
 
   describe() {
     return [
-      `Kamailio ${kamailioVersion()}, \`children=${this.o.children}\` (UDP workers on ${this.host}:${this.port}), shm ${this.o.shmMB} MB, pkg ${this.o.pkgMB} MB per process`,
+      `Kamailio ${kamailioVersion()}, \`children=${this.o.children}\` (UDP workers on ${this.host}:${this.port}), shm ${this.o.shmMB} MB (\`-x ${this.o.memManager}\`), pkg ${this.o.pkgMB} MB per process`,
       'stateful proxy: tm (`t_relay`), rr (`record_route`, `loose_route`), registrar + usrloc in memory (`lookup("location")`), REGISTER with `www_authorize`, INVITE with `proxy_authorize` (407, qop=auth) against auth_db over db_sqlite, `is_subscriber` for 404',
       this.o.rtpengine ? `media anchored on rtpengine via \`rtpengine_manage()\` (${this.o.rtpengine})` : 'no media anchoring: RTP goes end to end between the SIPp instances',
     ];

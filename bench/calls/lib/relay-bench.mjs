@@ -106,12 +106,13 @@ export async function sipRelayStep({ server, pairs, calls, threads, warmupMs, me
     writeFileSync(regFile, calleesCsv(use, `127.0.0.1:${ports.uas}`, 600));
     await sleep(500);
     const before = memoryBytes(server.pids());
-    const uas = startSipp({ dir: stepDir, tag: 'uas', target, scenario: ports.uasScenario, csv: uasFile, localPort: ports.uas, calls, timeoutSeconds: 600, logs: true, maxCalls: calls + 100 });
+    const holdMs = Math.ceil((calls / setupRate) * 1000) + warmupMs + measureMs + 8000;
+    // the callee waits for the BYE for the whole call: its receive timeout must outlast it
+    const uas = startSipp({ dir: stepDir, tag: 'uas', target, scenario: ports.uasScenario, csv: uasFile, localPort: ports.uas, calls, timeoutSeconds: 600, recvTimeoutMs: holdMs + 30_000, logs: true, maxCalls: calls + 100 });
     procs.push(uas);
     const reg = startSipp({ dir: stepDir, tag: 'reg', target, scenario: ports.registerScenario, csv: regFile, localPort: ports.register, calls, rate: 500, timeoutSeconds: Math.ceil(calls / 500) + 20 });
     const regDone = await reg.done;
     if ((regDone.summary?.successful ?? 0) < calls) throw new Error(`only ${regDone.summary?.successful ?? 0} of ${calls} callees registered`);
-    const holdMs = Math.ceil((calls / setupRate) * 1000) + warmupMs + measureMs + 8000;
     const uac = startSipp({ dir: stepDir, tag: 'uac', target, scenario: ports.uacScenario, csv: callersFile, localPort: ports.caller, calls, rate: setupRate, pauseMs: holdMs, timeoutSeconds: Math.ceil(holdMs / 1000) + Math.ceil(calls / setupRate) + 30, logs: true });
     procs.push(uac);
     const deadline = Date.now() + (calls / setupRate) * 1000 + 15_000;

@@ -1,7 +1,7 @@
 // rtpengine from Debian (package rtpengine-daemon) in userspace mode: no kernel module
 // (--table=-1), media on 127.0.0.1, the ng control protocol on a UDP port of loopback; run in the
 // foreground in its own process group with no config file, never as the system service.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTracked, stopTracked } from '../../register/lib/children.mjs';
@@ -75,9 +75,8 @@ export class RtpengineServer {
 }
 
 export function rtpengineVersion() {
-  try {
-    return /Version:\s*(\S+)/.exec(execFileSync('rtpengine', ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] }))?.[1] ?? '?';
-  } catch (err) {
-    return /Version:\s*(\S+)/.exec(String(err.stdout ?? '') + String(err.stderr ?? ''))?.[1] ?? 'not installed';
-  }
+  // it prints its version on stderr
+  const r = spawnSync('rtpengine', ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.error) return 'not installed';
+  return /Version:\s*(\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? '?';
 }
