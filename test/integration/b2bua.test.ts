@@ -232,6 +232,29 @@ test('hold and resume pass across in a re-INVITE; a 180 after the 200 does not b
   await callee.register(0);
 });
 
+test('INFO and UPDATE inside the call pass across to the other side and their answers come back', async () => {
+  const caller = await phone('1001');
+  const callee = await phone('1002');
+  assert.is(await callee.register(), 200);
+  assert.is((await caller.call('1002')).status, 200);
+  const from = callee.mark();
+  const info = await caller.inDialog('INFO');
+  assert.is(info.status, 200);
+  await callee.next((m) => m.kind === 'request' && m.method === 'INFO', 3000, from);
+  const update = await caller.inDialog('UPDATE', caller.sdp('sendrecv', 7));
+  assert.is(update.status, 200);
+  assert.match(update.body.toString(), /m=audio \d+/, 'the answer to the UPDATE carries SDP');
+  await callee.next((m) => m.kind === 'request' && m.method === 'UPDATE', 3000, from);
+  // A refresh without SDP is answered by the PBX itself (RFC 4028): the callee never sees it.
+  const seen = callee.received.length;
+  const refresh = await caller.inDialog('UPDATE');
+  assert.is(refresh.status, 200);
+  assert.match(getHeader(refresh, 'session-expires') ?? '', /^\d+/);
+  assert.not.ok(callee.received.slice(seen).some((m) => m.kind === 'request' && m.method === 'UPDATE'));
+  await caller.inDialog('BYE');
+  await callee.register(0);
+});
+
 test('a phone behind NAT (private address in its SDP) gets audio through latching; a third address is not relayed', async () => {
   const caller = await phone('1001', 'acme.example', { bindAddress: '127.0.0.2', sdpAddress: '10.0.0.5' });
   const callee = await phone('1002');
