@@ -21,6 +21,10 @@ import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
 import { loadServerSecret } from './server-secret.js';
 import { TenantSync, type TenantSyncReport } from './tenant-sync.js';
+import { routingPorts } from './routing-ports.js';
+import { TrunkBook } from './trunk-book.js';
+import { TrunkResolver } from '../trunk/trunk-target.js';
+import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 
 export interface PbxServerOptions {
   logger: Logger;
@@ -48,6 +52,8 @@ export class PbxServer {
   private sweeper!: BindingSweeper;
   private media!: MediaController;
   private b2bua!: B2bua;
+  private trunkBook!: TrunkBook;
+  private trunkRegistrations!: TrunkRegistrations;
   private stopping: Promise<void> | undefined;
 
   private constructor(config: PbxConfig, opts: PbxServerOptions) {
@@ -85,7 +91,7 @@ export class PbxServer {
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
-    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env });
+    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks });
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
@@ -125,7 +131,19 @@ export class PbxServer {
       logger: log.child('media'),
       clock: this.clock,
     });
+    const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk') });
+    this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk') });
+    this.trunkRegistrations = new TrunkRegistrations({
+      clock: this.clock,
+      logger: log.child('trunk-register'),
+      transactions: this.transactions,
+      resolver: trunkResolver,
+      isFromTrunk: (t, a) => trunkResolver.isFromTrunk(t, a),
+      viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
+      contactFor: (protocol) => this.contactUri(protocol),
+    });
     this.b2bua = new B2bua({
+      planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
       logger: log,
       transactions: this.transactions,
@@ -148,6 +166,7 @@ export class PbxServer {
       transport: this.transport,
       transactions: this.transactions,
       tenants: this.resolver,
+      trunks: this.trunkBook,
       auth,
       guard: this.guard,
       registrar: this.registrar,
@@ -160,6 +179,8 @@ export class PbxServer {
     this.sweeper.start();
     await this.media.start();
     await this.transport.start();
+    // Registrations go out once we listen: their answers must find us.
+    this.syncTrunks();
     log.info('ready', { listen: this.transport.localEndpoints().map((e) => `${e.protocol}://${e.address}:${e.port}`).join(' ') });
   }
 
@@ -185,8 +206,31 @@ export class PbxServer {
     }
     const report = this.tenantSync.sync();
     this.resolver.refresh();
+    this.syncTrunks();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
     return report;
+  }
+
+  /** The provider's trunks from pbx.yaml, and every active tenant's own from its store. */
+  private syncTrunks(): void {
+    const tenants = this.system.listTenants({ status: 'active' }).map((t) => {
+      try {
+        return { tenantId: t.id, trunks: this.pool.get(t.id).getRoutingPlan().trunks };
+      } catch (e) {
+        this.log.error('trunks of a tenant not loaded', { tenant: t.id, error: e });
+        return { tenantId: t.id, trunks: [] };
+      }
+    });
+    this.trunkBook.sync(this.config.trunks, tenants);
+    this.trunkRegistrations.sync([
+      ...this.config.trunks.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
+      ...tenants.flatMap(({ tenantId, trunks }) => trunks.map((trunk) => ({ owner: tenantOwner(tenantId), trunk }))),
+    ]);
+  }
+
+  /** Where each register trunk stands with its carrier (for monitoring and the admin API). */
+  trunkRegistrationStates(): ReturnType<TrunkRegistrations['states']> {
+    return this.trunkRegistrations.states();
   }
 
   /** Counters for monitoring (and tests): transactions, transports, security. */
@@ -218,6 +262,8 @@ export class PbxServer {
     const m = process.memoryUsage();
     return {
       contacts: this.registeredContacts(),
+      trunksRegistered: this.trunkRegistrations.states().filter((r) => r.state === 'registered').length,
+      trunksNotRegistered: this.trunkRegistrations.states().filter((r) => r.state !== 'registered').length,
       calls: s.calls,
       openStores: s.openStores,
       serverTransactions: s.transactions.server,
@@ -261,6 +307,8 @@ export class PbxServer {
       // is up, and every call record is written before the stores close.
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
       this.sweeper.stop();
+      // Bindings at carriers are removed while we can still hear their answers.
+      await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       await this.transport.stop();
       this.transactions.stop();
       await this.media.stop();

@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
 import { tenantIdOfFile } from '../config/index.js';
+import type { PbxConfig } from '../config/types.js';
+import { unusableRouteTrunks } from './route-trunk-check.js';
 import { applyTenant, disableTenantsNotIn } from '../tenant/apply-tenant.js';
 import type { TenantStorePool } from '../tenant/store-pool.js';
 import type { SystemStore } from '../tenant/system-store.js';
@@ -25,7 +27,17 @@ export class TenantSync {
   private readonly appliedHash = new Map<string, string>();
 
   constructor(
-    private readonly o: { system: SystemStore; pool: TenantStorePool; dataDir: string; tenantsDir: string; clock: Clock; logger: Logger; env: Env },
+    private readonly o: {
+      system: SystemStore;
+      pool: TenantStorePool;
+      dataDir: string;
+      tenantsDir: string;
+      clock: Clock;
+      logger: Logger;
+      env: Env;
+      /** The provider trunks of pbx.yaml, which a tenant's routes may name. */
+      providerTrunks?: () => PbxConfig['trunks'];
+    },
   ) {}
 
   sync(): TenantSyncReport {
@@ -46,6 +58,14 @@ export class TenantSync {
       const config = f.config!;
       if (this.appliedHash.get(f.file) === f.hash) {
         report.unchanged.push(config.id);
+        continue;
+      }
+      const trunkProblems = unusableRouteTrunks(config, this.o.providerTrunks?.() ?? []);
+      if (trunkProblems.length > 0) {
+        const errors = trunkProblems.map((p) => `${f.file}: ${p}`);
+        report.failed.push({ file: f.file, errors });
+        for (const line of errors) this.o.logger.error(line);
+        this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
         continue;
       }
       try {

@@ -15,9 +15,12 @@ import { Call } from './call.js';
 import type { CallContext } from './call-context.js';
 import type { CallLimits } from './call-limits.js';
 import { CallRegistry, dialogKey } from './call-registry.js';
-import { forkTargets } from './fork-targets.js';
+import type { CallStage } from './fork-targets.js';
+import { destinationStages, extensionStages, failoverStatus, trunkIdentityHeaders, wantsPrivacy, type CallPlan, type PlannerPorts, type TrunkHandle } from './call-plan.js';
+import { TrunkChannels } from './trunk-channels.js';
 import type { Fork, ForkTransport } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
+import { checkRefer, type Referrer, type ReferVerdict } from './refer-guard.js';
 import type { LocalVia } from './messages.js';
 import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
@@ -39,6 +42,8 @@ export interface B2buaDeps {
   transport: { send(msg: SipRequest | SipResponse, target: Target): Promise<void> };
   media: MediaProvider;
   limits: CallLimits;
+  /** Dial plan, trunks and inbound routes (from src/routing and src/trunk). */
+  planner: PlannerPorts;
   recorderFor(tenant: TenantContext): CallRecorder;
   viaFor(protocol: Target['protocol']): LocalVia;
   contactFor(protocol: Target['protocol']): string;
@@ -46,13 +51,17 @@ export interface B2buaDeps {
   settings: () => B2buaSettings;
 }
 
-/** What the edge hands over: an authenticated caller asking for an extension of its own tenant. */
+/** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
+export type Caller = { kind: 'extension'; ext: string; classOfService: string } | { kind: 'trunk'; trunk: TrunkHandle; did: string };
+
+/** What the edge hands over: a caller admitted in one tenant, and what it dialled. */
 export interface InviteRequest {
   inbound: Inbound;
   req: SipRequest;
   tenant: TenantContext;
-  callerExt: string;
-  calleeExt: string;
+  caller: Caller;
+  /** The Request-URI user: an extension or a number (extension callers), or the DID (trunk callers). */
+  dialled: string;
   /** RFC 5627: the Request-URI named one instance of the callee (a GRUU). */
   calleeInstance?: string;
   /** Where responses and requests to the caller go. */
@@ -65,7 +74,10 @@ export interface InviteRequest {
  */
 export class B2bua implements B2buaIo {
   private readonly registry = new CallRegistry<Call>();
+  private readonly trunkChannels = new TrunkChannels();
   private readonly calls = new Set<Call>();
+  /** Who placed each call, in which tenant (for the transfer check). */
+  private readonly callInfo = new WeakMap<Call, { tenant: TenantContext; caller: Caller }>();
   private draining = false;
   private drainWaiters: Array<() => void> = [];
   private readonly log: Logger;
@@ -87,21 +99,15 @@ export class B2bua implements B2buaIo {
       return;
     }
     const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);
+    const callerExt = i.caller.kind === 'extension' ? i.caller.ext : undefined;
     // A call refused before it starts still leaves a record in the caller's tenant.
-    const refuse = (status: number, reason: string, headers: Array<[string, string]> = []) => {
+    const refuse = (status: number, reason: string, headers: Array<[string, string]> = [], calleeExt = i.dialled) => {
       tx.respond(createResponse(req, status, { reason, headers }));
-      this.recordRefused(i, status, reason);
+      this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction: i.caller.kind === 'trunk' ? 'inbound' : 'internal', ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
-    const ext = tenant.store.getExtension(i.calleeExt);
-    if (!ext || !ext.enabled) {
-      refuse(404, 'Not Found');
-      return;
-    }
-    const now = this.d.clock.now();
-    let targets = forkTargets(tenant.store.getBindings(i.calleeExt), now);
-    if (i.calleeInstance !== undefined) targets = targets.filter((t) => t.binding.instance === i.calleeInstance);
-    if (targets.length === 0) {
-      refuse(480, 'Temporarily Unavailable');
+    const plan = this.plan(i);
+    if (plan.kind === 'refuse') {
+      refuse(plan.status, plan.reason);
       return;
     }
     let prepared: Buffer;
@@ -119,16 +125,34 @@ export class B2bua implements B2buaIo {
       return;
     }
     const perExtension = Math.min(s.callsPerExtension ?? Infinity, tenant.limits.callsPerExtension ?? Infinity);
+    const limited = (status: number, reason: string) => refuse(status, status === 503 ? 'Service Unavailable' : status === 486 ? 'Busy Here' : 'Forbidden', [['Reason', `SIP;cause=${status};text="${reason.replace(/"/g, "'")}"`]]);
+    // Toll fraud: a daily cap on outbound minutes, from the tenant's own records.
+    const minutes = tenant.limits.outboundMinutesPerDay;
+    if (plan.record.direction === 'outbound' && minutes !== undefined && !plan.emergency) {
+      const dayStart = Math.floor(this.d.clock.now() / 86_400_000) * 86_400_000;
+      if (tenant.store.outboundSecondsSince(dayStart) >= minutes * 60) {
+        limited(403, `daily outbound minutes (${minutes}) used up`);
+        return;
+      }
+    }
+    const trunkSlot =
+      plan.record.direction === 'internal' ? { ok: true as const, release: () => {} } : this.trunkChannels.tryTake(tenant.id, plan.emergency ? undefined : tenant.limits.trunkCalls, plan.trunks);
+    if (!trunkSlot.ok) {
+      limited(503, trunkSlot.reason);
+      return;
+    }
     const slot = this.d.limits.tryStart({
       callId: getHeader(req, 'call-id') ?? '',
       tenantId: tenant.id,
-      callerExt: i.callerExt,
-      calleeExt: i.calleeExt,
-      limits: { ...(tenant.limits.calls !== undefined ? { calls: tenant.limits.calls } : {}), ...(tenant.limits.callsPerSecond !== undefined ? { callsPerSecond: tenant.limits.callsPerSecond } : {}), ...(Number.isFinite(perExtension) ? { perExtension } : {}) },
+      ...(callerExt !== undefined ? { callerExt } : {}),
+      ...(plan.calleeExts.length === 1 ? { calleeExt: plan.calleeExts[0] } : {}),
+      // An emergency call goes through whatever the tenant's caps say.
+      limits: plan.emergency ? {} : { ...(tenant.limits.calls !== undefined ? { calls: tenant.limits.calls } : {}), ...(tenant.limits.callsPerSecond !== undefined ? { callsPerSecond: tenant.limits.callsPerSecond } : {}), ...(Number.isFinite(perExtension) ? { perExtension } : {}) },
     });
     if (!slot.ok) {
+      trunkSlot.release();
       // RFC 3326: say why in a Reason header.
-      refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : slot.status === 486 ? 'Busy Here' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
+      limited(slot.status, slot.reason);
       return;
     }
     const call = new Call(this.contextFor(tenant), {
@@ -136,16 +160,77 @@ export class B2bua implements B2buaIo {
       inviteTx: tx,
       callerTarget: i.callerTarget,
       callerSourceAddress: inbound.source.address,
-      callerExt: i.callerExt,
-      calleeExt: i.calleeExt,
-      calleeUri: `sip:${i.calleeExt}@${tenant.realm}`,
-      targets,
-      releaseLimit: slot.release,
+      ...(callerExt !== undefined ? { callerExt } : {}),
+      calleeExt: plan.calleeExt,
+      calleeUri: plan.calleeUri,
+      stages: plan.stages,
+      record: plan.record,
+      releaseLimit: () => {
+        slot.release();
+        trunkSlot.release();
+      },
       callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers },
     });
     this.calls.add(call);
+    this.callInfo.set(call, { tenant, caller: i.caller });
     this.registry.addInvite(tx.id, call);
     void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { call: call.id, error: e }));
+  }
+
+  /** Where a call goes: an extension, a ring group, or out through trunks in order. */
+  private plan(i: InviteRequest): CallPlan {
+    const { tenant } = i;
+    const now = this.d.clock.now();
+    const ports = this.d.planner;
+    if (i.caller.kind === 'trunk') {
+      // Inbound: only ever to the tenant's own destinations, never back out (no open relay).
+      const dest = ports.inboundDestination(tenant, i.caller.did);
+      if (!dest) return { kind: 'refuse', status: 404, reason: 'Not Found' };
+      if (dest.type === 'hangup') return { kind: 'refuse', status: 603, reason: 'Decline' };
+      const { stages, exts } = destinationStages(ports, tenant, dest, now);
+      if (stages.length === 0) return { kind: 'refuse', status: 480, reason: 'Temporarily Unavailable' };
+      const from = fromOfSafe(i.req);
+      return {
+        kind: 'call',
+        stages,
+        calleeExt: dest.type === 'extension' ? dest.ext : dest.name,
+        calleeUri: dest.type === 'extension' ? `sip:${dest.ext}@${tenant.realm}` : `sip:${i.caller.did}@${tenant.realm}`,
+        record: { direction: 'inbound', trunk: i.caller.trunk.name, did: i.caller.did, ...(from ? { fromNumber: from } : {}), toNumber: i.caller.did },
+        trunks: [i.caller.trunk],
+        calleeExts: exts,
+      };
+    }
+    const decision = ports.routeOutbound(tenant, i.dialled, i.caller.classOfService);
+    if (decision.kind === 'refused') return { kind: 'refuse', status: decision.status, reason: decision.reason };
+    if (decision.kind === 'internal') {
+      const ext = tenant.store.getExtension(i.dialled);
+      if (!ext || !ext.enabled) return { kind: 'refuse', status: 404, reason: 'Not Found' };
+      const stages = extensionStages(tenant, i.dialled, now, undefined, i.calleeInstance);
+      if (stages.length === 0) return { kind: 'refuse', status: 480, reason: 'Temporarily Unavailable' };
+      return { kind: 'call', stages, calleeExt: i.dialled, calleeUri: `sip:${i.dialled}@${tenant.realm}`, record: { direction: 'internal' }, trunks: [], calleeExts: [i.dialled] };
+    }
+    const trunks = decision.trunks.map((n) => ports.trunk(tenant, n)).filter((t): t is TrunkHandle => t !== undefined);
+    if (trunks.length === 0) return { kind: 'refuse', status: 503, reason: 'Service Unavailable' };
+    const callerId = ports.callerIdOf(tenant, i.caller.ext);
+    const privacy = wantsPrivacy(getHeader(i.req, 'privacy'), getHeader(i.req, 'from'));
+    const stages: CallStage[] = trunks.map((t) => {
+      const uri = `sip:${decision.number}@${t.domain}`;
+      const identity = trunkIdentityHeaders(callerId, t.domain, privacy);
+      return {
+        targets: [{ requestUri: uri, target: t.target, trunk: t.name, ...(t.codecs ? { codecs: t.codecs } : {}), toUri: uri, ...(identity.fromValue ? { fromValue: identity.fromValue } : {}), headers: identity.headers, answerChallenge: (inv, res) => t.answerChallenge(inv, res) }],
+        continueAfter: failoverStatus,
+      };
+    });
+    return {
+      kind: 'call',
+      stages,
+      calleeExt: decision.number,
+      calleeUri: `sip:${decision.number}@${trunks[0]!.domain}`,
+      record: { direction: 'outbound', trunk: trunks[0]!.name, ...(callerId ? { fromNumber: callerId } : {}), ...(decision.e164 ? { toNumber: decision.e164 } : {}) },
+      trunks,
+      calleeExts: [],
+      ...(decision.emergency ? { emergency: true } : {}),
+    };
   }
 
   /**
@@ -153,7 +238,11 @@ export class B2bua implements B2buaIo {
    * limit, unusable SDP, another tenant's callee): disposition failed, or busy for a
    * callee already on its limit of calls.
    */
-  recordRefused(i: { req: SipRequest; tenant: TenantContext; callerExt: string; calleeExt: string }, status: number, reason: string): void {
+  recordRefused(
+    i: { req: SipRequest; tenant: TenantContext; callerExt?: string; calleeExt: string; direction?: 'internal' | 'inbound' | 'outbound'; trunk?: string; did?: string },
+    status: number,
+    reason: string,
+  ): void {
     const now = this.d.clock.now();
     const callId = newCallId();
     try {
@@ -161,10 +250,12 @@ export class B2bua implements B2buaIo {
         callId,
         aLegCallId: getHeader(i.req, 'call-id') ?? '',
         fromUri: getHeader(i.req, 'from') ?? '',
-        fromExt: i.callerExt,
+        ...(i.callerExt !== undefined ? { fromExt: i.callerExt } : {}),
         toUri: i.req.uri,
         toExt: i.calleeExt,
-        direction: 'internal',
+        direction: i.direction ?? 'internal',
+        ...(i.trunk !== undefined ? { trunk: i.trunk } : {}),
+        ...(i.did !== undefined ? { did: i.did } : {}),
         startedAt: now,
         endedAt: now,
         disposition: status === 486 ? 'busy' : 'failed',
@@ -211,8 +302,32 @@ export class B2bua implements B2buaIo {
       call.hangupFrom(side, `BYE from ${side === 'a' ? 'caller' : 'callee'}`);
       return true;
     }
+    if (req.method === 'REFER') {
+      const verdict = this.checkReferOf(call, side, req);
+      if (!verdict.ok) {
+        this.log.warn('transfer refused', { call: call.id, side, status: verdict.status, reason: verdict.reason });
+        tx.respond(createResponse(req, verdict.status, { reason: verdict.reason }));
+        return true;
+      }
+    }
     relayInDialog(this, call, side, req, tx);
     return true;
+  }
+
+  /** The toll-fraud check of a transfer: the referrer must be entitled to dial where it sends the other party. */
+  private checkReferOf(call: Call, side: 'a' | 'b', req: SipRequest): ReferVerdict {
+    const info = this.callInfo.get(call);
+    if (!info) return { ok: false, status: 403, reason: 'Forbidden' };
+    const { tenant, caller } = info;
+    let referrer: Referrer;
+    if (side === 'a') {
+      referrer = caller.kind === 'extension' ? { kind: 'extension', ext: caller.ext, classOfService: caller.classOfService } : { kind: 'trunk' };
+    } else {
+      const aor = call.winner?.target.trunk === undefined ? call.winner?.target.binding?.aor : undefined;
+      const ext = aor !== undefined ? tenant.store.getExtension(aor) : undefined;
+      referrer = ext ? { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService } : { kind: 'trunk' };
+    }
+    return checkRefer(req, referrer, (dialled, cos) => this.d.planner.routeOutbound(tenant, dialled, cos));
   }
 
   private ownerOf(req: SipRequest) {
@@ -330,4 +445,11 @@ export class B2bua implements B2buaIo {
       },
     };
   }
+}
+
+/** The calling number of an inbound call: the From user, when it looks like a number. */
+function fromOfSafe(req: SipRequest): string | undefined {
+  const from = getHeader(req, 'from') ?? '';
+  const m = /sips?:([+]?[0-9*#]{3,32})@/i.exec(from);
+  return m ? m[1] : undefined;
 }

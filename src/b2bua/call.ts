@@ -8,11 +8,14 @@ import { newCallId, newTag } from '../util/ids.js';
 import type { CallContext } from './call-context.js';
 import type { Side } from './call-registry.js';
 import { dialogKey } from './call-registry.js';
-import type { ForkTarget } from './fork-targets.js';
+import type { CallStage, ForkTarget } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, Disposition, HangupSide } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
+import { parseSdp } from '../sdp/parse.js';
+import { restrictCodecs } from '../sdp/restrict-codecs.js';
+import { serializeSdp } from '../sdp/serialize.js';
 import { dispositionOf, pickFinalFailure, type ForkFailure } from './status-mapping.js';
 import { refreshFailureEndsSession, SessionTimer, sessionTimerFromResponse, sessionTimerRefreshHeaders, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
 
@@ -24,10 +27,14 @@ export interface CallInput {
   /** Where requests to the caller go: the address and connection its INVITE came from. */
   callerTarget: Target;
   callerSourceAddress: string;
-  callerExt: string;
+  /** The calling extension; absent for a call that came in from a trunk. */
+  callerExt?: string;
   calleeExt: string;
   calleeUri: string;
-  targets: ForkTarget[];
+  /** The plan: stages tried one after the other; the targets of a stage ring at once. */
+  stages: CallStage[];
+  /** What the call record says about where the call went. */
+  record: { direction: 'internal' | 'inbound' | 'outbound'; trunk?: string; did?: string; fromNumber?: string; toNumber?: string };
   /** Release the call-limit slot; called once when the call ends. */
   releaseLimit: () => void;
   /** RFC 4028 towards the caller, as answered to its INVITE: headers for our 200, then the timer. */
@@ -49,6 +56,11 @@ export class Call implements ForkOwner {
   aDialog: Dialog | undefined;
   winner: Fork | undefined;
   private forks: Fork[] = [];
+  private stageForks: Fork[] = [];
+  private stageFailures: ForkFailure[] = [];
+  private stageIndex = -1;
+  private stageTimer: TimerHandle | undefined;
+  private offerForCallee: Buffer | undefined;
   private failures: ForkFailure[] = [];
   private media: CallMediaSession | undefined;
   private readonly sdp: SdpBridge;
@@ -94,9 +106,10 @@ export class Call implements ForkOwner {
       callId: this.id,
       aLegCallId: this.aLegCallId,
       fromUri: getHeader(invite, 'from') ?? '',
-      fromExt: this.input.callerExt,
+      ...(this.input.callerExt !== undefined ? { fromExt: this.input.callerExt } : {}),
       toUri: this.input.calleeUri,
       toExt: this.input.calleeExt,
+      direction: this.input.record.direction,
       startedAt: this.startedAt,
     });
     try {
@@ -116,27 +129,78 @@ export class Call implements ForkOwner {
     const bOffer = this.sdp.offerToCallee(offer, this.media, this.input.callerSourceAddress);
     void this.media.setRemote('a', bOffer.callerRemote).catch((e: unknown) => this.ctx.logger.warn('setRemote failed', { call: this.id, error: e }));
     this.state = 'proceeding';
-    this.forks = this.input.targets.map(
-      (t, i) =>
+    this.offerForCallee = bOffer.body;
+    this.noAnswerTimer = this.ctx.clock.setTimeout(() => this.onNoAnswer(), this.ctx.settings.noAnswerMs);
+    this.startStage(0);
+  }
+
+  /** Ring the targets of one stage of the plan (all at once). */
+  private startStage(index: number): void {
+    this.ctx.clock.clearTimeout(this.stageTimer);
+    this.stageIndex = index;
+    const stage = this.input.stages[index];
+    if (!stage) {
+      const final = pickFinalFailure(this.failures);
+      this.failCaller(final.status, final.reason, `${final.status} ${final.reason}`);
+      return;
+    }
+    const invite = this.input.invite;
+    const offer = this.offerForCallee ?? Buffer.alloc(0);
+    const refused: ForkFailure[] = [];
+    const forks: Fork[] = [];
+    stage.targets.forEach((t, i) => {
+      // A trunk that takes only some codecs is offered only those (and none: 488, RFC 3261 §21.4.26).
+      const body = t.codecs ? offerWithCodecs(offer, t.codecs) : offer;
+      if (!body) {
+        refused.push({ status: 488, reason: 'Not Acceptable Here' });
+        return;
+      }
+      forks.push(
         new Fork(
-          i,
+          this.forks.length + i,
           t,
           buildForkInvite({
             requestUri: t.requestUri,
-            fromValue: (getHeader(invite, 'from') ?? '').replace(/;\s*tag=[^;]*/i, ''),
-            toUri: this.input.calleeUri,
+            fromValue: t.fromValue ?? (getHeader(invite, 'from') ?? '').replace(/;\s*tag=[^;]*/i, ''),
+            toUri: t.toUri ?? this.input.calleeUri,
             via: this.ctx.viaFor(t.target.protocol),
             contact: this.ctx.contactFor(t.target.protocol),
-            body: bOffer.body,
-            extraHeaders: this.ctx.forkHeaders(),
+            body,
+            extraHeaders: [...this.ctx.forkHeaders(), ...(t.headers ?? [])],
           }),
           this,
           this.ctx.forkIo,
         ),
-    );
-    this.noAnswerTimer = this.ctx.clock.setTimeout(() => this.onNoAnswer(), this.ctx.settings.noAnswerMs);
-    this.ctx.logger.debug('call routed', { call: this.id, from: this.input.callerExt, to: this.input.calleeExt, forks: this.forks.length });
-    for (const f of this.forks) f.start();
+      );
+    });
+    this.stageForks = forks;
+    this.forks.push(...forks);
+    this.stageFailures = [...refused];
+    this.failures.push(...refused);
+    this.ctx.logger.debug('call stage', { call: this.id, from: this.input.callerExt, to: this.input.calleeExt, stage: index, forks: forks.length });
+    if (stage.timeoutMs !== undefined && index + 1 < this.input.stages.length) {
+      this.stageTimer = this.ctx.clock.setTimeout(() => {
+        if (this.state !== 'proceeding' || this.stageIndex !== index) return;
+        for (const f of forks) f.cancel('SIP;cause=480;text="No answer"');
+        this.startStage(index + 1);
+      }, stage.timeoutMs);
+    }
+    if (forks.length === 0) {
+      this.onStageFailed();
+      return;
+    }
+    for (const f of forks) f.start();
+  }
+
+  private onStageFailed(): void {
+    const stage = this.input.stages[this.stageIndex];
+    const goOn = stage?.continueAfter ? stage.continueAfter(this.stageFailures) : true;
+    if (goOn && this.stageIndex + 1 < this.input.stages.length) {
+      this.startStage(this.stageIndex + 1);
+      return;
+    }
+    const final = pickFinalFailure(goOn ? this.failures : this.stageFailures);
+    this.failCaller(final.status, final.reason, `${final.status} ${final.reason}`);
   }
 
   // ---- forks -------------------------------------------------------------------------
@@ -169,6 +233,7 @@ export class Call implements ForkOwner {
     this.state = 'answered';
     this.answeredAt = this.ctx.clock.now();
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
+    this.ctx.clock.clearTimeout(this.stageTimer);
     for (const f of this.forks) if (f !== fork) f.cancel();
     let body: Buffer | undefined;
     if (this.media) {
@@ -209,10 +274,10 @@ export class Call implements ForkOwner {
   onFailure(fork: Fork, status: number, reason: string): void {
     this.ctx.logger.debug('fork failed', { call: this.id, fork: fork.index, status, reason });
     this.failures.push({ status, reason });
-    if (this.state !== 'proceeding') return;
-    if (!this.forks.every((f) => f.done)) return;
-    const final = pickFinalFailure(this.failures);
-    this.failCaller(final.status, final.reason, `${final.status} ${final.reason}`);
+    if (this.state !== 'proceeding' || !this.stageForks.includes(fork)) return;
+    this.stageFailures.push({ status, reason });
+    if (!this.stageForks.every((f) => f.done)) return;
+    this.onStageFailed();
   }
 
   // ---- caller side -------------------------------------------------------------------
@@ -348,6 +413,7 @@ export class Call implements ForkOwner {
     this.state = 'ending';
     this.endInfo = { disposition, cause, side };
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
+    this.ctx.clock.clearTimeout(this.stageTimer);
     if (this.okRetransmit) this.ctx.clock.clearTimeout(this.okRetransmit.timer);
     this.okRetransmit = undefined;
     this.sessionTimers.a?.stop();
@@ -366,10 +432,14 @@ export class Call implements ForkOwner {
           aLegCallId: this.aLegCallId,
           ...(this.winner ? { bLegCallId: getHeader(this.winner.invite, 'call-id') ?? '' } : {}),
           fromUri: getHeader(this.input.invite, 'from') ?? '',
-          fromExt: this.input.callerExt,
+          ...(this.input.callerExt !== undefined ? { fromExt: this.input.callerExt } : {}),
           toUri: this.input.calleeUri,
           toExt: this.input.calleeExt,
-          direction: 'internal',
+          direction: this.input.record.direction,
+          ...((this.winner?.target.trunk ?? this.input.record.trunk) !== undefined ? { trunk: this.winner?.target.trunk ?? this.input.record.trunk } : {}),
+          ...(this.input.record.did !== undefined ? { did: this.input.record.did } : {}),
+          ...(this.input.record.fromNumber !== undefined ? { fromNumber: this.input.record.fromNumber } : {}),
+          ...(this.input.record.toNumber !== undefined ? { toNumber: this.input.record.toNumber } : {}),
           startedAt: this.startedAt,
           ...(this.answeredAt !== undefined ? { answeredAt: this.answeredAt } : {}),
           endedAt,
@@ -393,5 +463,16 @@ export class Call implements ForkOwner {
   /** For drain and stats: whether the call is still up in any sense. */
   get live(): boolean {
     return this.state !== 'ended';
+  }
+}
+
+/** The offer cut down to the codecs a trunk takes; undefined when none of them is in it. */
+function offerWithCodecs(offer: Buffer, codecs: readonly string[]): Buffer | undefined {
+  if (offer.length === 0) return offer;
+  try {
+    const sd = restrictCodecs(parseSdp(offer), codecs);
+    return sd ? Buffer.from(serializeSdp(sd)) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,17 +1,41 @@
 import type { BindingRow } from '../tenant/binding-row.js';
 import type { Target } from '../sip/transport/types.js';
+import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import { isSipUri, parseUri } from '../sip/message/uri.js';
 
 /** Where one branch of a call goes: the registered Contact, reached the way it registered. */
 export interface ForkTarget {
-  /** Request-URI: the Contact URI as registered (RFC 3261 §16.5: the target set is the contacts). */
+  /** Request-URI: the Contact URI as registered (RFC 3261 §16.5: the target set is the contacts), or the number at a trunk. */
   requestUri: string;
   /**
    * Where to send: the address the REGISTER came from and, for TCP/TLS, its connection
-   * (a phone behind NAT is reachable only there; RFC 5626 flows).
+   * (a phone behind NAT is reachable only there; RFC 5626 flows); or the trunk's address.
    */
   target: Target;
-  binding: BindingRow;
+  /** The registration this target comes from (calls to extensions). */
+  binding?: BindingRow;
+  /** Trunk calls: the trunk's name, for limits and records. */
+  trunk?: string;
+  /** Trunk calls: the codecs the trunk takes; the offer is cut down to them. */
+  codecs?: readonly string[];
+  /** Overrides for the INVITE: To URI, From value (caller ID), extra headers (P-Asserted-Identity, Privacy). */
+  toUri?: string;
+  fromValue?: string;
+  headers?: Array<[string, string]>;
+  /**
+   * A 401/407 to our INVITE: the same INVITE with credentials, when this target may
+   * answer that challenge (a trunk, and only for a challenge from the trunk itself).
+   */
+  answerChallenge?: (invite: SipRequest, challenge: SipResponse) => SipRequest | undefined;
+}
+
+/** One step of a call plan: its targets ring at once. */
+export interface CallStage {
+  targets: ForkTarget[];
+  /** Give up on this stage after this long and go on (sequential ring groups). */
+  timeoutMs?: number;
+  /** Go on to the next stage after these failures (trunk failover on 5xx, 408); default: always. */
+  continueAfter?: (failures: ReadonlyArray<{ status: number }>) => boolean;
 }
 
 /** The live contacts of an extension, best q first (RFC 3261 §16.6 orders by q). */

@@ -32,10 +32,12 @@ export class Fork {
   private cancelWanted: string | undefined;
   private cancelSent = false;
 
+  private challenged = false;
+
   constructor(
     readonly index: number,
     readonly target: ForkTarget,
-    readonly invite: SipRequest,
+    public invite: SipRequest,
     private readonly owner: ForkOwner,
     private readonly io: ForkTransport,
   ) {}
@@ -73,6 +75,18 @@ export class Fork {
       return;
     }
     if (this.done) return;
+    // A trunk's challenge to our INVITE, answered once with its credentials (RFC 3261 §22.2).
+    if ((res.status === 401 || res.status === 407) && !this.challenged && this.cancelWanted === undefined && this.target.answerChallenge) {
+      this.challenged = true;
+      const again = this.target.answerChallenge(this.invite, res);
+      if (again) {
+        this.invite = again;
+        this.dialog = undefined;
+        this.state = 'calling';
+        this.tx = this.io.sendInvite(again, this);
+        return;
+      }
+    }
     this.state = this.cancelWanted !== undefined ? 'cancelled' : 'failed';
     this.owner.onFailure(this, res.status, res.reason);
   }

@@ -42,7 +42,12 @@ export interface CallRecord {
   fromExt?: string;
   toUri: string;
   toExt?: string;
-  direction: 'internal';
+  direction: 'internal' | 'inbound' | 'outbound';
+  trunk?: string;
+  did?: string;
+  /** E.164 where known. */
+  fromNumber?: string;
+  toNumber?: string;
   startedAt: number;
   answeredAt?: number;
   endedAt: number;
@@ -54,7 +59,7 @@ export interface CallRecord {
 
 /** The tenant's call-record store, as the call sees it. */
 export interface CallRecorder {
-  started(r: { callId: string; aLegCallId: string; fromUri: string; fromExt: string; toUri: string; toExt: string; startedAt: number }): void;
+  started(r: { callId: string; aLegCallId: string; fromUri: string; fromExt?: string; toUri: string; toExt: string; direction: 'internal' | 'inbound' | 'outbound'; startedAt: number }): void;
   answered(callId: string, at: number): void;
   ended(r: CallRecord): void;
 }

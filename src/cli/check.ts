@@ -1,13 +1,17 @@
 import { readPbxConfig, readTenantFiles } from '../app/config-files.js';
+import { unusableRouteTrunks } from '../app/route-trunk-check.js';
+import type { PbxConfig } from '../config/types.js';
 import { ConfigErrors } from '../util/errors.js';
 
 /** `pbx check`: validate pbx.yaml and every tenant file; exit 0 when all are good. */
 export function checkCommand(configFile: string): number {
   let failed = 0;
   let tenantsDir: string;
+  let providerTrunks: PbxConfig['trunks'];
   try {
     const config = readPbxConfig(configFile);
     tenantsDir = config.tenantsDir;
+    providerTrunks = config.trunks;
     process.stdout.write(`ok   ${config.file}\n`);
   } catch (e) {
     process.stderr.write((e instanceof ConfigErrors ? e.message : String(e)) + '\n');
@@ -26,6 +30,12 @@ export function checkCommand(configFile: string): number {
     if (clash.length > 0) {
       failed++;
       for (const d of clash) process.stderr.write(`${f.file}: domain ${d} is also claimed by tenant ${domains.get(d)}\n`);
+      continue;
+    }
+    const trunkProblems = unusableRouteTrunks(c, providerTrunks);
+    if (trunkProblems.length > 0) {
+      failed++;
+      for (const p of trunkProblems) process.stderr.write(`${f.file}: ${p}\n`);
       continue;
     }
     for (const d of c.domains) domains.set(d, c.id);

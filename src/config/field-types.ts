@@ -1,7 +1,7 @@
 /** Value schemas shared by the config files: paths, hosts, addresses, port ranges. */
 import { isAbsolute, resolve } from 'node:path';
 import { parseCidr, parseHost, parseHostPort, parseListenUri } from './net-syntax.js';
-import { int, reject, str, type Schema } from './schema.js';
+import { int, reject, str, strOrNumber, type Schema } from './schema.js';
 import type { ListenSpec } from './types.js';
 
 /** A file or directory; relative to the config file's directory, returned absolute. */
@@ -57,4 +57,12 @@ export function portRange(): Schema<{ portMin: number; portMax: number }> {
 /** A count or size that must be at least 1. */
 export function positiveInt(max?: number): Schema<number> {
   return int({ min: 1, max });
+}
+
+/** Names of trunks, ring groups and routes: 1-63 of a-z 0-9 '-'. */
+export const NAME_RE = /^[a-z0-9-]{1,63}$/;
+
+/** A trunk, ring group or route name (a plain YAML number is kept as written). */
+export function objectName(): Schema<string> {
+  return strOrNumber().to((s) => (NAME_RE.test(s) ? s : reject(`'${s}' is not a name: 1-63 characters of a-z 0-9 -`)));
 }

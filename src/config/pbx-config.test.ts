@@ -38,6 +38,8 @@ const DEFAULTS: PbxConfig = {
   security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 } },
   registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10, writeDelayMs: 500 },
   auth: { algorithms: ['MD5', 'SHA-256'], nonceTtlSeconds: 300 },
+  trunks: [],
+  emergencyNumbers: ['911', '112'],
   calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800 },
   log: { level: 'info' },
 };
@@ -100,6 +102,8 @@ log: { level: debug }
     security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 } },
     registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5, writeDelayMs: 500 },
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
+    trunks: [],
+    emergencyNumbers: ['911', '112'],
     calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800 },
     log: { level: 'debug' },
   };

@@ -7,7 +7,9 @@ import type { Env } from './env-subst.js';
 import { decodeYaml } from './decode-yaml.js';
 import { cidr, filePath, host, hostPort, listenUri, portRange, positiveInt } from './field-types.js';
 import { isWildcardAddress } from './net-syntax.js';
+import { shortNumber } from './phone-numbers.js';
 import { int, list, object, oneOf, str } from './schema.js';
+import { providerTrunkSchema, trunkList } from './trunk-config.js';
 import type { ListenSpec, PbxConfig } from './types.js';
 
 const listenKey = (l: ListenSpec): string => `${l.protocol}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
@@ -112,6 +114,10 @@ export const pbxSchema = object({
   security,
   registrar,
   auth,
+  /** Provider trunks; `tenants:` says who may use each ('*' = every tenant). */
+  trunks: trunkList(providerTrunkSchema()).default([]),
+  /** Always routed, ahead of every outbound route and whatever the class of service. */
+  emergencyNumbers: list(shortNumber(), { max: 20, unique: { key: (n) => n, what: 'number' } }).default(['911', '112']),
   calls,
   log,
 });
@@ -133,6 +139,8 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     security: raw.security,
     registrar: raw.registrar,
     auth: raw.auth,
+    trunks: raw.trunks,
+    emergencyNumbers: raw.emergencyNumbers,
     calls: raw.calls,
     log: raw.log,
   };

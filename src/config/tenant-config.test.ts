@@ -6,6 +6,9 @@ import type { TenantConfig } from './types.js';
 
 const FILE = '/etc/pbx/tenants/acme.yaml';
 
+/** What a tenant with no trunks, DIDs or routes gets. */
+const EMPTY_ROUTING = { countryCode: '', nationalPrefix: '0', dids: [], trunks: [], ringGroups: [], inboundRoutes: [], outboundRoutes: [] };
+
 function problems(text: string, file = FILE, env: Record<string, string> = {}): string[] {
   try {
     parseTenantConfig(text, file, env);
@@ -18,7 +21,21 @@ function problems(text: string, file = FILE, env: Record<string, string> = {}): 
 }
 
 test('a minimal tenant: name defaults to id, no limits, no extensions', () => {
-  const expected: TenantConfig = { file: FILE, id: 'acme', name: 'acme', domains: ['acme.example'], limits: {}, extensions: [] };
+  const expected: TenantConfig = {
+    file: FILE,
+    id: 'acme',
+    name: 'acme',
+    domains: ['acme.example'],
+    limits: {},
+    extensions: [],
+    countryCode: '',
+    nationalPrefix: '0',
+    dids: [],
+    trunks: [],
+    ringGroups: [],
+    inboundRoutes: [],
+    outboundRoutes: [],
+  };
   assert.equal(parseTenantConfig('id: acme\ndomains: [ acme.example ]\n', FILE, {}), expected);
 });
 
@@ -38,16 +55,17 @@ extensions:
   - { ext: "*99+x_1.a-b", password: "feature-code" }
 `;
   const expected: TenantConfig = {
+    ...EMPTY_ROUTING,
     file: FILE,
     id: 'acme',
     name: 'Acme Corp',
     domains: ['acme.example', 'sip.acme.example', '192.0.2.1', '[::1]'],
     limits: { calls: 10, extensions: 100, storageMB: 500, registrations: 200, callsPerSecond: 5 },
     extensions: [
-      { ext: '1001', name: 'Alice', password: 'alice-1001-secret', enabled: true },
-      { ext: '1002', name: '1002', password: 'bob-secret-pw', enabled: false, maxContacts: 2 },
-      { ext: '0100', name: '0100', password: 'operator-pw', enabled: true },
-      { ext: '*99+x_1.a-b', name: '*99+x_1.a-b', password: 'feature-code', enabled: true },
+      { ext: '1001', name: 'Alice', password: 'alice-1001-secret', enabled: true, classOfService: 'national' },
+      { ext: '1002', name: '1002', password: 'bob-secret-pw', enabled: false, maxContacts: 2, classOfService: 'national' },
+      { ext: '0100', name: '0100', password: 'operator-pw', enabled: true, classOfService: 'national' },
+      { ext: '*99+x_1.a-b', name: '*99+x_1.a-b', password: 'feature-code', enabled: true, classOfService: 'national' },
     ],
   };
   // '*' is not an extension character: the last entry is refused; the rest is checked without it.
@@ -156,10 +174,10 @@ test('more extensions than limits.extensions is reported at the extensions key',
 });
 
 test('unknown top-level keys, with and without a suggestion', () => {
-  assert.equal(problems('id: acme\ndomain: [ a.example ]\ntrunks: []\n'), [
+  assert.equal(problems('id: acme\ndomain: [ a.example ]\nivrs: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: trunks: unknown key (known keys: id, name, domains, limits, extensions)',
+    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
   ]);
 });
 

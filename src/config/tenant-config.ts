@@ -7,10 +7,16 @@ import type { Env } from './env-subst.js';
 import { decodeYaml } from './decode-yaml.js';
 import { positiveInt } from './field-types.js';
 import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
-import { bool, list, object, reject, str, strOrNumber } from './schema.js';
+import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
+import { ringGroupList } from './ring-group-config.js';
+import { inboundRouteList, outboundRouteList } from './route-config.js';
+import { bool, list, object, oneOf, reject, str, strOrNumber } from './schema.js';
+import { checkTenantReferences } from './tenant-references.js';
+import { TENANT_ID_RE } from './tenant-id.js';
+import { trunkList, trunkSchema } from './trunk-config.js';
 import type { TenantConfig } from './types.js';
 
-export const TENANT_ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export { TENANT_ID_RE };
 const EXT_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
 
 /** The tenant id a file name stands for: its base name without .yaml or .yml. */
@@ -38,6 +44,10 @@ const extension = object({
   enabled: bool().default(true),
   /** Overrides registrar.maxContactsPerAor. */
   maxContacts: positiveInt(1000).optional(),
+  /** What it may dial outside; emergency numbers are always allowed. */
+  classOfService: oneOf(['internal', 'local', 'national', 'international', 'premium']).default('national'),
+  /** Outbound caller ID; default the tenant's callerId. */
+  callerId: e164().optional(),
 });
 
 export const tenantSchema = object({
@@ -55,8 +65,21 @@ export const tenantSchema = object({
     registrations: positiveInt().optional(),
     callsPerSecond: positiveInt().optional(),
     callsPerExtension: positiveInt().optional(),
+    /** Concurrent calls through trunks, inbound and outbound. */
+    trunkCalls: positiveInt().optional(),
+    /** Outbound minutes per day (UTC). */
+    outboundMinutesPerDay: positiveInt().optional(),
   }),
   extensions: list(extension, { unique: { key: (e) => e.ext, what: 'extension', at: 'ext' } }).default([]),
+  /** Required once the tenant has trunks, DIDs or routes (tenant-references.ts). */
+  countryCode: countryCode().optional(),
+  nationalPrefix: nationalPrefix().default('0'),
+  callerId: e164().optional(),
+  dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
+  trunks: trunkList(trunkSchema()).default([]),
+  ringGroups: ringGroupList().default([]),
+  inboundRoutes: inboundRouteList().default([]),
+  outboundRoutes: outboundRouteList().default([]),
 });
 
 /**
@@ -64,12 +87,7 @@ export const tenantSchema = object({
  * nothing. Throws ConfigErrors listing every problem.
  */
 export function parseTenantConfig(text: string, file: string, env: Env): TenantConfig {
-  const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
-    const max = t.limits.extensions;
-    if (max !== undefined && t.extensions.length > max) {
-      root.key('extensions').report(`lists ${t.extensions.length} extensions but limits.extensions is ${max}`);
-    }
-  });
+  const raw = decodeYaml(tenantSchema, { text, file, env }, checkTenantReferences);
   return {
     file: resolve(file),
     id: raw.id,
@@ -77,5 +95,14 @@ export function parseTenantConfig(text: string, file: string, env: Env): TenantC
     domains: raw.domains,
     limits: raw.limits,
     extensions: raw.extensions.map((e) => ({ ...e, name: e.name ?? e.ext })),
+    // Empty only when nothing needs it (no trunks, DIDs or routes).
+    countryCode: raw.countryCode ?? '',
+    nationalPrefix: raw.nationalPrefix,
+    ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
+    dids: raw.dids,
+    trunks: raw.trunks,
+    ringGroups: raw.ringGroups,
+    inboundRoutes: raw.inboundRoutes,
+    outboundRoutes: raw.outboundRoutes,
   };
 }

@@ -61,6 +61,10 @@ export interface PbxConfig {
     algorithms: Array<'SHA-256' | 'MD5'>;
     nonceTtlSeconds: number;
   };
+  /** Provider trunks, and which tenants may use each ('*' = all). */
+  trunks: Array<TrunkConfig & { tenants: string[] }>;
+  /** Dialled numbers always routed as emergency calls, ahead of every rule (e.g. 911, 112). */
+  emergencyNumbers: string[];
   calls: {
     /** An unanswered call is ended with 480 after this long. */
     noAnswerSeconds: number;
@@ -84,6 +88,79 @@ export interface ExtensionConfig {
   enabled: boolean;
   /** Overrides registrar.maxContactsPerAor for this extension. */
   maxContacts?: number;
+  /** What the extension may dial outside (issue 4); default 'national'. */
+  classOfService: ClassOfService;
+  /** E.164 caller ID for outbound calls; default the tenant's callerId. */
+  callerId?: string;
+}
+
+/**
+ * Toll-fraud classes, each allowing the ones before it: internal (extensions only),
+ * local, national, international, premium. Emergency numbers are always allowed.
+ */
+export type ClassOfService = 'internal' | 'local' | 'national' | 'international' | 'premium';
+
+/** A SIP trunk: the provider's (pbx.yaml) or a tenant's own (tenant YAML). */
+export interface TrunkConfig {
+  /** Unique within its file; [a-z0-9-]{1,63}. */
+  name: string;
+  /** 'register': we REGISTER to the carrier with credentials; 'ip': the carrier is known by its addresses. */
+  kind: 'register' | 'ip';
+  /** The carrier's SIP host (IP literal or DNS name) and port; transport of our requests. */
+  host: string;
+  port: number;
+  transport: 'udp' | 'tcp' | 'tls';
+  /** Send every request through this proxy instead (host:port). */
+  outboundProxy?: { host: string; port: number };
+  /** Digest credentials for REGISTER (register trunks) and for the carrier's 401/407 on our INVITEs. */
+  username?: string;
+  password?: string;
+  /** Defaults to username. */
+  authUsername?: string;
+  /** The domain written in From/To of our requests; default host. */
+  domain?: string;
+  /** Registration interval asked for, seconds (register trunks); default 3600. */
+  registerExpires: number;
+  /** Addresses/CIDRs inbound calls are accepted from. For ip trunks required; for register trunks default: the host. */
+  allowedSources: string[];
+  /** Codec names allowed on this trunk (e.g. [PCMA, PCMU]); default all. */
+  codecs?: string[];
+  /** Concurrent calls on this trunk. */
+  maxChannels?: number;
+}
+
+/** Where an inbound call (or a fallback) goes. */
+export type DestinationConfig = { type: 'extension'; ext: string } | { type: 'ringGroup'; name: string } | { type: 'hangup' };
+
+export interface RingGroupConfig {
+  name: string;
+  strategy: 'simultaneous' | 'sequential';
+  /** Extensions, rung all at once or one after the other. */
+  members: string[];
+  /** Simultaneous: how long all ring; sequential: how long each rings. */
+  ringSeconds: number;
+  /** When nobody answers; default hang-up (480). */
+  fallback?: DestinationConfig;
+}
+
+export interface InboundRouteConfig {
+  /** A DID of this tenant (E.164, e.g. +14155550100), or '*' for any of its DIDs. */
+  did: string;
+  destination: DestinationConfig;
+}
+
+export interface OutboundRouteConfig {
+  name: string;
+  /**
+   * Dial patterns in the familiar PBX style: digits match themselves, X any digit, N 2-9,
+   * Z 1-9, [1-5] a range or set, '.' one or more of anything after; a leading '+' literal.
+   */
+  patterns: string[];
+  /** Digits removed from the front of the dialled number before prepend. */
+  strip: number;
+  prepend: string;
+  /** Trunk names, tried in order: this tenant's trunks, or provider trunks this tenant may use. */
+  trunks: string[];
 }
 
 export interface TenantLimits {
@@ -94,6 +171,10 @@ export interface TenantLimits {
   callsPerSecond?: number;
   /** Concurrent calls of one extension; at most calls.perExtension of pbx.yaml. */
   callsPerExtension?: number;
+  /** Concurrent calls through trunks (inbound + outbound). */
+  trunkCalls?: number;
+  /** Outbound minutes per day (UTC), summed from call records. */
+  outboundMinutesPerDay?: number;
 }
 
 export interface TenantConfig {
@@ -108,4 +189,16 @@ export interface TenantConfig {
   domains: string[];
   limits: TenantLimits;
   extensions: ExtensionConfig[];
+  /** ITU country calling code used to normalise numbers to E.164 (e.g. '1', '44', '49'). */
+  countryCode: string;
+  /** National trunk prefix (e.g. '0' in most of Europe, '1' in NANP dialling); default '0'. */
+  nationalPrefix: string;
+  /** The tenant's default outbound caller ID, E.164. */
+  callerId?: string;
+  /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
+  dids: string[];
+  trunks: TrunkConfig[];
+  ringGroups: RingGroupConfig[];
+  inboundRoutes: InboundRouteConfig[];
+  outboundRoutes: OutboundRouteConfig[];
 }

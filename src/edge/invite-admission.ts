@@ -1,5 +1,6 @@
 import type { InviteRequest } from '../b2bua/b2bua.js';
-import { fromOf } from '../sip/message/headers.js';
+import { dialledNumber, type TrunkHandle } from '../b2bua/call-plan.js';
+import { fromOf, hasHeader, toOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart } from '../sip/message/uri.js';
 import type { Inbound, Target } from '../sip/transport/types.js';
@@ -65,9 +66,66 @@ export function admitInvite(
     inbound,
     req,
     tenant,
-    callerExt: ext.ext,
-    calleeExt: unescapeUriPart(ruri.user),
+    caller: { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService ?? 'national' },
+    dialled: dialledNumber(unescapeUriPart(ruri.user)),
     ...(typeof gr === 'string' && gr.length > 0 ? { calleeInstance: gr.replace(/^<|>$/g, '') } : {}),
     callerTarget,
   };
+}
+
+/** Trunks as the edge sees them: which ones an address may be, and for which tenants. */
+export interface TrunkDirectory {
+  /** Trunks that inbound calls from this address may come through: a tenant's own trunk (tenantIds = [it]) or a provider trunk. */
+  match(address: string): Array<{ handle: TrunkHandle; tenantIds: readonly string[] | '*' }>;
+}
+
+/** What the edge does with an INVITE from a trunk's address. */
+export type TrunkAdmission = { kind: 'call'; invite: InviteRequest } | { kind: 'refuse'; status: number; reason: string };
+
+/** The number a carrier addressed: the Request-URI user, else the To user (RFC 3261 §8.1.1.1 lets them differ). */
+function addressedNumber(req: SipRequest): string | undefined {
+  for (const uri of [parseUri(req.uri), toUriOf(req)]) {
+    if (!uri || !isSipUri(uri) || uri.user === undefined) continue;
+    const user = dialledNumber(unescapeUriPart(uri.user).split(';')[0]!);
+    if (/^\+?[0-9]{3,20}$/.test(user)) return user;
+  }
+  return undefined;
+}
+
+function toUriOf(req: SipRequest) {
+  try {
+    return toOf(req).uri;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An INVITE from a trunk's address (RFC 3261 has no identity for a carrier: the trunk is
+ * known by its address) to one of the DIDs of a tenant that trunk serves becomes an
+ * inbound call of that tenant. Without credentials, anything else a trunk sends to a
+ * number is refused with 404: an unknown DID, or an external number — nothing that
+ * comes in from a trunk is ever routed back out (no open relay). A request carrying
+ * credentials, from one of our tenants' domains, or not addressed to a number, is not a trunk call and goes through
+ * digest authentication like any other (undefined).
+ */
+export function admitTrunkInvite(
+  o: { trunks: TrunkDirectory; tenants: { resolveDid(number: string): TenantContext | undefined; resolveDomain(host: string): TenantContext | undefined } },
+  inbound: Inbound,
+  req: SipRequest,
+  callerTarget: Target,
+): TrunkAdmission | undefined {
+  const candidates = o.trunks.match(inbound.source.address);
+  if (candidates.length === 0) return undefined;
+  if (hasHeader(req, 'authorization') || hasHeader(req, 'proxy-authorization')) return undefined;
+  // A phone of ours that shares the carrier's network calls as itself (From in a tenant's domain).
+  const from = fromOf(req);
+  if (isSipUri(from.uri) && o.tenants.resolveDomain(from.uri.host)) return undefined;
+  const user = addressedNumber(req);
+  if (user === undefined) return undefined;
+  const did = user.startsWith('+') ? user : `+${user}`;
+  const tenant = o.tenants.resolveDid(did);
+  const trunk = tenant ? candidates.find((c) => c.tenantIds === '*' || c.tenantIds.includes(tenant.id)) : undefined;
+  if (!tenant || !trunk) return { kind: 'refuse', status: 404, reason: 'Not Found' };
+  return { kind: 'call', invite: { inbound, req, tenant, caller: { kind: 'trunk', trunk: trunk.handle, did }, dialled: did, callerTarget } };
 }

@@ -10,14 +10,17 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { DigestGate } from './digest-gate.js';
-import { admitInvite } from './invite-admission.js';
+import { admitInvite, admitTrunkInvite, type TrunkDirectory } from './invite-admission.js';
+import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS, uasChecks } from './uas-checks.js';
 
 export interface EdgeOptions {
   transport: EdgeTransport;
   transactions: TransactionLayer;
-  tenants: { resolveDomain(host: string): TenantContext | undefined };
+  tenants: { resolveDomain(host: string): TenantContext | undefined; resolveDid?(number: string): TenantContext | undefined };
+  /** Trunks by source address, for inbound calls from carriers. */
+  trunks?: TrunkDirectory;
   auth: DigestAuthenticator;
   guard: { authFailed(address: string): void; authSucceeded(address: string): void };
   registrar: Registrar;
@@ -53,6 +56,8 @@ export class SipEdge {
   onMessage(inbound: Inbound): void {
     try {
       if (inbound.message.kind === 'response') {
+        // Who sent it, for a TU that must know (a challenge is answered only for its trunk).
+        rememberSource(inbound.message, inbound.source);
         // RFC 3261 §18.1.2: a response that matches no client transaction is dropped.
         this.o.transactions.receiveResponse(inbound);
         return;
@@ -113,17 +118,28 @@ export class SipEdge {
         return;
       case 'INVITE':
         if (this.o.b2bua) {
+          const target = this.o.transport.responseTarget(inbound);
+          // A carrier delivering a call to a DID (trunks are known by address, not digest).
+          const fromTrunk = this.o.trunks && this.o.tenants.resolveDid ? admitTrunkInvite({ trunks: this.o.trunks, tenants: { resolveDid: (n) => this.o.tenants.resolveDid!(n), resolveDomain: (h) => this.o.tenants.resolveDomain(h) } }, inbound, req, target) : undefined;
+          if (fromTrunk?.kind === 'call') {
+            this.o.b2bua.handleInvite(fromTrunk.invite);
+            return;
+          }
+          if (fromTrunk?.kind === 'refuse') {
+            this.replier.reply(inbound, fromTrunk.status, { reason: fromTrunk.reason });
+            return;
+          }
           const admitted = admitInvite(
             {
               tenants: this.o.tenants,
               gate: this.gate,
               replier: this.replier,
               isLocalAddress: this.o.isLocalAddress,
-              onRefused: (r, status, reason) => this.o.b2bua?.recordRefused(r, status, reason),
+              onRefused: (r, status, reason) => this.o.b2bua?.recordRefused({ req: r.req, tenant: r.tenant, callerExt: r.callerExt, calleeExt: r.calleeExt }, status, reason),
             },
             inbound,
             req,
-            this.o.transport.responseTarget(inbound),
+            target,
           );
           if (admitted) this.o.b2bua.handleInvite(admitted);
           return;

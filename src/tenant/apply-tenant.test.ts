@@ -9,7 +9,7 @@ import { applyTenant, CONFIG_REV_SETTING, disableTenantsNotIn, isApplyTorn, type
 import type { BindingRow } from './binding-row.js';
 import { SystemStore } from './system-store.js';
 import { TenantSpecError } from './tenant-errors.js';
-import type { TenantSpec } from './tenant-spec.js';
+import { validateTenantSpec, type TenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore } from './tenant-store.js';
 
 let dir = '';
@@ -66,9 +66,43 @@ function snapshot(id: string) {
   const t = sys.getTenant(id);
   if (!existsSync(join(dir, 'tenants', id, 'tenant.sqlite'))) return { t, exts: undefined, bindings: undefined };
   const s = store(id);
-  const snap = { t, exts: s.listExtensions(), bindings: s.listBindings(), rev: s.getSetting(CONFIG_REV_SETTING) };
+  const snap = { t, exts: s.listExtensions(), bindings: s.listBindings(), rev: s.getSetting(CONFIG_REV_SETTING), routing: s.getRoutingPlan() };
   s.close();
   return snap;
+}
+
+/** Acme with every routing feature: numbering, DIDs, both kinds of trunk, ring groups, routes. */
+function acmeRouted(over: Partial<TenantSpec> = {}): TenantSpec {
+  return acme({
+    extensions: [
+      { ext: '1001', name: 'Alice', password: 'secret', enabled: true, classOfService: 'international', callerId: '+14155550101' },
+      { ext: '1002', name: 'Bob', password: 'bob-1002-secret', enabled: true, classOfService: 'internal' },
+      { ext: '1003', name: 'Carol', password: 'carol-secret' },
+    ],
+    countryCode: '1',
+    nationalPrefix: '1',
+    callerId: '+14155550100',
+    dids: ['+14155550100', '+14155550101', '+14155550102'],
+    trunks: [
+      { name: 'carrier', kind: 'register', host: 'sip.carrier.example', username: 'acme', password: 'trunk-secret', codecs: ['PCMU', 'PCMA'], maxChannels: 4 },
+      { name: 'peer', kind: 'ip', host: '203.0.113.5', port: 5080, transport: 'tcp', allowedSources: ['203.0.113.0/24'], outboundProxy: { host: 'proxy.example', port: 5060 } },
+    ],
+    ringGroups: [
+      { name: 'sales', strategy: 'simultaneous', members: ['1001', '1002'], ringSeconds: 20, fallback: { type: 'ringGroup', name: 'support' } },
+      { name: 'support', strategy: 'sequential', members: ['1003', '1001'], ringSeconds: 15, fallback: { type: 'extension', ext: '1003' } },
+    ],
+    inboundRoutes: [
+      { did: '+14155550101', destination: { type: 'extension', ext: '1001' } },
+      { did: '+14155550100', destination: { type: 'ringGroup', name: 'sales' } },
+      { did: '*', destination: { type: 'hangup' } },
+    ],
+    outboundRoutes: [
+      { name: 'emergency', patterns: ['911'], trunks: ['carrier'] },
+      { name: 'us', patterns: ['1NXXNXXXXXX', 'nxxnxxxxxx'], prepend: '+1', trunks: ['carrier', 'peer'] },
+      { name: 'intl', patterns: ['011.'], strip: 3, prepend: '+', trunks: ['provider-intl'] },
+    ],
+    ...over,
+  });
 }
 
 test('a new tenant: system row, domains, extensions with correct HA1, limits', () => {
@@ -331,6 +365,169 @@ test('extension 1001 is independent in two tenants', () => {
   assert.is(g.name, 'Gus');
   assert.is(g.realm, 'globex.example');
   assert.is.not(g.ha1.MD5, '13efbba9f73e8887f478f9b5221a7891', 'same password, other realm, other HA1');
+});
+
+test('routing round trip: getRoutingPlan equals validateTenantSpec(spec).routing, extensions carry class of service and caller ID', () => {
+  const spec = acmeRouted();
+  const r = applyTenant(deps, spec);
+  assert.is(r.changed, true);
+  assert.equal(r.dids, { added: ['+14155550100', '+14155550101', '+14155550102'], removed: [] });
+  assert.equal(r.routing.trunks.added, ['carrier', 'peer']);
+  assert.equal(r.routing.ringGroups.added, ['sales', 'support']);
+  assert.equal(r.routing.inboundRoutes.added, ['+14155550101', '+14155550100', '*']);
+  assert.equal(r.routing.outboundRoutes.added, ['emergency', 'us', 'intl']);
+  assert.is(r.routing.numberingChanged, true);
+  const want = validateTenantSpec(spec).routing;
+  const s = store('acme');
+  assert.equal(s.getRoutingPlan(), want);
+  assert.is(s.getRoutingPlan().outboundRoutes[1]!.patterns[1], 'NXXNXXXXXX', 'patterns normalised');
+  assert.equal(s.getRoutingPlan().trunks[0]!.allowedSources, ['sip.carrier.example'], 'a register trunk accepts its host by default');
+  assert.equal(sys.getTenant('acme')!.dids, ['+14155550100', '+14155550101', '+14155550102']);
+  const alice = s.getExtension('1001')!;
+  assert.is(alice.classOfService, 'international');
+  assert.is(alice.callerId, '+14155550101');
+  assert.is(s.getExtension('1002')!.classOfService, 'internal');
+  assert.is(s.getExtension('1003')!.classOfService, 'national', 'the default');
+  assert.not.ok('callerId' in s.getExtension('1003')!);
+  // A tenant without any routing reads back the defaults, equal to its validated spec too.
+  applyTenant(deps, { id: 'plain', name: 'Plain', domains: ['plain.example'], limits: {}, extensions: [] });
+  const plain = validateTenantSpec({ id: 'plain', name: 'Plain', domains: ['plain.example'], limits: {}, extensions: [] }).routing;
+  assert.equal(store('plain').getRoutingPlan(), plain);
+  assert.equal(plain, { countryCode: '', nationalPrefix: '0', dids: [], trunks: [], ringGroups: [], inboundRoutes: [], outboundRoutes: [] });
+});
+
+test('re-applying the same routed spec reports no change and writes nothing', () => {
+  applyTenant(deps, acmeRouted());
+  const before = snapshot('acme');
+  const r = applyTenant(deps, acmeRouted());
+  assert.is(r.changed, false);
+  assert.is(r.configRev, 1);
+  assert.equal(r.dids, { added: [], removed: [] });
+  assert.equal(r.routing, {
+    numberingChanged: false,
+    dids: { added: [], removed: [] },
+    trunks: { added: [], updated: [], removed: [] },
+    ringGroups: { added: [], updated: [], removed: [] },
+    inboundRoutes: { added: [], updated: [], removed: [] },
+    outboundRoutes: { added: [], updated: [], removed: [] },
+  });
+  assert.is(r.extensions.unchanged, 3);
+  assert.equal(snapshot('acme'), before);
+});
+
+test('routing changes are reported and applied; a changed class of service or caller ID updates the extension', () => {
+  applyTenant(deps, acmeRouted());
+  const base = acmeRouted();
+  const changedSpec = acmeRouted({
+    extensions: [{ ...base.extensions[0]!, classOfService: 'premium', callerId: undefined }, base.extensions[1]!, base.extensions[2]!],
+    callerId: '+14155550102',
+    dids: ['+14155550101', '+14155550100', '+14155550199'],
+    trunks: [{ ...base.trunks![0]!, password: 'rotated' }],
+    ringGroups: [base.ringGroups![1]!],
+    inboundRoutes: [{ did: '+14155550101', destination: { type: 'ringGroup', name: 'support' } }],
+    outboundRoutes: [{ ...base.outboundRoutes![1]!, trunks: ['carrier'] }],
+  });
+  const r = applyTenant(deps, changedSpec);
+  assert.is(r.changed, true);
+  assert.is(r.configRev, 2);
+  assert.equal(r.extensions.updated, ['1001']);
+  assert.equal(r.dids, { added: ['+14155550199'], removed: ['+14155550102'] });
+  assert.is(r.routing.numberingChanged, true);
+  assert.equal(r.routing.dids, { added: ['+14155550199'], removed: ['+14155550102'] });
+  assert.equal(r.routing.trunks, { added: [], updated: ['carrier'], removed: ['peer'] });
+  assert.equal(r.routing.ringGroups, { added: [], updated: ['support'], removed: ['sales'] }, 'support moved to position 0');
+  assert.equal(r.routing.inboundRoutes, { added: [], updated: ['+14155550101'], removed: ['+14155550100', '*'] });
+  assert.equal(r.routing.outboundRoutes, { added: [], updated: ['us'], removed: ['emergency', 'intl'] });
+  const s = store('acme');
+  assert.equal(s.getRoutingPlan(), validateTenantSpec(changedSpec).routing);
+  assert.is(s.getRoutingPlan().callerId, '+14155550102');
+  assert.equal(s.getRoutingPlan().dids, ['+14155550101', '+14155550100', '+14155550199']);
+  assert.is(s.getRoutingPlan().trunks[0]!.password, 'rotated');
+  assert.is(s.getExtension('1001')!.classOfService, 'premium');
+  assert.not.ok('callerId' in s.getExtension('1001')!);
+  assert.is(sys.didOwner('+14155550102'), undefined, 'a dropped DID is released');
+  assert.is(sys.didOwner('+14155550199'), 'acme');
+  assert.equal(sys.getTenant('acme')!.dids, ['+14155550101', '+14155550100', '+14155550199'], 'in the declared order');
+  // Dropping every routing field empties the tables and the inventory.
+  const empty = applyTenant(deps, acme());
+  assert.equal(empty.dids.removed, ['+14155550101', '+14155550100', '+14155550199']);
+  assert.equal(store('acme').getRoutingPlan(), validateTenantSpec(acme()).routing);
+  assert.equal(sys.getTenant('acme')!.dids, []);
+});
+
+test("a DID of another tenant is refused at dids[i] and nothing changes, in either tenant's file", () => {
+  applyTenant(deps, acmeRouted());
+  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g' }], dids: ['+442071838750'] });
+  store('globex').replaceBindings('1001', [binding('1001', 9)]);
+  const before = { acme: snapshot('acme'), globex: snapshot('globex') };
+  let err: unknown;
+  try {
+    applyTenant(deps, {
+      id: 'globex',
+      name: 'Globex Renamed',
+      domains: ['globex.example'],
+      limits: {},
+      extensions: [{ ext: '1005', name: 'new', password: 'x' }],
+      countryCode: '44',
+      dids: ['+442071838750', '+442071838751', '+14155550101'],
+      inboundRoutes: [{ did: '+14155550101', destination: { type: 'extension', ext: '1005' } }],
+    });
+  } catch (e) {
+    err = e;
+  }
+  assert.instance(err, TenantSpecError);
+  assert.equal((err as TenantSpecError).problems, [{ path: 'dids[2]', message: '+14155550101 belongs to tenant acme' }]);
+  assert.equal(snapshot('acme'), before.acme);
+  assert.equal(snapshot('globex'), before.globex);
+  assert.is(sys.didOwner('+14155550101'), 'acme');
+  assert.is(sys.didOwner('+442071838751'), undefined);
+  // Domain and DID conflicts are reported together; a new tenant leaves no folder behind.
+  assert.throws(
+    () => applyTenant(deps, { id: 'initech', name: 'I', domains: ['acme.example'], limits: {}, extensions: [], dids: ['+442071838750'] }),
+    (e: unknown) => e instanceof TenantSpecError && e.problems.map((p) => p.path).join() === 'domains[0],dids[0]' && /globex/.test(e.problems[1]!.message),
+  );
+  assert.not.ok(existsSync(join(dir, 'tenants', 'initech')));
+});
+
+test('a DID conflict discovered late (inside the transaction) is refused and nothing changes', () => {
+  applyTenant(deps, acmeRouted());
+  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g' }] });
+  const before = { acme: snapshot('acme'), globex: snapshot('globex') };
+  sys.close();
+  const raw = new Database(join(dir, 'system.sqlite'));
+  raw.exec("CREATE TRIGGER steal AFTER UPDATE OF name ON tenants WHEN NEW.id = 'globex' BEGIN INSERT INTO dids VALUES ('+442071838799', 'acme', 9); END;");
+  raw.close();
+  sys = SystemStore.open(dir, { clock: deps.clock! });
+  deps = { ...deps, system: sys };
+  assert.throws(
+    () => applyTenant(deps, { id: 'globex', name: 'Globex 2', domains: ['globex.example'], limits: {}, extensions: [], dids: ['+442071838798', '+442071838799'] }),
+    (e: unknown) => e instanceof TenantSpecError && e.problems[0]!.path === 'dids[1]' && e.problems[0]!.message === '+442071838799 belongs to tenant acme',
+  );
+  assert.equal(snapshot('acme'), before.acme);
+  assert.equal(snapshot('globex'), before.globex);
+  assert.is(sys.didOwner('+442071838799'), undefined, "the trigger's claim rolled back with the rest");
+  assert.is(sys.didOwner('+442071838798'), undefined);
+});
+
+test('a disabled tenant releases its DIDs like its domains (keeping its own copy); re-applying claims them again', () => {
+  applyTenant(deps, acmeRouted());
+  assert.equal(disableTenantsNotIn(sys, []), ['acme']);
+  assert.is(sys.didOwner('+14155550100'), undefined);
+  assert.equal(sys.getTenant('acme')!.dids, []);
+  assert.equal(store('acme').getRoutingPlan().dids, ['+14155550100', '+14155550101', '+14155550102'], 'tenant.sqlite untouched');
+  // Another tenant may take one meanwhile; then acme's re-apply is refused until it gives it up.
+  applyTenant(deps, { id: 'newco', name: 'NewCo', domains: ['newco.example'], limits: {}, extensions: [], dids: ['+14155550102'] });
+  assert.throws(() => applyTenant(deps, acmeRouted()), (e: unknown) => e instanceof TenantSpecError && e.problems[0]!.path === 'dids[2]');
+  assert.is(sys.getTenant('acme')!.status, 'disabled', 'still disabled: nothing was written');
+  const r = applyTenant(deps, acmeRouted({ dids: ['+14155550100', '+14155550101'] }));
+  assert.is(r.reenabled, true);
+  assert.equal(r.dids, { added: ['+14155550100', '+14155550101'], removed: [] });
+  assert.equal(r.routing.dids, { added: [], removed: ['+14155550102'] });
+  assert.is(sys.didOwner('+14155550100'), 'acme');
+  assert.is(sys.didOwner('+14155550102'), 'newco');
+  // Removing a tenant from system.sqlite releases its DIDs too.
+  assert.ok(sys.removeTenant('newco'));
+  assert.is(sys.didOwner('+14155550102'), undefined);
 });
 
 test.run();

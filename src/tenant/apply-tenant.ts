@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ATTACHED_TENANT_SCHEMA, type SystemStore } from './system-store.js';
 import { syncExtensions, type ExtensionChanges } from './sync-extensions.js';
-import { DomainConflictError, TenantSpecError } from './tenant-errors.js';
+import { routingChanged, syncRouting, type RoutingChanges } from './sync-routing.js';
+import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { tenantDir } from './tenant-id.js';
 import { limitsToJson } from './tenant-limits.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
@@ -24,7 +25,11 @@ export interface ApplyResult {
   /** Name or limits changed. */
   settingsChanged: boolean;
   domains: { added: string[]; removed: string[] };
+  /** DIDs claimed in, or released from, the system inventory (system.sqlite). */
+  dids: { added: string[]; removed: string[] };
   extensions: ExtensionChanges;
+  /** Numbering, the tenant's copy of its DIDs, trunks, ring groups and routes (tenant.sqlite). */
+  routing: RoutingChanges;
   /** Anything at all was written. */
   changed: boolean;
   /** The apply revision both files now carry. */
@@ -40,8 +45,11 @@ export const REALM_SETTING = 'realm';
  * Applies a declarative tenant spec, all or nothing: validates it completely
  * (throwing TenantSpecError, nothing written), then, in ONE transaction of the
  * system connection with tenant.sqlite attached, upserts the tenant (active),
- * sets its domains, syncs its extensions and stamps both files with a new
- * config revision. Any error rolls back both files.
+ * sets its domains, claims its DIDs in the system inventory (releasing those it
+ * no longer lists), syncs its extensions, numbering, trunks, ring groups and
+ * routes, and stamps both files with a new config revision. Any error rolls
+ * back both files. A domain or DID owned by another tenant is a TenantSpecError
+ * at its path (`domains[i]`, `dids[i]`), nothing written.
  *
  * Crash safety: in WAL mode SQLite commits attached files one after the other,
  * so a crash in the middle of that commit could leave system.sqlite new and
@@ -55,9 +63,14 @@ export function applyTenant(deps: ApplyDeps, spec: TenantSpec): ApplyResult {
   const { system, dataDir } = deps;
   const now = (deps.clock ?? systemClock).now();
 
-  const conflicts = valid.domains.flatMap((d, i) => {
+  const conflicts: SpecProblem[] = [];
+  valid.domains.forEach((d, i) => {
     const owner = system.domainOwner(d);
-    return owner !== undefined && owner !== valid.id ? [{ path: `domains[${i}]`, message: `${d} belongs to tenant ${owner}` }] : [];
+    if (owner !== undefined && owner !== valid.id) conflicts.push({ path: `domains[${i}]`, message: `${d} belongs to tenant ${owner}` });
+  });
+  valid.routing.dids.forEach((n, i) => {
+    const owner = system.didOwner(n);
+    if (owner !== undefined && owner !== valid.id) conflicts.push({ path: `dids[${i}]`, message: `${n} belongs to tenant ${owner}` });
   });
   if (conflicts.length > 0) throw new TenantSpecError(valid.id, conflicts);
 
@@ -76,6 +89,10 @@ export function applyTenant(deps: ApplyDeps, spec: TenantSpec): ApplyResult {
       // Another connection claimed the domain between the check above and the transaction.
       throw new TenantSpecError(valid.id, [{ path: `domains[${valid.domains.indexOf(e.domain)}]`, message: e.message }]);
     }
+    if (e instanceof DidConflictError) {
+      // The same for a DID.
+      throw new TenantSpecError(valid.id, [{ path: `dids[${valid.routing.dids.indexOf(e.number)}]`, message: `${e.number} belongs to tenant ${e.owner}` }]);
+    }
     throw e;
   }
 }
@@ -85,7 +102,10 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const before = system.getTenant(spec.id);
   const upsert = system.upsertTenant({ id: spec.id, name: spec.name, status: 'active', limits: spec.limits });
   const domains = system.setTenantDomains(spec.id, spec.domains);
+  const dids = system.setTenantDids(spec.id, spec.routing.dids);
   const extensions = syncExtensions(db, t, spec, now);
+  // After the extensions: ring group members refer to them.
+  const routing = syncRouting(db, t, spec.routing, now);
 
   const getSetting = db.prepare<[string], string>(`SELECT value FROM ${t}.settings WHERE key = ?`).pluck();
   const setSetting = db.prepare<[string, string]>(
@@ -99,6 +119,8 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const changed =
     upsert.changed ||
     domains.added.length + domains.removed.length > 0 ||
+    dids.added.length + dids.removed.length > 0 ||
+    routingChanged(routing) ||
     extensions.added.length + extensions.updated.length + extensions.removed.length > 0 ||
     realmChanged ||
     revMismatch;
@@ -115,7 +137,9 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     reenabled: before?.status === 'disabled',
     settingsChanged: before !== undefined && (before.name !== spec.name || limitsToJson(before.limits) !== limitsToJson(spec.limits)),
     domains,
+    dids,
     extensions,
+    routing,
     changed,
     configRev,
   };
@@ -134,9 +158,9 @@ export function isApplyTorn(system: SystemStore, store: TenantStore): boolean {
 /**
  * The shape of "a tenant file was deleted": every active tenant whose id is not
  * in `keep` is disabled (system.sqlite keeps its row, its tenant.sqlite is
- * untouched, its domains are released and stop resolving). Applying its spec
+ * untouched, its domains and DIDs are released and stop resolving). Applying its spec
  * again re-enables it with its data. Call this before applying the current
- * specs, so a domain moved from a deleted tenant to another one is free.
+ * specs, so a domain or DID moved from a deleted tenant to another one is free.
  * Returns the ids disabled.
  */
 export function disableTenantsNotIn(system: SystemStore, keep: Iterable<string>): string[] {

@@ -37,6 +37,13 @@ export interface ActiveCallInput {
   toExt?: string;
   /** Default 'internal'. */
   direction?: CallDirection;
+  /** Trunk calls: the trunk used (outbound) or arrived on (inbound). */
+  trunk?: string;
+  /** Inbound trunk calls: the DID dialled (E.164). */
+  did?: string;
+  /** The caller's and the callee's number in E.164, where the call had one (trunk calls). */
+  fromNumber?: string;
+  toNumber?: string;
   /** ms since the epoch. */
   startedAt: number;
 }
@@ -51,6 +58,10 @@ export interface ActiveCallRow {
   toUri: string;
   toExt?: string;
   direction: CallDirection;
+  trunk?: string;
+  did?: string;
+  fromNumber?: string;
+  toNumber?: string;
   startedAt: number;
   answeredAt?: number;
   /** The last moment the PBX is known to have had the call up (start, answer or touchActiveCalls). */
@@ -69,6 +80,13 @@ export interface CdrInput {
   toExt?: string;
   /** Default 'internal'. */
   direction?: CallDirection;
+  /** Trunk calls: the trunk used (outbound) or arrived on (inbound). */
+  trunk?: string;
+  /** Inbound trunk calls: the DID dialled (E.164). */
+  did?: string;
+  /** The caller's and the callee's number in E.164, where the call had one (trunk calls). */
+  fromNumber?: string;
+  toNumber?: string;
   startedAt: number;
   /** Absent: never answered (billable 0). */
   answeredAt?: number;
@@ -94,6 +112,10 @@ export interface CdrRecord {
   toUri: string;
   toExt?: string;
   direction: CallDirection;
+  trunk?: string;
+  did?: string;
+  fromNumber?: string;
+  toNumber?: string;
   startedAt: number;
   answeredAt?: number;
   endedAt: number;
@@ -109,7 +131,7 @@ export interface CdrRecord {
 }
 
 /** Longest text kept per column; longer text from the wire is cut, so a record stays small. */
-export const CDR_TEXT_MAX = { callId: 256, uri: 1024, ext: 64, cause: 256 } as const;
+export const CDR_TEXT_MAX = { callId: 256, uri: 1024, ext: 64, cause: 256, trunk: 64, number: 64 } as const;
 
 /**
  * Whole seconds from answer to end, rounded UP (per-second billing: a call answered for
@@ -123,9 +145,10 @@ export function billableSeconds(answeredAt: number | undefined, endedAt: number)
 }
 
 export const CDR_COLUMNS =
-  'call_id, a_leg_call_id, b_leg_call_id, from_uri, from_ext, to_uri, to_ext, direction, started_at, answered_at, ended_at, duration_ms, billable_s, disposition, hangup_cause, hangup_side, media, created_at';
+  'call_id, a_leg_call_id, b_leg_call_id, from_uri, from_ext, to_uri, to_ext, direction, started_at, answered_at, ended_at, duration_ms, billable_s, disposition, hangup_cause, hangup_side, media, created_at, trunk, did, from_number, to_number';
 
-export const ACTIVE_CALL_COLUMNS = 'call_id, a_leg_call_id, b_leg_call_id, from_uri, from_ext, to_uri, to_ext, direction, started_at, answered_at, updated_at';
+export const ACTIVE_CALL_COLUMNS =
+  'call_id, a_leg_call_id, b_leg_call_id, from_uri, from_ext, to_uri, to_ext, direction, started_at, answered_at, updated_at, trunk, did, from_number, to_number';
 
 export type CdrParams = [
   callId: string,
@@ -146,6 +169,7 @@ export type CdrParams = [
   hangupSide: string,
   media: string | null,
   createdAt: number,
+  ...trunk: TrunkParams,
 ];
 
 export type ActiveCallParams = [
@@ -160,9 +184,20 @@ export type ActiveCallParams = [
   startedAt: number,
   answeredAt: number | null,
   updatedAt: number,
+  ...trunk: TrunkParams,
 ];
 
-export interface CdrSqlRow {
+/** trunk, did, from_number, to_number: the last columns of both tables. */
+export type TrunkParams = [trunk: string | null, did: string | null, fromNumber: string | null, toNumber: string | null];
+
+interface TrunkSqlColumns {
+  trunk: string | null;
+  did: string | null;
+  from_number: string | null;
+  to_number: string | null;
+}
+
+export interface CdrSqlRow extends TrunkSqlColumns {
   id: number;
   call_id: string;
   a_leg_call_id: string | null;
@@ -184,7 +219,7 @@ export interface CdrSqlRow {
   created_at: number;
 }
 
-export interface ActiveCallSqlRow {
+export interface ActiveCallSqlRow extends TrunkSqlColumns {
   call_id: string;
   a_leg_call_id: string | null;
   b_leg_call_id: string | null;
@@ -247,7 +282,20 @@ export function cdrToParams(c: CdrInput): CdrParams {
     checkOneOf('hangupSide', c.hangupSide, HANGUP_SIDES),
     media,
     createdAt,
+    ...trunkFieldsToParams(c),
   ];
+}
+
+function trunkFieldsToParams(c: Pick<CdrInput, 'trunk' | 'did' | 'fromNumber' | 'toNumber'>): TrunkParams {
+  return [clip(c.trunk, CDR_TEXT_MAX.trunk), clip(c.did, CDR_TEXT_MAX.number), clip(c.fromNumber, CDR_TEXT_MAX.number), clip(c.toNumber, CDR_TEXT_MAX.number)];
+}
+
+/** Copies the trunk fields that are set (not null) from a row onto a record. */
+function trunkFieldsFromSql(r: TrunkSqlColumns, out: Pick<CdrRecord, 'trunk' | 'did' | 'fromNumber' | 'toNumber'>): void {
+  if (r.trunk !== null) out.trunk = r.trunk;
+  if (r.did !== null) out.did = r.did;
+  if (r.from_number !== null) out.fromNumber = r.from_number;
+  if (r.to_number !== null) out.toNumber = r.to_number;
 }
 
 export function activeCallToParams(a: ActiveCallInput): ActiveCallParams {
@@ -264,6 +312,7 @@ export function activeCallToParams(a: ActiveCallInput): ActiveCallParams {
     startedAt,
     null,
     startedAt,
+    ...trunkFieldsToParams(a),
   ];
 }
 
@@ -288,6 +337,7 @@ export function cdrFromSql(r: CdrSqlRow): CdrRecord {
   if (r.to_ext !== null) c.toExt = r.to_ext;
   if (r.answered_at !== null) c.answeredAt = r.answered_at;
   if (r.hangup_cause !== null) c.hangupCause = r.hangup_cause;
+  trunkFieldsFromSql(r, c);
   const media = r.media === null ? undefined : mediaFromJson(r.media);
   if (media) c.media = media;
   return c;
@@ -300,6 +350,7 @@ export function activeCallFromSql(r: ActiveCallSqlRow): ActiveCallRow {
   if (r.from_ext !== null) a.fromExt = r.from_ext;
   if (r.to_ext !== null) a.toExt = r.to_ext;
   if (r.answered_at !== null) a.answeredAt = r.answered_at;
+  trunkFieldsFromSql(r, a);
   return a;
 }
 
@@ -325,6 +376,10 @@ export function crashedCdr(a: ActiveCallRow, now: number): CdrInput {
   if (a.fromExt !== undefined) c.fromExt = a.fromExt;
   if (a.toExt !== undefined) c.toExt = a.toExt;
   if (a.answeredAt !== undefined) c.answeredAt = a.answeredAt;
+  if (a.trunk !== undefined) c.trunk = a.trunk;
+  if (a.did !== undefined) c.did = a.did;
+  if (a.fromNumber !== undefined) c.fromNumber = a.fromNumber;
+  if (a.toNumber !== undefined) c.toNumber = a.toNumber;
   return c;
 }
 

@@ -69,7 +69,7 @@ function cdr(callId: string, over: Partial<CdrInput> = {}): CdrInput {
   };
 }
 
-test('the migration brings an existing v1 tenant store to v2 and keeps its data', () => {
+test('the migrations bring an existing v1 tenant store to the latest version and keep its data', () => {
   // A tenant file as the previous release left it: schema v1, with an extension and a binding.
   mkdirSync(tenantDir(dir, 'acme'), { recursive: true });
   const file = tenantDbFile(dir, 'acme');
@@ -83,13 +83,29 @@ test('the migration brings an existing v1 tenant store to v2 and keeps its data'
 
   const s = open('acme');
   const raw = new Database(file, { readonly: true });
-  assert.is(raw.pragma('user_version', { simple: true }), 2);
+  assert.is(raw.pragma('user_version', { simple: true }), TENANT_MIGRATIONS.length);
   const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-  assert.equal(tables, ['active_calls', 'bindings', 'cdrs', 'extensions', 'settings']);
-  const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cdrs' AND sql IS NOT NULL").pluck().all();
-  assert.equal(indexes, ['cdrs_by_start']);
+  assert.equal(tables, [
+    'active_calls',
+    'bindings',
+    'cdrs',
+    'dids',
+    'extensions',
+    'inbound_routes',
+    'outbound_route_patterns',
+    'outbound_route_trunks',
+    'outbound_routes',
+    'ring_group_members',
+    'ring_groups',
+    'settings',
+    'trunks',
+  ]);
+  const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cdrs' AND sql IS NOT NULL ORDER BY name").pluck().all();
+  assert.equal(indexes, ['cdrs_by_start', 'cdrs_outbound_by_start']);
   raw.close();
   assert.is(s.getExtension('1001')!.name, 'Alice');
+  assert.is(s.getExtension('1001')!.classOfService, 'national', 'an extension of v1 gets the default class of service');
+  assert.not.ok('callerId' in s.getExtension('1001')!);
   assert.is(s.getBindings('1001')[0]!.contact, 'sip:1001@10.0.0.1');
   assert.ok(s.callEnded(cdr('c1')));
   assert.is(s.listCdrs().length, 1);
@@ -293,6 +309,77 @@ test('a record written just before the process is killed is there after it, and 
   const up = s.listCdrs().find((c) => c.callId === 'up')!;
   assert.is(up.disposition, 'crashed');
   assert.is(up.endedAt, T0 + 1000);
+});
+
+test('trunk calls: trunk, did, fromNumber and toNumber go through start, end, listing and crash recovery', () => {
+  applyAll(['acme']);
+  let s = open('acme');
+  const trunkFields = { trunk: 'carrier-a', did: '+14155550100', fromNumber: '+12125550199', toNumber: '+14155550100' };
+  assert.ok(s.callStarted({ callId: 'in1', fromUri: 'sip:+12125550199@carrier', toUri: 'sip:+14155550100@pbx', toExt: '1001', direction: 'inbound', startedAt: T0, ...trunkFields }));
+  assert.equal(s.listActiveCalls(), [
+    { callId: 'in1', fromUri: 'sip:+12125550199@carrier', toUri: 'sip:+14155550100@pbx', toExt: '1001', direction: 'inbound', startedAt: T0, updatedAt: T0, ...trunkFields },
+  ]);
+  // An ended call keeps them.
+  assert.ok(s.callEnded(cdr('out1', { direction: 'outbound', trunk: 'carrier-b', fromNumber: '+14155550100', toNumber: '+442071838750', toExt: undefined })));
+  const out = s.listCdrs().find((c) => c.callId === 'out1')!;
+  assert.equal([out.trunk, out.did, out.fromNumber, out.toNumber], ['carrier-b', undefined, '+14155550100', '+442071838750']);
+  assert.not.ok('did' in out, 'an unset field comes back absent');
+  // Text from the wire is bounded here too.
+  s.callEnded(cdr('long', { trunk: 't'.repeat(500), did: '9'.repeat(500), fromNumber: '8'.repeat(500), toNumber: '7'.repeat(500) }));
+  const long = s.listCdrs().find((c) => c.callId === 'long')!;
+  assert.equal([long.trunk!.length, long.did!.length, long.fromNumber!.length, long.toNumber!.length], [64, 64, 64, 64]);
+  // A crash keeps them on the record it leaves.
+  s.callAnswered('in1', T0 + 1000);
+  s.close();
+  s = open('acme');
+  assert.is(s.recoverCrashedCalls(T0 + 99_000), 1);
+  const crashed = s.listCdrs().find((c) => c.callId === 'in1')!;
+  assert.is(crashed.disposition, 'crashed');
+  assert.is(crashed.direction, 'inbound');
+  assert.equal({ trunk: crashed.trunk, did: crashed.did, fromNumber: crashed.fromNumber, toNumber: crashed.toNumber }, trunkFields);
+});
+
+test('outboundSecondsSince sums the billable seconds of outbound records started in range, only', () => {
+  applyAll(['acme', 'globex']);
+  const s = open('acme');
+  assert.is(s.outboundSecondsSince(T0), 0, 'no records: 0, not null');
+  const call = (id: string, direction: CdrInput['direction'], startedAt: number, answeredAfterS: number | undefined, talkS: number) =>
+    s.callEnded(
+      cdr(id, {
+        direction,
+        startedAt,
+        answeredAt: answeredAfterS === undefined ? undefined : startedAt + answeredAfterS * 1000,
+        endedAt: startedAt + ((answeredAfterS ?? 0) + talkS) * 1000,
+      }),
+    );
+  call('before', 'outbound', T0 - 1, 1, 100); // started a ms before the window: not counted
+  call('at', 'outbound', T0, 2, 60); // started exactly at the start: counted (60 s)
+  call('later', 'outbound', T0 + 3_600_000, 0, 30.5); // 31 s (rounded up)
+  call('unanswered', 'outbound', T0 + 10, undefined, 20); // bills 0
+  call('inbound', 'inbound', T0 + 20, 1, 500);
+  call('internal', 'internal', T0 + 30, 1, 700);
+  assert.is(s.outboundSecondsSince(T0), 91);
+  assert.is(s.outboundSecondsSince(T0 + 1), 31);
+  assert.is(s.outboundSecondsSince(T0 - 1), 191);
+  assert.is(s.outboundSecondsSince(T0 + 3_600_001), 0);
+  // A call still up is not a record yet.
+  s.callStarted({ callId: 'live', fromUri: 'f', toUri: 't', direction: 'outbound', startedAt: T0 + 5 });
+  s.callAnswered('live', T0 + 6);
+  assert.is(s.outboundSecondsSince(T0), 91);
+  // Another tenant's records do not count.
+  const g = open('globex');
+  assert.is(g.outboundSecondsSince(T0 - 1), 0);
+  g.callEnded(cdr('g1', { direction: 'outbound', startedAt: T0, answeredAt: T0, endedAt: T0 + 10_000 }));
+  assert.is(g.outboundSecondsSince(T0), 10);
+  assert.is(s.outboundSecondsSince(T0), 91);
+  assert.throws(() => s.outboundSecondsSince(Number.NaN), (e: unknown) => e instanceof StoreError);
+  // The sum is answered from the partial index alone.
+  const raw = new Database(s.file, { readonly: true });
+  const plan = raw
+    .prepare("EXPLAIN QUERY PLAN SELECT coalesce(sum(billable_s), 0) FROM cdrs WHERE direction = 'outbound' AND started_at >= ?")
+    .all(T0) as Array<{ detail: string }>;
+  raw.close();
+  assert.match(plan.map((p) => p.detail).join('\n'), /COVERING INDEX cdrs_outbound_by_start/);
 });
 
 test('isolation: a tenant sees only its own records; the same call id lives in each apart', () => {

@@ -80,6 +80,8 @@ export class CdrTable {
       deleteActive: db.prepare<[string]>('DELETE FROM active_calls WHERE call_id = ?'),
       takeActive: db.prepare<[], ActiveCallSqlRow>(`DELETE FROM active_calls RETURNING ${ACTIVE_CALL_COLUMNS}`),
       insertCdr: db.prepare<CdrParams>(`INSERT INTO cdrs (${CDR_COLUMNS}) VALUES (${placeholders(CDR_COLUMNS)}) ON CONFLICT (call_id) DO NOTHING`),
+      // The literal direction lets SQLite use the partial index cdrs_outbound_by_start (covering).
+      outboundSeconds: db.prepare<[number], number>("SELECT coalesce(sum(billable_s), 0) FROM cdrs WHERE direction = 'outbound' AND started_at >= ?").pluck(),
       listAsc: list('ASC'),
       listDesc: list('DESC'),
     };
@@ -121,6 +123,11 @@ export class CdrTable {
     const limit = Math.min(CDR_LIST_MAX, Math.max(0, Math.floor(Number.isFinite(q.limit) ? q.limit! : 1000)));
     const st = q.newestFirst ? this.st.listDesc : this.st.listAsc;
     return st.all(since, until, limit).map(cdrFromSql);
+  }
+
+  /** Total billable seconds of the 'outbound' records that started at or after sinceMs. */
+  outboundSecondsSince(sinceMs: number): number {
+    return this.st.outboundSeconds.get(checkTime('sinceMs', sinceMs)) ?? 0;
   }
 
   /**

@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import type { BindingRow } from './binding-row.js';
 import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 import type { CdrQuery } from './cdr-table.js';
+import type { RoutingPlan } from './routing-plan.js';
 import { assertTenantId } from './tenant-id.js';
 import { SqliteTenantStore, type Extension, type TenantStore, type TenantStoreOptions } from './tenant-store.js';
 
@@ -129,7 +130,7 @@ export class TenantStorePool {
   /**
    * Close the tenant's open connection, if any, so the next use opens a fresh one: for
    * after its extensions changed behind the pool's back (an apply), which drops the
-   * connection's caches.
+   * connection's caches (extensions, routing plan).
    */
   reopen(tenantId: string): void {
     if (this.open.has(tenantId)) this.closeOne(tenantId);
@@ -229,5 +230,11 @@ class PooledTenantStore implements TenantStore {
   }
   recoverCrashedCalls(now: number): number {
     return this.s().recoverCrashedCalls(now);
+  }
+  outboundSecondsSince(sinceMs: number): number {
+    return this.s().outboundSecondsSince(sinceMs);
+  }
+  getRoutingPlan(): RoutingPlan {
+    return this.s().getRoutingPlan();
   }
 }

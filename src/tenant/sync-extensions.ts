@@ -19,6 +19,8 @@ interface CurrentRow {
   ha1_md5: string;
   ha1_sha256: string;
   realm: string;
+  class_of_service: string;
+  caller_id: string | null;
 }
 
 /**
@@ -29,14 +31,16 @@ interface CurrentRow {
  */
 export function syncExtensions(db: Database.Database, schema: string, spec: ValidTenantSpec, now: number): ExtensionChanges {
   const current = new Map<string, CurrentRow>();
-  for (const r of db.prepare<[], CurrentRow>(`SELECT ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm FROM ${schema}.extensions`).all()) {
+  for (const r of db.prepare<[], CurrentRow>(`SELECT ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id FROM ${schema}.extensions`).all()) {
     current.set(r.ext, r);
   }
   const insert = db.prepare(
-    `INSERT INTO ${schema}.extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO ${schema}.extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const update = db.prepare(
-    `UPDATE ${schema}.extensions SET name = ?, enabled = ?, max_contacts = ?, ha1_md5 = ?, ha1_sha256 = ?, realm = ?, updated_at = ? WHERE ext = ?`,
+    `UPDATE ${schema}.extensions SET name = ?, enabled = ?, max_contacts = ?, ha1_md5 = ?, ha1_sha256 = ?, realm = ?, class_of_service = ?, caller_id = ?,
+       updated_at = ? WHERE ext = ?`,
   );
   const dropBindings = db.prepare(`DELETE FROM ${schema}.bindings WHERE aor = ?`);
   const remove = db.prepare(`DELETE FROM ${schema}.extensions WHERE ext = ?`);
@@ -46,10 +50,11 @@ export function syncExtensions(db: Database.Database, schema: string, spec: Vali
     const ha1 = computeHa1Set(x.ext, spec.realm, x.password);
     const enabled = x.enabled ? 1 : 0;
     const maxContacts = x.maxContacts ?? null;
+    const callerId = x.callerId ?? null;
     const row = current.get(x.ext);
     current.delete(x.ext);
     if (!row) {
-      insert.run(x.ext, x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, now);
+      insert.run(x.ext, x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, now);
       out.added.push(x.ext);
       continue;
     }
@@ -59,12 +64,14 @@ export function syncExtensions(db: Database.Database, schema: string, spec: Vali
       row.max_contacts === maxContacts &&
       row.ha1_md5 === ha1.MD5 &&
       row.ha1_sha256 === ha1['SHA-256'] &&
-      row.realm === spec.realm;
+      row.realm === spec.realm &&
+      row.class_of_service === x.classOfService &&
+      row.caller_id === callerId;
     if (same) {
       out.unchanged++;
       continue;
     }
-    update.run(x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, now, x.ext);
+    update.run(x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, now, x.ext);
     if (!enabled && row.enabled) out.bindingsRemoved += dropBindings.run(x.ext).changes;
     out.updated.push(x.ext);
   }

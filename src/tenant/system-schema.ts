@@ -22,4 +22,17 @@ export const SYSTEM_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX domains_by_tenant ON domains(tenant_id, position);
     `,
   },
+  {
+    // Issue 4: the DID inventory. A number belongs to one tenant at most (the primary key).
+    // Provider trunks are not stored: they come from pbx.yaml at run time.
+    version: 2,
+    sql: `
+      CREATE TABLE dids (
+        number     TEXT PRIMARY KEY,
+        tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX dids_by_tenant ON dids(tenant_id, position);
+    `,
+  },
 ];

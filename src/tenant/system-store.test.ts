@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../util/fake-clock.js';
 import { SystemStore } from './system-store.js';
-import { DomainConflictError, InvalidTenantIdError, TenantSpecError } from './tenant-errors.js';
+import { DidConflictError, DomainConflictError, InvalidTenantIdError, TenantSpecError } from './tenant-errors.js';
 
 let dir = '';
 let clock: FakeClock;
@@ -134,6 +134,60 @@ test('revision() changes on its own writes and on writes by another connection',
   other.close();
   assert.is.not(sys.revision(), r1);
   assert.ok(sys.getTenant('globex'));
+});
+
+test('setTenantDids keeps order, writes only the difference, and reports what changed', () => {
+  sys.upsertTenant({ id: 'acme', name: 'Acme' });
+  assert.equal(sys.setTenantDids('acme', ['+14155550100', '+14155550101']), { added: ['+14155550100', '+14155550101'], removed: [] });
+  assert.equal(sys.setTenantDids('acme', ['+14155550100', '+14155550101']), { added: [], removed: [] });
+  const rev = sys.revision();
+  assert.equal(sys.setTenantDids('acme', ['+14155550102', '+14155550101']), { added: ['+14155550102'], removed: ['+14155550100'] });
+  assert.is.not(sys.revision(), rev);
+  assert.equal(sys.getTenantDids('acme'), ['+14155550102', '+14155550101']);
+  assert.equal(sys.setTenantDids('acme', ['+14155550101', '+14155550102']), { added: [], removed: [] }, 'a reorder adds and removes nothing');
+  assert.equal(sys.getTenant('acme')!.dids, ['+14155550101', '+14155550102']);
+  assert.equal(sys.setTenantDids('acme', []), { added: [], removed: ['+14155550101', '+14155550102'] });
+  assert.equal(sys.getTenantDids('acme'), []);
+  assert.throws(() => sys.setTenantDids('nobody', ['+14155550100']), /does not exist/);
+});
+
+test('didOwner normalises what a carrier sends; unknown and malformed numbers have no owner', () => {
+  sys.upsertTenant({ id: 'acme', name: 'Acme' });
+  sys.setTenantDids('acme', ['+14155550100']);
+  for (const n of ['+14155550100', '14155550100', '+1 (415) 555-0100', '+1-415-555-0100', '+14155550100;npdi']) assert.is(sys.didOwner(n), 'acme', n);
+  for (const n of ['+14155550199', '4155550100', '', 'acme', '+1415555010x', '0'.repeat(100)]) assert.is(sys.didOwner(n), undefined, n);
+});
+
+test("a DID owned by another tenant is an error and changes nothing; bad lists are refused whole", () => {
+  sys.upsertTenant({ id: 'acme', name: 'Acme' });
+  sys.upsertTenant({ id: 'globex', name: 'Globex' });
+  sys.setTenantDids('acme', ['+14155550100']);
+  sys.setTenantDids('globex', ['+442071838750']);
+  assert.throws(
+    () => sys.setTenantDids('globex', ['+442071838751', '+14155550100']),
+    (e: unknown) => e instanceof DidConflictError && e.number === '+14155550100' && e.owner === 'acme' && e.tenantId === 'globex',
+  );
+  assert.equal(sys.getTenantDids('globex'), ['+442071838750']);
+  assert.is(sys.didOwner('+442071838751'), undefined);
+  assert.throws(
+    () => sys.setTenantDids('globex', ['+442071838750', '4155550100', '+442071838750']),
+    (e: unknown) => e instanceof TenantSpecError && e.problems.map((p) => p.path).join() === 'dids[1],dids[2]',
+  );
+  assert.equal(sys.getTenantDids('globex'), ['+442071838750']);
+});
+
+test('disableTenant releases DIDs as it does domains; removeTenant deletes them', () => {
+  sys.upsertTenant({ id: 'acme', name: 'Acme' });
+  sys.setTenantDids('acme', ['+14155550100']);
+  assert.ok(sys.disableTenant('acme'));
+  assert.is(sys.didOwner('+14155550100'), undefined);
+  assert.equal(sys.getTenant('acme')!.dids, []);
+  sys.upsertTenant({ id: 'globex', name: 'Globex' });
+  sys.setTenantDids('globex', ['+14155550100']);
+  assert.is(sys.didOwner('+14155550100'), 'globex', 'a released DID can be claimed');
+  assert.equal(sys.listTenants().map((t) => [t.id, t.dids]), [['acme', []], ['globex', ['+14155550100']]]);
+  assert.ok(sys.removeTenant('globex'));
+  assert.is(sys.didOwner('+14155550100'), undefined, 'DIDs go with the tenant');
 });
 
 test.run();

@@ -4,10 +4,11 @@ import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import { normalizeDomain } from './domain-name.js';
+import { didLookupKey, isE164 } from './e164.js';
 import { applyMigrations } from './migrations.js';
 import { openSqlite } from './sqlite-open.js';
 import { SYSTEM_MIGRATIONS } from './system-schema.js';
-import { DomainConflictError, TenantSpecError } from './tenant-errors.js';
+import { DidConflictError, DomainConflictError, TenantSpecError } from './tenant-errors.js';
 import { assertTenantId } from './tenant-id.js';
 import { limitsToJson, parseLimits, type TenantLimits } from './tenant-limits.js';
 
@@ -20,6 +21,8 @@ export interface TenantRecord {
   limits: TenantLimits;
   /** In order; the first is the primary domain (the digest realm). */
   domains: string[];
+  /** The DIDs (E.164) routed to it, in declared order. */
+  dids: string[];
   /** Bumped by every apply; see apply-tenant.ts. */
   configRev: number;
   createdAt: number;
@@ -49,7 +52,7 @@ interface TenantSqlRow {
 export const ATTACHED_TENANT_SCHEMA = 'tenant';
 
 /**
- * `<dataDir>/system.sqlite`: tenants and the domains that resolve to them. One
+ * `<dataDir>/system.sqlite`: tenants and the domains and DIDs that resolve to them. One
  * connection, prepared statements kept; every write is a transaction.
  */
 export class SystemStore {
@@ -107,6 +110,13 @@ export class SystemStore {
       owner: db.prepare<[string], string>('SELECT tenant_id FROM domains WHERE domain = ?').pluck(),
       deleteDomainsOf: db.prepare<[string]>('DELETE FROM domains WHERE tenant_id = ?'),
       insertDomain: db.prepare<[string, string, number]>('INSERT INTO domains (domain, tenant_id, position) VALUES (?, ?, ?)'),
+      didsOf: db.prepare<[string], string>('SELECT number FROM dids WHERE tenant_id = ? ORDER BY position').pluck(),
+      allDids: db.prepare<[], { number: string; tenant_id: string }>('SELECT number, tenant_id FROM dids ORDER BY tenant_id, position'),
+      didOwner: db.prepare<[string], string>('SELECT tenant_id FROM dids WHERE number = ?').pluck(),
+      deleteDidsOf: db.prepare<[string]>('DELETE FROM dids WHERE tenant_id = ?'),
+      insertDid: db.prepare<[string, string, number]>('INSERT INTO dids (number, tenant_id, position) VALUES (?, ?, ?)'),
+      moveDid: db.prepare<[number, string, string]>('UPDATE dids SET position = ? WHERE number = ? AND tenant_id = ?'),
+      deleteDid: db.prepare<[string, string]>('DELETE FROM dids WHERE number = ? AND tenant_id = ?'),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
   }
@@ -132,19 +142,15 @@ export class SystemStore {
 
   getTenant(id: string): TenantRecord | undefined {
     const row = this.st.getTenant.get(id);
-    return row ? this.toRecord(row, this.st.domainsOf.all(row.id)) : undefined;
+    return row ? this.toRecord(row, this.st.domainsOf.all(row.id), this.st.didsOf.all(row.id)) : undefined;
   }
 
-  /** Every tenant (or those with one status) with its domains, ordered by id. */
+  /** Every tenant (or those with one status) with its domains and DIDs, ordered by id. */
   listTenants(opts: { status?: TenantStatus } = {}): TenantRecord[] {
     const rows = opts.status ? this.st.listByStatus.all(opts.status) : this.st.listTenants.all();
-    const domains = new Map<string, string[]>();
-    for (const d of this.st.allDomains.all()) {
-      const list = domains.get(d.tenant_id);
-      if (list) list.push(d.domain);
-      else domains.set(d.tenant_id, [d.domain]);
-    }
-    return rows.map((r) => this.toRecord(r, domains.get(r.id) ?? []));
+    const domains = groupBy(this.st.allDomains.all().map((d) => [d.tenant_id, d.domain] as const));
+    const dids = groupBy(this.st.allDids.all().map((d) => [d.tenant_id, d.number] as const));
+    return rows.map((r) => this.toRecord(r, domains.get(r.id) ?? [], dids.get(r.id) ?? []));
   }
 
   getTenantDomains(id: string): string[] {
@@ -180,8 +186,53 @@ export class SystemStore {
     return d === undefined ? undefined : this.st.owner.get(d);
   }
 
+  getTenantDids(id: string): string[] {
+    return this.st.didsOf.all(id);
+  }
+
   /**
-   * Marks a tenant disabled and releases its domains (they stop resolving and
+   * Makes `dids` (E.164, in order) the complete DID list of a tenant in the
+   * inventory. A number owned by another tenant throws DidConflictError and
+   * changes nothing; so does one that is not E.164 or is repeated (TenantSpecError).
+   * Only the difference is written.
+   */
+  setTenantDids(tenantId: string, dids: readonly string[]): { added: string[]; removed: string[] } {
+    const id = assertTenantId(tenantId);
+    const wanted = checkDidList(id, dids);
+    return this.write(() => {
+      if (!this.st.getTenant.get(id)) throw new StoreError(`tenant ${id} does not exist`);
+      for (const n of wanted) {
+        const owner = this.st.didOwner.get(n);
+        if (owner !== undefined && owner !== id) throw new DidConflictError(n, owner, id);
+      }
+      const before = this.st.didsOf.all(id);
+      const beforePos = new Map(before.map((n, i) => [n, i]));
+      const wantedSet = new Set(wanted);
+      const removed = before.filter((n) => !wantedSet.has(n));
+      for (const n of removed) this.st.deleteDid.run(n, id);
+      const added: string[] = [];
+      wanted.forEach((n, i) => {
+        const pos = beforePos.get(n);
+        if (pos === undefined) {
+          this.st.insertDid.run(n, id, i);
+          added.push(n);
+        } else if (pos !== i) this.st.moveDid.run(i, n, id);
+      });
+      return { added, removed };
+    });
+  }
+
+  /**
+   * The tenant owning a DID (any status), or undefined. Accepts what didLookupKey
+   * does ('+14155550100', '14155550100', '+1 (415) 555-0100', ';' parameters).
+   */
+  didOwner(number: string): string | undefined {
+    const n = didLookupKey(number);
+    return n === undefined ? undefined : this.st.didOwner.get(n);
+  }
+
+  /**
+   * Marks a tenant disabled and releases its domains and DIDs (they stop resolving and
    * may be claimed by another tenant). Its row and its tenant.sqlite are kept;
    * applying its spec again re-enables it. Returns false if it was not active.
    */
@@ -190,12 +241,13 @@ export class SystemStore {
       const row = this.st.getTenant.get(id);
       if (!row || row.status === 'disabled') return false;
       this.st.deleteDomainsOf.run(id);
+      this.st.deleteDidsOf.run(id);
       this.st.updateTenant.run(row.name, 'disabled', row.limits, this.clock.now(), id);
       return true;
     });
   }
 
-  /** Deletes the tenant's row and domains from system.sqlite. Its folder on disk is left alone. */
+  /** Deletes the tenant's row, domains and DIDs from system.sqlite (ON DELETE CASCADE). Its folder on disk is left alone. */
   removeTenant(id: string): boolean {
     return this.write(() => this.st.deleteTenant.run(id).changes > 0);
   }
@@ -211,7 +263,7 @@ export class SystemStore {
   }
 
   /**
-   * Changes whenever tenants or domains may have changed, through this store or
+   * Changes whenever tenants, domains or DIDs may have changed, through this store or
    * any other connection to the same file (PRAGMA data_version). Cheap enough to
    * call on every lookup.
    */
@@ -258,18 +310,19 @@ export class SystemStore {
     try {
       return this.db.transaction(fn).immediate();
     } catch (e) {
-      if (e instanceof DomainConflictError || e instanceof StoreError || e instanceof TenantSpecError) throw e;
+      if (e instanceof DomainConflictError || e instanceof DidConflictError || e instanceof StoreError || e instanceof TenantSpecError) throw e;
       throw new StoreError(`${this.file}: ${(e as Error).message}`, { cause: e });
     }
   }
 
-  private toRecord(row: TenantSqlRow, domains: string[]): TenantRecord {
+  private toRecord(row: TenantSqlRow, domains: string[], dids: string[]): TenantRecord {
     return {
       id: row.id,
       name: row.name,
       status: row.status,
       limits: parseLimits(row.limits),
       domains,
+      dids,
       configRev: row.config_rev,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
@@ -287,5 +340,32 @@ function normalizeDomainList(tenantId: string, domains: readonly string[]): stri
     else out.push(d);
   });
   if (problems.length > 0) throw new TenantSpecError(tenantId, problems);
+  return out;
+}
+
+function checkDidList(tenantId: string, dids: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const problems: Array<{ path: string; message: string }> = [];
+  dids.forEach((n, i) => {
+    if (!isE164(n)) problems.push({ path: `dids[${i}]`, message: `not an E.164 number: ${JSON.stringify(String(n).slice(0, 80))}` });
+    else if (seen.has(n)) problems.push({ path: `dids[${i}]`, message: `${n} is listed twice` });
+    else {
+      seen.add(n);
+      out.push(n);
+    }
+  });
+  if (problems.length > 0) throw new TenantSpecError(tenantId, problems);
+  return out;
+}
+
+/** (key, value) pairs, already in order, as lists per key. */
+function groupBy(pairs: ReadonlyArray<readonly [string, string]>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of pairs) {
+    const list = out.get(k);
+    if (list) list.push(v);
+    else out.set(k, [v]);
+  }
   return out;
 }

@@ -18,6 +18,18 @@ export class DomainConflictError extends Error {
   }
 }
 
+/** A DID (E.164) is already owned by another tenant; nothing was changed. */
+export class DidConflictError extends Error {
+  constructor(
+    readonly number: string,
+    readonly owner: string,
+    readonly tenantId: string,
+  ) {
+    super(`DID ${number} belongs to tenant ${owner}, not ${tenantId}`);
+    this.name = 'DidConflictError';
+  }
+}
+
 /** One problem in a tenant spec; `path` names the field, e.g. `extensions[2].password`. */
 export interface SpecProblem {
   path: string;

@@ -9,9 +9,13 @@ export interface TenantLimits {
   registrations?: number;
   callsPerSecond?: number;
   callsPerExtension?: number;
+  /** Concurrent calls through trunks (inbound + outbound). */
+  trunkCalls?: number;
+  /** Outbound minutes per day (UTC), summed from call records (TenantStore.outboundSecondsSince). */
+  outboundMinutesPerDay?: number;
 }
 
-export const LIMIT_KEYS: ReadonlyArray<keyof TenantLimits> = ['calls', 'extensions', 'storageMB', 'registrations', 'callsPerSecond', 'callsPerExtension'];
+export const LIMIT_KEYS: ReadonlyArray<keyof TenantLimits> = ['calls', 'extensions', 'storageMB', 'registrations', 'callsPerSecond', 'callsPerExtension', 'trunkCalls', 'outboundMinutesPerDay'];
 
 /** Parses the JSON kept in system.sqlite, keeping only known keys with sane values. */
 export function parseLimits(json: string): TenantLimits {

@@ -17,12 +17,15 @@ let pool: TenantStorePool;
 let resolver: TenantResolver;
 let deps: ApplyDeps;
 
-const spec = (id: string, domains: string[], ext = '1001'): TenantSpec => ({
+const DIDS: Record<string, string[]> = { acme: ['+14155550100', '+14155550101'], globex: ['+442071838750'] };
+
+const spec = (id: string, domains: string[], ext = '1001', dids = DIDS[id] ?? []): TenantSpec => ({
   id,
   name: `${id} Inc`,
   domains,
   limits: { calls: 3 },
   extensions: [{ ext, name: `${id} user`, password: `${id}-pw` }],
+  dids,
 });
 
 test.before.each(() => {
@@ -105,6 +108,45 @@ test('changes made by another connection (another process) are picked up', () =>
   other.disableTenant('globex');
   other.close();
   assert.is(resolver.resolveDomain('globex.example'), undefined);
+});
+
+test("resolveDid: each tenant's DIDs resolve to it, in any form a carrier sends; unknown numbers to undefined", () => {
+  const acme = resolver.resolveDomain('acme.example')!;
+  const globex = resolver.resolveDomain('globex.example')!;
+  assert.is(resolver.resolveDid('+14155550100'), acme, 'the same context as by domain');
+  assert.is(resolver.resolveDid('+14155550101'), acme);
+  assert.is(resolver.resolveDid('14155550101'), acme);
+  assert.is(resolver.resolveDid('+1 (415) 555-0101'), acme);
+  assert.is(resolver.resolveDid('+14155550100;npdi'), acme);
+  assert.is(resolver.resolveDid('+442071838750'), globex);
+  assert.is(resolver.resolveDid('+44-20-7183-8750'), globex);
+  for (const n of ['+14155550199', '4155550100', '02071838750', '', 'acme.example', '+', '1001', '+1'.padEnd(80, '5')]) {
+    assert.is(resolver.resolveDid(n), undefined, JSON.stringify(n));
+  }
+});
+
+test('an apply that moves a DID is seen at the next lookup; a disabled tenant stops resolving by DID', () => {
+  assert.is(resolver.resolveDid('+14155550101')!.id, 'acme');
+  applyTenant(deps, spec('acme', ['acme.example'], '1001', ['+14155550100']));
+  assert.is(resolver.resolveDid('+14155550101'), undefined, 'released');
+  applyTenant(deps, spec('globex', ['globex.example'], '1001', ['+442071838750', '+14155550101']));
+  assert.is(resolver.resolveDid('+14155550101')!.id, 'globex');
+  disableTenantsNotIn(sys, ['globex']);
+  assert.is(resolver.resolveDid('+14155550100'), undefined);
+  applyTenant(deps, spec('acme', ['acme.example'], '1001', ['+14155550100']));
+  assert.is(resolver.resolveDid('+14155550100')!.id, 'acme');
+});
+
+test('DID changes made by another connection are picked up, after recheckMs', () => {
+  const clock = new FakeClock();
+  const slow = new TenantResolver({ system: sys, pool, clock, recheckMs: 1000 });
+  assert.is(slow.resolveDid('+442071838750')!.id, 'globex');
+  const other = SystemStore.open(dir);
+  other.setTenantDids('globex', []);
+  other.close();
+  assert.is(slow.resolveDid('+442071838750')!.id, 'globex', 'the copy is kept for recheckMs');
+  clock.advance(1000);
+  assert.is(slow.resolveDid('+442071838750'), undefined);
 });
 
 test.run();

@@ -1,19 +1,21 @@
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { normalizeDomain } from './domain-name.js';
+import { didLookupKey } from './e164.js';
 import type { TenantStorePool } from './store-pool.js';
 import type { SystemStore, TenantRecord } from './system-store.js';
 import type { TenantContext } from './tenant-context.js';
 
 /**
- * Domain → tenant, from an in-memory copy of system.sqlite's active tenants.
- * The copy is rebuilt on the first lookup after system.sqlite changed (through
- * apply, the API, or another process: SystemStore.revision()), so an apply
- * that moves domains is seen at once. Disabled and unknown tenants resolve to
+ * Domain → tenant and DID → tenant, from an in-memory copy of system.sqlite's
+ * active tenants. The copy is rebuilt on the first lookup after system.sqlite
+ * changed (through apply, the API, or another process: SystemStore.revision()),
+ * so an apply that moves domains or DIDs is seen at once. Disabled and unknown tenants resolve to
  * undefined: the edge refuses the request.
  */
 export class TenantResolver {
   private byDomain = new Map<string, TenantContext>();
+  private byDid = new Map<string, TenantContext>();
   private byId = new Map<string, TenantContext>();
   private seen: string | undefined;
   private readonly logger: Logger;
@@ -41,6 +43,18 @@ export class TenantResolver {
     return this.byDomain.get(d);
   }
 
+  /**
+   * The tenant a dialled number (a DID, as a carrier sends it in the Request-URI or To
+   * user part) belongs to; normalised with didLookupKey ('+14155550100', '14155550100',
+   * '+1 (415) 555-0100'). National forms are not rewritten: undefined.
+   */
+  resolveDid(number: string): TenantContext | undefined {
+    const n = didLookupKey(number);
+    if (n === undefined) return undefined;
+    this.ensureFresh();
+    return this.byDid.get(n);
+  }
+
   /** An active tenant by id (e.g. for a trunk or an API route). */
   getTenant(id: string): TenantContext | undefined {
     this.ensureFresh();
@@ -51,14 +65,17 @@ export class TenantResolver {
   refresh(): void {
     const mark = this.opts.system.revision();
     const byDomain = new Map<string, TenantContext>();
+    const byDid = new Map<string, TenantContext>();
     const byId = new Map<string, TenantContext>();
     for (const t of this.opts.system.listTenants({ status: 'active' })) {
       const ctx = this.toContext(t);
       if (!ctx) continue;
       byId.set(t.id, ctx);
       for (const d of t.domains) byDomain.set(d, ctx);
+      for (const n of t.dids) byDid.set(n, ctx);
     }
     this.byDomain = byDomain;
+    this.byDid = byDid;
     this.byId = byId;
     this.seen = mark;
   }

@@ -89,4 +89,96 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    // Issue 4: classes of service, caller IDs, trunks, DIDs, ring groups, routes; trunk data on call records.
+    // tenant.sqlite now holds trunk credentials IN CLEAR (they answer the carrier's 401/407,
+    // so a digest cannot replace them): this file is as sensitive as the tenant's YAML.
+    // Lists keep their declared order in \`position\`; numbering (country_code,
+    // national_prefix, caller_id) lives in settings.
+    version: 3,
+    sql: `
+      ALTER TABLE extensions ADD COLUMN class_of_service TEXT NOT NULL DEFAULT 'national'
+        CHECK (class_of_service IN ('internal', 'local', 'national', 'international', 'premium'));
+      ALTER TABLE extensions ADD COLUMN caller_id TEXT;
+      -- The tenant's own copy of its DIDs; system.sqlite keeps the inventory that says who owns which.
+      CREATE TABLE dids (
+        number    TEXT PRIMARY KEY,
+        position  INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE trunks (
+        name              TEXT PRIMARY KEY,
+        position          INTEGER NOT NULL,
+        kind              TEXT NOT NULL CHECK (kind IN ('register', 'ip')),
+        host              TEXT NOT NULL,
+        port              INTEGER NOT NULL,
+        transport         TEXT NOT NULL CHECK (transport IN ('udp', 'tcp', 'tls')),
+        proxy_host        TEXT,
+        proxy_port        INTEGER,
+        username          TEXT,
+        password          TEXT,
+        auth_username     TEXT,
+        domain            TEXT,
+        register_expires  INTEGER NOT NULL,
+        allowed_sources   TEXT NOT NULL,  -- JSON array of strings
+        codecs            TEXT,           -- JSON array of strings; NULL = every codec
+        max_channels      INTEGER,
+        updated_at        INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE ring_groups (
+        name             TEXT PRIMARY KEY,
+        position         INTEGER NOT NULL,
+        strategy         TEXT NOT NULL CHECK (strategy IN ('simultaneous', 'sequential')),
+        ring_seconds     INTEGER NOT NULL,
+        fallback_type    TEXT CHECK (fallback_type IN ('extension', 'ringGroup', 'hangup')),
+        fallback_target  TEXT,
+        updated_at       INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE ring_group_members (
+        ring_group  TEXT NOT NULL REFERENCES ring_groups(name) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        ext         TEXT NOT NULL REFERENCES extensions(ext) ON DELETE CASCADE,
+        PRIMARY KEY (ring_group, position),
+        UNIQUE (ring_group, ext)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX ring_group_members_by_ext ON ring_group_members(ext);
+      CREATE TABLE inbound_routes (
+        did          TEXT PRIMARY KEY,  -- E.164, or '*' for any DID without a route of its own
+        position     INTEGER NOT NULL,
+        dest_type    TEXT NOT NULL CHECK (dest_type IN ('extension', 'ringGroup', 'hangup')),
+        dest_target  TEXT,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE outbound_routes (
+        name        TEXT PRIMARY KEY,
+        position    INTEGER NOT NULL,
+        strip       INTEGER NOT NULL DEFAULT 0,
+        prepend     TEXT NOT NULL DEFAULT '',
+        updated_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE outbound_route_patterns (
+        route     TEXT NOT NULL REFERENCES outbound_routes(name) ON DELETE CASCADE,
+        position  INTEGER NOT NULL,
+        pattern   TEXT NOT NULL,
+        PRIMARY KEY (route, position)
+      ) STRICT, WITHOUT ROWID;
+      -- Trunk names are not foreign keys: a route may name a provider trunk of pbx.yaml.
+      CREATE TABLE outbound_route_trunks (
+        route     TEXT NOT NULL REFERENCES outbound_routes(name) ON DELETE CASCADE,
+        position  INTEGER NOT NULL,
+        trunk     TEXT NOT NULL,
+        PRIMARY KEY (route, position)
+      ) STRICT, WITHOUT ROWID;
+      ALTER TABLE cdrs ADD COLUMN trunk TEXT;
+      ALTER TABLE cdrs ADD COLUMN did TEXT;
+      ALTER TABLE cdrs ADD COLUMN from_number TEXT;
+      ALTER TABLE cdrs ADD COLUMN to_number TEXT;
+      -- The daily outbound minutes cap sums billable_s of outbound records by start time
+      -- (outboundSecondsSince); covering, so the sum never reads the table.
+      CREATE INDEX cdrs_outbound_by_start ON cdrs(started_at, billable_s) WHERE direction = 'outbound';
+      ALTER TABLE active_calls ADD COLUMN trunk TEXT;
+      ALTER TABLE active_calls ADD COLUMN did TEXT;
+      ALTER TABLE active_calls ADD COLUMN from_number TEXT;
+      ALTER TABLE active_calls ADD COLUMN to_number TEXT;
+    `,
+  },
 ];

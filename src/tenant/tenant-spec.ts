@@ -1,9 +1,13 @@
 import { normalizeDomain } from './domain-name.js';
+import { isE164 } from './e164.js';
+import { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
+import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
 
 export type { TenantLimits } from './tenant-limits.js';
+export type { InboundRouteSpec, OutboundRouteSpec, RingGroupSpec, RoutingSpec, TrunkSpec } from './routing-spec.js';
 
 /** One extension as an operator declares it; the password is turned into HA1 digests on apply. */
 export interface ExtensionSpec {
@@ -13,13 +17,18 @@ export interface ExtensionSpec {
   /** Default true. */
   enabled?: boolean;
   maxContacts?: number;
+  /** What the extension may dial outside; default 'national'. */
+  classOfService?: ClassOfService;
+  /** E.164 caller ID for its outbound calls; default the tenant's. */
+  callerId?: string;
 }
 
 /**
  * A tenant as declared (e.g. by a YAML file). Structurally compatible with
  * TenantConfig in src/config/types.ts, which src/tenant may not import.
+ * The numbering and routing fields (RoutingSpec) may be left out.
  */
-export interface TenantSpec {
+export interface TenantSpec extends RoutingSpec {
   id: string;
   name: string;
   /** The first is the primary domain and the digest realm. */
@@ -28,6 +37,8 @@ export interface TenantSpec {
   extensions: readonly ExtensionSpec[];
 }
 
+export type ValidExtensionSpec = Required<Omit<ExtensionSpec, 'maxContacts' | 'callerId'>> & { maxContacts?: number; callerId?: string };
+
 /** A spec that passed validateTenantSpec: domains normalized, defaults filled in. */
 export interface ValidTenantSpec {
   id: string;
@@ -35,7 +46,9 @@ export interface ValidTenantSpec {
   domains: string[];
   realm: string;
   limits: TenantLimits;
-  extensions: Array<Required<Omit<ExtensionSpec, 'maxContacts'>> & { maxContacts?: number }>;
+  extensions: ValidExtensionSpec[];
+  /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
+  routing: RoutingPlan;
 }
 
 /** Extension numbers (the digest username): no ':' (it separates the HA1 input), no '@', no spaces. */
@@ -93,10 +106,13 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
       if (typeof x?.password !== 'string' || x.password.length === 0 || x.password.length > MAX_PASSWORD) bad(`${at}.password`, `must be a non-empty string of at most ${MAX_PASSWORD} characters`);
       if (x?.enabled !== undefined && typeof x.enabled !== 'boolean') bad(`${at}.enabled`, 'must be true or false');
       if (x?.maxContacts !== undefined && (!Number.isInteger(x.maxContacts) || x.maxContacts < 1 || x.maxContacts > MAX_CONTACTS)) bad(`${at}.maxContacts`, `must be a whole number from 1 to ${MAX_CONTACTS}`);
+      if (x?.classOfService !== undefined && !CLASSES_OF_SERVICE.includes(x.classOfService)) bad(`${at}.classOfService`, `must be one of ${CLASSES_OF_SERVICE.join(', ')}`);
+      if (x?.callerId !== undefined && !isE164(x.callerId)) bad(`${at}.callerId`, 'must be an E.164 number such as +14155550100');
       if (problems.length > before) return;
       seen.add(x.ext);
-      const e: ValidTenantSpec['extensions'][number] = { ext: x.ext, name: x.name, password: x.password, enabled: x.enabled ?? true };
+      const e: ValidExtensionSpec = { ext: x.ext, name: x.name, password: x.password, enabled: x.enabled ?? true, classOfService: x.classOfService ?? DEFAULT_CLASS_OF_SERVICE };
       if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
+      if (x.callerId !== undefined) e.callerId = x.callerId;
       extensions.push(e);
     });
     if (limits.extensions !== undefined && spec.extensions.length > limits.extensions) {
@@ -104,6 +120,12 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
     }
   }
 
+  // Every declared extension counts, valid or not, so one bad extension does not also
+  // make every ring group and route that names it a problem.
+  const known = new Set<string>();
+  if (Array.isArray(spec?.extensions)) for (const x of spec.extensions) if (typeof x?.ext === 'string') known.add(x.ext);
+  const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
+
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing };
 }

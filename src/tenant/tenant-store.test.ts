@@ -7,7 +7,9 @@ import * as assert from 'uvu/assert';
 import { StoreError } from '../util/errors.js';
 import { applyTenant } from './apply-tenant.js';
 import type { BindingRow } from './binding-row.js';
+import { TenantStorePool } from './store-pool.js';
 import { SystemStore } from './system-store.js';
+import { validateTenantSpec, type TenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore } from './tenant-store.js';
 import { FakeClock } from '../util/fake-clock.js';
 
@@ -173,7 +175,7 @@ test('the tenant file is WAL, in its own folder, with the schema and no password
   const raw = new Database(s.file, { readonly: true });
   assert.is(raw.pragma('journal_mode', { simple: true }), 'wal');
   const cols = (raw.prepare("SELECT name FROM pragma_table_info('extensions')").pluck().all() as string[]).join(',');
-  assert.is(cols, 'ext,name,enabled,max_contacts,ha1_md5,ha1_sha256,realm,updated_at');
+  assert.is(cols, 'ext,name,enabled,max_contacts,ha1_md5,ha1_sha256,realm,updated_at,class_of_service,caller_id');
   assert.not.match(cols, /pass/);
   raw.close();
 });
@@ -246,6 +248,101 @@ test('write-behind: a pending AOR whose extension was removed meanwhile is dropp
   assert.is(fresh.getBindings('1002').length, 0);
   assert.is(s.pendingWrites, 0);
   assert.throws(() => s.replaceBindings('9999', [binding('9999', 1)]), (e: unknown) => e instanceof StoreError, 'an unknown extension is refused at once');
+});
+
+function routed(over: Partial<TenantSpec> = {}): TenantSpec {
+  return {
+    id: 'acme',
+    name: 'acme',
+    domains: ['acme.example'],
+    limits: {},
+    extensions: [
+      { ext: '1001', name: 'acme one', password: 'acme-pw-1', classOfService: 'local', callerId: '+14155550101' },
+      { ext: '1002', name: 'acme two', password: 'acme-pw-2', maxContacts: 3 },
+    ],
+    countryCode: '1',
+    dids: ['+14155550100'],
+    trunks: [{ name: 'carrier', kind: 'ip', host: '198.51.100.7', allowedSources: ['198.51.100.0/28'] }],
+    ringGroups: [{ name: 'all', strategy: 'simultaneous', members: ['1001', '1002'], ringSeconds: 30 }],
+    inboundRoutes: [{ did: '*', destination: { type: 'ringGroup', name: 'all' } }],
+    outboundRoutes: [{ name: 'out', patterns: ['NXXNXXXXXX'], prepend: '+1', trunks: ['carrier'] }],
+    ...over,
+  };
+}
+
+test('extensions carry class of service and caller ID; the default class is national', () => {
+  applyTenant({ system: sys, dataDir: dir }, routed());
+  const s = open('acme');
+  assert.equal({ cos: s.getExtension('1001')!.classOfService, cid: s.getExtension('1001')!.callerId }, { cos: 'local', cid: '+14155550101' });
+  assert.is(s.getExtension('1002')!.classOfService, 'national');
+  assert.not.ok('callerId' in s.getExtension('1002')!);
+  assert.equal(s.listExtensions().map((x) => [x.ext, x.classOfService, x.callerId]), [['1001', 'local', '+14155550101'], ['1002', 'national', undefined]]);
+  assert.is(open('globex').getExtension('1001')!.classOfService, 'national', 'the other tenant is not affected');
+});
+
+test('getRoutingPlan: read once, frozen, the same object until another connection commits', () => {
+  applyTenant({ system: sys, dataDir: dir }, routed());
+  const s = open('acme');
+  const p = s.getRoutingPlan();
+  assert.equal(p, validateTenantSpec(routed()).routing);
+  assert.is(s.getRoutingPlan(), p, 'cached');
+  assert.ok(Object.isFrozen(p) && Object.isFrozen(p.trunks[0]!.allowedSources) && Object.isFrozen(p.ringGroups[0]!.members));
+  assert.throws(() => (p.dids as string[]).push('+1'));
+  // This connection's own writes do not drop the cache.
+  s.replaceBindings('1001', [binding('1001', 1)]);
+  s.callEnded({ callId: 'c', fromUri: 'f', toUri: 't', startedAt: 1, endedAt: 2, disposition: 'failed', hangupSide: 'system' });
+  s.setSetting('greeting', 'x');
+  assert.is(s.getRoutingPlan(), p);
+  // An apply (another connection) is seen at the next call, without a reopen.
+  const next = routed({ outboundRoutes: [], callerId: '+14155550100' });
+  applyTenant({ system: sys, dataDir: dir }, next);
+  const q = s.getRoutingPlan();
+  assert.is.not(q, p);
+  assert.equal(q, validateTenantSpec(next).routing);
+  assert.is(s.getRoutingPlan(), q);
+  // A re-apply that changes nothing writes nothing: the cache stays.
+  assert.not.ok(applyTenant({ system: sys, dataDir: dir }, next).changed);
+  assert.is(s.getRoutingPlan(), q);
+});
+
+test('getRoutingPlan: a change seen also empties the extension cache, so plan and extensions agree', () => {
+  applyTenant({ system: sys, dataDir: dir }, routed());
+  const s = open('acme');
+  const before = s.getRoutingPlan();
+  assert.is(s.getExtension('1003'), undefined); // now cached as unknown
+  applyTenant(
+    { system: sys, dataDir: dir },
+    routed({
+      extensions: [...routed().extensions, { ext: '1003', name: 'three', password: 'pw-3' }],
+      ringGroups: [{ name: 'all', strategy: 'sequential', members: ['1003', '1001'], ringSeconds: 10 }],
+    }),
+  );
+  assert.is(s.getExtension('1003'), undefined, 'extensions alone stay cached until a reopen (per request: no query)');
+  const after = s.getRoutingPlan();
+  assert.is.not(after, before);
+  assert.equal(after.ringGroups, [{ name: 'all', strategy: 'sequential', members: ['1003', '1001'], ringSeconds: 10 }]);
+  assert.is(s.getExtension('1003')!.name, 'three', 'the cache was emptied with the plan');
+  assert.is(s.getRoutingPlan(), after);
+});
+
+test('through the pool: getRoutingPlan and outboundSecondsSince, fresh after an apply and a reopen', () => {
+  applyTenant({ system: sys, dataDir: dir }, routed());
+  const pool = new TenantStorePool({ dataDir: dir, clock: new FakeClock() });
+  try {
+    const h = pool.get('acme');
+    assert.equal(h.getRoutingPlan(), validateTenantSpec(routed()).routing);
+    assert.equal(pool.get('globex').getRoutingPlan().dids, [], 'each tenant its own plan');
+    const next = routed({ dids: ['+14155550100', '+14155550111'], countryCode: '44', nationalPrefix: '0' });
+    const r = applyTenant({ system: sys, dataDir: dir }, next);
+    assert.ok(r.changed);
+    pool.reopen('acme');
+    assert.equal(h.getRoutingPlan(), validateTenantSpec(next).routing);
+    h.callEnded({ callId: 'o', fromUri: 'f', toUri: 't', direction: 'outbound', startedAt: 10, answeredAt: 10, endedAt: 5010, disposition: 'answered', hangupSide: 'caller' });
+    assert.is(h.outboundSecondsSince(0), 5);
+    assert.is(pool.get('globex').outboundSecondsSince(0), 0);
+  } finally {
+    pool.closeAll();
+  }
 });
 
 test.run();

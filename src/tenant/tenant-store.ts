@@ -8,6 +8,8 @@ import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
 import { applyMigrations } from './migrations.js';
+import { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
+import { deepFreeze, readRoutingPlan } from './routing-table.js';
 import { openSqlite } from './sqlite-open.js';
 import { assertTenantId, tenantDbFile, tenantDir } from './tenant-id.js';
 import { TENANT_MIGRATIONS } from './tenant-schema.js';
@@ -15,6 +17,7 @@ import { TENANT_MIGRATIONS } from './tenant-schema.js';
 export type { BindingRow } from './binding-row.js';
 export type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 export type { CdrQuery } from './cdr-table.js';
+export type { ClassOfService, RoutingPlan } from './routing-plan.js';
 
 /** An extension as the stack sees it: never a password, only HA1 digests for `realm`. */
 export interface Extension {
@@ -24,6 +27,10 @@ export interface Extension {
   maxContacts?: number;
   realm: string;
   ha1: Record<DigestAlgorithm, string>;
+  /** What it may dial outside the tenant (toll-fraud control). */
+  classOfService: ClassOfService;
+  /** E.164 caller ID for its outbound calls; absent: the tenant's (RoutingPlan.callerId). */
+  callerId?: string;
 }
 
 /** The data of one tenant. Every method is synchronous and self-contained. */
@@ -55,6 +62,18 @@ export interface TenantStore {
   listCdrs(query?: CdrQuery): CdrRecord[];
   /** At start only: every active row left over becomes a 'crashed' record; returns how many. */
   recoverCrashedCalls(now: number): number;
+  /**
+   * Total billable seconds of the 'outbound' records that started at or after sinceMs
+   * (for the daily outbound minutes cap). Calls still up are not counted.
+   */
+  outboundSecondsSince(sinceMs: number): number;
+  /**
+   * Numbering, DIDs, trunks, ring groups and routes, as the last apply wrote them
+   * (equal to validateTenantSpec(spec).routing). Cached per connection and deeply
+   * frozen: do not modify it. A change committed by another connection (an apply)
+   * is seen on the next call.
+   */
+  getRoutingPlan(): RoutingPlan;
 }
 
 /** Entries of the per-connection extension cache before it starts over. */
@@ -71,6 +90,8 @@ interface ExtensionSqlRow {
   ha1_md5: string;
   ha1_sha256: string;
   realm: string;
+  class_of_service: string;
+  caller_id: string | null;
 }
 
 export interface TenantStoreOptions {
@@ -92,6 +113,9 @@ export class SqliteTenantStore implements TenantStore {
   readonly file: string;
   private readonly st: ReturnType<SqliteTenantStore['prepare']>;
   private readonly extCache = new Map<string, Extension | null>();
+  private routingPlan: RoutingPlan | undefined;
+  /** PRAGMA data_version when the caches were last known good: it changes when another connection commits. */
+  private dataVersionSeen: number;
   private readonly flushTx: (batch: ReadonlyArray<readonly [string, readonly BindingRow[]]>) => void;
   private readonly writeBehind: TenantStoreOptions['writeBehind'];
   private readonly pending = new Map<string, BindingRow[]>();
@@ -108,6 +132,7 @@ export class SqliteTenantStore implements TenantStore {
     this.tenantId = tenantId;
     this.file = file;
     this.st = this.prepare();
+    this.dataVersionSeen = this.st.dataVersion.get()!;
     this.cdrs = new CdrTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);
@@ -152,7 +177,7 @@ export class SqliteTenantStore implements TenantStore {
 
   private prepare() {
     const db = this.db;
-    const extCols = 'ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm';
+    const extCols = 'ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id';
     return {
       getExtension: db.prepare<[string], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions WHERE ext = ?`),
       listExtensions: db.prepare<[], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions ORDER BY ext`),
@@ -169,6 +194,7 @@ export class SqliteTenantStore implements TenantStore {
       setSetting: db.prepare<[string, string]>(
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     };
   }
 
@@ -377,6 +403,40 @@ export class SqliteTenantStore implements TenantStore {
     }
   }
 
+  outboundSecondsSince(sinceMs: number): number {
+    try {
+      return this.cdrs.outboundSecondsSince(sinceMs);
+    } catch (e) {
+      throw this.fail('outboundSecondsSince', e);
+    }
+  }
+
+  /**
+   * Read once per connection and kept, like extensions; but routing is read once per
+   * call, not per request, so each call also asks SQLite whether another connection
+   * committed meanwhile (PRAGMA data_version: no query of the file) and if so reads the
+   * plan again and empties the extension cache, so that the plan never names an
+   * extension this connection still believes absent. Apply writes through another
+   * connection, so its changes are seen at once, with or without
+   * TenantStorePool.reopen. This connection's own writes (bindings, call records,
+   * setSetting) do not count.
+   */
+  getRoutingPlan(): RoutingPlan {
+    try {
+      const version = this.st.dataVersion.get()!;
+      if (version !== this.dataVersionSeen) {
+        this.dataVersionSeen = version;
+        this.routingPlan = undefined;
+        this.extCache.clear();
+      }
+      // The queries in one read transaction: the plan is one apply's, never half of two.
+      this.routingPlan ??= deepFreeze(this.db.transaction(() => readRoutingPlan(this.db, 'main'))());
+      return this.routingPlan;
+    } catch (e) {
+      throw this.fail('getRoutingPlan', e);
+    }
+  }
+
   get isOpen(): boolean {
     return this.db.open;
   }
@@ -398,9 +458,21 @@ export class SqliteTenantStore implements TenantStore {
 }
 
 function extensionFromSql(r: ExtensionSqlRow): Extension {
-  const x: Extension = { ext: r.ext, name: r.name, enabled: r.enabled === 1, realm: r.realm, ha1: { MD5: r.ha1_md5, 'SHA-256': r.ha1_sha256 } };
+  const x: Extension = {
+    ext: r.ext,
+    name: r.name,
+    enabled: r.enabled === 1,
+    realm: r.realm,
+    ha1: { MD5: r.ha1_md5, 'SHA-256': r.ha1_sha256 },
+    classOfService: isClassOfService(r.class_of_service) ? r.class_of_service : DEFAULT_CLASS_OF_SERVICE,
+  };
   if (r.max_contacts !== null) x.maxContacts = r.max_contacts;
+  if (r.caller_id !== null) x.callerId = r.caller_id;
   return x;
+}
+
+function isClassOfService(v: string): v is ClassOfService {
+  return (CLASSES_OF_SERVICE as readonly string[]).includes(v);
 }
 
 function isForeignKeyFailure(e: unknown): boolean {

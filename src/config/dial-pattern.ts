@@ -1,0 +1,44 @@
+/**
+ * Dial patterns of outbound routes (types.ts, OutboundRouteConfig.patterns), checked with
+ * the grammar of src/util/dial-pattern.ts so that what the config accepts is exactly what
+ * the router compiles.
+ */
+import { isSeq, type Node } from 'yaml';
+import { compileDialPattern, minLength } from '../util/dial-pattern.js';
+import { DialPatternError } from '../util/dial-pattern-error.js';
+import { fail, reject, Schema, strOrNumber, type DecodeContext, type Invalid } from './schema.js';
+
+export interface DialPattern {
+  /** As written, with x/n/z in upper case. */
+  pattern: string;
+  /** The fewest characters a matching number has (a '+' counts; '.' counts one). */
+  minLength: number;
+}
+
+/** Checks a pattern; returns it normalised with its shortest match, or the problem. */
+export function parseDialPattern(text: string): DialPattern | { problem: string } {
+  try {
+    const p = compileDialPattern(text.replace(/[xnz]/g, (c) => c.toUpperCase()));
+    return { pattern: p.source, minLength: minLength(p) };
+  } catch (e) {
+    if (e instanceof DialPatternError) return { problem: `'${text}', character ${e.position}: ${e.problem}` };
+    throw e;
+  }
+}
+
+/** A dial pattern; a plain YAML number keeps its text ('011.' stays '011.'). */
+class DialPatternSchema extends Schema<DialPattern> {
+  private readonly text = strOrNumber().to((s) => {
+    const p = parseDialPattern(s);
+    return 'problem' in p ? reject(p.problem) : p;
+  });
+  decode(node: Node, ctx: DecodeContext, path: string): DialPattern | Invalid {
+    // `[2-9]XX` unquoted is a YAML list, not a string.
+    if (isSeq(node)) return fail(ctx, node, path, "a pattern that starts with '[' must be quoted, e.g. '[2-9]XX'");
+    return this.text.decode(node, ctx, path);
+  }
+}
+
+export function dialPattern(): Schema<DialPattern> {
+  return new DialPatternSchema();
+}

@@ -1,0 +1,78 @@
+/**
+ * SIP trunks: a tenant's own (tenant YAML `trunks:`) and the provider's (pbx.yaml
+ * `trunks:`, with the tenants allowed to use each). One schema for both.
+ */
+import { cidr, host, hostPort, objectName, positiveInt } from './field-types.js';
+import { isIP } from './net-syntax.js';
+import { int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
+import { TENANT_ID_RE } from './tenant-id.js';
+import type { TrunkConfig } from './types.js';
+
+export const TRUNK_CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
+
+const MAX_SOURCES = 256;
+
+const trunkFields = {
+  name: objectName(),
+  kind: oneOf(['register', 'ip']),
+  host: host(),
+  /** Default 5060, or 5061 for tls. */
+  port: int({ min: 1, max: 65535 }).optional(),
+  transport: oneOf(['udp', 'tcp', 'tls']).default('udp'),
+  outboundProxy: hostPort().optional(),
+  username: str({ minLength: 1, maxLength: 256 }).optional(),
+  password: str({ minLength: 1, maxLength: 256 }).optional(),
+  authUsername: str({ minLength: 1, maxLength: 256 }).optional(),
+  domain: host().optional(),
+  registerExpires: int({ min: 60, max: 86_400 }).default(3600),
+  /** Required for ip trunks; for register trunks default: the host, when it is an IP address. */
+  allowedSources: list(cidr(), { max: MAX_SOURCES, unique: { key: (c) => c, what: 'address' } }).optional(),
+  codecs: list(oneOf(TRUNK_CODECS), { min: 1, unique: { key: (c) => c, what: 'codec' } }).optional(),
+  maxChannels: positiveInt().optional(),
+};
+
+type RawTrunk = { kind: 'register' | 'ip'; username?: string; password?: string; allowedSources?: string[] };
+
+function checkTrunk(t: RawTrunk, where: Where): void {
+  if (t.kind === 'register') {
+    if (t.username === undefined) where.at('username').report('required for a register trunk (the account at the carrier)');
+    if (t.password === undefined) where.at('password').report('required for a register trunk');
+  }
+  if (t.kind === 'ip') {
+    if (t.allowedSources === undefined) where.at('allowedSources').report("required for an ip trunk: the carrier's addresses or CIDRs");
+    else if (t.allowedSources.length === 0) where.at('allowedSources').report("must not be empty for an ip trunk: list the carrier's addresses or CIDRs");
+  }
+}
+
+/** Fills in the defaults that depend on other keys: port by transport, allowedSources by host. */
+function withDefaults<T extends { host: string; transport: TrunkConfig['transport']; port?: number; allowedSources?: string[] }>(t: T): T & { port: number; allowedSources: string[] } {
+  const port = t.port ?? (t.transport === 'tls' ? 5061 : 5060);
+  // A register trunk whose host is a DNS name gets no default: the trunk resolves it.
+  const allowedSources = t.allowedSources ?? (isIP(t.host) ? [t.host] : []);
+  return { ...t, port, allowedSources };
+}
+
+/** A tenant's trunk. */
+export function trunkSchema(): Schema<TrunkConfig> {
+  return object(trunkFields).check(checkTrunk).to(withDefaults);
+}
+
+/** Who may use a provider trunk: tenant ids, or ['*'] for every tenant. */
+const trunkTenants = list(
+  strOrNumber({ minLength: 1 }).to((s) => (s === '*' || TENANT_ID_RE.test(s) ? s : reject(`'${s}' is not a tenant id or '*'`))),
+  { unique: { key: (s) => s, what: 'tenant' } },
+).check((ids, where) => {
+  if (ids.includes('*') && ids.length > 1) where.report("'*' (every tenant) must stand alone");
+});
+
+/** A provider trunk of pbx.yaml. */
+export function providerTrunkSchema(): Schema<TrunkConfig & { tenants: string[] }> {
+  return object({ ...trunkFields, tenants: trunkTenants.default([]) })
+    .check(checkTrunk)
+    .to(withDefaults);
+}
+
+/** The trunks of one file: names unique. */
+export function trunkList<T extends TrunkConfig>(item: Schema<T>): Schema<T[]> {
+  return list(item, { max: 100, unique: { key: (t) => t.name, what: 'trunk', at: 'name' } });
+}

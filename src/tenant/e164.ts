@@ -1,0 +1,27 @@
+/** ITU-T E.164: '+', a country code that does not start with 0, at most 15 digits in all. */
+const E164 = /^\+[1-9][0-9]{1,14}$/;
+
+export function isE164(v: unknown): v is string {
+  return typeof v === 'string' && E164.test(v);
+}
+
+/** Longer input is never a phone number; bounds the work done on text from the wire. */
+const MAX_INPUT = 64;
+// RFC 3966 §3: visual-separator = "-" / "." / "(" / ")"; spaces are common in hand-written numbers.
+const VISUAL_SEPARATORS = /[-.() ]/g;
+
+/**
+ * The E.164 form of a dialled number as it arrives from a carrier, for a DID lookup,
+ * or undefined. Accepts '+14155550100'; the same without '+' ('14155550100'); RFC 3966
+ * visual separators anywhere ('+1 (415) 555-0100', '+1-415-555-0100'); and ignores
+ * user-part parameters after ';' ('+14155550100;npdi'). National forms and dialling
+ * prefixes ('0415…', '00…', '011…') are NOT rewritten: they need the trunk's country,
+ * which the routing layer knows and this lookup does not.
+ */
+export function didLookupKey(input: string): string | undefined {
+  if (typeof input !== 'string' || input.length === 0 || input.length > MAX_INPUT) return undefined;
+  const semi = input.indexOf(';');
+  let s = (semi < 0 ? input : input.slice(0, semi)).replace(VISUAL_SEPARATORS, '');
+  if (!s.startsWith('+')) s = '+' + s;
+  return E164.test(s) ? s : undefined;
+}

@@ -1,0 +1,224 @@
+import { normalizeDialPattern } from './dial-pattern.js';
+import { isE164 } from './e164.js';
+import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
+import { eachOf, isIntIn, isPlainText, type Report } from './spec-checks.js';
+import { TRUNK_NAME, validateTrunk, type TrunkSpec } from './trunk-spec.js';
+
+export type { TrunkSpec } from './trunk-spec.js';
+
+/** Structurally compatible with RingGroupConfig of src/config/types.ts. */
+export interface RingGroupSpec {
+  name: string;
+  strategy: 'simultaneous' | 'sequential';
+  members: readonly string[];
+  ringSeconds: number;
+  fallback?: Destination;
+}
+
+/** Structurally compatible with InboundRouteConfig. */
+export interface InboundRouteSpec {
+  did: string;
+  destination: Destination;
+}
+
+/** Structurally compatible with OutboundRouteConfig. */
+export interface OutboundRouteSpec {
+  name: string;
+  patterns: readonly string[];
+  /** Default 0. */
+  strip?: number;
+  /** Default ''. */
+  prepend?: string;
+  trunks: readonly string[];
+}
+
+/** The numbering and routing part of a tenant spec; every field may be left out. */
+export interface RoutingSpec {
+  /** Default '' (none: national numbers cannot be put in E.164 form). */
+  countryCode?: string;
+  /** Default '0'. */
+  nationalPrefix?: string;
+  callerId?: string;
+  dids?: readonly string[];
+  trunks?: readonly TrunkSpec[];
+  ringGroups?: readonly RingGroupSpec[];
+  inboundRoutes?: readonly InboundRouteSpec[];
+  outboundRoutes?: readonly OutboundRouteSpec[];
+}
+
+const COUNTRY_CODE = /^[1-9][0-9]{0,2}$/;
+const NATIONAL_PREFIX = /^[0-9]{0,4}$/;
+const PREPEND = /^\+?[0-9*#]{0,32}$/;
+const MAX_NAME = 64;
+const MAX_DIDS = 100_000;
+const MAX_TRUNKS = 1000;
+const MAX_RING_GROUPS = 10_000;
+const MAX_MEMBERS = 1000;
+const MAX_RING_SECONDS = 3600;
+const MAX_ROUTES = 1000;
+const MAX_PATTERNS = 1000;
+const MAX_ROUTE_TRUNKS = 32;
+const MAX_STRIP = 32;
+
+/**
+ * Checks the routing part of a spec against the tenant's extensions and returns it
+ * with defaults filled in; every problem is reported through `bad` (the result is
+ * then meaningless). Trunk names in outbound routes are checked for form only: they
+ * may name provider trunks of pbx.yaml, which the tenant layer does not know.
+ */
+export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<string>, bad: Report): RoutingPlan {
+  const countryCode = spec.countryCode ?? '';
+  if (countryCode !== '' && !(typeof countryCode === 'string' && COUNTRY_CODE.test(countryCode))) bad('countryCode', 'must be 1-3 digits, not starting with 0 (e.g. 1, 44)');
+  const nationalPrefix = spec.nationalPrefix ?? '0';
+  if (typeof nationalPrefix !== 'string' || !NATIONAL_PREFIX.test(nationalPrefix)) bad('nationalPrefix', 'must be 0-4 digits');
+  if (spec.callerId !== undefined && !isE164(spec.callerId)) bad('callerId', 'must be an E.164 number such as +14155550100');
+
+  const dids: string[] = [];
+  // A Set, not dids.includes: up to MAX_DIDS entries must not cost O(n²).
+  const didSet = new Set<string>();
+  eachOf(bad, 'dids', spec.dids, MAX_DIDS, (d, at) => {
+    if (!isE164(d)) bad(at, 'must be an E.164 number such as +14155550100');
+    else if (didSet.has(d)) bad(at, `${d} is listed twice`);
+    else {
+      didSet.add(d);
+      dids.push(d);
+    }
+  });
+
+  const trunks: Trunk[] = [];
+  eachOf(bad, 'trunks', spec.trunks, MAX_TRUNKS, (x, at) => {
+    const t = validateTrunk(x, at, bad);
+    if (!t) return;
+    if (trunks.some((o) => o.name === t.name)) bad(`${at}.name`, `trunk ${t.name} is listed twice`);
+    else trunks.push(t);
+  });
+
+  // Names first, so a destination may name a group declared after it.
+  const groupNames = new Set<string>();
+  if (Array.isArray(spec.ringGroups)) for (const g of spec.ringGroups) if (isPlainText(g?.name, MAX_NAME)) groupNames.add(g.name);
+  const destination = (v: Destination | undefined, at: string): Destination | undefined => {
+    if (v?.type === 'hangup') return { type: 'hangup' };
+    if (v?.type === 'extension') {
+      if (typeof v.ext === 'string' && extensions.has(v.ext)) return { type: 'extension', ext: v.ext };
+      bad(`${at}.ext`, `${String(v.ext)} is not an extension of this tenant`);
+    } else if (v?.type === 'ringGroup') {
+      if (typeof v.name === 'string' && groupNames.has(v.name)) return { type: 'ringGroup', name: v.name };
+      bad(`${at}.name`, `${String(v.name)} is not a ring group of this tenant`);
+    } else bad(`${at}.type`, 'must be extension, ringGroup or hangup');
+    return undefined;
+  };
+
+  const ringGroups: RingGroup[] = [];
+  const groupAt = new Map<string, string>(); // name -> path, of the groups accepted
+  eachOf(bad, 'ringGroups', spec.ringGroups, MAX_RING_GROUPS, (g, at) => {
+    let ok = true;
+    const fail = (path: string, message: string) => {
+      ok = false;
+      bad(`${at}.${path}`, message);
+    };
+    if (!isPlainText(g?.name, MAX_NAME)) fail('name', `must be 1-${MAX_NAME} characters without control characters`);
+    else if (groupAt.has(g.name)) fail('name', `ring group ${g.name} is listed twice`);
+    if (g?.strategy !== 'simultaneous' && g?.strategy !== 'sequential') fail('strategy', 'must be simultaneous or sequential');
+    if (!isIntIn(g?.ringSeconds, 1, MAX_RING_SECONDS)) fail('ringSeconds', `must be a whole number from 1 to ${MAX_RING_SECONDS}`);
+    const members: string[] = [];
+    const memberSet = new Set<string>();
+    if (!Array.isArray(g?.members) || g.members.length === 0) fail('members', 'at least one extension');
+    eachOf(fail, 'members', g?.members, MAX_MEMBERS, (m, p) => {
+      if (typeof m !== 'string' || !extensions.has(m)) fail(p, `${String(m)} is not an extension of this tenant`);
+      else if (memberSet.has(m)) fail(p, `${m} is listed twice`);
+      else {
+        memberSet.add(m);
+        members.push(m);
+      }
+    });
+    let fallback: Destination | undefined;
+    if (g?.fallback !== undefined) {
+      fallback = destination(g.fallback, `${at}.fallback`);
+      if (!fallback) ok = false;
+    }
+    if (!ok) return;
+    const r: RingGroup = { name: g.name, strategy: g.strategy, members, ringSeconds: g.ringSeconds };
+    if (fallback) r.fallback = fallback;
+    ringGroups.push(r);
+    groupAt.set(r.name, at);
+  });
+  reportFallbackLoops(ringGroups, groupAt, bad);
+
+  const inboundRoutes: InboundRoute[] = [];
+  const routed = new Set<string>();
+  eachOf(bad, 'inboundRoutes', spec.inboundRoutes, MAX_DIDS + 1, (r, at) => {
+    const did = r?.did;
+    let ok = true;
+    if (did !== '*' && !(isE164(did) && didSet.has(did))) {
+      bad(`${at}.did`, "must be one of this tenant's dids, or '*'");
+      ok = false;
+    } else if (routed.has(did)) {
+      bad(`${at}.did`, `${did} has a route already`);
+      ok = false;
+    } else routed.add(did);
+    const dest = destination(r?.destination, `${at}.destination`);
+    if (ok && dest) inboundRoutes.push({ did, destination: dest });
+  });
+
+  const outboundRoutes: OutboundRoute[] = [];
+  eachOf(bad, 'outboundRoutes', spec.outboundRoutes, MAX_ROUTES, (r, at) => {
+    let ok = true;
+    const fail = (path: string, message: string) => {
+      ok = false;
+      bad(`${at}.${path}`, message);
+    };
+    if (!isPlainText(r?.name, MAX_NAME)) fail('name', `must be 1-${MAX_NAME} characters without control characters`);
+    else if (outboundRoutes.some((o) => o.name === r.name)) fail('name', `route ${r.name} is listed twice`);
+    const patterns: string[] = [];
+    const patternSet = new Set<string>();
+    if (!Array.isArray(r?.patterns) || r.patterns.length === 0) fail('patterns', 'at least one dial pattern');
+    eachOf(fail, 'patterns', r?.patterns, MAX_PATTERNS, (p, path) => {
+      const n = normalizeDialPattern(p);
+      if (n === undefined) fail(path, 'not a dial pattern (digits * # X N Z [1-5], a trailing ., an optional leading +)');
+      else if (patternSet.has(n)) fail(path, `${n} is listed twice`);
+      else {
+        patternSet.add(n);
+        patterns.push(n);
+      }
+    });
+    const strip = r?.strip ?? 0;
+    if (!isIntIn(strip, 0, MAX_STRIP)) fail('strip', `must be a whole number from 0 to ${MAX_STRIP}`);
+    const prepend = r?.prepend ?? '';
+    if (typeof prepend !== 'string' || !PREPEND.test(prepend)) fail('prepend', 'must be up to 32 digits, * or #, with an optional leading +');
+    const routeTrunks: string[] = [];
+    if (!Array.isArray(r?.trunks) || r.trunks.length === 0) fail('trunks', 'at least one trunk');
+    eachOf(fail, 'trunks', r?.trunks, MAX_ROUTE_TRUNKS, (t, path) => {
+      if (typeof t !== 'string' || !TRUNK_NAME.test(t)) fail(path, 'must be a trunk name (a-z 0-9 -)');
+      else if (routeTrunks.includes(t)) fail(path, `${t} is listed twice`);
+      else routeTrunks.push(t);
+    });
+    if (ok) outboundRoutes.push({ name: r.name, patterns, strip, prepend, trunks: routeTrunks });
+  });
+
+  const plan: RoutingPlan = { countryCode, nationalPrefix, dids, trunks, ringGroups, inboundRoutes, outboundRoutes };
+  if (spec.callerId !== undefined) plan.callerId = spec.callerId;
+  return plan;
+}
+
+/**
+ * A ring group whose fallbacks lead back to itself would ring forever. Each group has
+ * at most one fallback, so one walk per chain finds every loop: O(groups).
+ */
+function reportFallbackLoops(groups: readonly RingGroup[], at: ReadonlyMap<string, string>, bad: Report): void {
+  const byName = new Map(groups.map((g) => [g.name, g]));
+  const done = new Set<string>();
+  for (const start of groups) {
+    const path: string[] = [];
+    const onPath = new Set<string>();
+    let g: RingGroup | undefined = start;
+    while (g && !done.has(g.name) && !onPath.has(g.name)) {
+      path.push(g.name);
+      onPath.add(g.name);
+      g = g.fallback?.type === 'ringGroup' ? byName.get(g.fallback.name) : undefined;
+    }
+    if (g && onPath.has(g.name)) {
+      for (const name of path.slice(path.indexOf(g.name))) bad(`${at.get(name)}.fallback`, `the fallbacks of ${name} lead back to it`);
+    }
+    for (const name of path) done.add(name);
+  }
+}

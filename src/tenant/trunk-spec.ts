@@ -1,0 +1,102 @@
+import { parseCidr } from '../util/ip.js';
+import { normalizeDomain } from './domain-name.js';
+import type { Trunk } from './routing-plan.js';
+import { eachOf, isIntIn, isPlainText, type Report } from './spec-checks.js';
+
+/** A trunk as declared; structurally compatible with TrunkConfig of src/config/types.ts. */
+export interface TrunkSpec {
+  name: string;
+  kind: 'register' | 'ip';
+  host: string;
+  /** Default 5060, 5061 for tls. */
+  port?: number;
+  /** Default udp. */
+  transport?: 'udp' | 'tcp' | 'tls';
+  outboundProxy?: { host: string; port: number };
+  username?: string;
+  password?: string;
+  authUsername?: string;
+  domain?: string;
+  /** Default 3600. */
+  registerExpires?: number;
+  /** Required (non-empty) for ip trunks; for register trunks default [host]. */
+  allowedSources?: readonly string[];
+  codecs?: readonly string[];
+  maxChannels?: number;
+}
+
+export const TRUNK_NAME = /^[a-z0-9-]{1,63}$/;
+const CODEC_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+const MAX_CREDENTIAL = 256;
+const MAX_SOURCES = 256;
+const MAX_CODECS = 32;
+const MAX_CHANNELS = 100_000;
+const DEFAULT_REGISTER_EXPIRES = 3600;
+
+const isHost = (v: unknown): v is string => typeof v === 'string' && normalizeDomain(v) !== undefined;
+// The username is written quoted into Authorization (RFC 3261 §25.1 quoted-string): no '"' or '\'.
+const isUsername = (v: unknown): v is string => isPlainText(v, MAX_CREDENTIAL) && !/["\\]/.test(v);
+
+/** Checks one trunk; returns it with defaults filled in, or undefined after reporting every problem. */
+export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | undefined {
+  let failed = false;
+  const fail = (path: string, message: string) => {
+    failed = true;
+    bad(`${at}.${path}`, message);
+  };
+  if (typeof x !== 'object' || x === null) {
+    bad(at, 'must be a mapping');
+    return undefined;
+  }
+  if (typeof x.name !== 'string' || !TRUNK_NAME.test(x.name)) fail('name', 'must be 1-63 characters of a-z 0-9 -');
+  if (x.kind !== 'register' && x.kind !== 'ip') fail('kind', "must be 'register' or 'ip'");
+  if (!isHost(x.host)) fail('host', 'must be a host name or IP address');
+  const transport = x.transport ?? 'udp';
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') fail('transport', 'must be udp, tcp or tls');
+  const port = x.port ?? (transport === 'tls' ? 5061 : 5060);
+  if (!isIntIn(port, 1, 65535)) fail('port', 'must be a port number 1-65535');
+  if (x.outboundProxy !== undefined) {
+    if (!isHost(x.outboundProxy?.host)) fail('outboundProxy.host', 'must be a host name or IP address');
+    if (!isIntIn(x.outboundProxy?.port, 1, 65535)) fail('outboundProxy.port', 'must be a port number 1-65535');
+  }
+  if (x.username !== undefined && !isUsername(x.username)) fail('username', `must be 1-${MAX_CREDENTIAL} characters, no controls, '"' or '\\'`);
+  if (x.authUsername !== undefined && !isUsername(x.authUsername)) fail('authUsername', `must be 1-${MAX_CREDENTIAL} characters, no controls, '"' or '\\'`);
+  if (x.password !== undefined && !isPlainText(x.password, MAX_CREDENTIAL)) fail('password', `must be 1-${MAX_CREDENTIAL} characters without control characters`);
+  if (x.kind === 'register') {
+    if (x.username === undefined) fail('username', 'a register trunk needs credentials');
+    if (x.password === undefined) fail('password', 'a register trunk needs credentials');
+  }
+  if (x.domain !== undefined && !isHost(x.domain)) fail('domain', 'must be a host name or IP address');
+  const registerExpires = x.registerExpires ?? DEFAULT_REGISTER_EXPIRES;
+  if (!isIntIn(registerExpires, 1, 2 ** 31 - 1)) fail('registerExpires', 'must be a whole number of seconds >= 1');
+
+  const sources: string[] = [];
+  eachOf(fail, 'allowedSources', x.allowedSources, MAX_SOURCES, (s, p) => {
+    if (typeof s !== 'string' || (parseCidr(s) === undefined && normalizeDomain(s) === undefined)) fail(p, 'must be an IP address, a CIDR or a host name');
+    else if (sources.includes(s)) fail(p, `${s} is listed twice`);
+    else sources.push(s);
+  });
+  if (!Array.isArray(x.allowedSources) || x.allowedSources.length === 0) {
+    if (x.kind === 'ip') fail('allowedSources', 'an ip trunk needs at least one address or CIDR');
+    else if (isHost(x.host)) sources.push(x.host);
+  }
+
+  const codecs: string[] = [];
+  eachOf(fail, 'codecs', x.codecs, MAX_CODECS, (c, p) => {
+    if (typeof c !== 'string' || !CODEC_NAME.test(c)) fail(p, 'must be a codec name such as PCMA');
+    else if (codecs.some((k) => k.toLowerCase() === c.toLowerCase())) fail(p, `${c} is listed twice`);
+    else codecs.push(c);
+  });
+  if (x.maxChannels !== undefined && !isIntIn(x.maxChannels, 0, MAX_CHANNELS)) fail('maxChannels', `must be a whole number from 0 to ${MAX_CHANNELS}`);
+  if (failed) return undefined;
+
+  const t: Trunk = { name: x.name, kind: x.kind, host: x.host, port, transport, registerExpires, allowedSources: sources };
+  if (x.outboundProxy !== undefined) t.outboundProxy = { host: x.outboundProxy.host, port: x.outboundProxy.port };
+  if (x.username !== undefined) t.username = x.username;
+  if (x.password !== undefined) t.password = x.password;
+  if (x.authUsername !== undefined) t.authUsername = x.authUsername;
+  if (x.domain !== undefined) t.domain = x.domain;
+  if (x.codecs !== undefined) t.codecs = codecs;
+  if (x.maxChannels !== undefined) t.maxChannels = x.maxChannels;
+  return t;
+}

@@ -1,0 +1,253 @@
+import { lookup } from 'node:dns/promises';
+import type { Trunk as TrunkConfig } from '../tenant/routing-plan.js';
+import type { Target, TransportProtocol } from '../sip/transport/types.js';
+import { CidrSet } from '../util/cidr-set.js';
+import type { Clock } from '../util/clock.js';
+import { normalizeIp, parseCidr } from '../util/ip.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+
+/** A host name's addresses, IPv4 first; rejects when it has none. */
+export type HostResolver = (host: string) => Promise<string[]>;
+
+/** node:dns lookup (the system resolver: /etc/hosts, then DNS), every address, IPv4 first. */
+export const systemResolver: HostResolver = async (host) => {
+  const all = await lookup(host, { all: true, verbatim: true });
+  return ipv4First(all.map((a) => a.address));
+};
+
+/** A host name that could not be resolved. */
+export class HostResolveError extends Error {
+  constructor(
+    readonly host: string,
+    detail: string,
+    opts: { cause?: unknown } = {},
+  ) {
+    super(`cannot resolve ${host}: ${detail}`, { cause: opts.cause });
+    this.name = 'HostResolveError';
+  }
+}
+
+/** Where a trunk's requests go, before resolution: its outbound proxy if set, else its host. */
+export function trunkNextHop(trunk: TrunkConfig): { protocol: TransportProtocol; host: string; port: number } {
+  const hop = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
+  return { protocol: trunk.transport, host: hop.host, port: hop.port };
+}
+
+export interface TrunkResolverOptions {
+  clock: Clock;
+  /** Default: systemResolver (node:dns lookup). */
+  resolve?: HostResolver;
+  /** How long an answer is used before it is asked again; default 5 min (lookup() gives no TTL). */
+  ttlMs?: number;
+  /** A lookup that has not answered by then fails; default 5 s. */
+  lookupTimeoutMs?: number;
+  /** Bound on the names kept; the least recently resolved goes first. Default 10 000. */
+  maxHosts?: number;
+  logger?: Logger;
+}
+
+interface CacheEntry {
+  addresses: string[];
+  expiresAt: number;
+}
+
+/** A trunk's allowedSources, read once per trunk object: networks, and names to resolve. */
+interface SourceList {
+  cidrs: CidrSet;
+  names: string[];
+}
+
+const HOST_NAME_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/;
+
+/**
+ * Resolves the hosts trunks are known by, with a cache, and answers the one question
+ * that keeps trunk credentials safe: did this packet come from that trunk?
+ *
+ * Host names are resolved with node:dns lookup (IPv4 first). No RFC 3263 NAPTR/SRV:
+ * a trunk's host and port are used as configured. An answer is used for ttlMs, then
+ * asked again; when asking again fails, the last answer stays in use (a carrier does
+ * not vanish because a resolver hiccupped). The last answer also stays the one
+ * isFromTrunk() compares against, since it is where our requests went.
+ */
+export class TrunkResolver {
+  private readonly resolveHost: HostResolver;
+  private readonly ttlMs: number;
+  private readonly lookupTimeoutMs: number;
+  private readonly maxHosts: number;
+  private readonly log: Logger;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inflight = new Map<string, Promise<string[]>>();
+  private readonly sources = new WeakMap<TrunkConfig, SourceList>();
+
+  constructor(private readonly o: TrunkResolverOptions) {
+    this.resolveHost = o.resolve ?? systemResolver;
+    this.ttlMs = o.ttlMs ?? 300_000;
+    this.lookupTimeoutMs = o.lookupTimeoutMs ?? 5_000;
+    this.maxHosts = o.maxHosts ?? 10_000;
+    this.log = (o.logger ?? silentLogger).child('trunk-dns');
+  }
+
+  /** Where to send a request for this trunk now. Rejects with HostResolveError. */
+  async target(trunk: TrunkConfig): Promise<Target> {
+    const hop = trunkNextHop(trunk);
+    const addresses = await this.resolve(hop.host);
+    return { protocol: hop.protocol, address: addresses[0]!, port: hop.port };
+  }
+
+  /**
+   * Where to send a request for this trunk, from what is known now (an IP literal, or a
+   * name resolved before: prepare() warms it); undefined when the name is not resolved
+   * yet, and its lookup is started so that a later call finds it.
+   */
+  targetNow(trunk: TrunkConfig): Target | undefined {
+    const hop = trunkNextHop(trunk);
+    const literal = normalizeIp(stripBrackets(hop.host));
+    if (literal !== undefined) return { protocol: hop.protocol, address: literal, port: hop.port };
+    const name = hop.host.toLowerCase();
+    const hit = this.cache.get(name);
+    if (!hit || hit.expiresAt <= this.o.clock.now()) this.warm(name);
+    return hit ? { protocol: hop.protocol, address: hit.addresses[0]!, port: hop.port } : undefined;
+  }
+
+  /** The addresses of a host (an IP literal is its own answer), IPv4 first. Rejects with HostResolveError. */
+  async resolve(host: string): Promise<string[]> {
+    const literal = normalizeIp(stripBrackets(host));
+    if (literal !== undefined) return [literal];
+    const name = host.toLowerCase();
+    if (!HOST_NAME_RE.test(name)) throw new HostResolveError(host, 'not a host name');
+    const hit = this.cache.get(name);
+    if (hit && hit.expiresAt > this.o.clock.now()) return hit.addresses;
+    return this.inflight.get(name) ?? this.startLookup(name);
+  }
+
+  /**
+   * Resolve every name a trunk is known by (host, outbound proxy, named allowedSources),
+   * so that isFromTrunk() can answer for it. Failures are logged, never raised.
+   */
+  async prepare(trunk: TrunkConfig): Promise<void> {
+    const names = [trunk.host, ...(trunk.outboundProxy ? [trunk.outboundProxy.host] : []), ...this.sourceList(trunk).names];
+    await Promise.all(names.map((n) => this.resolve(n).catch((e: unknown) => this.log.warn('trunk host not resolved', { trunk: trunk.name, host: n, error: e }))));
+  }
+
+  /**
+   * Whether a packet from `address` comes from this trunk: the address is the trunk's
+   * host or outbound proxy (as last resolved), or lies inside one of its allowedSources
+   * (CIDRs, addresses, or host names as last resolved). A name not resolved yet does not
+   * match; its lookup is started so that it will.
+   */
+  isFromTrunk(trunk: TrunkConfig, address: string): boolean {
+    const a = normalizeIp(stripBrackets(address));
+    if (a === undefined) return false;
+    const list = this.sourceList(trunk);
+    if (list.cidrs.contains(a)) return true;
+    if (this.hostMatches(trunk.host, a)) return true;
+    if (trunk.outboundProxy && this.hostMatches(trunk.outboundProxy.host, a)) return true;
+    for (const n of list.names) if (this.hostMatches(n, a)) return true;
+    return false;
+  }
+
+  private hostMatches(host: string, address: string): boolean {
+    const literal = normalizeIp(stripBrackets(host));
+    if (literal !== undefined) return literal === address;
+    const name = host.toLowerCase();
+    const hit = this.cache.get(name);
+    if (!hit || hit.expiresAt <= this.o.clock.now()) this.warm(name);
+    return hit !== undefined && hit.addresses.includes(address);
+  }
+
+  private warm(name: string): void {
+    if (!HOST_NAME_RE.test(name) || this.inflight.has(name)) return;
+    this.startLookup(name).catch(() => {
+      /* logged in startLookup */
+    });
+  }
+
+  private startLookup(name: string): Promise<string[]> {
+    const p = this.lookupBounded(name).then(
+      (found) => {
+        const addresses = ipv4First(found.map((x) => normalizeIp(x)).filter((x): x is string => x !== undefined));
+        if (addresses.length === 0) throw new HostResolveError(name, 'no addresses');
+        this.store(name, addresses, this.ttlMs);
+        return addresses;
+      },
+      (err: unknown) => {
+        const stale = this.cache.get(name);
+        if (stale) {
+          // Keep using the last answer a while rather than losing the trunk.
+          this.log.warn('lookup failed; keeping the last answer', { host: name, error: err });
+          this.store(name, stale.addresses, Math.min(this.ttlMs, 30_000));
+          return stale.addresses;
+        }
+        this.log.warn('lookup failed', { host: name, error: err });
+        throw err instanceof HostResolveError ? err : new HostResolveError(name, err instanceof Error ? err.message : String(err), { cause: err });
+      },
+    );
+    const tracked = p.finally(() => {
+      if (this.inflight.get(name) === tracked) this.inflight.delete(name);
+    });
+    this.inflight.set(name, tracked);
+    return tracked;
+  }
+
+  private lookupBounded(name: string): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
+      const timer = this.o.clock.setTimeout(() => reject(new HostResolveError(name, `no answer in ${this.lookupTimeoutMs} ms`)), this.lookupTimeoutMs);
+      let p: Promise<string[]>;
+      try {
+        p = this.resolveHost(name);
+      } catch (e) {
+        p = Promise.reject(e);
+      }
+      p.then(
+        (v) => {
+          this.o.clock.clearTimeout(timer);
+          resolve(Array.isArray(v) ? v : []);
+        },
+        (e: unknown) => {
+          this.o.clock.clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private store(name: string, addresses: string[], ttlMs: number): void {
+    this.cache.delete(name);
+    this.cache.set(name, { addresses, expiresAt: this.o.clock.now() + ttlMs });
+    while (this.cache.size > this.maxHosts) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+  }
+
+  private sourceList(trunk: TrunkConfig): SourceList {
+    let list = this.sources.get(trunk);
+    if (list) return list;
+    const cidrs: string[] = [];
+    const names: string[] = [];
+    for (const raw of trunk.allowedSources ?? []) {
+      const s = String(raw).trim();
+      if (parseCidr(s)) cidrs.push(s);
+      else if (HOST_NAME_RE.test(s.toLowerCase())) names.push(s.toLowerCase());
+      else this.log.warn('allowedSources entry ignored: neither a network nor a host name', { trunk: trunk.name, entry: s });
+    }
+    list = { cidrs: new CidrSet(cidrs), names };
+    this.sources.set(trunk, list);
+    return list;
+  }
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** IPv4 addresses first, each family in the order given; duplicates dropped. */
+export function ipv4First(addresses: readonly string[]): string[] {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const a of addresses) {
+    const list = a.includes(':') ? v6 : v4;
+    if (!list.includes(a)) list.push(a);
+  }
+  return [...v4, ...v6];
+}
