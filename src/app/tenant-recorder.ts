@@ -17,7 +17,7 @@ export function tenantRecorder(tenant: TenantContext, logger: Logger): CallRecor
     }
   };
   return {
-    started: (r) => safe('start', () => tenant.store.callStarted({ ...r, direction: 'internal' })),
+    started: (r) => safe('start', () => tenant.store.callStarted(r)),
     answered: (callId, at) => safe('answer', () => tenant.store.callAnswered(callId, at)),
     ended: (r) =>
       safe('end', () => {
@@ -31,6 +31,10 @@ export function tenantRecorder(tenant: TenantContext, logger: Logger): CallRecor
           toUri: r.toUri,
           ...(r.toExt !== undefined ? { toExt: r.toExt } : {}),
           direction: r.direction,
+          ...(r.trunk !== undefined ? { trunk: r.trunk } : {}),
+          ...(r.did !== undefined ? { did: r.did } : {}),
+          ...(r.fromNumber !== undefined ? { fromNumber: r.fromNumber } : {}),
+          ...(r.toNumber !== undefined ? { toNumber: r.toNumber } : {}),
           startedAt: r.startedAt,
           ...(r.answeredAt !== undefined ? { answeredAt: r.answeredAt } : {}),
           endedAt: r.endedAt,

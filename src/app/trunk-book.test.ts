@@ -102,6 +102,15 @@ test("a carrier's challenge is answered with the trunk's credentials only when i
   assert.is(h.answerChallenge(invite, unknown), undefined, 'a challenge of unknown source gets nothing');
 });
 
+test('a trunk with an outbound proxy: requests go to the proxy, with a loose Route to it', () => {
+  const b = new TrunkBook({ resolver: new TrunkResolver({ clock: new FakeClock(), resolve: async () => [] }), logger: silentLogger });
+  b.sync([], [{ tenantId: 'acme', trunks: [trunk('via-proxy', '198.51.100.7', { outboundProxy: { host: '127.0.0.30', port: 5070 } })] }]);
+  const h = b.forTenant('acme', 'via-proxy')!;
+  assert.equal(h.target, { protocol: 'udp', address: '127.0.0.30', port: 5070 });
+  assert.is(h.route, '<sip:127.0.0.30:5070;lr>');
+  assert.is(h.domain, '198.51.100.7', 'the Request-URI still names the carrier');
+});
+
 test('sync replaces the trunks: a removed trunk is gone', () => {
   const b = book();
   b.sync([], [{ tenantId: 'acme', trunks: [] }]);

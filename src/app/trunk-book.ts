@@ -96,6 +96,7 @@ export class TrunkBook implements TrunkDirectory {
       domain: trunk.domain ?? trunk.host,
       ...(trunk.maxChannels !== undefined ? { maxChannels: trunk.maxChannels } : {}),
       ...(trunk.codecs !== undefined ? { codecs: trunk.codecs } : {}),
+      ...(trunk.outboundProxy ? { route: `<sip:${hostForUri(trunk.outboundProxy.host)}:${trunk.outboundProxy.port}${trunk.transport === 'udp' ? '' : `;transport=${trunk.transport}`};lr>` } : {}),
       answerChallenge(invite, challenge) {
         const a = answerChallenge(invite, challenge, { trunk, isFromTrunk: (t, addr) => resolver.isFromTrunk(t, addr) });
         if (a.ok) return a.request;
@@ -104,4 +105,8 @@ export class TrunkBook implements TrunkDirectory {
       },
     };
   }
+}
+
+function hostForUri(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

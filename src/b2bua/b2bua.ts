@@ -101,11 +101,13 @@ export class B2bua implements B2buaIo {
     const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);
     const callerExt = i.caller.kind === 'extension' ? i.caller.ext : undefined;
     // A call refused before it starts still leaves a record in the caller's tenant.
+    let direction: 'internal' | 'inbound' | 'outbound' = i.caller.kind === 'trunk' ? 'inbound' : 'internal';
     const refuse = (status: number, reason: string, headers: Array<[string, string]> = [], calleeExt = i.dialled) => {
       tx.respond(createResponse(req, status, { reason, headers }));
-      this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction: i.caller.kind === 'trunk' ? 'inbound' : 'internal', ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
+      this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
     const plan = this.plan(i);
+    direction = plan.kind === 'refuse' ? (plan.direction ?? direction) : plan.record.direction;
     if (plan.kind === 'refuse') {
       refuse(plan.status, plan.reason);
       return;
@@ -201,7 +203,7 @@ export class B2bua implements B2buaIo {
       };
     }
     const decision = ports.routeOutbound(tenant, i.dialled, i.caller.classOfService);
-    if (decision.kind === 'refused') return { kind: 'refuse', status: decision.status, reason: decision.reason };
+    if (decision.kind === 'refused') return { kind: 'refuse', status: decision.status, reason: decision.reason, direction: 'outbound' };
     if (decision.kind === 'internal') {
       const ext = tenant.store.getExtension(i.dialled);
       if (!ext || !ext.enabled) return { kind: 'refuse', status: 404, reason: 'Not Found' };
@@ -217,7 +219,7 @@ export class B2bua implements B2buaIo {
       const uri = `sip:${decision.number}@${t.domain}`;
       const identity = trunkIdentityHeaders(callerId, t.domain, privacy);
       return {
-        targets: [{ requestUri: uri, target: t.target, trunk: t.name, ...(t.codecs ? { codecs: t.codecs } : {}), toUri: uri, ...(identity.fromValue ? { fromValue: identity.fromValue } : {}), headers: identity.headers, answerChallenge: (inv, res) => t.answerChallenge(inv, res) }],
+        targets: [{ requestUri: uri, target: t.target, trunk: t.name, ...(t.codecs ? { codecs: t.codecs } : {}), toUri: uri, ...(identity.fromValue ? { fromValue: identity.fromValue } : {}), headers: [...(t.route ? ([['Route', t.route]] as Array<[string, string]>) : []), ...identity.headers], answerChallenge: (inv, res) => t.answerChallenge(inv, res) }],
         continueAfter: failoverStatus,
       };
     });

@@ -19,6 +19,8 @@ export interface TrunkHandle {
   /** The domain written in our Request-URI, From and To towards this carrier. */
   domain: string;
   maxChannels?: number;
+  /** RFC 3261 §8.1.2: a Route header naming the trunk's outbound proxy (loose routing), when it has one. */
+  route?: string;
   /** Codec names the trunk takes (e.g. PCMA, PCMU); undefined: any. */
   codecs?: readonly string[];
   /** The same INVITE with credentials, for a challenge that really came from this trunk; else undefined. */
@@ -54,7 +56,7 @@ export interface PlannerPorts {
 }
 
 export type CallPlan =
-  | { kind: 'refuse'; status: number; reason: string }
+  | { kind: 'refuse'; status: number; reason: string; /** What the refused call would have been; default by the caller. */ direction?: 'outbound' }
   | {
       kind: 'call';
       stages: CallStage[];

@@ -11,7 +11,7 @@ import { dialogKey } from './call-registry.js';
 import type { CallStage, ForkTarget } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
-import type { CallMediaSession, Disposition, HangupSide } from './ports.js';
+import type { CallMediaSession, CallRecord, Disposition, HangupSide } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { parseSdp } from '../sdp/parse.js';
 import { restrictCodecs } from '../sdp/restrict-codecs.js';
@@ -98,6 +98,19 @@ export class Call implements ForkOwner {
     return this.sdp;
   }
 
+  /** Direction, trunk (the one that answered, on failover), DID and numbers for the call record. */
+  private recordTrunkFields(): Pick<CallRecord, 'direction' | 'trunk' | 'did' | 'fromNumber' | 'toNumber'> {
+    const r = this.input.record;
+    const trunk = this.winner?.target.trunk ?? r.trunk;
+    return {
+      direction: r.direction,
+      ...(trunk !== undefined ? { trunk } : {}),
+      ...(r.did !== undefined ? { did: r.did } : {}),
+      ...(r.fromNumber !== undefined ? { fromNumber: r.fromNumber } : {}),
+      ...(r.toNumber !== undefined ? { toNumber: r.toNumber } : {}),
+    };
+  }
+
   /** Route the call: media first, then one INVITE per contact. Never throws. */
   async start(offer: Buffer): Promise<void> {
     const { invite, inviteTx } = this.input;
@@ -108,8 +121,9 @@ export class Call implements ForkOwner {
       fromUri: getHeader(invite, 'from') ?? '',
       ...(this.input.callerExt !== undefined ? { fromExt: this.input.callerExt } : {}),
       toUri: this.input.calleeUri,
-      toExt: this.input.calleeExt,
-      direction: this.input.record.direction,
+      // An outbound call's callee is a number (toNumber), not an extension.
+      ...(this.input.record.direction !== 'outbound' ? { toExt: this.input.calleeExt } : {}),
+      ...this.recordTrunkFields(),
       startedAt: this.startedAt,
     });
     try {
@@ -434,12 +448,9 @@ export class Call implements ForkOwner {
           fromUri: getHeader(this.input.invite, 'from') ?? '',
           ...(this.input.callerExt !== undefined ? { fromExt: this.input.callerExt } : {}),
           toUri: this.input.calleeUri,
-          toExt: this.input.calleeExt,
-          direction: this.input.record.direction,
-          ...((this.winner?.target.trunk ?? this.input.record.trunk) !== undefined ? { trunk: this.winner?.target.trunk ?? this.input.record.trunk } : {}),
-          ...(this.input.record.did !== undefined ? { did: this.input.record.did } : {}),
-          ...(this.input.record.fromNumber !== undefined ? { fromNumber: this.input.record.fromNumber } : {}),
-          ...(this.input.record.toNumber !== undefined ? { toNumber: this.input.record.toNumber } : {}),
+          // The extension that answered (a ring group's member), else the one called.
+          ...(this.winner?.target.binding ? { toExt: this.winner.target.binding.aor } : this.input.record.direction !== 'outbound' ? { toExt: this.input.calleeExt } : {}),
+          ...this.recordTrunkFields(),
           startedAt: this.startedAt,
           ...(this.answeredAt !== undefined ? { answeredAt: this.answeredAt } : {}),
           endedAt,

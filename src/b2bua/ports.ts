@@ -59,7 +59,7 @@ export interface CallRecord {
 
 /** The tenant's call-record store, as the call sees it. */
 export interface CallRecorder {
-  started(r: { callId: string; aLegCallId: string; fromUri: string; fromExt?: string; toUri: string; toExt: string; direction: 'internal' | 'inbound' | 'outbound'; startedAt: number }): void;
+  started(r: Pick<CallRecord, 'callId' | 'aLegCallId' | 'fromUri' | 'fromExt' | 'toUri' | 'toExt' | 'direction' | 'trunk' | 'did' | 'fromNumber' | 'toNumber' | 'startedAt'>): void;
   answered(callId: string, at: number): void;
   ended(r: CallRecord): void;
 }

@@ -11,6 +11,10 @@ export interface TestExtension {
   ext: string;
   password: string;
   name?: string;
+  /** Issue 4: what the extension may dial outside (the server's default: national). */
+  classOfService?: 'internal' | 'local' | 'national' | 'international' | 'premium';
+  /** Issue 4: E.164 outbound caller ID. */
+  callerId?: string;
 }
 
 export interface TestTenant {
@@ -18,6 +22,11 @@ export interface TestTenant {
   domains: string[];
   extensions: TestExtension[];
   limits?: Record<string, number>;
+  /**
+   * YAML appended to the tenant file as written (top-level keys: countryCode, dids, trunks,
+   * ringGroups, inboundRoutes, outboundRoutes, ...).
+   */
+  extraYaml?: string;
 }
 
 export interface PbxProcessOptions {
@@ -34,7 +43,11 @@ export function tenantYaml(t: TestTenant): string {
   const lines = [`id: ${t.id}`, `name: ${t.id} test tenant`, `domains: [ ${t.domains.join(', ')} ]`];
   if (t.limits) lines.push(`limits: { ${Object.entries(t.limits).map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
   lines.push('extensions:');
-  for (const e of t.extensions) lines.push(`  - { ext: "${e.ext}", name: "${e.name ?? e.ext}", password: "${e.password}" }`);
+  for (const e of t.extensions) {
+    const more = [e.classOfService ? `, classOfService: ${e.classOfService}` : '', e.callerId ? `, callerId: "${e.callerId}"` : ''].join('');
+    lines.push(`  - { ext: "${e.ext}", name: "${e.name ?? e.ext}", password: "${e.password}"${more} }`);
+  }
+  if (t.extraYaml) lines.push(t.extraYaml.replace(/\n+$/, ''));
   return lines.join('\n') + '\n';
 }
 
