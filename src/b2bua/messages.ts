@@ -52,7 +52,8 @@ export function answerCaller(invite: SipRequest, status: number, o: { toTag: str
 /** Copy the headers worth carrying from one leg's request to the other's (bodies go separately). */
 export function relayableHeaders(req: SipRequest): Array<[string, string]> {
   // Session-Expires/Min-SE are per leg (each leg runs its own session timer), not relayed.
-  const keep = new Set(['content-type', 'event', 'subscription-state', 'info-package', 'recv-info', 'reason']);
+  // REFER (RFC 3515) needs its Refer-To, with Referred-By (RFC 3892) and Refer-Sub (RFC 4488).
+  const keep = new Set(['content-type', 'event', 'subscription-state', 'info-package', 'recv-info', 'reason', 'refer-to', 'referred-by', 'refer-sub']);
   const out: Array<[string, string]> = [];
   for (const h of req.headers) if (keep.has(h.name)) out.push([h.name, h.value]);
   return out;

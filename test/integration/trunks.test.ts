@@ -627,6 +627,45 @@ run('toll fraud: a 401 for our INVITE to a trunk sent from another address is ne
   }
 });
 
+run('toll fraud: a transfer (REFER) to an international number from a national extension is refused with 403 and never reaches the carrier; one to a national number passes', async () => {
+  const carrier = await RawUdpPeer.open(SPOOFED, ports.spoofed);
+  const phone = await UdpPhone.open({ ...party('acme', '1002'), server: pbxAddr() });
+  const mark = pbx.logs.length;
+  try {
+    const calling = phone.call('16465550124', { timeoutMs: 20_000 });
+    const inv = await carrier.next((d) => /^INVITE /.test(d.text), 10_000);
+    assert.ok(inv, `the trunk got no INVITE;\nserver log:\n${logSince(mark)}`);
+    const to = { host: inv!.from.address, port: inv!.from.port };
+    const sdp = ['v=0', `o=carrier 1 1 IN IP4 ${SPOOFED}`, 's=-', `c=IN IP4 ${SPOOFED}`, 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+    const ok = responseTo(inv!.text, 200, 'OK', [`Contact: <sip:carrier@${SPOOFED}:${ports.spoofed}>`, 'Content-Type: application/sdp'], 'carrier-refer-1').replace('Content-Length: 0', `Content-Length: ${Buffer.byteLength(sdp)}`) + sdp;
+    await carrier.send(ok, to);
+    const answered = await calling;
+    assert.is(answered.status, 200, `the call is up; server log:\n${logSince(mark)}`);
+    await carrier.next((d) => /^ACK /.test(d.text), 5000);
+
+    const refused = await phone.inDialog('REFER', undefined, [{ name: 'refer-to', value: '<sip:011442079460123@acme.example>' }]);
+    assert.is(refused.status, 403, `REFER to an international number from a national extension: ${refused.status} ${refused.reason}`);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    assert.equal(carrier.received.filter((d) => /^REFER /.test(d.text)).map((d) => d.text.split('\r\n', 1)[0]), [], 'the carrier got no REFER');
+
+    // A number the extension may dial is passed to the carrier, which accepts it.
+    const passing = phone.inDialog('REFER', undefined, [{ name: 'refer-to', value: '<sip:4155550177@acme.example>' }]);
+    const refer = await carrier.next((d) => /^REFER /.test(d.text), 5000);
+    assert.ok(refer, `a REFER to a national number reaches the carrier; server log:\n${logSince(mark)}`);
+    await carrier.send(responseTo(refer!.text, 202, 'Accepted', [], 'carrier-refer-1'), to);
+    assert.is((await passing).status, 202);
+    assert.match(headerValues(refer!.text, 'refer-to', 'r')[0] ?? '', /4155550177/);
+
+    const bye = phone.inDialog('BYE');
+    const byeAtCarrier = await carrier.next((d) => /^BYE /.test(d.text), 5000);
+    if (byeAtCarrier) await carrier.send(responseTo(byeAtCarrier.text, 200, 'OK', [], 'carrier-refer-1'), to);
+    assert.is((await bye).status, 200);
+  } finally {
+    phone.close();
+    carrier.close();
+  }
+});
+
 // ---- isolation ----------------------------------------------------------------------------
 
 run('isolation: globex’s outbound call through the provider trunk is recorded in globex only; acme’s records never show globex’s trunk calls', async () => {

@@ -179,7 +179,7 @@ export class UdpPhone {
   sentInvites: SipRequest[] = [];
 
   /** An in-dialog request (BYE, re-INVITE, UPDATE, INFO); resolves with its final response. */
-  async inDialog(method: string, body?: Buffer): Promise<SipResponse> {
+  async inDialog(method: string, body?: Buffer, extraHeaders: Array<{ name: string; value: string }> = []): Promise<SipResponse> {
     const d = this.dialog!;
     const from = d.incoming ? `<sip:${this.o.user}@${this.o.domain}>;tag=${d.localTag}` : `<sip:${this.o.user}@${this.o.domain}>;tag=${d.localTag}`;
     const headers = [
@@ -192,6 +192,7 @@ export class UdpPhone {
       { name: 'contact', value: `<${this.contact}>` },
     ];
     if (body) headers.push({ name: 'content-type', value: 'application/sdp' });
+    headers.push(...extraHeaders);
     const req: SipRequest = { kind: 'request', method, uri: d.remoteTarget ?? `sip:${this.o.domain}`, headers, body: body ?? Buffer.alloc(0) };
     const res = await this.requestFinal(req);
     if (method === 'INVITE' && res.status >= 200) this.ackInDialog(res);
