@@ -138,11 +138,14 @@ export class B2bua implements B2buaIo {
       }
     }
     const trunkSlot =
-      plan.record.direction === 'internal' ? { ok: true as const, release: () => {} } : this.trunkChannels.tryTake(tenant.id, plan.emergency ? undefined : tenant.limits.trunkCalls, plan.trunks);
+      plan.record.direction === 'internal' ? { ok: true as const, release: () => {}, usable: [] } : this.trunkChannels.tryTake(tenant.id, plan.emergency ? undefined : tenant.limits.trunkCalls, plan.trunks);
     if (!trunkSlot.ok) {
       limited(503, trunkSlot.reason);
       return;
     }
+    // An outbound call skips the trunks that are full (maxChannels) and tries the others.
+    const stages =
+      plan.record.direction === 'outbound' ? plan.stages.filter((st) => st.targets.every((t) => t.trunk === undefined || trunkSlot.usable.includes(t.trunk))) : plan.stages;
     const slot = this.d.limits.tryStart({
       callId: getHeader(req, 'call-id') ?? '',
       tenantId: tenant.id,
@@ -165,7 +168,7 @@ export class B2bua implements B2buaIo {
       ...(callerExt !== undefined ? { callerExt } : {}),
       calleeExt: plan.calleeExt,
       calleeUri: plan.calleeUri,
-      stages: plan.stages,
+      stages,
       record: plan.record,
       releaseLimit: () => {
         slot.release();

@@ -36,6 +36,7 @@ test('a full trunk does not stop a call that may fail over to one with room; onl
   c.tryTake('acme', undefined, [shared]);
   const r = c.tryTake('acme', undefined, [shared, backup]);
   assert.ok(r.ok);
+  assert.equal(r.ok ? r.usable : [], ['backup']);
   assert.is(c.onTrunk('provider/carrier'), 2);
   assert.is(c.onTrunk('tenant/acme/backup'), 1);
 });

@@ -7,7 +7,7 @@ export class TrunkChannels {
   private readonly byTenant = new Map<string, number>();
   private readonly byTrunk = new Map<string, number>();
 
-  tryTake(tenantId: string, tenantCap: number | undefined, trunks: ReadonlyArray<{ name: string; channelKey: string; maxChannels?: number }>): { ok: true; release: () => void } | { ok: false; reason: string } {
+  tryTake(tenantId: string, tenantCap: number | undefined, trunks: ReadonlyArray<{ name: string; channelKey: string; maxChannels?: number }>): { ok: true; release: () => void; /** The trunks with a channel for this call: only these may be tried. */ usable: string[] } | { ok: false; reason: string } {
     const t = this.byTenant.get(tenantId) ?? 0;
     if (tenantCap !== undefined && t >= tenantCap) return { ok: false, reason: `tenant trunk call limit (${tenantCap}) reached` };
     // A call may use a trunk that is full when another one on its list has room.
@@ -18,6 +18,7 @@ export class TrunkChannels {
     let released = false;
     return {
       ok: true,
+      usable: usable.map((k) => k.name),
       release: () => {
         if (released) return;
         released = true;
