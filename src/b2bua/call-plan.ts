@@ -1,5 +1,6 @@
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import type { Target } from '../sip/transport/types.js';
+import type { Destination, RingGroup } from '../tenant/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { CallStage, ForkTarget } from './fork-targets.js';
 import { forkTargets } from './fork-targets.js';
@@ -27,15 +28,7 @@ export interface TrunkHandle {
   answerChallenge(invite: SipRequest, challenge: SipResponse): SipRequest | undefined;
 }
 
-export type Destination = { type: 'extension'; ext: string } | { type: 'ringGroup'; name: string } | { type: 'hangup' };
-
-export interface RingGroup {
-  name: string;
-  strategy: 'simultaneous' | 'sequential';
-  members: string[];
-  ringSeconds: number;
-  fallback?: Destination;
-}
+export type { Destination, RingGroup } from '../tenant/routing-plan.js';
 
 /** What the dial plan says about a number an extension dialled. */
 export type OutboundDecision =
