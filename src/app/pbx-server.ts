@@ -6,6 +6,8 @@ import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { tenantRecorder } from './tenant-recorder.js';
+import { countingRecorders } from './call-attempt-counter.js';
+import { monitoringDeps } from './monitoring-deps.js';
 import { sessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { Registrar } from '../registrar/registrar.js';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
@@ -25,6 +27,14 @@ import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
+import { ApiServer } from '../admin/api-server.js';
+import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
+import { BearerTokens } from '../admin/token-auth.js';
+import { adminRoutes } from './admin-routes.js';
+import type { TimerHandle } from '../util/clock.js';
+
+/** How often deleted tenants past their grace period are looked for (also once at start). */
+const PURGE_INTERVAL_MS = 3_600_000;
 
 export interface PbxServerOptions {
   logger: Logger;
@@ -54,6 +64,11 @@ export class PbxServer {
   private b2bua!: B2bua;
   private trunkBook!: TrunkBook;
   private trunkRegistrations!: TrunkRegistrations;
+  private callLimits!: CallLimits;
+  private lifecycle!: TenantLifecycle;
+  private api: ApiServer | undefined;
+  private apiAddress: { host: string; port: number } | undefined;
+  private purgeTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(config: PbxConfig, opts: PbxServerOptions) {
@@ -142,6 +157,7 @@ export class PbxServer {
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
     });
+    this.callLimits = new CallLimits({ clock: this.clock });
     this.b2bua = new B2bua({
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
@@ -149,8 +165,8 @@ export class PbxServer {
       transactions: this.transactions,
       transport: this.transport,
       media: this.media,
-      limits: new CallLimits({ clock: this.clock }),
-      recorderFor: (tenant) => tenantRecorder(tenant, log),
+      limits: this.callLimits,
+      recorderFor: countingRecorders((tenant) => tenantRecorder(tenant, log)),
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
@@ -181,7 +197,67 @@ export class PbxServer {
     await this.transport.start();
     // Registrations go out once we listen: their answers must find us.
     this.syncTrunks();
+    await this.startApi();
     log.info('ready', { listen: this.transport.localEndpoints().map((e) => `${e.protocol}://${e.address}:${e.port}`).join(' ') });
+  }
+
+  /**
+   * The admin API (issue 5) on api.listen, after the SIP stack. Deleted tenants past
+   * their grace period are purged now and every hour.
+   */
+  private async startApi(): Promise<void> {
+    const log = this.log;
+    this.lifecycle = new TenantLifecycle({
+      system: this.system,
+      dataDir: this.config.dataDir,
+      clock: this.clock,
+      logger: log.child('tenants'),
+      stores: this.pool,
+      onChange: () => this.tenantsChanged(),
+    });
+    this.lifecycle.purge();
+    const armPurge = () => {
+      this.purgeTimer = this.clock.setTimeout(() => {
+        this.lifecycle.purge();
+        armPurge();
+      }, PURGE_INTERVAL_MS);
+    };
+    armPurge();
+    const { routes, rawRoutes } = adminRoutes({
+      config: () => this.config,
+      system: this.system,
+      pool: this.pool,
+      resolver: this.resolver,
+      lifecycle: this.lifecycle,
+      clock: this.clock,
+      logger: log.child('api'),
+      tenantsChanged: () => this.tenantsChanged(),
+      calls: this.b2bua,
+      monitoring: monitoringDeps(this),
+    });
+    this.api = new ApiServer({
+      routes,
+      rawRoutes,
+      tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken }),
+      logger: log.child('api'),
+      clock: this.clock,
+    });
+    const c = this.config.api;
+    this.apiAddress = await this.api.listen(c.host, c.port);
+    const host = this.apiAddress.host.includes(':') ? `[${this.apiAddress.host}]` : this.apiAddress.host;
+    log.info('api listening', { url: `http://${host}:${this.apiAddress.port}/api/v1`, adminToken: c.adminToken !== undefined });
+  }
+
+  /** Where the admin API listens (the bound port). */
+  apiEndpoint(): { host: string; port: number } | undefined {
+    return this.apiAddress;
+  }
+
+  /** After a tenant change through the API: what reload() does after applying files. */
+  private tenantsChanged(): void {
+    if (this.stopping) return;
+    this.resolver.refresh();
+    this.syncTrunks();
   }
 
   /**
@@ -211,9 +287,15 @@ export class PbxServer {
     return report;
   }
 
-  /** The provider's trunks from pbx.yaml, and every active tenant's own from its store. */
+  /**
+   * The provider's trunks from pbx.yaml, and every active or suspended tenant's own from
+   * its store (a suspended tenant's trunks stay known, so that calls from them are refused
+   * with 403, but do not register).
+   */
   private syncTrunks(): void {
-    const tenants = this.system.listTenants({ status: 'active' }).map((t) => {
+    const all = this.system.listTenants({ status: ['active', 'suspended'] });
+    const suspended = new Set(all.filter((t) => t.status === 'suspended').map((t) => t.id));
+    const tenants = all.map((t) => {
       try {
         return { tenantId: t.id, trunks: this.pool.get(t.id).getRoutingPlan().trunks };
       } catch (e) {
@@ -224,7 +306,7 @@ export class PbxServer {
     this.trunkBook.sync(this.config.trunks, tenants);
     this.trunkRegistrations.sync([
       ...this.config.trunks.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
-      ...tenants.flatMap(({ tenantId, trunks }) => trunks.map((trunk) => ({ owner: tenantOwner(tenantId), trunk }))),
+      ...tenants.filter(({ tenantId }) => !suspended.has(tenantId)).flatMap(({ tenantId, trunks }) => trunks.map((trunk) => ({ owner: tenantOwner(tenantId), trunk }))),
     ]);
   }
 
@@ -241,6 +323,20 @@ export class PbxServer {
       security: this.guard.stats(),
       openStores: this.pool.openCount,
       calls: this.b2bua.activeCalls,
+    };
+  }
+
+  /** The running parts that monitoring reads at scrape time (src/app/monitoring-deps.ts). */
+  monitoringParts(): { system: SystemStore; pool: TenantStorePool; media: MediaController; callLimits: CallLimits; transport: TransportLayer; listening: number; configuredListeners: number; stopping: boolean } {
+    return {
+      system: this.system,
+      pool: this.pool,
+      media: this.media,
+      callLimits: this.callLimits,
+      transport: this.transport,
+      listening: this.transport.localEndpoints().length,
+      configuredListeners: this.config.sip.listen.length,
+      stopping: this.stopping !== undefined,
     };
   }
 
@@ -303,6 +399,8 @@ export class PbxServer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('stopping');
+      this.clock.clearTimeout(this.purgeTimer);
+      await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       // New calls are refused; calls in progress go on until they end or the drain time
       // is up, and every call record is written before the stores close.
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);

@@ -1,7 +1,6 @@
 import type { Destination, OutboundDecision, PlannerPorts, RingGroup } from '../b2bua/call-plan.js';
 import { routeOutbound } from '../routing/outbound-router.js';
-import type { ClassOfService } from '../tenant/routing-plan.js';
-import { CLASSES_OF_SERVICE } from '../tenant/routing-plan.js';
+import { CLASSES_OF_SERVICE, type ClassOfService } from '../tenant/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { TrunkBook } from './trunk-book.js';
 
@@ -14,7 +13,9 @@ import type { TrunkBook } from './trunk-book.js';
 export function routingPorts(o: { trunks: TrunkBook; emergencyNumbers: () => readonly string[] }): PlannerPorts {
   return {
     routeOutbound(tenant: TenantContext, dialled: string, classOfService: string): OutboundDecision {
-      const cos = (CLASSES_OF_SERVICE as readonly string[]).includes(classOfService) ? (classOfService as ClassOfService) : 'internal';
+      let cos = (CLASSES_OF_SERVICE as readonly string[]).includes(classOfService) ? (classOfService as ClassOfService) : 'internal';
+      // The provider switched international dialling off for this tenant: nobody in it goes beyond national.
+      if (tenant.features?.international === false && (cos === 'international' || cos === 'premium')) cos = 'national';
       const d = routeOutbound({
         plan: tenant.store.getRoutingPlan(),
         emergencyNumbers: o.emergencyNumbers(),

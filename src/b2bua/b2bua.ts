@@ -11,7 +11,7 @@ import type { Clock } from '../util/clock.js';
 import { newCallId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import type { B2buaIo, RequestUser } from './b2bua-io.js';
-import { Call } from './call.js';
+import { Call, type CallState } from './call.js';
 import type { CallContext } from './call-context.js';
 import type { CallLimits } from './call-limits.js';
 import { CallRegistry, dialogKey } from './call-registry.js';
@@ -179,7 +179,7 @@ export class B2bua implements B2buaIo {
     this.calls.add(call);
     this.callInfo.set(call, { tenant, caller: i.caller });
     this.registry.addInvite(tx.id, call);
-    void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { call: call.id, error: e }));
+    void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { tenant: tenant.id, call: call.id, error: e }));
   }
 
   /** Where a call goes: an extension, a ring group, or out through trunks in order. */
@@ -343,6 +343,38 @@ export class B2bua implements B2buaIo {
     return this.registry.findDialog(dialogKey(callId, local, remote));
   }
 
+  // ---- the admin API: live calls of one tenant ------------------------------------------
+
+  /** The calls of one tenant that are up or being set up, oldest first; never another tenant's. */
+  listCalls(tenantId: string): LiveCall[] {
+    const out: LiveCall[] = [];
+    for (const call of this.calls) {
+      const info = this.callInfo.get(call);
+      if (!info || info.tenant.id !== tenantId || !call.live) continue;
+      out.push(liveCallOf(call));
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt || (a.callId < b.callId ? -1 : 1));
+  }
+
+  /**
+   * Hangs up a call of this tenant (by the PBX's call id, the key of its record): BYE to
+   * both sides with `Reason: SIP;cause=200;text="<reason>"` (RFC 3326), or 503 with that
+   * Reason to a caller still waiting. False when the tenant has no such live call: a call
+   * of another tenant is not found, never hung up.
+   */
+  hangup(tenantId: string, callId: string, reason = 'Terminated by the administrator'): boolean {
+    for (const call of this.calls) {
+      if (call.id !== callId) continue;
+      const info = this.callInfo.get(call);
+      if (!info || info.tenant.id !== tenantId || !call.live || call.state === 'ending') return false;
+      const text = reason.replace(/[\u0000-\u001f\u007f"\\]/g, ' ').slice(0, 128);
+      this.log.info('call hung up by the API', { tenant: tenantId, call: call.id, reason: text });
+      call.hangupBoth('system', `hung up: ${text}`, `SIP;cause=${call.state === 'answered' ? 200 : 503};text="${text}"`);
+      return true;
+    }
+    return false;
+  }
+
   // ---- draining -----------------------------------------------------------------------
 
   /**
@@ -412,7 +444,8 @@ export class B2bua implements B2buaIo {
     const ignore: RequestUser = { onResponse: () => {}, onTimeout: () => {}, onTransportError: () => {} };
     return {
       clock: this.d.clock,
-      logger: this.log,
+      // Every line a call logs names its tenant (and the call, which Call adds to each line).
+      logger: this.log.with({ tenant: tenant.id }),
       media: this.d.media,
       recorder: this.d.recorderFor(tenant),
       registry: this.registry,
@@ -428,14 +461,14 @@ export class B2bua implements B2buaIo {
       ackFork: (fork: Fork, res: SipResponse) => {
         if (fork.dialog) this.ackDialog(fork.dialog, res, fork.target.target);
       },
-      byeFork: (fork: Fork) => {
+      byeFork: (fork: Fork, headers?: ReadonlyArray<readonly [string, string]>) => {
         if (!fork.dialog) return;
-        const bye = fork.dialog.createRequest('BYE', { via: this.viaFor(fork.target.target.protocol) });
+        const bye = fork.dialog.createRequest('BYE', { via: this.viaFor(fork.target.target.protocol), ...(headers ? { headers } : {}) });
         this.sendRequest(bye, fork.target.target, ignore);
       },
-      byeCaller: (call: Call) => {
+      byeCaller: (call: Call, headers?: ReadonlyArray<readonly [string, string]>) => {
         if (!call.aDialog) return;
-        const bye = call.aDialog.createRequest('BYE', { via: this.viaFor(call.callerTarget.protocol) });
+        const bye = call.aDialog.createRequest('BYE', { via: this.viaFor(call.callerTarget.protocol), ...(headers ? { headers } : {}) });
         this.sendRequest(bye, call.callerTarget, ignore);
       },
       sendToCaller: (call: Call, res: SipResponse) => {
@@ -450,6 +483,48 @@ export class B2bua implements B2buaIo {
       },
     };
   }
+}
+
+/** A call as the admin API lists it (B2bua.listCalls). */
+export interface LiveCall {
+  /** The PBX's id of the call: the key of its record, and what hangup() takes. */
+  callId: string;
+  /** The caller's Call-ID, as received. */
+  aLegCallId: string;
+  state: CallState;
+  direction: 'internal' | 'inbound' | 'outbound';
+  fromExt?: string;
+  /** The extension (or ring group) called; for outbound calls the number dialled. */
+  to: string;
+  /** The extension that answered, when one did. */
+  answeredBy?: string;
+  trunk?: string;
+  did?: string;
+  fromNumber?: string;
+  toNumber?: string;
+  startedAt: number;
+  answeredAt?: number;
+}
+
+function liveCallOf(call: Call): LiveCall {
+  const r = call.input.record;
+  const trunk = call.winner?.target.trunk ?? r.trunk;
+  const answeredBy = call.winner?.target.binding?.aor;
+  return {
+    callId: call.id,
+    aLegCallId: call.aLegCallId,
+    state: call.state,
+    direction: r.direction,
+    ...(call.input.callerExt !== undefined ? { fromExt: call.input.callerExt } : {}),
+    to: call.input.calleeExt,
+    ...(answeredBy !== undefined ? { answeredBy } : {}),
+    ...(trunk !== undefined ? { trunk } : {}),
+    ...(r.did !== undefined ? { did: r.did } : {}),
+    ...(r.fromNumber !== undefined ? { fromNumber: r.fromNumber } : {}),
+    ...(r.toNumber !== undefined ? { toNumber: r.toNumber } : {}),
+    startedAt: call.startedAt,
+    ...(call.answeredAt !== undefined ? { answeredAt: call.answeredAt } : {}),
+  };
 }
 
 /** The calling number of an inbound call: the From user, when it looks like a number. */

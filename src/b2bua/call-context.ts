@@ -30,8 +30,9 @@ export interface CallContext {
   answerHeaders(invite: SipRequest): Array<[string, string]>;
   forkIo: ForkTransport;
   ackFork(fork: Fork, res: SipResponse): void;
-  byeFork(fork: Fork): void;
-  byeCaller(call: Call): void;
+  /** headers: extra headers of the BYE (e.g. Reason, RFC 3326). */
+  byeFork(fork: Fork, headers?: ReadonlyArray<readonly [string, string]>): void;
+  byeCaller(call: Call, headers?: ReadonlyArray<readonly [string, string]>): void;
   sendToCaller(call: Call, res: SipResponse): void;
   uasDialog(invite: SipRequest, localTag: string, contact: string): Dialog;
   onAnswered(call: Call): void;

@@ -317,10 +317,10 @@ export class Call implements ForkOwner {
     this.finish('no_answer', '480 No Answer', 'system');
   }
 
-  private failCaller(status: number, reason: string, cause: string): void {
+  private failCaller(status: number, reason: string, cause: string, headers?: ReadonlyArray<readonly [string, string]>): void {
     if (this.state === 'ended' || this.state === 'ending') return;
     for (const f of this.forks) f.cancel();
-    this.input.inviteTx.respond(answerCaller(this.input.invite, status, { toTag: this.aTag, reason }));
+    this.input.inviteTx.respond(answerCaller(this.input.invite, status, { toTag: this.aTag, reason, ...(headers ? { headers } : {}) }));
     this.finish(status >= 500 && status < 600 ? 'failed' : dispositionOf(status), cause, status === 487 ? 'caller' : 'callee');
   }
 
@@ -410,14 +410,18 @@ export class Call implements ForkOwner {
     }
   }
 
-  /** The system ends the call (RTP timeout, session timer, no ACK, drain). */
-  hangupBoth(side: HangupSide, cause: string): void {
+  /**
+   * The system ends the call (RTP timeout, session timer, no ACK, drain, an administrator).
+   * `reason`: an RFC 3326 Reason header value for the BYEs (or the final answer to the caller).
+   */
+  hangupBoth(side: HangupSide, cause: string, reason?: string): void {
+    const headers: Array<[string, string]> | undefined = reason === undefined ? undefined : [['Reason', reason]];
     if (this.state === 'answered') {
-      this.ctx.byeCaller(this);
-      if (this.winner) this.ctx.byeFork(this.winner);
+      this.ctx.byeCaller(this, headers);
+      if (this.winner) this.ctx.byeFork(this.winner, headers);
       this.finish('answered', cause, side);
     } else if (this.state === 'routing' || this.state === 'proceeding') {
-      this.failCaller(503, 'Service Unavailable', cause);
+      this.failCaller(503, 'Service Unavailable', cause, headers);
     }
   }
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { serveCommand } from './serve.js';
 import { checkCommand } from './check.js';
+import { registerDataCommands } from './data-commands.js';
 
 const program = new Command();
 program.name('pbx').description('Multi-tenant IP PBX').showHelpAfterError();
@@ -9,8 +10,9 @@ program
   .command('serve')
   .description('run the PBX: apply the tenant files, then serve SIP until SIGTERM/SIGINT (SIGHUP reloads)')
   .option('-c, --config <file>', 'the pbx.yaml to use', 'config/pbx.yaml')
-  .action(async (opts: { config: string }) => {
-    process.exitCode = await serveCommand(opts.config);
+  .option('--pid-file <file>', 'where to write the process id while serving (default <dataDir>/pbx.pid)')
+  .action(async (opts: { config: string; pidFile?: string }) => {
+    process.exitCode = await serveCommand(opts.config, opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {});
   });
 
 program
@@ -20,5 +22,7 @@ program
   .action((opts: { config: string }) => {
     process.exitCode = checkCommand(opts.config);
   });
+
+registerDataCommands(program);
 
 await program.parseAsync(process.argv);

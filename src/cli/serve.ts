@@ -1,4 +1,6 @@
 import { PbxServer } from '../app/pbx-server.js';
+import { startBackupSchedule } from '../app/backup-schedule.js';
+import { defaultPidFile, removePidFile, writePidFile } from '../app/server-pid.js';
 import { readPbxConfig } from '../app/config-files.js';
 import { ConfigErrors } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
@@ -8,15 +10,16 @@ import { createLogger } from '../util/logger.js';
  * memory; SIGTERM and SIGINT stop gracefully (listeners first, then transactions, then
  * the stores) and exit 0.
  */
-export async function serveCommand(configFile: string): Promise<number> {
+export async function serveCommand(configFile: string, opts: { pidFile?: string } = {}): Promise<number> {
   let level: 'debug' | 'info' | 'warn' | 'error' = 'info';
+  let format: 'text' | 'json' = 'text';
   try {
-    level = readPbxConfig(configFile).log.level;
+    ({ level, format } = readPbxConfig(configFile).log);
   } catch (e) {
     process.stderr.write((e instanceof ConfigErrors ? e.message : String(e)) + '\n');
     return 1;
   }
-  const logger = createLogger({ level });
+  const logger = createLogger({ level, format });
   process.on('uncaughtException', (e) => logger.error('uncaught exception', { error: e, stack: e.stack }));
   process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { error: e }));
   let server: PbxServer;
@@ -27,13 +30,27 @@ export async function serveCommand(configFile: string): Promise<number> {
     else logger.error('start failed', { error: e, stack: (e as Error).stack });
     return 1;
   }
+  // Tells `pbx tenant apply|unpack` and `pbx restore-tenant` that a server runs on this data directory.
+  const pidFile = opts.pidFile ?? defaultPidFile(server.currentConfig.dataDir);
+  try {
+    writePidFile(pidFile);
+  } catch (e) {
+    logger.warn('cannot write the pid file', { file: pidFile, error: e });
+  }
+  const stopBackups = startBackupSchedule(server.currentConfig, logger.child('backup'));
   return new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       logger.info('signal', { signal: sig });
+      stopBackups();
+      // The pid file goes only once the stores are closed.
       server.stop().then(
-        () => resolve(0),
+        () => {
+          removePidFile(pidFile);
+          resolve(0);
+        },
         (e: unknown) => {
           logger.error('stop failed', { error: e });
+          removePidFile(pidFile);
           resolve(1);
         },
       );

@@ -41,7 +41,7 @@ const DEFAULTS: PbxConfig = {
   trunks: [],
   emergencyNumbers: ['911', '112'],
   calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800 },
-  log: { level: 'info' },
+  log: { level: 'info', format: 'text' },
 };
 
 test('an empty file gives every default; paths resolve against the file directory', () => {
@@ -105,7 +105,7 @@ log: { level: debug }
     trunks: [],
     emergencyNumbers: ['911', '112'],
     calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800 },
-    log: { level: 'debug' },
+    log: { level: 'debug', format: 'text' },
   };
   const c = parsePbxConfig(text, FILE, {});
   assert.equal(c, expected);
@@ -260,6 +260,17 @@ test('problems from all sections come together', () => {
     '/etc/pbx/pbx.yaml:2:25: sip.maxMessageBytes: must be between 4096 and 1048576, got 10',
     "/etc/pbx/pbx.yaml:3:15: log.level: expected one of debug, info, warn, error, got 'loud'",
   ]);
+});
+
+test('backup: optional; dir resolves against the file, keep defaults to 7, values checked', () => {
+  assert.is(parsePbxConfig('', FILE, {}).backup, undefined);
+  assert.equal(parsePbxConfig('backup: { dir: ../backups, everyMinutes: 60 }\n', FILE, {}).backup, { dir: '/etc/backups', everyMinutes: 60, keep: 7 });
+  assert.equal(parsePbxConfig('backup: { dir: /var/backups/pbx, everyMinutes: 1440, keep: 30 }\n', FILE, {}).backup, { dir: '/var/backups/pbx', everyMinutes: 1440, keep: 30 });
+  const p = problems('backup:\n  dir: b\n  everyMinutes: 0\n  keep: -1\n');
+  assert.is(p.length, 2, p.join('\n'));
+  assert.match(p[0]!, /pbx\.yaml:3:17: backup\.everyMinutes/);
+  assert.match(p[1]!, /pbx\.yaml:4:9: backup\.keep/);
+  assert.match(problems('backup: { everyMinutes: 5 }\n')[0]!, /backup\.dir: required key is missing/);
 });
 
 test.run();

@@ -90,6 +90,8 @@ const auth = object({
 
 const log = object({
   level: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
+  /** text: `time LEVEL [scope] message key=value`; json: one JSON object per line (tenant and call ids as fields). */
+  format: oneOf(['text', 'json']).default('text'),
 });
 
 const calls = object({
@@ -103,6 +105,16 @@ const calls = object({
   rtpTimeoutSeconds: positiveInt(3600).default(60),
   /** RFC 4028 session interval asked for on both legs (at least 90). */
   sessionExpiresSeconds: int({ min: 90, max: 86_400 }).default(1800),
+});
+
+/** Scheduled online backups (`pbx backup` does the same by hand). */
+const backup = object({
+  /** Where the backup folders go; relative to pbx.yaml. */
+  dir: filePath(),
+  /** A backup every this many minutes while the server runs (the first one after one interval). */
+  everyMinutes: positiveInt(7 * 24 * 60),
+  /** How many backups are kept in dir; older ones are deleted. */
+  keep: positiveInt(10_000).default(7),
 });
 
 export const pbxSchema = object({
@@ -120,6 +132,7 @@ export const pbxSchema = object({
   emergencyNumbers: list(shortNumber(), { max: 20, unique: { key: (n) => n, what: 'number' } }).default(['911', '112']),
   calls,
   log,
+  backup: backup.optional(),
 });
 
 /**
@@ -144,5 +157,6 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     calls: raw.calls,
     log: raw.log,
   };
+  if (raw.backup !== undefined) config.backup = raw.backup;
   return config;
 }

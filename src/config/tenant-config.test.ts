@@ -140,8 +140,8 @@ test('passwords: required, a string, at least 8 characters', () => {
   assert.equal(problems(text), [
     '/etc/pbx/tenants/acme.yaml:4:30: extensions[0].password: must be at least 8 characters long',
     '/etc/pbx/tenants/acme.yaml:5:30: extensions[1].password: expected a string, got 12345678 (put it in quotes)',
-    '/etc/pbx/tenants/acme.yaml:6:5: extensions[2].password: required key is missing',
-    '/etc/pbx/tenants/acme.yaml:8:5: extensions[3].password: needs a value',
+    '/etc/pbx/tenants/acme.yaml:6:5: extensions[2].password: a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)',
+    '/etc/pbx/tenants/acme.yaml:8:14: extensions[3].password: a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)',
   ]);
 });
 

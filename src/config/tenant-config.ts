@@ -37,10 +37,22 @@ const domain = str({ minLength: 1 }).to((s) => {
   return reject(`'${s}' is not a domain name or IP address`);
 });
 
+/**
+ * HA1 digests in place of a password, as `pbx tenant export` writes them: valid only
+ * for the realm they were computed with, which must be the tenant's first domain.
+ */
+const ha1 = object({
+  realm: str({ minLength: 1 }).to((r) => r.toLowerCase()),
+  md5: str().to((h) => (/^[0-9a-f]{32}$/.test(h) ? h : reject('must be 32 lowercase hex digits (MD5 of ext:realm:password)'))),
+  sha256: str().to((h) => (/^[0-9a-f]{64}$/.test(h) ? h : reject('must be 64 lowercase hex digits (SHA-256 of ext:realm:password)'))),
+});
+
 const extension = object({
   ext: strOrNumber().to((e) => (EXT_RE.test(e) ? e : reject(`'${e}' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -`))),
   name: str({ minLength: 1, maxLength: 200 }).optional(),
-  password: str({ minLength: 8, maxLength: 256 }),
+  /** Exactly one of password and ha1. */
+  password: str({ minLength: 8, maxLength: 256 }).optional(),
+  ha1: ha1.optional(),
   enabled: bool().default(true),
   /** Overrides registrar.maxContactsPerAor. */
   maxContacts: positiveInt(1000).optional(),
@@ -48,6 +60,9 @@ const extension = object({
   classOfService: oneOf(['internal', 'local', 'national', 'international', 'premium']).default('national'),
   /** Outbound caller ID; default the tenant's callerId. */
   callerId: e164().optional(),
+}).check((e, where) => {
+  if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
+  if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');
 });
 
 export const tenantSchema = object({
@@ -94,7 +109,12 @@ export function parseTenantConfig(text: string, file: string, env: Env): TenantC
     name: raw.name ?? raw.id,
     domains: raw.domains,
     limits: raw.limits,
-    extensions: raw.extensions.map((e) => ({ ...e, name: e.name ?? e.ext })),
+    extensions: raw.extensions.map(({ password, ha1, ...e }) => ({
+      ...e,
+      name: e.name ?? e.ext,
+      ...(password !== undefined ? { password } : {}),
+      ...(ha1 !== undefined ? { ha1 } : {}),
+    })),
     // Empty only when nothing needs it (no trunks, DIDs or routes).
     countryCode: raw.countryCode ?? '',
     nationalPrefix: raw.nationalPrefix,

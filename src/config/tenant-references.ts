@@ -8,9 +8,10 @@ import type { DestinationConfig, ExtensionConfig, InboundRouteConfig, RingGroupC
 
 /** The part of a decoded tenant file these checks read. */
 export interface TenantParts {
+  domains: string[];
   countryCode?: string;
   limits: { extensions?: number };
-  extensions: Array<Pick<ExtensionConfig, 'ext'>>;
+  extensions: Array<Pick<ExtensionConfig, 'ext' | 'ha1'>>;
   dids: string[];
   trunks: TrunkConfig[];
   ringGroups: RingGroupConfig[];
@@ -28,6 +29,15 @@ export function checkTenantReferences(t: TenantParts, root: Where): void {
   if (max !== undefined && t.extensions.length > max) {
     root.key('extensions').report(`lists ${t.extensions.length} extensions but limits.extensions is ${max}`);
   }
+
+  const realm = t.domains[0];
+  t.extensions.forEach((e, i) => {
+    if (e.ha1 !== undefined && realm !== undefined && e.ha1.realm !== realm) {
+      root.at('extensions').at(i).at('ha1').at('realm').report(
+        `the digests were computed for realm ${e.ha1.realm}, but this tenant's realm (its first domain) is ${realm}: give a password instead`,
+      );
+    }
+  });
 
   const needsCountry = ['trunks', 'dids', 'inboundRoutes', 'outboundRoutes'].filter((k) => (t[k as keyof TenantParts] as unknown[]).length > 0);
   if (t.countryCode === undefined && needsCountry.length > 0) {

@@ -77,14 +77,21 @@ export interface PbxConfig {
     /** RFC 4028 session interval asked for on both legs. */
     sessionExpiresSeconds: number;
   };
-  log: { level: 'debug' | 'info' | 'warn' | 'error' };
+  /** Scheduled online backups of system.sqlite and every tenant store; absent: none. */
+  backup?: { dir: string; everyMinutes: number; keep: number };
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
 }
 
 export interface ExtensionConfig {
   ext: string;
   name: string;
-  /** Plain text in the YAML only; the stores keep HA1 digests. */
-  password: string;
+  /** Plain text in the YAML only; the stores keep HA1 digests. Exactly one of password and ha1. */
+  password?: string;
+  /**
+   * HA1 digests in place of the password (what `pbx tenant export` writes); realm is the
+   * tenant's first domain, checked when the file is read.
+   */
+  ha1?: { realm: string; md5: string; sha256: string };
   enabled: boolean;
   /** Overrides registrar.maxContactsPerAor for this extension. */
   maxContacts?: number;

@@ -6,6 +6,7 @@ import type { Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Extension } from '../tenant/tenant-store.js';
 import type { Logger } from '../util/logger.js';
+import { countAuthFailure } from '../util/pbx-metrics.js';
 import type { StatelessReplier } from './stateless-reply.js';
 
 /** Extension names as they may appear in a store (the config validates the same set). */
@@ -49,6 +50,7 @@ export class DigestGate {
     if (!outcome.ok) {
       if (outcome.kind === 'rejected') {
         this.o.guard.authFailed(inbound.source.address);
+        countAuthFailure(tenant.id);
         this.o.logger.info('authentication failed', { tenant: tenant.id, method: req.method, from: inbound.source.address, detail: outcome.detail });
         this.o.replier.reply(inbound, 403);
         return undefined;

@@ -8,6 +8,9 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import type { DigestGate } from './digest-gate.js';
 import type { StatelessReplier } from './stateless-reply.js';
 
+/** The reason phrase of the 403 a suspended tenant's phones and DIDs get (issue 5). */
+export const TENANT_SUSPENDED = 'Tenant suspended';
+
 /**
  * An INVITE that starts a call, admitted at the edge: the caller's tenant comes from its
  * identity (the From domain, else the Request-URI domain), the caller authenticates in
@@ -39,6 +42,11 @@ export function admitInvite(
     o.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
     return undefined;
   }
+  // A suspended tenant places no new calls (and, since its callers are refused, gets none).
+  if (tenant.status === 'suspended') {
+    o.replier.reply(inbound, 403, { reason: TENANT_SUSPENDED });
+    return undefined;
+  }
   const ext = o.gate.authenticate(inbound, req, tenant, 'proxy');
   if (!ext) return undefined;
   // The caller may call only as itself: the From user is the authenticated extension.
@@ -50,6 +58,7 @@ export function admitInvite(
   if (!tenant.domains.includes(ruri.host) && !o.isLocalAddress(ruri.host)) {
     const other = o.tenants.resolveDomain(ruri.host);
     if (other && other.id !== tenant.id) {
+      // (another tenant, suspended or not: the same refusal, nothing about it leaks)
       o.replier.reply(inbound, 403, { reason: 'Forbidden: callee is in another tenant' });
       o.onRefused?.({ req, tenant, callerExt: ext.ext, calleeExt: ruri.user !== undefined ? unescapeUriPart(ruri.user) : '' }, 403, 'Forbidden: callee is in another tenant');
     } else {
@@ -127,5 +136,6 @@ export function admitTrunkInvite(
   const tenant = o.tenants.resolveDid(did);
   const trunk = tenant ? candidates.find((c) => c.tenantIds === '*' || c.tenantIds.includes(tenant.id)) : undefined;
   if (!tenant || !trunk) return { kind: 'refuse', status: 404, reason: 'Not Found' };
+  if (tenant.status === 'suspended') return { kind: 'refuse', status: 403, reason: TENANT_SUSPENDED };
   return { kind: 'call', invite: { inbound, req, tenant, caller: { kind: 'trunk', trunk: trunk.handle, did }, dialled: did, callerTarget } };
 }

@@ -9,8 +9,9 @@ import type { Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { countAuthFailure } from '../util/pbx-metrics.js';
 import { DigestGate } from './digest-gate.js';
-import { admitInvite, admitTrunkInvite, type TrunkDirectory } from './invite-admission.js';
+import { admitInvite, admitTrunkInvite, TENANT_SUSPENDED, type TrunkDirectory } from './invite-admission.js';
 import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS, uasChecks } from './uas-checks.js';
@@ -191,7 +192,14 @@ export class SipEdge {
     }
     const tenant = this.o.tenants.resolveDomain(to.uri.host);
     if (!tenant) {
+      // Credentials for a domain that names no tenant: a failed authentication of nobody's.
+      if (getHeader(req, 'authorization') !== undefined) countAuthFailure(undefined);
       this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
+      return;
+    }
+    // Issue 5: a suspended tenant keeps its data (bindings included) but nobody registers.
+    if (tenant.status === 'suspended') {
+      this.replier.reply(inbound, 403, { reason: TENANT_SUSPENDED });
       return;
     }
     const ext = this.gate.authenticate(inbound, req, tenant, 'registrar');
@@ -208,6 +216,7 @@ export class SipEdge {
       {
         aor,
         store: tenant.store,
+        tenant: tenant.id,
         ...(ext.maxContacts !== undefined ? { maxContacts: ext.maxContacts } : {}),
         ...(limit !== undefined ? { registrationLimit: { max: limit, count: () => tenant.store.countBindings() } } : {}),
       },

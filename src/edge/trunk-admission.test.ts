@@ -10,7 +10,8 @@ import { admitTrunkInvite, type TrunkDirectory } from './invite-admission.js';
 const handle = (name: string): TrunkHandle => ({ name, channelKey: name, target: { protocol: 'udp', address: '127.0.0.10', port: 5060 }, domain: 'carrier.test', answerChallenge: () => undefined });
 const acme = { id: 'acme' } as TenantContext;
 const globex = { id: 'globex' } as TenantContext;
-const DIDS: Record<string, TenantContext> = { '+14155550100': acme, '+14155550200': globex };
+const initech = { id: 'initech', status: 'suspended' } as TenantContext;
+const DIDS: Record<string, TenantContext> = { '+14155550100': acme, '+14155550200': globex, '+14155550300': initech };
 
 const directory: TrunkDirectory = {
   match: (address) =>
@@ -61,6 +62,10 @@ test('the DID may be in To when the Request-URI carries none', () => {
   const req = (r.ok ? r.message : undefined) as SipRequest;
   const a = admit('127.0.0.10', req);
   assert.is(a?.kind === 'call' ? a.invite.tenant.id : undefined, 'acme');
+});
+
+test('a DID of a suspended tenant is refused with 403 Tenant suspended (not 404)', () => {
+  assert.equal(admit('127.0.0.10', invite('sip:+14155550300@127.0.0.1')), { kind: 'refuse', status: 403, reason: 'Tenant suspended' });
 });
 
 test.run();

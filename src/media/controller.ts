@@ -175,6 +175,11 @@ export class MediaController {
     return Promise.all(this.slots.map((s) => (s.state === 'ready' ? s.request({ op: 'load' }).catch(() => null) : Promise.resolve(null))));
   }
 
+  /** Each worker's life-cycle state ('ready' takes commands), for readiness and monitoring. */
+  workerStates(): Array<{ index: number; state: string }> {
+    return this.slots.map((s) => ({ index: s.index, state: s.state }));
+  }
+
   /** Fault injection for tests and drills: crash one worker, or hang it for a while. */
   injectFault(index: number, fault: MediaFault): void {
     this.slots[index]?.injectFault(fault);

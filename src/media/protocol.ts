@@ -85,6 +85,11 @@ export interface WorkerLoad {
   loopIdleMs: number;
   /** CPU time of the worker thread (Linux /proc), user + system, in ms; absent elsewhere. */
   cpuMs?: number;
+  /** Since the worker started, over every session (released or live): RTP/RTCP packets and bytes sent on to the other leg. */
+  packetsRelayed: number;
+  bytesRelayed: number;
+  /** Packets dropped since the worker started: stray sources, invalid, or nowhere to send yet. */
+  packetsDropped: number;
 }
 
 /** Counters for one leg: "received" is what its phone sent to us, "sent" what we sent to its phone. */

@@ -14,6 +14,8 @@ export interface RegisterTarget {
   /** The extension whose bindings change (already authenticated as this user). */
   aor: string;
   store: BindingStore;
+  /** The tenant's id, for the log lines. */
+  tenant?: string;
   /** Per-extension cap that overrides the policy. */
   maxContacts?: number;
   /** Tenant-wide cap on registered contacts, and the current count. */
@@ -43,7 +45,7 @@ export class Registrar {
       if (e instanceof SipError) {
         return createResponse(req, e.status, { reason: e.reason, headers: e.headers });
       }
-      this.opts.logger.error('register failed', { aor: target.aor, error: e });
+      this.opts.logger.error('register failed', { ...(target.tenant !== undefined ? { tenant: target.tenant } : {}), aor: target.aor, error: e });
       return createResponse(req, 500, { reason: 'Server Internal Error' });
     }
   }

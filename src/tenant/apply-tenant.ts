@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
-import { ATTACHED_TENANT_SCHEMA, type SystemStore } from './system-store.js';
+import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantManager } from './system-store.js';
 import { syncExtensions, type ExtensionChanges } from './sync-extensions.js';
 import { routingChanged, syncRouting, type RoutingChanges } from './sync-routing.js';
 import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from './tenant-errors.js';
@@ -14,6 +14,17 @@ export interface ApplyDeps {
   system: SystemStore;
   dataDir: string;
   clock?: Clock;
+  /** Who manages the tenant from now on: 'file' (default: a YAML file in tenantsDir) or 'api'. */
+  managedBy?: TenantManager;
+}
+
+export interface ApplyOptions {
+  /**
+   * Run the whole apply (every check, every write) inside its transaction, then roll it
+   * back: the result says what would change, both files keep their content, and a
+   * tenant that did not exist leaves no folder behind.
+   */
+  dryRun?: boolean;
 }
 
 export interface ApplyResult {
@@ -58,7 +69,7 @@ export const REALM_SETTING = 'realm';
  * mismatch counts as a change. The composition root re-applies every tenant
  * file at start, which is exactly that repair.
  */
-export function applyTenant(deps: ApplyDeps, spec: TenantSpec): ApplyResult {
+export function applyTenant(deps: ApplyDeps, spec: TenantSpec, opts: ApplyOptions = {}): ApplyResult {
   const valid = validateTenantSpec(spec);
   const { system, dataDir } = deps;
   const now = (deps.clock ?? systemClock).now();
@@ -81,7 +92,17 @@ export function applyTenant(deps: ApplyDeps, spec: TenantSpec): ApplyResult {
     const opened = SqliteTenantStore.open(dataDir, valid.id);
     const file = opened.file;
     opened.close();
-    return system.withAttachedTenant(file, (db) => sync(system, db, valid, now));
+    if (!opts.dryRun) return system.withAttachedTenant(file, (db) => sync(system, db, valid, now, deps.managedBy));
+    try {
+      system.withAttachedTenant(file, (db) => {
+        throw new DryRunRollback(sync(system, db, valid, now, deps.managedBy));
+      });
+    } catch (e) {
+      if (!(e instanceof DryRunRollback)) throw e;
+      if (!existed) rmSync(dir, { recursive: true, force: true });
+      return e.result;
+    }
+    throw new Error('unreachable: a dry run always rolls back');
   } catch (e) {
     // A tenant that this call brought into existence leaves no empty folder behind.
     if (!existed) rmSync(dir, { recursive: true, force: true });
@@ -97,10 +118,19 @@ export function applyTenant(deps: ApplyDeps, spec: TenantSpec): ApplyResult {
   }
 }
 
-function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec, now: number): ApplyResult {
+/** Thrown inside the transaction of a dry run so that it rolls back; carries the result out. */
+class DryRunRollback extends Error {
+  constructor(readonly result: ApplyResult) {
+    super('dry run: rolled back');
+  }
+}
+
+function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec, now: number, managedBy: TenantManager = 'file'): ApplyResult {
   const t = ATTACHED_TENANT_SCHEMA;
   const before = system.getTenant(spec.id);
-  const upsert = system.upsertTenant({ id: spec.id, name: spec.name, status: 'active', limits: spec.limits });
+  // A suspension is an operator's act, not configuration: applying the spec keeps it.
+  const status = before?.status === 'suspended' ? 'suspended' : 'active';
+  const upsert = system.upsertTenant({ id: spec.id, name: spec.name, status, limits: spec.limits, managedBy });
   const domains = system.setTenantDomains(spec.id, spec.domains);
   const dids = system.setTenantDids(spec.id, spec.routing.dids);
   const extensions = syncExtensions(db, t, spec, now);
@@ -156,8 +186,8 @@ export function isApplyTorn(system: SystemStore, store: TenantStore): boolean {
 }
 
 /**
- * The shape of "a tenant file was deleted": every active tenant whose id is not
- * in `keep` is disabled (system.sqlite keeps its row, its tenant.sqlite is
+ * The shape of "a tenant file was deleted": every active or suspended file-managed
+ * tenant whose id is not in `keep` is disabled (system.sqlite keeps its row, its tenant.sqlite is
  * untouched, its domains and DIDs are released and stop resolving). Applying its spec
  * again re-enables it with its data. Call this before applying the current
  * specs, so a domain or DID moved from a deleted tenant to another one is free.
@@ -166,7 +196,9 @@ export function isApplyTorn(system: SystemStore, store: TenantStore): boolean {
 export function disableTenantsNotIn(system: SystemStore, keep: Iterable<string>): string[] {
   const keepSet = new Set(keep);
   const out: string[] = [];
-  for (const t of system.listTenants({ status: 'active' })) {
+  // Only file-managed tenants: one created through the API has no file to lose.
+  for (const t of system.listTenants({ status: ['active', 'suspended'] })) {
+    if (t.managedBy !== 'file') continue;
     if (!keepSet.has(t.id) && system.disableTenant(t.id)) out.push(t.id);
   }
   return out;

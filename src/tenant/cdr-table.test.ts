@@ -87,6 +87,7 @@ test('the migrations bring an existing v1 tenant store to the latest version and
   const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
   assert.equal(tables, [
     'active_calls',
+    'audit',
     'bindings',
     'cdrs',
     'dids',
@@ -101,7 +102,7 @@ test('the migrations bring an existing v1 tenant store to the latest version and
     'trunks',
   ]);
   const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cdrs' AND sql IS NOT NULL ORDER BY name").pluck().all();
-  assert.equal(indexes, ['cdrs_by_start', 'cdrs_outbound_by_start']);
+  assert.equal(indexes, ['cdrs_by_from_ext', 'cdrs_by_start', 'cdrs_by_to_ext', 'cdrs_outbound_by_start']);
   raw.close();
   assert.is(s.getExtension('1001')!.name, 'Alice');
   assert.is(s.getExtension('1001')!.classOfService, 'national', 'an extension of v1 gets the default class of service');

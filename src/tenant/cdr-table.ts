@@ -18,6 +18,8 @@ import {
   type CdrParams,
   type CdrRecord,
   type CdrSqlRow,
+  type CallDirection,
+  type CdrDisposition,
 } from './cdr-row.js';
 
 export interface CdrQuery {
@@ -29,6 +31,23 @@ export interface CdrQuery {
   limit?: number;
   /** Default false: oldest first. */
   newestFirst?: boolean;
+  /** Only calls this extension made or took (fromExt or toExt). */
+  ext?: string;
+  disposition?: CdrDisposition;
+  direction?: CallDirection;
+  /**
+   * Keyset pagination: only records after this one in the order asked for (the last
+   * record of the previous page), so a page never repeats or skips a record.
+   */
+  after?: { startedAt: number; id: number };
+}
+
+/** What usage statistics need of a record (usageRows). */
+export interface CdrUsageRow {
+  startedAt: number;
+  endedAt: number;
+  billableS: number;
+  direction: CallDirection;
 }
 
 export const CDR_LIST_MAX = 10_000;
@@ -45,6 +64,7 @@ export class CdrTable {
   private readonly st: ReturnType<CdrTable['prepare']>;
   private readonly endTx: (params: CdrParams) => boolean;
   private readonly recoverTx: (now: number) => number;
+  private readonly filtered = new Map<string, Database.Statement<Array<string | number>, CdrSqlRow>>();
 
   constructor(private readonly db: Database.Database) {
     this.st = this.prepare();
@@ -82,6 +102,9 @@ export class CdrTable {
       insertCdr: db.prepare<CdrParams>(`INSERT INTO cdrs (${CDR_COLUMNS}) VALUES (${placeholders(CDR_COLUMNS)}) ON CONFLICT (call_id) DO NOTHING`),
       // The literal direction lets SQLite use the partial index cdrs_outbound_by_start (covering).
       outboundSeconds: db.prepare<[number], number>("SELECT coalesce(sum(billable_s), 0) FROM cdrs WHERE direction = 'outbound' AND started_at >= ?").pluck(),
+      usage: db.prepare<[number, number, number], CdrUsageRow>(
+        'SELECT started_at AS startedAt, ended_at AS endedAt, billable_s AS billableS, direction FROM cdrs WHERE started_at >= ? AND started_at < ? AND ended_at >= ? ORDER BY started_at',
+      ),
       listAsc: list('ASC'),
       listDesc: list('DESC'),
     };
@@ -121,8 +144,47 @@ export class CdrTable {
     const since = q.since === undefined ? Number.MIN_SAFE_INTEGER : checkTime('since', q.since);
     const until = q.until === undefined ? Number.MAX_SAFE_INTEGER : checkTime('until', q.until);
     const limit = Math.min(CDR_LIST_MAX, Math.max(0, Math.floor(Number.isFinite(q.limit) ? q.limit! : 1000)));
-    const st = q.newestFirst ? this.st.listDesc : this.st.listAsc;
-    return st.all(since, until, limit).map(cdrFromSql);
+    if (q.ext === undefined && q.disposition === undefined && q.direction === undefined && q.after === undefined) {
+      const st = q.newestFirst ? this.st.listDesc : this.st.listAsc;
+      return st.all(since, until, limit).map(cdrFromSql);
+    }
+    // Filtered: the statement depends on which filters are set; one per combination, kept.
+    const where = ['started_at >= ?', 'started_at < ?'];
+    const params: Array<string | number> = [since, until];
+    if (q.ext !== undefined) {
+      where.push('(from_ext = ? OR to_ext = ?)');
+      params.push(q.ext, q.ext);
+    }
+    if (q.disposition !== undefined) {
+      where.push('disposition = ?');
+      params.push(q.disposition);
+    }
+    if (q.direction !== undefined) {
+      where.push('direction = ?');
+      params.push(q.direction);
+    }
+    const order = q.newestFirst ? 'DESC' : 'ASC';
+    if (q.after !== undefined) {
+      const op = q.newestFirst ? '<' : '>';
+      where.push(`(started_at ${op} ? OR (started_at = ? AND id ${op} ?))`);
+      const at = checkTime('after.startedAt', q.after.startedAt);
+      params.push(at, at, Math.floor(q.after.id));
+    }
+    const sql = `SELECT id, ${CDR_COLUMNS} FROM cdrs WHERE ${where.join(' AND ')} ORDER BY started_at ${order}, id ${order} LIMIT ?`;
+    let st = this.filtered.get(sql);
+    if (!st) this.filtered.set(sql, (st = this.db.prepare<Array<string | number>, CdrSqlRow>(sql)));
+    return st.all(...params, limit).map(cdrFromSql);
+  }
+
+  /**
+   * The records that overlap [since, until): started before until and ended after since.
+   * Only calls that started at most lookbackMs before since are looked at (the index is
+   * by start), so a call longer than that is missed at the start of the range.
+   */
+  usageRows(since: number, until: number, lookbackMs: number): CdrUsageRow[] {
+    const s = checkTime('since', since);
+    const u = checkTime('until', until);
+    return this.st.usage.all(s - Math.max(0, lookbackMs), u, s);
   }
 
   /** Total billable seconds of the 'outbound' records that started at or after sinceMs. */

@@ -3,10 +3,12 @@ import { StoreError } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { BindingRow } from './binding-row.js';
 import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
-import type { CdrQuery } from './cdr-table.js';
+import type { AuditEntry, AuditInput, AuditQuery } from './audit-table.js';
+import type { CdrQuery, CdrUsageRow } from './cdr-table.js';
+import type { RoutingChanges } from './sync-routing.js';
 import type { RoutingPlan } from './routing-plan.js';
 import { assertTenantId } from './tenant-id.js';
-import { SqliteTenantStore, type Extension, type TenantStore, type TenantStoreOptions } from './tenant-store.js';
+import { SqliteTenantStore, type Extension, type ExtensionPatch, type ExtensionWrite, type TenantStore, type RoutingWriteMeta, type TenantStoreOptions, type WriteMeta } from './tenant-store.js';
 
 export interface StorePoolOptions {
   dataDir: string;
@@ -236,5 +238,26 @@ class PooledTenantStore implements TenantStore {
   }
   getRoutingPlan(): RoutingPlan {
     return this.s().getRoutingPlan();
+  }
+  createExtension(x: ExtensionWrite, meta: WriteMeta): boolean {
+    return this.s().createExtension(x, meta);
+  }
+  updateExtension(ext: string, patch: ExtensionPatch, meta: WriteMeta): Extension | undefined {
+    return this.s().updateExtension(ext, patch, meta);
+  }
+  deleteExtension(ext: string, meta: WriteMeta): boolean {
+    return this.s().deleteExtension(ext, meta);
+  }
+  replaceRoutingPlan(plan: RoutingPlan, meta: RoutingWriteMeta): RoutingChanges {
+    return this.s().replaceRoutingPlan(plan, meta);
+  }
+  appendAudit(entry: AuditInput): number {
+    return this.s().appendAudit(entry);
+  }
+  listAudit(query?: AuditQuery): AuditEntry[] {
+    return this.s().listAudit(query);
+  }
+  cdrUsageRows(since: number, until: number, lookbackMs: number): CdrUsageRow[] {
+    return this.s().cdrUsageRows(since, until, lookbackMs);
   }
 }

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { computeHa1Set } from './ha1.js';
 import type { ValidTenantSpec } from './tenant-spec.js';
 
 export interface ExtensionChanges {
@@ -47,7 +46,7 @@ export function syncExtensions(db: Database.Database, schema: string, spec: Vali
 
   const out: ExtensionChanges = { added: [], updated: [], removed: [], unchanged: 0, bindingsRemoved: 0 };
   for (const x of spec.extensions) {
-    const ha1 = computeHa1Set(x.ext, spec.realm, x.password);
+    const ha1 = x.ha1;
     const enabled = x.enabled ? 1 : 0;
     const maxContacts = x.maxContacts ?? null;
     const callerId = x.callerId ?? null;

@@ -35,4 +35,46 @@ export const SYSTEM_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX dids_by_tenant ON dids(tenant_id, position);
     `,
   },
+  {
+    // Issue 5: the tenant lifecycle (suspended, deleted with a grace period, who manages
+    // it, feature flags) and the API tokens. The tenants table is rebuilt because SQLite
+    // cannot alter a CHECK; domains and dids keep referring to it by name.
+    version: 3,
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE tenants_v3 (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'disabled', 'deleted')),
+        limits        TEXT NOT NULL DEFAULT '{}',
+        features      TEXT NOT NULL DEFAULT '{}',
+        managed_by    TEXT NOT NULL DEFAULT 'file' CHECK (managed_by IN ('file', 'api')),
+        delete_after  INTEGER,
+        config_rev    INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO tenants_v3 (id, name, status, limits, managed_by, config_rev, created_at, updated_at)
+        SELECT id, name, status, limits, 'file', config_rev, created_at, updated_at FROM tenants;
+      DROP TABLE tenants;
+      ALTER TABLE tenants_v3 RENAME TO tenants;
+      CREATE INDEX tenants_by_status ON tenants(status);
+
+      CREATE TABLE api_tokens (
+        id            TEXT PRIMARY KEY,
+        hash          BLOB NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('provider', 'tenant-admin', 'user')),
+        tenant_id     TEXT REFERENCES tenants(id) ON DELETE CASCADE,
+        ext           TEXT,
+        label         TEXT NOT NULL DEFAULT '',
+        created_at    INTEGER NOT NULL,
+        created_by    TEXT NOT NULL,
+        revoked_at    INTEGER,
+        last_used_at  INTEGER,
+        CHECK ((role = 'provider') = (tenant_id IS NULL)),
+        CHECK ((role = 'user') = (ext IS NOT NULL))
+      ) STRICT;
+      CREATE INDEX api_tokens_by_tenant ON api_tokens(tenant_id);
+    `,
+  },
 ];

@@ -7,18 +7,32 @@ import { normalizeDomain } from './domain-name.js';
 import { didLookupKey, isE164 } from './e164.js';
 import { applyMigrations } from './migrations.js';
 import { openSqlite } from './sqlite-open.js';
+import { ApiTokenStore } from './api-token-store.js';
 import { SYSTEM_MIGRATIONS } from './system-schema.js';
 import { DidConflictError, DomainConflictError, TenantSpecError } from './tenant-errors.js';
 import { assertTenantId } from './tenant-id.js';
+import { featuresToJson, parseFeatures, type TenantFeatures } from './tenant-features.js';
 import { limitsToJson, parseLimits, type TenantLimits } from './tenant-limits.js';
 
-export type TenantStatus = 'active' | 'disabled';
+/**
+ * active: serves; suspended: resolves, but the edge refuses its registrations and new
+ * calls (data kept); disabled: its YAML file is gone (domains and DIDs released, data
+ * kept); deleted: through the API, purged after delete_after (domains and DIDs kept
+ * reserved until then so that it can be restored).
+ */
+export type TenantStatus = 'active' | 'suspended' | 'disabled' | 'deleted';
+/** file: its YAML file in tenantsDir decides (deleted file = disabled); api: created through the API. */
+export type TenantManager = 'file' | 'api';
 
 export interface TenantRecord {
   id: string;
   name: string;
   status: TenantStatus;
   limits: TenantLimits;
+  features: TenantFeatures;
+  managedBy: TenantManager;
+  /** status 'deleted': when it is purged (ms since the epoch); otherwise undefined. */
+  deleteAfter?: number;
   /** In order; the first is the primary domain (the digest realm). */
   domains: string[];
   /** The DIDs (E.164) routed to it, in declared order. */
@@ -36,6 +50,10 @@ export interface TenantInput {
   status?: TenantStatus;
   /** Left as they are when omitted. */
   limits?: TenantLimits;
+  /** Left as they are when omitted (new tenants: none). */
+  features?: TenantFeatures;
+  /** Left as it is when omitted (new tenants: 'file'). */
+  managedBy?: TenantManager;
 }
 
 interface TenantSqlRow {
@@ -43,6 +61,9 @@ interface TenantSqlRow {
   name: string;
   status: TenantStatus;
   limits: string;
+  features: string;
+  managed_by: TenantManager;
+  delete_after: number | null;
   config_rev: number;
   created_at: number;
   updated_at: number;
@@ -57,6 +78,8 @@ export const ATTACHED_TENANT_SCHEMA = 'tenant';
  */
 export class SystemStore {
   readonly file: string;
+  /** API tokens (hashed), on this connection. */
+  readonly tokens: ApiTokenStore;
   private readonly clock: Clock;
   private localChanges = 0;
   private readonly st: ReturnType<SystemStore['prepare']>;
@@ -69,6 +92,7 @@ export class SystemStore {
     this.file = file;
     this.clock = clock;
     this.st = this.prepare();
+    this.tokens = new ApiTokenStore(db, clock, () => this.localChanges++);
   }
 
   static open(dataDir: string, opts: { clock?: Clock } = {}): SystemStore {
@@ -95,11 +119,14 @@ export class SystemStore {
       getTenant: db.prepare<[string], TenantSqlRow>('SELECT * FROM tenants WHERE id = ?'),
       listTenants: db.prepare<[], TenantSqlRow>('SELECT * FROM tenants ORDER BY id'),
       listByStatus: db.prepare<[string], TenantSqlRow>('SELECT * FROM tenants WHERE status = ? ORDER BY id'),
-      insertTenant: db.prepare<[string, string, string, string, number, number]>(
-        'INSERT INTO tenants (id, name, status, limits, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      insertTenant: db.prepare<[string, string, string, string, string, string, number, number]>(
+        'INSERT INTO tenants (id, name, status, limits, features, managed_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       updateTenant: db.prepare<[string, string, string, number, string]>(
         'UPDATE tenants SET name = ?, status = ?, limits = ?, updated_at = ? WHERE id = ?',
+      ),
+      updateTenantAll: db.prepare<[string, string, string, string, string, number | null, number, string]>(
+        'UPDATE tenants SET name = ?, status = ?, limits = ?, features = ?, managed_by = ?, delete_after = ?, updated_at = ? WHERE id = ?',
       ),
       bumpRev: db.prepare<[number, string]>('UPDATE tenants SET config_rev = config_rev + 1, updated_at = ? WHERE id = ?'),
       deleteTenant: db.prepare<[string]>('DELETE FROM tenants WHERE id = ?'),
@@ -129,13 +156,19 @@ export class SystemStore {
       const now = this.clock.now();
       const row = this.st.getTenant.get(id);
       if (!row) {
-        this.st.insertTenant.run(id, input.name, input.status ?? 'active', limitsToJson(input.limits ?? {}), now, now);
+        this.st.insertTenant.run(id, input.name, input.status ?? 'active', limitsToJson(input.limits ?? {}), featuresToJson(input.features ?? {}), input.managedBy ?? 'file', now, now);
         return { created: true, changed: true };
       }
       const status = input.status ?? row.status;
       const limits = input.limits ? limitsToJson(input.limits) : row.limits;
-      if (row.name === input.name && row.status === status && row.limits === limits) return { created: false, changed: false };
-      this.st.updateTenant.run(input.name, status, limits, now, id);
+      const features = input.features ? featuresToJson(input.features) : row.features;
+      const managedBy = input.managedBy ?? row.managed_by;
+      // Only a deleted tenant has a purge time; leaving that state clears it.
+      const deleteAfter = status === 'deleted' ? row.delete_after : null;
+      if (row.name === input.name && row.status === status && row.limits === limits && row.features === features && row.managed_by === managedBy && row.delete_after === deleteAfter) {
+        return { created: false, changed: false };
+      }
+      this.st.updateTenantAll.run(input.name, status, limits, features, managedBy, deleteAfter, now, id);
       return { created: false, changed: true };
     });
   }
@@ -145,9 +178,14 @@ export class SystemStore {
     return row ? this.toRecord(row, this.st.domainsOf.all(row.id), this.st.didsOf.all(row.id)) : undefined;
   }
 
-  /** Every tenant (or those with one status) with its domains and DIDs, ordered by id. */
-  listTenants(opts: { status?: TenantStatus } = {}): TenantRecord[] {
-    const rows = opts.status ? this.st.listByStatus.all(opts.status) : this.st.listTenants.all();
+  /** Every tenant (or those with one status, or one of several) with its domains and DIDs, ordered by id. */
+  listTenants(opts: { status?: TenantStatus | readonly TenantStatus[] } = {}): TenantRecord[] {
+    const rows =
+      opts.status === undefined
+        ? this.st.listTenants.all()
+        : typeof opts.status === 'string'
+          ? this.st.listByStatus.all(opts.status)
+          : this.st.listTenants.all().filter((r) => (opts.status as readonly TenantStatus[]).includes(r.status));
     const domains = groupBy(this.st.allDomains.all().map((d) => [d.tenant_id, d.domain] as const));
     const dids = groupBy(this.st.allDids.all().map((d) => [d.tenant_id, d.number] as const));
     return rows.map((r) => this.toRecord(r, domains.get(r.id) ?? [], dids.get(r.id) ?? []));
@@ -247,6 +285,43 @@ export class SystemStore {
     });
   }
 
+  /**
+   * Sets a tenant's lifecycle status (suspend, resume, delete, restore). `deleteAfter` is
+   * kept only with 'deleted'. Returns the record before the change, or undefined if the
+   * tenant does not exist. Domains and DIDs are left as they are.
+   */
+  setTenantStatus(id: string, status: TenantStatus, deleteAfter?: number): TenantRecord | undefined {
+    return this.write(() => {
+      const before = this.getTenant(id);
+      if (!before) return undefined;
+      const row = this.st.getTenant.get(id)!;
+      this.st.updateTenantAll.run(row.name, status, row.limits, row.features, row.managed_by, status === 'deleted' ? (deleteAfter ?? null) : null, this.clock.now(), id);
+      return before;
+    });
+  }
+
+  /**
+   * Adds one DID to a tenant's inventory (at the end). A number owned by another tenant
+   * throws DidConflictError. Returns false when the tenant already had it.
+   */
+  addTenantDid(tenantId: string, number: string): boolean {
+    const id = assertTenantId(tenantId);
+    const [n] = checkDidList(id, [number]);
+    return this.write(() => {
+      if (!this.st.getTenant.get(id)) throw new StoreError(`tenant ${id} does not exist`);
+      const owner = this.st.didOwner.get(n!);
+      if (owner === id) return false;
+      if (owner !== undefined) throw new DidConflictError(n!, owner, id);
+      this.st.insertDid.run(n!, id, this.st.didsOf.all(id).length);
+      return true;
+    });
+  }
+
+  /** Every DID of the inventory with its tenant, by tenant then position. */
+  listDids(): Array<{ number: string; tenantId: string }> {
+    return this.st.allDids.all().map((d) => ({ number: d.number, tenantId: d.tenant_id }));
+  }
+
   /** Deletes the tenant's row, domains and DIDs from system.sqlite (ON DELETE CASCADE). Its folder on disk is left alone. */
   removeTenant(id: string): boolean {
     return this.write(() => this.st.deleteTenant.run(id).changes > 0);
@@ -321,6 +396,9 @@ export class SystemStore {
       name: row.name,
       status: row.status,
       limits: parseLimits(row.limits),
+      features: parseFeatures(row.features),
+      managedBy: row.managed_by,
+      ...(row.delete_after !== null ? { deleteAfter: row.delete_after } : {}),
       domains,
       dids,
       configRev: row.config_rev,

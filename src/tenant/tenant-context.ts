@@ -1,3 +1,4 @@
+import type { TenantFeatures } from './tenant-features.js';
 import type { TenantLimits } from './tenant-limits.js';
 import type { TenantStore } from './tenant-store.js';
 
@@ -8,9 +9,16 @@ import type { TenantStore } from './tenant-store.js';
 export interface TenantContext {
   readonly id: string;
   readonly name: string;
+  /**
+   * suspended: the tenant still resolves (so the edge can tell it apart from an unknown
+   * domain) but its registrations and new calls are refused with 403; its data is kept.
+   */
+  readonly status: 'active' | 'suspended';
   /** The primary domain: the digest realm. */
   readonly realm: string;
   readonly domains: readonly string[];
   readonly limits: Readonly<TenantLimits>;
+  /** Feature flags set by the provider (absent: none set). */
+  readonly features?: Readonly<TenantFeatures>;
   readonly store: TenantStore;
 }

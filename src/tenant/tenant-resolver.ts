@@ -8,10 +8,11 @@ import type { TenantContext } from './tenant-context.js';
 
 /**
  * Domain → tenant and DID → tenant, from an in-memory copy of system.sqlite's
- * active tenants. The copy is rebuilt on the first lookup after system.sqlite
+ * active and suspended tenants (a suspended one resolves with status 'suspended': the
+ * edge refuses it with 403). The copy is rebuilt on the first lookup after system.sqlite
  * changed (through apply, the API, or another process: SystemStore.revision()),
- * so an apply that moves domains or DIDs is seen at once. Disabled and unknown tenants resolve to
- * undefined: the edge refuses the request.
+ * so an apply that moves domains or DIDs is seen at once. Disabled, deleted and unknown tenants
+ * resolve to undefined: the edge refuses the request.
  */
 export class TenantResolver {
   private byDomain = new Map<string, TenantContext>();
@@ -55,7 +56,7 @@ export class TenantResolver {
     return this.byDid.get(n);
   }
 
-  /** An active tenant by id (e.g. for a trunk or an API route). */
+  /** An active or suspended tenant by id (e.g. for a trunk or an API route); check its status. */
   getTenant(id: string): TenantContext | undefined {
     this.ensureFresh();
     return this.byId.get(id);
@@ -67,7 +68,7 @@ export class TenantResolver {
     const byDomain = new Map<string, TenantContext>();
     const byDid = new Map<string, TenantContext>();
     const byId = new Map<string, TenantContext>();
-    for (const t of this.opts.system.listTenants({ status: 'active' })) {
+    for (const t of this.opts.system.listTenants({ status: ['active', 'suspended'] })) {
       const ctx = this.toContext(t);
       if (!ctx) continue;
       byId.set(t.id, ctx);
@@ -98,9 +99,11 @@ export class TenantResolver {
     return Object.freeze({
       id: t.id,
       name: t.name,
+      status: t.status === 'suspended' ? 'suspended' : 'active',
       realm,
       domains: Object.freeze([...t.domains]),
       limits: Object.freeze({ ...t.limits }),
+      features: Object.freeze({ ...t.features }),
       store: this.opts.pool.get(t.id),
     });
   }

@@ -181,4 +181,23 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE active_calls ADD COLUMN to_number TEXT;
     `,
   },
+  {
+    // Issue 5: who changed what, and when (audit-table.ts). Written in the same transaction
+    // as the change it records; never holds a password. details is JSON or NULL.
+    version: 4,
+    sql: `
+      CREATE TABLE audit (
+        id       INTEGER PRIMARY KEY,
+        at       INTEGER NOT NULL,
+        actor    TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        target   TEXT NOT NULL,
+        details  TEXT
+      ) STRICT;
+      CREATE INDEX audit_by_at ON audit(at);
+      -- CDR filters of the admin API: by extension (either side) and newest first.
+      CREATE INDEX cdrs_by_from_ext ON cdrs(from_ext, started_at) WHERE from_ext IS NOT NULL;
+      CREATE INDEX cdrs_by_to_ext ON cdrs(to_ext, started_at) WHERE to_ext IS NOT NULL;
+    `,
+  },
 ];

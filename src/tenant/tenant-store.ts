@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { CdrTable, type CdrQuery } from './cdr-table.js';
+import { AuditTable, type AuditEntry, type AuditInput, type AuditQuery } from './audit-table.js';
+import { CdrTable, type CdrQuery, type CdrUsageRow } from './cdr-table.js';
 import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
@@ -11,12 +12,15 @@ import { applyMigrations } from './migrations.js';
 import { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { deepFreeze, readRoutingPlan } from './routing-table.js';
 import { openSqlite } from './sqlite-open.js';
+import { syncRouting, type RoutingChanges } from './sync-routing.js';
 import { assertTenantId, tenantDbFile, tenantDir } from './tenant-id.js';
 import { TENANT_MIGRATIONS } from './tenant-schema.js';
 
 export type { BindingRow } from './binding-row.js';
 export type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
-export type { CdrQuery } from './cdr-table.js';
+export type { CdrQuery, CdrUsageRow } from './cdr-table.js';
+export type { AuditEntry, AuditInput, AuditQuery } from './audit-table.js';
+export type { RoutingChanges } from './sync-routing.js';
 export type { ClassOfService, RoutingPlan } from './routing-plan.js';
 
 /** An extension as the stack sees it: never a password, only HA1 digests for `realm`. */
@@ -31,6 +35,39 @@ export interface Extension {
   classOfService: ClassOfService;
   /** E.164 caller ID for its outbound calls; absent: the tenant's (RoutingPlan.callerId). */
   callerId?: string;
+}
+
+/** A whole extension row as the admin API writes it: HA1 digests, never a password. */
+export interface ExtensionWrite {
+  ext: string;
+  name: string;
+  enabled: boolean;
+  maxContacts?: number;
+  classOfService: ClassOfService;
+  callerId?: string;
+  realm: string;
+  ha1: Record<DigestAlgorithm, string>;
+}
+
+/** The fields to change; null removes an optional one. realm and ha1 go together. */
+export interface ExtensionPatch {
+  name?: string;
+  enabled?: boolean;
+  maxContacts?: number | null;
+  classOfService?: ClassOfService;
+  callerId?: string | null;
+  credentials?: { realm: string; ha1: Record<DigestAlgorithm, string> };
+}
+
+/** When a write happens, and the audit entry written in the same transaction (if any). */
+export interface WriteMeta {
+  now: number;
+  audit?: Omit<AuditInput, 'at'>;
+}
+
+/** For a routing write: the audit details may be made from what changed (describe). */
+export interface RoutingWriteMeta extends WriteMeta {
+  describe?: (changes: RoutingChanges) => unknown;
 }
 
 /** The data of one tenant. Every method is synchronous and self-contained. */
@@ -74,6 +111,25 @@ export interface TenantStore {
    * is seen on the next call.
    */
   getRoutingPlan(): RoutingPlan;
+  // Writes of the admin API, each one transaction with its audit entry; the caches of
+  // this connection (extensions, routing plan) follow at once.
+  /** False (nothing written) when the extension exists already. */
+  createExtension(x: ExtensionWrite, meta: WriteMeta): boolean;
+  /** The extension as it is now, or undefined when there is none. Disabling it drops its bindings. */
+  updateExtension(ext: string, patch: ExtensionPatch, meta: WriteMeta): Extension | undefined;
+  /** Removes the extension, its bindings and its ring group memberships; false when there was none. */
+  deleteExtension(ext: string, meta: WriteMeta): boolean;
+  /**
+   * Makes numbering, DIDs, trunks, ring groups and routes equal to `plan` (which must be
+   * the output of validateRoutingSpec against this tenant's extensions).
+   */
+  replaceRoutingPlan(plan: RoutingPlan, meta: RoutingWriteMeta): RoutingChanges;
+  /** Appends one entry to the audit log on its own; returns its id. */
+  appendAudit(entry: AuditInput): number;
+  /** Newest first. */
+  listAudit(query?: AuditQuery): AuditEntry[];
+  /** The records overlapping [since, until) (see CdrTable.usageRows). */
+  cdrUsageRows(since: number, until: number, lookbackMs: number): CdrUsageRow[];
 }
 
 /** Entries of the per-connection extension cache before it starts over. */
@@ -122,6 +178,7 @@ export class SqliteTenantStore implements TenantStore {
   private flushTimer: TimerHandle | undefined;
   private readonly replaceTx: (aor: string, rows: readonly BindingRow[]) => void;
   private readonly cdrs: CdrTable;
+  private readonly audit: AuditTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -134,6 +191,7 @@ export class SqliteTenantStore implements TenantStore {
     this.st = this.prepare();
     this.dataVersionSeen = this.st.dataVersion.get()!;
     this.cdrs = new CdrTable(db);
+    this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);
       for (let i = 0; i < rows.length; i++) this.st.insertBinding.run(...bindingToParams(rows[i]!, i));
@@ -195,6 +253,15 @@ export class SqliteTenantStore implements TenantStore {
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+      insertExtension: db.prepare<[string, string, number, number | null, string, string, string, string, string | null, number]>(
+        `INSERT INTO extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ext) DO NOTHING`,
+      ),
+      updateExtension: db.prepare<[string, number, number | null, string, string, string, string, string | null, number, string]>(
+        `UPDATE extensions SET name = ?, enabled = ?, max_contacts = ?, ha1_md5 = ?, ha1_sha256 = ?, realm = ?, class_of_service = ?, caller_id = ?,
+           updated_at = ? WHERE ext = ?`,
+      ),
+      deleteExtension: db.prepare<[string]>('DELETE FROM extensions WHERE ext = ?'),
     };
   }
 
@@ -435,6 +502,126 @@ export class SqliteTenantStore implements TenantStore {
     } catch (e) {
       throw this.fail('getRoutingPlan', e);
     }
+  }
+
+  createExtension(x: ExtensionWrite, meta: WriteMeta): boolean {
+    try {
+      const created = this.db.transaction(() => {
+        const r = this.st.insertExtension.run(
+          x.ext,
+          x.name,
+          x.enabled ? 1 : 0,
+          x.maxContacts ?? null,
+          x.ha1.MD5,
+          x.ha1['SHA-256'],
+          x.realm,
+          x.classOfService,
+          x.callerId ?? null,
+          meta.now,
+        );
+        if (r.changes !== 1) return false;
+        this.auditIn(meta);
+        return true;
+      }).immediate();
+      this.extCache.delete(x.ext);
+      return created;
+    } catch (e) {
+      throw this.fail('createExtension', e);
+    }
+  }
+
+  updateExtension(ext: string, patch: ExtensionPatch, meta: WriteMeta): Extension | undefined {
+    try {
+      const out = this.db.transaction(() => {
+        const row = this.st.getExtension.get(ext);
+        if (!row) return undefined;
+        const cur = extensionFromSql(row);
+        const enabled = patch.enabled ?? cur.enabled;
+        const maxContacts = patch.maxContacts === undefined ? (cur.maxContacts ?? null) : patch.maxContacts;
+        const callerId = patch.callerId === undefined ? (cur.callerId ?? null) : patch.callerId;
+        const ha1 = patch.credentials?.ha1 ?? cur.ha1;
+        this.st.updateExtension.run(
+          patch.name ?? cur.name,
+          enabled ? 1 : 0,
+          maxContacts,
+          ha1.MD5,
+          ha1['SHA-256'],
+          patch.credentials?.realm ?? cur.realm,
+          patch.classOfService ?? cur.classOfService,
+          callerId,
+          meta.now,
+          ext,
+        );
+        // A disabled extension must not be reached: its contacts go (as an apply does).
+        if (!enabled && cur.enabled) this.st.deleteBindingsOf.run(ext);
+        this.auditIn(meta);
+        return extensionFromSql(this.st.getExtension.get(ext)!);
+      }).immediate();
+      this.extCache.delete(ext);
+      if (out && !out.enabled) this.pending.delete(ext);
+      return out;
+    } catch (e) {
+      throw this.fail('updateExtension', e);
+    }
+  }
+
+  deleteExtension(ext: string, meta: WriteMeta): boolean {
+    try {
+      // Bindings and ring group memberships go with it (ON DELETE CASCADE).
+      const removed = this.db.transaction(() => {
+        if (this.st.deleteExtension.run(ext).changes !== 1) return false;
+        this.auditIn(meta);
+        return true;
+      }).immediate();
+      this.extCache.delete(ext);
+      this.pending.delete(ext);
+      if (removed) this.routingPlan = undefined;
+      return removed;
+    } catch (e) {
+      throw this.fail('deleteExtension', e);
+    }
+  }
+
+  replaceRoutingPlan(plan: RoutingPlan, meta: RoutingWriteMeta): RoutingChanges {
+    try {
+      const changes = this.db.transaction(() => {
+        const c = syncRouting(this.db, 'main', plan, meta.now);
+        if (meta.audit) this.audit.append({ ...meta.audit, ...(meta.describe ? { details: meta.describe(c) } : {}), at: meta.now });
+        return c;
+      }).immediate();
+      this.routingPlan = undefined;
+      return changes;
+    } catch (e) {
+      throw this.fail('replaceRoutingPlan', e);
+    }
+  }
+
+  appendAudit(entry: AuditInput): number {
+    try {
+      return this.audit.append(entry);
+    } catch (e) {
+      throw this.fail('appendAudit', e);
+    }
+  }
+
+  listAudit(query?: AuditQuery): AuditEntry[] {
+    try {
+      return this.audit.listEntries(query);
+    } catch (e) {
+      throw this.fail('listAudit', e);
+    }
+  }
+
+  cdrUsageRows(since: number, until: number, lookbackMs: number): CdrUsageRow[] {
+    try {
+      return this.cdrs.usageRows(since, until, lookbackMs);
+    } catch (e) {
+      throw this.fail('cdrUsageRows', e);
+    }
+  }
+
+  private auditIn(meta: WriteMeta): void {
+    if (meta.audit) this.audit.append({ ...meta.audit, at: meta.now });
   }
 
   get isOpen(): boolean {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PbxServer } from '../../src/app/pbx-server.js';
+import type { B2bua } from '../../src/b2bua/b2bua.js';
 import { getHeader } from '../../src/sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
@@ -39,6 +40,7 @@ test.before(async () => {
     [
       'dataDir: data',
       `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
+      `api: { listen: "127.0.0.1:${await freePort()}" }`,
       `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: 1 }`,
       'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
       'registrar: { writeDelayMs: 0 }',
@@ -111,6 +113,32 @@ test('an answered call: SDP rewritten to the PBX, RTP relayed both ways, BYE end
   assert.ok((cdr.media?.caller?.packets ?? 0) >= 20, 'media stats in the record');
   assert.ok((cdr.media?.callee?.packets ?? 0) >= 20);
   callee.close();
+});
+
+test('the admin API view: listCalls shows a tenant its own calls only; hangup by another tenant is refused, by its own sends BYE with Reason', async () => {
+  const b2bua = (server as unknown as { b2bua: B2bua }).b2bua;
+  const caller = await phone('1005');
+  const callee = await phone('1004');
+  assert.is(await callee.register(), 200);
+  const res = await caller.call('1004');
+  assert.is(res.status, 200, `got ${res.status} ${res.reason}`);
+  await callee.next((m) => m.kind === 'request' && m.method === 'INVITE');
+  const mine = b2bua.listCalls('acme').filter((c) => c.fromExt === '1005');
+  assert.is(mine.length, 1);
+  assert.is(mine[0]!.state, 'answered');
+  assert.is(mine[0]!.to, '1004');
+  assert.is(mine[0]!.answeredBy, '1004');
+  assert.equal(b2bua.listCalls('globex'), [], 'another tenant sees nothing');
+  assert.not.ok(b2bua.hangup('globex', mine[0]!.callId), 'another tenant cannot hang it up');
+  assert.not.ok(b2bua.hangup('acme', 'no-such-call'));
+  assert.ok(b2bua.hangup('acme', mine[0]!.callId, 'maintenance'));
+  const byeA = (await caller.next((m) => m.kind === 'request' && m.method === 'BYE')) as SipRequest;
+  const byeB = (await callee.next((m) => m.kind === 'request' && m.method === 'BYE')) as SipRequest;
+  assert.is(getHeader(byeA, 'reason'), 'SIP;cause=200;text="maintenance"');
+  assert.is(getHeader(byeB, 'reason'), 'SIP;cause=200;text="maintenance"');
+  await until(() => cdrs('acme').some((c) => c.callId === mine[0]!.callId && c.hangupSide === 'system'));
+  assert.equal(b2bua.listCalls('acme').filter((c) => c.fromExt === '1005'), []);
+  await callee.register(0);
 });
 
 test('busy: 486 passed back, CDR busy', async () => {

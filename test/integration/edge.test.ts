@@ -32,6 +32,7 @@ test.before(async () => {
     [
       'dataDir: data',
       `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
+      `api: { listen: "127.0.0.1:${await freePort()}" }`,
       'security: { floodRate: 0, authFailBan: { attempts: 50, windowSeconds: 60, banSeconds: 60 } }',
       'registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 600, maxContactsPerAor: 2 }',
       'auth: { algorithms: [ SHA-256, MD5 ], nonceTtlSeconds: 300 }',

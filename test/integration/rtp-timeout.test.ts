@@ -21,7 +21,7 @@ test.before(async () => {
   mkdirSync(join(dir, 'tenants'));
   port = await freePort();
   const base = 43000 + Math.floor(Math.random() * 100) * 20;
-  writeFileSync(join(dir, 'pbx.yaml'), [`sip: { listen: [ "udp://127.0.0.1:${port}" ] }`, 'dataDir: data', `rtp: { ports: ${base}-${base + 19}, workers: 1 }`, 'registrar: { writeDelayMs: 0 }', 'calls: { rtpTimeoutSeconds: 1 }'].join('\n'));
+  writeFileSync(join(dir, 'pbx.yaml'), [`sip: { listen: [ "udp://127.0.0.1:${port}" ] }`, `api: { listen: "127.0.0.1:${await freePort()}" }`, 'dataDir: data', `rtp: { ports: ${base}-${base + 19}, workers: 1 }`, 'registrar: { writeDelayMs: 0 }', 'calls: { rtpTimeoutSeconds: 1 }'].join('\n'));
   writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml({ id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }, { ext: '1002', password: 'acme-1002-secret' }] }));
   server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: silentLogger, env: {} });
 });

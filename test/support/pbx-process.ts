@@ -37,6 +37,8 @@ export interface PbxProcessOptions {
   extraYaml?: string;
   /** Keep using this directory (for restarts with the same data). */
   dir?: string;
+  /** api.adminToken in pbx.yaml (issue 5); none by default. */
+  adminToken?: string;
 }
 
 export function tenantYaml(t: TestTenant): string {
@@ -64,13 +66,22 @@ export class PbxProcess {
     readonly dir: string,
     readonly ports: { udp: number; tcp: number; tls: number },
     readonly configFile: string,
+    /** The admin API's port (api.listen is always written, on a free port, unless extraYaml has its own `api:`). */
+    readonly apiPort: number,
   ) {}
+
+  /** `http://127.0.0.1:<apiPort>/api/v1`. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}/api/v1`;
+  }
 
   static async create(opts: PbxProcessOptions): Promise<PbxProcess> {
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pbx-it-'));
     mkdirSync(join(dir, 'tenants'), { recursive: true });
     const sipPort = await freePort();
     const tlsPort = await freePort();
+    const apiPort = await freePort();
+    const ownApi = /^api:/m.test(opts.extraYaml ?? '');
     const transports = opts.transports ?? ['udp', 'tcp', 'tls'];
     const listen: string[] = [];
     if (transports.includes('udp')) listen.push(`"udp://127.0.0.1:${sipPort}"`);
@@ -84,12 +95,13 @@ export class PbxProcess {
       '  publicAddress: 127.0.0.1',
       `  tls: { cert: ${join(REPO, 'test/fixtures/tls/test.crt')}, key: ${join(REPO, 'test/fixtures/tls/test.key')} }`,
       'log: { level: debug }',
+      ...(ownApi ? [] : ['api:', `  listen: "127.0.0.1:${apiPort}"`, ...(opts.adminToken !== undefined ? [`  adminToken: "${opts.adminToken}"`] : [])]),
       opts.extraYaml ?? '',
     ].join('\n');
     const configFile = join(dir, 'pbx.yaml');
     writeFileSync(configFile, yaml + '\n');
     for (const t of opts.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
-    return new PbxProcess(dir, { udp: sipPort, tcp: sipPort, tls: tlsPort }, configFile);
+    return new PbxProcess(dir, { udp: sipPort, tcp: sipPort, tls: tlsPort }, configFile, apiPort);
   }
 
   static async start(opts: PbxProcessOptions): Promise<PbxProcess> {

@@ -100,7 +100,12 @@ test('relays RTP both ways with the payload intact, and RTCP', async () => {
     await bobRtcp.send({ address: HOST, port: ports.b.rtcpPort }, rtcpReceiverReport(0xb));
     await aliceRtcp.waitFor(1);
 
+    // The worker's totals (for /metrics) count the live session, and keep it once released.
+    const live = r.engine.load();
+    assert.equal([live.packetsRelayed, live.bytesRelayed, live.packetsDropped], [4, 24 + hello.length + 7, 0]);
     const stats = r.engine.release('s1');
+    const after = r.engine.load();
+    assert.equal([after.sessions, after.packetsRelayed, after.bytesRelayed], [0, 4, 24 + hello.length + 7]);
     assert.is(stats.a.packetsReceived, 1);
     assert.is(stats.a.bytesReceived, 12 + hello.length);
     assert.is(stats.b.packetsSent, 1);

@@ -43,6 +43,8 @@ export class RelayEngine {
   private readonly emit: (e: MediaEvent) => void;
   private lastSocketErrorReport = -Infinity;
   private closed = false;
+  /** Totals of the sessions already released (the live ones are added at load()). */
+  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0 };
 
   constructor(private readonly o: RelayEngineOptions) {
     const family = isIP(o.address);
@@ -155,6 +157,7 @@ export class RelayEngine {
   release(id: string): MediaStats {
     const s = this.session(id);
     const stats = s.stats();
+    addTotals(this.retired, stats);
     this.sessions.delete(id);
     s.close();
     this.ports.release(s.a.rtpPort);
@@ -168,7 +171,9 @@ export class RelayEngine {
 
   load(): WorkerLoad {
     const elu = performance.eventLoopUtilization();
-    return { sessions: this.sessions.size, portsInUse: this.ports.inUse, portsFree: this.ports.free, loopActiveMs: elu.active, loopIdleMs: elu.idle, cpuMs: threadCpuMs() };
+    const totals = { ...this.retired };
+    for (const s of this.sessions.values()) addTotals(totals, s.stats());
+    return { sessions: this.sessions.size, portsInUse: this.ports.inUse, portsFree: this.ports.free, loopActiveMs: elu.active, loopIdleMs: elu.idle, cpuMs: threadCpuMs(), ...totals };
   }
 
   /** Report every session idle for rtpTimeoutMs and not on hold (once until RTP flows again). */
@@ -222,4 +227,12 @@ export class RelayEngine {
 function checkLeg(leg: unknown): LegName {
   if (leg !== 'a' && leg !== 'b') throw new MediaError('bad-request', `bad leg ${JSON.stringify(leg)}`);
   return leg;
+}
+
+function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number }, s: MediaStats): void {
+  for (const leg of [s.a, s.b]) {
+    t.packetsRelayed += leg.packetsSent + leg.rtcpSent;
+    t.bytesRelayed += leg.bytesSent;
+    t.packetsDropped += leg.strayDropped + leg.invalidDropped + leg.unroutableDropped;
+  }
 }

@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { ApiError, type ApiRequest, type ApiResult, type Principal, type RawRoute, type RouteDef } from './api-types.js';
+import { coerceQuery, validateSchema } from './json-schema.js';
+import { API_PREFIX } from './openapi.js';
+import { RouteTable, templateParams } from './route-table.js';
+import type { TokenVerifier } from './token-auth.js';
+
+/** Bodies larger than this are refused with 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** A refused body is read (and dropped) up to this much so that the client sees the 413; beyond it the connection is cut. */
+const DRAIN_LIMIT_BYTES = 8 * BODY_LIMIT_BYTES;
+
+export interface ApiServerOptions {
+  /** The API, under /api/v1. */
+  routes: readonly RouteDef<any>[];
+  /** Outside /api/v1 (GET /metrics, /healthz, /readyz) or beside it (the OpenAPI document). */
+  rawRoutes?: readonly RawRoute[];
+  /** Bearer token → principal, or undefined for an unknown or revoked one. */
+  tokens: TokenVerifier;
+  logger: Logger;
+  clock?: Clock;
+  /** Default BODY_LIMIT_BYTES (1 MiB). */
+  bodyLimitBytes?: number;
+}
+
+type Entry = { kind: 'api'; route: RouteDef<any> } | { kind: 'raw'; route: RawRoute };
+
+/** The one body for every 404: "not yours" and "not there" must read the same. */
+const NOT_FOUND_BODY = { error: { code: 'not_found', message: 'not found' } };
+
+/**
+ * Central authorisation, before any handler (DESIGN: every endpoint checks role and
+ * tenant scope). Returns the refusal, or undefined when the principal may call the route:
+ *  - provider: allowed iff the route lists 'provider' (else 403);
+ *  - tenant-admin / user: a {tenantId} other than its own is 404; for a user token an
+ *    {ext} other than its own is 404 (it must not learn what exists there); then a role
+ *    the route does not list is 403.
+ */
+export function authorize(route: Pick<RouteDef, 'roles' | 'path'>, principal: Principal, params: Record<string, string>): ApiError | undefined {
+  if (principal.role !== 'provider') {
+    const names = templateParams(route.path);
+    if (names.includes('tenantId') && params['tenantId'] !== principal.tenantId) return new ApiError(404, 'not_found', 'not found');
+    if (principal.role === 'user' && names.includes('ext') && params['ext'] !== principal.ext) return new ApiError(404, 'not_found', 'not found');
+  }
+  if (!route.roles.includes(principal.role)) return new ApiError(403, 'forbidden', `a ${principal.role} token may not do this`);
+  return undefined;
+}
+
+/** The token of `Authorization: Bearer <token>`, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+  return m ? m[1] : undefined;
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * The admin API over node:http: routes by path template, bearer-token authentication,
+ * central authorisation, schema validation of query and body, JSON answers and errors
+ * `{ error: { code, message, details } }`. Each request gets an id (X-Request-Id, taken
+ * from the request when it is sane) that its log line carries.
+ */
+export class ApiServer {
+  private readonly table = new RouteTable<Entry>();
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly bodyLimit: number;
+  private server: Server | undefined;
+
+  constructor(private readonly o: ApiServerOptions) {
+    this.log = o.logger;
+    this.clock = o.clock ?? systemClock;
+    this.bodyLimit = o.bodyLimitBytes ?? BODY_LIMIT_BYTES;
+    for (const r of o.routes) this.table.add(r.method, API_PREFIX + (r.path === '/' ? '' : r.path), { kind: 'api', route: r });
+    for (const r of o.rawRoutes ?? []) this.table.add(r.method, r.path, { kind: 'raw', route: r });
+  }
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free one). */
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    if (this.server) return Promise.reject(new Error('already listening'));
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    server.keepAliveTimeout = 5_000;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => {
+        this.server = undefined;
+        reject(e);
+      };
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        server.on('error', (e) => this.log.error('api server error', { error: e }));
+        const a = server.address() as AddressInfo;
+        resolve({ host: a.address, port: a.port });
+      });
+    });
+  }
+
+  /** Where it listens, once listening. */
+  get address(): { host: string; port: number } | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+  }
+
+  /** Stops accepting, closes idle and open connections. */
+  close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      // Requests in flight are short (every handler is synchronous or nearly): give them a moment.
+      setTimeout(() => server.closeAllConnections(), 1000).unref();
+    });
+  }
+
+  /** One request, start to end; never throws. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = this.clock.now();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomBytes(8).toString('hex');
+    res.setHeader('X-Request-Id', requestId);
+    const method = req.method ?? 'GET';
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    let principal: Principal | undefined;
+    let status = 500;
+    try {
+      const out = await this.dispatch(req, method, path, q < 0 ? '' : rawUrl.slice(q + 1), (p) => (principal = p));
+      status = this.send(res, out);
+    } catch (e) {
+      status = this.sendError(res, e, requestId, method, path);
+    } finally {
+      if (!req.complete) req.resume();
+      const fields: Record<string, unknown> = { requestId, method, path: path.slice(0, 200), status, ms: this.clock.now() - started };
+      if (principal) fields['token'] = principal.tokenId;
+      this.log.info('api request', fields);
+    }
+  }
+
+  private async dispatch(req: IncomingMessage, method: string, path: string, search: string, setPrincipal: (p: Principal) => void): Promise<ApiResult> {
+    if (path.length > 2048) throw new ApiError(404, 'not_found', 'not found');
+    const m = this.table.match(method, path);
+    if (m.kind === 'not-found') throw new ApiError(404, 'not_found', 'not found');
+    if (m.kind === 'method-not-allowed') throw new ApiError(405, 'method_not_allowed', `allowed: ${m.allow.join(', ')}`, undefined, { Allow: m.allow.join(', ') });
+    const entry = m.value;
+
+    if (entry.kind === 'raw') {
+      if (entry.route.auth === 'provider') {
+        const p = this.authenticate(req);
+        setPrincipal(p);
+        if (p.role !== 'provider') throw new ApiError(403, 'forbidden', `a ${p.role} token may not do this`);
+      }
+      return entry.route.handler();
+    }
+
+    const route = entry.route;
+    const principal = this.authenticate(req);
+    setPrincipal(principal);
+    const refusal = authorize(route, principal, m.params);
+    if (refusal) throw refusal;
+
+    const query: Record<string, string> = {};
+    for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
+    if (route.query) {
+      const problems = validateSchema(route.query, coerceQuery(route.query, query));
+      if (problems.length > 0) throw new ApiError(422, 'invalid_query', 'the query does not match its schema', problems);
+    }
+
+    let body: unknown;
+    if (route.body) {
+      const ct = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+      if (ct !== 'application/json' && !ct.endsWith('+json')) {
+        await this.readBody(req).catch(() => undefined);
+        throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json');
+      }
+      const text = await this.readBody(req);
+      if (text.trim() === '') throw new ApiError(400, 'body_required', 'a JSON body is required');
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        throw new ApiError(400, 'invalid_json', `the body is not JSON: ${(e as Error).message}`);
+      }
+      const problems = validateSchema(route.body, body);
+      if (problems.length > 0) throw new ApiError(422, 'invalid_body', 'the body does not match its schema', problems);
+    }
+
+    const apiReq: ApiRequest = { principal, params: m.params, query, body };
+    const out = await route.handler(apiReq);
+    return { ...out, status: out.status ?? route.response.status };
+  }
+
+  private authenticate(req: IncomingMessage): Principal {
+    const header = req.headers['authorization'];
+    const token = bearerToken(typeof header === 'string' ? header : undefined);
+    if (token === undefined) {
+      throw new ApiError(401, 'unauthorized', 'a bearer token is required', undefined, { 'WWW-Authenticate': 'Bearer realm="pbx"' });
+    }
+    const p = this.o.tokens.verify(token);
+    if (!p) {
+      throw new ApiError(401, 'unauthorized', 'the token is not valid', undefined, { 'WWW-Authenticate': 'Bearer realm="pbx", error="invalid_token"' });
+    }
+    return p;
+  }
+
+  private readBody(req: IncomingMessage): Promise<string> {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
+      req.destroy();
+      return Promise.reject(new BodyTooLarge());
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooLarge = false;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > this.bodyLimit) {
+          tooLarge = true;
+          chunks.length = 0;
+          if (size > DRAIN_LIMIT_BYTES) req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+      req.on('error', reject);
+      req.on('close', () => {
+        if (!req.complete) reject(tooLarge ? new BodyTooLarge() : new Error('request aborted'));
+      });
+    });
+  }
+
+  private send(res: ServerResponse, out: ApiResult): number {
+    const status = out.status ?? 200;
+    for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
+    if (out.text !== undefined) {
+      res.writeHead(status, { 'Content-Type': out.contentType ?? 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(out.text);
+    } else if (out.body !== undefined && status !== 204) {
+      res.writeHead(status, { 'Content-Type': out.contentType ?? 'application/json', 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify(out.body));
+    } else {
+      res.writeHead(status);
+      res.end();
+    }
+    return status;
+  }
+
+  private sendError(res: ServerResponse, e: unknown, requestId: string, method: string, path: string): number {
+    let status: number;
+    let body: unknown;
+    let headers: Record<string, string> = {};
+    if (e instanceof BodyTooLarge) {
+      status = 413;
+      body = { error: { code: 'body_too_large', message: `the body is larger than ${this.bodyLimit} bytes` } };
+    } else if (e instanceof ApiError) {
+      status = e.status;
+      headers = e.headers ?? {};
+      body = status === 404 ? NOT_FOUND_BODY : { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+    } else {
+      status = 500;
+      body = { error: { code: 'internal_error', message: `internal error (request ${requestId})` } };
+      this.log.error('api handler failed', { requestId, method, path: path.slice(0, 200), error: e, stack: (e as Error)?.stack });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return status;
+    }
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(body));
+    return status;
+  }
+}

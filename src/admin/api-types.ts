@@ -1,0 +1,109 @@
+/**
+ * The contract every REST endpoint is written against (issue 5). A route is plain data:
+ * method, path template, who may call it, the JSON Schemas of its query, body and answer,
+ * and a handler. The server (api-server.ts) authenticates the bearer token, enforces the
+ * role and the tenant scope BEFORE the handler runs, validates query and body against the
+ * schemas, and the OpenAPI document (openapi.ts) is generated from the same definitions.
+ */
+
+/** provider: the super-admin and the tokens it creates; tenant-admin: one tenant; user: one extension. */
+export type Role = 'provider' | 'tenant-admin' | 'user';
+
+/** Who is calling, as established from the bearer token. */
+export interface Principal {
+  role: Role;
+  /** The token's id ('admin' for api.adminToken from pbx.yaml); audit entries name it. */
+  tokenId: string;
+  /** tenant-admin and user tokens: the one tenant they reach. */
+  tenantId?: string;
+  /** user tokens: the one extension they reach. */
+  ext?: string;
+}
+
+/**
+ * A JSON Schema (the subset the validator and OpenAPI 3.1 both understand): type, properties,
+ * required, additionalProperties (false or a schema), items, enum, minimum, maximum,
+ * minLength, maxLength, pattern, minItems, maxItems, format, description, nullable via
+ * type arrays (['string', 'null']), oneOf.
+ */
+export type JsonSchema = { [key: string]: unknown };
+
+export interface ApiRequest<B = unknown> {
+  principal: Principal;
+  /** Path parameters by name ({tenantId}, {ext}, …), already decoded. */
+  params: Record<string, string>;
+  /** Query parameters (first value of each), validated against route.query. */
+  query: Record<string, string>;
+  /** The JSON body, validated against route.body (undefined when the route takes none). */
+  body: B;
+}
+
+/** What a handler answers: JSON (body), or text (e.g. CSV, YAML) with its content type. */
+export interface ApiResult {
+  /** Default: the route's response.status. */
+  status?: number;
+  body?: unknown;
+  text?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RouteDef<B = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /**
+   * Path template under /api/v1, OpenAPI style: '/tenants/{tenantId}/extensions/{ext}'.
+   * A {tenantId} parameter makes the route tenant-scoped: a tenant-admin or user token of
+   * another tenant gets 404 (never 403: it must not learn that the tenant exists). An {ext}
+   * parameter likewise scopes user tokens to their own extension.
+   */
+  path: string;
+  /** Roles allowed. A principal that can see the tenant but lacks the role gets 403. */
+  roles: readonly Role[];
+  /** OpenAPI tag (group) and one-line summary. */
+  tag: string;
+  summary: string;
+  /**
+   * Schemas of the path parameters by name, for the OpenAPI document; a parameter not
+   * listed gets the shared one of its name (schemas.ts PATH_PARAMS) or a plain string.
+   */
+  params?: Record<string, JsonSchema>;
+  query?: JsonSchema;
+  body?: JsonSchema;
+  response: { status: number; schema?: JsonSchema; contentType?: string; description?: string };
+  handler(req: ApiRequest<B>): ApiResult | Promise<ApiResult>;
+}
+
+/**
+ * A refusal with its HTTP status and a stable machine code, e.g.
+ * new ApiError(409, 'limit_exceeded', 'limits.extensions is 10; the tenant has 10').
+ * The server answers { error: { code, message, details } }.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    /** Extra response headers (e.g. Allow on 405, WWW-Authenticate on 401). */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The one answer for "not yours or not there": identical for both, so nothing leaks. */
+export function notFound(what = 'not found'): ApiError {
+  return new ApiError(404, 'not_found', what);
+}
+
+/**
+ * An endpoint outside /api/v1 (GET /metrics, /healthz, /readyz): not in the OpenAPI
+ * document's API surface, answered as text. `auth: 'provider'` needs a provider token.
+ */
+export interface RawRoute {
+  method: 'GET';
+  path: string;
+  auth: 'none' | 'provider';
+  handler(): ApiResult | Promise<ApiResult>;
+}

@@ -1,0 +1,72 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { coerceQuery, validateSchema } from './json-schema.js';
+
+const TENANT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'domains'],
+  properties: {
+    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+    name: { type: 'string', minLength: 1, maxLength: 5 },
+    domains: { type: 'array', minItems: 1, maxItems: 2, uniqueItems: true, items: { type: 'string' } },
+    limits: { type: 'object', additionalProperties: false, properties: { 'a/b': { type: 'integer', minimum: 0, maximum: 10 }, calls: { type: 'integer', minimum: 0 } } },
+    note: { type: ['string', 'null'] },
+    kind: { enum: ['x', 'y'] },
+  },
+};
+
+test('a valid value has no problems', () => {
+  assert.equal(validateSchema(TENANT, { id: 'acme', domains: ['a.example'], limits: { calls: 3 }, note: null, kind: 'x' }), []);
+});
+
+test('every problem is listed with its JSON pointer', () => {
+  const p = validateSchema(TENANT, { id: 'Acme', name: '', domains: ['a', 'a', 'b'], limits: { calls: -1, 'a/b': 1.5, extra: 1 }, note: 3, kind: 'z', more: true });
+  assert.equal(p, [
+    { path: '/id', message: 'must match ^[a-z0-9][a-z0-9-]{0,62}$' },
+    { path: '/name', message: 'must be at least 1 characters long' },
+    { path: '/domains', message: 'must have at most 2 items' },
+    { path: '/domains/1', message: 'is listed twice' },
+    { path: '/limits/calls', message: 'must be >= 0' },
+    { path: '/limits/a~1b', message: 'must be integer, got number' },
+    { path: '/limits/extra', message: 'is not a known property' },
+    { path: '/note', message: 'must be string or null, got integer' },
+    { path: '/kind', message: 'must be one of "x", "y"' },
+    { path: '/more', message: 'is not a known property' },
+  ]);
+});
+
+test('required, type of the root, and lengths in code points', () => {
+  assert.equal(validateSchema(TENANT, {}), [
+    { path: '/id', message: 'is required' },
+    { path: '/domains', message: 'is required' },
+  ]);
+  assert.equal(validateSchema(TENANT, []), [{ path: '', message: 'must be object, got array' }]);
+  assert.equal(validateSchema({ type: 'string', maxLength: 2 }, '😀😀'), []);
+  assert.equal(validateSchema({ type: 'integer' }, 1.0), []);
+  assert.equal(validateSchema({ type: 'number' }, Infinity).length, 1);
+});
+
+test('additionalProperties as a schema, oneOf, const, format', () => {
+  assert.equal(validateSchema({ type: 'object', additionalProperties: { type: 'boolean' } }, { a: true, b: 1 }), [{ path: '/b', message: 'must be boolean, got integer' }]);
+  const one = { oneOf: [{ type: 'object', required: ['extension'], additionalProperties: false, properties: { extension: { type: 'string' } } }, { const: 'hangup' }] };
+  assert.equal(validateSchema(one, { extension: '1001' }), []);
+  assert.equal(validateSchema(one, 'hangup'), []);
+  assert.ok(validateSchema(one, { extension: 5 }).some((p) => p.path === '/extension'));
+  assert.equal(validateSchema({ type: 'string', format: 'date-time' }, '2024-01-02T03:04:05Z'), []);
+  assert.equal(validateSchema({ type: 'string', format: 'date-time' }, 'yesterday'), [{ path: '', message: 'must be a valid date-time' }]);
+});
+
+test('the list is capped', () => {
+  const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, i]));
+  assert.is(validateSchema({ type: 'object', additionalProperties: false }, many).length, 50);
+});
+
+test('query values are coerced by their schema type', () => {
+  const q = { type: 'object', properties: { n: { type: 'integer' }, b: { type: 'boolean' }, s: { type: 'string' } } };
+  assert.equal(coerceQuery(q, { n: '7', b: 'true', s: '7', x: '1' }), { n: 7, b: true, s: '7', x: '1' });
+  assert.equal(coerceQuery(q, { n: 'seven' }), { n: 'seven' });
+  assert.equal(validateSchema(q, coerceQuery(q, { n: '1.5' })), [{ path: '/n', message: 'must be integer, got number' }]);
+});
+
+test.run();

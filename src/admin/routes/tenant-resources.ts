@@ -1,0 +1,53 @@
+/**
+ * Every tenant-scoped resource of the admin API (issue 5) in one list for the server:
+ * extensions, trunks, routing, registrations, live calls, CDRs, usage and the audit log.
+ * The server enforces role and tenant scope from each route's path before a handler runs.
+ */
+import type { TenantStorePool } from '../../tenant/store-pool.js';
+import type { SystemStore } from '../../tenant/system-store.js';
+import type { TenantContext } from '../../tenant/tenant-context.js';
+import type { RouteDef } from '../api-types.js';
+import { auditRoutes } from './tenant-audit.js';
+import { callRoutes } from './tenant-calls.js';
+import { cdrRoutes } from './tenant-cdrs.js';
+import { extensionRoutes } from './tenant-extensions.js';
+import { registrationRoutes } from './tenant-registrations.js';
+import type { TenantResourceDeps } from './tenant-resource-kit.js';
+import { routingRoutes } from './tenant-routing.js';
+import { trunkRoutes } from './tenant-trunks.js';
+import { usageRoutes } from './tenant-usage.js';
+
+export type { TenantChange, TenantResourceDeps } from './tenant-resource-kit.js';
+
+export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
+  return [
+    ...extensionRoutes(deps),
+    ...trunkRoutes(deps),
+    ...routingRoutes(deps),
+    ...registrationRoutes(deps),
+    ...callRoutes(deps),
+    ...cdrRoutes(deps),
+    ...usageRoutes(deps),
+    ...auditRoutes(deps),
+  ];
+}
+
+/**
+ * TenantResourceDeps.tenant from system.sqlite and the store pool: any tenant that is not
+ * disabled (active or suspended), with its current name, domains and limits. The first
+ * domain is the realm; a tenant without one is not found.
+ */
+export function tenantLookup(system: Pick<SystemStore, 'getTenant'>, pool: Pick<TenantStorePool, 'get'>): (tenantId: string) => TenantContext | undefined {
+  return (tenantId) => {
+    let rec;
+    try {
+      rec = system.getTenant(tenantId);
+    } catch {
+      return undefined;
+    }
+    if (!rec || (rec.status !== 'active' && rec.status !== 'suspended')) return undefined;
+    const realm = rec.domains[0];
+    if (realm === undefined) return undefined;
+    return { id: rec.id, name: rec.name, status: rec.status, realm, domains: rec.domains, limits: rec.limits, store: pool.get(rec.id) };
+  };
+}

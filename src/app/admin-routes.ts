@@ -1,0 +1,68 @@
+import type { RawRoute, RouteDef } from '../admin/api-types.js';
+import { openApiRoute } from '../admin/openapi.js';
+import { didRoutes } from '../admin/routes/dids.js';
+import { monitoringRoutes, type MonitoringDeps } from '../admin/routes/monitoring.js';
+import { tenantLookup, tenantResourceRoutes } from '../admin/routes/tenant-resources.js';
+import { tenantRoutes } from '../admin/routes/tenants.js';
+import type { B2bua } from '../b2bua/b2bua.js';
+import { tokenRoutes } from '../admin/routes/tokens.js';
+import type { TenantLifecycle } from '../admin/tenant-lifecycle.js';
+import type { PbxConfig } from '../config/types.js';
+import type { TenantStorePool } from '../tenant/store-pool.js';
+import type { SystemStore } from '../tenant/system-store.js';
+import type { TenantResolver } from '../tenant/tenant-resolver.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/**
+ * What the route groups may use: the running server's parts, handed over by PbxServer.
+ * Add a field here when a group needs one more part (and pass it in pbx-server.ts).
+ */
+export interface AdminParts {
+  config: () => PbxConfig;
+  system: SystemStore;
+  pool: TenantStorePool;
+  resolver: TenantResolver;
+  lifecycle: TenantLifecycle;
+  clock: Clock;
+  logger: Logger;
+  /** After a tenant change made outside the lifecycle: refresh the resolver and the trunks, as reload() does. */
+  tenantsChanged: (tenantId: string) => void;
+  /** Live calls of a tenant, and hang-up (tenant-scoped inside B2bua). */
+  calls: Pick<B2bua, 'listCalls' | 'hangup'>;
+  /** GET /metrics, /healthz, /readyz: pass monitoringDeps(server) from ./monitoring-deps.ts. */
+  monitoring?: MonitoringDeps;
+}
+
+/**
+ * Every route of the admin API, as one plain list (the OpenAPI document, the
+ * authorisation matrix test and the server all read this list). A group is a function
+ * of AdminParts returning RouteDef[] (under /api/v1) or RawRoute[] (outside it): add
+ * yours with one line in the list below.
+ */
+export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes: RawRoute[] } {
+  const routes: RouteDef<any>[] = [
+    ...tenantRoutes({ lifecycle: p.lifecycle }),
+    ...didRoutes({ lifecycle: p.lifecycle }),
+    ...tokenRoutes({
+      tokens: p.system.tokens,
+      system: p.system,
+      extensionExists: (tenantId, ext) => p.pool.get(tenantId).getExtension(ext) !== undefined,
+    }),
+    ...tenantResourceRoutes({
+      tenant: tenantLookup(p.system, p.pool),
+      tenants: () => p.system.listTenants(),
+      dataDir: p.config().dataDir,
+      clock: p.clock,
+      calls: p.calls,
+      providerTrunks: () => p.config().trunks,
+      onTenantChanged: (tenantId) => p.tenantsChanged(tenantId),
+      managedBy: (tenantId) => p.system.getTenant(tenantId)?.managedBy,
+    }),
+  ];
+  const rawRoutes: RawRoute[] = [
+    openApiRoute(routes),
+    ...(p.monitoring ? monitoringRoutes(p.monitoring) : []),
+  ];
+  return { routes, rawRoutes };
+}

@@ -1,0 +1,121 @@
+/**
+ * The reverse of parseTenantConfig: a tenant as the text of a tenant file, in the same
+ * shape an operator writes (destinations as `{ extension: "1001" }`, `hangup`). Used by
+ * `pbx tenant export`; parseTenantConfig of the text gives the tenant back. Pure.
+ */
+import { stringify } from 'yaml';
+import type { DestinationConfig, TenantLimits } from './types.js';
+
+/** What is written: TenantConfig without its file, every default optional (TenantSpec fits). */
+export interface TenantYamlInput {
+  id: string;
+  name: string;
+  domains: readonly string[];
+  limits: TenantLimits;
+  extensions: ReadonlyArray<{
+    ext: string;
+    name: string;
+    password?: string;
+    ha1?: { realm: string; md5: string; sha256: string };
+    enabled?: boolean;
+    maxContacts?: number;
+    classOfService?: string;
+    callerId?: string;
+  }>;
+  countryCode?: string;
+  nationalPrefix?: string;
+  callerId?: string;
+  dids?: readonly string[];
+  trunks?: ReadonlyArray<{
+    name: string;
+    kind: 'register' | 'ip';
+    host: string;
+    port?: number;
+    transport?: string;
+    outboundProxy?: { host: string; port: number };
+    username?: string;
+    password?: string;
+    authUsername?: string;
+    domain?: string;
+    registerExpires?: number;
+    allowedSources?: readonly string[];
+    codecs?: readonly string[];
+    maxChannels?: number;
+  }>;
+  ringGroups?: ReadonlyArray<{ name: string; strategy: string; members: readonly string[]; ringSeconds: number; fallback?: DestinationConfig }>;
+  inboundRoutes?: ReadonlyArray<{ did: string; destination: DestinationConfig }>;
+  outboundRoutes?: ReadonlyArray<{ name: string; patterns: readonly string[]; strip?: number; prepend?: string; trunks: readonly string[] }>;
+}
+
+function destinationYaml(d: DestinationConfig): unknown {
+  if (d.type === 'extension') return { extension: d.ext };
+  if (d.type === 'ringGroup') return { ringGroup: d.name };
+  return 'hangup';
+}
+
+/** Drops undefined values, keeps key order. */
+function clean(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** The tenant file text, with `header` (each line prefixed '# ') on top. */
+export function tenantYamlText(t: TenantYamlInput, header?: string): string {
+  const doc = clean({
+    id: t.id,
+    name: t.name,
+    domains: [...t.domains],
+    limits: { ...t.limits },
+    countryCode: t.countryCode || undefined,
+    nationalPrefix: t.nationalPrefix,
+    callerId: t.callerId,
+    dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
+    extensions: t.extensions.map((x) =>
+      clean({
+        ext: x.ext,
+        name: x.name,
+        password: x.password,
+        ha1: x.ha1 ? { realm: x.ha1.realm, md5: x.ha1.md5, sha256: x.ha1.sha256 } : undefined,
+        enabled: x.enabled,
+        maxContacts: x.maxContacts,
+        classOfService: x.classOfService,
+        callerId: x.callerId,
+      }),
+    ),
+    trunks: t.trunks && t.trunks.length > 0
+      ? t.trunks.map((x) =>
+          clean({
+            name: x.name,
+            kind: x.kind,
+            host: x.host,
+            port: x.port,
+            transport: x.transport,
+            // Written as host:port, an IPv6 address in brackets.
+            outboundProxy: x.outboundProxy
+              ? `${x.outboundProxy.host.includes(':') && !x.outboundProxy.host.startsWith('[') ? `[${x.outboundProxy.host}]` : x.outboundProxy.host}:${x.outboundProxy.port}`
+              : undefined,
+            username: x.username,
+            password: x.password,
+            authUsername: x.authUsername,
+            domain: x.domain,
+            registerExpires: x.registerExpires,
+            allowedSources: x.allowedSources ? [...x.allowedSources] : undefined,
+            codecs: x.codecs ? [...x.codecs] : undefined,
+            maxChannels: x.maxChannels,
+          }),
+        )
+      : undefined,
+    ringGroups: t.ringGroups && t.ringGroups.length > 0
+      ? t.ringGroups.map((g) =>
+          clean({ name: g.name, strategy: g.strategy, members: [...g.members], ringSeconds: g.ringSeconds, fallback: g.fallback ? destinationYaml(g.fallback) : undefined }),
+        )
+      : undefined,
+    inboundRoutes: t.inboundRoutes && t.inboundRoutes.length > 0 ? t.inboundRoutes.map((r) => ({ did: r.did, destination: destinationYaml(r.destination) })) : undefined,
+    outboundRoutes: t.outboundRoutes && t.outboundRoutes.length > 0
+      ? t.outboundRoutes.map((r) => clean({ name: r.name, patterns: [...r.patterns], strip: r.strip, prepend: r.prepend, trunks: [...r.trunks] }))
+      : undefined,
+  });
+  const top = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
+  return top + stringify(doc, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });
+}

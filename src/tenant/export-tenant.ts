@@ -1,0 +1,64 @@
+import type { SystemStore } from './system-store.js';
+import { StoreError } from '../util/errors.js';
+import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
+import type { TenantStore } from './tenant-store.js';
+
+/**
+ * A tenant as it stands in system.sqlite and its tenant.sqlite, written as the spec
+ * that applies back to the same state (`pbx tenant export`): name, domains and limits
+ * from the system store; extensions (as HA1 digests: no password is ever stored),
+ * numbering, DIDs, trunks with their credentials, ring groups and routes from the
+ * tenant's store. Applying it to the same tenant changes nothing; applying it to an
+ * empty data directory recreates the tenant's configuration (not its registrations or
+ * call records: that is what backups and `pbx tenant pack` are for).
+ */
+export function exportTenantSpec(system: SystemStore, store: TenantStore, id: string): TenantSpec {
+  const rec = system.getTenant(id);
+  if (!rec) throw new StoreError(`tenant ${id} does not exist`);
+  if (store.tenantId !== id) throw new StoreError(`the store given is tenant ${store.tenantId}'s, not ${id}'s`);
+  if (rec.domains.length === 0) {
+    throw new StoreError(`tenant ${id} has no domains (it is ${rec.status}: its domains were released), so there is no realm to export its extensions for`);
+  }
+  const realm = rec.domains[0]!;
+  const extensions: ExtensionSpec[] = store.listExtensions().map((x) => {
+    if (x.realm !== realm) {
+      throw new StoreError(`tenant ${id}: extension ${x.ext} has digests for realm ${x.realm}, not the tenant's realm ${realm}; re-apply the tenant with passwords first`);
+    }
+    const e: ExtensionSpec = { ext: x.ext, name: x.name, ha1: { realm: x.realm, md5: x.ha1.MD5, sha256: x.ha1['SHA-256'] }, enabled: x.enabled, classOfService: x.classOfService };
+    if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
+    if (x.callerId !== undefined) e.callerId = x.callerId;
+    return e;
+  });
+  const plan = store.getRoutingPlan();
+  const trunks: TrunkSpec[] = plan.trunks.map((t) => {
+    const s: TrunkSpec = { name: t.name, kind: t.kind, host: t.host, port: t.port, transport: t.transport, registerExpires: t.registerExpires };
+    if (t.outboundProxy) s.outboundProxy = { ...t.outboundProxy };
+    if (t.username !== undefined) s.username = t.username;
+    if (t.password !== undefined) s.password = t.password;
+    if (t.authUsername !== undefined) s.authUsername = t.authUsername;
+    if (t.domain !== undefined) s.domain = t.domain;
+    // A register trunk's default sources are its host: leave the default to say so (a
+    // host name is not something the file's allowedSources accepts).
+    const isDefault = t.kind === 'register' && t.allowedSources.length === 1 && t.allowedSources[0] === t.host;
+    if (!isDefault) s.allowedSources = [...t.allowedSources];
+    if (t.codecs) s.codecs = [...t.codecs];
+    if (t.maxChannels !== undefined) s.maxChannels = t.maxChannels;
+    return s;
+  });
+  const spec: TenantSpec = {
+    id,
+    name: rec.name,
+    domains: [...rec.domains],
+    limits: { ...rec.limits },
+    extensions,
+    countryCode: plan.countryCode,
+    nationalPrefix: plan.nationalPrefix,
+    dids: [...plan.dids],
+    trunks,
+    ringGroups: plan.ringGroups.map((g) => ({ name: g.name, strategy: g.strategy, members: [...g.members], ringSeconds: g.ringSeconds, ...(g.fallback ? { fallback: { ...g.fallback } } : {}) })),
+    inboundRoutes: plan.inboundRoutes.map((r) => ({ did: r.did, destination: { ...r.destination } })),
+    outboundRoutes: plan.outboundRoutes.map((r) => ({ name: r.name, patterns: [...r.patterns], strip: r.strip, prepend: r.prepend, trunks: [...r.trunks] })),
+  };
+  if (plan.callerId !== undefined) spec.callerId = plan.callerId;
+  return spec;
+}

@@ -1,0 +1,61 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createLogger, memoryLogger } from './logger.js';
+
+const at = () => Date.UTC(2025, 0, 2, 3, 4, 5, 6);
+
+test('text lines keep their shape: time LEVEL [scope] message key=value', () => {
+  const lines: string[] = [];
+  const log = createLogger({ sink: { write: (l) => lines.push(l) }, now: at }).child('b2bua');
+  log.info('call ended', { call: 'c1', cause: '486 Busy Here' });
+  assert.equal(lines, ['2025-01-02T03:04:05.006Z INFO [b2bua] call ended call=c1 cause="486 Busy Here"']);
+});
+
+test('json lines: one object per line with time, level, scope, msg and the fields', () => {
+  const lines: string[] = [];
+  const log = createLogger({ format: 'json', sink: { write: (l) => lines.push(l) }, now: at, level: 'debug' });
+  log.child('edge').warn('authentication failed', { tenant: 'acme', error: new Error('bad digest'), n: 3, missing: undefined, big: 10n });
+  assert.is(lines.length, 1);
+  const rec = JSON.parse(lines[0]!);
+  assert.equal(rec, { time: '2025-01-02T03:04:05.006Z', level: 'warn', scope: 'edge', msg: 'authentication failed', tenant: 'acme', error: 'bad digest', n: 3, missing: null, big: '10' });
+  assert.not.ok(lines[0]!.includes('\n'));
+});
+
+test('with() binds fields that every line carries; a line\'s own field wins; child keeps them', () => {
+  const log = memoryLogger('debug', 'json');
+  const call = log.child('b2bua').with({ tenant: 'acme' }).with({ call: 'c-1' });
+  call.debug('call stage', { stage: 0 });
+  call.child('fork').info('fork failed', { call: 'override' });
+  log.info('plain');
+  const recs = log.lines.map((l) => JSON.parse(l));
+  assert.equal(recs[0], { ...recs[0], scope: 'b2bua', msg: 'call stage', tenant: 'acme', call: 'c-1', stage: 0 });
+  assert.equal(recs[1], { ...recs[1], scope: 'b2bua.fork', tenant: 'acme', call: 'override' });
+  assert.is(recs[2].tenant, undefined);
+});
+
+test('a field cannot overwrite time, level or msg in json', () => {
+  const log = memoryLogger('debug', 'json');
+  log.info('real', { msg: 'fake', level: 'error', time: 'x' });
+  const rec = JSON.parse(log.lines[0]!);
+  assert.is(rec.msg, 'real');
+  assert.is(rec.level, 'info');
+});
+
+test('a circular field does not lose the line', () => {
+  const log = memoryLogger('debug', 'json');
+  const o: Record<string, unknown> = {};
+  o.self = o;
+  log.info('odd', { tenant: 'acme', o });
+  const rec = JSON.parse(log.lines[0]!);
+  assert.is(rec.tenant, 'acme');
+  assert.is(rec.o, '[object Object]');
+});
+
+test('levels below the threshold are dropped', () => {
+  const log = memoryLogger('warn', 'json');
+  log.info('no');
+  log.warn('yes');
+  assert.is(log.lines.length, 1);
+});
+
+test.run();
