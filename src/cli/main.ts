@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { serveCommand } from './serve.js';
 import { checkCommand } from './check.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerDataCommands } from './data-commands.js';
 
 const program = new Command();
@@ -24,5 +25,6 @@ program
   });
 
 registerDataCommands(program);
+registerAdminCommands(program);
 
 await program.parseAsync(process.argv);
