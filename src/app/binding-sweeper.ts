@@ -29,7 +29,7 @@ export class BindingSweeper {
   sweepOnce(): number {
     const now = this.o.clock.now();
     let removed = 0;
-    for (const t of this.o.system.listTenants({ status: 'active' })) {
+    for (const t of this.o.system.listTenants({ status: ['active', 'suspended'] })) {
       if (!this.o.pool.isOpen(t.id)) continue;
       try {
         const store = this.o.pool.get(t.id);
