@@ -1,5 +1,5 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { folderBytes } from './folder-bytes.js';
 import { applyTenant, CONFIG_REV_SETTING } from '../tenant/apply-tenant.js';
 import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantRecord, type TenantStatus } from '../tenant/system-store.js';
 import { DidConflictError, TenantSpecError } from '../tenant/tenant-errors.js';
@@ -68,27 +68,6 @@ export function tenantView(t: TenantRecord): Record<string, unknown> {
   };
 }
 
-/** Bytes under a folder (files only; links not followed). */
-function folderBytes(dir: string): number {
-  let total = 0;
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    try {
-      const st = statSync(p, { throwIfNoEntry: false });
-      if (!st) continue;
-      total += st.isDirectory() ? folderBytes(p) : st.size;
-    } catch {
-      // vanished while we looked
-    }
-  }
-  return total;
-}
 
 /**
  * The tenant lifecycle behind the provider API (issue 5): create (as an applied YAML

@@ -8,7 +8,7 @@ import { newCallId, newTag } from '../util/ids.js';
 import type { CallContext } from './call-context.js';
 import type { Side } from './call-registry.js';
 import { dialogKey } from './call-registry.js';
-import type { CallStage, ForkTarget } from './fork-targets.js';
+import type { CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide } from './ports.js';

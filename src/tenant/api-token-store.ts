@@ -64,7 +64,7 @@ export class ApiTokenStore {
   private readonly st;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly clock: Clock,
     private readonly onWrite: () => void = () => {},
   ) {

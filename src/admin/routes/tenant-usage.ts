@@ -1,5 +1,4 @@
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { folderBytes } from '../folder-bytes.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import { tenantDir } from '../../tenant/tenant-id.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
@@ -29,27 +28,6 @@ const BUCKET: JsonSchema = {
   properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' }, ...TOTALS_PROPERTIES },
 };
 
-/** Bytes on disk of a folder and everything under it (symbolic links not followed). */
-export function folderBytes(dir: string): number {
-  let total = 0;
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    try {
-      const st = lstatSync(p);
-      if (st.isDirectory()) total += folderBytes(p);
-      else if (st.isFile()) total += st.size;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
 
 /** The tenant's folder: tenant.sqlite (with -wal, -shm) and its media. */
 export function storageBytes(dataDir: string, tenantId: string): number {
