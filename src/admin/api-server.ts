@@ -3,10 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { ApiError, type ApiRequest, type ApiResult, type Principal, type RawRoute, type RouteDef } from './api-types.js';
-import { coerceQuery, validateSchema } from './json-schema.js';
+import { ApiError, type ApiResult, type Principal, type RawRoute, type RouteDef } from './api-types.js';
+import { runRoute } from './run-route.js';
 import { API_PREFIX } from './openapi.js';
-import { RouteTable, templateParams } from './route-table.js';
+import { RouteTable } from './route-table.js';
 import type { TokenVerifier } from './token-auth.js';
 
 /** Bodies larger than this are refused with 413. */
@@ -32,23 +32,7 @@ type Entry = { kind: 'api'; route: RouteDef<any> } | { kind: 'raw'; route: RawRo
 /** The one body for every 404: "not yours" and "not there" must read the same. */
 const NOT_FOUND_BODY = { error: { code: 'not_found', message: 'not found' } };
 
-/**
- * Central authorisation, before any handler (DESIGN: every endpoint checks role and
- * tenant scope). Returns the refusal, or undefined when the principal may call the route:
- *  - provider: allowed iff the route lists 'provider' (else 403);
- *  - tenant-admin / user: a {tenantId} other than its own is 404; for a user token an
- *    {ext} other than its own is 404 (it must not learn what exists there); then a role
- *    the route does not list is 403.
- */
-export function authorize(route: Pick<RouteDef, 'roles' | 'path'>, principal: Principal, params: Record<string, string>): ApiError | undefined {
-  if (principal.role !== 'provider') {
-    const names = templateParams(route.path);
-    if (names.includes('tenantId') && params['tenantId'] !== principal.tenantId) return new ApiError(404, 'not_found', 'not found');
-    if (principal.role === 'user' && names.includes('ext') && params['ext'] !== principal.ext) return new ApiError(404, 'not_found', 'not found');
-  }
-  if (!route.roles.includes(principal.role)) return new ApiError(403, 'forbidden', `a ${principal.role} token may not do this`);
-  return undefined;
-}
+export { authorize } from './run-route.js';
 
 /** The token of `Authorization: Bearer <token>`, or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -166,18 +150,9 @@ export class ApiServer {
     const route = entry.route;
     const principal = this.authenticate(req);
     setPrincipal(principal);
-    const refusal = authorize(route, principal, m.params);
-    if (refusal) throw refusal;
-
     const query: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
-    if (route.query) {
-      const problems = validateSchema(route.query, coerceQuery(route.query, query));
-      if (problems.length > 0) throw new ApiError(422, 'invalid_query', 'the query does not match its schema', problems);
-    }
-
-    let body: unknown;
-    if (route.body) {
+    return runRoute(route, principal, m.params, query, async () => {
       const ct = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
       if (ct !== 'application/json' && !ct.endsWith('+json')) {
         await this.readBody(req).catch(() => undefined);
@@ -186,17 +161,11 @@ export class ApiServer {
       const text = await this.readBody(req);
       if (text.trim() === '') throw new ApiError(400, 'body_required', 'a JSON body is required');
       try {
-        body = JSON.parse(text);
+        return JSON.parse(text) as unknown;
       } catch (e) {
         throw new ApiError(400, 'invalid_json', `the body is not JSON: ${(e as Error).message}`);
       }
-      const problems = validateSchema(route.body, body);
-      if (problems.length > 0) throw new ApiError(422, 'invalid_body', 'the body does not match its schema', problems);
-    }
-
-    const apiReq: ApiRequest = { principal, params: m.params, query, body };
-    const out = await route.handler(apiReq);
-    return { ...out, status: out.status ?? route.response.status };
+    });
   }
 
   private authenticate(req: IncomingMessage): Principal {

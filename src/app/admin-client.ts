@@ -8,8 +8,7 @@
  * Both answer 2xx as an AdminAnswer and throw AdminCallError({ status, code, message }) otherwise.
  */
 import { ApiError, type Principal, type RouteDef } from '../admin/api-types.js';
-import { authorize } from '../admin/api-server.js';
-import { coerceQuery, validateSchema } from '../admin/json-schema.js';
+import { runRoute } from '../admin/run-route.js';
 import { API_PREFIX } from '../admin/openapi.js';
 import { RouteTable } from '../admin/route-table.js';
 import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
@@ -167,24 +166,14 @@ export class DirectAdminClient implements AdminClient {
     if (m.kind === 'not-found') throw new ApiError(404, 'not_found', 'not found');
     if (m.kind === 'method-not-allowed') throw new ApiError(405, 'method_not_allowed', `allowed: ${m.allow.join(', ')}`);
     const route = m.value;
-    const refusal = authorize(route, this.principal, m.params);
-    if (refusal) throw refusal;
     const query: Record<string, string> = {};
     for (const [k, v] of queryPairs(opts.query)) if (!(k in query)) query[k] = v;
-    if (route.query) {
-      const problems = validateSchema(route.query, coerceQuery(route.query, query));
-      if (problems.length > 0) throw new ApiError(422, 'invalid_query', 'the query does not match its schema', problems);
-    }
-    let body: unknown;
-    if (route.body) {
+    const out = await runRoute(route, this.principal, m.params, query, () => {
       if (opts.body === undefined) throw new ApiError(400, 'body_required', 'a JSON body is required');
-      body = JSON.parse(JSON.stringify(opts.body)); // what the wire would carry
-      const problems = validateSchema(route.body, body);
-      if (problems.length > 0) throw new ApiError(422, 'invalid_body', 'the body does not match its schema', problems);
-    }
-    const out = await route.handler({ principal: this.principal, params: m.params, query, body });
-    const headers = Object.fromEntries(Object.entries(out.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    const status = out.status ?? route.response.status;
+      return JSON.parse(JSON.stringify(opts.body)) as unknown; // what the wire would carry
+    });
+    const headers: Record<string, string> = Object.fromEntries(Object.entries(out.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const status = out.status;
     if (out.text !== undefined) return { status, text: out.text, headers: { 'content-type': out.contentType ?? 'text/plain; charset=utf-8', ...headers } };
     if (out.body !== undefined && status !== 204) return { status, json: JSON.parse(JSON.stringify(out.body)), headers: { 'content-type': out.contentType ?? 'application/json', ...headers } };
     return { status, headers };
