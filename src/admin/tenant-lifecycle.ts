@@ -27,6 +27,11 @@ export interface TenantLifecycleDeps {
    * the resolver and the trunks there (as reload() does).
    */
   onChange(tenantId: string): void;
+  /**
+   * Take-over: moves the tenant's YAML file out of the tenants folder (renamed, never
+   * deleted), so that it is not applied again. Returns where it went; throws when it cannot.
+   */
+  retireFile?(tenantId: string): string | undefined;
 }
 
 export interface NewTenant {
@@ -114,6 +119,10 @@ export class TenantLifecycle {
     const t = this.get(id);
     if (t.status === 'deleted') throw new ApiError(409, 'tenant_deleted', `tenant ${id} is deleted; restore it first`);
     if (t.status === 'disabled') throw new ApiError(409, 'tenant_disabled', `tenant ${id} is disabled (its file is gone)`);
+    // Name and limits of a file-managed tenant are its file's: the next apply would undo them.
+    if (t.managedBy === 'file' && (patch.name !== undefined || patch.limits !== undefined)) {
+      throw new ApiError(409, 'managed_by_file', `tenant ${id} is configured by its YAML file: change name and limits there, or take the tenant over (POST /tenants/${id}/take-over)`);
+    }
     if (patch.limits) this.checkLimits(id, patch.limits);
     if (patch.features?.international === false) {
       const abroad = this.d.stores.get(id).listExtensions().filter((x) => x.classOfService === 'international' || x.classOfService === 'premium');
@@ -144,6 +153,23 @@ export class TenantLifecycle {
     if (over.length > 0) {
       throw new ApiError(409, 'limit_exceeded', over.map((o) => `limits.${o.limit} is ${o.value}; the tenant has ${o.current}`).join('; '), over);
     }
+  }
+
+  /**
+   * A file-managed tenant becomes API-managed: its YAML file is renamed out of the way (it
+   * would be applied again at every start and undo the API's changes) and the API may change
+   * its configuration from now on. Its data stays as the file last made it.
+   */
+  takeOver(id: string): { tenant: TenantRecord; retiredFile?: string } {
+    const t = this.get(id);
+    if (t.managedBy === 'api') throw new ApiError(409, 'managed_by_api', `tenant ${id} is managed through the API already`);
+    if (t.status !== 'active' && t.status !== 'suspended') throw new ApiError(409, `tenant_${t.status}`, `tenant ${id} is ${t.status}`);
+    if (!this.d.retireFile) throw new ApiError(503, 'unavailable', 'take-over needs the running server');
+    const retiredFile = this.d.retireFile(id);
+    this.d.system.upsertTenant({ id, name: t.name, managedBy: 'api' });
+    this.d.logger.warn('tenant taken over by the API; its file is retired', { tenant: id, ...(retiredFile ? { file: retiredFile } : {}) });
+    this.changed(id);
+    return { tenant: this.get(id), ...(retiredFile ? { retiredFile } : {}) };
   }
 
   suspend(id: string): TenantRecord {

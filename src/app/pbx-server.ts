@@ -22,7 +22,7 @@ import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
 import { loadServerSecret } from './server-secret.js';
-import { TenantSync, type TenantSyncReport } from './tenant-sync.js';
+import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
@@ -214,6 +214,7 @@ export class PbxServer {
       logger: log.child('tenants'),
       stores: this.pool,
       onChange: () => this.tenantsChanged(),
+      retireFile: (id) => retireTenantFile(this.config.tenantsDir, id, this.clock.now()),
     });
     this.lifecycle.purge();
     const armPurge = () => {

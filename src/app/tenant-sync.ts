@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { existsSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { tenantIdOfFile } from '../config/index.js';
 import type { PbxConfig } from '../config/types.js';
 import { unusableRouteTrunks } from './route-trunk-check.js';
@@ -96,6 +97,20 @@ export class TenantSync {
     }
     return report;
   }
+}
+
+/** Renames `<tenantsDir>/<id>.yaml` (or .yml) out of the way; returns the new path, undefined when there was none. */
+export function retireTenantFile(tenantsDir: string, id: string, now: number): string | undefined {
+  for (const ext of ['.yaml', '.yml']) {
+    const file = join(tenantsDir, `${id}${ext}`);
+    if (!existsSync(file)) continue;
+    // The new name no longer ends in .yaml, so the tenants folder no longer applies it.
+    let to = `${file}.taken-over`;
+    if (existsSync(to)) to = `${file}.taken-over-${now}`;
+    renameSync(file, to);
+    return to;
+  }
+  return undefined;
 }
 
 function safeTenantId(file: string): string | undefined {

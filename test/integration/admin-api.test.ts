@@ -117,17 +117,47 @@ s('suspend: the tenant’s phones can neither register nor call (403); resume br
   await a1.inDialog('BYE');
 });
 
+s('take-over: a file-managed tenant is configured by its file until the API takes it over; then its file is retired and API changes survive a reload', async () => {
+  let r = await api('PATCH', '/tenants/globex', ADMIN, { limits: { extensions: 5 } });
+  assert.equal([r.status, r.body.error.code], [409, 'managed_by_file'], 'limits of a file-managed tenant are its file’s');
+  r = await api('POST', '/tenants/globex/extensions', ADMIN, { ext: '1002', name: 'New', password: 'globex-1002-secret' });
+  assert.equal([r.status, r.body.error.code], [409, 'managed_by_file']);
+  const file = join(pbx.dir, 'tenants', 'globex.yaml');
+  assert.ok(existsSync(file));
+
+  r = await api('POST', '/tenants/globex/take-over', ADMIN);
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  assert.is(r.body.tenant.managedBy, 'api');
+  assert.is(r.body.retiredFile, `${file}.taken-over`);
+  assert.not.ok(existsSync(file), 'the file is out of the tenants folder');
+  assert.ok(existsSync(`${file}.taken-over`), 'renamed, never deleted');
+  assert.is((await api('POST', '/tenants/globex/take-over', ADMIN)).status, 409, 'once');
+
+  r = await api('POST', '/tenants/globex/extensions', ADMIN, { ext: '1002', name: 'New', password: 'globex-1002-secret' });
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  // A reload (SIGHUP) neither disables the tenant nor undoes the change.
+  const mark = pbx.logs.length;
+  pbx.signal('SIGHUP');
+  await pbx.waitForLog(/reloaded/, 10_000, mark);
+  r = await api('GET', '/tenants/globex', ADMIN);
+  assert.equal([r.body.status, r.body.managedBy], ['active', 'api']);
+  r = await api('GET', '/tenants/globex/extensions', ADMIN);
+  assert.equal(r.body.items.map((x: { ext: string }) => x.ext), ['1001', '1002']);
+  const p = await phone('1002', 'globex.example', 'globex-1002-secret');
+  assert.is(await p.register(), 200);
+});
+
 s('limits: a change below what the tenant already has is refused with 409', async () => {
-  let r = await api('PATCH', '/tenants/acme', ADMIN, { limits: { extensions: 1 } });
+  let r = await api('PATCH', '/tenants/globex', ADMIN, { limits: { extensions: 1 } });
   assert.equal([r.status, r.body.error.code], [409, 'limit_exceeded']);
   assert.match(r.body.error.message, /limits\.extensions is 1; the tenant has 2/);
-  r = await api('PATCH', '/tenants/acme', ADMIN, { limits: { registrations: 0 } });
-  assert.equal([r.status, r.body.error.code], [409, 'limit_exceeded'], 'two phones are registered');
-  r = await api('PATCH', '/tenants/acme', ADMIN, { limits: { extensions: 2, calls: 5 }, features: { voicemail: true } });
+  r = await api('PATCH', '/tenants/globex', ADMIN, { limits: { registrations: 0 } });
+  assert.equal([r.status, r.body.error.code], [409, 'limit_exceeded'], 'its phones are registered');
+  r = await api('PATCH', '/tenants/globex', ADMIN, { limits: { extensions: 2, calls: 5 }, features: { voicemail: true } });
   assert.equal([r.status, r.body.limits, r.body.features], [200, { calls: 5, extensions: 2 }, { voicemail: true }]);
-  r = await api('PATCH', '/tenants/acme', ADMIN, { limits: { calls: null } });
+  r = await api('PATCH', '/tenants/globex', ADMIN, { limits: { calls: null } });
   assert.equal(r.body.limits, { extensions: 2 }, 'null removes a limit');
-  r = await api('PATCH', '/tenants/acme', ADMIN, { limits: { extensions: -1 } });
+  r = await api('PATCH', '/tenants/globex', ADMIN, { limits: { extensions: -1 } });
   assert.equal([r.status, r.body.error.details], [422, [{ path: '/limits/extensions', message: 'must be >= 0' }]]);
 });
 
@@ -294,6 +324,8 @@ const FIXTURES: Record<string, Fixture> = {
   'PATCH /tenants/{tenantId}': { body: () => ({ features: { recording: true } }) },
   'DELETE /tenants/{tenantId}': { allowed: 409 }, // acme is file-managed: its file decides
   'POST /tenants/{tenantId}/restore-deleted': { allowed: 409 }, // acme is not deleted
+  // Taking acme over would change the world of every later call: a tenant that does not exist (404 for all).
+  'POST /tenants/{tenantId}/take-over': { params: () => ({ tenantId: 'no-such-tenant' }), allowed: 404 },
   'PUT /tenants/{tenantId}/dids/{number}': { params: () => ({ number: '+14155550177' }) },
   // Each call takes back a number given to tenant A just before.
   'DELETE /tenants/{tenantId}/dids/{number}': {

@@ -120,6 +120,22 @@ export function tenantRoutes(d: { lifecycle: TenantLifecycle }): RouteDef<any>[]
     patch,
     {
       method: 'POST',
+      path: '/tenants/{tenantId}/take-over',
+      roles: ['provider'],
+      tag: 'tenants',
+      summary: "Take a file-managed tenant over: its YAML file is renamed out of the tenants folder and the API configures it from now on",
+      response: {
+        status: 200,
+        description: 'The tenant, now managed by the API, and where its file went',
+        schema: { type: 'object', required: ['tenant'], properties: { tenant: TENANT, retiredFile: { type: 'string' } } },
+      },
+      handler: ({ params }) => {
+        const r = lc.takeOver(params['tenantId']!);
+        return { body: { tenant: tenantView(r.tenant), ...(r.retiredFile ? { retiredFile: r.retiredFile } : {}) } };
+      },
+    },
+    {
+      method: 'POST',
       path: '/tenants/{tenantId}/suspend',
       roles: ['provider'],
       tag: 'tenants',
