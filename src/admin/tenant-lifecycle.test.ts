@@ -77,6 +77,10 @@ test('file-managed tenants refuse delete; transitions that make no sense are 409
 
 test('limits and features below current use are refused', () => {
   applyTenant({ system: sys, dataDir: dir }, { id: 'acme', name: 'A', domains: ['acme.example'], limits: {}, extensions: [{ ext: '1', name: 'x', password: 'p' }, { ext: '2', name: 'y', password: 'p', classOfService: 'international' }] });
+  // Limits of a file-managed tenant are its file's; taken over, they are the API's.
+  assert.is(refused(() => lc.update('acme', { limits: { extensions: 1 } })), '409 managed_by_file');
+  assert.is(refused(() => lc.takeOver('acme')), '503 unavailable', 'no file to retire without a server');
+  sys.upsertTenant({ id: 'acme', name: 'A', managedBy: 'api' });
   assert.is(refused(() => lc.update('acme', { limits: { extensions: 1 } })), '409 limit_exceeded');
   assert.is(refused(() => lc.update('acme', { features: { international: false } })), '409 limit_exceeded');
   assert.equal(lc.update('acme', { limits: { extensions: 2 }, features: { voicemail: true } }).limits, { extensions: 2 });
