@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseTenantConfig } from '../config/index.js';
-import { tenantYamlText } from '../config/tenant-yaml.js';
-import { applyTenant } from './apply-tenant.js';
-import { exportTenantSpec } from './export-tenant.js';
-import { computeHa1Set } from './ha1.js';
-import { SystemStore } from './system-store.js';
-import { TenantSpecError } from './tenant-errors.js';
-import type { TenantSpec } from './tenant-spec.js';
-import { SqliteTenantStore } from './tenant-store.js';
+import { parseTenantConfig } from '../../src/config/index.js';
+import { tenantYamlText } from '../../src/config/tenant-yaml.js';
+import { applyTenant } from '../../src/tenant/apply-tenant.js';
+import { exportTenantSpec } from '../../src/tenant/export-tenant.js';
+import { computeHa1Set } from '../../src/tenant/ha1.js';
+import { SystemStore } from '../../src/tenant/system-store.js';
+import { TenantSpecError } from '../../src/tenant/tenant-errors.js';
+import type { TenantSpec } from '../../src/tenant/tenant-spec.js';
+import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
 
 const dirs: string[] = [];
 function dataDir(): string {
