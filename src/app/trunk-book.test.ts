@@ -111,6 +111,19 @@ test('a trunk with an outbound proxy: requests go to the proxy, with a loose Rou
   assert.is(h.domain, '198.51.100.7', 'the Request-URI still names the carrier');
 });
 
+test('match finds trunks known by single addresses and by wider networks alike', () => {
+  const b = new TrunkBook({ resolver: new TrunkResolver({ clock: new FakeClock(), resolve: async () => [] }), logger: silentLogger });
+  b.sync(
+    [{ ...trunk('net', '198.51.100.1', { allowedSources: ['198.51.100.0/24'] }), tenants: ['*'] }],
+    [{ tenantId: 'acme', trunks: [trunk('one', '192.0.2.7'), trunk('v6', '2001:db8::7', { allowedSources: ['2001:db8::7/128'] })] }],
+  );
+  assert.equal(b.match('198.51.100.77').map((m) => m.handle.name), ['net']);
+  assert.equal(b.match('192.0.2.7').map((m) => m.handle.name), ['one']);
+  assert.equal(b.match('2001:0db8:0:0::7').map((m) => m.handle.name), ['v6'], 'IPv6 in another spelling');
+  assert.equal(b.match('192.0.2.8'), []);
+  assert.equal(b.match('not an address'), []);
+});
+
 test('sync replaces the trunks: a removed trunk is gone', () => {
   const b = book();
   b.sync([], [{ tenantId: 'acme', trunks: [] }]);

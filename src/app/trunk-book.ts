@@ -3,6 +3,7 @@ import type { TrunkDirectory } from '../edge/invite-admission.js';
 import type { Trunk } from '../tenant/routing-plan.js';
 import { answerChallenge } from '../trunk/challenge-responder.js';
 import type { TrunkResolver } from '../trunk/trunk-target.js';
+import { normalizeIp, parseCidr } from '../util/ip.js';
 import type { Logger } from '../util/logger.js';
 
 /** A provider trunk of pbx.yaml and the tenants that may use it ('*' = all). */
@@ -30,6 +31,10 @@ export class TrunkBook implements TrunkDirectory {
   private provider = new Map<string, Entry>();
   private tenants = new Map<string, Map<string, Entry>>();
   private all: Entry[] = [];
+  /** Trunks known by single addresses only, by address: most carriers (one lookup per INVITE). */
+  private byAddress = new Map<string, Entry[]>();
+  /** Trunks with a network wider than one address, or a host name: checked one by one. */
+  private broad: Entry[] = [];
 
   constructor(private readonly o: { resolver: TrunkResolver; logger: Logger }) {}
 
@@ -50,6 +55,22 @@ export class TrunkBook implements TrunkDirectory {
     this.provider = p;
     this.tenants = byTenant;
     this.all = [...p.values(), ...[...byTenant.values()].flatMap((m) => [...m.values()])];
+    const byAddress = new Map<string, Entry[]>();
+    const broad: Entry[] = [];
+    for (const e of this.all) {
+      const addresses = singleAddresses(e.trunk);
+      if (!addresses) {
+        broad.push(e);
+        continue;
+      }
+      for (const a of addresses) {
+        const list = byAddress.get(a) ?? [];
+        if (!list.includes(e)) list.push(e);
+        byAddress.set(a, list);
+      }
+    }
+    this.byAddress = byAddress;
+    this.broad = broad;
     // Host names resolve in the background, so that calls and isFromTrunk find them.
     for (const e of this.all) void this.o.resolver.prepare(e.trunk);
   }
@@ -62,7 +83,9 @@ export class TrunkBook implements TrunkDirectory {
   /** Trunks an inbound request from this address may have come through. */
   match(address: string): Array<{ handle: TrunkHandle; tenantIds: readonly string[] | '*' }> {
     const out: Array<{ handle: TrunkHandle; tenantIds: readonly string[] | '*' }> = [];
-    for (const e of this.all) {
+    const a = normalizeIp(address);
+    for (const e of (a !== undefined ? this.byAddress.get(a) : undefined) ?? []) out.push({ handle: this.handle(e, true)!, tenantIds: e.tenantIds });
+    for (const e of this.broad) {
       if (this.o.resolver.isFromTrunk(e.trunk, address)) out.push({ handle: this.handle(e, true)!, tenantIds: e.tenantIds });
     }
     return out;
@@ -105,6 +128,28 @@ export class TrunkBook implements TrunkDirectory {
       },
     };
   }
+}
+
+/**
+ * Every address a trunk is known by, when each is a single IP (the host and proxy as IP
+ * literals, allowedSources of /32 or /128); undefined when any is a wider network or a
+ * host name, which TrunkResolver.isFromTrunk must judge.
+ */
+function singleAddresses(t: Trunk): string[] | undefined {
+  const out: string[] = [];
+  for (const h of [t.host, ...(t.outboundProxy ? [t.outboundProxy.host] : [])]) {
+    const ip = normalizeIp(h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h);
+    if (ip === undefined) return undefined;
+    out.push(ip);
+  }
+  for (const src of t.allowedSources) {
+    const c = parseCidr(src);
+    const bare = src.includes('/') ? src.slice(0, src.indexOf('/')) : src;
+    const ip = normalizeIp(bare);
+    if (!c || ip === undefined || c.prefix !== (c.address.family === 4 ? 32 : 128) || (ip.includes(':') && c.address.family === 4)) return undefined;
+    out.push(ip);
+  }
+  return out;
 }
 
 function hostForUri(host: string): string {
