@@ -69,25 +69,9 @@ export interface ActiveCallRow {
 }
 
 /** A call as it ends (callEnded). Duration and billable seconds are derived by the store. */
-export interface CdrInput {
-  callId: string;
-  aLegCallId?: string;
+export interface CdrInput extends ActiveCallInput {
   /** The Call-ID of the callee's dialog that answered (or the last one tried). */
   bLegCallId?: string;
-  fromUri: string;
-  fromExt?: string;
-  toUri: string;
-  toExt?: string;
-  /** Default 'internal'. */
-  direction?: CallDirection;
-  /** Trunk calls: the trunk used (outbound) or arrived on (inbound). */
-  trunk?: string;
-  /** Inbound trunk calls: the DID dialled (E.164). */
-  did?: string;
-  /** The caller's and the callee's number in E.164, where the call had one (trunk calls). */
-  fromNumber?: string;
-  toNumber?: string;
-  startedAt: number;
   /** Absent: never answered (billable 0). */
   answeredAt?: number;
   endedAt: number;
