@@ -48,8 +48,8 @@ export interface ActiveCallInput {
   startedAt: number;
 }
 
-/** A row of active_calls. */
-export interface ActiveCallRow {
+/** What a call's row says about who called whom, the same in active_calls and cdrs. */
+export interface CallRowBase {
   callId: string;
   aLegCallId?: string;
   bLegCallId?: string;
@@ -64,6 +64,10 @@ export interface ActiveCallRow {
   toNumber?: string;
   startedAt: number;
   answeredAt?: number;
+}
+
+/** A row of active_calls. */
+export interface ActiveCallRow extends CallRowBase {
   /** The last moment the PBX is known to have had the call up (start, answer or touchActiveCalls). */
   updatedAt: number;
 }
@@ -85,23 +89,9 @@ export interface CdrInput extends ActiveCallInput {
 }
 
 /** A call record as read back. */
-export interface CdrRecord {
+export interface CdrRecord extends CallRowBase {
   /** Row id: increases in the order records were written. */
   id: number;
-  callId: string;
-  aLegCallId?: string;
-  bLegCallId?: string;
-  fromUri: string;
-  fromExt?: string;
-  toUri: string;
-  toExt?: string;
-  direction: CallDirection;
-  trunk?: string;
-  did?: string;
-  fromNumber?: string;
-  toNumber?: string;
-  startedAt: number;
-  answeredAt?: number;
   endedAt: number;
   /** endedAt - startedAt (ringing included), never negative. */
   durationMs: number;
