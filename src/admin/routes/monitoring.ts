@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type ELDHistogram } from 'node:perf_hooks';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE, renderExposition, TENANT_PROVIDER } from '../../util/metrics.js';
 import { pbxRegistry } from '../../util/pbx-metrics.js';
 import type { ApiResult, RawRoute } from '../api-types.js';
@@ -168,7 +168,7 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
 
 /** Memory, CPU, uptime, file descriptors and event-loop health of this process. */
 class ProcessGauges {
-  private lag: IntervalHistogram | undefined;
+  private lag: ELDHistogram | undefined;
   private lastElu: EventLoopUtilization | undefined;
 
   fill(r: MetricsRegistry): void {
