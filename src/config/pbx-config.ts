@@ -84,7 +84,7 @@ const registrar = object({
 
 const auth = object({
   // RFC 8760 §2.4: offer the algorithms strongest first, one challenge each.
-  algorithms: list(oneOf(['SHA-256', 'MD5']), { min: 1, unique: { key: (a) => a, what: 'algorithm' } }).default(['MD5', 'SHA-256']),
+  algorithms: list(oneOf(['SHA-256', 'MD5']), { min: 1, unique: { key: (a) => a, what: 'algorithm' } }).default(['MD5']),
   nonceTtlSeconds: positiveInt().default(300),
 });
 
