@@ -25,6 +25,7 @@ import { loadServerSecret } from './server-secret.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
+import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 import { ApiServer } from '../admin/api-server.js';
@@ -106,7 +107,7 @@ export class PbxServer {
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
-    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks });
+    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config) });
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
@@ -147,12 +148,14 @@ export class PbxServer {
       clock: this.clock,
     });
     const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk') });
-    this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk') });
+    const trunkRefusal = (owner: { kind: string }) => (owner.kind === 'tenant' ? (a: string) => trunkAddressPolicy(this.config, this.listeningAddresses()).refusal(a) : undefined);
+    this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk'), refusalFor: trunkRefusal });
     this.trunkRegistrations = new TrunkRegistrations({
       clock: this.clock,
       logger: log.child('trunk-register'),
       transactions: this.transactions,
       resolver: trunkResolver,
+      refusalFor: trunkRefusal,
       isFromTrunk: (t, a) => trunkResolver.isFromTrunk(t, a),
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
@@ -170,7 +173,7 @@ export class PbxServer {
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
-      ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.transport.localEndpoints().map((e) => e.address)],
+      ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
       settings: () => ({
         sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,
@@ -389,6 +392,10 @@ export class PbxServer {
   private contactUri(protocol: 'udp' | 'tcp' | 'tls'): string {
     const host = this.config.sip.publicAddress.includes(':') ? `[${this.config.sip.publicAddress}]` : this.config.sip.publicAddress;
     return `sip:pbx@${host}:${this.listenerPort(protocol)}${protocol === 'udp' ? '' : `;transport=${protocol}`}`;
+  }
+
+  private listeningAddresses(): string[] {
+    return this.transport.localEndpoints().map((e) => e.address);
   }
 
   private isLocalAddress(host: string): boolean {

@@ -43,6 +43,10 @@ export interface PbxConfig {
     /** How long a flooding source stays banned. */
     floodBanSeconds: number;
     authFailBan: { attempts: number; windowSeconds: number; banSeconds: number };
+    /** Tenant trunks may point at private ranges; default false. */
+    tenantTrunkPrivateNetworks: boolean;
+    /** Networks tenant trunks may point at whatever their class; default none. */
+    tenantTrunkAllowedNetworks: string[];
   };
   registrar: {
     minExpires: number;
