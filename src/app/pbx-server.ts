@@ -280,6 +280,7 @@ export class PbxServer {
         this.log.warn('listeners and dataDir change only on restart; keeping the running ones');
       }
       this.config = { ...next, sip: { ...next.sip, listen: this.config.sip.listen }, dataDir: this.config.dataDir, tenantsDir: next.tenantsDir };
+      this.reloadTlsCredentials();
     } catch (e) {
       const lines = e instanceof ConfigErrors ? e.message.split('\n') : [(e as Error).message];
       for (const l of lines) this.log.error(l);
@@ -290,6 +291,18 @@ export class PbxServer {
     this.syncTrunks();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
     return report;
+  }
+
+  /** sip.tls cert and key read again (a renewed certificate): new connections use them; a bad pair keeps the old. */
+  private reloadTlsCredentials(): void {
+    const tls = this.config.sip.tls;
+    if (!tls) return;
+    try {
+      this.transport.setTlsCredentials(readFileSync(tls.cert), readFileSync(tls.key));
+      this.log.info('tls certificate reloaded', { cert: tls.cert });
+    } catch (e) {
+      this.log.error('tls certificate not reloaded; the running one stays', { cert: tls.cert, error: (e as Error).message });
+    }
   }
 
   /**
@@ -308,9 +321,10 @@ export class PbxServer {
         return { tenantId: t.id, trunks: [] };
       }
     });
-    this.trunkBook.sync(this.config.trunks, tenants);
+    const provider = providerTrunksWithCa(this.config.trunks, this.log);
+    this.trunkBook.sync(provider, tenants);
     this.trunkRegistrations.sync([
-      ...this.config.trunks.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
+      ...provider.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
       ...tenants.filter(({ tenantId }) => !suspended.has(tenantId)).flatMap(({ tenantId, trunks }) => trunks.map((trunk) => ({ owner: tenantOwner(tenantId), trunk }))),
     ]);
   }
@@ -425,6 +439,19 @@ export class PbxServer {
     })();
     return this.stopping;
   }
+}
+
+/** Provider trunks with the PEM of their tls.ca read (at start and on SIGHUP); an unreadable file is logged and left out. */
+function providerTrunksWithCa(trunks: PbxConfig['trunks'], log: Logger): Array<PbxConfig['trunks'][number] & { tlsCa?: string }> {
+  return trunks.map((t) => {
+    if (t.tls?.ca === undefined) return t;
+    try {
+      return { ...t, tlsCa: readFileSync(t.tls.ca, 'utf8') };
+    } catch (e) {
+      log.error('trunk tls.ca not readable; the system CAs are used', { trunk: t.name, file: t.tls.ca, error: (e as Error).message });
+      return t;
+    }
+  });
 }
 
 function guardPolicy(c: PbxConfig): SourceGuardPolicy {

@@ -138,6 +138,8 @@ export interface TrunkConfig {
   codecs?: string[];
   /** Concurrent calls on this trunk. */
   maxChannels?: number;
+  /** Provider trunks only: `ca`, the absolute path of a PEM file of CAs trusted for this carrier's TLS certificate. */
+  tls?: { ca?: string };
 }
 
 /** Where an inbound call (or a fallback) goes. */

@@ -110,7 +110,7 @@ export class TrunkResolver {
   async target(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target> {
     const hop = trunkNextHop(trunk);
     const addresses = await this.resolve(hop.host);
-    return { protocol: hop.protocol, address: pickAllowed(hop.host, addresses, refuse), port: hop.port };
+    return { protocol: hop.protocol, address: pickAllowed(hop.host, addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) };
   }
 
   /**
@@ -122,11 +122,11 @@ export class TrunkResolver {
   targetNow(trunk: TrunkConfig, refuse?: AddressRefusal): Target | undefined {
     const hop = trunkNextHop(trunk);
     const literal = normalizeIp(stripBrackets(hop.host));
-    if (literal !== undefined) return { protocol: hop.protocol, address: pickAllowed(hop.host, [literal], refuse), port: hop.port };
+    if (literal !== undefined) return { protocol: hop.protocol, address: pickAllowed(hop.host, [literal], refuse), port: hop.port, ...tlsOf(trunk, hop.host) };
     const name = hop.host.toLowerCase();
     const hit = this.cache.get(name);
     if (!hit || hit.expiresAt <= this.o.clock.now()) this.warm(name);
-    return hit ? { protocol: hop.protocol, address: pickAllowed(hop.host, hit.addresses, refuse), port: hop.port } : undefined;
+    return hit ? { protocol: hop.protocol, address: pickAllowed(hop.host, hit.addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) } : undefined;
   }
 
   /** The addresses of a host (an IP literal is its own answer), IPv4 first. Rejects with HostResolveError. */
@@ -255,6 +255,16 @@ export class TrunkResolver {
     this.sources.set(trunk, list);
     return list;
   }
+}
+
+/**
+ * For a TLS trunk: the name its certificate must be for (the configured host, not the IP
+ * it resolved to: RFC 5922 §7.3), sent as SNI, and its own CAs when it has them.
+ */
+function tlsOf(trunk: TrunkConfig, host: string): Pick<Target, 'tls'> {
+  if (trunk.transport !== 'tls') return {};
+  const name = stripBrackets(host);
+  return { tls: { ...(normalizeIp(name) === undefined ? { serverName: name } : {}), ...(trunk.tlsCa !== undefined ? { ca: trunk.tlsCa } : {}) } };
 }
 
 /** The first address not refused; throws TrunkTargetRefused naming the first refusal when all are. */
