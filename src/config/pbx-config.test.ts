@@ -273,4 +273,19 @@ test('backup: optional; dir resolves against the file, keep defaults to 7, value
   assert.match(problems('backup: { everyMinutes: 5 }\n')[0]!, /backup\.dir: required key is missing/);
 });
 
+test('security.tenantTrunk*: defaults, networks checked; provider trunk tls.ca resolves against the file', () => {
+  const c = parsePbxConfig('', FILE, {});
+  assert.is(c.security.tenantTrunkPrivateNetworks, false);
+  assert.equal(c.security.tenantTrunkAllowedNetworks, []);
+  const ok = parsePbxConfig('security: { tenantTrunkPrivateNetworks: true, tenantTrunkAllowedNetworks: [ "127.0.0.0/8" ] }\n', FILE, {});
+  assert.is(ok.security.tenantTrunkPrivateNetworks, true);
+  assert.equal(ok.security.tenantTrunkAllowedNetworks, ['127.0.0.0/8']);
+  const bad = problems('security:\n  tenantTrunkAllowedNetworks: [ "127.0.0.0/33" ]\n  tenantTrunkPrivateNetworks: maybe\n');
+  assert.is(bad.length, 2, bad.join('\n'));
+  assert.match(bad[0]!, /^\/etc\/pbx\/pbx\.yaml:2:\d+: security\.tenantTrunkAllowedNetworks\[0\]/);
+  assert.match(bad[1]!, /^\/etc\/pbx\/pbx\.yaml:3:\d+: security\.tenantTrunkPrivateNetworks/);
+  const t = parsePbxConfig('trunks:\n  - { name: s, kind: ip, host: sip.carrier.example, transport: tls, allowedSources: [ "192.0.2.1" ], tls: { ca: certs/ca.pem } }\n', FILE, {});
+  assert.equal(t.trunks[0]!.tls, { ca: '/etc/pbx/certs/ca.pem' });
+});
+
 test.run();
