@@ -25,6 +25,7 @@ import { loadServerSecret } from './server-secret.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
+import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 import { ApiServer } from '../admin/api-server.js';
@@ -106,7 +107,7 @@ export class PbxServer {
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
-    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks });
+    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config) });
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
@@ -147,12 +148,14 @@ export class PbxServer {
       clock: this.clock,
     });
     const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk') });
-    this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk') });
+    const trunkRefusal = (owner: { kind: string }) => (owner.kind === 'tenant' ? (a: string) => trunkAddressPolicy(this.config, this.listeningAddresses()).refusal(a) : undefined);
+    this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk'), refusalFor: trunkRefusal });
     this.trunkRegistrations = new TrunkRegistrations({
       clock: this.clock,
       logger: log.child('trunk-register'),
       transactions: this.transactions,
       resolver: trunkResolver,
+      refusalFor: trunkRefusal,
       isFromTrunk: (t, a) => trunkResolver.isFromTrunk(t, a),
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
@@ -170,6 +173,7 @@ export class PbxServer {
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
+      ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
       settings: () => ({
         sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,
@@ -276,6 +280,7 @@ export class PbxServer {
         this.log.warn('listeners and dataDir change only on restart; keeping the running ones');
       }
       this.config = { ...next, sip: { ...next.sip, listen: this.config.sip.listen }, dataDir: this.config.dataDir, tenantsDir: next.tenantsDir };
+      this.reloadTlsCredentials();
     } catch (e) {
       const lines = e instanceof ConfigErrors ? e.message.split('\n') : [(e as Error).message];
       for (const l of lines) this.log.error(l);
@@ -286,6 +291,18 @@ export class PbxServer {
     this.syncTrunks();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
     return report;
+  }
+
+  /** sip.tls cert and key read again (a renewed certificate): new connections use them; a bad pair keeps the old. */
+  private reloadTlsCredentials(): void {
+    const tls = this.config.sip.tls;
+    if (!tls) return;
+    try {
+      this.transport.setTlsCredentials(readFileSync(tls.cert), readFileSync(tls.key));
+      this.log.info('tls certificate reloaded', { cert: tls.cert });
+    } catch (e) {
+      this.log.error('tls certificate not reloaded; the running one stays', { cert: tls.cert, error: (e as Error).message });
+    }
   }
 
   /**
@@ -304,9 +321,10 @@ export class PbxServer {
         return { tenantId: t.id, trunks: [] };
       }
     });
-    this.trunkBook.sync(this.config.trunks, tenants);
+    const provider = providerTrunksWithCa(this.config.trunks, this.log);
+    this.trunkBook.sync(provider, tenants);
     this.trunkRegistrations.sync([
-      ...this.config.trunks.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
+      ...provider.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
       ...tenants.filter(({ tenantId }) => !suspended.has(tenantId)).flatMap(({ tenantId, trunks }) => trunks.map((trunk) => ({ owner: tenantOwner(tenantId), trunk }))),
     ]);
   }
@@ -390,6 +408,10 @@ export class PbxServer {
     return `sip:pbx@${host}:${this.listenerPort(protocol)}${protocol === 'udp' ? '' : `;transport=${protocol}`}`;
   }
 
+  private listeningAddresses(): string[] {
+    return this.transport.localEndpoints().map((e) => e.address);
+  }
+
   private isLocalAddress(host: string): boolean {
     const h = host.startsWith('[') ? host.slice(1, -1) : host;
     if (h === this.config.sip.publicAddress) return true;
@@ -417,6 +439,19 @@ export class PbxServer {
     })();
     return this.stopping;
   }
+}
+
+/** Provider trunks with the PEM of their tls.ca read (at start and on SIGHUP); an unreadable file is logged and left out. */
+function providerTrunksWithCa(trunks: PbxConfig['trunks'], log: Logger): Array<PbxConfig['trunks'][number] & { tlsCa?: string }> {
+  return trunks.map((t) => {
+    if (t.tls?.ca === undefined) return t;
+    try {
+      return { ...t, tlsCa: readFileSync(t.tls.ca, 'utf8') };
+    } catch (e) {
+      log.error('trunk tls.ca not readable; the system CAs are used', { trunk: t.name, file: t.tls.ca, error: (e as Error).message });
+      return t;
+    }
+  });
 }
 
 function guardPolicy(c: PbxConfig): SourceGuardPolicy {

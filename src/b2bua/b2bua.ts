@@ -48,6 +48,8 @@ export interface B2buaDeps {
   viaFor(protocol: Target['protocol']): LocalVia;
   contactFor(protocol: Target['protocol']): string;
   mediaAddress: string;
+  /** The PBX's own IPs (rtp.address, SIP listeners, publicAddress): never a far end's media address. */
+  ownAddresses?: () => readonly string[];
   settings: () => B2buaSettings;
 }
 
@@ -450,6 +452,7 @@ export class B2bua implements B2buaIo {
       recorder: this.d.recorderFor(tenant),
       registry: this.registry,
       mediaAddress: this.d.mediaAddress,
+      ownAddresses: this.d.ownAddresses?.() ?? [this.d.mediaAddress],
       settings: { noAnswerMs: s.noAnswerMs, t1: s.t1, t2: s.t2 },
       sessionPolicy: s.sessionTimer,
       io: this,

@@ -11,6 +11,8 @@ export interface MediaRemote {
   rtcpPort?: number;
   /** Source IPs the leg may latch to (RTPBleed protection): the SDP address and the signalling source. */
   allowedSources: string[];
+  /** The SDP address was refused (see SdpBridge): send nothing until the leg latches. */
+  latchOnly?: boolean;
 }
 
 export interface CallMediaSession {

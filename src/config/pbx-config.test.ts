@@ -35,7 +35,7 @@ const DEFAULTS: PbxConfig = {
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
   api: { host: '127.0.0.1', port: 8080 },
-  security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 } },
+  security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
   registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10, writeDelayMs: 500 },
   auth: { algorithms: ['MD5', 'SHA-256'], nonceTtlSeconds: 300 },
   trunks: [],
@@ -99,7 +99,7 @@ log: { level: debug }
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
     api: { host: '::1', port: 9090, adminToken: 's3cret' },
-    security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 } },
+    security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
     registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5, writeDelayMs: 500 },
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
     trunks: [],
@@ -271,6 +271,21 @@ test('backup: optional; dir resolves against the file, keep defaults to 7, value
   assert.match(p[0]!, /pbx\.yaml:3:17: backup\.everyMinutes/);
   assert.match(p[1]!, /pbx\.yaml:4:9: backup\.keep/);
   assert.match(problems('backup: { everyMinutes: 5 }\n')[0]!, /backup\.dir: required key is missing/);
+});
+
+test('security.tenantTrunk*: defaults, networks checked; provider trunk tls.ca resolves against the file', () => {
+  const c = parsePbxConfig('', FILE, {});
+  assert.is(c.security.tenantTrunkPrivateNetworks, false);
+  assert.equal(c.security.tenantTrunkAllowedNetworks, []);
+  const ok = parsePbxConfig('security: { tenantTrunkPrivateNetworks: true, tenantTrunkAllowedNetworks: [ "127.0.0.0/8" ] }\n', FILE, {});
+  assert.is(ok.security.tenantTrunkPrivateNetworks, true);
+  assert.equal(ok.security.tenantTrunkAllowedNetworks, ['127.0.0.0/8']);
+  const bad = problems('security:\n  tenantTrunkAllowedNetworks: [ "127.0.0.0/33" ]\n  tenantTrunkPrivateNetworks: maybe\n');
+  assert.is(bad.length, 2, bad.join('\n'));
+  assert.match(bad[0]!, /^\/etc\/pbx\/pbx\.yaml:2:\d+: security\.tenantTrunkAllowedNetworks\[0\]/);
+  assert.match(bad[1]!, /^\/etc\/pbx\/pbx\.yaml:3:\d+: security\.tenantTrunkPrivateNetworks/);
+  const t = parsePbxConfig('trunks:\n  - { name: s, kind: ip, host: sip.carrier.example, transport: tls, allowedSources: [ "192.0.2.1" ], tls: { ca: certs/ca.pem } }\n', FILE, {});
+  assert.equal(t.trunks[0]!.tls, { ca: '/etc/pbx/certs/ca.pem' });
 });
 
 test.run();

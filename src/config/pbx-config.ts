@@ -8,7 +8,7 @@ import { decodeYaml } from './decode-yaml.js';
 import { cidr, filePath, host, hostPort, listenUri, portRange, positiveInt } from './field-types.js';
 import { isWildcardAddress } from './net-syntax.js';
 import { shortNumber } from './phone-numbers.js';
-import { int, list, object, oneOf, str } from './schema.js';
+import { bool, int, list, object, oneOf, str } from './schema.js';
 import { providerTrunkSchema, trunkList } from './trunk-config.js';
 import type { ListenSpec, PbxConfig } from './types.js';
 
@@ -67,6 +67,10 @@ const security = object({
     windowSeconds: positiveInt().default(60),
     banSeconds: positiveInt().default(600),
   }),
+  /** Tenant trunks may point at private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). */
+  tenantTrunkPrivateNetworks: bool().default(false),
+  /** Networks tenant trunks may point at whatever their class (loopback, private...). */
+  tenantTrunkAllowedNetworks: list(cidr(), { unique: { key: (c) => c, what: 'network' } }).default([]),
 });
 
 const registrar = object({

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigErrors } from '../util/errors.js';
+import { OutboundAddressPolicy } from '../util/outbound-address-policy.js';
 import { parseTenantConfig, tenantIdOfFile } from './tenant-config.js';
 import type { TenantConfig } from './types.js';
 
@@ -185,6 +186,31 @@ test('a YAML syntax error is placed at its line and column', () => {
   assert.equal(problems('id: acme\ndomains: [ a.example ]\nextensions:\n  - ext: 1001\n    password: x: y\n'), [
     '/etc/pbx/tenants/acme.yaml:5:15: Nested mappings are not allowed in compact mappings',
   ]);
+});
+
+test('trunk hosts and outbound proxies given as IP literals are checked against the trunk address policy, at their line and column', () => {
+  const policy = new OutboundAddressPolicy({ ownAddresses: ['192.0.2.1'] });
+  const text = [
+    'id: acme',
+    'domains: [ acme.example ]',
+    'countryCode: "1"',
+    'trunks:',
+    '  - { name: a, kind: ip, host: 127.0.0.1, allowedSources: [ "192.0.2.9/32" ] }',
+    '  - { name: b, kind: ip, host: 198.51.100.7, outboundProxy: "10.0.0.1:5060", allowedSources: [ "192.0.2.9/32" ] }',
+    '  - { name: c, kind: ip, host: sip.carrier.example, allowedSources: [ "192.0.2.9/32" ] }',
+    '',
+  ].join('\n');
+  let errs: string[] = [];
+  try {
+    parseTenantConfig(text, FILE, {}, { trunkAddresses: policy });
+  } catch (e) {
+    errs = (e as ConfigErrors).errors.map((x) => x.message);
+  }
+  assert.is(errs.length, 2, errs.join('\n'));
+  assert.match(errs[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:5:\d+: trunks\[0\]\.host: 127\.0\.0\.1 is a loopback address/);
+  assert.match(errs[1]!, /^\/etc\/pbx\/tenants\/acme\.yaml:6:\d+: trunks\[1\]\.outboundProxy: 10\.0\.0\.1 is a private address/);
+  // Without a policy (a pure parse), nothing is refused.
+  assert.is(parseTenantConfig(text, FILE, {}).trunks.length, 3);
 });
 
 test.run();

@@ -10,11 +10,16 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
-import { bool, list, object, oneOf, reject, str, strOrNumber } from './schema.js';
+import { bool, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
-import type { TenantConfig } from './types.js';
+import type { TenantConfig, TrunkConfig } from './types.js';
+
+/** Why a tenant trunk may not point at a host (src/util/outbound-address-policy.ts fits). */
+export interface TrunkAddressCheck {
+  hostRefusal(host: string): string | undefined;
+}
 
 export { TENANT_ID_RE };
 const EXT_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
@@ -97,12 +102,35 @@ export const tenantSchema = object({
   outboundRoutes: outboundRouteList().default([]),
 });
 
+/** What pbx.yaml adds to the checks of a tenant file. */
+export interface TenantParseOptions {
+  /** Where the tenant's own trunks may point (pbx.yaml security.tenantTrunk*); absent: not checked. */
+  trunkAddresses?: TrunkAddressCheck;
+}
+
+/**
+ * A trunk's host or outbound proxy given as an IP literal is checked here, where a
+ * line and column can be named; a host name is checked after DNS, before each connection.
+ */
+function checkTrunkAddresses(trunks: ReadonlyArray<Pick<TrunkConfig, 'host' | 'outboundProxy'>>, root: Where, policy: TrunkAddressCheck): void {
+  trunks.forEach((t, i) => {
+    const at = root.at('trunks').at(i);
+    const host = policy.hostRefusal(t.host);
+    if (host) at.at('host').report(host);
+    const proxy = t.outboundProxy ? policy.hostRefusal(t.outboundProxy.host) : undefined;
+    if (proxy) at.at('outboundProxy').report(proxy);
+  });
+}
+
 /**
  * Decodes one tenant file. The id must equal the file's base name. Pure: reads
  * nothing. Throws ConfigErrors listing every problem.
  */
-export function parseTenantConfig(text: string, file: string, env: Env): TenantConfig {
-  const raw = decodeYaml(tenantSchema, { text, file, env }, checkTenantReferences);
+export function parseTenantConfig(text: string, file: string, env: Env, opts: TenantParseOptions = {}): TenantConfig {
+  const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
+    checkTenantReferences(t, root);
+    if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
+  });
   return {
     file: resolve(file),
     id: raw.id,

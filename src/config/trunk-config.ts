@@ -2,7 +2,7 @@
  * SIP trunks: a tenant's own (tenant YAML `trunks:`) and the provider's (pbx.yaml
  * `trunks:`, with the tenants allowed to use each). One schema for both.
  */
-import { cidr, host, hostPort, objectName, positiveInt } from './field-types.js';
+import { cidr, filePath, host, hostPort, objectName, positiveInt } from './field-types.js';
 import { isIP } from './net-syntax.js';
 import { int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
 import { TENANT_ID_RE } from './tenant-id.js';
@@ -65,9 +65,16 @@ const trunkTenants = list(
   if (ids.includes('*') && ids.length > 1) where.report("'*' (every tenant) must stand alone");
 });
 
+/**
+ * A provider trunk's TLS settings: `ca`, a PEM file (relative to pbx.yaml) of the CAs
+ * trusted for this carrier instead of the system's. Tenant trunks have none: a tenant
+ * may not name files on the server, and uses the system's CAs.
+ */
+const trunkTls = object({ ca: filePath().optional() });
+
 /** A provider trunk of pbx.yaml. */
 export function providerTrunkSchema(): Schema<TrunkConfig & { tenants: string[] }> {
-  return object({ ...trunkFields, tenants: trunkTenants.default([]) })
+  return object({ ...trunkFields, tls: trunkTls.optional(), tenants: trunkTenants.default([]) })
     .check(checkTrunk)
     .to(withDefaults);
 }

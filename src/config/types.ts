@@ -43,6 +43,10 @@ export interface PbxConfig {
     /** How long a flooding source stays banned. */
     floodBanSeconds: number;
     authFailBan: { attempts: number; windowSeconds: number; banSeconds: number };
+    /** Tenant trunks may point at private ranges; default false. */
+    tenantTrunkPrivateNetworks: boolean;
+    /** Networks tenant trunks may point at whatever their class; default none. */
+    tenantTrunkAllowedNetworks: string[];
   };
   registrar: {
     minExpires: number;
@@ -134,6 +138,8 @@ export interface TrunkConfig {
   codecs?: string[];
   /** Concurrent calls on this trunk. */
   maxChannels?: number;
+  /** Provider trunks only: `ca`, the absolute path of a PEM file of CAs trusted for this carrier's TLS certificate. */
+  tls?: { ca?: string };
 }
 
 /** Where an inbound call (or a fallback) goes. */

@@ -28,6 +28,11 @@ export interface RemoteTarget {
   rtcpPort?: number;
   /** IPs a first packet may come from for the leg to latch: the SDP address and the signalling source. */
   allowedSources: string[];
+  /**
+   * Send nothing to address:port (RTP or RTCP) until a packet from an allowed source has
+   * latched the leg: set when the SDP address is one the far end may not steer media to.
+   */
+  latchOnly?: boolean;
 }
 
 export interface Endpoint {

@@ -40,6 +40,8 @@ export interface Trunk {
   /** Absent: every codec. */
   codecs?: string[];
   maxChannels?: number;
+  /** PEM text of the CAs trusted for the carrier's TLS certificate instead of the system's (provider trunks: read from tls.ca). */
+  tlsCa?: string;
 }
 
 export interface RingGroup {

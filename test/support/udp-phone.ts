@@ -23,6 +23,8 @@ export interface PhoneOptions {
   bindAddress?: string;
   /** The address the phone writes in its SDP c= (a private one plays a phone behind NAT). */
   sdpAddress?: string;
+  /** The port the phone writes in its SDP m= (default its own RTP socket's). */
+  sdpPort?: number;
 }
 
 interface Waiter {
@@ -88,7 +90,7 @@ export class UdpPhone {
   sdp(direction = 'sendrecv', version = 1): Buffer {
     const a = this.o.sdpAddress ?? this.address;
     return Buffer.from(
-      `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.rtpPort} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
+      `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.o.sdpPort ?? this.rtpPort} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
     );
   }
 

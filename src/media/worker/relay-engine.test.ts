@@ -287,6 +287,29 @@ test('until the far leg has somewhere to send, packets are dropped and counted',
   }
 });
 
+test('latch-only remote: nothing goes to the SDP target (RTP or RTCP); after the phone latches, media goes to it', async () => {
+  const r = rig();
+  try {
+    const ports = await r.engine.allocate('latch-only');
+    const target = await phone(r); // what the SDP named (a local service: never to be reached)
+    const alice = await phone(r); // where the phone really is
+    const bob = await phone(r);
+    r.engine.setRemote('latch-only', 'a', { address: HOST, port: target.local.port, rtcpPort: target.local.port, allowedSources: [HOST], latchOnly: true });
+    r.engine.setRemote('latch-only', 'b', { address: HOST, port: bob.local.port, allowedSources: [HOST] });
+    const B = { address: HOST, port: ports.b.rtpPort };
+    await bob.sendRtp(B, { seq: 1, ts: 0, ssrc: 2 });
+    await bob.sendRtp(B, { seq: 2, ts: 160, ssrc: 2 });
+    await until(() => r.engine.stats('latch-only').b.unroutableDropped === 2, 'two packets with nowhere to go');
+    await alice.sendRtp({ address: HOST, port: ports.a.rtpPort }, { seq: 1, ts: 0, ssrc: 1 });
+    await bob.waitFor(1);
+    await bob.sendRtp(B, { seq: 3, ts: 320, ssrc: 2 });
+    await alice.waitFor(1);
+    assert.is(target.received.length, 0);
+  } finally {
+    await r.closeAll();
+  }
+});
+
 test('garbage is counted and dropped, never relayed', async () => {
   const r = rig();
   try {

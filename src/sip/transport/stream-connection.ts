@@ -63,6 +63,8 @@ export class StreamConnection implements TrackedConnection {
   private queued: Array<{ data: Buffer; p: PendingWrite }> = [];
   private queuedBytes = 0;
   private readonly o: StreamConnectionOptions;
+  /** Why an outbound connection failed before it was ready (the socket's error). */
+  private failure: string | undefined;
 
   constructor(o: StreamConnectionOptions) {
     this.o = o;
@@ -79,7 +81,13 @@ export class StreamConnection implements TrackedConnection {
     s.setNoDelay(true);
     if (o.readyEvent) s.once(o.readyEvent, () => this.guard(() => this.onReady()));
     s.on('data', (chunk: Buffer) => this.guard(() => this.onData(chunk)));
-    s.on('error', (err: Error) => o.logger.debug('connection error', { id: this.id, error: err }));
+    s.on('error', (err: Error) => {
+      // Before the connection is usable the error is why it failed (refused, a bad certificate): say so.
+      if (!this.isReady && this.direction === 'outbound') {
+        this.failure ??= err.message;
+        o.logger.warn('outbound connection failed', { id: this.id, remote: `${this.remote.address}:${this.remote.port}`, protocol: this.protocol, error: err.message });
+      } else o.logger.debug('connection error', { id: this.id, error: err });
+    });
     s.on('end', () => this.guard(() => this.end()));
     s.on('close', () => this.guard(() => this.finish()));
   }
@@ -192,7 +200,9 @@ export class StreamConnection implements TrackedConnection {
     if (this.isClosed) return;
     this.isClosed = true;
     if (!this.socket.destroyed) this.socket.destroy();
-    const why = this.isReady ? `connection ${this.id} closed` : `connection ${this.id} to ${this.remote.address}:${this.remote.port} failed before it was ready`;
+    const why = this.isReady
+      ? `connection ${this.id} closed`
+      : `connection ${this.id} to ${this.remote.address}:${this.remote.port} failed before it was ready${this.failure ? `: ${this.failure}` : ''}`;
     for (const p of this.pending) p.reject(new TransportError(why));
     this.pending.clear();
     this.queued = [];

@@ -64,7 +64,7 @@ export abstract class StreamTransport {
   /** Wrap an accepted raw socket (TLS: a server-side TLSSocket). */
   protected abstract prepareAccepted(raw: Socket): PreparedSocket;
   /** Open a socket to a peer; StreamConnection holds writes until it is ready. */
-  protected abstract dial(address: string, port: number): PreparedSocket;
+  protected abstract dial(address: string, port: number, tls?: Target['tls']): PreparedSocket;
 
   async start(): Promise<void> {
     for (const entry of this.servers) {
@@ -104,7 +104,7 @@ export abstract class StreamTransport {
     conn ??= this.o.table.findByRemote(this.protocol, address, target.port);
     if (!conn) {
       try {
-        conn = this.open(address, target.port);
+        conn = this.open(address, target.port, target.tls);
       } catch (err) {
         return Promise.reject(err instanceof TransportError ? err : new TransportError(`cannot connect to ${address}:${target.port}`, { cause: err }));
       }
@@ -138,9 +138,9 @@ export abstract class StreamTransport {
     this.o.table.add(conn);
   }
 
-  private open(address: string, port: number): StreamConnection {
+  private open(address: string, port: number, tls?: Target['tls']): StreamConnection {
     if (!this.o.table.admitOutbound()) throw new TransportError(`too many connections; not opening ${this.protocol} to ${address}:${port}`);
-    const prepared = this.dial(address, port);
+    const prepared = this.dial(address, port, tls);
     const conn = this.connection(prepared, 'outbound', { protocol: this.protocol, address, port }, { protocol: this.protocol, address: '', port: 0 });
     this.o.table.add(conn);
     return conn;

@@ -102,6 +102,11 @@ export class TransportLayer implements MessageSender {
     this.tls = new TlsTransport(streamOptions('tls'), o.tls ?? {});
   }
 
+  /** New TLS certificate and key for connections from now on (SIGHUP). Throws, keeping the old ones, when they do not load. */
+  setTlsCredentials(cert: string | Buffer, key: string | Buffer): void {
+    this.tls.setCredentials(cert, key);
+  }
+
   /** Bind every listener; on a failure, what was bound is closed again and the error is raised. */
   async start(): Promise<void> {
     if (this.running) return;
