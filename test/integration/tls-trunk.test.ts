@@ -44,7 +44,7 @@ async function carrier(): Promise<Carrier> {
   const port = await freePort();
   const c: Carrier = { server: createServer({ cert: readFileSync(join(pki, 'leaf.pem')), key: readFileSync(join(pki, 'leaf.key')) }), port, sessions: [] };
   c.server.on('secureConnection', (s: TLSSocket) => {
-    const session = { servername: s.servername, data: '' };
+    const session = { servername: s.servername ?? false, data: '' };
     c.sessions.push(session);
     s.on('data', (d: Buffer) => (session.data += d.toString('utf8')));
     s.on('error', () => undefined);
