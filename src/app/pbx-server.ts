@@ -22,6 +22,7 @@ import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
 import { loadServerSecret } from './server-secret.js';
+import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
@@ -114,6 +115,7 @@ export class PbxServer {
     this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), ...guardPolicy(c) });
     const auth = new DigestAuthenticator({
       secret: loadServerSecret(c.dataDir),
+      epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
