@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
 import { SipEdge } from '../edge/sip-edge.js';
+import { AuthFailLog } from '../edge/security/auth-fail-log.js';
 import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
@@ -56,6 +57,7 @@ export class PbxServer {
   private pool!: TenantStorePool;
   private resolver!: TenantResolver;
   private guard!: SourceGuard;
+  private authFailLog!: AuthFailLog;
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
   private registrar!: Registrar;
@@ -122,6 +124,7 @@ export class PbxServer {
     });
     this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
 
+    this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
     this.transport = new TransportLayer({
       listen: c.sip.listen,
@@ -192,6 +195,7 @@ export class PbxServer {
       isLocalAddress: (host) => this.isLocalAddress(host),
       logger: log,
       serverHeader: () => this.config.sip.userAgent,
+      authFailLog: this.authFailLog,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
@@ -411,6 +415,7 @@ export class PbxServer {
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       await this.transport.stop();
+      this.authFailLog.close();
       this.transactions.stop();
       await this.media.stop();
       this.pool.closeAll();

@@ -7,6 +7,7 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Extension } from '../tenant/tenant-store.js';
 import type { Logger } from '../util/logger.js';
 import { countAuthFailure } from '../util/pbx-metrics.js';
+import type { AuthFailLog } from './security/auth-fail-log.js';
 import type { StatelessReplier } from './stateless-reply.js';
 
 /** Extension names as they may appear in a store (the config validates the same set). */
@@ -25,6 +26,8 @@ export class DigestGate {
       guard: { authFailed(address: string): void; authSucceeded(address: string): void };
       replier: StatelessReplier;
       logger: Logger;
+      /** Where failed logins are logged, throttled per source (issue 16 finding 10a). */
+      failLog: Pick<AuthFailLog, 'failed'>;
       isLocalAddress: (host: string) => boolean;
     },
   ) {}
@@ -51,7 +54,7 @@ export class DigestGate {
       if (outcome.kind === 'rejected') {
         this.o.guard.authFailed(inbound.source.address);
         countAuthFailure(tenant.id);
-        this.o.logger.info('authentication failed', { tenant: tenant.id, method: req.method, from: inbound.source.address, detail: outcome.detail });
+        this.o.failLog.failed(inbound.source.address, { tenant: tenant.id, method: req.method, detail: outcome.detail });
         this.o.replier.reply(inbound, 403);
         return undefined;
       }

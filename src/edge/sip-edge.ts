@@ -11,6 +11,8 @@ import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { countAuthFailure } from '../util/pbx-metrics.js';
 import { DigestGate } from './digest-gate.js';
+import { AuthFailLog } from './security/auth-fail-log.js';
+import { systemClock } from '../util/clock.js';
 import { admitInvite, admitTrunkInvite, TENANT_SUSPENDED, type TrunkDirectory } from './invite-admission.js';
 import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
@@ -32,6 +34,8 @@ export interface EdgeOptions {
   isLocalAddress: (host: string) => boolean;
   /** Product string for Server headers; undefined = none (the default). */
   serverHeader: () => string | undefined;
+  /** The throttled log of failed logins; by default one of its own on the system clock. */
+  authFailLog?: AuthFailLog;
 }
 
 
@@ -50,7 +54,8 @@ export class SipEdge {
   constructor(private readonly o: EdgeOptions) {
     this.log = o.logger.child('edge');
     this.replier = new StatelessReplier(o.transport, this.log, o.serverHeader);
-    this.gate = new DigestGate({ auth: o.auth, guard: o.guard, replier: this.replier, logger: this.log, isLocalAddress: o.isLocalAddress });
+    const failLog = o.authFailLog ?? new AuthFailLog({ clock: systemClock, logger: this.log });
+    this.gate = new DigestGate({ auth: o.auth, guard: o.guard, replier: this.replier, logger: this.log, failLog, isLocalAddress: o.isLocalAddress });
   }
 
   /** Entry point for every well-formed message the transports deliver. Never throws. */
