@@ -114,7 +114,8 @@ export class PbxServer {
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
 
-    this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), ...guardPolicy(c) });
+    // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
+    this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
     const auth = new DigestAuthenticator({
       secret: loadServerSecret(c.dataDir),
       epoch: bumpServerEpoch(c.dataDir),
@@ -136,7 +137,7 @@ export class PbxServer {
         idleConnectionMs: c.sip.idleConnectionSeconds * 1000,
         maxConnectionsPerSource: c.sip.maxConnectionsPerSource,
       },
-      admit: (address) => this.guard.admit(address),
+      admit: (address, port) => this.guard.admit(address, port),
       isTrusted: (address) => this.guard.isTrusted(address),
       onMessage: (inbound) => edge?.onMessage(inbound),
       ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}),
@@ -431,6 +432,7 @@ function guardPolicy(c: PbxConfig): SourceGuardPolicy {
     trusted: c.security.trusted,
     floodRate: c.security.floodRate,
     floodBanSeconds: c.security.floodBanSeconds,
+    admissionRate: c.security.admissionRate,
     authFailBan: c.security.authFailBan,
   };
 }

@@ -23,7 +23,7 @@ export class DigestGate {
   constructor(
     private readonly o: {
       auth: DigestAuthenticator;
-      guard: { authFailed(address: string): void; authSucceeded(address: string): void };
+      guard: { authFailed(address: string, port: number): void; authSucceeded(address: string, port: number): void };
       replier: StatelessReplier;
       logger: Logger;
       /** Where failed logins are logged, throttled per source (issue 16 finding 10a). */
@@ -52,7 +52,7 @@ export class DigestGate {
     );
     if (!outcome.ok) {
       if (outcome.kind === 'rejected') {
-        this.o.guard.authFailed(inbound.source.address);
+        this.o.guard.authFailed(inbound.source.address, inbound.source.port);
         countAuthFailure(tenant.id);
         this.o.failLog.failed(inbound.source.address, { tenant: tenant.id, method: req.method, detail: outcome.detail });
         this.o.replier.reply(inbound, 403);
@@ -61,7 +61,7 @@ export class DigestGate {
       this.o.replier.reply(inbound, proxy ? 407 : 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale', proxy }) });
       return undefined;
     }
-    this.o.guard.authSucceeded(inbound.source.address);
+    this.o.guard.authSucceeded(inbound.source.address, inbound.source.port);
     // The extension was read once, for the digest check.
     if (!ext || !ext.enabled || ext.ext !== outcome.username) {
       this.o.replier.reply(inbound, 403);
