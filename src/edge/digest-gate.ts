@@ -54,7 +54,7 @@ export class DigestGate {
       if (outcome.kind === 'rejected') {
         this.o.guard.authFailed(inbound.source.address, inbound.source.port);
         countAuthFailure(tenant.id);
-        this.o.failLog.failed(inbound.source.address, { tenant: tenant.id, method: req.method, detail: outcome.detail });
+        this.o.failLog.failed(inbound.source.address, { method: req.method, detail: outcome.detail }, tenant.id);
         this.o.replier.reply(inbound, 403);
         return undefined;
       }

@@ -14,14 +14,14 @@ function setup(o: { intervalMs?: number; maxSources?: number; maxLinesPerInterva
 test('the first failure of a source is logged in full, the rest of the interval as one summary line', () => {
   const { clock, logger, log } = setup();
   for (let i = 0; i < 16_000; i++) {
-    log.failed('192.0.2.7', { tenant: 'acme', method: 'REGISTER', detail: 'wrong credentials' });
+    log.failed('192.0.2.7', { method: 'REGISTER', detail: 'wrong credentials' }, 'acme');
     if (i % 1000 === 0) clock.advance(1000);
   }
   assert.is(logger.lines.length, 1);
   assert.match(logger.lines[0]!, /INFO authentication failed .*tenant=acme .*from=192\.0\.2\.7/);
   clock.advance(60_000);
   assert.is(logger.lines.length, 2);
-  assert.match(logger.lines[1]!, /INFO 15999 more failures from 192\.0\.2\.7 in the last 60 s/);
+  assert.match(logger.lines[1]!, /INFO 15999 more failures from 192\.0\.2\.7 in the last 60 s .*tenant=acme/);
   assert.is(log.size, 0);
 });
 
@@ -36,6 +36,18 @@ test('sources are counted apart; a source without more failures gets no summary'
   const summaries = logger.lines.filter((l) => /more failures/.test(l));
   assert.equal(summaries.length, 1);
   assert.match(summaries[0]!, /2 more failures from b in the last 60 s/);
+});
+
+test('failures against two tenants from one source are logged apart (each tenant\'s operator sees its own)', () => {
+  const { clock, logger, log } = setup();
+  log.failed('a', {}, 'globex');
+  log.failed('a', {}, 'acme');
+  log.failed('a', {}, 'acme');
+  assert.is(logger.lines.length, 2);
+  assert.match(logger.lines[0]!, /tenant=globex/);
+  assert.match(logger.lines[1]!, /tenant=acme/);
+  clock.advance(60_000);
+  assert.match(logger.lines[2]!, /1 more failures from a in the last 60 s .*tenant=acme/);
 });
 
 test('after the interval a new one opens with a full line again', () => {

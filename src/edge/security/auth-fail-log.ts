@@ -13,13 +13,16 @@ export interface AuthFailLogOptions {
 }
 
 interface Window {
+  source: string;
+  tenant: string | undefined;
   start: number;
   more: number;
 }
 
 /**
  * The log of failed logins, throttled (issue 16 finding 10a: 16k bad packets wrote
- * 2.1 MB of log). Per source address, the first failure of an interval is logged in
+ * 2.1 MB of log). Per source address and tenant (so that each tenant's operator sees
+ * the failures against it), the first failure of an interval is logged in
  * full; the ones after it in that interval are counted and written as one line when
  * the interval ends:
  *
@@ -57,11 +60,12 @@ export class AuthFailLog {
     return this.windows.size;
   }
 
-  /** One failed login from `source`; `fields` describe it (tenant, method, detail). */
-  failed(source: string, fields: Record<string, unknown>): void {
+  /** One failed login from `source` against `tenant`; `fields` describe it (method, detail). */
+  failed(source: string, fields: Record<string, unknown>, tenant?: string): void {
     const now = this.clock.now();
     this.flush(now);
-    const open = this.windows.get(source);
+    const key = tenant === undefined ? source : `${source} ${tenant}`;
+    const open = this.windows.get(key);
     if (open !== undefined) {
       open.more++;
       this.arm();
@@ -78,12 +82,12 @@ export class AuthFailLog {
       return;
     }
     this.lines++;
-    this.write('info', 'authentication failed', { ...fields, from: source });
-    this.windows.set(source, { start: now, more: 0 });
+    this.write('info', 'authentication failed', { ...(tenant !== undefined ? { tenant } : {}), ...fields, from: source });
+    this.windows.set(key, { source, tenant, start: now, more: 0 });
     if (this.windows.size > this.maxSources) {
       const [oldest, w] = this.windows.entries().next().value!;
       this.windows.delete(oldest);
-      this.summary(oldest, w, now);
+      this.summary(w, now);
     }
     this.arm();
   }
@@ -93,25 +97,25 @@ export class AuthFailLog {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     const now = this.clock.now();
-    for (const [source, w] of this.windows) this.summary(source, w, now);
+    for (const w of this.windows.values()) this.summary(w, now);
     this.windows.clear();
     this.summaryOverflow(now);
   }
 
   /** Sum up the windows and the line budget that have ended by `now`. */
   private flush(now: number): void {
-    for (const [source, w] of this.windows) {
+    for (const [key, w] of this.windows) {
       if (now - w.start < this.intervalMs) break;
-      this.windows.delete(source);
-      this.summary(source, w, now);
+      this.windows.delete(key);
+      this.summary(w, now);
     }
     if (now - this.linesStart >= this.intervalMs) this.summaryOverflow(now);
   }
 
-  private summary(source: string, w: Window, now: number): void {
+  private summary(w: Window, now: number): void {
     if (w.more === 0) return;
     const seconds = Math.max(1, Math.round((now - w.start) / 1000));
-    this.write('info', `${w.more} more failures from ${source} in the last ${seconds} s`, { from: source, failures: w.more, seconds });
+    this.write('info', `${w.more} more failures from ${w.source} in the last ${seconds} s`, { ...(w.tenant !== undefined ? { tenant: w.tenant } : {}), from: w.source, failures: w.more, seconds });
   }
 
   private summaryOverflow(now: number): void {
