@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
 import { SipEdge } from '../edge/sip-edge.js';
+import { AuthFailLog } from '../edge/security/auth-fail-log.js';
 import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
@@ -22,6 +23,7 @@ import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
 import { loadServerSecret } from './server-secret.js';
+import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
@@ -56,6 +58,7 @@ export class PbxServer {
   private pool!: TenantStorePool;
   private resolver!: TenantResolver;
   private guard!: SourceGuard;
+  private authFailLog!: AuthFailLog;
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
   private registrar!: Registrar;
@@ -112,15 +115,18 @@ export class PbxServer {
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
 
-    this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), ...guardPolicy(c) });
+    // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
+    this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
     const auth = new DigestAuthenticator({
       secret: loadServerSecret(c.dataDir),
+      epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
     });
     this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
 
+    this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
     this.transport = new TransportLayer({
       listen: c.sip.listen,
@@ -132,7 +138,7 @@ export class PbxServer {
         idleConnectionMs: c.sip.idleConnectionSeconds * 1000,
         maxConnectionsPerSource: c.sip.maxConnectionsPerSource,
       },
-      admit: (address) => this.guard.admit(address),
+      admit: (address, port) => this.guard.admit(address, port),
       isTrusted: (address) => this.guard.isTrusted(address),
       onMessage: (inbound) => edge?.onMessage(inbound),
       ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}),
@@ -194,6 +200,7 @@ export class PbxServer {
       isLocalAddress: (host) => this.isLocalAddress(host),
       logger: log,
       serverHeader: () => this.config.sip.userAgent,
+      authFailLog: this.authFailLog,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
@@ -431,6 +438,7 @@ export class PbxServer {
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       await this.transport.stop();
+      this.authFailLog.close();
       this.transactions.stop();
       await this.media.stop();
       this.pool.closeAll();
@@ -459,6 +467,7 @@ function guardPolicy(c: PbxConfig): SourceGuardPolicy {
     trusted: c.security.trusted,
     floodRate: c.security.floodRate,
     floodBanSeconds: c.security.floodBanSeconds,
+    admissionRate: c.security.admissionRate,
     authFailBan: c.security.authFailBan,
   };
 }

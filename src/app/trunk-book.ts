@@ -87,6 +87,15 @@ export class TrunkBook implements TrunkDirectory {
     return this.all;
   }
 
+  /** Whether some trunk may send from this address (asked per message by the guards: no allocation). */
+  isTrunkAddress(address: string): boolean {
+    if (this.all.length === 0) return false;
+    const a = normalizeIp(address);
+    if (a !== undefined && this.byAddress.has(a)) return true;
+    for (const e of this.broad) if (this.o.resolver.isFromTrunk(e.trunk, address)) return true;
+    return false;
+  }
+
   /** Trunks an inbound request from this address may have come through. */
   match(address: string): Array<{ handle: TrunkHandle; tenantIds: readonly string[] | '*' }> {
     const out: Array<{ handle: TrunkHandle; tenantIds: readonly string[] | '*' }> = [];

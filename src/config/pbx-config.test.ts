@@ -35,9 +35,9 @@ const DEFAULTS: PbxConfig = {
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
   api: { host: '127.0.0.1', port: 8080 },
-  security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
+  security: { trusted: [], floodRate: 300, floodBanSeconds: 300, admissionRate: 5000, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
   registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10, writeDelayMs: 500 },
-  auth: { algorithms: ['MD5', 'SHA-256'], nonceTtlSeconds: 300 },
+  auth: { algorithms: ['MD5'], nonceTtlSeconds: 300 },
   trunks: [],
   emergencyNumbers: ['911', '112'],
   calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800 },
@@ -73,6 +73,7 @@ security:
   trusted: [ 10.0.0.0/8, "2001:db8::/32", 192.0.2.1 ]
   floodRate: 0
   floodBanSeconds: 60
+  admissionRate: 800
   authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }
 registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5 }
 auth: { algorithms: [ MD5 ], nonceTtlSeconds: 120 }
@@ -99,7 +100,7 @@ log: { level: debug }
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
     api: { host: '::1', port: 9090, adminToken: 's3cret' },
-    security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
+    security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, admissionRate: 800, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
     registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5, writeDelayMs: 500 },
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
     trunks: [],
@@ -215,13 +216,14 @@ test('api: listen as host:port', () => {
 });
 
 test('security: trusted entries are checked one by one', () => {
-  const text = ['security:', '  trusted:', '    - 10.0.0.0/8', '    - 10.0.0.0/40', '    - "fe80::/10"', '    - example.com', '    - 10.0.0.0/8', '  floodRate: -5', '  authFailBan: { attempts: 0 }'].join('\n');
+  const text = ['security:', '  trusted:', '    - 10.0.0.0/8', '    - 10.0.0.0/40', '    - "fe80::/10"', '    - example.com', '    - 10.0.0.0/8', '  floodRate: -5', '  authFailBan: { attempts: 0 }', '  admissionRate: 1.5'].join('\n');
   assert.equal(problems(text), [
     "/etc/pbx/pbx.yaml:4:7: security.trusted[1]: '/40' is not a prefix length (0-32)",
     "/etc/pbx/pbx.yaml:6:7: security.trusted[3]: 'example.com' is not an IPv4 or IPv6 address",
     "/etc/pbx/pbx.yaml:7:7: security.trusted[4]: duplicate address '10.0.0.0/8' (first at line 3)",
     '/etc/pbx/pbx.yaml:8:14: security.floodRate: must be at least 0, got -5',
     '/etc/pbx/pbx.yaml:9:28: security.authFailBan.attempts: must be at least 1, got 0',
+    '/etc/pbx/pbx.yaml:10:18: security.admissionRate: expected an integer, got 1.5',
   ]);
 });
 

@@ -62,6 +62,8 @@ const security = object({
   /** Requests/s from one source; 0 = off. */
   floodRate: int({ min: 0 }).default(300),
   floodBanSeconds: positiveInt().default(300),
+  /** Messages/s over all untrusted sources before unknown ones are shed; 0 = off (issue 16 finding 9). */
+  admissionRate: int({ min: 0 }).default(5000),
   authFailBan: object({
     attempts: positiveInt().default(10),
     windowSeconds: positiveInt().default(60),

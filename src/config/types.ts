@@ -42,6 +42,8 @@ export interface PbxConfig {
     floodRate: number;
     /** How long a flooding source stays banned. */
     floodBanSeconds: number;
+    /** Messages per second over all untrusted sources before unknown sources are shed (known ones served first); 0 = off. */
+    admissionRate: number;
     authFailBan: { attempts: number; windowSeconds: number; banSeconds: number };
     /** Tenant trunks may point at private ranges; default false. */
     tenantTrunkPrivateNetworks: boolean;

@@ -7,6 +7,7 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Extension } from '../tenant/tenant-store.js';
 import type { Logger } from '../util/logger.js';
 import { countAuthFailure } from '../util/pbx-metrics.js';
+import type { AuthFailLog } from './security/auth-fail-log.js';
 import type { StatelessReplier } from './stateless-reply.js';
 
 /** Extension names as they may appear in a store (the config validates the same set). */
@@ -22,9 +23,11 @@ export class DigestGate {
   constructor(
     private readonly o: {
       auth: DigestAuthenticator;
-      guard: { authFailed(address: string): void; authSucceeded(address: string): void };
+      guard: { authFailed(address: string, port: number): void; authSucceeded(address: string, port: number): void };
       replier: StatelessReplier;
       logger: Logger;
+      /** Where failed logins are logged, throttled per source (issue 16 finding 10a). */
+      failLog: Pick<AuthFailLog, 'failed'>;
       isLocalAddress: (host: string) => boolean;
     },
   ) {}
@@ -49,16 +52,16 @@ export class DigestGate {
     );
     if (!outcome.ok) {
       if (outcome.kind === 'rejected') {
-        this.o.guard.authFailed(inbound.source.address);
+        this.o.guard.authFailed(inbound.source.address, inbound.source.port);
         countAuthFailure(tenant.id);
-        this.o.logger.info('authentication failed', { tenant: tenant.id, method: req.method, from: inbound.source.address, detail: outcome.detail });
+        this.o.failLog.failed(inbound.source.address, { method: req.method, detail: outcome.detail }, tenant.id);
         this.o.replier.reply(inbound, 403);
         return undefined;
       }
       this.o.replier.reply(inbound, proxy ? 407 : 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale', proxy }) });
       return undefined;
     }
-    this.o.guard.authSucceeded(inbound.source.address);
+    this.o.guard.authSucceeded(inbound.source.address, inbound.source.port);
     // The extension was read once, for the digest check.
     if (!ext || !ext.enabled || ext.ext !== outcome.username) {
       this.o.replier.reply(inbound, 403);

@@ -132,6 +132,19 @@ test('expired nonce with the right password is stale; the client then succeeds o
   assert.equal(verify(s, respond(again)), { ok: true, username: '1001', algorithm: 'SHA-256' });
 });
 
+test('a captured request on a nonce of the previous process (epoch) is stale, never accepted, after a restart', () => {
+  const before = setup({ epoch: 7 });
+  const captured = respond(before.auth.challenge(REALM));
+  assert.equal(verify(before, captured), { ok: true, username: '1001', algorithm: 'SHA-256' });
+  // The restart: same secret, same clock, an empty nonce-count record, the next epoch.
+  const after = setup({ epoch: 8 });
+  assert.equal(verify(after, captured), { ok: false, kind: 'stale' }, 'the replay is not accepted');
+  assert.equal(verify(after, captured), { ok: false, kind: 'stale' }, 'nor the second time');
+  const wrong = respond(before.auth.challenge(REALM), { password: 'guess' });
+  assert.equal(verify(after, wrong), { ok: false, kind: 'rejected', detail: WRONG_CREDENTIALS }, 'stale only for the right password');
+  assert.equal(verify(after, respond(after.auth.challenge(REALM, { stale: true }))), { ok: true, username: '1001', algorithm: 'SHA-256' });
+});
+
 test('expired nonce with a wrong password, or an unknown user, is rejected, not stale', () => {
   const s = setup();
   const wrong = respond(s.auth.challenge(REALM), { password: 'guess' });

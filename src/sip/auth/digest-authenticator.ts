@@ -19,6 +19,11 @@ export interface DigestAuthenticatorOptions {
   secret: Buffer;
   clock: Clock;
   nonceTtlSeconds: number;
+  /**
+   * This process's epoch, bumped at every start (src/app/server-epoch.ts). Nonces of an
+   * earlier epoch are answered stale: the nonce-count record did not survive the restart.
+   */
+  epoch?: number;
   /** Offered in this order, most preferred first (RFC 8760 §2.4). */
   algorithms: ServerAlgorithm[];
   /** Cap on nonces remembered for nonce-count checks. Default 65 536. */
@@ -77,7 +82,7 @@ export class DigestAuthenticator {
     if (new Set(opts.algorithms).size !== opts.algorithms.length) throw new RangeError('digest algorithms repeat');
     for (const a of opts.algorithms) if (a !== 'MD5' && a !== 'SHA-256') throw new RangeError(`unsupported digest algorithm ${String(a)}`);
     this.algorithms = [...opts.algorithms];
-    this.nonces = new NonceCodec({ secret: opts.secret, clock: opts.clock, ttlSeconds: opts.nonceTtlSeconds });
+    this.nonces = new NonceCodec({ secret: opts.secret, clock: opts.clock, ttlSeconds: opts.nonceTtlSeconds, ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) });
     this.counter = new NonceCounter({ clock: opts.clock, ttlMs: this.nonces.ttlMs, maxEntries: opts.maxNonceEntries ?? 65_536 });
     const seed = randomBytes(32).toString('hex');
     this.dummyHa1 = { MD5: digestHex('MD5', seed), 'SHA-256': digestHex('SHA-256', seed) };
@@ -144,7 +149,9 @@ export class DigestAuthenticator {
     const match = digestsEqual(expected, c.response);
     if (!known || !match) return rejected(WRONG_CREDENTIALS);
 
-    // RFC 7616 §3.3: stale only when the digest was right for the old nonce.
+    // RFC 7616 §3.3: stale only when the digest was right for the old nonce. A nonce of
+    // an earlier process (epoch) is never accepted: its used nonce counts were lost, so
+    // a captured request could be replayed; stale=true makes the phone retry silently.
     if (nonce.status === 'expired') return { ok: false, kind: 'stale' };
     switch (this.counter.use(c.nonce, nonce.issuedAt, nc)) {
       case 'replay':

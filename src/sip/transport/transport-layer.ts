@@ -25,8 +25,8 @@ export interface TransportLayerOptions {
   clock: Clock;
   logger: Logger;
   limits?: TransportLimitsInput;
-  /** Security hook, asked for every datagram and framed message before parsing, and for every new connection. Not 'ok': dropped silently; 'banned' also closes the connection. */
-  admit?: (address: string) => AdmitVerdict;
+  /** Security hook, asked for every datagram and framed message before parsing (with the source port), and for every new connection (port 0). Not 'ok': dropped silently; 'banned' also closes the connection. */
+  admit?: (address: string, port: number) => AdmitVerdict;
   /** Sources exempt from the per-source connection cap. */
   isTrusted?: (address: string) => boolean;
   /** Every well-formed request and response. A throw is logged, never raised. */
@@ -88,7 +88,7 @@ export class TransportLayer implements MessageSender {
       clock: o.clock,
       logger: this.log,
       limits: this.limits,
-      admitConnection: (address) => this.verdict(address) !== 'banned',
+      admitConnection: (address) => this.verdict(address, 0) !== 'banned',
       isTrusted: (address) => this.trusted(address),
       handler: {
         onMessage: (conn, data) => this.onStreamMessage(conn, data),
@@ -185,7 +185,7 @@ export class TransportLayer implements MessageSender {
   private onDatagram(data: Buffer, source: Endpoint, udp: UdpTransport): void {
     // RFC 5626 §3.5.1 keep-alives (and stray CRLFs, RFC 3261 §7.5): nothing to parse.
     if (isOnlyCrlf(data)) return;
-    if (this.verdict(source.address) !== 'ok') {
+    if (this.verdict(source.address, source.port) !== 'ok') {
       this.counters.dropped++;
       return;
     }
@@ -195,7 +195,7 @@ export class TransportLayer implements MessageSender {
 
   /** Returns true for a well-formed message (it counts as the connection's first message). */
   private onStreamMessage(conn: StreamConnection, data: Buffer): boolean {
-    const verdict = this.verdict(conn.remote.address);
+    const verdict = this.verdict(conn.remote.address, conn.remote.port);
     if (verdict !== 'ok') {
       this.counters.dropped++;
       if (verdict === 'banned') conn.destroy('source banned');
@@ -209,7 +209,7 @@ export class TransportLayer implements MessageSender {
   private onFramingError(conn: StreamConnection, reason: string, header: Buffer | undefined): void {
     this.counters.parseErrors++;
     this.log.debug('framing error', { id: conn.id, reason });
-    if (!header || this.verdict(conn.remote.address) !== 'ok') return;
+    if (!header || this.verdict(conn.remote.address, conn.remote.port) !== 'ok') return;
     const result = readFramingError(reason, header, this.context(conn.remote, true));
     if (result.kind !== 'reply') return;
     // RFC 4475 §3.1.2.3: answer, then close (the connection is ended once this returns).
@@ -248,10 +248,10 @@ export class TransportLayer implements MessageSender {
     return ctx;
   }
 
-  private verdict(address: string): AdmitVerdict {
+  private verdict(address: string, port: number): AdmitVerdict {
     if (!this.o.admit) return 'ok';
     try {
-      return this.o.admit(address);
+      return this.o.admit(address, port);
     } catch (err) {
       this.log.error('admit hook failed', { error: err });
       return 'ok';
