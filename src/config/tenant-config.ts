@@ -86,8 +86,11 @@ export const tenantSchema = object({
     outboundMinutesPerDay: positiveInt().optional(),
   }),
   extensions: list(extension, { unique: { key: (e) => e.ext, what: 'extension', at: 'ext' } }).default([]),
-  /** Required once the tenant has trunks, DIDs or routes (tenant-references.ts). */
-  countryCode: countryCode().optional(),
+  /**
+   * Required once the tenant has trunks, DIDs or routes (tenant-references.ts); "" says
+   * "none" on purpose, as the API allows (every outside number then counts as international).
+   */
+  countryCode: countryCode({ none: true }).optional(),
   nationalPrefix: nationalPrefix().default('0'),
   callerId: e164().optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),

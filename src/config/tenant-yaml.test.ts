@@ -54,4 +54,17 @@ test('an operator-written trunk password or extension password still reads the e
   ]);
 });
 
+test('a tenant with trunks and no countryCode (the API allows it) exports as countryCode "" and applies back', () => {
+  const t: TenantYamlInput = { ...base, countryCode: '', extensions: [] };
+  const text = tenantYamlText(t);
+  assert.match(text, /^countryCode: ""$/m);
+  const back = parseTenantConfig(text, FILE, ENV);
+  assert.is(back.countryCode, '');
+  assert.is(back.trunks.length, 1);
+  // Without trunks, DIDs or routes the key is left out, as before.
+  assert.not.match(tenantYamlText({ ...t, trunks: [] }), /countryCode/);
+  // Written by hand, the key is still required: leaving it out is the mistake it catches.
+  assert.throws(() => parseTenantConfig(text.replace(/^countryCode: ""\n/m, ''), FILE, ENV), /countryCode: required because the tenant has trunks/);
+});
+
 test.run();

@@ -58,6 +58,11 @@ function destinationYaml(d: DestinationConfig): unknown {
   return 'hangup';
 }
 
+/** A tenant file with any of these must say its countryCode (tenant-references.ts). */
+function needsCountryCode(t: TenantYamlInput): boolean {
+  return [t.trunks, t.dids, t.inboundRoutes, t.outboundRoutes].some((l) => l !== undefined && l.length > 0);
+}
+
 /** A value of a key that expands `${NAME}`, written so that it loads back as itself. */
 function secret(v: string | undefined): string | undefined {
   return v === undefined ? undefined : escapeEnv(v);
@@ -77,7 +82,8 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     name: t.name,
     domains: [...t.domains],
     limits: { ...t.limits },
-    countryCode: t.countryCode || undefined,
+    // "" (none, as the API allows) is written when the file needs the key, so it applies back.
+    countryCode: t.countryCode || (needsCountryCode(t) ? '' : undefined),
     nationalPrefix: t.nationalPrefix,
     callerId: t.callerId,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
