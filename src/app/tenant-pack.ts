@@ -165,13 +165,13 @@ export function unpackTenant(o: { dataDir: string; file: string }): UnpackResult
     }
   }
   if (problems.length > 0) throw new StoreError(`cannot unpack tenant ${id}: ${[...new Set(problems)].join('; ')}`);
-  mkdirSync(join(o.dataDir, 'tenants'), { recursive: true, mode: 0o750 });
+  mkdirSync(join(o.dataDir, 'tenants'), { recursive: true, mode: 0o700 });
   const staged = stagingDir(o.dataDir, id, 'unpack');
   try {
     for (const [name, b] of pack.tenantFiles) {
       const dest = join(staged, ...name.split('/'));
-      mkdirSync(dirname(dest), { recursive: true });
-      writeFileSync(dest, b, { mode: 0o640 });
+      mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
+      writeFileSync(dest, b, { mode: 0o600 });
     }
     installTenantDir(o.dataDir, pack.system, staged, { mustBeNew: true });
   } catch (e) {

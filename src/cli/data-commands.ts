@@ -169,7 +169,7 @@ export function registerDataCommands(program: Command): void {
         if (pid !== undefined) {
           // The running server owns the stores' caches: hand the file to it and let it apply.
           const preview = dryRun(config, spec);
-          if (copyFile) writeAtomically(target, text, 0o640);
+          if (copyFile) writeAtomically(target, text);
           const before = preview.created ? 0 : preview.configRev - (preview.changed ? 1 : 0);
           process.kill(pid, 'SIGHUP');
           if (preview.changed && !(await waitForRev(config, spec.id, before, 15_000))) {
@@ -182,7 +182,7 @@ export function registerDataCommands(program: Command): void {
         }
         // No server: apply here. The file goes into tenantsDir only once the apply succeeded.
         const tmp = join(config.tenantsDir, `.${spec.id}.yaml.${process.pid}.tmp`);
-        if (copyFile) writeFileSync(tmp, text, { mode: 0o640 });
+        if (copyFile) writeFileSync(tmp, text, { mode: 0o600 });
         const system = SystemStore.open(config.dataDir);
         let result: ApplyResult;
         try {
