@@ -238,9 +238,9 @@ export function registerDataCommands(program: Command): void {
     .option('-c, --config <file>', 'the pbx.yaml to use', 'config/pbx.yaml')
     .option('--pid-file <file>', 'pid file of a running server (default <dataDir>/pbx.pid)')
     .action((file: string, opts: { config: string; pidFile?: string }) =>
-      run(() => {
+      run(async () => {
         const config = loadConfig(opts.config);
-        const r = unpackTenant({ dataDir: config.dataDir, file });
+        const r = await unpackTenant({ dataDir: config.dataDir, file });
         say(`unpacked tenant ${r.tenantId}: domains ${r.domains.join(', ') || '-'}; DIDs ${r.dids.join(', ') || '-'}; ${r.files} files`);
         ensureTenantFile(config, r.tenantId);
         const pid = serverPid(config, opts.pidFile);
