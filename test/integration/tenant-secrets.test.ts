@@ -34,7 +34,15 @@ function cli(...args: string[]) {
 async function api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(pbx.apiUrl + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const send = () => fetch(pbx.apiUrl + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  let r: Response;
+  try {
+    // A GET after a slow CLI step may meet a kept-alive connection the server has just
+    // closed (seen once under load as 'fetch failed'); a GET may be sent again.
+    r = await send().catch((e: unknown) => (method === 'GET' ? send() : Promise.reject(e)));
+  } catch (e) {
+    throw new Error(`${method} ${path}: ${(e as Error).message} (${String((e as Error).cause)}); server running: ${pbx.running}; log:\n${pbx.logs.slice(-30).join('\n')}`);
+  }
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined };
 }
