@@ -140,6 +140,16 @@ test('environment variables, with fallbacks; an empty adminToken means none', ()
   assert.is(c.rtp.workers, 3);
 });
 
+test('${NAME} expands only in the documented keys: a provider trunk password does, userAgent does not', () => {
+  const text = [
+    'sip: { userAgent: "${PBX_ADMIN_TOKEN}" }',
+    'trunks:',
+    '  - { name: carrier, kind: register, host: sip.carrier.example, username: "${U}", password: "${P}" }',
+  ].join('\n');
+  const c = parsePbxConfig(text, FILE, { PBX_ADMIN_TOKEN: 'tok', U: 'user', P: 'secret' });
+  assert.equal([c.sip.userAgent, c.trunks[0]!.username, c.trunks[0]!.password], ['${PBX_ADMIN_TOKEN}', 'user', 'secret']);
+});
+
 test('unknown keys at each level, with suggestions', () => {
   const text = ['tenantDir: x', 'sip:', '  lisen: [ "udp://127.0.0.1:5060" ]', '  timers: { T1: 100 }', 'securty: {}', 'auth:', '  nonceTTL: 5'].join('\n');
   assert.equal(problems(text), [

@@ -10,7 +10,7 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
-import { bool, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
+import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
@@ -55,8 +55,8 @@ const ha1 = object({
 const extension = object({
   ext: strOrNumber().to((e) => (EXT_RE.test(e) ? e : reject(`'${e}' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -`))),
   name: str({ minLength: 1, maxLength: 200 }).optional(),
-  /** Exactly one of password and ha1. */
-  password: str({ minLength: 8, maxLength: 256 }).optional(),
+  /** Exactly one of password and ha1. `${NAME}` is read from the environment here. */
+  password: fromEnv(str({ minLength: 8, maxLength: 256 })).optional(),
   ha1: ha1.optional(),
   enabled: bool().default(true),
   /** Overrides registrar.maxContactsPerAor. */
@@ -91,8 +91,11 @@ export const tenantSchema = object({
     outboundMinutesPerDay: positiveInt().optional(),
   }),
   extensions: list(extension, { unique: { key: (e) => e.ext, what: 'extension', at: 'ext' } }).default([]),
-  /** Required once the tenant has trunks, DIDs or routes (tenant-references.ts). */
-  countryCode: countryCode().optional(),
+  /**
+   * Required once the tenant has trunks, DIDs or routes (tenant-references.ts); "" says
+   * "none" on purpose, as the API allows (every outside number then counts as international).
+   */
+  countryCode: countryCode({ none: true }).optional(),
   nationalPrefix: nationalPrefix().default('0'),
   callerId: e164().optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),

@@ -41,7 +41,7 @@ export function checkTenantReferences(t: TenantParts, root: Where): void {
 
   const needsCountry = ['trunks', 'dids', 'inboundRoutes', 'outboundRoutes'].filter((k) => (t[k as keyof TenantParts] as unknown[]).length > 0);
   if (t.countryCode === undefined && needsCountry.length > 0) {
-    root.at('countryCode').report(`required because the tenant has ${needsCountry.join(', ')}: the country calling code, e.g. 1 or 44`);
+    root.at('countryCode').report(`required because the tenant has ${needsCountry.join(', ')}: the country calling code, e.g. 1 or 44 ("" for none: every outside number then counts as international)`);
   }
 
   const exts = new Set(t.extensions.map((e) => e.ext));

@@ -4,7 +4,7 @@
  */
 import { cidr, filePath, host, hostPort, objectName, positiveInt } from './field-types.js';
 import { isIP } from './net-syntax.js';
-import { int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
+import { fromEnv, int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import type { TrunkConfig } from './types.js';
 
@@ -20,9 +20,10 @@ const trunkFields = {
   port: int({ min: 1, max: 65535 }).optional(),
   transport: oneOf(['udp', 'tcp', 'tls']).default('udp'),
   outboundProxy: hostPort().optional(),
-  username: str({ minLength: 1, maxLength: 256 }).optional(),
-  password: str({ minLength: 1, maxLength: 256 }).optional(),
-  authUsername: str({ minLength: 1, maxLength: 256 }).optional(),
+  // Credentials at the carrier: `${NAME}` is read from the environment here (and only here).
+  username: fromEnv(str({ minLength: 1, maxLength: 256 })).optional(),
+  password: fromEnv(str({ minLength: 1, maxLength: 256 })).optional(),
+  authUsername: fromEnv(str({ minLength: 1, maxLength: 256 })).optional(),
   domain: host().optional(),
   registerExpires: int({ min: 60, max: 86_400 }).default(3600),
   /** Required for ip trunks; for register trunks default: the host, when it is an IP address. */

@@ -216,7 +216,7 @@ export class SqliteTenantStore implements TenantStore {
     const create = opts.create ?? true;
     if (create) {
       try {
-        mkdirSync(tenantDir(dataDir, id), { recursive: true, mode: 0o750 });
+        mkdirSync(tenantDir(dataDir, id), { recursive: true, mode: 0o700 });
       } catch (e) {
         throw new StoreError(`tenant ${id}: cannot create its folder: ${(e as Error).message}`, { cause: e });
       }
