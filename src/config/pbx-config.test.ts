@@ -31,6 +31,7 @@ const DEFAULTS: PbxConfig = {
     timers: { t1: 500, t2: 4000, t4: 5000 },
     idleConnectionSeconds: 3700,
     maxConnectionsPerSource: 32,
+    tcp: { maxConnections: 10_000, idleSeconds: 45, messageDeadlineSeconds: 30 },
     maxMessageBytes: 65535,
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
@@ -61,6 +62,7 @@ sip:
   timers: { t1: 250, t2: 2000, t4: 2500 }
   idleConnectionSeconds: 600
   maxConnectionsPerSource: 8
+  tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 }
   maxMessageBytes: 8192
 rtp:
   address: 192.0.2.10
@@ -95,6 +97,7 @@ log: { level: debug }
       timers: { t1: 250, t2: 2000, t4: 2500 },
       idleConnectionSeconds: 600,
       maxConnectionsPerSource: 8,
+      tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 },
       maxMessageBytes: 8192,
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },

@@ -34,6 +34,12 @@ const sip = object({
   }),
   idleConnectionSeconds: positiveInt().default(3700),
   maxConnectionsPerSource: positiveInt().default(32),
+  // Issue 16, finding 5: what a stranger's TCP/TLS connection may hold.
+  tcp: object({
+    maxConnections: int({ min: 1, max: 1_000_000 }).default(10_000),
+    idleSeconds: positiveInt().default(45),
+    messageDeadlineSeconds: int({ min: 1, max: 600 }).default(30),
+  }),
   maxMessageBytes: int({ min: 4096, max: 1_048_576 }).default(65535),
 }).check((s, where) => {
   const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');

@@ -123,6 +123,7 @@ export class SipEdge {
           // A carrier delivering a call to a DID (trunks are known by address, not digest).
           const fromTrunk = this.o.trunks && this.o.tenants.resolveDid ? admitTrunkInvite({ trunks: this.o.trunks, tenants: { resolveDid: (n) => this.o.tenants.resolveDid!(n), resolveDomain: (h) => this.o.tenants.resolveDomain(h) } }, inbound, req, target) : undefined;
           if (fromTrunk?.kind === 'call') {
+            this.pin(inbound);
             this.o.b2bua.handleInvite(fromTrunk.invite);
             return;
           }
@@ -142,7 +143,10 @@ export class SipEdge {
             req,
             target,
           );
-          if (admitted) this.o.b2bua.handleInvite(admitted);
+          if (admitted) {
+            this.pin(inbound);
+            this.o.b2bua.handleInvite(admitted);
+          }
           return;
         }
         this.onNotYetAllowed(inbound, req);
@@ -224,5 +228,14 @@ export class SipEdge {
       inbound,
     );
     tx.respond(this.replier.decorate(res));
+    if (res.status >= 200 && res.status < 300) this.pin(inbound);
+  }
+
+  /**
+   * A connection that carries a registration or a dialog keeps the long idle timeout
+   * and is never evicted; strangers' connections get neither (issue 16, finding 5).
+   */
+  private pin(inbound: Inbound): void {
+    if (inbound.connectionId !== undefined) this.o.transport.pinConnection?.(inbound.connectionId);
   }
 }
