@@ -41,7 +41,7 @@ const DEFAULTS: PbxConfig = {
   auth: { algorithms: ['MD5', 'SHA-256'], nonceTtlSeconds: 300 },
   trunks: [],
   emergencyNumbers: ['911', '112'],
-  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800 },
+  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
   log: { level: 'info', format: 'text' },
 };
 
@@ -107,7 +107,7 @@ log: { level: debug }
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
     trunks: [],
     emergencyNumbers: ['911', '112'],
-    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800 },
+    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
     log: { level: 'debug', format: 'text' },
   };
   const c = parsePbxConfig(text, FILE, {});

@@ -115,6 +115,8 @@ const calls = object({
   rtpTimeoutSeconds: positiveInt(3600).default(60),
   /** RFC 4028 session interval asked for on both legs (at least 90). */
   sessionExpiresSeconds: int({ min: 90, max: 86_400 }).default(1800),
+  /** Answered calls' records are checkpointed this often, so a crash loses at most this much billing. */
+  checkpointSeconds: int({ min: 1, max: 300 }).default(2),
 });
 
 /** Scheduled online backups (`pbx backup` does the same by hand). */

@@ -88,6 +88,8 @@ export interface PbxConfig {
     rtpTimeoutSeconds: number;
     /** RFC 4028 session interval asked for on both legs. */
     sessionExpiresSeconds: number;
+    /** Records of calls up are checkpointed this often: a crashed call is billed up to its last checkpoint. */
+    checkpointSeconds: number;
   };
   /** Scheduled online backups of system.sqlite and every tenant store; absent: none. */
   backup?: { dir: string; everyMinutes: number; keep: number };
