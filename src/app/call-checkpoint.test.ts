@@ -78,4 +78,25 @@ test('only tenants with calls up are touched, and a failing store is retried at 
   cp.stop();
 });
 
+test('a round over many tenants is cut into slices, and every tenant is touched once per round', () => {
+  const clock = new FakeClock();
+  const count = new Map<string, number>();
+  const cp = new CallCheckpoint({ clock, logger: silentLogger, intervalMs: 2_000 });
+  const noop: CallRecorder = { started: () => {}, answered: () => {}, ended: () => {} };
+  const forTenant = cp.wrap(() => noop);
+  for (let i = 0; i < 250; i++) {
+    const id = `t${i}`;
+    forTenant({ id, store: { touchActiveCalls: () => (count.set(id, (count.get(id) ?? 0) + 1), 1) } }).started({
+      callId: `c${i}`, aLegCallId: `c${i}`, fromUri: 'sip:x@y', toUri: 'sip:z@y', direction: 'internal', startedAt: clock.now(),
+    });
+  }
+  cp.start();
+  clock.advance(2_000);
+  assert.is(count.size, 250);
+  assert.ok([...count.values()].every((n) => n === 1));
+  clock.advance(2_000);
+  assert.ok([...count.values()].every((n) => n === 2));
+  cp.stop();
+});
+
 test.run();
