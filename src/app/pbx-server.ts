@@ -8,6 +8,7 @@ import { MediaController } from '../media/controller.js';
 import { tenantRecorder } from './tenant-recorder.js';
 import { countingRecorders } from './call-attempt-counter.js';
 import { CallCheckpoint } from './call-checkpoint.js';
+import { RecordSpool } from './record-spool.js';
 import { monitoringDeps } from './monitoring-deps.js';
 import { sessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { Registrar } from '../registrar/registrar.js';
@@ -63,6 +64,7 @@ export class PbxServer {
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
   private checkpoint!: CallCheckpoint;
+  private records!: RecordSpool;
   private media!: MediaController;
   private b2bua!: B2bua;
   private trunkBook!: TrunkBook;
@@ -166,6 +168,7 @@ export class PbxServer {
       contactFor: (protocol) => this.contactUri(protocol),
     });
     this.callLimits = new CallLimits({ clock: this.clock });
+    this.records = new RecordSpool({ clock: this.clock, logger: log.child('cdr'), retryMs: 1_000, maxPerTenant: 100_000 });
     this.checkpoint = new CallCheckpoint({ clock: this.clock, logger: log.child('cdr'), intervalMs: c.calls.checkpointSeconds * 1000 });
     this.b2bua = new B2bua({
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
@@ -175,7 +178,8 @@ export class PbxServer {
       transport: this.transport,
       media: this.media,
       limits: this.callLimits,
-      recorderFor: countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log))),
+      recorderFor: countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records))),
+      records: this.records,
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
@@ -436,6 +440,7 @@ export class PbxServer {
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
       this.sweeper.stop();
       this.checkpoint.stop();
+      this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       await this.transport.stop();
