@@ -55,6 +55,7 @@ run('idle connections from many sources, a trickler and a short body: a phone st
   const pbx = await PbxProcess.start({
     tenants: [ACME],
     transports: ['udp', 'tcp'],
+    adminToken: 'conn-limits-token',
     sipYaml: ['maxConnectionsPerSource: 10', `tcp: { maxConnections: ${MAX}, idleSeconds: 60, messageDeadlineSeconds: ${DEADLINE_S} }`],
   });
   const held: Held[] = [];
@@ -96,6 +97,10 @@ run('idle connections from many sources, a trickler and a short body: a phone st
     // Room was made by evicting idle strangers, not by refusing the newcomers.
     const evicted = held.filter((h) => h.isClosed()).length;
     assert.ok(evicted >= 3, `idle unpinned connections were evicted (${evicted})`);
+    const metrics = await (await fetch(`http://127.0.0.1:${pbx.apiPort}/metrics`, { headers: { authorization: 'Bearer conn-limits-token' } })).text();
+    const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? 'NaN');
+    assert.ok(value('pbx_sip_connections_evicted_total') >= 3, 'the evictions are counted');
+    assert.ok(value('pbx_sip_connections_expired_total') >= 2, 'the deadline closes are counted');
     const log = pbx.logs.join('\n');
     assert.match(log, /message deadline/);
     assert.match(log, /evicted at the connection cap/);
