@@ -190,6 +190,15 @@ test('sip: a wildcard first listener needs an explicit publicAddress', () => {
   assert.is(parsePbxConfig(text + '  publicAddress: 192.0.2.1\n', FILE, {}).sip.publicAddress, '192.0.2.1');
 });
 
+test('sip.tcp: connection limits are checked with file:line:col', () => {
+  const text = ['sip:', '  tcp:', '    maxConnections: 0', '    idleSeconds: soon', '    messageDeadlineSeconds: 601'].join('\n');
+  assert.equal(problems(text), [
+    '/etc/pbx/pbx.yaml:3:21: sip.tcp.maxConnections: must be between 1 and 1000000, got 0',
+    "/etc/pbx/pbx.yaml:4:18: sip.tcp.idleSeconds: expected an integer, got 'soon'",
+    '/etc/pbx/pbx.yaml:5:29: sip.tcp.messageDeadlineSeconds: must be between 1 and 600, got 601',
+  ]);
+});
+
 test('sip: numbers out of range, timers order, message size floor', () => {
   const text = ['sip:', '  timers:', '    t1: 1000', '    t2: 500', '    t4: 0', '  maxMessageBytes: 1024', '  idleConnectionSeconds: 0', '  maxConnectionsPerSource: many'].join('\n');
   assert.equal(problems(text), [
