@@ -8,6 +8,8 @@ import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { tenantRecorder } from './tenant-recorder.js';
 import { countingRecorders } from './call-attempt-counter.js';
+import { CallCheckpoint } from './call-checkpoint.js';
+import { RecordSpool } from './record-spool.js';
 import { monitoringDeps } from './monitoring-deps.js';
 import { sessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { Registrar } from '../registrar/registrar.js';
@@ -64,6 +66,8 @@ export class PbxServer {
   private registrar!: Registrar;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
+  private checkpoint!: CallCheckpoint;
+  private records!: RecordSpool;
   private media!: MediaController;
   private b2bua!: B2bua;
   private trunkBook!: TrunkBook;
@@ -137,6 +141,9 @@ export class PbxServer {
         maxMessageBytes: c.sip.maxMessageBytes,
         idleConnectionMs: c.sip.idleConnectionSeconds * 1000,
         maxConnectionsPerSource: c.sip.maxConnectionsPerSource,
+        maxConnections: c.sip.tcp.maxConnections,
+        unpinnedIdleMs: c.sip.tcp.idleSeconds * 1000,
+        messageDeadlineMs: c.sip.tcp.messageDeadlineSeconds * 1000,
       },
       admit: (address, port) => this.guard.admit(address, port),
       isTrusted: (address) => this.guard.isTrusted(address),
@@ -167,6 +174,8 @@ export class PbxServer {
       contactFor: (protocol) => this.contactUri(protocol),
     });
     this.callLimits = new CallLimits({ clock: this.clock });
+    this.records = new RecordSpool({ clock: this.clock, logger: log.child('cdr'), retryMs: 1_000, maxPerTenant: 100_000 });
+    this.checkpoint = new CallCheckpoint({ clock: this.clock, logger: log.child('cdr'), intervalMs: c.calls.checkpointSeconds * 1000 });
     this.b2bua = new B2bua({
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
@@ -175,7 +184,8 @@ export class PbxServer {
       transport: this.transport,
       media: this.media,
       limits: this.callLimits,
-      recorderFor: countingRecorders((tenant) => tenantRecorder(tenant, log)),
+      recorderFor: countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records))),
+      records: this.records,
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
@@ -204,6 +214,7 @@ export class PbxServer {
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
+    this.checkpoint.start();
     await this.media.start();
     await this.transport.start();
     // Registrations go out once we listen: their answers must find us.
@@ -435,6 +446,8 @@ export class PbxServer {
       // is up, and every call record is written before the stores close.
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
       this.sweeper.stop();
+      this.checkpoint.stop();
+      this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       await this.transport.stop();

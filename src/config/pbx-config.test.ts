@@ -31,6 +31,7 @@ const DEFAULTS: PbxConfig = {
     timers: { t1: 500, t2: 4000, t4: 5000 },
     idleConnectionSeconds: 3700,
     maxConnectionsPerSource: 32,
+    tcp: { maxConnections: 10_000, idleSeconds: 45, messageDeadlineSeconds: 30 },
     maxMessageBytes: 65535,
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
@@ -40,7 +41,7 @@ const DEFAULTS: PbxConfig = {
   auth: { algorithms: ['MD5'], nonceTtlSeconds: 300 },
   trunks: [],
   emergencyNumbers: ['911', '112'],
-  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800 },
+  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
   log: { level: 'info', format: 'text' },
 };
 
@@ -61,6 +62,7 @@ sip:
   timers: { t1: 250, t2: 2000, t4: 2500 }
   idleConnectionSeconds: 600
   maxConnectionsPerSource: 8
+  tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 }
   maxMessageBytes: 8192
 rtp:
   address: 192.0.2.10
@@ -96,6 +98,7 @@ log: { level: debug }
       timers: { t1: 250, t2: 2000, t4: 2500 },
       idleConnectionSeconds: 600,
       maxConnectionsPerSource: 8,
+      tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 },
       maxMessageBytes: 8192,
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
@@ -105,7 +108,7 @@ log: { level: debug }
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
     trunks: [],
     emergencyNumbers: ['911', '112'],
-    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800 },
+    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
     log: { level: 'debug', format: 'text' },
   };
   const c = parsePbxConfig(text, FILE, {});
@@ -196,6 +199,15 @@ test('sip: a wildcard first listener needs an explicit publicAddress', () => {
   const text = 'sip:\n  listen: [ "udp://0.0.0.0:5060" ]\n';
   assert.equal(problems(text), ['/etc/pbx/pbx.yaml:2:13: sip.listen[0]: listens on every address, so sip.publicAddress must be set']);
   assert.is(parsePbxConfig(text + '  publicAddress: 192.0.2.1\n', FILE, {}).sip.publicAddress, '192.0.2.1');
+});
+
+test('sip.tcp: connection limits are checked with file:line:col', () => {
+  const text = ['sip:', '  tcp:', '    maxConnections: 0', '    idleSeconds: soon', '    messageDeadlineSeconds: 601'].join('\n');
+  assert.equal(problems(text), [
+    '/etc/pbx/pbx.yaml:3:21: sip.tcp.maxConnections: must be between 1 and 1000000, got 0',
+    "/etc/pbx/pbx.yaml:4:18: sip.tcp.idleSeconds: expected an integer, got 'soon'",
+    '/etc/pbx/pbx.yaml:5:29: sip.tcp.messageDeadlineSeconds: must be between 1 and 600, got 601',
+  ]);
 });
 
 test('sip: numbers out of range, timers order, message size floor', () => {

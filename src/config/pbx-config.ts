@@ -34,6 +34,12 @@ const sip = object({
   }),
   idleConnectionSeconds: positiveInt().default(3700),
   maxConnectionsPerSource: positiveInt().default(32),
+  // Issue 16, finding 5: what a stranger's TCP/TLS connection may hold.
+  tcp: object({
+    maxConnections: int({ min: 1, max: 1_000_000 }).default(10_000),
+    idleSeconds: positiveInt().default(45),
+    messageDeadlineSeconds: int({ min: 1, max: 600 }).default(30),
+  }),
   maxMessageBytes: int({ min: 4096, max: 1_048_576 }).default(65535),
 }).check((s, where) => {
   const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');
@@ -111,6 +117,8 @@ const calls = object({
   rtpTimeoutSeconds: positiveInt(3600).default(60),
   /** RFC 4028 session interval asked for on both legs (at least 90). */
   sessionExpiresSeconds: int({ min: 90, max: 86_400 }).default(1800),
+  /** Answered calls' records are checkpointed this often, so a crash loses at most this much billing. */
+  checkpointSeconds: int({ min: 1, max: 300 }).default(2),
 });
 
 /** Scheduled online backups (`pbx backup` does the same by hand). */

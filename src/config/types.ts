@@ -29,8 +29,16 @@ export interface PbxConfig {
     timers: { t1: number; t2: number; t4: number };
     /** Stream connections with no traffic for this long are closed. */
     idleConnectionSeconds: number;
-    /** Open stream connections allowed from one source address. */
+    /** Open stream connections allowed from one source: an IPv4 address, or an IPv6 /64. */
     maxConnectionsPerSource: number;
+    tcp: {
+      /** Open TCP/TLS connections in total; at the cap a new one evicts the oldest idle unpinned one. */
+      maxConnections: number;
+      /** Idle timeout of connections that carry no registration or dialog (others use idleConnectionSeconds). */
+      idleSeconds: number;
+      /** A message must arrive whole within this long of its first octet. */
+      messageDeadlineSeconds: number;
+    };
     /** Size caps for one message. */
     maxMessageBytes: number;
   };
@@ -82,6 +90,8 @@ export interface PbxConfig {
     rtpTimeoutSeconds: number;
     /** RFC 4028 session interval asked for on both legs. */
     sessionExpiresSeconds: number;
+    /** Records of calls up are checkpointed this often: a crashed call is billed up to its last checkpoint. */
+    checkpointSeconds: number;
   };
   /** Scheduled online backups of system.sqlite and every tenant store; absent: none. */
   backup?: { dir: string; everyMinutes: number; keep: number };

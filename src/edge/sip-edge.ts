@@ -133,6 +133,7 @@ export class SipEdge {
           // A carrier delivering a call to a DID (trunks are known by address, not digest).
           const fromTrunk = this.o.trunks && this.o.tenants.resolveDid ? admitTrunkInvite({ trunks: this.o.trunks, tenants: { resolveDid: (n) => this.o.tenants.resolveDid!(n), resolveDomain: (h) => this.o.tenants.resolveDomain(h) } }, inbound, req, target) : undefined;
           if (fromTrunk?.kind === 'call') {
+            this.pin(inbound);
             this.o.b2bua.handleInvite(fromTrunk.invite);
             return;
           }
@@ -152,7 +153,10 @@ export class SipEdge {
             req,
             target,
           );
-          if (admitted) this.o.b2bua.handleInvite(admitted);
+          if (admitted) {
+            this.pin(inbound);
+            this.o.b2bua.handleInvite(admitted);
+          }
           return;
         }
         this.onNotYetAllowed(inbound, req);
@@ -235,6 +239,15 @@ export class SipEdge {
     );
     tx.respond(this.replier.decorate(res));
     if (res.status === 200) this.o.guard.registered?.(inbound.source.address, inbound.source.port, longestExpiry(res));
+    if (res.status >= 200 && res.status < 300) this.pin(inbound);
+  }
+
+  /**
+   * A connection that carries a registration or a dialog keeps the long idle timeout
+   * and is never evicted; strangers' connections get neither (issue 16, finding 5).
+   */
+  private pin(inbound: Inbound): void {
+    if (inbound.connectionId !== undefined) this.o.transport.pinConnection?.(inbound.connectionId);
   }
 }
 

@@ -380,17 +380,29 @@ export class SqliteTenantStore implements TenantStore {
     }
   }
 
+  /**
+   * Every binding: the committed rows with the pending ones laid over them. A read first
+   * tries to commit what is pending, but does not fail when that cannot be done (a full
+   * disk, issue 16 finding 7): the pending writes stay queued and are retried.
+   */
   listBindings(): BindingRow[] {
-    this.flush();
+    this.flushQuietly();
+    let rows: BindingRow[];
     try {
-      return this.st.listBindings.all().map(bindingFromSql);
+      rows = this.st.listBindings.all().map(bindingFromSql);
     } catch (e) {
       throw this.fail('listBindings', e);
     }
+    if (this.pending.size === 0) return rows;
+    const merged = rows.filter((r) => !this.pending.has(r.aor));
+    for (const list of this.pending.values()) merged.push(...list.map(copyBinding));
+    // Stable: each AOR's rows keep their order (pos).
+    return merged.sort((a, b) => (a.aor < b.aor ? -1 : a.aor > b.aor ? 1 : 0));
   }
 
   countBindings(): number {
-    this.flush();
+    this.flushQuietly();
+    if (this.pending.size > 0) return this.listBindings().length;
     try {
       return this.st.countBindings.get() ?? 0;
     } catch (e) {

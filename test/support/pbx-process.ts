@@ -35,6 +35,8 @@ export interface PbxProcessOptions {
   transports?: Array<'udp' | 'tcp' | 'tls'>;
   /** YAML lines appended to pbx.yaml (security, registrar, ...). */
   extraYaml?: string;
+  /** YAML lines added inside the `sip:` block, indented by two spaces (e.g. `tcp: { maxConnections: 50 }`). */
+  sipYaml?: string[];
   /** Keep using this directory (for restarts with the same data). */
   dir?: string;
   /** api.adminToken in pbx.yaml (issue 5); none by default. */
@@ -97,6 +99,7 @@ export class PbxProcess {
       `  listen: [ ${listen.join(', ')} ]`,
       '  publicAddress: 127.0.0.1',
       `  tls: { cert: ${join(REPO, 'test/fixtures/tls/test.crt')}, key: ${join(REPO, 'test/fixtures/tls/test.key')} }`,
+      ...(opts.sipYaml ?? []).map((l) => `  ${l}`),
       'log: { level: debug }',
       ...(ownApi ? [] : ['api:', `  listen: "127.0.0.1:${apiPort}"`, ...(opts.adminToken !== undefined ? [`  adminToken: "${opts.adminToken}"`] : [])]),
       opts.extraYaml ?? '',

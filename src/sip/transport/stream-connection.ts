@@ -56,6 +56,8 @@ export class StreamConnection implements TrackedConnection {
   private hasDelivered = false;
   private endingAt: number | undefined;
   private isClosed = false;
+  private isPinned = false;
+  private msgStart: number | undefined;
 
   private readonly socket: Socket;
   private readonly framer: StreamFramer;
@@ -110,6 +112,17 @@ export class StreamConnection implements TrackedConnection {
   }
   get closed(): boolean {
     return this.isClosed;
+  }
+  get pinned(): boolean {
+    return this.isPinned;
+  }
+  get messageStartedAt(): number | undefined {
+    return this.msgStart;
+  }
+
+  /** An upper layer uses this connection (a registration, a dialog): it keeps the long idle timeout and is never evicted. */
+  pin(): void {
+    this.isPinned = true;
   }
 
   /**
@@ -175,8 +188,13 @@ export class StreamConnection implements TrackedConnection {
 
   private onData(chunk: Buffer): void {
     if (this.isClosed || this.endingAt !== undefined) return;
-    this.lastIo = this.o.clock.now();
-    for (const ev of this.framer.push(chunk)) {
+    const now = (this.lastIo = this.o.clock.now());
+    const events = this.framer.push(chunk);
+    // The message deadline runs from the first octet of a message until its last: a
+    // message completed in this read ends it, a part left waiting starts a new one.
+    if (this.framer.buffered === 0) this.msgStart = undefined;
+    else if (this.msgStart === undefined || events.some((e) => e.type === 'message')) this.msgStart = now;
+    for (const ev of events) {
       if (this.isClosed || this.endingAt !== undefined) return;
       switch (ev.type) {
         case 'message':

@@ -37,6 +37,8 @@ export abstract class StreamTransport {
   abstract readonly protocol: 'tcp' | 'tls';
   /** Connections turned away at accept (banned or over a cap). */
   rejected = 0;
+  /** Idle unpinned connections closed to make room for a new one at the total cap. */
+  evicted = 0;
   private readonly servers: Array<{ server: Server; local: Endpoint | undefined; spec: { host: string; port: number } }>;
   private readonly connHandler: StreamConnectionHandler;
 
@@ -126,7 +128,8 @@ export abstract class StreamTransport {
       raw.destroy();
       return;
     }
-    const verdict = this.o.table.admitInbound(address, this.o.isTrusted(address));
+    let verdict = this.o.table.admitInbound(address, this.o.isTrusted(address));
+    if (verdict === 'total cap' && this.evictOne(address)) verdict = this.o.table.admitInbound(address, this.o.isTrusted(address));
     if (verdict !== 'ok') {
       this.rejected++;
       this.o.logger.debug('connection refused', { protocol: this.protocol, source: address, reason: verdict });
@@ -138,7 +141,22 @@ export abstract class StreamTransport {
     this.o.table.add(conn);
   }
 
+  /**
+   * At the total cap a newcomer is not refused while an idle stranger holds a place:
+   * the table names the connection to close (never a pinned one), so a phone can still
+   * connect while a flood holds idle connections.
+   */
+  private evictOne(forAddress: string): boolean {
+    const victim = this.o.table.pickEvictable();
+    if (!victim) return false;
+    this.evicted++;
+    this.o.logger.debug('connection evicted for a new one', { victim: victim.id, source: victim.remote.address, for: forAddress });
+    victim.destroy('evicted at the connection cap');
+    return true;
+  }
+
   private open(address: string, port: number, tls?: Target['tls']): StreamConnection {
+    if (!this.o.table.admitOutbound()) this.evictOne(address);
     if (!this.o.table.admitOutbound()) throw new TransportError(`too many connections; not opening ${this.protocol} to ${address}:${port}`);
     const prepared = this.dial(address, port, tls);
     const conn = this.connection(prepared, 'outbound', { protocol: this.protocol, address, port }, { protocol: this.protocol, address: '', port: 0 });

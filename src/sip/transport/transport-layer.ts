@@ -51,8 +51,10 @@ export interface TransportStats {
   dropped: number;
   /** Connections closed at accept: banned source or over a cap. */
   rejectedConnections: number;
-  /** Connections closed by the sweep (idle, no first message, handshake timeout). */
+  /** Connections closed by the sweep (idle, no first message, message deadline, handshake timeout). */
   expiredConnections: number;
+  /** Idle unpinned connections closed to make room for a new one at the total cap. */
+  evictedConnections: number;
 }
 
 /**
@@ -177,7 +179,20 @@ export class TransportLayer implements MessageSender {
       connections: this.table.size,
       ...this.counters,
       rejectedConnections: this.tcp.rejected + this.tls.rejected,
+      evictedConnections: this.tcp.evicted + this.tls.evicted,
     };
+  }
+
+  /**
+   * The upper layer uses this connection (a REGISTER over it succeeded, a dialog runs
+   * over it): it keeps the long idle timeout and is never evicted for a newcomer. The
+   * transport knows no registrations; this is all it is told. False when it is gone.
+   */
+  pinConnection(connectionId: string): boolean {
+    const c = this.table.get(connectionId);
+    if (!c || c.closed) return false;
+    c.pin();
+    return true;
   }
 
   // ---- receiving -------------------------------------------------------------------
