@@ -42,7 +42,7 @@ test.before(async () => {
     transports: ['udp'],
     extraYaml: [
       `rtp: { ports: ${base}-${base + 99}, workers: 1 }`,
-      'security: { floodRate: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 } }',
+      'security: { floodRate: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 }, tenantTrunkAllowedNetworks: [ "127.0.0.0/8" ] }',
       'registrar: { writeDelayMs: 0 }',
       'calls: { noAnswerSeconds: 8 }',
     ].join('\n'),

@@ -57,7 +57,7 @@ s.before(async () => {
     // The real token comes from the environment, as config/pbx.yaml does it.
     adminToken: '${PBX_ADMIN_TOKEN}',
     env: { PBX_ADMIN_TOKEN: TOKEN },
-    extraYaml: [`rtp: { ports: ${base}-${base + 99}, workers: 1 }`, 'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }'].join('\n'),
+    extraYaml: [`rtp: { ports: ${base}-${base + 99}, workers: 1 }`, 'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0, tenantTrunkAllowedNetworks: [ "127.0.0.0/8" ] }'].join('\n'),
   });
   // An API-made tenant: no countryCode (finding 10d).
   const made = await api('POST', '/tenants', TOKEN, { id: 'acme', name: 'Acme', domains: ['acme.example'] });
@@ -82,7 +82,7 @@ s('finding 1: ${PBX_ADMIN_TOKEN} written by a tenant-admin stays text through ex
   const tr = await api('PUT', '/tenants/acme/trunks/sip-co', tenantAdmin, {
     name: 'sip-co',
     kind: 'register',
-    host: '127.0.0.1',
+    host: '127.0.0.9',
     port: 9,
     username: '${PBX_ADMIN_TOKEN}',
     password: TRUNK_PASSWORD,
@@ -126,7 +126,7 @@ s('finding 1: an operator-written trunk password ${ACME_TRUNK_PASSWORD} in a ten
     'domains: [ acme.example ]',
     'countryCode: "1"',
     'trunks:',
-    '  - { name: sip-co, kind: register, host: 127.0.0.1, port: 9, username: acme, password: "${ACME_TRUNK_PASSWORD}" }',
+    '  - { name: sip-co, kind: register, host: 127.0.0.9, port: 9, username: acme, password: "${ACME_TRUNK_PASSWORD}" }',
   ].join('\n');
   const parsed = parseTenantConfig(text, '/x/tenants/acme.yaml', { ACME_TRUNK_PASSWORD: 'from-env' });
   assert.is(parsed.trunks[0]!.password, 'from-env');
