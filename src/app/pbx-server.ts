@@ -62,6 +62,7 @@ export class PbxServer {
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
   private registrar!: Registrar;
+  private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
   private media!: MediaController;
@@ -117,13 +118,13 @@ export class PbxServer {
 
     // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
     this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
-    const auth = new DigestAuthenticator({
+    const auth = (this.auth = new DigestAuthenticator({
       secret: loadServerSecret(c.dataDir),
       epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
-    });
+    }));
     this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
 
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
@@ -274,7 +275,7 @@ export class PbxServer {
 
   /**
    * SIGHUP: re-read pbx.yaml for what can change at run time (security, registrar
-   * policy, log level is fixed) and re-apply every tenant file that changed. A broken
+   * policy, auth: digest algorithms and nonce lifetime; log level is fixed) and re-apply every tenant file that changed. A broken
    * pbx.yaml is reported and the running configuration stays.
    */
   reload(): TenantSyncReport | undefined {
@@ -283,6 +284,7 @@ export class PbxServer {
       const next = readPbxConfig(this.config.file, this.env);
       this.guard.reconfigure(guardPolicy(next));
       this.registrar.setPolicy(next.registrar);
+      this.auth.setPolicy(next.auth);
       if (JSON.stringify(next.sip.listen) !== JSON.stringify(this.config.sip.listen) || next.dataDir !== this.config.dataDir) {
         this.log.warn('listeners and dataDir change only on restart; keeping the running ones');
       }
