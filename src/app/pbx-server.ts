@@ -432,10 +432,12 @@ export class PbxServer {
     this.stopping ??= (async () => {
       this.log.info('stopping');
       this.clock.clearTimeout(this.purgeTimer);
-      await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       // New calls are refused; calls in progress go on until they end or the drain time
-      // is up, and every call record is written before the stores close.
+      // is up, and every call record is written before the stores close. The API stays
+      // open meanwhile: /readyz answers 503 (not-stopping), so load balancers take us out
+      // of rotation, and /healthz 200; it closes when the drain is over.
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
+      await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       this.sweeper.stop();
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
