@@ -64,6 +64,7 @@ export class PbxServer {
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
   private registrar!: Registrar;
+  private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
   private checkpoint!: CallCheckpoint;
@@ -121,13 +122,13 @@ export class PbxServer {
 
     // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
     this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
-    const auth = new DigestAuthenticator({
+    const auth = (this.auth = new DigestAuthenticator({
       secret: loadServerSecret(c.dataDir),
       epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
-    });
+    }));
     this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
 
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
@@ -285,7 +286,7 @@ export class PbxServer {
 
   /**
    * SIGHUP: re-read pbx.yaml for what can change at run time (security, registrar
-   * policy, log level is fixed) and re-apply every tenant file that changed. A broken
+   * policy, auth: digest algorithms and nonce lifetime; log level is fixed) and re-apply every tenant file that changed. A broken
    * pbx.yaml is reported and the running configuration stays.
    */
   reload(): TenantSyncReport | undefined {
@@ -294,6 +295,7 @@ export class PbxServer {
       const next = readPbxConfig(this.config.file, this.env);
       this.guard.reconfigure(guardPolicy(next));
       this.registrar.setPolicy(next.registrar);
+      this.auth.setPolicy(next.auth);
       if (JSON.stringify(next.sip.listen) !== JSON.stringify(this.config.sip.listen) || next.dataDir !== this.config.dataDir) {
         this.log.warn('listeners and dataDir change only on restart; keeping the running ones');
       }
@@ -441,10 +443,12 @@ export class PbxServer {
     this.stopping ??= (async () => {
       this.log.info('stopping');
       this.clock.clearTimeout(this.purgeTimer);
-      await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       // New calls are refused; calls in progress go on until they end or the drain time
-      // is up, and every call record is written before the stores close.
+      // is up, and every call record is written before the stores close. The API stays
+      // open meanwhile: /readyz answers 503 (not-stopping), so load balancers take us out
+      // of rotation, and /healthz 200; it closes when the drain is over.
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
+      await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       this.sweeper.stop();
       this.checkpoint.stop();
       this.records.stop();

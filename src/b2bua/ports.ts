@@ -13,6 +13,8 @@ export interface MediaRemote {
   allowedSources: string[];
   /** The SDP address was refused (see SdpBridge): send nothing until the leg latches. */
   latchOnly?: boolean;
+  /** [payload type, clock rate Hz] of the formats of its SDP, for jitter (see media/protocol.ts RemoteTarget). */
+  payloadClocks?: Array<[number, number]>;
 }
 
 export interface CallMediaSession {

@@ -1,3 +1,4 @@
+import { describeFormats, isTelephoneEvent } from '../sdp/codecs.js';
 import { checkAnswer, filterOffer, isHold, mediaEndpoint, rewriteConnection, SdpOrigin } from '../sdp/offer-answer.js';
 import { parseSdp } from '../sdp/parse.js';
 import type { SessionDescription } from '../sdp/types.js';
@@ -142,10 +143,10 @@ function remoteOf(sd: SessionDescription, signallingIp: string, ownAddresses: re
   }
   const rtcp = ep.rtcpPort > 0 ? { rtcpPort: ep.rtcpPort } : {};
   if (refusedMediaAddress(ep.address, signallingIp, ownAddresses) !== undefined) {
-    return { address: ep.address, port: ep.port, ...rtcp, allowedSources: signallingIp ? [signallingIp] : [], latchOnly: true };
+    return { address: ep.address, port: ep.port, ...rtcp, allowedSources: signallingIp ? [signallingIp] : [], latchOnly: true, payloadClocks: payloadClocks(sd) };
   }
   const allowed = [ep.address, signallingIp].filter((a, i, all) => a && all.indexOf(a) === i);
-  return { address: ep.address, port: ep.port, ...rtcp, allowedSources: allowed };
+  return { address: ep.address, port: ep.port, ...rtcp, allowedSources: allowed, payloadClocks: payloadClocks(sd) };
 }
 
 /** Why media may not be sent to `address` on the far end's word alone; undefined when it may. */
@@ -155,4 +156,16 @@ export function refusedMediaAddress(address: string, signallingIp: string, ownAd
   if (special) return `${special} address`;
   if (ownAddresses.includes(address)) return "the PBX's own address";
   return undefined;
+}
+
+/**
+ * The RTP clock of each format of the relayed m= line (the first), from its rtpmaps or
+ * RFC 3551's static table: what the media worker needs for jitter in ms (opus/48000;
+ * G722/8000 per RFC 3551 §4.5.2). telephone-event gets 0: its packets repeat the event's
+ * start timestamp (RFC 4733 §2.5.1.2), which is no measure of jitter.
+ */
+function payloadClocks(sd: SessionDescription): Array<[number, number]> {
+  const m = sd.media[0];
+  if (!m) return [];
+  return describeFormats(m).map((f): [number, number] => [f.payloadType, isTelephoneEvent(f) ? 0 : f.clockRate]);
 }

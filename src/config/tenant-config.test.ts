@@ -168,6 +168,33 @@ test('extension fields: bad ext, enabled not a boolean, unknown key, maxContacts
   ]);
 });
 
+test('auth.algorithms per tenant and algorithms per extension: parsed in order, checked with file:line:col', () => {
+  const ok = parseTenantConfig(
+    ['id: acme', 'domains: [ a.example ]', 'auth: { algorithms: [ SHA-256, MD5 ] }', 'extensions:', '  - { ext: "1001", password: "long-enough", algorithms: [ MD5 ] }', '  - { ext: "1002", password: "long-enough" }'].join('\n'),
+    FILE,
+    {},
+  );
+  assert.equal(ok.auth, { algorithms: ['SHA-256', 'MD5'] });
+  assert.equal(ok.extensions[0]!.algorithms, ['MD5']);
+  assert.is(ok.extensions[1]!.algorithms, undefined);
+  assert.is(parseTenantConfig('id: acme\ndomains: [ a.example ]\n', FILE, {}).auth, undefined, 'absent: the server default applies');
+  const text = [
+    'id: acme',
+    'domains: [ a.example ]',
+    'auth: { algorithms: [ SHA-512, MD5, MD5 ] }',
+    'extensions:',
+    '  - { ext: "1001", password: "long-enough", algorithms: [] }',
+    '  - { ext: "1002", password: "long-enough", algorithms: MD5 }',
+  ].join('\n');
+  const got = problems(text);
+  assert.is(got.length, 4, got.join('\n'));
+  assert.match(got[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:\d+: auth\.algorithms\[0\]: expected one of SHA-256, MD5, got 'SHA-512'$/);
+  assert.match(got[1]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:\d+: auth\.algorithms\[2\]: duplicate algorithm 'MD5'/);
+  assert.match(got[2]!, /^\/etc\/pbx\/tenants\/acme\.yaml:5:\d+: extensions\[0\]\.algorithms: must not be empty$/);
+  assert.match(got[3]!, /^\/etc\/pbx\/tenants\/acme\.yaml:6:\d+: extensions\[1\]\.algorithms: /);
+  assert.throws(() => parseTenantConfig('id: acme\ndomains: [ a.example ]\nauth: { algorithm: [ MD5 ] }\n', FILE, {}), /auth\.algorithm: unknown key/);
+});
+
 test('more extensions than limits.extensions is reported at the extensions key', () => {
   const text = ['id: acme', 'domains: [ a.example ]', 'limits: { extensions: 1 }', 'extensions:', '  - { ext: "1001", password: "first-secret" }', '  - { ext: "1002", password: "second-secret" }'].join('\n');
   assert.equal(problems(text), ['/etc/pbx/tenants/acme.yaml:4:1: extensions: lists 2 extensions but limits.extensions is 1']);
@@ -178,7 +205,7 @@ test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\nivrs: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
+    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
   ]);
 });
 

@@ -52,6 +52,9 @@ const ha1 = object({
   sha256: str().to((h) => (/^[0-9a-f]{64}$/.test(h) ? h : reject('must be 64 lowercase hex digits (SHA-256 of ext:realm:password)'))),
 });
 
+/** Digest algorithms, most preferred first (RFC 8760 §2.4), as pbx.yaml's auth.algorithms. */
+const algorithms = () => list(oneOf(['SHA-256', 'MD5']), { min: 1, unique: { key: (a) => a, what: 'algorithm' } });
+
 const extension = object({
   ext: strOrNumber().to((e) => (EXT_RE.test(e) ? e : reject(`'${e}' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -`))),
   name: str({ minLength: 1, maxLength: 200 }).optional(),
@@ -65,6 +68,8 @@ const extension = object({
   classOfService: oneOf(['internal', 'local', 'national', 'international', 'premium']).default('national'),
   /** Outbound caller ID; default the tenant's callerId. */
   callerId: e164().optional(),
+  /** Which of the tenant's offered algorithms its answers may use; the challenge stays the tenant's. */
+  algorithms: algorithms().optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');
@@ -98,6 +103,8 @@ export const tenantSchema = object({
   countryCode: countryCode({ none: true }).optional(),
   nationalPrefix: nationalPrefix().default('0'),
   callerId: e164().optional(),
+  /** Overrides pbx.yaml's auth.algorithms for this tenant's challenges. */
+  auth: object({ algorithms: algorithms() }).optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -150,6 +157,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     countryCode: raw.countryCode ?? '',
     nationalPrefix: raw.nationalPrefix,
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
+    ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

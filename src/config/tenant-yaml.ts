@@ -26,10 +26,12 @@ export interface TenantYamlInput {
     maxContacts?: number;
     classOfService?: string;
     callerId?: string;
+    algorithms?: readonly string[];
   }>;
   countryCode?: string;
   nationalPrefix?: string;
   callerId?: string;
+  auth?: { algorithms: readonly string[] };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -86,6 +88,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     countryCode: t.countryCode || (needsCountryCode(t) ? '' : undefined),
     nationalPrefix: t.nationalPrefix,
     callerId: t.callerId,
+    auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({
@@ -97,6 +100,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         maxContacts: x.maxContacts,
         classOfService: x.classOfService,
         callerId: x.callerId,
+        algorithms: x.algorithms ? [...x.algorithms] : undefined,
       }),
     ),
     trunks: t.trunks && t.trunks.length > 0

@@ -115,6 +115,12 @@ export interface ExtensionConfig {
   classOfService: ClassOfService;
   /** E.164 caller ID for outbound calls; default the tenant's callerId. */
   callerId?: string;
+  /**
+   * Digest algorithms this extension's answers may use, of those its tenant offers;
+   * default any. Its challenge stays the tenant's, so that a challenge never tells
+   * whether an extension exists.
+   */
+  algorithms?: Array<'SHA-256' | 'MD5'>;
 }
 
 /**
@@ -220,6 +226,8 @@ export interface TenantConfig {
   nationalPrefix: string;
   /** The tenant's default outbound caller ID, E.164. */
   callerId?: string;
+  /** Digest algorithms the tenant's challenges offer, in order; default pbx.yaml's auth.algorithms. */
+  auth?: { algorithms: Array<'SHA-256' | 'MD5'> };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

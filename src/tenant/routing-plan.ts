@@ -1,3 +1,5 @@
+import type { DigestAlgorithm } from './ha1.js';
+
 /**
  * A tenant's numbering, trunks and routes as the services read them
  * (TenantStore.getRoutingPlan). Structurally the same as the matching types of
@@ -78,6 +80,8 @@ export interface RoutingPlan {
   nationalPrefix: string;
   /** The tenant's default outbound caller ID (E.164). */
   callerId?: string;
+  /** Digest algorithms its challenges offer, in order; absent: pbx.yaml's auth.algorithms. */
+  auth?: { algorithms: DigestAlgorithm[] };
   /** The tenant's DIDs (E.164), in declared order. */
   dids: string[];
   trunks: Trunk[];

@@ -76,6 +76,7 @@ export class RelayLeg {
       if (ip && !allowed.includes(ip) && allowed.length < MAX_ALLOWED_SOURCES) allowed.push(ip);
     }
     this.remote = { address, port: r.port, rtcpPort, allowedSources: allowed, ...(r.latchOnly === true ? { latchOnly: true } : {}) };
+    this.stream.setPayloadClocks(Array.isArray(r.payloadClocks) ? r.payloadClocks.filter((e) => Array.isArray(e) && e.length === 2) : []);
     this.allowed = allowed;
     this.route();
   }

@@ -341,4 +341,38 @@ test('the constructor refuses an empty or repeated algorithm list and a short se
   assert.throws(() => setup({ secret: Buffer.from('short') }));
 });
 
+test('per-call algorithms: the challenge and the accepted answers follow the list given, not the default', () => {
+  const s = setup({ algorithms: ['MD5'] });
+  const hs = s.auth.challenge(REALM, { algorithms: ['SHA-256', 'MD5'] });
+  assert.equal(hs.map(([, v]) => /algorithm=([\w-]+)/.exec(v)![1]), ['SHA-256', 'MD5']);
+  const sha = respond(hs);
+  // Offered for this realm: accepted.
+  assert.equal(s.auth.verify({ method: 'REGISTER', requestUri: RURI, header: sha, realm: REALM, algorithms: ['SHA-256', 'MD5'] }, s.lookup), { ok: true, username: '1001', algorithm: 'SHA-256' });
+  // The same answer where only the default (MD5) is offered: refused.
+  const again = respond(s.auth.challenge(REALM, { algorithms: ['SHA-256'] }));
+  assert.equal(s.auth.verify({ method: 'REGISTER', requestUri: RURI, header: again, realm: REALM }, s.lookup), { ok: false, kind: 'rejected', detail: 'algorithm SHA-256 not offered' });
+  // An empty list given by mistake falls back to the default.
+  assert.equal(s.auth.challenge(REALM, { algorithms: [] }).length, 1);
+});
+
+test('setPolicy: new algorithms and nonce lifetime apply at once; issued nonces keep their counts', () => {
+  const s = setup({ algorithms: ['SHA-256', 'MD5'], nonceTtlSeconds: 300 });
+  const hs = s.auth.challenge(REALM);
+  assert.is(verify(s, respond(hs, { nc: 1 })).ok, true);
+  s.auth.setPolicy({ algorithms: ['MD5'], nonceTtlSeconds: 60 });
+  assert.equal(s.auth.defaultAlgorithms, ['MD5']);
+  assert.equal(s.auth.challenge(REALM).length, 1);
+  assert.match(s.auth.challenge(REALM)[0]![1], /algorithm=MD5/);
+  // SHA-256 is no longer offered; MD5 on the old nonce still counts on from 1.
+  assert.equal(verify(s, respond(hs, { nc: 2 })), { ok: false, kind: 'rejected', detail: 'algorithm SHA-256 not offered' });
+  assert.is(verify(s, respond(hs, { algorithm: 'MD5', nc: 2 })).ok, true);
+  assert.equal(verify(s, respond(hs, { algorithm: 'MD5', nc: 2 })), { ok: false, kind: 'rejected', detail: 'nonce-count replayed' });
+  // The shorter lifetime applies to the nonce issued before it.
+  s.clock.advance(61_000);
+  assert.equal(verify(s, respond(hs, { algorithm: 'MD5', nc: 3 })), { ok: false, kind: 'stale' });
+  assert.throws(() => s.auth.setPolicy({ algorithms: [], nonceTtlSeconds: 60 }));
+  assert.throws(() => s.auth.setPolicy({ algorithms: ['MD5'], nonceTtlSeconds: 0 }));
+  assert.equal(s.auth.defaultAlgorithms, ['MD5'], 'a refused policy changes nothing');
+});
+
 test.run();

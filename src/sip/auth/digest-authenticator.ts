@@ -44,6 +44,18 @@ export interface VerifyInput {
   /** Every Authorization (or Proxy-Authorization) value of the request; the one for `realm` is used. */
   header: string | readonly string[] | undefined;
   realm: string;
+  /**
+   * The algorithms offered for this realm (what its challenges carried); a response with
+   * another is refused. Default: the authenticator's own list. The caller (the edge) picks
+   * it per tenant; this layer knows no tenants.
+   */
+  algorithms?: readonly ServerAlgorithm[];
+}
+
+/** What may change while running (SIGHUP): the same fields as at construction. */
+export interface DigestPolicy {
+  nonceTtlSeconds: number;
+  algorithms: ServerAlgorithm[];
 }
 
 /** HA1 of a user for an algorithm, lowercase hex; undefined when there is no such user. */
@@ -62,6 +74,8 @@ export interface ChallengeOptions {
   stale?: boolean;
   /** Proxy-Authenticate (for a 407) instead of WWW-Authenticate (for a 401). */
   proxy?: boolean;
+  /** One challenge per algorithm, in this order; default the authenticator's own list. */
+  algorithms?: readonly ServerAlgorithm[];
 }
 
 const MAX_HEADERS = 8;
@@ -71,21 +85,35 @@ const NC_RE = /^[0-9a-fA-F]{8}$/;
 export const WRONG_CREDENTIALS = 'wrong credentials';
 
 export class DigestAuthenticator {
-  private readonly algorithms: readonly ServerAlgorithm[];
+  private algorithms: readonly ServerAlgorithm[];
   private readonly nonces: NonceCodec;
   private readonly counter: NonceCounter;
   /** Stand-in HA1 per algorithm for unknown users: same hashing work, never matches. */
   private readonly dummyHa1: Record<ServerAlgorithm, string>;
 
   constructor(opts: DigestAuthenticatorOptions) {
-    if (opts.algorithms.length === 0) throw new RangeError('at least one digest algorithm is required');
-    if (new Set(opts.algorithms).size !== opts.algorithms.length) throw new RangeError('digest algorithms repeat');
-    for (const a of opts.algorithms) if (a !== 'MD5' && a !== 'SHA-256') throw new RangeError(`unsupported digest algorithm ${String(a)}`);
-    this.algorithms = [...opts.algorithms];
+    this.algorithms = checkAlgorithms(opts.algorithms);
     this.nonces = new NonceCodec({ secret: opts.secret, clock: opts.clock, ttlSeconds: opts.nonceTtlSeconds, ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) });
     this.counter = new NonceCounter({ clock: opts.clock, ttlMs: this.nonces.ttlMs, maxEntries: opts.maxNonceEntries ?? 65_536 });
     const seed = randomBytes(32).toString('hex');
     this.dummyHa1 = { MD5: digestHex('MD5', seed), 'SHA-256': digestHex('SHA-256', seed) };
+  }
+
+  /**
+   * A new policy (SIGHUP). Nonces already issued stay valid under the new lifetime (they
+   * carry only their issue time) and keep their nonce-counts; a response with an algorithm
+   * no longer offered is refused from now on.
+   */
+  setPolicy(policy: DigestPolicy): void {
+    const algorithms = checkAlgorithms(policy.algorithms);
+    this.nonces.setTtlSeconds(policy.nonceTtlSeconds);
+    this.counter.setTtlMs(this.nonces.ttlMs);
+    this.algorithms = algorithms;
+  }
+
+  /** The algorithms offered when a call names none, in order. */
+  get defaultAlgorithms(): readonly ServerAlgorithm[] {
+    return this.algorithms;
   }
 
   /** Nonces currently remembered for nonce-count checks. */
@@ -101,7 +129,7 @@ export class DigestAuthenticator {
     const name = opts.proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
     const nonce = this.nonces.issue(realm);
     const stale = opts.stale ? ', stale=true' : '';
-    return this.algorithms.map((alg) => [name, `Digest realm=${quote(realm)}, nonce="${nonce}", algorithm=${alg}, qop="auth"${stale}`]);
+    return this.offered(opts.algorithms).map((alg) => [name, `Digest realm=${quote(realm)}, nonce="${nonce}", algorithm=${alg}, qop="auth"${stale}`]);
   }
 
   /**
@@ -118,7 +146,7 @@ export class DigestAuthenticator {
     if (c.params.userhash !== undefined && c.params.userhash.toLowerCase() === 'true') return rejected('userhash is not supported');
     if (c.username.length === 0 || c.username.length > MAX_USERNAME) return rejected('bad username');
     const named = parseAlgorithm(c.algorithm ?? 'MD5');
-    const algorithm = this.algorithms.find((a) => a === named);
+    const algorithm = this.offered(input.algorithms).find((a) => a === named);
     if (algorithm === undefined) return rejected(`algorithm ${c.algorithm === undefined ? 'MD5 (default)' : clip(c.algorithm)} not offered`);
     // qop=auth is offered and required: the RFC 2069 form (no qop) has no cnonce and
     // no nonce-count, so a stateless nonce could not be protected against replay.
@@ -163,6 +191,12 @@ export class DigestAuthenticator {
     }
   }
 
+  /** A per-call list when it is a usable one, else the authenticator's own. */
+  private offered(list: readonly ServerAlgorithm[] | undefined): readonly ServerAlgorithm[] {
+    if (list === undefined || list.length === 0) return this.algorithms;
+    return list.every((a) => a === 'MD5' || a === 'SHA-256') ? list : this.algorithms;
+  }
+
   /** The credentials for the realm among the request's values (RFC 3261 §22.3). */
   private pick(input: VerifyInput): { kind: 'found'; credentials: DigestCredentials } | { kind: 'none'; outcome: AuthOutcome } {
     const values = input.header === undefined ? [] : typeof input.header === 'string' ? [input.header] : input.header;
@@ -182,6 +216,13 @@ export class DigestAuthenticator {
     if (malformed !== undefined) return { kind: 'none', outcome: rejected(`malformed credentials: ${malformed}`) };
     return { kind: 'none', outcome: { ok: false, kind: 'missing' } };
   }
+}
+
+function checkAlgorithms(list: readonly ServerAlgorithm[]): ServerAlgorithm[] {
+  if (list.length === 0) throw new RangeError('at least one digest algorithm is required');
+  if (new Set(list).size !== list.length) throw new RangeError('digest algorithms repeat');
+  for (const a of list) if (a !== 'MD5' && a !== 'SHA-256') throw new RangeError(`unsupported digest algorithm ${String(a)}`);
+  return [...list];
 }
 
 function rejected(detail: string): AuthOutcome {

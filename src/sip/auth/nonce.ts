@@ -51,7 +51,7 @@ export interface NonceCodecOptions {
 export class NonceCodec {
   private readonly secret: Buffer;
   private readonly clock: Clock;
-  readonly ttlMs: number;
+  private ttl: number;
   readonly epoch: number;
 
   constructor(opts: NonceCodecOptions) {
@@ -59,10 +59,20 @@ export class NonceCodec {
     if (!(opts.ttlSeconds > 0)) throw new RangeError('nonce TTL must be positive');
     this.secret = Buffer.from(opts.secret);
     this.clock = opts.clock;
-    this.ttlMs = opts.ttlSeconds * 1000;
+    this.ttl = opts.ttlSeconds * 1000;
     const epoch = opts.epoch ?? 0;
     if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0xffff_ffff) throw new RangeError('nonce epoch must be a uint32');
     this.epoch = epoch;
+  }
+
+  get ttlMs(): number {
+    return this.ttl;
+  }
+
+  /** A new lifetime (SIGHUP): it applies to the nonces already issued too, as they carry only their issue time. */
+  setTtlSeconds(ttlSeconds: number): void {
+    if (!(ttlSeconds > 0)) throw new RangeError('nonce TTL must be positive');
+    this.ttl = ttlSeconds * 1000;
   }
 
   issue(realm: string): string {
