@@ -7,7 +7,7 @@ import { BanList, type Ban } from './ban-list.js';
 import { AdmissionGate } from './admission-gate.js';
 import { FloodGuard } from './flood-guard.js';
 import { KnownSources } from './known-sources.js';
-import { sourceKey } from './source-key.js';
+import { sourceKey } from '../../util/source-key.js';
 
 /** The operator's knobs (DESIGN.md "Configuration", `security:`); what SIGHUP reloads. */
 export interface SourceGuardPolicy {
