@@ -3,6 +3,7 @@ import { startBackupSchedule } from '../app/backup-schedule.js';
 import { claimPidFile, defaultPidFile, removePidFile, ServerRunningError } from '../app/server-pid.js';
 import { readPbxConfig } from '../app/config-files.js';
 import { ListenError } from '../app/listen-probe.js';
+import { AdminTokenFileError } from '../app/admin-token-file.js';
 import type { PbxConfig } from '../config/types.js';
 import { ConfigErrors } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
@@ -42,7 +43,7 @@ export async function serveCommand(configFile: string, opts: { pidFile?: string 
   } catch (e) {
     removePidFile(pidFile);
     if (e instanceof ConfigErrors) process.stderr.write(e.message + '\n');
-    else if (e instanceof ListenError) process.stderr.write(`pbx serve: ${e.message}\n`);
+    else if (e instanceof ListenError || e instanceof AdminTokenFileError) process.stderr.write(`pbx serve: ${e.message}\n`);
     else logger.error('start failed', { error: e, stack: (e as Error).stack });
     return 1;
   }

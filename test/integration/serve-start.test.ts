@@ -128,4 +128,22 @@ s('a pid file left by a dead process is taken over, and removed on stop', async 
   assert.not.ok(existsSync(pidFile), 'the pid file goes with the server');
 });
 
+s('a start that fails late (media workers up, SIP bound) closes everything and exits 1', async () => {
+  const p = await PbxProcess.create({ tenants: [ACME], transports: ['udp', 'tcp'] });
+  others.push(p);
+  // No api.adminToken, and a token file that cannot be one: found only when the API starts, last.
+  mkdirSync(join(p.dir, 'data'));
+  writeFileSync(join(p.dir, 'data', 'admin-token'), 'two words\n');
+  const r = await serve(p.configFile);
+  assert.is(r.signal, null, `it ended by itself, not killed after ${BOUND_MS} ms:\n${r.out}`);
+  assert.is(r.code, 1, r.out);
+  assert.match(r.out, /media workers started/);
+  assert.match(r.out, `pbx serve: ${join(p.dir, 'data', 'admin-token')}: not a token`);
+  assert.not.ok(existsSync(join(p.dir, 'data', 'pbx.pid')), 'the pid file goes');
+  // Its listeners were let go: a server on the same config starts.
+  writeFileSync(join(p.dir, 'data', 'admin-token'), 'now-a-good-token\n');
+  await p.start();
+  await p.stop();
+});
+
 s.run();
