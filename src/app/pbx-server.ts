@@ -120,8 +120,11 @@ export class PbxServer {
     this.clock.clearTimeout(this.purgeTimer);
     await quietly('the api', () => this.api?.close());
     await quietly('the binding sweeper', () => this.sweeper?.stop());
+    await quietly('the call checkpoint', () => this.checkpoint?.stop());
+    await quietly('the record spool', () => this.records?.stop());
     await quietly('trunk registrations', () => this.trunkRegistrations?.stopAll());
     await quietly('the transports', () => this.transport?.stop());
+    await quietly('the auth failure log', () => this.authFailLog?.close());
     await quietly('the transactions', () => this.transactions?.stop());
     await quietly('the media workers', () => this.media?.stop());
     await quietly('the tenant stores', () => this.pool?.closeAll());
