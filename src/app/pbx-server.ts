@@ -37,6 +37,8 @@ import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
 import { BearerTokens } from '../admin/token-auth.js';
 import { adminRoutes } from './admin-routes.js';
 import type { TimerHandle } from '../util/clock.js';
+import { listenTargets, probeListeners } from './listen-probe.js';
+import { ensureAdminTokenFile } from './admin-token-file.js';
 
 /** How often deleted tenants past their grace period are looked for (also once at start). */
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -87,12 +89,47 @@ export class PbxServer {
     this.env = opts.env ?? process.env;
   }
 
-  /** Read the config, open the stores, apply the tenant files and start listening. */
+  /**
+   * Read the config, open the stores, apply the tenant files and start listening. A
+   * listener that cannot be bound fails the start before the data directory is touched
+   * (ListenError); any later failure closes what was opened, so nothing keeps the
+   * process alive.
+   */
   static async start(configFile: string, opts: PbxServerOptions): Promise<PbxServer> {
     const config = readPbxConfig(configFile, opts.env ?? process.env);
+    await probeListeners(listenTargets(config));
     const server = new PbxServer(config, opts);
-    await server.boot();
+    try {
+      await server.boot();
+    } catch (e) {
+      await server.abortStart();
+      throw e;
+    }
     return server;
+  }
+
+  /** After a failed boot: close whatever was opened, in stop()'s order, ignoring what was not. */
+  private async abortStart(): Promise<void> {
+    const quietly = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        this.log.warn(`closing ${what} after a failed start failed`, { error: e });
+      }
+    };
+    this.stopping ??= Promise.resolve();
+    this.clock.clearTimeout(this.purgeTimer);
+    await quietly('the api', () => this.api?.close());
+    await quietly('the binding sweeper', () => this.sweeper?.stop());
+    await quietly('the call checkpoint', () => this.checkpoint?.stop());
+    await quietly('the record spool', () => this.records?.stop());
+    await quietly('trunk registrations', () => this.trunkRegistrations?.stopAll());
+    await quietly('the transports', () => this.transport?.stop());
+    await quietly('the auth failure log', () => this.authFailLog?.close());
+    await quietly('the transactions', () => this.transactions?.stop());
+    await quietly('the media workers', () => this.media?.stop());
+    await quietly('the tenant stores', () => this.pool?.closeAll());
+    await quietly('the system store', () => this.system?.close());
   }
 
   get currentConfig(): PbxConfig {
@@ -259,17 +296,20 @@ export class PbxServer {
       calls: this.b2bua,
       monitoring: monitoringDeps(this),
     });
+    // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
+    const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
+    if (tokenFile) log.info(tokenFile.created ? 'admin token created (api.adminToken is not set)' : 'admin token from file (api.adminToken is not set)', { file: tokenFile.file });
     this.api = new ApiServer({
       routes,
       rawRoutes,
-      tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken }),
+      tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),
       clock: this.clock,
     });
     const c = this.config.api;
     this.apiAddress = await this.api.listen(c.host, c.port);
     const host = this.apiAddress.host.includes(':') ? `[${this.apiAddress.host}]` : this.apiAddress.host;
-    log.info('api listening', { url: `http://${host}:${this.apiAddress.port}/api/v1`, adminToken: c.adminToken !== undefined });
+    log.info('api listening', { url: `http://${host}:${this.apiAddress.port}/api/v1`, adminToken: c.adminToken !== undefined ? 'pbx.yaml' : 'file' });
   }
 
   /** Where the admin API listens (the bound port). */
