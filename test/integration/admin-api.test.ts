@@ -138,7 +138,7 @@ s('take-over: a file-managed tenant is configured by its file until the API take
   // A reload (SIGHUP) neither disables the tenant nor undoes the change.
   const mark = pbx.logs.length;
   pbx.signal('SIGHUP');
-  await pbx.waitForLog(/reloaded/, 10_000, mark);
+  await pbx.waitForLog(/ reloaded applied=/, 10_000, mark);
   r = await api('GET', '/tenants/globex', ADMIN);
   assert.equal([r.body.status, r.body.managedBy], ['active', 'api']);
   r = await api('GET', '/tenants/globex/extensions', ADMIN);

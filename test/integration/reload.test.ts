@@ -29,7 +29,7 @@ const sipp = (scenario: string, row: string[]) => runSipp({ scenario, remote: `1
 async function hup(): Promise<void> {
   const from = pbx.logs.length;
   pbx.signal('SIGHUP');
-  await pbx.waitForLog(/reloaded/, 10_000, from);
+  await pbx.waitForLog(/ reloaded applied=/, 10_000, from);
 }
 
 /** The algorithms of the 401 to an unauthenticated REGISTER, in order. */
