@@ -5,6 +5,7 @@ import {
   buildTelephoneEvent,
   digitToEvent,
   eventToDigit,
+  MAX_PLANNED_DIGIT_MS,
   MAX_SEGMENT_DURATION,
   newRedBlocks,
   parseRed,
@@ -93,6 +94,19 @@ test('planned digit at the 48 kHz wideband clock counts in 48 kHz units', () => 
   assert.is(teDuration(wb[wb.length - 1].payload, 0), 960);
 });
 
+test('planned digit: absurd durations are capped, tiny ones never report zero, bad plans refused', () => {
+  const long = planDigit({ event: 1, durationMs: 1e12, clockRate: 8000, timestamp: 0 });
+  const last = long[long.length - 1];
+  // each packet reports the duration up to the end of its 20 ms interval: the first end goes at 9980 ms
+  assert.is(last.atMs, MAX_PLANNED_DIGIT_MS + 20, 'ten seconds, then two more end packets');
+  assert.is(teDuration(last.payload, 0), (80000 - 65535));
+  const tiny = planDigit({ event: 1, durationMs: 0.01, clockRate: 8000, timestamp: 0 });
+  assert.equal(tiny.map((p) => [p.marker, p.end, teDuration(p.payload, 0)]), [[true, true, 1], [false, true, 1], [false, true, 1]]);
+  assert.throws(() => planDigit({ event: 1, durationMs: 100, clockRate: 8000, timestamp: 0, packetMs: 0 }), RangeError);
+  assert.throws(() => planDigit({ event: 1, durationMs: -5, clockRate: 8000, timestamp: 0 }), RangeError);
+  assert.throws(() => planDigit({ event: 300, durationMs: 100, clockRate: 8000, timestamp: 0 }), RangeError);
+});
+
 test('receiver: one start and one end per digit; the three end packets are absorbed', () => {
   const s = setup();
   s.play(planDigit({ event: 7, durationMs: 120, clockRate: 8000, timestamp: 5000 }));
@@ -166,7 +180,7 @@ test('receiver: reordered updates do not shrink the duration', () => {
   assert.is(s.rx.counters.stale, 1);
 });
 
-test('receiver: long events continue across §2.5.1.5 segments as one digit', () => {
+test('receiver: long events continue across RFC 4733 §2.5.1.3 segments as one digit', () => {
   // 48 kHz: the 16-bit field holds only 1.365 s, so a 3 s key press takes three segments.
   const s = setup({ clockRate: 48000 });
   const pk = planDigit({ event: 0, durationMs: 3000, clockRate: 48000, timestamp: 0xffff_0000 });

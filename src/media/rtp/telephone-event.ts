@@ -92,7 +92,7 @@ export function buildTelephoneEvent(event: number, end: boolean, volume: number,
 export type EventEndReason =
   /** A packet with the E bit (RFC 4733 §2.5.1.4). */
   | 'end-bit'
-  /** No packet for `timeoutMs`: the end packets were lost (§2.5.2.2 lets the receiver decide). */
+  /** No packet for `timeoutMs`: the end packets were lost (how long to wait is the receiver's choice). */
   | 'timeout'
   /** A packet with a newer timestamp began a new event before this one ended. */
   | 'superseded'
@@ -171,7 +171,7 @@ export class TelephoneEventReceiver {
   private event = 0;
   private volume = 0;
   private firstTs = 0;
-  /** Units of the segments before the current one (§2.5.1.5). */
+  /** Units of the segments before the current one (RFC 4733 §2.5.1.3, §2.5.2.3). */
   private segmentBase = 0;
   /** Duration field of the current segment, as last seen. */
   private segmentDuration = 0;
@@ -286,7 +286,7 @@ export class TelephoneEventReceiver {
       this.counters.stale++;
       return;
     }
-    // A newer timestamp. RFC 4733 §2.5.1.5: a long event goes on in a new segment whose
+    // A newer timestamp. RFC 4733 §2.5.1.3/§2.5.2.3: a long event goes on in a new segment whose
     // timestamp is the old one plus the maximum duration, with the same event code.
     const continues = event === this.event && ((ts - this.latestTs + TWO_32) % TWO_32) === MAX_SEGMENT_DURATION;
     if (continues && !this.active && this.cutShort) {
@@ -437,12 +437,15 @@ export function parseRed(buf: Uint8Array, off: number, len: number, out: RedBloc
 // ---------------------------------------------------------------------------------------------
 // Sender
 
+/** planDigit() caps a digit at this length. */
+export const MAX_PLANNED_DIGIT_MS = 10_000;
+
 export interface DigitPacket {
   /** When to send it, ms after the first packet. */
   atMs: number;
-  /** RTP marker: the first packet of the event only (RFC 4733 §2.5.1.3). */
+  /** RTP marker: the first packet of the event only (RFC 4733 §2.5.1). */
   marker: boolean;
-  /** RTP timestamp: the same for every packet of a segment (§2.5.1.2). */
+  /** RTP timestamp: the same for every packet of a segment (RFC 4733 §2.5.1). */
   timestamp: number;
   end: boolean;
   /** The 4-byte payload. */
@@ -466,13 +469,16 @@ export interface DigitPlan {
  * The packets for one digit (RFC 4733 §2.5.1): updates every `packetMs` with the same
  * timestamp and a growing duration, marker on the first; then the final duration with the
  * E bit, sent three times at the update interval (§2.5.1.4). A digit longer than the
- * duration field can hold continues in new segments at timestamp + 0xFFFF (§2.5.1.5).
+ * duration field can hold continues in new segments at timestamp + 0xFFFF (§2.5.1.3).
  */
 export function planDigit(plan: DigitPlan): DigitPacket[] {
   const packetMs = plan.packetMs ?? 20;
   const volume = plan.volume ?? 10;
-  if (!(packetMs > 0) || !(plan.durationMs > 0) || !(plan.clockRate > 0)) throw new RangeError('planDigit: packetMs, durationMs and clockRate must be positive');
-  const totalUnits = Math.round((plan.durationMs * plan.clockRate) / 1000);
+  if (!(packetMs >= 5) || !(plan.durationMs > 0) || !(plan.clockRate >= 8000)) throw new RangeError('planDigit: packetMs must be at least 5, durationMs positive, clockRate at least 8000');
+  // A duration from the wire (SIP INFO) is capped, so no request can make an endless digit;
+  // and never zero: a sender does not report a zero duration for a tone event.
+  const durationMs = Math.min(plan.durationMs, MAX_PLANNED_DIGIT_MS);
+  const totalUnits = Math.max(1, Math.round((durationMs * plan.clockRate) / 1000));
   const stepUnits = Math.round((packetMs * plan.clockRate) / 1000);
   const out: DigitPacket[] = [];
   let segTs = plan.timestamp >>> 0;
@@ -486,7 +492,7 @@ export function planDigit(plan: DigitPlan): DigitPacket[] {
     covered = Math.min(covered + stepUnits, totalUnits);
     const inSegment = covered - segBase;
     if (inSegment > MAX_SEGMENT_DURATION || (inSegment === MAX_SEGMENT_DURATION && covered < totalUnits)) {
-      // The field is full: report the maximum, then start the next segment (§2.5.1.5).
+      // The field is full: report the maximum, then start the next segment (§2.5.1.3).
       push(false, MAX_SEGMENT_DURATION, out.length === 0);
       segBase += MAX_SEGMENT_DURATION;
       segTs = (segTs + MAX_SEGMENT_DURATION) >>> 0;
