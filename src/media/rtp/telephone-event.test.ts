@@ -175,7 +175,11 @@ test('receiver: reordered updates do not shrink the duration', () => {
   s.clock.advance(40);
   s.send(4, false, 480, 100);
   s.send(4, false, 320, 100);
+  assert.is(s.rx.activeEvent, 4);
+  assert.is(s.rx.activeDurationUnits, 480, 'duration updates are tracked while the key is down');
   s.send(4, true, 640, 100);
+  assert.is(s.rx.activeEvent, -1);
+  assert.is(s.rx.activeDurationUnits, 0);
   assert.is(s.reports[1].durationUnits, 640);
   assert.is(s.rx.counters.stale, 1);
 });

@@ -196,6 +196,16 @@ export class TelephoneEventReceiver {
     return this.active;
   }
 
+  /** The code of the event in progress, or -1. */
+  get activeEvent(): number {
+    return this.active ? this.event : -1;
+  }
+
+  /** Duration of the event in progress so far (every segment), in timestamp units; 0 when none. */
+  get activeDurationUnits(): number {
+    return this.active ? this.segmentBase + this.segmentDuration : 0;
+  }
+
   /**
    * One telephone-event RTP packet: its payload (`off`, `len` inside `buf`), RTP timestamp and SSRC.
    */
