@@ -15,12 +15,18 @@ import { QMF_H } from './g722-tables.js';
 
 export type G722Mode = 1 | 2 | 3;
 
+const HISTORY = 11 + 512;
+
 export class G722Decoder {
   private readonly lower = new BandState(LOWER_DET0);
   private readonly higher = new BandState(HIGHER_DET0);
-  /** Receive QMF delay lines of xd = rl - rh and xs = rl + rh, index 0 the newest. */
-  private readonly xd = new Int32Array(12);
-  private readonly xs = new Int32Array(12);
+  /**
+   * Receive QMF delay lines of xd = rl - rh and xs = rl + rh in time order, the newest at
+   * `pos - 1`; when full, the last 11 move to the front.
+   */
+  private readonly xd = new Int32Array(HISTORY);
+  private readonly xs = new Int32Array(HISTORY);
+  private pos = 11;
 
   constructor(readonly mode: G722Mode = 1) {
     if (mode !== 1 && mode !== 2 && mode !== 3) throw new RangeError(`G.722 mode must be 1, 2 or 3, got ${String(mode)}`);
@@ -43,17 +49,20 @@ export class G722Decoder {
       const rl = decodeLower(this.lower, c & 0x3f, mode);
       const rh = decodeHigher(this.higher, c >> 6);
       // Receive QMF (G.722 §4.4): two output samples per pair of sub-band samples.
-      for (let i = 11; i >= 1; i--) {
-        xd[i] = xd[i - 1];
-        xs[i] = xs[i - 1];
+      if (this.pos === HISTORY) {
+        xd.copyWithin(0, HISTORY - 11, HISTORY);
+        xs.copyWithin(0, HISTORY - 11, HISTORY);
+        this.pos = 11;
       }
-      xd[0] = rl - rh;
-      xs[0] = rl + rh;
+      const newest = this.pos++;
+      xd[newest] = rl - rh;
+      xs[newest] = rl + rh;
+      // xout1 = Σ xd(j - i)·h(2i), xout2 = Σ xs(j - i)·h(2i + 1).
       let xout1 = 0;
       let xout2 = 0;
       for (let i = 0; i < 12; i++) {
-        xout1 += xd[i] * h[2 * i];
-        xout2 += xs[i] * h[2 * i + 1];
+        xout1 += xd[newest - i] * h[2 * i];
+        xout2 += xs[newest - i] * h[2 * i + 1];
       }
       // 16-bit output: >> 11 (the Recommendation's >> 13 for 14-bit output, times 4).
       const y1 = xout1 >> 11;
@@ -70,5 +79,6 @@ export class G722Decoder {
     this.higher.reset();
     this.xd.fill(0);
     this.xs.fill(0);
+    this.pos = 11;
   }
 }

@@ -13,11 +13,17 @@ import { BandState } from './g722-band-state.js';
 import { encodeHigher, encodeLower, HIGHER_DET0, LOWER_DET0 } from './g722-sub-band.js';
 import { QMF_H } from './g722-tables.js';
 
+const HISTORY = 22 + 2 * 512;
+
 export class G722Encoder {
   private readonly lower = new BandState(LOWER_DET0);
   private readonly higher = new BandState(HIGHER_DET0);
-  /** Transmit QMF delay line, x[0] the newest input sample. */
-  private readonly x = new Int32Array(24);
+  /**
+   * Transmit QMF delay line: samples in time order, the newest at index `pos - 1`; when the buffer
+   * is full the last 22 move to the front (once every HISTORY / 2 pairs instead of every pair).
+   */
+  private readonly x = new Int32Array(HISTORY);
+  private pos = 22;
 
   /**
    * Encodes `pcm` (an even number of 16 kHz samples) into `out`; returns the number of bytes
@@ -31,14 +37,19 @@ export class G722Encoder {
     const h = QMF_H;
     for (let j = 0; j < n; j++) {
       // Transmit QMF (G.722 §3.1): shift in two samples, then split into the two sub-bands.
-      for (let i = 23; i >= 2; i--) x[i] = x[i - 2];
-      x[1] = pcm[2 * j];
-      x[0] = pcm[2 * j + 1];
+      if (this.pos === HISTORY) {
+        x.copyWithin(0, HISTORY - 22, HISTORY);
+        this.pos = 22;
+      }
+      x[this.pos++] = pcm[2 * j];
+      x[this.pos++] = pcm[2 * j + 1];
+      // xa = Σ x(j - 2i)·h(2i), xb = Σ x(j - 2i - 1)·h(2i + 1), x(j) the newest sample.
+      const newest = this.pos - 1;
       let xa = 0;
       let xb = 0;
       for (let i = 0; i < 24; i += 2) {
-        xa += x[i] * h[i];
-        xb += x[i + 1] * h[i + 1];
+        xa += x[newest - i] * h[i];
+        xb += x[newest - i - 1] * h[i + 1];
       }
       // 16-bit input: >> 14 (the Recommendation's >> 12 on 14-bit input) gives the 15-bit sub-band
       // samples, limited to -16384..16383 as in G.722 §3.1.
@@ -58,5 +69,6 @@ export class G722Encoder {
     this.lower.reset();
     this.higher.reset();
     this.x.fill(0);
+    this.pos = 22;
   }
 }
