@@ -27,9 +27,19 @@ export class BandState {
   /** Pole section coefficients a1, a2. */
   private a1 = 0;
   private a2 = 0;
-  /** Delayed quantized differences d(n-1..n-6) and zero section coefficients b1..b6, at index 1..6. */
-  private readonly d = new Int32Array(7);
-  private readonly b = new Int32Array(7);
+  /** Delayed quantized differences d(n-1..n-6) and the zero section coefficients b1..b6. */
+  private d1 = 0;
+  private d2 = 0;
+  private d3 = 0;
+  private d4 = 0;
+  private d5 = 0;
+  private d6 = 0;
+  private b1 = 0;
+  private b2 = 0;
+  private b3 = 0;
+  private b4 = 0;
+  private b5 = 0;
+  private b6 = 0;
 
   constructor(private readonly initialDet: number) {
     this.det = initialDet;
@@ -41,8 +51,8 @@ export class BandState {
     this.s = this.sz = 0;
     this.r1 = this.r2 = this.p1 = this.p2 = 0;
     this.a1 = this.a2 = 0;
-    this.d.fill(0);
-    this.b.fill(0);
+    this.d1 = this.d2 = this.d3 = this.d4 = this.d5 = this.d6 = 0;
+    this.b1 = this.b2 = this.b3 = this.b4 = this.b5 = this.b6 = 0;
   }
 
   /**
@@ -66,8 +76,6 @@ export class BandState {
    * compute the next prediction (FILTEP, FILTEZ, PREDIC).
    */
   adapt(dq: number): void {
-    const d = this.d;
-    const b = this.b;
     const r = sat16(this.s + dq); // RECONS
     const p = sat16(dq + this.sz); // PARREC
 
@@ -91,16 +99,29 @@ export class BandState {
     else if (apl1 < -lim) apl1 = -lim;
 
     // UPZERO: b(i) ← b(i)·(1 - 2^-8) ± 2^-7 by sign agreement of dq(n) and dq(n-i); no step when dq = 0.
+    // (Unrolled over the six taps: this runs twice per pair of samples in every G.722 stream.)
     const step = dq === 0 ? 0 : 128;
     const sgd = dq < 0;
-    for (let i = 1; i <= 6; i++) {
-      const wd = d[i] < 0 === sgd ? step : -step;
-      b[i] = sat16(wd + ((b[i] * 32640) >> 15));
-    }
+    const b1 = sat16((this.d1 < 0 === sgd ? step : -step) + ((this.b1 * 32640) >> 15));
+    const b2 = sat16((this.d2 < 0 === sgd ? step : -step) + ((this.b2 * 32640) >> 15));
+    const b3 = sat16((this.d3 < 0 === sgd ? step : -step) + ((this.b3 * 32640) >> 15));
+    const b4 = sat16((this.d4 < 0 === sgd ? step : -step) + ((this.b4 * 32640) >> 15));
+    const b5 = sat16((this.d5 < 0 === sgd ? step : -step) + ((this.b5 * 32640) >> 15));
+    const b6 = sat16((this.d6 < 0 === sgd ? step : -step) + ((this.b6 * 32640) >> 15));
+    this.b1 = b1;
+    this.b2 = b2;
+    this.b3 = b3;
+    this.b4 = b4;
+    this.b5 = b5;
+    this.b6 = b6;
 
     // DELAYA
-    for (let i = 6; i > 1; i--) d[i] = d[i - 1];
-    d[1] = dq;
+    const d6 = (this.d6 = this.d5);
+    const d5 = (this.d5 = this.d4);
+    const d4 = (this.d4 = this.d3);
+    const d3 = (this.d3 = this.d2);
+    const d2 = (this.d2 = this.d1);
+    const d1 = (this.d1 = dq);
     this.r2 = this.r1;
     this.r1 = r;
     this.p2 = this.p1;
@@ -109,10 +130,14 @@ export class BandState {
     this.a2 = apl2;
 
     // FILTEP: the pole section on r(n-1), r(n-2).
-    const sp = sat16(((this.a1 * sat16(this.r1 + this.r1)) >> 15) + ((this.a2 * sat16(this.r2 + this.r2)) >> 15));
-    // FILTEZ: the zero section on dq(n-1..n-6).
-    let sz = 0;
-    for (let i = 6; i >= 1; i--) sz = sat16(sz + ((b[i] * sat16(d[i] + d[i])) >> 15));
+    const sp = sat16(((apl1 * sat16(r + r)) >> 15) + ((apl2 * sat16(this.r2 + this.r2)) >> 15));
+    // FILTEZ: the zero section on dq(n-1..n-6), accumulated from the oldest tap with saturation.
+    let sz = (b6 * sat16(d6 + d6)) >> 15;
+    sz = sat16(sz + ((b5 * sat16(d5 + d5)) >> 15));
+    sz = sat16(sz + ((b4 * sat16(d4 + d4)) >> 15));
+    sz = sat16(sz + ((b3 * sat16(d3 + d3)) >> 15));
+    sz = sat16(sz + ((b2 * sat16(d2 + d2)) >> 15));
+    sz = sat16(sz + ((b1 * sat16(d1 + d1)) >> 15));
     this.sz = sz;
     this.s = sat16(sp + sz); // PREDIC
   }
