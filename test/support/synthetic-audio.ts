@@ -49,7 +49,7 @@ export function pinkNoise(samples: number, seed: number): Float64Array {
   return x;
 }
 
-/** A two-pole resonator (formant) with unity gain at DC removed by normalisation later. */
+/** A two-pole resonator (formant), unity gain at DC. */
 class Resonator {
   private y1 = 0;
   private y2 = 0;
@@ -60,7 +60,7 @@ class Resonator {
     const r = Math.exp((-Math.PI * bandwidth) / rate);
     this.a1 = 2 * r * Math.cos((2 * Math.PI * freq) / rate);
     this.a2 = -r * r;
-    this.g = 1 - r; // keeps the peak gain roughly independent of the bandwidth
+    this.g = 1 - this.a1 - this.a2; // unity gain at DC (Klatt): a cascade then falls off above its formants
   }
   step(x: number): number {
     const y = this.g * x + this.a1 * this.y1 + this.a2 * this.y2;
@@ -107,6 +107,7 @@ export function speechLike(samples: number, seed: number, options: SpeechOptions
   let vowel = VOWELS[Math.floor(rand() * VOWELS.length)];
   let glottalPhase = 0;
   let lp = 0;
+  let lpNoise = 0;
   while (i < samples) {
     const sylLen = Math.round((rate / sylRate) * (0.7 + 0.6 * rand()));
     const next = VOWELS[Math.floor(rand() * VOWELS.length)];
@@ -116,6 +117,9 @@ export function speechLike(samples: number, seed: number, options: SpeechOptions
     const fricCentre = 2500 + 1200 * rand();
     const pause = rand() < 0.15 ? Math.round(rate * (0.1 + 0.3 * rand())) : 0;
     const bw = [60 + 40 * rand(), 80 + 60 * rand(), 120 + 80 * rand()];
+    const s0 = i;
+    let fricEnergy = 0;
+    let voicedEnergy = 0;
     for (let n = 0; n < sylLen && i < samples; n++, i++) {
       const t = n / sylLen;
       // Formants glide from this vowel to the next one over the syllable.
@@ -127,10 +131,12 @@ export function speechLike(samples: number, seed: number, options: SpeechOptions
       if (n < fricative) {
         // Fricative: noise, high-passed by a first difference, through the F3 resonator only.
         const v = gauss(rand);
-        excitation = (v - lp) * 0.6;
-        lp = v;
+        excitation = v - lpNoise;
+        lpNoise = v;
         formants[2].set(fricCentre, 600, rate);
-        out[i] = formants[2].step(excitation) * 0.8 * env;
+        out[i] = formants[2].step(excitation) * env;
+        fricEnergy += out[i] * out[i];
+        if (n + 1 === fricative) formants[2].set(vowel[2], bw[2], rate);
         continue;
       }
       const f0 = (f0a + (f0b - f0a) * t) * (1 + 0.01 * gauss(rand)); // jitter
@@ -141,17 +147,27 @@ export function speechLike(samples: number, seed: number, options: SpeechOptions
       const p = glottalPhase;
       if (p < 0.4) pulse = 0.5 * (1 - Math.cos((Math.PI * p) / 0.4));
       else if (p < 0.56) pulse = Math.cos((Math.PI * (p - 0.4)) / 0.32);
-      excitation = pulse - lp * 0.97 + 0.02 * gauss(rand); // differentiated: lip radiation
+      // Differentiated (lip radiation), scaled so one period's swing is about 1.
+      excitation = (pulse - lp) * (rate / f0) * 0.5 + 0.01 * gauss(rand);
       lp = pulse;
       let y = excitation;
-      for (let k = 0; k < 3; k++) y = formants[k].step(y) * (k === 0 ? 1 : 1.5);
+      for (let k = 0; k < 3; k++) y = formants[k].step(y);
       out[i] = y * env;
+      voicedEnergy += out[i] * out[i];
     }
+    // Fricatives sit about 15 dB under the vowels, as in running speech.
+    const voicedRms = Math.sqrt(voicedEnergy / Math.max(1, sylLen - fricative));
+    const fricRms = Math.sqrt(fricEnergy / Math.max(1, fricative));
+    const g = fricRms > 0 ? (FRICATIVE_REL * voicedRms) / fricRms : 0;
+    for (let k = s0; k < Math.min(samples, s0 + fricative); k++) out[k] *= g;
     vowel = next;
     i += pause; // silence (zeros) between phrases
   }
   return out;
 }
+
+/** Fricative RMS relative to the vowel's (-15 dB). */
+const FRICATIVE_REL = 0.18;
 
 /** Notes of the equal-tempered scale between MIDI 60 (C4) and 96 (C7). */
 function midiHz(note: number): number {
