@@ -190,6 +190,14 @@ export class DtmfDetector {
     let energy = 0;
     for (let i = 0; i < N; i++) energy += x[i] * x[i];
     energy /= N;
+    // A tone's Goertzel power is at most twice the block's mean power (Cauchy-Schwarz): a block
+    // too quiet to hold even a continuing tone skips the filters (silence costs one pass).
+    if (2 * energy < this.continuePower) {
+      this.track(NONE, false, NONE, 0);
+      this.prevKey = NONE;
+      this.prevRatio = 0;
+      return;
+    }
     for (let k = 0; k < 8; k++) {
       const coeff = COEFFS[k];
       let s1 = 0;
