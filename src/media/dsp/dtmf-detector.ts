@@ -46,8 +46,10 @@
  *   (160 samples) never does (it covers at most one whole block plus 58 samples, or two partial
  *   blocks). The digit is reported once, when it starts;
  * - it ends at the second consecutive block that does not continue it. A 10 ms break (80
- *   samples) spoils at most one block (two blocks sharing it keep ≥ 22 + 51 samples of tone, one
- *   of them at least half); a 30 ms pause (240 samples) always spoils two consecutive blocks;
+ *   samples) spoils at most one block (of two blocks sharing it, one keeps at least 62 of its
+ *   102 samples as tone, more than the ~46 a continuing block needs); a 30 ms pause (240
+ *   samples) always spoils two consecutive blocks (one wholly silent, and a neighbour with at
+ *   most 33 samples of tone on one side or the other);
  * - start and end are estimated to a few samples from the tone fraction m/N of the first and
  *   last blocks; the event carries the duration.
  */
