@@ -1,0 +1,130 @@
+// Real softphones through the real server with its default settings (issue 9): two Debian
+// baresip instances register (digest auth as the server offers it by default), call each
+// other through the B2BUA with relayed RTP, once with PCMU and once with Opus, each playing
+// its own tone; each side's recording of what it heard must hold the other side's tone, and
+// DTMF sent by one side must reach the other.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { Baresip } from '../support/baresip.js';
+import { PbxProcess } from '../support/pbx-process.js';
+import { analyseTone, decodeWav, encodeWav, sineWave } from '../support/tone.js';
+import { requireTools } from '../support/tools.js';
+
+const TONE_A = 440;
+const TONE_B = 1000;
+const secret = (e: string) => `acme-${e}-secret`;
+const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002'].map((e) => ({ ext: e, password: secret(e) })) };
+
+const s = suite('softphones: baresip through the PBX');
+const enabled = requireTools('softphones (baresip)', 'baresip');
+const run = enabled ? s : s.skip;
+let pbx: PbxProcess;
+const phones: Baresip[] = [];
+
+s.before(async () => {
+  if (!enabled) return;
+  // Only the RTP port range is chosen (so parallel servers on this machine do not meet);
+  // authentication, registrar and security are the server's defaults.
+  const base = 43000 + Math.floor(Math.random() * 100) * 100;
+  pbx = await PbxProcess.start({ tenants: [ACME], transports: ['udp'], extraYaml: `rtp: { ports: ${base}-${base + 99}, workers: 1 }` });
+});
+
+s.after.each(async () => {
+  for (const p of phones.splice(0)) await p.dispose();
+});
+
+s.after(async () => {
+  await pbx?.dispose();
+});
+
+interface Codec {
+  name: string;
+  sampleRate: number;
+  channels: number;
+}
+
+async function phone(ext: string, toneHz: number, codec: Codec): Promise<Baresip> {
+  // The microphone: 20 s of the phone's own tone (baresip's aufile ends the call at the
+  // end of the file), at the codec's rate and channel count as aufile requires.
+  const wav = join(pbx.dir, `tone-${toneHz}-${codec.sampleRate}-${codec.channels}.wav`);
+  writeFileSync(wav, encodeWav(sineWave(toneHz, 20, codec.sampleRate, codec.channels, 0.5)));
+  const p = await Baresip.start({ user: ext, domain: 'acme.example', password: secret(ext), proxy: { host: '127.0.0.1', port: pbx.ports.udp }, sourceWav: wav, codecs: [codec.name] });
+  phones.push(p);
+  return p;
+}
+
+async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function answeredCdrs(): number {
+  const st = SqliteTenantStore.open(join(pbx.dir, 'data'), 'acme');
+  try {
+    return st.listCdrs({ newestFirst: true }).filter((c) => c.toExt === '1002' && c.disposition === 'answered').length;
+  } finally {
+    st.close();
+  }
+}
+
+async function toneCall(codec: Codec): Promise<void> {
+  const a = await phone('1001', TONE_A, codec);
+  const b = await phone('1002', TONE_B, codec);
+  await Promise.all([a.waitRegistered(), b.waitRegistered()]);
+  const cdrsBefore = answeredCdrs();
+
+  await a.dial('sip:1002@acme.example');
+  const incoming = await b.answer();
+  assert.match(String(incoming.param), /sip:1001@acme\.example/, 'the callee sees who calls');
+  await Promise.all([a.waitEvent('CALL_ESTABLISHED'), b.waitEvent('CALL_ESTABLISHED')]);
+
+  // The negotiated codec, and the media path: each phone sends to an address that is not
+  // the other phone's own RTP socket (the server relays, as a B2BUA with media does).
+  const [sa, sb] = [await a.audioStream(), await b.audioStream()];
+  const encoding = codec.name.split('/')[0]!.toLowerCase(); // audio_debug names the encoding only
+  assert.is(sa.encoder.toLowerCase(), encoding);
+  assert.is(sb.encoder.toLowerCase(), encoding);
+  assert.is.not(sa.remote, sb.local, 'caller RTP goes to the server, not to the callee');
+  assert.is.not(sb.remote, sa.local, 'callee RTP goes to the server, not to the caller');
+
+  // Wait (bounded) until each side has heard 3 s of audio; then DTMF both ways.
+  const bytesPerSecond = codec.sampleRate * codec.channels * 2;
+  await until(`3 s of audio heard by both sides (${a.recordedBytes()} / ${b.recordedBytes()} bytes)`, () => a.recordedBytes() >= 3 * bytesPerSecond && b.recordedBytes() >= 3 * bytesPerSecond, 15_000);
+  await a.sendDtmf('147#');
+  await until(`DTMF 147# at the callee (got '${b.dtmfReceived()}')`, () => b.dtmfReceived() === '147#', 10_000);
+  await b.sendDtmf('09*');
+  await until(`DTMF 09* at the caller (got '${a.dtmfReceived()}')`, () => a.dtmfReceived() === '09*', 10_000);
+
+  await a.hangup();
+  await Promise.all([a.waitEvent('CALL_CLOSED'), b.waitEvent('CALL_CLOSED')]);
+
+  // After the hangup the recorder has closed its files: analyse what each side heard.
+  for (const [who, p, expected, own] of [['caller', a, TONE_B, TONE_A], ['callee', b, TONE_A, TONE_B]] as const) {
+    const heard = decodeWav(p.recording('dec'));
+    assert.is(heard.sampleRate, codec.sampleRate, `${who} recorded at the codec's rate`);
+    const r = analyseTone(heard, [TONE_A, TONE_B], { skipSeconds: 0.5 });
+    const detail = `${who}: ${r.seconds.toFixed(1)} s, powers ${[...r.powers].map(([hz, pw]) => `${hz} Hz=${pw.toExponential(2)}`).join(' ')}, total ${r.total.toExponential(2)}, purity ${r.purity.toFixed(2)}`;
+    assert.ok(r.seconds >= 2.5, detail);
+    assert.is(r.strongest, expected, `${who} heard the other side's tone: ${detail}`);
+    // A clean tone gives purity 0.5; codec noise, packet gaps and the DTMF moments lower it.
+    assert.ok(r.purity > 0.3, `${who}'s recording is mostly that tone: ${detail}`);
+    assert.ok(r.powers.get(own)! < r.powers.get(expected)! / 100, `${who} does not hear its own tone back: ${detail}`);
+  }
+  await until('an answered CDR for the call', () => answeredCdrs() === cdrsBefore + 1, 5000);
+}
+
+run('PCMU: register with default auth, call through the B2BUA, hear the tones, DTMF both ways', async () => {
+  await toneCall({ name: 'PCMU/8000/1', sampleRate: 8000, channels: 1 });
+});
+
+run('Opus: the same call with opus/48000/2', async () => {
+  await toneCall({ name: 'opus/48000/2', sampleRate: 48000, channels: 2 });
+});
+
+s.run();
