@@ -2,13 +2,15 @@
 // baresip instances register (digest auth as the server offers it by default), call each
 // other through the B2BUA with relayed RTP, once with PCMU and once with Opus, each playing
 // its own tone; each side's recording of what it heard must hold the other side's tone, and
-// DTMF sent by one side must reach the other.
+// DTMF sent by one side must reach the other. Then baresip calls Debian's linphonec the same
+// way, so two different SIP stacks meet through the server.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
 import { Baresip } from '../support/baresip.js';
+import { Linphonec } from '../support/linphonec.js';
 import { PbxProcess } from '../support/pbx-process.js';
 import { analyseTone, decodeWav, encodeWav, sineWave } from '../support/tone.js';
 import { requireTools } from '../support/tools.js';
@@ -16,13 +18,14 @@ import { requireTools } from '../support/tools.js';
 const TONE_A = 440;
 const TONE_B = 1000;
 const secret = (e: string) => `acme-${e}-secret`;
-const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002'].map((e) => ({ ext: e, password: secret(e) })) };
+const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003'].map((e) => ({ ext: e, password: secret(e) })) };
 
 const s = suite('softphones: baresip through the PBX');
 const enabled = requireTools('softphones (baresip)', 'baresip');
 const run = enabled ? s : s.skip;
+const withLinphone = enabled && requireTools('softphones (linphonec)', 'linphonec') ? s : s.skip;
 let pbx: PbxProcess;
-const phones: Baresip[] = [];
+const phones: Array<Baresip | Linphonec> = [];
 
 s.before(async () => {
   if (!enabled) return;
@@ -46,11 +49,16 @@ interface Codec {
   channels: number;
 }
 
-async function phone(ext: string, toneHz: number, codec: Codec): Promise<Baresip> {
-  // The microphone: 20 s of the phone's own tone (baresip's aufile ends the call at the
-  // end of the file), at the codec's rate and channel count as aufile requires.
+/** 20 s of a tone (baresip's aufile ends the call at the end of the file). */
+function toneWav(toneHz: number, codec: Codec): string {
   const wav = join(pbx.dir, `tone-${toneHz}-${codec.sampleRate}-${codec.channels}.wav`);
   writeFileSync(wav, encodeWav(sineWave(toneHz, 20, codec.sampleRate, codec.channels, 0.5)));
+  return wav;
+}
+
+async function phone(ext: string, toneHz: number, codec: Codec): Promise<Baresip> {
+  // The microphone: the phone's own tone, at the codec's rate and channel count as aufile requires.
+  const wav = toneWav(toneHz, codec);
   const p = await Baresip.start({ user: ext, domain: 'acme.example', password: secret(ext), proxy: { host: '127.0.0.1', port: pbx.ports.udp }, sourceWav: wav, codecs: [codec.name] });
   phones.push(p);
   return p;
@@ -64,10 +72,10 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
   }
 }
 
-function answeredCdrs(): number {
+function answeredCdrs(toExt: string): number {
   const st = SqliteTenantStore.open(join(pbx.dir, 'data'), 'acme');
   try {
-    return st.listCdrs({ newestFirst: true }).filter((c) => c.toExt === '1002' && c.disposition === 'answered').length;
+    return st.listCdrs({ newestFirst: true }).filter((c) => c.toExt === toExt && c.disposition === 'answered').length;
   } finally {
     st.close();
   }
@@ -77,7 +85,7 @@ async function toneCall(codec: Codec): Promise<void> {
   const a = await phone('1001', TONE_A, codec);
   const b = await phone('1002', TONE_B, codec);
   await Promise.all([a.waitRegistered(), b.waitRegistered()]);
-  const cdrsBefore = answeredCdrs();
+  const cdrsBefore = answeredCdrs('1002');
 
   await a.dial('sip:1002@acme.example');
   const incoming = await b.answer();
@@ -105,18 +113,32 @@ async function toneCall(codec: Codec): Promise<void> {
   await Promise.all([a.waitEvent('CALL_CLOSED'), b.waitEvent('CALL_CLOSED')]);
 
   // After the hangup the recorder has closed its files: analyse what each side heard.
-  for (const [who, p, expected, own] of [['caller', a, TONE_B, TONE_A], ['callee', b, TONE_A, TONE_B]] as const) {
-    const heard = decodeWav(p.recording('dec'));
-    assert.is(heard.sampleRate, codec.sampleRate, `${who} recorded at the codec's rate`);
-    const r = analyseTone(heard, [TONE_A, TONE_B], { skipSeconds: 0.5 });
-    const detail = `${who}: ${r.seconds.toFixed(1)} s, powers ${[...r.powers].map(([hz, pw]) => `${hz} Hz=${pw.toExponential(2)}`).join(' ')}, total ${r.total.toExponential(2)}, purity ${r.purity.toFixed(2)}`;
-    assert.ok(r.seconds >= 2.5, detail);
-    assert.is(r.strongest, expected, `${who} heard the other side's tone: ${detail}`);
-    // A clean tone gives purity 0.5; codec noise, packet gaps and the DTMF moments lower it.
-    assert.ok(r.purity > 0.3, `${who}'s recording is mostly that tone: ${detail}`);
-    assert.ok(r.powers.get(own)! < r.powers.get(expected)! / 100, `${who} does not hear its own tone back: ${detail}`);
+  assertHeard('caller', a.recording('dec'), codec.sampleRate, TONE_B, TONE_A);
+  assertHeard('callee', b.recording('dec'), codec.sampleRate, TONE_A, TONE_B);
+  await until('an answered CDR for the call', () => answeredCdrs('1002') === cdrsBefore + 1, 5000);
+}
+
+/** The recording holds `expected` Hz, clean, and not the phone's `own` tone. */
+function assertHeard(who: string, wav: Buffer, sampleRate: number, expected: number, own: number): void {
+  const heard = decodeWav(wav);
+  assert.is(heard.sampleRate, sampleRate, `${who} recorded at the codec's rate`);
+  const r = analyseTone(heard, [TONE_A, TONE_B], { skipSeconds: 0.5 });
+  const detail = `${who}: ${r.seconds.toFixed(1)} s, powers ${[...r.powers].map(([hz, pw]) => `${hz} Hz=${pw.toExponential(2)}`).join(' ')}, total ${r.total.toExponential(2)}, purity ${r.purity.toFixed(2)}`;
+  if (process.env.SOFTPHONE_DEBUG) console.log(detail);
+  assert.ok(r.seconds >= 2.5, detail);
+  assert.is(r.strongest, expected, `${who} heard the other side's tone: ${detail}`);
+  // A clean tone gives purity 0.5; codec noise, packet gaps and the DTMF moments lower it.
+  assert.ok(r.purity > 0.3, `${who}'s recording is mostly that tone: ${detail}`);
+  assert.ok(r.powers.get(own)! < r.powers.get(expected)! / 100, `${who} does not hear its own tone back: ${detail}`);
+}
+
+/** True once the file parses as a WAV with audio in it (linphone writes it out at the call's end). */
+function hasAudio(read: () => Buffer): boolean {
+  try {
+    return decodeWav(read()).samples.length > 0;
+  } catch {
+    return false;
   }
-  await until('an answered CDR for the call', () => answeredCdrs() === cdrsBefore + 1, 5000);
 }
 
 run('PCMU: register with default auth, call through the B2BUA, hear the tones, DTMF both ways', async () => {
@@ -125,6 +147,36 @@ run('PCMU: register with default auth, call through the B2BUA, hear the tones, D
 
 run('Opus: the same call with opus/48000/2', async () => {
   await toneCall({ name: 'opus/48000/2', sampleRate: 48000, channels: 2 });
+});
+
+withLinphone('baresip calls linphonec (PCMU): two SIP stacks through the B2BUA, tones and DTMF both ways', async () => {
+  const codec: Codec = { name: 'PCMU/8000/1', sampleRate: 8000, channels: 1 };
+  const a = await phone('1001', TONE_A, codec);
+  const l = await Linphonec.start({ user: '1003', domain: 'acme.example', password: secret('1003'), proxy: { host: '127.0.0.1', port: pbx.ports.udp }, sourceWav: toneWav(TONE_B, codec) });
+  phones.push(l);
+  await Promise.all([a.waitRegistered(), l.waitRegistered()]);
+  const cdrsBefore = answeredCdrs('1003');
+
+  await a.dial('sip:1003@acme.example');
+  assert.match(await l.answer(), /sip:1001@acme\.example/, 'linphonec sees who calls');
+  await a.waitEvent('CALL_ESTABLISHED');
+  const sa = await a.audioStream();
+  assert.is(sa.encoder.toLowerCase(), 'pcmu');
+  assert.not.match(sa.remote, new RegExp(`:${l.rtpPort}$`), 'baresip sends its RTP to the server, not to linphonec');
+
+  await until(`3 s of audio heard by baresip (${a.recordedBytes()} bytes)`, () => a.recordedBytes() >= 3 * 8000 * 2, 15_000);
+  await a.sendDtmf('258#');
+  await until(`DTMF 258# at linphonec (got '${l.dtmfReceived()}')`, () => l.dtmfReceived() === '258#', 10_000);
+  await l.sendDtmf('36*');
+  await until(`DTMF 36* at baresip (got '${a.dtmfReceived()}')`, () => a.dtmfReceived() === '36*', 10_000);
+
+  const from = l.lines.length;
+  await l.hangup();
+  await Promise.all([a.waitEvent('CALL_CLOSED'), l.waitLine(/^Call \d+ with .* ended/, 10_000, from)]);
+  assertHeard('baresip', a.recording('dec'), 8000, TONE_B, TONE_A);
+  await until('linphonec wrote its recording', () => hasAudio(() => l.recording()), 5000);
+  assertHeard('linphonec', l.recording(), 8000, TONE_A, TONE_B);
+  await until('an answered CDR for the call', () => answeredCdrs('1003') === cdrsBefore + 1, 5000);
 });
 
 s.run();
