@@ -4,6 +4,9 @@
 // its own tone; each side's recording of what it heard must hold the other side's tone, and
 // DTMF sent by one side must reach the other. Then baresip calls Debian's linphonec the same
 // way, so two different SIP stacks meet through the server.
+//
+// SOFTPHONE_DEBUG=1 prints each recording's measurements and the server's warnings;
+// SOFTPHONE_DEBUG=all prints every server log line.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -40,6 +43,7 @@ s.after.each(async () => {
 });
 
 s.after(async () => {
+  if (process.env.SOFTPHONE_DEBUG) for (const l of pbx?.logs ?? []) if (/ (WARN|ERROR) /.test(l) || process.env.SOFTPHONE_DEBUG === "all") console.log(l);
   await pbx?.dispose();
 });
 

@@ -20,6 +20,8 @@ export interface BaresipOptions {
   sourceWav: string;
   /** Audio codecs offered, as baresip names them: `PCMU/8000/1`, `opus/48000/2`. */
   codecs: string[];
+  /** baresip quits by itself after this long (`-t`), so a killed test leaves no phone behind; 240 s by default. */
+  lifetimeSeconds?: number;
 }
 
 /** A ctrl_tcp event, e.g. `{ type: 'CALL_INCOMING', class: 'call', param: 'sip:1001@…' }`. */
@@ -85,7 +87,7 @@ export class Baresip {
       join(dir, 'accounts'),
       `<sip:${opts.user}@${opts.domain}>;auth_pass=${opts.password};outbound="sip:${opts.proxy.host}:${opts.proxy.port}";regint=300;answermode=manual;audio_codecs=${opts.codecs.join(',')}\n`,
     );
-    const child = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
+    const child = spawn('baresip', ['-f', dir, '-t', String(opts.lifetimeSeconds ?? 240)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
     const phone = new Baresip(opts, dir, child, undefined);
     try {
       phone.sock = await phone.connectCtrl(ctrlPort, 10_000);

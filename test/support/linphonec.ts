@@ -20,6 +20,11 @@ export interface LinphonecOptions {
   proxy: { host: string; port: number };
   /** The WAV played as microphone (8 kHz mono 16-bit is safe). */
   sourceWav: string;
+  /**
+   * linphonec runs under coreutils' `timeout` for this long, so a killed test leaves no phone
+   * behind (linphonec keeps running when its stdin closes); 240 s by default.
+   */
+  lifetimeSeconds?: number;
 }
 
 export class LinphonecError extends Error {}
@@ -68,7 +73,8 @@ export class Linphonec {
     const [rtpPort] = await freePortRun(2); // RTP and RTCP
     const rc = join(dir, 'linphonerc');
     writeFileSync(rc, rcText({ ...opts, sipPort, rtpPort: rtpPort! }));
-    const child = spawn('linphonec', ['-c', rc, '-d', '0'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
+    const life = String(opts.lifetimeSeconds ?? 240);
+    const child = spawn('timeout', ['-k', '5', life, 'linphonec', '-c', rc, '-d', '0'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
     const phone = new Linphonec(opts, dir, rtpPort!, child);
     try {
       await phone.waitPrompt(0, 10_000);
@@ -178,13 +184,18 @@ export class Linphonec {
     return readFileSync(this.recordFile);
   }
 
-  /** `quit` at the prompt, SIGKILL after `graceMs`. */
+  /**
+   * `quit` at the prompt; after `graceMs` SIGTERM (which `timeout` passes on to linphonec),
+   * and SIGKILL 2 s later.
+   */
   async stop(graceMs = 3000): Promise<void> {
     if (this.running) {
       this.child.stdin!.write('quit\n');
-      const t = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      const term = setTimeout(() => this.child.kill('SIGTERM'), graceMs);
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), graceMs + 2000);
       await this.exit;
-      clearTimeout(t);
+      clearTimeout(term);
+      clearTimeout(kill);
     }
   }
 
