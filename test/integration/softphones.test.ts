@@ -16,7 +16,7 @@ import { Baresip } from '../support/baresip.js';
 import { Linphonec } from '../support/linphonec.js';
 import { PbxProcess } from '../support/pbx-process.js';
 import { analyseTone, decodeWav, encodeWav, sineWave } from '../support/tone.js';
-import { requireTools } from '../support/tools.js';
+import { findTool, requireTools } from '../support/tools.js';
 
 const TONE_A = 440;
 const TONE_B = 1000;
@@ -56,8 +56,8 @@ const PCMU: Codec = { name: 'PCMU/8000/1', sampleRate: 8000, channels: 1 };
 const OPUS: Codec = { name: 'opus/48000/2', sampleRate: 48000, channels: 2 };
 
 /** 20 s of a tone (baresip's aufile ends the call at the end of the file). */
-function toneWav(toneHz: number, codec: Codec): string {
-  const wav = join(pbx.dir, `tone-${toneHz}-${codec.sampleRate}-${codec.channels}.wav`);
+function toneWav(toneHz: number, codec: Codec, dir = pbx.dir): string {
+  const wav = join(dir, `tone-${toneHz}-${codec.sampleRate}-${codec.channels}.wav`);
   writeFileSync(wav, encodeWav(sineWave(toneHz, 20, codec.sampleRate, codec.channels, 0.5)));
   return wav;
 }
@@ -196,3 +196,44 @@ withLinphone('baresip calls linphonec (Opus)', async () => {
 });
 
 s.run();
+
+// The server's other digest algorithm, with real clients: offered SHA-256 first and MD5 too
+// (RFC 8760 §2.4), linphonec answers the SHA-256 challenge. Debian's baresip cannot register
+// at all: libre 1.1's sip_auth_authenticate() walks every WWW-Authenticate header and gives
+// up with ENOSYS ("Function not implemented") at the first whose algorithm is not MD5, even
+// when an MD5 challenge is there too. That is why auth.algorithms defaults to [MD5].
+const sha = suite('softphones: auth.algorithms [SHA-256, MD5]');
+const runSha = enabled ? sha : sha.skip;
+const shaWithLinphone = enabled && findTool('linphonec') ? sha : sha.skip;
+let shaPbx: PbxProcess;
+const shaPhones: Array<Baresip | Linphonec> = [];
+
+sha.before(async () => {
+  if (!enabled) return;
+  const base = 43000 + Math.floor(Math.random() * 100) * 100;
+  shaPbx = await PbxProcess.start({ tenants: [ACME], transports: ['udp'], extraYaml: `rtp: { ports: ${base}-${base + 99}, workers: 1 }\nauth: { algorithms: [ SHA-256, MD5 ] }` });
+});
+sha.after.each(async () => {
+  for (const p of shaPhones.splice(0)) await p.dispose();
+});
+sha.after(async () => {
+  await shaPbx?.dispose();
+});
+
+shaWithLinphone('linphonec registers with a SHA-256 digest when the server offers SHA-256 and MD5', async () => {
+  const l = await Linphonec.start({ user: '1003', domain: 'acme.example', password: secret('1003'), proxy: { host: '127.0.0.1', port: shaPbx.ports.udp }, sourceWav: toneWav(TONE_B, PCMU, shaPbx.dir), sipLog: true });
+  shaPhones.push(l);
+  await l.waitRegistered();
+  const authorizations = l.sipLogText().split('\n').filter((line) => /^Authorization:\s*Digest /i.test(line));
+  assert.ok(authorizations.length > 0, 'linphonec sent an Authorization header');
+  assert.ok(authorizations.every((line) => /algorithm=SHA-256/i.test(line)), authorizations.join('\n'));
+});
+
+runSha('baresip 1.0 (libre 1.1) cannot register when SHA-256 is offered at all', async () => {
+  const b = await Baresip.start({ user: '1001', domain: 'acme.example', password: secret('1001'), proxy: { host: '127.0.0.1', port: shaPbx.ports.udp }, sourceWav: toneWav(TONE_A, PCMU, shaPbx.dir), codecs: [PCMU.name] });
+  shaPhones.push(b);
+  await until('baresip gives up on the challenge', () => b.logs.some((line) => /Function not implemented/.test(line)), 10_000);
+  assert.not.match((await b.command('reginfo')).data, /\bOK\b.*Expires/);
+});
+
+sha.run();

@@ -25,6 +25,8 @@ export interface LinphonecOptions {
    * behind (linphonec keeps running when its stdin closes); 240 s by default.
    */
   lifetimeSeconds?: number;
+  /** Writes liblinphone's full log (every SIP message sent and received) to `<dir>/linphone.log`. */
+  sipLog?: boolean;
 }
 
 export class LinphonecError extends Error {}
@@ -74,7 +76,8 @@ export class Linphonec {
     const rc = join(dir, 'linphonerc');
     writeFileSync(rc, rcText({ ...opts, sipPort, rtpPort: rtpPort! }));
     const life = String(opts.lifetimeSeconds ?? 240);
-    const child = spawn('timeout', ['-k', '5', life, 'linphonec', '-c', rc, '-d', '0'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
+    const logArgs = opts.sipLog ? ['-d', '6', '-l', join(dir, 'linphone.log')] : ['-d', '0'];
+    const child = spawn('timeout', ['-k', '5', life, 'linphonec', '-c', rc, ...logArgs], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
     const phone = new Linphonec(opts, dir, rtpPort!, child);
     try {
       await phone.waitPrompt(0, 10_000);
@@ -177,6 +180,12 @@ export class Linphonec {
 
   async hangup(): Promise<void> {
     await this.command('terminate');
+  }
+
+  /** liblinphone's log so far (with `sipLog`), or ''. */
+  sipLogText(): string {
+    const f = join(this.dir, 'linphone.log');
+    return existsSync(f) ? readFileSync(f, 'utf8') : '';
   }
 
   recording(): Buffer {
