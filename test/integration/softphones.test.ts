@@ -70,10 +70,11 @@ async function phone(ext: string, toneHz: number, codec: Codec): Promise<Baresip
   return p;
 }
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+/** Polls `check` until true; `what` (evaluated at the timeout) says what was awaited and what was seen. */
+async function until(what: string | (() => string), check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -109,11 +110,11 @@ async function toneCall(codec: Codec): Promise<void> {
 
   // Wait (bounded) until each side has heard 3 s of audio; then DTMF both ways.
   const bytesPerSecond = codec.sampleRate * codec.channels * 2;
-  await until(`3 s of audio heard by both sides (${a.recordedBytes()} / ${b.recordedBytes()} bytes)`, () => a.recordedBytes() >= 3 * bytesPerSecond && b.recordedBytes() >= 3 * bytesPerSecond, 15_000);
+  await until(() => `3 s of audio heard by both sides (${a.recordedBytes()} / ${b.recordedBytes()} bytes)`, () => a.recordedBytes() >= 3 * bytesPerSecond && b.recordedBytes() >= 3 * bytesPerSecond, 15_000);
   await a.sendDtmf('147#');
-  await until(`DTMF 147# at the callee (got '${b.dtmfReceived()}')`, () => b.dtmfReceived() === '147#', 10_000);
+  await until(() => `DTMF 147# at the callee (got '${b.dtmfReceived()}')`, () => b.dtmfReceived() === '147#', 10_000);
   await b.sendDtmf('09*');
-  await until(`DTMF 09* at the caller (got '${a.dtmfReceived()}')`, () => a.dtmfReceived() === '09*', 10_000);
+  await until(() => `DTMF 09* at the caller (got '${a.dtmfReceived()}')`, () => a.dtmfReceived() === '09*', 10_000);
 
   await a.hangup();
   await Promise.all([a.waitEvent('CALL_CLOSED'), b.waitEvent('CALL_CLOSED')]);
@@ -172,11 +173,11 @@ async function linphoneCall(codec: Codec): Promise<void> {
   assert.not.match(sa.remote, new RegExp(`:${l.rtpPort}$`), 'baresip sends its RTP to the server, not to linphonec');
 
   const bytesPerSecond = codec.sampleRate * codec.channels * 2;
-  await until(`3 s of audio heard by baresip (${a.recordedBytes()} bytes)`, () => a.recordedBytes() >= 3 * bytesPerSecond, 15_000);
+  await until(() => `3 s of audio heard by baresip (${a.recordedBytes()} bytes)`, () => a.recordedBytes() >= 3 * bytesPerSecond, 15_000);
   await a.sendDtmf('258#');
-  await until(`DTMF 258# at linphonec (got '${l.dtmfReceived()}')`, () => l.dtmfReceived() === '258#', 10_000);
+  await until(() => `DTMF 258# at linphonec (got '${l.dtmfReceived()}')`, () => l.dtmfReceived() === '258#', 10_000);
   await l.sendDtmf('36*');
-  await until(`DTMF 36* at baresip (got '${a.dtmfReceived()}')`, () => a.dtmfReceived() === '36*', 10_000);
+  await until(() => `DTMF 36* at baresip (got '${a.dtmfReceived()}')`, () => a.dtmfReceived() === '36*', 10_000);
 
   const from = l.lines.length;
   await l.hangup();
