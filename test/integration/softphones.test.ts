@@ -43,7 +43,7 @@ s.after.each(async () => {
 });
 
 s.after(async () => {
-  if (process.env.SOFTPHONE_DEBUG) for (const l of pbx?.logs ?? []) if (/ (WARN|ERROR) /.test(l) || process.env.SOFTPHONE_DEBUG === "all") console.log(l);
+  if (process.env.SOFTPHONE_DEBUG) for (const l of pbx?.logs ?? []) if (/ (WARN|ERROR) /.test(l) || process.env.SOFTPHONE_DEBUG === 'all') console.log(l);
   await pbx?.dispose();
 });
 

@@ -275,6 +275,9 @@ function configText(c: { sipPort: number; ctrlPort: number; sourceWav: string; r
     'audec_format s16',
     'audio_buffer 20-160',
     'rtp_tos 0',
+    // Below the servers' RTP ranges in this repository's tests (20000 and up), so a phone
+    // never takes a port a server is about to open.
+    'rtp_ports 10000-19999',
     'rtcp_mux no',
     'jitter_buffer_delay 5-10',
     'rtp_stats no',
