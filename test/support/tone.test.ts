@@ -2,7 +2,7 @@
 // softphone test that passes on it proves the phone heard the other side's tone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { analyseTone, channel, decodeWav, encodeWav, goertzelPower, sineWave, WavError, type PcmAudio } from './tone.js';
+import { analyseTone, channel, decodeWav, encodeWav, sineWave, WavError, type PcmAudio } from './tone.js';
 
 test('a WAV round-trips, mono and stereo', () => {
   for (const [rate, ch] of [[8000, 1], [48000, 2]] as const) {
@@ -39,21 +39,19 @@ test('what is not a 16-bit PCM WAV is refused with a WavError', () => {
   assert.throws(() => decodeWav(noData), /no data chunk/);
 });
 
-test('goertzel: a full-scale sine on its own frequency gives about 0.25; another frequency gives almost nothing', () => {
-  const x = channel(sineWave(440, 1, 8000, 1, 0.999));
-  assert.ok(Math.abs(goertzelPower(x, 8000, 440) - 0.25) < 0.01);
-  assert.ok(goertzelPower(x, 8000, 1000) < 1e-5);
-  assert.is(goertzelPower(new Float64Array(0), 8000, 440), 0);
+test('channel: the first channel of interleaved audio, scaled to -1..1', () => {
+  const stereo: PcmAudio = { sampleRate: 8000, channels: 2, samples: Int16Array.from([16384, -1, -32768, 5, 0, 7]) };
+  assert.equal(Array.from(channel(stereo)), [0.5, -1, 0]);
 });
 
 test('analyseTone picks the tone that is there, on the first channel, after the skipped start', () => {
   const r440 = analyseTone(sineWave(440, 2, 8000), [440, 1000]);
   assert.is(r440.strongest, 440);
-  assert.ok(r440.purity > 0.45 && r440.purity < 0.55, `purity ${r440.purity}`);
+  assert.ok(r440.purity > 0.95 && r440.purity < 1.05, `purity ${r440.purity}`);
   assert.ok(r440.powers.get(1000)! < r440.powers.get(440)! / 1000);
   const r1000 = analyseTone(sineWave(1000, 2, 48000, 2), [440, 1000]);
   assert.is(r1000.strongest, 1000);
-  assert.ok(r1000.purity > 0.45);
+  assert.ok(r1000.purity > 0.95);
   assert.ok(Math.abs(r1000.seconds - 2) < 0.11);
 
   // 1 s of 1000 Hz then 1 s of 440 Hz: skipping the first second leaves only 440 Hz.
@@ -71,7 +69,7 @@ test('silence and noise have low purity, so a test can tell them from a tone', (
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return (seed % 20000) - 10000;
   });
-  assert.ok(analyseTone({ sampleRate: 8000, channels: 1, samples: noise }, [440, 1000]).purity < 0.05);
+  assert.ok(analyseTone({ sampleRate: 8000, channels: 1, samples: noise }, [440, 1000]).purity < 0.1);
   assert.throws(() => analyseTone(silence, []), RangeError);
 });
 
@@ -82,7 +80,7 @@ test('a phase jump (a lost packet) costs one block, not the measurement', () => 
   const joined: PcmAudio = { sampleRate: 8000, channels: 1, samples: Int16Array.from([...a.samples, ...gap, ...b.samples]) };
   const r = analyseTone(joined, [440, 1000]);
   assert.is(r.strongest, 440);
-  assert.ok(r.purity > 0.4, `purity ${r.purity}`);
+  assert.ok(r.purity > 0.85, `purity ${r.purity}`);
 });
 
 test.run();

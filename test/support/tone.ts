@@ -1,6 +1,8 @@
 // Tones for real softphones: write a sine WAV a phone plays as its microphone, read the WAV a
-// phone recorded, and measure which tone is in it (Goertzel: the power of one DFT bin,
-// without computing the whole spectrum).
+// phone recorded, and measure which tone is in it (the server's own Goertzel, block by block).
+// The WAV code is small and buffer-based on purpose: it must read files a recorder never
+// finished (baresip's sndfile, linphone's recorder) and tell plainly what it cannot read.
+import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
 
 /** 16-bit PCM audio as read from, or written to, a RIFF/WAVE file. */
 export interface PcmAudio {
@@ -85,33 +87,6 @@ export function channel(audio: PcmAudio, index = 0): Float64Array {
   return out;
 }
 
-/**
- * Goertzel: the power at `hz` in `x`, normalised so that a full-scale sine at exactly `hz`
- * gives about 0.25 (amplitude² / 4) whatever the length.
- */
-export function goertzelPower(x: Float64Array, sampleRate: number, hz: number): number {
-  const n = x.length;
-  if (n === 0) return 0;
-  const w = (2 * Math.PI * hz) / sampleRate;
-  const coeff = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = x[i]! + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return power / (n * n);
-}
-
-/** Mean power of `x` (a full-scale sine gives 0.5). */
-export function meanPower(x: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
-  return x.length === 0 ? 0 : sum / x.length;
-}
-
 export interface ToneReport {
   /** Seconds of audio looked at. */
   seconds: number;
@@ -121,10 +96,7 @@ export interface ToneReport {
   powers: Map<number, number>;
   /** The loudest candidate. */
   strongest: number;
-  /**
-   * The strongest candidate's share of the signal's power (a clean sine: about 0.5, because
-   * Goertzel counts one side of the spectrum; silence or noise: near 0).
-   */
+  /** The strongest candidate's share of the signal's power (a clean sine: about 1; silence or noise: near 0). */
   purity: number;
 }
 
@@ -140,11 +112,11 @@ export function analyseTone(audio: PcmAudio, candidates: number[], opts: { skipS
   const x = all.subarray(Math.min(all.length, Math.round((opts.skipSeconds ?? 0) * audio.sampleRate)));
   const block = Math.max(1, Math.round((opts.blockSeconds ?? 0.1) * audio.sampleRate));
   const blocks = Math.floor(x.length / block);
-  const total = meanPower(x.subarray(0, blocks * block));
+  const total = meanPower(x, 0, blocks * block);
   const powers = new Map<number, number>();
   for (const hz of candidates) {
     let sum = 0;
-    for (let b = 0; b < blocks; b++) sum += goertzelPower(x.subarray(b * block, (b + 1) * block), audio.sampleRate, hz);
+    for (let b = 0; b < blocks; b++) sum += goertzelPower(x, audio.sampleRate, hz, b * block, block);
     powers.set(hz, blocks === 0 ? 0 : sum / blocks);
   }
   let strongest = candidates[0]!;
