@@ -23,5 +23,5 @@ export function requireTools(suite: string, ...names: string[]): boolean {
 }
 
 function debianPackage(tool: string): string {
-  return ({ sipp: 'sip-tester', stunnel4: 'stunnel4', svwar: 'sipvicious', rtpengine: 'rtpengine-daemon', kamailio: 'kamailio kamailio-sqlite-modules' } as Record<string, string>)[tool] ?? tool;
+  return ({ sipp: 'sip-tester', stunnel4: 'stunnel4', svwar: 'sipvicious', rtpengine: 'rtpengine-daemon', kamailio: 'kamailio kamailio-sqlite-modules', baresip: 'baresip-core', linphonec: 'linphone-cli' } as Record<string, string>)[tool] ?? tool;
 }
