@@ -46,7 +46,7 @@ export function ensureAdminTokenFile(dataDir: string): { file: string; token: st
   const file = adminTokenFile(dataDir);
   const existing = readAdminTokenFile(dataDir);
   if (existing !== undefined) return { file, token: existing, created: false };
-  mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = `pbx_admin_${randomBytes(32).toString('base64url')}`;
   // Written whole under another name and renamed: a reader never sees half a token.
   const tmp = `${file}.${process.pid}.tmp`;

@@ -23,7 +23,7 @@ export function bumpServerEpoch(dataDir: string): number {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const next = previous === undefined ? Math.floor(Math.random() * 0x1_0000_0000) >>> 0 : (previous + 1) >>> 0;
-  mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {

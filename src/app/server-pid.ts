@@ -64,7 +64,7 @@ export class ServerRunningError extends Error {
  * ServerRunningError and leaves the file as it is.
  */
 export function claimPidFile(file: string, pid = process.pid): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       writeFileSync(file, `${pid}\n`, { mode: 0o644, flag: 'wx' });
