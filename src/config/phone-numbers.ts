@@ -3,10 +3,11 @@
  * codes, dialled digit strings. Each may be written as a plain YAML number; the text is
  * kept as written, so `+14155550100` and `011` keep their '+' and leading zero.
  */
+import { FIELDS } from '../model/field-rules.js';
 import { reject, strOrNumber, type Schema } from './schema.js';
 
 /** ITU-T E.164: '+', a country code (never starting with 0), at most 15 digits in all. */
-export const E164_RE = /^\+[1-9][0-9]{7,14}$/;
+export const E164_RE = new RegExp(FIELDS.e164.pattern, 'u');
 
 /** An E.164 number: '+' then 8-15 digits. */
 export function e164(): Schema<string> {

@@ -1,5 +1,7 @@
-/** ITU-T E.164: '+', a country code that does not start with 0, at most 15 digits in all. */
-const E164 = /^\+[1-9][0-9]{1,14}$/;
+import { FIELDS } from '../model/field-rules.js';
+
+/** ITU-T E.164: '+', a country code that does not start with 0, 8-15 digits in all (the shared rule). */
+const E164 = new RegExp(FIELDS.e164.pattern, 'u');
 
 export function isE164(v: unknown): v is string {
   return typeof v === 'string' && E164.test(v);

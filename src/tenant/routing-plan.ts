@@ -5,6 +5,7 @@
  * OutboundRouteConfig, DestinationConfig, ClassOfService), which src/tenant may
  * not import.
  */
+import { CLASSES_OF_SERVICE_LIST } from '../model/field-rules.js';
 
 /**
  * Toll-fraud classes, each allowing the ones before it: internal (extensions only),
@@ -13,7 +14,7 @@
 export type ClassOfService = 'internal' | 'local' | 'national' | 'international' | 'premium';
 
 /** In order of the rights they grant, least first. */
-export const CLASSES_OF_SERVICE: readonly ClassOfService[] = ['internal', 'local', 'national', 'international', 'premium'];
+export const CLASSES_OF_SERVICE: readonly ClassOfService[] = CLASSES_OF_SERVICE_LIST;
 
 export const DEFAULT_CLASS_OF_SERVICE: ClassOfService = 'national';
 

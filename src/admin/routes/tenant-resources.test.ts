@@ -143,12 +143,12 @@ test('extensions: list, create (generated password once), get never shows digest
 test('extensions: checked like the YAML (422 with paths), 409 on a duplicate and over limits.extensions', async () => {
   const e = await fails(call('POST', EXT, { body: { ext: 'bad:ext', name: 'x', password: '', callerId: '555' } }), 422, 'validation_failed');
   assert.equal(
-    (e.details as { problems: Array<{ path: string }> }).problems.map((p) => p.path),
-    ['ext', 'password', 'callerId'],
+    (e.details as Array<{ path: string }>).map((p) => p.path),
+    ['/ext', '/password', '/callerId'],
   );
-  await fails(call('POST', EXT, { body: { ext: '1001', name: 'Dup', password: 'pw' } }), 409, 'conflict');
-  await call('POST', EXT, { body: { ext: '1003', name: 'Carol', password: 'pw' } });
-  await fails(call('POST', EXT, { body: { ext: '1004', name: 'Dan', password: 'pw' } }), 409, 'limit_exceeded');
+  await fails(call('POST', EXT, { body: { ext: '1001', name: 'Dup', password: 'pass-word' } }), 409, 'conflict');
+  await call('POST', EXT, { body: { ext: '1003', name: 'Carol', password: 'pass-word' } });
+  await fails(call('POST', EXT, { body: { ext: '1004', name: 'Dan', password: 'pass-word' } }), 409, 'limit_exceeded');
   assert.is(pool.get('acme').countExtensions(), 3);
 });
 
@@ -225,9 +225,9 @@ test('trunks: PUT one, password write-only and kept when omitted; list, delete; 
 
 test('trunks: 422 with the YAML paths and messages', async () => {
   const e = await fails(call('PUT', TRUNKS, { body: { trunks: [{ name: 'ok', kind: 'ip', host: '192.0.2.1', allowedSources: ['192.0.2.1'] }, { name: 'Bad Name', kind: 'register', host: 'x..y' }] } }), 422);
-  const problems = (e.details as { problems: Array<{ path: string; message: string }> }).problems;
-  assert.ok(problems.some((p) => p.path === 'trunks[1].name' && p.message === 'must be 1-63 characters of a-z 0-9 -'));
-  assert.ok(problems.some((p) => p.path === 'trunks[1].username' && p.message === 'a register trunk needs credentials'));
+  const problems = e.details as Array<{ path: string; message: string }>;
+  assert.ok(problems.some((p) => p.path === '/trunks/1/name' && p.message === 'must be 1-63 characters of a-z 0-9 -'));
+  assert.ok(problems.some((p) => p.path === '/trunks/1/username' && p.message === 'a register trunk needs credentials'));
   assert.equal(pool.get('acme').getRoutingPlan().trunks, [], 'nothing written');
 });
 
@@ -255,11 +255,11 @@ test('routing: GET, PUT validated like the YAML (extensions, DIDs, trunks open t
     }),
     422,
   );
-  const paths = (e.details as { problems: Array<{ path: string }> }).problems.map((p) => p.path);
-  assert.equal(paths, ['ringGroups[0].members[0]', 'inboundRoutes[0].did']);
+  const paths = (e.details as Array<{ path: string }>).map((p) => p.path);
+  assert.equal(paths, ['/ringGroups/0/members/0', '/inboundRoutes/0/did']);
   const e2 = await fails(call('PUT', ROUTING, { body: { outboundRoutes: [{ name: 'o', patterns: ['X.'], trunks: ['globex-only'] }] } }), 422);
-  assert.equal((e2.details as { problems: unknown[] }).problems, [
-    { path: 'outboundRoutes[0].trunks[0]', message: 'provider trunk globex-only is not open to tenant acme (its tenants: list in pbx.yaml)' },
+  assert.equal(e2.details, [
+    { path: '/outboundRoutes/0/trunks/0', message: 'provider trunk globex-only is not open to tenant acme (its tenants: list in pbx.yaml)' },
   ]);
   assert.is(pool.get('acme').getRoutingPlan().countryCode, '1', 'unchanged by the refused PUTs');
 });
