@@ -1,0 +1,162 @@
+// The tenant YAML and the admin API give the same verdict on every shared field: each
+// case goes once through the YAML (parse + the spec check that apply runs) and once
+// through the API's real routes (JSON Schema of the body + the handler), on real SQLite
+// stores, and both must accept it, or both refuse it at the same path.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseTenantConfig } from '../config/tenant-config.js';
+import { applyTenant } from '../tenant/apply-tenant.js';
+import { TenantStorePool } from '../tenant/store-pool.js';
+import { SystemStore } from '../tenant/system-store.js';
+import { validateTenantSpec } from '../tenant/tenant-spec.js';
+import { ConfigErrors } from '../util/errors.js';
+import { FakeClock } from '../util/fake-clock.js';
+import { silentLogger } from '../util/logger.js';
+import { ApiError, toJsonPointer, type Principal, type RouteDef } from './api-types.js';
+import { runRoute } from './run-route.js';
+import { tenantLookup, tenantResourceRoutes } from './routes/tenant-resources.js';
+import { tenantRoutes } from './routes/tenants.js';
+import { TenantLifecycle } from './tenant-lifecycle.js';
+
+interface Case {
+  /** 'tenant': a field of POST /tenants; 'extension': of POST /tenants/{id}/extensions. */
+  kind: 'tenant' | 'extension';
+  /** JSON pointer of the field in the API body, e.g. '/limits/calls'. */
+  field: string;
+  value: unknown;
+  ok: boolean;
+}
+
+const NUL = '\u0000';
+const C: Case[] = [];
+const add = (kind: Case['kind'], field: string, ok: boolean, ...values: unknown[]) => {
+  for (const value of values) C.push({ kind, field, value, ok });
+};
+
+// Tenant id, name, domains, limits.
+add('tenant', '/id', true, 'acme', 'a', 'a1-b2', 'x'.repeat(63));
+add('tenant', '/id', false, 'Acme', '-acme', 'x'.repeat(64), 'acme\n', 'a_b');
+add('tenant', '/name', true, 'Acme Corp', 'Ünïcødé 日本', 'x'.repeat(200));
+add('tenant', '/name', false, '', '   ', 'x'.repeat(201), `Acme${NUL}`, 'Acme\u001b[31m', 'Acme\u007f', 'Acme\u0085', 'Acme\u202Egpj.exe', 'A\u202Ab', 'A\u2066b\u2069', 'A\u200Eb', 'A\u200Fb');
+add('tenant', '/domains/0', true, 'acme.example', 'ACME.Example', '192.0.2.7', 'a-b.example');
+add('tenant', '/domains/0', false, 'acme..example', 'a_b.example', '-a.example', 'acme.example:5060', 'x'.repeat(254), '');
+for (const k of ['calls', 'extensions', 'storageMB', 'registrations', 'callsPerSecond', 'callsPerExtension', 'trunkCalls', 'outboundMinutesPerDay']) {
+  add('tenant', `/limits/${k}`, true, 0, 1, 1000);
+  add('tenant', `/limits/${k}`, false, -1, 2.5, 2 ** 53 + 2, 1e308, '5');
+}
+add('tenant', '/limits/calls', true, 100_000);
+add('tenant', '/limits/calls', false, 100_001);
+add('tenant', '/limits/storageMB', true, 1_000_000_000);
+add('tenant', '/limits/storageMB', false, 1_000_000_001);
+
+// Extension number, name, password, callerId, classOfService, maxContacts.
+add('extension', '/ext', true, '1001', '0100', '+1001', 'alice.b_c-d', 'x'.repeat(32));
+add('extension', '/ext', false, 'x'.repeat(33), 'x'.repeat(64), 'bad:ext', '10 01', '-1', '.1', '', 'a@b');
+add('extension', '/name', true, 'Alice', 'Zoë Ñ', 'x'.repeat(200));
+add('extension', '/name', false, '', 'x'.repeat(201), `Al${NUL}ice`, 'Al\tice', 'Alice\u009b', 'Alice\u202E', 'Alice\u2067', 'Alice\u200F');
+add('extension', '/password', true, '12345678', 'x'.repeat(256));
+add('extension', '/password', false, 'short', '1234567', '', 'x'.repeat(257));
+add('extension', '/callerId', true, '+14155550100', '+441234567890');
+add('extension', '/callerId', false, '14155550100', '+123', '+0123456789', '+1415555010012345', 'anonymous');
+add('extension', '/classOfService', true, 'internal', 'premium');
+add('extension', '/classOfService', false, 'everything', '');
+add('extension', '/maxContacts', true, 1, 1000);
+add('extension', '/maxContacts', false, 0, 1001, 1.5);
+
+/** A body with `value` set at the pointer (one or two levels). */
+function withField(base: Record<string, unknown>, pointer: string, value: unknown): Record<string, unknown> {
+  const [a, b] = pointer.slice(1).split('/') as [string, string | undefined];
+  if (b === undefined) return { ...base, [a]: value };
+  const inner = base[a];
+  if (Array.isArray(inner)) return { ...base, [a]: inner.map((x, i) => (i === Number(b) ? value : x)) };
+  return { ...base, [a]: { ...(inner as object), [b]: value } };
+}
+
+/** JSON is YAML; non-ASCII and control characters are written as \u escapes so the YAML reads them exactly. */
+function asYaml(v: unknown): string {
+  return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The paths (JSON pointers) the YAML refuses, [] when it is accepted. */
+function yamlVerdict(doc: Record<string, unknown>): string[] {
+  const id = typeof doc['id'] === 'string' && /^[a-z0-9-]+$/.test(doc['id']) ? doc['id'] : 'acme';
+  try {
+    const cfg = parseTenantConfig(asYaml(doc), `/etc/pbx/tenants/${id}.yaml`, {});
+    validateTenantSpec(cfg);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigErrors) return e.errors.map((x) => toJsonPointer(x.problem.split(': ')[0]!));
+    if (e instanceof Error && 'problems' in e) return (e as { problems: Array<{ path: string }> }).problems.map((p) => toJsonPointer(p.path));
+    throw e;
+  }
+}
+
+let dir = '';
+let system: SystemStore;
+let pool: TenantStorePool;
+let createTenant: RouteDef;
+let createExtension: RouteDef;
+const provider: Principal = { role: 'provider', tokenId: 'admin' };
+
+test.before.each(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pbx-field-parity-'));
+  const clock = new FakeClock(1_700_000_000_000);
+  system = SystemStore.open(dir, { clock });
+  pool = new TenantStorePool({ dataDir: dir, clock, bindingWriteDelayMs: 0 });
+  applyTenant({ system, dataDir: dir }, { id: 'home', name: 'Home', domains: ['home.example'], limits: {}, extensions: [] });
+  const lifecycle = new TenantLifecycle({ system, dataDir: dir, clock, logger: silentLogger, stores: pool, onChange: () => {} });
+  createTenant = tenantRoutes({ lifecycle }).find((r) => r.method === 'POST' && r.path === '/tenants')!;
+  const resources = tenantResourceRoutes({
+    tenant: tenantLookup(system, pool),
+    tenants: () => system.listTenants(),
+    dataDir: dir,
+    clock,
+    calls: { listCalls: () => [], hangup: () => false },
+    providerTrunks: () => [],
+    onTenantChanged: () => {},
+  });
+  createExtension = resources.find((r) => r.method === 'POST' && r.path === '/tenants/{tenantId}/extensions')!;
+});
+test.after.each(() => {
+  pool.closeAll();
+  system.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The paths the API refuses (422 details), [] when it is accepted. */
+async function apiVerdict(route: RouteDef, params: Record<string, string>, body: unknown): Promise<string[]> {
+  try {
+    await runRoute(route, provider, params, {}, () => body);
+    return [];
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 422) return (e.details as Array<{ path: string }>).map((d) => d.path);
+    throw e;
+  }
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 20)}...(${v.length})` : v) : String(v));
+
+for (const c of C) {
+  test(`${c.kind} ${c.field} = ${show(c.value)}: ${c.ok ? 'accepted' : 'refused'} by the YAML and the API alike`, async () => {
+    let yaml: string[];
+    let api: string[];
+    if (c.kind === 'tenant') {
+      const body = withField({ id: 'acme', name: 'Acme', domains: ['acme.example'], limits: {} }, c.field, c.value);
+      yaml = yamlVerdict({ ...body, extensions: [] });
+      api = await apiVerdict(createTenant, {}, body);
+    } else {
+      const ext = withField({ ext: '1001', name: 'Alice', password: 'alice-secret' }, c.field, c.value);
+      yaml = yamlVerdict({ id: 'acme', name: 'Acme', domains: ['acme.example'], limits: {}, ...(c.field === '/callerId' ? { countryCode: '1' } : {}), extensions: [ext] }).map((p) =>
+        p.replace(/^\/extensions\/0/, ''),
+      );
+      api = await apiVerdict(createExtension, { tenantId: 'home' }, ext);
+    }
+    assert.equal([...new Set(yaml)], c.ok ? [] : [c.field], `YAML verdict on ${show(c.value)}`);
+    assert.equal([...new Set(api)], c.ok ? [] : [c.field], `API verdict on ${show(c.value)}`);
+  });
+}
+
+test.run();
