@@ -22,8 +22,8 @@ import { tenantRoutes } from './routes/tenants.js';
 import { TenantLifecycle } from './tenant-lifecycle.js';
 
 interface Case {
-  /** 'tenant': a field of POST /tenants; 'extension': of POST /tenants/{id}/extensions. */
-  kind: 'tenant' | 'extension';
+  /** 'tenant': a field of POST /tenants; 'extension': of POST /tenants/{id}/extensions; 'trunk': of PUT /tenants/{id}/trunks. */
+  kind: 'tenant' | 'extension' | 'trunk';
   /** JSON pointer of the field in the API body, e.g. '/limits/calls'. */
   field: string;
   value: unknown;
@@ -66,6 +66,18 @@ add('extension', '/classOfService', false, 'everything', '');
 add('extension', '/maxContacts', true, 1, 1000);
 add('extension', '/maxContacts', false, 0, 1001, 1.5);
 
+// Trunk credentials, expiry, channels, codecs.
+add('trunk', '/username', true, 'acme', 'x'.repeat(256));
+add('trunk', '/username', false, '', 'a"b', 'a\\b', `a${NUL}b`, 'x'.repeat(257));
+add('trunk', '/password', true, 'trunk-secret', 'p"w\\x');
+add('trunk', '/password', false, '', 'pw\r\nVia: x', 'x'.repeat(257));
+add('trunk', '/registerExpires', true, 60, 3600, 86_400);
+add('trunk', '/registerExpires', false, 59, 1, 86_401, 2 ** 31 - 1, 1.5);
+add('trunk', '/maxChannels', true, 1, 100_000);
+add('trunk', '/maxChannels', false, 0, 100_001, 2 ** 53 + 2);
+add('trunk', '/codecs/0', true, 'PCMU', 'opus');
+add('trunk', '/codecs/0', false, 'G729', 'pcmu', '');
+
 /** A body with `value` set at the pointer (one or two levels). */
 function withField(base: Record<string, unknown>, pointer: string, value: unknown): Record<string, unknown> {
   const [a, b] = pointer.slice(1).split('/') as [string, string | undefined];
@@ -99,6 +111,7 @@ let system: SystemStore;
 let pool: TenantStorePool;
 let createTenant: RouteDef;
 let createExtension: RouteDef;
+let putTrunks: RouteDef;
 const provider: Principal = { role: 'provider', tokenId: 'admin' };
 
 test.before.each(() => {
@@ -106,7 +119,7 @@ test.before.each(() => {
   const clock = new FakeClock(1_700_000_000_000);
   system = SystemStore.open(dir, { clock });
   pool = new TenantStorePool({ dataDir: dir, clock, bindingWriteDelayMs: 0 });
-  applyTenant({ system, dataDir: dir }, { id: 'home', name: 'Home', domains: ['home.example'], limits: {}, extensions: [] });
+  applyTenant({ system, dataDir: dir }, { id: 'home', name: 'Home', domains: ['home.example'], limits: {}, extensions: [], countryCode: '1' });
   const lifecycle = new TenantLifecycle({ system, dataDir: dir, clock, logger: silentLogger, stores: pool, onChange: () => {} });
   createTenant = tenantRoutes({ lifecycle }).find((r) => r.method === 'POST' && r.path === '/tenants')!;
   const resources = tenantResourceRoutes({
@@ -119,6 +132,7 @@ test.before.each(() => {
     onTenantChanged: () => {},
   });
   createExtension = resources.find((r) => r.method === 'POST' && r.path === '/tenants/{tenantId}/extensions')!;
+  putTrunks = resources.find((r) => r.method === 'PUT' && r.path === '/tenants/{tenantId}/trunks')!;
 });
 test.after.each(() => {
   pool.closeAll();
@@ -147,6 +161,10 @@ for (const c of C) {
       const body = withField({ id: 'acme', name: 'Acme', domains: ['acme.example'], limits: {} }, c.field, c.value);
       yaml = yamlVerdict({ ...body, extensions: [] });
       api = await apiVerdict(createTenant, {}, body);
+    } else if (c.kind === 'trunk') {
+      const trunk = withField({ name: 'carrier', kind: 'register', host: 'sip.carrier.example', username: 'acme', password: 'trunk-secret', codecs: ['PCMA'] }, c.field, c.value);
+      yaml = yamlVerdict({ id: 'acme', domains: ['acme.example'], countryCode: '1', trunks: [trunk] }).map((p) => p.replace(/^\/trunks\/0/, ''));
+      api = (await apiVerdict(putTrunks, { tenantId: 'home' }, { trunks: [trunk] })).map((p) => p.replace(/^\/trunks\/0/, ''));
     } else {
       const ext = withField({ ext: '1001', name: 'Alice', password: 'alice-secret' }, c.field, c.value);
       yaml = yamlVerdict({ id: 'acme', name: 'Acme', domains: ['acme.example'], limits: {}, ...(c.field === '/callerId' ? { countryCode: '1' } : {}), extensions: [ext] }).map((p) =>

@@ -2,13 +2,14 @@
  * SIP trunks: a tenant's own (tenant YAML `trunks:`) and the provider's (pbx.yaml
  * `trunks:`, with the tenants allowed to use each). One schema for both.
  */
-import { cidr, host, hostPort, objectName, positiveInt } from './field-types.js';
+import { TRUNK_CODEC_LIST, TRUNK_FIELDS } from '../model/field-rules.js';
+import { cidr, host, hostPort, objectName, sharedField } from './field-types.js';
 import { isIP } from './net-syntax.js';
-import { int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
+import { int, list, object, oneOf, strOrNumber, reject, type Schema, type Where } from './schema.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import type { TrunkConfig } from './types.js';
 
-export const TRUNK_CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
+export const TRUNK_CODECS = TRUNK_CODEC_LIST;
 
 const MAX_SOURCES = 256;
 
@@ -20,15 +21,15 @@ const trunkFields = {
   port: int({ min: 1, max: 65535 }).optional(),
   transport: oneOf(['udp', 'tcp', 'tls']).default('udp'),
   outboundProxy: hostPort().optional(),
-  username: str({ minLength: 1, maxLength: 256 }).optional(),
-  password: str({ minLength: 1, maxLength: 256 }).optional(),
-  authUsername: str({ minLength: 1, maxLength: 256 }).optional(),
+  username: sharedField(TRUNK_FIELDS.username).optional(),
+  password: sharedField(TRUNK_FIELDS.password).optional(),
+  authUsername: sharedField(TRUNK_FIELDS.username).optional(),
   domain: host().optional(),
-  registerExpires: int({ min: 60, max: 86_400 }).default(3600),
+  registerExpires: sharedField(TRUNK_FIELDS.registerExpires).default(3600),
   /** Required for ip trunks; for register trunks default: the host, when it is an IP address. */
   allowedSources: list(cidr(), { max: MAX_SOURCES, unique: { key: (c) => c, what: 'address' } }).optional(),
-  codecs: list(oneOf(TRUNK_CODECS), { min: 1, unique: { key: (c) => c, what: 'codec' } }).optional(),
-  maxChannels: positiveInt().optional(),
+  codecs: list(sharedField(TRUNK_FIELDS.codec), { min: 1, unique: { key: (c) => c, what: 'codec' } }).optional(),
+  maxChannels: sharedField(TRUNK_FIELDS.maxChannels).optional(),
 };
 
 type RawTrunk = { kind: 'register' | 'ip'; username?: string; password?: string; allowedSources?: string[] };

@@ -94,6 +94,34 @@ export const LIMIT_RULES: Record<LimitKey, IntRule> = Object.fromEntries(
   Object.entries(LIMIT_MAXIMUMS).map(([k, max]) => [k, { type: 'integer', minimum: 0, maximum: max, description: `${LIMIT_TEXT[k as LimitKey]} (0-${max})` }]),
 ) as Record<LimitKey, IntRule>;
 
+export const TRUNK_CODEC_LIST = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
+
+/** Trunk credentials: written into Authorization, so no controls; the username is quoted there (RFC 3261 §25.1 quoted-string): no '"' or '\'. */
+const CREDENTIAL_PATTERN = `^[^${FORBIDDEN_IN_TEXT}]*$`;
+
+/** The fields of a trunk shared by the tenant YAML (and pbx.yaml's provider trunks) and the admin API. */
+export const TRUNK_FIELDS = {
+  username: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    pattern: `^[^"\\\\${FORBIDDEN_IN_TEXT}]*$`,
+    problem: `must be 1-256 characters, no control characters, '"' or '\\'`,
+    description: 'The account at the carrier',
+  },
+  password: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    pattern: CREDENTIAL_PATTERN,
+    problem: 'must be 1-256 characters without control characters',
+    description: 'write-only',
+  },
+  registerExpires: { type: 'integer', minimum: 60, maximum: 86_400, description: 'Seconds a registration at the carrier lasts (60-86400)' },
+  maxChannels: { type: 'integer', minimum: 1, maximum: 100_000, description: 'Concurrent calls through the trunk (1-100000)' },
+  codec: { type: 'enum', values: TRUNK_CODEC_LIST, description: 'A codec the PBX can relay or transcode' },
+} as const satisfies Record<string, FieldRule>;
+
 /** The fields shared by the tenant YAML and the admin API. */
 export const FIELDS = {
   /** DESIGN.md: tenant ids name folders, so nothing else is allowed. */
