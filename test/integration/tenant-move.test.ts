@@ -157,6 +157,15 @@ test('pbx tenant apply --dry-run of a new tenant lists what would be created, wi
     assert.match(t.out, /thief\.yaml:3:27: domains\[1\]: acme\.example belongs to tenant acme/);
   }
   assert.not.ok(existsSync(join(one.dir, 'tenants', 'thief.yaml')));
+
+  // The same file dropped into tenantsDir: the running server logs it at the domain's node too.
+  const dropped = join(one.dir, 'tenants', 'thief.yaml');
+  writeFileSync(dropped, tenantYaml(thief));
+  const mark = one.logs.length;
+  one.signal('SIGHUP');
+  await one.waitForLog(/tenants\/thief\.yaml:3:27: domains\[1\]: acme\.example belongs to tenant acme/, 10_000, mark);
+  rmSync(dropped);
+  one.signal('SIGHUP');
 });
 
 test('pbx backup runs online; pbx restore-tenant refuses while the server runs and works once it is stopped', async () => {
