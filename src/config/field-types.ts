@@ -1,7 +1,7 @@
 /** Value schemas shared by the config files: paths, hosts, addresses, port ranges. */
 import { isAbsolute, resolve } from 'node:path';
 import { parseCidr, parseHost, parseHostPort, parseListenUri } from './net-syntax.js';
-import { checkField, type FieldRule, type IntRule, type TextRule, type EnumRule } from '../model/field-rules.js';
+import { checkField, ROUTING_FIELDS, type FieldRule, type IntRule, type TextRule, type EnumRule } from '../model/field-rules.js';
 import { int, oneOf, reject, str, strOrNumber, type Schema } from './schema.js';
 import type { ListenSpec } from './types.js';
 
@@ -60,8 +60,8 @@ export function positiveInt(max?: number): Schema<number> {
   return int({ min: 1, max });
 }
 
-/** Names of trunks, ring groups and routes: 1-63 of a-z 0-9 '-'. */
-export const NAME_RE = /^[a-z0-9-]{1,63}$/;
+/** Names of trunks, ring groups and routes: 1-63 of a-z 0-9 '-' (the rule shared with the API). */
+export const NAME_RE = new RegExp(ROUTING_FIELDS.objectName.pattern, 'u');
 
 /** A trunk, ring group or route name (a plain YAML number is kept as written). */
 export function objectName(): Schema<string> {

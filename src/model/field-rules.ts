@@ -122,6 +122,50 @@ export const TRUNK_FIELDS = {
   codec: { type: 'enum', values: TRUNK_CODEC_LIST, description: 'A codec the PBX can relay or transcode' },
 } as const satisfies Record<string, FieldRule>;
 
+/** Numbering, ring groups and routes: shared by the tenant YAML and PUT .../routing. */
+export const ROUTING_FIELDS = {
+  /** Names of trunks, ring groups and routes. */
+  objectName: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 63,
+    pattern: '^[a-z0-9-]{1,63}$',
+    problem: 'must be 1-63 characters of a-z 0-9 -',
+    description: 'A name of a-z 0-9 -',
+  },
+  countryCode: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 3,
+    pattern: '^[1-9][0-9]{0,2}$',
+    problem: 'must be a country calling code: 1-3 digits, not starting with 0, without + (e.g. 1, 44, 358)',
+    description: 'Country calling code',
+    examples: ['1'],
+  },
+  nationalPrefix: { type: 'string', minLength: 0, maxLength: 4, pattern: '^[0-9]{0,4}$', problem: 'must be a national prefix: 0-4 digits, e.g. 0 or 1', description: 'National trunk prefix' },
+  ringSeconds: { type: 'integer', minimum: 5, maximum: 300, description: 'Seconds each ring lasts (5-300)' },
+  strip: { type: 'integer', minimum: 0, maximum: 20, description: 'Leading characters removed from the dialled number (0-20)' },
+  prepend: {
+    type: 'string',
+    minLength: 0,
+    maxLength: 21,
+    pattern: '^\\+?[0-9]{0,20}$',
+    problem: "must be digits to prepend: up to 20 digits, with an optional leading '+'",
+    description: 'Put in front of the number',
+  },
+} as const satisfies Record<string, FieldRule>;
+
+/**
+ * A tenant with trunks, DIDs or routes needs its country calling code (numbers are
+ * normalised with it): the problem when it has none, or undefined. The YAML and the
+ * API's routing writes both ask it.
+ */
+export function missingCountryCode(t: { countryCode?: string; trunks?: readonly unknown[]; dids?: readonly unknown[]; inboundRoutes?: readonly unknown[]; outboundRoutes?: readonly unknown[] }): string | undefined {
+  if (t.countryCode) return undefined;
+  const needs = (['trunks', 'dids', 'inboundRoutes', 'outboundRoutes'] as const).filter((k) => (t[k]?.length ?? 0) > 0);
+  return needs.length > 0 ? `required because the tenant has ${needs.join(', ')}: the country calling code, e.g. 1 or 44` : undefined;
+}
+
 /** The fields shared by the tenant YAML and the admin API. */
 export const FIELDS = {
   /** DESIGN.md: tenant ids name folders, so nothing else is allowed. */

@@ -2,7 +2,7 @@ import { parseCidr } from '../util/ip.js';
 import { normalizeDomain } from './domain-name.js';
 import type { Trunk } from './routing-plan.js';
 import { eachOf, isIntIn, type Report } from './spec-checks.js';
-import { checkField, TRUNK_FIELDS, type FieldRule } from '../model/field-rules.js';
+import { checkField, ROUTING_FIELDS, TRUNK_FIELDS, type FieldRule } from '../model/field-rules.js';
 
 /** A trunk as declared; structurally compatible with TrunkConfig of src/config/types.ts. */
 export interface TrunkSpec {
@@ -26,7 +26,7 @@ export interface TrunkSpec {
   maxChannels?: number;
 }
 
-export const TRUNK_NAME = /^[a-z0-9-]{1,63}$/;
+export const TRUNK_NAME = new RegExp(ROUTING_FIELDS.objectName.pattern, 'u');
 const MAX_SOURCES = 256;
 const MAX_CODECS = 32;
 const DEFAULT_REGISTER_EXPIRES = 3600;

@@ -37,6 +37,7 @@ test.before.each(() => {
       name: 'Acme',
       domains: ['acme.example'],
       limits: { extensions: 3 },
+      countryCode: '1',
       dids: ['+14155550100'],
       extensions: [
         { ext: '1001', name: 'Alice', password: 'alice-secret' },
@@ -248,6 +249,7 @@ test('routing: GET, PUT validated like the YAML (extensions, DIDs, trunks open t
   const e = await fails(
     call('PUT', ROUTING, {
       body: {
+        countryCode: '1',
         ringGroups: [{ name: 'x', strategy: 'simultaneous', members: ['9999'], ringSeconds: 10 }],
         inboundRoutes: [{ did: '+14155550199', destination: { type: 'hangup' } }],
         outboundRoutes: [{ name: 'o', patterns: ['X.'], trunks: ['globex-only'] }],
@@ -257,10 +259,13 @@ test('routing: GET, PUT validated like the YAML (extensions, DIDs, trunks open t
   );
   const paths = (e.details as Array<{ path: string }>).map((p) => p.path);
   assert.equal(paths, ['/ringGroups/0/members/0', '/inboundRoutes/0/did']);
-  const e2 = await fails(call('PUT', ROUTING, { body: { outboundRoutes: [{ name: 'o', patterns: ['X.'], trunks: ['globex-only'] }] } }), 422);
+  const e2 = await fails(call('PUT', ROUTING, { body: { countryCode: '1', outboundRoutes: [{ name: 'o', patterns: ['X.'], trunks: ['globex-only'] }] } }), 422);
   assert.equal(e2.details, [
     { path: '/outboundRoutes/0/trunks/0', message: 'provider trunk globex-only is not open to tenant acme (its tenants: list in pbx.yaml)' },
   ]);
+  // Numbers need the country code, as in the YAML: a tenant with DIDs cannot drop it.
+  const e3 = await fails(call('PUT', ROUTING, { body: { ringGroups: [] } }), 422);
+  assert.equal(e3.details, [{ path: '/countryCode', message: 'required because the tenant has dids: the country calling code, e.g. 1 or 44' }]);
   assert.is(pool.get('acme').getRoutingPlan().countryCode, '1', 'unchanged by the refused PUTs');
 });
 
