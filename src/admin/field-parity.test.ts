@@ -77,6 +77,19 @@ add('trunk', '/maxChannels', true, 1, 100_000);
 add('trunk', '/maxChannels', false, 0, 100_001, 2 ** 53 + 2);
 add('trunk', '/codecs/0', true, 'PCMU', 'opus');
 add('trunk', '/codecs/0', false, 'G729', 'pcmu', '');
+add('trunk', '/host', true, 'sip.carrier.example', '192.0.2.1', 'SIP.Carrier.Example');
+add('trunk', '/host', false, '', 'sip..carrier', 'a_b.example', 'sip.carrier.example:5060', 'x'.repeat(254));
+add('trunk', '/domain', true, 'carrier.example');
+add('trunk', '/domain', false, 'carrier..example', '');
+add('trunk', '/port', true, 1, 5060, 65535);
+add('trunk', '/port', false, 0, 65536, 5060.5);
+add('trunk', '/transport', true, 'tcp', 'tls');
+add('trunk', '/transport', false, 'sctp', 'UDP');
+add('trunk', '/allowedSources/0', true, '192.0.2.1', '192.0.2.0/24', '2001:db8::/32');
+add('trunk', '/allowedSources/0', false, '192.0.2.0/33', 'x y', '');
+add('trunk', '/kind', false, 'peer');
+add('trunk', '/allowedSources/0', true, 'carrier.example');
+add('trunk', '/host', true, 'carrier.example.', '1a.example');
 
 // Numbering, ring groups and routes (PUT /tenants/{id}/routing against the YAML's keys).
 add('routing', '/countryCode', true, '1', '44', '358');
@@ -206,7 +219,7 @@ for (const c of C) {
       yaml = yamlVerdict({ id: 'acme', domains: ['acme.example'], extensions: [ext], dids: ['+14155550100'], trunks: [TRUNK], ...rename(withField(routing(true), c.field, c.value), true) });
       api = await apiVerdict(putRouting, { tenantId: 'home' }, rename(withField(routing(false), c.field, c.value), false));
     } else if (c.kind === 'trunk') {
-      const trunk = withField(TRUNK, c.field, c.value);
+      const trunk = withField({ ...TRUNK, allowedSources: ['192.0.2.1'] }, c.field, c.value);
       yaml = yamlVerdict({ id: 'acme', domains: ['acme.example'], countryCode: '1', trunks: [trunk] }).map((p) => p.replace(/^\/trunks\/0/, ''));
       api = (await apiVerdict(putTrunks, { tenantId: 'home' }, { trunks: [trunk] })).map((p) => p.replace(/^\/trunks\/0/, ''));
     } else {

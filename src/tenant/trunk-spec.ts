@@ -1,5 +1,4 @@
-import { parseCidr } from '../util/ip.js';
-import { normalizeDomain } from './domain-name.js';
+import { isTrunkHost, isTrunkSource, TRUNK_HOST_PROBLEM, TRUNK_SOURCE_PROBLEM } from '../model/trunk-addresses.js';
 import type { Trunk } from './routing-plan.js';
 import { eachOf, isIntIn, type Report } from './spec-checks.js';
 import { checkField, ROUTING_FIELDS, TRUNK_FIELDS, type FieldRule } from '../model/field-rules.js';
@@ -31,7 +30,7 @@ const MAX_SOURCES = 256;
 const MAX_CODECS = 32;
 const DEFAULT_REGISTER_EXPIRES = 3600;
 
-const isHost = (v: unknown): v is string => typeof v === 'string' && normalizeDomain(v) !== undefined;
+const isHost = isTrunkHost;
 
 /** Checks one trunk; returns it with defaults filled in, or undefined after reporting every problem. */
 export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | undefined {
@@ -46,7 +45,7 @@ export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | un
   }
   if (typeof x.name !== 'string' || !TRUNK_NAME.test(x.name)) fail('name', 'must be 1-63 characters of a-z 0-9 -');
   if (x.kind !== 'register' && x.kind !== 'ip') fail('kind', "must be 'register' or 'ip'");
-  if (!isHost(x.host)) fail('host', 'must be a host name or IP address');
+  if (!isHost(x.host)) fail('host', TRUNK_HOST_PROBLEM);
   const transport = x.transport ?? 'udp';
   if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') fail('transport', 'must be udp, tcp or tls');
   const port = x.port ?? (transport === 'tls' ? 5061 : 5060);
@@ -67,13 +66,13 @@ export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | un
     if (x.username === undefined) fail('username', 'a register trunk needs credentials');
     if (x.password === undefined) fail('password', 'a register trunk needs credentials');
   }
-  if (x.domain !== undefined && !isHost(x.domain)) fail('domain', 'must be a host name or IP address');
+  if (x.domain !== undefined && !isHost(x.domain)) fail('domain', TRUNK_HOST_PROBLEM);
   const registerExpires = x.registerExpires ?? DEFAULT_REGISTER_EXPIRES;
   field('registerExpires', TRUNK_FIELDS.registerExpires, registerExpires);
 
   const sources: string[] = [];
   eachOf(fail, 'allowedSources', x.allowedSources, MAX_SOURCES, (s, p) => {
-    if (typeof s !== 'string' || (parseCidr(s) === undefined && normalizeDomain(s) === undefined)) fail(p, 'must be an IP address, a CIDR or a host name');
+    if (!isTrunkSource(s)) fail(p, TRUNK_SOURCE_PROBLEM);
     else if (sources.includes(s)) fail(p, `${s} is listed twice`);
     else sources.push(s);
   });
