@@ -220,6 +220,7 @@ s('validation: the API refuses what the tenant YAML refuses (issue 9), and every
     refused(await api('POST', EXTS, ADMIN, { ext: '2001', name, password: 'ann-2001-secret' }), ['/name']);
     refused(await api('PATCH', '/tenants/umbrella', ADMIN, { name }), ['/name']);
   }
+  refused(await api('POST', '/tokens', ADMIN, { role: 'tenant-admin', tenantId: 'umbrella', label: 'ops\u202Enimda' }), ['/label']);
   r = await api('POST', EXTS, ADMIN, { ext: '2001', name: 'Ånn Ünïcødé', password: 'ann-2001-secret' });
   assert.is(r.status, 201, JSON.stringify(r.body));
 
