@@ -1,4 +1,5 @@
 import type { RawRoute, RouteDef } from '../admin/api-types.js';
+import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { openApiRoute } from '../admin/openapi.js';
 import { didRoutes } from '../admin/routes/dids.js';
 import { monitoringRoutes, type MonitoringDeps } from '../admin/routes/monitoring.js';
@@ -56,6 +57,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       clock: p.clock,
       calls: p.calls,
       providerTrunks: () => p.config().trunks,
+      trunkHostRefusal: (host) => trunkAddressPolicy(p.config()).hostRefusal(host),
       onTenantChanged: (tenantId) => p.tenantsChanged(tenantId),
       managedBy: (tenantId) => p.system.getTenant(tenantId)?.managedBy,
     }),

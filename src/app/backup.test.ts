@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -232,7 +232,7 @@ test('pack on one data dir -> unpack on a second: extensions, CDRs, bindings, me
   const sys = SystemStore.open(two);
   applyTenant({ system: sys, dataDir: two }, spec('other', 'other.example', ['+14155550900']));
   sys.close();
-  const r = unpackTenant({ dataDir: two, file: out });
+  const r = await unpackTenant({ dataDir: two, file: out });
   assert.equal(r.domains, ['acme.example']);
   assert.equal(r.dids, ['+14155550100']);
   assert.equal(view(two, 'acme'), acme);
@@ -242,7 +242,7 @@ test('pack on one data dir -> unpack on a second: extensions, CDRs, bindings, me
   s2.close();
 
   // A second unpack: the tenant exists now.
-  assert.throws(() => unpackTenant({ dataDir: two, file: out }), /tenant acme exists already/);
+  await rejects(unpackTenant({ dataDir: two, file: out }), /tenant acme exists already/);
 });
 
 test('unpack refuses a taken domain or DID and a damaged file, writing nothing', async () => {
@@ -254,7 +254,7 @@ test('unpack refuses a taken domain or DID and a damaged file, writing nothing',
   const sys = SystemStore.open(two);
   applyTenant({ system: sys, dataDir: two }, spec('squatter', 'acme.example', ['+14155550100']));
   sys.close();
-  assert.throws(() => unpackTenant({ dataDir: two, file: out }), /domain acme\.example belongs to tenant squatter; DID \+14155550100 belongs to tenant squatter/);
+  await rejects(unpackTenant({ dataDir: two, file: out }), /domain acme\.example belongs to tenant squatter; DID \+14155550100 belongs to tenant squatter/);
   assert.not.ok(existsSync(join(two, 'tenants', 'acme')));
 
   // One byte changed inside a file: the archive's own checks or the manifest's sha256 catch it.
@@ -264,16 +264,26 @@ test('unpack refuses a taken domain or DID and a damaged file, writing nothing',
   const bad = join(tmp(), 'bad.tgz');
   await writeTarGz(bad, [...entries].map(([name, data]) => ({ name, data })));
   const three = tmp();
-  assert.throws(() => unpackTenant({ dataDir: three, file: bad }), /msg1\.wav fails its checksum/);
+  await rejects(unpackTenant({ dataDir: three, file: bad }), /msg1\.wav fails its checksum/);
   assert.not.ok(existsSync(join(three, 'tenants', 'acme')));
   // Truncated.
   const buf = readFileSync(out);
   writeFileSync(bad, buf.subarray(0, buf.length >> 1));
-  assert.throws(() => unpackTenant({ dataDir: three, file: bad }), /not a tenant pack/);
+  await rejects(unpackTenant({ dataDir: three, file: bad }), /not a tenant pack/);
   // An extra file that the manifest does not list.
   await writeTarGz(bad, [...readTarGz(readFileSync(out))].map(([name, data]) => ({ name, data })).concat([{ name: 'tenant/evil.sh', data: Buffer.from('x') }]));
-  assert.throws(() => unpackTenant({ dataDir: three, file: bad }), /evil\.sh is not in the manifest/);
+  await rejects(unpackTenant({ dataDir: three, file: bad }), /evil\.sh is not in the manifest/);
 });
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`no error matching ${re}`);
+}
 
 test('tar: round trip of long names; the reader refuses links and climbing paths', async () => {
   const d = tmp();
@@ -304,7 +314,26 @@ test('tar: round trip of long names; the reader refuses links and climbing paths
   for (const b of h) sum += b;
   h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
   assert.throws(() => readTarGz(gzipSync(Buffer.concat([h, Buffer.alloc(1024)]))), /only regular files/);
+  // In memory too, gunzip stops at the limit: 1 MiB of zeros against a 64 KiB bound.
+  assert.throws(() => readTarGz(gzipSync(Buffer.alloc(1 << 20)), { maxTotalBytes: 16384, maxEntryBytes: 16384, maxEntries: 8 }), /unpacks to more than the limit of 16384 bytes: refused/);
   assert.ok((await sha256File(f)).bytes > 0);
+});
+
+test('unpack streams with limits: a gzip bomb is refused with a clear error, nothing installed, no staging left', async () => {
+  const one = populated();
+  const out = join(tmp(), 'acme.tgz');
+  await packTenant({ dataDir: one, id: 'acme', outFile: out });
+  const two = tmp();
+  const onlyStaging = () => readdirSync(join(two, 'tenants')).filter((n) => n !== 'other');
+  // One entry bigger than a file may be.
+  await rejects(unpackTenant({ dataDir: two, file: out, limits: { maxTotalBytes: 1 << 30, maxEntryBytes: 1024, maxEntries: 100 } }), /tenant\/tenant\.sqlite unpacks to .* more than the limit of 1024 bytes for one file: refused/);
+  assert.equal(onlyStaging(), []);
+  // More in all than allowed.
+  await rejects(unpackTenant({ dataDir: two, file: out, limits: { maxTotalBytes: 4096, maxEntryBytes: 1 << 30, maxEntries: 100 } }), /the archive unpacks to more than the limit/);
+  // Too many entries.
+  await rejects(unpackTenant({ dataDir: two, file: out, limits: { maxTotalBytes: 1 << 30, maxEntryBytes: 1 << 30, maxEntries: 2 } }), /more than 2 entries: refused/);
+  assert.equal(onlyStaging(), []);
+  assert.not.ok(existsSync(join(two, 'system.sqlite')));
 });
 
 test.run();

@@ -68,7 +68,7 @@ function stamp(d: Date): string {
 export async function runBackup(o: { dataDir: string; dir: string; keep?: number; now?: Date }): Promise<BackupResult> {
   const systemFile = join(o.dataDir, 'system.sqlite');
   if (!existsSync(systemFile)) throw new StoreError(`${o.dataDir} has no system.sqlite: nothing to back up`);
-  mkdirSync(o.dir, { recursive: true, mode: 0o750 });
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const now = o.now ?? new Date();
   let name = `pbx-backup-${stamp(now)}`;
   for (let i = 2; existsSync(join(o.dir, name)); i++) name = `pbx-backup-${stamp(now)}-${i}`;
@@ -97,12 +97,12 @@ export async function runBackup(o: { dataDir: string; dir: string; keep?: number
       const store = join(src, 'tenant.sqlite');
       if (!existsSync(store)) continue; // never applied: nothing of its own to keep
       const rel = `tenants/${id}`;
-      mkdirSync(join(partial, rel), { recursive: true });
+      mkdirSync(join(partial, rel), { recursive: true, mode: 0o700 });
       const b = await backupSqlite(store, join(partial, rel, 'tenant.sqlite'));
       files.push({ path: `${rel}/tenant.sqlite`, bytes: b.bytes, sha256: b.sha256 });
       for (const f of walkFiles(src, (n) => isSqliteFile(n))) {
         const dest = join(partial, rel, f);
-        mkdirSync(dirname(dest), { recursive: true });
+        mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
         copyFileSync(join(src, f), dest);
         files.push({ path: `${rel}/${f}`, ...(await sha256File(dest)) });
       }
@@ -208,7 +208,7 @@ export async function restoreTenant(o: { dataDir: string; from: string; id: stri
       if (!f.path.startsWith(rel)) continue;
       if (!isSafeArchivePath(f.path)) throw new StoreError(`backup ${o.from}: refusing file ${JSON.stringify(f.path)}`);
       const dest = join(staged, ...f.path.slice(rel.length).split('/'));
-      mkdirSync(dirname(dest), { recursive: true });
+      mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
       copyFileSync(join(o.from, ...f.path.split('/')), dest);
       n++;
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parsePbxConfig, parseTenantConfig } from '../config/index.js';
+import { parsePbxConfig, parseTenantConfig, type TenantParseOptions } from '../config/index.js';
 import type { PbxConfig, TenantConfig } from '../config/types.js';
 import { ConfigError, ConfigErrors } from '../util/errors.js';
 
@@ -30,7 +30,7 @@ export interface TenantFile {
 }
 
 /** Every *.yaml / *.yml file of the tenants directory, sorted by name; each parsed independently. */
-export function readTenantFiles(dir: string, env: Env = process.env): TenantFile[] {
+export function readTenantFiles(dir: string, env: Env = process.env, opts: TenantParseOptions = {}): TenantFile[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort();
@@ -38,10 +38,10 @@ export function readTenantFiles(dir: string, env: Env = process.env): TenantFile
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new ConfigErrors([new ConfigError(dir, 1, 1, `cannot read tenants directory: ${(e as Error).message}`)]);
   }
-  return names.map((n) => readTenantFile(join(dir, n), env));
+  return names.map((n) => readTenantFile(join(dir, n), env, opts));
 }
 
-export function readTenantFile(file: string, env: Env = process.env): TenantFile {
+export function readTenantFile(file: string, env: Env = process.env, opts: TenantParseOptions = {}): TenantFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -50,7 +50,7 @@ export function readTenantFile(file: string, env: Env = process.env): TenantFile
   }
   const hash = createHash('sha256').update(text).digest('hex');
   try {
-    return { file, hash, text, config: parseTenantConfig(text, file, env) };
+    return { file, hash, text, config: parseTenantConfig(text, file, env, opts) };
   } catch (e) {
     if (e instanceof ConfigErrors) return { file, hash, error: e };
     if (e instanceof ConfigError) return { file, hash, error: new ConfigErrors([e]) };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, readdirSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, lstatSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../util/errors.js';
@@ -75,6 +75,8 @@ export async function backupSqlite(source: string, dest: string): Promise<{ byte
   let schemaVersion: number;
   try {
     schemaVersion = db.pragma('user_version', { simple: true }) as number;
+    // Created private before SQLite writes into it (SQLite keeps an existing file's mode).
+    closeSync(openSync(dest, 'wx', 0o600));
     await db.backup(dest);
   } catch (e) {
     throw new StoreError(`cannot back up ${source}: ${(e as Error).message}`, { cause: e });

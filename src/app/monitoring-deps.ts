@@ -47,6 +47,8 @@ export function monitoringDeps(server: PbxServer, opts: { workerAnswerMs?: numbe
           rejectedMessages: s.transport.rejectedMessages,
           droppedMessages: s.transport.dropped,
           rejectedConnections: s.transport.rejectedConnections,
+          expiredConnections: s.transport.expiredConnections,
+          evictedConnections: s.transport.evictedConnections,
           bannedSources: s.security.banned,
           bansTotal: s.security.bansImposed,
           throttledTotal: s.security.throttledTotal,

@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
 import { SipEdge } from '../edge/sip-edge.js';
+import { AuthFailLog } from '../edge/security/auth-fail-log.js';
 import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { tenantRecorder } from './tenant-recorder.js';
 import { countingRecorders } from './call-attempt-counter.js';
+import { CallCheckpoint } from './call-checkpoint.js';
+import { RecordSpool } from './record-spool.js';
 import { monitoringDeps } from './monitoring-deps.js';
 import { sessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { Registrar } from '../registrar/registrar.js';
@@ -22,9 +25,11 @@ import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
 import { loadServerSecret } from './server-secret.js';
+import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
+import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 import { ApiServer } from '../admin/api-server.js';
@@ -32,6 +37,8 @@ import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
 import { BearerTokens } from '../admin/token-auth.js';
 import { adminRoutes } from './admin-routes.js';
 import type { TimerHandle } from '../util/clock.js';
+import { listenTargets, probeListeners } from './listen-probe.js';
+import { ensureAdminTokenFile } from './admin-token-file.js';
 
 /** How often deleted tenants past their grace period are looked for (also once at start). */
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -55,11 +62,15 @@ export class PbxServer {
   private pool!: TenantStorePool;
   private resolver!: TenantResolver;
   private guard!: SourceGuard;
+  private authFailLog!: AuthFailLog;
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
   private registrar!: Registrar;
+  private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
+  private checkpoint!: CallCheckpoint;
+  private records!: RecordSpool;
   private media!: MediaController;
   private b2bua!: B2bua;
   private trunkBook!: TrunkBook;
@@ -78,12 +89,47 @@ export class PbxServer {
     this.env = opts.env ?? process.env;
   }
 
-  /** Read the config, open the stores, apply the tenant files and start listening. */
+  /**
+   * Read the config, open the stores, apply the tenant files and start listening. A
+   * listener that cannot be bound fails the start before the data directory is touched
+   * (ListenError); any later failure closes what was opened, so nothing keeps the
+   * process alive.
+   */
   static async start(configFile: string, opts: PbxServerOptions): Promise<PbxServer> {
     const config = readPbxConfig(configFile, opts.env ?? process.env);
+    await probeListeners(listenTargets(config));
     const server = new PbxServer(config, opts);
-    await server.boot();
+    try {
+      await server.boot();
+    } catch (e) {
+      await server.abortStart();
+      throw e;
+    }
     return server;
+  }
+
+  /** After a failed boot: close whatever was opened, in stop()'s order, ignoring what was not. */
+  private async abortStart(): Promise<void> {
+    const quietly = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        this.log.warn(`closing ${what} after a failed start failed`, { error: e });
+      }
+    };
+    this.stopping ??= Promise.resolve();
+    this.clock.clearTimeout(this.purgeTimer);
+    await quietly('the api', () => this.api?.close());
+    await quietly('the binding sweeper', () => this.sweeper?.stop());
+    await quietly('the call checkpoint', () => this.checkpoint?.stop());
+    await quietly('the record spool', () => this.records?.stop());
+    await quietly('trunk registrations', () => this.trunkRegistrations?.stopAll());
+    await quietly('the transports', () => this.transport?.stop());
+    await quietly('the auth failure log', () => this.authFailLog?.close());
+    await quietly('the transactions', () => this.transactions?.stop());
+    await quietly('the media workers', () => this.media?.stop());
+    await quietly('the tenant stores', () => this.pool?.closeAll());
+    await quietly('the system store', () => this.system?.close());
   }
 
   get currentConfig(): PbxConfig {
@@ -106,20 +152,23 @@ export class PbxServer {
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
-    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks });
+    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config) });
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
 
-    this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), ...guardPolicy(c) });
-    const auth = new DigestAuthenticator({
+    // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
+    this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
+    const auth = (this.auth = new DigestAuthenticator({
       secret: loadServerSecret(c.dataDir),
+      epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
-    });
+    }));
     this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
 
+    this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
     this.transport = new TransportLayer({
       listen: c.sip.listen,
@@ -130,8 +179,11 @@ export class PbxServer {
         maxMessageBytes: c.sip.maxMessageBytes,
         idleConnectionMs: c.sip.idleConnectionSeconds * 1000,
         maxConnectionsPerSource: c.sip.maxConnectionsPerSource,
+        maxConnections: c.sip.tcp.maxConnections,
+        unpinnedIdleMs: c.sip.tcp.idleSeconds * 1000,
+        messageDeadlineMs: c.sip.tcp.messageDeadlineSeconds * 1000,
       },
-      admit: (address) => this.guard.admit(address),
+      admit: (address, port) => this.guard.admit(address, port),
       isTrusted: (address) => this.guard.isTrusted(address),
       onMessage: (inbound) => edge?.onMessage(inbound),
       ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}),
@@ -147,17 +199,21 @@ export class PbxServer {
       clock: this.clock,
     });
     const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk') });
-    this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk') });
+    const trunkRefusal = (owner: { kind: string }) => (owner.kind === 'tenant' ? (a: string) => trunkAddressPolicy(this.config, this.listeningAddresses()).refusal(a) : undefined);
+    this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk'), refusalFor: trunkRefusal });
     this.trunkRegistrations = new TrunkRegistrations({
       clock: this.clock,
       logger: log.child('trunk-register'),
       transactions: this.transactions,
       resolver: trunkResolver,
+      refusalFor: trunkRefusal,
       isFromTrunk: (t, a) => trunkResolver.isFromTrunk(t, a),
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
     });
     this.callLimits = new CallLimits({ clock: this.clock });
+    this.records = new RecordSpool({ clock: this.clock, logger: log.child('cdr'), retryMs: 1_000, maxPerTenant: 100_000 });
+    this.checkpoint = new CallCheckpoint({ clock: this.clock, logger: log.child('cdr'), intervalMs: c.calls.checkpointSeconds * 1000 });
     this.b2bua = new B2bua({
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
@@ -166,10 +222,12 @@ export class PbxServer {
       transport: this.transport,
       media: this.media,
       limits: this.callLimits,
-      recorderFor: countingRecorders((tenant) => tenantRecorder(tenant, log)),
+      recorderFor: countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records))),
+      records: this.records,
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
+      ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
       settings: () => ({
         sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,
@@ -190,9 +248,11 @@ export class PbxServer {
       isLocalAddress: (host) => this.isLocalAddress(host),
       logger: log,
       serverHeader: () => this.config.sip.userAgent,
+      authFailLog: this.authFailLog,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
+    this.checkpoint.start();
     await this.media.start();
     await this.transport.start();
     // Registrations go out once we listen: their answers must find us.
@@ -236,17 +296,20 @@ export class PbxServer {
       calls: this.b2bua,
       monitoring: monitoringDeps(this),
     });
+    // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
+    const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
+    if (tokenFile) log.info(tokenFile.created ? 'admin token created (api.adminToken is not set)' : 'admin token from file (api.adminToken is not set)', { file: tokenFile.file });
     this.api = new ApiServer({
       routes,
       rawRoutes,
-      tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken }),
+      tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),
       clock: this.clock,
     });
     const c = this.config.api;
     this.apiAddress = await this.api.listen(c.host, c.port);
     const host = this.apiAddress.host.includes(':') ? `[${this.apiAddress.host}]` : this.apiAddress.host;
-    log.info('api listening', { url: `http://${host}:${this.apiAddress.port}/api/v1`, adminToken: c.adminToken !== undefined });
+    log.info('api listening', { url: `http://${host}:${this.apiAddress.port}/api/v1`, adminToken: c.adminToken !== undefined ? 'pbx.yaml' : 'file' });
   }
 
   /** Where the admin API listens (the bound port). */
@@ -263,7 +326,7 @@ export class PbxServer {
 
   /**
    * SIGHUP: re-read pbx.yaml for what can change at run time (security, registrar
-   * policy, log level is fixed) and re-apply every tenant file that changed. A broken
+   * policy, auth: digest algorithms and nonce lifetime; log level is fixed) and re-apply every tenant file that changed. A broken
    * pbx.yaml is reported and the running configuration stays.
    */
   reload(): TenantSyncReport | undefined {
@@ -272,10 +335,12 @@ export class PbxServer {
       const next = readPbxConfig(this.config.file, this.env);
       this.guard.reconfigure(guardPolicy(next));
       this.registrar.setPolicy(next.registrar);
+      this.auth.setPolicy(next.auth);
       if (JSON.stringify(next.sip.listen) !== JSON.stringify(this.config.sip.listen) || next.dataDir !== this.config.dataDir) {
         this.log.warn('listeners and dataDir change only on restart; keeping the running ones');
       }
       this.config = { ...next, sip: { ...next.sip, listen: this.config.sip.listen }, dataDir: this.config.dataDir, tenantsDir: next.tenantsDir };
+      this.reloadTlsCredentials();
     } catch (e) {
       const lines = e instanceof ConfigErrors ? e.message.split('\n') : [(e as Error).message];
       for (const l of lines) this.log.error(l);
@@ -286,6 +351,18 @@ export class PbxServer {
     this.syncTrunks();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
     return report;
+  }
+
+  /** sip.tls cert and key read again (a renewed certificate): new connections use them; a bad pair keeps the old. */
+  private reloadTlsCredentials(): void {
+    const tls = this.config.sip.tls;
+    if (!tls) return;
+    try {
+      this.transport.setTlsCredentials(readFileSync(tls.cert), readFileSync(tls.key));
+      this.log.info('tls certificate reloaded', { cert: tls.cert });
+    } catch (e) {
+      this.log.error('tls certificate not reloaded; the running one stays', { cert: tls.cert, error: (e as Error).message });
+    }
   }
 
   /**
@@ -304,9 +381,10 @@ export class PbxServer {
         return { tenantId: t.id, trunks: [] };
       }
     });
-    this.trunkBook.sync(this.config.trunks, tenants);
+    const provider = providerTrunksWithCa(this.config.trunks, this.log);
+    this.trunkBook.sync(provider, tenants);
     this.trunkRegistrations.sync([
-      ...this.config.trunks.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
+      ...provider.map(({ tenants: _who, ...trunk }) => ({ owner: PROVIDER, trunk })),
       ...tenants.filter(({ tenantId }) => !suspended.has(tenantId)).flatMap(({ tenantId, trunks }) => trunks.map((trunk) => ({ owner: tenantOwner(tenantId), trunk }))),
     ]);
   }
@@ -390,6 +468,10 @@ export class PbxServer {
     return `sip:pbx@${host}:${this.listenerPort(protocol)}${protocol === 'udp' ? '' : `;transport=${protocol}`}`;
   }
 
+  private listeningAddresses(): string[] {
+    return this.transport.localEndpoints().map((e) => e.address);
+  }
+
   private isLocalAddress(host: string): boolean {
     const h = host.startsWith('[') ? host.slice(1, -1) : host;
     if (h === this.config.sip.publicAddress) return true;
@@ -401,14 +483,19 @@ export class PbxServer {
     this.stopping ??= (async () => {
       this.log.info('stopping');
       this.clock.clearTimeout(this.purgeTimer);
-      await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       // New calls are refused; calls in progress go on until they end or the drain time
-      // is up, and every call record is written before the stores close.
+      // is up, and every call record is written before the stores close. The API stays
+      // open meanwhile: /readyz answers 503 (not-stopping), so load balancers take us out
+      // of rotation, and /healthz 200; it closes when the drain is over.
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
+      await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       this.sweeper.stop();
+      this.checkpoint.stop();
+      this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       await this.transport.stop();
+      this.authFailLog.close();
       this.transactions.stop();
       await this.media.stop();
       this.pool.closeAll();
@@ -419,11 +506,25 @@ export class PbxServer {
   }
 }
 
+/** Provider trunks with the PEM of their tls.ca read (at start and on SIGHUP); an unreadable file is logged and left out. */
+function providerTrunksWithCa(trunks: PbxConfig['trunks'], log: Logger): Array<PbxConfig['trunks'][number] & { tlsCa?: string }> {
+  return trunks.map((t) => {
+    if (t.tls?.ca === undefined) return t;
+    try {
+      return { ...t, tlsCa: readFileSync(t.tls.ca, 'utf8') };
+    } catch (e) {
+      log.error('trunk tls.ca not readable; the system CAs are used', { trunk: t.name, file: t.tls.ca, error: (e as Error).message });
+      return t;
+    }
+  });
+}
+
 function guardPolicy(c: PbxConfig): SourceGuardPolicy {
   return {
     trusted: c.security.trusted,
     floodRate: c.security.floodRate,
     floodBanSeconds: c.security.floodBanSeconds,
+    admissionRate: c.security.admissionRate,
     authFailBan: c.security.authFailBan,
   };
 }

@@ -17,7 +17,7 @@ export function loadServerSecret(dataDir: string): Buffer {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32);
   writeFileSync(file, secret.toString('hex') + '\n', { mode: 0o600 });
   return secret;

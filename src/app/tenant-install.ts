@@ -12,7 +12,7 @@ import { systemRowConflicts, writeTenantSystemRows, type TenantSystemRows } from
 /** A folder beside the tenant folders to build a tenant in; its name can never be a tenant id. */
 export function stagingDir(dataDir: string, id: string, what: string): string {
   const dir = join(dataDir, 'tenants', `.${what}-${id}-${randomSuffix()}`);
-  mkdirSync(dir, { recursive: true, mode: 0o750 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
 

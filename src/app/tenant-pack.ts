@@ -13,14 +13,14 @@
  * refuses if the tenant id, one of its domains or one of its DIDs exists on the target;
  * then installs all or nothing (tenant-install.ts).
  */
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isValidTenantId, tenantDir } from '../tenant/tenant-id.js';
 import { StoreError } from '../util/errors.js';
 import { backupSqlite, isSqliteFile, sha256, sha256File, walkFiles, type FileEntry } from './data-files.js';
-import { readTarGz, writeTarGz, type TarInput } from './tar.js';
+import { DEFAULT_TAR_LIMITS, extractTarGz, writeTarGz, type TarEntry, type TarInput, type TarLimits } from './tar.js';
 import { installTenantDir, stagingDir } from './tenant-install.js';
 import { readTenantSystemRows, systemRowConflicts, type TenantSystemRows } from './tenant-system-rows.js';
 
@@ -83,7 +83,7 @@ export async function packTenant(o: { dataDir: string; id: string; outFile: stri
     try {
       await writeTarGz(tmp, entries, now);
       // A file that changed while it was read would be caught on unpack; catch it now.
-      const check = readPack(readFileSync(tmp));
+      const check = await readPack(tmp, join(work, 'check'));
       if (check.manifest.tenantId !== o.id) throw new StoreError('pack check failed');
       if (o.overwrite) renameSync(tmp, o.outFile);
       else {
@@ -112,19 +112,27 @@ function outFileExists(file: string): StoreError {
 export interface Pack {
   manifest: PackManifest;
   system: TenantSystemRows;
-  /** Paths under tenant/ (without the prefix) and their bytes. */
-  tenantFiles: Map<string, Buffer>;
+  /** Where the files under tenant/ were written: `<dir>/tenant`. */
+  tenantDir: string;
+  /** How many files are under tenant/. */
+  tenantFiles: number;
 }
 
-/** Reads and checks a pack: format, every checksum, nothing missing or extra, ids consistent. Throws StoreError. */
-export function readPack(data: Buffer): Pack {
-  let entries: Map<string, Buffer>;
+const IN_MEMORY = (name: string) => name === 'manifest.json' || name === 'system.json';
+
+/**
+ * Reads and checks a pack, streaming its files into `dir` (bounded by `limits`): format,
+ * every checksum, nothing missing or extra, ids consistent. Throws StoreError; what was
+ * written under `dir` is then the caller's to remove.
+ */
+export async function readPack(file: string, dir: string, limits: TarLimits = DEFAULT_TAR_LIMITS): Promise<Pack> {
+  let entries: Map<string, TarEntry>;
   try {
-    entries = readTarGz(data);
+    entries = await extractTarGz(file, dir, IN_MEMORY, limits);
   } catch (e) {
     throw new StoreError(`not a tenant pack: ${(e as Error).message}`, { cause: e });
   }
-  const mBuf = entries.get('manifest.json');
+  const mBuf = entries.get('manifest.json')?.data;
   if (!mBuf) throw new StoreError('not a tenant pack: no manifest.json');
   let manifest: PackManifest;
   try {
@@ -138,21 +146,20 @@ export function readPack(data: Buffer): Pack {
   for (const f of manifest.files ?? []) {
     const b = entries.get(f.path);
     if (!b) throw new StoreError(`tenant pack: ${f.path} is missing`);
-    if (b.length !== f.bytes || sha256(b) !== f.sha256) throw new StoreError(`tenant pack: ${f.path} fails its checksum (the file is damaged)`);
+    if (b.bytes !== f.bytes || b.sha256 !== f.sha256) throw new StoreError(`tenant pack: ${f.path} fails its checksum (the file is damaged)`);
     listed.add(f.path);
   }
   for (const name of entries.keys()) {
     if (name !== 'manifest.json' && !listed.has(name)) throw new StoreError(`tenant pack: ${name} is not in the manifest`);
   }
-  const sysBuf = entries.get('system.json');
+  const sysBuf = entries.get('system.json')?.data;
   if (!sysBuf || !entries.has('tenant/tenant.sqlite')) throw new StoreError('tenant pack: system.json or tenant/tenant.sqlite is missing');
   const system = JSON.parse(sysBuf.toString('utf8')) as TenantSystemRows;
   if (system?.tenant?.id !== manifest.tenantId || !Array.isArray(system.domains) || !Array.isArray(system.dids)) {
     throw new StoreError('tenant pack: system.json does not describe the tenant of the manifest');
   }
-  const tenantFiles = new Map<string, Buffer>();
-  for (const [name, b] of entries) if (name.startsWith('tenant/')) tenantFiles.set(name.slice('tenant/'.length), b);
-  return { manifest, system, tenantFiles };
+  const tenantFiles = [...entries.keys()].filter((n) => n.startsWith('tenant/')).length;
+  return { manifest, system, tenantDir: join(dir, 'tenant'), tenantFiles };
 }
 
 export interface UnpackResult {
@@ -163,43 +170,40 @@ export interface UnpackResult {
 }
 
 /**
- * Installs a pack into `dataDir`, all or nothing. Refused, with nothing written, when a
- * checksum fails or the tenant id, one of its domains or one of its DIDs exists there.
+ * Installs a pack into `dataDir`, all or nothing. The pack is streamed into a staging
+ * folder beside the tenants (bounded by `limits`: a pack that unpacks to more is refused
+ * as soon as that shows). Refused, with nothing installed and the staging folder
+ * removed, when a limit is passed, a checksum fails or the tenant id, one of its
+ * domains or one of its DIDs exists there.
  */
-export function unpackTenant(o: { dataDir: string; file: string }): UnpackResult {
-  const pack = readPack(readFileSync(o.file));
-  const id = pack.manifest.tenantId;
-  const problems: string[] = [];
-  if (existsSync(tenantDir(o.dataDir, id))) problems.push(`tenant ${id} exists already (${tenantDir(o.dataDir, id)})`);
-  const systemFile = join(o.dataDir, 'system.sqlite');
-  if (existsSync(systemFile)) {
-    const db = new Database(systemFile, { readonly: true, fileMustExist: true, timeout: 5000 });
-    try {
-      if (db.prepare('SELECT 1 FROM tenants WHERE id = ?').get(id)) problems.push(`tenant ${id} exists already in system.sqlite`);
-      problems.push(...systemRowConflicts(db, pack.system));
-      // The same tenant id owning them is still a conflict: that tenant exists already.
-    } finally {
-      db.close();
-    }
-  }
-  if (problems.length > 0) throw new StoreError(`cannot unpack tenant ${id}: ${[...new Set(problems)].join('; ')}`);
-  mkdirSync(join(o.dataDir, 'tenants'), { recursive: true, mode: 0o750 });
-  const staged = stagingDir(o.dataDir, id, 'unpack');
+export async function unpackTenant(o: { dataDir: string; file: string; limits?: TarLimits }): Promise<UnpackResult> {
+  mkdirSync(join(o.dataDir, 'tenants'), { recursive: true, mode: 0o700 });
+  const work = stagingDir(o.dataDir, 'pack', 'unpack');
   try {
-    for (const [name, b] of pack.tenantFiles) {
-      const dest = join(staged, ...name.split('/'));
-      mkdirSync(dirname(dest), { recursive: true });
-      writeFileSync(dest, b, { mode: 0o640 });
+    const pack = await readPack(o.file, work, o.limits);
+    const id = pack.manifest.tenantId;
+    const problems: string[] = [];
+    if (existsSync(tenantDir(o.dataDir, id))) problems.push(`tenant ${id} exists already (${tenantDir(o.dataDir, id)})`);
+    const systemFile = join(o.dataDir, 'system.sqlite');
+    if (existsSync(systemFile)) {
+      const db = new Database(systemFile, { readonly: true, fileMustExist: true, timeout: 5000 });
+      try {
+        if (db.prepare('SELECT 1 FROM tenants WHERE id = ?').get(id)) problems.push(`tenant ${id} exists already in system.sqlite`);
+        problems.push(...systemRowConflicts(db, pack.system));
+        // The same tenant id owning them is still a conflict: that tenant exists already.
+      } finally {
+        db.close();
+      }
     }
-    installTenantDir(o.dataDir, pack.system, staged, { mustBeNew: true });
-  } catch (e) {
-    rmSync(staged, { recursive: true, force: true });
-    throw e;
+    if (problems.length > 0) throw new StoreError(`cannot unpack tenant ${id}: ${[...new Set(problems)].join('; ')}`);
+    installTenantDir(o.dataDir, pack.system, pack.tenantDir, { mustBeNew: true });
+    return {
+      tenantId: id,
+      domains: pack.system.domains.map((d) => String(d.domain)),
+      dids: pack.system.dids.map((d) => String(d.number)),
+      files: pack.tenantFiles,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  return {
-    tenantId: id,
-    domains: pack.system.domains.map((d) => String(d.domain)),
-    dids: pack.system.dids.map((d) => String(d.number)),
-    files: pack.tenantFiles.size,
-  };
 }

@@ -1,15 +1,21 @@
 import type { CallRecorder } from '../b2bua/ports.js';
-import type { CdrMediaStats } from '../tenant/cdr-row.js';
+import { billableSeconds, type CdrMediaStats } from '../tenant/cdr-row.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Logger } from '../util/logger.js';
 import type { MediaStats, LegStats } from '../media/protocol.js';
+import type { RecordSpool } from './record-spool.js';
 
 /**
  * The tenant's store as a call's recorder. Leg A of the media session faces the caller,
- * leg B the callee. A failing write is logged; it never breaks the call.
+ * leg B the callee. A failing write never breaks the call: with a spool it is queued and
+ * retried (issue 16, finding 7), without one it is logged.
  */
-export function tenantRecorder(tenant: TenantContext, logger: Logger): CallRecorder {
-  const safe = (what: string, fn: () => void) => {
+export function tenantRecorder(tenant: TenantContext, logger: Logger, spool?: RecordSpool): CallRecorder {
+  const safe = (what: 'start' | 'answer' | 'end', fn: () => void, outbound?: { startedAt: number; billableS: number }) => {
+    if (spool) {
+      spool.write(tenant.id, { what, run: fn, ...(outbound ? { outbound } : {}) });
+      return;
+    }
     try {
       fn();
     } catch (e) {
@@ -43,7 +49,7 @@ export function tenantRecorder(tenant: TenantContext, logger: Logger): CallRecor
           hangupSide: r.hangupSide,
           ...(media ? { media } : {}),
         });
-      }),
+      }, r.direction === 'outbound' ? { startedAt: r.startedAt, billableS: billableSeconds(r.answeredAt, r.endedAt) } : undefined),
   };
 }
 

@@ -2,6 +2,7 @@ import { existsSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tenantIdOfFile } from '../config/index.js';
 import type { PbxConfig } from '../config/types.js';
+import type { TrunkAddressCheck } from '../config/index.js';
 import { unusableRouteTrunks } from './route-trunk-check.js';
 import { applyTenant, disableTenantsNotIn } from '../tenant/apply-tenant.js';
 import type { TenantStorePool } from '../tenant/store-pool.js';
@@ -39,12 +40,14 @@ export class TenantSync {
       env: Env;
       /** The provider trunks of pbx.yaml, which a tenant's routes may name. */
       providerTrunks?: () => PbxConfig['trunks'];
+      /** Where tenant trunks may point (checked in the file, with line and column). */
+      trunkAddresses?: () => TrunkAddressCheck;
     },
   ) {}
 
   sync(): TenantSyncReport {
     const report: TenantSyncReport = { applied: [], unchanged: [], failed: [], disabled: [] };
-    const files = readTenantFiles(this.o.tenantsDir, this.o.env);
+    const files = readTenantFiles(this.o.tenantsDir, this.o.env, this.o.trunkAddresses ? { trunkAddresses: this.o.trunkAddresses() } : {});
     // Every file that exists keeps its tenant alive, even a broken one (it keeps its last good state).
     const present = files.map((f) => safeTenantId(f.file)).filter((id): id is string => id !== undefined);
     report.disabled = disableTenantsNotIn(this.o.system, present);

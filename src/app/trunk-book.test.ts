@@ -7,6 +7,7 @@ import type { Trunk } from '../tenant/routing-plan.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { silentLogger } from '../util/logger.js';
+import { OutboundAddressPolicy } from '../util/outbound-address-policy.js';
 import { TrunkBook } from './trunk-book.js';
 
 const trunk = (name: string, host: string, extra: Partial<Trunk> = {}): Trunk => ({
@@ -130,6 +131,22 @@ test('sync replaces the trunks: a removed trunk is gone', () => {
   assert.is(b.forTenant('acme', 'shared'), undefined);
   assert.is(b.forTenant('acme', 'own'), undefined);
   assert.equal(b.match('127.0.0.10'), []);
+});
+
+test("a tenant trunk whose host name resolves to loopback gets no handle (request forgery); a provider trunk is the operator's business", async () => {
+  const clock = new FakeClock();
+  const resolver = new TrunkResolver({ clock, resolve: async () => ['127.0.0.1', '::1'] });
+  const policy = new OutboundAddressPolicy({ ownAddresses: [] });
+  const b = new TrunkBook({ resolver, logger: silentLogger, refusalFor: (o) => (o.kind === 'tenant' ? (a) => policy.refusal(a) : undefined) });
+  b.sync([{ ...trunk('p', 'localhost'), tenants: ['*'] }], [{ tenantId: 'acme', trunks: [trunk('t', 'localhost')] }]);
+  await resolver.resolve('localhost');
+  assert.is(b.forTenant('acme', 't'), undefined);
+  assert.is(b.forTenant('globex', 'p')?.target.address, '127.0.0.1');
+  const refused = await resolver.target(trunk('t', 'localhost'), (a) => policy.refusal(a)).then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
+  assert.match(refused ?? '', /not connecting to localhost \(resolves to 127\.0\.0\.1\): 127\.0\.0\.1 is a loopback address/);
 });
 
 test.run();

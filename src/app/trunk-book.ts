@@ -2,7 +2,7 @@ import type { TrunkHandle } from '../b2bua/call-plan.js';
 import type { TrunkDirectory } from '../edge/invite-admission.js';
 import type { Trunk } from '../tenant/routing-plan.js';
 import { answerChallenge } from '../trunk/challenge-responder.js';
-import type { TrunkResolver } from '../trunk/trunk-target.js';
+import { TrunkTargetRefused, type AddressRefusal, type TrunkResolver } from '../trunk/trunk-target.js';
 import { normalizeIp, parseCidr } from '../util/ip.js';
 import type { Logger } from '../util/logger.js';
 
@@ -36,7 +36,14 @@ export class TrunkBook implements TrunkDirectory {
   /** Trunks with a network wider than one address, or a host name: checked one by one. */
   private broad: Entry[] = [];
 
-  constructor(private readonly o: { resolver: TrunkResolver; logger: Logger }) {}
+  constructor(
+    private readonly o: {
+      resolver: TrunkResolver;
+      logger: Logger;
+      /** Addresses an owner's trunks may not be sent to: set for tenants (request forgery), none for the provider. */
+      refusalFor?: (owner: TrunkOwner) => AddressRefusal | undefined;
+    },
+  ) {}
 
   /** Replace the trunks: the provider's, and each tenant's own (tenants with none may be left out). */
   sync(provider: readonly ProviderTrunk[], tenants: ReadonlyArray<{ tenantId: string; trunks: readonly Trunk[] }>): void {
@@ -80,6 +87,15 @@ export class TrunkBook implements TrunkDirectory {
     return this.all;
   }
 
+  /** Whether some trunk may send from this address (asked per message by the guards: no allocation). */
+  isTrunkAddress(address: string): boolean {
+    if (this.all.length === 0) return false;
+    const a = normalizeIp(address);
+    if (a !== undefined && this.byAddress.has(a)) return true;
+    for (const e of this.broad) if (this.o.resolver.isFromTrunk(e.trunk, address)) return true;
+    return false;
+  }
+
   /** Trunks an inbound request from this address may have come through. */
   match(address: string): Array<{ handle: TrunkHandle; tenantIds: readonly string[] | '*' }> {
     const out: Array<{ handle: TrunkHandle; tenantIds: readonly string[] | '*' }> = [];
@@ -105,7 +121,15 @@ export class TrunkBook implements TrunkDirectory {
 
   private handle(e: Entry, inbound: boolean): TrunkHandle | undefined {
     const { trunk } = e;
-    const now = this.o.resolver.targetNow(trunk);
+    let now;
+    try {
+      // Inbound, the handle only names the trunk (answers go back where the request came from).
+      now = this.o.resolver.targetNow(trunk, inbound ? undefined : this.o.refusalFor?.(e.owner));
+    } catch (err) {
+      if (!(err instanceof TrunkTargetRefused)) throw err;
+      this.o.logger.warn('trunk refused', { trunk: trunk.name, owner: e.owner.kind === 'tenant' ? e.owner.tenantId : 'provider', reason: err.message });
+      return undefined;
+    }
     if (!now && !inbound) {
       this.o.logger.warn('trunk host not resolved yet; trunk skipped', { trunk: trunk.name });
       return undefined;

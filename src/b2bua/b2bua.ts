@@ -45,9 +45,17 @@ export interface B2buaDeps {
   /** Dial plan, trunks and inbound routes (from src/routing and src/trunk). */
   planner: PlannerPorts;
   recorderFor(tenant: TenantContext): CallRecorder;
+  /**
+   * Call-record writes the tenant store could not take yet (issue 16, finding 7): while a
+   * tenant has some, its new outbound trunk calls are refused, and its queued outbound
+   * seconds count against the daily cap. Absent: records are always written.
+   */
+  records?: { blocked(tenantId: string): boolean; pendingOutboundSecondsSince(tenantId: string, sinceMs: number): number };
   viaFor(protocol: Target['protocol']): LocalVia;
   contactFor(protocol: Target['protocol']): string;
   mediaAddress: string;
+  /** The PBX's own IPs (rtp.address, SIP listeners, publicAddress): never a far end's media address. */
+  ownAddresses?: () => readonly string[];
   settings: () => B2buaSettings;
 }
 
@@ -130,9 +138,14 @@ export class B2bua implements B2buaIo {
     const limited = (status: number, reason: string) => refuse(status, status === 503 ? 'Service Unavailable' : status === 486 ? 'Busy Here' : 'Forbidden', [['Reason', `SIP;cause=${status};text="${reason.replace(/"/g, "'")}"`]]);
     // Toll fraud: a daily cap on outbound minutes, from the tenant's own records.
     const minutes = tenant.limits.outboundMinutesPerDay;
+    // Toll fraud again: a call whose record cannot be written would escape that cap.
+    if (plan.record.direction === 'outbound' && !plan.emergency && this.d.records?.blocked(tenant.id)) {
+      limited(503, 'call records cannot be written');
+      return;
+    }
     if (plan.record.direction === 'outbound' && minutes !== undefined && !plan.emergency) {
       const dayStart = Math.floor(this.d.clock.now() / 86_400_000) * 86_400_000;
-      if (tenant.store.outboundSecondsSince(dayStart) >= minutes * 60) {
+      if (tenant.store.outboundSecondsSince(dayStart) + (this.d.records?.pendingOutboundSecondsSince(tenant.id, dayStart) ?? 0) >= minutes * 60) {
         limited(403, `daily outbound minutes (${minutes}) used up`);
         return;
       }
@@ -450,6 +463,7 @@ export class B2bua implements B2buaIo {
       recorder: this.d.recorderFor(tenant),
       registry: this.registry,
       mediaAddress: this.d.mediaAddress,
+      ownAddresses: this.d.ownAddresses?.() ?? [this.d.mediaAddress],
       settings: { noAnswerMs: s.noAnswerMs, t1: s.t1, t2: s.t2 },
       sessionPolicy: s.sessionTimer,
       io: this,

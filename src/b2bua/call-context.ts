@@ -18,6 +18,8 @@ export interface CallContext {
   recorder: CallRecorder;
   registry: CallRegistry<Call>;
   mediaAddress: string;
+  /** The PBX's own IPs, which a far end's SDP may not name (unless it signals from there). */
+  ownAddresses: readonly string[];
   settings: { noAnswerMs: number; t1: number; t2: number };
   /** RFC 4028 policy for both legs. */
   sessionPolicy: SessionTimerPolicy;

@@ -83,7 +83,7 @@ export class Call implements ForkOwner {
     this.id = newCallId();
     this.aLegCallId = getHeader(input.invite, 'call-id') ?? '';
     this.startedAt = ctx.clock.now();
-    this.sdp = new SdpBridge(ctx.mediaAddress);
+    this.sdp = new SdpBridge(ctx.mediaAddress, ctx.ownAddresses);
   }
 
   get callerTarget(): Target {
@@ -141,6 +141,9 @@ export class Call implements ForkOwner {
       return;
     }
     const bOffer = this.sdp.offerToCallee(offer, this.media, this.input.callerSourceAddress);
+    if (bOffer.callerRemote.latchOnly) {
+      this.ctx.logger.warn("caller's SDP names an address it does not signal from; no media is sent there until the caller's own media arrives", { call: this.id, sdpAddress: bOffer.callerRemote.address, source: this.input.callerSourceAddress });
+    }
     void this.media.setRemote('a', bOffer.callerRemote).catch((e: unknown) => this.ctx.logger.warn('setRemote failed', { call: this.id, error: e }));
     this.state = 'proceeding';
     this.offerForCallee = bOffer.body;

@@ -11,6 +11,10 @@ export interface MediaRemote {
   rtcpPort?: number;
   /** Source IPs the leg may latch to (RTPBleed protection): the SDP address and the signalling source. */
   allowedSources: string[];
+  /** The SDP address was refused (see SdpBridge): send nothing until the leg latches. */
+  latchOnly?: boolean;
+  /** [payload type, clock rate Hz] of the formats of its SDP, for jitter (see media/protocol.ts RemoteTarget). */
+  payloadClocks?: Array<[number, number]>;
 }
 
 export interface CallMediaSession {

@@ -1,9 +1,11 @@
+import { describeFormats, isTelephoneEvent } from '../sdp/codecs.js';
 import { checkAnswer, filterOffer, isHold, mediaEndpoint, rewriteConnection, SdpOrigin } from '../sdp/offer-answer.js';
 import { parseSdp } from '../sdp/parse.js';
 import type { SessionDescription } from '../sdp/types.js';
 import { getHeader } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { SipError } from '../util/errors.js';
+import { specialUseClass } from '../util/address-class.js';
 import type { Side } from './call-registry.js';
 import type { CallMediaSession, MediaRemote } from './ports.js';
 
@@ -20,7 +22,14 @@ export class SdpBridge {
   private readonly lastSent: Record<Side, Buffer | undefined> = { a: undefined, b: undefined };
   private readonly remoteKey: Record<Side, string | undefined> = { a: undefined, b: undefined };
 
-  constructor(private readonly mediaAddress: string) {
+  /**
+   * ownAddresses: the PBX's own IPs (rtp.address, SIP listeners, publicAddress), which a
+   * far end may not name as its media address unless it signals from there itself.
+   */
+  constructor(
+    private readonly mediaAddress: string,
+    private readonly ownAddresses: readonly string[] = [],
+  ) {
     this.originTo = { a: new SdpOrigin({ address: mediaAddress }), b: new SdpOrigin({ address: mediaAddress }) };
   }
 
@@ -61,7 +70,7 @@ export class SdpBridge {
     if (!sd) return undefined;
     const filtered = filterOffer(sd);
     if (!filtered) return undefined;
-    const remote = remoteOf(sd, signallingIp);
+    const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
     this.pendingOffer = { from, offer: filtered };
@@ -77,7 +86,7 @@ export class SdpBridge {
     if (offer && offer.from !== from) {
       if (!checkAnswer(offer.offer, sd).ok) return undefined;
     }
-    const remote = remoteOf(sd, signallingIp);
+    const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
     this.pendingOffer = undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
@@ -114,14 +123,49 @@ function safeParse(body: Buffer): SessionDescription | undefined {
   }
 }
 
-/** Where the far end wants media, and whom the worker may latch to (RTPBleed). */
-function remoteOf(sd: SessionDescription, signallingIp: string): MediaRemote | undefined {
+/**
+ * Where the far end wants media, and whom the worker may latch to (RTPBleed).
+ *
+ * An SDP address that is special-use (loopback, link-local, unspecified, multicast,
+ * broadcast) or one of the PBX's own is where a far end cannot be, unless it signals from
+ * that very address (a phone on the PBX's host). Trusting it would let a caller aim the
+ * other leg's RTP at a local service (UDP injection into statsd, syslog, DNS...). Such a
+ * remote is latch-only: nothing is sent until the far end's own first packet arrives
+ * from its signalling address, and only that address may latch it (symmetric RTP,
+ * RFC 4961 §3 practice).
+ */
+function remoteOf(sd: SessionDescription, signallingIp: string, ownAddresses: readonly string[]): MediaRemote | undefined {
   let ep;
   try {
     ep = mediaEndpoint(sd);
   } catch {
     return undefined; // no usable c= (none, or a host name)
   }
+  const rtcp = ep.rtcpPort > 0 ? { rtcpPort: ep.rtcpPort } : {};
+  if (refusedMediaAddress(ep.address, signallingIp, ownAddresses) !== undefined) {
+    return { address: ep.address, port: ep.port, ...rtcp, allowedSources: signallingIp ? [signallingIp] : [], latchOnly: true, payloadClocks: payloadClocks(sd) };
+  }
   const allowed = [ep.address, signallingIp].filter((a, i, all) => a && all.indexOf(a) === i);
-  return { address: ep.address, port: ep.port, ...(ep.rtcpPort > 0 ? { rtcpPort: ep.rtcpPort } : {}), allowedSources: allowed };
+  return { address: ep.address, port: ep.port, ...rtcp, allowedSources: allowed, payloadClocks: payloadClocks(sd) };
+}
+
+/** Why media may not be sent to `address` on the far end's word alone; undefined when it may. */
+export function refusedMediaAddress(address: string, signallingIp: string, ownAddresses: readonly string[]): string | undefined {
+  if (address === signallingIp) return undefined;
+  const special = specialUseClass(address);
+  if (special) return `${special} address`;
+  if (ownAddresses.includes(address)) return "the PBX's own address";
+  return undefined;
+}
+
+/**
+ * The RTP clock of each format of the relayed m= line (the first), from its rtpmaps or
+ * RFC 3551's static table: what the media worker needs for jitter in ms (opus/48000;
+ * G722/8000 per RFC 3551 §4.5.2). telephone-event gets 0: its packets repeat the event's
+ * start timestamp (RFC 4733 §2.5.1.2), which is no measure of jitter.
+ */
+function payloadClocks(sd: SessionDescription): Array<[number, number]> {
+  const m = sd.media[0];
+  if (!m) return [];
+  return describeFormats(m).map((f): [number, number] => [f.payloadType, isTelephoneEvent(f) ? 0 : f.clockRate]);
 }

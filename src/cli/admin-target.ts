@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { AdminCallError, apiBaseUrl, DirectAdminClient, HttpAdminClient, type AdminClient } from '../app/admin-client.js';
 import { readPbxConfig } from '../app/config-files.js';
 import { defaultPidFile, runningServerPid } from '../app/server-pid.js';
+import { AdminTokenFileError, adminTokenFile, readAdminTokenFile } from '../app/admin-token-file.js';
 import { ConfigError, ConfigErrors } from '../util/errors.js';
 
 export interface TargetOptions {
@@ -31,7 +32,7 @@ export function adminCommand(cmd: Command): Command {
   return usageExit(cmd)
     .option('-c, --config <file>', 'the pbx.yaml to use', 'config/pbx.yaml')
     .option('--pid-file <file>', 'pid file of a running server (default <dataDir>/pbx.pid)')
-    .option('--token <token>', 'API bearer token (default: env PBX_TOKEN, then api.adminToken of pbx.yaml)')
+    .option('--token <token>', 'API bearer token (default: env PBX_TOKEN, then api.adminToken of pbx.yaml, then <dataDir>/admin-token)')
     .option('--url <url>', 'the API to call (default from api.listen of pbx.yaml); implies --api')
     .option('--api', 'go through the API even when no server seems to run here')
     .option('--direct', 'work on the data directory even when a server runs (only reads are allowed then)');
@@ -70,10 +71,15 @@ export function openAdminClient(o: TargetOptions, writes: boolean): AdminClient 
   const useApi = o.api || o.url !== undefined || (pid !== undefined && !o.direct);
   if (useApi) {
     if (o.direct) throw new UsageError('--url and --direct exclude each other');
-    const token = nonEmpty(o.token) ?? nonEmpty(process.env['PBX_TOKEN']) ?? config.api.adminToken;
+    // The token file the server made (no api.adminToken) is for this config's own API
+    // only: it is not sent to another --url.
+    const token = nonEmpty(o.token) ?? nonEmpty(process.env['PBX_TOKEN']) ?? config.api.adminToken ?? (o.url === undefined ? tokenFromFile(config.dataDir) : undefined);
     if (token === undefined) {
       const why = pid !== undefined ? `a server runs on ${config.dataDir} (pid ${pid}), so this goes through its API, which` : 'the API';
-      throw new UsageError(`${why} needs a token: give --token, set PBX_TOKEN, or set api.adminToken in ${config.file}`);
+      throw new UsageError(
+        `${why} needs a token: give --token, set PBX_TOKEN, or set api.adminToken in ${config.file}` +
+          (o.url === undefined ? ` (a server started without one writes it to ${adminTokenFile(config.dataDir)})` : ''),
+      );
     }
     return new HttpAdminClient(o.url ?? apiBaseUrl(config.api), token);
   }
@@ -85,6 +91,15 @@ export function openAdminClient(o: TargetOptions, writes: boolean): AdminClient 
     );
   }
   return new DirectAdminClient(config);
+}
+
+function tokenFromFile(dataDir: string): string | undefined {
+  try {
+    return readAdminTokenFile(dataDir);
+  } catch (e) {
+    if (e instanceof AdminTokenFileError) throw new UsageError(`${e.message}; run as the server's user, or give --token`);
+    throw e;
+  }
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

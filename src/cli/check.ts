@@ -1,5 +1,6 @@
 import { readPbxConfig, readTenantFiles } from '../app/config-files.js';
 import { unusableRouteTrunks } from '../app/route-trunk-check.js';
+import { trunkAddressPolicy } from '../app/trunk-address-policy.js';
 import type { PbxConfig } from '../config/types.js';
 import { ConfigErrors } from '../util/errors.js';
 
@@ -8,8 +9,9 @@ export function checkCommand(configFile: string): number {
   let failed = 0;
   let tenantsDir: string;
   let providerTrunks: PbxConfig['trunks'];
+  let config: PbxConfig;
   try {
-    const config = readPbxConfig(configFile);
+    config = readPbxConfig(configFile);
     tenantsDir = config.tenantsDir;
     providerTrunks = config.trunks;
     process.stdout.write(`ok   ${config.file}\n`);
@@ -17,7 +19,7 @@ export function checkCommand(configFile: string): number {
     process.stderr.write((e instanceof ConfigErrors ? e.message : String(e)) + '\n');
     return 1;
   }
-  const files = readTenantFiles(tenantsDir);
+  const files = readTenantFiles(tenantsDir, process.env, { trunkAddresses: trunkAddressPolicy(config) });
   const domains = new Map<string, string>();
   for (const f of files) {
     if (f.error) {

@@ -12,6 +12,7 @@ import { listBackups, restoreTenant, runBackup } from '../app/backup.js';
 import { readPbxConfig } from '../app/config-files.js';
 import { unusableRouteTrunks } from '../app/route-trunk-check.js';
 import { defaultPidFile, runningServerPid } from '../app/server-pid.js';
+import { DEFAULT_TAR_LIMITS } from '../app/tar.js';
 import { packTenant, unpackTenant } from '../app/tenant-pack.js';
 import { parseTenantConfig } from '../config/index.js';
 import { tenantYamlText } from '../config/tenant-yaml.js';
@@ -94,7 +95,7 @@ function exportYaml(config: PbxConfig, id: string): string {
     const store = SqliteTenantStore.open(config.dataDir, id, { create: false });
     try {
       const spec = exportTenantSpec(system, store, id);
-      return tenantYamlText(spec, `tenant ${id}, exported by pbx tenant export.\nPasswords are not stored: ha1 holds their digests for the realm (the first domain).`);
+      return tenantYamlText(spec, `tenant ${id}, exported by pbx tenant export.\nPasswords are not stored: ha1 holds their digests for the realm (the first domain).\nIn passwords and trunk credentials a literal \${ is written $\${ (those keys read \${NAME} from the environment).`);
     } finally {
       store.close();
     }
@@ -169,7 +170,7 @@ async function applyFile(config: PbxConfig, abs: string, text: string, spec: Ten
   if (pid !== undefined) {
     // The running server owns the stores' caches: hand the file to it and let it apply.
     const preview = dryRun(config, spec);
-    if (copyFile) writeAtomically(target, text, 0o640);
+    if (copyFile) writeAtomically(target, text);
     const before = preview.created ? 0 : preview.configRev - (preview.changed ? 1 : 0);
     process.kill(pid, 'SIGHUP');
     if (preview.changed && !(await waitForRev(config, spec.id, before, 15_000))) {
@@ -182,7 +183,7 @@ async function applyFile(config: PbxConfig, abs: string, text: string, spec: Ten
   }
   // No server: apply here. The file goes into tenantsDir only once the apply succeeded.
   const tmp = join(config.tenantsDir, `.${spec.id}.yaml.${process.pid}.tmp`);
-  if (copyFile) writeFileSync(tmp, text, { mode: 0o640 });
+  if (copyFile) writeFileSync(tmp, text, { mode: 0o600 });
   const system = SystemStore.open(config.dataDir);
   let result: ApplyResult;
   try {
@@ -258,10 +259,17 @@ export function registerDataCommands(program: Command): void {
     .description('install a packed tenant into this data directory; refused if its id, a domain or a DID exists here')
     .option('-c, --config <file>', 'the pbx.yaml to use', 'config/pbx.yaml')
     .option('--pid-file <file>', 'pid file of a running server (default <dataDir>/pbx.pid)')
-    .action((file: string, opts: { config: string; pidFile?: string }) =>
-      run(() => {
+    .option('--max-mb <n>', 'refuse a pack that unpacks to more than this many MiB (in all, and for one file)', '4096')
+    .action((file: string, opts: { config: string; pidFile?: string; maxMb: string }) =>
+      run(async () => {
         const config = loadConfig(opts.config);
-        const r = unpackTenant({ dataDir: config.dataDir, file });
+        const maxMb = Number(opts.maxMb);
+        if (!Number.isInteger(maxMb) || maxMb < 1) {
+          complain('--max-mb must be a whole number >= 1');
+          return 1;
+        }
+        const limits = { ...DEFAULT_TAR_LIMITS, maxTotalBytes: maxMb * 1024 ** 2, maxEntryBytes: maxMb * 1024 ** 2 };
+        const r = await unpackTenant({ dataDir: config.dataDir, file, limits });
         say(`unpacked tenant ${r.tenantId}: domains ${r.domains.join(', ') || '-'}; DIDs ${r.dids.join(', ') || '-'}; ${r.files} files`);
         ensureTenantFile(config, r.tenantId);
         const pid = serverPid(config, opts.pidFile);

@@ -1,11 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { serveCommand } from './serve.js';
 import { checkCommand } from './check.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerDataCommands } from './data-commands.js';
+import { usageExit } from './admin-target.js';
+
+// src/cli/main.ts and dist/cli/main.js alike sit two folders below package.json.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command();
-program.name('pbx').description('Multi-tenant IP PBX').showHelpAfterError();
+program.name('pbx').description('Multi-tenant IP PBX').version(version, '-V, --version', 'print the version of pbx').showHelpAfterError();
 
 program
   .command('serve')
@@ -26,5 +31,12 @@ program
 
 registerDataCommands(program);
 registerAdminCommands(program);
+
+/** Every usage error (unknown command or option, missing argument, bad value), on every command, exits 2. */
+function exitTwoOnUsageErrors(cmd: Command): void {
+  usageExit(cmd);
+  for (const sub of cmd.commands) exitTwoOnUsageErrors(sub);
+}
+exitTwoOnUsageErrors(program);
 
 await program.parseAsync(process.argv);

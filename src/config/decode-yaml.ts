@@ -30,7 +30,7 @@ export function decodeYaml<T>(schema: Schema<T>, src: YamlSource, extra?: (value
   for (const e of [...doc.errors, ...doc.warnings]) issues.atOffset(e.pos[0], FRIENDLIER[e.code] ?? e.message);
   issues.throwIfAny();
 
-  const ctx: DecodeContext = { file: src.file, issues, env: src.env, doc, baseDir: dirname(resolve(src.file)), aliasBudget: ALIAS_BUDGET };
+  const ctx: DecodeContext = { file: src.file, issues, env: src.env, doc, baseDir: dirname(resolve(src.file)), aliasBudget: ALIAS_BUDGET, expandEnv: false };
   let value: T | typeof INVALID = INVALID;
   try {
     const root = deref(ctx, doc.contents);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { substituteEnv } from './env-subst.js';
+import { escapeEnv, substituteEnv } from './env-subst.js';
 
 test('text without ${ is returned as is', () => {
   assert.equal(substituteEnv('plain $HOME text', {}), { ok: true, value: 'plain $HOME text', substituted: false });
@@ -35,6 +35,23 @@ test('malformed references are problems', () => {
   assert.equal(substituteEnv('${A', { A: 'x' }), { ok: false, problem: "unterminated '${' (write '$${' for a literal '${')" });
   assert.equal(substituteEnv('${1A}', {}), { ok: false, problem: "bad environment variable name '1A' in '${1A}'" });
   assert.equal(substituteEnv('${}', {}), { ok: false, problem: "bad environment variable name '' in '${}'" });
+});
+
+test('escapeEnv: substituteEnv gives back exactly the text, whatever $ { } it holds', () => {
+  const env = { A: 'NO', X: 'NO' };
+  for (const t of ['${A}', 'pa$$word', '$${X}', 'a$', '$', '${', '}${A:-x}$', '$$${A}}', 'plain']) {
+    assert.equal(substituteEnv(escapeEnv(t), env), { ok: true, value: t, substituted: escapeEnv(t).includes('${') }, t);
+  }
+  // Every string of up to 6 characters over $ { } a (5460 of them).
+  const alphabet = ['$', '{', '}', 'a'];
+  let all = [''];
+  for (let n = 1; n <= 6; n++) {
+    all = all.flatMap((p) => alphabet.map((c) => p + c));
+    for (const t of all) {
+      const r = substituteEnv(escapeEnv(t), env);
+      if (!r.ok || r.value !== t) assert.unreachable(`${JSON.stringify(t)} -> ${JSON.stringify(escapeEnv(t))} -> ${JSON.stringify(r)}`);
+    }
+  }
 });
 
 test.run();

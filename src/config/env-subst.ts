@@ -51,3 +51,12 @@ export function substituteEnv(text: string, env: Env): Substitution {
   if (unset.length > 1) return { ok: false, problem: `environment variables ${unset.join(', ')} are not set` };
   return { ok: true, value: out, substituted: true };
 }
+
+/**
+ * The text that substituteEnv turns back into `text` exactly: every `${` written as `$${`.
+ * `pbx tenant export` writes the keys that expand (passwords, trunk credentials) this
+ * way, so a secret that contains `${` applies back as itself and never reads a variable.
+ */
+export function escapeEnv(text: string): string {
+  return text.replaceAll('${', () => '$${');
+}

@@ -31,16 +31,17 @@ const DEFAULTS: PbxConfig = {
     timers: { t1: 500, t2: 4000, t4: 5000 },
     idleConnectionSeconds: 3700,
     maxConnectionsPerSource: 32,
+    tcp: { maxConnections: 10_000, idleSeconds: 45, messageDeadlineSeconds: 30 },
     maxMessageBytes: 65535,
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
   api: { host: '127.0.0.1', port: 8080 },
-  security: { trusted: [], floodRate: 300, floodBanSeconds: 300, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 } },
+  security: { trusted: [], floodRate: 300, floodBanSeconds: 300, admissionRate: 5000, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
   registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10, writeDelayMs: 500 },
-  auth: { algorithms: ['MD5', 'SHA-256'], nonceTtlSeconds: 300 },
+  auth: { algorithms: ['MD5'], nonceTtlSeconds: 300 },
   trunks: [],
   emergencyNumbers: ['911', '112'],
-  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800 },
+  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
   log: { level: 'info', format: 'text' },
 };
 
@@ -61,6 +62,7 @@ sip:
   timers: { t1: 250, t2: 2000, t4: 2500 }
   idleConnectionSeconds: 600
   maxConnectionsPerSource: 8
+  tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 }
   maxMessageBytes: 8192
 rtp:
   address: 192.0.2.10
@@ -73,6 +75,7 @@ security:
   trusted: [ 10.0.0.0/8, "2001:db8::/32", 192.0.2.1 ]
   floodRate: 0
   floodBanSeconds: 60
+  admissionRate: 800
   authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }
 registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5 }
 auth: { algorithms: [ MD5 ], nonceTtlSeconds: 120 }
@@ -95,16 +98,17 @@ log: { level: debug }
       timers: { t1: 250, t2: 2000, t4: 2500 },
       idleConnectionSeconds: 600,
       maxConnectionsPerSource: 8,
+      tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 },
       maxMessageBytes: 8192,
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
     api: { host: '::1', port: 9090, adminToken: 's3cret' },
-    security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 } },
+    security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, admissionRate: 800, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
     registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5, writeDelayMs: 500 },
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
     trunks: [],
     emergencyNumbers: ['911', '112'],
-    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800 },
+    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
     log: { level: 'debug', format: 'text' },
   };
   const c = parsePbxConfig(text, FILE, {});
@@ -137,6 +141,16 @@ test('environment variables, with fallbacks; an empty adminToken means none', ()
   assert.equal(problems(text, {}), ['/etc/pbx/pbx.yaml:2:18: sip.publicAddress: environment variable PUBLIC_IP is not set']);
   const c = parsePbxConfig('rtp: { workers: "${WORKERS}" }\n', FILE, { WORKERS: '3' });
   assert.is(c.rtp.workers, 3);
+});
+
+test('${NAME} expands only in the documented keys: a provider trunk password does, userAgent does not', () => {
+  const text = [
+    'sip: { userAgent: "${PBX_ADMIN_TOKEN}" }',
+    'trunks:',
+    '  - { name: carrier, kind: register, host: sip.carrier.example, username: "${U}", password: "${P}" }',
+  ].join('\n');
+  const c = parsePbxConfig(text, FILE, { PBX_ADMIN_TOKEN: 'tok', U: 'user', P: 'secret' });
+  assert.equal([c.sip.userAgent, c.trunks[0]!.username, c.trunks[0]!.password], ['${PBX_ADMIN_TOKEN}', 'user', 'secret']);
 });
 
 test('unknown keys at each level, with suggestions', () => {
@@ -187,6 +201,15 @@ test('sip: a wildcard first listener needs an explicit publicAddress', () => {
   assert.is(parsePbxConfig(text + '  publicAddress: 192.0.2.1\n', FILE, {}).sip.publicAddress, '192.0.2.1');
 });
 
+test('sip.tcp: connection limits are checked with file:line:col', () => {
+  const text = ['sip:', '  tcp:', '    maxConnections: 0', '    idleSeconds: soon', '    messageDeadlineSeconds: 601'].join('\n');
+  assert.equal(problems(text), [
+    '/etc/pbx/pbx.yaml:3:21: sip.tcp.maxConnections: must be between 1 and 1000000, got 0',
+    "/etc/pbx/pbx.yaml:4:18: sip.tcp.idleSeconds: expected an integer, got 'soon'",
+    '/etc/pbx/pbx.yaml:5:29: sip.tcp.messageDeadlineSeconds: must be between 1 and 600, got 601',
+  ]);
+});
+
 test('sip: numbers out of range, timers order, message size floor', () => {
   const text = ['sip:', '  timers:', '    t1: 1000', '    t2: 500', '    t4: 0', '  maxMessageBytes: 1024', '  idleConnectionSeconds: 0', '  maxConnectionsPerSource: many'].join('\n');
   assert.equal(problems(text), [
@@ -215,13 +238,14 @@ test('api: listen as host:port', () => {
 });
 
 test('security: trusted entries are checked one by one', () => {
-  const text = ['security:', '  trusted:', '    - 10.0.0.0/8', '    - 10.0.0.0/40', '    - "fe80::/10"', '    - example.com', '    - 10.0.0.0/8', '  floodRate: -5', '  authFailBan: { attempts: 0 }'].join('\n');
+  const text = ['security:', '  trusted:', '    - 10.0.0.0/8', '    - 10.0.0.0/40', '    - "fe80::/10"', '    - example.com', '    - 10.0.0.0/8', '  floodRate: -5', '  authFailBan: { attempts: 0 }', '  admissionRate: 1.5'].join('\n');
   assert.equal(problems(text), [
     "/etc/pbx/pbx.yaml:4:7: security.trusted[1]: '/40' is not a prefix length (0-32)",
     "/etc/pbx/pbx.yaml:6:7: security.trusted[3]: 'example.com' is not an IPv4 or IPv6 address",
     "/etc/pbx/pbx.yaml:7:7: security.trusted[4]: duplicate address '10.0.0.0/8' (first at line 3)",
     '/etc/pbx/pbx.yaml:8:14: security.floodRate: must be at least 0, got -5',
     '/etc/pbx/pbx.yaml:9:28: security.authFailBan.attempts: must be at least 1, got 0',
+    '/etc/pbx/pbx.yaml:10:18: security.admissionRate: expected an integer, got 1.5',
   ]);
 });
 
@@ -271,6 +295,21 @@ test('backup: optional; dir resolves against the file, keep defaults to 7, value
   assert.match(p[0]!, /pbx\.yaml:3:17: backup\.everyMinutes/);
   assert.match(p[1]!, /pbx\.yaml:4:9: backup\.keep/);
   assert.match(problems('backup: { everyMinutes: 5 }\n')[0]!, /backup\.dir: required key is missing/);
+});
+
+test('security.tenantTrunk*: defaults, networks checked; provider trunk tls.ca resolves against the file', () => {
+  const c = parsePbxConfig('', FILE, {});
+  assert.is(c.security.tenantTrunkPrivateNetworks, false);
+  assert.equal(c.security.tenantTrunkAllowedNetworks, []);
+  const ok = parsePbxConfig('security: { tenantTrunkPrivateNetworks: true, tenantTrunkAllowedNetworks: [ "127.0.0.0/8" ] }\n', FILE, {});
+  assert.is(ok.security.tenantTrunkPrivateNetworks, true);
+  assert.equal(ok.security.tenantTrunkAllowedNetworks, ['127.0.0.0/8']);
+  const bad = problems('security:\n  tenantTrunkAllowedNetworks: [ "127.0.0.0/33" ]\n  tenantTrunkPrivateNetworks: maybe\n');
+  assert.is(bad.length, 2, bad.join('\n'));
+  assert.match(bad[0]!, /^\/etc\/pbx\/pbx\.yaml:2:\d+: security\.tenantTrunkAllowedNetworks\[0\]/);
+  assert.match(bad[1]!, /^\/etc\/pbx\/pbx\.yaml:3:\d+: security\.tenantTrunkPrivateNetworks/);
+  const t = parsePbxConfig('trunks:\n  - { name: s, kind: ip, host: sip.carrier.example, transport: tls, allowedSources: [ "192.0.2.1" ], tls: { ca: certs/ca.pem } }\n', FILE, {});
+  assert.equal(t.trunks[0]!.tls, { ca: '/etc/pbx/certs/ca.pem' });
 });
 
 test.run();

@@ -8,21 +8,21 @@ import { decodeYaml } from './decode-yaml.js';
 import { cidr, filePath, host, hostPort, listenUri, portRange, positiveInt } from './field-types.js';
 import { isWildcardAddress } from './net-syntax.js';
 import { shortNumber } from './phone-numbers.js';
-import { int, list, object, oneOf, str } from './schema.js';
+import { bool, fromEnv, int, list, object, oneOf, str } from './schema.js';
 import { providerTrunkSchema, trunkList } from './trunk-config.js';
 import type { ListenSpec, PbxConfig } from './types.js';
 
 const listenKey = (l: ListenSpec): string => `${l.protocol}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
 
 const sip = object({
-  listen: list(listenUri(), { min: 1, unique: { key: listenKey, what: 'listener' } }).default([
+  listen: fromEnv(list(listenUri(), { min: 1, unique: { key: listenKey, what: 'listener' } })).default([
     'udp://127.0.0.1:5060',
     'tcp://127.0.0.1:5060',
   ]),
   /** Defaults to the host of the first listener. */
-  publicAddress: host().optional(),
+  publicAddress: fromEnv(host()).optional(),
   userAgent: str({ minLength: 1, maxLength: 200 }).optional(),
-  tls: object({ cert: filePath(), key: filePath() }).optional(),
+  tls: object({ cert: fromEnv(filePath()), key: fromEnv(filePath()) }).optional(),
   // RFC 3261 §17.1.1.1: T1 estimates the round-trip time. §17.1.2.2: T2 caps the retransmit
   // interval of non-INVITE requests and INVITE responses; T4 is how long a message may stay in the network.
   timers: object({
@@ -34,6 +34,12 @@ const sip = object({
   }),
   idleConnectionSeconds: positiveInt().default(3700),
   maxConnectionsPerSource: positiveInt().default(32),
+  // Issue 16, finding 5: what a stranger's TCP/TLS connection may hold.
+  tcp: object({
+    maxConnections: int({ min: 1, max: 1_000_000 }).default(10_000),
+    idleSeconds: positiveInt().default(45),
+    messageDeadlineSeconds: int({ min: 1, max: 600 }).default(30),
+  }),
   maxMessageBytes: int({ min: 4096, max: 1_048_576 }).default(65535),
 }).check((s, where) => {
   const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');
@@ -45,16 +51,16 @@ const sip = object({
 
 const rtp = object({
   /** Defaults to sip.publicAddress. */
-  address: host().optional(),
-  ports: portRange().default('20000-29999'),
+  address: fromEnv(host()).optional(),
+  ports: fromEnv(portRange()).default('20000-29999'),
   /** 0 = one worker per core. */
-  workers: int({ min: 0, max: 256 }).default(0),
+  workers: fromEnv(int({ min: 0, max: 256 })).default(0),
 });
 
 const api = object({
-  listen: hostPort().default('127.0.0.1:8080'),
+  listen: fromEnv(hostPort()).default('127.0.0.1:8080'),
   /** Empty (as `${PBX_ADMIN_TOKEN:-}` gives when unset) means no token. */
-  adminToken: str().to((t) => (t === '' ? undefined : t)).optional(),
+  adminToken: fromEnv(str()).to((t) => (t === '' ? undefined : t)).optional(),
 });
 
 const security = object({
@@ -62,11 +68,17 @@ const security = object({
   /** Requests/s from one source; 0 = off. */
   floodRate: int({ min: 0 }).default(300),
   floodBanSeconds: positiveInt().default(300),
+  /** Messages/s over all untrusted sources before unknown ones are shed; 0 = off (issue 16 finding 9). */
+  admissionRate: int({ min: 0 }).default(5000),
   authFailBan: object({
     attempts: positiveInt().default(10),
     windowSeconds: positiveInt().default(60),
     banSeconds: positiveInt().default(600),
   }),
+  /** Tenant trunks may point at private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). */
+  tenantTrunkPrivateNetworks: bool().default(false),
+  /** Networks tenant trunks may point at whatever their class (loopback, private...). */
+  tenantTrunkAllowedNetworks: list(cidr(), { unique: { key: (c) => c, what: 'network' } }).default([]),
 });
 
 const registrar = object({
@@ -105,12 +117,14 @@ const calls = object({
   rtpTimeoutSeconds: positiveInt(3600).default(60),
   /** RFC 4028 session interval asked for on both legs (at least 90). */
   sessionExpiresSeconds: int({ min: 90, max: 86_400 }).default(1800),
+  /** Answered calls' records are checkpointed this often, so a crash loses at most this much billing. */
+  checkpointSeconds: int({ min: 1, max: 300 }).default(2),
 });
 
 /** Scheduled online backups (`pbx backup` does the same by hand). */
 const backup = object({
   /** Where the backup folders go; relative to pbx.yaml. */
-  dir: filePath(),
+  dir: fromEnv(filePath()),
   /** A backup every this many minutes while the server runs (the first one after one interval). */
   everyMinutes: positiveInt(7 * 24 * 60),
   /** How many backups are kept in dir; older ones are deleted. */
@@ -118,8 +132,10 @@ const backup = object({
 });
 
 export const pbxSchema = object({
-  dataDir: filePath().default('../data'),
-  tenantsDir: filePath().default('tenants'),
+  // `${NAME}` is read from the environment only in the keys wrapped in fromEnv (listed in
+  // config/pbx.yaml): secrets, addresses, ports, paths; never in names.
+  dataDir: fromEnv(filePath()).default('../data'),
+  tenantsDir: fromEnv(filePath()).default('tenants'),
   sip,
   rtp,
   api,

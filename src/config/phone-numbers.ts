@@ -22,10 +22,10 @@ export function e164(): Schema<string> {
 }
 
 /** An ITU country calling code: 1-3 digits, without '+' (e.g. '1', '44', '358'). */
-export function countryCode(): Schema<string> {
-  // '' is no country code, as when the key is left out (the API reads and writes it so).
-  return strOrNumber().to((s) => {
-    if (s === '' || COUNTRY_CODE_RE.test(s)) return s;
+export function countryCode(opts: { none?: boolean } = {}): Schema<string> {
+  return strOrNumber({ minLength: opts.none ? 0 : 1 }).to((s) => {
+    if (opts.none && s === '') return s;
+    if (COUNTRY_CODE_RE.test(s)) return s;
     if (/^\+[1-9][0-9]{0,2}$/.test(s)) return reject(`'${s}': write the country code without '+' (${s.slice(1)})`);
     return reject(`'${s}' is not a country calling code: 1-3 digits, e.g. 1, 44, 358`);
   });

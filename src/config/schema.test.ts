@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { ConfigError, ConfigErrors } from '../util/errors.js';
 import { decodeYaml } from './decode-yaml.js';
 import { didYouMean } from './did-you-mean.js';
-import { bool, int, list, object, oneOf, reject, str, strOrNumber, type Schema } from './schema.js';
+import { bool, fromEnv, int, list, object, oneOf, reject, str, strOrNumber, type Schema } from './schema.js';
 
 function decode<T>(schema: Schema<T>, text: string, env: Record<string, string> = {}): T {
   return decodeYaml(schema, { text, file: 'f.yaml', env });
@@ -124,13 +124,26 @@ test('unique by a field reports the repeat at that field of the item', () => {
   ]);
 });
 
-test('${NAME} in strings; numbers and booleans may come from the environment too', () => {
-  const s = object({ host: str(), port: int(), on: bool() });
+test('${NAME} under fromEnv: in strings; numbers and booleans may come from the environment too', () => {
+  const s = object({ host: fromEnv(str()), port: fromEnv(int()), on: fromEnv(bool()) });
   assert.equal(decode(s, 'host: ${H}\nport: ${P}\non: ${ON:-true}\n', { H: 'pbx.example', P: '5070' }), { host: 'pbx.example', port: 5070, on: true });
   assert.equal(problems(() => decode(s, 'host: "x-${H}"\nport: ${P}\non: false\n', { P: '50x' })), [
     'f.yaml:1:7: host: environment variable H is not set',
     "f.yaml:2:7: port: expected an integer, got '50x'",
   ]);
+});
+
+test('${NAME} is plain text outside fromEnv, also in a map next to a fromEnv key', () => {
+  const s = object({ name: str(), secret: fromEnv(str()), inner: fromEnv(object({ a: str() })), after: str().default('${D}') });
+  const env = { T: 'the-token', D: 'x' };
+  assert.equal(decode(s, 'name: ${T}\nsecret: ${T}\ninner: { a: "${T}" }\n', env), {
+    name: '${T}',
+    secret: 'the-token',
+    inner: { a: 'the-token' },
+    after: '${D}',
+  });
+  // An unset variable or a bad reference outside fromEnv is no problem: it is text.
+  assert.equal(decode(s, 'name: "${NOPE"\nsecret: a$${b}\ninner: { a: x }\n'), { name: '${NOPE', secret: 'a${b}', inner: { a: 'x' }, after: '${D}' });
 });
 
 test('transforms and checks report at the node they concern', () => {

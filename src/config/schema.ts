@@ -11,6 +11,11 @@
  * Defaults are written as they would be in the file (`.default('20000-29999')`) and are
  * decoded by the same schema. A map whose keys all have defaults may itself be left out.
  * A key written with no value (`key:` or `key: null`) counts as left out.
+ *
+ * `${NAME}` is replaced by an environment variable only inside a value wrapped in
+ * `fromEnv(...)`: the keys where an operator keeps secrets (and deployment addresses)
+ * out of the file. Everywhere else, above all in names and other text a tenant can
+ * write through the API, `${...}` is plain text (security issue 16, finding 1).
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
@@ -42,6 +47,8 @@ export interface DecodeContext {
   readonly baseDir: string;
   /** Alias references still allowed to be followed (a bound against alias bombs). */
   aliasBudget: number;
+  /** True while decoding a value wrapped in fromEnv(): `${NAME}` is substituted there only. */
+  expandEnv: boolean;
 }
 
 /** A YAML problem that stops decoding (a bad alias): reported at `node`. */
@@ -244,12 +251,37 @@ class CheckedSchema<T> extends Schema<T> {
   }
 }
 
+/** Decodes `inner` with `${NAME}` substitution on, for every scalar under it. */
+class EnvSchema<T> extends Schema<T> {
+  constructor(private readonly inner: Schema<T>) {
+    super();
+  }
+  override get hasDefault(): boolean {
+    return this.inner.hasDefault;
+  }
+  private within<R>(ctx: DecodeContext, fn: () => R): R {
+    const before = ctx.expandEnv;
+    ctx.expandEnv = true;
+    try {
+      return fn();
+    } finally {
+      ctx.expandEnv = before;
+    }
+  }
+  decode(node: Node, ctx: DecodeContext, path: string): T | Invalid {
+    return this.within(ctx, () => this.inner.decode(node, ctx, path));
+  }
+  override decodeMissing(ctx: DecodeContext, at: Node | null, path: string, keyPresent: boolean): T | Invalid {
+    return this.within(ctx, () => this.inner.decodeMissing(ctx, at, path, keyPresent));
+  }
+}
+
 // ---- scalars ----
 
-/** The value of a scalar, with `${NAME}` substituted in strings. */
+/** The value of a scalar, with `${NAME}` substituted in strings under fromEnv(). */
 function readScalar(node: Node, ctx: DecodeContext, path: string, expected: string): { value: unknown; fromEnv: boolean } | Invalid {
   if (!isScalar(node)) return fail(ctx, node, path, `expected ${expected}, got ${describe(node)}`);
-  if (typeof node.value !== 'string') return { value: node.value, fromEnv: false };
+  if (typeof node.value !== 'string' || !ctx.expandEnv) return { value: node.value, fromEnv: false };
   const sub = substituteEnv(node.value, ctx.env);
   if (!sub.ok) return fail(ctx, node, path, sub.problem);
   return { value: sub.value, fromEnv: sub.substituted };
@@ -435,6 +467,14 @@ class ObjectSchema<F extends Fields> extends Schema<ObjectOf<F>> {
 }
 
 // ---- builders ----
+
+/**
+ * `${NAME}` and `${NAME:-fallback}` are replaced by environment variables in this value
+ * (`$${` writes a literal `${`). Only for keys an operator writes: document each one.
+ */
+export function fromEnv<T>(inner: Schema<T>): Schema<T> {
+  return new EnvSchema(inner);
+}
 
 export function str(opts: { minLength?: number; maxLength?: number } = {}): Schema<string> {
   return new StringSchema(opts);

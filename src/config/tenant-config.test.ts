@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigErrors } from '../util/errors.js';
+import { OutboundAddressPolicy } from '../util/outbound-address-policy.js';
 import { parseTenantConfig, tenantIdOfFile } from './tenant-config.js';
 import type { TenantConfig } from './types.js';
 
@@ -167,6 +168,33 @@ test('extension fields: bad ext, enabled not a boolean, unknown key, maxContacts
   ]);
 });
 
+test('auth.algorithms per tenant and algorithms per extension: parsed in order, checked with file:line:col', () => {
+  const ok = parseTenantConfig(
+    ['id: acme', 'domains: [ a.example ]', 'auth: { algorithms: [ SHA-256, MD5 ] }', 'extensions:', '  - { ext: "1001", password: "long-enough", algorithms: [ MD5 ] }', '  - { ext: "1002", password: "long-enough" }'].join('\n'),
+    FILE,
+    {},
+  );
+  assert.equal(ok.auth, { algorithms: ['SHA-256', 'MD5'] });
+  assert.equal(ok.extensions[0]!.algorithms, ['MD5']);
+  assert.is(ok.extensions[1]!.algorithms, undefined);
+  assert.is(parseTenantConfig('id: acme\ndomains: [ a.example ]\n', FILE, {}).auth, undefined, 'absent: the server default applies');
+  const text = [
+    'id: acme',
+    'domains: [ a.example ]',
+    'auth: { algorithms: [ SHA-512, MD5, MD5 ] }',
+    'extensions:',
+    '  - { ext: "1001", password: "long-enough", algorithms: [] }',
+    '  - { ext: "1002", password: "long-enough", algorithms: MD5 }',
+  ].join('\n');
+  const got = problems(text);
+  assert.is(got.length, 4, got.join('\n'));
+  assert.match(got[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:\d+: auth\.algorithms\[0\]: expected one of SHA-256, MD5, got 'SHA-512'$/);
+  assert.match(got[1]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:\d+: auth\.algorithms\[2\]: duplicate algorithm 'MD5'/);
+  assert.match(got[2]!, /^\/etc\/pbx\/tenants\/acme\.yaml:5:\d+: extensions\[0\]\.algorithms: must not be empty$/);
+  assert.match(got[3]!, /^\/etc\/pbx\/tenants\/acme\.yaml:6:\d+: extensions\[1\]\.algorithms: /);
+  assert.throws(() => parseTenantConfig('id: acme\ndomains: [ a.example ]\nauth: { algorithm: [ MD5 ] }\n', FILE, {}), /auth\.algorithm: unknown key/);
+});
+
 test('more extensions than limits.extensions is reported at the extensions key', () => {
   const text = ['id: acme', 'domains: [ a.example ]', 'limits: { extensions: 1 }', 'extensions:', '  - { ext: "1001", password: "first-secret" }', '  - { ext: "1002", password: "second-secret" }'].join('\n');
   assert.equal(problems(text), ['/etc/pbx/tenants/acme.yaml:4:1: extensions: lists 2 extensions but limits.extensions is 1']);
@@ -177,7 +205,7 @@ test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\nivrs: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
+    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
   ]);
 });
 
@@ -185,6 +213,31 @@ test('a YAML syntax error is placed at its line and column', () => {
   assert.equal(problems('id: acme\ndomains: [ a.example ]\nextensions:\n  - ext: 1001\n    password: x: y\n'), [
     '/etc/pbx/tenants/acme.yaml:5:15: Nested mappings are not allowed in compact mappings',
   ]);
+});
+
+test('trunk hosts and outbound proxies given as IP literals are checked against the trunk address policy, at their line and column', () => {
+  const policy = new OutboundAddressPolicy({ ownAddresses: ['192.0.2.1'] });
+  const text = [
+    'id: acme',
+    'domains: [ acme.example ]',
+    'countryCode: "1"',
+    'trunks:',
+    '  - { name: a, kind: ip, host: 127.0.0.1, allowedSources: [ "192.0.2.9/32" ] }',
+    '  - { name: b, kind: ip, host: 198.51.100.7, outboundProxy: "10.0.0.1:5060", allowedSources: [ "192.0.2.9/32" ] }',
+    '  - { name: c, kind: ip, host: sip.carrier.example, allowedSources: [ "192.0.2.9/32" ] }',
+    '',
+  ].join('\n');
+  let errs: string[] = [];
+  try {
+    parseTenantConfig(text, FILE, {}, { trunkAddresses: policy });
+  } catch (e) {
+    errs = (e as ConfigErrors).errors.map((x) => x.message);
+  }
+  assert.is(errs.length, 2, errs.join('\n'));
+  assert.match(errs[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:5:\d+: trunks\[0\]\.host: 127\.0\.0\.1 is a loopback address/);
+  assert.match(errs[1]!, /^\/etc\/pbx\/tenants\/acme\.yaml:6:\d+: trunks\[1\]\.outboundProxy: 10\.0\.0\.1 is a private address/);
+  // Without a policy (a pure parse), nothing is refused.
+  assert.is(parseTenantConfig(text, FILE, {}).trunks.length, 3);
 });
 
 test.run();

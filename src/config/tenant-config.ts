@@ -12,11 +12,16 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
-import { bool, list, object, reject, str, strOrNumber } from './schema.js';
+import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
-import type { TenantConfig } from './types.js';
+import type { TenantConfig, TrunkConfig } from './types.js';
+
+/** Why a tenant trunk may not point at a host (src/util/outbound-address-policy.ts fits). */
+export interface TrunkAddressCheck {
+  hostRefusal(host: string): string | undefined;
+}
 
 export { TENANT_ID_RE };
 
@@ -50,11 +55,14 @@ const ha1 = object({
   sha256: str().to((h) => (/^[0-9a-f]{64}$/.test(h) ? h : reject('must be 64 lowercase hex digits (SHA-256 of ext:realm:password)'))),
 });
 
+/** Digest algorithms, most preferred first (RFC 8760 §2.4), as pbx.yaml's auth.algorithms. */
+const algorithms = () => list(oneOf(['SHA-256', 'MD5']), { min: 1, unique: { key: (a) => a, what: 'algorithm' } });
+
 const extension = object({
   ext: sharedField(FIELDS.ext, { numbers: true }),
   name: sharedField(FIELDS.extName).optional(),
-  /** Exactly one of password and ha1. */
-  password: sharedField(FIELDS.password).optional(),
+  /** Exactly one of password and ha1. `${NAME}` is read from the environment here. */
+  password: fromEnv(sharedField(FIELDS.password)).optional(),
   ha1: ha1.optional(),
   enabled: bool().default(true),
   /** Overrides registrar.maxContactsPerAor. */
@@ -63,6 +71,8 @@ const extension = object({
   classOfService: sharedField(FIELDS.classOfService).default('national'),
   /** Outbound caller ID; default the tenant's callerId. */
   callerId: e164().optional(),
+  /** Which of the tenant's offered algorithms its answers may use; the challenge stays the tenant's. */
+  algorithms: algorithms().optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');
@@ -90,10 +100,15 @@ export const tenantSchema = object({
     outboundMinutesPerDay: sharedField(LIMIT_RULES.outboundMinutesPerDay).optional(),
   }),
   extensions: list(extension, { unique: { key: (e) => e.ext, what: 'extension', at: 'ext' } }).default([]),
-  /** Required once the tenant has trunks, DIDs or routes (tenant-references.ts). */
-  countryCode: countryCode().optional(),
+  /**
+   * Required once the tenant has trunks, DIDs or routes (tenant-references.ts); "" says
+   * "none" on purpose, as the API allows (every outside number then counts as international).
+   */
+  countryCode: countryCode({ none: true }).optional(),
   nationalPrefix: nationalPrefix().default('0'),
   callerId: e164().optional(),
+  /** Overrides pbx.yaml's auth.algorithms for this tenant's challenges. */
+  auth: object({ algorithms: algorithms() }).optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -101,12 +116,35 @@ export const tenantSchema = object({
   outboundRoutes: outboundRouteList().default([]),
 });
 
+/** What pbx.yaml adds to the checks of a tenant file. */
+export interface TenantParseOptions {
+  /** Where the tenant's own trunks may point (pbx.yaml security.tenantTrunk*); absent: not checked. */
+  trunkAddresses?: TrunkAddressCheck;
+}
+
+/**
+ * A trunk's host or outbound proxy given as an IP literal is checked here, where a
+ * line and column can be named; a host name is checked after DNS, before each connection.
+ */
+function checkTrunkAddresses(trunks: ReadonlyArray<Pick<TrunkConfig, 'host' | 'outboundProxy'>>, root: Where, policy: TrunkAddressCheck): void {
+  trunks.forEach((t, i) => {
+    const at = root.at('trunks').at(i);
+    const host = policy.hostRefusal(t.host);
+    if (host) at.at('host').report(host);
+    const proxy = t.outboundProxy ? policy.hostRefusal(t.outboundProxy.host) : undefined;
+    if (proxy) at.at('outboundProxy').report(proxy);
+  });
+}
+
 /**
  * Decodes one tenant file. The id must equal the file's base name. Pure: reads
  * nothing. Throws ConfigErrors listing every problem.
  */
-export function parseTenantConfig(text: string, file: string, env: Env): TenantConfig {
-  const raw = decodeYaml(tenantSchema, { text, file, env }, checkTenantReferences);
+export function parseTenantConfig(text: string, file: string, env: Env, opts: TenantParseOptions = {}): TenantConfig {
+  const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
+    checkTenantReferences(t, root);
+    if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
+  });
   return {
     file: resolve(file),
     id: raw.id,
@@ -123,6 +161,7 @@ export function parseTenantConfig(text: string, file: string, env: Env): TenantC
     countryCode: raw.countryCode ?? '',
     nationalPrefix: raw.nationalPrefix,
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
+    ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

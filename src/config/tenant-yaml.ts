@@ -2,8 +2,13 @@
  * The reverse of parseTenantConfig: a tenant as the text of a tenant file, in the same
  * shape an operator writes (destinations as `{ extension: "1001" }`, `hangup`). Used by
  * `pbx tenant export`; parseTenantConfig of the text gives the tenant back. Pure.
+ *
+ * Text is written as it is, except in the keys where the loader reads `${NAME}` from the
+ * environment (extension passwords, trunk credentials): there `${` is written `$${`, so
+ * what a tenant typed through the API can never become an environment variable's value.
  */
 import { stringify } from 'yaml';
+import { escapeEnv } from './env-subst.js';
 import type { DestinationConfig, TenantLimits } from './types.js';
 
 /** What is written: TenantConfig without its file, every default optional (TenantSpec fits). */
@@ -21,10 +26,12 @@ export interface TenantYamlInput {
     maxContacts?: number;
     classOfService?: string;
     callerId?: string;
+    algorithms?: readonly string[];
   }>;
   countryCode?: string;
   nationalPrefix?: string;
   callerId?: string;
+  auth?: { algorithms: readonly string[] };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -53,6 +60,16 @@ function destinationYaml(d: DestinationConfig): unknown {
   return 'hangup';
 }
 
+/** A tenant file with any of these must say its countryCode (tenant-references.ts). */
+function needsCountryCode(t: TenantYamlInput): boolean {
+  return [t.trunks, t.dids, t.inboundRoutes, t.outboundRoutes].some((l) => l !== undefined && l.length > 0);
+}
+
+/** A value of a key that expands `${NAME}`, written so that it loads back as itself. */
+function secret(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : escapeEnv(v);
+}
+
 /** Drops undefined values, keeps key order. */
 function clean(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -67,20 +84,23 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     name: t.name,
     domains: [...t.domains],
     limits: { ...t.limits },
-    countryCode: t.countryCode || undefined,
+    // "" (none, as the API allows) is written when the file needs the key, so it applies back.
+    countryCode: t.countryCode || (needsCountryCode(t) ? '' : undefined),
     nationalPrefix: t.nationalPrefix,
     callerId: t.callerId,
+    auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({
         ext: x.ext,
         name: x.name,
-        password: x.password,
+        password: secret(x.password),
         ha1: x.ha1 ? { realm: x.ha1.realm, md5: x.ha1.md5, sha256: x.ha1.sha256 } : undefined,
         enabled: x.enabled,
         maxContacts: x.maxContacts,
         classOfService: x.classOfService,
         callerId: x.callerId,
+        algorithms: x.algorithms ? [...x.algorithms] : undefined,
       }),
     ),
     trunks: t.trunks && t.trunks.length > 0
@@ -95,9 +115,9 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
             outboundProxy: x.outboundProxy
               ? `${x.outboundProxy.host.includes(':') && !x.outboundProxy.host.startsWith('[') ? `[${x.outboundProxy.host}]` : x.outboundProxy.host}:${x.outboundProxy.port}`
               : undefined,
-            username: x.username,
-            password: x.password,
-            authUsername: x.authUsername,
+            username: secret(x.username),
+            password: secret(x.password),
+            authUsername: secret(x.authUsername),
             domain: x.domain,
             registerExpires: x.registerExpires,
             allowedSources: x.allowedSources ? [...x.allowedSources] : undefined,

@@ -4,10 +4,10 @@
  */
 import { TRUNK_CODEC_LIST, TRUNK_FIELDS } from '../model/field-rules.js';
 import { isTrunkHost, isTrunkSource } from '../model/trunk-addresses.js';
-import { hostPort, objectName, sharedField } from './field-types.js';
+import { filePath, hostPort, objectName, sharedField } from './field-types.js';
 import { parseCidr, parseHost } from './net-syntax.js';
 import { isIP } from './net-syntax.js';
-import { int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
+import { fromEnv, int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import type { TrunkConfig } from './types.js';
 
@@ -45,9 +45,10 @@ const trunkFields = {
   port: int({ min: 1, max: 65535 }).optional(),
   transport: oneOf(['udp', 'tcp', 'tls']).default('udp'),
   outboundProxy: hostPort().optional(),
-  username: sharedField(TRUNK_FIELDS.username).optional(),
-  password: sharedField(TRUNK_FIELDS.password).optional(),
-  authUsername: sharedField(TRUNK_FIELDS.username).optional(),
+  // Credentials at the carrier: `${NAME}` is read from the environment here (and only here).
+  username: fromEnv(sharedField(TRUNK_FIELDS.username)).optional(),
+  password: fromEnv(sharedField(TRUNK_FIELDS.password)).optional(),
+  authUsername: fromEnv(sharedField(TRUNK_FIELDS.username)).optional(),
   domain: trunkHost().optional(),
   registerExpires: sharedField(TRUNK_FIELDS.registerExpires).default(3600),
   /** Required for ip trunks; for register trunks default: the host, when it is an IP address. */
@@ -90,9 +91,16 @@ const trunkTenants = list(
   if (ids.includes('*') && ids.length > 1) where.report("'*' (every tenant) must stand alone");
 });
 
+/**
+ * A provider trunk's TLS settings: `ca`, a PEM file (relative to pbx.yaml) of the CAs
+ * trusted for this carrier instead of the system's. Tenant trunks have none: a tenant
+ * may not name files on the server, and uses the system's CAs.
+ */
+const trunkTls = object({ ca: filePath().optional() });
+
 /** A provider trunk of pbx.yaml. */
 export function providerTrunkSchema(): Schema<TrunkConfig & { tenants: string[] }> {
-  return object({ ...trunkFields, tenants: trunkTenants.default([]) })
+  return object({ ...trunkFields, tls: trunkTls.optional(), tenants: trunkTenants.default([]) })
     .check(checkTrunk)
     .to(withDefaults);
 }

@@ -29,8 +29,16 @@ export interface PbxConfig {
     timers: { t1: number; t2: number; t4: number };
     /** Stream connections with no traffic for this long are closed. */
     idleConnectionSeconds: number;
-    /** Open stream connections allowed from one source address. */
+    /** Open stream connections allowed from one source: an IPv4 address, or an IPv6 /64. */
     maxConnectionsPerSource: number;
+    tcp: {
+      /** Open TCP/TLS connections in total; at the cap a new one evicts the oldest idle unpinned one. */
+      maxConnections: number;
+      /** Idle timeout of connections that carry no registration or dialog (others use idleConnectionSeconds). */
+      idleSeconds: number;
+      /** A message must arrive whole within this long of its first octet. */
+      messageDeadlineSeconds: number;
+    };
     /** Size caps for one message. */
     maxMessageBytes: number;
   };
@@ -42,7 +50,13 @@ export interface PbxConfig {
     floodRate: number;
     /** How long a flooding source stays banned. */
     floodBanSeconds: number;
+    /** Messages per second over all untrusted sources before unknown sources are shed (known ones served first); 0 = off. */
+    admissionRate: number;
     authFailBan: { attempts: number; windowSeconds: number; banSeconds: number };
+    /** Tenant trunks may point at private ranges; default false. */
+    tenantTrunkPrivateNetworks: boolean;
+    /** Networks tenant trunks may point at whatever their class; default none. */
+    tenantTrunkAllowedNetworks: string[];
   };
   registrar: {
     minExpires: number;
@@ -76,6 +90,8 @@ export interface PbxConfig {
     rtpTimeoutSeconds: number;
     /** RFC 4028 session interval asked for on both legs. */
     sessionExpiresSeconds: number;
+    /** Records of calls up are checkpointed this often: a crashed call is billed up to its last checkpoint. */
+    checkpointSeconds: number;
   };
   /** Scheduled online backups of system.sqlite and every tenant store; absent: none. */
   backup?: { dir: string; everyMinutes: number; keep: number };
@@ -99,6 +115,12 @@ export interface ExtensionConfig {
   classOfService: ClassOfService;
   /** E.164 caller ID for outbound calls; default the tenant's callerId. */
   callerId?: string;
+  /**
+   * Digest algorithms this extension's answers may use, of those its tenant offers;
+   * default any. Its challenge stays the tenant's, so that a challenge never tells
+   * whether an extension exists.
+   */
+  algorithms?: Array<'SHA-256' | 'MD5'>;
 }
 
 /**
@@ -134,6 +156,8 @@ export interface TrunkConfig {
   codecs?: string[];
   /** Concurrent calls on this trunk. */
   maxChannels?: number;
+  /** Provider trunks only: `ca`, the absolute path of a PEM file of CAs trusted for this carrier's TLS certificate. */
+  tls?: { ca?: string };
 }
 
 /** Where an inbound call (or a fallback) goes. */
@@ -202,6 +226,8 @@ export interface TenantConfig {
   nationalPrefix: string;
   /** The tenant's default outbound caller ID, E.164. */
   callerId?: string;
+  /** Digest algorithms the tenant's challenges offer, in order; default pbx.yaml's auth.algorithms. */
+  auth?: { algorithms: Array<'SHA-256' | 'MD5'> };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

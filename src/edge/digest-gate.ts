@@ -7,6 +7,7 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Extension } from '../tenant/tenant-store.js';
 import type { Logger } from '../util/logger.js';
 import { countAuthFailure } from '../util/pbx-metrics.js';
+import type { AuthFailLog } from './security/auth-fail-log.js';
 import type { StatelessReplier } from './stateless-reply.js';
 
 /** Extension names as they may appear in a store (the config validates the same set). */
@@ -17,14 +18,23 @@ const EXTENSION_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
  * challenged with 401/WWW-Authenticate, INVITE with 407/Proxy-Authenticate (§22.3), both
  * in the tenant's realm. Challenges and refusals are sent statelessly; an unknown user and
  * a wrong password get the same 403; a failure counts against the source address.
+ *
+ * Algorithms (RFC 8760): the challenge offers the tenant's list (its YAML `auth.algorithms`)
+ * or else the server's (pbx.yaml). An extension's own `algorithms` only narrows which of
+ * those its answer may use: the challenge never depends on who asks, because a challenge
+ * that differed for an existing extension would tell a scanner which extensions exist
+ * (test/integration/enumeration.test.ts). An answer with an algorithm the extension does
+ * not allow gets the same 403, after the same hashing work, as a wrong password.
  */
 export class DigestGate {
   constructor(
     private readonly o: {
       auth: DigestAuthenticator;
-      guard: { authFailed(address: string): void; authSucceeded(address: string): void };
+      guard: { authFailed(address: string, port: number): void; authSucceeded(address: string, port: number): void };
       replier: StatelessReplier;
       logger: Logger;
+      /** Where failed logins are logged, throttled per source (issue 16 finding 10a). */
+      failLog: Pick<AuthFailLog, 'failed'>;
       isLocalAddress: (host: string) => boolean;
     },
   ) {}
@@ -33,6 +43,8 @@ export class DigestGate {
   authenticate(inbound: Inbound, req: SipRequest, tenant: TenantContext, as: 'registrar' | 'proxy'): Extension | undefined {
     const proxy = as === 'proxy';
     let ext: Extension | undefined;
+    let narrowed: string | undefined;
+    const offered = tenant.store.getRoutingPlan().auth?.algorithms;
     const outcome = this.o.auth.verify(
       {
         method: req.method,
@@ -40,25 +52,31 @@ export class DigestGate {
         header: getHeaderValues(req, proxy ? 'proxy-authorization' : 'authorization'),
         realm: tenant.realm,
         acceptUri: (digestUri) => this.namesThisServer(digestUri, tenant),
+        ...(offered ? { algorithms: offered } : {}),
       },
       (username, algorithm) => {
         if (!EXTENSION_RE.test(username)) return undefined;
         ext = tenant.store.getExtension(username);
-        return ext && ext.enabled && ext.realm === tenant.realm ? ext.ha1[algorithm] : undefined;
+        if (!ext || !ext.enabled || ext.realm !== tenant.realm) return undefined;
+        if (ext.algorithms && !ext.algorithms.includes(algorithm)) {
+          narrowed = `algorithm ${algorithm} not allowed for this extension (it allows ${ext.algorithms.join(', ')})`;
+          return undefined;
+        }
+        return ext.ha1[algorithm];
       },
     );
     if (!outcome.ok) {
       if (outcome.kind === 'rejected') {
-        this.o.guard.authFailed(inbound.source.address);
+        this.o.guard.authFailed(inbound.source.address, inbound.source.port);
         countAuthFailure(tenant.id);
-        this.o.logger.info('authentication failed', { tenant: tenant.id, method: req.method, from: inbound.source.address, detail: outcome.detail });
+        this.o.failLog.failed(inbound.source.address, { method: req.method, detail: narrowed ?? outcome.detail }, tenant.id);
         this.o.replier.reply(inbound, 403);
         return undefined;
       }
-      this.o.replier.reply(inbound, proxy ? 407 : 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale', proxy }) });
+      this.o.replier.reply(inbound, proxy ? 407 : 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale', proxy, ...(offered ? { algorithms: offered } : {}) }) });
       return undefined;
     }
-    this.o.guard.authSucceeded(inbound.source.address);
+    this.o.guard.authSucceeded(inbound.source.address, inbound.source.port);
     // The extension was read once, for the digest check.
     if (!ext || !ext.enabled || ext.ext !== outcome.username) {
       this.o.replier.reply(inbound, 403);

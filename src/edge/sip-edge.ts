@@ -1,8 +1,8 @@
 import type { B2bua } from '../b2bua/b2bua.js';
 import type { Registrar } from '../registrar/registrar.js';
 import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
-import { getHeader, tagOf, toOf } from '../sip/message/headers.js';
-import type { SipRequest } from '../sip/message/types.js';
+import { getHeader, getHeaderValues, tagOf, toOf } from '../sip/message/headers.js';
+import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import type { Inbound } from '../sip/transport/types.js';
@@ -11,6 +11,8 @@ import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { countAuthFailure } from '../util/pbx-metrics.js';
 import { DigestGate } from './digest-gate.js';
+import { AuthFailLog } from './security/auth-fail-log.js';
+import { systemClock } from '../util/clock.js';
 import { admitInvite, admitTrunkInvite, TENANT_SUSPENDED, type TrunkDirectory } from './invite-admission.js';
 import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
@@ -23,7 +25,12 @@ export interface EdgeOptions {
   /** Trunks by source address, for inbound calls from carriers. */
   trunks?: TrunkDirectory;
   auth: DigestAuthenticator;
-  guard: { authFailed(address: string): void; authSucceeded(address: string): void };
+  guard: {
+    authFailed(address: string, port: number): void;
+    authSucceeded(address: string, port: number): void;
+    /** A REGISTER from address:port was accepted with bindings for `seconds` (its flow is then known that long). */
+    registered?(address: string, port: number, seconds: number): void;
+  };
   registrar: Registrar;
   /** The call service; without it INVITE gets 405 (registrar-only mode). */
   b2bua?: B2bua;
@@ -32,6 +39,8 @@ export interface EdgeOptions {
   isLocalAddress: (host: string) => boolean;
   /** Product string for Server headers; undefined = none (the default). */
   serverHeader: () => string | undefined;
+  /** The throttled log of failed logins; by default one of its own on the system clock. */
+  authFailLog?: AuthFailLog;
 }
 
 
@@ -50,7 +59,8 @@ export class SipEdge {
   constructor(private readonly o: EdgeOptions) {
     this.log = o.logger.child('edge');
     this.replier = new StatelessReplier(o.transport, this.log, o.serverHeader);
-    this.gate = new DigestGate({ auth: o.auth, guard: o.guard, replier: this.replier, logger: this.log, isLocalAddress: o.isLocalAddress });
+    const failLog = o.authFailLog ?? new AuthFailLog({ clock: systemClock, logger: this.log });
+    this.gate = new DigestGate({ auth: o.auth, guard: o.guard, replier: this.replier, logger: this.log, failLog, isLocalAddress: o.isLocalAddress });
   }
 
   /** Entry point for every well-formed message the transports deliver. Never throws. */
@@ -123,6 +133,7 @@ export class SipEdge {
           // A carrier delivering a call to a DID (trunks are known by address, not digest).
           const fromTrunk = this.o.trunks && this.o.tenants.resolveDid ? admitTrunkInvite({ trunks: this.o.trunks, tenants: { resolveDid: (n) => this.o.tenants.resolveDid!(n), resolveDomain: (h) => this.o.tenants.resolveDomain(h) } }, inbound, req, target) : undefined;
           if (fromTrunk?.kind === 'call') {
+            this.pin(inbound);
             this.o.b2bua.handleInvite(fromTrunk.invite);
             return;
           }
@@ -142,7 +153,10 @@ export class SipEdge {
             req,
             target,
           );
-          if (admitted) this.o.b2bua.handleInvite(admitted);
+          if (admitted) {
+            this.pin(inbound);
+            this.o.b2bua.handleInvite(admitted);
+          }
           return;
         }
         this.onNotYetAllowed(inbound, req);
@@ -224,5 +238,25 @@ export class SipEdge {
       inbound,
     );
     tx.respond(this.replier.decorate(res));
+    if (res.status === 200) this.o.guard.registered?.(inbound.source.address, inbound.source.port, longestExpiry(res));
+    if (res.status >= 200 && res.status < 300) this.pin(inbound);
   }
+
+  /**
+   * A connection that carries a registration or a dialog keeps the long idle timeout
+   * and is never evicted; strangers' connections get neither (issue 16, finding 5).
+   */
+  private pin(inbound: Inbound): void {
+    if (inbound.connectionId !== undefined) this.o.transport.pinConnection?.(inbound.connectionId);
+  }
+}
+
+/** The longest expires= among the Contacts of a REGISTER's 200 (0 when none: a removal or a query). */
+function longestExpiry(res: SipResponse): number {
+  let longest = 0;
+  for (const v of getHeaderValues(res, 'contact')) {
+    const m = /;\s*expires\s*=\s*(\d{1,10})/i.exec(String(v));
+    if (m) longest = Math.max(longest, Number(m[1]));
+  }
+  return longest;
 }

@@ -9,6 +9,8 @@ import type { SipMessage } from '../sip/message/types.js';
 export interface EdgeTransport {
   send(msg: SipMessage, target: Target): Promise<void>;
   responseTarget(inbound: Inbound): Target;
+  /** Tell a stream transport that a connection is in use (a registration or a dialog over it); see TransportLayer.pinConnection. */
+  pinConnection?(connectionId: string): boolean;
 }
 
 /**

@@ -28,6 +28,17 @@ export interface RemoteTarget {
   rtcpPort?: number;
   /** IPs a first packet may come from for the leg to latch: the SDP address and the signalling source. */
   allowedSources: string[];
+  /**
+   * Send nothing to address:port (RTP or RTCP) until a packet from an allowed source has
+   * latched the leg: set when the SDP address is one the far end may not steer media to.
+   */
+  latchOnly?: boolean;
+  /**
+   * [payload type, clock rate in Hz] from this remote's SDP rtpmaps, for jitter (RFC 3550
+   * §6.4.1: timestamp units); 0 leaves a payload type out of jitter (telephone-event).
+   * Payload types not listed use the session's clockRate.
+   */
+  payloadClocks?: Array<[number, number]>;
 }
 
 export interface Endpoint {

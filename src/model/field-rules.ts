@@ -156,14 +156,16 @@ export const ROUTING_FIELDS = {
 } as const satisfies Record<string, FieldRule>;
 
 /**
- * A tenant with trunks, DIDs or routes needs its country calling code (numbers are
- * normalised with it): the problem when it has none, or undefined. The YAML and the
- * API's routing writes both ask it.
+ * A tenant with trunks, DIDs or routes must say its country calling code (numbers are
+ * normalised with it), or '' for none: the problem when it says nothing, or undefined.
+ * The YAML and the API's routing writes both ask it.
  */
 export function missingCountryCode(t: { countryCode?: string; trunks?: readonly unknown[]; dids?: readonly unknown[]; inboundRoutes?: readonly unknown[]; outboundRoutes?: readonly unknown[] }): string | undefined {
-  if (t.countryCode) return undefined;
+  if (t.countryCode !== undefined) return undefined;
   const needs = (['trunks', 'dids', 'inboundRoutes', 'outboundRoutes'] as const).filter((k) => (t[k]?.length ?? 0) > 0);
-  return needs.length > 0 ? `required because the tenant has ${needs.join(', ')}: the country calling code, e.g. 1 or 44` : undefined;
+  return needs.length > 0
+    ? `required because the tenant has ${needs.join(', ')}: the country calling code, e.g. 1 or 44 ("" for none: every outside number then counts as international)`
+    : undefined;
 }
 
 /** The fields shared by the tenant YAML and the admin API. */

@@ -27,6 +27,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     const e: ExtensionSpec = { ext: x.ext, name: x.name, ha1: { realm: x.realm, md5: x.ha1.MD5, sha256: x.ha1['SHA-256'] }, enabled: x.enabled, classOfService: x.classOfService };
     if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
     if (x.callerId !== undefined) e.callerId = x.callerId;
+    if (x.algorithms !== undefined) e.algorithms = [...x.algorithms];
     return e;
   });
   const plan = store.getRoutingPlan();
@@ -60,5 +61,6 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     outboundRoutes: plan.outboundRoutes.map((r) => ({ name: r.name, patterns: [...r.patterns], strip: r.strip, prepend: r.prepend, trunks: [...r.trunks] })),
   };
   if (plan.callerId !== undefined) spec.callerId = plan.callerId;
+  if (plan.auth !== undefined) spec.auth = { algorithms: [...plan.auth.algorithms] };
   return spec;
 }

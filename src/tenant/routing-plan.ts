@@ -1,3 +1,5 @@
+import type { DigestAlgorithm } from './ha1.js';
+
 /**
  * A tenant's numbering, trunks and routes as the services read them
  * (TenantStore.getRoutingPlan). Structurally the same as the matching types of
@@ -41,6 +43,8 @@ export interface Trunk {
   /** Absent: every codec. */
   codecs?: string[];
   maxChannels?: number;
+  /** PEM text of the CAs trusted for the carrier's TLS certificate instead of the system's (provider trunks: read from tls.ca). */
+  tlsCa?: string;
 }
 
 export interface RingGroup {
@@ -77,6 +81,8 @@ export interface RoutingPlan {
   nationalPrefix: string;
   /** The tenant's default outbound caller ID (E.164). */
   callerId?: string;
+  /** Digest algorithms its challenges offer, in order; absent: pbx.yaml's auth.algorithms. */
+  auth?: { algorithms: DigestAlgorithm[] };
   /** The tenant's DIDs (E.164), in declared order. */
   dids: string[];
   trunks: Trunk[];

@@ -1,4 +1,6 @@
+import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDialPattern } from './dial-pattern.js';
+import type { DigestAlgorithm } from './ha1.js';
 import { isE164 } from './e164.js';
 import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
 import { eachOf, type Report } from './spec-checks.js';
@@ -40,6 +42,8 @@ export interface RoutingSpec {
   /** Default '0'. */
   nationalPrefix?: string;
   callerId?: string;
+  /** Digest algorithms the tenant's challenges offer, in order; default pbx.yaml's auth.algorithms. */
+  auth?: { algorithms: readonly DigestAlgorithm[] };
   dids?: readonly string[];
   trunks?: readonly TrunkSpec[];
   ringGroups?: readonly RingGroupSpec[];
@@ -75,6 +79,11 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
   const nationalPrefix = spec.nationalPrefix ?? '0';
   field(bad, 'nationalPrefix', R.nationalPrefix, nationalPrefix);
   if (spec.callerId !== undefined && !isE164(spec.callerId)) bad('callerId', 'must be an E.164 number such as +14155550100');
+  let authAlgorithms: DigestAlgorithm[] | undefined;
+  if (spec.auth !== undefined) {
+    if (typeof spec.auth !== 'object' || spec.auth === null) bad('auth', 'must be a mapping { algorithms }');
+    else authAlgorithms = checkAlgorithmList(spec.auth.algorithms, 'auth.algorithms', bad);
+  }
 
   const dids: string[] = [];
   // A Set, not dids.includes: up to MAX_DIDS entries must not cost O(n²).
@@ -198,6 +207,7 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
 
   const plan: RoutingPlan = { countryCode, nationalPrefix, dids, trunks, ringGroups, inboundRoutes, outboundRoutes };
   if (spec.callerId !== undefined) plan.callerId = spec.callerId;
+  if (authAlgorithms !== undefined) plan.auth = { algorithms: authAlgorithms };
   return plan;
 }
 

@@ -1,10 +1,13 @@
 import type Database from 'better-sqlite3';
+import { algorithmsFromSql } from './auth-algorithms.js';
 import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
 
 /** Settings keys of the numbering plan in tenant.sqlite. */
 export const COUNTRY_CODE_SETTING = 'country_code';
 export const NATIONAL_PREFIX_SETTING = 'national_prefix';
 export const CALLER_ID_SETTING = 'caller_id';
+/** The tenant's digest algorithms, 'SHA-256,MD5' (auth-algorithms.ts); absent: pbx.yaml's. */
+export const AUTH_ALGORITHMS_SETTING = 'auth_algorithms';
 /** Used when tenant.sqlite has no national_prefix setting (never applied with routing). */
 export const DEFAULT_NATIONAL_PREFIX = '0';
 
@@ -154,6 +157,8 @@ export function readRoutingPlan(db: Database.Database, schema = 'main'): Routing
   };
   const callerId = setting.get(CALLER_ID_SETTING);
   if (callerId !== undefined) plan.callerId = callerId;
+  const algorithms = algorithmsFromSql(setting.get(AUTH_ALGORITHMS_SETTING));
+  if (algorithms !== undefined) plan.auth = { algorithms };
   return plan;
 }
 

@@ -1,3 +1,4 @@
+import { closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from '../util/errors.js';
 
@@ -11,6 +12,15 @@ export interface SqliteOpenOptions {
   mustExist?: boolean;
 }
 
+/** Creates an empty file readable by its owner only; one that appeared meanwhile is left as it is. */
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
 /**
  * Opens (creating if needed) a SQLite file in WAL mode with foreign keys on and
  * a bounded WAL file. The caller owns the connection and closes it.
@@ -18,6 +28,9 @@ export interface SqliteOpenOptions {
 export function openSqlite(file: string, opts: SqliteOpenOptions): Database.Database {
   let db: Database.Database;
   try {
+    // A new database file is created private (0600); SQLite gives its -wal, -shm and
+    // journal files the mode of the database file.
+    if (!opts.mustExist && !existsSync(file)) createPrivateFile(file);
     db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000, fileMustExist: opts.mustExist ?? false });
   } catch (e) {
     throw new StoreError(`cannot open ${file}: ${(e as Error).message}`, { cause: e });

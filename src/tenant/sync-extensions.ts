@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { algorithmsToSql } from './auth-algorithms.js';
 import type { ValidTenantSpec } from './tenant-spec.js';
 
 export interface ExtensionChanges {
@@ -20,6 +21,7 @@ interface CurrentRow {
   realm: string;
   class_of_service: string;
   caller_id: string | null;
+  auth_algorithms: string | null;
 }
 
 /**
@@ -30,16 +32,16 @@ interface CurrentRow {
  */
 export function syncExtensions(db: Database.Database, schema: string, spec: ValidTenantSpec, now: number): ExtensionChanges {
   const current = new Map<string, CurrentRow>();
-  for (const r of db.prepare<[], CurrentRow>(`SELECT ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id FROM ${schema}.extensions`).all()) {
+  for (const r of db.prepare<[], CurrentRow>(`SELECT ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms FROM ${schema}.extensions`).all()) {
     current.set(r.ext, r);
   }
   const insert = db.prepare(
-    `INSERT INTO ${schema}.extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO ${schema}.extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const update = db.prepare(
     `UPDATE ${schema}.extensions SET name = ?, enabled = ?, max_contacts = ?, ha1_md5 = ?, ha1_sha256 = ?, realm = ?, class_of_service = ?, caller_id = ?,
-       updated_at = ? WHERE ext = ?`,
+       auth_algorithms = ?, updated_at = ? WHERE ext = ?`,
   );
   const dropBindings = db.prepare(`DELETE FROM ${schema}.bindings WHERE aor = ?`);
   const remove = db.prepare(`DELETE FROM ${schema}.extensions WHERE ext = ?`);
@@ -50,10 +52,11 @@ export function syncExtensions(db: Database.Database, schema: string, spec: Vali
     const enabled = x.enabled ? 1 : 0;
     const maxContacts = x.maxContacts ?? null;
     const callerId = x.callerId ?? null;
+    const algorithms = x.algorithms ? algorithmsToSql(x.algorithms) : null;
     const row = current.get(x.ext);
     current.delete(x.ext);
     if (!row) {
-      insert.run(x.ext, x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, now);
+      insert.run(x.ext, x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, algorithms, now);
       out.added.push(x.ext);
       continue;
     }
@@ -65,12 +68,13 @@ export function syncExtensions(db: Database.Database, schema: string, spec: Vali
       row.ha1_sha256 === ha1['SHA-256'] &&
       row.realm === spec.realm &&
       row.class_of_service === x.classOfService &&
-      row.caller_id === callerId;
+      row.caller_id === callerId &&
+      row.auth_algorithms === algorithms;
     if (same) {
       out.unchanged++;
       continue;
     }
-    update.run(x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, now, x.ext);
+    update.run(x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, algorithms, now, x.ext);
     if (!enabled && row.enabled) out.bindingsRemoved += dropBindings.run(x.ext).changes;
     out.updated.push(x.ext);
   }

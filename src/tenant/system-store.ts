@@ -97,7 +97,7 @@ export class SystemStore {
 
   static open(dataDir: string, opts: { clock?: Clock } = {}): SystemStore {
     try {
-      mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new StoreError(`cannot create data directory ${dataDir}: ${(e as Error).message}`, { cause: e });
     }

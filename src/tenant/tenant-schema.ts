@@ -200,4 +200,13 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cdrs_by_to_ext ON cdrs(to_ext, started_at) WHERE to_ext IS NOT NULL;
     `,
   },
+  {
+    // Issue 9: the digest algorithms an extension's answers may use, 'SHA-256,MD5'
+    // (auth-algorithms.ts); NULL: any its tenant offers. The tenant's own list is the
+    // settings row auth_algorithms.
+    version: 5,
+    sql: `
+      ALTER TABLE extensions ADD COLUMN auth_algorithms TEXT;
+    `,
+  },
 ];

@@ -1,3 +1,4 @@
+import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDomain } from './domain-name.js';
 import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
 import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
@@ -37,6 +38,8 @@ export interface ExtensionSpec {
   classOfService?: ClassOfService;
   /** E.164 caller ID for its outbound calls; default the tenant's. */
   callerId?: string;
+  /** Digest algorithms its answers may use (of those the tenant offers); default any. */
+  algorithms?: readonly DigestAlgorithm[];
 }
 
 /**
@@ -62,6 +65,7 @@ export interface ValidExtensionSpec {
   ha1: Record<DigestAlgorithm, string>;
   maxContacts?: number;
   callerId?: string;
+  algorithms?: DigestAlgorithm[];
 }
 
 /** A spec that passed validateTenantSpec: domains normalized, defaults filled in. */
@@ -108,11 +112,13 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
   if (x?.maxContacts !== undefined) field('maxContacts', FIELDS.maxContacts, x.maxContacts);
   if (x?.classOfService !== undefined) field('classOfService', FIELDS.classOfService, x.classOfService);
   if (x?.callerId !== undefined) field('callerId', FIELDS.e164, x.callerId);
+  const algorithms = x?.algorithms === undefined ? undefined : checkAlgorithmList(x.algorithms, path('algorithms'), fail);
   if (failed) return undefined;
   const ha1 = hasHa1 ? { MD5: x.ha1!.md5, 'SHA-256': x.ha1!.sha256 } : computeHa1Set(x.ext, realm ?? '', x.password!);
   const e: ValidExtensionSpec = { ext: x.ext, name: x.name, enabled: x.enabled ?? true, classOfService: x.classOfService ?? DEFAULT_CLASS_OF_SERVICE, ha1 };
   if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
   if (x.callerId !== undefined) e.callerId = x.callerId;
+  if (algorithms !== undefined) e.algorithms = algorithms;
   return e;
 }
 

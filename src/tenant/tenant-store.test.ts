@@ -175,7 +175,7 @@ test('the tenant file is WAL, in its own folder, with the schema and no password
   const raw = new Database(s.file, { readonly: true });
   assert.is(raw.pragma('journal_mode', { simple: true }), 'wal');
   const cols = (raw.prepare("SELECT name FROM pragma_table_info('extensions')").pluck().all() as string[]).join(',');
-  assert.is(cols, 'ext,name,enabled,max_contacts,ha1_md5,ha1_sha256,realm,updated_at,class_of_service,caller_id');
+  assert.is(cols, 'ext,name,enabled,max_contacts,ha1_md5,ha1_sha256,realm,updated_at,class_of_service,caller_id,auth_algorithms');
   assert.not.match(cols, /pass/);
   raw.close();
 });
@@ -230,6 +230,29 @@ test('write-behind: close(), counts and lists write out what is pending', () => 
   s.replaceBindings('1002', [binding('1002', 4)]);
   s.close();
   assert.equal(open('acme').getBindings('1002'), [binding('1002', 4)], 'close() committed it');
+});
+
+test('write-behind: when the pending writes cannot be committed (disk full), lists and counts still answer, with the pending rows laid over the committed ones', () => {
+  const clock = new FakeClock();
+  const s = SqliteTenantStore.open(dir, 'acme', { writeBehind: { clock, delayMs: 500 } });
+  opened.push(s);
+  s.replaceBindings('1001', [binding('1001', 1)]);
+  s.flush();
+  // A real SQLITE_FULL: the file may not grow by one more page (as on a full disk).
+  const db = (s as unknown as { db: Database.Database }).db;
+  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+  const big = (aor: string, n: number) => binding(aor, n, { userAgent: 'x'.repeat(200), contact: `sip:${aor}-${n}-${'y'.repeat(150)}@10.0.0.${n}` });
+  s.replaceBindings('1002', Array.from({ length: 20 }, (_, i) => big('1002', i + 1)));
+  s.replaceBindings('1001', [binding('1001', 7)]);
+  assert.throws(() => s.flush(), (e: unknown) => e instanceof StoreError && /full/.test(e.message));
+  const all = s.listBindings();
+  assert.equal(all.map((b) => `${b.aor}/${b.cseq}`), ['1001/7', ...Array.from({ length: 20 }, (_, i) => `1002/${i + 1}`)]);
+  assert.is(s.countBindings(), 21);
+  assert.is(s.pendingWrites, 2, 'still pending, to be retried');
+  db.pragma('max_page_count = 1073741823');
+  clock.advance(500);
+  assert.is(s.pendingWrites, 0, 'the retry committed them');
+  assert.is(open('acme').countBindings(), 21);
 });
 
 test('write-behind: a pending AOR whose extension was removed meanwhile is dropped alone', () => {

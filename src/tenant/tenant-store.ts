@@ -8,6 +8,7 @@ import { CdrTable, type CdrQuery, type CdrUsageRow } from './cdr-table.js';
 import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
+import { algorithmsFromSql, algorithmsToSql } from './auth-algorithms.js';
 import { applyMigrations } from './migrations.js';
 import { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { deepFreeze, readRoutingPlan } from './routing-table.js';
@@ -35,6 +36,8 @@ export interface Extension {
   classOfService: ClassOfService;
   /** E.164 caller ID for its outbound calls; absent: the tenant's (RoutingPlan.callerId). */
   callerId?: string;
+  /** Digest algorithms its answers may use, of those its tenant offers; absent: any. */
+  algorithms?: DigestAlgorithm[];
 }
 
 /** A whole extension row as the admin API writes it: HA1 digests, never a password. */
@@ -45,6 +48,7 @@ export interface ExtensionWrite {
   maxContacts?: number;
   classOfService: ClassOfService;
   callerId?: string;
+  algorithms?: DigestAlgorithm[];
   realm: string;
   ha1: Record<DigestAlgorithm, string>;
 }
@@ -56,6 +60,7 @@ export interface ExtensionPatch {
   maxContacts?: number | null;
   classOfService?: ClassOfService;
   callerId?: string | null;
+  algorithms?: DigestAlgorithm[] | null;
   credentials?: { realm: string; ha1: Record<DigestAlgorithm, string> };
 }
 
@@ -148,6 +153,7 @@ interface ExtensionSqlRow {
   realm: string;
   class_of_service: string;
   caller_id: string | null;
+  auth_algorithms: string | null;
 }
 
 export interface TenantStoreOptions {
@@ -216,7 +222,7 @@ export class SqliteTenantStore implements TenantStore {
     const create = opts.create ?? true;
     if (create) {
       try {
-        mkdirSync(tenantDir(dataDir, id), { recursive: true, mode: 0o750 });
+        mkdirSync(tenantDir(dataDir, id), { recursive: true, mode: 0o700 });
       } catch (e) {
         throw new StoreError(`tenant ${id}: cannot create its folder: ${(e as Error).message}`, { cause: e });
       }
@@ -235,7 +241,7 @@ export class SqliteTenantStore implements TenantStore {
 
   private prepare() {
     const db = this.db;
-    const extCols = 'ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id';
+    const extCols = 'ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms';
     return {
       getExtension: db.prepare<[string], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions WHERE ext = ?`),
       listExtensions: db.prepare<[], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions ORDER BY ext`),
@@ -253,13 +259,13 @@ export class SqliteTenantStore implements TenantStore {
         'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-      insertExtension: db.prepare<[string, string, number, number | null, string, string, string, string, string | null, number]>(
-        `INSERT INTO extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ext) DO NOTHING`,
+      insertExtension: db.prepare<[string, string, number, number | null, string, string, string, string, string | null, string | null, number]>(
+        `INSERT INTO extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ext) DO NOTHING`,
       ),
-      updateExtension: db.prepare<[string, number, number | null, string, string, string, string, string | null, number, string]>(
+      updateExtension: db.prepare<[string, number, number | null, string, string, string, string, string | null, string | null, number, string]>(
         `UPDATE extensions SET name = ?, enabled = ?, max_contacts = ?, ha1_md5 = ?, ha1_sha256 = ?, realm = ?, class_of_service = ?, caller_id = ?,
-           updated_at = ? WHERE ext = ?`,
+           auth_algorithms = ?, updated_at = ? WHERE ext = ?`,
       ),
       deleteExtension: db.prepare<[string]>('DELETE FROM extensions WHERE ext = ?'),
     };
@@ -380,17 +386,29 @@ export class SqliteTenantStore implements TenantStore {
     }
   }
 
+  /**
+   * Every binding: the committed rows with the pending ones laid over them. A read first
+   * tries to commit what is pending, but does not fail when that cannot be done (a full
+   * disk, issue 16 finding 7): the pending writes stay queued and are retried.
+   */
   listBindings(): BindingRow[] {
-    this.flush();
+    this.flushQuietly();
+    let rows: BindingRow[];
     try {
-      return this.st.listBindings.all().map(bindingFromSql);
+      rows = this.st.listBindings.all().map(bindingFromSql);
     } catch (e) {
       throw this.fail('listBindings', e);
     }
+    if (this.pending.size === 0) return rows;
+    const merged = rows.filter((r) => !this.pending.has(r.aor));
+    for (const list of this.pending.values()) merged.push(...list.map(copyBinding));
+    // Stable: each AOR's rows keep their order (pos).
+    return merged.sort((a, b) => (a.aor < b.aor ? -1 : a.aor > b.aor ? 1 : 0));
   }
 
   countBindings(): number {
-    this.flush();
+    this.flushQuietly();
+    if (this.pending.size > 0) return this.listBindings().length;
     try {
       return this.st.countBindings.get() ?? 0;
     } catch (e) {
@@ -517,6 +535,7 @@ export class SqliteTenantStore implements TenantStore {
           x.realm,
           x.classOfService,
           x.callerId ?? null,
+          x.algorithms ? algorithmsToSql(x.algorithms) : null,
           meta.now,
         );
         if (r.changes !== 1) return false;
@@ -539,6 +558,7 @@ export class SqliteTenantStore implements TenantStore {
         const enabled = patch.enabled ?? cur.enabled;
         const maxContacts = patch.maxContacts === undefined ? (cur.maxContacts ?? null) : patch.maxContacts;
         const callerId = patch.callerId === undefined ? (cur.callerId ?? null) : patch.callerId;
+        const algorithms = patch.algorithms === undefined ? (cur.algorithms ?? null) : patch.algorithms;
         const ha1 = patch.credentials?.ha1 ?? cur.ha1;
         this.st.updateExtension.run(
           patch.name ?? cur.name,
@@ -549,6 +569,7 @@ export class SqliteTenantStore implements TenantStore {
           patch.credentials?.realm ?? cur.realm,
           patch.classOfService ?? cur.classOfService,
           callerId,
+          algorithms ? algorithmsToSql(algorithms) : null,
           meta.now,
           ext,
         );
@@ -655,6 +676,8 @@ function extensionFromSql(r: ExtensionSqlRow): Extension {
   };
   if (r.max_contacts !== null) x.maxContacts = r.max_contacts;
   if (r.caller_id !== null) x.callerId = r.caller_id;
+  const algorithms = algorithmsFromSql(r.auth_algorithms);
+  if (algorithms !== undefined) x.algorithms = algorithms;
   return x;
 }
 

@@ -11,6 +11,7 @@ import { newCallId, newTag } from '../util/ids.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { answerChallenge } from './challenge-responder.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, refreshDelayMs, type BackoffPolicy } from './register-timing.js';
+import { TrunkTargetRefused, type AddressRefusal } from './trunk-target.js';
 
 export type RegistrationStateName = 'idle' | 'registering' | 'registered' | 'failed' | 'stopped';
 
@@ -39,7 +40,9 @@ export interface TrunkRegistrationDeps {
   clock: Clock;
   transactions: RegistrationTransactions;
   /** Where the trunk's requests go now (TrunkResolver.target). Rejects when the host cannot be resolved. */
-  resolver: { target(trunk: TrunkConfig): Promise<Target> };
+  resolver: { target(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target> };
+  /** Addresses this trunk may not be sent to (a tenant's trunk: src/util/outbound-address-policy.ts). */
+  refuse?: AddressRefusal;
   /** TrunkResolver.isFromTrunk: whether a response came from the trunk (only then is a challenge answered). */
   isFromTrunk: (trunk: TrunkConfig, address: string) => boolean;
   /** Our Via for a request leaving over this transport (as B2buaDeps.viaFor). */
@@ -158,7 +161,7 @@ export class TrunkRegistration {
     this.inFlight = true;
     if (this.st !== 'registered') this.st = 'registering';
     const trunk = this.trunkConfig;
-    this.d.resolver.target(trunk).then(
+    this.d.resolver.target(trunk, this.d.refuse).then(
       (target) => {
         if (gen !== this.generation) return;
         let req: SipRequest;
@@ -172,7 +175,7 @@ export class TrunkRegistration {
       },
       (e: unknown) => {
         if (gen !== this.generation) return;
-        this.fail(gen, undefined, `DNS: ${errorText(e)}`);
+        this.fail(gen, undefined, e instanceof TrunkTargetRefused ? e.message : `DNS: ${errorText(e)}`);
       },
     );
   }
@@ -296,7 +299,7 @@ export class TrunkRegistration {
         this.log.debug('un-REGISTER not answered in time', { trunk: trunk.name });
         resolve();
       }, bound);
-      this.d.resolver.target(trunk).then(
+      this.d.resolver.target(trunk, this.d.refuse).then(
         (target) => {
           const send = (req: SipRequest, answered: boolean): void => {
             try {

@@ -1,6 +1,7 @@
 import type { Trunk as TrunkConfig } from '../tenant/routing-plan.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TrunkRegistration, type RegistrationState, type TrunkRegistrationDeps } from './trunk-registration.js';
+import type { AddressRefusal } from './trunk-target.js';
 
 /**
  * Whose trunk it is: the provider's (shared by tenants' outbound routes) or one tenant's.
@@ -63,6 +64,8 @@ export interface SyncResult {
 export interface TrunkRegistrationsDeps extends TrunkRegistrationDeps {
   /** The Contact user part per trunk; default trunkContactUser. */
   contactUserFor?: (owner: TrunkOwner, trunk: TrunkConfig) => string;
+  /** Addresses an owner's trunks may not be sent to: set for tenants (request forgery), none for the provider. */
+  refusalFor?: (owner: TrunkOwner) => AddressRefusal | undefined;
 }
 
 interface Entry {
@@ -158,7 +161,10 @@ export class TrunkRegistrations {
   }
 
   private create(item: OwnedTrunk, contactUser: string): TrunkRegistration {
-    return new TrunkRegistration(item.trunk, this.d, { contactUser });
+    const refusalFor = this.d.refusalFor;
+    // Asked at each attempt, so that a reloaded policy applies to running registrations.
+    const refuse: AddressRefusal | undefined = refusalFor ? (a) => refusalFor(item.owner)?.(a) : undefined;
+    return new TrunkRegistration(item.trunk, refuse ? { ...this.d, refuse } : this.d, { contactUser });
   }
 
   private track(p: Promise<void>): void {

@@ -27,6 +27,21 @@ export class HostResolveError extends Error {
   }
 }
 
+/** Why a trunk may not be sent to this (resolved) address; undefined when it may. */
+export type AddressRefusal = (address: string) => string | undefined;
+
+/** Every address a trunk's host resolved to is one it may not reach (a tenant trunk at 127.0.0.1...). */
+export class TrunkTargetRefused extends Error {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    super(`not connecting to ${host}${host === address ? '' : ` (resolves to ${address})`}: ${reason}`);
+    this.name = 'TrunkTargetRefused';
+  }
+}
+
 /** Where a trunk's requests go, before resolution: its outbound proxy if set, else its host. */
 export function trunkNextHop(trunk: TrunkConfig): { protocol: TransportProtocol; host: string; port: number } {
   const hop = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
@@ -87,26 +102,31 @@ export class TrunkResolver {
     this.log = (o.logger ?? silentLogger).child('trunk-dns');
   }
 
-  /** Where to send a request for this trunk now. Rejects with HostResolveError. */
-  async target(trunk: TrunkConfig): Promise<Target> {
+  /**
+   * Where to send a request for this trunk now: the first address of its next hop that
+   * `refuse` does not refuse (a tenant trunk checks every answer of DNS, since a name may
+   * resolve to 127.0.0.1). Rejects with HostResolveError or TrunkTargetRefused.
+   */
+  async target(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target> {
     const hop = trunkNextHop(trunk);
     const addresses = await this.resolve(hop.host);
-    return { protocol: hop.protocol, address: addresses[0]!, port: hop.port };
+    return { protocol: hop.protocol, address: pickAllowed(hop.host, addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) };
   }
 
   /**
    * Where to send a request for this trunk, from what is known now (an IP literal, or a
    * name resolved before: prepare() warms it); undefined when the name is not resolved
-   * yet, and its lookup is started so that a later call finds it.
+   * yet, and its lookup is started so that a later call finds it. Throws
+   * TrunkTargetRefused when `refuse` refuses every address.
    */
-  targetNow(trunk: TrunkConfig): Target | undefined {
+  targetNow(trunk: TrunkConfig, refuse?: AddressRefusal): Target | undefined {
     const hop = trunkNextHop(trunk);
     const literal = normalizeIp(stripBrackets(hop.host));
-    if (literal !== undefined) return { protocol: hop.protocol, address: literal, port: hop.port };
+    if (literal !== undefined) return { protocol: hop.protocol, address: pickAllowed(hop.host, [literal], refuse), port: hop.port, ...tlsOf(trunk, hop.host) };
     const name = hop.host.toLowerCase();
     const hit = this.cache.get(name);
     if (!hit || hit.expiresAt <= this.o.clock.now()) this.warm(name);
-    return hit ? { protocol: hop.protocol, address: hit.addresses[0]!, port: hop.port } : undefined;
+    return hit ? { protocol: hop.protocol, address: pickAllowed(hop.host, hit.addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) } : undefined;
   }
 
   /** The addresses of a host (an IP literal is its own answer), IPv4 first. Rejects with HostResolveError. */
@@ -235,6 +255,28 @@ export class TrunkResolver {
     this.sources.set(trunk, list);
     return list;
   }
+}
+
+/**
+ * For a TLS trunk: the name its certificate must be for (the configured host, not the IP
+ * it resolved to: RFC 5922 §7.3), sent as SNI, and its own CAs when it has them.
+ */
+function tlsOf(trunk: TrunkConfig, host: string): Pick<Target, 'tls'> {
+  if (trunk.transport !== 'tls') return {};
+  const name = stripBrackets(host);
+  return { tls: { ...(normalizeIp(name) === undefined ? { serverName: name } : {}), ...(trunk.tlsCa !== undefined ? { ca: trunk.tlsCa } : {}) } };
+}
+
+/** The first address not refused; throws TrunkTargetRefused naming the first refusal when all are. */
+function pickAllowed(host: string, addresses: readonly string[], refuse: AddressRefusal | undefined): string {
+  if (!refuse) return addresses[0]!;
+  let first: TrunkTargetRefused | undefined;
+  for (const a of addresses) {
+    const why = refuse(a);
+    if (why === undefined) return a;
+    first ??= new TrunkTargetRefused(host, a, why);
+  }
+  throw first!;
 }
 
 function stripBrackets(host: string): string {

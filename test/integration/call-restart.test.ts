@@ -61,4 +61,24 @@ test('a call that was up when the process was killed is recorded as crashed at t
   assert.is(crashed[0]!.hangupSide, 'system');
 });
 
+test('issue 16 10e: a call killed ~3.5 s after its answer is billed close to that, not 0 s', async () => {
+  const before = new Set(cdrs().map((c) => c.callId));
+  const caller = await phone('1001');
+  const answered = Date.now();
+  assert.is((await caller.call('1002')).status, 200);
+  await new Promise((r) => setTimeout(r, 3_500));
+  const killed = await pbx.stop('SIGKILL');
+  const realSeconds = (Date.now() - answered) / 1000;
+  assert.is(killed.signal, 'SIGKILL');
+  await pbx.start();
+  const probe = await phone('1001');
+  assert.is(await probe.register(), 200);
+  const crashed = cdrs().filter((c) => c.disposition === 'crashed' && !before.has(c.callId));
+  assert.is(crashed.length, 1);
+  const billed = crashed[0]!.billableS;
+  // calls.checkpointSeconds is 2 by default: at most that much (plus rounding up) is lost.
+  assert.ok(billed > 0, 'billed seconds survive the crash');
+  assert.ok(billed <= Math.ceil(realSeconds) && billed >= realSeconds - 3, `billed ${billed} s of a ${realSeconds.toFixed(1)} s call`);
+});
+
 test.run();

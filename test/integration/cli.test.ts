@@ -1,7 +1,7 @@
 // `pbx check` validates without starting anything; `pbx serve` refuses a broken config
 // with file:line:col and a non-zero exit.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -12,7 +12,7 @@ let dir: string;
 
 function pbx(...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout + r.stderr };
+  return { code: r.status, out: r.stdout + r.stderr, stdout: r.stdout };
 }
 
 test.before(() => {
@@ -57,6 +57,42 @@ test('pbx serve with a broken pbx.yaml says where and exits non-zero', () => {
   const r = pbx('serve', '--config', join(dir, 'bad.yaml'));
   assert.is(r.code, 1);
   assert.match(r.out, /bad\.yaml:3:3: .*publicAddres.*publicAddress/);
+});
+
+test('pbx --version prints the version of package.json', () => {
+  const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const r = pbx(flag);
+    assert.is(r.code, 0, r.out);
+    assert.is(r.stdout.trim(), version);
+  }
+});
+
+test('every usage error exits 2 and says what is wrong, on every command', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['tenant', 'frobnicate'], /unknown command 'frobnicate'/],
+    [['ext', 'frobnicate'], /unknown command 'frobnicate'/],
+    [['cdr', 'frobnicate'], /unknown command 'frobnicate'/],
+    [['serve', '--bogus'], /unknown option '--bogus'/],
+    [['check', '--bogus'], /unknown option '--bogus'/],
+    [['tenant', 'list', '--bogus'], /unknown option '--bogus'/],
+    [['check', '--config'], /argument missing/],
+    [['tenant', 'show'], /missing required argument 'id'/],
+    [['tenant', 'apply'], /missing required argument 'file'/],
+    [['ext', 'add', 'acme', '--name', 'Eve'], /missing required argument 'ext'/],
+    [['ext', 'add', 'acme', '1005'], /required option '--name <name>' not specified/],
+    [['cdr', 'list', 'acme', '--limit', 'x'], /--limit.*'x' is invalid/],
+    [[], /Usage: pbx/],
+    [['tenant'], /Usage: pbx tenant/],
+  ];
+  for (const [args, message] of cases) {
+    const r = pbx(...args);
+    assert.is(r.code, 2, `pbx ${args.join(' ')}: ${r.out}`);
+    assert.match(r.out, message, `pbx ${args.join(' ')}`);
+  }
+  // Asking for help is not an error.
+  for (const args of [['--help'], ['tenant', '--help'], ['help', 'serve']]) assert.is(pbx(...args).code, 0, args.join(' '));
 });
 
 test.run();

@@ -40,6 +40,18 @@ test.before(async () => {
   );
   writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml({ id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }, { ext: '1002', password: 'acme-1002-secret' }] }));
   writeFileSync(join(dir, 'tenants', 'globex.yaml'), tenantYaml({ id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }] }));
+  // Its own order (MD5 first), and 1001 answers only with SHA-256.
+  writeFileSync(
+    join(dir, 'tenants', 'initech.yaml'),
+    [
+      'id: initech',
+      'domains: [ initech.example ]',
+      'auth: { algorithms: [ MD5, SHA-256 ] }',
+      'extensions:',
+      '  - { ext: "1001", password: "initech-1001-secret", algorithms: [ SHA-256 ] }',
+      '  - { ext: "1002", password: "initech-1002-secret" }',
+    ].join('\n') + '\n',
+  );
   server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger, clock, env: {} });
   ua = await UdpUa.open({ host: '127.0.0.1', port });
 });
@@ -72,6 +84,33 @@ test('SHA-256 and MD5 digests both register; a success creates one transaction',
   assert.is(server.stats().transactions.server, before + 1, 'one server transaction, kept for retransmissions (Timer J)');
   const md5 = await ua.registerWithAuth({ user: '1002', domain: 'acme.example', password: 'acme-1002-secret', algorithm: 'MD5' });
   assert.is(md5.final?.status, 200);
+});
+
+test("a tenant's auth.algorithms sets its challenge, the same for every user, known or not", async () => {
+  const algs = async (user: string, domain: string) => {
+    const res = await ua.request(ua.register({ user, domain, cseq: 1, callId: newCallId() }));
+    assert.is(res?.status, 401);
+    return getHeaderValues(res!, 'www-authenticate').map((v) => /algorithm=([\w-]+)/.exec(v)![1]);
+  };
+  // 1001 narrows its own answers to SHA-256, 1002 does not, 9999 does not exist: no difference on the wire.
+  assert.equal(await algs('1001', 'initech.example'), ['MD5', 'SHA-256']);
+  assert.equal(await algs('1002', 'initech.example'), ['MD5', 'SHA-256']);
+  assert.equal(await algs('9999', 'initech.example'), ['MD5', 'SHA-256']);
+  assert.equal(await algs('1001', 'acme.example'), ['SHA-256', 'MD5'], "another tenant keeps pbx.yaml's order");
+});
+
+test("an extension's algorithms narrow what its answer may use: MD5 from 1001 gets the 403 a wrong password gets", async () => {
+  const from = logger.lines.length;
+  const md5 = await ua.registerWithAuth({ user: '1001', domain: 'initech.example', password: 'initech-1001-secret', algorithm: 'MD5' });
+  assert.is(md5.final?.status, 403);
+  assert.ok(logger.lines.slice(from).some((l) => /algorithm MD5 not allowed for this extension/.test(l)), 'the log says why');
+  const wrong = await ua.registerWithAuth({ user: '9999', domain: 'initech.example', password: 'initech-1001-secret', algorithm: 'MD5' });
+  assert.is(wrong.final?.status, 403, 'an unknown user gets the same answer');
+  assert.is(wrong.final?.reason, md5.final?.reason);
+  const sha = await ua.registerWithAuth({ user: '1001', domain: 'initech.example', password: 'initech-1001-secret', algorithm: 'SHA-256' });
+  assert.is(sha.final?.status, 200);
+  const other = await ua.registerWithAuth({ user: '1002', domain: 'initech.example', password: 'initech-1002-secret', algorithm: 'MD5' });
+  assert.is(other.final?.status, 200, 'an extension without a list answers with any offered algorithm');
 });
 
 test('the binding keeps where the REGISTER really came from (received address, port, transport)', () => {

@@ -1,12 +1,15 @@
 // SIGHUP re-applies changed tenant files without dropping registrations; a broken file
 // is reported as file:line:col and the running configuration stays.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { getHeaderValues } from '../../src/sip/message/headers.js';
+import { newCallId } from '../../src/util/ids.js';
 import { PbxProcess, tenantYaml } from '../support/pbx-process.js';
 import { credentials, runSipp } from '../support/sipp.js';
 import { requireTools } from '../support/tools.js';
+import { UdpUa } from '../support/udp-ua.js';
 
 const ACME = { id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }] };
 const GLOBEX = { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }] };
@@ -14,7 +17,8 @@ const run = requireTools('reload', 'sipp') ? test : test.skip;
 let pbx: PbxProcess;
 
 test.before(async () => {
-  if (run === test) pbx = await PbxProcess.start({ tenants: [ACME, GLOBEX], transports: ['udp'] });
+  // SHA-256 first for the auth tests below, which end by going back to [MD5] (SIPp answers MD5).
+  if (run === test) pbx = await PbxProcess.start({ tenants: [ACME, GLOBEX], transports: ['udp'], extraYaml: 'auth: { algorithms: [ SHA-256, MD5 ], nonceTtlSeconds: 300 }' });
 });
 test.after(async () => {
   await pbx?.dispose();
@@ -25,8 +29,42 @@ const sipp = (scenario: string, row: string[]) => runSipp({ scenario, remote: `1
 async function hup(): Promise<void> {
   const from = pbx.logs.length;
   pbx.signal('SIGHUP');
-  await pbx.waitForLog(/reloaded/, 10_000, from);
+  await pbx.waitForLog(/ reloaded applied=/, 10_000, from);
 }
+
+/** The algorithms of the 401 to an unauthenticated REGISTER, in order. */
+async function challenged(user: string, domain: string): Promise<string[]> {
+  const ua = await UdpUa.open({ host: '127.0.0.1', port: pbx.ports.udp });
+  try {
+    const res = await ua.request(ua.register({ user, domain, cseq: 1, callId: newCallId() }));
+    assert.is(res?.status, 401);
+    return getHeaderValues(res!, 'www-authenticate').map((v) => /algorithm=([\w-]+)/.exec(v)?.[1] ?? '?');
+  } finally {
+    ua.close();
+  }
+}
+
+run('auth.algorithms in pbx.yaml applies on SIGHUP: two challenges, then MD5 alone', async () => {
+  assert.equal(await challenged('1001', 'acme.example'), ['SHA-256', 'MD5']);
+  assert.equal(await challenged('1001', 'globex.example'), ['SHA-256', 'MD5']);
+  const text = readFileSync(pbx.configFile, 'utf8');
+  writeFileSync(pbx.configFile, text.replace(/^auth: .*$/m, 'auth: { algorithms: [ MD5 ], nonceTtlSeconds: 120 }'));
+  await hup();
+  assert.equal(await challenged('1001', 'acme.example'), ['MD5']);
+  assert.equal(await challenged('1001', 'globex.example'), ['MD5']);
+  assert.is((await sipp('register-auth.xml', credentials('1001', 'acme.example', 'acme-1001-secret'))).code, 0, 'MD5 registers');
+});
+
+run("a tenant's auth.algorithms applies on SIGHUP, to that tenant only; removing it falls back to pbx.yaml", async () => {
+  pbx.writeTenantFile('globex', tenantYaml({ ...GLOBEX, extraYaml: 'auth: { algorithms: [ SHA-256, MD5 ] }' }));
+  await hup();
+  assert.equal(await challenged('1001', 'globex.example'), ['SHA-256', 'MD5']);
+  assert.equal(await challenged('4711', 'globex.example'), ['SHA-256', 'MD5'], 'an unknown user sees the same');
+  assert.equal(await challenged('1001', 'acme.example'), ['MD5'], 'acme keeps the server default');
+  pbx.writeTenantFile('globex', tenantYaml(GLOBEX));
+  await hup();
+  assert.equal(await challenged('1001', 'globex.example'), ['MD5']);
+});
 
 run('a changed tenant file applies on SIGHUP and existing registrations stay', async () => {
   assert.is((await sipp('register-auth.xml', credentials('1001', 'acme.example', 'acme-1001-secret'))).code, 0);

@@ -30,10 +30,11 @@ limits: { calls: 10, extensions: 100, trunkCalls: 4 }
 countryCode: "1"
 nationalPrefix: "1"
 callerId: "+14155550100"
+auth: { algorithms: [ SHA-256, MD5 ] }
 dids: [ "+14155550100", "+14155550101" ]
 extensions:
   - { ext: "1001", name: Alice, password: "alice-1001-secret", classOfService: international, callerId: "+14155550111" }
-  - { ext: "1002", password: "bob-1002-secret", maxContacts: 3 }
+  - { ext: "1002", password: "bob-1002-secret", maxContacts: 3, algorithms: [ SHA-256 ] }
   - { ext: "1003", password: "carol-1003-secret", classOfService: internal, enabled: false }
 trunks:
   - { name: sip-co, kind: register, host: sip.carrier.example, username: acme-account, password: "trunk-pw", registerExpires: 600 }
@@ -77,6 +78,11 @@ test('export round trip: apply -> export -> YAML -> parse -> apply to a fresh da
   const exported = exportFrom(one);
   assert.is(exported.extensions.every((x) => x.password === undefined && x.ha1?.realm === 'acme.example'), true);
   assert.equal(exported.extensions[0]!.ha1!.md5, computeHa1Set('1001', 'acme.example', 'alice-1001-secret').MD5);
+
+  // The tenant's and the extension's digest algorithms come out as they went in.
+  assert.equal(exported.auth, { algorithms: ['SHA-256', 'MD5'] });
+  assert.equal(exported.extensions.find((x) => x.ext === '1002')!.algorithms, ['SHA-256']);
+  assert.is(exported.extensions.find((x) => x.ext === '1001')!.algorithms, undefined);
 
   const text = tenantYamlText(exported, 'exported');
   const back = parseTenantConfig(text, '/tmp/elsewhere/acme.yaml', {});

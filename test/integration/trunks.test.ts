@@ -122,7 +122,7 @@ s.before(async () => {
     transports: ['udp'],
     extraYaml: [
       `rtp: { ports: ${base}-${base + 199}, workers: 1 }`,
-      'security: { trusted: [ "127.0.0.0/8" ] }',
+      'security: { trusted: [ "127.0.0.0/8" ], tenantTrunkAllowedNetworks: [ "127.0.0.0/8" ] }',
       'registrar: { writeDelayMs: 0 }',
       'calls: { noAnswerSeconds: 8 }',
       'trunks:',

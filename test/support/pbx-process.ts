@@ -35,10 +35,14 @@ export interface PbxProcessOptions {
   transports?: Array<'udp' | 'tcp' | 'tls'>;
   /** YAML lines appended to pbx.yaml (security, registrar, ...). */
   extraYaml?: string;
+  /** YAML lines added inside the `sip:` block, indented by two spaces (e.g. `tcp: { maxConnections: 50 }`). */
+  sipYaml?: string[];
   /** Keep using this directory (for restarts with the same data). */
   dir?: string;
   /** api.adminToken in pbx.yaml (issue 5); none by default. */
   adminToken?: string;
+  /** Environment variables given to the server on top of the test's own. */
+  env?: Record<string, string>;
 }
 
 export function tenantYaml(t: TestTenant): string {
@@ -68,6 +72,7 @@ export class PbxProcess {
     readonly configFile: string,
     /** The admin API's port (api.listen is always written, on a free port, unless extraYaml has its own `api:`). */
     readonly apiPort: number,
+    private readonly env: Record<string, string> = {},
   ) {}
 
   /** `http://127.0.0.1:<apiPort>/api/v1`. */
@@ -94,6 +99,7 @@ export class PbxProcess {
       `  listen: [ ${listen.join(', ')} ]`,
       '  publicAddress: 127.0.0.1',
       `  tls: { cert: ${join(REPO, 'test/fixtures/tls/test.crt')}, key: ${join(REPO, 'test/fixtures/tls/test.key')} }`,
+      ...(opts.sipYaml ?? []).map((l) => `  ${l}`),
       'log: { level: debug }',
       ...(ownApi ? [] : ['api:', `  listen: "127.0.0.1:${apiPort}"`, ...(opts.adminToken !== undefined ? [`  adminToken: "${opts.adminToken}"`] : [])]),
       opts.extraYaml ?? '',
@@ -101,7 +107,7 @@ export class PbxProcess {
     const configFile = join(dir, 'pbx.yaml');
     writeFileSync(configFile, yaml + '\n');
     for (const t of opts.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
-    return new PbxProcess(dir, { udp: sipPort, tcp: sipPort, tls: tlsPort }, configFile, apiPort);
+    return new PbxProcess(dir, { udp: sipPort, tcp: sipPort, tls: tlsPort }, configFile, apiPort, opts.env);
   }
 
   static async start(opts: PbxProcessOptions): Promise<PbxProcess> {
@@ -123,7 +129,7 @@ export class PbxProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'serve', '--config', this.configFile], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, ...this.env, NO_COLOR: '1' },
     });
     this.child = child;
     const onData = (d: Buffer) => {

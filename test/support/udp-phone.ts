@@ -23,6 +23,10 @@ export interface PhoneOptions {
   bindAddress?: string;
   /** The address the phone writes in its SDP c= (a private one plays a phone behind NAT). */
   sdpAddress?: string;
+  /** The port the phone writes in its SDP m= (default its own RTP socket's). */
+  sdpPort?: number;
+  /** Offer and answer Opus (opus/48000/2 as payload type 111) instead of PCMU. */
+  opus?: boolean;
 }
 
 interface Waiter {
@@ -87,8 +91,13 @@ export class UdpPhone {
 
   sdp(direction = 'sendrecv', version = 1): Buffer {
     const a = this.o.sdpAddress ?? this.address;
+    if (this.o.opus) {
+      return Buffer.from(
+        `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.o.sdpPort ?? this.rtpPort} RTP/AVP 111 101\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
+      );
+    }
     return Buffer.from(
-      `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.rtpPort} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
+      `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.o.sdpPort ?? this.rtpPort} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
     );
   }
 
@@ -209,6 +218,26 @@ export class UdpPhone {
       p.writeUInt16BE(i & 0xffff, 2);
       p.writeUInt32BE(i * 160, 4);
       p.writeUInt32BE(ssrc, 8);
+      this.rtp.send(p, toPort, toAddress);
+    }
+  }
+
+  /**
+   * Send `count` RTP packets of payload type `pt` paced like a phone: one every 20 ms of
+   * wall time, the timestamp advancing by `tsStep` (960 for Opus at 48 kHz, 160 for G.711).
+   */
+  async sendRtpPaced(toPort: number, toAddress: string, count: number, o: { pt: number; tsStep: number; ssrc?: number }): Promise<void> {
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const due = start + i * 20;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const p = Buffer.alloc(92);
+      p[0] = 0x80;
+      p[1] = o.pt & 0x7f;
+      p.writeUInt16BE(i & 0xffff, 2);
+      p.writeUInt32BE((i * o.tsStep) >>> 0, 4);
+      p.writeUInt32BE(o.ssrc ?? 0x4321, 8);
       this.rtp.send(p, toPort, toAddress);
     }
   }

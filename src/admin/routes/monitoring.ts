@@ -25,6 +25,10 @@ export interface MonitoringSnapshot {
     rejectedMessages: number;
     droppedMessages: number;
     rejectedConnections: number;
+    /** Closed by a deadline (idle, message deadline, no first message, handshake); absent: not reported. */
+    expiredConnections?: number;
+    /** Idle unpinned connections closed to make room at the total cap; absent: not reported. */
+    evictedConnections?: number;
     bannedSources: number;
     bansTotal: number;
     throttledTotal: number;
@@ -137,6 +141,12 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   r.counter('pbx_sip_messages_rejected_total', 'Stateless 400/505/513 answers to malformed messages.').inc(undefined, s.sip.rejectedMessages);
   r.counter('pbx_sip_messages_dropped_total', 'Messages dropped without an answer (refused source, or malformed beyond answering).').inc(undefined, s.sip.droppedMessages);
   r.counter('pbx_sip_connections_rejected_total', 'Connections closed at accept (banned source or over a cap).').inc(undefined, s.sip.rejectedConnections);
+  if (s.sip.expiredConnections !== undefined) {
+    r.counter('pbx_sip_connections_expired_total', 'Connections closed by a deadline: idle, a message not read whole in time, no first message, TLS handshake.').inc(undefined, s.sip.expiredConnections);
+  }
+  if (s.sip.evictedConnections !== undefined) {
+    r.counter('pbx_sip_connections_evicted_total', 'Idle connections with no registration or call closed to make room for a new one at sip.tcp.maxConnections.').inc(undefined, s.sip.evictedConnections);
+  }
   r.gauge('pbx_security_banned_sources', 'Source addresses banned now.').set(undefined, s.sip.bannedSources);
   r.counter('pbx_security_bans_total', 'Bans imposed (flood or authentication failures).').inc(undefined, s.sip.bansTotal);
   r.counter('pbx_security_throttled_total', 'Requests dropped by flood throttling.').inc(undefined, s.sip.throttledTotal);

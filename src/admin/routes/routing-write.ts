@@ -41,6 +41,18 @@ export function unusableTrunkProblems(tenantId: string, plan: RoutingPlan, provi
   return out;
 }
 
+/** Trunk hosts given as IP literals that a tenant may not point at (request forgery); names are checked after DNS. */
+export function refusedTrunkHosts(plan: RoutingPlan, refusal: (host: string) => string | undefined): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  plan.trunks.forEach((t, i) => {
+    const host = refusal(t.host);
+    if (host) out.push({ path: `trunks[${i}].host`, message: host });
+    const proxy = t.outboundProxy ? refusal(t.outboundProxy.host) : undefined;
+    if (proxy) out.push({ path: `trunks[${i}].outboundProxy.host`, message: proxy });
+  });
+  return out;
+}
+
 /** Checks `spec` as the YAML would be; throws 422 with every problem, or returns the plan. */
 export function validRoutingPlan(deps: TenantResourceDeps, t: TenantContext, spec: RoutingSpec): RoutingPlan {
   const problems: SpecProblem[] = [];
@@ -50,6 +62,7 @@ export function validRoutingPlan(deps: TenantResourceDeps, t: TenantContext, spe
   const noCountry = missingCountryCode(spec);
   if (noCountry !== undefined) problems.unshift({ path: 'countryCode', message: noCountry });
   if (problems.length === 0) problems.push(...unusableTrunkProblems(t.id, plan, deps.providerTrunks()));
+  if (problems.length === 0 && deps.trunkHostRefusal) problems.push(...refusedTrunkHosts(plan, deps.trunkHostRefusal.bind(deps)));
   if (problems.length > 0) throw invalid(problems);
   return plan;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { computeHa1Set } from '../../tenant/ha1.js';
+import { computeHa1Set, type DigestAlgorithm } from '../../tenant/ha1.js';
 import { CLASSES_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../../tenant/routing-plan.js';
 import { isValidExtensionPassword, validateExtensionSpec } from '../../tenant/tenant-spec.js';
 import type { Extension, ExtensionPatch } from '../../tenant/tenant-store.js';
@@ -11,11 +11,12 @@ import { checked, invalid, pageSize, ROLES_ADMIN, ROLES_WITH_USER, tenantOf, wri
 const TAG = 'Extensions';
 const PATH = '/tenants/{tenantId}/extensions';
 const LIST_MAX = 1000;
+const ALGORITHMS: JsonSchema = { type: 'array', items: { type: 'string', enum: ['SHA-256', 'MD5'] }, minItems: 1, maxItems: 2 };
 
 export const EXTENSION_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['ext', 'name', 'enabled', 'classOfService', 'maxContacts', 'callerId'],
+  required: ['ext', 'name', 'enabled', 'classOfService', 'maxContacts', 'callerId', 'algorithms'],
   properties: {
     ext: { type: 'string' },
     name: { type: 'string' },
@@ -23,6 +24,7 @@ export const EXTENSION_SCHEMA: JsonSchema = {
     maxContacts: { type: ['integer', 'null'], description: 'null: the registrar default' },
     classOfService: { type: 'string', enum: [...CLASSES_OF_SERVICE] },
     callerId: { type: ['string', 'null'], description: "E.164; null: the tenant's" },
+    algorithms: { ...ALGORITHMS, type: ['array', 'null'], description: "digest algorithms its answers may use, of those the tenant offers; null: any" },
   },
 };
 
@@ -44,6 +46,7 @@ const CREATE_BODY: JsonSchema = {
     maxContacts: MAX_CONTACTS,
     classOfService: CLASS_OF_SERVICE,
     callerId: E164,
+    algorithms: ALGORITHMS,
   },
 };
 
@@ -57,6 +60,7 @@ const PATCH_BODY: JsonSchema = {
     maxContacts: { ...MAX_CONTACTS, type: ['integer', 'null'] },
     classOfService: CLASS_OF_SERVICE,
     callerId: { ...E164, type: ['string', 'null'] },
+    algorithms: { ...ALGORITHMS, type: ['array', 'null'] },
   },
 };
 
@@ -81,6 +85,7 @@ interface CreateBody {
   maxContacts?: number;
   classOfService?: ClassOfService;
   callerId?: string;
+  algorithms?: DigestAlgorithm[];
 }
 
 interface PatchBody {
@@ -89,11 +94,12 @@ interface PatchBody {
   maxContacts?: number | null;
   classOfService?: ClassOfService;
   callerId?: string | null;
+  algorithms?: DigestAlgorithm[] | null;
 }
 
 /** What the API shows of an extension: never a digest. */
 export function extensionView(x: Extension): Record<string, unknown> {
-  return { ext: x.ext, name: x.name, enabled: x.enabled, maxContacts: x.maxContacts ?? null, classOfService: x.classOfService, callerId: x.callerId ?? null };
+  return { ext: x.ext, name: x.name, enabled: x.enabled, maxContacts: x.maxContacts ?? null, classOfService: x.classOfService, callerId: x.callerId ?? null, algorithms: x.algorithms ?? null };
 }
 
 /** 20 characters of base64url: 120 bits, no characters a phone's keypad UI chokes on. */
@@ -176,6 +182,7 @@ export function extensionRoutes(deps: TenantResourceDeps): RouteDef[] {
           ha1: spec.ha1,
           ...(spec.maxContacts !== undefined ? { maxContacts: spec.maxContacts } : {}),
           ...(spec.callerId !== undefined ? { callerId: spec.callerId } : {}),
+          ...(spec.algorithms !== undefined ? { algorithms: spec.algorithms } : {}),
         },
         writeMeta(deps, req, 'extension.create', spec.ext, { name: spec.name, enabled: spec.enabled, classOfService: spec.classOfService, passwordGenerated: generated !== undefined }),
       );
@@ -228,6 +235,7 @@ export function extensionRoutes(deps: TenantResourceDeps): RouteDef[] {
         classOfService: b.classOfService ?? cur.classOfService,
         ...(b.maxContacts !== undefined ? (b.maxContacts === null ? {} : { maxContacts: b.maxContacts }) : cur.maxContacts !== undefined ? { maxContacts: cur.maxContacts } : {}),
         ...(b.callerId !== undefined ? (b.callerId === null ? {} : { callerId: b.callerId }) : cur.callerId !== undefined ? { callerId: cur.callerId } : {}),
+        ...(b.algorithms !== undefined ? (b.algorithms === null ? {} : { algorithms: b.algorithms }) : cur.algorithms !== undefined ? { algorithms: cur.algorithms } : {}),
       };
       checked((bad) => validateExtensionSpec(merged, '', t.realm, bad));
       const p: ExtensionPatch = {};
@@ -236,6 +244,7 @@ export function extensionRoutes(deps: TenantResourceDeps): RouteDef[] {
       if (b.maxContacts !== undefined) p.maxContacts = b.maxContacts;
       if (b.classOfService !== undefined) p.classOfService = b.classOfService;
       if (b.callerId !== undefined) p.callerId = b.callerId;
+      if (b.algorithms !== undefined) p.algorithms = b.algorithms;
       const x = t.store.updateExtension(ext, p, writeMeta(deps, req, 'extension.update', ext, b));
       if (!x) throw notFound();
       changed(t.id);

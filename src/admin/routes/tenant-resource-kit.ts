@@ -27,6 +27,11 @@ export interface TenantResourceDeps {
   /** The provider trunks of pbx.yaml (name and the tenants they are open to, '*' for all): `() => config.trunks`. */
   providerTrunks(): ReadonlyArray<{ name: string; tenants: readonly string[] }>;
   /**
+   * Why the tenant's own trunk may not point at a host (loopback, the PBX itself, private
+   * ranges...: pbx.yaml security.tenantTrunk*); undefined when it may. Absent: not checked.
+   */
+  trunkHostRefusal?(host: string): string | undefined;
+  /**
    * Called after every change committed through these routes, after the store's own
    * caches were updated: 'routing' means trunks may have changed (re-sync the trunk book
    * and carrier registrations).

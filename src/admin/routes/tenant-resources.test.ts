@@ -132,7 +132,7 @@ test('extensions: list, create (generated password once), get never shows digest
   const store = pool.get('acme');
   assert.is(store.getExtension('1003')!.ha1.MD5, computeHa1Set('1003', 'acme.example', b['password'] as string).MD5);
   const got = await call('GET', EXT1, { params: { ext: '1003' } });
-  assert.equal(got.body, { ext: '1003', name: 'Carol', enabled: true, maxContacts: null, classOfService: 'international', callerId: null });
+  assert.equal(got.body, { ext: '1003', name: 'Carol', enabled: true, maxContacts: null, classOfService: 'international', callerId: null, algorithms: null });
   assert.not.ok(JSON.stringify(got.body).includes('ha1'));
   assert.equal(changes, [['acme', 'extensions']]);
   const log = store.listAudit();
@@ -265,7 +265,7 @@ test('routing: GET, PUT validated like the YAML (extensions, DIDs, trunks open t
   ]);
   // Numbers need the country code, as in the YAML: a tenant with DIDs cannot drop it.
   const e3 = await fails(call('PUT', ROUTING, { body: { ringGroups: [] } }), 422);
-  assert.equal(e3.details, [{ path: '/countryCode', message: 'required because the tenant has dids: the country calling code, e.g. 1 or 44' }]);
+  assert.equal(e3.details, [{ path: '/countryCode', message: 'required because the tenant has dids: the country calling code, e.g. 1 or 44 ("" for none: every outside number then counts as international)' }]);
   assert.is(pool.get('acme').getRoutingPlan().countryCode, '1', 'unchanged by the refused PUTs');
 });
 
@@ -373,6 +373,37 @@ test('audit: every change through the routes, newest first, paged', async () => 
   assert.equal(p2.items.map((e) => e.details), [{ name: 'A' }]);
   assert.is(p2.nextCursor, null);
   assert.equal(((await call('GET', AUDIT, { params: { tenantId: 'globex' } })).body as { items: unknown[] }).items, []);
+});
+
+test('extensions: digest algorithms are set, refused when unknown, repeated or empty, and removed with null', async () => {
+  const store = pool.get('acme');
+  // Digest algorithms per extension: set, refused when unknown or repeated, removed with null.
+  const sha = await call('PATCH', EXT1, { params: { ext: '1002' }, body: { algorithms: ['SHA-256'] } });
+  assert.is(sha.status, 200);
+  assert.equal((sha.body as Record<string, unknown>)['algorithms'], ['SHA-256']);
+  assert.equal(store.getExtension('1002')!.algorithms, ['SHA-256']);
+  await fails(call('PATCH', EXT1, { params: { ext: '1002' }, body: { algorithms: ['SHA-1'] } }), 422);
+  await fails(call('PATCH', EXT1, { params: { ext: '1002' }, body: { algorithms: ['MD5', 'MD5'] } }), 422);
+  await fails(call('PATCH', EXT1, { params: { ext: '1002' }, body: { algorithms: [] } }), 422);
+  assert.equal(store.getExtension('1002')!.algorithms, ['SHA-256'], 'a refused change leaves it');
+  const cleared = await call('PATCH', EXT1, { params: { ext: '1002' }, body: { algorithms: null } });
+  assert.is((cleared.body as Record<string, unknown>)['algorithms'], null);
+  assert.is(store.getExtension('1002')!.algorithms, undefined);
+});
+
+test("routing: the tenant's digest algorithms (auth) are set with PUT, checked like the YAML, and go back to the server's when left out", async () => {
+  const store = pool.get('acme');
+  assert.is(((await call('GET', ROUTING)).body as { auth: unknown }).auth, null);
+  const cur = (await call('GET', ROUTING)).body as Record<string, unknown>;
+  const { dids: _dids, auth: _auth, ...doc } = cur;
+  const put = await call('PUT', ROUTING, { body: { ...doc, auth: { algorithms: ['SHA-256', 'MD5'] } } });
+  assert.equal((put.body as { auth: unknown }).auth, { algorithms: ['SHA-256', 'MD5'] });
+  assert.equal(store.getRoutingPlan().auth, { algorithms: ['SHA-256', 'MD5'] }, 'the running plan has it at once');
+  const e = await fails(call('PUT', ROUTING, { body: { ...doc, auth: { algorithms: ['MD5', 'MD5'] } } }), 422);
+  assert.ok((e.details as { problems: Array<{ path: string }> }).problems.some((p) => p.path === 'auth.algorithms[1]'));
+  assert.equal(store.getRoutingPlan().auth, { algorithms: ['SHA-256', 'MD5'] }, 'a refused PUT leaves it');
+  await call('PUT', ROUTING, { body: { ...doc, auth: null } });
+  assert.is(store.getRoutingPlan().auth, undefined);
 });
 
 test.run();

@@ -52,6 +52,13 @@ const ROUTING_PROPERTIES = {
   countryCode: { type: 'string', description: "ITU country code without '+'; '' for none" },
   nationalPrefix: { type: 'string' },
   callerId: { type: ['string', 'null'], description: 'default outbound caller ID (E.164)' },
+  auth: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    required: ['algorithms'],
+    description: "digest algorithms its challenges offer, in order; null: the server's (pbx.yaml auth.algorithms)",
+    properties: { algorithms: { type: 'array', items: { type: 'string', enum: ['SHA-256', 'MD5'] }, minItems: 1, maxItems: 2 } },
+  },
   ringGroups: { type: 'array', items: RING_GROUP },
   inboundRoutes: { type: 'array', items: INBOUND_ROUTE },
   outboundRoutes: { type: 'array', items: OUTBOUND_ROUTE },
@@ -60,20 +67,21 @@ const ROUTING_PROPERTIES = {
 const ROUTING_VIEW: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['countryCode', 'nationalPrefix', 'callerId', 'dids', 'ringGroups', 'inboundRoutes', 'outboundRoutes'],
+  required: ['countryCode', 'nationalPrefix', 'callerId', 'auth', 'dids', 'ringGroups', 'inboundRoutes', 'outboundRoutes'],
   properties: { ...ROUTING_PROPERTIES, dids: { type: 'array', items: { type: 'string' }, description: 'assigned by the provider; read-only here' } },
 };
 
 /** PUT: the whole document, like the YAML; an absent field takes the YAML's default (none, or '0' for nationalPrefix). */
 const ROUTING_BODY: JsonSchema = { type: 'object', additionalProperties: false, properties: ROUTING_PROPERTIES };
 
-export type RoutingBody = Pick<RoutingSpec, 'countryCode' | 'nationalPrefix' | 'ringGroups' | 'inboundRoutes' | 'outboundRoutes'> & { callerId?: string | null };
+export type RoutingBody = Pick<RoutingSpec, 'countryCode' | 'nationalPrefix' | 'ringGroups' | 'inboundRoutes' | 'outboundRoutes'> & { callerId?: string | null; auth?: RoutingSpec['auth'] | null };
 
 export function routingView(p: RoutingPlan): Record<string, unknown> {
   return {
     countryCode: p.countryCode,
     nationalPrefix: p.nationalPrefix,
     callerId: p.callerId ?? null,
+    auth: p.auth ?? null,
     dids: p.dids,
     ringGroups: p.ringGroups,
     inboundRoutes: p.inboundRoutes,
@@ -112,6 +120,7 @@ export function routingRoutes(deps: TenantResourceDeps): RouteDef[] {
         ...(b.countryCode !== undefined ? { countryCode: b.countryCode } : {}),
         ...(b.nationalPrefix !== undefined ? { nationalPrefix: b.nationalPrefix } : {}),
         ...(typeof b.callerId === 'string' ? { callerId: b.callerId } : {}),
+        ...(b.auth ? { auth: b.auth } : {}),
         ...(b.ringGroups !== undefined ? { ringGroups: b.ringGroups } : {}),
         ...(b.inboundRoutes !== undefined ? { inboundRoutes: b.inboundRoutes } : {}),
         ...(b.outboundRoutes !== undefined ? { outboundRoutes: b.outboundRoutes } : {}),

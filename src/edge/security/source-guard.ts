@@ -4,8 +4,10 @@ import { CidrSet } from '../../util/cidr-set.js';
 import { parseCidr, readIp } from '../../util/ip.js';
 import { AuthFailTracker, type AuthFailBanPolicy } from './auth-fail-tracker.js';
 import { BanList, type Ban } from './ban-list.js';
+import { AdmissionGate } from './admission-gate.js';
 import { FloodGuard } from './flood-guard.js';
-import { sourceKey } from './source-key.js';
+import { KnownSources } from './known-sources.js';
+import { sourceKey } from '../../util/source-key.js';
 
 /** The operator's knobs (DESIGN.md "Configuration", `security:`); what SIGHUP reloads. */
 export interface SourceGuardPolicy {
@@ -17,6 +19,11 @@ export interface SourceGuardPolicy {
   authFailBan: AuthFailBanPolicy;
   /** IPv6 sources are counted and banned per network of this many bits; 64 unless set (see source-key.ts). */
   ipv6Prefix?: number;
+  /**
+   * Messages per second admitted over all untrusted sources together before unknown
+   * sources are shed (known ones are still served); 0 or unset = off (issue 16 finding 9).
+   */
+  admissionRate?: number;
 }
 
 export interface SourceGuardOptions extends SourceGuardPolicy {
@@ -26,6 +33,8 @@ export interface SourceGuardOptions extends SourceGuardPolicy {
   maxTracked?: number;
   /** Cap on the ban table; default 100,000. */
   maxBans?: number;
+  /** Whether an address is one of a trunk's (a carrier's): never blocked by a ban, served first. */
+  isTrunkAddress?: (address: string) => boolean;
 }
 
 export type Admission = 'ok' | 'throttled' | 'banned';
@@ -41,7 +50,16 @@ export interface SourceGuardStats {
   bannedTotal: number;
   /** Bans imposed, since start. */
   bansImposed: number;
+  /** Messages from unknown sources shed by the global admission limit, since start (also in throttledTotal). */
+  shedTotal: number;
+  /** Addresses with a live authenticated flow. */
+  knownSources: number;
 }
+
+/** How long a flow stays known after a request from it authenticated (a REGISTER: its binding's expiry). */
+export const KNOWN_FLOW_SECONDS = 300;
+/** Added to a binding's expiry: a phone refreshes a little late, or the answer crossed the expiry. */
+const BINDING_GRACE_SECONDS = 32;
 
 export const DEFAULT_MAX_TRACKED = 100_000;
 const CAPACITY_LOG_INTERVAL_MS = 60_000;
@@ -67,6 +85,11 @@ export class SourceGuard {
   private readonly bans: BanList;
   private readonly auth: AuthFailTracker;
   private flood: FloodGuard | undefined;
+  private gate: AdmissionGate | undefined;
+  private readonly known = new KnownSources();
+  private readonly isTrunkAddress: (address: string) => boolean;
+  private shedLoggedAt = -Infinity;
+  private shedAtLastLog = 0;
   private trusted!: CidrSet;
   private policy!: Required<SourceGuardPolicy>;
   private readonly words = new Uint32Array(4);
@@ -82,6 +105,7 @@ export class SourceGuard {
     this.clock = opts.clock;
     this.logger = opts.logger;
     this.maxTracked = Math.max(2, opts.maxTracked ?? DEFAULT_MAX_TRACKED);
+    this.isTrunkAddress = opts.isTrunkAddress ?? (() => false);
     const now = this.clock.now();
     this.bans = new BanList({ logger: this.logger, maxBans: opts.maxBans });
     const { policy, trusted } = checkPolicy(opts);
@@ -89,31 +113,110 @@ export class SourceGuard {
     this.apply(policy, trusted, now);
   }
 
-  admit(address: string): Admission {
+  /**
+   * One inbound message (or connection, port 0) from `address`:`port`.
+   *
+   * Issue 16 finding 6: a ban of an address never blocks a flow from it that has
+   * authenticated (a registered phone's own port) nor a trunk's address; and when the
+   * address as a whole is over its flood rate, such a source is limited per flow
+   * (address:port) instead. So spoofed failures or a flood from a phone's or a
+   * carrier's address, on other ports, get those ports refused and leave the phone
+   * and the carrier served.
+   */
+  admit(address: string, port = 0): Admission {
     const key = this.resolve(address);
     if (key === null) return 'ok';
     const now = this.clock.now();
     this.auth.tick(now);
     if (this.bans.isBanned(key, now)) {
+      if (this.exempt(key, address, port, now)) return this.admitFlow(key, address, port, now);
       this.bannedTotal++;
       return 'banned';
     }
-    if (this.flood === undefined) return 'ok';
-    const verdict = this.flood.admit(key, now);
-    if (verdict === 'throttled') this.throttledTotal++;
-    else if (verdict === 'banned') this.bannedTotal++;
-    return verdict;
+    if (this.flood !== undefined) {
+      const verdict = this.flood.admit(key, now);
+      if (verdict !== 'ok') {
+        if (this.exempt(key, address, port, now)) return this.admitFlow(key, address, port, now);
+        if (verdict === 'throttled') this.throttledTotal++;
+        else this.bannedTotal++;
+        return verdict;
+      }
+    }
+    return this.admitGlobal(key, address, now);
   }
 
-  authFailed(address: string): void {
+  /** Failed digest authentication from address:port (port 0 when unknown). */
+  authFailed(address: string, port = 0): void {
     const key = this.resolve(address);
-    if (key !== null) this.auth.failed(key, this.clock.now());
+    if (key === null) return;
+    const now = this.clock.now();
+    this.auth.failed(key, now);
+    // An exempt flow that fails itself is counted on its own, and banned on its own: one
+    // valid account must not turn its flow into a free brute-force channel.
+    if (this.exempt(key, address, port, now)) this.auth.failed(flowKey(key, port), now);
   }
 
-  /** Clears nothing on purpose; see auth-fail-tracker.ts. */
-  authSucceeded(address: string): void {
+  /**
+   * A request from address:port authenticated: the flow is known for `seconds` (a
+   * REGISTER's binding expiry, see registered()). Clears no failure count (see
+   * auth-fail-tracker.ts).
+   */
+  authSucceeded(address: string, port = 0, seconds = KNOWN_FLOW_SECONDS): void {
     const key = this.resolve(address);
-    if (key !== null) this.auth.succeeded(key, this.clock.now());
+    if (key === null) return;
+    const now = this.clock.now();
+    this.auth.succeeded(key, now);
+    if (port > 0 && seconds > 0) this.known.add(key, port, now + seconds * 1000, now);
+  }
+
+  /** A REGISTER from address:port was accepted with bindings for `seconds`. */
+  registered(address: string, port: number, seconds: number): void {
+    if (seconds > 0) this.authSucceeded(address, port, seconds + BINDING_GRACE_SECONDS);
+  }
+
+  /** Whether address:port is an authenticated flow or the address a trunk's. */
+  private exempt(key: string, address: string, port: number, now: number): boolean {
+    return (port > 0 && this.known.hasFlow(key, port, now)) || this.trunk(address);
+  }
+
+  /** The per-flow limits of an exempt source, then the global gate (which serves it). */
+  private admitFlow(key: string, address: string, port: number, now: number): Admission {
+    const flow = flowKey(key, port);
+    if (this.bans.isBanned(flow, now)) {
+      this.bannedTotal++;
+      return 'banned';
+    }
+    if (this.flood !== undefined) {
+      const verdict = this.flood.admit(flow, now);
+      if (verdict === 'throttled') this.throttledTotal++;
+      else if (verdict === 'banned') this.bannedTotal++;
+      if (verdict !== 'ok') return verdict;
+    }
+    return this.admitGlobal(key, address, now);
+  }
+
+  private admitGlobal(key: string, address: string, now: number): Admission {
+    if (this.gate === undefined) return 'ok';
+    if (this.gate.admit(() => this.known.hasAddress(key, now) || this.trunk(address), now) === 'ok') return 'ok';
+    this.throttledTotal++;
+    if (now - this.shedLoggedAt >= CAPACITY_LOG_INTERVAL_MS) {
+      this.shedLoggedAt = now;
+      try {
+        this.logger.warn('admission limit reached; shedding messages from unknown sources', { rate: this.policy.admissionRate, shedSinceLastReport: this.gate.shedTotal - this.shedAtLastLog });
+      } catch {
+        // a failing sink must not fail admit()
+      }
+      this.shedAtLastLog = this.gate.shedTotal;
+    }
+    return 'throttled';
+  }
+
+  private trunk(address: string): boolean {
+    try {
+      return this.isTrunkAddress(address);
+    } catch {
+      return false;
+    }
   }
 
   isBanned(address: string): boolean {
@@ -164,6 +267,8 @@ export class SourceGuard {
       throttledTotal: this.throttledTotal,
       bannedTotal: this.bannedTotal,
       bansImposed: this.bans.imposed,
+      shedTotal: this.gate?.shedTotal ?? 0,
+      knownSources: this.known.size,
     };
   }
 
@@ -172,6 +277,9 @@ export class SourceGuard {
     this.trusted = trusted;
     this.memoAddress = undefined;
     this.auth.reconfigure(policy.authFailBan);
+    if (policy.admissionRate <= 0) this.gate = undefined;
+    else if (this.gate) this.gate.reconfigure(policy.admissionRate);
+    else this.gate = new AdmissionGate(policy.admissionRate, now);
     if (policy.floodRate <= 0) {
       this.flood = undefined;
     } else if (this.flood) {
@@ -210,6 +318,11 @@ export class SourceGuard {
   }
 }
 
+/** The key of one flow of a source: its address key and port (":" is in IPv6 keys, so "|"). */
+function flowKey(key: string, port: number): string {
+  return `${key}|${port}`;
+}
+
 function checkPolicy(p: SourceGuardPolicy): { policy: Required<SourceGuardPolicy>; trusted: CidrSet } {
   const num = (name: string, v: unknown): number => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`security.${name} must be a number >= 0, got ${String(v)}`);
@@ -226,6 +339,7 @@ function checkPolicy(p: SourceGuardPolicy): { policy: Required<SourceGuardPolicy
       banSeconds: num('authFailBan.banSeconds', a.banSeconds),
     },
     ipv6Prefix: p.ipv6Prefix ?? 64,
+    admissionRate: p.admissionRate === undefined ? 0 : num('admissionRate', p.admissionRate),
   };
   if (!Number.isInteger(policy.ipv6Prefix) || policy.ipv6Prefix < 1 || policy.ipv6Prefix > 128) {
     throw new RangeError(`ipv6Prefix must be an integer 1-128, got ${String(p.ipv6Prefix)}`);

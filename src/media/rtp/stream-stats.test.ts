@@ -93,4 +93,69 @@ test('48 kHz clock rate: jitter in ms does not depend on the rate', () => {
   assert.ok(Math.abs(s.jitterMs - 10 / 16) < 1e-9);
 });
 
+/**
+ * RFC 3550 §6.4.1 written out in timestamp units, for checking: D(i,j) = (Rj - Ri) - (Sj - Si)
+ * with R the arrival in timestamp units, J += (|D| - J) / 16; returned in ms.
+ */
+function referenceJitterMs(packets: ReadonlyArray<{ ts: number; arrivalMs: number }>, rate: number): number {
+  let j = 0;
+  for (let i = 1; i < packets.length; i++) {
+    const a = packets[i - 1]!;
+    const b = packets[i]!;
+    const d = (b.arrivalMs - a.arrivalMs) * (rate / 1000) - (b.ts - a.ts);
+    j += (Math.abs(d) - j) / 16;
+  }
+  return j / (rate / 1000);
+}
+
+/** Opus (48 kHz, 960 units per 20 ms packet) with a fixed arrival schedule: a few packets late or early. */
+const OPUS_SCHEDULE = [0, 0, 5, 0, 0, -3, 0, 12, 0, 0, 0, 1, 0, 0, 0, 0].map((late, i) => ({ seq: 100 + i, ts: 5000 + i * 960, arrivalMs: 1000 + i * 20 + late }));
+
+test('Opus at 48 kHz: with its rtpmap clock the jitter in ms is RFC 3550 §6.4.1; the 8 kHz default would be far off', () => {
+  const s = new StreamStats(8000);
+  s.setPayloadClocks([[111, 48000], [101, 0]]);
+  for (const p of OPUS_SCHEDULE) s.update(p.seq, p.ts, 9, p.arrivalMs, 111);
+  const want = referenceJitterMs(OPUS_SCHEDULE, 48000);
+  assert.ok(want > 0.5 && want < 2, `reference ${want}`);
+  assert.ok(Math.abs(s.jitterMs - want) < 1e-9, `${s.jitterMs} vs ${want}`);
+
+  // What the 8 kHz assumption gave: every on-time packet looks 100 ms off (960 units read as 120 ms).
+  const wrong = new StreamStats(8000);
+  for (const p of OPUS_SCHEDULE) wrong.update(p.seq, p.ts, 9, p.arrivalMs, 111);
+  assert.ok(wrong.jitterMs > 50, `the old result ${wrong.jitterMs}`);
+});
+
+test('a perfectly timed 48 kHz stream has zero jitter; G.722 (payload type 9) runs at 8 kHz per RFC 3551', () => {
+  const s = new StreamStats(8000);
+  s.setPayloadClocks([[111, 48000], [9, 8000]]);
+  for (let i = 0; i < 10; i++) s.update(i, i * 960, 3, i * 20, 111);
+  assert.is(s.jitterMs, 0);
+  const g722 = new StreamStats(8000);
+  g722.setPayloadClocks([[9, 8000]]);
+  for (let i = 0; i < 10; i++) g722.update(i, i * 160, 3, i * 20, 9);
+  assert.is(g722.jitterMs, 0);
+});
+
+test('telephone-event (clock 0) counts for loss but not jitter; a change of clock starts the transit over', () => {
+  const s = new StreamStats(8000);
+  s.setPayloadClocks([[111, 48000], [101, 0]]);
+  s.update(1, 0, 4, 0, 111);
+  s.update(2, 960, 4, 20, 111);
+  // An RFC 4733 event: three packets, one timestamp, 20 ms apart.
+  s.update(3, 1920, 4, 40, 101);
+  s.update(4, 1920, 4, 60, 101);
+  s.update(5, 1920, 4, 80, 101);
+  s.update(6, 4800, 4, 100, 111);
+  assert.is(s.jitterMs, 0);
+  assert.is(s.expected, 6);
+  assert.is(s.lost, 0);
+  // An unknown payload type uses the default rate; switching clocks is not a jump.
+  s.update(7, 5000, 4, 120, 0);
+  assert.is(s.jitterMs, 0);
+  // setPayloadClocks ignores what is not a payload type or a rate.
+  s.setPayloadClocks([[128, 48000], [-1, 8000], [5, -1], [6, Number.NaN]]);
+  s.update(8, 5160, 4, 140, 0);
+  assert.is(s.jitterMs, 0);
+});
+
 test.run();

@@ -4,6 +4,14 @@
  *
  * A new SSRC, a restart (re-INVITE), or a confirmed large sequence jump starts a new
  * source: what the old one expected and received is kept in the totals.
+ *
+ * Jitter needs the RTP clock of each packet's payload type (RFC 3550 §6.4.1: the
+ * timestamp units of the payload format): 48 000 Hz for Opus (RFC 7587 §4.1), 8 000 Hz for
+ * G.711 and, by RFC 3551 §4.5.2's exception, for G.722. The rates come from the SDP rtpmap
+ * (setPayloadClocks); a payload type with none uses the default rate. Jitter is kept in ms,
+ * so that a stream switching between payload types of different rates stays comparable;
+ * a payload type whose rate is 0 (RFC 4733 telephone-event: every packet of one event
+ * carries the event's start timestamp) counts for loss but not for jitter.
  */
 
 const SEQ_MOD = 0x10000;
@@ -13,9 +21,12 @@ const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
 const TWO_32 = 0x1_0000_0000;
 const TWO_31 = 0x8000_0000;
+const PAYLOAD_TYPES = 128;
 
 export class StreamStats {
   private readonly unitsPerMs: number;
+  /** Timestamp units per ms by payload type; NaN: the default rate; 0: not used for jitter. */
+  private readonly ptUnitsPerMs = new Float64Array(PAYLOAD_TYPES).fill(Number.NaN);
   private hasSource = false;
   private ssrc = 0;
   // RFC 3550 §A.1 source state.
@@ -24,9 +35,10 @@ export class StreamStats {
   private cycles = 0;
   private badSeq = SEQ_MOD + 1;
   private received = 0;
-  // RFC 3550 §A.8 state, in timestamp units.
+  // RFC 3550 §A.8 state: transit in timestamp units (of transitUnitsPerMs), jitter in ms.
   private hasTransit = false;
   private transit = 0;
+  private transitUnitsPerMs = 0;
   private jitter = 0;
   private maxJitter = 0;
   // Totals of the sources before the current one.
@@ -37,8 +49,24 @@ export class StreamStats {
     this.unitsPerMs = clockRate / 1000;
   }
 
-  /** One RTP packet: sequence number, timestamp, SSRC, and its arrival time in ms. */
-  update(seq: number, timestamp: number, ssrc: number, arrivalMs: number): void {
+  /**
+   * The clock rate (Hz) of each payload type the remote sends, from its SDP rtpmaps;
+   * 0 leaves a payload type out of jitter. Replaces the previous table.
+   */
+  setPayloadClocks(clocks: ReadonlyArray<readonly [payloadType: number, clockRate: number]>): void {
+    this.ptUnitsPerMs.fill(Number.NaN);
+    for (const [pt, rate] of clocks) {
+      if (!Number.isInteger(pt) || pt < 0 || pt >= PAYLOAD_TYPES) continue;
+      if (!(Number.isFinite(rate) && rate >= 0 && rate <= 1_000_000)) continue;
+      this.ptUnitsPerMs[pt] = rate / 1000;
+    }
+  }
+
+  /**
+   * One RTP packet: sequence number, timestamp, SSRC, its arrival time in ms and its
+   * payload type (-1 or absent: the default clock rate).
+   */
+  update(seq: number, timestamp: number, ssrc: number, arrivalMs: number, payloadType = -1): void {
     if (!this.hasSource || ssrc !== this.ssrc) {
       this.ssrc = ssrc;
       this.newSource(seq);
@@ -47,18 +75,25 @@ export class StreamStats {
     }
     this.received++;
 
+    const known = payloadType >= 0 && payloadType < PAYLOAD_TYPES ? this.ptUnitsPerMs[payloadType]! : Number.NaN;
+    const unitsPerMs = Number.isNaN(known) ? this.unitsPerMs : known;
+    if (unitsPerMs === 0) return;
+    // Timestamps of two clocks cannot be compared: a change of rate starts the transit over.
+    if (unitsPerMs !== this.transitUnitsPerMs) this.hasTransit = false;
+
     // RFC 3550 §A.8: J += (|D(i-1,i)| - J) / 16, with D from the relative transit times.
-    const transit = arrivalMs * this.unitsPerMs - timestamp;
+    const transit = arrivalMs * unitsPerMs - timestamp;
     if (this.hasTransit) {
       let d = transit - this.transit;
       // Timestamps are modulo 2^32: a wrap between two packets is not a jump of 2^32.
       if (d > TWO_31) d -= TWO_32;
       else if (d < -TWO_31) d += TWO_32;
       if (d < 0) d = -d;
-      this.jitter += (d - this.jitter) / 16;
+      this.jitter += (d / unitsPerMs - this.jitter) / 16;
       if (this.jitter > this.maxJitter) this.maxJitter = this.jitter;
     }
     this.transit = transit;
+    this.transitUnitsPerMs = unitsPerMs;
     this.hasTransit = true;
   }
 
@@ -84,11 +119,11 @@ export class StreamStats {
   }
 
   get jitterMs(): number {
-    return this.jitter / this.unitsPerMs;
+    return this.jitter;
   }
 
   get maxJitterMs(): number {
-    return this.maxJitter / this.unitsPerMs;
+    return this.maxJitter;
   }
 
   private currentExpected(): number {

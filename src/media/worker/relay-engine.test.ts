@@ -287,6 +287,29 @@ test('until the far leg has somewhere to send, packets are dropped and counted',
   }
 });
 
+test('latch-only remote: nothing goes to the SDP target (RTP or RTCP); after the phone latches, media goes to it', async () => {
+  const r = rig();
+  try {
+    const ports = await r.engine.allocate('latch-only');
+    const target = await phone(r); // what the SDP named (a local service: never to be reached)
+    const alice = await phone(r); // where the phone really is
+    const bob = await phone(r);
+    r.engine.setRemote('latch-only', 'a', { address: HOST, port: target.local.port, rtcpPort: target.local.port, allowedSources: [HOST], latchOnly: true });
+    r.engine.setRemote('latch-only', 'b', { address: HOST, port: bob.local.port, allowedSources: [HOST] });
+    const B = { address: HOST, port: ports.b.rtpPort };
+    await bob.sendRtp(B, { seq: 1, ts: 0, ssrc: 2 });
+    await bob.sendRtp(B, { seq: 2, ts: 160, ssrc: 2 });
+    await until(() => r.engine.stats('latch-only').b.unroutableDropped === 2, 'two packets with nowhere to go');
+    await alice.sendRtp({ address: HOST, port: ports.a.rtpPort }, { seq: 1, ts: 0, ssrc: 1 });
+    await bob.waitFor(1);
+    await bob.sendRtp(B, { seq: 3, ts: 320, ssrc: 2 });
+    await alice.waitFor(1);
+    assert.is(target.received.length, 0);
+  } finally {
+    await r.closeAll();
+  }
+});
+
 test('garbage is counted and dropped, never relayed', async () => {
   const r = rig();
   try {
@@ -340,6 +363,37 @@ test('stats: packets, bytes, loss from a skipped sequence number, jitter from un
     assert.ok(s.a.maxJitterMs >= s.a.jitterMs);
     assert.is(s.b.packetsReceived, 0);
     assert.is(s.b.ssrc, null);
+  } finally {
+    await r.closeAll();
+  }
+});
+
+test('stats: Opus jitter uses the 48 kHz clock of its rtpmap (payloadClocks), on the engine clock', async () => {
+  const r = rig();
+  try {
+    const ports = await r.engine.allocate('opus');
+    const alice = await phone(r);
+    const bob = await phone(r);
+    // Payload type 111 is opus/48000 in alice's SDP; 101 telephone-event.
+    r.engine.setRemote('opus', 'a', { address: HOST, port: alice.local.port, allowedSources: [HOST], payloadClocks: [[111, 48000], [101, 0]] });
+    r.engine.setRemote('opus', 'b', { address: HOST, port: bob.local.port, allowedSources: [HOST] });
+    const A = { address: HOST, port: ports.a.rtpPort };
+    // Arrivals on the engine's clock: every 20 ms, the third packet 6 ms late.
+    const late = [0, 0, 6, 0, 0, 0];
+    let prev = 0;
+    for (let i = 0; i < late.length; i++) {
+      const at = 1000 + i * 20 + late[i]!;
+      r.clock.t += at - (prev || at);
+      prev = at;
+      await alice.sendRtp(A, { seq: 500 + i, ts: 7000 + i * 960, ssrc: 42, pt: 111 });
+      await bob.waitFor(i + 1);
+    }
+    const s = r.engine.release('opus');
+    // RFC 3550 §6.4.1: |D| is 6 ms for packet 3 and 6 ms for packet 4, 0 otherwise.
+    let j = 0;
+    for (const d of [0, 6, 6, 0, 0]) j += (d - j) / 16;
+    assert.ok(Math.abs(s.a.jitterMs - j) < 1e-9, `jitter ${s.a.jitterMs}, want ${j}`);
+    assert.ok(s.a.jitterMs < 1, 'not the ~100 ms of an 8 kHz reading');
   } finally {
     await r.closeAll();
   }

@@ -75,7 +75,8 @@ export class RelayLeg {
       const ip = canonicalIp(s);
       if (ip && !allowed.includes(ip) && allowed.length < MAX_ALLOWED_SOURCES) allowed.push(ip);
     }
-    this.remote = { address, port: r.port, rtcpPort, allowedSources: allowed };
+    this.remote = { address, port: r.port, rtcpPort, allowedSources: allowed, ...(r.latchOnly === true ? { latchOnly: true } : {}) };
+    this.stream.setPayloadClocks(Array.isArray(r.payloadClocks) ? r.payloadClocks.filter((e) => Array.isArray(e) && e.length === 2) : []);
     this.allowed = allowed;
     this.route();
   }
@@ -144,10 +145,11 @@ export class RelayLeg {
   /**
    * RTP goes to the latched source, else to the SDP target. RTCP goes to its own latched
    * source; before that, when RTP has latched somewhere other than the SDP target (a
-   * NAT), to the latched address at RTP port + 1, else to the SDP RTCP target.
+   * NAT), to the latched address at RTP port + 1, else to the SDP RTCP target. A
+   * latch-only remote's SDP target is never used: until it latches, nothing is sent.
    */
   private route(): void {
-    const r = this.remote;
+    const r = this.remote && !this.remote.latchOnly ? this.remote : null;
     if (this.latchedPort !== 0) {
       this.sendAddress = this.latchedAddress;
       this.sendPort = this.latchedPort;

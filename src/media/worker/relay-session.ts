@@ -2,7 +2,7 @@ import type { RemoteInfo } from 'node:dgram';
 import type { LegName, MediaEvent, MediaStats } from '../protocol.js';
 import { touch, type ActivityState } from './inactivity.js';
 import { NEWLY_LATCHED, STRAY, type RelayLeg } from './relay-leg.js';
-import { classifyRtpPort, INVALID, isRtcp, RTP, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
+import { classifyRtpPort, INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
 
 /**
  * Both legs of one call, relaying each other's packets: what leg A's phone sends to A's
@@ -105,7 +105,7 @@ export class RelaySession implements ActivityState {
       const now = this.now();
       from.packetsReceived++;
       from.bytesReceived += msg.length;
-      from.stream.update(rtpSequence(msg), rtpTimestamp(msg), rtpSsrc(msg), now);
+      from.stream.update(rtpSequence(msg), rtpTimestamp(msg), rtpSsrc(msg), now, rtpPayloadType(msg));
       this.lastRtpAt = now;
       this.timeoutReported = false;
     } else {

@@ -132,6 +132,19 @@ test('expired nonce with the right password is stale; the client then succeeds o
   assert.equal(verify(s, respond(again)), { ok: true, username: '1001', algorithm: 'SHA-256' });
 });
 
+test('a captured request on a nonce of the previous process (epoch) is stale, never accepted, after a restart', () => {
+  const before = setup({ epoch: 7 });
+  const captured = respond(before.auth.challenge(REALM));
+  assert.equal(verify(before, captured), { ok: true, username: '1001', algorithm: 'SHA-256' });
+  // The restart: same secret, same clock, an empty nonce-count record, the next epoch.
+  const after = setup({ epoch: 8 });
+  assert.equal(verify(after, captured), { ok: false, kind: 'stale' }, 'the replay is not accepted');
+  assert.equal(verify(after, captured), { ok: false, kind: 'stale' }, 'nor the second time');
+  const wrong = respond(before.auth.challenge(REALM), { password: 'guess' });
+  assert.equal(verify(after, wrong), { ok: false, kind: 'rejected', detail: WRONG_CREDENTIALS }, 'stale only for the right password');
+  assert.equal(verify(after, respond(after.auth.challenge(REALM, { stale: true }))), { ok: true, username: '1001', algorithm: 'SHA-256' });
+});
+
 test('expired nonce with a wrong password, or an unknown user, is rejected, not stale', () => {
   const s = setup();
   const wrong = respond(s.auth.challenge(REALM), { password: 'guess' });
@@ -326,6 +339,40 @@ test('the constructor refuses an empty or repeated algorithm list and a short se
   assert.throws(() => setup({ algorithms: ['MD5', 'MD5'] }));
   assert.throws(() => setup({ algorithms: ['SHA-512-256' as ServerAlgorithm] }));
   assert.throws(() => setup({ secret: Buffer.from('short') }));
+});
+
+test('per-call algorithms: the challenge and the accepted answers follow the list given, not the default', () => {
+  const s = setup({ algorithms: ['MD5'] });
+  const hs = s.auth.challenge(REALM, { algorithms: ['SHA-256', 'MD5'] });
+  assert.equal(hs.map(([, v]) => /algorithm=([\w-]+)/.exec(v)![1]), ['SHA-256', 'MD5']);
+  const sha = respond(hs);
+  // Offered for this realm: accepted.
+  assert.equal(s.auth.verify({ method: 'REGISTER', requestUri: RURI, header: sha, realm: REALM, algorithms: ['SHA-256', 'MD5'] }, s.lookup), { ok: true, username: '1001', algorithm: 'SHA-256' });
+  // The same answer where only the default (MD5) is offered: refused.
+  const again = respond(s.auth.challenge(REALM, { algorithms: ['SHA-256'] }));
+  assert.equal(s.auth.verify({ method: 'REGISTER', requestUri: RURI, header: again, realm: REALM }, s.lookup), { ok: false, kind: 'rejected', detail: 'algorithm SHA-256 not offered' });
+  // An empty list given by mistake falls back to the default.
+  assert.equal(s.auth.challenge(REALM, { algorithms: [] }).length, 1);
+});
+
+test('setPolicy: new algorithms and nonce lifetime apply at once; issued nonces keep their counts', () => {
+  const s = setup({ algorithms: ['SHA-256', 'MD5'], nonceTtlSeconds: 300 });
+  const hs = s.auth.challenge(REALM);
+  assert.is(verify(s, respond(hs, { nc: 1 })).ok, true);
+  s.auth.setPolicy({ algorithms: ['MD5'], nonceTtlSeconds: 60 });
+  assert.equal(s.auth.defaultAlgorithms, ['MD5']);
+  assert.equal(s.auth.challenge(REALM).length, 1);
+  assert.match(s.auth.challenge(REALM)[0]![1], /algorithm=MD5/);
+  // SHA-256 is no longer offered; MD5 on the old nonce still counts on from 1.
+  assert.equal(verify(s, respond(hs, { nc: 2 })), { ok: false, kind: 'rejected', detail: 'algorithm SHA-256 not offered' });
+  assert.is(verify(s, respond(hs, { algorithm: 'MD5', nc: 2 })).ok, true);
+  assert.equal(verify(s, respond(hs, { algorithm: 'MD5', nc: 2 })), { ok: false, kind: 'rejected', detail: 'nonce-count replayed' });
+  // The shorter lifetime applies to the nonce issued before it.
+  s.clock.advance(61_000);
+  assert.equal(verify(s, respond(hs, { algorithm: 'MD5', nc: 3 })), { ok: false, kind: 'stale' });
+  assert.throws(() => s.auth.setPolicy({ algorithms: [], nonceTtlSeconds: 60 }));
+  assert.throws(() => s.auth.setPolicy({ algorithms: ['MD5'], nonceTtlSeconds: 0 }));
+  assert.equal(s.auth.defaultAlgorithms, ['MD5'], 'a refused policy changes nothing');
 });
 
 test.run();

@@ -19,6 +19,11 @@ export interface DigestAuthenticatorOptions {
   secret: Buffer;
   clock: Clock;
   nonceTtlSeconds: number;
+  /**
+   * This process's epoch, bumped at every start (src/app/server-epoch.ts). Nonces of an
+   * earlier epoch are answered stale: the nonce-count record did not survive the restart.
+   */
+  epoch?: number;
   /** Offered in this order, most preferred first (RFC 8760 §2.4). */
   algorithms: ServerAlgorithm[];
   /** Cap on nonces remembered for nonce-count checks. Default 65 536. */
@@ -39,6 +44,18 @@ export interface VerifyInput {
   /** Every Authorization (or Proxy-Authorization) value of the request; the one for `realm` is used. */
   header: string | readonly string[] | undefined;
   realm: string;
+  /**
+   * The algorithms offered for this realm (what its challenges carried); a response with
+   * another is refused. Default: the authenticator's own list. The caller (the edge) picks
+   * it per tenant; this layer knows no tenants.
+   */
+  algorithms?: readonly ServerAlgorithm[];
+}
+
+/** What may change while running (SIGHUP): the same fields as at construction. */
+export interface DigestPolicy {
+  nonceTtlSeconds: number;
+  algorithms: ServerAlgorithm[];
 }
 
 /** HA1 of a user for an algorithm, lowercase hex; undefined when there is no such user. */
@@ -57,6 +74,8 @@ export interface ChallengeOptions {
   stale?: boolean;
   /** Proxy-Authenticate (for a 407) instead of WWW-Authenticate (for a 401). */
   proxy?: boolean;
+  /** One challenge per algorithm, in this order; default the authenticator's own list. */
+  algorithms?: readonly ServerAlgorithm[];
 }
 
 const MAX_HEADERS = 8;
@@ -66,21 +85,35 @@ const NC_RE = /^[0-9a-fA-F]{8}$/;
 export const WRONG_CREDENTIALS = 'wrong credentials';
 
 export class DigestAuthenticator {
-  private readonly algorithms: readonly ServerAlgorithm[];
+  private algorithms: readonly ServerAlgorithm[];
   private readonly nonces: NonceCodec;
   private readonly counter: NonceCounter;
   /** Stand-in HA1 per algorithm for unknown users: same hashing work, never matches. */
   private readonly dummyHa1: Record<ServerAlgorithm, string>;
 
   constructor(opts: DigestAuthenticatorOptions) {
-    if (opts.algorithms.length === 0) throw new RangeError('at least one digest algorithm is required');
-    if (new Set(opts.algorithms).size !== opts.algorithms.length) throw new RangeError('digest algorithms repeat');
-    for (const a of opts.algorithms) if (a !== 'MD5' && a !== 'SHA-256') throw new RangeError(`unsupported digest algorithm ${String(a)}`);
-    this.algorithms = [...opts.algorithms];
-    this.nonces = new NonceCodec({ secret: opts.secret, clock: opts.clock, ttlSeconds: opts.nonceTtlSeconds });
+    this.algorithms = checkAlgorithms(opts.algorithms);
+    this.nonces = new NonceCodec({ secret: opts.secret, clock: opts.clock, ttlSeconds: opts.nonceTtlSeconds, ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) });
     this.counter = new NonceCounter({ clock: opts.clock, ttlMs: this.nonces.ttlMs, maxEntries: opts.maxNonceEntries ?? 65_536 });
     const seed = randomBytes(32).toString('hex');
     this.dummyHa1 = { MD5: digestHex('MD5', seed), 'SHA-256': digestHex('SHA-256', seed) };
+  }
+
+  /**
+   * A new policy (SIGHUP). Nonces already issued stay valid under the new lifetime (they
+   * carry only their issue time) and keep their nonce-counts; a response with an algorithm
+   * no longer offered is refused from now on.
+   */
+  setPolicy(policy: DigestPolicy): void {
+    const algorithms = checkAlgorithms(policy.algorithms);
+    this.nonces.setTtlSeconds(policy.nonceTtlSeconds);
+    this.counter.setTtlMs(this.nonces.ttlMs);
+    this.algorithms = algorithms;
+  }
+
+  /** The algorithms offered when a call names none, in order. */
+  get defaultAlgorithms(): readonly ServerAlgorithm[] {
+    return this.algorithms;
   }
 
   /** Nonces currently remembered for nonce-count checks. */
@@ -96,7 +129,7 @@ export class DigestAuthenticator {
     const name = opts.proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
     const nonce = this.nonces.issue(realm);
     const stale = opts.stale ? ', stale=true' : '';
-    return this.algorithms.map((alg) => [name, `Digest realm=${quote(realm)}, nonce="${nonce}", algorithm=${alg}, qop="auth"${stale}`]);
+    return this.offered(opts.algorithms).map((alg) => [name, `Digest realm=${quote(realm)}, nonce="${nonce}", algorithm=${alg}, qop="auth"${stale}`]);
   }
 
   /**
@@ -113,7 +146,7 @@ export class DigestAuthenticator {
     if (c.params.userhash !== undefined && c.params.userhash.toLowerCase() === 'true') return rejected('userhash is not supported');
     if (c.username.length === 0 || c.username.length > MAX_USERNAME) return rejected('bad username');
     const named = parseAlgorithm(c.algorithm ?? 'MD5');
-    const algorithm = this.algorithms.find((a) => a === named);
+    const algorithm = this.offered(input.algorithms).find((a) => a === named);
     if (algorithm === undefined) return rejected(`algorithm ${c.algorithm === undefined ? 'MD5 (default)' : clip(c.algorithm)} not offered`);
     // qop=auth is offered and required: the RFC 2069 form (no qop) has no cnonce and
     // no nonce-count, so a stateless nonce could not be protected against replay.
@@ -144,7 +177,9 @@ export class DigestAuthenticator {
     const match = digestsEqual(expected, c.response);
     if (!known || !match) return rejected(WRONG_CREDENTIALS);
 
-    // RFC 7616 §3.3: stale only when the digest was right for the old nonce.
+    // RFC 7616 §3.3: stale only when the digest was right for the old nonce. A nonce of
+    // an earlier process (epoch) is never accepted: its used nonce counts were lost, so
+    // a captured request could be replayed; stale=true makes the phone retry silently.
     if (nonce.status === 'expired') return { ok: false, kind: 'stale' };
     switch (this.counter.use(c.nonce, nonce.issuedAt, nc)) {
       case 'replay':
@@ -154,6 +189,12 @@ export class DigestAuthenticator {
       case 'ok':
         return { ok: true, username: c.username, algorithm };
     }
+  }
+
+  /** A per-call list when it is a usable one, else the authenticator's own. */
+  private offered(list: readonly ServerAlgorithm[] | undefined): readonly ServerAlgorithm[] {
+    if (list === undefined || list.length === 0) return this.algorithms;
+    return list.every((a) => a === 'MD5' || a === 'SHA-256') ? list : this.algorithms;
   }
 
   /** The credentials for the realm among the request's values (RFC 3261 §22.3). */
@@ -175,6 +216,13 @@ export class DigestAuthenticator {
     if (malformed !== undefined) return { kind: 'none', outcome: rejected(`malformed credentials: ${malformed}`) };
     return { kind: 'none', outcome: { ok: false, kind: 'missing' } };
   }
+}
+
+function checkAlgorithms(list: readonly ServerAlgorithm[]): ServerAlgorithm[] {
+  if (list.length === 0) throw new RangeError('at least one digest algorithm is required');
+  if (new Set(list).size !== list.length) throw new RangeError('digest algorithms repeat');
+  for (const a of list) if (a !== 'MD5' && a !== 'SHA-256') throw new RangeError(`unsupported digest algorithm ${String(a)}`);
+  return [...list];
 }
 
 function rejected(detail: string): AuthOutcome {

@@ -43,7 +43,7 @@ export interface NonceCounterOptions {
 export class NonceCounter {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
-  private readonly ttlMs: number;
+  private ttlMs: number;
   private readonly maxEntries: number;
   /** Issue time of the newest nonce whose live entry was evicted. */
   private evictedUpTo = -Infinity;
@@ -53,6 +53,11 @@ export class NonceCounter {
     this.clock = opts.clock;
     this.ttlMs = opts.ttlMs;
     this.maxEntries = Math.floor(opts.maxEntries);
+  }
+
+  /** Follows NonceCodec.setTtlSeconds. */
+  setTtlMs(ttlMs: number): void {
+    this.ttlMs = ttlMs;
   }
 
   get size(): number {

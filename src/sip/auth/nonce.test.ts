@@ -65,21 +65,39 @@ test('tampering with the time (to extend a nonce) or the random part makes it fo
 
 test('a MAC computed with another key over a chosen time is forged', () => {
   const { clock, codec } = setup();
-  const raw = Buffer.alloc(34);
+  const raw = Buffer.alloc(38);
   raw.writeUIntBE(clock.now(), 0, 6);
-  createHmac('sha256', 'guess').update(raw.subarray(0, 18)).update(REALM).digest().copy(raw, 18, 0, 16);
+  createHmac('sha256', 'guess').update(raw.subarray(0, 22)).update(REALM).digest().copy(raw, 22, 0, 16);
   assert.equal(codec.check(raw.toString('base64url'), REALM), { status: 'forged' });
 });
 
 test('only the canonical spelling is accepted (no second name for one nonce)', () => {
   const { codec } = setup();
   const n = codec.issue(REALM);
-  // The last base64url character of 34 bytes carries 4 unused bits.
+  // The last base64url character of 38 bytes carries 2 unused bits.
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   const last = alphabet.indexOf(n[n.length - 1]!);
   const variant = n.slice(0, -1) + alphabet[last ^ 0x01];
   assert.equal(Buffer.from(variant, 'base64url'), Buffer.from(n, 'base64url'), 'decodes to the same bytes');
   assert.equal(codec.check(variant, REALM), { status: 'forged' });
+});
+
+test('a nonce of an earlier epoch (before a restart) is expired for the epoch, even while young', () => {
+  const clock = new FakeClock();
+  const before = new NonceCodec({ secret: SECRET, clock, ttlSeconds: 300, epoch: 41 });
+  const after = new NonceCodec({ secret: SECRET, clock, ttlSeconds: 300, epoch: 42 });
+  const n = before.issue(REALM);
+  assert.equal(before.check(n, REALM), { status: 'valid', issuedAt: clock.now() });
+  assert.equal(after.check(n, REALM), { status: 'expired', issuedAt: clock.now(), reason: 'epoch' });
+  assert.is(after.check(after.issue(REALM), REALM).status, 'valid');
+});
+
+test('the epoch is under the MAC: rewriting it makes the nonce forged', () => {
+  const clock = new FakeClock();
+  const before = new NonceCodec({ secret: SECRET, clock, ttlSeconds: 300, epoch: 41 });
+  const after = new NonceCodec({ secret: SECRET, clock, ttlSeconds: 300, epoch: 42 });
+  const relabelled = tamper(before.issue(REALM), (raw) => raw.writeUInt32BE(42, 6));
+  assert.equal(after.check(relabelled, REALM), { status: 'forged' });
 });
 
 test('garbage is forged, never an exception', () => {
@@ -102,6 +120,8 @@ test('the constructor refuses a short secret or a non-positive TTL', () => {
   const clock = new FakeClock();
   assert.throws(() => new NonceCodec({ secret: Buffer.alloc(8), clock, ttlSeconds: 300 }), /secret/);
   assert.throws(() => new NonceCodec({ secret: SECRET, clock, ttlSeconds: 0 }), /TTL/);
+  assert.throws(() => new NonceCodec({ secret: SECRET, clock, ttlSeconds: 300, epoch: -1 }), /epoch/);
+  assert.throws(() => new NonceCodec({ secret: SECRET, clock, ttlSeconds: 300, epoch: 2 ** 32 }), /epoch/);
 });
 
 test.run();

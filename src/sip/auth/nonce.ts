@@ -4,7 +4,13 @@
  * to this server and to the realm by an HMAC-SHA256 under a server secret, so checking
  * one needs no lookup and issuing one creates no state:
  *
- *   base64url( issuedAt[6, ms, big-endian] | random[12] | HMAC(secret, tag|issuedAt|random|realm)[0..16] )
+ *   base64url( issuedAt[6, ms, big-endian] | epoch[4] | random[12] | HMAC(secret, tag|issuedAt|epoch|random|realm)[0..16] )
+ *
+ * The epoch names the server process that issued the nonce (it is bumped at every
+ * start, see src/app/server-epoch.ts). The secret outlives a restart, but the
+ * nonce-count record (nonce-counter.ts) does not: a nonce of an earlier epoch could be
+ * replayed with an nc already used, so it is answered as stale (RFC 7616 §3.3: the
+ * client retries with the fresh nonce, silently) and never accepted.
  *
  * The nonce is not bound to the client's address: phones behind NAT, on mobile
  * networks or reconnecting over TCP legitimately answer a challenge from another
@@ -15,12 +21,14 @@ import type { Clock } from '../../util/clock.js';
 import { randomToken } from '../../util/ids.js';
 
 const TIME_BYTES = 6;
+const EPOCH_BYTES = 4;
 const RANDOM_BYTES = 12;
 const MAC_BYTES = 16;
-const RAW_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
-/** base64url length of RAW_BYTES (34 → 46 characters, no padding). */
+const SIGNED_BYTES = TIME_BYTES + EPOCH_BYTES + RANDOM_BYTES;
+const RAW_BYTES = SIGNED_BYTES + MAC_BYTES;
+/** base64url length of RAW_BYTES (38 → 51 characters, no padding). */
 export const NONCE_CHARS = Math.ceil((RAW_BYTES * 4) / 3);
-const DOMAIN_TAG = Buffer.from('pbx-digest-nonce-v1\0');
+const DOMAIN_TAG = Buffer.from('pbx-digest-nonce-v2\0');
 const B64URL_RE = /^[A-Za-z0-9_-]+$/;
 /** A nonce dated this far ahead of the clock is only accepted after the clock catches up. */
 const MAX_FUTURE_MS = 2_000;
@@ -28,7 +36,7 @@ const MAX_FUTURE_MS = 2_000;
 export type NonceCheck =
   | { status: 'valid'; issuedAt: number }
   /** Authentic but older than the TTL (or dated ahead of a clock that stepped back): answer stale=true. */
-  | { status: 'expired'; issuedAt: number }
+  | { status: 'expired'; issuedAt: number; reason: 'age' | 'epoch' }
   /** Not made by this server for this realm, or not a nonce at all. */
   | { status: 'forged' };
 
@@ -36,26 +44,43 @@ export interface NonceCodecOptions {
   secret: Buffer;
   clock: Clock;
   ttlSeconds: number;
+  /** This process's epoch (uint32); nonces of any other epoch are answered stale. Default 0. */
+  epoch?: number;
 }
 
 export class NonceCodec {
   private readonly secret: Buffer;
   private readonly clock: Clock;
-  readonly ttlMs: number;
+  private ttl: number;
+  readonly epoch: number;
 
   constructor(opts: NonceCodecOptions) {
     if (opts.secret.length < 16) throw new RangeError('nonce secret must be at least 16 bytes');
     if (!(opts.ttlSeconds > 0)) throw new RangeError('nonce TTL must be positive');
     this.secret = Buffer.from(opts.secret);
     this.clock = opts.clock;
-    this.ttlMs = opts.ttlSeconds * 1000;
+    this.ttl = opts.ttlSeconds * 1000;
+    const epoch = opts.epoch ?? 0;
+    if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0xffff_ffff) throw new RangeError('nonce epoch must be a uint32');
+    this.epoch = epoch;
+  }
+
+  get ttlMs(): number {
+    return this.ttl;
+  }
+
+  /** A new lifetime (SIGHUP): it applies to the nonces already issued too, as they carry only their issue time. */
+  setTtlSeconds(ttlSeconds: number): void {
+    if (!(ttlSeconds > 0)) throw new RangeError('nonce TTL must be positive');
+    this.ttl = ttlSeconds * 1000;
   }
 
   issue(realm: string): string {
     const raw = Buffer.alloc(RAW_BYTES);
     raw.writeUIntBE(Math.max(0, Math.floor(this.clock.now())), 0, TIME_BYTES);
-    Buffer.from(randomToken(RANDOM_BYTES), 'hex').copy(raw, TIME_BYTES);
-    this.mac(raw, realm).copy(raw, TIME_BYTES + RANDOM_BYTES, 0, MAC_BYTES);
+    raw.writeUInt32BE(this.epoch, TIME_BYTES);
+    Buffer.from(randomToken(RANDOM_BYTES), 'hex').copy(raw, TIME_BYTES + EPOCH_BYTES);
+    this.mac(raw, realm).copy(raw, SIGNED_BYTES, 0, MAC_BYTES);
     return raw.toString('base64url');
   }
 
@@ -66,18 +91,20 @@ export class NonceCodec {
     // spellings of one nonce must not count as two nonces in the nonce-count record.
     if (raw.length !== RAW_BYTES || raw.toString('base64url') !== nonce) return { status: 'forged' };
     const expected = this.mac(raw, realm).subarray(0, MAC_BYTES);
-    const got = raw.subarray(TIME_BYTES + RANDOM_BYTES);
+    const got = raw.subarray(SIGNED_BYTES);
     if (!timingSafeEqual(expected, got)) return { status: 'forged' };
     const issuedAt = raw.readUIntBE(0, TIME_BYTES);
+    // Issued by an earlier process: its nonce counts were lost with it (see above).
+    if (raw.readUInt32BE(TIME_BYTES) !== this.epoch) return { status: 'expired', issuedAt, reason: 'epoch' };
     const age = this.clock.now() - issuedAt;
-    if (age > this.ttlMs || age < -MAX_FUTURE_MS) return { status: 'expired', issuedAt };
+    if (age > this.ttlMs || age < -MAX_FUTURE_MS) return { status: 'expired', issuedAt, reason: 'age' };
     return { status: 'valid', issuedAt };
   }
 
   private mac(raw: Buffer, realm: string): Buffer {
     return createHmac('sha256', this.secret)
       .update(DOMAIN_TAG)
-      .update(raw.subarray(0, TIME_BYTES + RANDOM_BYTES))
+      .update(raw.subarray(0, SIGNED_BYTES))
       .update(realm, 'utf8')
       .digest();
   }

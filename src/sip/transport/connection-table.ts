@@ -1,4 +1,5 @@
 import type { TransportLimits } from './limits.js';
+import { sourceKey } from './source-key.js';
 import type { Endpoint } from './types.js';
 
 /** What the table needs to know of a stream connection. */
@@ -16,11 +17,15 @@ export interface TrackedConnection {
   readonly delivered: boolean;
   /** Set when a graceful close has begun. */
   readonly closingAt: number | undefined;
+  /** An upper layer uses it (a registration or a dialog over it): long idle timeout, never evicted. */
+  readonly pinned: boolean;
+  /** clock.now() of the first octet of a message not yet read whole; undefined between messages. */
+  readonly messageStartedAt: number | undefined;
 }
 
 export type AdmitVerdict = 'ok' | 'per-source cap' | 'total cap';
 
-export type ExpiryReason = 'handshake timeout' | 'no message' | 'idle' | 'close linger';
+export type ExpiryReason = 'handshake timeout' | 'no message' | 'message deadline' | 'idle' | 'close linger';
 
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_LINGER_MS = 2_000;
@@ -46,11 +51,40 @@ export class ConnectionTable<C extends TrackedConnection> {
     return `${protocol}-${++this.seq}`;
   }
 
-  /** May a new inbound connection from `address` be kept? Trusted sources skip the per-source cap only. */
+  /**
+   * May a new inbound connection from `address` be kept? Trusted sources skip the
+   * per-source cap only. 'total cap' means: not unless pickEvictable() frees a place.
+   */
   admitInbound(address: string, trusted: boolean): AdmitVerdict {
+    if (!trusted && (this.perSource.get(sourceKey(address)) ?? 0) >= this.limits.maxConnectionsPerSource) return 'per-source cap';
     if (this.byId.size >= this.limits.maxConnections) return 'total cap';
-    if (!trusted && (this.perSource.get(address) ?? 0) >= this.limits.maxConnectionsPerSource) return 'per-source cap';
     return 'ok';
+  }
+
+  /**
+   * The connection to close so that a new one fits under the total cap: an inbound,
+   * unpinned one, from the source that holds the most such connections, the one idle
+   * longest there (a closing one first). Undefined when every connection is pinned or
+   * outbound: then the newcomer is refused. A linear scan, only when the table is full.
+   */
+  pickEvictable(): C | undefined {
+    const held = new Map<string, number>();
+    for (const c of this.byId.values()) {
+      if (c.direction !== 'inbound' || c.pinned) continue;
+      const k = sourceKey(c.remote.address);
+      held.set(k, (held.get(k) ?? 0) + 1);
+    }
+    let best: C | undefined;
+    let bestHeld = -1;
+    for (const c of this.byId.values()) {
+      if (c.direction !== 'inbound' || c.pinned) continue;
+      const n = held.get(sourceKey(c.remote.address)) ?? 0;
+      if (best === undefined || n > bestHeld || (n === bestHeld && evictBefore(c, best))) {
+        best = c;
+        bestHeld = n;
+      }
+    }
+    return best;
   }
 
   admitOutbound(): boolean {
@@ -60,7 +94,10 @@ export class ConnectionTable<C extends TrackedConnection> {
   add(conn: C): void {
     this.byId.set(conn.id, conn);
     this.byRemote.set(remoteKey(conn.protocol, conn.remote.address, conn.remote.port), conn);
-    if (conn.direction === 'inbound') this.perSource.set(conn.remote.address, (this.perSource.get(conn.remote.address) ?? 0) + 1);
+    if (conn.direction === 'inbound') {
+      const k = sourceKey(conn.remote.address);
+      this.perSource.set(k, (this.perSource.get(k) ?? 0) + 1);
+    }
   }
 
   remove(conn: C): void {
@@ -69,9 +106,10 @@ export class ConnectionTable<C extends TrackedConnection> {
     const key = remoteKey(conn.protocol, conn.remote.address, conn.remote.port);
     if (this.byRemote.get(key) === conn) this.byRemote.delete(key);
     if (conn.direction === 'inbound') {
-      const n = (this.perSource.get(conn.remote.address) ?? 1) - 1;
-      if (n > 0) this.perSource.set(conn.remote.address, n);
-      else this.perSource.delete(conn.remote.address);
+      const k = sourceKey(conn.remote.address);
+      const n = (this.perSource.get(k) ?? 1) - 1;
+      if (n > 0) this.perSource.set(k, n);
+      else this.perSource.delete(k);
     }
   }
 
@@ -85,9 +123,9 @@ export class ConnectionTable<C extends TrackedConnection> {
     return c && c.closingAt === undefined ? c : undefined;
   }
 
-  /** Inbound connections from one address (for stats and tests). */
+  /** Inbound connections from one source (the address, or its /64 for IPv6), for stats and tests. */
   countFrom(address: string): number {
-    return this.perSource.get(address) ?? 0;
+    return this.perSource.get(sourceKey(address)) ?? 0;
   }
 
   all(): C[] {
@@ -97,20 +135,32 @@ export class ConnectionTable<C extends TrackedConnection> {
   /**
    * Connections past a deadline at `now`, with the reason: a handshake (or outbound
    * connect) that took too long, an inbound connection that never delivered a message
-   * within the grace, no traffic for idleConnectionMs, a graceful close that never ended.
+   * within the grace, a message not read whole within messageDeadlineMs of its first
+   * octet, no traffic for idleConnectionMs (pinned and outbound) or unpinnedIdleMs
+   * (inbound nobody uses), a graceful close that never ended.
    */
-  expired(now: number, l: Pick<TransportLimits, 'idleConnectionMs' | 'firstMessageMs' | 'handshakeTimeoutMs'>): Array<{ conn: C; reason: ExpiryReason }> {
+  expired(
+    now: number,
+    l: Pick<TransportLimits, 'idleConnectionMs' | 'firstMessageMs' | 'handshakeTimeoutMs' | 'unpinnedIdleMs' | 'messageDeadlineMs'>,
+  ): Array<{ conn: C; reason: ExpiryReason }> {
     const out: Array<{ conn: C; reason: ExpiryReason }> = [];
     for (const conn of this.byId.values()) {
       let reason: ExpiryReason | undefined;
       if (conn.closingAt !== undefined && now - conn.closingAt >= CLOSE_LINGER_MS) reason = 'close linger';
       else if (!conn.ready && now - conn.openedAt >= l.handshakeTimeoutMs) reason = 'handshake timeout';
       else if (conn.direction === 'inbound' && !conn.delivered && now - conn.openedAt >= l.firstMessageMs) reason = 'no message';
-      else if (now - conn.lastActivity >= l.idleConnectionMs) reason = 'idle';
+      else if (conn.messageStartedAt !== undefined && now - conn.messageStartedAt >= l.messageDeadlineMs) reason = 'message deadline';
+      else if (now - conn.lastActivity >= (conn.pinned || conn.direction === 'outbound' ? l.idleConnectionMs : l.unpinnedIdleMs)) reason = 'idle';
       if (reason) out.push({ conn, reason });
     }
     return out;
   }
+}
+
+/** Closing connections go first, then the one idle longest. */
+function evictBefore(a: TrackedConnection, b: TrackedConnection): boolean {
+  if ((a.closingAt !== undefined) !== (b.closingAt !== undefined)) return a.closingAt !== undefined;
+  return a.lastActivity < b.lastActivity;
 }
 
 function remoteKey(protocol: string, address: string, port: number): string {

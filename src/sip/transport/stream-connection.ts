@@ -56,6 +56,8 @@ export class StreamConnection implements TrackedConnection {
   private hasDelivered = false;
   private endingAt: number | undefined;
   private isClosed = false;
+  private isPinned = false;
+  private msgStart: number | undefined;
 
   private readonly socket: Socket;
   private readonly framer: StreamFramer;
@@ -63,6 +65,8 @@ export class StreamConnection implements TrackedConnection {
   private queued: Array<{ data: Buffer; p: PendingWrite }> = [];
   private queuedBytes = 0;
   private readonly o: StreamConnectionOptions;
+  /** Why an outbound connection failed before it was ready (the socket's error). */
+  private failure: string | undefined;
 
   constructor(o: StreamConnectionOptions) {
     this.o = o;
@@ -79,7 +83,13 @@ export class StreamConnection implements TrackedConnection {
     s.setNoDelay(true);
     if (o.readyEvent) s.once(o.readyEvent, () => this.guard(() => this.onReady()));
     s.on('data', (chunk: Buffer) => this.guard(() => this.onData(chunk)));
-    s.on('error', (err: Error) => o.logger.debug('connection error', { id: this.id, error: err }));
+    s.on('error', (err: Error) => {
+      // Before the connection is usable the error is why it failed (refused, a bad certificate): say so.
+      if (!this.isReady && this.direction === 'outbound') {
+        this.failure ??= err.message;
+        o.logger.warn('outbound connection failed', { id: this.id, remote: `${this.remote.address}:${this.remote.port}`, protocol: this.protocol, error: err.message });
+      } else o.logger.debug('connection error', { id: this.id, error: err });
+    });
     s.on('end', () => this.guard(() => this.end()));
     s.on('close', () => this.guard(() => this.finish()));
   }
@@ -102,6 +112,17 @@ export class StreamConnection implements TrackedConnection {
   }
   get closed(): boolean {
     return this.isClosed;
+  }
+  get pinned(): boolean {
+    return this.isPinned;
+  }
+  get messageStartedAt(): number | undefined {
+    return this.msgStart;
+  }
+
+  /** An upper layer uses this connection (a registration, a dialog): it keeps the long idle timeout and is never evicted. */
+  pin(): void {
+    this.isPinned = true;
   }
 
   /**
@@ -167,8 +188,13 @@ export class StreamConnection implements TrackedConnection {
 
   private onData(chunk: Buffer): void {
     if (this.isClosed || this.endingAt !== undefined) return;
-    this.lastIo = this.o.clock.now();
-    for (const ev of this.framer.push(chunk)) {
+    const now = (this.lastIo = this.o.clock.now());
+    const events = this.framer.push(chunk);
+    // The message deadline runs from the first octet of a message until its last: a
+    // message completed in this read ends it, a part left waiting starts a new one.
+    if (this.framer.buffered === 0) this.msgStart = undefined;
+    else if (this.msgStart === undefined || events.some((e) => e.type === 'message')) this.msgStart = now;
+    for (const ev of events) {
       if (this.isClosed || this.endingAt !== undefined) return;
       switch (ev.type) {
         case 'message':
@@ -192,7 +218,9 @@ export class StreamConnection implements TrackedConnection {
     if (this.isClosed) return;
     this.isClosed = true;
     if (!this.socket.destroyed) this.socket.destroy();
-    const why = this.isReady ? `connection ${this.id} closed` : `connection ${this.id} to ${this.remote.address}:${this.remote.port} failed before it was ready`;
+    const why = this.isReady
+      ? `connection ${this.id} closed`
+      : `connection ${this.id} to ${this.remote.address}:${this.remote.port} failed before it was ready${this.failure ? `: ${this.failure}` : ''}`;
     for (const p of this.pending) p.reject(new TransportError(why));
     this.pending.clear();
     this.queued = [];

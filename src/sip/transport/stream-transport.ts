@@ -37,6 +37,8 @@ export abstract class StreamTransport {
   abstract readonly protocol: 'tcp' | 'tls';
   /** Connections turned away at accept (banned or over a cap). */
   rejected = 0;
+  /** Idle unpinned connections closed to make room for a new one at the total cap. */
+  evicted = 0;
   private readonly servers: Array<{ server: Server; local: Endpoint | undefined; spec: { host: string; port: number } }>;
   private readonly connHandler: StreamConnectionHandler;
 
@@ -64,7 +66,7 @@ export abstract class StreamTransport {
   /** Wrap an accepted raw socket (TLS: a server-side TLSSocket). */
   protected abstract prepareAccepted(raw: Socket): PreparedSocket;
   /** Open a socket to a peer; StreamConnection holds writes until it is ready. */
-  protected abstract dial(address: string, port: number): PreparedSocket;
+  protected abstract dial(address: string, port: number, tls?: Target['tls']): PreparedSocket;
 
   async start(): Promise<void> {
     for (const entry of this.servers) {
@@ -104,7 +106,7 @@ export abstract class StreamTransport {
     conn ??= this.o.table.findByRemote(this.protocol, address, target.port);
     if (!conn) {
       try {
-        conn = this.open(address, target.port);
+        conn = this.open(address, target.port, target.tls);
       } catch (err) {
         return Promise.reject(err instanceof TransportError ? err : new TransportError(`cannot connect to ${address}:${target.port}`, { cause: err }));
       }
@@ -126,7 +128,8 @@ export abstract class StreamTransport {
       raw.destroy();
       return;
     }
-    const verdict = this.o.table.admitInbound(address, this.o.isTrusted(address));
+    let verdict = this.o.table.admitInbound(address, this.o.isTrusted(address));
+    if (verdict === 'total cap' && this.evictOne(address)) verdict = this.o.table.admitInbound(address, this.o.isTrusted(address));
     if (verdict !== 'ok') {
       this.rejected++;
       this.o.logger.debug('connection refused', { protocol: this.protocol, source: address, reason: verdict });
@@ -138,9 +141,24 @@ export abstract class StreamTransport {
     this.o.table.add(conn);
   }
 
-  private open(address: string, port: number): StreamConnection {
+  /**
+   * At the total cap a newcomer is not refused while an idle stranger holds a place:
+   * the table names the connection to close (never a pinned one), so a phone can still
+   * connect while a flood holds idle connections.
+   */
+  private evictOne(forAddress: string): boolean {
+    const victim = this.o.table.pickEvictable();
+    if (!victim) return false;
+    this.evicted++;
+    this.o.logger.debug('connection evicted for a new one', { victim: victim.id, source: victim.remote.address, for: forAddress });
+    victim.destroy('evicted at the connection cap');
+    return true;
+  }
+
+  private open(address: string, port: number, tls?: Target['tls']): StreamConnection {
+    if (!this.o.table.admitOutbound()) this.evictOne(address);
     if (!this.o.table.admitOutbound()) throw new TransportError(`too many connections; not opening ${this.protocol} to ${address}:${port}`);
-    const prepared = this.dial(address, port);
+    const prepared = this.dial(address, port, tls);
     const conn = this.connection(prepared, 'outbound', { protocol: this.protocol, address, port }, { protocol: this.protocol, address: '', port: 0 });
     this.o.table.add(conn);
     return conn;

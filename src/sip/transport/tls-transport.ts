@@ -1,6 +1,7 @@
 import { isIP, type Socket } from 'node:net';
 import { connect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { StreamTransport, type PreparedSocket, type StreamTransportOptions } from './stream-transport.js';
+import type { Target } from './types.js';
 
 export interface TlsSettings {
   /** PEM certificate chain and key for listeners (and offered as a client certificate when a server asks). */
@@ -19,12 +20,25 @@ export interface TlsSettings {
  */
 export class TlsTransport extends StreamTransport {
   readonly protocol = 'tls' as const;
-  private readonly context: SecureContext | undefined;
+  private context: SecureContext | undefined;
 
-  constructor(o: StreamTransportOptions, private readonly settings: TlsSettings) {
+  constructor(
+    o: StreamTransportOptions,
+    private settings: TlsSettings,
+  ) {
     super(o);
     if (o.listen.length > 0 && (!settings.cert || !settings.key)) throw new TypeError('a tls listener needs tls.cert and tls.key');
     this.context = settings.cert && settings.key ? createSecureContext({ cert: settings.cert, key: settings.key }) : undefined;
+  }
+
+  /**
+   * New certificate and key (SIGHUP): connections accepted or dialled from now on use
+   * them; open ones keep theirs. Throws (and keeps the old ones) when they do not load.
+   */
+  setCredentials(cert: string | Buffer, key: string | Buffer): void {
+    const context = createSecureContext({ cert, key });
+    this.context = context;
+    this.settings = { ...this.settings, cert, key };
   }
 
   protected prepareAccepted(raw: Socket): PreparedSocket {
@@ -32,17 +46,32 @@ export class TlsTransport extends StreamTransport {
     return { socket, readyEvent: 'secure' };
   }
 
-  protected dial(address: string, port: number): PreparedSocket {
+  protected dial(address: string, port: number, tls?: Target['tls']): PreparedSocket {
     const s = this.settings;
+    // The certificate is checked against the name we meant (RFC 5922 §7.3), not the IP it
+    // resolved to; that name is also sent as SNI (never a literal address: RFC 6066 §3).
+    const name = tls?.serverName !== undefined && isIP(tls.serverName) === 0 ? tls.serverName : isIP(address) ? undefined : address;
+    const ca = tls?.ca ?? s.ca;
     const socket = connect({
       host: address,
       port,
-      // SNI only for names (RFC 6066 §3 forbids literal addresses).
-      ...(isIP(address) ? {} : { servername: address }),
+      ...(name !== undefined ? { servername: name } : {}),
       rejectUnauthorized: s.rejectUnauthorized ?? true,
-      ...(s.ca ? { ca: s.ca } : {}),
+      ...(ca ? { ca } : {}),
       ...(s.cert && s.key ? { cert: s.cert, key: s.key } : {}),
+    });
+    // Registered before the connection's own listener: a certificate error names the
+    // certificate it is about, so the log says more than "failed before it was ready".
+    const subject = name ?? address;
+    socket.once('error', (err: Error & { code?: string }) => {
+      if (isCertificateError(err)) err.message = `certificate for ${subject}: ${err.message}`;
     });
     return { socket, readyEvent: 'secureConnect' };
   }
+}
+
+/** node:tls / OpenSSL verification failures (unknown CA, expired, wrong name...). */
+function isCertificateError(err: { code?: string }): boolean {
+  const c = err.code ?? '';
+  return c === 'ERR_TLS_CERT_ALTNAME_INVALID' || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ISSUER/.test(c);
 }

@@ -25,8 +25,8 @@ export interface TransportLayerOptions {
   clock: Clock;
   logger: Logger;
   limits?: TransportLimitsInput;
-  /** Security hook, asked for every datagram and framed message before parsing, and for every new connection. Not 'ok': dropped silently; 'banned' also closes the connection. */
-  admit?: (address: string) => AdmitVerdict;
+  /** Security hook, asked for every datagram and framed message before parsing (with the source port), and for every new connection (port 0). Not 'ok': dropped silently; 'banned' also closes the connection. */
+  admit?: (address: string, port: number) => AdmitVerdict;
   /** Sources exempt from the per-source connection cap. */
   isTrusted?: (address: string) => boolean;
   /** Every well-formed request and response. A throw is logged, never raised. */
@@ -51,8 +51,10 @@ export interface TransportStats {
   dropped: number;
   /** Connections closed at accept: banned source or over a cap. */
   rejectedConnections: number;
-  /** Connections closed by the sweep (idle, no first message, handshake timeout). */
+  /** Connections closed by the sweep (idle, no first message, message deadline, handshake timeout). */
   expiredConnections: number;
+  /** Idle unpinned connections closed to make room for a new one at the total cap. */
+  evictedConnections: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export class TransportLayer implements MessageSender {
       clock: o.clock,
       logger: this.log,
       limits: this.limits,
-      admitConnection: (address) => this.verdict(address) !== 'banned',
+      admitConnection: (address) => this.verdict(address, 0) !== 'banned',
       isTrusted: (address) => this.trusted(address),
       handler: {
         onMessage: (conn, data) => this.onStreamMessage(conn, data),
@@ -100,6 +102,11 @@ export class TransportLayer implements MessageSender {
     }
     this.tcp = new TcpTransport(streamOptions('tcp'));
     this.tls = new TlsTransport(streamOptions('tls'), o.tls ?? {});
+  }
+
+  /** New TLS certificate and key for connections from now on (SIGHUP). Throws, keeping the old ones, when they do not load. */
+  setTlsCredentials(cert: string | Buffer, key: string | Buffer): void {
+    this.tls.setCredentials(cert, key);
   }
 
   /** Bind every listener; on a failure, what was bound is closed again and the error is raised. */
@@ -172,7 +179,20 @@ export class TransportLayer implements MessageSender {
       connections: this.table.size,
       ...this.counters,
       rejectedConnections: this.tcp.rejected + this.tls.rejected,
+      evictedConnections: this.tcp.evicted + this.tls.evicted,
     };
+  }
+
+  /**
+   * The upper layer uses this connection (a REGISTER over it succeeded, a dialog runs
+   * over it): it keeps the long idle timeout and is never evicted for a newcomer. The
+   * transport knows no registrations; this is all it is told. False when it is gone.
+   */
+  pinConnection(connectionId: string): boolean {
+    const c = this.table.get(connectionId);
+    if (!c || c.closed) return false;
+    c.pin();
+    return true;
   }
 
   // ---- receiving -------------------------------------------------------------------
@@ -180,7 +200,7 @@ export class TransportLayer implements MessageSender {
   private onDatagram(data: Buffer, source: Endpoint, udp: UdpTransport): void {
     // RFC 5626 §3.5.1 keep-alives (and stray CRLFs, RFC 3261 §7.5): nothing to parse.
     if (isOnlyCrlf(data)) return;
-    if (this.verdict(source.address) !== 'ok') {
+    if (this.verdict(source.address, source.port) !== 'ok') {
       this.counters.dropped++;
       return;
     }
@@ -190,7 +210,7 @@ export class TransportLayer implements MessageSender {
 
   /** Returns true for a well-formed message (it counts as the connection's first message). */
   private onStreamMessage(conn: StreamConnection, data: Buffer): boolean {
-    const verdict = this.verdict(conn.remote.address);
+    const verdict = this.verdict(conn.remote.address, conn.remote.port);
     if (verdict !== 'ok') {
       this.counters.dropped++;
       if (verdict === 'banned') conn.destroy('source banned');
@@ -204,7 +224,7 @@ export class TransportLayer implements MessageSender {
   private onFramingError(conn: StreamConnection, reason: string, header: Buffer | undefined): void {
     this.counters.parseErrors++;
     this.log.debug('framing error', { id: conn.id, reason });
-    if (!header || this.verdict(conn.remote.address) !== 'ok') return;
+    if (!header || this.verdict(conn.remote.address, conn.remote.port) !== 'ok') return;
     const result = readFramingError(reason, header, this.context(conn.remote, true));
     if (result.kind !== 'reply') return;
     // RFC 4475 §3.1.2.3: answer, then close (the connection is ended once this returns).
@@ -243,10 +263,10 @@ export class TransportLayer implements MessageSender {
     return ctx;
   }
 
-  private verdict(address: string): AdmitVerdict {
+  private verdict(address: string, port: number): AdmitVerdict {
     if (!this.o.admit) return 'ok';
     try {
-      return this.o.admit(address);
+      return this.o.admit(address, port);
     } catch (err) {
       this.log.error('admit hook failed', { error: err });
       return 'ok';

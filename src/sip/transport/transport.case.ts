@@ -458,14 +458,71 @@ export function transportCases(protocol: TransportProtocol): void {
       });
     });
 
-    test(name('the total connection cap holds even for trusted sources'), () =>
+    test(name('at the total cap a newcomer evicts the idle unpinned connection; pinned ones are kept, and with only those left it is refused'), () =>
       withLayer(protocol, { limits: { maxConnections: 2 }, isTrusted: () => true }, async (h) => {
-        await h.client();
-        await h.client();
+        const phone = await h.client();
+        await phone.write(sipRequest(protocol, { callId: 'phone' }));
+        const phoneConn = (await h.nextInbound()).connectionId!;
+        assert.ok(h.layer.pinConnection(phoneConn), 'the upper layer pins the phone connection');
+        const stranger = await h.client();
         await waitUntil(() => h.layer.stats().connections === 2, 'two connections are open');
+        h.clock.advance(100);
+        const newcomer = await h.client();
+        await guard(stranger.closed, 'the idle stranger to be evicted');
+        await newcomer.write(sipRequest(protocol, { callId: 'newcomer' }));
+        assert.is(callIdOf((await h.nextInbound()).message), 'newcomer', 'the newcomer is served');
+        assert.is(h.layer.stats().evictedConnections, 1);
+        assert.not.ok(phone.isClosed());
+        h.layer.pinConnection((h.received.at(-1) as Inbound).connectionId!);
         const extra = await h.client();
-        await guard(extra.closed, 'the connection over the total cap to close');
+        await guard(extra.closed, 'the connection over the total cap to close: both are pinned');
         assert.is(h.layer.stats().connections, 2);
+        assert.not.ok(phone.isClosed());
+      }),
+    );
+
+    test(name('a trickled header or a short body is closed at the message deadline, whatever the traffic'), () =>
+      withLayer(protocol, { limits: { idleConnectionMs: 600_000, unpinnedIdleMs: 600_000, messageDeadlineMs: 10_000 } }, async (h) => {
+        const trickler = await h.client();
+        const shortBody = await h.client();
+        const whole = await h.client();
+        await whole.write(sipRequest(protocol, { callId: 'first' }));
+        await h.nextInbound();
+        const text = sipRequest(protocol, { callId: 'trickled' });
+        await shortBody.write(sipRequest(protocol, { callId: 'short', body: 'v=0\r\n', contentLength: '500' }));
+        // Real time only lets each octet reach the server; the clock is what moves the deadline.
+        const settle = () => new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 4; i++) {
+          await trickler.write(text.slice(i, i + 1));
+          await settle();
+          h.clock.advance(2_000); // each octet well within any idle timeout
+        }
+        await settle();
+        assert.not.ok(trickler.isClosed(), 'within the deadline the trickler is still served');
+        assert.not.ok(shortBody.isClosed());
+        h.clock.advance(3_000);
+        await guard(trickler.closed, 'the trickling connection to close at the deadline');
+        await guard(shortBody.closed, 'the short-body connection to close at the deadline');
+        assert.not.ok(whole.isClosed(), 'a connection between messages has no deadline');
+        assert.is(h.received.length, 1);
+        await whole.write(sipRequest(protocol, { callId: 'still-served' }));
+        assert.is(callIdOf((await h.nextInbound()).message), 'still-served');
+      }),
+    );
+
+    test(name('an unpinned connection is closed after the short idle timeout, a pinned one only after the long one'), () =>
+      withLayer(protocol, { limits: { idleConnectionMs: 60_000, unpinnedIdleMs: 5_000 } }, async (h) => {
+        const stranger = await h.client();
+        const phone = await h.client();
+        await stranger.write(sipRequest(protocol, { callId: 'stranger' }));
+        await h.nextInbound();
+        await phone.write(sipRequest(protocol, { callId: 'phone' }));
+        h.layer.pinConnection((await h.nextInbound()).connectionId!);
+        h.clock.advance(6_000);
+        await guard(stranger.closed, 'the unpinned connection to close');
+        assert.not.ok(phone.isClosed());
+        h.clock.advance(55_000);
+        await guard(phone.closed, 'the pinned connection to close after the long idle timeout');
       }),
     );
 

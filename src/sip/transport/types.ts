@@ -37,6 +37,12 @@ export interface Target {
    * socket its request arrived on (RFC 3581 §4). Set by TransportLayer.responseTarget.
    */
   local?: Endpoint;
+  /**
+   * For a TLS connection this send may open: the name the server's certificate must be
+   * for, sent as SNI (RFC 5922 §7.3: the domain of the URI, not the IP it resolved to),
+   * and the CAs to trust for it instead of the transport's (PEM).
+   */
+  tls?: { serverName?: string; ca?: string };
 }
 
 /** What the transaction layer and the services see of the transports. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readIp } from '../../util/ip.js';
+import { readIp } from './ip.js';
 import { sourceKey } from './source-key.js';
 
 const words = new Uint32Array(4);

@@ -1,4 +1,4 @@
-import { formatIpv4, formatIpv6, prefixMaskWord, type IpFamily } from '../../util/ip.js';
+import { formatIpv4, formatIpv6, prefixMaskWord, type IpFamily } from './ip.js';
 
 /**
  * The key the guards count and ban a source by, from an address already read with
