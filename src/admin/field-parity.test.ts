@@ -65,6 +65,12 @@ add('extension', '/classOfService', true, 'internal', 'premium');
 add('extension', '/classOfService', false, 'everything', '');
 add('extension', '/maxContacts', true, 1, 1000);
 add('extension', '/maxContacts', false, 0, 1001, 1.5);
+add('extension', '/algorithms', true, ['MD5'], ['SHA-256', 'MD5']);
+add('extension', '/algorithms', false, [], 'MD5');
+add('extension', '/algorithms/0', false, 'SHA-1', 'md5');
+add('routing', '/auth/algorithms', true, ['SHA-256'], ['MD5', 'SHA-256']);
+add('routing', '/auth/algorithms', false, []);
+add('routing', '/auth/algorithms/1', false, 'SHA-256', 'SHA-512');
 
 // Trunk credentials, expiry, channels, codecs.
 add('trunk', '/username', true, 'acme', 'x'.repeat(256));
@@ -154,6 +160,7 @@ const TRUNK = { name: 'carrier', kind: 'register', host: 'sip.carrier.example', 
 /** A routing document; the YAML writes a destination as { ringGroup: name }, the API as { type, name }. */
 const routing = (yaml: boolean) => ({
   countryCode: '1',
+  auth: { algorithms: ['SHA-256', 'MD5'] },
   nationalPrefix: '1',
   ringGroups: [{ name: 'sales', strategy: 'simultaneous', members: ['1009'], ringSeconds: 20 }],
   inboundRoutes: [{ did: '+14155550100', destination: yaml ? { ringGroup: 'sales' } : { type: 'ringGroup', name: 'sales' } }],
@@ -225,7 +232,7 @@ for (const c of C) {
       yaml = yamlVerdict({ id: 'acme', domains: ['acme.example'], countryCode: '1', trunks: [trunk] }).map((p) => p.replace(/^\/trunks\/0/, ''));
       api = (await apiVerdict(putTrunks, { tenantId: 'home' }, { trunks: [trunk] })).map((p) => p.replace(/^\/trunks\/0/, ''));
     } else {
-      const ext = withField({ ext: '1001', name: 'Alice', password: 'alice-secret' }, c.field, c.value);
+      const ext = withField({ ext: '1001', name: 'Alice', password: 'alice-secret', ...(c.field.startsWith('/algorithms/') ? { algorithms: ['SHA-256', 'MD5'] } : {}) }, c.field, c.value);
       yaml = yamlVerdict({ id: 'acme', name: 'Acme', domains: ['acme.example'], limits: {}, ...(c.field === '/callerId' ? { countryCode: '1' } : {}), extensions: [ext] }).map((p) =>
         p.replace(/^\/extensions\/0/, ''),
       );
