@@ -1,3 +1,4 @@
+import { jsonContentTypeProblem } from './content-type.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -153,10 +154,10 @@ export class ApiServer {
     const query: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
     return runRoute(route, principal, m.params, query, async () => {
-      const ct = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-      if (ct !== 'application/json' && !ct.endsWith('+json')) {
+      const refused = jsonContentTypeProblem(req.headers['content-type']);
+      if (refused !== undefined) {
         await this.readBody(req).catch(() => undefined);
-        throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json');
+        throw new ApiError(415, 'unsupported_media_type', refused);
       }
       const text = await this.readBody(req);
       if (text.trim() === '') throw new ApiError(400, 'body_required', 'a JSON body is required');

@@ -107,3 +107,31 @@ export interface RawRoute {
   auth: 'none' | 'provider';
   handler(): ApiResult | Promise<ApiResult>;
 }
+
+/** One problem of a 422: where (a JSON pointer into what was sent) and what. */
+export interface ValidationProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * A YAML-style path ('extensions[0].ha1.realm', as the tenant spec checks report them)
+ * as a JSON pointer ('/extensions/0/ha1/realm'); a pointer is returned as it is.
+ */
+export function toJsonPointer(path: string): string {
+  if (path === '' || path.startsWith('/')) return path;
+  return '/' + path.replace(/\[(\d+)\]/g, '.$1').split('.').filter((t) => t !== '').map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
+/**
+ * The one 422 of the API (schemas.ts VALIDATION_ERROR), code validation_failed: `details` is the list of
+ * problems, each with a JSON pointer; the message repeats the first five as text.
+ */
+export function validationError(problems: readonly ValidationProblem[]): ApiError {
+  const details = problems.map((p) => ({ path: toJsonPointer(p.path), message: p.message }));
+  const text = details
+    .slice(0, 5)
+    .map((p) => `${p.path || '(body)'}: ${p.message}`)
+    .join('; ');
+  return new ApiError(422, 'validation_failed', details.length > 5 ? `${text}; and ${details.length - 5} more` : text, details);
+}

@@ -69,4 +69,13 @@ test('query values are coerced by their schema type', () => {
   assert.equal(validateSchema(q, coerceQuery(q, { n: '1.5' })), [{ path: '/n', message: 'must be integer, got number' }]);
 });
 
+test('x-problem gives a field its own message for length and pattern (the one the YAML gives), once', () => {
+  const ext = { type: 'string', minLength: 1, maxLength: 4, pattern: '^[0-9]+$', 'x-problem': 'must be 1-4 digits' };
+  assert.equal(validateSchema(ext, '12345'), [{ path: '', message: 'must be 1-4 digits' }]);
+  assert.equal(validateSchema(ext, ''), [{ path: '', message: 'must be 1-4 digits' }]);
+  assert.equal(validateSchema(ext, 'a'), [{ path: '', message: 'must be 1-4 digits' }]);
+  assert.equal(validateSchema(ext, '12'), []);
+  assert.equal(validateSchema(ext, 12), [{ path: '', message: 'must be string, got integer' }]);
+});
+
 test.run();

@@ -5,7 +5,8 @@ import type { JsonSchema } from './api-types.js';
  * and 'null' included), properties, required, additionalProperties (false or a schema),
  * items, enum, const, minimum, maximum, minLength, maxLength (in code points), pattern,
  * minItems, maxItems, uniqueItems, format (date-time, email, uri checked; others
- * ignored), oneOf. description, title, examples, default and x-* are annotations.
+ * ignored), oneOf. description, title, examples, default and x-* are annotations, but
+ * x-problem replaces the messages of minLength, maxLength and pattern.
  * Schemas are ours (never from the wire); patterns are compiled once and cached.
  */
 
@@ -116,9 +117,17 @@ function check(s: JsonSchema, v: unknown, path: string, out: SchemaProblem[]): v
 
   if (typeof v === 'string') {
     const len = [...v].length;
-    if (typeof s['minLength'] === 'number' && len < s['minLength']) bad(`must be at least ${s['minLength']} characters long`);
-    if (typeof s['maxLength'] === 'number' && len > s['maxLength']) bad(`must be at most ${s['maxLength']} characters long`);
-    if (typeof s['pattern'] === 'string' && !regexFor(s['pattern']).test(v)) bad(`must match ${s['pattern']}`);
+    // x-problem: the field's own message (src/model/field-rules.ts), the same as the YAML's.
+    const own = typeof s['x-problem'] === 'string' ? s['x-problem'] : undefined;
+    const tooShort = typeof s['minLength'] === 'number' && len < s['minLength'];
+    const tooLong = typeof s['maxLength'] === 'number' && len > s['maxLength'];
+    const mismatch = typeof s['pattern'] === 'string' && !tooLong && !regexFor(s['pattern']).test(v);
+    if (own !== undefined && (tooShort || tooLong || mismatch)) bad(own);
+    else {
+      if (tooShort) bad(`must be at least ${s['minLength']} characters long`);
+      if (tooLong) bad(`must be at most ${s['maxLength']} characters long`);
+      if (mismatch) bad(`must match ${s['pattern']}`);
+    }
     const f = typeof s['format'] === 'string' ? FORMATS[s['format']] : undefined;
     if (f && !f(v)) bad(`must be a valid ${s['format'] as string}`);
   }

@@ -1,6 +1,6 @@
 import type { JsonSchema, RawRoute, RouteDef } from './api-types.js';
 import { templateParams } from './route-table.js';
-import { ERROR, PATH_PARAMS } from './schemas.js';
+import { ERROR, PATH_PARAMS, VALIDATION_ERROR } from './schemas.js';
 
 /** Where the API lives; route templates are relative to it. */
 export const API_PREFIX = '/api/v1';
@@ -60,9 +60,15 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
     responses['401'] = errorResponse('No token, or an invalid or revoked one');
     responses['403'] = errorResponse(`The token may see this but its role may not do it (allowed: ${r.roles.join(', ')})`);
     responses['404'] = errorResponse('Not found, or not in the token\'s scope (the same answer for both)');
-    if (r.query || r.body) responses['422'] = errorResponse('The query or the body does not match its schema (details: [{ path, message }])');
+    if (r.query || r.body || r.summary.includes('422')) {
+      responses['422'] = {
+        description: 'The query, the body or the path does not pass its rules (the same rules as the tenant YAML): details lists each problem as { path (JSON pointer), message }',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ValidationError' } } },
+      };
+    }
     if (r.body) {
       responses['400'] = errorResponse('The body is not JSON');
+      responses['415'] = errorResponse('The body is not application/json in UTF-8 (a charset other than utf-8 is refused)');
       responses['413'] = errorResponse('The body is larger than 1 MiB');
     }
     const op: Record<string, unknown> = {
@@ -92,7 +98,7 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'pbx_<id>_<secret>' } },
-      schemas: { Error: ERROR },
+      schemas: { Error: ERROR, ValidationError: VALIDATION_ERROR },
     },
   };
 }

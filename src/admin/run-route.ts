@@ -1,4 +1,4 @@
-import { ApiError, type ApiResult, type Principal, type RouteDef } from './api-types.js';
+import { ApiError, validationError, type ApiResult, type Principal, type RouteDef } from './api-types.js';
 import { templateParams } from './route-table.js';
 import { coerceQuery, validateSchema } from './json-schema.js';
 
@@ -19,13 +19,13 @@ export async function runRoute(
   if (refusal) throw refusal;
   if (route.query) {
     const problems = validateSchema(route.query, coerceQuery(route.query, query));
-    if (problems.length > 0) throw new ApiError(422, 'invalid_query', 'the query does not match its schema', problems);
+    if (problems.length > 0) throw validationError(problems);
   }
   let body: unknown;
   if (route.body) {
     body = await readBody();
     const problems = validateSchema(route.body, body);
-    if (problems.length > 0) throw new ApiError(422, 'invalid_body', 'the body does not match its schema', problems);
+    if (problems.length > 0) throw validationError(problems);
   }
   const out = await route.handler({ principal, params, query, body });
   return { ...out, status: out.status ?? route.response.status };

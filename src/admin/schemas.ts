@@ -1,4 +1,5 @@
 import type { JsonSchema } from './api-types.js';
+import { fieldJsonSchema, FIELDS, LIMIT_RULES } from '../model/field-rules.js';
 
 /**
  * JSON Schemas shared by the route groups (and by the OpenAPI document). Keep them in the
@@ -6,10 +7,17 @@ import type { JsonSchema } from './api-types.js';
  */
 
 /** The tenant id rule of DESIGN.md. */
-export const TENANT_ID: JsonSchema = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Tenant id', examples: ['acme'] };
+export const TENANT_ID: JsonSchema = fieldJsonSchema(FIELDS.tenantId);
 /** An extension number (the digest username). */
-export const EXT: JsonSchema = { type: 'string', pattern: '^[A-Za-z0-9+][A-Za-z0-9+._-]{0,63}$', description: 'Extension number', examples: ['1001'] };
-export const E164: JsonSchema = { type: 'string', pattern: '^\\+[1-9][0-9]{1,14}$', description: 'E.164 number', examples: ['+14155550100'] };
+export const EXT: JsonSchema = fieldJsonSchema(FIELDS.ext);
+export const E164: JsonSchema = fieldJsonSchema(FIELDS.e164);
+/** Fields whose rules the tenant YAML shares (src/model/field-rules.ts). */
+export const TENANT_NAME: JsonSchema = fieldJsonSchema(FIELDS.tenantName);
+export const EXT_NAME: JsonSchema = fieldJsonSchema(FIELDS.extName);
+export const PASSWORD: JsonSchema = fieldJsonSchema(FIELDS.password);
+export const CLASS_OF_SERVICE: JsonSchema = fieldJsonSchema(FIELDS.classOfService);
+export const MAX_CONTACTS: JsonSchema = fieldJsonSchema(FIELDS.maxContacts);
+export const LABEL: JsonSchema = fieldJsonSchema(FIELDS.label);
 export const TOKEN_ID: JsonSchema = { type: 'string', pattern: '^(admin|[a-f0-9]{16})$', description: 'Token id' };
 export const ROLE: JsonSchema = { type: 'string', enum: ['provider', 'tenant-admin', 'user'] };
 export const TIMESTAMP: JsonSchema = { type: 'integer', minimum: 0, description: 'Milliseconds since the epoch' };
@@ -22,22 +30,11 @@ export const PATH_PARAMS: Record<string, JsonSchema> = {
   tokenId: TOKEN_ID,
 };
 
-const count: JsonSchema = { type: 'integer', minimum: 0 };
-
 export const LIMITS: JsonSchema = {
   type: 'object',
-  description: 'Per-tenant limits; an absent key means no limit',
+  description: 'Per-tenant limits, each a whole number from 0 to its maximum (as in the tenant YAML); an absent key means no limit',
   additionalProperties: false,
-  properties: {
-    calls: { ...count, description: 'Concurrent calls' },
-    extensions: { ...count, description: 'Number of extensions' },
-    storageMB: { ...count, description: 'Storage (MB) for the tenant folder' },
-    registrations: { ...count, description: 'Registered contacts' },
-    callsPerSecond: { type: 'number', minimum: 0, description: 'New calls per second' },
-    callsPerExtension: { ...count, description: 'Concurrent calls per extension' },
-    trunkCalls: { ...count, description: 'Concurrent calls through trunks' },
-    outboundMinutesPerDay: { ...count, description: 'Outbound minutes per UTC day' },
-  },
+  properties: Object.fromEntries(Object.entries(LIMIT_RULES).map(([k, rule]) => [k, fieldJsonSchema(rule)])),
 };
 
 export const FEATURES: JsonSchema = {
@@ -108,7 +105,38 @@ export const ERROR: JsonSchema = {
       properties: {
         code: { type: 'string', examples: ['not_found'] },
         message: { type: 'string' },
-        details: { description: 'For validation errors: a list of { path (JSON pointer), message }' },
+        details: {
+          description: 'For every 422: the list of problems, each { path (JSON pointer into the body or query), message }; other errors may carry other details',
+        },
+      },
+    },
+  },
+};
+
+/**
+ * The one shape of every 422, whether the JSON Schema of the body or query refused it or
+ * the rules the tenant YAML is checked with did: `details` lists each problem with a JSON
+ * pointer (RFC 6901) into what was sent ('/extensions/0/ext') and a message.
+ */
+export const VALIDATION_ERROR: JsonSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'details'],
+      properties: {
+        code: { const: 'validation_failed' },
+        message: { type: 'string', description: 'The first problems as text' },
+        details: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['path', 'message'],
+            additionalProperties: false,
+            properties: { path: { type: 'string', description: "JSON pointer; '' is the whole body", examples: ['/extensions/0/ext'] }, message: { type: 'string' } },
+          },
+        },
       },
     },
   },

@@ -63,7 +63,7 @@ test('create makes the store, api-managed; delete waits for the grace period; pu
 });
 
 test('file-managed tenants refuse delete; transitions that make no sense are 409', () => {
-  applyTenant({ system: sys, dataDir: dir }, { id: 'acme', name: 'A', domains: ['acme.example'], limits: {}, extensions: [{ ext: '1', name: 'x', password: 'p' }, { ext: '2', name: 'y', password: 'p', classOfService: 'international' }] });
+  applyTenant({ system: sys, dataDir: dir }, { id: 'acme', name: 'A', domains: ['acme.example'], limits: {}, extensions: [{ ext: '1', name: 'x', password: 'p-pass-word' }, { ext: '2', name: 'y', password: 'p-pass-word', classOfService: 'international' }] });
   assert.is(refused(() => lc.delete('acme')), '409 managed_by_file');
   assert.is(refused(() => lc.restoreDeleted('acme')), '409 not_deleted');
   assert.is(lc.suspend('acme').status, 'suspended');
@@ -76,7 +76,7 @@ test('file-managed tenants refuse delete; transitions that make no sense are 409
 });
 
 test('limits and features below current use are refused', () => {
-  applyTenant({ system: sys, dataDir: dir }, { id: 'acme', name: 'A', domains: ['acme.example'], limits: {}, extensions: [{ ext: '1', name: 'x', password: 'p' }, { ext: '2', name: 'y', password: 'p', classOfService: 'international' }] });
+  applyTenant({ system: sys, dataDir: dir }, { id: 'acme', name: 'A', domains: ['acme.example'], limits: {}, extensions: [{ ext: '1', name: 'x', password: 'p-pass-word' }, { ext: '2', name: 'y', password: 'p-pass-word', classOfService: 'international' }] });
   // Limits of a file-managed tenant are its file's; taken over, they are the API's.
   assert.is(refused(() => lc.update('acme', { limits: { extensions: 1 } })), '409 managed_by_file');
   assert.is(refused(() => lc.takeOver('acme')), '503 unavailable', 'no file to retire without a server');

@@ -10,7 +10,8 @@ import type { TenantStore } from '../tenant/tenant-store.js';
 import { isE164 } from '../tenant/e164.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { ApiError, notFound } from './api-types.js';
+import { ApiError, notFound, toJsonPointer, validationError } from './api-types.js';
+import { FIELDS } from '../model/field-rules.js';
 
 export const DEFAULT_DELETE_GRACE_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -243,7 +244,7 @@ export class TenantLifecycle {
   assignDid(tenantId: string, number: string): boolean {
     const t = this.get(tenantId);
     if (t.status === 'deleted' || t.status === 'disabled') throw notFound('tenant not found');
-    if (!isE164(number)) throw new ApiError(422, 'invalid_number', 'not an E.164 number such as +14155550100', [{ path: '/number', message: 'must be E.164' }]);
+    if (!isE164(number)) throw validationError([{ path: '/number', message: FIELDS.e164.problem }]);
     const owner = this.d.system.didOwner(number);
     if (owner !== undefined && owner !== tenantId) throw new ApiError(409, 'did_taken', `${number} belongs to another tenant`);
     if (owner === tenantId) return false;
@@ -307,7 +308,7 @@ export class TenantLifecycle {
 /** A spec the tenant layer refused: a domain of another tenant is 409, anything else 422. */
 function specError(e: unknown): unknown {
   if (!(e instanceof TenantSpecError)) return e;
-  const details = e.problems.map((p) => ({ path: '/' + p.path.replace(/\[(\d+)\]/g, '/$1').replace(/\./g, '/'), message: p.message }));
+  const details = e.problems.map((p) => ({ path: toJsonPointer(p.path), message: p.message }));
   const conflict = e.problems.some((p) => /belongs to tenant/.test(p.message));
-  return conflict ? new ApiError(409, 'domain_taken', 'a domain belongs to another tenant', details) : new ApiError(422, 'invalid_tenant', e.message, details);
+  return conflict ? new ApiError(409, 'domain_taken', 'a domain belongs to another tenant', details) : validationError(details);
 }

@@ -23,6 +23,8 @@ export function readPbxConfig(file: string, env: Env = process.env): PbxConfig {
 export interface TenantFile {
   file: string;
   hash: string;
+  /** The file's text, to place problems found after decoding (specProblemsAt). */
+  text?: string;
   config?: TenantConfig;
   error?: ConfigErrors;
 }
@@ -48,7 +50,7 @@ export function readTenantFile(file: string, env: Env = process.env, opts: Tenan
   }
   const hash = createHash('sha256').update(text).digest('hex');
   try {
-    return { file, hash, config: parseTenantConfig(text, file, env, opts) };
+    return { file, hash, text, config: parseTenantConfig(text, file, env, opts) };
   } catch (e) {
     if (e instanceof ConfigErrors) return { file, hash, error: e };
     if (e instanceof ConfigError) return { file, hash, error: new ConfigErrors([e]) };

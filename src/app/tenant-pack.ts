@@ -13,7 +13,7 @@
  * refuses if the tenant id, one of its domains or one of its DIDs exists on the target;
  * then installs all or nothing (tenant-install.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -41,9 +41,14 @@ export interface PackResult {
   manifest: PackManifest;
 }
 
-/** Packs tenant `id` of `dataDir` into `outFile` (written under a temporary name, then renamed). */
-export async function packTenant(o: { dataDir: string; id: string; outFile: string; now?: Date }): Promise<PackResult> {
+/**
+ * Packs tenant `id` of `dataDir` into `outFile` (written under a temporary name, then
+ * moved into place). An existing `outFile` is refused unless `overwrite`: a pack is often
+ * the only copy of a tenant, and `-o` with a wrong name must not destroy another.
+ */
+export async function packTenant(o: { dataDir: string; id: string; outFile: string; now?: Date; overwrite?: boolean }): Promise<PackResult> {
   if (!isValidTenantId(o.id)) throw new StoreError(`${JSON.stringify(o.id)} is not a tenant id`);
+  if (!o.overwrite && existsSync(o.outFile)) throw outFileExists(o.outFile);
   const systemFile = join(o.dataDir, 'system.sqlite');
   if (!existsSync(systemFile)) throw new StoreError(`${o.dataDir} has no system.sqlite`);
   const sdb = new Database(systemFile, { readonly: true, fileMustExist: true, timeout: 5000 });
@@ -80,7 +85,16 @@ export async function packTenant(o: { dataDir: string; id: string; outFile: stri
       // A file that changed while it was read would be caught on unpack; catch it now.
       const check = await readPack(tmp, join(work, 'check'));
       if (check.manifest.tenantId !== o.id) throw new StoreError('pack check failed');
-      renameSync(tmp, o.outFile);
+      if (o.overwrite) renameSync(tmp, o.outFile);
+      else {
+        // link() refuses an existing name, so a file that appeared meanwhile is kept too.
+        try {
+          linkSync(tmp, o.outFile);
+        } catch (e) {
+          throw (e as NodeJS.ErrnoException).code === 'EEXIST' ? outFileExists(o.outFile) : e;
+        }
+        rmSync(tmp, { force: true });
+      }
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
@@ -89,6 +103,10 @@ export async function packTenant(o: { dataDir: string; id: string; outFile: stri
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function outFileExists(file: string): StoreError {
+  return new StoreError(`${file} exists already; give --force to overwrite it`);
 }
 
 export interface Pack {

@@ -8,6 +8,7 @@ import { applyTenant, disableTenantsNotIn } from '../tenant/apply-tenant.js';
 import type { TenantStorePool } from '../tenant/store-pool.js';
 import type { SystemStore } from '../tenant/system-store.js';
 import { TenantSpecError } from '../tenant/tenant-errors.js';
+import { specProblemsAt } from '../config/spec-positions.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { readTenantFiles, type Env } from './config-files.js';
@@ -92,7 +93,7 @@ export class TenantSync {
         }
       } catch (e) {
         const errors =
-          e instanceof TenantSpecError ? e.problems.map((p) => `${f.file}: ${p.path}: ${p.message}`) : [`${f.file}: ${(e as Error).message}`];
+          e instanceof TenantSpecError ? specProblemsAt(f.text ?? '', f.file, e.problems).errors.map((x) => x.message) : [`${f.file}: ${(e as Error).message}`];
         report.failed.push({ file: f.file, errors });
         for (const line of errors) this.o.logger.error(line);
         this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });

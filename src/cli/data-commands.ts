@@ -16,7 +16,8 @@ import { DEFAULT_TAR_LIMITS } from '../app/tar.js';
 import { packTenant, unpackTenant } from '../app/tenant-pack.js';
 import { parseTenantConfig } from '../config/index.js';
 import { tenantYamlText } from '../config/tenant-yaml.js';
-import type { PbxConfig } from '../config/types.js';
+import { specProblemsAt } from '../config/spec-positions.js';
+import type { PbxConfig, TenantConfig } from '../config/types.js';
 import { applyTenant, type ApplyResult } from '../tenant/apply-tenant.js';
 import { exportTenantSpec } from '../tenant/export-tenant.js';
 import { SystemStore } from '../tenant/system-store.js';
@@ -139,6 +140,66 @@ async function waitForRev(config: PbxConfig, id: string, before: number, timeout
   return false;
 }
 
+/**
+ * Problems the tenant layer finds after the file was decoded (a domain or DID of another
+ * tenant, ...) are reported at their node, `file:line:col`, like every other YAML error.
+ */
+async function placed(text: string, file: string, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof TenantSpecError) throw specProblemsAt(text, file, e.problems);
+    throw e;
+  }
+}
+
+/** `pbx tenant apply` once the file decoded: dry run, hand it to the running server, or apply it here. */
+async function applyFile(config: PbxConfig, abs: string, text: string, spec: TenantConfig, opts: { dryRun?: boolean; pidFile?: string }): Promise<number> {
+  const trunkProblems = unusableRouteTrunks(spec, config.trunks);
+  if (trunkProblems.length > 0) {
+    for (const p of trunkProblems) complain(`${abs}: ${p}`);
+    return 1;
+  }
+  if (opts.dryRun) {
+    for (const l of formatApplyResult(dryRun(config, spec), { dryRun: true })) say(l);
+    return 0;
+  }
+  const target = join(config.tenantsDir, `${spec.id}.yaml`);
+  const copyFile = resolve(target) !== abs;
+  const pid = serverPid(config, opts.pidFile);
+  if (pid !== undefined) {
+    // The running server owns the stores' caches: hand the file to it and let it apply.
+    const preview = dryRun(config, spec);
+    if (copyFile) writeAtomically(target, text);
+    const before = preview.created ? 0 : preview.configRev - (preview.changed ? 1 : 0);
+    process.kill(pid, 'SIGHUP');
+    if (preview.changed && !(await waitForRev(config, spec.id, before, 15_000))) {
+      complain(`the server (pid ${pid}) has not applied ${target} within 15 s; see its log`);
+      return 1;
+    }
+    for (const l of formatApplyResult(preview, { dryRun: false })) say(l);
+    say(`applied by the running server (pid ${pid}, SIGHUP)${copyFile ? `; wrote ${target}` : ''}`);
+    return 0;
+  }
+  // No server: apply here. The file goes into tenantsDir only once the apply succeeded.
+  const tmp = join(config.tenantsDir, `.${spec.id}.yaml.${process.pid}.tmp`);
+  if (copyFile) writeFileSync(tmp, text, { mode: 0o600 });
+  const system = SystemStore.open(config.dataDir);
+  let result: ApplyResult;
+  try {
+    result = applyTenant({ system, dataDir: config.dataDir }, spec);
+  } catch (e) {
+    if (copyFile) rmSync(tmp, { force: true });
+    throw e;
+  } finally {
+    system.close();
+  }
+  if (copyFile) renameSync(tmp, target);
+  for (const l of formatApplyResult(result, { dryRun: false })) say(l);
+  if (copyFile) say(`wrote ${target}`);
+  return 0;
+}
+
 export function registerDataCommands(program: Command): void {
   const tenant = tenantGroup(program);
 
@@ -155,51 +216,10 @@ export function registerDataCommands(program: Command): void {
         const abs = resolve(file);
         const text = readFileSync(abs, 'utf8');
         const spec = parseTenantConfig(text, abs, process.env);
-        const trunkProblems = unusableRouteTrunks(spec, config.trunks);
-        if (trunkProblems.length > 0) {
-          for (const p of trunkProblems) complain(`${abs}: ${p}`);
-          return 1;
-        }
-        if (opts.dryRun) {
-          for (const l of formatApplyResult(dryRun(config, spec), { dryRun: true })) say(l);
-          return 0;
-        }
-        const target = join(config.tenantsDir, `${spec.id}.yaml`);
-        const copyFile = resolve(target) !== abs;
-        const pid = serverPid(config, opts.pidFile);
-        if (pid !== undefined) {
-          // The running server owns the stores' caches: hand the file to it and let it apply.
-          const preview = dryRun(config, spec);
-          if (copyFile) writeAtomically(target, text);
-          const before = preview.created ? 0 : preview.configRev - (preview.changed ? 1 : 0);
-          process.kill(pid, 'SIGHUP');
-          if (preview.changed && !(await waitForRev(config, spec.id, before, 15_000))) {
-            complain(`the server (pid ${pid}) has not applied ${target} within 15 s; see its log`);
-            return 1;
-          }
-          for (const l of formatApplyResult(preview, { dryRun: false })) say(l);
-          say(`applied by the running server (pid ${pid}, SIGHUP)${copyFile ? `; wrote ${target}` : ''}`);
-          return 0;
-        }
-        // No server: apply here. The file goes into tenantsDir only once the apply succeeded.
-        const tmp = join(config.tenantsDir, `.${spec.id}.yaml.${process.pid}.tmp`);
-        if (copyFile) writeFileSync(tmp, text, { mode: 0o600 });
-        const system = SystemStore.open(config.dataDir);
-        let result: ApplyResult;
-        try {
-          result = applyTenant({ system, dataDir: config.dataDir }, spec);
-        } catch (e) {
-          if (copyFile) rmSync(tmp, { force: true });
-          throw e;
-        } finally {
-          system.close();
-        }
-        if (copyFile) renameSync(tmp, target);
-        for (const l of formatApplyResult(result, { dryRun: false })) say(l);
-        if (copyFile) say(`wrote ${target}`);
-        return 0;
+        return placed(text, abs, () => applyFile(config, abs, text, spec, opts));
       }),
     );
+
 
   tenant
     .command('export')
@@ -221,12 +241,13 @@ export function registerDataCommands(program: Command): void {
     .argument('<id>', 'tenant id')
     .description('write the whole tenant (store, media, system rows) to one file, to move it to another server; works while the server runs')
     .option('-c, --config <file>', 'the pbx.yaml to use', 'config/pbx.yaml')
-    .option('-o, --output <file>', 'the file to write (default <id>.pbxtenant.tar.gz)')
-    .action((id: string, opts: { config: string; output?: string }) =>
+    .option('-o, --output <file>', 'the file to write (default <id>.pbxtenant.tar.gz); an existing file is refused without --force')
+    .option('--force', 'overwrite the output file if it exists')
+    .action((id: string, opts: { config: string; output?: string; force?: boolean }) =>
       run(async () => {
         const config = loadConfig(opts.config);
         const out = opts.output ?? `${id}.pbxtenant.tar.gz`;
-        const r = await packTenant({ dataDir: config.dataDir, id, outFile: out });
+        const r = await packTenant({ dataDir: config.dataDir, id, outFile: out, overwrite: opts.force === true });
         say(`packed tenant ${id} into ${out} (${r.manifest.files.length} files, schema ${r.manifest.schemaVersion})`);
         return 0;
       }),

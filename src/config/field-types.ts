@@ -1,7 +1,8 @@
 /** Value schemas shared by the config files: paths, hosts, addresses, port ranges. */
 import { isAbsolute, resolve } from 'node:path';
 import { parseCidr, parseHost, parseHostPort, parseListenUri } from './net-syntax.js';
-import { int, reject, str, strOrNumber, type Schema } from './schema.js';
+import { checkField, ROUTING_FIELDS, type FieldRule, type IntRule, type TextRule, type EnumRule } from '../model/field-rules.js';
+import { int, oneOf, reject, str, strOrNumber, type Schema } from './schema.js';
 import type { ListenSpec } from './types.js';
 
 /** A file or directory; relative to the config file's directory, returned absolute. */
@@ -59,10 +60,33 @@ export function positiveInt(max?: number): Schema<number> {
   return int({ min: 1, max });
 }
 
-/** Names of trunks, ring groups and routes: 1-63 of a-z 0-9 '-'. */
-export const NAME_RE = /^[a-z0-9-]{1,63}$/;
+/** Names of trunks, ring groups and routes: 1-63 of a-z 0-9 '-' (the rule shared with the API). */
+export const NAME_RE = new RegExp(ROUTING_FIELDS.objectName.pattern, 'u');
 
 /** A trunk, ring group or route name (a plain YAML number is kept as written). */
 export function objectName(): Schema<string> {
   return strOrNumber().to((s) => (NAME_RE.test(s) ? s : reject(`'${s}' is not a name: 1-63 characters of a-z 0-9 -`)));
+}
+
+/**
+ * A field whose rule is shared with the admin API (src/model/field-rules.ts): the YAML
+ * refuses exactly what the API refuses, with the same message. `numbers`: a plain YAML
+ * number is taken as written (`ext: 0100` stays "0100").
+ */
+export function sharedField(rule: TextRule, opts?: { numbers?: boolean }): Schema<string>;
+export function sharedField(rule: IntRule): Schema<number>;
+export function sharedField<V extends string>(rule: EnumRule & { values: readonly V[] }): Schema<V>;
+export function sharedField(rule: FieldRule, opts: { numbers?: boolean } = {}): Schema<string> | Schema<number> {
+  const verdict = <T>(v: T): T | ReturnType<typeof reject> => {
+    const problem = checkField(rule, v);
+    return problem === undefined ? v : reject(problem);
+  };
+  switch (rule.type) {
+    case 'string':
+      return (opts.numbers ? strOrNumber() : str()).to(verdict);
+    case 'integer':
+      return int().to(verdict);
+    case 'enum':
+      return oneOf(rule.values) as Schema<string>;
+  }
 }

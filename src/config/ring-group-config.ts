@@ -1,7 +1,8 @@
 /** Ring groups of a tenant: extensions rung together or in turn, with a fallback. */
 import { destination } from './destination.js';
-import { objectName } from './field-types.js';
-import { int, list, object, oneOf, strOrNumber, type Schema } from './schema.js';
+import { ROUTING_FIELDS } from '../model/field-rules.js';
+import { objectName, sharedField } from './field-types.js';
+import { list, object, oneOf, strOrNumber, type Schema } from './schema.js';
 import type { RingGroupConfig } from './types.js';
 
 export const MAX_RING_GROUP_MEMBERS = 100;
@@ -15,7 +16,7 @@ const ringGroup = object({
     max: MAX_RING_GROUP_MEMBERS,
     unique: { key: (m) => m, what: 'member' },
   }),
-  ringSeconds: int({ min: 5, max: 300 }).default(20),
+  ringSeconds: sharedField(ROUTING_FIELDS.ringSeconds).default(20),
   fallback: destination().optional(),
 });
 

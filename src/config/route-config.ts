@@ -4,9 +4,10 @@
  */
 import { destination } from './destination.js';
 import { dialPattern } from './dial-pattern.js';
-import { objectName } from './field-types.js';
+import { ROUTING_FIELDS } from '../model/field-rules.js';
+import { objectName, sharedField } from './field-types.js';
 import { E164_RE, prependDigits } from './phone-numbers.js';
-import { int, list, object, reject, strOrNumber, type Schema } from './schema.js';
+import { list, object, reject, strOrNumber, type Schema } from './schema.js';
 import type { InboundRouteConfig, OutboundRouteConfig } from './types.js';
 
 const inboundRoute = object({
@@ -24,7 +25,7 @@ export function inboundRouteList(): Schema<InboundRouteConfig[]> {
 const outboundRoute = object({
   name: objectName(),
   patterns: list(dialPattern(), { min: 1, max: 100, unique: { key: (p) => p.pattern, what: 'pattern' } }),
-  strip: int({ min: 0, max: 20 }).default(0),
+  strip: sharedField(ROUTING_FIELDS.strip).default(0),
   prepend: prependDigits().default(''),
   // Names not among the tenant's own trunks must be provider trunks open to it: only
   // `pbx check` and apply can see pbx.yaml and tell.

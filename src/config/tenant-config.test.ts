@@ -71,7 +71,7 @@ extensions:
   };
   // '*' is not an extension character: the last entry is refused; the rest is checked without it.
   assert.equal(problems(text, FILE, { BOB_PW: 'bob-secret-pw' }), [
-    "/etc/pbx/tenants/acme.yaml:13:12: extensions[3].ext: '*99+x_1.a-b' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -",
+    "/etc/pbx/tenants/acme.yaml:13:12: extensions[3].ext: must be an extension number: 1-32 characters of 0-9 A-Z a-z + . _ -, starting with a letter, digit or +",
   ]);
   assert.equal(parseTenantConfig(text.replace('*99', '99'), FILE, { BOB_PW: 'bob-secret-pw' }), {
     ...expected,
@@ -113,10 +113,10 @@ test('domains: non-empty, valid, unique after lowercasing', () => {
   assert.equal(problems('id: acme\ndomains: acme.example\n'), ["/etc/pbx/tenants/acme.yaml:2:10: domains: expected a list, got 'acme.example'"]);
 });
 
-test('limits: positive integers, known keys', () => {
-  const text = 'id: acme\ndomains: [ a.example ]\nlimits:\n  calls: 0\n  storageMb: 5\n  extensions: 2.5\n';
+test('limits: whole numbers from 0 to their maximum, known keys', () => {
+  const text = 'id: acme\ndomains: [ a.example ]\nlimits:\n  calls: -1\n  storageMb: 5\n  extensions: 2.5\n';
   assert.equal(problems(text), [
-    '/etc/pbx/tenants/acme.yaml:4:10: limits.calls: must be at least 1, got 0',
+    '/etc/pbx/tenants/acme.yaml:4:10: limits.calls: must be a whole number from 0 to 100000',
     "/etc/pbx/tenants/acme.yaml:5:3: limits.storageMb: unknown key (did you mean 'storageMB'?)",
     '/etc/pbx/tenants/acme.yaml:6:15: limits.extensions: expected an integer, got 2.5',
   ]);
@@ -139,7 +139,7 @@ test('passwords: required, a string, at least 8 characters', () => {
     '    password:',
   ].join('\n');
   assert.equal(problems(text), [
-    '/etc/pbx/tenants/acme.yaml:4:30: extensions[0].password: must be at least 8 characters long',
+    '/etc/pbx/tenants/acme.yaml:4:30: extensions[0].password: must be a password of 8-256 characters',
     '/etc/pbx/tenants/acme.yaml:5:30: extensions[1].password: expected a string, got 12345678 (put it in quotes)',
     '/etc/pbx/tenants/acme.yaml:6:5: extensions[2].password: a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)',
     '/etc/pbx/tenants/acme.yaml:8:14: extensions[3].password: a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)',
@@ -159,12 +159,12 @@ test('extension fields: bad ext, enabled not a boolean, unknown key, maxContacts
     `  - { ext: "${'9'.repeat(33)}", password: "long-enough" }`,
   ].join('\n');
   assert.equal(problems(text), [
-    "/etc/pbx/tenants/acme.yaml:4:12: extensions[0].ext: '10 01' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -",
-    "/etc/pbx/tenants/acme.yaml:5:12: extensions[1].ext: '' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -",
+    "/etc/pbx/tenants/acme.yaml:4:12: extensions[0].ext: must be an extension number: 1-32 characters of 0-9 A-Z a-z + . _ -, starting with a letter, digit or +",
+    "/etc/pbx/tenants/acme.yaml:5:12: extensions[1].ext: must be an extension number: 1-32 characters of 0-9 A-Z a-z + . _ -, starting with a letter, digit or +",
     "/etc/pbx/tenants/acme.yaml:6:54: extensions[2].enabled: expected true or false, got 'no'",
     "/etc/pbx/tenants/acme.yaml:7:45: extensions[3].pasword: unknown key (did you mean 'password'?)",
-    '/etc/pbx/tenants/acme.yaml:8:58: extensions[4].maxContacts: must be between 1 and 1000, got 0',
-    `/etc/pbx/tenants/acme.yaml:9:12: extensions[5].ext: '${'9'.repeat(33)}' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -`,
+    '/etc/pbx/tenants/acme.yaml:8:58: extensions[4].maxContacts: must be a whole number from 1 to 1000',
+    '/etc/pbx/tenants/acme.yaml:9:12: extensions[5].ext: must be an extension number: 1-32 characters of 0-9 A-Z a-z + . _ -, starting with a letter, digit or +',
   ]);
 });
 

@@ -5,7 +5,9 @@
 import { basename, resolve } from 'node:path';
 import type { Env } from './env-subst.js';
 import { decodeYaml } from './decode-yaml.js';
-import { positiveInt } from './field-types.js';
+import { FIELDS, LIMIT_RULES } from '../model/field-rules.js';
+import { normalizeDomain } from '../model/domain-name.js';
+import { sharedField } from './field-types.js';
 import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
@@ -22,7 +24,6 @@ export interface TrunkAddressCheck {
 }
 
 export { TENANT_ID_RE };
-const EXT_RE = /^[0-9A-Za-z_.+-]{1,32}$/;
 
 /** The tenant id a file name stands for: its base name without .yaml or .yml. */
 export function tenantIdOfFile(file: string): string {
@@ -36,6 +37,8 @@ export function tenantIdOfFile(file: string): string {
  */
 const domain = str({ minLength: 1 }).to((s) => {
   const d = s.toLowerCase();
+  // The tenant layer's rule (shared with the admin API) and the config's host syntax.
+  if (normalizeDomain(d) === undefined) return reject(`'${s}' is not a domain name or IP address`);
   if (isDnsName(d) || isIPv4(d)) return d;
   const bare = d.startsWith('[') && d.endsWith(']') ? d.slice(1, -1) : d;
   if (isIPv6(bare)) return `[${bare}]`;
@@ -56,16 +59,16 @@ const ha1 = object({
 const algorithms = () => list(oneOf(['SHA-256', 'MD5']), { min: 1, unique: { key: (a) => a, what: 'algorithm' } });
 
 const extension = object({
-  ext: strOrNumber().to((e) => (EXT_RE.test(e) ? e : reject(`'${e}' is not an extension: 1-32 characters of 0-9 A-Z a-z _ . + -`))),
-  name: str({ minLength: 1, maxLength: 200 }).optional(),
+  ext: sharedField(FIELDS.ext, { numbers: true }),
+  name: sharedField(FIELDS.extName).optional(),
   /** Exactly one of password and ha1. `${NAME}` is read from the environment here. */
-  password: fromEnv(str({ minLength: 8, maxLength: 256 })).optional(),
+  password: fromEnv(sharedField(FIELDS.password)).optional(),
   ha1: ha1.optional(),
   enabled: bool().default(true),
   /** Overrides registrar.maxContactsPerAor. */
-  maxContacts: positiveInt(1000).optional(),
+  maxContacts: sharedField(FIELDS.maxContacts).optional(),
   /** What it may dial outside; emergency numbers are always allowed. */
-  classOfService: oneOf(['internal', 'local', 'national', 'international', 'premium']).default('national'),
+  classOfService: sharedField(FIELDS.classOfService).default('national'),
   /** Outbound caller ID; default the tenant's callerId. */
   callerId: e164().optional(),
   /** Which of the tenant's offered algorithms its answers may use; the challenge stays the tenant's. */
@@ -81,19 +84,20 @@ export const tenantSchema = object({
     const expected = tenantIdOfFile(ctx.file);
     return id === expected ? id : reject(`'${id}' does not match the file name ${basename(ctx.file)} (expected '${expected}')`);
   }),
-  name: str({ minLength: 1, maxLength: 200 }).optional(),
+  name: sharedField(FIELDS.tenantName).optional(),
   domains: list(domain, { min: 1, unique: { key: (d) => d, what: 'domain' } }),
+  /** Each a whole number from 0 to its maximum (LIMIT_MAXIMUMS); absent: no limit. */
   limits: object({
-    calls: positiveInt().optional(),
-    extensions: positiveInt().optional(),
-    storageMB: positiveInt().optional(),
-    registrations: positiveInt().optional(),
-    callsPerSecond: positiveInt().optional(),
-    callsPerExtension: positiveInt().optional(),
+    calls: sharedField(LIMIT_RULES.calls).optional(),
+    extensions: sharedField(LIMIT_RULES.extensions).optional(),
+    storageMB: sharedField(LIMIT_RULES.storageMB).optional(),
+    registrations: sharedField(LIMIT_RULES.registrations).optional(),
+    callsPerSecond: sharedField(LIMIT_RULES.callsPerSecond).optional(),
+    callsPerExtension: sharedField(LIMIT_RULES.callsPerExtension).optional(),
     /** Concurrent calls through trunks, inbound and outbound. */
-    trunkCalls: positiveInt().optional(),
+    trunkCalls: sharedField(LIMIT_RULES.trunkCalls).optional(),
     /** Outbound minutes per day (UTC). */
-    outboundMinutesPerDay: positiveInt().optional(),
+    outboundMinutesPerDay: sharedField(LIMIT_RULES.outboundMinutesPerDay).optional(),
   }),
   extensions: list(extension, { unique: { key: (e) => e.ext, what: 'extension', at: 'ext' } }).default([]),
   /**

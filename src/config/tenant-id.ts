@@ -1,2 +1,4 @@
 /** Tenant ids (DESIGN.md, "Tenant isolation"): they name folders, so nothing else is allowed. */
-export const TENANT_ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+import { FIELDS } from '../model/field-rules.js';
+
+export const TENANT_ID_RE = new RegExp(FIELDS.tenantId.pattern, 'u');

@@ -2,6 +2,7 @@
  * Checks of a tenant file that need the whole of it: names that point at extensions,
  * ring groups and DIDs of the same file, and keys required by others.
  */
+import { missingCountryCode } from '../model/field-rules.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Where } from './schema.js';
 import type { DestinationConfig, ExtensionConfig, InboundRouteConfig, RingGroupConfig, TrunkConfig } from './types.js';
@@ -39,10 +40,8 @@ export function checkTenantReferences(t: TenantParts, root: Where): void {
     }
   });
 
-  const needsCountry = ['trunks', 'dids', 'inboundRoutes', 'outboundRoutes'].filter((k) => (t[k as keyof TenantParts] as unknown[]).length > 0);
-  if (t.countryCode === undefined && needsCountry.length > 0) {
-    root.at('countryCode').report(`required because the tenant has ${needsCountry.join(', ')}: the country calling code, e.g. 1 or 44 ("" for none: every outside number then counts as international)`);
-  }
+  const noCountry = missingCountryCode(t);
+  if (noCountry !== undefined) root.at('countryCode').report(noCountry);
 
   const exts = new Set(t.extensions.map((e) => e.ext));
   const groups = new Map(t.ringGroups.map((g) => [g.name, g]));

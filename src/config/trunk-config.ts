@@ -2,34 +2,59 @@
  * SIP trunks: a tenant's own (tenant YAML `trunks:`) and the provider's (pbx.yaml
  * `trunks:`, with the tenants allowed to use each). One schema for both.
  */
-import { cidr, filePath, host, hostPort, objectName, positiveInt } from './field-types.js';
+import { TRUNK_CODEC_LIST, TRUNK_FIELDS } from '../model/field-rules.js';
+import { isTrunkHost, isTrunkSource } from '../model/trunk-addresses.js';
+import { filePath, hostPort, objectName, sharedField } from './field-types.js';
+import { parseCidr, parseHost } from './net-syntax.js';
 import { isIP } from './net-syntax.js';
 import { fromEnv, int, list, object, oneOf, str, strOrNumber, reject, type Schema, type Where } from './schema.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import type { TrunkConfig } from './types.js';
 
-export const TRUNK_CODECS = ['PCMU', 'PCMA', 'G722', 'opus'] as const;
+export const TRUNK_CODECS = TRUNK_CODEC_LIST;
 
 const MAX_SOURCES = 256;
+
+/**
+ * A trunk's host or domain: the rule shared with the API (src/model/trunk-addresses.ts),
+ * given in the config's normal form (lowercase, IPv6 without brackets, a trailing dot kept).
+ */
+function trunkHost(): Schema<string> {
+  return str({ minLength: 1 }).to((s) => {
+    if (!isTrunkHost(s)) return reject(`'${s}' is not an IP address or host name`);
+    const dot = s.endsWith('.') && !s.startsWith('[') ? '.' : '';
+    const h = parseHost(dot ? s.slice(0, -1) : s);
+    return typeof h === 'string' ? h + dot : reject(h.problem);
+  });
+}
+
+/** An allowed source: an address, a CIDR (in the config's normal form) or a host name the trunk layer resolves. */
+function trunkSource(): Schema<string> {
+  return str({ minLength: 1 }).to((s) => {
+    if (!isTrunkSource(s)) return reject(`'${s}' is not an IP address, a CIDR or a host name`);
+    const c = parseCidr(s);
+    return typeof c === 'string' ? c : s.toLowerCase();
+  });
+}
 
 const trunkFields = {
   name: objectName(),
   kind: oneOf(['register', 'ip']),
-  host: host(),
+  host: trunkHost(),
   /** Default 5060, or 5061 for tls. */
   port: int({ min: 1, max: 65535 }).optional(),
   transport: oneOf(['udp', 'tcp', 'tls']).default('udp'),
   outboundProxy: hostPort().optional(),
   // Credentials at the carrier: `${NAME}` is read from the environment here (and only here).
-  username: fromEnv(str({ minLength: 1, maxLength: 256 })).optional(),
-  password: fromEnv(str({ minLength: 1, maxLength: 256 })).optional(),
-  authUsername: fromEnv(str({ minLength: 1, maxLength: 256 })).optional(),
-  domain: host().optional(),
-  registerExpires: int({ min: 60, max: 86_400 }).default(3600),
+  username: fromEnv(sharedField(TRUNK_FIELDS.username)).optional(),
+  password: fromEnv(sharedField(TRUNK_FIELDS.password)).optional(),
+  authUsername: fromEnv(sharedField(TRUNK_FIELDS.username)).optional(),
+  domain: trunkHost().optional(),
+  registerExpires: sharedField(TRUNK_FIELDS.registerExpires).default(3600),
   /** Required for ip trunks; for register trunks default: the host, when it is an IP address. */
-  allowedSources: list(cidr(), { max: MAX_SOURCES, unique: { key: (c) => c, what: 'address' } }).optional(),
-  codecs: list(oneOf(TRUNK_CODECS), { min: 1, unique: { key: (c) => c, what: 'codec' } }).optional(),
-  maxChannels: positiveInt().optional(),
+  allowedSources: list(trunkSource(), { max: MAX_SOURCES, unique: { key: (c) => c, what: 'address' } }).optional(),
+  codecs: list(sharedField(TRUNK_FIELDS.codec), { min: 1, unique: { key: (c) => c, what: 'codec' } }).optional(),
+  maxChannels: sharedField(TRUNK_FIELDS.maxChannels).optional(),
 };
 
 type RawTrunk = { kind: 'register' | 'ip'; username?: string; password?: string; allowedSources?: string[] };

@@ -4,7 +4,7 @@
  * premium). Where a number cannot be judged, the answer errs on the dear side, since a
  * class of service must never let through more than it says.
  */
-import { isE164 } from '../tenant/e164.js';
+import { isDialledE164 } from '../tenant/e164.js';
 import { countryCodeOf, isCountryCode } from './country-code.js';
 import { isNanpForeign } from './nanp-foreign-areas.js';
 import type { ChargedClass } from './number-class.js';
@@ -52,7 +52,7 @@ export function internationalPrefix(countryCode: string): string {
 export function toE164(number: string, numbering: Numbering): string | undefined {
   if (typeof number !== 'string' || number.length > MAX_INPUT) return undefined;
   const s = number.replace(VISUAL_SEPARATORS, '');
-  if (s.startsWith('+')) return isE164(s) ? s : undefined;
+  if (s.startsWith('+')) return isDialledE164(s) ? s : undefined;
   if (!/^[0-9]+$/.test(s)) return undefined;
   const cc = isCountryCode(numbering?.countryCode) ? numbering.countryCode : '';
   const intl = internationalPrefix(cc);
@@ -69,7 +69,7 @@ export function toE164(number: string, numbering: Numbering): string | undefined
 }
 
 function valid(e164: string): string | undefined {
-  return isE164(e164) ? e164 : undefined;
+  return isDialledE164(e164) ? e164 : undefined;
 }
 
 /**

@@ -42,7 +42,7 @@ function acme(over: Partial<TenantSpec> = {}): TenantSpec {
     domains: ['acme.example'],
     limits: { calls: 10, extensions: 100, storageMB: 500 },
     extensions: [
-      { ext: '1001', name: 'Alice', password: 'secret', enabled: true },
+      { ext: '1001', name: 'Alice', password: 'secret-pass-word', enabled: true },
       { ext: '1002', name: 'Bob', password: 'bob-1002-secret', enabled: true },
     ],
     ...over,
@@ -75,7 +75,7 @@ function snapshot(id: string) {
 function acmeRouted(over: Partial<TenantSpec> = {}): TenantSpec {
   return acme({
     extensions: [
-      { ext: '1001', name: 'Alice', password: 'secret', enabled: true, classOfService: 'international', callerId: '+14155550101' },
+      { ext: '1001', name: 'Alice', password: 'secret-pass-word', enabled: true, classOfService: 'international', callerId: '+14155550101' },
       { ext: '1002', name: 'Bob', password: 'bob-1002-secret', enabled: true, classOfService: 'internal' },
       { ext: '1003', name: 'Carol', password: 'carol-secret' },
     ],
@@ -117,9 +117,9 @@ test('a new tenant: system row, domains, extensions with correct HA1, limits', (
   assert.equal(t.limits, { calls: 10, extensions: 100, storageMB: 500 });
   const x = store('acme').getExtension('1001')!;
   assert.is(x.realm, 'acme.example');
-  // Hand-computed: printf '1001:acme.example:secret' | md5sum / sha256sum
-  assert.is(x.ha1.MD5, '13efbba9f73e8887f478f9b5221a7891');
-  assert.is(x.ha1['SHA-256'], '3e6004299928699c7d605c1f0c999d2de9f92cd86270b2b31e4dda693bedfecd');
+  // Hand-computed: printf '1001:acme.example:secret-pass-word' | md5sum / sha256sum
+  assert.is(x.ha1.MD5, '0f5ec2242751a5d54941e0223e869432');
+  assert.is(x.ha1['SHA-256'], 'b76481d821200c27168e050318c004c3d46de3809e57b8fc1338b29d70cbbaba');
   assert.is(r.configRev, 1);
   assert.not.ok(isApplyTorn(sys, store('acme')));
 });
@@ -154,7 +154,7 @@ test('a changed password updates the HA1 and keeps the bindings', () => {
 });
 
 test('a removed extension loses its bindings; a disabled one too; others keep theirs', () => {
-  applyTenant(deps, acme({ extensions: [...acme().extensions, { ext: '1003', name: 'Carol', password: 'c', enabled: true }] }));
+  applyTenant(deps, acme({ extensions: [...acme().extensions, { ext: '1003', name: 'Carol', password: 'c-pass-word', enabled: true }] }));
   const s = store('acme');
   s.replaceBindings('1001', [binding('1001', 1)]);
   s.replaceBindings('1002', [binding('1002', 2), binding('1002', 3)]);
@@ -204,7 +204,7 @@ test('no plaintext password anywhere in the SQLite files (db, wal, shm)', () => 
 
 test('a domain owned by another tenant is refused and nothing changes, in either tenant', () => {
   applyTenant(deps, acme());
-  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g' }] });
+  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g-pass-word' }] });
   store('globex').replaceBindings('1001', [binding('1001', 9)]);
   const before = { acme: snapshot('acme'), globex: snapshot('globex') };
   assert.throws(
@@ -214,7 +214,7 @@ test('a domain owned by another tenant is refused and nothing changes, in either
         name: 'Globex Renamed',
         domains: ['globex.example', 'ACME.EXAMPLE'],
         limits: {},
-        extensions: [{ ext: '1005', name: 'new', password: 'x' }],
+        extensions: [{ ext: '1005', name: 'new', password: 'x-pass-word' }],
       }),
     (e: unknown) => e instanceof TenantSpecError && e.problems[0]!.path === 'domains[1]' && /acme/.test(e.problems[0]!.message),
   );
@@ -238,7 +238,7 @@ test('a failure late in the tenant file rolls back the system file too', () => {
     name: 'Acme Renamed',
     domains: ['acme.example', 'acme2.example'],
     limits: { calls: 1 },
-    extensions: [{ ext: '1001', name: 'Alice2', password: 'changed', enabled: true }, { ext: '1009', name: 'x', password: 'y', enabled: true }],
+    extensions: [{ ext: '1001', name: 'Alice2', password: 'changed-pass-word', enabled: true }, { ext: '1009', name: 'x', password: 'y-pass-word', enabled: true }],
   });
   assert.throws(() => applyTenant(deps, spec), /injected failure/);
   assert.equal(snapshot('acme'), before, 'name, limits, domains, extensions, bindings and revision unchanged');
@@ -257,14 +257,14 @@ test('a failure late in the system file rolls back the tenant file too', () => {
   raw.close();
   sys = SystemStore.open(dir, { clock: deps.clock! });
   deps = { ...deps, system: sys };
-  const spec = acme({ extensions: [{ ext: '1001', name: 'Alice2', password: 'changed', enabled: true }] });
+  const spec = acme({ extensions: [{ ext: '1001', name: 'Alice2', password: 'changed-pass-word', enabled: true }] });
   assert.throws(() => applyTenant(deps, spec), /injected failure/);
   assert.equal(snapshot('acme'), before, 'extension 1002 not removed, 1001 not changed');
 });
 
 test('a domain conflict discovered late (inside the transaction) is refused and nothing changes', () => {
   applyTenant(deps, acme());
-  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g' }] });
+  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g-pass-word' }] });
   const before = { acme: snapshot('acme'), globex: snapshot('globex') };
   // Stand-in for another process claiming the domain after the pre-check: the claim
   // happens inside the apply's own transaction, just before the domains are set.
@@ -290,10 +290,10 @@ test('an invalid spec lists every problem by path and writes nothing', () => {
     domains: ['ok.example', 'bad domain', 'OK.example'],
     limits: { calls: -1, extensions: 1, bogus: 3 },
     extensions: [
-      { ext: '1001', name: 'A', password: 'p' },
-      { ext: '1001', name: 'B', password: 'p' },
+      { ext: '1001', name: 'A', password: 'p-pass-word' },
+      { ext: '1001', name: 'B', password: 'p-pass-word' },
       { ext: '10:01', name: 'C', password: '' },
-      { ext: '1004', name: 'D', password: 'p', maxContacts: 0 },
+      { ext: '1004', name: 'D', password: 'p-pass-word', maxContacts: 0 },
     ],
   } as unknown as TenantSpec;
   let err: TenantSpecError | undefined;
@@ -358,7 +358,7 @@ test('a torn apply (revisions differ) is detected and repaired by applying again
 
 test('extension 1001 is independent in two tenants', () => {
   applyTenant(deps, acme());
-  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'Gus', password: 'secret' }] });
+  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'Gus', password: 'secret-pass-word' }] });
   applyTenant(deps, acme({ extensions: [acme().extensions[1]!] }));
   assert.is(store('acme').getExtension('1001'), undefined);
   const g = store('globex').getExtension('1001')!;
@@ -457,7 +457,7 @@ test('routing changes are reported and applied; a changed class of service or ca
 
 test("a DID of another tenant is refused at dids[i] and nothing changes, in either tenant's file", () => {
   applyTenant(deps, acmeRouted());
-  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g' }], dids: ['+442071838750'] });
+  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g-pass-word' }], dids: ['+442071838750'] });
   store('globex').replaceBindings('1001', [binding('1001', 9)]);
   const before = { acme: snapshot('acme'), globex: snapshot('globex') };
   let err: unknown;
@@ -467,7 +467,7 @@ test("a DID of another tenant is refused at dids[i] and nothing changes, in eith
       name: 'Globex Renamed',
       domains: ['globex.example'],
       limits: {},
-      extensions: [{ ext: '1005', name: 'new', password: 'x' }],
+      extensions: [{ ext: '1005', name: 'new', password: 'x-pass-word' }],
       countryCode: '44',
       dids: ['+442071838750', '+442071838751', '+14155550101'],
       inboundRoutes: [{ did: '+14155550101', destination: { type: 'extension', ext: '1005' } }],
@@ -491,7 +491,7 @@ test("a DID of another tenant is refused at dids[i] and nothing changes, in eith
 
 test('a DID conflict discovered late (inside the transaction) is refused and nothing changes', () => {
   applyTenant(deps, acmeRouted());
-  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g' }] });
+  applyTenant(deps, { id: 'globex', name: 'Globex', domains: ['globex.example'], limits: {}, extensions: [{ ext: '1001', name: 'G', password: 'g-pass-word' }] });
   const before = { acme: snapshot('acme'), globex: snapshot('globex') };
   sys.close();
   const raw = new Database(join(dir, 'system.sqlite'));

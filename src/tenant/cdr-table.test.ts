@@ -36,7 +36,7 @@ function applyAll(ids: string[]): void {
     for (const id of ids) {
       applyTenant(
         { system: sys, dataDir: dir },
-        { id, name: id, domains: [`${id}.example`], limits: {}, extensions: [{ ext: '1001', name: 'one', password: 'pw-one' }] },
+        { id, name: id, domains: [`${id}.example`], limits: {}, extensions: [{ ext: '1001', name: 'one', password: 'pw-one-pass-word' }] },
       );
     }
   } finally {

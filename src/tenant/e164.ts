@@ -1,8 +1,20 @@
-/** ITU-T E.164: '+', a country code that does not start with 0, at most 15 digits in all. */
-const E164 = /^\+[1-9][0-9]{1,14}$/;
+import { FIELDS } from '../model/field-rules.js';
 
+/** ITU-T E.164: '+', a country code that does not start with 0, 8-15 digits in all (the shared rule). */
+const E164 = new RegExp(FIELDS.e164.pattern, 'u');
+
+/** A number an operator configures (DID, caller ID): the rule shared with the YAML and the API. */
 export function isE164(v: unknown): v is string {
   return typeof v === 'string' && E164.test(v);
+}
+
+/**
+ * A dialled number in E.164 form: any length the plan allows ('+', then 2-15 digits),
+ * since a few countries have numbers shorter than the 8 digits asked of configured ones.
+ */
+const DIALLED_E164 = /^\+[1-9][0-9]{1,14}$/;
+export function isDialledE164(v: unknown): v is string {
+  return typeof v === 'string' && DIALLED_E164.test(v);
 }
 
 /** Longer input is never a phone number; bounds the work done on text from the wire. */

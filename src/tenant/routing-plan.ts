@@ -7,6 +7,7 @@ import type { DigestAlgorithm } from './ha1.js';
  * OutboundRouteConfig, DestinationConfig, ClassOfService), which src/tenant may
  * not import.
  */
+import { CLASSES_OF_SERVICE_LIST } from '../model/field-rules.js';
 
 /**
  * Toll-fraud classes, each allowing the ones before it: internal (extensions only),
@@ -15,7 +16,7 @@ import type { DigestAlgorithm } from './ha1.js';
 export type ClassOfService = 'internal' | 'local' | 'national' | 'international' | 'premium';
 
 /** In order of the rights they grant, least first. */
-export const CLASSES_OF_SERVICE: readonly ClassOfService[] = ['internal', 'local', 'national', 'international', 'premium'];
+export const CLASSES_OF_SERVICE: readonly ClassOfService[] = CLASSES_OF_SERVICE_LIST;
 
 export const DEFAULT_CLASS_OF_SERVICE: ClassOfService = 'national';
 

@@ -3,8 +3,9 @@ import { normalizeDialPattern } from './dial-pattern.js';
 import type { DigestAlgorithm } from './ha1.js';
 import { isE164 } from './e164.js';
 import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
-import { eachOf, isIntIn, isPlainText, type Report } from './spec-checks.js';
+import { eachOf, type Report } from './spec-checks.js';
 import { TRUNK_NAME, validateTrunk, type TrunkSpec } from './trunk-spec.js';
+import { checkField, ROUTING_FIELDS, type FieldRule } from '../model/field-rules.js';
 
 export type { TrunkSpec } from './trunk-spec.js';
 
@@ -50,19 +51,16 @@ export interface RoutingSpec {
   outboundRoutes?: readonly OutboundRouteSpec[];
 }
 
-const COUNTRY_CODE = /^[1-9][0-9]{0,2}$/;
-const NATIONAL_PREFIX = /^[0-9]{0,4}$/;
-const PREPEND = /^\+?[0-9*#]{0,32}$/;
-const MAX_NAME = 64;
+// Names, numbering, ring seconds, strip and prepend: the rules shared with the YAML (src/model/field-rules.ts).
+const R = ROUTING_FIELDS;
+const isName = (v: unknown): v is string => checkField(R.objectName, v) === undefined;
 const MAX_DIDS = 100_000;
 const MAX_TRUNKS = 1000;
 const MAX_RING_GROUPS = 10_000;
 const MAX_MEMBERS = 1000;
-const MAX_RING_SECONDS = 3600;
 const MAX_ROUTES = 1000;
 const MAX_PATTERNS = 1000;
 const MAX_ROUTE_TRUNKS = 32;
-const MAX_STRIP = 32;
 
 /**
  * Checks the routing part of a spec against the tenant's extensions and returns it
@@ -71,10 +69,15 @@ const MAX_STRIP = 32;
  * may name provider trunks of pbx.yaml, which the tenant layer does not know.
  */
 export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<string>, bad: Report): RoutingPlan {
+  const field = (report: Report, path: string, rule: FieldRule, v: unknown) => {
+    const problem = checkField(rule, v);
+    if (problem !== undefined) report(path, problem);
+    return problem === undefined;
+  };
   const countryCode = spec.countryCode ?? '';
-  if (countryCode !== '' && !(typeof countryCode === 'string' && COUNTRY_CODE.test(countryCode))) bad('countryCode', 'must be 1-3 digits, not starting with 0 (e.g. 1, 44)');
+  if (countryCode !== '') field(bad, 'countryCode', R.countryCode, countryCode);
   const nationalPrefix = spec.nationalPrefix ?? '0';
-  if (typeof nationalPrefix !== 'string' || !NATIONAL_PREFIX.test(nationalPrefix)) bad('nationalPrefix', 'must be 0-4 digits');
+  field(bad, 'nationalPrefix', R.nationalPrefix, nationalPrefix);
   if (spec.callerId !== undefined && !isE164(spec.callerId)) bad('callerId', 'must be an E.164 number such as +14155550100');
   let authAlgorithms: DigestAlgorithm[] | undefined;
   if (spec.auth !== undefined) {
@@ -104,7 +107,7 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
 
   // Names first, so a destination may name a group declared after it.
   const groupNames = new Set<string>();
-  if (Array.isArray(spec.ringGroups)) for (const g of spec.ringGroups) if (isPlainText(g?.name, MAX_NAME)) groupNames.add(g.name);
+  if (Array.isArray(spec.ringGroups)) for (const g of spec.ringGroups) if (isName(g?.name)) groupNames.add(g.name);
   const destination = (v: Destination | undefined, at: string): Destination | undefined => {
     if (v?.type === 'hangup') return { type: 'hangup' };
     if (v?.type === 'extension') {
@@ -125,10 +128,9 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
       ok = false;
       bad(`${at}.${path}`, message);
     };
-    if (!isPlainText(g?.name, MAX_NAME)) fail('name', `must be 1-${MAX_NAME} characters without control characters`);
-    else if (groupAt.has(g.name)) fail('name', `ring group ${g.name} is listed twice`);
+    if (field(fail, 'name', R.objectName, g?.name) && groupAt.has(g.name)) fail('name', `ring group ${g.name} is listed twice`);
     if (g?.strategy !== 'simultaneous' && g?.strategy !== 'sequential') fail('strategy', 'must be simultaneous or sequential');
-    if (!isIntIn(g?.ringSeconds, 1, MAX_RING_SECONDS)) fail('ringSeconds', `must be a whole number from 1 to ${MAX_RING_SECONDS}`);
+    field(fail, 'ringSeconds', R.ringSeconds, g?.ringSeconds);
     const members: string[] = [];
     const memberSet = new Set<string>();
     if (!Array.isArray(g?.members) || g.members.length === 0) fail('members', 'at least one extension');
@@ -176,8 +178,7 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
       ok = false;
       bad(`${at}.${path}`, message);
     };
-    if (!isPlainText(r?.name, MAX_NAME)) fail('name', `must be 1-${MAX_NAME} characters without control characters`);
-    else if (outboundRoutes.some((o) => o.name === r.name)) fail('name', `route ${r.name} is listed twice`);
+    if (field(fail, 'name', R.objectName, r?.name) && outboundRoutes.some((o) => o.name === r.name)) fail('name', `route ${r.name} is listed twice`);
     const patterns: string[] = [];
     const patternSet = new Set<string>();
     if (!Array.isArray(r?.patterns) || r.patterns.length === 0) fail('patterns', 'at least one dial pattern');
@@ -191,9 +192,9 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
       }
     });
     const strip = r?.strip ?? 0;
-    if (!isIntIn(strip, 0, MAX_STRIP)) fail('strip', `must be a whole number from 0 to ${MAX_STRIP}`);
+    field(fail, 'strip', R.strip, strip);
     const prepend = r?.prepend ?? '';
-    if (typeof prepend !== 'string' || !PREPEND.test(prepend)) fail('prepend', 'must be up to 32 digits, * or #, with an optional leading +');
+    field(fail, 'prepend', R.prepend, prepend);
     const routeTrunks: string[] = [];
     if (!Array.isArray(r?.trunks) || r.trunks.length === 0) fail('trunks', 'at least one trunk');
     eachOf(fail, 'trunks', r?.trunks, MAX_ROUTE_TRUNKS, (t, path) => {

@@ -20,7 +20,7 @@ test.before.each(() => {
   clock = new FakeClock();
   const sys = SystemStore.open(dir);
   for (const id of ['t1', 't2', 't3']) {
-    applyTenant({ system: sys, dataDir: dir }, { id, name: id, domains: [`${id}.example`], limits: {}, extensions: [{ ext: '1001', name: `${id}-alice`, password: 'p' }] });
+    applyTenant({ system: sys, dataDir: dir }, { id, name: id, domains: [`${id}.example`], limits: {}, extensions: [{ ext: '1001', name: `${id}-alice`, password: 'p-pass-word' }] });
   }
   sys.close();
   pool = new TenantStorePool({ dataDir: dir, clock, idleMs: 60_000, sweepMs: 10_000 });

@@ -50,16 +50,18 @@ export function syncRouting(db: Database.Database, schema: string, want: Routing
   };
   // Compared with what is stored, not with what readRoutingPlan defaults a missing row to.
   const stored = (key: string) => db.prepare<[string], string>(`SELECT value FROM ${s}.settings WHERE key = ?`).pluck().get(key);
+  // A row that is missing but would read as the wanted value (a new tenant whose file
+  // sets no numbering) is written, but is no change anyone could see: not reported.
   let numberingChanged = false;
-  for (const [key, value] of [
-    [COUNTRY_CODE_SETTING, want.countryCode],
-    [NATIONAL_PREFIX_SETTING, want.nationalPrefix],
-    [CALLER_ID_SETTING, want.callerId],
-    [AUTH_ALGORITHMS_SETTING, want.auth ? algorithmsToSql(want.auth.algorithms) : undefined],
+  for (const [key, value, seen] of [
+    [COUNTRY_CODE_SETTING, want.countryCode, have.countryCode],
+    [NATIONAL_PREFIX_SETTING, want.nationalPrefix, have.nationalPrefix],
+    [CALLER_ID_SETTING, want.callerId, have.callerId],
+    [AUTH_ALGORITHMS_SETTING, want.auth ? algorithmsToSql(want.auth.algorithms) : undefined, have.auth ? algorithmsToSql(have.auth.algorithms) : undefined],
   ] as const) {
     if (stored(key) === value) continue;
     setSetting(key, value);
-    numberingChanged = true;
+    if (seen !== value) numberingChanged = true;
   }
 
   const didChanges = syncKeyed(have.dids, want.dids, (d) => d, {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
+import { FIELDS } from '../model/field-rules.js';
 import { InvalidTenantIdError } from './tenant-errors.js';
 
 /** DESIGN.md: tenant ids are the only tenant-derived text that becomes part of a path. */
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const TENANT_ID_PATTERN = new RegExp(FIELDS.tenantId.pattern, 'u');
 
 export function isValidTenantId(id: unknown): id is string {
   // JS `$` (no m flag) matches only at the very end, so "acme\n" is refused too.

@@ -24,7 +24,7 @@ const spec = (id: string, domains: string[], ext = '1001', dids = DIDS[id] ?? []
   name: `${id} Inc`,
   domains,
   limits: { calls: 3 },
-  extensions: [{ ext, name: `${id} user`, password: `${id}-pw` }],
+  extensions: [{ ext, name: `${id} user`, password: `${id}-pass-word` }],
   dids,
 });
 

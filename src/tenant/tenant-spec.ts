@@ -1,12 +1,12 @@
 import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDomain } from './domain-name.js';
-import { isE164 } from './e164.js';
 import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
-import { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
+import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
+import { checkField, FIELDS, LIMIT_RULES } from '../model/field-rules.js';
 
 export type { TenantLimits } from './tenant-limits.js';
 export type { InboundRouteSpec, OutboundRouteSpec, RingGroupSpec, RoutingSpec, TrunkSpec } from './routing-spec.js';
@@ -80,13 +80,10 @@ export interface ValidTenantSpec {
   routing: RoutingPlan;
 }
 
-/** Extension numbers (the digest username): no ':' (it separates the HA1 input), no '@', no spaces. */
-const EXT_PATTERN = /^[A-Za-z0-9+][A-Za-z0-9+._-]{0,63}$/;
-const MAX_NAME = 200;
-const MAX_PASSWORD = 256;
+/** Extension numbers, names, passwords...: the rules shared with the YAML and the API (src/model/field-rules.ts). */
+const isExt = (v: unknown): v is string => checkField(FIELDS.ext, v) === undefined;
 const MAX_DOMAINS = 100;
 const MAX_EXTENSIONS = 100_000;
-const MAX_CONTACTS = 1000;
 
 /**
  * Checks one extension (at `at`, e.g. `extensions[3]`; '' for paths without a prefix) as
@@ -101,16 +98,20 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
     failed = true;
     bad(p, message);
   };
-  if (typeof x?.ext !== 'string' || !EXT_PATTERN.test(x.ext)) fail(path('ext'), 'must be 1-64 characters of A-Z a-z 0-9 + . _ -');
-  if (typeof x?.name !== 'string' || x.name.length > MAX_NAME) fail(path('name'), `must be a string of at most ${MAX_NAME} characters`);
+  const field = (name: string, rule: Parameters<typeof checkField>[0], v: unknown) => {
+    const problem = checkField(rule, v);
+    if (problem !== undefined) fail(path(name), problem);
+  };
+  field('ext', FIELDS.ext, x?.ext);
+  field('name', FIELDS.extName, x?.name);
   const hasHa1 = x?.ha1 !== undefined;
   if (hasHa1 && x?.password !== undefined) fail(path('password'), 'give a password or ha1, not both');
   else if (hasHa1) checkHa1(x.ha1!, realm, path('ha1'), fail);
-  else if (!isValidExtensionPassword(x?.password)) fail(path('password'), `must be a non-empty string of at most ${MAX_PASSWORD} characters`);
+  else field('password', FIELDS.password, x?.password);
   if (x?.enabled !== undefined && typeof x.enabled !== 'boolean') fail(path('enabled'), 'must be true or false');
-  if (x?.maxContacts !== undefined && (!Number.isInteger(x.maxContacts) || x.maxContacts < 1 || x.maxContacts > MAX_CONTACTS)) fail(path('maxContacts'), `must be a whole number from 1 to ${MAX_CONTACTS}`);
-  if (x?.classOfService !== undefined && !CLASSES_OF_SERVICE.includes(x.classOfService)) fail(path('classOfService'), `must be one of ${CLASSES_OF_SERVICE.join(', ')}`);
-  if (x?.callerId !== undefined && !isE164(x.callerId)) fail(path('callerId'), 'must be an E.164 number such as +14155550100');
+  if (x?.maxContacts !== undefined) field('maxContacts', FIELDS.maxContacts, x.maxContacts);
+  if (x?.classOfService !== undefined) field('classOfService', FIELDS.classOfService, x.classOfService);
+  if (x?.callerId !== undefined) field('callerId', FIELDS.e164, x.callerId);
   const algorithms = x?.algorithms === undefined ? undefined : checkAlgorithmList(x.algorithms, path('algorithms'), fail);
   if (failed) return undefined;
   const ha1 = hasHa1 ? { MD5: x.ha1!.md5, 'SHA-256': x.ha1!.sha256 } : computeHa1Set(x.ext, realm ?? '', x.password!);
@@ -123,7 +124,7 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
 
 /** The password rule of a tenant file's extensions. */
 export function isValidExtensionPassword(v: unknown): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= MAX_PASSWORD;
+  return checkField(FIELDS.password, v) === undefined;
 }
 
 /** Checks a spec completely and returns it normalized, or throws TenantSpecError listing every problem. */
@@ -131,8 +132,9 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const problems: SpecProblem[] = [];
   const bad = (path: string, message: string) => problems.push({ path, message });
   const id = spec?.id;
-  if (!isValidTenantId(id)) bad('id', 'must match ^[a-z0-9][a-z0-9-]{0,62}$');
-  if (typeof spec?.name !== 'string' || spec.name.trim() === '' || spec.name.length > MAX_NAME) bad('name', `must be a non-empty string of at most ${MAX_NAME} characters`);
+  if (!isValidTenantId(id)) bad('id', FIELDS.tenantId.problem);
+  const nameProblem = checkField(FIELDS.tenantName, spec?.name);
+  if (nameProblem !== undefined) bad('name', nameProblem);
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -153,9 +155,11 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
     for (const [k, v] of Object.entries(rawLimits)) {
       if (v === undefined) continue;
       if (!(LIMIT_KEYS as readonly string[]).includes(k)) bad(`limits.${k}`, `unknown limit (known: ${LIMIT_KEYS.join(', ')})`);
-      else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(`limits.${k}`, 'must be a number >= 0');
-      else if (k !== 'callsPerSecond' && !Number.isInteger(v)) bad(`limits.${k}`, 'must be a whole number');
-      else limits[k as keyof TenantLimits] = v;
+      else {
+        const problem = checkField(LIMIT_RULES[k as keyof TenantLimits], v);
+        if (problem !== undefined) bad(`limits.${k}`, problem);
+        else limits[k as keyof TenantLimits] = v as number;
+      }
     }
   }
 
@@ -166,7 +170,7 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   else {
     spec.extensions.forEach((x, i) => {
       const at = `extensions[${i}]`;
-      const dup = typeof x?.ext === 'string' && EXT_PATTERN.test(x.ext) && seen.has(x.ext);
+      const dup = isExt(x?.ext) && seen.has(x.ext);
       if (dup) bad(`${at}.ext`, `extension ${x.ext} is listed twice`);
       const e = validateExtensionSpec(x, at, domains[0], bad);
       if (!e || dup) return;

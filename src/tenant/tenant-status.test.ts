@@ -23,7 +23,7 @@ const spec = (id: string, did: string): TenantSpec => ({
   name: id,
   domains: [`${id}.example`],
   limits: {},
-  extensions: [{ ext: '1001', name: 'a', password: 'pw-1001' }],
+  extensions: [{ ext: '1001', name: 'a', password: 'pw-1001-pass-word' }],
   dids: [did],
 });
 

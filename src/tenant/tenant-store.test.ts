@@ -336,7 +336,7 @@ test('getRoutingPlan: a change seen also empties the extension cache, so plan an
   applyTenant(
     { system: sys, dataDir: dir },
     routed({
-      extensions: [...routed().extensions, { ext: '1003', name: 'three', password: 'pw-3' }],
+      extensions: [...routed().extensions, { ext: '1003', name: 'three', password: 'pw-3-pass-word' }],
       ringGroups: [{ name: 'all', strategy: 'sequential', members: ['1003', '1001'], ringSeconds: 10 }],
     }),
   );

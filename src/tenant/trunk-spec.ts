@@ -1,7 +1,7 @@
-import { parseCidr } from '../util/ip.js';
-import { normalizeDomain } from './domain-name.js';
+import { isTrunkHost, isTrunkSource, TRUNK_HOST_PROBLEM, TRUNK_SOURCE_PROBLEM } from '../model/trunk-addresses.js';
 import type { Trunk } from './routing-plan.js';
-import { eachOf, isIntIn, isPlainText, type Report } from './spec-checks.js';
+import { eachOf, isIntIn, type Report } from './spec-checks.js';
+import { checkField, ROUTING_FIELDS, TRUNK_FIELDS, type FieldRule } from '../model/field-rules.js';
 
 /** A trunk as declared; structurally compatible with TrunkConfig of src/config/types.ts. */
 export interface TrunkSpec {
@@ -25,17 +25,12 @@ export interface TrunkSpec {
   maxChannels?: number;
 }
 
-export const TRUNK_NAME = /^[a-z0-9-]{1,63}$/;
-const CODEC_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
-const MAX_CREDENTIAL = 256;
+export const TRUNK_NAME = new RegExp(ROUTING_FIELDS.objectName.pattern, 'u');
 const MAX_SOURCES = 256;
 const MAX_CODECS = 32;
-const MAX_CHANNELS = 100_000;
 const DEFAULT_REGISTER_EXPIRES = 3600;
 
-const isHost = (v: unknown): v is string => typeof v === 'string' && normalizeDomain(v) !== undefined;
-// The username is written quoted into Authorization (RFC 3261 §25.1 quoted-string): no '"' or '\'.
-const isUsername = (v: unknown): v is string => isPlainText(v, MAX_CREDENTIAL) && !/["\\]/.test(v);
+const isHost = isTrunkHost;
 
 /** Checks one trunk; returns it with defaults filled in, or undefined after reporting every problem. */
 export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | undefined {
@@ -50,7 +45,7 @@ export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | un
   }
   if (typeof x.name !== 'string' || !TRUNK_NAME.test(x.name)) fail('name', 'must be 1-63 characters of a-z 0-9 -');
   if (x.kind !== 'register' && x.kind !== 'ip') fail('kind', "must be 'register' or 'ip'");
-  if (!isHost(x.host)) fail('host', 'must be a host name or IP address');
+  if (!isHost(x.host)) fail('host', TRUNK_HOST_PROBLEM);
   const transport = x.transport ?? 'udp';
   if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') fail('transport', 'must be udp, tcp or tls');
   const port = x.port ?? (transport === 'tls' ? 5061 : 5060);
@@ -59,20 +54,25 @@ export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | un
     if (!isHost(x.outboundProxy?.host)) fail('outboundProxy.host', 'must be a host name or IP address');
     if (!isIntIn(x.outboundProxy?.port, 1, 65535)) fail('outboundProxy.port', 'must be a port number 1-65535');
   }
-  if (x.username !== undefined && !isUsername(x.username)) fail('username', `must be 1-${MAX_CREDENTIAL} characters, no controls, '"' or '\\'`);
-  if (x.authUsername !== undefined && !isUsername(x.authUsername)) fail('authUsername', `must be 1-${MAX_CREDENTIAL} characters, no controls, '"' or '\\'`);
-  if (x.password !== undefined && !isPlainText(x.password, MAX_CREDENTIAL)) fail('password', `must be 1-${MAX_CREDENTIAL} characters without control characters`);
+  // Credentials, expiry, channels and codecs: the rules shared with the YAML and the API (src/model/field-rules.ts).
+  const field = (path: string, rule: FieldRule, v: unknown) => {
+    const problem = v === undefined ? undefined : checkField(rule, v);
+    if (problem !== undefined) fail(path, problem);
+  };
+  field('username', TRUNK_FIELDS.username, x.username);
+  field('authUsername', TRUNK_FIELDS.username, x.authUsername);
+  field('password', TRUNK_FIELDS.password, x.password);
   if (x.kind === 'register') {
     if (x.username === undefined) fail('username', 'a register trunk needs credentials');
     if (x.password === undefined) fail('password', 'a register trunk needs credentials');
   }
-  if (x.domain !== undefined && !isHost(x.domain)) fail('domain', 'must be a host name or IP address');
+  if (x.domain !== undefined && !isHost(x.domain)) fail('domain', TRUNK_HOST_PROBLEM);
   const registerExpires = x.registerExpires ?? DEFAULT_REGISTER_EXPIRES;
-  if (!isIntIn(registerExpires, 1, 2 ** 31 - 1)) fail('registerExpires', 'must be a whole number of seconds >= 1');
+  field('registerExpires', TRUNK_FIELDS.registerExpires, registerExpires);
 
   const sources: string[] = [];
   eachOf(fail, 'allowedSources', x.allowedSources, MAX_SOURCES, (s, p) => {
-    if (typeof s !== 'string' || (parseCidr(s) === undefined && normalizeDomain(s) === undefined)) fail(p, 'must be an IP address, a CIDR or a host name');
+    if (!isTrunkSource(s)) fail(p, TRUNK_SOURCE_PROBLEM);
     else if (sources.includes(s)) fail(p, `${s} is listed twice`);
     else sources.push(s);
   });
@@ -83,11 +83,12 @@ export function validateTrunk(x: TrunkSpec, at: string, bad: Report): Trunk | un
 
   const codecs: string[] = [];
   eachOf(fail, 'codecs', x.codecs, MAX_CODECS, (c, p) => {
-    if (typeof c !== 'string' || !CODEC_NAME.test(c)) fail(p, 'must be a codec name such as PCMA');
-    else if (codecs.some((k) => k.toLowerCase() === c.toLowerCase())) fail(p, `${c} is listed twice`);
-    else codecs.push(c);
+    const problem = checkField(TRUNK_FIELDS.codec, c);
+    if (problem !== undefined) fail(p, problem);
+    else if (codecs.some((k) => k.toLowerCase() === (c as string).toLowerCase())) fail(p, `${c} is listed twice`);
+    else codecs.push(c as string);
   });
-  if (x.maxChannels !== undefined && !isIntIn(x.maxChannels, 0, MAX_CHANNELS)) fail('maxChannels', `must be a whole number from 0 to ${MAX_CHANNELS}`);
+  field('maxChannels', TRUNK_FIELDS.maxChannels, x.maxChannels);
   if (failed) return undefined;
 
   const t: Trunk = { name: x.name, kind: x.kind, host: x.host, port, transport, registerExpires, allowedSources: sources };

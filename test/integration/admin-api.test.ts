@@ -195,6 +195,62 @@ s('tenants created through the API: store created, delete with grace, restore, p
   assert.is(r.status, 422);
 });
 
+s('validation: the API refuses what the tenant YAML refuses (issue 9), and every 422 has one shape', async () => {
+  /** Every 422: code validation_failed, details a list of { path: JSON pointer, message }. */
+  const refused = (r: Answer, paths: string[]) => {
+    assert.equal([r.status, r.body.error.code], [422, 'validation_failed'], JSON.stringify(r.body));
+    assert.ok(Array.isArray(r.body.error.details), 'details is a list');
+    for (const d of r.body.error.details) assert.equal(Object.keys(d).sort(), ['message', 'path']);
+    assert.equal(r.body.error.details.map((d: { path: string }) => d.path), paths);
+  };
+  let r = await api('POST', '/tenants', ADMIN, { id: 'umbrella', name: 'Umbrella', domains: ['umbrella.example'] });
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  const EXTS = '/tenants/umbrella/extensions';
+
+  // A 5-character password and a 33- or 64-character extension number: the YAML refuses them, so does the API.
+  r = await api('POST', EXTS, ADMIN, { ext: '2001', name: 'Ann', password: 'short' });
+  refused(r, ['/password']);
+  assert.is(r.body.error.details[0].message, 'must be a password of 8-256 characters');
+  refused(await api('POST', EXTS, ADMIN, { ext: '2'.repeat(33), name: 'Ann', password: 'ann-2001-secret' }), ['/ext']);
+  refused(await api('POST', EXTS, ADMIN, { ext: '2'.repeat(64), name: 'Ann', password: 'ann-2001-secret' }), ['/ext']);
+  refused(await api('POST', '/tenants/umbrella/extensions/2001/password', ADMIN, { password: '1234567' }), ['/password']);
+
+  // Names: NUL, other controls and bidi overrides are refused, in tenant and extension names alike.
+  for (const name of ['Ann\u0000', 'Ann\u001b[2J', 'Ann\u0085', 'Ann\u202Egpj.exe', 'A\u2066nn', 'Ann\u200F']) {
+    refused(await api('POST', EXTS, ADMIN, { ext: '2001', name, password: 'ann-2001-secret' }), ['/name']);
+    refused(await api('PATCH', '/tenants/umbrella', ADMIN, { name }), ['/name']);
+  }
+  refused(await api('POST', '/tokens', ADMIN, { role: 'tenant-admin', tenantId: 'umbrella', label: 'ops\u202Enimda' }), ['/label']);
+  r = await api('POST', EXTS, ADMIN, { ext: '2001', name: 'Ånn Ünïcødé', password: 'ann-2001-secret' });
+  assert.is(r.status, 201, JSON.stringify(r.body));
+
+  // Limits are bounded: nothing past 2^53 or 1e308, nothing fractional.
+  refused(await api('PATCH', '/tenants/umbrella', ADMIN, { limits: { calls: 2 ** 53 + 2 } }), ['/limits/calls']);
+  refused(await api('PATCH', '/tenants/umbrella', ADMIN, { limits: { storageMB: 1e308 } }), ['/limits/storageMB']);
+  refused(await api('PATCH', '/tenants/umbrella', ADMIN, { limits: { callsPerSecond: 0.5 } }), ['/limits/callsPerSecond']);
+  r = await api('PATCH', '/tenants/umbrella', ADMIN, { limits: { calls: 100000, storageMB: 1000000000 } });
+  assert.equal([r.status, r.body.limits], [200, { calls: 100000, storageMB: 1000000000 }]);
+
+  // A problem only the tenant's rules see (the body matches its schema) has the same shape and a pointer.
+  refused(await api('POST', '/tenants', ADMIN, { id: 'wesker', name: 'Wesker', domains: ['ok.example', 'bad..example'] }), ['/domains/1']);
+  // So have a bad query, and a bad E.164 number in the path.
+  refused(await api('GET', '/tenants?status=sleeping', ADMIN), ['/status']);
+  refused(await api('PUT', '/tenants/umbrella/dids/12345', ADMIN), ['/number']);
+
+  // A body in another charset is refused, not read as UTF-8.
+  const utf16 = Buffer.from(JSON.stringify({ ext: '2002', name: 'Bea', password: 'bea-2002-secret' }), 'utf16le');
+  const raw = await fetch(`${pbx.apiUrl}${EXTS}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json; charset=utf-16' }, body: utf16 });
+  assert.equal([raw.status, ((await raw.json()) as any).error.code], [415, 'unsupported_media_type']);
+  assert.is((await api('GET', `${EXTS}/2002`, ADMIN)).status, 404, 'nothing created');
+
+  // The OpenAPI document says so.
+  const doc = (await (await fetch(`${pbx.apiUrl}/openapi.json`)).json()) as any;
+  assert.is(doc.paths['/tenants/{tenantId}/extensions'].post.responses['422'].content['application/json'].schema.$ref, '#/components/schemas/ValidationError');
+  assert.equal(doc.components.schemas.ValidationError.properties.error.properties.details.items.required, ['path', 'message']);
+  assert.ok(doc.paths['/tenants/{tenantId}/extensions'].post.responses['415']);
+  assert.is(doc.paths['/tenants/{tenantId}/extensions'].post.requestBody.content['application/json'].schema.properties.password.minLength, 8);
+});
+
 s('DIDs: assigned by the provider, one tenant each; a tenant-admin reads its own', async () => {
   let r = await api('PUT', '/tenants/globex/dids/+14155550100', ADMIN);
   assert.equal([r.status, r.body.error.code], [409, 'did_taken']);

@@ -97,7 +97,7 @@ s('server stopped: the CLI works on the data directory with the API rules', asyn
   assert.match(r.err, /409 tenant_exists/);
   r = await pbxCli('cdr', 'list', 'alpha', '--disposition', 'bogus');
   assert.is(r.code, 1);
-  assert.match(r.err, /422 invalid_query/);
+  assert.match(r.err, /422 validation_failed/);
   // Usage errors exit 2.
   r = await pbxCli('ext', 'add', 'alpha', '1004');
   assert.is(r.code, 2, 'missing --name');

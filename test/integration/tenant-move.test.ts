@@ -64,6 +64,19 @@ test('a tenant packed on a running instance and unpacked into another running on
   let r = pbx('tenant', 'pack', 'acme', '--config', one.configFile, '-o', file);
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /packed tenant acme/);
+  // An existing output file is kept unless --force says otherwise.
+  const packed = readFileSync(file);
+  writeFileSync(`${file}.other`, 'another tenant, packed earlier');
+  r = pbx('tenant', 'pack', 'acme', '--config', one.configFile, '-o', `${file}.other`);
+  assert.is(r.code, 1, r.out);
+  assert.match(r.out, /acme\.pbxtenant\.tar\.gz\.other exists already; give --force to overwrite it/);
+  assert.is(readFileSync(`${file}.other`, 'utf8'), 'another tenant, packed earlier');
+  assert.not.ok(existsSync(`${file}.other.partial`), 'no partial file left behind');
+  r = pbx('tenant', 'pack', 'acme', '--config', one.configFile, '-o', `${file}.other`, '--force');
+  assert.is(r.code, 0, r.out);
+  assert.is(readFileSync(`${file}.other`).subarray(0, 2).toString('hex'), '1f8b', 'overwritten with a gzip pack');
+  assert.equal(readFileSync(file), packed);
+  rmSync(`${file}.other`);
 
   r = pbx('tenant', 'unpack', file, '--config', two.configFile);
   assert.is(r.code, 0, r.out);
@@ -121,6 +134,38 @@ test('pbx tenant apply --dry-run on a running server prints the change and appli
   assert.is(r.code, 1);
   assert.match(r.out, /globex\.yaml:\d+:\d+: extensions\[1\]\.password/);
   assert.is.not(readFileSync(tenantsFile, 'utf8'), readFileSync(file, 'utf8'));
+});
+
+test('pbx tenant apply --dry-run of a new tenant lists what would be created, with no numbering change when the file sets none', async () => {
+  const hooli: TestTenant = { id: 'hooli', domains: ['hooli.example'], extensions: [{ ext: '3001', password: 'hooli-3001-secret' }] };
+  const file = join(one.dir, 'hooli.yaml');
+  writeFileSync(file, tenantYaml(hooli));
+  const r = pbx('tenant', 'apply', file, '--dry-run', '--config', one.configFile);
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /tenant hooli: would be created \(dry run: nothing written\)/);
+  assert.match(r.out, /extensions: added 3001/);
+  assert.not.match(r.out, /numbering/);
+  assert.not.ok(existsSync(join(one.dir, 'tenants', 'hooli.yaml')));
+
+  // A domain another tenant owns is reported at its node, like any YAML error; nothing is applied.
+  const thief: TestTenant = { id: 'thief', domains: ['thief.example', 'acme.example'], extensions: [{ ext: '3001', password: 'thief-3001-secret' }] };
+  const thiefFile = join(one.dir, 'thief.yaml');
+  writeFileSync(thiefFile, tenantYaml(thief));
+  for (const dry of [['--dry-run'], []]) {
+    const t = pbx('tenant', 'apply', thiefFile, ...dry, '--config', one.configFile);
+    assert.is(t.code, 1, t.out);
+    assert.match(t.out, /thief\.yaml:3:27: domains\[1\]: acme\.example belongs to tenant acme/);
+  }
+  assert.not.ok(existsSync(join(one.dir, 'tenants', 'thief.yaml')));
+
+  // The same file dropped into tenantsDir: the running server logs it at the domain's node too.
+  const dropped = join(one.dir, 'tenants', 'thief.yaml');
+  writeFileSync(dropped, tenantYaml(thief));
+  const mark = one.logs.length;
+  one.signal('SIGHUP');
+  await one.waitForLog(/tenants\/thief\.yaml:3:27: domains\[1\]: acme\.example belongs to tenant acme/, 10_000, mark);
+  rmSync(dropped);
+  one.signal('SIGHUP');
 });
 
 test('pbx backup runs online; pbx restore-tenant refuses while the server runs and works once it is stopped', async () => {

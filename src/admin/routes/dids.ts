@@ -34,7 +34,7 @@ export function didRoutes(d: { lifecycle: TenantLifecycle }): RouteDef<any>[] {
       path: '/tenants/{tenantId}/dids/{number}',
       roles: ['provider'],
       tag: 'dids',
-      summary: 'Assign a DID to a tenant (409 did_taken if another tenant has it; 200 if it had it already)',
+      summary: 'Assign a DID to a tenant (409 did_taken if another tenant has it; 200 if it had it already; 422 if it is not E.164)',
       response: { status: 201, schema: DID, description: 'Assigned' },
       handler: ({ params }) => {
         const added = lc.assignDid(params['tenantId']!, params['number']!);

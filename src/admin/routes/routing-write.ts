@@ -5,6 +5,7 @@
  * routes name against its own and the provider's), and writes it with syncRouting in
  * one transaction with its audit entry.
  */
+import { missingCountryCode } from '../../model/field-rules.js';
 import type { RoutingPlan } from '../../tenant/routing-plan.js';
 import { validateRoutingSpec, type RoutingSpec } from '../../tenant/routing-spec.js';
 import type { SpecProblem } from '../../tenant/tenant-errors.js';
@@ -57,6 +58,9 @@ export function validRoutingPlan(deps: TenantResourceDeps, t: TenantContext, spe
   const problems: SpecProblem[] = [];
   const exts = new Set(t.store.listExtensions().map((x) => x.ext));
   const plan = validateRoutingSpec(spec, exts, (path, message) => problems.push({ path, message }));
+  // As the YAML asks (tenant-references.ts): numbers need the country code.
+  const noCountry = missingCountryCode(spec);
+  if (noCountry !== undefined) problems.unshift({ path: 'countryCode', message: noCountry });
   if (problems.length === 0) problems.push(...unusableTrunkProblems(t.id, plan, deps.providerTrunks()));
   if (problems.length === 0 && deps.trunkHostRefusal) problems.push(...refusedTrunkHosts(plan, deps.trunkHostRefusal.bind(deps)));
   if (problems.length > 0) throw invalid(problems);

@@ -4,6 +4,8 @@ import { CLASSES_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../..
 import { isValidExtensionPassword, validateExtensionSpec } from '../../tenant/tenant-spec.js';
 import type { Extension, ExtensionPatch } from '../../tenant/tenant-store.js';
 import { ApiError, notFound, type JsonSchema, type RouteDef } from '../api-types.js';
+import { FIELDS } from '../../model/field-rules.js';
+import { CLASS_OF_SERVICE, E164, EXT, EXT_NAME, MAX_CONTACTS, PASSWORD } from '../schemas.js';
 import { checked, invalid, pageSize, ROLES_ADMIN, ROLES_WITH_USER, tenantOf, writeMeta, type TenantResourceDeps } from './tenant-resource-kit.js';
 
 const TAG = 'Extensions';
@@ -37,13 +39,13 @@ const CREATE_BODY: JsonSchema = {
   additionalProperties: false,
   required: ['ext', 'name'],
   properties: {
-    ext: { type: 'string', maxLength: 64 },
-    name: { type: 'string', maxLength: 200 },
-    password: { type: 'string', maxLength: 256, description: 'absent: the server generates one and returns it once' },
+    ext: EXT,
+    name: EXT_NAME,
+    password: { ...PASSWORD, description: 'absent: the server generates one and returns it once' },
     enabled: { type: 'boolean' },
-    maxContacts: { type: 'integer' },
-    classOfService: { type: 'string', enum: [...CLASSES_OF_SERVICE] },
-    callerId: { type: 'string', maxLength: 32 },
+    maxContacts: MAX_CONTACTS,
+    classOfService: CLASS_OF_SERVICE,
+    callerId: E164,
     algorithms: ALGORITHMS,
   },
 };
@@ -53,11 +55,11 @@ const PATCH_BODY: JsonSchema = {
   additionalProperties: false,
   description: 'A user token may change only name',
   properties: {
-    name: { type: 'string', maxLength: 200 },
+    name: EXT_NAME,
     enabled: { type: 'boolean' },
-    maxContacts: { type: ['integer', 'null'] },
-    classOfService: { type: 'string', enum: [...CLASSES_OF_SERVICE] },
-    callerId: { type: ['string', 'null'], maxLength: 32 },
+    maxContacts: { ...MAX_CONTACTS, type: ['integer', 'null'] },
+    classOfService: CLASS_OF_SERVICE,
+    callerId: { ...E164, type: ['string', 'null'] },
     algorithms: { ...ALGORITHMS, type: ['array', 'null'] },
   },
 };
@@ -65,7 +67,7 @@ const PATCH_BODY: JsonSchema = {
 const PASSWORD_BODY: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { password: { type: 'string', maxLength: 256, description: 'absent: the server generates one and returns it once' } },
+  properties: { password: { ...PASSWORD, description: 'absent: the server generates one and returns it once' } },
 };
 
 const PASSWORD_RESULT: JsonSchema = {
@@ -282,7 +284,7 @@ export function extensionRoutes(deps: TenantResourceDeps): RouteDef[] {
       const ext = req.params['ext'] ?? '';
       if (!t.store.getExtension(ext)) throw notFound();
       const given = req.body?.password;
-      if (given !== undefined && !isValidExtensionPassword(given)) throw invalid([{ path: 'password', message: 'must be a non-empty string of at most 256 characters' }]);
+      if (given !== undefined && !isValidExtensionPassword(given)) throw invalid([{ path: 'password', message: FIELDS.password.problem }]);
       const pw = given ?? generatePassword();
       const x = t.store.updateExtension(
         ext,

@@ -8,7 +8,7 @@ import type { TenantContext } from '../../tenant/tenant-context.js';
 import { TenantSpecError, type SpecProblem } from '../../tenant/tenant-errors.js';
 import type { WriteMeta } from '../../tenant/tenant-store.js';
 import type { Clock } from '../../util/clock.js';
-import { ApiError, notFound, type ApiRequest, type JsonSchema } from '../api-types.js';
+import { ApiError, notFound, validationError, type ApiRequest, type JsonSchema } from '../api-types.js';
 
 /** What changed in a tenant, for whoever keeps copies (the trunk book, registrations to carriers). */
 export type TenantChange = 'extensions' | 'routing';
@@ -63,13 +63,9 @@ export function writeMeta(deps: TenantResourceDeps, req: ApiRequest<unknown>, ac
   return { now: deps.clock.now(), audit: { actor: req.principal.tokenId, action, target, ...(details !== undefined ? { details } : {}) } };
 }
 
-/** 422 listing each problem with its path, as `pbx check` would for the YAML. */
+/** 422 listing each problem with its path (a JSON pointer), as `pbx check` would for the YAML. */
 export function invalid(problems: readonly SpecProblem[]): ApiError {
-  const text = problems
-    .slice(0, 5)
-    .map((p) => `${p.path}: ${p.message}`)
-    .join('; ');
-  return new ApiError(422, 'validation_failed', problems.length > 5 ? `${text}; and ${problems.length - 5} more` : text, { problems });
+  return validationError(problems);
 }
 
 /** Runs a check that reports through `bad`; throws 422 when it reported anything. */

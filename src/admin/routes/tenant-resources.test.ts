@@ -37,6 +37,7 @@ test.before.each(() => {
       name: 'Acme',
       domains: ['acme.example'],
       limits: { extensions: 3 },
+      countryCode: '1',
       dids: ['+14155550100'],
       extensions: [
         { ext: '1001', name: 'Alice', password: 'alice-secret' },
@@ -143,12 +144,12 @@ test('extensions: list, create (generated password once), get never shows digest
 test('extensions: checked like the YAML (422 with paths), 409 on a duplicate and over limits.extensions', async () => {
   const e = await fails(call('POST', EXT, { body: { ext: 'bad:ext', name: 'x', password: '', callerId: '555' } }), 422, 'validation_failed');
   assert.equal(
-    (e.details as { problems: Array<{ path: string }> }).problems.map((p) => p.path),
-    ['ext', 'password', 'callerId'],
+    (e.details as Array<{ path: string }>).map((p) => p.path),
+    ['/ext', '/password', '/callerId'],
   );
-  await fails(call('POST', EXT, { body: { ext: '1001', name: 'Dup', password: 'pw' } }), 409, 'conflict');
-  await call('POST', EXT, { body: { ext: '1003', name: 'Carol', password: 'pw' } });
-  await fails(call('POST', EXT, { body: { ext: '1004', name: 'Dan', password: 'pw' } }), 409, 'limit_exceeded');
+  await fails(call('POST', EXT, { body: { ext: '1001', name: 'Dup', password: 'pass-word' } }), 409, 'conflict');
+  await call('POST', EXT, { body: { ext: '1003', name: 'Carol', password: 'pass-word' } });
+  await fails(call('POST', EXT, { body: { ext: '1004', name: 'Dan', password: 'pass-word' } }), 409, 'limit_exceeded');
   assert.is(pool.get('acme').countExtensions(), 3);
 });
 
@@ -225,9 +226,9 @@ test('trunks: PUT one, password write-only and kept when omitted; list, delete; 
 
 test('trunks: 422 with the YAML paths and messages', async () => {
   const e = await fails(call('PUT', TRUNKS, { body: { trunks: [{ name: 'ok', kind: 'ip', host: '192.0.2.1', allowedSources: ['192.0.2.1'] }, { name: 'Bad Name', kind: 'register', host: 'x..y' }] } }), 422);
-  const problems = (e.details as { problems: Array<{ path: string; message: string }> }).problems;
-  assert.ok(problems.some((p) => p.path === 'trunks[1].name' && p.message === 'must be 1-63 characters of a-z 0-9 -'));
-  assert.ok(problems.some((p) => p.path === 'trunks[1].username' && p.message === 'a register trunk needs credentials'));
+  const problems = e.details as Array<{ path: string; message: string }>;
+  assert.ok(problems.some((p) => p.path === '/trunks/1/name' && p.message === 'must be 1-63 characters of a-z 0-9 -'));
+  assert.ok(problems.some((p) => p.path === '/trunks/1/username' && p.message === 'a register trunk needs credentials'));
   assert.equal(pool.get('acme').getRoutingPlan().trunks, [], 'nothing written');
 });
 
@@ -248,6 +249,7 @@ test('routing: GET, PUT validated like the YAML (extensions, DIDs, trunks open t
   const e = await fails(
     call('PUT', ROUTING, {
       body: {
+        countryCode: '1',
         ringGroups: [{ name: 'x', strategy: 'simultaneous', members: ['9999'], ringSeconds: 10 }],
         inboundRoutes: [{ did: '+14155550199', destination: { type: 'hangup' } }],
         outboundRoutes: [{ name: 'o', patterns: ['X.'], trunks: ['globex-only'] }],
@@ -255,12 +257,15 @@ test('routing: GET, PUT validated like the YAML (extensions, DIDs, trunks open t
     }),
     422,
   );
-  const paths = (e.details as { problems: Array<{ path: string }> }).problems.map((p) => p.path);
-  assert.equal(paths, ['ringGroups[0].members[0]', 'inboundRoutes[0].did']);
-  const e2 = await fails(call('PUT', ROUTING, { body: { outboundRoutes: [{ name: 'o', patterns: ['X.'], trunks: ['globex-only'] }] } }), 422);
-  assert.equal((e2.details as { problems: unknown[] }).problems, [
-    { path: 'outboundRoutes[0].trunks[0]', message: 'provider trunk globex-only is not open to tenant acme (its tenants: list in pbx.yaml)' },
+  const paths = (e.details as Array<{ path: string }>).map((p) => p.path);
+  assert.equal(paths, ['/ringGroups/0/members/0', '/inboundRoutes/0/did']);
+  const e2 = await fails(call('PUT', ROUTING, { body: { countryCode: '1', outboundRoutes: [{ name: 'o', patterns: ['X.'], trunks: ['globex-only'] }] } }), 422);
+  assert.equal(e2.details, [
+    { path: '/outboundRoutes/0/trunks/0', message: 'provider trunk globex-only is not open to tenant acme (its tenants: list in pbx.yaml)' },
   ]);
+  // Numbers need the country code, as in the YAML: a tenant with DIDs cannot drop it.
+  const e3 = await fails(call('PUT', ROUTING, { body: { ringGroups: [] } }), 422);
+  assert.equal(e3.details, [{ path: '/countryCode', message: 'required because the tenant has dids: the country calling code, e.g. 1 or 44 ("" for none: every outside number then counts as international)' }]);
   assert.is(pool.get('acme').getRoutingPlan().countryCode, '1', 'unchanged by the refused PUTs');
 });
 
@@ -395,7 +400,7 @@ test("routing: the tenant's digest algorithms (auth) are set with PUT, checked l
   assert.equal((put.body as { auth: unknown }).auth, { algorithms: ['SHA-256', 'MD5'] });
   assert.equal(store.getRoutingPlan().auth, { algorithms: ['SHA-256', 'MD5'] }, 'the running plan has it at once');
   const e = await fails(call('PUT', ROUTING, { body: { ...doc, auth: { algorithms: ['MD5', 'MD5'] } } }), 422);
-  assert.ok((e.details as { problems: Array<{ path: string }> }).problems.some((p) => p.path === 'auth.algorithms[1]'));
+  assert.ok((e.details as Array<{ path: string }>).some((p) => p.path === '/auth/algorithms/1'));
   assert.equal(store.getRoutingPlan().auth, { algorithms: ['SHA-256', 'MD5'] }, 'a refused PUT leaves it');
   await call('PUT', ROUTING, { body: { ...doc, auth: null } });
   assert.is(store.getRoutingPlan().auth, undefined);

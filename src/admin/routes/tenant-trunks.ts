@@ -1,6 +1,7 @@
 import type { Trunk } from '../../tenant/routing-plan.js';
 import type { TrunkSpec } from '../../tenant/trunk-spec.js';
 import { notFound, type JsonSchema, type RouteDef } from '../api-types.js';
+import { fieldJsonSchema, TRUNK_FIELDS } from '../../model/field-rules.js';
 import { specOf, writeRouting } from './routing-write.js';
 import { PROBLEMS_DESCRIPTION, ROLES_ADMIN, tenantOf, type TenantResourceDeps } from './tenant-resource-kit.js';
 
@@ -21,14 +22,14 @@ export const TRUNK_BODY: JsonSchema = {
     port: { type: 'integer' },
     transport: { type: 'string', enum: ['udp', 'tcp', 'tls'] },
     outboundProxy: HOST_PORT,
-    username: { type: 'string', maxLength: 256 },
-    password: { type: ['string', 'null'], maxLength: 256, description: 'write-only; absent: keep the stored one; null: remove it' },
-    authUsername: { type: 'string', maxLength: 256 },
+    username: fieldJsonSchema(TRUNK_FIELDS.username),
+    password: { ...fieldJsonSchema(TRUNK_FIELDS.password), type: ['string', 'null'], description: 'write-only; absent: keep the stored one; null: remove it' },
+    authUsername: fieldJsonSchema(TRUNK_FIELDS.username),
     domain: { type: 'string', maxLength: 255 },
-    registerExpires: { type: 'integer' },
+    registerExpires: fieldJsonSchema(TRUNK_FIELDS.registerExpires),
     allowedSources: { type: 'array', items: { type: 'string' }, maxItems: 256 },
-    codecs: { type: 'array', items: { type: 'string' }, maxItems: 32 },
-    maxChannels: { type: 'integer' },
+    codecs: { type: 'array', items: fieldJsonSchema(TRUNK_FIELDS.codec), maxItems: 32 },
+    maxChannels: fieldJsonSchema(TRUNK_FIELDS.maxChannels),
   },
 };
 

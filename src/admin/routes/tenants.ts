@@ -1,5 +1,5 @@
 import type { JsonSchema, RouteDef } from '../api-types.js';
-import { DOMAINS, FEATURES, LIMITS, listOf, TENANT, TENANT_ID } from '../schemas.js';
+import { DOMAINS, FEATURES, LIMITS, listOf, TENANT, TENANT_ID, TENANT_NAME } from '../schemas.js';
 import { tenantView, type TenantLifecycle } from '../tenant-lifecycle.js';
 import type { TenantLimits } from '../../tenant/tenant-limits.js';
 import type { TenantFeatures } from '../../tenant/tenant-features.js';
@@ -17,7 +17,7 @@ const CREATE_TENANT: JsonSchema = {
   required: ['id', 'name', 'domains'],
   properties: {
     id: TENANT_ID,
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: TENANT_NAME,
     domains: DOMAINS,
     limits: LIMITS,
     features: FEATURES,
@@ -29,7 +29,7 @@ const PATCH_TENANT: JsonSchema = {
   additionalProperties: false,
   description: 'Only the fields given change; limits and features are merged into the current ones',
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: TENANT_NAME,
     limits: LIMITS_PATCH,
     features: FEATURES,
   },

@@ -1,7 +1,7 @@
 import type { ApiTokenRecord, ApiTokenStore } from '../../tenant/api-token-store.js';
 import type { SystemStore } from '../../tenant/system-store.js';
-import { ApiError, notFound, type JsonSchema, type Principal, type RouteDef } from '../api-types.js';
-import { EXT, listOf, ROLE, TENANT_ID, TOKEN } from '../schemas.js';
+import { ApiError, notFound, validationError, type JsonSchema, type Principal, type RouteDef } from '../api-types.js';
+import { EXT, LABEL, listOf, ROLE, TENANT_ID, TOKEN } from '../schemas.js';
 
 const CREATE_TOKEN: JsonSchema = {
   type: 'object',
@@ -11,7 +11,7 @@ const CREATE_TOKEN: JsonSchema = {
     role: ROLE,
     tenantId: { ...TENANT_ID, description: 'tenant-admin and user tokens (a tenant-admin may leave it out: its own tenant)' },
     ext: { ...EXT, description: 'user tokens: the extension it acts for' },
-    label: { type: 'string', maxLength: 200 },
+    label: LABEL,
   },
 };
 
@@ -76,12 +76,12 @@ export function tokenRoutes(d: { tokens: ApiTokenStore; system: Pick<SystemStore
         if (body.role === 'user' && body.ext === undefined) problems.push({ path: '/ext', message: 'is required for a user token' });
         if (body.role === 'tenant-admin' && body.ext !== undefined) problems.push({ path: '/ext', message: 'a tenant-admin token has no extension' });
       }
-      if (problems.length > 0) throw new ApiError(422, 'invalid_body', 'the token does not fit its role', problems);
+      if (problems.length > 0) throw validationError(problems);
       if (tenantId !== undefined) {
         const t = d.system.getTenant(tenantId);
-        if (!t || t.status === 'deleted' || t.status === 'disabled') throw new ApiError(422, 'invalid_body', 'no such tenant', [{ path: '/tenantId', message: 'no such tenant' }]);
+        if (!t || t.status === 'deleted' || t.status === 'disabled') throw validationError([{ path: '/tenantId', message: 'no such tenant' }]);
         if (body.ext !== undefined && !d.extensionExists(tenantId, body.ext)) {
-          throw new ApiError(422, 'invalid_body', 'no such extension', [{ path: '/ext', message: `the tenant has no extension ${body.ext}` }]);
+          throw validationError([{ path: '/ext', message: `the tenant has no extension ${body.ext}` }]);
         }
       }
       const { token, record } = d.tokens.create({
