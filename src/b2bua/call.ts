@@ -11,7 +11,7 @@ import { dialogKey } from './call-registry.js';
 import type { CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
-import type { CallMediaSession, CallRecord, Disposition, HangupSide } from './ports.js';
+import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { parseSdp } from '../sdp/parse.js';
 import { restrictCodecs } from '../sdp/restrict-codecs.js';
@@ -232,6 +232,7 @@ export class Call implements ForkOwner {
         this.earlyMediaFork = fork;
         body = answer.body;
         void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
+        this.useCodecs(answer.codecs);
       }
     }
     const status = res.status === 183 && !body ? 180 : res.status;
@@ -258,6 +259,7 @@ export class Call implements ForkOwner {
       if (answer) {
         body = answer.body;
         void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
+        this.useCodecs(answer.codecs);
       }
     }
     if (!body) {
@@ -298,6 +300,12 @@ export class Call implements ForkOwner {
   }
 
   // ---- caller side -------------------------------------------------------------------
+
+  /** Tell the media path what each leg carries (relay or transcode); a failure is logged, the call goes on. */
+  useCodecs(codecs: LegCodecs | undefined): void {
+    if (!codecs || !this.media?.useCodecs) return;
+    this.media.useCodecs(codecs).catch((e: unknown) => this.ctx.logger.warn('media codecs not applied', { call: this.id, error: e }));
+  }
 
   /** The caller's CANCEL (RFC 3261 §9.2): 487 to the INVITE, cancel every branch. */
   cancelByCaller(): void {

@@ -98,6 +98,7 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
         if (r) {
           resBody = r.body;
           void media.setRemote(other, r.remote).then(() => (r.moved ? media.resetLatch(other) : undefined)).catch(() => undefined);
+          call.useCodecs(r.codecs);
         }
       }
       const out = relayResponse(req, res, resBody);

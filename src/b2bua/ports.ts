@@ -17,12 +17,31 @@ export interface MediaRemote {
   payloadClocks?: Array<[number, number]>;
 }
 
+/** The codec one leg carries, from the offer/answer (see sdp/answer-mapping.ts NegotiatedCodec). */
+export interface MediaCodec {
+  payloadType: number;
+  name: string;
+  clockRate: number;
+  channels: number;
+  fmtp?: string;
+  /** telephone-event's payload type on this leg, when negotiated. */
+  telephoneEvent?: number;
+}
+
+/** What each leg carries: the same codec (relay) or two different ones (transcoding). */
+export interface LegCodecs {
+  a: MediaCodec;
+  b: MediaCodec;
+}
+
 export interface CallMediaSession {
   readonly legA: { address: string; rtpPort: number };
   readonly legB: { address: string; rtpPort: number };
   setRemote(leg: LegName, remote: MediaRemote): Promise<void>;
   setHold(on: boolean): Promise<void>;
   resetLatch(leg: LegName): Promise<void>;
+  /** After each answer: the media path relays (same codec) or transcodes (different ones). */
+  useCodecs?(codecs: LegCodecs): Promise<void>;
   /** Idempotent; resolves with the media statistics for the call record. */
   release(): Promise<unknown>;
   onTimeout(cb: () => void): void;

@@ -2,6 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { refusedMediaAddress, SdpBridge } from './sdp-bridge.js';
 import type { CallMediaSession } from './ports.js';
+import { parseSdp } from '../sdp/parse.js';
+import { restrictCodecs } from '../sdp/restrict-codecs.js';
+import { serializeSdp } from '../sdp/serialize.js';
 
 const OWN = ['192.0.2.10', '192.0.2.11'];
 
@@ -54,6 +57,44 @@ test("each remote carries its formats' RTP clocks for jitter: opus 48 kHz, G722 
   );
   const { callerRemote } = bridge.offerToCallee(sdp, media, '198.51.100.7');
   assert.equal(callerRemote.payloadClocks, [[111, 48000], [9, 8000], [0, 8000], [101, 0]]);
+});
+
+function sdpWith(address: string, port: number, fmts: string, attrs: string[], dir = 'sendrecv'): Buffer {
+  return Buffer.from([`v=0`, `o=- 1 1 IN IP4 ${address}`, 's=-', `c=IN IP4 ${address}`, 't=0 0', `m=audio ${port} RTP/AVP ${fmts}`, ...attrs, `a=${dir}`, ''].join('\r\n'));
+}
+const mOf = (b: Buffer) => /m=audio \d+ RTP\/AVP ([^\r\n]*)/.exec(b.toString())?.[1];
+
+test("transcoding: the callee's G722 answer gives the caller PCMU and the legs their codecs; a trunk's codecs: still cut the widened offer", () => {
+  const bridge = new SdpBridge('192.0.2.10', OWN);
+  const pcmuOnly = sdpWith('10.0.0.5', 4000, '0', ['a=rtpmap:0 PCMU/8000']);
+  const { body } = bridge.offerToCallee(pcmuOnly, media, '10.0.0.5');
+  assert.is(mOf(body), '0 8 9 101');
+  // A trunk with codecs: [ G722 ] is offered G722 (and telephone-event) only.
+  assert.is(mOf(Buffer.from(serializeSdp(restrictCodecs(parseSdp(body), ['G722'])!))), '9 101');
+  const answer = bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '9 101', ['a=rtpmap:9 G722/8000', 'a=rtpmap:101 telephone-event/8000']), media, '10.0.0.6')!;
+  assert.is(mOf(answer.body), '0');
+  assert.equal(answer.codecs, { a: { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1 }, b: { payloadType: 9, name: 'G722', clockRate: 8000, channels: 1, telephoneEvent: 101 } });
+  // The 200 after a 183 maps the same way (its offer was answered already).
+  assert.is(mOf(bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '9', ['a=rtpmap:9 G722/8000']), media, '10.0.0.6')!.body), '0');
+});
+
+test('an answer the PBX cannot map (a codec it cannot transcode, never offered) gets nothing: 488 as before', () => {
+  const bridge = new SdpBridge('192.0.2.10', OWN);
+  bridge.offerToCallee(sdpWith('10.0.0.5', 4000, '111', ['a=rtpmap:111 opus/48000/2']), media, '10.0.0.5');
+  assert.is(bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '9', ['a=rtpmap:9 G722/8000']), media, '10.0.0.6'), undefined);
+});
+
+test("a re-INVITE (hold) from the G722 callee is widened for the PCMU caller, and the caller's PCMU answer is mapped back to G722", () => {
+  const bridge = new SdpBridge('192.0.2.10', OWN);
+  bridge.offerToCallee(sdpWith('10.0.0.5', 4000, '0', ['a=rtpmap:0 PCMU/8000']), media, '10.0.0.5');
+  bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '9', ['a=rtpmap:9 G722/8000']), media, '10.0.0.6');
+  const hold = bridge.relayOffer('b', sdpWith('10.0.0.6', 5000, '9', ['a=rtpmap:9 G722/8000'], 'sendonly'), media, '10.0.0.6')!;
+  assert.ok(hold.hold);
+  assert.is(mOf(hold.body), '9 0 8 101');
+  const back = bridge.relayAnswer('a', sdpWith('10.0.0.5', 4000, '0', ['a=rtpmap:0 PCMU/8000'], 'recvonly'), media, '10.0.0.5')!;
+  assert.is(mOf(back.body), '9');
+  assert.match(back.body.toString(), /a=recvonly/);
+  assert.equal(back.codecs, { a: { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1 }, b: { payloadType: 9, name: 'G722', clockRate: 8000, channels: 1 } });
 });
 
 test.run();

@@ -1,4 +1,6 @@
-import { describeFormats, isTelephoneEvent } from '../sdp/codecs.js';
+import { mapAnswer } from '../sdp/answer-mapping.js';
+import { describeFormats, isTelephoneEvent, TRANSCODABLE_CODECS, type Codec } from '../sdp/codecs.js';
+import { augmentOffer } from '../sdp/transcode-offer.js';
 import { checkAnswer, filterOffer, isHold, mediaEndpoint, rewriteConnection, SdpOrigin } from '../sdp/offer-answer.js';
 import { parseSdp } from '../sdp/parse.js';
 import type { SessionDescription } from '../sdp/types.js';
@@ -7,18 +9,25 @@ import type { SipRequest } from '../sip/message/types.js';
 import { SipError } from '../util/errors.js';
 import { specialUseClass } from '../util/address-class.js';
 import type { Side } from './call-registry.js';
-import type { CallMediaSession, MediaRemote } from './ports.js';
+import type { CallMediaSession, LegCodecs, MediaRemote } from './ports.js';
 
 /**
  * Offer/answer between the two legs of a call (RFC 3264), with the PBX in the media
  * path: each SDP is filtered to the codecs we relay, its c= and m= are rewritten to the
  * PBX's port on the other leg, and the far end's address becomes the media worker's
  * expected remote. Each leg keeps its own origin (o=) with its own version (§8).
+ *
+ * Transcoding (issue 10): each offer is widened with the codecs the PBX can transcode to
+ * (augmentOffer), and each answer is mapped back onto the offerer's own offer
+ * (mapAnswer), which also says which codec each leg carries: the same one (plain relay)
+ * or two different ones (the media worker transcodes).
  */
 export class SdpBridge {
   private readonly originTo: Record<Side, SdpOrigin>;
   /** The last offer passed across in each direction, to check its answer against (§6.1). */
-  private pendingOffer: { from: Side; offer: SessionDescription } | undefined;
+  private pendingOffer: PassedOffer | undefined;
+  /** The last offer passed across, kept after its answer: a 200 after a 183 maps the same way. */
+  private lastOffer: PassedOffer | undefined;
   private readonly lastSent: Record<Side, Buffer | undefined> = { a: undefined, b: undefined };
   private readonly remoteKey: Record<Side, string | undefined> = { a: undefined, b: undefined };
 
@@ -29,6 +38,7 @@ export class SdpBridge {
   constructor(
     private readonly mediaAddress: string,
     private readonly ownAddresses: readonly string[] = [],
+    private readonly transcodable: readonly Codec[] = TRANSCODABLE_CODECS,
   ) {
     this.originTo = { a: new SdpOrigin({ address: mediaAddress }), b: new SdpOrigin({ address: mediaAddress }) };
   }
@@ -59,9 +69,9 @@ export class SdpBridge {
   }
 
   /** The callee's answer (in 183 or 200), rewritten for the caller (leg A's port). */
-  answerToCaller(answerBody: Buffer, media: CallMediaSession, calleeIp: string): { body: Buffer; calleeRemote: MediaRemote } | undefined {
+  answerToCaller(answerBody: Buffer, media: CallMediaSession, calleeIp: string): { body: Buffer; calleeRemote: MediaRemote; codecs?: LegCodecs } | undefined {
     const r = this.relayAnswer('b', answerBody, media, calleeIp);
-    return r ? { body: r.body, calleeRemote: r.remote } : undefined;
+    return r ? { body: r.body, calleeRemote: r.remote, ...(r.codecs ? { codecs: r.codecs } : {}) } : undefined;
   }
 
   /** An offer from one side, for the other: undefined when it has no codec in common. */
@@ -73,24 +83,38 @@ export class SdpBridge {
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
-    this.pendingOffer = { from, offer: filtered };
-    const out = this.rewriteFor(to, filtered, media);
+    const sent = augmentOffer(filtered, this.transcodable);
+    this.pendingOffer = { from, offer: filtered, sent };
+    this.lastOffer = this.pendingOffer;
+    const out = this.rewriteFor(to, sent, media);
     return { body: out, remote, hold: isHold(sd), moved: this.noteRemote(from, remote) };
   }
 
   /** The answer to the last offer, from the side that received it, for the offerer. */
-  relayAnswer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; moved: boolean } | undefined {
+  relayAnswer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; moved: boolean; codecs?: LegCodecs } | undefined {
     const sd = safeParse(body);
     if (!sd) return undefined;
-    const offer = this.pendingOffer;
+    const pending = this.pendingOffer;
+    if (pending && pending.from !== from) {
+      if (!checkAnswer(pending.sent, sd).ok) return undefined;
+    }
+    const offer = pending ?? this.lastOffer;
+    let answer = sd;
+    let codecs: LegCodecs | undefined;
     if (offer && offer.from !== from) {
-      if (!checkAnswer(offer.offer, sd).ok) return undefined;
+      // The answer to a widened offer, in terms of the offerer's own (no codec left to offer it: 488).
+      const mapped = mapAnswer(offer.offer, offer.sent, sd, this.transcodable);
+      if (!mapped) return undefined;
+      answer = mapped.answer;
+      if (mapped.offerer && mapped.answerer) {
+        codecs = offer.from === 'a' ? { a: mapped.offerer, b: mapped.answerer } : { a: mapped.answerer, b: mapped.offerer };
+      }
     }
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
     this.pendingOffer = undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
-    return { body: this.rewriteFor(to, sd, media), remote, moved: this.noteRemote(from, remote) };
+    return { body: this.rewriteFor(to, answer, media), remote, moved: this.noteRemote(from, remote), ...(codecs ? { codecs } : {}) };
   }
 
   /** Remember a leg's media address; true when it differs from the one before (the leg must relearn its source). */
@@ -113,6 +137,13 @@ export class SdpBridge {
     this.lastSent[to] = body;
     return body;
   }
+}
+
+/** An offer as the offerer sent it (filtered) and as the other leg received it (widened). */
+interface PassedOffer {
+  from: Side;
+  offer: SessionDescription;
+  sent: SessionDescription;
 }
 
 function safeParse(body: Buffer): SessionDescription | undefined {

@@ -1,6 +1,7 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, Endpoint, LegName, MediaStats, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, Endpoint, LegCodec, LegName, MediaStats, RemoteTarget } from './protocol.js';
+import { needsTranscoding } from './session-kind.js';
 
 /** Where a leg's phone should send its media: the PBX side of the leg, for the SDP. */
 export interface MediaLeg {
@@ -63,6 +64,14 @@ export class MediaSession {
   /** After a re-INVITE from the leg's phone: relearn its source, accept a new SSRC and sequence. */
   async resetLatch(leg: LegName): Promise<void> {
     await this.send({ op: 'resetLatch', session: this.id, leg });
+  }
+
+  /**
+   * What each leg carries, after each answer: the worker relays when both carry the same
+   * codec (the hot path, no decoding) and transcodes when they do not.
+   */
+  async useCodecs(codecs: { a: LegCodec; b: LegCodec }): Promise<void> {
+    await this.send({ op: 'setCodecs', session: this.id, a: codecs.a, b: codecs.b, transcode: needsTranscoding(codecs.a, codecs.b) });
   }
 
   stats(): Promise<MediaStats> {

@@ -41,6 +41,20 @@ export interface RemoteTarget {
   payloadClocks?: Array<[number, number]>;
 }
 
+/** The codec a leg carries (from the offer/answer): what its phone sends and expects. */
+export interface LegCodec {
+  payloadType: number;
+  /** Encoding name as in the rtpmap (PCMU, PCMA, G722, opus...). */
+  name: string;
+  /** RTP clock rate (G722: 8000, RFC 3551 §4.5.2; opus: 48000). */
+  clockRate: number;
+  channels: number;
+  /** a=fmtp parameters of that payload type, when any. */
+  fmtp?: string;
+  /** telephone-event's payload type on this leg, when negotiated (RFC 4733). */
+  telephoneEvent?: number;
+}
+
 export interface Endpoint {
   address: string;
   port: number;
@@ -71,6 +85,11 @@ export interface CommandMap {
   setHold: { req: { session: string; leg?: LegName; on: boolean }; res: null };
   /** After a re-INVITE: relearn the leg's source and accept a new SSRC and sequence. */
   resetLatch: { req: { session: string; leg: LegName }; res: null };
+  /**
+   * What each leg carries, after an answer: transcode = false keeps (or returns to) the
+   * plain relay; true decodes, resamples and re-encodes both ways on the same ports.
+   */
+  setCodecs: { req: { session: string; a: LegCodec; b: LegCodec; transcode: boolean }; res: null };
   /** Close the session's sockets, return its ports, answer with its final stats. */
   release: { req: { session: string }; res: MediaStats };
   stats: { req: { session: string }; res: MediaStats };
@@ -101,6 +120,26 @@ export interface WorkerLoad {
   bytesRelayed: number;
   /** Packets dropped since the worker started: stray sources, invalid, or nowhere to send yet. */
   packetsDropped: number;
+  /** Sessions that transcode now. */
+  transcoding?: number;
+  /** 20 ms frame ticks of the transcoding pacer since the worker started, and those run more than 10 ms late. */
+  framesPaced?: number;
+  framesLate?: number;
+}
+
+/** The counters of a leg of a transcoding session, beside its LegStats. */
+export interface TranscodeLegStats {
+  /** RTP of a payload type the leg did not negotiate. */
+  wrongPayloadDropped: number;
+  /** A timestamp jump of more than a minute within one source (the first packet of the jump). */
+  absurdTimestampDropped: number;
+  /** telephone-event from this leg while the other leg has none (DTMF interworking is to come). */
+  dtmfDropped: number;
+  /** Frames decoded from this leg, and frames concealed (lost or late). */
+  framesDecoded: number;
+  framesConcealed: number;
+  /** From the jitter buffer: late, duplicate and out-of-window packets. */
+  jitterDropped: number;
 }
 
 /** Counters for one leg: "received" is what its phone sent to us, "sent" what we sent to its phone. */
@@ -128,6 +167,8 @@ export interface LegStats {
   /** The largest jitter seen, in milliseconds. */
   maxJitterMs: number;
   latched: Endpoint | null;
+  /** Only while the session transcodes. */
+  transcode?: TranscodeLegStats;
 }
 
 export interface MediaStats {

@@ -27,6 +27,13 @@ export const TELEPHONE_EVENT: Codec = { name: 'telephone-event', clockRate: 8000
 
 export const SUPPORTED_CODECS: readonly Codec[] = [PCMU, PCMA, G722, OPUS, TELEPHONE_EVENT];
 
+/**
+ * The codecs the media workers can decode and encode (src/media/worker/codec-registry.ts,
+ * whose test keeps the two in step), in the order they are added to a widened offer.
+ * Opus joins when the worker can transcode it.
+ */
+export const TRANSCODABLE_CODECS: readonly Codec[] = [PCMU, PCMA, G722];
+
 /** What one format of an m= line is. */
 export interface FormatCodec {
   /** The format as on the m= line. */

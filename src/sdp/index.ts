@@ -2,12 +2,15 @@
 export { findAttribute, formatOfAttribute, hasAttribute, parseRtcpAttribute, parseRtpmap, rtpmapsOf } from './attributes.js';
 export type { RtcpAttribute, Rtpmap } from './attributes.js';
 export { cloneSdp } from './clone.js';
-export { describeFormat, describeFormats, findCodec, G722, isTelephoneEvent, OPUS, PCMA, PCMU, sameCodec, SUPPORTED_CODECS, TELEPHONE_EVENT } from './codecs.js';
+export { describeFormat, describeFormats, findCodec, G722, isTelephoneEvent, OPUS, PCMA, PCMU, sameCodec, SUPPORTED_CODECS, TELEPHONE_EVENT, TRANSCODABLE_CODECS } from './codecs.js';
 export type { Codec, FormatCodec } from './codecs.js';
 export { direction, isHold } from './direction.js';
 export type { Direction } from './direction.js';
 export { mediaEndpoint } from './endpoint.js';
 export type { MediaEndpoint } from './endpoint.js';
+export { augmentOffer } from './transcode-offer.js';
+export { mapAnswer } from './answer-mapping.js';
+export type { MappedAnswer, NegotiatedCodec } from './answer-mapping.js';
 export { checkAnswer, filterOffer, RELAYED_PROTOS } from './offer-answer.js';
 export type { AnswerCheck } from './offer-answer.js';
 export { SdpOrigin, sameVersion } from './origin.js';

@@ -27,6 +27,8 @@ export interface PhoneOptions {
   sdpPort?: number;
   /** Offer and answer Opus (opus/48000/2 as payload type 111) instead of PCMU. */
   opus?: boolean;
+  /** Offer and answer only this codec (and telephone-event 101), e.g. { pt: 9, rtpmap: 'G722/8000' }. */
+  audio?: { pt: number; rtpmap: string };
 }
 
 interface Waiter {
@@ -91,6 +93,12 @@ export class UdpPhone {
 
   sdp(direction = 'sendrecv', version = 1): Buffer {
     const a = this.o.sdpAddress ?? this.address;
+    if (this.o.audio) {
+      const { pt, rtpmap } = this.o.audio;
+      return Buffer.from(
+        `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.o.sdpPort ?? this.rtpPort} RTP/AVP ${pt} 101\r\na=rtpmap:${pt} ${rtpmap}\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
+      );
+    }
     if (this.o.opus) {
       return Buffer.from(
         `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.o.sdpPort ?? this.rtpPort} RTP/AVP 111 101\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,

@@ -2,7 +2,10 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MediaError } from '../media-error.js';
 import { PortAllocator } from '../port-allocator.js';
-import type { LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import type { LegCodec, LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import { canTranscode } from './codec-registry.js';
+import { FramePacer, type PacerTimers } from './frame-pacer.js';
+import { TranscodeSession } from './transcode-session.js';
 import { takeTimeout } from './inactivity.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { RelayLeg } from './relay-leg.js';
@@ -21,7 +24,12 @@ export interface RelayEngineOptions {
   now?: () => number;
   /** Events for the main thread. */
   emit: (e: MediaEvent) => void;
+  /** The 20 ms clock of the transcoding sessions (one timer for the whole engine); default real timers. */
+  pacerTimers?: PacerTimers;
 }
+
+/** A session's media path: plain relay (same codec both sides) or transcoding. */
+type Session = RelaySession | TranscodeSession;
 
 const MAX_SESSION_ID = 256;
 const DEFAULT_CLOCK_RATE = 8000;
@@ -34,7 +42,8 @@ const SOCKET_ERROR_REPORT_MS = 10_000;
  * drive it in-process as well as inside a worker.
  */
 export class RelayEngine {
-  private readonly sessions = new Map<string, RelaySession>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly pacer: FramePacer;
   /** Session ids being allocated, so that a duplicate is refused before its sockets exist. */
   private readonly allocating = new Set<string>();
   private readonly ports: PortAllocator;
@@ -59,6 +68,7 @@ export class RelayEngine {
         // the event channel is gone; nothing else to tell
       }
     };
+    this.pacer = new FramePacer(o.pacerTimers, (err) => this.emit({ type: 'workerError', message: `pacer: ${err instanceof Error ? err.message : String(err)}` }));
   }
 
   get sessionCount(): number {
@@ -78,6 +88,8 @@ export class RelayEngine {
         return this.setHold(cmd.session, cmd.leg, cmd.on);
       case 'resetLatch':
         return this.resetLatch(cmd.session, cmd.leg);
+      case 'setCodecs':
+        return this.setCodecs(cmd.session, cmd.a, cmd.b, cmd.transcode);
       case 'release':
         return this.release(cmd.session);
       case 'stats':
@@ -149,8 +161,40 @@ export class RelayEngine {
   resetLatch(id: string, leg: LegName): null {
     const s = this.session(id);
     s.leg(checkLeg(leg)).resetLatch();
+    if (s instanceof TranscodeSession) s.resetLeg(leg);
     s.touch();
     return null;
+  }
+
+  /**
+   * Relay or transcode on the session's ports. Same codec both sides stays on (or goes
+   * back to) the plain relay; different codecs get a TranscodeSession on the same legs,
+   * driven by the engine's one pacer. The legs keep their latches and counters.
+   */
+  setCodecs(id: string, a: LegCodec, b: LegCodec, transcode: boolean): null {
+    const s = this.session(id);
+    if (transcode !== true) {
+      if (s instanceof TranscodeSession) this.replace(s, () => new RelaySession(id, s.a, s.b, this.now, this.emit));
+      return null;
+    }
+    if (!canTranscode(a) || !canTranscode(b)) {
+      throw new MediaError('bad-request', `cannot transcode ${describe(a)} ↔ ${describe(b)}`);
+    }
+    if (s instanceof TranscodeSession && sameCodec(s.codecs.a, a) && sameCodec(s.codecs.b, b)) return null;
+    const codecs = { a: { ...a }, b: { ...b } };
+    this.replace(s, () => new TranscodeSession(id, s.a, s.b, codecs, this.now, this.emit));
+    return null;
+  }
+
+  /** The old session stops listening before the new one (which listens from its constructor) starts. */
+  private replace(old: Session, make: () => Session): void {
+    old.detach();
+    if (old instanceof TranscodeSession) this.pacer.remove(old);
+    const next = make();
+    next.lastRtpAt = old.lastRtpAt;
+    next.timeoutReported = old.timeoutReported;
+    this.sessions.set(old.id, next);
+    if (next instanceof TranscodeSession) this.pacer.add(next);
   }
 
   /** Close the session's sockets, give its ports back, and return its final stats. */
@@ -159,6 +203,7 @@ export class RelayEngine {
     const stats = s.stats();
     addTotals(this.retired, stats);
     this.sessions.delete(id);
+    if (s instanceof TranscodeSession) this.pacer.remove(s);
     s.close();
     this.ports.release(s.a.rtpPort);
     this.ports.release(s.b.rtpPort);
@@ -173,7 +218,20 @@ export class RelayEngine {
     const elu = performance.eventLoopUtilization();
     const totals = { ...this.retired };
     for (const s of this.sessions.values()) addTotals(totals, s.stats());
-    return { sessions: this.sessions.size, portsInUse: this.ports.inUse, portsFree: this.ports.free, loopActiveMs: elu.active, loopIdleMs: elu.idle, cpuMs: threadCpuMs(), ...totals };
+    let transcoding = 0;
+    for (const s of this.sessions.values()) if (s instanceof TranscodeSession) transcoding++;
+    return {
+      sessions: this.sessions.size,
+      portsInUse: this.ports.inUse,
+      portsFree: this.ports.free,
+      loopActiveMs: elu.active,
+      loopIdleMs: elu.idle,
+      cpuMs: threadCpuMs(),
+      ...totals,
+      transcoding,
+      framesPaced: this.pacer.frames,
+      framesLate: this.pacer.late,
+    };
   }
 
   /** Report every session idle for rtpTimeoutMs and not on hold (once until RTP flows again). */
@@ -192,11 +250,12 @@ export class RelayEngine {
   /** Close every socket; the engine takes no more commands. */
   close(): void {
     this.closed = true;
+    this.pacer.stop();
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
   }
 
-  private session(id: string): RelaySession {
+  private session(id: string): Session {
     const s = typeof id === 'string' ? this.sessions.get(id) : undefined;
     if (!s) throw new MediaError('unknown-session', `no media session ${String(id)}`);
     return s;
@@ -222,6 +281,14 @@ export class RelayEngine {
     this.lastSocketErrorReport = now;
     this.emit({ type: 'workerError', message: `rtp socket: ${err.message}` });
   }
+}
+
+function sameCodec(x: LegCodec, y: LegCodec): boolean {
+  return x.payloadType === y.payloadType && x.name.toLowerCase() === y.name.toLowerCase() && x.clockRate === y.clockRate && x.telephoneEvent === y.telephoneEvent && x.fmtp === y.fmtp;
+}
+
+function describe(c: LegCodec): string {
+  return c && typeof c === 'object' ? `${String(c.name).slice(0, 32)}/${Number(c.clockRate)}` : 'nothing';
 }
 
 function checkLeg(leg: unknown): LegName {

@@ -78,6 +78,11 @@ export class RelaySession implements ActivityState {
     return { session: this.id, a: this.a.stats(), b: this.b.stats() };
   }
 
+  /** Stop listening, leaving the sockets open for a session that takes over the legs (transcoding). */
+  detach(): void {
+    for (const s of [this.a.rtp, this.a.rtcp, this.b.rtp, this.b.rtcp]) s.removeAllListeners('message');
+  }
+
   close(): void {
     for (const s of [this.a.rtp, this.a.rtcp, this.b.rtp, this.b.rtcp]) {
       s.removeAllListeners('message');

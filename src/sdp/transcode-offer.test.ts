@@ -1,0 +1,100 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mapAnswer } from './answer-mapping.js';
+import { TRANSCODABLE_CODECS } from './codecs.js';
+import { checkAnswer } from './offer-answer.js';
+import { parseSdp } from './parse.js';
+import { serializeSdp } from './serialize.js';
+import { augmentOffer } from './transcode-offer.js';
+
+function sdp(m: string, attrs: string[]): ReturnType<typeof parseSdp> {
+  return parseSdp(Buffer.from(['v=0', 'o=- 1 1 IN IP4 10.0.0.5', 's=-', 'c=IN IP4 10.0.0.5', 't=0 0', m, ...attrs, ''].join('\r\n')));
+}
+
+function mline(sd: ReturnType<typeof parseSdp>): string {
+  return serializeSdp(sd).split('\r\n').find((l) => l.startsWith('m='))!;
+}
+
+test("a PCMU-only offer is widened with PCMA, G722 and telephone-event, the caller's own codec first", () => {
+  const out = augmentOffer(sdp('m=audio 4000 RTP/AVP 0', ['a=rtpmap:0 PCMU/8000', 'a=ptime:20']), TRANSCODABLE_CODECS);
+  assert.is(mline(out), 'm=audio 4000 RTP/AVP 0 8 9 101');
+  const text = serializeSdp(out);
+  assert.match(text, /a=rtpmap:8 PCMA\/8000\r\n/);
+  assert.match(text, /a=rtpmap:9 G722\/8000\r\n/);
+  assert.match(text, /a=rtpmap:101 telephone-event\/8000\r\na=fmtp:101 0-15\r\n/);
+  // The new per-format lines follow the caller's own, before its stream-wide lines.
+  assert.ok(text.indexOf('a=rtpmap:101') < text.indexOf('a=ptime:20'));
+});
+
+test('the order is stable and codecs the caller already offers are not repeated; its telephone-event is kept', () => {
+  const out = augmentOffer(sdp('m=audio 4000 RTP/AVP 9 0 96', ['a=rtpmap:9 G722/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:96 telephone-event/8000']), TRANSCODABLE_CODECS);
+  assert.is(mline(out), 'm=audio 4000 RTP/AVP 9 0 96 8');
+});
+
+test('an offer the PBX cannot decode (Opus only, today) is left as it is; a disabled stream too', () => {
+  const opus = sdp('m=audio 4000 RTP/AVP 111', ['a=rtpmap:111 opus/48000/2']);
+  assert.equal(augmentOffer(opus, TRANSCODABLE_CODECS), opus);
+  const off = sdp('m=audio 0 RTP/AVP 0', []);
+  assert.is(mline(augmentOffer(off, TRANSCODABLE_CODECS)), 'm=audio 0 RTP/AVP 0');
+});
+
+test('a static payload type the caller uses for something else is not reused: a dynamic one is taken', () => {
+  const out = augmentOffer(sdp('m=audio 4000 RTP/AVP 0 9', ['a=rtpmap:9 L16/8000']), TRANSCODABLE_CODECS);
+  const text = serializeSdp(out);
+  assert.is(mline(out), 'm=audio 4000 RTP/AVP 0 9 8 101 96');
+  assert.match(text, /a=rtpmap:101 G722\/8000/);
+  assert.match(text, /a=rtpmap:96 telephone-event\/8000/);
+});
+
+const CALLER = sdp('m=audio 4000 RTP/AVP 0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15']);
+const SENT = augmentOffer(CALLER, TRANSCODABLE_CODECS);
+
+test('the callee picks G722, which only the PBX offered: the caller is answered PCMU from its own offer, and the legs transcode', () => {
+  const answer = sdp('m=audio 5000 RTP/AVP 9 101', ['a=rtpmap:9 G722/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-11', 'a=ptime:20', 'a=sendrecv']);
+  assert.ok(checkAnswer(SENT, answer).ok);
+  const m = mapAnswer(CALLER, SENT, answer, TRANSCODABLE_CODECS)!;
+  assert.ok(m.transcoded);
+  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0 101');
+  assert.ok(checkAnswer(CALLER, m.answer).ok, 'the caller gets an answer that fits its own offer');
+  const text = serializeSdp(m.answer);
+  assert.match(text, /a=rtpmap:0 PCMU\/8000\r\na=rtpmap:101 telephone-event\/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv/);
+  assert.not.match(text, /G722/);
+  assert.equal(m.offerer, { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, telephoneEvent: 101 });
+  assert.equal(m.answerer, { payloadType: 9, name: 'G722', clockRate: 8000, channels: 1, telephoneEvent: 101 });
+});
+
+test('the callee picks the caller\'s own codec: plain relay, and the codecs the PBX added are cut from the answer', () => {
+  const answer = sdp('m=audio 5000 RTP/AVP 0 8 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000']);
+  const m = mapAnswer(CALLER, SENT, answer, TRANSCODABLE_CODECS)!;
+  assert.not.ok(m.transcoded);
+  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0 101');
+  assert.is(m.offerer!.name, 'PCMU');
+  assert.is(m.answerer!.name, 'PCMU');
+});
+
+test('telephone-event is answered to the caller only when the callee has it too', () => {
+  const answer = sdp('m=audio 5000 RTP/AVP 8', ['a=rtpmap:8 PCMA/8000']);
+  const m = mapAnswer(CALLER, SENT, answer, TRANSCODABLE_CODECS)!;
+  assert.ok(m.transcoded);
+  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0');
+  assert.is(m.offerer!.telephoneEvent, undefined);
+  assert.is(m.answerer!.payloadType, 8);
+});
+
+test('an answer with a codec the PBX cannot transcode and the caller never offered maps to nothing (488)', () => {
+  const opusCaller = sdp('m=audio 4000 RTP/AVP 111 0', ['a=rtpmap:111 opus/48000/2', 'a=rtpmap:0 PCMU/8000']);
+  const sent = augmentOffer(opusCaller, TRANSCODABLE_CODECS);
+  // Opus was offered by the caller: relay, fine.
+  assert.not.ok(mapAnswer(opusCaller, sent, sdp('m=audio 5000 RTP/AVP 111', ['a=rtpmap:111 opus/48000/2']), TRANSCODABLE_CODECS)!.transcoded);
+  // Only Opus offered, the callee answers G722 (not in the offer it got; a broken callee): nothing to give the caller.
+  const opusOnly = sdp('m=audio 4000 RTP/AVP 111', ['a=rtpmap:111 opus/48000/2']);
+  assert.is(mapAnswer(opusOnly, opusOnly, sdp('m=audio 5000 RTP/AVP 9', []), TRANSCODABLE_CODECS), undefined);
+});
+
+test('a rejected stream maps through unchanged and names no codecs', () => {
+  const m = mapAnswer(CALLER, SENT, sdp('m=audio 0 RTP/AVP 0', []), TRANSCODABLE_CODECS)!;
+  assert.is(m.offerer, undefined);
+  assert.is(mline(m.answer), 'm=audio 0 RTP/AVP 0');
+});
+
+test.run();

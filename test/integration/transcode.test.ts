@@ -1,0 +1,222 @@
+// Transcoding through the real server (issue 10, item 2): real SIP and RTP sockets, real
+// media workers and tenant stores, and small SIP phones (test/support/udp-phone.ts) that
+// send and analyse real audio: a PCMU-only phone calls a G.722-only phone, each sends its
+// own tone, and each tone is found by frequency (decode + Goertzel) in what the other
+// phone receives. A call whose phones share PCMU stays on the plain relay (no decode).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PbxServer } from '../../src/app/pbx-server.js';
+import { ulawDecodeInto, ulawEncodeInto } from '../../src/media/codecs/g711-ulaw.js';
+import { G722Decoder } from '../../src/media/codecs/g722-decoder.js';
+import { G722Encoder } from '../../src/media/codecs/g722-encoder.js';
+import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
+import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
+import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { memoryLogger } from '../../src/util/logger.js';
+import { tenantYaml } from '../support/pbx-process.js';
+import { freePort } from '../support/ports.js';
+import { UdpPhone } from '../support/udp-phone.js';
+
+let dir: string;
+let server: PbxServer;
+let port: number;
+const logger = memoryLogger('info');
+const phones: UdpPhone[] = [];
+const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003', '1004'].map((e) => ({ ext: e, password: `acme-${e}-secret` })) };
+const G722_ONLY = { pt: 9, rtpmap: 'G722/8000' };
+
+test.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pbx-transcode-'));
+  mkdirSync(join(dir, 'tenants'));
+  port = await freePort();
+  const rtpBase = 40000 + Math.floor(Math.random() * 200) * 100;
+  writeFileSync(
+    join(dir, 'pbx.yaml'),
+    [
+      'dataDir: data',
+      `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
+      `api: { listen: "127.0.0.1:${await freePort()}" }`,
+      `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: 1 }`,
+      'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
+      'registrar: { writeDelayMs: 0 }',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml(ACME));
+  server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger, env: {} });
+});
+
+test.after(async () => {
+  for (const p of phones) p.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function phone(user: string, audio?: { pt: number; rtpmap: string }): Promise<UdpPhone> {
+  const p = await UdpPhone.open({ user, domain: 'acme.example', password: `acme-${user}-secret`, server: { host: '127.0.0.1', port }, ...(audio ? { audio } : {}) });
+  phones.push(p);
+  return p;
+}
+
+function sdpPort(m: SipResponse | SipRequest): number {
+  return Number(/m=audio (\d+)/.exec(m.body.toString())?.[1]);
+}
+
+function mLine(m: SipResponse | SipRequest): string {
+  return /m=audio [^\r\n]*/.exec(m.body.toString())?.[0] ?? '';
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Every RTP packet a phone receives: payload type, SSRC and payload. */
+function collect(p: UdpPhone): Array<{ pt: number; seq: number; ssrc: number; payload: Buffer; raw: Buffer }> {
+  const got: Array<{ pt: number; seq: number; ssrc: number; payload: Buffer; raw: Buffer }> = [];
+  p.rtp.on('message', (b: Buffer) => {
+    if (b.length >= 12 && b[0] >> 6 === 2) got.push({ pt: b[1] & 0x7f, seq: b.readUInt16BE(2), ssrc: b.readUInt32BE(8), payload: Buffer.from(b.subarray(12)), raw: Buffer.from(b) });
+  });
+  return got;
+}
+
+/** Send `frames` 20 ms payloads like a phone: one every 20 ms of wall time. */
+async function sendPaced(p: UdpPhone, to: number, frames: Buffer[], o: { pt: number; ssrc: number }): Promise<void> {
+  const start = performance.now();
+  for (let i = 0; i < frames.length; i++) {
+    const wait = start + i * 20 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const h = Buffer.alloc(12);
+    h[0] = 0x80;
+    h[1] = (i === 0 ? 0x80 : 0) | o.pt;
+    h.writeUInt16BE(i, 2);
+    h.writeUInt32BE(i * 160, 4);
+    h.writeUInt32BE(o.ssrc, 8);
+    p.rtp.send(Buffer.concat([h, frames[i]!]), to, '127.0.0.1');
+  }
+}
+
+function tone(frequency: number, rate: number, frames: number): Int16Array[] {
+  const out: Int16Array[] = [];
+  let phase = 0;
+  for (let i = 0; i < frames; i++) {
+    const f = new Int16Array(rate / 50);
+    phase = writeSine(f, { sampleRate: rate, frequency, amplitude: dbfsToAmplitude(-12), phase });
+    out.push(f);
+  }
+  return out;
+}
+
+function concat(frames: Int16Array[]): Int16Array {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+  let o = 0;
+  for (const f of frames) {
+    out.set(f, o);
+    o += f.length;
+  }
+  return out;
+}
+
+/** Share of the power at `frequency`, after the first `skip` samples (filters settling). */
+function share(pcm: Int16Array, rate: number, frequency: number, skip: number): number {
+  const n = pcm.length - skip;
+  return goertzelPower(pcm, rate, frequency, skip, n) / meanPower(pcm, skip, n);
+}
+
+test('a PCMU-only phone calls a G.722-only phone: no 488, 1 kHz one way and 600 Hz the other, each found by frequency', async () => {
+  const caller = await phone('1001'); // PCMU + telephone-event
+  const callee = await phone('1002', G722_ONLY);
+  assert.is(await callee.register(), 200);
+  const atCaller = collect(caller);
+  const atCallee = collect(callee);
+  const res = await caller.call('1002');
+  assert.is(res.status, 200, `got ${res.status} ${res.reason}`);
+  const invite = (await callee.next((m) => m.kind === 'request' && m.method === 'INVITE')) as SipRequest;
+  assert.is(mLine(invite).split(' ').slice(3).join(' '), '0 101 8 9', "the callee is offered the caller's PCMU first, then what the PBX transcodes to");
+  assert.is(mLine(res).split(' ').slice(3).join(' '), '0 101', 'the caller is answered in its own codec');
+  assert.not.match(res.body.toString(), /G722/);
+
+  const ulaw = tone(1000, 8000, 75).map((f) => {
+    const b = Buffer.alloc(160);
+    ulawEncodeInto(f, b);
+    return b;
+  });
+  const enc = new G722Encoder();
+  const g722 = tone(600, 16000, 75).map((f) => {
+    const b = Buffer.alloc(160);
+    enc.encode(f, b);
+    return b;
+  });
+  await Promise.all([sendPaced(caller, sdpPort(res), ulaw, { pt: 0, ssrc: 0x1001 }), sendPaced(callee, sdpPort(invite), g722, { pt: 9, ssrc: 0x1002 })]);
+  await until(() => atCallee.length >= 60 && atCaller.length >= 60);
+  await new Promise((r) => setTimeout(r, 200)); // the tail still in the jitter buffers
+
+  // The G.722 phone gets G.722 (PT 9) carrying the caller's 1 kHz.
+  assert.ok(atCallee.every((p) => p.pt === 9), `payload types at the callee: ${[...new Set(atCallee.map((p) => p.pt))]}`);
+  assert.ok(atCallee.every((p) => p.ssrc !== 0x1001), "the PBX's own SSRC, not the caller's");
+  const dec = new G722Decoder();
+  const wide = concat(atCallee.sort((x, y) => ((x.seq - y.seq + 0x8000) & 0xffff) - 0x8000).map((p) => {
+    const f = new Int16Array(2 * p.payload.length);
+    dec.decode(p.payload, f);
+    return f;
+  }));
+  const s1000 = share(wide, 16000, 1000, 3200);
+  assert.ok(s1000 > 0.7, `1 kHz share at the G.722 phone: ${s1000.toFixed(3)}`);
+  assert.ok(share(wide, 16000, 600, 3200) < 0.05, 'not its own 600 Hz back');
+
+  // The PCMU phone gets PCMU (PT 0) carrying the callee's 600 Hz.
+  assert.ok(atCaller.every((p) => p.pt === 0), `payload types at the caller: ${[...new Set(atCaller.map((p) => p.pt))]}`);
+  const narrow = concat(atCaller.sort((x, y) => ((x.seq - y.seq + 0x8000) & 0xffff) - 0x8000).map((p) => {
+    const f = new Int16Array(p.payload.length);
+    ulawDecodeInto(p.payload, f);
+    return f;
+  }));
+  const s600 = share(narrow, 8000, 600, 1600);
+  assert.ok(s600 > 0.7, `600 Hz share at the PCMU phone: ${s600.toFixed(3)}`);
+  assert.ok(share(narrow, 8000, 1000, 1600) < 0.05, 'not its own 1 kHz back');
+
+  const loads = await server.monitoringParts().media.loads();
+  assert.is(loads[0]!.transcoding, 1, 'the worker transcodes this call');
+  assert.is((await caller.inDialog('BYE')).status, 200);
+  // The CDR still gets the media statistics of both legs.
+  const find = () => {
+    const s = SqliteTenantStore.open(join(dir, 'data'), 'acme');
+    try {
+      return s.listCdrs({ newestFirst: true }).find((c) => c.toExt === '1002' && c.disposition === 'answered');
+    } finally {
+      s.close();
+    }
+  };
+  await until(() => find()?.media !== undefined);
+  const m = find()!.media!;
+  assert.is(m.caller!.packets, 75);
+  assert.is(m.callee!.packets, 75);
+  await callee.register(0);
+});
+
+test('phones that share PCMU stay on the plain relay: the packet arrives byte for byte, no transcoding session', async () => {
+  const caller = await phone('1003');
+  const callee = await phone('1004');
+  assert.is(await callee.register(), 200);
+  const atCallee = collect(callee);
+  const res = await caller.call('1004');
+  assert.is(res.status, 200);
+  assert.is(mLine(res).split(' ').slice(3).join(' '), '0 101');
+  const marker = Buffer.from('not audio: a relay passes it untouched, a transcoder would not');
+  const h = Buffer.from([0x80, 0x00, 0, 1, 0, 0, 0, 160, 0xca, 0xfe, 0xba, 0xbe]);
+  for (let i = 0; i < 5; i++) caller.rtp.send(Buffer.concat([h, marker]), sdpPort(res), '127.0.0.1');
+  await until(() => atCallee.length >= 5);
+  assert.ok(atCallee[0]!.raw.equals(Buffer.concat([h, marker])));
+  const loads = await server.monitoringParts().media.loads();
+  assert.is(loads[0]!.transcoding, 0);
+  assert.is((await caller.inDialog('BYE')).status, 200);
+  await callee.register(0);
+});
+
+test.run();
