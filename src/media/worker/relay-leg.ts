@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { Endpoint, LegName, LegStats, RemoteTarget } from '../protocol.js';
 import { canonicalIp } from './ip-text.js';
 import { StreamStats } from '../rtp/stream-stats.js';
+import { classifyRtpPort, INVALID } from '../rtp/rtp-header.js';
 
 /** At most this many IPs may latch a leg (the SDP address and the signalling source, and a few spare). */
 const MAX_ALLOWED_SOURCES = 8;
@@ -102,6 +103,27 @@ export class RelayLeg {
     this.latchedPort = port;
     this.route();
     return NEWLY_LATCHED;
+  }
+
+  /**
+   * The front door of a packet on this leg's RTP port, for relay and transcoding sessions
+   * alike: classifies it (RTP, or RTCP multiplexed on the port, RFC 5761), drops and counts
+   * invalid packets and strays, and latches the first one from an allowed source (symmetric
+   * RTP). Returns the packet's kind (RTP or RTCP), or INVALID when it was dropped.
+   */
+  acceptOnRtpPort(msg: Buffer, address: string, port: number, onLatched: (leg: RelayLeg, address: string, port: number) => void): number {
+    const kind = classifyRtpPort(msg);
+    if (kind === INVALID) {
+      this.invalidDropped++;
+      return INVALID;
+    }
+    const admission = this.admitRtp(address, port);
+    if (admission === STRAY) {
+      this.strayDropped++;
+      return INVALID;
+    }
+    if (admission === NEWLY_LATCHED) onLatched(this, address, port);
+    return kind;
   }
 
   /** The same for RTCP, with a latch of its own. */

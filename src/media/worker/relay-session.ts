@@ -2,7 +2,7 @@ import type { RemoteInfo } from 'node:dgram';
 import type { LegName, MediaEvent, MediaStats } from '../protocol.js';
 import { touch, type ActivityState } from './inactivity.js';
 import { NEWLY_LATCHED, STRAY, type RelayLeg } from './relay-leg.js';
-import { classifyRtpPort, INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
+import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
 
 /**
  * Both legs of one call, relaying each other's packets: what leg A's phone sends to A's
@@ -94,18 +94,12 @@ export class RelaySession implements ActivityState {
     }
   }
 
+  private readonly onRtpLatched = (leg: RelayLeg, address: string, port: number): void =>
+    this.emit({ type: 'latched', session: this.id, leg: leg.name, kind: 'rtp', address, port });
+
   private onRtpPort(from: RelayLeg, to: RelayLeg, msg: Buffer, src: RemoteInfo): void {
-    const kind = classifyRtpPort(msg);
-    if (kind === INVALID) {
-      from.invalidDropped++;
-      return;
-    }
-    const admission = from.admitRtp(src.address, src.port);
-    if (admission === STRAY) {
-      from.strayDropped++;
-      return;
-    }
-    if (admission === NEWLY_LATCHED) this.emit({ type: 'latched', session: this.id, leg: from.name, kind: 'rtp', address: src.address, port: src.port });
+    const kind = from.acceptOnRtpPort(msg, src.address, src.port, this.onRtpLatched);
+    if (kind === INVALID) return;
     if (kind === RTP) {
       const now = this.now();
       from.packetsReceived++;

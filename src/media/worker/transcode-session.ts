@@ -1,6 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { LegCodec, LegName, LegStats, MediaEvent, MediaStats } from '../protocol.js';
-import { classifyRtpPort, INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
+import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
 import { rtpPayloadEnd, rtpPayloadOffset } from '../rtp/rtp-payload.js';
 import type { Paced } from './frame-pacer.js';
 import { touch, type ActivityState } from './inactivity.js';
@@ -114,18 +114,12 @@ export class TranscodeSession implements ActivityState, Paced {
     };
   }
 
+  private readonly onRtpLatched = (leg: RelayLeg, address: string, port: number): void =>
+    this.emit({ type: 'latched', session: this.id, leg: leg.name, kind: 'rtp', address, port });
+
   private onRtpPort(from: RelayLeg, to: RelayLeg, dir: TranscodeDirection, msg: Buffer, src: RemoteInfo): void {
-    const kind = classifyRtpPort(msg);
-    if (kind === INVALID) {
-      from.invalidDropped++;
-      return;
-    }
-    const admission = from.admitRtp(src.address, src.port);
-    if (admission === STRAY) {
-      from.strayDropped++;
-      return;
-    }
-    if (admission === NEWLY_LATCHED) this.emit({ type: 'latched', session: this.id, leg: from.name, kind: 'rtp', address: src.address, port: src.port });
+    const kind = from.acceptOnRtpPort(msg, src.address, src.port, this.onRtpLatched);
+    if (kind === INVALID) return;
     if (kind !== RTP) {
       from.rtcpReceived++; // RTCP multiplexed on the RTP port (RFC 5761): taken, not forwarded
       return;
