@@ -30,6 +30,12 @@
  * A missing frame (lost or late after the jitter buffer) contributes nothing this tick; the
  * participant keeps its place in the mix and still hears. Allocation happens in join() and
  * leave() only; tick() allocates nothing.
+ *
+ * Cost (conference-mixer.probe.ts, one core, rooms of 10): about 1 µs per participant-frame in
+ * an all-G.711 room, 2 µs in an all-16 kHz room, but 25 µs when one wideband participant turns a
+ * room of narrowband phones to 16 kHz: each of them then pays an up- and a down-resampler
+ * (about 28,000 multiply-adds per frame). The known cure, not done here: participants outside
+ * the mixed set all hear the same total, so one shared down-resampler per rate could serve them.
  */
 import type { SampleRate } from '../codecs/resampler.js';
 import { DBM0_POWER } from '../dsp/dbm0.js';
