@@ -175,7 +175,7 @@ for (const backend of backends) {
     assert.is(dec.conceal(1920).length, 1920);
     assert.is(dec.conceal(1000).length, 1080, 'rounded up to a multiple of 2.5 ms');
     // After losses the stream goes on normally.
-    let last = new Int16Array(0);
+    let last: Int16Array = new Int16Array(0);
     for (const f of toneFrames(1000, 8000, 10)) last = dec.decode(enc.encode(f));
     assert.ok(powerDb(goertzelPower(last, RATE, 1000), meanPower(last)) > -1);
   });
@@ -212,7 +212,7 @@ for (const backend of backends) {
     }
     assert.ok(refused >= 5, `${refused} refused`);
     console.log(`  ${name}: ${hostile.length} hostile packets: ${refused} refused, ${decoded} decoded as (garbage) audio`);
-    let last = new Int16Array(0);
+    let last: Int16Array = new Int16Array(0);
     for (const p of good.slice(20)) last = dec.decode(p);
     assert.ok(powerDb(goertzelPower(last, RATE, 1000), meanPower(last)) > -1, 'the real stream decodes again');
   });
@@ -282,8 +282,8 @@ for (const backend of backends) {
     const encB = new OpusEncoder(backend);
     const decA = new OpusDecoder(backend);
     const decB = new OpusDecoder(backend);
-    let outA = new Int16Array(0);
-    let outB = new Int16Array(0);
+    let outA: Int16Array = new Int16Array(0);
+    let outB: Int16Array = new Int16Array(0);
     for (let k = 0; k < 30; k++) {
       const pa = encA.encode(a[k]!);
       const pb = encB.encode(b[k]!);
