@@ -75,14 +75,12 @@ export function parseOpusFmtp(text: unknown): OpusFmtp {
     body = body.slice(0, MAX_FMTP_LENGTH);
   }
   const seen = new Set<string>();
-  const parts = body.split(';');
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!.trim();
-    if (part === '') continue;
-    if (i >= MAX_PARAMS) {
-      out.ignored.push(`(${parts.length - MAX_PARAMS} parameters past ${MAX_PARAMS})`);
-      break;
-    }
+  const parts = body.split(';').map((x) => x.trim()).filter((x) => x !== '');
+  if (parts.length > MAX_PARAMS) {
+    out.ignored.push(`(${parts.length - MAX_PARAMS} parameters past ${MAX_PARAMS})`);
+    parts.length = MAX_PARAMS;
+  }
+  for (const part of parts) {
     const eq = part.indexOf('=');
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
     const value = eq < 0 ? '' : part.slice(eq + 1).trim();
