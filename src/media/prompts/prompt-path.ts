@@ -130,7 +130,7 @@ export function resolvePrompt(name: string, tenantId: string | undefined, folder
  * The real path of `path` when it exists and lies inside `fence` (itself resolved), below
  * `fence/sub` when `sub` is given; undefined when it does not exist.
  */
-function candidate(path: string, fence: string, sub?: string): string | undefined {
+export function candidate(path: string, fence: string, sub?: string): string | undefined {
   if (!existsSync(path)) {
     // A dangling symlink is absent too; anything else unreadable is simply not this set's.
     return undefined;
