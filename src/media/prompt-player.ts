@@ -21,7 +21,7 @@
  * format, unreadable, vanished) is closed, reported through `onFileError` with its WavError
  * code and skipped: nothing thrown by a file ever leaves nextFrame.
  *
- * Allocation: buffers are made once in the constructor (about 30 kB at 48 kHz) and a
+ * Allocation: buffers are made once in the constructor (about 30 kB for a 48 kHz leg) and a
  * Resampler per source rate on first use; opening a file allocates what WavReader does.
  */
 import { Resampler, type SampleRate } from './codecs/resampler.js';
@@ -117,9 +117,9 @@ export class PromptPlayer {
     this.continuous = this.loop && this.files.length === 1;
     const chunkBytes = Math.max(64, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     this.scratch = new Uint8Array(chunkBytes);
-    // At most chunkBytes samples (G.711), at most 6 times as many out (8 → 48 kHz).
-    this.input = new Int16Array(chunkBytes);
-    this.converted = new Int16Array(chunkBytes * 6 + 8);
+    // A read is at most chunkBytes of PCM (half as many samples), 6 times as many out (8 → 48 kHz).
+    this.input = new Int16Array(chunkBytes >> 1);
+    this.converted = new Int16Array((chunkBytes >> 1) * 6 + 8);
     this.fifo = new Int16Array(this.converted.length + ZEROS.length * 6 + 2 * this.frameSamples);
     if (this.files.length === 0) this.finish('done');
   }
