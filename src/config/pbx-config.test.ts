@@ -312,4 +312,15 @@ test('security.tenantTrunk*: defaults, networks checked; provider trunk tls.ca r
   assert.equal(t.trunks[0]!.tls, { ca: '/etc/pbx/certs/ca.pem' });
 });
 
+test('media.prompts: optional folder, relative to the file, ${ENV} allowed, checked with file:line:col', () => {
+  assert.is(parsePbxConfig('', FILE, {}).media, undefined);
+  assert.equal(parsePbxConfig('media: { prompts: /usr/share/asterisk/sounds/en }\n', FILE, {}).media, { prompts: '/usr/share/asterisk/sounds/en' });
+  assert.equal(parsePbxConfig('media:\n  prompts: sounds/en\n', FILE, {}).media, { prompts: '/etc/pbx/sounds/en' });
+  assert.equal(parsePbxConfig('media: { prompts: "${SOUNDS}" }\n', FILE, { SOUNDS: '/srv/sounds' }).media, { prompts: '/srv/sounds' });
+  assert.is(parsePbxConfig('media: {}\n', FILE, {}).media, undefined);
+  assert.match(problems('media:\n  prompts: ""\n')[0]!, /pbx\.yaml:2:12: media\.prompts/);
+  assert.match(problems('media:\n  prompts: [ a ]\n')[0]!, /pbx\.yaml:2:12: media\.prompts/);
+  assert.match(problems('media:\n  promts: x\n')[0]!, /pbx\.yaml:2:3: media\.promts/);
+});
+
 test.run();

@@ -131,6 +131,12 @@ const backup = object({
   keep: positiveInt(10_000).default(7),
 });
 
+/** Prompts and music on hold (issue 10). */
+const media = object({
+  /** The operator's prompt set, a folder (e.g. /usr/share/asterisk/sounds/en); absent: the built-in set alone. */
+  prompts: fromEnv(filePath()).optional(),
+});
+
 export const pbxSchema = object({
   // `${NAME}` is read from the environment only in the keys wrapped in fromEnv (listed in
   // config/pbx.yaml): secrets, addresses, ports, paths; never in names.
@@ -149,6 +155,7 @@ export const pbxSchema = object({
   calls,
   log,
   backup: backup.optional(),
+  media: media.optional(),
 });
 
 /**
@@ -174,5 +181,6 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     log: raw.log,
   };
   if (raw.backup !== undefined) config.backup = raw.backup;
+  if (raw.media?.prompts !== undefined) config.media = { prompts: raw.media.prompts };
   return config;
 }

@@ -95,6 +95,11 @@ export interface PbxConfig {
   };
   /** Scheduled online backups of system.sqlite and every tenant store; absent: none. */
   backup?: { dir: string; everyMinutes: number; keep: number };
+  /**
+   * Prompts: `prompts` is the operator's set (a folder; our ids or Asterisk's names), searched
+   * after a tenant's own uploads and before the built-in set. Absent: the built-in set alone.
+   */
+  media?: { prompts?: string };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
 }
 

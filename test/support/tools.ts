@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const cache = new Map<string, string | undefined>();
 
@@ -24,4 +25,14 @@ export function requireTools(suite: string, ...names: string[]): boolean {
 
 function debianPackage(tool: string): string {
   return ({ sipp: 'sip-tester', stunnel4: 'stunnel4', svwar: 'sipvicious', rtpengine: 'rtpengine-daemon', kamailio: 'kamailio kamailio-sqlite-modules', baresip: 'baresip-core', linphonec: 'linphone-cli' } as Record<string, string>)[tool] ?? tool;
+}
+
+/**
+ * Like requireTools for data packages (no command to look for): true when `path` exists,
+ * otherwise a SKIPPED line naming the Debian package that provides it.
+ */
+export function requirePath(suite: string, path: string, debianPackageName: string): boolean {
+  if (existsSync(path)) return true;
+  process.stdout.write(`SKIPPED ${suite}: ${path} not found (apt-get install ${debianPackageName})\n`);
+  return false;
 }
