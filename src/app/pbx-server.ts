@@ -6,6 +6,7 @@ import { AuthFailLog } from '../edge/security/auth-fail-log.js';
 import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
+import { musicOnHoldFiles } from './music-on-hold-files.js';
 import { tenantRecorder } from './tenant-recorder.js';
 import { countingRecorders } from './call-attempt-counter.js';
 import { CallCheckpoint } from './call-checkpoint.js';
@@ -228,6 +229,7 @@ export class PbxServer {
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
       ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
+      musicOnHold: musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') }),
       settings: () => ({
         sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,

@@ -57,6 +57,8 @@ export interface B2buaDeps {
   /** The PBX's own IPs (rtp.address, SIP listeners, publicAddress): never a far end's media address. */
   ownAddresses?: () => readonly string[];
   settings: () => B2buaSettings;
+  /** A tenant's music-on-hold files (real, checked paths); absent: a held party hears what the holding phone sends. */
+  musicOnHold?(tenant: TenantContext): readonly string[] | undefined;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -470,6 +472,7 @@ export class B2bua implements B2buaIo {
       viaFor: (p) => this.viaFor(p),
       contactFor: (p) => this.contactFor(p),
       forkHeaders: () => sessionTimerOfferHeaders(s.sessionTimer),
+      musicOnHold: () => this.d.musicOnHold?.(tenant),
       answerHeaders: () => [],
       forkIo,
       ackFork: (fork: Fork, res: SipResponse) => {

@@ -39,4 +39,6 @@ export interface CallContext {
   uasDialog(invite: SipRequest, localTag: string, contact: string): Dialog;
   onAnswered(call: Call): void;
   onEnded(call: Call): void;
+  /** The tenant's music-on-hold files (real, checked paths), for a held party; absent or empty: silence. */
+  musicOnHold?(): readonly string[] | undefined;
 }

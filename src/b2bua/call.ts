@@ -18,6 +18,7 @@ import { restrictCodecs } from '../sdp/restrict-codecs.js';
 import { serializeSdp } from '../sdp/serialize.js';
 import { dispositionOf, pickFinalFailure, type ForkFailure } from './status-mapping.js';
 import { refreshFailureEndsSession, SessionTimer, sessionTimerFromResponse, sessionTimerRefreshHeaders, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
+import { MusicOnHold } from './music-on-hold.js';
 
 export type CallState = 'routing' | 'proceeding' | 'answered' | 'ending' | 'ended';
 
@@ -64,6 +65,7 @@ export class Call implements ForkOwner {
   private failures: ForkFailure[] = [];
   private media: CallMediaSession | undefined;
   private readonly sdp: SdpBridge;
+  private moh: MusicOnHold | undefined;
   private noAnswerTimer: TimerHandle | undefined;
   private okRetransmit: { timer: TimerHandle | undefined; interval: number; elapsed: number; response: SipResponse } | undefined;
   private earlyMediaFork: Fork | undefined;
@@ -300,6 +302,19 @@ export class Call implements ForkOwner {
   }
 
   // ---- caller side -------------------------------------------------------------------
+
+  /**
+   * An offer from `offerer` was answered (re-INVITE or UPDATE): a hold (sendonly/inactive)
+   * plays music on hold to the other party, a resume stops it (music-on-hold.ts).
+   */
+  holdAnswered(offerer: Side, hold: boolean): void {
+    if (!this.media) return;
+    this.moh ??= new MusicOnHold(this.media, {
+      files: () => this.ctx.musicOnHold?.(),
+      warn: (message, fields) => this.ctx.logger.warn(message, { call: this.id, ...fields }),
+    });
+    this.moh.offerAnswered(offerer, hold);
+  }
 
   /** Tell the media path what each leg carries (relay or transcode); a failure is logged, the call goes on. */
   useCodecs(codecs: LegCodecs | undefined): void {

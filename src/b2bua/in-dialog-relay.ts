@@ -58,6 +58,8 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
     call.pendingReinvite = side;
   }
   let body = req.body;
+  /** Whether the offer relayed holds the other party (sendonly/inactive), for music on hold. */
+  let offeredHold: boolean | undefined;
   const headers = relayableHeaders(req);
   if (req.body.length > 0 && isSdp(req) && media) {
     const r = call.sdpBridge.relayOffer(side, req.body, media, side === 'a' ? call.input.callerSourceAddress : (call.winner?.target.target.address ?? ''));
@@ -70,6 +72,7 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
     // A new address or port: the leg relearns where its media comes from (new SSRC too).
     void media.setRemote(side, r.remote).then(() => (r.moved ? media.resetLatch(side) : undefined)).catch(() => undefined);
     void media.setHold(r.hold).catch(() => undefined);
+    offeredHold = r.hold;
   }
   const out = dialog.createRequest(req.method, {
     via: io.viaFor(target.protocol),
@@ -99,6 +102,7 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
           resBody = r.body;
           void media.setRemote(other, r.remote).then(() => (r.moved ? media.resetLatch(other) : undefined)).catch(() => undefined);
           call.useCodecs(r.codecs);
+          if (offeredHold !== undefined) call.holdAnswered(side, offeredHold);
         }
       }
       const out = relayResponse(req, res, resBody);

@@ -42,6 +42,13 @@ export interface CallMediaSession {
   resetLatch(leg: LegName): Promise<void>;
   /** After each answer: the media path relays (same codec) or transcodes (different ones). */
   useCodecs?(codecs: LegCodecs): Promise<void>;
+  /**
+   * Play files (real paths, resolved and checked on the main thread) into one leg in its
+   * negotiated codec, instead of the other leg's media, until done or stopped (media/
+   * media-session.ts play). Absent: the media provider cannot play.
+   */
+  play?(leg: LegName, files: readonly string[], opts?: { loop?: boolean; bargeIn?: boolean }): Promise<unknown>;
+  stopPlay?(leg: LegName): Promise<void>;
   /** Idempotent; resolves with the media statistics for the call record. */
   release(): Promise<unknown>;
   onTimeout(cb: () => void): void;

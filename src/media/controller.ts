@@ -220,6 +220,11 @@ export class MediaController {
       case 'workerError':
         this.log.warn('media worker error', { worker: slot.index, message: e.message });
         return;
+      case 'played': {
+        const s = this.sessions.get(e.session);
+        if (s?.workerIndex === slot.index) s.firePlayed(e);
+        return;
+      }
     }
   }
 

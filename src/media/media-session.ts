@@ -1,6 +1,7 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, Endpoint, LegCodec, LegName, MediaStats, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, Endpoint, LegCodec, LegName, MediaStats, PlayedMediaEvent, RemoteTarget } from './protocol.js';
+import { PlayTracker, type PlayOptions, type PlayResult } from './play-tracker.js';
 import { needsTranscoding } from './session-kind.js';
 
 /** Where a leg's phone should send its media: the PBX side of the leg, for the SDP. */
@@ -37,6 +38,9 @@ export class MediaSession {
   private readonly timeoutListeners: Array<Listener<number>> = [];
   private readonly endedListeners: Array<Listener<string>> = [];
   private readonly latchedListeners: Array<Listener<LatchInfo>> = [];
+  /** The codecs of the last answer (useCodecs): what a play is encoded in. */
+  private codecs: { a: LegCodec; b: LegCodec } | undefined;
+  private readonly plays = new PlayTracker();
 
   constructor(
     readonly id: string,
@@ -71,7 +75,34 @@ export class MediaSession {
    * codec (the hot path, no decoding) and transcodes when they do not.
    */
   async useCodecs(codecs: { a: LegCodec; b: LegCodec }): Promise<void> {
+    this.codecs = { a: { ...codecs.a }, b: { ...codecs.b } };
     await this.send({ op: 'setCodecs', session: this.id, a: codecs.a, b: codecs.b, transcode: needsTranscoding(codecs.a, codecs.b) });
+  }
+
+  /**
+   * Play prompt files into one leg, in that leg's negotiated codec, instead of what the
+   * other leg sends; resolves when the play ends (done, barged-in, stopped, error). `files`
+   * are real paths already resolved and checked on the main thread (media/prompts/
+   * prompt-path.ts resolvePrompt, moh-path.ts resolveMohClass): nothing from the wire. A
+   * play already on the leg ends 'stopped'. Rejects with a MediaError when the worker
+   * refuses (no codec known yet, a codec it cannot encode) or is gone.
+   */
+  play(leg: LegName, files: readonly string[], opts: PlayOptions = {}): Promise<PlayResult> {
+    const codec = opts.codec ?? this.codecs?.[leg];
+    if (!codec) return Promise.reject(new MediaError('bad-request', `media session ${this.id}: no codec negotiated on leg ${leg} yet`));
+    const { playId, done } = this.plays.start(leg);
+    this.send({ op: 'play', session: this.id, leg, playId, codec, files: [...files], loop: opts.loop === true, bargeIn: opts.bargeIn !== false }).catch((e: unknown) => this.plays.fail(playId, e));
+    return done;
+  }
+
+  /** Stop the leg's play, if any (its promise resolves 'stopped'). */
+  async stopPlay(leg: LegName): Promise<void> {
+    await this.send({ op: 'stopPlay', session: this.id, leg });
+  }
+
+  /** @internal the controller reports a worker `played` event. */
+  firePlayed(e: PlayedMediaEvent): void {
+    this.plays.ended(e);
   }
 
   stats(): Promise<MediaStats> {
@@ -85,7 +116,10 @@ export class MediaSession {
    */
   release(): Promise<MediaStats> {
     if (!this.released) {
-      this.released = this.send({ op: 'release', session: this.id }).finally(() => this.host.detach(this));
+      this.released = this.send({ op: 'release', session: this.id }).finally(() => {
+        this.plays.stopAll();
+        this.host.detach(this);
+      });
       this.released.catch(() => undefined); // the caller may not wait for it
     }
     return this.released;
@@ -120,6 +154,7 @@ export class MediaSession {
   end(reason: string): void {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
+    this.plays.failAll(new MediaError('worker-gone', `media session ${this.id} ended: ${reason}`));
     this.host.detach(this);
     if (!this.released) this.fire(this.endedListeners, reason, 'ended');
   }

@@ -95,6 +95,16 @@ export interface CommandMap {
   stats: { req: { session: string }; res: MediaStats };
   /** Load of this worker. */
   load: { req: NoArgs; res: WorkerLoad };
+  /**
+   * Play a sequence of prompt files into one leg, in `codec` (the leg's negotiated codec),
+   * instead of what the other leg sends, until done, barged in (RFC 4733 digit from that
+   * leg, when bargeIn), stopped or replaced by another play; then a `played` event. The
+   * files are real paths the main thread resolved and checked (media/prompts/prompt-path.ts,
+   * moh-path.ts): the worker never builds a path. A play already on the leg is stopped.
+   */
+  play: { req: { session: string; leg: LegName; playId: string; codec: LegCodec; files: string[]; loop?: boolean; bargeIn?: boolean }; res: null };
+  /** Stop the leg's play (if playId is given, only that one); the relay takes over again. */
+  stopPlay: { req: { session: string; leg: LegName; playId?: string }; res: null };
   /** Fault injection for tests and drills: the worker throws out of its event loop. */
   crash: { req: NoArgs; res: null };
   /** Fault injection: the worker blocks its event loop for `ms` (a hung worker), then answers. */
@@ -180,7 +190,25 @@ export interface MediaStats {
 export type MediaEvent =
   | { type: 'rtpTimeout'; session: string; idleMs: number }
   | { type: 'latched'; session: string; leg: LegName; kind: 'rtp' | 'rtcp'; address: string; port: number }
-  | { type: 'workerError'; message: string };
+  | { type: 'workerError'; message: string }
+  | PlayedMediaEvent;
+
+/** How a play ended (see play): every file played, a digit, stop/replace/release, or nothing playable. */
+export type PlayEndReason = 'done' | 'barged-in' | 'stopped' | 'error';
+
+export interface PlayedMediaEvent {
+  type: 'played';
+  session: string;
+  leg: LegName;
+  playId: string;
+  reason: PlayEndReason;
+  /** The RFC 4733 digit that barged in. */
+  digit?: string;
+  filesPlayed: number;
+  framesPlayed: number;
+  /** Files that could not be played (skipped). */
+  failedFiles: number;
+}
 
 /** Why a command failed; the controller turns it into a MediaError with the same code. */
 export type MediaErrorCode =

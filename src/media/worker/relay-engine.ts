@@ -6,6 +6,9 @@ import type { LegCodec, LegName, LegPorts, MediaCommand, MediaEvent, MediaStats,
 import { canTranscode } from './codec-registry.js';
 import { FramePacer, type PacerTimers } from './frame-pacer.js';
 import { TranscodeSession } from './transcode-session.js';
+import { LegPlayer } from './leg-player.js';
+import { PlayRtpStream } from './play-rtp-stream.js';
+import { checkPlay } from './play-request.js';
 import { takeTimeout } from './inactivity.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { RelayLeg } from './relay-leg.js';
@@ -44,6 +47,9 @@ const SOCKET_ERROR_REPORT_MS = 10_000;
 export class RelayEngine {
   private readonly sessions = new Map<string, Session>();
   private readonly pacer: FramePacer;
+  /** The play on each leg ("session:leg"), and each leg's own outgoing play stream. */
+  private readonly players = new Map<string, LegPlayer>();
+  private readonly playStreams = new WeakMap<object, PlayRtpStream>();
   /** Session ids being allocated, so that a duplicate is refused before its sockets exist. */
   private readonly allocating = new Set<string>();
   private readonly ports: PortAllocator;
@@ -90,6 +96,10 @@ export class RelayEngine {
         return this.resetLatch(cmd.session, cmd.leg);
       case 'setCodecs':
         return this.setCodecs(cmd.session, cmd.a, cmd.b, cmd.transcode);
+      case 'play':
+        return this.play(cmd);
+      case 'stopPlay':
+        return this.stopPlay(cmd.session, cmd.leg, cmd.playId);
       case 'release':
         return this.release(cmd.session);
       case 'stats':
@@ -197,9 +207,48 @@ export class RelayEngine {
     if (next instanceof TranscodeSession) this.pacer.add(next);
   }
 
+  /** Start a play on a leg (see LegPlayer), stopping the one already there. */
+  play(cmd: unknown): null {
+    const p = checkPlay(cmd);
+    const s = this.session(p.session);
+    const leg = s.leg(p.leg);
+    const key = `${p.session}:${p.leg}`;
+    this.players.get(key)?.stop();
+    let stream = this.playStreams.get(leg);
+    if (!stream) this.playStreams.set(leg, (stream = new PlayRtpStream()));
+    const player = new LegPlayer(leg, {
+      session: p.session,
+      playId: p.playId,
+      codec: p.codec,
+      files: p.files,
+      loop: p.loop,
+      bargeIn: p.bargeIn,
+      stream,
+      now: this.now,
+      onEnded: (pl, e) => {
+        if (this.players.get(key) === pl) this.players.delete(key);
+        this.pacer.remove(pl);
+        this.emit(e);
+      },
+    });
+    if (player.active) {
+      this.players.set(key, player);
+      this.pacer.add(player);
+    }
+    return null;
+  }
+
+  stopPlay(id: string, legName: LegName, playId?: string): null {
+    this.session(id);
+    const player = this.players.get(`${id}:${checkLeg(legName)}`);
+    if (player && (playId === undefined || player.playId === playId)) player.stop();
+    return null;
+  }
+
   /** Close the session's sockets, give its ports back, and return its final stats. */
   release(id: string): MediaStats {
     const s = this.session(id);
+    for (const name of ['a', 'b'] as const) this.players.get(`${id}:${name}`)?.stop();
     const stats = s.stats();
     addTotals(this.retired, stats);
     this.sessions.delete(id);
@@ -251,6 +300,7 @@ export class RelayEngine {
   close(): void {
     this.closed = true;
     this.pacer.stop();
+    this.players.clear();
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
   }

@@ -41,6 +41,15 @@ export class RelayLeg {
 
   held = false;
 
+  /**
+   * A play (prompts, music on hold) owns what this leg's phone hears: the session sends it
+   * nothing of the other leg meanwhile (counted in playSuppressed). See leg-player.ts.
+   */
+  playing = false;
+  playSuppressed = 0;
+  /** Sees each RTP packet this leg's phone sends (after latching), e.g. for barge-in on a digit. */
+  inboundTap: ((msg: Buffer) => void) | undefined;
+
   packetsReceived = 0;
   bytesReceived = 0;
   packetsSent = 0;

@@ -107,6 +107,11 @@ export class RelaySession implements ActivityState {
       from.stream.update(rtpSequence(msg), rtpTimestamp(msg), rtpSsrc(msg), now, rtpPayloadType(msg));
       this.lastRtpAt = now;
       this.timeoutReported = false;
+      if (from.inboundTap) from.inboundTap(msg);
+      if (to.playing) {
+        to.playSuppressed++;
+        return;
+      }
     } else {
       from.rtcpReceived++; // RTCP multiplexed on the RTP port (RFC 5761)
     }

@@ -141,6 +141,7 @@ export class TranscodeSession implements ActivityState, Paced {
     this.lastRtpAt = now;
     this.timeoutReported = false;
     const marker = (msg[1] & 0x80) !== 0;
+    if (from.inboundTap) from.inboundTap(msg);
     if (pt === dir.inPt) {
       dir.pushAudio(msg, off, end - off, seq, ts, ssrc, marker);
     } else if (pt === dir.inTe) {
@@ -166,6 +167,10 @@ export class TranscodeSession implements ActivityState, Paced {
 
   private send(dir: TranscodeDirection, to: RelayLeg, length: number): void {
     if (length <= 0) return;
+    if (to.playing) {
+      to.playSuppressed++;
+      return;
+    }
     if (to.sendPort === 0) {
       (to === this.a ? this.b : this.a).unroutableDropped++;
       return;
