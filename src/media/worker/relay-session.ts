@@ -1,5 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { LegName, MediaEvent, MediaStats } from '../protocol.js';
+import type { DtmfTap } from './dtmf-tap.js';
 import { touch, type ActivityState } from './inactivity.js';
 import { NEWLY_LATCHED, STRAY, type RelayLeg } from './relay-leg.js';
 import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
@@ -12,6 +13,8 @@ import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestam
 export class RelaySession implements ActivityState {
   lastRtpAt: number;
   timeoutReported = false;
+  /** DTMF detection and interworking, once configured (setDtmf). */
+  dtmf: DtmfTap | undefined;
 
   constructor(
     readonly id: string,
@@ -107,6 +110,7 @@ export class RelaySession implements ActivityState {
       from.stream.update(rtpSequence(msg), rtpTimestamp(msg), rtpSsrc(msg), now, rtpPayloadType(msg));
       this.lastRtpAt = now;
       this.timeoutReported = false;
+      if (this.dtmf && !this.dtmf.relay(from.name, msg)) return;
     } else {
       from.rtcpReceived++; // RTCP multiplexed on the RTP port (RFC 5761)
     }
