@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, Endpoint, LegCodec, LegName, MediaStats, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, MediaStats, RemoteTarget } from './protocol.js';
 import { needsTranscoding } from './session-kind.js';
 
 /** Where a leg's phone should send its media: the PBX side of the leg, for the SDP. */
@@ -24,6 +24,14 @@ export interface LatchInfo {
   source: Endpoint;
 }
 
+/** A digit pressed on a leg's phone, once per key press (see protocol.ts `dtmf`). */
+export interface DigitEvent {
+  leg: LegName;
+  digit: string;
+  durationMs: number;
+  source: DtmfSource;
+}
+
 type Listener<T> = (v: T) => void;
 
 /**
@@ -37,6 +45,7 @@ export class MediaSession {
   private readonly timeoutListeners: Array<Listener<number>> = [];
   private readonly endedListeners: Array<Listener<string>> = [];
   private readonly latchedListeners: Array<Listener<LatchInfo>> = [];
+  private readonly digitListeners: Array<Listener<DigitEvent>> = [];
 
   constructor(
     readonly id: string,
@@ -72,6 +81,33 @@ export class MediaSession {
    */
   async useCodecs(codecs: { a: LegCodec; b: LegCodec }): Promise<void> {
     await this.send({ op: 'setCodecs', session: this.id, a: codecs.a, b: codecs.b, transcode: needsTranscoding(codecs.a, codecs.b) });
+  }
+
+  /** DTMF per leg: how digits leave towards its phone, and whether in-band tones from it are listened for. */
+  async setDtmf(dtmf: { a: LegDtmf; b: LegDtmf }): Promise<void> {
+    await this.send({ op: 'setDtmf', session: this.id, a: dtmf.a, b: dtmf.b });
+  }
+
+  /** Play a digit to a leg's phone as RFC 4733 packets or tones (whichever its DTMF mode is). */
+  async sendDigit(leg: LegName, digit: string, durationMs: number): Promise<void> {
+    await this.send({ op: 'sendDigit', session: this.id, leg, digit, durationMs });
+  }
+
+  /**
+   * Every digit pressed on either leg, whichever way it came (RFC 4733, in-band, SIP INFO):
+   * what applications (IVR, voicemail) collect. Returns a function that removes the listener.
+   */
+  onDigit(cb: Listener<DigitEvent>): () => void {
+    this.digitListeners.push(cb);
+    return () => {
+      const i = this.digitListeners.indexOf(cb);
+      if (i >= 0) this.digitListeners.splice(i, 1);
+    };
+  }
+
+  /** A digit heard: from the worker (RFC 4733, in-band) or from the signalling (SIP INFO). */
+  reportDigit(e: DigitEvent): void {
+    if (this.endReason === undefined && !this.released) this.fire(this.digitListeners, e, 'digit');
   }
 
   stats(): Promise<MediaStats> {
