@@ -13,6 +13,7 @@ import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
+import { CallDtmf } from './call-dtmf.js';
 import { parseSdp } from '../sdp/parse.js';
 import { restrictCodecs } from '../sdp/restrict-codecs.js';
 import { serializeSdp } from '../sdp/serialize.js';
@@ -77,6 +78,8 @@ export class Call implements ForkOwner {
   /** RFC 4028 per leg: each of our two dialogs has its own session timer. */
   private readonly sessionTimers: Record<Side, SessionTimer | undefined> = { a: undefined, b: undefined };
   readonly negotiated: Record<Side, NegotiatedTimer | undefined> = { a: undefined, b: undefined };
+  /** DTMF interworking between the legs (RFC 4733, SIP INFO, in-band). */
+  readonly dtmf: CallDtmf;
 
   constructor(
     private readonly ctx: CallContext,
@@ -86,6 +89,9 @@ export class Call implements ForkOwner {
     this.aLegCallId = getHeader(input.invite, 'call-id') ?? '';
     this.startedAt = ctx.clock.now();
     this.sdp = new SdpBridge(ctx.mediaAddress, ctx.ownAddresses);
+    const legs = { dialog: (s: Side) => (s === 'a' ? this.aDialog : this.winner?.dialog), target: (s: Side) => (s === 'a' ? this.callerTarget : this.winner?.target.target) };
+    this.dtmf = new CallDtmf(ctx.io, legs, ctx.logger, this.id);
+    this.dtmf.noteAllow('a', input.invite);
   }
 
   get callerTarget(): Target {
@@ -137,6 +143,7 @@ export class Call implements ForkOwner {
     }
     this.media.onTimeout(() => this.hangupBoth('system', 'RTP timeout'));
     this.media.onEnded((reason) => this.hangupBoth('system', `media ended: ${reason}`));
+    this.dtmf.attach(this.media);
     if (this.state !== 'routing') {
       // cancelled while the media session was being set up
       void this.media.release();
@@ -233,6 +240,7 @@ export class Call implements ForkOwner {
       if (answer) {
         this.earlyMediaFork = fork;
         body = answer.body;
+        this.dtmf.noteAllow('b', res);
         void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
         this.useCodecs(answer.codecs);
       }
@@ -260,6 +268,7 @@ export class Call implements ForkOwner {
       const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
       if (answer) {
         body = answer.body;
+        this.dtmf.noteAllow('b', res);
         void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
         this.useCodecs(answer.codecs);
       }
@@ -320,6 +329,7 @@ export class Call implements ForkOwner {
   useCodecs(codecs: LegCodecs | undefined): void {
     if (!codecs || !this.media?.useCodecs) return;
     this.media.useCodecs(codecs).catch((e: unknown) => this.ctx.logger.warn('media codecs not applied', { call: this.id, error: e }));
+    this.dtmf.configure(codecs);
   }
 
   /** The caller's CANCEL (RFC 3261 §9.2): 487 to the INVITE, cancel every branch. */

@@ -22,6 +22,8 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
     tx.respond(createResponse(req, 481));
     return;
   }
+  // DTMF in INFO: answered here and played as RFC 4733 or tones, or relayed to an INFO leg.
+  if (req.method === 'INFO' && call.dtmf.onInfo(side, req, tx)) return;
   const isInvite = req.method === 'INVITE';
   // RFC 4028: a re-INVITE or UPDATE refreshes the session on the leg it came from.
   let timerAnswer: { timer: NegotiatedTimer | undefined; headers: Array<[string, string]> } | undefined;

@@ -49,11 +49,32 @@ export interface CallMediaSession {
    */
   play?(leg: LegName, files: readonly string[], opts?: { loop?: boolean; bargeIn?: boolean }): Promise<unknown>;
   stopPlay?(leg: LegName): Promise<void>;
+  /** DTMF per leg (see media/protocol.ts LegDtmf); absent: the media path does no DTMF. */
+  setDtmf?(dtmf: { a: LegDtmfSettings; b: LegDtmfSettings }): Promise<void>;
+  /** Play a digit to a leg's phone (RFC 4733 or tones). */
+  sendDigit?(leg: LegName, digit: string, durationMs: number): Promise<void>;
+  /** Digits pressed on either leg; the B2BUA reports SIP INFO digits through reportDigit. */
+  onDigit?(cb: (e: CallDigit) => void): () => void;
+  reportDigit?(e: CallDigit): void;
   /** Idempotent; resolves with the media statistics for the call record. */
   release(): Promise<unknown>;
   onTimeout(cb: () => void): void;
   /** The worker that carried the session died. */
   onEnded(cb: (reason: string) => void): void;
+}
+
+export type DtmfMode = 'rfc4733' | 'info' | 'inband' | 'none';
+
+export interface LegDtmfSettings {
+  mode: DtmfMode;
+  detectInband?: boolean;
+}
+
+export interface CallDigit {
+  leg: LegName;
+  digit: string;
+  durationMs: number;
+  source: 'rfc4733' | 'inband' | 'info';
 }
 
 export interface MediaProvider {

@@ -217,6 +217,12 @@ export class MediaController {
         if (s?.workerIndex === slot.index) s.fireLatched({ leg: e.leg, kind: e.kind, source: { address: e.address, port: e.port } });
         return;
       }
+      case 'dtmf': {
+        const s = this.sessions.get(e.session);
+        this.log.debug('dtmf', { session: e.session, leg: e.leg, digit: e.digit, durationMs: e.durationMs, source: e.source });
+        if (s?.workerIndex === slot.index) s.reportDigit({ leg: e.leg, digit: e.digit, durationMs: e.durationMs, source: e.source });
+        return;
+      }
       case 'workerError':
         this.log.warn('media worker error', { worker: slot.index, message: e.message });
         return;

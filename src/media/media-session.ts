@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, Endpoint, LegCodec, LegName, MediaStats, PlayedMediaEvent, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, MediaStats, PlayedMediaEvent, RemoteTarget } from './protocol.js';
 import { PlayTracker, type PlayOptions, type PlayResult } from './play-tracker.js';
 import { needsTranscoding } from './session-kind.js';
 
@@ -25,6 +25,14 @@ export interface LatchInfo {
   source: Endpoint;
 }
 
+/** A digit pressed on a leg's phone, once per key press (see protocol.ts `dtmf`). */
+export interface DigitEvent {
+  leg: LegName;
+  digit: string;
+  durationMs: number;
+  source: DtmfSource;
+}
+
 type Listener<T> = (v: T) => void;
 
 /**
@@ -41,6 +49,7 @@ export class MediaSession {
   /** The codecs of the last answer (useCodecs): what a play is encoded in. */
   private codecs: { a: LegCodec; b: LegCodec } | undefined;
   private readonly plays = new PlayTracker();
+  private readonly digitListeners: Array<Listener<DigitEvent>> = [];
 
   constructor(
     readonly id: string,
@@ -103,6 +112,33 @@ export class MediaSession {
   /** @internal the controller reports a worker `played` event. */
   firePlayed(e: PlayedMediaEvent): void {
     this.plays.ended(e);
+  }
+
+  /** DTMF per leg: how digits leave towards its phone, and whether in-band tones from it are listened for. */
+  async setDtmf(dtmf: { a: LegDtmf; b: LegDtmf }): Promise<void> {
+    await this.send({ op: 'setDtmf', session: this.id, a: dtmf.a, b: dtmf.b });
+  }
+
+  /** Play a digit to a leg's phone as RFC 4733 packets or tones (whichever its DTMF mode is). */
+  async sendDigit(leg: LegName, digit: string, durationMs: number): Promise<void> {
+    await this.send({ op: 'sendDigit', session: this.id, leg, digit, durationMs });
+  }
+
+  /**
+   * Every digit pressed on either leg, whichever way it came (RFC 4733, in-band, SIP INFO):
+   * what applications (IVR, voicemail) collect. Returns a function that removes the listener.
+   */
+  onDigit(cb: Listener<DigitEvent>): () => void {
+    this.digitListeners.push(cb);
+    return () => {
+      const i = this.digitListeners.indexOf(cb);
+      if (i >= 0) this.digitListeners.splice(i, 1);
+    };
+  }
+
+  /** A digit heard: from the worker (RFC 4733, in-band) or from the signalling (SIP INFO). */
+  reportDigit(e: DigitEvent): void {
+    if (this.endReason === undefined && !this.released) this.fire(this.digitListeners, e, 'digit');
   }
 
   stats(): Promise<MediaStats> {

@@ -41,6 +41,22 @@ export interface RemoteTarget {
   payloadClocks?: Array<[number, number]>;
 }
 
+/**
+ * How digits reach a leg's phone: RFC 4733 packets (it negotiated telephone-event), SIP
+ * INFO (sent by the main thread; the worker strips telephone-event towards it), in-band
+ * tones (a G.711 leg with neither), or not at all.
+ */
+export type DtmfMode = 'rfc4733' | 'info' | 'inband' | 'none';
+
+/** Where a digit was heard: RFC 4733 packets, in-band tones, or a SIP INFO request. */
+export type DtmfSource = 'rfc4733' | 'inband' | 'info';
+
+export interface LegDtmf {
+  mode: DtmfMode;
+  /** Decode this leg's G.711 to listen for in-band tones (costs CPU; only for a leg without telephone-event). */
+  detectInband?: boolean;
+}
+
 /** The codec a leg carries (from the offer/answer): what its phone sends and expects. */
 export interface LegCodec {
   payloadType: number;
@@ -53,6 +69,8 @@ export interface LegCodec {
   fmtp?: string;
   /** telephone-event's payload type on this leg, when negotiated (RFC 4733). */
   telephoneEvent?: number;
+  /** RFC 2198 `red` payload type on this leg, when negotiated (it may carry telephone-event, RFC 4733 §2.6). */
+  red?: number;
 }
 
 export interface Endpoint {
@@ -90,6 +108,13 @@ export interface CommandMap {
    * plain relay; true decodes, resamples and re-encodes both ways on the same ports.
    */
   setCodecs: { req: { session: string; a: LegCodec; b: LegCodec; transcode: boolean }; res: null };
+  /**
+   * DTMF on each leg (after setCodecs): how digits leave towards that leg's phone, and
+   * whether in-band tones from it are listened for (G.711 legs without telephone-event only).
+   */
+  setDtmf: { req: { session: string; a: LegDtmf; b: LegDtmf }; res: null };
+  /** Play one digit towards a leg's phone, in the way that leg negotiated (RFC 4733 or in-band tones). */
+  sendDigit: { req: { session: string; leg: LegName; digit: string; durationMs: number }; res: null };
   /** Close the session's sockets, return its ports, answer with its final stats. */
   release: { req: { session: string }; res: MediaStats };
   stats: { req: { session: string }; res: MediaStats };
@@ -152,6 +177,21 @@ export interface TranscodeLegStats {
   jitterDropped: number;
 }
 
+/** DTMF counters of a leg, beside its LegStats. */
+export interface DtmfLegStats {
+  /** Digits reported from this leg (RFC 4733 and in-band). */
+  digits: number;
+  /** Digits from this leg not reported: more than the flood limit per second. */
+  floodDropped: number;
+  /** telephone-event packets from this leg not passed on (the other leg has no telephone-event). */
+  eventsStripped: number;
+  /** RFC 4733 packets generated towards this leg's phone, and digits played to it as tones. */
+  eventsGenerated: number;
+  tonesGenerated: number;
+  /** Malformed telephone-event or red payloads from this leg. */
+  badEvents: number;
+}
+
 /** Counters for one leg: "received" is what its phone sent to us, "sent" what we sent to its phone. */
 export interface LegStats {
   packetsReceived: number;
@@ -179,6 +219,8 @@ export interface LegStats {
   latched: Endpoint | null;
   /** Only while the session transcodes. */
   transcode?: TranscodeLegStats;
+  /** Once DTMF is configured on the session. */
+  dtmf?: DtmfLegStats;
 }
 
 export interface MediaStats {
@@ -191,7 +233,9 @@ export type MediaEvent =
   | { type: 'rtpTimeout'; session: string; idleMs: number }
   | { type: 'latched'; session: string; leg: LegName; kind: 'rtp' | 'rtcp'; address: string; port: number }
   | { type: 'workerError'; message: string }
-  | PlayedMediaEvent;
+  | PlayedMediaEvent
+  /** A digit heard on a leg, once per key press, when it ends. */
+  | { type: 'dtmf'; session: string; leg: LegName; digit: string; durationMs: number; source: DtmfSource };
 
 /** How a play ended (see play): every file played, a digit, stop/replace/release, or nothing playable. */
 export type PlayEndReason = 'done' | 'barged-in' | 'stopped' | 'error';

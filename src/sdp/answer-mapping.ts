@@ -9,7 +9,9 @@
  * - it chose one only the PBX added: the offerer gets its own first codec the PBX can
  *   transcode (with its own payload type, rtpmap and fmtp), and the worker transcodes;
  * - neither: undefined, and the B2BUA answers 488 as before.
- * telephone-event is answered to the offerer only when both legs have it. Pure.
+ * telephone-event is answered to an offerer that offered it, whether or not the answerer
+ * took it: the PBX terminates it and interworks digits with the other leg (RFC 4733 packets,
+ * SIP INFO or in-band tones; see b2bua/dtmf-mode.ts). Pure.
  */
 import { formatOfAttribute, rtpmapsOf, type Rtpmap } from './attributes.js';
 import { cloneSdp } from './clone.js';
@@ -66,18 +68,19 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
       // Plain relay: keep what the offerer offered, in the answerer's order.
       const keep = new Set(aFormats.filter((d) => oFormats.some((od) => sameCodec(od, d))).map((d) => d.format));
       narrow(a, (f) => keep.has(f));
+      if (oTe && !aTe) addFormat(a, o, oTe.format);
       offererFormat = common;
       transcoded = false;
     } else {
       if (!findCodec(chosen, transcodable)) return undefined;
       const pick = oFormats.find((d) => !isTelephoneEvent(d) && findCodec(d, transcodable));
       if (!pick) return undefined;
-      answerWith(a, o, [pick.format, ...(aTe && oTe ? [oTe.format] : [])]);
+      answerWith(a, o, [pick.format, ...(oTe ? [oTe.format] : [])]);
       offererFormat = pick;
       transcoded = true;
     }
     if (!main) {
-      const offererTe = aTe && oTe ? oTe.payloadType : undefined;
+      const offererTe = oTe ? oTe.payloadType : undefined;
       main = {
         offerer: negotiated(offererFormat, o, offererTe),
         answerer: negotiated(chosen, a.formats.includes(chosen.format) ? a : s, aTe?.payloadType),
@@ -109,6 +112,18 @@ function narrow(m: MediaDescription, keep: (format: string) => boolean): void {
     const f = formatOfAttribute(x);
     return f === undefined || keep(f);
   });
+}
+
+/** Add one of the offerer's formats, with its per-format lines, to the answer. */
+function addFormat(a: MediaDescription, o: MediaDescription, format: string): void {
+  if (a.formats.includes(format)) return;
+  a.formats.push(format);
+  const lines = o.attributes.filter((x) => formatOfAttribute(x) === format);
+  let at = 0;
+  a.attributes.forEach((x, i) => {
+    if (formatOfAttribute(x) !== undefined) at = i + 1;
+  });
+  a.attributes.splice(at, 0, ...lines);
 }
 
 /** The answer's stream-wide lines (ptime, direction...) with the offerer's own formats and their lines. */

@@ -72,13 +72,27 @@ test('the callee picks the caller\'s own codec: plain relay, and the codecs the 
   assert.is(m.answerer!.name, 'PCMU');
 });
 
-test('telephone-event is answered to the caller only when the callee has it too', () => {
+test('telephone-event is answered to a caller that offered it even when the callee has none (the PBX interworks DTMF)', () => {
   const answer = sdp('m=audio 5000 RTP/AVP 8', ['a=rtpmap:8 PCMA/8000']);
   const m = mapAnswer(CALLER, SENT, answer, TRANSCODABLE_CODECS)!;
   assert.ok(m.transcoded);
-  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0');
-  assert.is(m.offerer!.telephoneEvent, undefined);
+  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0 101');
+  assert.is(m.offerer!.telephoneEvent, 101);
+  assert.is(m.answerer!.telephoneEvent, undefined);
   assert.is(m.answerer!.payloadType, 8);
+  // The same on the relay path: the callee shares PCMU but has no telephone-event.
+  const relay = mapAnswer(CALLER, SENT, sdp('m=audio 5000 RTP/AVP 0', ['a=rtpmap:0 PCMU/8000']), TRANSCODABLE_CODECS)!;
+  assert.not.ok(relay.transcoded);
+  assert.is(mline(relay.answer), 'm=audio 5000 RTP/AVP 0 101');
+  assert.match(serializeSdp(relay.answer), /a=rtpmap:101 telephone-event\/8000\r\na=fmtp:101 0-15/);
+  assert.is(relay.offerer!.telephoneEvent, 101);
+  assert.is(relay.answerer!.telephoneEvent, undefined);
+  // A caller that offered none gets none.
+  const plain = sdp('m=audio 4000 RTP/AVP 0', ['a=rtpmap:0 PCMU/8000']);
+  const noTe = mapAnswer(plain, augmentOffer(plain, TRANSCODABLE_CODECS), sdp('m=audio 5000 RTP/AVP 0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000']), TRANSCODABLE_CODECS)!;
+  assert.is(mline(noTe.answer), 'm=audio 5000 RTP/AVP 0');
+  assert.is(noTe.offerer!.telephoneEvent, undefined);
+  assert.is(noTe.answerer!.telephoneEvent, 101);
 });
 
 test('an answer with a codec the PBX cannot transcode and the caller never offered maps to nothing (488)', () => {

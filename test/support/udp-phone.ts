@@ -29,6 +29,10 @@ export interface PhoneOptions {
   opus?: boolean;
   /** Offer and answer only this codec (and telephone-event 101), e.g. { pt: 9, rtpmap: 'G722/8000' }. */
   audio?: { pt: number; rtpmap: string };
+  /** Offer and answer telephone-event 101 (RFC 4733); default true. */
+  telephoneEvent?: boolean;
+  /** An Allow header (e.g. 'INVITE, ACK, BYE, CANCEL, INFO') on its INVITE and its 200. */
+  allow?: string;
 }
 
 interface Waiter {
@@ -92,6 +96,12 @@ export class UdpPhone {
   }
 
   sdp(direction = 'sendrecv', version = 1): Buffer {
+    const body = this.sdpWithEvents(direction, version).toString();
+    if (this.o.telephoneEvent !== false) return Buffer.from(body);
+    return Buffer.from(body.replace(/ 101\r\n/, '\r\n').replace(/a=rtpmap:101 [^\r]*\r\na=fmtp:101 [^\r]*\r\n/, ''));
+  }
+
+  private sdpWithEvents(direction: string, version: number): Buffer {
     const a = this.o.sdpAddress ?? this.address;
     if (this.o.audio) {
       const { pt, rtpmap } = this.o.audio;
@@ -160,6 +170,7 @@ export class UdpPhone {
     const build = (auth?: string): SipRequest => {
       const headers = this.baseHeaders('INVITE', `<sip:${callee}@${domain}>`, callId, tag, opts.fromUser);
       headers.push({ name: 'contact', value: `<${this.contact}>` }, { name: 'content-type', value: 'application/sdp' }, { name: 'supported', value: 'timer' });
+      if (this.o.allow) headers.push({ name: 'allow', value: this.o.allow });
       if (auth) headers.push({ name: 'proxy-authorization', value: auth });
       this.dialog!.inviteCseq = this.cseq - 1;
       return { kind: 'request', method: 'INVITE', uri: `sip:${callee}@${domain}`, headers, body: this.sdp() };
@@ -208,7 +219,7 @@ export class UdpPhone {
       { name: 'cseq', value: `${this.cseq++} ${method}` },
       { name: 'contact', value: `<${this.contact}>` },
     ];
-    if (body) headers.push({ name: 'content-type', value: 'application/sdp' });
+    if (body && !extraHeaders.some((h) => h.name === 'content-type')) headers.push({ name: 'content-type', value: 'application/sdp' });
     headers.push(...extraHeaders);
     const req: SipRequest = { kind: 'request', method, uri: d.remoteTarget ?? `sip:${this.o.domain}`, headers, body: body ?? Buffer.alloc(0) };
     const res = await this.requestFinal(req);
@@ -337,6 +348,7 @@ export class UdpPhone {
       const reply = (status: number, body?: Buffer) => {
         const headers: Array<[string, string]> = [['Contact', `<${this.contact}>`]];
         if (body) headers.push(['Content-Type', 'application/sdp']);
+        if (this.o.allow) headers.push(['Allow', this.o.allow]);
         this.send(createResponse(req, status, { toTag: localTag, headers, ...(body ? { body } : {}) }), to);
       };
       const a = this.answer;

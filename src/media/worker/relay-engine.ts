@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MediaError } from '../media-error.js';
 import { PortAllocator } from '../port-allocator.js';
-import type { LegCodec, LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import type { LegCodec, LegDtmf, LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import { checkDigit, checkLegDtmf, DtmfAttachments } from './dtmf-attachments.js';
 import { canTranscode } from './codec-registry.js';
 import { FramePacer, type PacerTimers } from './frame-pacer.js';
 import { TranscodeSession } from './transcode-session.js';
@@ -60,6 +61,8 @@ export class RelayEngine {
   private closed = false;
   /** Totals of the sessions already released (the live ones are added at load()). */
   private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0 };
+  /** DTMF per session: its settings, and the tap on whichever session carries it. */
+  private readonly dtmfTaps: DtmfAttachments;
 
   constructor(private readonly o: RelayEngineOptions) {
     const family = isIP(o.address);
@@ -75,6 +78,7 @@ export class RelayEngine {
       }
     };
     this.pacer = new FramePacer(o.pacerTimers, (err) => this.emit({ type: 'workerError', message: `pacer: ${err instanceof Error ? err.message : String(err)}` }));
+    this.dtmfTaps = new DtmfAttachments(this.pacer, this.now, this.emit);
   }
 
   get sessionCount(): number {
@@ -100,6 +104,10 @@ export class RelayEngine {
         return this.play(cmd);
       case 'stopPlay':
         return this.stopPlay(cmd.session, cmd.leg, cmd.playId);
+      case 'setDtmf':
+        return this.setDtmf(cmd.session, cmd.a, cmd.b);
+      case 'sendDigit':
+        return this.sendDigit(cmd.session, cmd.leg, cmd.digit, cmd.durationMs);
       case 'release':
         return this.release(cmd.session);
       case 'stats':
@@ -183,14 +191,19 @@ export class RelayEngine {
    */
   setCodecs(id: string, a: LegCodec, b: LegCodec, transcode: boolean): null {
     const s = this.session(id);
+    const dtmfChanged = this.dtmfTaps.codecs(id, a, b);
     if (transcode !== true) {
       if (s instanceof TranscodeSession) this.replace(s, () => new RelaySession(id, s.a, s.b, this.now, this.emit));
+      else if (dtmfChanged || !s.dtmf) this.dtmfTaps.attach(s, true);
       return null;
     }
     if (!canTranscode(a) || !canTranscode(b)) {
       throw new MediaError('bad-request', `cannot transcode ${describe(a)} ↔ ${describe(b)}`);
     }
-    if (s instanceof TranscodeSession && sameCodec(s.codecs.a, a) && sameCodec(s.codecs.b, b)) return null;
+    if (s instanceof TranscodeSession && sameCodec(s.codecs.a, a) && sameCodec(s.codecs.b, b)) {
+      if (dtmfChanged || !s.dtmf) this.dtmfTaps.attach(s, false);
+      return null;
+    }
     const codecs = { a: { ...a }, b: { ...b } };
     this.replace(s, () => new TranscodeSession(id, s.a, s.b, codecs, this.now, this.emit));
     return null;
@@ -205,6 +218,24 @@ export class RelayEngine {
     next.timeoutReported = old.timeoutReported;
     this.sessions.set(old.id, next);
     if (next instanceof TranscodeSession) this.pacer.add(next);
+    this.dtmfTaps.attach(next, !(next instanceof TranscodeSession));
+  }
+
+  /** DTMF on both legs: how digits leave towards each phone, and where in-band tones are listened for. */
+  setDtmf(id: string, a: LegDtmf, b: LegDtmf): null {
+    const s = this.session(id);
+    if (this.dtmfTaps.configure(id, checkLegDtmf(a), checkLegDtmf(b)) || !s.dtmf) this.dtmfTaps.attach(s, !(s instanceof TranscodeSession));
+    return null;
+  }
+
+  /** Play a digit to a leg's phone (RFC 4733 or tones, as it negotiated). */
+  sendDigit(id: string, leg: LegName, digit: string, durationMs: number): null {
+    const s = this.session(id);
+    checkDigit(digit, durationMs);
+    const tap = s.dtmf;
+    if (!tap) throw new MediaError('bad-request', `session ${id} has no DTMF settings`);
+    if (!tap.sendDigit(checkLeg(leg), digit, durationMs)) throw new MediaError('bad-request', `leg ${leg} takes no DTMF from the media path`);
+    return null;
   }
 
   /** Start a play on a leg (see LegPlayer), stopping the one already there. */
@@ -249,7 +280,8 @@ export class RelayEngine {
   release(id: string): MediaStats {
     const s = this.session(id);
     for (const name of ['a', 'b'] as const) this.players.get(`${id}:${name}`)?.stop();
-    const stats = s.stats();
+    const stats = this.stats(id);
+    this.dtmfTaps.forget(s);
     addTotals(this.retired, stats);
     this.sessions.delete(id);
     if (s instanceof TranscodeSession) this.pacer.remove(s);
@@ -260,7 +292,13 @@ export class RelayEngine {
   }
 
   stats(id: string): MediaStats {
-    return this.session(id).stats();
+    const s = this.session(id);
+    const st = s.stats();
+    if (s.dtmf) {
+      st.a.dtmf = s.dtmf.stats('a');
+      st.b.dtmf = s.dtmf.stats('b');
+    }
+    return st;
   }
 
   load(): WorkerLoad {

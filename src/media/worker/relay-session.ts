@@ -1,5 +1,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import type { LegName, MediaEvent, MediaStats } from '../protocol.js';
+import type { DtmfTap } from './dtmf-tap.js';
 import { touch, type ActivityState } from './inactivity.js';
 import { NEWLY_LATCHED, STRAY, type RelayLeg } from './relay-leg.js';
 import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
@@ -12,6 +13,8 @@ import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestam
 export class RelaySession implements ActivityState {
   lastRtpAt: number;
   timeoutReported = false;
+  /** DTMF detection and interworking, once configured (setDtmf). */
+  dtmf: DtmfTap | undefined;
 
   constructor(
     readonly id: string,
@@ -108,6 +111,7 @@ export class RelaySession implements ActivityState {
       this.lastRtpAt = now;
       this.timeoutReported = false;
       if (from.inboundTap) from.inboundTap(msg);
+      if (this.dtmf && !this.dtmf.relay(from.name, msg)) return;
       if (to.playing) {
         to.playSuppressed++;
         return;

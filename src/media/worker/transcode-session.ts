@@ -3,6 +3,7 @@ import type { LegCodec, LegName, LegStats, MediaEvent, MediaStats } from '../pro
 import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
 import { rtpPayloadEnd, rtpPayloadOffset } from '../rtp/rtp-payload.js';
 import type { Paced } from './frame-pacer.js';
+import type { DtmfTap } from './dtmf-tap.js';
 import { touch, type ActivityState } from './inactivity.js';
 import { NEWLY_LATCHED, STRAY, type RelayLeg } from './relay-leg.js';
 import { TranscodeDirection } from './transcode-direction.js';
@@ -32,6 +33,8 @@ export class TranscodeSession implements ActivityState, Paced {
   readonly ba: TranscodeDirection;
   private readonly drops: Record<LegName, LegDrops> = { a: { wrongPayloadDropped: 0 }, b: { wrongPayloadDropped: 0 } };
   private failed = false;
+  /** DTMF detection, once configured (setDtmf); the transcoder itself passes or drops the events. */
+  dtmf: DtmfTap | undefined;
 
   constructor(
     readonly id: string,
@@ -142,6 +145,7 @@ export class TranscodeSession implements ActivityState, Paced {
     this.timeoutReported = false;
     const marker = (msg[1] & 0x80) !== 0;
     if (from.inboundTap) from.inboundTap(msg);
+    this.dtmf?.observe(from.name, msg);
     if (pt === dir.inPt) {
       dir.pushAudio(msg, off, end - off, seq, ts, ssrc, marker);
     } else if (pt === dir.inTe) {
