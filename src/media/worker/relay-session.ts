@@ -12,6 +12,8 @@ import { INVALID, isRtcp, RTP, rtpPayloadType, rtpSequence, rtpSsrc, rtpTimestam
 export class RelaySession implements ActivityState {
   lastRtpAt: number;
   timeoutReported = false;
+  /** A recording attached to the session: sees each accepted RTP packet (a look, never a change). */
+  recorder: { tap(leg: LegName, msg: Buffer): void } | undefined;
 
   constructor(
     readonly id: string,
@@ -107,6 +109,7 @@ export class RelaySession implements ActivityState {
       from.stream.update(rtpSequence(msg), rtpTimestamp(msg), rtpSsrc(msg), now, rtpPayloadType(msg));
       this.lastRtpAt = now;
       this.timeoutReported = false;
+      this.recorder?.tap(from.name, msg);
     } else {
       from.rtcpReceived++; // RTCP multiplexed on the RTP port (RFC 5761)
     }

@@ -32,6 +32,8 @@ export class TranscodeSession implements ActivityState, Paced {
   readonly ba: TranscodeDirection;
   private readonly drops: Record<LegName, LegDrops> = { a: { wrongPayloadDropped: 0 }, b: { wrongPayloadDropped: 0 } };
   private failed = false;
+  /** A recording attached to the session: gets the frames decoded each tick (leg A's, leg B's). */
+  recorder: { frames(a: Int16Array | null, b: Int16Array | null): void } | undefined;
 
   constructor(
     readonly id: string,
@@ -74,6 +76,7 @@ export class TranscodeSession implements ActivityState, Paced {
     this.guard(() => {
       this.send(this.ab, this.b, this.ab.tick());
       this.send(this.ba, this.a, this.ba.tick());
+      this.recorder?.frames(this.ab.lastFrame, this.ba.lastFrame);
     });
   }
 
