@@ -220,6 +220,15 @@ export class MediaController {
       case 'workerError':
         this.log.warn('media worker error', { worker: slot.index, message: e.message });
         return;
+      case 'recordingStarted':
+        this.log.debug('recording started', { session: e.session, recording: e.recId });
+        return;
+      case 'recordingStopped': {
+        const { type: _t, session: _s, ...r } = e;
+        const s = this.sessions.get(e.session);
+        if (s?.workerIndex === slot.index) s.fireRecordingStopped(r);
+        return;
+      }
     }
   }
 

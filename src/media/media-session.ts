@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, Endpoint, LegCodec, LegName, MediaStats, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, Endpoint, LegCodec, LegName, MediaStats, RecordingStopped, RemoteTarget } from './protocol.js';
 import { needsTranscoding } from './session-kind.js';
 
 /** Where a leg's phone should send its media: the PBX side of the leg, for the SDP. */
@@ -37,6 +37,7 @@ export class MediaSession {
   private readonly timeoutListeners: Array<Listener<number>> = [];
   private readonly endedListeners: Array<Listener<string>> = [];
   private readonly latchedListeners: Array<Listener<LatchInfo>> = [];
+  private readonly recordingListeners: Array<Listener<RecordingStopped>> = [];
 
   constructor(
     readonly id: string,
@@ -72,6 +73,30 @@ export class MediaSession {
    */
   async useCodecs(codecs: { a: LegCodec; b: LegCodec }): Promise<void> {
     await this.send({ op: 'setCodecs', session: this.id, a: codecs.a, b: codecs.b, transcode: needsTranscoding(codecs.a, codecs.b) });
+  }
+
+  /** Record the call into `path` (named here, in the tenant's folder) within `quotaBytes`; rejects 'bad-request' with the reason. */
+  async startRecording(o: { recId: string; path: string; quotaBytes: number; layout: 'mono' | 'two-channel' }): Promise<{ sampleRate: number; channels: number }> {
+    return this.send({ op: 'recordStart', session: this.id, ...o });
+  }
+
+  /** Stop the recording; null when none was running. */
+  stopRecording(): Promise<RecordingStopped | null> {
+    return this.send({ op: 'recordStop', session: this.id });
+  }
+
+  async pauseRecording(on: boolean): Promise<void> {
+    await this.send({ op: 'recordPause', session: this.id, on });
+  }
+
+  /** A recording of this session ended (hangup, quota, stop, error). */
+  onRecordingStopped(cb: Listener<RecordingStopped>): void {
+    this.recordingListeners.push(cb);
+  }
+
+  /** @internal */
+  fireRecordingStopped(r: RecordingStopped): void {
+    this.fire(this.recordingListeners, r, 'recordingStopped');
   }
 
   stats(): Promise<MediaStats> {
