@@ -244,11 +244,18 @@ test("isolation: another tenant's admin gets 404 for list, download, delete; a u
 
   const user1001 = await token({ role: 'user', tenantId: 'acme', ext: '1001' });
   const user1003 = await token({ role: 'user', tenantId: 'acme', ext: '1003' });
-  assert.ok((await json('GET', '/tenants/acme/recordings', user1001)).items.some((x: any) => x.id === recorded.recordingId));
-  assert.is((await call('GET', `/tenants/acme/recordings/${recorded.recordingId}`, user1001)).status, 200);
-  assert.equal((await json('GET', '/tenants/acme/recordings', user1003)).items, [], "1003 was not on the call");
-  assert.equal((await json('GET', '/tenants/acme/recordings?ext=1001', user1003)).items, []);
-  assert.is((await call('GET', `/tenants/acme/recordings/${recorded.recordingId}`, user1003)).status, 404);
+  assert.ok((await json('GET', '/tenants/acme/extensions/1001/recordings', user1001)).items.some((x: any) => x.id === recorded.recordingId));
+  const mine = await call('GET', `/tenants/acme/extensions/1001/recordings/${recorded.recordingId}`, user1001);
+  assert.is(mine.status, 200);
+  assert.is(Buffer.from(await mine.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
+  assert.is((await call('GET', '/tenants/acme/recordings', user1001)).status, 403, "the tenant's whole list is for admins");
+  assert.is((await call('GET', `/tenants/acme/recordings/${recorded.recordingId}`, user1001)).status, 403);
+  assert.equal((await json('GET', '/tenants/acme/extensions/1003/recordings', user1003)).items, [], '1003 was not on the call');
+  assert.equal((await json('GET', '/tenants/acme/extensions/1003/recordings?ext=1001', user1003)).items, []);
+  assert.is((await call('GET', '/tenants/acme/extensions/1001/recordings', user1003)).status, 404, "another extension's list");
+  assert.is((await call('GET', `/tenants/acme/extensions/1001/recordings/${recorded.recordingId}`, user1003)).status, 404);
+  assert.is((await call('GET', `/tenants/acme/extensions/1003/recordings/${recorded.recordingId}`, user1003)).status, 404, 'not a recording of its calls');
+  assert.is((await call('GET', `/tenants/acme/extensions/1001/recordings/${recorded.recordingId}`, globexAdmin)).status, 404);
   assert.is((await call('DELETE', `/tenants/acme/recordings/${recorded.recordingId}`, user1001)).status, 403, 'users do not delete');
 });
 

@@ -57,12 +57,17 @@ function view(r: RecordingRow): Record<string, unknown> {
   return { ...rest, startedAt: iso(r.startedAt), ...(r.endedAt !== undefined ? { endedAt: iso(r.endedAt) } : {}) };
 }
 
-/** The tenant's row, or 404; a user token's only when its extension was on the call. */
+/**
+ * The tenant's row, or 404. Under /extensions/{ext}/ (the paths a user token may use; the
+ * server has already refused another extension's {ext} with 404) only a recording of a
+ * call that extension made or took.
+ */
 function rowOf(t: TenantContext, req: ApiRequest<unknown>): RecordingRow {
   const id = req.params['recId'] ?? '';
   const row = REC_ID_RE.test(id) ? t.store.recordings.get(id) : undefined;
   if (!row) throw notFound();
-  if (req.principal.role === 'user' && row.fromExt !== req.principal.ext && row.toExt !== req.principal.ext) throw notFound();
+  const ext = req.params['ext'];
+  if (ext !== undefined && row.fromExt !== ext && row.toExt !== ext) throw notFound();
   return row;
 }
 const REC_ID_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,95}$/;
@@ -93,12 +98,12 @@ function decodeCursor(v: string | undefined): { startedAt: number; id: string } 
 const MODE = fieldJsonSchema(FIELDS.recording);
 
 export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
-  const list: RouteDef = {
+  const list = (scope: 'tenant' | 'extension'): RouteDef => ({
     method: 'GET',
-    path: '/tenants/{tenantId}/recordings',
-    roles: ROLES_WITH_USER,
+    path: scope === 'tenant' ? '/tenants/{tenantId}/recordings' : '/tenants/{tenantId}/extensions/{ext}/recordings',
+    roles: scope === 'tenant' ? ROLES_ADMIN : ROLES_WITH_USER,
     tag: TAG,
-    summary: 'Call recordings, filtered, a page at a time (nextCursor); a user token: those of its own calls',
+    summary: scope === 'tenant' ? 'Call recordings, filtered, a page at a time (nextCursor)' : 'The recordings of the calls one extension made or took (a user token: its own)',
     query: {
       type: 'object',
       additionalProperties: false,
@@ -118,9 +123,10 @@ export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
       const q = req.query;
       const limit = pageSize(q['limit'], 100, RECORDING_PAGE_MAX);
       let ext = q['ext'];
-      if (req.principal.role === 'user') {
-        if (ext !== undefined && ext !== req.principal.ext) return { body: { items: [], nextCursor: null } };
-        ext = req.principal.ext ?? '';
+      const own = req.params['ext'];
+      if (own !== undefined) {
+        if (ext !== undefined && ext !== own) return { body: { items: [], nextCursor: null } };
+        ext = own;
       }
       const since = parseTime('from', q['from']);
       const until = parseTime('to', q['to']);
@@ -138,12 +144,12 @@ export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
       const last = page[page.length - 1];
       return { body: { items: page.map(view), nextCursor: rows.length > limit && last ? encodeCursor(last.startedAt, last.id) : null } };
     },
-  };
+  });
 
   const meta: RouteDef = {
     method: 'GET',
     path: '/tenants/{tenantId}/recordings/{recId}/meta',
-    roles: ROLES_WITH_USER,
+    roles: ROLES_ADMIN,
     tag: TAG,
     summary: 'One recording, as JSON',
     params: { recId: REC_ID },
@@ -154,10 +160,10 @@ export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
     },
   };
 
-  const download: RouteDef = {
+  const download = (scope: 'tenant' | 'extension'): RouteDef => ({
     method: 'GET',
-    path: '/tenants/{tenantId}/recordings/{recId}',
-    roles: ROLES_WITH_USER,
+    path: scope === 'tenant' ? '/tenants/{tenantId}/recordings/{recId}' : '/tenants/{tenantId}/extensions/{ext}/recordings/{recId}',
+    roles: scope === 'tenant' ? ROLES_ADMIN : ROLES_WITH_USER,
     tag: TAG,
     summary: 'Download a recording (audio/wav, streamed; Range: bytes=a-b answers 206)',
     params: { recId: REC_ID },
@@ -174,7 +180,7 @@ export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
       }
       return { contentType: 'audio/wav', file: { path, size }, headers: { 'content-disposition': `attachment; filename="${row.id}.wav"` } };
     },
-  };
+  });
 
   const remove: RouteDef = {
     method: 'DELETE',
@@ -270,5 +276,5 @@ export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
     },
   };
 
-  return [list, meta, download, remove, control, getPolicy, putPolicy, putExt];
+  return [list('tenant'), list('extension'), meta, download('tenant'), download('extension'), remove, control, getPolicy, putPolicy, putExt];
 }
