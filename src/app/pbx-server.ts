@@ -39,7 +39,7 @@ import { adminRoutes } from './admin-routes.js';
 import type { TimerHandle } from '../util/clock.js';
 import { listenTargets, probeListeners } from './listen-probe.js';
 import { ensureAdminTokenFile } from './admin-token-file.js';
-import { CallRecordingService } from '../b2bua/call-recording.js';
+import { CallRecordingService, finishLeftoverRecordings } from '../b2bua/call-recording.js';
 import { folderBytes } from '../admin/folder-bytes.js';
 import { tenantDir } from '../tenant/tenant-id.js';
 import { pbxRegistry } from '../util/pbx-metrics.js';
@@ -156,6 +156,8 @@ export class PbxServer {
       onFirstOpen: (store) => {
         const n = store.recoverCrashedCalls(this.clock.now());
         if (n > 0) log.warn('calls left over from a stopped process recorded as crashed', { tenant: store.tenantId, calls: n });
+        const r = finishLeftoverRecordings(store, tenantDir(c.dataDir, store.tenantId), this.clock.now());
+        if (r > 0) log.warn('recordings left over from a stopped process finished from their files', { tenant: store.tenantId, recordings: r });
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });

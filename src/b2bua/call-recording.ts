@@ -231,8 +231,7 @@ export class CallRecordingService {
     } catch {
       // not even created
     }
-    const data = Math.max(0, bytes - WAV_HEADER_BYTES);
-    const durationMs = Math.floor((data / (cur.sampleRate * cur.channels * 2)) * 1000);
+    const durationMs = durationOf(bytes, cur.sampleRate, cur.channels);
     this.finish(l, cur, { durationMs, bytes, reason: 'error' });
     this.count('stopped-error');
     this.log.warn('recording ended with its media worker', { tenant: l.tenant.id, call: l.call.id, recording: cur.recId, reason, durationMs });
@@ -253,6 +252,31 @@ export class CallRecordingService {
       // a counter must not break a call
     }
   }
+}
+
+/** Duration of a WAV written by WavWriter (44-byte header) from its size on disk. */
+function durationOf(bytes: number, sampleRate: number, channels: number): number {
+  const data = Math.max(0, bytes - WAV_HEADER_BYTES);
+  return sampleRate > 0 && channels > 0 ? Math.floor((data / (sampleRate * channels * 2)) * 1000) : 0;
+}
+
+/**
+ * At start, before any call: rows still 'recording' were left by a process that stopped
+ * (a crash, a kill). Their files hold what was flushed (at most a second short): each row is
+ * finished from its file's size, reason 'error'. Returns how many.
+ */
+export function finishLeftoverRecordings(store: { recordings: { unfinished(): Array<{ id: string; file: string; sampleRate: number; channels: number }>; finished(id: string, e: { endedAt: number; durationMs: number; bytes: number; reason: 'error' }): boolean } }, folder: string, now: number): number {
+  let n = 0;
+  for (const r of store.recordings.unfinished()) {
+    let bytes = 0;
+    try {
+      bytes = statSync(join(folder, r.file)).size;
+    } catch {
+      // the file never got written
+    }
+    if (store.recordings.finished(r.id, { endedAt: now, durationMs: durationOf(bytes, r.sampleRate, r.channels), bytes, reason: 'error' })) n++;
+  }
+  return n;
 }
 
 function key(tenantId: string, callId: string): string {
