@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { jsonContentTypeProblem } from './content-type.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -121,7 +122,7 @@ export class ApiServer {
     let status = 500;
     try {
       const out = await this.dispatch(req, method, path, q < 0 ? '' : rawUrl.slice(q + 1), (p) => (principal = p));
-      status = this.send(res, out);
+      status = out.file ? sendFile(req, res, out, out.file) : this.send(res, out);
     } catch (e) {
       status = this.sendError(res, e, requestId, method, path);
     } finally {
@@ -251,4 +252,43 @@ export class ApiServer {
     res.end(JSON.stringify(body));
     return status;
   }
+}
+
+/**
+ * A file as the answer, streamed (never read whole into memory): 200 with Content-Length,
+ * or 206 for one satisfiable `bytes=` range (RFC 9110 §14.2), 416 for an unsatisfiable one.
+ * Several ranges are answered with the whole file (allowed: a server may ignore Range).
+ */
+function sendFile(req: IncomingMessage, res: ServerResponse, out: ApiResult, file: { path: string; size: number }): number {
+  for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
+  const size = file.size;
+  let start = 0;
+  let end = size - 1;
+  let status = out.status ?? 200;
+  const range = req.headers['range'];
+  const m = typeof range === 'string' ? /^bytes=(\d{0,15})-(\d{0,15})$/.exec(range.trim()) : null;
+  if (m && (m[1] !== '' || m[2] !== '')) {
+    if (m[1] === '') {
+      start = Math.max(0, size - Number(m[2]));
+    } else {
+      start = Number(m[1]);
+      if (m[2] !== '') end = Math.min(end, Number(m[2]));
+    }
+    if (start >= size || start > end) {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Cache-Control': 'no-store' });
+      res.end();
+      return 416;
+    }
+    status = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+  }
+  res.writeHead(status, { 'Content-Type': out.contentType ?? 'application/octet-stream', 'Content-Length': String(Math.max(0, end - start + 1)), 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store' });
+  if (size === 0 || req.method === 'HEAD') {
+    res.end();
+    return status;
+  }
+  const stream = createReadStream(file.path, { start, end });
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+  return status;
 }

@@ -46,6 +46,11 @@ export interface ApiResult {
   text?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /**
+   * A file streamed as the answer (a recording), with Content-Length; the server answers a
+   * simple `Range: bytes=a-b` with 206 (RFC 9110 §14). The handler named the path.
+   */
+  file?: { path: string; size: number };
 }
 
 export interface RouteDef<B = unknown> {

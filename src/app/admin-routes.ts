@@ -6,6 +6,7 @@ import { monitoringRoutes, type MonitoringDeps } from '../admin/routes/monitorin
 import { tenantLookup, tenantResourceRoutes } from '../admin/routes/tenant-resources.js';
 import { tenantRoutes } from '../admin/routes/tenants.js';
 import type { B2bua } from '../b2bua/b2bua.js';
+import type { LiveRecordingControl } from '../admin/routes/tenant-recordings.js';
 import { tokenRoutes } from '../admin/routes/tokens.js';
 import type { TenantLifecycle } from '../admin/tenant-lifecycle.js';
 import type { PbxConfig } from '../config/types.js';
@@ -31,6 +32,8 @@ export interface AdminParts {
   tenantsChanged: (tenantId: string) => void;
   /** Live calls of a tenant, and hang-up (tenant-scoped inside B2bua). */
   calls: Pick<B2bua, 'listCalls' | 'hangup'>;
+  /** Start/stop the recording of a live call (b2bua/call-recording.ts). */
+  recording?: LiveRecordingControl;
   /** GET /metrics, /healthz, /readyz: pass monitoringDeps(server) from ./monitoring-deps.ts. */
   monitoring?: MonitoringDeps;
 }
@@ -60,6 +63,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       trunkHostRefusal: (host) => trunkAddressPolicy(p.config()).hostRefusal(host),
       onTenantChanged: (tenantId) => p.tenantsChanged(tenantId),
       managedBy: (tenantId) => p.system.getTenant(tenantId)?.managedBy,
+      ...(p.recording ? { recording: p.recording } : {}),
     }),
   ];
   const rawRoutes: RawRoute[] = [

@@ -40,6 +40,12 @@ import { adminRoutes } from './admin-routes.js';
 import type { TimerHandle } from '../util/clock.js';
 import { listenTargets, probeListeners } from './listen-probe.js';
 import { ensureAdminTokenFile } from './admin-token-file.js';
+import { CallRecordingService, finishLeftoverRecordings } from '../b2bua/call-recording.js';
+import { folderBytes } from '../admin/folder-bytes.js';
+import { tenantDir } from '../tenant/tenant-id.js';
+import { pbxRegistry } from '../util/pbx-metrics.js';
+
+const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
 
 /** How often deleted tenants past their grace period are looked for (also once at start). */
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -74,6 +80,7 @@ export class PbxServer {
   private records!: RecordSpool;
   private media!: MediaController;
   private b2bua!: B2bua;
+  private recording!: CallRecordingService;
   private trunkBook!: TrunkBook;
   private trunkRegistrations!: TrunkRegistrations;
   private callLimits!: CallLimits;
@@ -150,6 +157,8 @@ export class PbxServer {
       onFirstOpen: (store) => {
         const n = store.recoverCrashedCalls(this.clock.now());
         if (n > 0) log.warn('calls left over from a stopped process recorded as crashed', { tenant: store.tenantId, calls: n });
+        const r = finishLeftoverRecordings(store, tenantDir(c.dataDir, store.tenantId), this.clock.now());
+        if (r > 0) log.warn('recordings left over from a stopped process finished from their files', { tenant: store.tenantId, recordings: r });
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
@@ -215,6 +224,14 @@ export class PbxServer {
     this.callLimits = new CallLimits({ clock: this.clock });
     this.records = new RecordSpool({ clock: this.clock, logger: log.child('cdr'), retryMs: 1_000, maxPerTenant: 100_000 });
     this.checkpoint = new CallCheckpoint({ clock: this.clock, logger: log.child('cdr'), intervalMs: c.calls.checkpointSeconds * 1000 });
+    this.recording = new CallRecordingService({
+      dataDir: c.dataDir,
+      usedBytes: (tenantId) => folderBytes(tenantDir(c.dataDir, tenantId)),
+      clock: this.clock,
+      logger: log,
+      layout: () => this.config.media?.recordingLayout ?? 'two-channel',
+      count: (event) => recordingEvents.inc({ event }),
+    });
     this.b2bua = new B2bua({
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
@@ -223,6 +240,7 @@ export class PbxServer {
       transport: this.transport,
       media: this.media,
       limits: this.callLimits,
+      recording: this.recording,
       recorderFor: countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records))),
       records: this.records,
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
@@ -296,6 +314,7 @@ export class PbxServer {
       logger: log.child('api'),
       tenantsChanged: () => this.tenantsChanged(),
       calls: this.b2bua,
+      recording: this.recording,
       monitoring: monitoringDeps(this),
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.

@@ -24,6 +24,7 @@ import { checkRefer, type Referrer, type ReferVerdict } from './refer-guard.js';
 import type { LocalVia } from './messages.js';
 import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
+import type { CallRecordingService } from './call-recording.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -59,6 +60,8 @@ export interface B2buaDeps {
   settings: () => B2buaSettings;
   /** A tenant's music-on-hold files (real, checked paths); absent: a held party hears what the holding phone sends. */
   musicOnHold?(tenant: TenantContext): readonly string[] | undefined;
+  /** Call recording (call-recording.ts); absent: no call is recorded. */
+  recording?: CallRecordingService;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -492,8 +495,16 @@ export class B2bua implements B2buaIo {
         this.d.transport.send(res, call.input.inviteTx.target).catch(() => undefined);
       },
       uasDialog: (invite, localTag, contact) => Dialog.asUas(invite, localTag, contact),
-      onAnswered: () => {},
+      onAnswered: (call: Call) => {
+        this.d.recording?.answered(tenant, {
+          id: call.id,
+          ...(call.input.callerExt !== undefined ? { callerExt: call.input.callerExt } : {}),
+          ...(call.input.record.direction !== 'outbound' ? { calleeExt: call.winner?.target.binding?.aor ?? call.input.calleeExt } : {}),
+          media: call.mediaSession,
+        });
+      },
       onEnded: (call: Call) => {
+        this.d.recording?.ended(tenant.id, call.id);
         this.calls.delete(call);
         this.registry.removeInvite(call.input.inviteTx.id);
         if (this.draining && this.calls.size === 0) for (const w of this.drainWaiters.splice(0)) w();

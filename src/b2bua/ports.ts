@@ -61,6 +61,19 @@ export interface CallMediaSession {
   onTimeout(cb: () => void): void;
   /** The worker that carried the session died. */
   onEnded(cb: (reason: string) => void): void;
+  /** Recording (call-recording.ts): start into a file the PBX named, stop, and hear how it ended. */
+  startRecording?(o: { recId: string; path: string; quotaBytes: number; layout: 'mono' | 'two-channel' }): Promise<{ sampleRate: number; channels: number }>;
+  stopRecording?(): Promise<RecordingStoppedInfo | null>;
+  onRecordingStopped?(cb: (r: RecordingStoppedInfo) => void): void;
+}
+
+/** How a recording ended, as the media worker reports it. */
+export interface RecordingStoppedInfo {
+  recId: string;
+  reason: 'hangup' | 'quota' | 'stopped' | 'error';
+  path: string;
+  durationMs: number;
+  bytes: number;
 }
 
 export type DtmfMode = 'rfc4733' | 'info' | 'inband' | 'none';

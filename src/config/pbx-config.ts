@@ -135,6 +135,8 @@ const backup = object({
 const media = object({
   /** The operator's prompt set, a folder (e.g. /usr/share/asterisk/sounds/en); absent: the built-in set alone. */
   prompts: fromEnv(filePath()).optional(),
+  /** Call recordings: caller left and callee right, or both mixed into one channel. */
+  recordingLayout: oneOf(['two-channel', 'mono']).optional(),
 });
 
 export const pbxSchema = object({
@@ -182,5 +184,6 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
   };
   if (raw.backup !== undefined) config.backup = raw.backup;
   if (raw.media?.prompts !== undefined) config.media = { prompts: raw.media.prompts };
+  if (raw.media?.recordingLayout !== undefined) config.media = { ...config.media, recordingLayout: raw.media.recordingLayout };
   return config;
 }

@@ -99,7 +99,7 @@ export interface PbxConfig {
    * Prompts: `prompts` is the operator's set (a folder; our ids or Asterisk's names), searched
    * after a tenant's own uploads and before the built-in set. Absent: the built-in set alone.
    */
-  media?: { prompts?: string };
+  media?: { prompts?: string; recordingLayout?: 'two-channel' | 'mono' };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
 }
 

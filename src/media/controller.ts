@@ -231,6 +231,15 @@ export class MediaController {
         if (s?.workerIndex === slot.index) s.firePlayed(e);
         return;
       }
+      case 'recordingStarted':
+        this.log.debug('recording started', { session: e.session, recording: e.recId });
+        return;
+      case 'recordingStopped': {
+        const { type: _t, session: _s, ...r } = e;
+        const s = this.sessions.get(e.session);
+        if (s?.workerIndex === slot.index) s.fireRecordingStopped(r);
+        return;
+      }
     }
   }
 

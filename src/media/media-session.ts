@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, MediaStats, PlayedMediaEvent, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, MediaStats, PlayedMediaEvent, RecordingStopped, RemoteTarget } from './protocol.js';
 import { PlayTracker, type PlayOptions, type PlayResult } from './play-tracker.js';
 import { needsTranscoding } from './session-kind.js';
 
@@ -50,6 +50,7 @@ export class MediaSession {
   private codecs: { a: LegCodec; b: LegCodec } | undefined;
   private readonly plays = new PlayTracker();
   private readonly digitListeners: Array<Listener<DigitEvent>> = [];
+  private readonly recordingListeners: Array<Listener<RecordingStopped>> = [];
 
   constructor(
     readonly id: string,
@@ -139,6 +140,30 @@ export class MediaSession {
   /** A digit heard: from the worker (RFC 4733, in-band) or from the signalling (SIP INFO). */
   reportDigit(e: DigitEvent): void {
     if (this.endReason === undefined && !this.released) this.fire(this.digitListeners, e, 'digit');
+  }
+
+  /** Record the call into `path` (named here, in the tenant's folder) within `quotaBytes`; rejects 'bad-request' with the reason. */
+  async startRecording(o: { recId: string; path: string; quotaBytes: number; layout: 'mono' | 'two-channel' }): Promise<{ sampleRate: number; channels: number }> {
+    return this.send({ op: 'recordStart', session: this.id, ...o });
+  }
+
+  /** Stop the recording; null when none was running. */
+  stopRecording(): Promise<RecordingStopped | null> {
+    return this.send({ op: 'recordStop', session: this.id });
+  }
+
+  async pauseRecording(on: boolean): Promise<void> {
+    await this.send({ op: 'recordPause', session: this.id, on });
+  }
+
+  /** A recording of this session ended (hangup, quota, stop, error). */
+  onRecordingStopped(cb: Listener<RecordingStopped>): void {
+    this.recordingListeners.push(cb);
+  }
+
+  /** @internal */
+  fireRecordingStopped(r: RecordingStopped): void {
+    this.fire(this.recordingListeners, r, 'recordingStopped');
   }
 
   stats(): Promise<MediaStats> {

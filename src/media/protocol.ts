@@ -130,6 +130,16 @@ export interface CommandMap {
   play: { req: { session: string; leg: LegName; playId: string; codec: LegCodec; files: string[]; loop?: boolean; bargeIn?: boolean }; res: null };
   /** Stop the leg's play (if playId is given, only that one); the relay takes over again. */
   stopPlay: { req: { session: string; leg: LegName; playId?: string }; res: null };
+  /**
+   * Record the session (session-recorder.ts) into `path`, a file the main thread named in
+   * the tenant's folder, within `quotaBytes`. Uses the codecs of the last setCodecs.
+   * Answers with the file's format, or fails 'bad-request' with the reason ('quota: ...').
+   */
+  recordStart: { req: { session: string; recId: string; path: string; quotaBytes: number; layout: 'mono' | 'two-channel' }; res: { sampleRate: number; channels: number } };
+  /** Stop the recording (event recordingStopped, reason 'stopped'); null when none was running. */
+  recordStop: { req: { session: string }; res: RecordingStopped | null };
+  /** Pause (silence is written, keeping the timeline) or resume. */
+  recordPause: { req: { session: string; on: boolean }; res: null };
   /** Fault injection for tests and drills: the worker throws out of its event loop. */
   crash: { req: NoArgs; res: null };
   /** Fault injection: the worker blocks its event loop for `ms` (a hung worker), then answers. */
@@ -229,8 +239,23 @@ export interface MediaStats {
   b: LegStats;
 }
 
+/** How a recording ended: the call hung up, the tenant's storage quota, a stop command, an error. */
+export interface RecordingStopped {
+  recId: string;
+  reason: 'hangup' | 'quota' | 'stopped' | 'error';
+  path: string;
+  durationMs: number;
+  /** The file's size, header included. */
+  bytes: number;
+  sampleRate: number;
+  channels: number;
+  message?: string;
+}
+
 export type MediaEvent =
   | { type: 'rtpTimeout'; session: string; idleMs: number }
+  | { type: 'recordingStarted'; session: string; recId: string; path: string }
+  | ({ type: 'recordingStopped'; session: string } & RecordingStopped)
   | { type: 'latched'; session: string; leg: LegName; kind: 'rtp' | 'rtcp'; address: string; port: number }
   | { type: 'workerError'; message: string }
   | PlayedMediaEvent

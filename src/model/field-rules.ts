@@ -213,6 +213,8 @@ export const FIELDS = {
   maxContacts: { type: 'integer', minimum: 1, maximum: 1000, description: 'Registered contacts of the extension (1-1000)' },
   /** A label a person reads in lists (API tokens). */
   label: humanText(200, 'A label for people'),
+  /** Call recording policy of a tenant, an extension or a route (b2bua/recording-policy.ts). */
+  recording: { type: 'enum', values: ['never', 'always', 'on-demand'], description: 'Call recording: never, always, or on-demand (started and stopped during the call)' },
 } as const satisfies Record<string, FieldRule>;
 
 const regexCache = new Map<string, RegExp>();

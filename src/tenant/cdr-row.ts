@@ -102,6 +102,8 @@ export interface CdrRecord extends CallRowBase {
   hangupSide: HangupSide;
   media?: CdrMediaStats;
   createdAt: number;
+  /** The call's first recording (recording-table.ts), when it was recorded. */
+  recordingId?: string;
 }
 
 /** Longest text kept per column; longer text from the wire is cut, so a record stays small. */
@@ -190,6 +192,7 @@ export interface CdrSqlRow extends TrunkSqlColumns {
   hangup_cause: string | null;
   hangup_side: HangupSide;
   media: string | null;
+  recording_id?: string | null;
   created_at: number;
 }
 
@@ -314,6 +317,7 @@ export function cdrFromSql(r: CdrSqlRow): CdrRecord {
   trunkFieldsFromSql(r, c);
   const media = r.media === null ? undefined : mediaFromJson(r.media);
   if (media) c.media = media;
+  if (typeof r.recording_id === 'string') c.recordingId = r.recording_id;
   return c;
 }
 

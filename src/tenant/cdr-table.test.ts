@@ -96,6 +96,7 @@ test('the migrations bring an existing v1 tenant store to the latest version and
     'outbound_route_patterns',
     'outbound_route_trunks',
     'outbound_routes',
+    'recordings',
     'ring_group_members',
     'ring_groups',
     'settings',

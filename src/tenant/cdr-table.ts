@@ -85,7 +85,7 @@ export class CdrTable {
     const db = this.db;
     const list = (order: 'ASC' | 'DESC') =>
       db.prepare<[number, number, number], CdrSqlRow>(
-        `SELECT id, ${CDR_COLUMNS} FROM cdrs WHERE started_at >= ? AND started_at < ? ORDER BY started_at ${order}, id ${order} LIMIT ?`,
+        `SELECT id, ${CDR_COLUMNS}, recording_id FROM cdrs WHERE started_at >= ? AND started_at < ? ORDER BY started_at ${order}, id ${order} LIMIT ?`,
       );
     return {
       insertActive: db.prepare<ActiveCallParams>(
@@ -170,7 +170,7 @@ export class CdrTable {
       const at = checkTime('after.startedAt', q.after.startedAt);
       params.push(at, at, Math.floor(q.after.id));
     }
-    const sql = `SELECT id, ${CDR_COLUMNS} FROM cdrs WHERE ${where.join(' AND ')} ORDER BY started_at ${order}, id ${order} LIMIT ?`;
+    const sql = `SELECT id, ${CDR_COLUMNS}, recording_id FROM cdrs WHERE ${where.join(' AND ')} ORDER BY started_at ${order}, id ${order} LIMIT ?`;
     let st = this.filtered.get(sql);
     if (!st) this.filtered.set(sql, (st = this.db.prepare<Array<string | number>, CdrSqlRow>(sql)));
     return st.all(...params, limit).map(cdrFromSql);

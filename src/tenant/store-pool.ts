@@ -1,3 +1,4 @@
+import type { RecordingTable } from './recording-table.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -211,6 +212,9 @@ class PooledTenantStore implements TenantStore {
   }
   setSetting(key: string, value: string): void {
     this.s().setSetting(key, value);
+  }
+  get recordings(): RecordingTable {
+    return this.s().recordings;
   }
   callStarted(call: ActiveCallInput): boolean {
     return this.s().callStarted(call);

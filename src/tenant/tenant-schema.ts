@@ -209,4 +209,31 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE extensions ADD COLUMN auth_algorithms TEXT;
     `,
   },
+  {
+    // Issue 10 item 8: call recordings (recording-table.ts), the call record's link to its
+    // first one, and the per-extension recording policy ('never' | 'always' | 'on-demand';
+    // NULL: the tenant's, settings row 'recording').
+    version: 6,
+    sql: `
+      CREATE TABLE recordings (
+        id          TEXT PRIMARY KEY,
+        call_id     TEXT NOT NULL,
+        from_ext    TEXT,
+        to_ext      TEXT,
+        started_at  INTEGER NOT NULL,
+        ended_at    INTEGER,
+        duration_ms INTEGER NOT NULL DEFAULT 0,
+        bytes       INTEGER NOT NULL DEFAULT 0,
+        sample_rate INTEGER NOT NULL,
+        channels    INTEGER NOT NULL,
+        status      TEXT NOT NULL,
+        reason      TEXT,
+        file        TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX recordings_by_start ON recordings(started_at, id);
+      CREATE INDEX recordings_by_call ON recordings(call_id);
+      ALTER TABLE cdrs ADD COLUMN recording_id TEXT;
+      ALTER TABLE extensions ADD COLUMN recording TEXT;
+    `,
+  },
 ];

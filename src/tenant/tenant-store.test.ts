@@ -175,7 +175,7 @@ test('the tenant file is WAL, in its own folder, with the schema and no password
   const raw = new Database(s.file, { readonly: true });
   assert.is(raw.pragma('journal_mode', { simple: true }), 'wal');
   const cols = (raw.prepare("SELECT name FROM pragma_table_info('extensions')").pluck().all() as string[]).join(',');
-  assert.is(cols, 'ext,name,enabled,max_contacts,ha1_md5,ha1_sha256,realm,updated_at,class_of_service,caller_id,auth_algorithms');
+  assert.is(cols, 'ext,name,enabled,max_contacts,ha1_md5,ha1_sha256,realm,updated_at,class_of_service,caller_id,auth_algorithms,recording');
   assert.not.match(cols, /pass/);
   raw.close();
 });

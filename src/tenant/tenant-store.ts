@@ -5,6 +5,7 @@ import { StoreError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { AuditTable, type AuditEntry, type AuditInput, type AuditQuery } from './audit-table.js';
 import { CdrTable, type CdrQuery, type CdrUsageRow } from './cdr-table.js';
+import { RecordingTable } from './recording-table.js';
 import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
@@ -90,6 +91,8 @@ export interface TenantStore {
   countBindings(): number;
   getSetting(key: string): string | undefined;
   setSetting(key: string, value: string): void;
+  /** Call recordings (recording-table.ts); methods throw. */
+  readonly recordings: RecordingTable;
   // Call records (cdr-table.ts). Written at once, never write-behind.
   /** A call is up; false when its id is already active. */
   callStarted(call: ActiveCallInput): boolean;
@@ -185,6 +188,7 @@ export class SqliteTenantStore implements TenantStore {
   private readonly replaceTx: (aor: string, rows: readonly BindingRow[]) => void;
   private readonly cdrs: CdrTable;
   private readonly audit: AuditTable;
+  readonly recordings: RecordingTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -197,6 +201,7 @@ export class SqliteTenantStore implements TenantStore {
     this.st = this.prepare();
     this.dataVersionSeen = this.st.dataVersion.get()!;
     this.cdrs = new CdrTable(db);
+    this.recordings = new RecordingTable(db);
     this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);
@@ -458,7 +463,9 @@ export class SqliteTenantStore implements TenantStore {
 
   callEnded(cdr: CdrInput): boolean {
     try {
-      return this.cdrs.callEnded(cdr);
+      const written = this.cdrs.callEnded(cdr);
+      if (written) this.recordings.linkCdr(cdr.callId);
+      return written;
     } catch (e) {
       throw this.fail('callEnded', e);
     }

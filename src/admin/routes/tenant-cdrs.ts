@@ -47,6 +47,7 @@ const CDR: JsonSchema = {
     hangupCause: { type: 'string' },
     hangupSide: { type: 'string', enum: ['caller', 'callee', 'system'] },
     media: { type: 'object' },
+    recordingId: { type: 'string', description: "the call's first recording (GET .../recordings/{recordingId})" },
   },
 };
 

@@ -10,6 +10,7 @@ import type { RouteDef } from '../api-types.js';
 import { auditRoutes } from './tenant-audit.js';
 import { callRoutes } from './tenant-calls.js';
 import { cdrRoutes } from './tenant-cdrs.js';
+import { recordingRoutes } from './tenant-recordings.js';
 import { extensionRoutes } from './tenant-extensions.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
@@ -27,6 +28,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...registrationRoutes(deps),
     ...callRoutes(deps),
     ...cdrRoutes(deps),
+    ...recordingRoutes(deps),
     ...usageRoutes(deps),
     ...auditRoutes(deps),
   ];

@@ -14,6 +14,10 @@ import { takeTimeout } from './inactivity.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { RelayLeg } from './relay-leg.js';
 import { RelaySession } from './relay-session.js';
+import { SessionRecorder } from './session-recorder.js';
+import { RecorderError } from '../recording/recorder-error.js';
+import type { RecordingResult } from '../recording/call-recorder.js';
+import type { RecordingStopped } from '../protocol.js';
 import { bindRtpPair, type RtpSockets } from './udp-pair.js';
 
 export interface RelayEngineOptions {
@@ -63,6 +67,9 @@ export class RelayEngine {
   private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0 };
   /** DTMF per session: its settings, and the tap on whichever session carries it. */
   private readonly dtmfTaps: DtmfAttachments;
+  /** The codecs of each session's last setCodecs (what a recording decodes), and its recording. */
+  private readonly codecsOf = new Map<string, { a: LegCodec; b: LegCodec }>();
+  private readonly recorders = new Map<string, SessionRecorder>();
 
   constructor(private readonly o: RelayEngineOptions) {
     const family = isIP(o.address);
@@ -114,6 +121,12 @@ export class RelayEngine {
         return this.stats(cmd.session);
       case 'load':
         return this.load();
+      case 'recordStart':
+        return this.recordStart(cmd.session, cmd.recId, cmd.path, cmd.quotaBytes, cmd.layout);
+      case 'recordStop':
+        return this.recordStop(cmd.session, 'stopped');
+      case 'recordPause':
+        return this.recordPause(cmd.session, cmd.on);
       case 'crash':
       case 'stall':
         throw new MediaError('bad-request', `${cmd.op} is handled by the worker entry`);
@@ -192,6 +205,7 @@ export class RelayEngine {
   setCodecs(id: string, a: LegCodec, b: LegCodec, transcode: boolean): null {
     const s = this.session(id);
     const dtmfChanged = this.dtmfTaps.codecs(id, a, b);
+    if (a && b && typeof a === 'object' && typeof b === 'object') this.codecsOf.set(id, { a: { ...a }, b: { ...b } });
     if (transcode !== true) {
       if (s instanceof TranscodeSession) this.replace(s, () => new RelaySession(id, s.a, s.b, this.now, this.emit));
       else if (dtmfChanged || !s.dtmf) this.dtmfTaps.attach(s, true);
@@ -219,6 +233,8 @@ export class RelayEngine {
     this.sessions.set(old.id, next);
     if (next instanceof TranscodeSession) this.pacer.add(next);
     this.dtmfTaps.attach(next, !(next instanceof TranscodeSession));
+    const rec = this.recorders.get(old.id);
+    if (rec) this.attachRecorder(next, rec);
   }
 
   /** DTMF on both legs: how digits leave towards each phone, and where in-band tones are listened for. */
@@ -276,10 +292,79 @@ export class RelayEngine {
     return null;
   }
 
+  /** A recording sees the relay's packets, or the transcoder's decoded frames. */
+  private attachRecorder(s: Session, rec: SessionRecorder): void {
+    rec.setTranscoding(s instanceof TranscodeSession);
+    if (s instanceof TranscodeSession) {
+      s.recorder = rec;
+      this.pacer.remove(rec);
+    } else {
+      s.recorder = rec;
+      this.pacer.add(rec);
+    }
+  }
+
+  /** Start recording a session into `path` (named by the main thread) within `quotaBytes`. */
+  recordStart(id: string, recId: string, path: string, quotaBytes: number, layout: 'mono' | 'two-channel'): { sampleRate: number; channels: number } {
+    const s = this.session(id);
+    if (this.recorders.has(id)) throw new MediaError('bad-request', `session ${id} is already recording`);
+    if (typeof recId !== 'string' || recId.length === 0 || recId.length > MAX_SESSION_ID) throw new MediaError('bad-request', 'bad recording id');
+    if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) throw new MediaError('bad-request', 'bad recording path');
+    if (typeof quotaBytes !== 'number' || !(quotaBytes >= 0)) throw new MediaError('bad-request', `bad quota ${String(quotaBytes)}`);
+    if (layout !== 'mono' && layout !== 'two-channel') throw new MediaError('bad-request', `bad layout ${JSON.stringify(layout)}`);
+    const codecs = this.codecsOf.get(id);
+    if (!codecs) throw new MediaError('bad-request', 'recording: the session has no codecs yet (not answered)');
+    let rec: SessionRecorder;
+    try {
+      rec = new SessionRecorder({ recId, path, quotaBytes, layout, codecs, clock: { now: this.now } }, (r) => this.recordingEnded(id, rec, r));
+    } catch (err) {
+      if (err instanceof RecorderError) throw new MediaError('bad-request', `${err.code}: ${err.message}`);
+      throw err;
+    }
+    this.recorders.set(id, rec);
+    this.attachRecorder(s, rec);
+    this.emit({ type: 'recordingStarted', session: id, recId, path });
+    return { sampleRate: rec.sampleRate, channels: rec.channels };
+  }
+
+  /** Stop a session's recording; the stopped event goes out, and the answer carries the same. */
+  recordStop(id: string, reason: RecordingStopped['reason']): RecordingStopped | null {
+    const rec = this.recorders.get(id);
+    if (!rec) {
+      this.session(id);
+      return null;
+    }
+    return this.recordingEnded(id, rec, rec.stop(), reason);
+  }
+
+  recordPause(id: string, on: boolean): null {
+    this.session(id);
+    const rec = this.recorders.get(id);
+    if (!rec) throw new MediaError('bad-request', `session ${id} is not recording`);
+    if (on === true) rec.pause();
+    else rec.resume();
+    return null;
+  }
+
+  /** The recording is over (stop, hangup, quota, error): detach it and tell the main thread. */
+  private recordingEnded(id: string, rec: SessionRecorder, r: RecordingResult, reason?: RecordingStopped['reason']): RecordingStopped {
+    const why: RecordingStopped['reason'] = r.reason === 'quota' || r.reason === 'error' ? r.reason : (reason ?? 'stopped');
+    const out: RecordingStopped = { recId: rec.recId, reason: why, path: r.path, durationMs: r.durationMs, bytes: r.bytes, sampleRate: r.sampleRate, channels: r.channels, ...(r.message !== undefined ? { message: r.message } : {}) };
+    if (this.recorders.get(id) !== rec) return out;
+    this.recorders.delete(id);
+    this.pacer.remove(rec);
+    const s = this.sessions.get(id);
+    if (s && s.recorder === rec) s.recorder = undefined;
+    this.emit({ type: 'recordingStopped', session: id, ...out });
+    return out;
+  }
+
   /** Close the session's sockets, give its ports back, and return its final stats. */
   release(id: string): MediaStats {
     const s = this.session(id);
     for (const name of ['a', 'b'] as const) this.players.get(`${id}:${name}`)?.stop();
+    this.recordStop(id, 'hangup');
+    this.codecsOf.delete(id);
     const stats = this.stats(id);
     this.dtmfTaps.forget(s);
     addTotals(this.retired, stats);
@@ -339,6 +424,7 @@ export class RelayEngine {
     this.closed = true;
     this.pacer.stop();
     this.players.clear();
+    for (const id of [...this.recorders.keys()]) this.recordStop(id, 'hangup');
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
   }

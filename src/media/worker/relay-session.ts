@@ -15,6 +15,8 @@ export class RelaySession implements ActivityState {
   timeoutReported = false;
   /** DTMF detection and interworking, once configured (setDtmf). */
   dtmf: DtmfTap | undefined;
+  /** A recording attached to the session: sees each accepted RTP packet (a look, never a change). */
+  recorder: { tap(leg: LegName, msg: Buffer): void } | undefined;
 
   constructor(
     readonly id: string,
@@ -111,6 +113,7 @@ export class RelaySession implements ActivityState {
       this.lastRtpAt = now;
       this.timeoutReported = false;
       if (from.inboundTap) from.inboundTap(msg);
+      this.recorder?.tap(from.name, msg);
       if (this.dtmf && !this.dtmf.relay(from.name, msg)) return;
       if (to.playing) {
         to.playSuppressed++;

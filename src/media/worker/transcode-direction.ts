@@ -46,6 +46,8 @@ export class TranscodeDirection {
   readonly inTe: number;
   /** The packet the last tick() or event() built: send packet[0, length). */
   packet: Buffer;
+  /** The input's frame the last tick() decoded or concealed (at the input codec's rate), or null; valid until the next tick. */
+  lastFrame: Int16Array | null = null;
 
   private readonly dec: FrameCodec;
   private readonly enc: FrameCodec;
@@ -165,6 +167,7 @@ export class TranscodeDirection {
 
   /** One 20 ms frame: the length of the packet built in `packet`, or 0 when there is nothing to send. */
   tick(): number {
+    this.lastFrame = null;
     const n = this.jitter.pull(this.payload);
     let frame: Int16Array;
     if (n >= 0) {
@@ -180,6 +183,7 @@ export class TranscodeDirection {
     } else {
       return this.idle();
     }
+    this.lastFrame = frame;
     this.append(frame);
     if (this.fifoLen < this.fifoFrame.length) return this.idle();
     const p = this.next();

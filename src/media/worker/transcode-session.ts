@@ -35,6 +35,8 @@ export class TranscodeSession implements ActivityState, Paced {
   private failed = false;
   /** DTMF detection, once configured (setDtmf); the transcoder itself passes or drops the events. */
   dtmf: DtmfTap | undefined;
+  /** A recording attached to the session: gets the frames decoded each tick (leg A's, leg B's). */
+  recorder: { frames(a: Int16Array | null, b: Int16Array | null): void } | undefined;
 
   constructor(
     readonly id: string,
@@ -77,6 +79,7 @@ export class TranscodeSession implements ActivityState, Paced {
     this.guard(() => {
       this.send(this.ab, this.b, this.ab.tick());
       this.send(this.ba, this.a, this.ba.tick());
+      this.recorder?.frames(this.ab.lastFrame, this.ba.lastFrame);
     });
   }
 
