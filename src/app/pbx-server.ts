@@ -7,6 +7,8 @@ import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { musicOnHoldFiles } from './music-on-hold-files.js';
+import { conferenceCalls } from './conference-wiring.js';
+import type { ConferenceCalls } from '../b2bua/conference-calls.js';
 import { tenantRecorder } from './tenant-recorder.js';
 import { countingRecorders } from './call-attempt-counter.js';
 import { CallCheckpoint } from './call-checkpoint.js';
@@ -81,6 +83,8 @@ export class PbxServer {
   private media!: MediaController;
   private b2bua!: B2bua;
   private recording!: CallRecordingService;
+  /** Calls into conference rooms (the B2BUA answers them itself). */
+  conferences!: ConferenceCalls;
   private trunkBook!: TrunkBook;
   private trunkRegistrations!: TrunkRegistrations;
   private callLimits!: CallLimits;
@@ -232,7 +236,11 @@ export class PbxServer {
       layout: () => this.config.media?.recordingLayout ?? 'two-channel',
       count: (event) => recordingEvents.inc({ event }),
     });
+    const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
+    const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
+    this.conferences = conferenceCalls({ b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
     this.b2bua = new B2bua({
+      conferences: this.conferences,
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
       logger: log,
@@ -241,13 +249,13 @@ export class PbxServer {
       media: this.media,
       limits: this.callLimits,
       recording: this.recording,
-      recorderFor: countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records))),
+      recorderFor,
       records: this.records,
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
       ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
-      musicOnHold: musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') }),
+      musicOnHold: moh,
       settings: () => ({
         sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,

@@ -1,3 +1,4 @@
+import { readConferences } from '../tenant/conference-spec.js';
 import type { Destination, OutboundDecision, PlannerPorts, RingGroup } from '../b2bua/call-plan.js';
 import { routeOutbound } from '../routing/outbound-router.js';
 import { CLASSES_OF_SERVICE, type ClassOfService } from '../tenant/routing-plan.js';
@@ -31,6 +32,7 @@ export function routingPorts(o: { trunks: TrunkBook; emergencyNumbers: () => rea
       const routes = tenant.store.getRoutingPlan().inboundRoutes;
       return (routes.find((r) => r.did === did) ?? routes.find((r) => r.did === '*'))?.destination;
     },
+    conference: (tenant, number) => readConferences(tenant.store).find((c) => c.number === number),
     ringGroup: (tenant, name): RingGroup | undefined => tenant.store.getRoutingPlan().ringGroups.find((g) => g.name === name),
     callerIdOf(tenant, ext) {
       return tenant.store.getExtension(ext)?.callerId ?? tenant.store.getRoutingPlan().callerId;

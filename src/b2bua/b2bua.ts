@@ -25,6 +25,7 @@ import type { LocalVia } from './messages.js';
 import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
+import type { ConferenceCalls } from './conference-calls.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -62,6 +63,8 @@ export interface B2buaDeps {
   musicOnHold?(tenant: TenantContext): readonly string[] | undefined;
   /** Call recording (call-recording.ts); absent: no call is recorded. */
   recording?: CallRecordingService;
+  /** Conference rooms (conference-calls.ts); absent: no number is a room. */
+  conferences?: ConferenceCalls;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -119,6 +122,7 @@ export class B2bua implements B2buaIo {
       tx.respond(createResponse(req, status, { reason, headers }));
       this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
+    if (this.startConference(i, tx, refuse)) return;
     const plan = this.plan(i);
     direction = plan.kind === 'refuse' ? (plan.direction ?? direction) : plan.record.direction;
     if (plan.kind === 'refuse') {
@@ -198,6 +202,37 @@ export class B2bua implements B2buaIo {
     this.callInfo.set(call, { tenant, caller: i.caller });
     this.registry.addInvite(tx.id, call);
     void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { tenant: tenant.id, call: call.id, error: e }));
+  }
+
+  /**
+   * An extension dialling one of its own tenant's conference rooms: the PBX answers the
+   * call itself (conference-calls.ts). False when the number is not a room of this tenant.
+   */
+  private startConference(i: InviteRequest, tx: ServerTransaction, refuse: (status: number, reason: string, headers?: Array<[string, string]>) => void): boolean {
+    const conferences = this.d.conferences;
+    if (!conferences || i.caller.kind !== 'extension') return false;
+    const room = this.d.planner.conference?.(i.tenant, i.dialled);
+    if (!room) return false;
+    let offer: Buffer;
+    try {
+      offer = SdpBridge.checkOffer(i.req);
+    } catch (e) {
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      return true;
+    }
+    const { tenant } = i;
+    const slot = this.d.limits.tryStart({
+      callId: getHeader(i.req, 'call-id') ?? '',
+      tenantId: tenant.id,
+      callerExt: i.caller.ext,
+      limits: { ...(tenant.limits.calls !== undefined ? { calls: tenant.limits.calls } : {}), ...(tenant.limits.callsPerSecond !== undefined ? { callsPerSecond: tenant.limits.callsPerSecond } : {}) },
+    });
+    if (!slot.ok) {
+      refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
+      return true;
+    }
+    conferences.start({ tenant, invite: i.req, inviteTx: tx, callerTarget: i.callerTarget, callerSourceAddress: i.inbound.source.address, callerExt: i.caller.ext, room, offer, releaseLimit: () => slot.release() });
+    return true;
   }
 
   /** Where a call goes: an extension, a ring group, or out through trunks in order. */
@@ -294,6 +329,7 @@ export class B2bua implements B2buaIo {
 
   /** The caller's CANCEL matched this INVITE transaction (RFC 3261 §9.2). */
   handleCancel(inviteTx: ServerTransaction): boolean {
+    if (this.d.conferences?.cancel(inviteTx.id)) return true;
     const call = this.registry.findInvite(inviteTx.id);
     if (!call) return false;
     call.cancelByCaller();
@@ -302,6 +338,8 @@ export class B2bua implements B2buaIo {
 
   /** An ACK for a 2xx (the transaction layer passes those to the TU). */
   handleAck(req: SipRequest): void {
+    const conf = this.conferenceOf(req);
+    if (conf) return conf.onAck();
     const owner = this.ownerOf(req);
     if (!owner) return;
     if (owner.side === 'a') owner.call.onCallerAck();
@@ -309,6 +347,20 @@ export class B2bua implements B2buaIo {
 
   /** A request with a To tag. False when no dialog of ours matches (the caller answers 481). */
   handleInDialog(inbound: Inbound, req: SipRequest, target: Target): boolean {
+    const conf = this.conferenceOf(req);
+    if (conf?.dialog) {
+      const tx = this.d.transactions.createServerTransaction(inbound, target);
+      const check = conf.dialog.receiveRequest(req);
+      if (check !== 'ok') tx.respond(createResponse(req, check.status, { reason: check.reason }));
+      else if (req.method === 'BYE') {
+        tx.respond(createResponse(req, 200));
+        conf.byeFromCaller();
+      } else if (req.method === 'INVITE') {
+        // The room's media stays as answered: a new offer is not taken (RFC 3261 §14.2).
+        tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here' }));
+      } else tx.respond(createResponse(req, 200));
+      return true;
+    }
     const owner = this.ownerOf(req);
     if (!owner) return false;
     const { call, side } = owner;
@@ -351,6 +403,14 @@ export class B2bua implements B2buaIo {
       referrer = ext ? { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService } : { kind: 'trunk' };
     }
     return checkRefer(req, referrer, (dialled, cos) => this.d.planner.routeOutbound(tenant, dialled, cos));
+  }
+
+  private conferenceOf(req: SipRequest) {
+    const callId = getHeader(req, 'call-id');
+    const local = tagOf(getHeader(req, 'to'));
+    const remote = tagOf(getHeader(req, 'from'));
+    if (!callId || !local || !remote) return undefined;
+    return this.d.conferences?.findDialog(dialogKey(callId, local, remote));
   }
 
   private ownerOf(req: SipRequest) {

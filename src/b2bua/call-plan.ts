@@ -4,6 +4,7 @@ import type { Destination, RingGroup } from '../tenant/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { CallStage, ForkTarget } from './fork-targets.js';
 import { forkTargets } from './fork-targets.js';
+import type { ConferenceRoomConfig } from './conference-call.js';
 
 /**
  * Turning "who called what" into a plan the Call can run: which targets ring, in which
@@ -44,6 +45,8 @@ export interface PlannerPorts {
   /** The tenant's inbound route for one of its DIDs. */
   inboundDestination(tenant: TenantContext, did: string): Destination | undefined;
   ringGroup(tenant: TenantContext, name: string): RingGroup | undefined;
+  /** The tenant's conference room with this number, if it has one (absent: no rooms). */
+  conference?(tenant: TenantContext, number: string): ConferenceRoomConfig | undefined;
   /** The caller ID an extension presents outside (E.164), if any. */
   callerIdOf(tenant: TenantContext, ext: string): string | undefined;
 }

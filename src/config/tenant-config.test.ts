@@ -205,7 +205,7 @@ test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\nivrs: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
+    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences)',
   ]);
 });
 
@@ -238,6 +238,18 @@ test('trunk hosts and outbound proxies given as IP literals are checked against 
   assert.match(errs[1]!, /^\/etc\/pbx\/tenants\/acme\.yaml:6:\d+: trunks\[1\]\.outboundProxy: 10\.0\.0\.1 is a private address/);
   // Without a policy (a pure parse), nothing is refused.
   assert.is(parseTenantConfig(text, FILE, {}).trunks.length, 3);
+});
+
+test('conferences: rooms parsed; a number that is an extension, a bad PIN or a duplicate is refused with file:line:col', () => {
+  const ok = parseTenantConfig('id: acme\ndomains: [ acme.example ]\nconferences:\n  - { number: "800", name: Sales bridge, pin: "1234", maxParticipants: 10 }\n', FILE, {});
+  assert.equal(ok.conferences, [{ number: '800', name: 'Sales bridge', pin: '1234', maxParticipants: 10 }]);
+  const bad = problems(
+    'id: acme\ndomains: [ acme.example ]\nextensions:\n  - { ext: "1001", password: "a-long-secret-1" }\nconferences:\n  - { number: "1001" }\n  - { number: "801" }\n  - { number: "801" }\n',
+  );
+  assert.ok(bad.some((p) => /acme\.yaml:6:\d+: conferences\[0\]\.number: 1001 is an extension of this tenant/.test(p) || /acme\.yaml:6:\d+:.*1001 is an extension/.test(p)), bad.join('\n'));
+  assert.ok(bad.some((p) => /acme\.yaml:8:\d+:.*801/.test(p)), bad.join('\n'));
+  const pin = problems('id: acme\ndomains: [ acme.example ]\nconferences:\n  - { number: "801", pin: "12ab" }\n');
+  assert.ok(pin.some((p) => /acme\.yaml:4:\d+: conferences\[0\]\.pin: must be a PIN/.test(p)), pin.join('\n'));
 });
 
 test.run();

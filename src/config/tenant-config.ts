@@ -11,6 +11,7 @@ import { sharedField } from './field-types.js';
 import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
+import { conferenceList } from './conference-config.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
 import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
@@ -114,7 +115,18 @@ export const tenantSchema = object({
   ringGroups: ringGroupList().default([]),
   inboundRoutes: inboundRouteList().default([]),
   outboundRoutes: outboundRouteList().default([]),
+  conferences: conferenceList().default([]),
 });
+
+/** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
+function checkConferenceNumbers(t: { extensions: ReadonlyArray<{ ext: string }>; ringGroups: ReadonlyArray<{ name: string }>; conferences: ReadonlyArray<{ number: string }> }, root: Where): void {
+  const exts = new Set(t.extensions.map((e) => e.ext));
+  const groups = new Set(t.ringGroups.map((g) => g.name));
+  t.conferences.forEach((c, i) => {
+    if (exts.has(c.number)) root.at('conferences').at(i).at('number').report(`${c.number} is an extension of this tenant`);
+    else if (groups.has(c.number)) root.at('conferences').at(i).at('number').report(`${c.number} is a ring group of this tenant`);
+  });
+}
 
 /** What pbx.yaml adds to the checks of a tenant file. */
 export interface TenantParseOptions {
@@ -143,6 +155,7 @@ function checkTrunkAddresses(trunks: ReadonlyArray<Pick<TrunkConfig, 'host' | 'o
 export function parseTenantConfig(text: string, file: string, env: Env, opts: TenantParseOptions = {}): TenantConfig {
   const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
     checkTenantReferences(t, root);
+    checkConferenceNumbers(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
   });
   return {
@@ -167,5 +180,6 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ringGroups: raw.ringGroups,
     inboundRoutes: raw.inboundRoutes,
     outboundRoutes: raw.outboundRoutes,
+    ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
   };
 }

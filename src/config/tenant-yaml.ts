@@ -52,6 +52,7 @@ export interface TenantYamlInput {
   ringGroups?: ReadonlyArray<{ name: string; strategy: string; members: readonly string[]; ringSeconds: number; fallback?: DestinationConfig }>;
   inboundRoutes?: ReadonlyArray<{ did: string; destination: DestinationConfig }>;
   outboundRoutes?: ReadonlyArray<{ name: string; patterns: readonly string[]; strip?: number; prepend?: string; trunks: readonly string[] }>;
+  conferences?: ReadonlyArray<{ number: string; name?: string; pin?: string; maxParticipants?: number }>;
 }
 
 function destinationYaml(d: DestinationConfig): unknown {
@@ -135,6 +136,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     outboundRoutes: t.outboundRoutes && t.outboundRoutes.length > 0
       ? t.outboundRoutes.map((r) => clean({ name: r.name, patterns: [...r.patterns], strip: r.strip, prepend: r.prepend, trunks: [...r.trunks] }))
       : undefined,
+    conferences: t.conferences && t.conferences.length > 0 ? t.conferences.map((c) => clean({ number: c.number, name: c.name, pin: c.pin, maxParticipants: c.maxParticipants })) : undefined,
   });
   const top = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
   return top + stringify(doc, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });

@@ -239,4 +239,13 @@ export interface TenantConfig {
   ringGroups: RingGroupConfig[];
   inboundRoutes: InboundRouteConfig[];
   outboundRoutes: OutboundRouteConfig[];
+  /** Conference rooms (numbers the tenant's extensions dial). */
+  conferences?: ConferenceConfig[];
+}
+
+export interface ConferenceConfig {
+  number: string;
+  name?: string;
+  pin?: string;
+  maxParticipants?: number;
 }

@@ -30,6 +30,11 @@ export interface MediaControllerOptions {
 export interface CreateSessionOptions {
   /** RTP clock rate for jitter, in Hz; default 8000. */
   clockRate?: number;
+  /**
+   * Sessions with the same key share one worker while any of them lives (a conference
+   * room's participants: the room is mixed in ONE worker). Absent: the least loaded worker.
+   */
+  affinity?: string;
 }
 
 /**
@@ -43,6 +48,8 @@ export class MediaController {
   private readonly sessions = new Map<string, MediaSession>();
   /** Session ids being allocated, so that a duplicate is refused at once. */
   private readonly creating = new Set<string>();
+  /** The worker of each affinity key, and how many sessions hold it there. */
+  private readonly affinities = new Map<string, { index: number; count: number }>();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly requestTimeoutMs: number;
@@ -122,6 +129,11 @@ export class MediaController {
     this.creating.add(id);
     try {
       let candidates = this.readySlots();
+      const pinned = opts.affinity !== undefined ? this.affinities.get(opts.affinity) : undefined;
+      if (pinned) {
+        candidates = candidates.filter((s) => s.index === pinned.index);
+        if (candidates.length === 0) throw new MediaError('worker-gone', `the worker of ${opts.affinity} is not running`);
+      }
       if (candidates.length === 0) {
         // Every worker is restarting: wait for the first back, rather than fail the call.
         await Promise.any(this.slots.map((s) => s.ready(this.startTimeoutMs))).catch(() => undefined);
@@ -155,8 +167,13 @@ export class MediaController {
           slot.index,
           { address: this.o.address, rtpPort: ports.a.rtpPort, rtcpPort: ports.a.rtcpPort },
           { address: this.o.address, rtpPort: ports.b.rtpPort, rtcpPort: ports.b.rtcpPort },
-          this.hostFor(slot),
+          this.hostFor(slot, opts.affinity),
         );
+        if (opts.affinity !== undefined) {
+          const held = this.affinities.get(opts.affinity);
+          if (held) held.count++;
+          else this.affinities.set(opts.affinity, { index: slot.index, count: 1 });
+        }
         this.sessions.set(id, session);
         return session;
       }
@@ -189,7 +206,7 @@ export class MediaController {
     return this.slots.filter((s) => s.state === 'ready').sort((x, y) => x.load - y.load || x.index - y.index);
   }
 
-  private hostFor(slot: WorkerSlot): SessionHost {
+  private hostFor(slot: WorkerSlot, affinity?: string): SessionHost {
     return {
       logger: this.log,
       request: <K extends CommandName>(cmd: CommandOf<K>) => slot.request(cmd),
@@ -197,6 +214,8 @@ export class MediaController {
         if (this.sessions.get(session.id) !== session) return;
         this.sessions.delete(session.id);
         slot.load = Math.max(0, slot.load - 1);
+        const held = affinity !== undefined ? this.affinities.get(affinity) : undefined;
+        if (held && --held.count <= 0) this.affinities.delete(affinity!);
       },
     };
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, MediaStats, PlayedMediaEvent, RecordingStopped, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, ConferenceParticipantState, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, MediaStats, PlayedMediaEvent, RecordingStopped, RemoteTarget } from './protocol.js';
 import { PlayTracker, type PlayOptions, type PlayResult } from './play-tracker.js';
 import { needsTranscoding } from './session-kind.js';
 
@@ -164,6 +164,30 @@ export class MediaSession {
   /** @internal */
   fireRecordingStopped(r: RecordingStopped): void {
     this.fire(this.recordingListeners, r, 'recordingStopped');
+  }
+
+  /**
+   * The leg's phone joins a conference room of this session's worker (see protocol.ts
+   * confJoin; the session must have been created with the room as its affinity). Its codec
+   * is the last answer's.
+   */
+  async joinRoom(room: string, leg: LegName, files: { moh: readonly string[]; join: readonly string[]; leave: readonly string[] }, muted = false): Promise<void> {
+    const codec = this.codecs?.[leg];
+    if (!codec) throw new MediaError('bad-request', `media session ${this.id}: no codec negotiated on leg ${leg} yet`);
+    await this.send({ op: 'confJoin', session: this.id, leg, room, codec, muted, files: { moh: [...files.moh], join: [...files.join], leave: [...files.leave] } });
+  }
+
+  async leaveRoom(): Promise<void> {
+    await this.send({ op: 'confLeave', session: this.id });
+  }
+
+  async setRoomMute(muted: boolean): Promise<void> {
+    await this.send({ op: 'confMute', session: this.id, muted });
+  }
+
+  /** The participants of a room of this session's worker, as the worker sees them. */
+  roomParticipants(room: string): Promise<ConferenceParticipantState[]> {
+    return this.send({ op: 'confList', room });
   }
 
   stats(): Promise<MediaStats> {

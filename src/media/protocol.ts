@@ -140,10 +140,30 @@ export interface CommandMap {
   recordStop: { req: { session: string }; res: RecordingStopped | null };
   /** Pause (silence is written, keeping the timeline) or resume. */
   recordPause: { req: { session: string; on: boolean }; res: null };
+  /**
+   * Conference: the leg of a session (its phone) joins a room of this worker, created by its
+   * first join; from then on the room decodes what that phone sends, mixes, and sends it the
+   * mix of the others in `codec`. `files` are real, checked paths (music on hold for a room
+   * of one, join and leave tones).
+   */
+  confJoin: { req: { session: string; leg: LegName; room: string; codec: LegCodec; muted?: boolean; files: { moh: string[]; join: string[]; leave: string[] } }; res: null };
+  /** The session leaves its room (no-op when in none); an empty room closes. */
+  confLeave: { req: { session: string }; res: null };
+  confMute: { req: { session: string; muted: boolean }; res: null };
+  /** The participants of a room of this worker (none when it has no such room). */
+  confList: { req: { room: string }; res: ConferenceParticipantState[] };
   /** Fault injection for tests and drills: the worker throws out of its event loop. */
   crash: { req: NoArgs; res: null };
   /** Fault injection: the worker blocks its event loop for `ms` (a hung worker), then answers. */
   stall: { req: { ms: number }; res: null };
+}
+
+/** A participant of a room as the worker sees it (confList). */
+export interface ConferenceParticipantState {
+  session: string;
+  muted: boolean;
+  /** Voice on its input lately (with hangover). */
+  talking: boolean;
 }
 
 export type CommandName = keyof CommandMap;

@@ -144,6 +144,10 @@ export const ROUTING_FIELDS = {
   },
   nationalPrefix: { type: 'string', minLength: 0, maxLength: 4, pattern: '^[0-9]{0,4}$', problem: 'must be a national prefix: 0-4 digits, e.g. 0 or 1', description: 'National trunk prefix' },
   ringSeconds: { type: 'integer', minimum: 5, maximum: 300, description: 'Seconds each ring lasts (5-300)' },
+  conferenceNumber: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[0-9]{1,32}$', problem: 'must be a room number: 1-32 digits', description: 'Number extensions dial to reach the conference room', examples: ['800'] },
+  conferencePin: { type: 'string', minLength: 1, maxLength: 16, pattern: '^[0-9]{1,16}$', problem: 'must be a PIN: 1-16 digits', description: 'Digits a caller enters (then #) to join the room' },
+  conferenceName: humanText(100, 'Display name of the conference room', ['Sales bridge']),
+  maxParticipants: { type: 'integer', minimum: 1, maximum: 100, description: 'Most participants in the room at once (1-100)' },
   strip: { type: 'integer', minimum: 0, maximum: 20, description: 'Leading characters removed from the dialled number (0-20)' },
   prepend: {
     type: 'string',

@@ -7,6 +7,7 @@ import { routingChanged, syncRouting, type RoutingChanges } from './sync-routing
 import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { tenantDir } from './tenant-id.js';
 import { limitsToJson } from './tenant-limits.js';
+import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
 
@@ -142,6 +143,9 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     `INSERT INTO ${t}.settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
   );
   const realmChanged = getSetting.get(REALM_SETTING) !== spec.realm;
+  const conferencesText = conferencesJson(spec.conferences);
+  const conferencesChanged = (getSetting.get(CONFERENCES_SETTING) ?? '[]') !== conferencesText;
+  if (conferencesChanged) setSetting.run(CONFERENCES_SETTING, conferencesText);
   const tenantRev = getSetting.get(CONFIG_REV_SETTING);
   const systemRev = before?.configRev ?? 0;
   const revMismatch = before !== undefined && tenantRev !== String(systemRev);
@@ -153,6 +157,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     routingChanged(routing) ||
     extensions.added.length + extensions.updated.length + extensions.removed.length > 0 ||
     realmChanged ||
+    conferencesChanged ||
     revMismatch;
 
   let configRev = systemRev;

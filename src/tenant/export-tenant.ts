@@ -1,3 +1,4 @@
+import { readConferences } from './conference-spec.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -62,5 +63,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   };
   if (plan.callerId !== undefined) spec.callerId = plan.callerId;
   if (plan.auth !== undefined) spec.auth = { algorithms: [...plan.auth.algorithms] };
+  const conferences = readConferences(store);
+  if (conferences.length > 0) spec.conferences = conferences;
   return spec;
 }

@@ -2,6 +2,7 @@ import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDomain } from './domain-name.js';
 import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
 import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
+import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
@@ -54,6 +55,8 @@ export interface TenantSpec extends RoutingSpec {
   domains: readonly string[];
   limits: TenantLimits;
   extensions: readonly ExtensionSpec[];
+  /** Conference rooms (conference-spec.ts). */
+  conferences?: readonly ConferenceSpec[];
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -78,6 +81,7 @@ export interface ValidTenantSpec {
   extensions: ValidExtensionSpec[];
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
+  conferences: ConferenceSpec[];
 }
 
 /** Extension numbers, names, passwords...: the rules shared with the YAML and the API (src/model/field-rules.ts). */
@@ -187,9 +191,10 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const known = new Set<string>();
   if (Array.isArray(spec?.extensions)) for (const x of spec.extensions) if (typeof x?.ext === 'string') known.add(x.ext);
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
+  const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MediaError } from '../media-error.js';
 import { PortAllocator } from '../port-allocator.js';
-import type { LegCodec, LegDtmf, LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import type { CommandOf, LegCodec, LegDtmf, LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
 import { checkDigit, checkLegDtmf, DtmfAttachments } from './dtmf-attachments.js';
 import { canTranscode } from './codec-registry.js';
 import { FramePacer, type PacerTimers } from './frame-pacer.js';
@@ -10,6 +10,7 @@ import { TranscodeSession } from './transcode-session.js';
 import { LegPlayer } from './leg-player.js';
 import { PlayRtpStream } from './play-rtp-stream.js';
 import { checkPlay } from './play-request.js';
+import { ConferenceRooms } from './conference-rooms.js';
 import { takeTimeout } from './inactivity.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { RelayLeg } from './relay-leg.js';
@@ -70,6 +71,8 @@ export class RelayEngine {
   /** The codecs of each session's last setCodecs (what a recording decodes), and its recording. */
   private readonly codecsOf = new Map<string, { a: LegCodec; b: LegCodec }>();
   private readonly recorders = new Map<string, SessionRecorder>();
+  /** The conference rooms of this worker (see conference-rooms.ts). */
+  readonly rooms: ConferenceRooms;
 
   constructor(private readonly o: RelayEngineOptions) {
     const family = isIP(o.address);
@@ -86,6 +89,7 @@ export class RelayEngine {
     };
     this.pacer = new FramePacer(o.pacerTimers, (err) => this.emit({ type: 'workerError', message: `pacer: ${err instanceof Error ? err.message : String(err)}` }));
     this.dtmfTaps = new DtmfAttachments(this.pacer, this.now, this.emit);
+    this.rooms = new ConferenceRooms(this.pacer, this.now);
   }
 
   get sessionCount(): number {
@@ -115,6 +119,17 @@ export class RelayEngine {
         return this.setDtmf(cmd.session, cmd.a, cmd.b);
       case 'sendDigit':
         return this.sendDigit(cmd.session, cmd.leg, cmd.digit, cmd.durationMs);
+      case 'confJoin':
+        return this.confJoin(cmd);
+      case 'confLeave':
+        this.session(cmd.session);
+        this.rooms.leave(cmd.session);
+        return null;
+      case 'confMute':
+        this.session(cmd.session);
+        return this.rooms.mute(cmd.session, cmd.muted);
+      case 'confList':
+        return this.rooms.list(cmd.room);
       case 'release':
         return this.release(cmd.session);
       case 'stats':
@@ -258,6 +273,7 @@ export class RelayEngine {
   play(cmd: unknown): null {
     const p = checkPlay(cmd);
     const s = this.session(p.session);
+    if (this.rooms.inRoom(p.session)) throw new MediaError('bad-request', `session ${p.session} is in a conference room`);
     const leg = s.leg(p.leg);
     const key = `${p.session}:${p.leg}`;
     this.players.get(key)?.stop();
@@ -283,6 +299,16 @@ export class RelayEngine {
       this.pacer.add(player);
     }
     return null;
+  }
+
+  /** The session's leg joins a conference room (its play, if any, stops first). */
+  confJoin(cmd: CommandOf<'confJoin'>): null {
+    const s = this.session(cmd.session);
+    const leg = s.leg(checkLeg(cmd.leg));
+    this.players.get(`${cmd.session}:${cmd.leg}`)?.stop();
+    let stream = this.playStreams.get(leg);
+    if (!stream) this.playStreams.set(leg, (stream = new PlayRtpStream()));
+    return this.rooms.join(cmd, leg, stream);
   }
 
   stopPlay(id: string, legName: LegName, playId?: string): null {
@@ -365,6 +391,7 @@ export class RelayEngine {
     for (const name of ['a', 'b'] as const) this.players.get(`${id}:${name}`)?.stop();
     this.recordStop(id, 'hangup');
     this.codecsOf.delete(id);
+    this.rooms.leave(id);
     const stats = this.stats(id);
     this.dtmfTaps.forget(s);
     addTotals(this.retired, stats);
@@ -425,6 +452,7 @@ export class RelayEngine {
     this.pacer.stop();
     this.players.clear();
     for (const id of [...this.recorders.keys()]) this.recordStop(id, 'hangup');
+    this.rooms.clear();
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
   }
