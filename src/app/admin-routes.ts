@@ -7,6 +7,7 @@ import { tenantLookup, tenantResourceRoutes } from '../admin/routes/tenant-resou
 import { tenantRoutes } from '../admin/routes/tenants.js';
 import type { B2bua } from '../b2bua/b2bua.js';
 import type { LiveRecordingControl } from '../admin/routes/tenant-recordings.js';
+import type { LiveConferences } from '../admin/routes/tenant-conferences.js';
 import { tokenRoutes } from '../admin/routes/tokens.js';
 import type { TenantLifecycle } from '../admin/tenant-lifecycle.js';
 import type { PbxConfig } from '../config/types.js';
@@ -34,6 +35,8 @@ export interface AdminParts {
   calls: Pick<B2bua, 'listCalls' | 'hangup'>;
   /** Start/stop the recording of a live call (b2bua/call-recording.ts). */
   recording?: LiveRecordingControl;
+  /** The running conference rooms (b2bua/conference-calls.ts). */
+  conferences?: LiveConferences;
   /** GET /metrics, /healthz, /readyz: pass monitoringDeps(server) from ./monitoring-deps.ts. */
   monitoring?: MonitoringDeps;
 }
@@ -64,6 +67,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       onTenantChanged: (tenantId) => p.tenantsChanged(tenantId),
       managedBy: (tenantId) => p.system.getTenant(tenantId)?.managedBy,
       ...(p.recording ? { recording: p.recording } : {}),
+      ...(p.conferences ? { conferences: p.conferences } : {}),
     }),
   ];
   const rawRoutes: RawRoute[] = [

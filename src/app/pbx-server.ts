@@ -323,6 +323,7 @@ export class PbxServer {
       tenantsChanged: () => this.tenantsChanged(),
       calls: this.b2bua,
       recording: this.recording,
+      conferences: this.conferences,
       monitoring: monitoringDeps(this),
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.

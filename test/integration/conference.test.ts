@@ -23,6 +23,21 @@ import { UdpPhone } from '../support/udp-phone.js';
 let dir: string;
 let server: PbxServer;
 let port: number;
+let apiPort: number;
+const ADMIN = 'conference-test-provider-token';
+
+/** The admin API over HTTP, as a tenant-admin or the provider would call it. */
+async function api(method: string, path: string, token: string): Promise<{ status: number; body: any }> {
+  const r = await fetch(`http://127.0.0.1:${apiPort}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function tenantAdmin(tenantId: string): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${apiPort}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ role: 'tenant-admin', tenantId }) });
+  assert.is(r.status, 201);
+  return ((await r.json()) as { token: string }).token;
+}
 const logger = memoryLogger('info');
 const phones: UdpPhone[] = [];
 const exts = ['1001', '1002', '1003', '1004'];
@@ -44,7 +59,7 @@ test.before(async () => {
     [
       'dataDir: data',
       `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
-      `api: { listen: "127.0.0.1:${await freePort()}" }`,
+      `api: { listen: "127.0.0.1:${(apiPort = await freePort())}", adminToken: "${ADMIN}" }`,
       `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: 2 }`,
       'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
       'registrar: { writeDelayMs: 0 }',
@@ -199,11 +214,19 @@ test('three participants (one G.722): each hears the other two and not itself; a
   assert.ok(share(heardC, 1100) < 0.03, 'C not itself');
   assert.ok(share(heardA, MOH_HZ) < 0.03, 'no MOH once others are there');
 
-  // The participant list, then mute B: A no longer hears 700 Hz.
-  const list = await server.conferences.participants('acme', '800');
+  // The participant list through the admin API, then mute B: A no longer hears 700 Hz.
+  const acmeAdmin = await tenantAdmin('acme');
+  const globexAdmin = await tenantAdmin('globex');
+  const rooms = await api('GET', '/tenants/acme/conferences', acmeAdmin);
+  assert.is(rooms.status, 200);
+  assert.equal(rooms.body.items.find((r: { number: string }) => r.number === '800'), { number: '800', name: 'Sales bridge', hasPin: false, participants: 3 });
+  assert.is(rooms.body.items.find((r: { number: string }) => r.number === '801').hasPin, true);
+  const listed = await api('GET', '/tenants/acme/conferences/800/participants', acmeAdmin);
+  assert.is(listed.status, 200);
+  const list: Array<{ id: string; extension?: string; muted: boolean }> = listed.body.items;
   assert.equal(list.map((p) => p.extension).sort(), ['1001', '1002', '1003']);
   const pb = list.find((p) => p.extension === '1002')!;
-  assert.ok(await server.conferences.mute('acme', '800', pb.id, true));
+  assert.is((await api('POST', `/tenants/acme/conferences/800/participants/${pb.id}/mute`, acmeAdmin)).status, 204);
   assert.is((await server.conferences.participants('acme', '800')).find((p) => p.id === pb.id)?.muted, true);
   const mark = atA.length;
   // A new SSRC per burst: each burst restarts its sequence numbers (a new source, RFC 3550 §8).
@@ -212,15 +235,20 @@ test('three participants (one G.722): each hears the other two and not itself; a
   assert.ok(share(muted, 700) < 0.03, `muted B is not heard (${share(muted, 700).toFixed(3)})`);
   assert.ok(share(muted, 1100) > 0.15, `C still is (${share(muted, 1100).toFixed(3)})`);
 
-  // Isolation: globex cannot see or act on acme's participants.
+  // Isolation: globex's admin cannot see or act on acme's room (404, as for a room that does not exist).
+  assert.is((await api('GET', '/tenants/acme/conferences/800/participants', globexAdmin)).status, 404);
+  assert.is((await api('POST', `/tenants/acme/conferences/800/participants/${pb.id}/unmute`, globexAdmin)).status, 404);
+  assert.is((await api('DELETE', `/tenants/acme/conferences/800/participants/${pb.id}`, globexAdmin)).status, 404);
+  assert.is((await api('GET', '/tenants/globex/conferences/800/participants', globexAdmin)).status, 404, 'globex has no room 800');
   assert.equal(await server.conferences.participants('globex', '800'), []);
   assert.not.ok(await server.conferences.mute('globex', '800', pb.id, false));
   assert.not.ok(server.conferences.kick('globex', '800', pb.id));
+  assert.is((await server.conferences.participants('acme', '800')).find((p) => p.id === pb.id)?.muted, true, 'still muted');
 
   // Kick C: its phone gets a BYE with a Reason; the room has two left.
   const pc = list.find((p) => p.extension === '1003')!;
   const markC = c.mark();
-  assert.ok(server.conferences.kick('acme', '800', pc.id));
+  assert.is((await api('DELETE', `/tenants/acme/conferences/800/participants/${pc.id}`, acmeAdmin)).status, 204);
   const bye = (await c.next((m) => m.kind === 'request' && m.method === 'BYE', 5000, markC)) as SipRequest;
   assert.match(JSON.stringify(bye.headers), /removed from the conference/);
   await until(() => server.conferences.counts('acme').get('800') === 2);

@@ -3,6 +3,7 @@
  * (404, never 403, for one that is not there), the audit metadata of a change, 422 from
  * spec problems, times and cursors in query strings.
  */
+import type { LiveConferences } from './tenant-conferences.js';
 import type { LiveRecordingControl } from './tenant-recordings.js';
 import type { B2bua } from '../../b2bua/b2bua.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
@@ -45,6 +46,8 @@ export interface TenantResourceDeps {
   managedBy?(tenantId: string): 'file' | 'api' | undefined;
   /** Starting and stopping the recording of a live call (b2bua/call-recording.ts); absent: refused. */
   recording?: LiveRecordingControl;
+  /** The running conference rooms (b2bua/conference-calls.ts); absent: no participants. */
+  conferences?: LiveConferences;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */

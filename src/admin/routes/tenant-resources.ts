@@ -11,6 +11,7 @@ import { auditRoutes } from './tenant-audit.js';
 import { callRoutes } from './tenant-calls.js';
 import { cdrRoutes } from './tenant-cdrs.js';
 import { recordingRoutes } from './tenant-recordings.js';
+import { conferenceRoutes } from './tenant-conferences.js';
 import { extensionRoutes } from './tenant-extensions.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
@@ -29,6 +30,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...callRoutes(deps),
     ...cdrRoutes(deps),
     ...recordingRoutes(deps),
+    ...conferenceRoutes(deps),
     ...usageRoutes(deps),
     ...auditRoutes(deps),
   ];
