@@ -195,6 +195,21 @@ test('auth.algorithms per tenant and algorithms per extension: parsed in order, 
   assert.throws(() => parseTenantConfig('id: acme\ndomains: [ a.example ]\nauth: { algorithm: [ MD5 ] }\n', FILE, {}), /auth\.algorithm: unknown key/);
 });
 
+test('recording: tenant-level and per extension, checked with the shared rule at file:line:col', () => {
+  const ok = parseTenantConfig(
+    ['id: acme', 'domains: [ a.example ]', 'recording: on-demand', 'extensions:', '  - { ext: "1001", password: "long-enough", recording: always }', '  - { ext: "1002", password: "long-enough" }'].join('\n'),
+    FILE,
+    {},
+  );
+  assert.is(ok.recording, 'on-demand');
+  assert.equal(ok.extensions.map((e) => e.recording), ['always', undefined]);
+  assert.is(parseTenantConfig('id: acme\ndomains: [ a.example ]\n', FILE, {}).recording, undefined, 'absent: never');
+  const got = problems(['id: acme', 'domains: [ a.example ]', 'recording: sometimes', 'extensions:', '  - { ext: "1001", password: "long-enough", recording: yes }'].join('\n'));
+  assert.is(got.length, 2, got.join('\n'));
+  assert.match(got[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:12: recording: expected one of never, always, on-demand, got 'sometimes'$/);
+  assert.match(got[1]!, /^\/etc\/pbx\/tenants\/acme\.yaml:5:\d+: extensions\[0\]\.recording: expected one of never, always, on-demand/);
+});
+
 test('more extensions than limits.extensions is reported at the extensions key', () => {
   const text = ['id: acme', 'domains: [ a.example ]', 'limits: { extensions: 1 }', 'extensions:', '  - { ext: "1001", password: "first-secret" }', '  - { ext: "1002", password: "second-secret" }'].join('\n');
   assert.equal(problems(text), ['/etc/pbx/tenants/acme.yaml:4:1: extensions: lists 2 extensions but limits.extensions is 1']);
@@ -205,7 +220,7 @@ test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\nivrs: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
+    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, dids, trunks, ringGroups, inboundRoutes, outboundRoutes)',
   ]);
 });
 

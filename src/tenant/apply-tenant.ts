@@ -51,6 +51,8 @@ export interface ApplyResult {
 export const CONFIG_REV_SETTING = 'config_rev';
 /** Tenant setting holding the realm its HA1 digests were computed for. */
 export const REALM_SETTING = 'realm';
+/** Tenant setting holding its call recording policy (what PUT /tenants/{id}/recording-policy writes too). */
+export const RECORDING_SETTING = 'recording';
 
 /**
  * Applies a declarative tenant spec, all or nothing: validates it completely
@@ -142,6 +144,12 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     `INSERT INTO ${t}.settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
   );
   const realmChanged = getSetting.get(REALM_SETTING) !== spec.realm;
+  // The spec decides the recording policy: absent removes it (never).
+  const recordingChanged = (getSetting.get(RECORDING_SETTING) ?? undefined) !== spec.recording;
+  if (recordingChanged) {
+    if (spec.recording === undefined) db.prepare(`DELETE FROM ${t}.settings WHERE key = ?`).run(RECORDING_SETTING);
+    else setSetting.run(RECORDING_SETTING, spec.recording);
+  }
   const tenantRev = getSetting.get(CONFIG_REV_SETTING);
   const systemRev = before?.configRev ?? 0;
   const revMismatch = before !== undefined && tenantRev !== String(systemRev);
@@ -153,6 +161,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     routingChanged(routing) ||
     extensions.added.length + extensions.updated.length + extensions.removed.length > 0 ||
     realmChanged ||
+    recordingChanged ||
     revMismatch;
 
   let configRev = systemRev;
@@ -165,7 +174,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     tenantId: spec.id,
     created: upsert.created,
     reenabled: before?.status === 'disabled',
-    settingsChanged: before !== undefined && (before.name !== spec.name || limitsToJson(before.limits) !== limitsToJson(spec.limits)),
+    settingsChanged: before !== undefined && (before.name !== spec.name || limitsToJson(before.limits) !== limitsToJson(spec.limits) || recordingChanged),
     domains,
     dids,
     extensions,

@@ -1,3 +1,4 @@
+import { RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -28,6 +29,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
     if (x.callerId !== undefined) e.callerId = x.callerId;
     if (x.algorithms !== undefined) e.algorithms = [...x.algorithms];
+    const recording = store.recordings.extensionMode(x.ext);
+    if (recording !== undefined) e.recording = recording;
     return e;
   });
   const plan = store.getRoutingPlan();
@@ -62,5 +65,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   };
   if (plan.callerId !== undefined) spec.callerId = plan.callerId;
   if (plan.auth !== undefined) spec.auth = { algorithms: [...plan.auth.algorithms] };
+  const recording = store.getSetting(RECORDING_SETTING);
+  if (recording !== undefined) spec.recording = recording;
   return spec;
 }
