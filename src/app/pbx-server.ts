@@ -7,6 +7,7 @@ import { B2bua } from '../b2bua/b2bua.js';
 import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { musicOnHoldFiles } from './music-on-hold-files.js';
+import { recordToggleSettings } from './record-toggle-settings.js';
 import { tenantRecorder } from './tenant-recorder.js';
 import { countingRecorders } from './call-attempt-counter.js';
 import { CallCheckpoint } from './call-checkpoint.js';
@@ -231,6 +232,7 @@ export class PbxServer {
       logger: log,
       layout: () => this.config.media?.recordingLayout ?? 'two-channel',
       count: (event) => recordingEvents.inc({ event }),
+      recordToggle: recordToggleSettings({ dataDir: c.dataDir, operatorPrompts: () => this.config.media?.prompts, logger: log.child('recording') }),
     });
     this.b2bua = new B2bua({
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),

@@ -113,6 +113,8 @@ export const tenantSchema = object({
   auth: object({ algorithms: algorithms() }).optional(),
   /** Call recording policy (the provider's features.recording must be on): never (default), always, on-demand. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** DTMF codes during a call: recordToggle starts/stops an on-demand recording (default *1). */
+  featureCodes: object({ recordToggle: sharedField(FIELDS.featureCode).optional() }).optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -167,6 +169,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
+    ...(raw.featureCodes?.recordToggle !== undefined ? { featureCodes: { recordToggle: raw.featureCodes.recordToggle } } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

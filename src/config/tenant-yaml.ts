@@ -34,6 +34,7 @@ export interface TenantYamlInput {
   callerId?: string;
   auth?: { algorithms: readonly string[] };
   recording?: string;
+  featureCodes?: { recordToggle?: string };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -92,6 +93,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     callerId: t.callerId,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
+    featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({

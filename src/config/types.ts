@@ -237,6 +237,8 @@ export interface TenantConfig {
   auth?: { algorithms: Array<'SHA-256' | 'MD5'> };
   /** The tenant's call recording policy (b2bua/recording-policy.ts); absent: never. */
   recording?: 'never' | 'always' | 'on-demand';
+  /** DTMF feature codes during a call; recordToggle default '*1' (b2bua/record-toggle.ts). */
+  featureCodes?: { recordToggle?: string };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

@@ -215,6 +215,16 @@ export const FIELDS = {
   label: humanText(200, 'A label for people'),
   /** Call recording policy of a tenant, an extension or a route (b2bua/recording-policy.ts). */
   recording: { type: 'enum', values: ['never', 'always', 'on-demand'], description: 'Call recording: never, always, or on-demand (started and stopped during the call)' },
+  /** A feature code dialled as DTMF during a call (b2bua/feature-code-matcher.ts), e.g. '*1'. */
+  featureCode: {
+    type: 'string',
+    minLength: 2,
+    maxLength: 8,
+    pattern: '^[*#][0-9*#]{1,7}$',
+    problem: "must be a feature code: '*' or '#' then 1-7 of 0-9 * #, e.g. *1",
+    description: 'DTMF feature code dialled during a call',
+    examples: ['*1'],
+  },
 } as const satisfies Record<string, FieldRule>;
 
 const regexCache = new Map<string, RegExp>();

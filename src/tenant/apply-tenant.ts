@@ -53,6 +53,8 @@ export const CONFIG_REV_SETTING = 'config_rev';
 export const REALM_SETTING = 'realm';
 /** Tenant setting holding its call recording policy (what PUT /tenants/{id}/recording-policy writes too). */
 export const RECORDING_SETTING = 'recording';
+/** Tenant setting holding the feature code that toggles an on-demand recording (absent: the default). */
+export const RECORD_TOGGLE_SETTING = 'featureCodes.recordToggle';
 
 /**
  * Applies a declarative tenant spec, all or nothing: validates it completely
@@ -144,11 +146,17 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     `INSERT INTO ${t}.settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
   );
   const realmChanged = getSetting.get(REALM_SETTING) !== spec.realm;
-  // The spec decides the recording policy: absent removes it (never).
-  const recordingChanged = (getSetting.get(RECORDING_SETTING) ?? undefined) !== spec.recording;
-  if (recordingChanged) {
-    if (spec.recording === undefined) db.prepare(`DELETE FROM ${t}.settings WHERE key = ?`).run(RECORDING_SETTING);
-    else setSetting.run(RECORDING_SETTING, spec.recording);
+  // The spec decides these settings: a key absent from it removes the setting (its default).
+  const deleteSetting = db.prepare<[string]>(`DELETE FROM ${t}.settings WHERE key = ?`);
+  let recordingChanged = false;
+  for (const [k, v] of [
+    [RECORDING_SETTING, spec.recording],
+    [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
+  ] as const) {
+    if ((getSetting.get(k) ?? undefined) === v) continue;
+    recordingChanged = true;
+    if (v === undefined) deleteSetting.run(k);
+    else setSetting.run(k, v);
   }
   const tenantRev = getSetting.get(CONFIG_REV_SETTING);
   const systemRev = before?.configRev ?? 0;

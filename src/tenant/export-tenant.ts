@@ -1,4 +1,4 @@
-import { RECORDING_SETTING } from './apply-tenant.js';
+import { RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -67,5 +67,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (plan.auth !== undefined) spec.auth = { algorithms: [...plan.auth.algorithms] };
   const recording = store.getSetting(RECORDING_SETTING);
   if (recording !== undefined) spec.recording = recording;
+  const recordToggle = store.getSetting(RECORD_TOGGLE_SETTING);
+  if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
   return spec;
 }

@@ -58,6 +58,8 @@ export interface TenantSpec extends RoutingSpec {
   extensions: readonly ExtensionSpec[];
   /** The tenant's call recording policy (never, always, on-demand); absent: never. */
   recording?: string;
+  /** DTMF feature codes; recordToggle absent: the default *1. */
+  featureCodes?: { recordToggle?: string };
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -86,6 +88,8 @@ export interface ValidTenantSpec {
   extensions: ValidExtensionSpec[];
   /** The tenant's recording policy; absent: none set (never). */
   recording?: RecordingPolicy;
+  /** The code that toggles an on-demand recording, when the spec sets one. */
+  recordToggleCode?: string;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
 }
@@ -149,6 +153,9 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   if (nameProblem !== undefined) bad('name', nameProblem);
   const recordingProblem = spec?.recording === undefined ? undefined : checkField(FIELDS.recording, spec.recording);
   if (recordingProblem !== undefined) bad('recording', recordingProblem);
+  const recordToggleCode = spec?.featureCodes?.recordToggle;
+  const codeProblem = recordToggleCode === undefined ? undefined : checkField(FIELDS.featureCode, recordToggleCode);
+  if (codeProblem !== undefined) bad('featureCodes.recordToggle', codeProblem);
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -203,7 +210,7 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}) };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
