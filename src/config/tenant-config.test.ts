@@ -204,6 +204,10 @@ test('recording: tenant-level and per extension, checked with the shared rule at
   assert.is(ok.recording, 'on-demand');
   assert.equal(ok.extensions.map((e) => e.recording), ['always', undefined]);
   assert.is(parseTenantConfig('id: acme\ndomains: [ a.example ]\n', FILE, {}).recording, undefined, 'absent: never');
+  assert.equal(parseTenantConfig('id: acme\ndomains: [ a.example ]\nfeatureCodes: { recordToggle: "#77" }\n', FILE, {}).featureCodes, { recordToggle: '#77' });
+  for (const bad of ['1', '*', '*1a', '**********', '" *1"']) {
+    assert.throws(() => parseTenantConfig(`id: acme\ndomains: [ a.example ]\nfeatureCodes: { recordToggle: ${JSON.stringify(bad)} }\n`, FILE, {}), /:3:\d+: featureCodes\.recordToggle: must be a feature code/, bad);
+  }
   const got = problems(['id: acme', 'domains: [ a.example ]', 'recording: sometimes', 'extensions:', '  - { ext: "1001", password: "long-enough", recording: yes }'].join('\n'));
   assert.is(got.length, 2, got.join('\n'));
   assert.match(got[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:12: recording: expected one of never, always, on-demand, got 'sometimes'$/);
