@@ -115,6 +115,8 @@ export const tenantSchema = object({
   recording: sharedField(FIELDS.recording).optional(),
   /** DTMF codes during a call: recordToggle starts/stops an on-demand recording (default *1). */
   featureCodes: object({ recordToggle: sharedField(FIELDS.featureCode).optional() }).optional(),
+  /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
+  moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -170,6 +172,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
     ...(raw.featureCodes?.recordToggle !== undefined ? { featureCodes: { recordToggle: raw.featureCodes.recordToggle } } : {}),
+    ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

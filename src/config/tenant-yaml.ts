@@ -35,6 +35,7 @@ export interface TenantYamlInput {
   auth?: { algorithms: readonly string[] };
   recording?: string;
   featureCodes?: { recordToggle?: string };
+  moh?: { class?: string };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -94,6 +95,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
     featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
+    moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({

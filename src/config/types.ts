@@ -239,6 +239,8 @@ export interface TenantConfig {
   recording?: 'never' | 'always' | 'on-demand';
   /** DTMF feature codes during a call; recordToggle default '*1' (b2bua/record-toggle.ts). */
   featureCodes?: { recordToggle?: string };
+  /** Music on hold: the class (folder `<dataDir>/tenants/<id>/moh/<class>/`) held parties hear; default 'default'. */
+  moh?: { class?: string };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

@@ -215,6 +215,16 @@ export const FIELDS = {
   label: humanText(200, 'A label for people'),
   /** Call recording policy of a tenant, an extension or a route (b2bua/recording-policy.ts). */
   recording: { type: 'enum', values: ['never', 'always', 'on-demand'], description: 'Call recording: never, always, or on-demand (started and stopped during the call)' },
+  /** A music-on-hold class: a folder `moh/<class>/` of the tenant; the prompt-name rule (media/prompts/prompt-path.ts PROMPT_NAME_RE). */
+  mohClass: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+    problem: 'must be a class name: 1-64 of a-z 0-9 _ -, starting with a letter or digit',
+    description: 'Music-on-hold class (a folder moh/<class>/ of the tenant)',
+    examples: ['default', 'jazz'],
+  },
   /** A feature code dialled as DTMF during a call (b2bua/feature-code-matcher.ts), e.g. '*1'. */
   featureCode: {
     type: 'string',

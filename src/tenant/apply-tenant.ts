@@ -55,6 +55,8 @@ export const REALM_SETTING = 'realm';
 export const RECORDING_SETTING = 'recording';
 /** Tenant setting holding the feature code that toggles an on-demand recording (absent: the default). */
 export const RECORD_TOGGLE_SETTING = 'featureCodes.recordToggle';
+/** Tenant setting holding its music-on-hold class (absent: 'default'). */
+export const MOH_CLASS_SETTING = 'moh.class';
 
 /**
  * Applies a declarative tenant spec, all or nothing: validates it completely
@@ -148,13 +150,14 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const realmChanged = getSetting.get(REALM_SETTING) !== spec.realm;
   // The spec decides these settings: a key absent from it removes the setting (its default).
   const deleteSetting = db.prepare<[string]>(`DELETE FROM ${t}.settings WHERE key = ?`);
-  let recordingChanged = false;
+  let settingChanged = false;
   for (const [k, v] of [
     [RECORDING_SETTING, spec.recording],
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
+    [MOH_CLASS_SETTING, spec.mohClass],
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
-    recordingChanged = true;
+    settingChanged = true;
     if (v === undefined) deleteSetting.run(k);
     else setSetting.run(k, v);
   }
@@ -169,7 +172,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     routingChanged(routing) ||
     extensions.added.length + extensions.updated.length + extensions.removed.length > 0 ||
     realmChanged ||
-    recordingChanged ||
+    settingChanged ||
     revMismatch;
 
   let configRev = systemRev;
@@ -182,7 +185,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     tenantId: spec.id,
     created: upsert.created,
     reenabled: before?.status === 'disabled',
-    settingsChanged: before !== undefined && (before.name !== spec.name || limitsToJson(before.limits) !== limitsToJson(spec.limits) || recordingChanged),
+    settingsChanged: before !== undefined && (before.name !== spec.name || limitsToJson(before.limits) !== limitsToJson(spec.limits) || settingChanged),
     domains,
     dids,
     extensions,

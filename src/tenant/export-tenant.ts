@@ -1,4 +1,4 @@
-import { RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
+import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -69,5 +69,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (recording !== undefined) spec.recording = recording;
   const recordToggle = store.getSetting(RECORD_TOGGLE_SETTING);
   if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
+  const mohClass = store.getSetting(MOH_CLASS_SETTING);
+  if (mohClass !== undefined) spec.moh = { class: mohClass };
   return spec;
 }

@@ -60,6 +60,8 @@ export interface TenantSpec extends RoutingSpec {
   recording?: string;
   /** DTMF feature codes; recordToggle absent: the default *1. */
   featureCodes?: { recordToggle?: string };
+  /** Music on hold; class absent: 'default'. */
+  moh?: { class?: string };
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -90,6 +92,8 @@ export interface ValidTenantSpec {
   recording?: RecordingPolicy;
   /** The code that toggles an on-demand recording, when the spec sets one. */
   recordToggleCode?: string;
+  /** The music-on-hold class, when the spec sets one. */
+  mohClass?: string;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
 }
@@ -156,6 +160,9 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const recordToggleCode = spec?.featureCodes?.recordToggle;
   const codeProblem = recordToggleCode === undefined ? undefined : checkField(FIELDS.featureCode, recordToggleCode);
   if (codeProblem !== undefined) bad('featureCodes.recordToggle', codeProblem);
+  const mohClass = spec?.moh?.class;
+  const mohProblem = mohClass === undefined ? undefined : checkField(FIELDS.mohClass, mohClass);
+  if (mohProblem !== undefined) bad('moh.class', mohProblem);
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -210,7 +217,7 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}) };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -33,6 +33,7 @@ callerId: "+14155550100"
 auth: { algorithms: [ SHA-256, MD5 ] }
 recording: on-demand
 featureCodes: { recordToggle: "#77" }
+moh: { class: jazz }
 dids: [ "+14155550100", "+14155550101" ]
 extensions:
   - { ext: "1001", name: Alice, password: "alice-1001-secret", classOfService: international, callerId: "+14155550111" }
@@ -88,6 +89,7 @@ test('export round trip: apply -> export -> YAML -> parse -> apply to a fresh da
   // The recording policy: the tenant's and one extension's, as the admin API reads them.
   assert.is(exported.recording, 'on-demand');
   assert.equal(exported.featureCodes, { recordToggle: '#77' });
+  assert.equal(exported.moh, { class: 'jazz' });
   assert.equal(exported.extensions.map((x) => x.recording), [undefined, 'always', undefined]);
 
   const text = tenantYamlText(exported, 'exported');
