@@ -5,13 +5,15 @@
 // otherwise hears the callee's 600 Hz); *1 again stops it; the WAV is valid, about as long
 // as the time between the codes, with the caller's tone on the left. The code's digits
 // still reach the callee (they are not swallowed). A tenant whose file says nothing about
-// recording (never) records nothing on *1.
+// recording (never) records nothing on *1. A third tenant's file says `recording: always`: its
+// transcoded call (PCMU caller, G.722-only callee) is recorded with each side's tone on its channel.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PbxServer } from '../../src/app/pbx-server.js';
+import { G722Encoder } from '../../src/media/codecs/g722-encoder.js';
 import { ulawDecodeInto, ulawEncodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
 import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
@@ -33,6 +35,8 @@ const logger = memoryLogger('info');
 const phones: UdpPhone[] = [];
 const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002'].map((e) => ({ ext: e, password: `acme-${e}-secret` })), extraYaml: 'recording: on-demand\n' };
 const GLOBEX = { id: 'globex', domains: ['globex.example'], extensions: ['2001', '2002'].map((e) => ({ ext: e, password: `globex-${e}-secret` })) };
+/** initech's file says `recording: always`; 3002 takes G.722 only, so its calls with a PCMU phone are transcoded. */
+const INITECH = { id: 'initech', domains: ['initech.example'], extensions: ['3001', '3002'].map((e) => ({ ext: e, password: `initech-${e}-secret` })), extraYaml: 'recording: always\n' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function json(method: string, path: string, body?: unknown): Promise<any> {
@@ -66,9 +70,11 @@ test.before(async () => {
   );
   writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml(ACME));
   writeFileSync(join(dir, 'tenants', 'globex.yaml'), tenantYaml(GLOBEX));
+  writeFileSync(join(dir, 'tenants', 'initech.yaml'), tenantYaml(INITECH));
   server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger, env: {} });
   await json('PATCH', '/tenants/acme', { features: { recording: true } });
   await json('PATCH', '/tenants/globex', { features: { recording: true } });
+  await json('PATCH', '/tenants/initech', { features: { recording: true } });
 });
 
 test.after(async () => {
@@ -77,8 +83,8 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function phone(user: string, domain: string): Promise<UdpPhone> {
-  const p = await UdpPhone.open({ user, domain, password: `${domain.split('.')[0]}-${user}-secret`, server: { host: '127.0.0.1', port } });
+async function phone(user: string, domain: string, audio?: { pt: number; rtpmap: string }): Promise<UdpPhone> {
+  const p = await UdpPhone.open({ user, domain, password: `${domain.split('.')[0]}-${user}-secret`, server: { host: '127.0.0.1', port }, ...(audio ? { audio } : {}) });
   phones.push(p);
   return p;
 }
@@ -276,6 +282,72 @@ test('*1 in a tenant whose policy is never records nothing', async () => {
   } finally {
     s.close();
   }
+});
+
+/** A G.722 phone's tone: 16 kHz PCM, G.722-encoded, PT 9, one packet every 20 ms (RTP clock 8000: RFC 3551 §4.5.2). */
+async function sendG722Tone(p: UdpPhone, to: number, frequency: number, frames: number, ssrc: number): Promise<void> {
+  const enc = new G722Encoder();
+  const pcm = new Int16Array(320);
+  let phase = 0;
+  const start = performance.now();
+  for (let i = 0; i < frames; i++) {
+    const wait = start + i * 20 - performance.now();
+    if (wait > 0) await sleep(wait);
+    phase = writeSine(pcm, { sampleRate: 16000, frequency, amplitude: dbfsToAmplitude(-12), phase });
+    const out = new Uint8Array(160);
+    enc.encode(pcm, out);
+    const h = Buffer.alloc(12);
+    h[0] = 0x80;
+    h[1] = (i === 0 ? 0x80 : 0) | 9;
+    h.writeUInt16BE(i, 2);
+    h.writeUInt32BE(i * 160, 4);
+    h.writeUInt32BE(ssrc, 8);
+    p.rtp.send(Buffer.concat([h, out]), to, '127.0.0.1');
+  }
+}
+
+test('a transcoded call (PCMU caller, G.722-only callee) recorded by policy always from the tenant file: both channels carry their tones', async () => {
+  const a = await phone('3001', 'initech.example');
+  const b = await phone('3002', 'initech.example', { pt: 9, rtpmap: 'G722/8000' });
+  assert.is(await b.register(), 200);
+  const res = await a.call('3002');
+  assert.is(res.status, 200, `got ${res.status} ${res.reason}`);
+  const invite = (await b.next((m) => m.kind === 'request' && m.method === 'INVITE')) as SipRequest;
+  assert.match(/m=audio [^\r\n]*/.exec(invite.body.toString())?.[0] ?? '', / 9( |$)/, 'the callee is offered G.722');
+  assert.match(/m=audio [^\r\n]*/.exec(res.body.toString())?.[0] ?? '', / 0( |$)/, 'the caller keeps PCMU');
+  const live = await json('GET', '/tenants/initech/calls');
+  const callId: string = (live.items ?? live)[0].callId;
+  await Promise.all([new Sender(a, sdpPort(res), 0x5001, 1000).tone(3000), sendG722Tone(b, sdpPort(invite), 600, 150, 0x5002)]);
+  await sleep(100);
+  assert.is((await a.inDialog('BYE')).status, 200);
+  await b.register(0);
+  await until(() => {
+    const s = store('initech');
+    try {
+      return s.recordings.get(callId)?.status === 'done';
+    } finally {
+      s.close();
+    }
+  });
+  const s = store('initech');
+  const row = s.recordings.get(callId)!;
+  s.close();
+  assert.is(row.reason, 'hangup');
+  const w = WavReader.open(join(dir, 'data', 'tenants', 'initech', row.file), { allowStereo: true });
+  const all = new Int16Array(w.info.frames * w.info.channels);
+  w.readPcm16(all);
+  w.close();
+  assert.is(w.info.channels, 2);
+  assert.ok(w.info.durationMs >= 2500, `about the 3 s call: ${w.info.durationMs} ms`);
+  const rate = w.info.sampleRate;
+  const left = all.filter((_, i) => i % 2 === 0);
+  const right = all.filter((_, i) => i % 2 === 1);
+  const skip = rate / 5;
+  const sh = (x: Int16Array, f: number) => goertzelPower(x, rate, f, skip, x.length - skip) / meanPower(x, skip, x.length - skip);
+  assert.ok(sh(left, 1000) > 0.5, `the PCMU caller's 1 kHz on the left (${rate} Hz file): ${sh(left, 1000).toFixed(3)}`);
+  assert.ok(sh(left, 600) < 0.05, "the callee's 600 Hz not on the left");
+  assert.ok(sh(right, 600) > 0.5, `the G.722 callee's 600 Hz on the right: ${sh(right, 600).toFixed(3)}`);
+  assert.ok(sh(right, 1000) < 0.05, "the caller's 1 kHz not on the right");
 });
 
 test.run();
