@@ -9,6 +9,7 @@ import { MediaController } from '../media/controller.js';
 import { musicOnHoldFiles } from './music-on-hold-files.js';
 import { conferenceCalls } from './conference-wiring.js';
 import type { ConferenceCalls } from '../b2bua/conference-calls.js';
+import { recordToggleSettings } from './record-toggle-settings.js';
 import { tenantRecorder } from './tenant-recorder.js';
 import { countingRecorders } from './call-attempt-counter.js';
 import { CallCheckpoint } from './call-checkpoint.js';
@@ -235,6 +236,7 @@ export class PbxServer {
       logger: log,
       layout: () => this.config.media?.recordingLayout ?? 'two-channel',
       count: (event) => recordingEvents.inc({ event }),
+      recordToggle: recordToggleSettings({ dataDir: c.dataDir, operatorPrompts: () => this.config.media?.prompts, logger: log.child('recording') }),
     });
     const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });

@@ -19,6 +19,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CallMediaSession, RecordingStoppedInfo } from './ports.js';
 import { isRecordingMode, recordingModeOf, type RecordingMode } from './recording-policy.js';
+import { RecordToggle } from './record-toggle.js';
 
 /** WavWriter's canonical header. */
 const WAV_HEADER_BYTES = 44;
@@ -48,6 +49,11 @@ export interface CallRecordingDeps {
   layout(): 'mono' | 'two-channel';
   /** Counted per outcome: 'started', 'refused-quota', 'refused-media', 'stopped-quota', 'stopped-error', ... */
   count?(event: string): void;
+  /**
+   * The feature code that toggles an on-demand recording for this tenant's calls, and the
+   * confirmation tone's file (record-toggle.ts); absent or undefined: no feature code.
+   */
+  recordToggle?(tenant: TenantContext): { code: string; beep: string | undefined } | undefined;
 }
 
 /** What the service needs of an answered call. */
@@ -77,6 +83,8 @@ interface Live {
   current?: Current;
   /** The start in flight, so a stop waits for it. */
   starting?: Promise<unknown>;
+  /** The feature code listener of an on-demand call. */
+  toggle?: RecordToggle;
 }
 
 export interface RecordingState {
@@ -120,6 +128,7 @@ export class CallRecordingService {
     this.live.set(key(tenant.id, call.id), l);
     call.media?.onRecordingStopped?.((r) => this.onStopped(l, r));
     call.media?.onEnded((reason) => this.onMediaGone(l, reason));
+    if (mode === 'on-demand' && call.media) this.attachToggle(l, call.media);
     if (mode === 'always') {
       this.start(tenant.id, call.id).catch((e: unknown) => {
         if (!(e instanceof RecordingRefused)) this.log.error('recording not started', { tenant: tenant.id, call: call.id, error: e });
@@ -129,7 +138,27 @@ export class CallRecordingService {
 
   /** The call is over: forget it (the worker reports the recording's end with reason 'hangup'). */
   ended(tenantId: string, callId: string): void {
-    this.live.delete(key(tenantId, callId));
+    const k = key(tenantId, callId);
+    this.live.get(k)?.toggle?.detach();
+    this.live.delete(k);
+  }
+
+  private attachToggle(l: Live, media: CallMediaSession): void {
+    let fc: ReturnType<NonNullable<CallRecordingDeps['recordToggle']>>;
+    try {
+      fc = this.d.recordToggle?.(l.tenant);
+    } catch (e) {
+      this.log.warn('feature code unreadable; none for this call', { tenant: l.tenant.id, call: l.call.id, error: e });
+      return;
+    }
+    if (!fc) return;
+    const tenantId = l.tenant.id;
+    const callId = l.call.id;
+    l.toggle = new RecordToggle(
+      media,
+      { recording: () => l.current !== undefined || l.starting !== undefined, start: () => this.start(tenantId, callId), stop: () => this.stop(tenantId, callId) },
+      { code: fc.code, beep: fc.beep, clock: this.d.clock, logger: this.log.with({ tenant: tenantId, call: callId }) },
+    );
   }
 
   state(tenantId: string, callId: string): RecordingState | undefined {

@@ -1,5 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PROMPT_NAME_RE } from '../media/prompts/prompt-path.js';
+import { FIELDS } from '../model/field-rules.js';
 import { ConfigErrors } from '../util/errors.js';
 import { OutboundAddressPolicy } from '../util/outbound-address-policy.js';
 import { parseTenantConfig, tenantIdOfFile } from './tenant-config.js';
@@ -195,6 +197,34 @@ test('auth.algorithms per tenant and algorithms per extension: parsed in order, 
   assert.throws(() => parseTenantConfig('id: acme\ndomains: [ a.example ]\nauth: { algorithm: [ MD5 ] }\n', FILE, {}), /auth\.algorithm: unknown key/);
 });
 
+test('recording: tenant-level and per extension, checked with the shared rule at file:line:col', () => {
+  const ok = parseTenantConfig(
+    ['id: acme', 'domains: [ a.example ]', 'recording: on-demand', 'extensions:', '  - { ext: "1001", password: "long-enough", recording: always }', '  - { ext: "1002", password: "long-enough" }'].join('\n'),
+    FILE,
+    {},
+  );
+  assert.is(ok.recording, 'on-demand');
+  assert.equal(ok.extensions.map((e) => e.recording), ['always', undefined]);
+  assert.is(parseTenantConfig('id: acme\ndomains: [ a.example ]\n', FILE, {}).recording, undefined, 'absent: never');
+  assert.equal(parseTenantConfig('id: acme\ndomains: [ a.example ]\nfeatureCodes: { recordToggle: "#77" }\n', FILE, {}).featureCodes, { recordToggle: '#77' });
+  for (const bad of ['1', '*', '*1a', '**********', '" *1"']) {
+    assert.throws(() => parseTenantConfig(`id: acme\ndomains: [ a.example ]\nfeatureCodes: { recordToggle: ${JSON.stringify(bad)} }\n`, FILE, {}), /:3:\d+: featureCodes\.recordToggle: must be a feature code/, bad);
+  }
+  const got = problems(['id: acme', 'domains: [ a.example ]', 'recording: sometimes', 'extensions:', '  - { ext: "1001", password: "long-enough", recording: yes }'].join('\n'));
+  assert.is(got.length, 2, got.join('\n'));
+  assert.match(got[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:12: recording: expected one of never, always, on-demand, got 'sometimes'$/);
+  assert.match(got[1]!, /^\/etc\/pbx\/tenants\/acme\.yaml:5:\d+: extensions\[0\]\.recording: expected one of never, always, on-demand/);
+});
+
+test('moh.class: a class name (the prompt-name rule, shared with media/prompts), at file:line:col', () => {
+  assert.equal(parseTenantConfig('id: acme\ndomains: [ a.example ]\nmoh: { class: jazz }\n', FILE, {}).moh, { class: 'jazz' });
+  assert.is(parseTenantConfig('id: acme\ndomains: [ a.example ]\n', FILE, {}).moh, undefined, 'absent: the default class');
+  for (const bad of ['Jazz', '../jazz', '', '-jazz', 'x'.repeat(65), 'jazz/blues']) {
+    assert.throws(() => parseTenantConfig(`id: acme\ndomains: [ a.example ]\nmoh: { class: ${JSON.stringify(bad)} }\n`, FILE, {}), /:3:\d+: moh\.class: must be a class name/, bad);
+  }
+  assert.equal(new RegExp(FIELDS.mohClass.pattern, 'u').source, PROMPT_NAME_RE.source, 'the same rule as prompt names');
+});
+
 test('more extensions than limits.extensions is reported at the extensions key', () => {
   const text = ['id: acme', 'domains: [ a.example ]', 'limits: { extensions: 1 }', 'extensions:', '  - { ext: "1001", password: "first-secret" }', '  - { ext: "1002", password: "second-secret" }'].join('\n');
   assert.equal(problems(text), ['/etc/pbx/tenants/acme.yaml:4:1: extensions: lists 2 extensions but limits.extensions is 1']);
@@ -205,7 +235,7 @@ test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\nivrs: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences)',
+    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, featureCodes, moh, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences)',
   ]);
 });
 

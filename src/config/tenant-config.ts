@@ -74,6 +74,8 @@ const extension = object({
   callerId: e164().optional(),
   /** Which of the tenant's offered algorithms its answers may use; the challenge stays the tenant's. */
   algorithms: algorithms().optional(),
+  /** Call recording: never, always, on-demand; absent: the tenant's. */
+  recording: sharedField(FIELDS.recording).optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');
@@ -110,6 +112,12 @@ export const tenantSchema = object({
   callerId: e164().optional(),
   /** Overrides pbx.yaml's auth.algorithms for this tenant's challenges. */
   auth: object({ algorithms: algorithms() }).optional(),
+  /** Call recording policy (the provider's features.recording must be on): never (default), always, on-demand. */
+  recording: sharedField(FIELDS.recording).optional(),
+  /** DTMF codes during a call: recordToggle starts/stops an on-demand recording (default *1). */
+  featureCodes: object({ recordToggle: sharedField(FIELDS.featureCode).optional() }).optional(),
+  /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
+  moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -175,6 +183,9 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     nationalPrefix: raw.nationalPrefix,
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
+    ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
+    ...(raw.featureCodes?.recordToggle !== undefined ? { featureCodes: { recordToggle: raw.featureCodes.recordToggle } } : {}),
+    ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

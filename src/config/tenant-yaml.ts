@@ -27,11 +27,15 @@ export interface TenantYamlInput {
     classOfService?: string;
     callerId?: string;
     algorithms?: readonly string[];
+    recording?: string;
   }>;
   countryCode?: string;
   nationalPrefix?: string;
   callerId?: string;
   auth?: { algorithms: readonly string[] };
+  recording?: string;
+  featureCodes?: { recordToggle?: string };
+  moh?: { class?: string };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -90,6 +94,9 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     nationalPrefix: t.nationalPrefix,
     callerId: t.callerId,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
+    recording: t.recording,
+    featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
+    moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({
@@ -102,6 +109,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         classOfService: x.classOfService,
         callerId: x.callerId,
         algorithms: x.algorithms ? [...x.algorithms] : undefined,
+        recording: x.recording,
       }),
     ),
     trunks: t.trunks && t.trunks.length > 0

@@ -126,6 +126,8 @@ export interface ExtensionConfig {
    * whether an extension exists.
    */
   algorithms?: Array<'SHA-256' | 'MD5'>;
+  /** Call recording policy of this extension (b2bua/recording-policy.ts); absent: the tenant's. */
+  recording?: 'never' | 'always' | 'on-demand';
 }
 
 /**
@@ -233,6 +235,12 @@ export interface TenantConfig {
   callerId?: string;
   /** Digest algorithms the tenant's challenges offer, in order; default pbx.yaml's auth.algorithms. */
   auth?: { algorithms: Array<'SHA-256' | 'MD5'> };
+  /** The tenant's call recording policy (b2bua/recording-policy.ts); absent: never. */
+  recording?: 'never' | 'always' | 'on-demand';
+  /** DTMF feature codes during a call; recordToggle default '*1' (b2bua/record-toggle.ts). */
+  featureCodes?: { recordToggle?: string };
+  /** Music on hold: the class (folder `<dataDir>/tenants/<id>/moh/<class>/`) held parties hear; default 'default'. */
+  moh?: { class?: string };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

@@ -219,6 +219,26 @@ export const FIELDS = {
   label: humanText(200, 'A label for people'),
   /** Call recording policy of a tenant, an extension or a route (b2bua/recording-policy.ts). */
   recording: { type: 'enum', values: ['never', 'always', 'on-demand'], description: 'Call recording: never, always, or on-demand (started and stopped during the call)' },
+  /** A music-on-hold class: a folder `moh/<class>/` of the tenant; the prompt-name rule (media/prompts/prompt-path.ts PROMPT_NAME_RE). */
+  mohClass: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+    problem: 'must be a class name: 1-64 of a-z 0-9 _ -, starting with a letter or digit',
+    description: 'Music-on-hold class (a folder moh/<class>/ of the tenant)',
+    examples: ['default', 'jazz'],
+  },
+  /** A feature code dialled as DTMF during a call (b2bua/feature-code-matcher.ts), e.g. '*1'. */
+  featureCode: {
+    type: 'string',
+    minLength: 2,
+    maxLength: 8,
+    pattern: '^[*#][0-9*#]{1,7}$',
+    problem: "must be a feature code: '*' or '#' then 1-7 of 0-9 * #, e.g. *1",
+    description: 'DTMF feature code dialled during a call',
+    examples: ['*1'],
+  },
 } as const satisfies Record<string, FieldRule>;
 
 const regexCache = new Map<string, RegExp>();

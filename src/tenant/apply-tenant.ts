@@ -52,6 +52,12 @@ export interface ApplyResult {
 export const CONFIG_REV_SETTING = 'config_rev';
 /** Tenant setting holding the realm its HA1 digests were computed for. */
 export const REALM_SETTING = 'realm';
+/** Tenant setting holding its call recording policy (what PUT /tenants/{id}/recording-policy writes too). */
+export const RECORDING_SETTING = 'recording';
+/** Tenant setting holding the feature code that toggles an on-demand recording (absent: the default). */
+export const RECORD_TOGGLE_SETTING = 'featureCodes.recordToggle';
+/** Tenant setting holding its music-on-hold class (absent: 'default'). */
+export const MOH_CLASS_SETTING = 'moh.class';
 
 /**
  * Applies a declarative tenant spec, all or nothing: validates it completely
@@ -146,6 +152,19 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const conferencesText = conferencesJson(spec.conferences);
   const conferencesChanged = (getSetting.get(CONFERENCES_SETTING) ?? '[]') !== conferencesText;
   if (conferencesChanged) setSetting.run(CONFERENCES_SETTING, conferencesText);
+  // The spec decides these settings: a key absent from it removes the setting (its default).
+  const deleteSetting = db.prepare<[string]>(`DELETE FROM ${t}.settings WHERE key = ?`);
+  let settingChanged = false;
+  for (const [k, v] of [
+    [RECORDING_SETTING, spec.recording],
+    [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
+    [MOH_CLASS_SETTING, spec.mohClass],
+  ] as const) {
+    if ((getSetting.get(k) ?? undefined) === v) continue;
+    settingChanged = true;
+    if (v === undefined) deleteSetting.run(k);
+    else setSetting.run(k, v);
+  }
   const tenantRev = getSetting.get(CONFIG_REV_SETTING);
   const systemRev = before?.configRev ?? 0;
   const revMismatch = before !== undefined && tenantRev !== String(systemRev);
@@ -158,6 +177,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     extensions.added.length + extensions.updated.length + extensions.removed.length > 0 ||
     realmChanged ||
     conferencesChanged ||
+    settingChanged ||
     revMismatch;
 
   let configRev = systemRev;
@@ -170,7 +190,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     tenantId: spec.id,
     created: upsert.created,
     reenabled: before?.status === 'disabled',
-    settingsChanged: before !== undefined && (before.name !== spec.name || limitsToJson(before.limits) !== limitsToJson(spec.limits)),
+    settingsChanged: before !== undefined && (before.name !== spec.name || limitsToJson(before.limits) !== limitsToJson(spec.limits) || settingChanged),
     domains,
     dids,
     extensions,

@@ -1,4 +1,5 @@
 import { readConferences } from './conference-spec.js';
+import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -29,6 +30,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
     if (x.callerId !== undefined) e.callerId = x.callerId;
     if (x.algorithms !== undefined) e.algorithms = [...x.algorithms];
+    const recording = store.recordings.extensionMode(x.ext);
+    if (recording !== undefined) e.recording = recording;
     return e;
   });
   const plan = store.getRoutingPlan();
@@ -65,5 +68,11 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (plan.auth !== undefined) spec.auth = { algorithms: [...plan.auth.algorithms] };
   const conferences = readConferences(store);
   if (conferences.length > 0) spec.conferences = conferences;
+  const recording = store.getSetting(RECORDING_SETTING);
+  if (recording !== undefined) spec.recording = recording;
+  const recordToggle = store.getSetting(RECORD_TOGGLE_SETTING);
+  if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
+  const mohClass = store.getSetting(MOH_CLASS_SETTING);
+  if (mohClass !== undefined) spec.moh = { class: mohClass };
   return spec;
 }

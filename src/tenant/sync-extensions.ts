@@ -22,6 +22,7 @@ interface CurrentRow {
   class_of_service: string;
   caller_id: string | null;
   auth_algorithms: string | null;
+  recording: string | null;
 }
 
 /**
@@ -32,16 +33,16 @@ interface CurrentRow {
  */
 export function syncExtensions(db: Database.Database, schema: string, spec: ValidTenantSpec, now: number): ExtensionChanges {
   const current = new Map<string, CurrentRow>();
-  for (const r of db.prepare<[], CurrentRow>(`SELECT ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms FROM ${schema}.extensions`).all()) {
+  for (const r of db.prepare<[], CurrentRow>(`SELECT ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms, recording FROM ${schema}.extensions`).all()) {
     current.set(r.ext, r);
   }
   const insert = db.prepare(
-    `INSERT INTO ${schema}.extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO ${schema}.extensions (ext, name, enabled, max_contacts, ha1_md5, ha1_sha256, realm, class_of_service, caller_id, auth_algorithms, recording, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const update = db.prepare(
     `UPDATE ${schema}.extensions SET name = ?, enabled = ?, max_contacts = ?, ha1_md5 = ?, ha1_sha256 = ?, realm = ?, class_of_service = ?, caller_id = ?,
-       auth_algorithms = ?, updated_at = ? WHERE ext = ?`,
+       auth_algorithms = ?, recording = ?, updated_at = ? WHERE ext = ?`,
   );
   const dropBindings = db.prepare(`DELETE FROM ${schema}.bindings WHERE aor = ?`);
   const remove = db.prepare(`DELETE FROM ${schema}.extensions WHERE ext = ?`);
@@ -53,10 +54,12 @@ export function syncExtensions(db: Database.Database, schema: string, spec: Vali
     const maxContacts = x.maxContacts ?? null;
     const callerId = x.callerId ?? null;
     const algorithms = x.algorithms ? algorithmsToSql(x.algorithms) : null;
+    // The file decides the extension's recording policy: absent is NULL (the tenant's).
+    const recording = x.recording ?? null;
     const row = current.get(x.ext);
     current.delete(x.ext);
     if (!row) {
-      insert.run(x.ext, x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, algorithms, now);
+      insert.run(x.ext, x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, algorithms, recording, now);
       out.added.push(x.ext);
       continue;
     }
@@ -69,12 +72,13 @@ export function syncExtensions(db: Database.Database, schema: string, spec: Vali
       row.realm === spec.realm &&
       row.class_of_service === x.classOfService &&
       row.caller_id === callerId &&
-      row.auth_algorithms === algorithms;
+      row.auth_algorithms === algorithms &&
+      row.recording === recording;
     if (same) {
       out.unchanged++;
       continue;
     }
-    update.run(x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, algorithms, now, x.ext);
+    update.run(x.name, enabled, maxContacts, ha1.MD5, ha1['SHA-256'], spec.realm, x.classOfService, callerId, algorithms, recording, now, x.ext);
     if (!enabled && row.enabled) out.bindingsRemoved += dropBindings.run(x.ext).changes;
     out.updated.push(x.ext);
   }

@@ -41,6 +41,8 @@ export interface ExtensionSpec {
   callerId?: string;
   /** Digest algorithms its answers may use (of those the tenant offers); default any. */
   algorithms?: readonly DigestAlgorithm[];
+  /** Call recording policy (never, always, on-demand); absent: the tenant's. */
+  recording?: string;
 }
 
 /**
@@ -57,6 +59,12 @@ export interface TenantSpec extends RoutingSpec {
   extensions: readonly ExtensionSpec[];
   /** Conference rooms (conference-spec.ts). */
   conferences?: readonly ConferenceSpec[];
+  /** The tenant's call recording policy (never, always, on-demand); absent: never. */
+  recording?: string;
+  /** DTMF feature codes; recordToggle absent: the default *1. */
+  featureCodes?: { recordToggle?: string };
+  /** Music on hold; class absent: 'default'. */
+  moh?: { class?: string };
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -69,7 +77,11 @@ export interface ValidExtensionSpec {
   maxContacts?: number;
   callerId?: string;
   algorithms?: DigestAlgorithm[];
+  recording?: RecordingPolicy;
 }
+
+/** FIELDS.recording's values; the B2BUA's recording-policy.ts reads the same words. */
+export type RecordingPolicy = 'never' | 'always' | 'on-demand';
 
 /** A spec that passed validateTenantSpec: domains normalized, defaults filled in. */
 export interface ValidTenantSpec {
@@ -79,6 +91,12 @@ export interface ValidTenantSpec {
   realm: string;
   limits: TenantLimits;
   extensions: ValidExtensionSpec[];
+  /** The tenant's recording policy; absent: none set (never). */
+  recording?: RecordingPolicy;
+  /** The code that toggles an on-demand recording, when the spec sets one. */
+  recordToggleCode?: string;
+  /** The music-on-hold class, when the spec sets one. */
+  mohClass?: string;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
@@ -117,12 +135,14 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
   if (x?.classOfService !== undefined) field('classOfService', FIELDS.classOfService, x.classOfService);
   if (x?.callerId !== undefined) field('callerId', FIELDS.e164, x.callerId);
   const algorithms = x?.algorithms === undefined ? undefined : checkAlgorithmList(x.algorithms, path('algorithms'), fail);
+  if (x?.recording !== undefined) field('recording', FIELDS.recording, x.recording);
   if (failed) return undefined;
   const ha1 = hasHa1 ? { MD5: x.ha1!.md5, 'SHA-256': x.ha1!.sha256 } : computeHa1Set(x.ext, realm ?? '', x.password!);
   const e: ValidExtensionSpec = { ext: x.ext, name: x.name, enabled: x.enabled ?? true, classOfService: x.classOfService ?? DEFAULT_CLASS_OF_SERVICE, ha1 };
   if (x.maxContacts !== undefined) e.maxContacts = x.maxContacts;
   if (x.callerId !== undefined) e.callerId = x.callerId;
   if (algorithms !== undefined) e.algorithms = algorithms;
+  if (x.recording !== undefined) e.recording = x.recording as RecordingPolicy;
   return e;
 }
 
@@ -139,6 +159,14 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   if (!isValidTenantId(id)) bad('id', FIELDS.tenantId.problem);
   const nameProblem = checkField(FIELDS.tenantName, spec?.name);
   if (nameProblem !== undefined) bad('name', nameProblem);
+  const recordingProblem = spec?.recording === undefined ? undefined : checkField(FIELDS.recording, spec.recording);
+  if (recordingProblem !== undefined) bad('recording', recordingProblem);
+  const recordToggleCode = spec?.featureCodes?.recordToggle;
+  const codeProblem = recordToggleCode === undefined ? undefined : checkField(FIELDS.featureCode, recordToggleCode);
+  if (codeProblem !== undefined) bad('featureCodes.recordToggle', codeProblem);
+  const mohClass = spec?.moh?.class;
+  const mohProblem = mohClass === undefined ? undefined : checkField(FIELDS.mohClass, mohClass);
+  if (mohProblem !== undefined) bad('moh.class', mohProblem);
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -194,7 +222,7 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -404,6 +404,9 @@ const FIXTURES: Record<string, Fixture> = {
   'DELETE /tenants/{tenantId}/trunks/{name}': { params: () => ({ name: 'matrix' }), allowed: 404 },
   'GET /tenants/{tenantId}/trunks/{name}': { params: () => ({ name: 'matrix' }), allowed: 404 },
   'PUT /tenants/{tenantId}/routing': { body: () => ({ countryCode: '1', nationalPrefix: '1' }), allowed: 409 },
+  // The recording policy too: the file's `recording:` keys decide (tenant and extension).
+  'PUT /tenants/{tenantId}/recording-policy': { body: () => ({ mode: 'always' }), allowed: 409 },
+  'PUT /tenants/{tenantId}/extensions/{ext}/recording': { body: () => ({ mode: 'always' }), allowed: 409 },
   'DELETE /tenants/{tenantId}/calls/{callId}': { params: () => ({ callId: 'no-such-call' }), allowed: 404 },
   // Each call revokes a fresh token of tenant A.
   'DELETE /tokens/{tokenId}': { params: async () => ({ tokenId: (await newToken({ role: 'user', tenantId: 'acme', ext: '1002' })).id }), owner: 'acme' },

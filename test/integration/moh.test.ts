@@ -33,6 +33,9 @@ const TENANTS = [
   { id: 'globex', domains: ['globex.example'], extensions: exts.map((e) => ({ ext: e, password: `globex-${e}-secret` })) },
 ];
 const MOH_HZ = { acme: 700, globex: 1300 } as const;
+/** initech's file says `moh: { class: jazz }`: its jazz folder plays, not its default one. */
+const INITECH = { id: 'initech', domains: ['initech.example'], extensions: exts.map((e) => ({ ext: e, password: `initech-${e}-secret` })), extraYaml: 'moh: { class: jazz }\n' };
+const INITECH_HZ = { jazz: 900, default: 500 } as const;
 const G722_ONLY = { pt: 9, rtpmap: 'G722/8000' };
 
 function writeToneWav(path: string, frequency: number, rate: number, ms: number): void {
@@ -60,12 +63,18 @@ test.before(async () => {
     ].join('\n'),
   );
   for (const t of TENANTS) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
+  writeFileSync(join(dir, 'tenants', 'initech.yaml'), tenantYaml(INITECH));
   server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger, env: {} });
   // Each tenant's MOH class "default": one file of its own tone (16 kHz: resampled for PCMU legs).
   for (const t of TENANTS) {
     const moh = join(dir, 'data', 'tenants', t.id, 'moh', 'default');
     mkdirSync(moh, { recursive: true });
     writeToneWav(join(moh, 'tone.wav'), MOH_HZ[t.id as keyof typeof MOH_HZ], 16000, 1000);
+  }
+  for (const c of ['jazz', 'default'] as const) {
+    const moh = join(dir, 'data', 'tenants', 'initech', 'moh', c);
+    mkdirSync(moh, { recursive: true });
+    writeToneWav(join(moh, 'tone.wav'), INITECH_HZ[c], 8000, 1000);
   }
 });
 
@@ -225,6 +234,24 @@ test("MOH reaches a G.722 held phone in G.722, with the tenant's own tone (globe
   pkts.forEach((p, i) => dec.decode(p.payload, wide.subarray(i * 320)));
   const s = share(wide.subarray(640), 16000, MOH_HZ.globex);
   assert.ok(s > 0.7, `1300 Hz in G.722: ${s.toFixed(3)}`);
+  assert.is((await caller.inDialog('BYE')).status, 200);
+  await callee.register(0);
+});
+
+test("a tenant whose file names the class jazz: the held party hears the files of moh/jazz/, not moh/default/", async () => {
+  const caller = await phone('initech', '1001');
+  const callee = await phone('initech', '1002');
+  await call(caller, callee, '1002');
+  const atCallee = collect(callee);
+  const hold = await caller.inDialog('INVITE', caller.sdp('sendonly', 2));
+  assert.is(hold.status, 200);
+  await callee.next((m) => m.kind === 'request' && m.method === 'INVITE' && /a=sendonly/.test(m.body.toString()));
+  await until(() => atCallee.length >= 40);
+  const moh = decodeUlaw(atCallee.slice(5, 40));
+  const jazz = share(moh, 8000, INITECH_HZ.jazz);
+  assert.ok(jazz > 0.7, `the jazz class's 900 Hz: ${jazz.toFixed(3)}`);
+  assert.ok(share(moh, 8000, INITECH_HZ.default) < 0.05, "not the tenant's default class");
+  assert.ok(share(moh, 8000, MOH_HZ.acme) < 0.05 && share(moh, 8000, MOH_HZ.globex) < 0.05, "not another tenant's music");
   assert.is((await caller.inDialog('BYE')).status, 200);
   await callee.register(0);
 });

@@ -31,10 +31,13 @@ countryCode: "1"
 nationalPrefix: "1"
 callerId: "+14155550100"
 auth: { algorithms: [ SHA-256, MD5 ] }
+recording: on-demand
+featureCodes: { recordToggle: "#77" }
+moh: { class: jazz }
 dids: [ "+14155550100", "+14155550101" ]
 extensions:
   - { ext: "1001", name: Alice, password: "alice-1001-secret", classOfService: international, callerId: "+14155550111" }
-  - { ext: "1002", password: "bob-1002-secret", maxContacts: 3, algorithms: [ SHA-256 ] }
+  - { ext: "1002", password: "bob-1002-secret", maxContacts: 3, algorithms: [ SHA-256 ], recording: always }
   - { ext: "1003", password: "carol-1003-secret", classOfService: internal, enabled: false }
 trunks:
   - { name: sip-co, kind: register, host: sip.carrier.example, username: acme-account, password: "trunk-pw", registerExpires: 600 }
@@ -83,6 +86,11 @@ test('export round trip: apply -> export -> YAML -> parse -> apply to a fresh da
   assert.equal(exported.auth, { algorithms: ['SHA-256', 'MD5'] });
   assert.equal(exported.extensions.find((x) => x.ext === '1002')!.algorithms, ['SHA-256']);
   assert.is(exported.extensions.find((x) => x.ext === '1001')!.algorithms, undefined);
+  // The recording policy: the tenant's and one extension's, as the admin API reads them.
+  assert.is(exported.recording, 'on-demand');
+  assert.equal(exported.featureCodes, { recordToggle: '#77' });
+  assert.equal(exported.moh, { class: 'jazz' });
+  assert.equal(exported.extensions.map((x) => x.recording), [undefined, 'always', undefined]);
 
   const text = tenantYamlText(exported, 'exported');
   const back = parseTenantConfig(text, '/tmp/elsewhere/acme.yaml', {});
@@ -96,6 +104,53 @@ test('export round trip: apply -> export -> YAML -> parse -> apply to a fresh da
   assert.ok(apply(two, back).created);
   assert.equal(exportFrom(two), exported);
   assert.is(tenantYamlText(exportFrom(two)), tenantYamlText(exported));
+});
+
+test('recording policy from the file lands where the admin API reads and writes it; removing it from the file clears it', () => {
+  const one = dataDir();
+  const spec = parseTenantConfig(YAML, '/etc/pbx/tenants/acme.yaml', {});
+  apply(one, spec);
+  const read = () => {
+    const s = SqliteTenantStore.open(one, 'acme', { create: false });
+    try {
+      return [s.getSetting('recording'), s.recordings.extensionMode('1001'), s.recordings.extensionMode('1002')];
+    } finally {
+      s.close();
+    }
+  };
+  assert.equal(read(), ['on-demand', undefined, 'always']);
+  // A change of policy alone is a change (and counts as a settings change).
+  const changed = apply(one, { ...spec, recording: 'always', extensions: spec.extensions.map((x) => (x.ext === '1001' ? { ...x, recording: 'never' as const } : x)) });
+  assert.is(changed.changed, true);
+  assert.is(changed.settingsChanged, true);
+  assert.equal(changed.extensions.updated, ['1001']);
+  assert.equal(read(), ['always', 'never', 'always']);
+  // The file decides: keys taken out of it are taken out of the store (never; the tenant's).
+  const { recording: _r, ...rest } = spec;
+  const cleared = apply(one, { ...rest, extensions: spec.extensions.map(({ recording: _x, ...x }) => x) });
+  assert.is(cleared.changed, true);
+  assert.equal(cleared.extensions.updated, ['1001', '1002']);
+  assert.equal(read(), [undefined, undefined, undefined]);
+  const again = apply(one, { ...rest, extensions: spec.extensions.map(({ recording: _x, ...x }) => x) });
+  assert.is(again.changed, false);
+});
+
+test('the spec refuses a recording policy it does not know, at its path, and writes nothing', () => {
+  const one = dataDir();
+  const spec = parseTenantConfig(YAML, '/etc/pbx/tenants/acme.yaml', {});
+  try {
+    apply(one, { ...spec, recording: 'sometimes', extensions: spec.extensions.map((x, i) => (i === 2 ? { ...x, recording: 'ALWAYS' } : x)) } as TenantSpec);
+    assert.unreachable('applied');
+  } catch (e) {
+    assert.instance(e, TenantSpecError);
+    assert.equal((e as TenantSpecError).problems.map((p) => p.path), ['recording', 'extensions[2].recording']);
+  }
+  const sys = SystemStore.open(one);
+  try {
+    assert.is(sys.getTenant('acme'), undefined);
+  } finally {
+    sys.close();
+  }
 });
 
 test('ha1 in a tenant file: exactly one of password and ha1; the realm must be the first domain (file:line:col)', () => {

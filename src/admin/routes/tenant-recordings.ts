@@ -17,7 +17,7 @@ import { tenantDir } from '../../tenant/tenant-id.js';
 import type { RecordingRow } from '../../tenant/recording-table.js';
 import { fieldJsonSchema, FIELDS } from '../../model/field-rules.js';
 import { ApiError, notFound, type ApiRequest, type JsonSchema, type RouteDef } from '../api-types.js';
-import { badRequest, iso, LIMIT_PARAM, pageSize, parseTime, ROLES_ADMIN, ROLES_WITH_USER, tenantOf, TIME_PARAM, type TenantResourceDeps } from './tenant-resource-kit.js';
+import { badRequest, iso, refuseFileManaged, LIMIT_PARAM, pageSize, parseTime, ROLES_ADMIN, ROLES_WITH_USER, tenantOf, TIME_PARAM, type TenantResourceDeps } from './tenant-resource-kit.js';
 
 const TAG = 'Recordings';
 export const RECORDING_PAGE_MAX = 1000;
@@ -256,6 +256,8 @@ export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
     response: { status: 200, schema: { type: 'object', required: ['mode'], properties: { mode: MODE } } },
     handler(req) {
       const t = tenantOf(deps, req);
+      // The tenant file's `recording:` decides for a file-managed tenant.
+      refuseFileManaged(deps, req);
       t.store.setSetting('recording', req.body.mode);
       return { body: { mode: req.body.mode } };
     },
@@ -271,6 +273,8 @@ export function recordingRoutes(deps: RecordingRouteDeps): RouteDef<any>[] {
     response: { status: 200, schema: { type: 'object', required: ['mode'], properties: { mode: { oneOf: [MODE, { type: 'null' }] } } } },
     handler(req) {
       const t = tenantOf(deps, req);
+      // The extension's `recording:` in the tenant file decides for a file-managed tenant.
+      refuseFileManaged(deps, req);
       if (!t.store.recordings.setExtensionMode(req.params['ext'] ?? '', req.body.mode)) throw notFound();
       return { body: { mode: req.body.mode } };
     },

@@ -60,13 +60,19 @@ export function tenantOf(deps: TenantResourceDeps, req: ApiRequest<unknown>): Te
 
 /** When a change happens and the audit entry that goes into the same transaction. */
 export function writeMeta(deps: TenantResourceDeps, req: ApiRequest<unknown>, action: string, target: string, details?: unknown): WriteMeta {
-  // A file-managed tenant's YAML is applied again at every start and on every change of
-  // the file, which would silently undo a change made here: refuse it instead.
+  refuseFileManaged(deps, req);
+  return { now: deps.clock.now(), audit: { actor: req.principal.tokenId, action, target, ...(details !== undefined ? { details } : {}) } };
+}
+
+/**
+ * A file-managed tenant's YAML is applied again at every start and on every change of
+ * the file, which would silently undo a change made through the API: 409 managed_by_file.
+ */
+export function refuseFileManaged(deps: TenantResourceDeps, req: ApiRequest<unknown>): void {
   const id = req.params['tenantId'];
   if (id !== undefined && deps.managedBy?.(id) === 'file') {
     throw new ApiError(409, 'managed_by_file', `tenant ${id} is configured by its YAML file: change the file and apply it (pbx tenant apply), or export it (pbx tenant export) to see its state`);
   }
-  return { now: deps.clock.now(), audit: { actor: req.principal.tokenId, action, target, ...(details !== undefined ? { details } : {}) } };
 }
 
 /** 422 listing each problem with its path (a JSON pointer), as `pbx check` would for the YAML. */
