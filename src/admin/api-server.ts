@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { ApiError, type ApiResult, type Principal, type RawRoute, type RouteDef } from './api-types.js';
+import { rawBodyOf, UPLOAD_LIMIT_BYTES } from './raw-body.js';
+import { ApiError, BodyOverLimit, type ApiResult, type Principal, type RawRoute, type RouteDef } from './api-types.js';
 import { runRoute } from './run-route.js';
 import { API_PREFIX } from './openapi.js';
 import { RouteTable } from './route-table.js';
@@ -27,6 +28,8 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** Default BODY_LIMIT_BYTES (1 MiB). */
   bodyLimitBytes?: number;
+  /** The cap of a binary body (routes with rawBody: uploads); default 20 MiB (api.uploadLimitMB). */
+  uploadLimitBytes?: number;
 }
 
 type Entry = { kind: 'api'; route: RouteDef<any> } | { kind: 'raw'; route: RawRoute };
@@ -56,12 +59,14 @@ export class ApiServer {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly bodyLimit: number;
+  private readonly uploadLimit: number;
   private server: Server | undefined;
 
   constructor(private readonly o: ApiServerOptions) {
     this.log = o.logger;
     this.clock = o.clock ?? systemClock;
     this.bodyLimit = o.bodyLimitBytes ?? BODY_LIMIT_BYTES;
+    this.uploadLimit = o.uploadLimitBytes ?? UPLOAD_LIMIT_BYTES;
     for (const r of o.routes) this.table.add(r.method, API_PREFIX + (r.path === '/' ? '' : r.path), { kind: 'api', route: r });
     for (const r of o.rawRoutes ?? []) this.table.add(r.method, r.path, { kind: 'raw', route: r });
   }
@@ -167,7 +172,7 @@ export class ApiServer {
       } catch (e) {
         throw new ApiError(400, 'invalid_json', `the body is not JSON: ${(e as Error).message}`);
       }
-    });
+    }, route.rawBody ? () => rawBodyOf(req, route.rawBody!.contentTypes, this.uploadLimit) : undefined);
   }
 
   private authenticate(req: IncomingMessage): Principal {
@@ -234,6 +239,9 @@ export class ApiServer {
     if (e instanceof BodyTooLarge) {
       status = 413;
       body = { error: { code: 'body_too_large', message: `the body is larger than ${this.bodyLimit} bytes` } };
+    } else if (e instanceof BodyOverLimit) {
+      status = e.which === 'limit' ? 413 : 507;
+      body = { error: { code: e.which === 'limit' ? 'body_too_large' : 'storage_full', message: e.message } };
     } else if (e instanceof ApiError) {
       status = e.status;
       headers = e.headers ?? {};

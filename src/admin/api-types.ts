@@ -36,6 +36,38 @@ export interface ApiRequest<B = unknown> {
   query: Record<string, string>;
   /** The JSON body, validated against route.body (undefined when the route takes none). */
   body: B;
+  /** A route with `rawBody`: the body, not yet read (stream it with saveTo). */
+  raw?: RawBody;
+}
+
+/**
+ * A binary request body (route.rawBody), not read yet: the handler decides where it goes
+ * once the tenant and the names are checked, and streams it there (never buffered whole).
+ */
+export interface RawBody {
+  /** The media type sent (lower case, without parameters); one the route accepts. */
+  contentType: string;
+  /** Content-Length when the client sent one (a chunked body has none). */
+  declaredBytes?: number;
+  /** The server's cap for such bodies (api.uploadLimitMB). */
+  limitBytes: number;
+  /**
+   * Streams the body into a new file at `path` (created exclusively, mode 0600), stopping
+   * as soon as more than min(quotaBytes, limitBytes) arrived: then the partial file is
+   * removed and BodyOverLimit says which limit it was. Resolves with the bytes written.
+   */
+  saveTo(path: string, quotaBytes?: number): Promise<number>;
+}
+
+/** A raw body went past the server's cap ('limit', 413) or the caller's quota ('quota'). */
+export class BodyOverLimit extends Error {
+  constructor(
+    readonly which: 'limit' | 'quota',
+    readonly maxBytes: number,
+  ) {
+    super(which === 'limit' ? `the body is larger than ${maxBytes} bytes` : `the body is larger than the ${maxBytes} bytes of storage left`);
+    this.name = 'BodyOverLimit';
+  }
 }
 
 /** What a handler answers: JSON (body), or text (e.g. CSV, YAML) with its content type. */
@@ -74,6 +106,11 @@ export interface RouteDef<B = unknown> {
   params?: Record<string, JsonSchema>;
   query?: JsonSchema;
   body?: JsonSchema;
+  /**
+   * The route takes a binary body of one of these media types (e.g. audio/wav) instead of
+   * JSON: another type is 415, a body past api.uploadLimitMB 413; the handler gets req.raw.
+   */
+  rawBody?: { contentTypes: readonly string[]; description: string };
   response: { status: number; schema?: JsonSchema; contentType?: string; description?: string };
   handler(req: ApiRequest<B>): ApiResult | Promise<ApiResult>;
 }

@@ -71,6 +71,10 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
       responses['415'] = errorResponse('The body is not application/json in UTF-8 (a charset other than utf-8 is refused)');
       responses['413'] = errorResponse('The body is larger than 1 MiB');
     }
+    if (r.rawBody) {
+      responses['413'] = errorResponse('The body is larger than api.uploadLimitMB (default 20 MiB)');
+      responses['415'] = errorResponse(`The body is not ${r.rawBody.contentTypes.join(' or ')}`);
+    }
     const op: Record<string, unknown> = {
       operationId: operationId(r.method, r.path),
       tags: [r.tag],
@@ -80,6 +84,13 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
     };
     if (parameters.length > 0) op['parameters'] = parameters;
     if (r.body) op['requestBody'] = { required: true, content: { 'application/json': { schema: r.body } } };
+    if (r.rawBody) {
+      op['requestBody'] = {
+        required: true,
+        description: r.rawBody.description,
+        content: Object.fromEntries(r.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+      };
+    }
     (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {

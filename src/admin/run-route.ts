@@ -1,4 +1,4 @@
-import { ApiError, validationError, type ApiResult, type Principal, type RouteDef } from './api-types.js';
+import { ApiError, validationError, type ApiResult, type Principal, type RawBody, type RouteDef } from './api-types.js';
 import { templateParams } from './route-table.js';
 import { coerceQuery, validateSchema } from './json-schema.js';
 
@@ -14,6 +14,8 @@ export async function runRoute(
   params: Record<string, string>,
   query: Record<string, string>,
   readBody: () => unknown | Promise<unknown>,
+  /** For a route with rawBody: the body unread (throws 415/413 when it cannot be taken). */
+  rawBody?: () => RawBody,
 ): Promise<ApiResult & { status: number }> {
   const refusal = authorize(route, principal, params);
   if (refusal) throw refusal;
@@ -27,7 +29,12 @@ export async function runRoute(
     const problems = validateSchema(route.body, body);
     if (problems.length > 0) throw validationError(problems);
   }
-  const out = await route.handler({ principal, params, query, body });
+  let raw: RawBody | undefined;
+  if (route.rawBody) {
+    if (!rawBody) throw new ApiError(415, 'unsupported_media_type', 'this client cannot send a binary body');
+    raw = rawBody();
+  }
+  const out = await route.handler({ principal, params, query, body, ...(raw ? { raw } : {}) });
   return { ...out, status: out.status ?? route.response.status };
 }
 

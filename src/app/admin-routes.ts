@@ -1,5 +1,6 @@
 import type { RawRoute, RouteDef } from '../admin/api-types.js';
 import { trunkAddressPolicy } from './trunk-address-policy.js';
+import { mediaFiles } from './media-probe.js';
 import { openApiRoute } from '../admin/openapi.js';
 import { didRoutes } from '../admin/routes/dids.js';
 import { monitoringRoutes, type MonitoringDeps } from '../admin/routes/monitoring.js';
@@ -68,6 +69,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       managedBy: (tenantId) => p.system.getTenant(tenantId)?.managedBy,
       ...(p.recording ? { recording: p.recording } : {}),
       ...(p.conferences ? { conferences: p.conferences } : {}),
+      media: mediaFiles,
     }),
   ];
   const rawRoutes: RawRoute[] = [

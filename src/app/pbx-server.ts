@@ -337,6 +337,7 @@ export class PbxServer {
       tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),
       clock: this.clock,
+      uploadLimitBytes: (this.config.api.uploadLimitMB ?? 20) * 1024 * 1024,
     });
     const c = this.config.api;
     this.apiAddress = await this.api.listen(c.host, c.port);

@@ -61,6 +61,8 @@ const api = object({
   listen: fromEnv(hostPort()).default('127.0.0.1:8080'),
   /** Empty (as `${PBX_ADMIN_TOKEN:-}` gives when unset) means no token. */
   adminToken: fromEnv(str()).to((t) => (t === '' ? undefined : t)).optional(),
+  /** The largest upload (a prompt, a music file) in MiB; JSON bodies stay at 1 MiB. */
+  uploadLimitMB: int({ min: 1, max: 1024 }).default(20),
 });
 
 const security = object({
@@ -173,7 +175,7 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     tenantsDir: raw.tenantsDir,
     sip: { ...raw.sip, publicAddress },
     rtp: { address: raw.rtp.address ?? publicAddress, portMin: raw.rtp.ports.portMin, portMax: raw.rtp.ports.portMax, workers: raw.rtp.workers },
-    api: { host: raw.api.listen.host, port: raw.api.listen.port, ...(raw.api.adminToken !== undefined ? { adminToken: raw.api.adminToken } : {}) },
+    api: { host: raw.api.listen.host, port: raw.api.listen.port, uploadLimitMB: raw.api.uploadLimitMB, ...(raw.api.adminToken !== undefined ? { adminToken: raw.api.adminToken } : {}) },
     security: raw.security,
     registrar: raw.registrar,
     auth: raw.auth,

@@ -43,7 +43,8 @@ export interface PbxConfig {
     maxMessageBytes: number;
   };
   rtp: { address: string; portMin: number; portMax: number; workers: number };
-  api: { host: string; port: number; adminToken?: string };
+  /** uploadLimitMB: the largest prompt or music upload (default 20). */
+  api: { host: string; port: number; adminToken?: string; uploadLimitMB?: number };
   security: {
     trusted: string[];
     /** Requests per second from one source before it is throttled, then banned; 0 = off. */

@@ -5,6 +5,7 @@
  */
 import type { LiveConferences } from './tenant-conferences.js';
 import type { LiveRecordingControl } from './tenant-recordings.js';
+import type { MediaFiles } from './tenant-media-kit.js';
 import type { B2bua } from '../../b2bua/b2bua.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import { TenantSpecError, type SpecProblem } from '../../tenant/tenant-errors.js';
@@ -48,6 +49,8 @@ export interface TenantResourceDeps {
   recording?: LiveRecordingControl;
   /** The running conference rooms (b2bua/conference-calls.ts); absent: no participants. */
   conferences?: LiveConferences;
+  /** Checks uploaded prompts and music (app/media-probe.ts); absent: uploads are refused (409). */
+  media?: MediaFiles;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */

@@ -12,6 +12,8 @@ import { callRoutes } from './tenant-calls.js';
 import { cdrRoutes } from './tenant-cdrs.js';
 import { recordingRoutes } from './tenant-recordings.js';
 import { conferenceRoutes } from './tenant-conferences.js';
+import { mohRoutes } from './tenant-moh.js';
+import { promptRoutes } from './tenant-prompts.js';
 import { extensionRoutes } from './tenant-extensions.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
@@ -31,6 +33,8 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...cdrRoutes(deps),
     ...recordingRoutes(deps),
     ...conferenceRoutes(deps),
+    ...promptRoutes(deps),
+    ...mohRoutes(deps),
     ...usageRoutes(deps),
     ...auditRoutes(deps),
   ];
