@@ -20,7 +20,7 @@ test('config/pbx.yaml parses with no environment set', () => {
   assert.equal(c.sip.tls, { cert: join(configDir, 'certs/demo.crt'), key: join(configDir, 'certs/demo.key') });
   assert.is(c.dataDir, join(configDir, '../data'));
   assert.is(c.tenantsDir, join(configDir, 'tenants'));
-  assert.equal(c.api, { host: '127.0.0.1', port: 8080 });
+  assert.equal(c.api, { host: '127.0.0.1', port: 8080, uploadLimitMB: 20 });
   assert.equal(c.security.trusted, []);
 });
 

@@ -35,7 +35,7 @@ const DEFAULTS: PbxConfig = {
     maxMessageBytes: 65535,
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
-  api: { host: '127.0.0.1', port: 8080 },
+  api: { host: '127.0.0.1', port: 8080, uploadLimitMB: 20 },
   security: { trusted: [], floodRate: 300, floodBanSeconds: 300, admissionRate: 5000, authFailBan: { attempts: 10, windowSeconds: 60, banSeconds: 600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
   registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContactsPerAor: 10, writeDelayMs: 500 },
   auth: { algorithms: ['MD5'], nonceTtlSeconds: 300 },
@@ -71,6 +71,7 @@ rtp:
 api:
   listen: "[::1]:9090"
   adminToken: s3cret
+  uploadLimitMB: 5
 security:
   trusted: [ 10.0.0.0/8, "2001:db8::/32", 192.0.2.1 ]
   floodRate: 0
@@ -102,7 +103,7 @@ log: { level: debug }
       maxMessageBytes: 8192,
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
-    api: { host: '::1', port: 9090, adminToken: 's3cret' },
+    api: { host: '::1', port: 9090, uploadLimitMB: 5, adminToken: 's3cret' },
     security: { trusted: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'], floodRate: 0, floodBanSeconds: 60, admissionRate: 800, authFailBan: { attempts: 3, windowSeconds: 30, banSeconds: 3600 }, tenantTrunkPrivateNetworks: false, tenantTrunkAllowedNetworks: [] },
     registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsPerAor: 5, writeDelayMs: 500 },
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
@@ -234,7 +235,9 @@ test('rtp: port ranges and workers', () => {
 test('api: listen as host:port', () => {
   assert.equal(problems('api:\n  listen: 8080\n'), ['/etc/pbx/pbx.yaml:2:11: api.listen: expected a string, got 8080 (put it in quotes)']);
   assert.equal(problems('api:\n  listen: localhost\n'), ["/etc/pbx/pbx.yaml:2:11: api.listen: 'localhost' has no port (write host:port)"]);
-  assert.equal(parsePbxConfig('api: { listen: "localhost:3000" }', FILE, {}).api, { host: 'localhost', port: 3000 });
+  assert.equal(parsePbxConfig('api: { listen: "localhost:3000" }', FILE, {}).api, { host: 'localhost', port: 3000, uploadLimitMB: 20 });
+  assert.equal(problems('api:\n  uploadLimitMB: 0\n').length, 1);
+  assert.match(problems('api:\n  uploadLimitMB: 0\n')[0]!, /^\/etc\/pbx\/pbx\.yaml:2:18: api\.uploadLimitMB/);
 });
 
 test('security: trusted entries are checked one by one', () => {
