@@ -225,6 +225,20 @@ function noSamples(wav: Buffer): Buffer {
   return b;
 }
 
+test('a client that goes away mid-upload leaves no temp file and the server goes on', async () => {
+  const wav = tone(1000, 5);
+  const req = request({ host: '127.0.0.1', port, method: 'PUT', path: '/api/v1/tenants/acme/prompts/cut', headers: { authorization: 'Bearer acme', 'content-type': 'audio/wav', 'content-length': String(wav.length) } });
+  req.on('error', () => {});
+  req.write(wav.subarray(0, 20_000));
+  const prompts = join(acmeDir(), 'prompts');
+  for (let i = 0; i < 200 && files(prompts).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(files(prompts)[0]?.startsWith('.upload-'), 'the upload was under way in a hidden temp file');
+  req.destroy();
+  for (let i = 0; i < 400 && files(prompts).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(files(prompts), []);
+  assert.is((await put('/tenants/acme/prompts/cut', wav, { token: 'acme' })).status, 201);
+});
+
 test('past the server cap: 413, declared or chunked, nothing written', async () => {
   const big = tone(1000, 20); // 320 kB > 256 KiB
   const prompts = join(dir, 'tenants', 'globex', 'prompts');
