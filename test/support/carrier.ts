@@ -9,6 +9,7 @@
 //                             (a response sent from another address than the request went to)
 import { createHash } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { freeMediaPort } from './call-harness.js';
 import { freePort } from './ports.js';
 import { SippProcess, type SippOutcome } from './sipp-process.js';
@@ -63,6 +64,18 @@ export async function freeUdpPortOn(address: string): Promise<number> {
     if (ok) return p;
   }
   throw new Error(`no free UDP port on ${address}`);
+}
+
+/** Whether some socket is bound to the IPv4 address:port (Linux /proc/net/udp; local_address is little-endian hex). */
+export function udpBound(address: string, port: number): boolean {
+  const want = `${address.split('.').reverse().map((o) => Number(o).toString(16).padStart(2, '0')).join('').toUpperCase()}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/udp', 'utf8');
+  } catch {
+    return false;
+  }
+  return table.split('\n').some((line) => line.trim().split(/\s+/)[1] === want);
 }
 
 export type CarrierUasScenario = 'carrier-uas.xml' | 'carrier-uas-503.xml' | 'carrier-uas-auth.xml';
@@ -124,12 +137,9 @@ export class CarrierUas {
   private async listening(): Promise<void> {
     const end = Date.now() + 5000;
     while (Date.now() < end && this.sipp.running) {
-      const free = await new Promise<boolean>((resolve) => {
-        const s = createSocket('udp4');
-        s.once('error', () => resolve(false));
-        s.bind(this.o.port, this.o.address, () => s.close(() => resolve(true)));
-      });
-      if (!free) return;
+      // Read the kernel's socket table rather than probing with a bind of our own: a probe that
+      // holds the port for a moment can make SIPp's own bind fail (EADDRINUSE) and SIPp exit.
+      if (udpBound(this.o.address, this.o.port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     if (!this.sipp.running) throw new Error(`carrier SIPp on ${this.o.address}:${this.o.port} ended at start:\n${(await this.sipp.done).output}`);
