@@ -24,7 +24,7 @@ export interface NegotiatedCodec {
   channels: number;
   /** The a=fmtp parameters of that payload type (after the payload type), when any. */
   fmtp?: string;
-  /** The payload type of telephone-event/8000 on this leg, when negotiated. */
+  /** The payload type of telephone-event at the voice codec's clock rate on this leg, when negotiated. */
   telephoneEvent?: number;
 }
 
@@ -57,8 +57,11 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
     const oFormats = described(o.formats, oMaps);
     const chosen = aFormats.find((d) => !isTelephoneEvent(d));
     if (!chosen) return undefined;
-    const aTe = aFormats.find((d) => isTelephoneEvent(d) && d.clockRate === 8000);
-    const oTe = oFormats.find((d) => isTelephoneEvent(d) && d.clockRate === 8000);
+    // RFC 4733 §2.1: a leg's telephone-event is the one at its voice codec's clock rate.
+    const aTe = aFormats.find((d) => isTelephoneEvent(d) && d.clockRate === chosen.clockRate);
+    // Read before the answer is rewritten for the offerer: the answerer's fmtp says what it can
+    // receive (an Opus encoder follows it, RFC 7587 §6.1).
+    const answerer = negotiated(chosen, a, aTe?.payloadType);
     const common = oFormats.find((d) => !isTelephoneEvent(d) && sameCodec(d, chosen));
     let offererFormat: FormatCodec;
     let transcoded: boolean;
@@ -72,20 +75,26 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
       if (!findCodec(chosen, transcodable)) return undefined;
       const pick = oFormats.find((d) => !isTelephoneEvent(d) && findCodec(d, transcodable));
       if (!pick) return undefined;
-      answerWith(a, o, [pick.format, ...(aTe && oTe ? [oTe.format] : [])]);
+      const pickTe = eventFor(oFormats, pick.clockRate);
+      answerWith(a, o, [pick.format, ...(aTe && pickTe ? [pickTe.format] : [])]);
       offererFormat = pick;
       transcoded = true;
     }
+    const oTe = eventFor(oFormats, offererFormat.clockRate);
     if (!main) {
       const offererTe = aTe && oTe ? oTe.payloadType : undefined;
       main = {
         offerer: negotiated(offererFormat, o, offererTe),
-        answerer: negotiated(chosen, a.formats.includes(chosen.format) ? a : s, aTe?.payloadType),
+        answerer,
         transcoded,
       };
     }
   }
   return main ? { answer: out, ...main } : { answer: out, transcoded: false };
+}
+
+function eventFor(formats: readonly FormatCodec[], clockRate: number): FormatCodec | undefined {
+  return formats.find((d) => isTelephoneEvent(d) && d.clockRate === clockRate);
 }
 
 function withFallback(primary: Map<string, Rtpmap>, fallback: Map<string, Rtpmap>): Map<string, Rtpmap> {
