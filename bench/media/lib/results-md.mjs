@@ -5,11 +5,27 @@ const f1 = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1)
 const f3 = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const kib = (b) => (b === undefined || !Number.isFinite(b) ? '–' : `${(b / 1024).toFixed(1)} KiB`);
 
+/** Memory from the largest step measured (pass or not): the fixed noise of PSS shrinks with the calls. */
+function memStep(s) {
+  return [...(s?.steps ?? [])].sort((x, y) => y.calls - x.calls)[0];
+}
+
+/** The engines' CPU at the same number of calls (the largest both measured): the side-by-side ratio. */
+function sameLoad(r) {
+  if (!r.pbx || !r.rtpengine) return undefined;
+  const theirs = new Map(r.rtpengine.steps.map((x) => [x.calls, x]));
+  const both = r.pbx.steps.filter((x) => theirs.has(x.calls)).sort((x, y) => y.calls - x.calls)[0];
+  if (!both) return undefined;
+  const t = theirs.get(both.calls);
+  return { calls: both.calls, pbxCpu: both.engineCpuPct, rtpCpu: t.engineCpuPct, ratio: t.engineCpuPct / both.engineCpuPct };
+}
+
 function row(label, s) {
   if (!s) return `| ${label} | not run | | | | |`;
   const b = s.best;
+  const mem = memStep(s);
   const limit = s.firstFail === undefined ? `≥ ${s.maxCalls} (no failing step)` : `${s.maxCalls} (fails at ${s.firstFail})`;
-  return `| ${label} | ${limit} | ${b ? f0(b.engineCpuPct) + ' %' : '–'} | ${f0(s.callsPerCore)} | ${b ? kib(b.perCallPss) : '–'} | ${b ? `${f3(b.lossPct)} % / ${b.lateFramesPct === undefined ? '–' : f3(b.lateFramesPct) + ' %'}` : '–'} |`;
+  return `| ${label} | ${limit} | ${b ? f0(b.engineCpuPct) + ' %' : '–'} | ${f0(s.callsPerCore)} | ${mem ? `${kib(mem.perCallPss)} (at ${mem.calls})` : '–'} | ${b ? `${f3(b.lossPct)} % / ${b.lateFramesPct === undefined ? '–' : f3(b.lateFramesPct) + ' %'}` : '–'} |`;
 }
 
 export function mediaSection(run) {
@@ -20,7 +36,7 @@ export function mediaSection(run) {
     '',
     `Machine: ${m.cpuModel}, ${m.nproc} cores, ${m.memGiB.toFixed(1)} GiB, Linux ${m.kernel}; load average before ${m.loadavg}; revision ${m.revision}.`,
     `PBX: one media worker thread (the project's MediaController, steered as the B2BUA steers it, no SIP), Node ${run.pbxNode ?? '?'}, Opus through ${run.opusBackend ?? '?'}. Reference: rtpengine ${run.rtpengineVersion} (Debian), userspace, \`--num-threads=${o.rtpengineThreads}\`, transcoding with ng \`codec: { transcode: [...] }\`.`,
-    `Load: ${o.genThreads} generator thread(s) in the bench process on the same 2 cores, real encoded frames (a 1 kHz tone) every 20 ms on both legs of each call; steps of ${o.measureMs / 1000} s after ${o.warmupMs / 1000} s of warm-up, calls doubled from ${o.start} until a step fails, then bisected. A step passes with under 0.1 % of packets lost (arrivals within 200 ms) and, for the PBX, under 0.1 % of the worker's 20 ms frames late (framesLate / framesPaced). Calls per core = calls / engine CPU (utime + stime of its process tree from /proc, sampled the same way for both) at the highest passing step. Memory per call = PSS growth of the engine's processes / calls.`,
+    `Load: ${o.genThreads} generator thread(s) in the bench process on the same 2 cores, real encoded frames (a 1 kHz tone) every 20 ms on both legs of each call; steps of ${o.measureMs / 1000} s after ${o.warmupMs / 1000} s of warm-up, calls doubled from ${o.start} until a step fails, then bisected. A step passes with under 0.1 % of packets lost (arrivals in the window against sends in it) and, for the PBX, under 0.1 % of the worker's 20 ms frames late (framesLate / framesPaced). Calls per core = calls / engine CPU (utime + stime of its process tree from /proc, sampled the same way for both) at the highest passing step. Memory per call = PSS growth of the engine's processes / calls.`,
     '',
     '| engine, calls | highest passing | engine CPU there | calls per core | memory per call | loss / late frames |',
     '|---|---|---|---|---|---|',
@@ -31,7 +47,9 @@ export function mediaSection(run) {
     if (!r) continue;
     lines.push(row(`PBX ${label}`, r.pbx));
     if (key !== 'relay') lines.push(row(`rtpengine ${label}`, r.rtpengine));
-    if (r.pbx?.callsPerCore && r.rtpengine?.callsPerCore) ratios.push(`${label}: PBX / rtpengine per core = ${(r.pbx.callsPerCore / r.rtpengine.callsPerCore).toFixed(2)} (target ≥ 1.0)`);
+    if (r.pbx?.callsPerCore && r.rtpengine?.callsPerCore) ratios.push(`${label}: PBX / rtpengine calls per core at each one's highest passing step = ${(r.pbx.callsPerCore / r.rtpengine.callsPerCore).toFixed(2)} (target ≥ 1.0)`);
+    const same = sameLoad(r);
+    if (same) ratios.push(`${label}, side by side at ${same.calls} calls each: PBX ${f0(same.pbxCpu)} % of a core, rtpengine ${f0(same.rtpCpu)} %: PBX / rtpengine per core = ${same.ratio.toFixed(2)}`);
   }
   lines.push('');
   for (const x of ratios) lines.push(`- ${x}`);
