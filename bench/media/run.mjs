@@ -18,7 +18,7 @@ import { RtpengineServer, rtpengineVersion } from '../calls/lib/rtpengine-server
 import { waitQuiet } from '../calls/lib/cps-bench.mjs';
 import { PbxMediaHost } from './lib/pbx-media-host.mjs';
 import { mediaSection } from './lib/results-md.mjs';
-import { pbxStep, rtpengineStep } from './lib/steps.mjs';
+import { CODECS, pbxStep, rtpengineStep } from './lib/steps.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -62,6 +62,7 @@ function options() {
     rtpengineThreads: num('rtpengine-threads', 1),
     budgetMs: 1000 * num('budget-seconds', q ? 60 : 240),
     bisections: q ? 1 : 3,
+    memoryCalls: q ? 200 : 1000,
     cpuProf: values['cpu-prof'],
     results: values['no-results'] ? undefined : resolve(values.results ?? (q ? join(repoRoot, 'bench', 'out', 'RESULTS-quick.md') : join(repoRoot, 'bench', 'RESULTS.md'))),
   };
@@ -142,6 +143,11 @@ async function main() {
     const common = { threads: o.genThreads, warmupMs: o.warmupMs, measureMs: o.measureMs, payloads };
     for (const s of scenarios) {
       const res = (run.results[s.key] = {});
+      if (host && s.transcode) {
+        const r = await host.request({ op: 'memory', calls: o.memoryCalls, a: CODECS[s.a].leg, b: CODECS[s.b].leg, payloads: { a: payloads[s.a], b: payloads[s.b] } });
+        res.transcoderMemory = r.memory;
+        log(`PBX ${s.a}↔${s.b}: transcoder state ${(r.memory.rssPerCall / 1024).toFixed(1)} KiB RSS, ${(r.memory.heapPerCall / 1024).toFixed(1)} KiB heap, ${(r.memory.externalPerCall / 1024).toFixed(1)} KiB external per call (${o.memoryCalls} calls)`);
+      }
       if (host) res.pbx = await search(`PBX ${s.a}↔${s.b}${s.transcode ? '' : ' relay'}`, (n) => pbxStep({ host, calls: n, a: s.a, b: s.b, transcode: s.transcode, ...common }), o, () => host.pids());
       // The relay reference is bench/calls' (rtpengine relaying G.711); here rtpengine transcodes.
       const refStep = (n) => rtpengineStep({ rtpengine, calls: n, a: s.a, b: s.b, tag: `${s.key}${n}`, ...common });

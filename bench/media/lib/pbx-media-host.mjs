@@ -10,7 +10,7 @@ export class PbxMediaHost {
   static async start(o) {
     const local = join(o.repoRoot, 'node_modules', '.bin', 'node');
     const node = existsSync(local) ? local : process.execPath;
-    const args = ['--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : []), join(o.repoRoot, 'bench', 'media', 'lib', 'pbx-media-host.ts')];
+    const args = ['--expose-gc', '--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : []), join(o.repoRoot, 'bench', 'media', 'lib', 'pbx-media-host.ts')];
     const child = spawn(node, args, { cwd: o.repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, PORT_MIN: String(o.portMin), PORT_MAX: String(o.portMax) } });
     const host = new PbxMediaHost(child);
     const ready = await host.wait(0, 30_000);

@@ -12,6 +12,7 @@ import type { MediaSession } from '../../../src/media/media-session.js';
 import type { LegCodec } from '../../../src/media/protocol.js';
 import { writeSine } from '../../../src/media/dsp/tone.js';
 import { memoryLogger } from '../../../src/util/logger.js';
+import { TranscodeDirection } from '../../../src/media/worker/transcode-direction.js';
 
 const [portMin, portMax] = [Number(process.env.PORT_MIN ?? 24000), Number(process.env.PORT_MAX ?? 27999)];
 const controller = new MediaController({ workers: 1, address: '127.0.0.1', portMin, portMax, rtpTimeoutMs: 0, logger: memoryLogger('warn') });
@@ -55,6 +56,7 @@ type Msg =
   | { op: 'setup'; calls: number; a: LegCodec; b: LegCodec; transcode: boolean; targets: Array<{ host: string; port: number }> }
   | { op: 'teardown' }
   | { op: 'load' }
+  | { op: 'memory'; calls: number; a: LegCodec; b: LegCodec; payloads: { a: string[]; b: string[] } }
   | { op: 'quit' };
 
 async function handle(m: Msg): Promise<unknown> {
@@ -79,6 +81,8 @@ async function handle(m: Msg): Promise<unknown> {
       await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
       sessions = [];
       return {};
+    case 'memory':
+      return { memory: transcoderMemory(m) };
     case 'load':
       return { load: (await controller.loads())[0], memory: process.memoryUsage() };
     case 'quit':
@@ -86,6 +90,47 @@ async function handle(m: Msg): Promise<unknown> {
       setImmediate(() => process.exit(0));
       return {};
   }
+}
+
+/**
+ * The transcoder's own state per call (both directions: coders, jitter buffers, resampler, FIFO and
+ * packet ring), made here in this thread with the worker's classes and fed a few frames so that
+ * every coder exists, measured after a full GC (run with --expose-gc): heap, external (Buffers)
+ * and RSS (libopus's native state is malloc'd: RSS only). Sockets are not included.
+ */
+function transcoderMemory(m: Extract<Msg, { op: 'memory' }>): Record<string, number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const frames = { a: m.payloads.a.map((p) => Buffer.from(p, 'base64')), b: m.payloads.b.map((p) => Buffer.from(p, 'base64')) };
+  const step = (c: LegCodec): number => (c.clockRate * 20) / 1000;
+  let t = 0;
+  const clock = { now: () => t };
+  gc();
+  gc();
+  const m0 = process.memoryUsage();
+  const calls: TranscodeDirection[][] = [];
+  for (let c = 0; c < m.calls; c++) calls.push([new TranscodeDirection(m.a, m.b, clock), new TranscodeDirection(m.b, m.a, clock)]);
+  for (let f = 0; f < 5; f++) {
+    t += 20;
+    for (const [ab, ba] of calls) {
+      const pa = frames.a[f]!;
+      const pb = frames.b[f]!;
+      ab!.pushAudio(pa, 0, pa.length, f, f * step(m.a), 1, f === 0);
+      ba!.pushAudio(pb, 0, pb.length, f, f * step(m.b), 2, f === 0);
+      ab!.tick();
+      ba!.tick();
+    }
+  }
+  gc();
+  gc();
+  const m1 = process.memoryUsage();
+  const per = (k: 'rss' | 'heapUsed' | 'external' | 'arrayBuffers') => (m1[k] - m0[k]) / m.calls;
+  const out = { calls: m.calls, rssPerCall: per('rss'), heapPerCall: per('heapUsed'), externalPerCall: per('external') };
+  for (const [ab, ba] of calls) {
+    ab!.dispose();
+    ba!.dispose();
+  }
+  return out;
 }
 
 process.on('message', (m: Msg & { id: number }) => {

@@ -53,6 +53,10 @@ export function mediaSection(run) {
   }
   lines.push('');
   for (const x of ratios) lines.push(`- ${x}`);
+  for (const [key, label] of [['g722', 'PCMU↔G.722'], ['opus', 'PCMU↔Opus']]) {
+    const t = run.results[key]?.transcoderMemory;
+    if (t) lines.push(`- PBX ${label} transcoder state per call (both directions, ${t.calls} calls made in one thread, after GC): ${kib(t.rssPerCall)} RSS, of which ${kib(t.heapPerCall)} JS heap and ${kib(t.externalPerCall)} Buffers; libopus's native state shows in RSS only. The PSS column above is the whole engine during the load (sockets, GC slack), noisy at these call counts.`);
+  }
   lines.push('- Conference participants per core: not measured yet (conferences are not wired into the worker).');
   lines.push('', '<details><summary>every step</summary>', '', '| engine | calls | pass | loss | late frames | engine CPU | generator CPU | generator lag max | PSS/call |', '|---|---|---|---|---|---|---|---|---|');
   for (const [key, r] of Object.entries(run.results)) {

@@ -24,6 +24,11 @@ const MAX_EVENT_PAYLOAD = 64;
 const RING = 8;
 /** A timestamp step larger than this (either way) within one source is absurd. */
 const MAX_TIMESTAMP_STEP_S = 60;
+/**
+ * Jitter buffer slots: its 200 ms at most is 20 packets of 10 ms, so 32 suffice (its default of 64
+ * doubles the preallocated storage, about 80 KiB per Opus direction, for nothing).
+ */
+const JITTER_SLOTS = 32;
 /** Output frames of audio the FIFO between decoder and encoder may hold. */
 const FIFO_FRAMES = 8;
 
@@ -95,7 +100,7 @@ export class TranscodeDirection {
     this.outTe = input.telephoneEvent !== undefined ? (output.telephoneEvent ?? -1) : -1;
     // Opus packets may be larger than any G.711/G.722 one (up to 1276 bytes for 20 ms).
     const maxAudioPayload = Math.max(MAX_AUDIO_PAYLOAD, dec.maxPayloadBytes);
-    this.jitter = new JitterBuffer({ clock, clockRate: dec.rtpClock, frameMs: FRAME_MS, maxPayloadBytes: maxAudioPayload });
+    this.jitter = new JitterBuffer({ clock, clockRate: dec.rtpClock, frameMs: FRAME_MS, maxPayloadBytes: maxAudioPayload, capacity: JITTER_SLOTS });
     this.resampler = dec.sampleRate === enc.sampleRate ? undefined : new Resampler(dec.sampleRate, enc.sampleRate);
     const maxIn = Math.max(dec.decodedSamples(maxAudioPayload), dec.frameSamples);
     this.payload = Buffer.alloc(maxAudioPayload);
