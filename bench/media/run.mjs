@@ -6,7 +6,7 @@
 // Conference participants per core wait for conferences to be wired into the worker.
 //
 //   node bench/media/run.mjs [--quick] [--help]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,9 @@ async function main() {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
   }
+  // The raw figures too, so that the section can be rebuilt or compared later.
+  mkdirSync(join(repoRoot, 'bench', 'out'), { recursive: true });
+  writeFileSync(join(repoRoot, 'bench', 'out', `media-${run.date.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(run, null, 2));
   const section = mediaSection(run);
   console.log(section);
   if (o.results) {
