@@ -140,5 +140,7 @@ process.on('message', (m: Msg & { id: number }) => {
   );
 });
 
+// The bench went away (killed, crashed): no engine is left behind.
+process.on('disconnect', () => process.exit(0));
 await controller.start();
 process.send!({ id: 0, ok: true, ready: true, pid: process.pid, node: process.version });
