@@ -53,6 +53,8 @@ export interface LegCodec {
   fmtp?: string;
   /** telephone-event's payload type on this leg, when negotiated (RFC 4733). */
   telephoneEvent?: number;
+  /** Its clock rate when not the voice codec's RTP clock (telephone-event/8000 beside Opus). */
+  telephoneEventClockRate?: number;
 }
 
 export interface Endpoint {

@@ -24,8 +24,10 @@ export interface NegotiatedCodec {
   channels: number;
   /** The a=fmtp parameters of that payload type (after the payload type), when any. */
   fmtp?: string;
-  /** The payload type of telephone-event at the voice codec's clock rate on this leg, when negotiated. */
+  /** The payload type of telephone-event on this leg, when negotiated. */
   telephoneEvent?: number;
+  /** Its clock rate when not the voice codec's (telephone-event/8000 beside Opus). */
+  telephoneEventClockRate?: number;
 }
 
 export interface MappedAnswer {
@@ -57,11 +59,12 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
     const oFormats = described(o.formats, oMaps);
     const chosen = aFormats.find((d) => !isTelephoneEvent(d));
     if (!chosen) return undefined;
-    // RFC 4733 §2.1: a leg's telephone-event is the one at its voice codec's clock rate.
-    const aTe = aFormats.find((d) => isTelephoneEvent(d) && d.clockRate === chosen.clockRate);
+    // RFC 4733 §2.1: a leg's telephone-event is the one at its voice codec's clock rate, else
+    // the common telephone-event/8000 (many Opus phones pair it with opus/48000).
+    const aTe = eventFor(aFormats, chosen.clockRate);
     // Read before the answer is rewritten for the offerer: the answerer's fmtp says what it can
     // receive (an Opus encoder follows it, RFC 7587 §6.1).
-    const answerer = negotiated(chosen, a, aTe?.payloadType);
+    const answerer = negotiated(chosen, a, aTe);
     const common = oFormats.find((d) => !isTelephoneEvent(d) && sameCodec(d, chosen));
     let offererFormat: FormatCodec;
     let transcoded: boolean;
@@ -82,7 +85,7 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
     }
     const oTe = eventFor(oFormats, offererFormat.clockRate);
     if (!main) {
-      const offererTe = aTe && oTe ? oTe.payloadType : undefined;
+      const offererTe = aTe && oTe ? oTe : undefined;
       main = {
         offerer: negotiated(offererFormat, o, offererTe),
         answerer,
@@ -94,7 +97,7 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
 }
 
 function eventFor(formats: readonly FormatCodec[], clockRate: number): FormatCodec | undefined {
-  return formats.find((d) => isTelephoneEvent(d) && d.clockRate === clockRate);
+  return formats.find((d) => isTelephoneEvent(d) && d.clockRate === clockRate) ?? formats.find((d) => isTelephoneEvent(d) && d.clockRate === 8000);
 }
 
 function withFallback(primary: Map<string, Rtpmap>, fallback: Map<string, Rtpmap>): Map<string, Rtpmap> {
@@ -127,7 +130,7 @@ function answerWith(a: MediaDescription, o: MediaDescription, formats: string[])
   a.attributes = [...o.attributes.filter((x) => wanted.has(formatOfAttribute(x) ?? '')), ...a.attributes.filter((x) => formatOfAttribute(x) === undefined)];
 }
 
-function negotiated(d: FormatCodec, m: MediaDescription, telephoneEvent: number | undefined): NegotiatedCodec {
+function negotiated(d: FormatCodec, m: MediaDescription, te: FormatCodec | undefined): NegotiatedCodec {
   const fmtp = m.attributes.find((x) => x.name.toLowerCase() === 'fmtp' && formatOfAttribute(x) === d.format);
   const params = fmtp?.value?.trimStart().slice(d.format.length).trim();
   return {
@@ -136,7 +139,8 @@ function negotiated(d: FormatCodec, m: MediaDescription, telephoneEvent: number 
     clockRate: d.clockRate,
     channels: d.channels,
     ...(params ? { fmtp: params } : {}),
-    ...(telephoneEvent !== undefined ? { telephoneEvent } : {}),
+    ...(te !== undefined ? { telephoneEvent: te.payloadType } : {}),
+    ...(te !== undefined && te.clockRate !== d.clockRate ? { telephoneEventClockRate: te.clockRate } : {}),
   };
 }
 

@@ -59,6 +59,11 @@ test('telephone-event alone is not a call', () => {
   assert.is(filterOffer(sdp('m=audio 5004 RTP/AVP 18 101', 'a=rtpmap:101 telephone-event/8000')), undefined);
 });
 
+test('telephone-event/8000 stays beside Opus alone (most Opus phones send it); /16000 with no 16 kHz codec goes', () => {
+  const out = filterOffer(sdp('m=audio 5004 RTP/AVP 111 101 99', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:101 telephone-event/8000', 'a=rtpmap:99 telephone-event/16000'))!;
+  assert.equal(out.media[0]!.formats, ['111', '101']);
+});
+
 test('only the codecs asked for', () => {
   const out = filterOffer(sdp('m=audio 5004 RTP/AVP 0 8 101', 'a=rtpmap:101 telephone-event/8000'), [PCMA])!;
   assert.equal(out.media[0]!.formats, ['8']);

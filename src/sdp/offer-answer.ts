@@ -24,7 +24,7 @@ export const RELAYED_PROTOS: readonly string[] = ['RTP/AVP', 'RTP/AVPF'];
  * profile keeps only the formats of `supported`, in the offerer's order of preference,
  * with the rtpmap/fmtp/rtcp-fb lines of the formats it keeps (ptime, maxptime and other
  * stream attributes are left alone) and none of those it drops. telephone-event is kept
- * only beside a voice codec of its clock rate.
+ * only beside a voice codec, at 8000 or at a kept codec's clock rate.
  *
  * Every other stream (video, an application, SRTP or DTLS profiles, audio with no common
  * codec) is disabled rather than removed: port 0, a single format, no attributes, the way
@@ -55,8 +55,9 @@ function isRelayedAudio(m: MediaDescription): boolean {
 
 /**
  * Narrows `m` to the supported formats; false (and `m` untouched) when no voice codec is among them.
- * telephone-event, when supported, is kept at the clock rate of any voice codec kept (RFC 4733
- * §2.1: it runs at its codec's clock; 48000 beside Opus), not at rates no kept codec has.
+ * telephone-event, when supported, is kept at 8000 (what most phones send, even beside Opus) and
+ * at the clock rate of any voice codec kept (RFC 4733 §2.1: it runs at its codec's clock; 48000
+ * beside Opus), not at rates no kept codec has (telephone-event/16000 beside Opus and G.711).
  */
 function keepSupported(m: MediaDescription, supported: readonly Codec[]): boolean {
   const rtpmaps = rtpmapsOf(m);
@@ -68,7 +69,7 @@ function keepSupported(m: MediaDescription, supported: readonly Codec[]): boolea
   const kept = new Set<string>();
   for (const { f, d } of described) {
     if (!d || kept.has(f)) continue;
-    if (isTelephoneEvent(d) ? events && voiceRates.has(d.clockRate) : findCodec(d, supported)) kept.add(f);
+    if (isTelephoneEvent(d) ? events && (d.clockRate === 8000 || voiceRates.has(d.clockRate)) : findCodec(d, supported)) kept.add(f);
   }
   m.formats = [...kept];
   m.attributes = m.attributes.filter((a) => {

@@ -111,13 +111,13 @@ test('a PCMU caller and an Opus callee answering with telephone-event/48000: tra
   assert.equal(m.answerer, { payloadType: 96, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'useinbandfec=1;maxaveragebitrate=20000', telephoneEvent: 97 });
 });
 
-test('an Opus callee answering telephone-event/8000 only (a mismatched clock): no telephone-event on either leg, the call still goes', () => {
+test('an Opus callee answering telephone-event/8000 (as baresip and linphone do beside Opus): its telephone-event is that one, with its clock rate said', () => {
   const answer = sdp('m=audio 5000 RTP/AVP 96 101', ['a=rtpmap:96 opus/48000/2', 'a=rtpmap:101 telephone-event/8000']);
   const m = mapAnswer(CALLER, SENT, answer, TRANSCODABLE_CODECS)!;
   assert.ok(m.transcoded);
-  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0');
-  assert.is(m.answerer!.telephoneEvent, undefined);
-  assert.is(m.offerer!.telephoneEvent, undefined);
+  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0 101');
+  assert.equal(m.answerer, { payloadType: 96, name: 'opus', clockRate: 48000, channels: 2, telephoneEvent: 101, telephoneEventClockRate: 8000 });
+  assert.equal(m.offerer, { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, telephoneEvent: 101 });
 });
 
 test('a rejected stream maps through unchanged and names no codecs', () => {

@@ -1,7 +1,8 @@
 // Opus transcoding with real softphones (issue 10, items 1-2): a Debian baresip that offers
 // only PCMU calls another that offers only Opus, through the real server (a child process with
 // its default settings). The legs share no codec, so the media worker transcodes PCMU ↔ Opus;
-// each phone plays its own tone and its recording of what it heard must hold the other's.
+// each phone plays its own tone and its recording of what it heard must hold the other's, and
+// RFC 4733 digits cross both ways.
 //
 // SOFTPHONE_DEBUG=1 prints the measurements and the server's warnings.
 import { writeFileSync } from 'node:fs';
@@ -72,7 +73,7 @@ function assertHeard(who: string, wav: Buffer, sampleRate: number, expected: num
   assert.ok(r.powers.get(own)! < r.powers.get(expected)! / 100, `${who} does not hear its own tone back: ${detail}`);
 }
 
-run('a PCMU-only baresip calls an Opus-only baresip: each negotiates its own codec and hears the other tone', async () => {
+run('a PCMU-only baresip calls an Opus-only baresip: each negotiates its own codec, hears the other tone, and DTMF crosses both ways', async () => {
   const a = await phone('1001', TONE_PCMU, PCMU);
   const b = await phone('1002', TONE_OPUS, OPUS);
   await Promise.all([a.waitRegistered(), b.waitRegistered()]);
@@ -87,6 +88,12 @@ run('a PCMU-only baresip calls an Opus-only baresip: each negotiates its own cod
     () => a.recordedBytes() >= 3 * 8000 * 2 && b.recordedBytes() >= 3 * 48000 * 2 * 2,
     15_000,
   );
+  // RFC 4733 both ways: baresip pairs telephone-event/8000 with Opus too; the worker re-stamps
+  // each event onto the other leg's stream.
+  await a.sendDtmf('147#');
+  await until(() => `DTMF 147# at the Opus callee (got '${b.dtmfReceived()}')`, () => b.dtmfReceived() === '147#', 10_000);
+  await b.sendDtmf('09*');
+  await until(() => `DTMF 09* at the PCMU caller (got '${a.dtmfReceived()}')`, () => a.dtmfReceived() === '09*', 10_000);
   await a.hangup();
   await Promise.all([a.waitEvent('CALL_CLOSED'), b.waitEvent('CALL_CLOSED')]);
   assertHeard('PCMU caller', a.recording('dec'), 8000, TONE_OPUS, TONE_PCMU);

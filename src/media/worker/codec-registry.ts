@@ -61,6 +61,9 @@ function key(c: Pick<LegCodec, 'name' | 'clockRate'>): string {
   return `${String(c.name).toLowerCase()}/${c.clockRate}`;
 }
 
+/** telephone-event clock rates a leg may name (RFC 4733 §7.1.1 registers it at any rate; these are the ones used). */
+const TE_RATES: ReadonlySet<number> = new Set([8000, 16000, 48000]);
+
 function isPayloadType(pt: unknown): boolean {
   return typeof pt === 'number' && Number.isInteger(pt) && pt >= 0 && pt <= 127;
 }
@@ -69,6 +72,7 @@ function isPayloadType(pt: unknown): boolean {
 export function canTranscode(c: LegCodec): boolean {
   if (c === null || typeof c !== 'object' || typeof c.name !== 'string') return false;
   if (!isPayloadType(c.payloadType) || (c.telephoneEvent !== undefined && (!isPayloadType(c.telephoneEvent) || c.telephoneEvent === c.payloadType))) return false;
+  if (c.telephoneEventClockRate !== undefined && !TE_RATES.has(c.telephoneEventClockRate)) return false;
   return channelsOk(c) && FACTORIES.has(key(c));
 }
 

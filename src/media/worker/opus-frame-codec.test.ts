@@ -6,7 +6,7 @@ import { OpusDecoder, OpusEncoder } from '../codecs/opus.js';
 import { goertzelPower, meanPower } from '../dsp/goertzel.js';
 import { dbfsToAmplitude, writeSine } from '../dsp/tone.js';
 import type { LegCodec } from '../protocol.js';
-import { createFrameCodec } from './codec-registry.js';
+import { canTranscode, createFrameCodec } from './codec-registry.js';
 import { createOpusFrameCodec } from './opus-frame-codec.js';
 import { TranscodeDirection } from './transcode-direction.js';
 
@@ -183,6 +183,18 @@ test('telephone-event/48000 from an Opus leg leaves a PCMU leg as telephone-even
   assert.is(back.packet.readUInt16BE(14), 0xffff);
   dir.dispose();
   back.dispose();
+});
+
+test('telephone-event/8000 beside Opus (telephoneEventClockRate 8000) crosses to a PCMU leg with its duration unchanged', () => {
+  const clock = { t: 1000 };
+  const dir = new TranscodeDirection({ ...OPUS, telephoneEventClockRate: 8000 }, PCMU, { now: () => clock.t });
+  const ev = Buffer.alloc(16);
+  ev[12] = 9;
+  ev.writeUInt16BE(800, 14);
+  assert.is(dir.event(ev, 12, 4, 1234, 0x9, true), 16);
+  assert.is(dir.packet.readUInt16BE(14), 800);
+  dir.dispose();
+  assert.not.ok(canTranscode({ ...OPUS, telephoneEventClockRate: 12345 }), 'an odd telephone-event clock is refused');
 });
 
 test.run();

@@ -70,7 +70,7 @@ export class TranscodeDirection {
   private readonly ringPayload: Buffer[] = [];
   private ringAt = 0;
   private readonly outUnits: number;
-  /** telephone-event runs at its voice codec's clock (RFC 4733 §2.1): durations scale by out/in. */
+  /** telephone-event's clock on the way out over the way in (each its codec's, RFC 4733 §2.1, unless said): durations scale by it. */
   private readonly eventScale: number;
   private readonly maxStep: number;
 
@@ -117,7 +117,7 @@ export class TranscodeDirection {
     }
     this.packet = this.ring[0]!;
     this.outUnits = (enc.rtpClock * FRAME_MS) / 1000;
-    this.eventScale = enc.rtpClock / dec.rtpClock;
+    this.eventScale = (output.telephoneEventClockRate ?? enc.rtpClock) / (input.telephoneEventClockRate ?? dec.rtpClock);
     this.maxStep = MAX_TIMESTAMP_STEP_S * dec.rtpClock;
     // RFC 3550 §5.1: random initial sequence number and timestamp, and our own SSRC.
     this.ssrc = Math.floor(random() * 0x1_0000_0000) >>> 0;
