@@ -26,6 +26,8 @@ export interface MediaCodec {
   fmtp?: string;
   /** telephone-event's payload type on this leg, when negotiated. */
   telephoneEvent?: number;
+  /** Its clock rate when not the voice codec's (telephone-event/8000 beside Opus). */
+  telephoneEventClockRate?: number;
 }
 
 /** What each leg carries: the same codec (relay) or two different ones (transcoding). */

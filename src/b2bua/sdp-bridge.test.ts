@@ -68,7 +68,7 @@ test("transcoding: the callee's G722 answer gives the caller PCMU and the legs t
   const bridge = new SdpBridge('192.0.2.10', OWN);
   const pcmuOnly = sdpWith('10.0.0.5', 4000, '0', ['a=rtpmap:0 PCMU/8000']);
   const { body } = bridge.offerToCallee(pcmuOnly, media, '10.0.0.5');
-  assert.is(mOf(body), '0 8 9 101');
+  assert.is(mOf(body), '0 8 9 96 101 97');
   // A trunk with codecs: [ G722 ] is offered G722 (and telephone-event) only.
   assert.is(mOf(Buffer.from(serializeSdp(restrictCodecs(parseSdp(body), ['G722'])!))), '9 101');
   const answer = bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '9 101', ['a=rtpmap:9 G722/8000', 'a=rtpmap:101 telephone-event/8000']), media, '10.0.0.6')!;
@@ -81,7 +81,29 @@ test("transcoding: the callee's G722 answer gives the caller PCMU and the legs t
 test('an answer the PBX cannot map (a codec it cannot transcode, never offered) gets nothing: 488 as before', () => {
   const bridge = new SdpBridge('192.0.2.10', OWN);
   bridge.offerToCallee(sdpWith('10.0.0.5', 4000, '111', ['a=rtpmap:111 opus/48000/2']), media, '10.0.0.5');
-  assert.is(bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '9', ['a=rtpmap:9 G722/8000']), media, '10.0.0.6'), undefined);
+  assert.is(bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '11', []), media, '10.0.0.6'), undefined);
+});
+
+test('an Opus callee answering opus with telephone-event/48000 (as Opus phones do) is accepted: the PCMU caller keeps its telephone-event/8000', () => {
+  const bridge = new SdpBridge('192.0.2.10', OWN);
+  const { body } = bridge.offerToCallee(sdpWith('10.0.0.5', 4000, '0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000']), media, '10.0.0.5');
+  assert.match(body.toString(), /a=rtpmap:97 telephone-event\/48000/);
+  const answer = bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '96 97', ['a=rtpmap:96 opus/48000/2', 'a=fmtp:96 useinbandfec=1', 'a=rtpmap:97 telephone-event/48000']), media, '10.0.0.6')!;
+  assert.ok(answer, 'not 488');
+  assert.is(mOf(answer.body), '0 101');
+  assert.equal(answer.codecs, {
+    a: { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, telephoneEvent: 101 },
+    b: { payloadType: 96, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'useinbandfec=1', telephoneEvent: 97 },
+  });
+});
+
+test('an Opus caller offering telephone-event/48000 keeps it on the way to the callee', () => {
+  const bridge = new SdpBridge('192.0.2.10', OWN);
+  const { body } = bridge.offerToCallee(sdpWith('10.0.0.5', 4000, '111 110', ['a=rtpmap:111 opus/48000/2', 'a=rtpmap:110 telephone-event/48000']), media, '10.0.0.5');
+  assert.is(mOf(body), '111 110 0 8 9 101');
+  const answer = bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '111 110', ['a=rtpmap:111 opus/48000/2', 'a=rtpmap:110 telephone-event/48000']), media, '10.0.0.6')!;
+  assert.is(mOf(answer.body), '111 110');
+  assert.not.ok(answer.codecs && answer.codecs.a.name !== answer.codecs.b.name, 'same codec: relay');
 });
 
 test("a re-INVITE (hold) from the G722 callee is widened for the PCMU caller, and the caller's PCMU answer is mapped back to G722", () => {
@@ -90,7 +112,7 @@ test("a re-INVITE (hold) from the G722 callee is widened for the PCMU caller, an
   bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '9', ['a=rtpmap:9 G722/8000']), media, '10.0.0.6');
   const hold = bridge.relayOffer('b', sdpWith('10.0.0.6', 5000, '9', ['a=rtpmap:9 G722/8000'], 'sendonly'), media, '10.0.0.6')!;
   assert.ok(hold.hold);
-  assert.is(mOf(hold.body), '9 0 8 101');
+  assert.is(mOf(hold.body), '9 0 8 96 101 97');
   const back = bridge.relayAnswer('a', sdpWith('10.0.0.5', 4000, '0', ['a=rtpmap:0 PCMU/8000'], 'recvonly'), media, '10.0.0.5')!;
   assert.is(mOf(back.body), '9');
   assert.match(back.body.toString(), /a=recvonly/);

@@ -71,6 +71,8 @@ export interface LegCodec {
   telephoneEvent?: number;
   /** RFC 2198 `red` payload type on this leg, when negotiated (it may carry telephone-event, RFC 4733 §2.6). */
   red?: number;
+  /** Its clock rate when not the voice codec's RTP clock (telephone-event/8000 beside Opus). */
+  telephoneEventClockRate?: number;
 }
 
 export interface Endpoint {

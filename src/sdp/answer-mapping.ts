@@ -9,9 +9,7 @@
  * - it chose one only the PBX added: the offerer gets its own first codec the PBX can
  *   transcode (with its own payload type, rtpmap and fmtp), and the worker transcodes;
  * - neither: undefined, and the B2BUA answers 488 as before.
- * telephone-event is answered to an offerer that offered it, whether or not the answerer
- * took it: the PBX terminates it and interworks digits with the other leg (RFC 4733 packets,
- * SIP INFO or in-band tones; see b2bua/dtmf-mode.ts). Pure.
+ * telephone-event is answered to the offerer only when both legs have it. Pure.
  */
 import { formatOfAttribute, rtpmapsOf, type Rtpmap } from './attributes.js';
 import { cloneSdp } from './clone.js';
@@ -26,8 +24,10 @@ export interface NegotiatedCodec {
   channels: number;
   /** The a=fmtp parameters of that payload type (after the payload type), when any. */
   fmtp?: string;
-  /** The payload type of telephone-event/8000 on this leg, when negotiated. */
+  /** The payload type of telephone-event on this leg, when negotiated. */
   telephoneEvent?: number;
+  /** Its clock rate when not the voice codec's (telephone-event/8000 beside Opus). */
+  telephoneEventClockRate?: number;
 }
 
 export interface MappedAnswer {
@@ -59,8 +59,12 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
     const oFormats = described(o.formats, oMaps);
     const chosen = aFormats.find((d) => !isTelephoneEvent(d));
     if (!chosen) return undefined;
-    const aTe = aFormats.find((d) => isTelephoneEvent(d) && d.clockRate === 8000);
-    const oTe = oFormats.find((d) => isTelephoneEvent(d) && d.clockRate === 8000);
+    // RFC 4733 §2.1: a leg's telephone-event is the one at its voice codec's clock rate, else
+    // the common telephone-event/8000 (many Opus phones pair it with opus/48000).
+    const aTe = eventFor(aFormats, chosen.clockRate);
+    // Read before the answer is rewritten for the offerer: the answerer's fmtp says what it can
+    // receive (an Opus encoder follows it, RFC 7587 §6.1).
+    const answerer = negotiated(chosen, a, aTe);
     const common = oFormats.find((d) => !isTelephoneEvent(d) && sameCodec(d, chosen));
     let offererFormat: FormatCodec;
     let transcoded: boolean;
@@ -68,27 +72,36 @@ export function mapAnswer(original: SessionDescription, sent: SessionDescription
       // Plain relay: keep what the offerer offered, in the answerer's order.
       const keep = new Set(aFormats.filter((d) => oFormats.some((od) => sameCodec(od, d))).map((d) => d.format));
       narrow(a, (f) => keep.has(f));
-      if (oTe && !aTe) addFormat(a, o, oTe.format);
+      // The PBX terminates and interworks DTMF (b2bua/call-dtmf.ts): an offerer that offered
+      // telephone-event keeps it even when the answerer has none.
+      const commonTe = eventFor(oFormats, common.clockRate);
+      if (commonTe && !aTe) addFormat(a, o, commonTe.format);
       offererFormat = common;
       transcoded = false;
     } else {
       if (!findCodec(chosen, transcodable)) return undefined;
       const pick = oFormats.find((d) => !isTelephoneEvent(d) && findCodec(d, transcodable));
       if (!pick) return undefined;
-      answerWith(a, o, [pick.format, ...(oTe ? [oTe.format] : [])]);
+      const pickTe = eventFor(oFormats, pick.clockRate);
+      answerWith(a, o, [pick.format, ...(pickTe ? [pickTe.format] : [])]);
       offererFormat = pick;
       transcoded = true;
     }
+    const oTe = eventFor(oFormats, offererFormat.clockRate);
     if (!main) {
-      const offererTe = oTe ? oTe.payloadType : undefined;
+      const offererTe = oTe;
       main = {
         offerer: negotiated(offererFormat, o, offererTe),
-        answerer: negotiated(chosen, a.formats.includes(chosen.format) ? a : s, aTe?.payloadType),
+        answerer,
         transcoded,
       };
     }
   }
   return main ? { answer: out, ...main } : { answer: out, transcoded: false };
+}
+
+function eventFor(formats: readonly FormatCodec[], clockRate: number): FormatCodec | undefined {
+  return formats.find((d) => isTelephoneEvent(d) && d.clockRate === clockRate) ?? formats.find((d) => isTelephoneEvent(d) && d.clockRate === 8000);
 }
 
 function withFallback(primary: Map<string, Rtpmap>, fallback: Map<string, Rtpmap>): Map<string, Rtpmap> {
@@ -133,7 +146,7 @@ function answerWith(a: MediaDescription, o: MediaDescription, formats: string[])
   a.attributes = [...o.attributes.filter((x) => wanted.has(formatOfAttribute(x) ?? '')), ...a.attributes.filter((x) => formatOfAttribute(x) === undefined)];
 }
 
-function negotiated(d: FormatCodec, m: MediaDescription, telephoneEvent: number | undefined): NegotiatedCodec {
+function negotiated(d: FormatCodec, m: MediaDescription, te: FormatCodec | undefined): NegotiatedCodec {
   const fmtp = m.attributes.find((x) => x.name.toLowerCase() === 'fmtp' && formatOfAttribute(x) === d.format);
   const params = fmtp?.value?.trimStart().slice(d.format.length).trim();
   return {
@@ -142,7 +155,8 @@ function negotiated(d: FormatCodec, m: MediaDescription, telephoneEvent: number 
     clockRate: d.clockRate,
     channels: d.channels,
     ...(params ? { fmtp: params } : {}),
-    ...(telephoneEvent !== undefined ? { telephoneEvent } : {}),
+    ...(te !== undefined ? { telephoneEvent: te.payloadType } : {}),
+    ...(te !== undefined && te.clockRate !== d.clockRate ? { telephoneEventClockRate: te.clockRate } : {}),
   };
 }
 

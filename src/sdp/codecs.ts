@@ -29,10 +29,13 @@ export const SUPPORTED_CODECS: readonly Codec[] = [PCMU, PCMA, G722, OPUS, TELEP
 
 /**
  * The codecs the media workers can decode and encode (src/media/worker/codec-registry.ts,
- * whose test keeps the two in step), in the order they are added to a widened offer.
- * Opus joins when the worker can transcode it.
+ * whose test keeps the two in step), in the order they are added to a widened offer, after
+ * the offerer's own. Cheapest to transcode first: a callee that takes both G.711 and Opus
+ * picks G.711, and since the transcoded call is no better than the offerer's own codec
+ * (narrowband when it offered only G.711), Opus's 48 kHz would cost CPU for nothing. Opus
+ * comes last, for the phones that speak nothing else.
  */
-export const TRANSCODABLE_CODECS: readonly Codec[] = [PCMU, PCMA, G722];
+export const TRANSCODABLE_CODECS: readonly Codec[] = [PCMU, PCMA, G722, OPUS];
 
 /** What one format of an m= line is. */
 export interface FormatCodec {

@@ -17,17 +17,17 @@ function sdp(...body: string[]): SessionDescription {
 
 const attrs = (m: MediaDescription): string[] => m.attributes.map((a) => (a.value === undefined ? a.name : `${a.name}:${a.value}`));
 
-test('linphone: opus, PCMU, PCMA and telephone-event/8000 stay, with their rtpmap and fmtp; the rest goes', () => {
+test('linphone: opus, PCMU, PCMA and telephone-event/48000 and /8000 (the clocks of its codecs) stay, with their rtpmap and fmtp; /16000 and the rest go', () => {
   const offer = fixture('linphone-offer');
   const before = serializeSdp(offer);
   const out = filterOffer(offer)!;
   assert.ok(out);
   const m = out.media[0]!;
-  assert.equal(m.formats, ['96', '0', '8', '100']);
+  assert.equal(m.formats, ['96', '0', '8', '101', '100']);
   assert.is(m.port, 7078);
   assert.equal(
     attrs(m).filter((a) => !a.startsWith('candidate')),
-    ['rtpmap:96 opus/48000/2', 'fmtp:96 useinbandfec=1', 'rtpmap:100 telephone-event/8000', 'rtcp:7079', 'rtcp-fb:* trr-int 1000', 'rtcp-fb:* ccm tmmbr'],
+    ['rtpmap:96 opus/48000/2', 'fmtp:96 useinbandfec=1', 'rtpmap:101 telephone-event/48000', 'rtpmap:100 telephone-event/8000', 'rtcp:7079', 'rtcp-fb:* trr-int 1000', 'rtcp-fb:* ccm tmmbr'],
   );
   // Filtering is about codecs; stripping ICE is rewriteConnection's job.
   assert.is(attrs(m).filter((a) => a.startsWith('candidate')).length, 4);
@@ -57,6 +57,11 @@ test('no common codec: undefined (the caller answers 488)', () => {
 test('telephone-event alone is not a call', () => {
   assert.is(filterOffer(sdp('m=audio 5004 RTP/AVP 101', 'a=rtpmap:101 telephone-event/8000')), undefined);
   assert.is(filterOffer(sdp('m=audio 5004 RTP/AVP 18 101', 'a=rtpmap:101 telephone-event/8000')), undefined);
+});
+
+test('telephone-event/8000 stays beside Opus alone (most Opus phones send it); /16000 with no 16 kHz codec goes', () => {
+  const out = filterOffer(sdp('m=audio 5004 RTP/AVP 111 101 99', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:101 telephone-event/8000', 'a=rtpmap:99 telephone-event/16000'))!;
+  assert.equal(out.media[0]!.formats, ['111', '101']);
 });
 
 test('only the codecs asked for', () => {

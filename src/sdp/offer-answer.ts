@@ -24,7 +24,7 @@ export const RELAYED_PROTOS: readonly string[] = ['RTP/AVP', 'RTP/AVPF'];
  * profile keeps only the formats of `supported`, in the offerer's order of preference,
  * with the rtpmap/fmtp/rtcp-fb lines of the formats it keeps (ptime, maxptime and other
  * stream attributes are left alone) and none of those it drops. telephone-event is kept
- * only beside a voice codec.
+ * only beside a voice codec, at 8000 or at a kept codec's clock rate.
  *
  * Every other stream (video, an application, SRTP or DTLS profiles, audio with no common
  * codec) is disabled rather than removed: port 0, a single format, no attributes, the way
@@ -53,20 +53,24 @@ function isRelayedAudio(m: MediaDescription): boolean {
   return RELAYED_PROTOS.includes(proto);
 }
 
-/** Narrows `m` to the supported formats; false (and `m` untouched) when no voice codec is among them. */
+/**
+ * Narrows `m` to the supported formats; false (and `m` untouched) when no voice codec is among them.
+ * telephone-event, when supported, is kept at 8000 (what most phones send, even beside Opus) and
+ * at the clock rate of any voice codec kept (RFC 4733 §2.1: it runs at its codec's clock; 48000
+ * beside Opus), not at rates no kept codec has (telephone-event/16000 beside Opus and G.711).
+ */
 function keepSupported(m: MediaDescription, supported: readonly Codec[]): boolean {
   const rtpmaps = rtpmapsOf(m);
+  const events = supported.some((c) => isTelephoneEvent(c));
+  const described = m.formats.map((f) => ({ f, d: describeFormat(f, rtpmaps) }));
+  const voiceRates = new Set<number>();
+  for (const { d } of described) if (d && !isTelephoneEvent(d) && findCodec(d, supported)) voiceRates.add(d.clockRate);
+  if (voiceRates.size === 0) return false;
   const kept = new Set<string>();
-  let voice = 0;
-  for (const f of m.formats) {
-    if (kept.has(f)) continue;
-    const d = describeFormat(f, rtpmaps);
-    const codec = d && findCodec(d, supported);
-    if (!codec) continue;
-    kept.add(f);
-    if (!isTelephoneEvent(codec)) voice++;
+  for (const { f, d } of described) {
+    if (!d || kept.has(f)) continue;
+    if (isTelephoneEvent(d) ? events && (d.clockRate === 8000 || voiceRates.has(d.clockRate)) : findCodec(d, supported)) kept.add(f);
   }
-  if (voice === 0) return false;
   m.formats = [...kept];
   m.attributes = m.attributes.filter((a) => {
     const f = formatOfAttribute(a);

@@ -5,7 +5,7 @@ import type { SessionDescription } from './types.js';
 /**
  * An offer cut down to the codecs a peer takes (a trunk's `codecs:`): in every active
  * audio stream, the formats whose encoding name is allowed (case-insensitive, RFC 4855
- * §3), plus telephone-event (RFC 4733), and the rtpmap/fmtp/rtcp-fb lines of those
+ * §3), plus telephone-event (RFC 4733) at 8000 or a kept codec's clock rate, and the rtpmap/fmtp/rtcp-fb lines of those
  * only. Undefined when an active audio stream would be left with no codec at all: the
  * peer could not answer it (RFC 3264 §6 would need a rejected stream, which a call
  * that is all audio cannot use). Other streams are left as they are.
@@ -20,17 +20,20 @@ export function restrictCodecs(sd: SessionDescription, allowed: readonly string[
     }
     const rtpmaps = rtpmapsOf(m);
     const keep = new Set<string>();
-    let voice = 0;
+    const rates = new Set<number>();
+    const events: Array<{ f: string; rate: number }> = [];
     for (const f of m.formats) {
       const c = describeFormat(f, rtpmaps);
       if (!c) continue;
-      if (isTelephoneEvent(c)) keep.add(f);
+      if (isTelephoneEvent(c)) events.push({ f, rate: c.clockRate });
       else if (names.has(c.name.toLowerCase())) {
         keep.add(f);
-        voice++;
+        rates.add(c.clockRate);
       }
     }
-    if (voice === 0) return undefined;
+    if (rates.size === 0) return undefined;
+    // telephone-event runs at its voice codec's clock (RFC 4733 §2.1): at 8000 (what most phones use) and beside a kept codec.
+    for (const e of events) if (e.rate === 8000 || rates.has(e.rate)) keep.add(e.f);
     media.push({
       ...m,
       formats: m.formats.filter((f) => keep.has(f)),

@@ -15,35 +15,44 @@ function mline(sd: ReturnType<typeof parseSdp>): string {
   return serializeSdp(sd).split('\r\n').find((l) => l.startsWith('m='))!;
 }
 
-test("a PCMU-only offer is widened with PCMA, G722 and telephone-event, the caller's own codec first", () => {
+test("a PCMU-only offer is widened with PCMA, G722, opus and telephone-event at 8000 and 48000, the caller's own codec first", () => {
   const out = augmentOffer(sdp('m=audio 4000 RTP/AVP 0', ['a=rtpmap:0 PCMU/8000', 'a=ptime:20']), TRANSCODABLE_CODECS);
-  assert.is(mline(out), 'm=audio 4000 RTP/AVP 0 8 9 101');
+  assert.is(mline(out), 'm=audio 4000 RTP/AVP 0 8 9 96 101 97');
   const text = serializeSdp(out);
   assert.match(text, /a=rtpmap:8 PCMA\/8000\r\n/);
   assert.match(text, /a=rtpmap:9 G722\/8000\r\n/);
+  assert.match(text, /a=rtpmap:96 opus\/48000\/2\r\n/);
+  // telephone-event/8000 keeps the 101 most phones use; Opus phones get theirs at 48000 (RFC 4733 §2.1).
   assert.match(text, /a=rtpmap:101 telephone-event\/8000\r\na=fmtp:101 0-15\r\n/);
+  assert.match(text, /a=rtpmap:97 telephone-event\/48000\r\na=fmtp:97 0-15\r\n/);
   // The new per-format lines follow the caller's own, before its stream-wide lines.
-  assert.ok(text.indexOf('a=rtpmap:101') < text.indexOf('a=ptime:20'));
+  assert.ok(text.indexOf('a=rtpmap:97') < text.indexOf('a=ptime:20'));
 });
 
 test('the order is stable and codecs the caller already offers are not repeated; its telephone-event is kept', () => {
   const out = augmentOffer(sdp('m=audio 4000 RTP/AVP 9 0 96', ['a=rtpmap:9 G722/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:96 telephone-event/8000']), TRANSCODABLE_CODECS);
-  assert.is(mline(out), 'm=audio 4000 RTP/AVP 9 0 96 8');
+  assert.is(mline(out), 'm=audio 4000 RTP/AVP 9 0 96 8 101 97');
+  assert.match(serializeSdp(out), /a=rtpmap:101 opus\/48000\/2\r\na=rtpmap:97 telephone-event\/48000/);
 });
 
-test('an offer the PBX cannot decode (Opus only, today) is left as it is; a disabled stream too', () => {
-  const opus = sdp('m=audio 4000 RTP/AVP 111', ['a=rtpmap:111 opus/48000/2']);
-  assert.equal(augmentOffer(opus, TRANSCODABLE_CODECS), opus);
+test('an Opus-only offer with telephone-event/48000 is widened with the G.711/G.722 codecs and telephone-event/8000; a disabled stream is left alone', () => {
+  const opus = sdp('m=audio 4000 RTP/AVP 111 110', ['a=rtpmap:111 opus/48000/2', 'a=fmtp:111 useinbandfec=1', 'a=rtpmap:110 telephone-event/48000']);
+  const out = augmentOffer(opus, TRANSCODABLE_CODECS);
+  assert.is(mline(out), 'm=audio 4000 RTP/AVP 111 110 0 8 9 101');
+  assert.match(serializeSdp(out), /a=rtpmap:101 telephone-event\/8000/);
+  assert.not.match(serializeSdp(out), /telephone-event\/48000[^]*telephone-event\/48000/);
   const off = sdp('m=audio 0 RTP/AVP 0', []);
   assert.is(mline(augmentOffer(off, TRANSCODABLE_CODECS)), 'm=audio 0 RTP/AVP 0');
+  const l16 = sdp('m=audio 4000 RTP/AVP 96', ['a=rtpmap:96 L16/8000']);
+  assert.equal(augmentOffer(l16, TRANSCODABLE_CODECS), l16, 'nothing the PBX decodes: left as it is');
 });
 
 test('a static payload type the caller uses for something else is not reused: a dynamic one is taken', () => {
   const out = augmentOffer(sdp('m=audio 4000 RTP/AVP 0 9', ['a=rtpmap:9 L16/8000']), TRANSCODABLE_CODECS);
   const text = serializeSdp(out);
-  assert.is(mline(out), 'm=audio 4000 RTP/AVP 0 9 8 101 96');
-  assert.match(text, /a=rtpmap:101 G722\/8000/);
-  assert.match(text, /a=rtpmap:96 telephone-event\/8000/);
+  assert.is(mline(out), 'm=audio 4000 RTP/AVP 0 9 8 96 97 101 98');
+  assert.match(text, /a=rtpmap:96 G722\/8000/);
+  assert.match(text, /a=rtpmap:101 telephone-event\/8000/);
 });
 
 const CALLER = sdp('m=audio 4000 RTP/AVP 0 101', ['a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15']);
@@ -100,9 +109,29 @@ test('an answer with a codec the PBX cannot transcode and the caller never offer
   const sent = augmentOffer(opusCaller, TRANSCODABLE_CODECS);
   // Opus was offered by the caller: relay, fine.
   assert.not.ok(mapAnswer(opusCaller, sent, sdp('m=audio 5000 RTP/AVP 111', ['a=rtpmap:111 opus/48000/2']), TRANSCODABLE_CODECS)!.transcoded);
-  // Only Opus offered, the callee answers G722 (not in the offer it got; a broken callee): nothing to give the caller.
+  // Only Opus offered, the callee answers L16 (not in the offer it got; a broken callee): nothing to give the caller.
   const opusOnly = sdp('m=audio 4000 RTP/AVP 111', ['a=rtpmap:111 opus/48000/2']);
-  assert.is(mapAnswer(opusOnly, opusOnly, sdp('m=audio 5000 RTP/AVP 9', []), TRANSCODABLE_CODECS), undefined);
+  assert.is(mapAnswer(opusOnly, opusOnly, sdp('m=audio 5000 RTP/AVP 11', []), TRANSCODABLE_CODECS), undefined);
+});
+
+test('a PCMU caller and an Opus callee answering with telephone-event/48000: transcoded, each leg with its own telephone-event', () => {
+  const answer = sdp('m=audio 5000 RTP/AVP 96 97', ['a=rtpmap:96 opus/48000/2', 'a=fmtp:96 useinbandfec=1;maxaveragebitrate=20000', 'a=rtpmap:97 telephone-event/48000', 'a=fmtp:97 0-15']);
+  assert.ok(checkAnswer(SENT, answer).ok, 'telephone-event/48000 was offered to it');
+  const m = mapAnswer(CALLER, SENT, answer, TRANSCODABLE_CODECS)!;
+  assert.ok(m.transcoded);
+  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0 101');
+  assert.ok(checkAnswer(CALLER, m.answer).ok);
+  assert.equal(m.offerer, { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, telephoneEvent: 101 });
+  assert.equal(m.answerer, { payloadType: 96, name: 'opus', clockRate: 48000, channels: 2, fmtp: 'useinbandfec=1;maxaveragebitrate=20000', telephoneEvent: 97 });
+});
+
+test('an Opus callee answering telephone-event/8000 (as baresip and linphone do beside Opus): its telephone-event is that one, with its clock rate said', () => {
+  const answer = sdp('m=audio 5000 RTP/AVP 96 101', ['a=rtpmap:96 opus/48000/2', 'a=rtpmap:101 telephone-event/8000']);
+  const m = mapAnswer(CALLER, SENT, answer, TRANSCODABLE_CODECS)!;
+  assert.ok(m.transcoded);
+  assert.is(mline(m.answer), 'm=audio 5000 RTP/AVP 0 101');
+  assert.equal(m.answerer, { payloadType: 96, name: 'opus', clockRate: 48000, channels: 2, telephoneEvent: 101, telephoneEventClockRate: 8000 });
+  assert.equal(m.offerer, { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, telephoneEvent: 101 });
 });
 
 test('a rejected stream maps through unchanged and names no codecs', () => {

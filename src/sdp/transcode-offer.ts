@@ -2,7 +2,8 @@
  * The offer a B2BUA that can transcode passes on (issue 10, item 2): what the offerer
  * sent, then the codecs the PBX can transcode to that the offerer did not list (in the
  * PBX's stable order, after the offerer's own, which keep their preference, RFC 3264
- * §5.1), and telephone-event (RFC 4733 §7.1.1) when none is offered. An answerer that
+ * §5.1), and telephone-event (RFC 4733 §7.1.1) when none is offered, at 8000 and at the
+ * clock rate of each codec added (48000 beside Opus). An answerer that
  * shares a codec with the offerer still picks it (the offerer's come first); one that
  * shares none can pick one the PBX converts to.
  *
@@ -33,20 +34,33 @@ function augmentMedia(m: MediaDescription, transcodable: readonly Codec[]): void
   if (!offered.some((d) => d !== undefined && !isTelephoneEvent(d) && findCodec(d, transcodable))) return;
   const used = new Set(m.formats);
   const added: Attribute[] = [];
+  const hasEvent = (rate: number): boolean => offered.some((d) => d !== undefined && isTelephoneEvent(d) && d.clockRate === rate);
+  // telephone-event/8000's number is taken first, so that it gets 101 as most phones expect.
+  const te8000 = hasEvent(8000) ? undefined : DYNAMIC_PREFERRED.find((p) => !used.has(String(p)));
+  if (te8000 !== undefined) used.add(String(te8000));
+  const addedRates = new Set<number>();
   for (const c of transcodable) {
     if (isTelephoneEvent(c) || offered.some((d) => d !== undefined && sameCodec(d, c))) continue;
     const pt = payloadTypeFor(c, used);
     if (pt === undefined) continue;
     used.add(String(pt));
+    addedRates.add(c.clockRate);
     m.formats.push(String(pt));
     added.push({ name: 'rtpmap', value: `${pt} ${c.name}/${c.clockRate}${c.channels > 1 ? `/${c.channels}` : ''}` });
   }
-  if (!offered.some((d) => d !== undefined && isTelephoneEvent(d) && d.clockRate === 8000)) {
+  if (te8000 !== undefined) {
+    m.formats.push(String(te8000));
+    added.push({ name: 'rtpmap', value: `${te8000} telephone-event/8000` }, { name: 'fmtp', value: `${te8000} 0-15` });
+  }
+  // RFC 4733 §2.1: events run at the clock of the voice codec beside them; an Opus phone
+  // sends (and expects) telephone-event/48000.
+  for (const rate of [...addedRates].filter((r) => r !== 8000).sort((x, y) => x - y)) {
+    if (hasEvent(rate)) continue;
     const pt = DYNAMIC_PREFERRED.find((p) => !used.has(String(p)));
-    if (pt !== undefined) {
-      m.formats.push(String(pt));
-      added.push({ name: 'rtpmap', value: `${pt} telephone-event/8000` }, { name: 'fmtp', value: `${pt} 0-15` });
-    }
+    if (pt === undefined) continue;
+    used.add(String(pt));
+    m.formats.push(String(pt));
+    added.push({ name: 'rtpmap', value: `${pt} telephone-event/${rate}` }, { name: 'fmtp', value: `${pt} 0-15` });
   }
   // After the offerer's own per-format lines, so that the description reads in order.
   let at = 0;

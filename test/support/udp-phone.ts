@@ -28,7 +28,7 @@ export interface PhoneOptions {
   /** Offer and answer Opus (opus/48000/2 as payload type 111) instead of PCMU. */
   opus?: boolean;
   /** Offer and answer only this codec (and telephone-event 101), e.g. { pt: 9, rtpmap: 'G722/8000' }. */
-  audio?: { pt: number; rtpmap: string };
+  audio?: { pt: number; rtpmap: string; /** its a=fmtp parameters */ fmtp?: string; /** telephone-event's rtpmap; telephone-event/8000 when absent */ telephoneEvent?: string };
   /** Offer and answer telephone-event 101 (RFC 4733); default true. */
   telephoneEvent?: boolean;
   /** An Allow header (e.g. 'INVITE, ACK, BYE, CANCEL, INFO') on its INVITE and its 200. */
@@ -104,9 +104,10 @@ export class UdpPhone {
   private sdpWithEvents(direction: string, version: number): Buffer {
     const a = this.o.sdpAddress ?? this.address;
     if (this.o.audio) {
-      const { pt, rtpmap } = this.o.audio;
+      const { pt, rtpmap, fmtp, telephoneEvent } = this.o.audio;
+      const f = fmtp ? `a=fmtp:${pt} ${fmtp}\r\n` : '';
       return Buffer.from(
-        `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.o.sdpPort ?? this.rtpPort} RTP/AVP ${pt} 101\r\na=rtpmap:${pt} ${rtpmap}\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
+        `v=0\r\no=${this.o.user} 1000 ${version} IN IP4 ${a}\r\ns=-\r\nc=IN IP4 ${a}\r\nt=0 0\r\nm=audio ${this.o.sdpPort ?? this.rtpPort} RTP/AVP ${pt} 101\r\na=rtpmap:${pt} ${rtpmap}\r\n${f}a=rtpmap:101 ${telephoneEvent ?? 'telephone-event/8000'}\r\na=fmtp:101 0-15\r\na=${direction}\r\n`,
       );
     }
     if (this.o.opus) {

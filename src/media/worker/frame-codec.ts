@@ -23,4 +23,6 @@ export interface FrameCodec {
   encode(pcm: Int16Array, out: Uint8Array): number;
   /** The codec's own concealment of one lost frame (Opus PLC), writing frameSamples; absent: repeat-and-fade. */
   conceal?(out: Int16Array): number;
+  /** Frees what the codec holds outside the JS heap (opusscript's WebAssembly state); absent: nothing to free. */
+  close?(): void;
 }

@@ -24,6 +24,11 @@ const MAX_EVENT_PAYLOAD = 64;
 const RING = 8;
 /** A timestamp step larger than this (either way) within one source is absurd. */
 const MAX_TIMESTAMP_STEP_S = 60;
+/**
+ * Jitter buffer slots: its 200 ms at most is 20 packets of 10 ms, so 32 suffice (its default of 64
+ * doubles the preallocated storage, about 80 KiB per Opus direction, for nothing).
+ */
+const JITTER_SLOTS = 32;
 /** Output frames of audio the FIFO between decoder and encoder may hold. */
 const FIFO_FRAMES = 8;
 
@@ -67,6 +72,8 @@ export class TranscodeDirection {
   private readonly ringPayload: Buffer[] = [];
   private ringAt = 0;
   private readonly outUnits: number;
+  /** telephone-event's clock on the way out over the way in (each its codec's, RFC 4733 §2.1, unless said): durations scale by it. */
+  private readonly eventScale: number;
   private readonly maxStep: number;
 
   private readonly ssrc: number;
@@ -93,10 +100,12 @@ export class TranscodeDirection {
     this.inTe = input.telephoneEvent ?? -1;
     this.outPt = output.payloadType;
     this.outTe = input.telephoneEvent !== undefined ? (output.telephoneEvent ?? -1) : -1;
-    this.jitter = new JitterBuffer({ clock, clockRate: dec.rtpClock, frameMs: FRAME_MS, maxPayloadBytes: MAX_AUDIO_PAYLOAD });
+    // Opus packets may be larger than any G.711/G.722 one (up to 1276 bytes for 20 ms).
+    const maxAudioPayload = Math.max(MAX_AUDIO_PAYLOAD, dec.maxPayloadBytes);
+    this.jitter = new JitterBuffer({ clock, clockRate: dec.rtpClock, frameMs: FRAME_MS, maxPayloadBytes: maxAudioPayload, capacity: JITTER_SLOTS });
     this.resampler = dec.sampleRate === enc.sampleRate ? undefined : new Resampler(dec.sampleRate, enc.sampleRate);
-    const maxIn = Math.max(dec.decodedSamples(MAX_AUDIO_PAYLOAD), dec.frameSamples);
-    this.payload = Buffer.alloc(MAX_AUDIO_PAYLOAD);
+    const maxIn = Math.max(dec.decodedSamples(maxAudioPayload), dec.frameSamples);
+    this.payload = Buffer.alloc(maxAudioPayload);
     this.pcm = new Int16Array(maxIn);
     this.lostView = this.pcm.subarray(0, dec.frameSamples);
     this.conceal = new RepeatAndFade(maxIn);
@@ -110,6 +119,7 @@ export class TranscodeDirection {
     }
     this.packet = this.ring[0]!;
     this.outUnits = (enc.rtpClock * FRAME_MS) / 1000;
+    this.eventScale = (output.telephoneEventClockRate ?? enc.rtpClock) / (input.telephoneEventClockRate ?? dec.rtpClock);
     this.maxStep = MAX_TIMESTAMP_STEP_S * dec.rtpClock;
     // RFC 3550 §5.1: random initial sequence number and timestamp, and our own SSRC.
     this.ssrc = Math.floor(random() * 0x1_0000_0000) >>> 0;
@@ -161,6 +171,12 @@ export class TranscodeDirection {
     const p = this.next();
     this.header(p, this.outTe, marker, this.eventOutTs);
     buf.copy(p, RTP_HEADER_BYTES, off, off + len);
+    if (this.eventScale !== 1) {
+      // The 16-bit duration of each event (RFC 4733 §2.3) is in timestamp units of its stream.
+      for (let at = RTP_HEADER_BYTES + 2; at < RTP_HEADER_BYTES + len; at += 4) {
+        p.writeUInt16BE(Math.min(0xffff, Math.round(p.readUInt16BE(at) * this.eventScale)), at);
+      }
+    }
     this.counters.eventsSent++;
     return RTP_HEADER_BYTES + len;
   }
@@ -196,6 +212,12 @@ export class TranscodeDirection {
     this.ts = (this.ts + this.outUnits) >>> 0;
     this.counters.framesSent++;
     return RTP_HEADER_BYTES + bytes;
+  }
+
+  /** Free the coders (the session is closed or handed over); the direction is not used after this. */
+  dispose(): void {
+    this.dec.close?.();
+    this.enc.close?.();
   }
 
   /** Forget the input's state after a re-INVITE (a new source is coming). */

@@ -90,6 +90,8 @@ export class TranscodeSession implements ActivityState, Paced {
   /** Stop listening, leaving the sockets open for the session that takes over the legs. */
   detach(): void {
     for (const s of [this.a.rtp, this.a.rtcp, this.b.rtp, this.b.rtcp]) s.removeAllListeners('message');
+    this.ab.dispose();
+    this.ba.dispose();
   }
 
   close(): void {

@@ -1,0 +1,146 @@
+// The PBX's media engine for bench/media, as a child process (Node 24 + tsx): the project's own
+// MediaController with ONE media worker thread, steered over the IPC channel by run.mjs the way
+// the B2BUA steers it (createSession, setRemote, useCodecs). No SIP: what is measured is the
+// worker, as rtpengine is measured through its ng control protocol. It also encodes the RTP
+// payloads the load generator sends (1 s of a tone per codec), with the project's own coders.
+import { ulawEncodeInto } from '../../../src/media/codecs/g711-ulaw.js';
+import { G722Encoder } from '../../../src/media/codecs/g722-encoder.js';
+import { chooseOpusBackend } from '../../../src/media/codecs/opus-backend.js';
+import { OpusEncoder } from '../../../src/media/codecs/opus.js';
+import { MediaController } from '../../../src/media/controller.js';
+import type { MediaSession } from '../../../src/media/media-session.js';
+import type { LegCodec } from '../../../src/media/protocol.js';
+import { writeSine } from '../../../src/media/dsp/tone.js';
+import { memoryLogger } from '../../../src/util/logger.js';
+import { TranscodeDirection } from '../../../src/media/worker/transcode-direction.js';
+
+const [portMin, portMax] = [Number(process.env.PORT_MIN ?? 24000), Number(process.env.PORT_MAX ?? 27999)];
+const controller = new MediaController({ workers: 1, address: '127.0.0.1', portMin, portMax, rtpTimeoutMs: 0, logger: memoryLogger('warn') });
+let sessions: MediaSession[] = [];
+
+/** 50 payloads (1 s) of a 1 kHz tone at -12 dBFS in `codec`, base64. */
+function payloads(codec: string): string[] {
+  const out: string[] = [];
+  let phase = 0;
+  if (codec === 'PCMU') {
+    for (let i = 0; i < 50; i++) {
+      const f = new Int16Array(160);
+      phase = writeSine(f, { sampleRate: 8000, frequency: 1000, amplitude: 8000, phase });
+      const b = Buffer.alloc(160);
+      ulawEncodeInto(f, b);
+      out.push(b.toString('base64'));
+    }
+  } else if (codec === 'G722') {
+    const enc = new G722Encoder();
+    for (let i = 0; i < 50; i++) {
+      const f = new Int16Array(320);
+      phase = writeSine(f, { sampleRate: 16000, frequency: 1000, amplitude: 8000, phase });
+      const b = Buffer.alloc(160);
+      enc.encode(f, b);
+      out.push(b.toString('base64'));
+    }
+  } else if (codec === 'opus') {
+    const enc = new OpusEncoder(chooseOpusBackend('auto').backend);
+    for (let i = 0; i < 50; i++) {
+      const f = new Int16Array(960);
+      phase = writeSine(f, { sampleRate: 48000, frequency: 1000, amplitude: 8000, phase });
+      out.push(Buffer.from(enc.encode(f)).toString('base64'));
+    }
+    enc.close();
+  } else throw new Error(`no payloads for ${codec}`);
+  return out;
+}
+
+type Msg =
+  | { op: 'payloads'; codec: string }
+  | { op: 'setup'; calls: number; a: LegCodec; b: LegCodec; transcode: boolean; targets: Array<{ host: string; port: number }> }
+  | { op: 'teardown' }
+  | { op: 'load' }
+  | { op: 'memory'; calls: number; a: LegCodec; b: LegCodec; payloads: { a: string[]; b: string[] } }
+  | { op: 'quit' };
+
+async function handle(m: Msg): Promise<unknown> {
+  switch (m.op) {
+    case 'payloads':
+      return { payloads: payloads(m.codec), opusBackend: m.codec === 'opus' ? chooseOpusBackend('auto').backend.name : undefined };
+    case 'setup': {
+      const ports: number[] = [];
+      for (let c = 0; c < m.calls; c++) {
+        const s = await controller.createSession(`bench-${c}`);
+        sessions.push(s);
+        const ta = m.targets[2 * c]!;
+        const tb = m.targets[2 * c + 1]!;
+        await s.setRemote('a', { address: ta.host, port: ta.port, allowedSources: [ta.host] });
+        await s.setRemote('b', { address: tb.host, port: tb.port, allowedSources: [tb.host] });
+        if (m.transcode) await s.useCodecs({ a: m.a, b: m.b });
+        ports.push(s.legA.rtpPort, s.legB.rtpPort);
+      }
+      return { ports };
+    }
+    case 'teardown':
+      await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
+      sessions = [];
+      return {};
+    case 'memory':
+      return { memory: transcoderMemory(m) };
+    case 'load':
+      return { load: (await controller.loads())[0], memory: process.memoryUsage() };
+    case 'quit':
+      await controller.stop();
+      setImmediate(() => process.exit(0));
+      return {};
+  }
+}
+
+/**
+ * The transcoder's own state per call (both directions: coders, jitter buffers, resampler, FIFO and
+ * packet ring), made here in this thread with the worker's classes and fed a few frames so that
+ * every coder exists, measured after a full GC (run with --expose-gc): heap, external (Buffers)
+ * and RSS (libopus's native state is malloc'd: RSS only). Sockets are not included.
+ */
+function transcoderMemory(m: Extract<Msg, { op: 'memory' }>): Record<string, number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const frames = { a: m.payloads.a.map((p) => Buffer.from(p, 'base64')), b: m.payloads.b.map((p) => Buffer.from(p, 'base64')) };
+  const step = (c: LegCodec): number => (c.clockRate * 20) / 1000;
+  let t = 0;
+  const clock = { now: () => t };
+  gc();
+  gc();
+  const m0 = process.memoryUsage();
+  const calls: TranscodeDirection[][] = [];
+  for (let c = 0; c < m.calls; c++) calls.push([new TranscodeDirection(m.a, m.b, clock), new TranscodeDirection(m.b, m.a, clock)]);
+  for (let f = 0; f < 5; f++) {
+    t += 20;
+    for (const [ab, ba] of calls) {
+      const pa = frames.a[f]!;
+      const pb = frames.b[f]!;
+      ab!.pushAudio(pa, 0, pa.length, f, f * step(m.a), 1, f === 0);
+      ba!.pushAudio(pb, 0, pb.length, f, f * step(m.b), 2, f === 0);
+      ab!.tick();
+      ba!.tick();
+    }
+  }
+  gc();
+  gc();
+  const m1 = process.memoryUsage();
+  const per = (k: 'rss' | 'heapUsed' | 'external' | 'arrayBuffers') => (m1[k] - m0[k]) / m.calls;
+  const out = { calls: m.calls, rssPerCall: per('rss'), heapPerCall: per('heapUsed'), externalPerCall: per('external') };
+  for (const [ab, ba] of calls) {
+    ab!.dispose();
+    ba!.dispose();
+  }
+  return out;
+}
+
+process.on('message', (m: Msg & { id: number }) => {
+  handle(m).then(
+    (r) => process.send!({ id: m.id, ok: true, ...(r as object) }),
+    (err: unknown) => process.send!({ id: m.id, ok: false, error: String((err as Error)?.stack ?? err) }),
+  );
+});
+
+// The bench went away (killed, crashed): no engine is left behind.
+process.on('disconnect', () => process.exit(0));
+await controller.start();
+process.send!({ id: 0, ok: true, ready: true, pid: process.pid, node: process.version });

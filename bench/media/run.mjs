@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Media benchmark (issue 10): transcoded calls per core with under 0.1 % late frames and under
+// 0.1 % lost packets, PCMU↔G.722 and PCMU↔Opus, through the PBX's media worker (one worker
+// thread) and through rtpengine from Debian (userspace, --num-threads=1, codec-transcode over
+// ng) in the same run; plain relay calls per core of the same worker; memory per call.
+// Conference participants per core wait for conferences to be wired into the worker.
+//
+//   node bench/media/run.mjs [--quick] [--help]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { installCleanup, stopAll } from '../register/lib/children.mjs';
+import { machineInfo } from '../register/lib/machine.mjs';
+import { prependSection } from '../register/lib/results-md.mjs';
+import { RtpengineServer, rtpengineVersion } from '../calls/lib/rtpengine-server.mjs';
+import { waitQuiet } from '../calls/lib/cps-bench.mjs';
+import { PbxMediaHost } from './lib/pbx-media-host.mjs';
+import { mediaSection } from './lib/results-md.mjs';
+import { CODECS, pbxStep, rtpengineStep } from './lib/steps.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+const log = (s) => process.stderr.write(`[media ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+const HELP = `usage: node bench/media/run.mjs [options]
+  --quick                 smoke run (3 s steps, a coarse search, a few minutes); results go to bench/out/RESULTS-quick.md
+  --only LIST             scenarios, comma-separated, of: g722, opus, relay (default all)
+  --pbx-only | --reference-only
+  --start N --max N       calls of the first step and the most tried (default 25, 1600; quick 10, 800);
+                          when the first step fails, the calls are halved until one passes
+  --quiet-wait-seconds S  before each step, wait up to S for the machine to calm down (default 30; quick 5)
+  --seconds S --warmup-seconds S   measured window and warm-up per step (default 10, 2; quick 3, 1.5)
+  --gen-threads N         worker threads of the RTP generator (default 1)
+  --rtpengine-threads N   rtpengine --num-threads (default 1)
+  --budget-seconds S      time cap of one search (default 240; quick 60)
+  --cpu-prof DIR          run the PBX's media host with --cpu-prof (profiles in DIR)
+  --results FILE | --no-results   where to write (default bench/RESULTS.md)`;
+
+function options() {
+  const flags = ['quick', 'pbx-only', 'reference-only', 'no-results', 'help'];
+  const strings = ['only', 'start', 'max', 'seconds', 'warmup-seconds', 'gen-threads', 'rtpengine-threads', 'budget-seconds', 'quiet-wait-seconds', 'cpu-prof', 'results'];
+  const { values } = parseArgs({ options: Object.fromEntries([...flags.map((f) => [f, { type: 'boolean' }]), ...strings.map((s) => [s, { type: 'string' }])]) });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const q = Boolean(values.quick);
+  const num = (k, d) => (values[k] !== undefined ? Number(values[k]) : d);
+  return {
+    quick: q,
+    only: (values.only ?? 'g722,opus,relay').split(',').map((s) => s.trim()),
+    pbx: !values['reference-only'],
+    reference: !values['pbx-only'],
+    start: num('start', q ? 10 : 25),
+    quietMs: 1000 * num('quiet-wait-seconds', q ? 5 : 30),
+    max: num('max', q ? 800 : 1600),
+    measureMs: 1000 * num('seconds', q ? 3 : 10),
+    warmupMs: 1000 * num('warmup-seconds', q ? 1.5 : 2),
+    genThreads: num('gen-threads', 1),
+    rtpengineThreads: num('rtpengine-threads', 1),
+    budgetMs: 1000 * num('budget-seconds', q ? 60 : 240),
+    bisections: q ? 1 : 3,
+    memoryCalls: q ? 200 : 1000,
+    cpuProf: values['cpu-prof'],
+    results: values['no-results'] ? undefined : resolve(values.results ?? (q ? join(repoRoot, 'bench', 'out', 'RESULTS-quick.md') : join(repoRoot, 'bench', 'RESULTS.md'))),
+  };
+}
+
+/** A step passes with under 0.1 % of packets lost and (PBX) under 0.1 % of the worker's frames late. */
+function passes(r) {
+  return r.lossPct < 0.1 && (r.lateFramesPct === undefined || r.lateFramesPct < 0.1);
+}
+
+/** Double the calls until a step fails (or max / the budget), then bisect between the last pass and the first failure. */
+async function search(name, step, o, pids) {
+  const t0 = Date.now();
+  const steps = [];
+  let pass = 0;
+  let fail;
+  const run = async (n) => {
+    await waitQuiet(pids, o.quietMs, 40);
+    const r = await step(n);
+    const ok = passes(r);
+    steps.push({ calls: n, ok, ...r });
+    log(`${name}: ${n} calls: ${ok ? 'pass' : 'FAIL'}, loss ${r.lossPct.toFixed(3)} % (a→b ${r.lossAtoBPct.toFixed(2)}, b→a ${r.lossBtoAPct.toFixed(2)}), late frames ${r.lateFramesPct === undefined ? '-' : r.lateFramesPct.toFixed(3) + ' %'}, engine CPU ${r.engineCpuPct.toFixed(0)} %, generator ${r.generatorCpuPct.toFixed(0)} % (lag max ${r.maxLagMs.toFixed(1)} ms), ${(r.perCallPss / 1024).toFixed(1)} KiB/call`);
+    return ok;
+  };
+  for (let n = o.start; n <= o.max && Date.now() - t0 < o.budgetMs; n *= 2) {
+    if (await run(n)) pass = n;
+    else {
+      fail = n;
+      break;
+    }
+  }
+  // Failing from the start (a busy machine): halve until a step passes.
+  for (let n = Math.floor(o.start / 2); pass === 0 && n >= 1 && Date.now() - t0 < o.budgetMs; n = Math.floor(n / 2)) {
+    if (await run(n)) pass = n;
+    else fail = n;
+  }
+  for (let i = 0; i < o.bisections && fail !== undefined && fail - pass > Math.max(5, pass * 0.05) && Date.now() - t0 < o.budgetMs; i++) {
+    const mid = Math.round((pass + fail) / 2);
+    if (await run(mid)) pass = mid;
+    else fail = mid;
+  }
+  const best = steps.filter((s) => s.ok && s.calls === pass)[0];
+  return { name, steps, maxCalls: pass, firstFail: fail, best, callsPerCore: best && best.engineCpuPct > 0 ? pass / (best.engineCpuPct / 100) : undefined };
+}
+
+async function main() {
+  const o = options();
+  installCleanup(log);
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-bench-media-'));
+  const machine = machineInfo(repoRoot);
+  const run = { date: new Date(), machine, o, results: {}, rtpengineVersion: rtpengineVersion() };
+  let host;
+  let rtpengine;
+  try {
+    if (o.pbx) {
+      host = await PbxMediaHost.start({ repoRoot, portMin: 24000, portMax: 27999, cpuProf: o.cpuProf });
+      run.pbxNode = host.nodeVersion;
+      log(`PBX media host up (pid ${host.child.pid}, ${host.nodeVersion})`);
+    }
+    // Payloads (1 s of a 1 kHz tone per codec) come from the project's own encoders.
+    const helper = host ?? (await PbxMediaHost.start({ repoRoot, portMin: 24000, portMax: 24099 }));
+    const payloads = {};
+    for (const c of ['PCMU', 'G722', 'opus']) {
+      const r = await helper.request({ op: 'payloads', codec: c });
+      payloads[c] = r.payloads;
+      if (r.opusBackend) run.opusBackend = r.opusBackend;
+    }
+    if (!host) await helper.stop();
+    if (o.reference) {
+      rtpengine = new RtpengineServer({ dir: join(dir, 'rtpengine'), ngPort: 2337, portMin: 50000, portMax: 53999, threads: o.rtpengineThreads, log });
+      await rtpengine.start();
+    }
+    const scenarios = [
+      { key: 'g722', a: 'PCMU', b: 'G722', transcode: true },
+      { key: 'opus', a: 'PCMU', b: 'opus', transcode: true },
+      { key: 'relay', a: 'PCMU', b: 'PCMU', transcode: false },
+    ].filter((s) => o.only.includes(s.key));
+    const common = { threads: o.genThreads, warmupMs: o.warmupMs, measureMs: o.measureMs, payloads };
+    for (const s of scenarios) {
+      const res = (run.results[s.key] = {});
+      if (host && s.transcode) {
+        const r = await host.request({ op: 'memory', calls: o.memoryCalls, a: CODECS[s.a].leg, b: CODECS[s.b].leg, payloads: { a: payloads[s.a], b: payloads[s.b] } });
+        res.transcoderMemory = r.memory;
+        log(`PBX ${s.a}↔${s.b}: transcoder state ${(r.memory.rssPerCall / 1024).toFixed(1)} KiB RSS, ${(r.memory.heapPerCall / 1024).toFixed(1)} KiB heap, ${(r.memory.externalPerCall / 1024).toFixed(1)} KiB external per call (${o.memoryCalls} calls)`);
+      }
+      if (host) res.pbx = await search(`PBX ${s.a}↔${s.b}${s.transcode ? '' : ' relay'}`, (n) => pbxStep({ host, calls: n, a: s.a, b: s.b, transcode: s.transcode, ...common }), o, () => host.pids());
+      // The relay reference is bench/calls' (rtpengine relaying G.711); here rtpengine transcodes.
+      const refStep = (n) => rtpengineStep({ rtpengine, calls: n, a: s.a, b: s.b, tag: `${s.key}${n}`, ...common });
+      if (rtpengine && s.transcode) res.rtpengine = await search(`rtpengine ${s.a}↔${s.b}`, refStep, o, () => rtpengine.pids());
+      // Side by side: rtpengine also carries the PBX's highest passing load (pass or not), for the CPU ratio at equal calls.
+      const n = res.pbx?.maxCalls;
+      if (res.rtpengine && n && !res.rtpengine.steps.some((x) => x.calls === n)) {
+        await waitQuiet(() => rtpengine.pids(), o.quietMs, 40);
+        const r = await refStep(n);
+        res.rtpengine.steps.push({ calls: n, ok: passes(r), extra: true, ...r });
+        log(`rtpengine ${s.a}↔${s.b} at the PBX's ${n} calls: loss ${r.lossPct.toFixed(3)} %, engine CPU ${r.engineCpuPct.toFixed(0)} %`);
+      }
+    }
+  } finally {
+    await host?.stop().catch(() => undefined);
+    await rtpengine?.stop().catch(() => undefined);
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The raw figures too, so that the section can be rebuilt or compared later.
+  mkdirSync(join(repoRoot, 'bench', 'out'), { recursive: true });
+  writeFileSync(join(repoRoot, 'bench', 'out', `media-${run.date.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(run, null, 2));
+  const section = mediaSection(run);
+  console.log(section);
+  if (o.results) {
+    prependSection(o.results, section);
+    log(`written to ${o.results}`);
+  }
+}
+
+main().catch((err) => {
+  log(String(err?.stack ?? err));
+  process.exit(1);
+});
