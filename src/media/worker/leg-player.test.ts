@@ -21,7 +21,7 @@ import { RelayEngine } from './relay-engine.js';
 const HOST = '127.0.0.1';
 const PCMU: LegCodec = { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, telephoneEvent: 101 };
 const G722: LegCodec = { payloadType: 9, name: 'G722', clockRate: 8000, channels: 1, telephoneEvent: 101 };
-const OPUS: LegCodec = { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2 };
+const GSM: LegCodec = { payloadType: 3, name: 'GSM', clockRate: 8000, channels: 1 };
 let nextBase = 40000 + 2 * Math.floor(Math.random() * 2500);
 const dir = mkdtempSync(join(tmpdir(), 'leg-player-'));
 
@@ -234,7 +234,7 @@ test('bad play commands are refused, missing files end in error, nothing crashes
     refused({ session: 's1', leg: 'a', playId: 'x', codec: PCMU, files: [] }, 'no files');
     refused({ session: 's1', leg: 'a', playId: 'x', codec: PCMU, files: ['relative/x.wav'] }, 'relative path');
     refused({ session: 's1', leg: 'c', playId: 'x', codec: PCMU, files: [wav] }, 'bad leg');
-    refused({ session: 's1', leg: 'a', playId: 'x', codec: OPUS, files: [wav] }, 'a codec it cannot encode');
+    refused({ session: 's1', leg: 'a', playId: 'x', codec: GSM, files: [wav] }, 'a codec it cannot encode');
     refused({ session: 's1', leg: 'a', playId: 'x', codec: null, files: [wav] }, 'no codec');
     refused(null, 'nothing');
     assert.throws(() => r.engine.play({ session: 'nope', leg: 'a', playId: 'x', codec: PCMU, files: [wav] }), (e: unknown) => e instanceof MediaError && e.code === 'unknown-session');

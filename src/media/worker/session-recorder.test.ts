@@ -199,8 +199,8 @@ test('quota: refused at start when full (no file), stops with reason quota when 
 });
 
 test('a codec the worker cannot decode is refused with a clear reason', () => {
-  const opus: LegCodec = { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2 };
-  assert.throws(() => new SessionRecorder({ recId: 'r7', path: tmp(), quotaBytes: Infinity, layout: 'mono', codecs: { a: PCMU, b: opus }, clock: new FakeClock() }, () => undefined), /no decoder/);
+  const gsm: LegCodec = { payloadType: 3, name: 'GSM', clockRate: 8000, channels: 1 };
+  assert.throws(() => new SessionRecorder({ recId: 'r7', path: tmp(), quotaBytes: Infinity, layout: 'mono', codecs: { a: PCMU, b: gsm }, clock: new FakeClock() }, () => undefined), /no decoder/);
 });
 
 test('pause writes silence and keeps the timeline; resume goes on', () => {
