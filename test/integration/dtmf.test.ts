@@ -5,12 +5,8 @@
 // - SIP INFO from the INFO-only phone reaches the other phone as RFC 4733 packets;
 // - in-band tones from a PCMU phone without telephone-event or INFO are detected and reach a
 //   phone with telephone-event as RFC 4733 packets.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PbxServer } from '../../src/app/pbx-server.js';
 import { ulawEncodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { dbm0ToAmplitude } from '../../src/media/dsp/dbm0.js';
 import { writeDtmf } from '../../src/media/dsp/dtmf-tones.js';
@@ -18,48 +14,24 @@ import { buildTelephoneEvent, parseTelephoneEvent } from '../../src/media/rtp/te
 import { getHeader } from '../../src/sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { memoryLogger } from '../../src/util/logger.js';
-import { tenantYaml } from '../support/pbx-process.js';
-import { freePort } from '../support/ports.js';
+import { InProcessPbx } from '../support/in-process-pbx.js';
 import { UdpPhone, type PhoneOptions } from '../support/udp-phone.js';
 
-let dir: string;
-let server: PbxServer;
-let port: number;
+let pbx: InProcessPbx;
 const logger = memoryLogger('info');
-const phones: UdpPhone[] = [];
 const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003', '1004'].map((e) => ({ ext: e, password: `acme-${e}-secret` })) };
 const INFO_ONLY: Partial<PhoneOptions> = { telephoneEvent: false, allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO' };
 
 test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pbx-dtmf-'));
-  mkdirSync(join(dir, 'tenants'));
-  port = await freePort();
-  const rtpBase = 40000 + Math.floor(Math.random() * 200) * 100;
-  writeFileSync(
-    join(dir, 'pbx.yaml'),
-    [
-      'dataDir: data',
-      `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
-      `api: { listen: "127.0.0.1:${await freePort()}" }`,
-      `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: 1 }`,
-      'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
-      'registrar: { writeDelayMs: 0 }',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml(ACME));
-  server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger, env: {} });
+  pbx = await InProcessPbx.start({ name: 'dtmf', tenants: [ACME], logger });
 });
 
 test.after(async () => {
-  for (const p of phones) p.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await pbx?.stop();
 });
 
 async function phone(user: string, extra: Partial<PhoneOptions> = {}): Promise<UdpPhone> {
-  const p = await UdpPhone.open({ user, domain: 'acme.example', password: `acme-${user}-secret`, server: { host: '127.0.0.1', port }, ...extra });
-  phones.push(p);
-  return p;
+  return pbx.phone('acme', user, extra);
 }
 
 const sdpPort = (m: SipResponse | SipRequest) => Number(/m=audio (\d+)/.exec(m.body.toString())?.[1]);

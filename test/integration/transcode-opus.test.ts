@@ -4,9 +4,6 @@
 // telephone-event/48000, as Opus phones offer it): no 488, a 1 kHz tone one way and 600 Hz the
 // other, each found by decoding (libopus / µ-law) and Goertzel; an RFC 4733 digit crosses
 // from the 8 kHz leg to the 48 kHz one with its duration rescaled.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PbxServer } from '../../src/app/pbx-server.js';
@@ -17,49 +14,27 @@ import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
 import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { memoryLogger } from '../../src/util/logger.js';
-import { tenantYaml } from '../support/pbx-process.js';
-import { freePort } from '../support/ports.js';
+import { InProcessPbx } from '../support/in-process-pbx.js';
 import { UdpPhone } from '../support/udp-phone.js';
 
-let dir: string;
+let pbx: InProcessPbx;
 let server: PbxServer;
-let port: number;
 const logger = memoryLogger('info');
-const phones: UdpPhone[] = [];
 const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002'].map((e) => ({ ext: e, password: `acme-${e}-secret` })) };
 const OPUS_ONLY = { pt: 111, rtpmap: 'opus/48000/2', fmtp: 'useinbandfec=1;maxaveragebitrate=24000', telephoneEvent: 'telephone-event/48000' };
 const { backend } = chooseOpusBackend('auto');
 
 test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pbx-transcode-opus-'));
-  mkdirSync(join(dir, 'tenants'));
-  port = await freePort();
-  const rtpBase = 40000 + Math.floor(Math.random() * 200) * 100;
-  writeFileSync(
-    join(dir, 'pbx.yaml'),
-    [
-      'dataDir: data',
-      `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
-      `api: { listen: "127.0.0.1:${await freePort()}" }`,
-      `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: 1 }`,
-      'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
-      'registrar: { writeDelayMs: 0 }',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml(ACME));
-  server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger, env: {} });
+  pbx = await InProcessPbx.start({ name: 'transcode-opus', tenants: [ACME], logger });
+  server = pbx.server;
 });
 
 test.after(async () => {
-  for (const p of phones) p.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await pbx?.stop();
 });
 
 async function phone(user: string, audio?: typeof OPUS_ONLY): Promise<UdpPhone> {
-  const p = await UdpPhone.open({ user, domain: 'acme.example', password: `acme-${user}-secret`, server: { host: '127.0.0.1', port }, ...(audio ? { audio } : {}) });
-  phones.push(p);
-  return p;
+  return pbx.phone('acme', user, audio ? { audio } : {});
 }
 
 const sdpPort = (m: SipResponse | SipRequest): number => Number(/m=audio (\d+)/.exec(m.body.toString())?.[1]);

@@ -3,8 +3,6 @@
 // send and analyse real audio: a PCMU-only phone calls a G.722-only phone, each sends its
 // own tone, and each tone is found by frequency (decode + Goertzel) in what the other
 // phone receives. A call whose phones share PCMU stays on the plain relay (no decode).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,48 +15,26 @@ import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
-import { tenantYaml } from '../support/pbx-process.js';
-import { freePort } from '../support/ports.js';
+import { InProcessPbx } from '../support/in-process-pbx.js';
 import { UdpPhone } from '../support/udp-phone.js';
 
-let dir: string;
+let pbx: InProcessPbx;
 let server: PbxServer;
-let port: number;
 const logger = memoryLogger('info');
-const phones: UdpPhone[] = [];
 const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003', '1004'].map((e) => ({ ext: e, password: `acme-${e}-secret` })) };
 const G722_ONLY = { pt: 9, rtpmap: 'G722/8000' };
 
 test.before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pbx-transcode-'));
-  mkdirSync(join(dir, 'tenants'));
-  port = await freePort();
-  const rtpBase = 40000 + Math.floor(Math.random() * 200) * 100;
-  writeFileSync(
-    join(dir, 'pbx.yaml'),
-    [
-      'dataDir: data',
-      `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
-      `api: { listen: "127.0.0.1:${await freePort()}" }`,
-      `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: 1 }`,
-      'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
-      'registrar: { writeDelayMs: 0 }',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml(ACME));
-  server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger, env: {} });
+  pbx = await InProcessPbx.start({ name: 'transcode', tenants: [ACME], logger });
+  server = pbx.server;
 });
 
 test.after(async () => {
-  for (const p of phones) p.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await pbx?.stop();
 });
 
 async function phone(user: string, audio?: { pt: number; rtpmap: string }): Promise<UdpPhone> {
-  const p = await UdpPhone.open({ user, domain: 'acme.example', password: `acme-${user}-secret`, server: { host: '127.0.0.1', port }, ...(audio ? { audio } : {}) });
-  phones.push(p);
-  return p;
+  return pbx.phone('acme', user, audio ? { audio } : {});
 }
 
 function sdpPort(m: SipResponse | SipRequest): number {
@@ -186,7 +162,7 @@ test('a PCMU-only phone calls a G.722-only phone: no 488, 1 kHz one way and 600 
   assert.is((await caller.inDialog('BYE')).status, 200);
   // The CDR still gets the media statistics of both legs.
   const find = () => {
-    const s = SqliteTenantStore.open(join(dir, 'data'), 'acme');
+    const s = SqliteTenantStore.open(join(pbx.dir, 'data'), 'acme');
     try {
       return s.listCdrs({ newestFirst: true }).find((c) => c.toExt === '1002' && c.disposition === 'answered');
     } finally {
