@@ -79,7 +79,7 @@ export function adaptPredictor(st: Int32Array, dq: number): void {
 
   // UPZERO: b(i) ← b(i)·(1 - 2^-8) ± 2^-7 by sign agreement of dq(n) and dq(n-i); no step when dq = 0.
   // |b(i)·(1 - 2^-8)| < 32640 and the step is 128, so the sums stay within 16 bits unsaturated.
-  const nz = (dq | -dq) >> 31; // -1 when dq ≠ 0, else 0
+  const nz = (dq | (0 - dq)) >> 31; // -1 when dq ≠ 0, else 0 (0 - dq, not -dq: no -0)
   const d1 = st[D1];
   const d2 = st[D1 + 1];
   const d3 = st[D1 + 2];
