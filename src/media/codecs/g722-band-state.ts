@@ -1,10 +1,5 @@
 import { ILB } from './g722-tables.js';
 
-/** Saturates to the 16-bit two's complement range (the Recommendation's "limit"). */
-export function sat16(x: number): number {
-  return x > 32767 ? 32767 : x < -32768 ? -32768 : x;
-}
-
 /**
  * Layout of one sub-band's state in an Int32Array (see BandState). A flat typed array instead of
  * object fields: the hot loop reads it into locals once per sample and writes it back once, and
@@ -42,7 +37,8 @@ export function adaptScale(st: Int32Array, step: number, nbMax: number, shift: n
  * Block 4 of G.722 §6.2: given this sample's quantized difference `dq`, reconstruct, adapt the
  * pole (UPPOL2, UPPOL1) and zero (UPZERO) coefficients, shift the delay lines (DELAYA), and
  * compute the next prediction (FILTEP, FILTEZ, PREDIC). Runs twice per byte of every G.722
- * stream, so it is written flat: locals, no helper calls, integer compares instead of sat16.
+ * stream, so it is written flat: locals, no helper calls, saturation to 16 bits (the
+ * Recommendation's "limit") written out as compares.
  */
 export function adaptPredictor(st: Int32Array, dq: number): void {
   const sz0 = st[SZ];
