@@ -14,7 +14,11 @@ import { decodeHigherSt, decodeLowerSt, HIGHER_DET0, LOWER_DET0 } from './g722-s
 
 export type G722Mode = 1 | 2 | 3;
 
-const HISTORY = 11 + 512;
+/**
+ * 11 entries of history plus one 20 ms frame, 16-bit: rl and rh are limited to -16384..16383, so
+ * rl ± rh fits, and the delay lines of hundreds of calls should stay in cache.
+ */
+const HISTORY = 11 + 160;
 
 export class G722Decoder {
   private readonly lower = new BandState(LOWER_DET0);
@@ -23,8 +27,8 @@ export class G722Decoder {
    * Receive QMF delay lines of xd = rl - rh and xs = rl + rh in time order, the newest at
    * `pos - 1`; when full, the last 11 move to the front.
    */
-  private readonly xd = new Int32Array(HISTORY);
-  private readonly xs = new Int32Array(HISTORY);
+  private readonly xd = new Int16Array(HISTORY);
+  private readonly xs = new Int16Array(HISTORY);
   private pos = 11;
 
   constructor(readonly mode: G722Mode = 1) {

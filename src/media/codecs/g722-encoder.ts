@@ -12,7 +12,11 @@
 import { BandState } from './g722-band-state.js';
 import { encodeHigherSt, encodeLowerSt, HIGHER_DET0, LOWER_DET0 } from './g722-sub-band.js';
 
-const HISTORY = 22 + 2 * 512;
+/**
+ * 22 samples of history plus one 20 ms frame: small and 16-bit (input samples are), because a
+ * worker holds one per call direction and the delay lines of hundreds of calls should stay in cache.
+ */
+const HISTORY = 22 + 2 * 160;
 
 export class G722Encoder {
   private readonly lower = new BandState(LOWER_DET0);
@@ -21,7 +25,7 @@ export class G722Encoder {
    * Transmit QMF delay line: samples in time order, the newest at index `pos - 1`; when the buffer
    * is full the last 22 move to the front (once every HISTORY / 2 pairs instead of every pair).
    */
-  private readonly x = new Int32Array(HISTORY);
+  private readonly x = new Int16Array(HISTORY);
   private pos = 22;
 
   /**
