@@ -10,12 +10,15 @@
  * adaptive predictors. No allocation per call of `decode`.
  */
 import { BandState } from './g722-band-state.js';
-import { decodeHigher, decodeLower, HIGHER_DET0, LOWER_DET0 } from './g722-sub-band.js';
-import { QMF_H } from './g722-tables.js';
+import { decodeHigherSt, decodeLowerSt, HIGHER_DET0, LOWER_DET0 } from './g722-sub-band.js';
 
 export type G722Mode = 1 | 2 | 3;
 
-const HISTORY = 11 + 512;
+/**
+ * 11 entries of history plus one 20 ms frame, 16-bit: rl and rh are limited to -16384..16383, so
+ * rl ± rh fits, and the delay lines of hundreds of calls should stay in cache.
+ */
+const HISTORY = 11 + 160;
 
 export class G722Decoder {
   private readonly lower = new BandState(LOWER_DET0);
@@ -24,8 +27,8 @@ export class G722Decoder {
    * Receive QMF delay lines of xd = rl - rh and xs = rl + rh in time order, the newest at
    * `pos - 1`; when full, the last 11 move to the front.
    */
-  private readonly xd = new Int32Array(HISTORY);
-  private readonly xs = new Int32Array(HISTORY);
+  private readonly xd = new Int16Array(HISTORY);
+  private readonly xs = new Int16Array(HISTORY);
   private pos = 11;
 
   constructor(readonly mode: G722Mode = 1) {
@@ -42,28 +45,30 @@ export class G722Decoder {
     if (out.length < 2 * n) throw new RangeError(`G.722 output needs ${2 * n} samples, got ${out.length}`);
     const xd = this.xd;
     const xs = this.xs;
-    const h = QMF_H;
+    const lo = this.lower.st;
+    const hi = this.higher.st;
     const mode = this.mode;
     for (let j = 0; j < n; j++) {
       const c = codes[j];
-      const rl = decodeLower(this.lower, c & 0x3f, mode);
-      const rh = decodeHigher(this.higher, c >> 6);
+      const rl = decodeLowerSt(lo, c & 0x3f, mode);
+      const rh = decodeHigherSt(hi, c >> 6);
       // Receive QMF (G.722 §4.4): two output samples per pair of sub-band samples.
       if (this.pos === HISTORY) {
         xd.copyWithin(0, HISTORY - 11, HISTORY);
         xs.copyWithin(0, HISTORY - 11, HISTORY);
         this.pos = 11;
       }
-      const newest = this.pos++;
-      xd[newest] = rl - rh;
-      xs[newest] = rl + rh;
-      // xout1 = Σ xd(j - i)·h(2i), xout2 = Σ xs(j - i)·h(2i + 1).
-      let xout1 = 0;
-      let xout2 = 0;
-      for (let i = 0; i < 12; i++) {
-        xout1 += xd[newest - i] * h[2 * i];
-        xout2 += xs[newest - i] * h[2 * i + 1];
-      }
+      const t = this.pos++;
+      xd[t] = rl - rh;
+      xs[t] = rl + rh;
+      // xout1 = Σ xd(j - i)·h(2i), xout2 = Σ xs(j - i)·h(2i + 1), with h0..h23 of Table 11 (QMF_H)
+      // written out: no loop, no coefficient loads.
+      const xout1 =
+        3 * xd[t] - 11 * xd[t - 1] + 12 * xd[t - 2] + 32 * xd[t - 3] - 210 * xd[t - 4] + 951 * xd[t - 5] +
+        3876 * xd[t - 6] - 805 * xd[t - 7] + 362 * xd[t - 8] - 156 * xd[t - 9] + 53 * xd[t - 10] - 11 * xd[t - 11];
+      const xout2 =
+        -11 * xs[t] + 53 * xs[t - 1] - 156 * xs[t - 2] + 362 * xs[t - 3] - 805 * xs[t - 4] + 3876 * xs[t - 5] +
+        951 * xs[t - 6] - 210 * xs[t - 7] + 32 * xs[t - 8] + 12 * xs[t - 9] - 11 * xs[t - 10] + 3 * xs[t - 11];
       // 16-bit output: >> 11 (the Recommendation's >> 13 for 14-bit output, times 4).
       const y1 = xout1 >> 11;
       const y2 = xout2 >> 11;

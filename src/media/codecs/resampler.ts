@@ -8,7 +8,12 @@
  *
  * One instance per stream: it keeps the filter history, so consecutive 20 ms frames join without
  * clicks and frame-by-frame output equals one-shot output. After construction `process` does not
- * allocate.
+ * allocate. The coefficient tables are built once per ratio and direction and shared by every
+ * instance; an instance owns only its history.
+ *
+ * Cost: the prototype is linear-phase (symmetric), and so is every branch used by 2:1 and 1:2 and
+ * branch 0 (and R/2) of the others. A symmetric branch is evaluated folded — c(j)·(x(n-j) + x(n-L+1+j))
+ * — which halves the multiplications; two accumulators keep the additions from waiting on each other.
  */
 
 import { designLowpass, kaiserBeta } from './kaiser-lowpass.js';
@@ -51,6 +56,74 @@ function design(r: number): Design {
 /** The three prototypes, designed once when the module loads (a few hundred taps each). */
 const DESIGNS: ReadonlyMap<number, Design> = new Map([2, 3, 6].map((r) => [r, design(r)]));
 
+/**
+ * The FIR applied for one output phase: out = Σ c(j)·x(newest - j), j < c.length (trailing zero
+ * taps dropped). `symmetric` when c(j) = c(L-1-j) for every j.
+ */
+interface Kernel {
+  c: Float64Array;
+  symmetric: boolean;
+}
+
+function kernel(taps: Float64Array): Kernel {
+  let len = taps.length;
+  while (len > 0 && taps[len - 1] === 0) len--;
+  const c = taps.slice(0, len);
+  let symmetric = true;
+  for (let j = 0; j < len >> 1; j++) if (Math.abs(c[j] - c[len - 1 - j]) > 1e-15 * Math.abs(c[j])) symmetric = false;
+  return { c, symmetric };
+}
+
+/** Up: one kernel per output phase p (h[p + jR] · R: the zero-stuffed input carries 1/R of the energy); down: the prototype. */
+function kernels(r: number, up: boolean): Kernel[] {
+  const d = DESIGNS.get(r)!;
+  if (!up) return [kernel(d.h)];
+  const out: Kernel[] = [];
+  for (let p = 0; p < r; p++) {
+    const branch = new Float64Array(d.k);
+    for (let j = 0; j < d.k; j++) branch[j] = d.h[p + j * r] * r;
+    out.push(kernel(branch));
+  }
+  return out;
+}
+
+/** Shared by every instance, built on first use: key `${r}${up ? 'u' : 'd'}`. */
+const KERNELS = new Map<string, Kernel[]>();
+
+function sharedKernels(r: number, up: boolean): Kernel[] {
+  const key = `${r}${up ? 'u' : 'd'}`;
+  let k = KERNELS.get(key);
+  if (!k) KERNELS.set(key, (k = kernels(r, up)));
+  return k;
+}
+
+/** Σ c(j)·w(newest - j) for a kernel, folded when symmetric. */
+function fir(kn: Kernel, w: Float64Array, newest: number): number {
+  const c = kn.c;
+  const len = c.length;
+  let a0 = 0;
+  let a1 = 0;
+  if (kn.symmetric) {
+    const half = len >> 1;
+    const oldest = newest - len + 1;
+    let j = 0;
+    for (; j + 1 < half; j += 2) {
+      a0 += c[j] * (w[newest - j] + w[oldest + j]);
+      a1 += c[j + 1] * (w[newest - j - 1] + w[oldest + j + 1]);
+    }
+    if (j < half) a0 += c[j] * (w[newest - j] + w[oldest + j]);
+    if (len & 1) a1 += c[half] * w[newest - half];
+  } else {
+    let j = 0;
+    for (; j + 1 < len; j += 2) {
+      a0 += c[j] * w[newest - j];
+      a1 += c[j + 1] * w[newest - j - 1];
+    }
+    if (j < len) a0 += c[j] * w[newest - j];
+  }
+  return a0 + a1;
+}
+
 export class Resampler {
   /** Conversion factor: the higher rate divided by the lower one (2, 3 or 6). */
   readonly ratio: number;
@@ -59,8 +132,8 @@ export class Resampler {
   readonly delay: number;
   /** Number of FIR taps per output sample. */
   readonly tapsPerOutput: number;
-  /** Polyphase coefficients; up: branch p holds h[p + jR] at [p·K + j]; down: h[0..K·R-1]. */
-  private readonly coef: Float64Array;
+  /** The FIR per output phase (up: R of them, shared by all instances; down: one). */
+  private readonly kernels: Kernel[];
   private readonly hist: number;
   /** History of the previous `hist` input samples followed by the current chunk. */
   private readonly work: Float64Array;
@@ -78,15 +151,12 @@ export class Resampler {
     const r = this.up ? toRate / fromRate : fromRate / toRate;
     this.ratio = r;
     const d = DESIGNS.get(r)!;
+    this.kernels = sharedKernels(r, this.up);
     if (this.up) {
-      // Each branch keeps the DC gain of 1: the zero-stuffed input carries 1/R of the energy.
-      this.coef = new Float64Array(d.k * r);
-      for (let p = 0; p < r; p++) for (let j = 0; j < d.k; j++) this.coef[p * d.k + j] = d.h[p + j * r] * r;
       this.hist = d.k - 1;
       this.tapsPerOutput = d.k;
       this.delay = d.delayHigh;
     } else {
-      this.coef = d.h;
       this.hist = d.h.length - 1;
       this.tapsPerOutput = d.h.length;
       this.delay = d.delayHigh / r;
@@ -127,19 +197,13 @@ export class Resampler {
   private upChunk(input: Int16Array, start: number, end: number, out: Int16Array, o: number): number {
     const work = this.work;
     const hist = this.hist;
-    const coef = this.coef;
-    const k = this.tapsPerOutput;
+    const kernels = this.kernels;
     const r = this.ratio;
     const n = end - start;
     for (let i = 0; i < n; i++) work[hist + i] = input[start + i];
     for (let m = 0; m < n; m++) {
       const newest = hist + m;
-      for (let p = 0; p < r; p++) {
-        let acc = 0;
-        const base = p * k;
-        for (let j = 0; j < k; j++) acc += coef[base + j] * work[newest - j];
-        out[o++] = saturate(acc);
-      }
+      for (let p = 0; p < r; p++) out[o++] = saturate(fir(kernels[p], work, newest));
     }
     work.copyWithin(0, n, n + hist);
     return o;
@@ -148,18 +212,12 @@ export class Resampler {
   private downChunk(input: Int16Array, start: number, end: number, out: Int16Array, o: number): number {
     const work = this.work;
     const hist = this.hist;
-    const coef = this.coef;
-    const taps = this.tapsPerOutput;
+    const kn = this.kernels[0];
     const r = this.ratio;
     const n = end - start;
     for (let i = 0; i < n; i++) work[hist + i] = input[start + i];
     let m = (r - this.phase) % r; // first index in this chunk that produces an output
-    for (; m < n; m += r) {
-      const newest = hist + m;
-      let acc = 0;
-      for (let j = 0; j < taps; j++) acc += coef[j] * work[newest - j];
-      out[o++] = saturate(acc);
-    }
+    for (; m < n; m += r) out[o++] = saturate(fir(kn, work, hist + m));
     this.phase = (this.phase + n) % r;
     work.copyWithin(0, n, n + hist);
     return o;
