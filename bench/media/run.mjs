@@ -3,7 +3,7 @@
 // 0.1 % lost packets, PCMU↔G.722 and PCMU↔Opus, through the PBX's media worker (one worker
 // thread) and through rtpengine from Debian (userspace, --num-threads=1, codec-transcode over
 // ng) in the same run; plain relay calls per core of the same worker; memory per call.
-// Conference participants per core wait for conferences to be wired into the worker.
+// Conference participants per core: bench/media/conference.mjs.
 //
 //   node bench/media/run.mjs [--quick] [--help]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -47,6 +47,28 @@ export class CodecLoad {
     return load;
   }
 
+  /**
+   * Any set of legs, each one UDP socket with its own codec and payloads (bench/media's
+   * conference mode: one leg per participant); legs are spread round-robin over the threads.
+   * @param {Array<{ pt: number, tsStep: number, payloads: string[] }>} legs
+   */
+  static async fromLegs(legs, threads = 1) {
+    const n = Math.max(1, Math.min(threads, legs.length));
+    const perThread = Array.from({ length: n }, () => []);
+    legs.forEach((leg, id) => perThread[id % n].push({ id, ...leg }));
+    const workers = perThread.map((ls) => new Worker(WORKER, { workerData: { legs: ls } }));
+    const load = new CodecLoad(workers, perThread);
+    try {
+      const bound = await Promise.all(workers.map((w) => ask(w, { cmd: 'bind' }, 'bound')));
+      load.ports = new Array(legs.length);
+      perThread.forEach((ls, t) => ls.forEach((leg, i) => (load.ports[leg.id] = bound[t].ports[i])));
+    } catch (err) {
+      await load.close();
+      throw err;
+    }
+    return load;
+  }
+
   constructor(workers, perThread) {
     this.workers = workers;
     this.perThread = perThread;

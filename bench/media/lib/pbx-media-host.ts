@@ -57,7 +57,9 @@ type Msg =
   | { op: 'teardown' }
   | { op: 'load' }
   | { op: 'memory'; calls: number; a: LegCodec; b: LegCodec; payloads: { a: string[]; b: string[] } }
-  | { op: 'quit' };
+  | { op: 'quit' }
+  | { op: 'signalPayloads'; codec: string; kind: 'tone' | 'noise' | 'silence'; frequency?: number }
+  | { op: 'confSetup'; rooms: number; size: number; codec: LegCodec; targets: Array<{ host: string; port: number }> };
 
 async function handle(m: Msg): Promise<unknown> {
   switch (m.op) {
@@ -85,6 +87,10 @@ async function handle(m: Msg): Promise<unknown> {
       return { memory: transcoderMemory(m) };
     case 'load':
       return { load: (await controller.loads())[0], memory: process.memoryUsage() };
+    case 'signalPayloads':
+      return { payloads: signalPayloads(m.codec, m.kind, m.frequency ?? 1000) };
+    case 'confSetup':
+      return { ports: await confSetup(m) };
     case 'quit':
       await controller.stop();
       setImmediate(() => process.exit(0));
@@ -131,6 +137,59 @@ function transcoderMemory(m: Extract<Msg, { op: 'memory' }>): Record<string, num
     ba!.dispose();
   }
   return out;
+}
+
+/**
+ * 50 payloads (1 s, looped by the generator) of a conference participant: a tone at -12 dBFS
+ * (a talker), low-level noise around -50 dBFS (a listener's room), or digital silence.
+ */
+function signalPayloads(codec: string, kind: 'tone' | 'noise' | 'silence', frequency: number): string[] {
+  const rate = codec === 'opus' ? 48000 : codec === 'PCMU' ? 8000 : 0;
+  if (rate === 0) throw new Error(`no conference payloads for ${codec}`);
+  const enc = codec === 'opus' ? new OpusEncoder(chooseOpusBackend('auto').backend) : undefined;
+  let seed = 12345 + frequency;
+  const noise = (): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return ((seed >>> 16) % 200) - 100;
+  };
+  const out: string[] = [];
+  let phase = 0;
+  for (let i = 0; i < 50; i++) {
+    const f = new Int16Array((rate * 20) / 1000);
+    if (kind === 'tone') phase = writeSine(f, { sampleRate: rate, frequency, amplitude: 8000, phase });
+    else if (kind === 'noise') for (let k = 0; k < f.length; k++) f[k] = noise();
+    if (enc) out.push(Buffer.from(enc.encode(f)).toString('base64'));
+    else {
+      const b = Buffer.alloc(f.length);
+      ulawEncodeInto(f, b);
+      out.push(b.toString('base64'));
+    }
+  }
+  enc?.close();
+  return out;
+}
+
+/**
+ * `rooms` rooms of `size` participants, set up as the conference B2BUA does it: one session per
+ * participant pinned to the room's worker (affinity), leg a towards the phone (the generator's
+ * socket), its codec, then joinRoom on leg a (no music on hold, no join/leave tones: the steady
+ * mix is measured). Returns the leg a RTP port of each participant, room-major.
+ */
+async function confSetup(m: Extract<Msg, { op: 'confSetup' }>): Promise<number[]> {
+  const ports: number[] = [];
+  for (let r = 0; r < m.rooms; r++) {
+    const room = `bench-room-${r}`;
+    for (let p = 0; p < m.size; p++) {
+      const s = await controller.createSession(`bench-${room}-${p}`, { affinity: room });
+      sessions.push(s);
+      const t = m.targets[r * m.size + p]!;
+      await s.setRemote('a', { address: t.host, port: t.port, allowedSources: [t.host] });
+      await s.useCodecs({ a: m.codec, b: m.codec });
+      await s.joinRoom(room, 'a', { moh: [], join: [], leave: [] });
+      ports.push(s.legA.rtpPort);
+    }
+  }
+  return ports;
 }
 
 process.on('message', (m: Msg & { id: number }) => {

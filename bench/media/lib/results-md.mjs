@@ -63,7 +63,7 @@ export function mediaSection(run) {
     const t = run.results[key]?.transcoderMemory;
     if (t) lines.push(`- PBX ${label} transcoder state per call (both directions, ${t.calls} calls made in one thread, after GC): ${kib(t.rssPerCall)} RSS, of which ${kib(t.heapPerCall)} JS heap and ${kib(t.externalPerCall)} Buffers; libopus's native state shows in RSS only. The PSS column above is the whole engine during the load (sockets, GC slack), noisy at these call counts.`);
   }
-  lines.push('- Conference participants per core: not measured yet (conferences are not wired into the worker).');
+  lines.push('- Conference participants per core: measured by bench/media/conference.mjs (its own section).');
   lines.push('', '<details><summary>every step</summary>', '', '| engine | calls | pass | loss | late frames | engine CPU | generator CPU | generator lag max | PSS/call |', '|---|---|---|---|---|---|---|---|---|');
   for (const [key, r] of Object.entries(run.results)) {
     for (const who of ['pbx', 'rtpengine']) {

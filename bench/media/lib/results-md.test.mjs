@@ -30,7 +30,7 @@ test('the section gives both engines, the per-core ratio, the side-by-side ratio
   assert.match(md, /side by side at 50 calls each: PBX 40 % of a core, rtpengine 20 %: PBX \/ rtpengine per core = 0\.50/);
   assert.match(md, /transcoder state per call .*130\.0 KiB RSS, of which 20\.0 KiB JS heap and 85\.0 KiB Buffers/);
   assert.match(md, /\| PBX PCMU relay \(no transcoding\) \| ≥ 100/);
-  assert.match(md, /Conference participants per core: not measured yet/);
+  assert.match(md, /Conference participants per core: measured by bench\/media\/conference\.mjs/);
   assert.is(md.split('\n').filter((l) => /^\| (pbx|rtpengine) (g722|relay) \|/.test(l)).length, 6, 'every step listed');
 });
 

@@ -24,7 +24,7 @@ function sdpAudio(text) {
   return m ? { host: '127.0.0.1', port: Number(m[1]) } : undefined;
 }
 
-async function measure(load, pids, o) {
+export async function measure(load, pids, o) {
   const sampler = new Sampler({ engine: { pids } }, 500);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
