@@ -10,15 +10,14 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ulawDecodeInto, ulawEncodeInto } from '../../src/media/codecs/g711-ulaw.js';
+import { ulawDecodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
-import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
-import { buildTelephoneEvent } from '../../src/media/rtp/telephone-event.js';
 import { resolvePrompt } from '../../src/media/prompts/prompt-path.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { PbxProcess } from '../support/pbx-process.js';
 import { freePort } from '../support/ports.js';
 import { encodeWav, sineWave } from '../support/tone.js';
+import { PcmuSender } from '../support/pcmu-sender.js';
 import { UdpPhone } from '../support/udp-phone.js';
 
 const ADMIN = 'prompt-upload-test-admin-token-0123456789abcdef';
@@ -28,7 +27,6 @@ let apiPort = 0;
 let acmeToken = '';
 let globexToken = '';
 const phones: UdpPhone[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tone = (hz: number, seconds: number, rate = 8000, channels = 1) => encodeWav(sineWave(hz, seconds, rate, channels, 0.3));
 
 interface Answer {
@@ -121,55 +119,6 @@ test("acme's admin uploads `beep` (acme is file-managed: media is data); the fil
   assert.equal(got.body, wav);
 });
 
-/** A paced PCMU sender: a tone, and RFC 4733 digits in the same stream. */
-class Sender {
-  private seq = 1;
-  private ts = 8000;
-  private phase = 0;
-  private readonly pcm = new Int16Array(160);
-  constructor(
-    private readonly p: UdpPhone,
-    private readonly to: number,
-    private readonly ssrc: number,
-    private readonly frequency: number,
-  ) {}
-
-  private packet(pt: number, marker: boolean, ts: number, payload: Uint8Array): void {
-    const h = Buffer.alloc(12);
-    h[0] = 0x80;
-    h[1] = (marker ? 0x80 : 0) | pt;
-    h.writeUInt16BE(this.seq++ & 0xffff, 2);
-    h.writeUInt32BE(ts >>> 0, 4);
-    h.writeUInt32BE(this.ssrc, 8);
-    this.p.rtp.send(Buffer.concat([h, payload]), this.to, '127.0.0.1');
-  }
-
-  async tone(ms: number): Promise<void> {
-    const start = performance.now();
-    for (let i = 0; i < ms / 20; i++) {
-      const wait = start + i * 20 - performance.now();
-      if (wait > 0) await sleep(wait);
-      this.phase = writeSine(this.pcm, { sampleRate: 8000, frequency: this.frequency, amplitude: dbfsToAmplitude(-12), phase: this.phase });
-      const out = new Uint8Array(160);
-      ulawEncodeInto(this.pcm, out);
-      this.packet(0, false, this.ts, out);
-      this.ts += 160;
-    }
-  }
-
-  /** One RFC 4733 digit (§2.5.1): updates every 20 ms, then three end packets. */
-  async digit(event: number, ms = 100): Promise<void> {
-    const start = this.ts;
-    const units = ms * 8;
-    for (let d = 160; d < units; d += 160) {
-      this.packet(101, d === 160, start, buildTelephoneEvent(event, false, 10, d));
-      await sleep(20);
-    }
-    for (let i = 0; i < 3; i++) this.packet(101, false, start, buildTelephoneEvent(event, true, 10, units));
-    await sleep(20);
-    this.ts += units;
-  }
-}
 
 function shareOf(payload: Buffer, f: number): number {
   const pcm = new Int16Array(payload.length);
@@ -196,8 +145,8 @@ test('the PBX plays the uploaded beep: *1 in a call, the caller hears 2.5 kHz ov
   const res = await a.call('1002');
   assert.is(res.status, 200, `got ${res.status} ${res.reason}`);
   const invite = (await b.next((m) => m.kind === 'request' && m.method === 'INVITE')) as SipRequest;
-  const sa = new Sender(a, sdpPort(res), 0x5001, 1000);
-  const sb = new Sender(b, sdpPort(invite), 0x5002, 600);
+  const sa = new PcmuSender(a, sdpPort(res), 0x5001, 1000);
+  const sb = new PcmuSender(b, sdpPort(invite), 0x5002, 600);
   const callee = sb.tone(3000);
   await sa.tone(600);
   const codeAt = performance.now();

@@ -14,16 +14,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PbxServer } from '../../src/app/pbx-server.js';
 import { G722Encoder } from '../../src/media/codecs/g722-encoder.js';
-import { ulawDecodeInto, ulawEncodeInto } from '../../src/media/codecs/g711-ulaw.js';
+import { ulawDecodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
 import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
-import { buildTelephoneEvent, parseTelephoneEvent } from '../../src/media/rtp/telephone-event.js';
+import { parseTelephoneEvent } from '../../src/media/rtp/telephone-event.js';
 import { WavReader } from '../../src/media/wav/wav-reader.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { tenantYaml } from '../support/pbx-process.js';
 import { freePort } from '../support/ports.js';
+import { PcmuSender } from '../support/pcmu-sender.js';
 import { UdpPhone } from '../support/udp-phone.js';
 
 let dir: string;
@@ -89,64 +90,15 @@ async function phone(user: string, domain: string, audio?: { pt: number; rtpmap:
   return p;
 }
 
+/** The record-toggle feature code *1 as RFC 4733 digits, with audio between them. */
+async function starOne(s: PcmuSender): Promise<void> {
+  await s.digit(10);
+  await s.tone(60);
+  await s.digit(1);
+}
+
 const sdpPort = (m: SipResponse | SipRequest) => Number(/m=audio (\d+)/.exec(m.body.toString())?.[1]);
 
-/** A paced PCMU sender with one SSRC: a tone, and RFC 4733 digits in the same stream. */
-class Sender {
-  private seq = 1;
-  private ts = 8000;
-  private phase = 0;
-  private readonly pcm = new Int16Array(160);
-  constructor(
-    private readonly p: UdpPhone,
-    private readonly to: number,
-    private readonly ssrc: number,
-    private readonly frequency: number,
-  ) {}
-
-  private packet(pt: number, marker: boolean, ts: number, payload: Uint8Array): void {
-    const h = Buffer.alloc(12);
-    h[0] = 0x80;
-    h[1] = (marker ? 0x80 : 0) | pt;
-    h.writeUInt16BE(this.seq++ & 0xffff, 2);
-    h.writeUInt32BE(ts >>> 0, 4);
-    h.writeUInt32BE(this.ssrc, 8);
-    this.p.rtp.send(Buffer.concat([h, payload]), this.to, '127.0.0.1');
-  }
-
-  async tone(ms: number): Promise<void> {
-    const start = performance.now();
-    for (let i = 0; i < ms / 20; i++) {
-      const wait = start + i * 20 - performance.now();
-      if (wait > 0) await sleep(wait);
-      this.phase = writeSine(this.pcm, { sampleRate: 8000, frequency: this.frequency, amplitude: dbfsToAmplitude(-12), phase: this.phase });
-      const out = new Uint8Array(160);
-      ulawEncodeInto(this.pcm, out);
-      this.packet(0, false, this.ts, out);
-      this.ts += 160;
-    }
-  }
-
-  /** One RFC 4733 digit (§2.5.1): updates every 20 ms, then three end packets. */
-  async digit(event: number, ms = 100): Promise<void> {
-    const start = this.ts;
-    const units = ms * 8;
-    for (let d = 160; d < units; d += 160) {
-      this.packet(101, d === 160, start, buildTelephoneEvent(event, false, 10, d));
-      await sleep(20);
-    }
-    for (let i = 0; i < 3; i++) this.packet(101, false, start, buildTelephoneEvent(event, true, 10, units));
-    await sleep(20);
-    this.ts += units;
-  }
-
-  /** `*1`: events 10 and 1, with a short pause between them as a finger makes. */
-  async starOne(): Promise<void> {
-    await this.digit(10);
-    await this.tone(60);
-    await this.digit(1);
-  }
-}
 
 interface Heard {
   at: number;
@@ -205,21 +157,21 @@ test('*1 from the caller (RFC 4733) starts the recording with a beep to the call
   const invite = (await b.next((m) => m.kind === 'request' && m.method === 'INVITE')) as SipRequest;
   const live = await json('GET', '/tenants/acme/calls');
   const callId: string = (live.items ?? live)[0].callId;
-  const sa = new Sender(a, sdpPort(res), 0x3001, 1000);
-  const sb = new Sender(b, sdpPort(invite), 0x3002, 600);
+  const sa = new PcmuSender(a, sdpPort(res), 0x3001, 1000);
+  const sb = new PcmuSender(b, sdpPort(invite), 0x3002, 600);
   const callee = sb.tone(5200);
 
   await sa.tone(600);
   assert.is(store('acme').recordings.get(callId), undefined, 'on-demand: nothing recorded before the code');
   const codeAt = performance.now();
-  await sa.starOne();
+  await starOne(sa);
   await sa.tone(2000);
   const s1 = store('acme');
   const running = s1.recordings.get(callId);
   s1.close();
   assert.ok(running, logger.lines.filter((l) => /recording|feature/.test(l)).slice(-5).join('\n'));
   assert.is(running!.status, 'recording');
-  await sa.starOne();
+  await starOne(sa);
   await sa.tone(1200);
   await callee;
   assert.is((await a.inDialog('BYE')).status, 200);
@@ -269,9 +221,9 @@ test('*1 in a tenant whose policy is never records nothing', async () => {
   await b.next((m) => m.kind === 'request' && m.method === 'INVITE');
   const live = await json('GET', '/tenants/globex/calls');
   const callId: string = (live.items ?? live)[0].callId;
-  const sa = new Sender(a, sdpPort(res), 0x4001, 1000);
+  const sa = new PcmuSender(a, sdpPort(res), 0x4001, 1000);
   await sa.tone(200);
-  await sa.starOne();
+  await starOne(sa);
   await sa.tone(600);
   assert.is((await a.inDialog('BYE')).status, 200);
   await b.register(0);
@@ -317,7 +269,7 @@ test('a transcoded call (PCMU caller, G.722-only callee) recorded by policy alwa
   assert.match(/m=audio [^\r\n]*/.exec(res.body.toString())?.[0] ?? '', / 0( |$)/, 'the caller keeps PCMU');
   const live = await json('GET', '/tenants/initech/calls');
   const callId: string = (live.items ?? live)[0].callId;
-  await Promise.all([new Sender(a, sdpPort(res), 0x5001, 1000).tone(3000), sendG722Tone(b, sdpPort(invite), 600, 150, 0x5002)]);
+  await Promise.all([new PcmuSender(a, sdpPort(res), 0x5001, 1000).tone(3000), sendG722Tone(b, sdpPort(invite), 600, 150, 0x5002)]);
   await sleep(100);
   assert.is((await a.inDialog('BYE')).status, 200);
   await b.register(0);
