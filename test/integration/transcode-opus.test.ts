@@ -10,8 +10,8 @@ import { PbxServer } from '../../src/app/pbx-server.js';
 import { ulawDecodeInto, ulawEncodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { chooseOpusBackend } from '../../src/media/codecs/opus-backend.js';
 import { OpusDecoder, OpusEncoder } from '../../src/media/codecs/opus.js';
-import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
-import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
+import { toneShare } from '../../src/media/dsp/goertzel.js';
+import { concatPcm, sineFrames } from '../../src/media/dsp/tone.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
@@ -84,32 +84,6 @@ async function sendPaced(p: UdpPhone, to: number, frames: Uint8Array[], o: { pt:
   }
 }
 
-function tone(frequency: number, rate: number, frames: number): Int16Array[] {
-  const out: Int16Array[] = [];
-  let phase = 0;
-  for (let i = 0; i < frames; i++) {
-    const f = new Int16Array(rate / 50);
-    phase = writeSine(f, { sampleRate: rate, frequency, amplitude: dbfsToAmplitude(-12), phase });
-    out.push(f);
-  }
-  return out;
-}
-
-function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let o = 0;
-  for (const f of frames) {
-    out.set(f, o);
-    o += f.length;
-  }
-  return out;
-}
-
-function share(pcm: Int16Array, rate: number, frequency: number, skip: number): number {
-  const n = pcm.length - skip;
-  return goertzelPower(pcm, rate, frequency, skip, n) / meanPower(pcm, skip, n);
-}
-
 const bySeq = (x: Got, y: Got): number => ((x.seq - y.seq + 0x8000) & 0xffff) - 0x8000;
 
 test('a PCMU-only phone calls an Opus-only phone: no 488, 1 kHz one way and 600 Hz the other, each found by frequency; a digit crosses at 48 kHz', async () => {
@@ -127,13 +101,13 @@ test('a PCMU-only phone calls an Opus-only phone: no 488, 1 kHz one way and 600 
   assert.is(formats(res), '0 101', 'the caller is answered in its own codec, with its own telephone-event');
   assert.not.match(res.body.toString(), /opus/);
 
-  const ulaw = tone(1000, 8000, 75).map((f) => {
+  const ulaw = sineFrames(1000, 8000, 75).map((f) => {
     const b = new Uint8Array(160);
     ulawEncodeInto(f, b);
     return b;
   });
   const enc = new OpusEncoder(backend);
-  const opus = tone(600, 48000, 75).map((f) => Uint8Array.from(enc.encode(f)));
+  const opus = sineFrames(600, 48000, 75).map((f) => Uint8Array.from(enc.encode(f)));
   enc.close();
   await Promise.all([sendPaced(caller, sdpPort(res), ulaw, { pt: 0, ssrc: 0x1001, tsStep: 160 }), sendPaced(callee, sdpPort(invite), opus, { pt: 111, ssrc: 0x1002, tsStep: 960 })]);
   await until(() => atCallee.length >= 60 && atCaller.length >= 60);
@@ -147,22 +121,22 @@ test('a PCMU-only phone calls an Opus-only phone: no 488, 1 kHz one way and 600 
   const meanBytes = opusIn.reduce((n, p) => n + p.payload.length, 0) / opusIn.length;
   assert.ok(meanBytes < 70, `the encoder keeps to the callee's maxaveragebitrate=24000 (60 bytes per packet on average; 80 at our default 32000): ${meanBytes.toFixed(1)}`);
   const dec = new OpusDecoder(backend);
-  const wide = concat(opusIn.map((p) => dec.decode(p.payload)));
+  const wide = concatPcm(opusIn.map((p) => dec.decode(p.payload)));
   dec.close();
-  const s1000 = share(wide, 48000, 1000, 9600);
+  const s1000 = toneShare(wide, 48000, 1000, 9600);
   assert.ok(s1000 > 0.7, `1 kHz share at the Opus phone: ${s1000.toFixed(3)}`);
-  assert.ok(share(wide, 48000, 600, 9600) < 0.05, 'not its own 600 Hz back');
+  assert.ok(toneShare(wide, 48000, 600, 9600) < 0.05, 'not its own 600 Hz back');
 
   // The PCMU phone gets PCMU carrying the callee's 600 Hz.
   assert.ok(atCaller.every((p) => p.pt === 0), `payload types at the caller: ${[...new Set(atCaller.map((p) => p.pt))]}`);
-  const narrow = concat(atCaller.sort(bySeq).map((p) => {
+  const narrow = concatPcm(atCaller.sort(bySeq).map((p) => {
     const f = new Int16Array(p.payload.length);
     ulawDecodeInto(p.payload, f);
     return f;
   }));
-  const s600 = share(narrow, 8000, 600, 1600);
+  const s600 = toneShare(narrow, 8000, 600, 1600);
   assert.ok(s600 > 0.7, `600 Hz share at the PCMU phone: ${s600.toFixed(3)}`);
-  assert.ok(share(narrow, 8000, 1000, 1600) < 0.05, 'not its own 1 kHz back');
+  assert.ok(toneShare(narrow, 8000, 1000, 1600) < 0.05, 'not its own 1 kHz back');
 
   const loads = await server.monitoringParts().media.loads();
   assert.is(loads[0]!.transcoding, 1, 'the worker transcodes this call');

@@ -10,8 +10,8 @@ import { PbxServer } from '../../src/app/pbx-server.js';
 import { ulawDecodeInto, ulawEncodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { G722Decoder } from '../../src/media/codecs/g722-decoder.js';
 import { G722Encoder } from '../../src/media/codecs/g722-encoder.js';
-import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
-import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
+import { toneShare } from '../../src/media/dsp/goertzel.js';
+import { concatPcm, sineFrames } from '../../src/media/dsp/tone.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
 import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
@@ -78,33 +78,6 @@ async function sendPaced(p: UdpPhone, to: number, frames: Buffer[], o: { pt: num
   }
 }
 
-function tone(frequency: number, rate: number, frames: number): Int16Array[] {
-  const out: Int16Array[] = [];
-  let phase = 0;
-  for (let i = 0; i < frames; i++) {
-    const f = new Int16Array(rate / 50);
-    phase = writeSine(f, { sampleRate: rate, frequency, amplitude: dbfsToAmplitude(-12), phase });
-    out.push(f);
-  }
-  return out;
-}
-
-function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let o = 0;
-  for (const f of frames) {
-    out.set(f, o);
-    o += f.length;
-  }
-  return out;
-}
-
-/** Share of the power at `frequency`, after the first `skip` samples (filters settling). */
-function share(pcm: Int16Array, rate: number, frequency: number, skip: number): number {
-  const n = pcm.length - skip;
-  return goertzelPower(pcm, rate, frequency, skip, n) / meanPower(pcm, skip, n);
-}
-
 test('a PCMU-only phone calls a G.722-only phone: no 488, 1 kHz one way and 600 Hz the other, each found by frequency', async () => {
   const caller = await phone('1001'); // PCMU + telephone-event
   const callee = await phone('1002', G722_ONLY);
@@ -118,13 +91,13 @@ test('a PCMU-only phone calls a G.722-only phone: no 488, 1 kHz one way and 600 
   assert.is(mLine(res).split(' ').slice(3).join(' '), '0 101', 'the caller is answered in its own codec');
   assert.not.match(res.body.toString(), /G722/);
 
-  const ulaw = tone(1000, 8000, 75).map((f) => {
+  const ulaw = sineFrames(1000, 8000, 75).map((f) => {
     const b = Buffer.alloc(160);
     ulawEncodeInto(f, b);
     return b;
   });
   const enc = new G722Encoder();
-  const g722 = tone(600, 16000, 75).map((f) => {
+  const g722 = sineFrames(600, 16000, 75).map((f) => {
     const b = Buffer.alloc(160);
     enc.encode(f, b);
     return b;
@@ -137,25 +110,25 @@ test('a PCMU-only phone calls a G.722-only phone: no 488, 1 kHz one way and 600 
   assert.ok(atCallee.every((p) => p.pt === 9), `payload types at the callee: ${[...new Set(atCallee.map((p) => p.pt))]}`);
   assert.ok(atCallee.every((p) => p.ssrc !== 0x1001), "the PBX's own SSRC, not the caller's");
   const dec = new G722Decoder();
-  const wide = concat(atCallee.sort((x, y) => ((x.seq - y.seq + 0x8000) & 0xffff) - 0x8000).map((p) => {
+  const wide = concatPcm(atCallee.sort((x, y) => ((x.seq - y.seq + 0x8000) & 0xffff) - 0x8000).map((p) => {
     const f = new Int16Array(2 * p.payload.length);
     dec.decode(p.payload, f);
     return f;
   }));
-  const s1000 = share(wide, 16000, 1000, 3200);
+  const s1000 = toneShare(wide, 16000, 1000, 3200);
   assert.ok(s1000 > 0.7, `1 kHz share at the G.722 phone: ${s1000.toFixed(3)}`);
-  assert.ok(share(wide, 16000, 600, 3200) < 0.05, 'not its own 600 Hz back');
+  assert.ok(toneShare(wide, 16000, 600, 3200) < 0.05, 'not its own 600 Hz back');
 
   // The PCMU phone gets PCMU (PT 0) carrying the callee's 600 Hz.
   assert.ok(atCaller.every((p) => p.pt === 0), `payload types at the caller: ${[...new Set(atCaller.map((p) => p.pt))]}`);
-  const narrow = concat(atCaller.sort((x, y) => ((x.seq - y.seq + 0x8000) & 0xffff) - 0x8000).map((p) => {
+  const narrow = concatPcm(atCaller.sort((x, y) => ((x.seq - y.seq + 0x8000) & 0xffff) - 0x8000).map((p) => {
     const f = new Int16Array(p.payload.length);
     ulawDecodeInto(p.payload, f);
     return f;
   }));
-  const s600 = share(narrow, 8000, 600, 1600);
+  const s600 = toneShare(narrow, 8000, 600, 1600);
   assert.ok(s600 > 0.7, `600 Hz share at the PCMU phone: ${s600.toFixed(3)}`);
-  assert.ok(share(narrow, 8000, 1000, 1600) < 0.05, 'not its own 1 kHz back');
+  assert.ok(toneShare(narrow, 8000, 1000, 1600) < 0.05, 'not its own 1 kHz back');
 
   const loads = await server.monitoringParts().media.loads();
   assert.is(loads[0]!.transcoding, 1, 'the worker transcodes this call');

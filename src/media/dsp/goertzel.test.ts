@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { goertzelPower, meanPower, powerDb } from './goertzel.js';
-import { addSine, dbfsToAmplitude, writeSine } from './tone.js';
+import { goertzelPower, meanPower, powerDb, toneShare } from './goertzel.js';
+import { addSine, concatPcm, dbfsToAmplitude, sineFrames, writeSine } from './tone.js';
 
 test('a sine of amplitude A has Goertzel power A²/2 at its frequency', () => {
   const x = new Float64Array(800); // 100 ms at 8 kHz: 100 whole periods of 1 kHz
@@ -59,6 +59,21 @@ test('Int16 output is rounded and saturated', () => {
   assert.equal([...x], [0, 32767, 0, -32768, 0, 32767, 0, -32768]);
   assert.is(Math.round(dbfsToAmplitude(0)), 32767);
   assert.is(Math.round(dbfsToAmplitude(-20)), 3277);
+});
+
+test('sineFrames are 20 ms frames of one continuous tone; toneShare finds it and nothing else; silence has no tone', () => {
+  const frames = sineFrames(1000, 8000, 10);
+  assert.is(frames.length, 10);
+  assert.ok(frames.every((f) => f.length === 160));
+  const pcm = concatPcm(frames);
+  assert.is(pcm.length, 1600);
+  assert.equal([...pcm.subarray(160, 320)], [...frames[1]!]);
+  // One continuous tone: joined frames have a clean spectrum (no phase jumps at the seams).
+  assert.ok(toneShare(pcm, 8000, 1000) > 0.95, `1 kHz share ${toneShare(pcm, 8000, 1000)}`);
+  assert.ok(toneShare(pcm, 8000, 600) < 0.01);
+  assert.ok(toneShare(pcm, 8000, 1000, 800) > 0.95, 'from an offset');
+  assert.is(toneShare(new Int16Array(160), 8000, 1000), 0);
+  assert.is(concatPcm(sineFrames(440, 16000, 3, dbfsToAmplitude(-6))).length, 960);
 });
 
 test.run();

@@ -42,3 +42,12 @@ export function meanPower(samples: Samples, start = 0, length = samples.length -
 export function powerDb(power: number, reference = 1): number {
   return 10 * Math.log10(power / reference);
 }
+
+/**
+ * The share of a signal's power that is at `frequency` (0..1 for a clean tone), over
+ * samples[start, start+length): how a tone is found in decoded audio.
+ */
+export function toneShare(samples: Samples, sampleRate: number, frequency: number, start = 0, length = samples.length - start): number {
+  const total = meanPower(samples, start, length);
+  return total > 0 ? goertzelPower(samples, sampleRate, frequency, start, length) / total : 0;
+}

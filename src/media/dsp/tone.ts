@@ -49,3 +49,26 @@ export function addSine(out: Int16Array | Float32Array | Float64Array, spec: Ton
   const next = (phase0 + step * out.length) % (2 * Math.PI);
   return next < 0 ? next + 2 * Math.PI : next;
 }
+
+/** `frames` 20 ms frames of a sine at `sampleRate`, phase continuous across frames (−12 dBFS by default). */
+export function sineFrames(frequency: number, sampleRate: number, frames: number, amplitude = dbfsToAmplitude(-12)): Int16Array[] {
+  const out: Int16Array[] = [];
+  let phase = 0;
+  for (let i = 0; i < frames; i++) {
+    const f = new Int16Array(sampleRate / 50);
+    phase = writeSine(f, { sampleRate, frequency, amplitude, phase });
+    out.push(f);
+  }
+  return out;
+}
+
+/** Frames joined into one buffer. */
+export function concatPcm(frames: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+  let o = 0;
+  for (const f of frames) {
+    out.set(f, o);
+    o += f.length;
+  }
+  return out;
+}

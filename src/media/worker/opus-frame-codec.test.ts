@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { ulawDecodeInto, ulawEncodeInto } from '../codecs/g711-ulaw.js';
 import { chooseOpusBackend } from '../codecs/opus-backend.js';
 import { OpusDecoder, OpusEncoder } from '../codecs/opus.js';
-import { goertzelPower, meanPower } from '../dsp/goertzel.js';
-import { dbfsToAmplitude, writeSine } from '../dsp/tone.js';
+import { toneShare } from '../dsp/goertzel.js';
+import { concatPcm, sineFrames } from '../dsp/tone.js';
 import type { LegCodec } from '../protocol.js';
 import { canTranscode, createFrameCodec } from './codec-registry.js';
 import { createOpusFrameCodec } from './opus-frame-codec.js';
@@ -14,32 +14,6 @@ const { backend } = chooseOpusBackend('auto');
 const OPUS: LegCodec = { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2, telephoneEvent: 110 };
 const PCMU: LegCodec = { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, telephoneEvent: 101 };
 
-function tone(frequency: number, rate: number, frames: number): Int16Array[] {
-  const out: Int16Array[] = [];
-  let phase = 0;
-  for (let i = 0; i < frames; i++) {
-    const f = new Int16Array(rate / 50);
-    phase = writeSine(f, { sampleRate: rate, frequency, amplitude: dbfsToAmplitude(-12), phase });
-    out.push(f);
-  }
-  return out;
-}
-
-function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let o = 0;
-  for (const f of frames) {
-    out.set(f, o);
-    o += f.length;
-  }
-  return out;
-}
-
-function share(pcm: Int16Array, rate: number, frequency: number, skip: number): number {
-  const n = pcm.length - skip;
-  return goertzelPower(pcm, rate, frequency, skip, n) / meanPower(pcm, skip, n);
-}
-
 test('the Opus FrameCodec: 48 kHz, RTP clock 48000, 960 samples per 20 ms; a 1 kHz tone round-trips', () => {
   const c = createOpusFrameCodec({}, { backend });
   assert.is(c.sampleRate, 48000);
@@ -48,15 +22,15 @@ test('the Opus FrameCodec: 48 kHz, RTP clock 48000, 960 samples per 20 ms; a 1 k
   const pkt = new Uint8Array(c.maxPayloadBytes);
   const out = new Int16Array(c.decodedSamples(pkt.length));
   const decoded: Int16Array[] = [];
-  for (const f of tone(1000, 48000, 25)) {
+  for (const f of sineFrames(1000, 48000, 25)) {
     const n = c.encode(f, pkt);
     assert.ok(n > 0 && n <= c.maxPayloadBytes);
     const k = c.decode(pkt.subarray(0, n), out);
     assert.is(k, 960);
     decoded.push(out.slice(0, k));
   }
-  const pcm = concat(decoded);
-  assert.ok(share(pcm, 48000, 1000, 4800) > 0.9, `1 kHz share ${share(pcm, 48000, 1000, 4800)}`);
+  const pcm = concatPcm(decoded);
+  assert.ok(toneShare(pcm, 48000, 1000, 4800) > 0.9, `1 kHz share ${toneShare(pcm, 48000, 1000, 4800)}`);
   c.close();
 });
 
@@ -80,7 +54,7 @@ test('a corrupt or oversized Opus packet is counted and concealed, never thrown;
   const c = createOpusFrameCodec({}, { backend });
   const pkt = new Uint8Array(c.maxPayloadBytes);
   const out = new Int16Array(c.decodedSamples(pkt.length));
-  for (const f of tone(1000, 48000, 5)) c.decode(pkt.subarray(0, c.encode(f, pkt)), out);
+  for (const f of sineFrames(1000, 48000, 5)) c.decode(pkt.subarray(0, c.encode(f, pkt)), out);
   // TOC code 3 with a frame count of 0 is impossible (RFC 6716 §3.2.5).
   assert.is(c.decode(Uint8Array.of(0xfb, 0x00), out), 960);
   assert.is(c.decode(new Uint8Array(5000), out), 960);
@@ -113,7 +87,7 @@ function drive(dir: TranscodeDirection, clock: { t: number }, payloads: Uint8Arr
 test('PCMU → Opus: a 1 kHz tone leaves as Opus at RTP clock 48000 (960 per packet) carrying 1 kHz', () => {
   const clock = { t: 1000 };
   const dir = new TranscodeDirection(PCMU, OPUS, { now: () => clock.t });
-  const payloads = tone(1000, 8000, 50).map((f) => {
+  const payloads = sineFrames(1000, 8000, 50).map((f) => {
     const b = new Uint8Array(160);
     ulawEncodeInto(f, b);
     return b;
@@ -123,9 +97,9 @@ test('PCMU → Opus: a 1 kHz tone leaves as Opus at RTP clock 48000 (960 per pac
   assert.ok(audio.length >= 50, `${audio.length} Opus packets`);
   for (let i = 1; i < audio.length; i++) assert.is(audio[i]!.readUInt32BE(4), (audio[i - 1]!.readUInt32BE(4) + 960) >>> 0);
   const dec = new OpusDecoder(backend);
-  const pcm = concat(audio.slice(0, 50).map((p) => dec.decode(p.subarray(12))));
-  assert.ok(share(pcm, 48000, 1000, 9600) > 0.8, `1 kHz share ${share(pcm, 48000, 1000, 9600)}`);
-  assert.ok(share(pcm, 48000, 600, 9600) < 0.02);
+  const pcm = concatPcm(audio.slice(0, 50).map((p) => dec.decode(p.subarray(12))));
+  assert.ok(toneShare(pcm, 48000, 1000, 9600) > 0.8, `1 kHz share ${toneShare(pcm, 48000, 1000, 9600)}`);
+  assert.ok(toneShare(pcm, 48000, 600, 9600) < 0.02);
   dec.close();
   dir.dispose();
 });
@@ -134,7 +108,7 @@ test('Opus → PCMU: a 600 Hz tone sent as Opus arrives as µ-law carrying 600 H
   const clock = { t: 1000 };
   const dir = new TranscodeDirection(OPUS, PCMU, { now: () => clock.t });
   const enc = new OpusEncoder(backend);
-  const payloads = tone(600, 48000, 50).map((f) => Uint8Array.from(enc.encode(f)));
+  const payloads = sineFrames(600, 48000, 50).map((f) => Uint8Array.from(enc.encode(f)));
   const sent: Buffer[] = [];
   payloads.forEach((p, i) => {
     if (i === 20) {
@@ -152,12 +126,12 @@ test('Opus → PCMU: a 600 Hz tone sent as Opus arrives as µ-law carrying 600 H
   });
   const audio = sent.filter((p) => (p[1]! & 0x7f) === 0);
   assert.ok(audio.every((p) => p.length === 12 + 160));
-  const pcm = concat(audio.map((p) => {
+  const pcm = concatPcm(audio.map((p) => {
     const f = new Int16Array(160);
     ulawDecodeInto(p.subarray(12), f);
     return f;
   }));
-  assert.ok(share(pcm, 8000, 600, 1600) > 0.8, `600 Hz share ${share(pcm, 8000, 600, 1600)}`);
+  assert.ok(toneShare(pcm, 8000, 600, 1600) > 0.8, `600 Hz share ${toneShare(pcm, 8000, 600, 1600)}`);
   assert.ok(dir.counters.framesConcealed >= 1, 'the lost packet was concealed');
   enc.close();
   dir.dispose();

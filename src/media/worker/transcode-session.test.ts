@@ -4,8 +4,8 @@ import { alawDecodeInto } from '../codecs/g711-alaw.js';
 import { ulawEncodeInto } from '../codecs/g711-ulaw.js';
 import { G722Decoder } from '../codecs/g722-decoder.js';
 import { G722Encoder } from '../codecs/g722-encoder.js';
-import { goertzelPower, meanPower } from '../dsp/goertzel.js';
-import { dbfsToAmplitude, writeSine } from '../dsp/tone.js';
+import { toneShare } from '../dsp/goertzel.js';
+import { concatPcm, sineFrames } from '../dsp/tone.js';
 import { MediaError } from '../media-error.js';
 import type { LegCodec, MediaEvent, MediaStats } from '../protocol.js';
 import { FakePhone, rtpPacket } from '../test-peers.js';
@@ -92,18 +92,6 @@ function stats(r: Rig): MediaStats {
   return r.engine.stats('s1');
 }
 
-/** 20 ms frames of a sine at 8 or 16 kHz, continuing in phase. */
-function toneFrames(frequency: number, sampleRate: number, frames: number): Int16Array[] {
-  const out: Int16Array[] = [];
-  let phase = 0;
-  for (let i = 0; i < frames; i++) {
-    const f = new Int16Array(sampleRate / 50);
-    phase = writeSine(f, { sampleRate, frequency, amplitude: dbfsToAmplitude(-12), phase });
-    out.push(f);
-  }
-  return out;
-}
-
 function pcmu(frame: Int16Array): Buffer {
   const b = Buffer.alloc(frame.length);
   ulawEncodeInto(frame, b);
@@ -135,26 +123,10 @@ function parsed(p: FakePhone): Out[] {
   return p.received.map(({ data }) => ({ pt: data[1] & 0x7f, marker: (data[1] & 0x80) !== 0, seq: data.readUInt16BE(2), ts: data.readUInt32BE(4), ssrc: data.readUInt32BE(8), payload: data.subarray(12) }));
 }
 
-function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let o = 0;
-  for (const f of frames) {
-    out.set(f, o);
-    o += f.length;
-  }
-  return out;
-}
-
-/** Share of the signal's power at `frequency` (1 for a pure tone there). */
-function share(pcm: Int16Array, rate: number, frequency: number, skip: number): number {
-  const n = pcm.length - skip;
-  return goertzelPower(pcm, rate, frequency, skip, n) / meanPower(pcm, skip, n);
-}
-
 test('a 1 kHz tone sent as PCMU leaves the other leg as G.722 carrying 1 kHz, on its own SSRC, sequence and 8 kHz RTP clock', async () => {
   const r = await rig({ a: PCMU, b: G722 });
   try {
-    const frames = toneFrames(1000, 8000, 50).map(pcmu);
+    const frames = sineFrames(1000, 8000, 50).map(pcmu);
     await stream(r, r.a, r.ports.a, 'a', frames, { pt: 0, ssrc: 0x1111 });
     await until(() => r.b.received.length >= 50 && r.b.received.length === stats(r).b.packetsSent, 'G.722 at B');
     const out = parsed(r.b);
@@ -166,13 +138,13 @@ test('a 1 kHz tone sent as PCMU leaves the other leg as G.722 carrying 1 kHz, on
     }
     assert.ok(out[0]!.marker, 'the first packet starts a talk spurt');
     const dec = new G722Decoder();
-    const pcm = concat(out.map((p) => {
+    const pcm = concatPcm(out.map((p) => {
       const f = new Int16Array(320);
       dec.decode(p.payload, f);
       return f;
     }));
-    assert.ok(share(pcm, 16000, 1000, 1600) > 0.9, `1 kHz share ${share(pcm, 16000, 1000, 1600)}`);
-    assert.ok(share(pcm, 16000, 600, 1600) < 0.01);
+    assert.ok(toneShare(pcm, 16000, 1000, 1600) > 0.9, `1 kHz share ${toneShare(pcm, 16000, 1000, 1600)}`);
+    assert.ok(toneShare(pcm, 16000, 600, 1600) < 0.01);
     const s = stats(r);
     assert.is(s.a.packetsReceived, 50);
     assert.is(s.b.packetsSent, out.length);
@@ -188,7 +160,7 @@ test('G.722 → PCMA: a 600 Hz tone from the wideband leg arrives as A-law carry
   const r = await rig({ a: PCMA, b: G722 });
   try {
     const enc = new G722Encoder();
-    const frames = toneFrames(600, 16000, 50).map((f) => {
+    const frames = sineFrames(600, 16000, 50).map((f) => {
       const b = Buffer.alloc(160);
       enc.encode(f, b);
       return b;
@@ -197,13 +169,13 @@ test('G.722 → PCMA: a 600 Hz tone from the wideband leg arrives as A-law carry
     await until(() => r.a.received.length >= 48, 'PCMA at A');
     const out = parsed(r.a);
     assert.ok(out.every((p) => p.pt === 8 && p.payload.length === 160));
-    const pcm = concat(out.map((p) => {
+    const pcm = concatPcm(out.map((p) => {
       const f = new Int16Array(160);
       alawDecodeInto(p.payload, f);
       return f;
     }));
-    assert.ok(share(pcm, 8000, 600, 800) > 0.9, `600 Hz share ${share(pcm, 8000, 600, 800)}`);
-    assert.ok(share(pcm, 8000, 1000, 800) < 0.01);
+    assert.ok(toneShare(pcm, 8000, 600, 800) > 0.9, `600 Hz share ${toneShare(pcm, 8000, 600, 800)}`);
+    assert.ok(toneShare(pcm, 8000, 1000, 800) < 0.01);
   } finally {
     await r.close();
   }
@@ -212,7 +184,7 @@ test('G.722 → PCMA: a 600 Hz tone from the wideband leg arrives as A-law carry
 test('reordered packets are put back in order and a lost one is concealed: the output stream has no gap and still carries 1 kHz', async () => {
   const r = await rig({ a: PCMU, b: G722 });
   try {
-    const frames = toneFrames(1000, 8000, 40).map(pcmu);
+    const frames = sineFrames(1000, 8000, 40).map(pcmu);
     // 10 and 11 swapped, 20 never sent; the jitter buffer holds 20 ms at least.
     const order = frames.map((_, i) => i).filter((i) => i !== 20);
     order.splice(10, 2, 11, 10);
@@ -224,12 +196,12 @@ test('reordered packets are put back in order and a lost one is concealed: the o
     assert.ok(s.transcode!.framesConcealed >= 1, 'the lost frame was concealed');
     assert.is(s.lost, 1, 'the stats see one packet lost');
     const dec = new G722Decoder();
-    const pcm = concat(out.map((p) => {
+    const pcm = concatPcm(out.map((p) => {
       const f = new Int16Array(320);
       dec.decode(p.payload, f);
       return f;
     }));
-    assert.ok(share(pcm, 16000, 1000, 1600) > 0.8, `1 kHz share ${share(pcm, 16000, 1000, 1600)}`);
+    assert.ok(toneShare(pcm, 16000, 1000, 1600) > 0.8, `1 kHz share ${toneShare(pcm, 16000, 1000, 1600)}`);
   } finally {
     await r.close();
   }
@@ -238,7 +210,7 @@ test('reordered packets are put back in order and a lost one is concealed: the o
 test('telephone-event passes through at once, re-stamped onto the output stream; dropped with a counter when the other leg has none', async () => {
   const r = await rig({ a: PCMU, b: G722 });
   try {
-    const frames = toneFrames(1000, 8000, 5).map(pcmu);
+    const frames = sineFrames(1000, 8000, 5).map(pcmu);
     await stream(r, r.a, r.ports.a, 'a', frames, { pt: 0, ssrc: 0x4444 });
     const ev = (duration: number, end: boolean) => Buffer.from([5, end ? 0x8a : 0x0a, duration >> 8, duration & 0xff]);
     for (const [i, d] of [[0, 160], [1, 320], [2, 480]] as const) {
@@ -273,7 +245,7 @@ test('hostile RTP: malformed, wrong payload type and absurd timestamps are dropp
   const r = await rig({ a: PCMU, b: G722 });
   try {
     const to = { address: HOST, port: r.ports.a };
-    const good = pcmu(toneFrames(1000, 8000, 1)[0]!);
+    const good = pcmu(sineFrames(1000, 8000, 1)[0]!);
     await r.a.sendRtp(to, { seq: 1, ts: 160, ssrc: 7, pt: 0, payload: good });
     // CSRC count 15 in a 20-byte packet: the CSRC list runs past the end.
     const badCsrc = rtpPacket({ seq: 2, ts: 320, ssrc: 7, pt: 0, payload: Buffer.alloc(8) });
