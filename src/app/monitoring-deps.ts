@@ -123,6 +123,7 @@ async function workerLoads(media: ReturnType<PbxServer['monitoringParts']>['medi
       packetsDropped: l.packetsDropped,
       loopUtilization: total > 0 ? Math.round((l.loopActiveMs / total) * 1e6) / 1e6 : 0,
       ...(l.cpuMs !== undefined ? { cpuSeconds: l.cpuMs / 1000 } : {}),
+      ...(l.framesPaced !== undefined ? { framesPaced: l.framesPaced, framesLate: l.framesLate ?? 0 } : {}),
     };
   });
 }

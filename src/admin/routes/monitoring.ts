@@ -50,6 +50,9 @@ export interface MediaWorkerSnapshot {
   /** Busy share of the worker's event loop since it started, 0..1. */
   loopUtilization?: number;
   cpuSeconds?: number;
+  /** 20 ms frame ticks of the worker's pacer (transcoding, playback, mixing) since it started, and those run more than 10 ms late. */
+  framesPaced?: number;
+  framesLate?: number;
 }
 
 export interface ReadinessCheck {
@@ -162,6 +165,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   const dropped = r.counter('pbx_media_worker_packets_dropped_total', 'Packets a worker dropped since it started (stray source, invalid, nowhere to send).', ['worker']);
   const elu = r.gauge('pbx_media_worker_event_loop_utilization', 'Busy share of a worker\'s event loop since it started (0..1).', ['worker']);
   const cpu = r.counter('pbx_media_worker_cpu_seconds_total', 'CPU time of a worker thread (Linux only).', ['worker']);
+  const paced = r.counter('pbx_media_worker_frames_paced_total', '20 ms frame ticks of a worker\'s pacer (transcoding, playback, mixing) since it started.', ['worker']);
+  const late = r.counter('pbx_media_worker_frames_late_total', 'Frame ticks of a worker\'s pacer run more than 10 ms after their due time.', ['worker']);
   for (const w of s.media) {
     const l = { worker: w.worker };
     up.set(l, w.up ? 1 : 0);
@@ -173,6 +178,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
     if (w.packetsDropped !== undefined) dropped.inc(l, w.packetsDropped);
     if (w.loopUtilization !== undefined) elu.set(l, w.loopUtilization);
     if (w.cpuSeconds !== undefined) cpu.inc(l, w.cpuSeconds);
+    if (w.framesPaced !== undefined) paced.inc(l, w.framesPaced);
+    if (w.framesLate !== undefined) late.inc(l, w.framesLate);
   }
 }
 
