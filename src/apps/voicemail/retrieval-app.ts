@@ -44,7 +44,9 @@ export class RetrievalApp implements CallApp {
         }
         return;
       }
-      await new Session(this.svc, ch, box).run();
+      const s = new Session(this.svc, ch, box);
+      await s.run();
+      if (s.continued) return;
     } catch (e) {
       this.svc.d.logger.error('voicemail retrieval failed', { tenant: ch.tenant.id, callId: ch.callId, error: e });
     }
@@ -100,6 +102,8 @@ export class RetrievalApp implements CallApp {
 /** One logged-in caller's walk through a box. */
 class Session {
   private list: VoicemailMessageRow[] = [];
+  /** The call went on elsewhere (call back): the app must not hang it up. */
+  continued = false;
   private index = 0;
 
   constructor(
@@ -132,7 +136,7 @@ class Session {
     let timeouts = 0;
     for (;;) {
       const k = await this.key(['vm-menu-main']);
-      if (k === undefined || this.ch.hungUp) return;
+      if (k === undefined || this.ch.hungUp || this.continued) return;
       if (k === '') {
         if (++timeouts >= MENU_TIMEOUTS) break;
         continue;
@@ -146,7 +150,7 @@ class Session {
           if ((await this.say(['vm-no-messages'])) === 'hangup') return;
           continue;
         }
-        if (!(await this.messages())) return;
+        if (!(await this.messages()) || this.continued) return;
       } else if (k === '0') {
         if (!(await this.options())) return;
       } else if (k !== '*') {
@@ -220,6 +224,7 @@ class Session {
             if ((await this.say(['cannot-complete'])) === 'hangup') return false;
             break;
           }
+          this.continued = true;
           this.ch.continueTo(asDestination(d), { reason: 'voicemail-callback' });
           return false;
         }

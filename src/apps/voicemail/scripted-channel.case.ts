@@ -65,8 +65,9 @@ export class ScriptedChannel implements AppChannel {
     return this.hungUp;
   }
 
+  /** A scripted hang-up is the caller leaving while we wait for a key (readDigits), not during a play. */
   async play(files: readonly string[], opts?: { bargeIn?: boolean }): Promise<PlayOutcome> {
-    if (this.goneIfScripted()) return 'hangup';
+    if (this.hungUp) return 'hangup';
     this.played.push([...files]);
     if (opts?.bargeIn && typeof this.keys[0] === 'string') return 'interrupted';
     return 'done';
