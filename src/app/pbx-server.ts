@@ -8,6 +8,7 @@ import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { musicOnHoldFiles } from './music-on-hold-files.js';
 import { conferenceCalls } from './conference-wiring.js';
+import { recoverVoicemail } from '../apps/voicemail/voicemail-recovery.js';
 import type { ConferenceCalls } from '../b2bua/conference-calls.js';
 import { recordToggleSettings } from './record-toggle-settings.js';
 import { tenantRecorder } from './tenant-recorder.js';
@@ -164,6 +165,8 @@ export class PbxServer {
         if (n > 0) log.warn('calls left over from a stopped process recorded as crashed', { tenant: store.tenantId, calls: n });
         const r = finishLeftoverRecordings(store, tenantDir(c.dataDir, store.tenantId), this.clock.now());
         if (r > 0) log.warn('recordings left over from a stopped process finished from their files', { tenant: store.tenantId, recordings: r });
+        const vm = recoverVoicemail(store.voicemail, tenantDir(c.dataDir, store.tenantId), this.clock.now());
+        if (vm.indexed + vm.removed > 0) log.warn('voicemail left over from a stopped process indexed from its files', { tenant: store.tenantId, ...vm });
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });

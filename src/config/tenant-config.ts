@@ -12,6 +12,7 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { conferenceList } from './conference-config.js';
+import { voicemailBoxList, voicemailSettings } from './voicemail-config.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
 import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
@@ -76,6 +77,8 @@ const extension = object({
   algorithms: algorithms().optional(),
   /** Call recording: never, always, on-demand; absent: the tenant's. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** Its voicemail box (numbered as the extension; present by default). */
+  voicemail: voicemailSettings().optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');
@@ -124,6 +127,7 @@ export const tenantSchema = object({
   inboundRoutes: inboundRouteList().default([]),
   outboundRoutes: outboundRouteList().default([]),
   conferences: conferenceList().default([]),
+  voicemailBoxes: voicemailBoxList().default([]),
 });
 
 /** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
@@ -133,6 +137,18 @@ function checkConferenceNumbers(t: { extensions: ReadonlyArray<{ ext: string }>;
   t.conferences.forEach((c, i) => {
     if (exts.has(c.number)) root.at('conferences').at(i).at('number').report(`${c.number} is an extension of this tenant`);
     else if (groups.has(c.number)) root.at('conferences').at(i).at('number').report(`${c.number} is a ring group of this tenant`);
+  });
+}
+
+/** A shared box's number is not an extension's (each extension has its box of that number); members are extensions. */
+function checkVoicemailBoxes(t: { extensions: ReadonlyArray<{ ext: string }>; voicemailBoxes: ReadonlyArray<{ box: string; members?: readonly string[] }> }, root: Where): void {
+  const exts = new Set(t.extensions.map((e) => e.ext));
+  t.voicemailBoxes.forEach((b, i) => {
+    const at = root.at('voicemailBoxes').at(i);
+    if (exts.has(b.box)) at.at('box').report(`${b.box} is an extension of this tenant, which has its own box of that number`);
+    b.members?.forEach((m, j) => {
+      if (!exts.has(m)) at.at('members').at(j).report(`${m} is not an extension of this tenant`);
+    });
   });
 }
 
@@ -164,6 +180,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
   const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
     checkTenantReferences(t, root);
     checkConferenceNumbers(t, root);
+    checkVoicemailBoxes(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
   });
   return {
@@ -192,5 +209,6 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     inboundRoutes: raw.inboundRoutes,
     outboundRoutes: raw.outboundRoutes,
     ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
+    ...(raw.voicemailBoxes.length > 0 ? { voicemailBoxes: raw.voicemailBoxes } : {}),
   };
 }

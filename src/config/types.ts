@@ -129,6 +129,34 @@ export interface ExtensionConfig {
   algorithms?: Array<'SHA-256' | 'MD5'>;
   /** Call recording policy of this extension (b2bua/recording-policy.ts); absent: the tenant's. */
   recording?: 'never' | 'always' | 'on-demand';
+  /** Its voicemail box (voicemail-config.ts); absent: a box with the defaults. */
+  voicemail?: VoicemailSettingsConfig;
+}
+
+/** An extension's box (numbered as the extension). */
+export interface VoicemailSettingsConfig {
+  enabled: boolean;
+  pin?: string;
+  pinHash?: string;
+  email?: string;
+  maxMessages?: number;
+  maxSeconds?: number;
+  allowNoPinFromOwnPhone?: boolean;
+  mwi?: 'subscribe' | 'unsolicited' | 'both';
+  operator?: DestinationConfig;
+}
+
+/** A shared box (voicemailBoxes:). */
+export interface VoicemailBoxConfig {
+  box: string;
+  name?: string;
+  pin?: string;
+  pinHash?: string;
+  email?: string;
+  maxMessages?: number;
+  maxSeconds?: number;
+  operator?: DestinationConfig;
+  members?: string[];
 }
 
 /**
@@ -250,6 +278,8 @@ export interface TenantConfig {
   outboundRoutes: OutboundRouteConfig[];
   /** Conference rooms (numbers the tenant's extensions dial). */
   conferences?: ConferenceConfig[];
+  /** Shared voicemail boxes (voicemail-config.ts). */
+  voicemailBoxes?: VoicemailBoxConfig[];
 }
 
 export interface ConferenceConfig {

@@ -8,6 +8,7 @@ import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProble
 import { tenantDir } from './tenant-id.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
+import { syncVoicemail } from './sync-voicemail.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
 
@@ -143,6 +144,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const extensions = syncExtensions(db, t, spec, now);
   // After the extensions: ring group members refer to them.
   const routing = syncRouting(db, t, spec.routing, now);
+  const voicemailChanged = syncVoicemail(db, t, spec.voicemail);
 
   const getSetting = db.prepare<[string], string>(`SELECT value FROM ${t}.settings WHERE key = ?`).pluck();
   const setSetting = db.prepare<[string, string]>(
@@ -177,6 +179,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     extensions.added.length + extensions.updated.length + extensions.removed.length > 0 ||
     realmChanged ||
     conferencesChanged ||
+    voicemailChanged ||
     settingChanged ||
     revMismatch;
 

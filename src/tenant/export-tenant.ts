@@ -1,4 +1,5 @@
 import { readConferences } from './conference-spec.js';
+import { voicemailSpecOf } from './voicemail-spec.js';
 import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
@@ -72,6 +73,9 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (recording !== undefined) spec.recording = recording;
   const recordToggle = store.getSetting(RECORD_TOGGLE_SETTING);
   if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
+  const vm = voicemailSpecOf(store.voicemail.boxes(), extensions.map((e) => e.ext));
+  spec.extensions = extensions.map((e) => (vm.perExtension.has(e.ext) ? { ...e, voicemail: vm.perExtension.get(e.ext)! } : e));
+  if (vm.shared.length > 0) spec.voicemailBoxes = vm.shared;
   const mohClass = store.getSetting(MOH_CLASS_SETTING);
   if (mohClass !== undefined) spec.moh = { class: mohClass };
   return spec;

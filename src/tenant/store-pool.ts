@@ -1,3 +1,4 @@
+import type { VoicemailTable } from './voicemail-table.js';
 import type { RecordingTable } from './recording-table.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
@@ -215,6 +216,10 @@ class PooledTenantStore implements TenantStore {
   }
   get recordings(): RecordingTable {
     return this.s().recordings;
+  }
+
+  get voicemail(): VoicemailTable {
+    return this.s().voicemail;
   }
   callStarted(call: ActiveCallInput): boolean {
     return this.s().callStarted(call);

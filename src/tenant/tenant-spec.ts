@@ -4,6 +4,7 @@ import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
 import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
+import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -43,6 +44,8 @@ export interface ExtensionSpec {
   algorithms?: readonly DigestAlgorithm[];
   /** Call recording policy (never, always, on-demand); absent: the tenant's. */
   recording?: string;
+  /** Its voicemail box (voicemail-spec.ts); absent: a box with the defaults. */
+  voicemail?: VoicemailSettingsSpec;
 }
 
 /**
@@ -65,6 +68,8 @@ export interface TenantSpec extends RoutingSpec {
   featureCodes?: { recordToggle?: string };
   /** Music on hold; class absent: 'default'. */
   moh?: { class?: string };
+  /** Shared voicemail boxes (voicemail-spec.ts). */
+  voicemailBoxes?: readonly VoicemailBoxSpec[];
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -100,6 +105,8 @@ export interface ValidTenantSpec {
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
+  /** Every voicemail box: the extensions' and the shared ones (PINs hashed at apply). */
+  voicemail: VoicemailBoxDecl[];
 }
 
 /** Extension numbers, names, passwords...: the rules shared with the YAML and the API (src/model/field-rules.ts). */
@@ -221,8 +228,10 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
+  const voicemail = validateVoicemail(Array.isArray(spec?.extensions) ? spec.extensions : [], spec?.voicemailBoxes, bad);
+
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -6,6 +6,7 @@ import type { Logger } from '../util/logger.js';
 import { AuditTable, type AuditEntry, type AuditInput, type AuditQuery } from './audit-table.js';
 import { CdrTable, type CdrQuery, type CdrUsageRow } from './cdr-table.js';
 import { RecordingTable } from './recording-table.js';
+import { VoicemailTable } from './voicemail-table.js';
 import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
@@ -93,6 +94,8 @@ export interface TenantStore {
   setSetting(key: string, value: string): void;
   /** Call recordings (recording-table.ts); methods throw. */
   readonly recordings: RecordingTable;
+  /** Voicemail boxes and the index of their messages (voicemail-table.ts); methods throw. */
+  readonly voicemail: VoicemailTable;
   // Call records (cdr-table.ts). Written at once, never write-behind.
   /** A call is up; false when its id is already active. */
   callStarted(call: ActiveCallInput): boolean;
@@ -189,6 +192,7 @@ export class SqliteTenantStore implements TenantStore {
   private readonly cdrs: CdrTable;
   private readonly audit: AuditTable;
   readonly recordings: RecordingTable;
+  readonly voicemail: VoicemailTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -202,6 +206,7 @@ export class SqliteTenantStore implements TenantStore {
     this.dataVersionSeen = this.st.dataVersion.get()!;
     this.cdrs = new CdrTable(db);
     this.recordings = new RecordingTable(db);
+    this.voicemail = new VoicemailTable(db);
     this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);
