@@ -29,6 +29,7 @@ import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
 import { loadServerSecret } from './server-secret.js';
+import { GruuIssuer } from '../registrar/gruu.js';
 import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
@@ -174,14 +175,16 @@ export class PbxServer {
 
     // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
     this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
+    const serverSecret = loadServerSecret(c.dataDir);
+    const gruu = new GruuIssuer(serverSecret);
     const auth = (this.auth = new DigestAuthenticator({
-      secret: loadServerSecret(c.dataDir),
+      secret: serverSecret,
       epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
     }));
-    this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
+    this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar'), gruu });
 
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
@@ -279,6 +282,8 @@ export class PbxServer {
       logger: log,
       serverHeader: () => this.config.sip.userAgent,
       authFailLog: this.authFailLog,
+      gruu,
+      clock: this.clock,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
