@@ -28,6 +28,8 @@ import { ConfigErrors } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
+import { optionsKeepalive } from './nat-keepalive-wiring.js';
+import type { OptionsKeepalive } from '../registrar/options-keepalive.js';
 import { loadServerSecret } from './server-secret.js';
 import { GruuIssuer } from '../registrar/gruu.js';
 import { bumpServerEpoch } from './server-epoch.js';
@@ -80,6 +82,7 @@ export class PbxServer {
   private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
+  private keepalive: OptionsKeepalive | undefined;
   private checkpoint!: CallCheckpoint;
   private records!: RecordSpool;
   private media!: MediaController;
@@ -135,6 +138,7 @@ export class PbxServer {
     this.clock.clearTimeout(this.purgeTimer);
     await quietly('the api', () => this.api?.close());
     await quietly('the binding sweeper', () => this.sweeper?.stop());
+    await quietly('the keep-alive pinger', () => this.keepalive?.stop());
     await quietly('the call checkpoint', () => this.checkpoint?.stop());
     await quietly('the record spool', () => this.records?.stop());
     await quietly('trunk registrations', () => this.trunkRegistrations?.stopAll());
@@ -287,6 +291,8 @@ export class PbxServer {
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
+    this.keepalive = optionsKeepalive({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('keepalive'), sendRequest: (r, t, u) => this.transactions.sendRequest(r, t, u), publicAddress: () => this.config.sip.publicAddress });
+    this.keepalive.start();
     this.checkpoint.start();
     await this.media.start();
     await this.transport.start();
@@ -528,6 +534,7 @@ export class PbxServer {
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
       await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       this.sweeper.stop();
+      this.keepalive?.stop();
       this.checkpoint.stop();
       this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.
