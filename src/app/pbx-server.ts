@@ -29,7 +29,7 @@ import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
 import { optionsKeepalive } from './nat-keepalive-wiring.js';
-import type { OptionsKeepalive } from '../registrar/options-keepalive.js';
+import type { KeepaliveStats, OptionsKeepalive } from '../registrar/options-keepalive.js';
 import { loadServerSecret } from './server-secret.js';
 import { GruuIssuer } from '../registrar/gruu.js';
 import { bumpServerEpoch } from './server-epoch.js';
@@ -439,8 +439,9 @@ export class PbxServer {
   }
 
   /** Counters for monitoring (and tests): transactions, transports, security. */
-  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number; calls: number } {
+  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number; calls: number; keepalive?: KeepaliveStats } {
     return {
+      ...(this.keepalive ? { keepalive: { ...this.keepalive.stats } } : {}),
       transactions: this.transactions.stats(),
       transport: this.transport.stats(),
       security: this.guard.stats(),

@@ -12,18 +12,20 @@ import { getHeader } from '../../src/sip/message/headers.js';
 import type { SipMessage } from '../../src/sip/message/types.js';
 import { decodeStun, encodeStun, readXorMappedAddress, StunAttr } from '../../src/sip/transport/stun-message.js';
 import { PbxProcess } from '../support/pbx-process.js';
+import { parsePrometheus, sampleValue } from '../support/prom-parse.js';
 import { UdpPhone } from '../support/udp-phone.js';
 
 const ACME = { id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }], extraYaml: 'natKeepalive: { optionsSeconds: 10 }' };
 const GLOBEX = { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }] };
 
+const TOKEN = 'pbx_admin_keepalive-test-token-0123456789abcdef';
 const s = suite('nat keep-alives: STUN, CRLF, OPTIONS pings');
 let pbx: PbxProcess;
 const phones: UdpPhone[] = [];
 
 s.before(async () => {
   const base = 45000 + Math.floor(Math.random() * 100) * 100;
-  pbx = await PbxProcess.start({ tenants: [ACME, GLOBEX], transports: ['udp', 'tcp'], extraYaml: `rtp: { ports: ${base}-${base + 99}, workers: 1 }` });
+  pbx = await PbxProcess.start({ tenants: [ACME, GLOBEX], transports: ['udp', 'tcp'], adminToken: TOKEN, extraYaml: `rtp: { ports: ${base}-${base + 99}, workers: 1 }` });
 });
 
 s.after(async () => {
@@ -90,6 +92,14 @@ s('OPTIONS reach the UDP phones of the tenant that asked for them, from the SIP 
   assert.ok(second !== first);
   assert.is.not(getHeader(second, 'call-id'), getHeader(first, 'call-id'));
   assert.not.ok(globex.received.some(isOptions), 'the tenant without natKeepalive gets no OPTIONS');
+
+  // Counted where the operator looks: /metrics.
+  const res = await fetch(`http://127.0.0.1:${pbx.apiPort}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.is(res.status, 200);
+  const fams = parsePrometheus(await res.text());
+  assert.ok(sampleValue(fams, 'pbx_sip_keepalive_options_total', { outcome: 'sent' })! >= 2);
+  assert.ok(sampleValue(fams, 'pbx_sip_keepalive_options_total', { outcome: 'answered' })! >= 1);
+  assert.is(sampleValue(fams, 'pbx_sip_stun_answered_total', {}), 1, 'the STUN request of the first test');
 });
 
 s.run();
