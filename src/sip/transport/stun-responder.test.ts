@@ -68,6 +68,20 @@ test('unknown comprehension-required attributes: 420 with UNKNOWN-ATTRIBUTES lis
   assert.is(reply(request({ attributes: [{ type: 0x8029, value: Buffer.alloc(8) }] })).status, 200);
 });
 
+test('RFC 5769 §2.1 sample request (an ICE check): 420 naming PRIORITY, the one comprehension-required attribute this server does not know', () => {
+  const sample = Buffer.from(
+    '000100582112a442b7e7a701bc34d686fa87dfae802200105354554e20746573742063' +
+      '6c69656e74002400046e0001ff80290008932ff9b151263b36000600096576746a3a68367659202020' +
+      '000800149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf',
+    'hex',
+  );
+  const { status, msg } = reply(sample);
+  assert.is(status, 420);
+  assert.equal(msg.transactionId, TXID);
+  assert.ok(msg.fingerprint);
+  assert.equal(msg.attributes.find((a) => a.type === StunAttr.UNKNOWN_ATTRIBUTES)!.value, Buffer.from([0x00, 0x24]));
+});
+
 test('a request for another method gets 400; indications and responses get nothing', () => {
   const { status, msg } = reply(request({ method: 0x003 }));
   assert.is(status, 400);
