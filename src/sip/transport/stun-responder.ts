@@ -23,7 +23,9 @@ const KNOWN_REQUIRED = new Set<number>([
  * answered with the address and port it came from (XOR-MAPPED-ADDRESS), so a phone learns
  * its NAT mapping and keeps it open. No authentication (RFC 5626 §8.4: the server MUST
  * NOT require it), so USERNAME and MESSAGE-INTEGRITY are understood and ignored.
- * The answer carries FINGERPRINT when the request did (RFC 5389 §7.3.1).
+ * The answer carries FINGERPRINT when the request did (RFC 5389 §7.3.1). Answers stay
+ * small (short reason phrases, no SOFTWARE) so that a spoofed request buys little
+ * reflection; the flood guard has already counted the datagram against its source.
  */
 export function answerStun(data: Buffer, source: { address: string; port: number }): StunVerdict {
   const decoded = decodeStun(data);
@@ -32,7 +34,7 @@ export function answerStun(data: Buffer, source: { address: string; port: number
   if (req.cls !== 'request') return { kind: 'drop', reason: `STUN ${req.cls} (nothing to answer)` };
   // RFC 5389 §7.3.1: unknown comprehension-required attributes -> 420 listing them.
   const unknown = [...new Set(req.attributes.filter((a) => isComprehensionRequired(a.type) && !KNOWN_REQUIRED.has(a.type)).map((a) => a.type))];
-  if (req.method !== STUN_METHOD_BINDING) return { kind: 'reply', status: 400, data: errorResponse(req, 400, 'Bad Request: unsupported method') };
+  if (req.method !== STUN_METHOD_BINDING) return { kind: 'reply', status: 400, data: errorResponse(req, 400, 'Bad Request') };
   if (unknown.length > 0) {
     const list = Buffer.alloc(unknown.length * 2);
     unknown.forEach((t, i) => list.writeUInt16BE(t, i * 2));
