@@ -29,7 +29,10 @@ import { ConfigErrors } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
+import { optionsKeepalive } from './nat-keepalive-wiring.js';
+import type { KeepaliveStats, OptionsKeepalive } from '../registrar/options-keepalive.js';
 import { loadServerSecret } from './server-secret.js';
+import { GruuIssuer } from '../registrar/gruu.js';
 import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
@@ -80,6 +83,7 @@ export class PbxServer {
   private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
+  private keepalive: OptionsKeepalive | undefined;
   private checkpoint!: CallCheckpoint;
   private records!: RecordSpool;
   private media!: MediaController;
@@ -135,6 +139,7 @@ export class PbxServer {
     this.clock.clearTimeout(this.purgeTimer);
     await quietly('the api', () => this.api?.close());
     await quietly('the binding sweeper', () => this.sweeper?.stop());
+    await quietly('the keep-alive pinger', () => this.keepalive?.stop());
     await quietly('the call checkpoint', () => this.checkpoint?.stop());
     await quietly('the record spool', () => this.records?.stop());
     await quietly('trunk registrations', () => this.trunkRegistrations?.stopAll());
@@ -177,14 +182,16 @@ export class PbxServer {
 
     // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
     this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
+    const serverSecret = loadServerSecret(c.dataDir);
+    const gruu = new GruuIssuer(serverSecret);
     const auth = (this.auth = new DigestAuthenticator({
-      secret: loadServerSecret(c.dataDir),
+      secret: serverSecret,
       epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
     }));
-    this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
+    this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar'), gruu });
 
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
@@ -282,9 +289,13 @@ export class PbxServer {
       logger: log,
       serverHeader: () => this.config.sip.userAgent,
       authFailLog: this.authFailLog,
+      gruu,
+      clock: this.clock,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
+    this.keepalive = optionsKeepalive({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('keepalive'), sendRequest: (r, t, u) => this.transactions.sendRequest(r, t, u), publicAddress: () => this.config.sip.publicAddress });
+    this.keepalive.start();
     this.checkpoint.start();
     await this.media.start();
     await this.transport.start();
@@ -431,8 +442,9 @@ export class PbxServer {
   }
 
   /** Counters for monitoring (and tests): transactions, transports, security. */
-  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number; calls: number } {
+  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number; calls: number; keepalive?: KeepaliveStats } {
     return {
+      ...(this.keepalive ? { keepalive: { ...this.keepalive.stats } } : {}),
       transactions: this.transactions.stats(),
       transport: this.transport.stats(),
       security: this.guard.stats(),
@@ -526,6 +538,7 @@ export class PbxServer {
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
       await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       this.sweeper.stop();
+      this.keepalive?.stop();
       this.checkpoint.stop();
       this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.

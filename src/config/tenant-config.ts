@@ -18,6 +18,7 @@ import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Wher
 import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
+import { natKeepaliveSchema } from './nat-keepalive-config.js';
 import type { TenantConfig, TrunkConfig } from './types.js';
 
 /** Why a tenant trunk may not point at a host (src/util/outbound-address-policy.ts fits). */
@@ -121,6 +122,8 @@ export const tenantSchema = object({
   featureCodes: object({ recordToggle: sharedField(FIELDS.featureCode).optional() }).optional(),
   /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
+  /** OPTIONS pings to the tenant's UDP phones (keep their NAT bindings open); off by default. */
+  natKeepalive: natKeepaliveSchema().optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -203,6 +206,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
     ...(raw.featureCodes?.recordToggle !== undefined ? { featureCodes: { recordToggle: raw.featureCodes.recordToggle } } : {}),
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
+    ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

@@ -37,6 +37,7 @@ export interface TenantYamlInput {
   recording?: string;
   featureCodes?: { recordToggle?: string };
   moh?: { class?: string };
+  natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -113,6 +114,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     recording: t.recording,
     featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
+    natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({

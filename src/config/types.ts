@@ -270,6 +270,8 @@ export interface TenantConfig {
   featureCodes?: { recordToggle?: string };
   /** Music on hold: the class (folder `<dataDir>/tenants/<id>/moh/<class>/`) held parties hear; default 'default'. */
   moh?: { class?: string };
+  /** OPTIONS pings to UDP contacts every optionsSeconds (0 = off); a binding is removed after dropAfterMisses unanswered in a row (0 = never). */
+  natKeepalive?: { optionsSeconds: number; dropAfterMisses: number };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

@@ -1,3 +1,4 @@
+import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
 import { existsSync, rmSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -161,6 +162,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [RECORDING_SETTING, spec.recording],
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
+    [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
     settingChanged = true;

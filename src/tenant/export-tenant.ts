@@ -1,3 +1,4 @@
+import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
 import { readConferences } from './conference-spec.js';
 import { voicemailSpecOf } from './voicemail-spec.js';
 import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
@@ -78,5 +79,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (vm.shared.length > 0) spec.voicemailBoxes = vm.shared;
   const mohClass = store.getSetting(MOH_CLASS_SETTING);
   if (mohClass !== undefined) spec.moh = { class: mohClass };
+  const keepalive = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
+  if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
   return spec;
 }

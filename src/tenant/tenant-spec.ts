@@ -1,3 +1,4 @@
+import { natKeepaliveProblems, natKeepaliveSettingText } from './nat-keepalive-setting.js';
 import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDomain } from './domain-name.js';
 import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
@@ -70,6 +71,8 @@ export interface TenantSpec extends RoutingSpec {
   moh?: { class?: string };
   /** Shared voicemail boxes (voicemail-spec.ts). */
   voicemailBoxes?: readonly VoicemailBoxSpec[];
+  /** OPTIONS keep-alives to UDP contacts (nat-keepalive-setting.ts); absent: off. */
+  natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -102,6 +105,8 @@ export interface ValidTenantSpec {
   recordToggleCode?: string;
   /** The music-on-hold class, when the spec sets one. */
   mohClass?: string;
+  /** The natKeepalive setting's text (nat-keepalive-setting.ts), when it is on. */
+  natKeepalive?: string;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
@@ -174,6 +179,8 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const mohClass = spec?.moh?.class;
   const mohProblem = mohClass === undefined ? undefined : checkField(FIELDS.mohClass, mohClass);
   if (mohProblem !== undefined) bad('moh.class', mohProblem);
+  for (const [path, message] of natKeepaliveProblems(spec?.natKeepalive)) bad(path, message);
+  const natKeepalive = natKeepaliveSettingText(spec?.natKeepalive);
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -231,7 +238,7 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const voicemail = validateVoicemail(Array.isArray(spec?.extensions) ? spec.extensions : [], spec?.voicemailBoxes, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

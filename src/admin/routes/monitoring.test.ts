@@ -24,6 +24,22 @@ function routes(over: Partial<MonitoringDeps> = {}, counters = new MetricsRegist
   return { rs, by, counters };
 }
 
+test('/metrics: STUN and OPTIONS keep-alive counters when reported, none when not', async () => {
+  const withKeepalive = () => {
+    const s = snapshot();
+    return { ...s, sip: { ...s.sip, stunAnswered: 5, stunDropped: 2, keepalive: { sent: 10, answered: 8, missed: 2, dropped: 1 } } };
+  };
+  const text = (await routes({ snapshot: withKeepalive }).by('/metrics').handler()).text!;
+  assert.equal(strictProblems(text), []);
+  const fams = parsePrometheus(text);
+  assert.is(sampleValue(fams, 'pbx_sip_stun_answered_total', {}), 5);
+  assert.is(sampleValue(fams, 'pbx_sip_stun_dropped_total', {}), 2);
+  assert.is(sampleValue(fams, 'pbx_sip_keepalive_options_total', { outcome: 'missed' }), 2);
+  assert.is(sampleValue(fams, 'pbx_sip_keepalive_options_total', { outcome: 'dropped' }), 1);
+  const plain = (await routes().by('/metrics').handler()).text!;
+  assert.not.ok(plain.includes('pbx_sip_stun_') || plain.includes('pbx_sip_keepalive_'));
+});
+
 test('three raw GET routes: /metrics for the provider, /healthz and /readyz open', () => {
   const { rs } = routes();
   assert.equal(

@@ -29,6 +29,11 @@ export interface MonitoringSnapshot {
     expiredConnections?: number;
     /** Idle unpinned connections closed to make room at the total cap; absent: not reported. */
     evictedConnections?: number;
+    /** STUN Binding requests answered / STUN datagrams dropped on the SIP UDP ports (RFC 5626 §4.4.2); absent: not reported. */
+    stunAnswered?: number;
+    stunDropped?: number;
+    /** OPTIONS keep-alives to UDP phones (natKeepalive): sent, answered, unanswered, bindings removed; absent: not reported. */
+    keepalive?: { sent: number; answered: number; missed: number; dropped: number };
     bannedSources: number;
     bansTotal: number;
     throttledTotal: number;
@@ -149,6 +154,12 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   }
   if (s.sip.evictedConnections !== undefined) {
     r.counter('pbx_sip_connections_evicted_total', 'Idle connections with no registration or call closed to make room for a new one at sip.tcp.maxConnections.').inc(undefined, s.sip.evictedConnections);
+  }
+  if (s.sip.stunAnswered !== undefined) r.counter('pbx_sip_stun_answered_total', 'STUN Binding requests answered on the SIP UDP ports (RFC 5626 keep-alives), error responses included.').inc(undefined, s.sip.stunAnswered);
+  if (s.sip.stunDropped !== undefined) r.counter('pbx_sip_stun_dropped_total', 'STUN datagrams not answered: malformed, not a request, or from a throttled source.').inc(undefined, s.sip.stunDropped);
+  if (s.sip.keepalive) {
+    const k = r.counter('pbx_sip_keepalive_options_total', 'OPTIONS keep-alives to UDP phones (tenant natKeepalive), by outcome.', ['outcome']);
+    for (const outcome of ['sent', 'answered', 'missed', 'dropped'] as const) k.inc({ outcome }, s.sip.keepalive[outcome]);
   }
   r.gauge('pbx_security_banned_sources', 'Source addresses banned now.').set(undefined, s.sip.bannedSources);
   r.counter('pbx_security_bans_total', 'Bans imposed (flood or authentication failures).').inc(undefined, s.sip.bansTotal);
