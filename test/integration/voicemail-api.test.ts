@@ -165,6 +165,7 @@ s('delete removes the file and the row; the message is gone after a restart too'
   assert.equal(list.json.items, []);
   const kept = await call('GET', '/tenants/acme/voicemail/boxes/1001/messages', a);
   assert.equal(kept.json.items.map((m: any) => [m.id, m.folder]), [[MSG_1001, 'old']], 'the read flag survives a restart');
+  assert.is((await call('GET', '/tenants/acme/voicemail/boxes/1001', a)).json.hasPin, true, 'the PIN set through the API survives the re-apply of the tenant file at start');
 });
 
 s.run();
