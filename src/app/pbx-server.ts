@@ -9,6 +9,7 @@ import { MediaController } from '../media/controller.js';
 import { musicOnHoldFiles } from './music-on-hold-files.js';
 import { conferenceCalls } from './conference-wiring.js';
 import { recoverVoicemail } from '../apps/voicemail/voicemail-recovery.js';
+import { voicemailApps, type VoicemailApps } from '../apps/voicemail/voicemail-apps.js';
 import type { ConferenceCalls } from '../b2bua/conference-calls.js';
 import { recordToggleSettings } from './record-toggle-settings.js';
 import { tenantRecorder } from './tenant-recorder.js';
@@ -89,6 +90,8 @@ export class PbxServer {
   private media!: MediaController;
   private b2bua!: B2bua;
   private recording!: CallRecordingService;
+  /** Voicemail: the one service the call apps and the admin API share (counts-changed events for MWI). */
+  private voicemail!: VoicemailApps;
   /** Calls into conference rooms (the B2BUA answers them itself). */
   conferences!: ConferenceCalls;
   private trunkBook!: TrunkBook;
@@ -248,6 +251,7 @@ export class PbxServer {
       count: (event) => recordingEvents.inc({ event }),
       recordToggle: recordToggleSettings({ dataDir: c.dataDir, operatorPrompts: () => this.config.media?.prompts, logger: log.child('recording') }),
     });
+    this.voicemail = voicemailApps({ dataDir: c.dataDir, clock: this.clock, logger: log.child('voicemail'), storageBytes: (t) => folderBytes(tenantDir(c.dataDir, t.id)), authFailures: this.authFailLog });
     const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
     this.conferences = conferenceCalls({ b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
@@ -340,6 +344,7 @@ export class PbxServer {
       calls: this.b2bua,
       recording: this.recording,
       conferences: this.conferences,
+      voicemail: this.voicemail.service,
       monitoring: monitoringDeps(this),
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.

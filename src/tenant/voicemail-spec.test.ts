@@ -12,7 +12,7 @@ import { SystemStore } from './system-store.js';
 import { TenantSpecError } from './tenant-errors.js';
 import { SqliteTenantStore } from './tenant-store.js';
 import type { TenantSpec } from './tenant-spec.js';
-import { verifyPin } from './voicemail-pin.js';
+import { hashPin, verifyPin } from './voicemail-pin.js';
 
 const FILE = '/etc/pbx/tenants/acme.yaml';
 const YAML = [
@@ -94,6 +94,25 @@ test('apply stores hashed PINs (never the PIN); export writes pinHash; the expor
     const back = applyTenant({ system: sys, dataDir: dir }, parseTenantConfig(text, FILE, {}) as unknown as TenantSpec);
     assert.is(back.changed, false, text);
     assert.is(store.voicemail.box('1002'), undefined, 'enabled: false exports as such and stays boxless');
+    store.close();
+  } finally {
+    sys.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a PIN set since (phone or API) survives a re-apply of a file that declares none; a PIN in the file wins', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-vmspec-'));
+  const sys = SystemStore.open(dir);
+  try {
+    applyTenant({ system: sys, dataDir: dir }, parseTenantConfig(YAML, FILE, {}) as unknown as TenantSpec);
+    const store = SqliteTenantStore.open(dir, 'acme');
+    assert.is(store.voicemail.box('1003')!.pinHash, undefined);
+    store.voicemail.setPinHash('1003', hashPin('2468'));
+    store.voicemail.setPinHash('1001', hashPin('1357'));
+    applyTenant({ system: sys, dataDir: dir }, parseTenantConfig(YAML, FILE, {}) as unknown as TenantSpec);
+    assert.ok(verifyPin('2468', store.voicemail.box('1003')!.pinHash), "the owner's PIN is kept");
+    assert.ok(verifyPin('0123', store.voicemail.box('1001')!.pinHash), "the file's PIN wins");
     store.close();
   } finally {
     sys.close();

@@ -113,11 +113,16 @@ export function validateVoicemail(
   return out;
 }
 
-/** The rows to store: a declared PIN keeps the stored hash when that hash verifies it. */
+/**
+ * The rows to store: a declared PIN keeps the stored hash when that hash verifies it; a box
+ * whose file declares no PIN at all keeps the PIN its owner set (phone menu or API), so a
+ * re-apply (every start of a file-managed tenant) does not silently remove it. A PIN in
+ * the file is the operator's and wins over one set since.
+ */
 export function boxRows(decls: readonly VoicemailBoxDecl[], stored: (box: string) => string | undefined): VoicemailBoxRow[] {
   return decls.map((d) => {
     const old = stored(d.row.box);
-    const pinHash = d.pinHash ?? (d.pin !== undefined ? (old !== undefined && verifyPin(d.pin, old) ? old : hashPin(d.pin)) : undefined);
+    const pinHash = d.pinHash ?? (d.pin !== undefined ? (old !== undefined && verifyPin(d.pin, old) ? old : hashPin(d.pin)) : old);
     return { ...d.row, ...(pinHash !== undefined ? { pinHash } : {}) };
   });
 }

@@ -6,6 +6,7 @@
 import type { LiveConferences } from './tenant-conferences.js';
 import type { LiveRecordingControl } from './tenant-recordings.js';
 import type { MediaFiles } from './tenant-media-kit.js';
+import type { VoicemailControl } from './voicemail-access.js';
 import type { B2bua } from '../../b2bua/b2bua.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import { TenantSpecError, type SpecProblem } from '../../tenant/tenant-errors.js';
@@ -51,6 +52,8 @@ export interface TenantResourceDeps {
   conferences?: LiveConferences;
   /** Checks uploaded prompts and music (app/media-probe.ts); absent: uploads are refused (409). */
   media?: MediaFiles;
+  /** Voicemail folder changes and deletes (apps/voicemail VoicemailService, for MWI); absent: refused (409). */
+  voicemail?: VoicemailControl;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */
