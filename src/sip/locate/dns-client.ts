@@ -7,11 +7,11 @@ import { canonicalName, decodeResponse, DnsWireError, encodeQuery, RR, type DnsR
 /** A DNS lookup that failed: no answer in time, a server failure, a refused or malformed answer. */
 export class DnsLookupError extends Error {
   constructor(
-    readonly name: string,
-    readonly type: string,
+    readonly qname: string,
+    readonly qtype: string,
     detail: string,
   ) {
-    super(`DNS ${type} ${name}: ${detail}`);
+    super(`DNS ${qtype} ${qname}: ${detail}`);
     this.name = 'DnsLookupError';
   }
 }
