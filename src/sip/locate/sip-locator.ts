@@ -52,6 +52,12 @@ export interface SipLocatorOptions {
   maxSrv?: number;
   /** NAPTR records considered; default 8. */
   maxNaptr?: number;
+  /**
+   * Asked when DNS gives a name no A/AAAA records (the system resolver: /etc/hosts, e.g.
+   * localhost); its answer is kept `fallbackTtlSeconds` (default 300).
+   */
+  fallbackAddresses?: (name: string) => Promise<string[]>;
+  fallbackTtlSeconds?: number;
 }
 
 /** RFC 3263 §4.1 services and their transports. */
@@ -183,6 +189,11 @@ export class SipLocator {
       if (r.status !== 'fulfilled') continue;
       for (const rec of r.value.records) if ((rec.type === 'A' || rec.type === 'AAAA') && !addresses.includes(rec.address)) addresses.push(rec.address);
       if (r.value.records.length > 0) ttl = Math.min(ttl, r.value.ttlSeconds);
+    }
+    if (addresses.length === 0 && this.o.fallbackAddresses) {
+      const more = await this.o.fallbackAddresses(name).catch(() => [] as string[]);
+      for (const a of more) if (isIP(a) !== 0 && !addresses.includes(a)) addresses.push(a);
+      if (addresses.length > 0) return { addresses: [...addresses.filter((a) => !a.includes(':')), ...addresses.filter((a) => a.includes(':'))].slice(0, this.maxTargets), ttl: this.o.fallbackTtlSeconds ?? 300 };
     }
     if (addresses.length === 0) {
       const why = v4.status === 'rejected' ? (v4.reason as Error).message : 'no A or AAAA records';
