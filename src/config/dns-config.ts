@@ -18,7 +18,7 @@ function dnsServer() {
 }
 
 export const dnsSchema = object({
-  /** Absent: the system's servers (/etc/resolv.conf), with /etc/hosts as a fallback for names DNS does not know. */
+  /** Absent: the system's servers (/etc/resolv.conf) for NAPTR/SRV, and the system resolver (/etc/hosts too) for addresses. */
   servers: list(dnsServer(), { min: 1, max: 8 }).optional(),
   timeoutMs: int({ min: 100, max: 30_000 }).default(2_000),
   cacheMaxSeconds: int({ min: 0, max: 86_400 }).default(3_600),

@@ -53,11 +53,11 @@ export interface SipLocatorOptions {
   /** NAPTR records considered; default 8. */
   maxNaptr?: number;
   /**
-   * Asked when DNS gives a name no A/AAAA records (the system resolver: /etc/hosts, e.g.
-   * localhost); its answer is kept `fallbackTtlSeconds` (default 300).
+   * Asked for a name's addresses instead of DNS A/AAAA (the system resolver, which reads
+   * /etc/hosts too); its answers count as valid `addressTtlSeconds` (default 300).
    */
-  fallbackAddresses?: (name: string) => Promise<string[]>;
-  fallbackTtlSeconds?: number;
+  addressLookup?: (name: string) => Promise<string[]>;
+  addressTtlSeconds?: number;
 }
 
 /** RFC 3263 §4.1 services and their transports. */
@@ -182,6 +182,17 @@ export class SipLocator {
 
   /** A then AAAA of a name, IPv4 first; throws LocateError when there is none. */
   private async addresses(name: string): Promise<{ addresses: string[]; ttl: number }> {
+    if (this.o.addressLookup) {
+      let found: string[];
+      try {
+        found = await this.o.addressLookup(name);
+      } catch (e) {
+        throw new LocateError(name, e instanceof Error ? e.message : String(e), { cause: e });
+      }
+      const ok = [...new Set(found.filter((a) => isIP(a) !== 0))];
+      if (ok.length === 0) throw new LocateError(name, 'no addresses');
+      return { addresses: [...ok.filter((a) => !a.includes(':')), ...ok.filter((a) => a.includes(':'))].slice(0, this.maxTargets), ttl: this.o.addressTtlSeconds ?? 300 };
+    }
     const [v4, v6] = await Promise.allSettled([this.o.dns(name, RR.A), this.o.dns(name, RR.AAAA)]);
     const addresses: string[] = [];
     let ttl = Number.POSITIVE_INFINITY;
@@ -189,11 +200,6 @@ export class SipLocator {
       if (r.status !== 'fulfilled') continue;
       for (const rec of r.value.records) if ((rec.type === 'A' || rec.type === 'AAAA') && !addresses.includes(rec.address)) addresses.push(rec.address);
       if (r.value.records.length > 0) ttl = Math.min(ttl, r.value.ttlSeconds);
-    }
-    if (addresses.length === 0 && this.o.fallbackAddresses) {
-      const more = await this.o.fallbackAddresses(name).catch(() => [] as string[]);
-      for (const a of more) if (isIP(a) !== 0 && !addresses.includes(a)) addresses.push(a);
-      if (addresses.length > 0) return { addresses: [...addresses.filter((a) => !a.includes(':')), ...addresses.filter((a) => a.includes(':'))].slice(0, this.maxTargets), ttl: this.o.fallbackTtlSeconds ?? 300 };
     }
     if (addresses.length === 0) {
       const why = v4.status === 'rejected' ? (v4.reason as Error).message : 'no A or AAAA records';
