@@ -10,6 +10,8 @@ export class DnsLookupError extends Error {
     readonly qname: string,
     readonly qtype: string,
     detail: string,
+    /** The answer was refused as hostile (too large, too many records, malformed, a loop), not merely missing. */
+    readonly refused = false,
   ) {
     super(`DNS ${qtype} ${qname}: ${detail}`);
     this.name = 'DnsLookupError';
@@ -110,14 +112,14 @@ export class DnsClient {
         if (rinfo.address !== server.address || rinfo.port !== server.port) return;
         if (msg.length >= 2 && msg.readUInt16BE(0) !== id) return;
         if (msg.length > this.maxBytes) {
-          finish(new DnsLookupError(name, tname, `answer of ${msg.length} octets, more than the ${this.maxBytes} accepted`));
+          finish(new DnsLookupError(name, tname, `answer of ${msg.length} octets, more than the ${this.maxBytes} accepted`, true));
           return;
         }
         let res;
         try {
           res = decodeResponse(msg, this.maxRecords);
         } catch (e) {
-          finish(new DnsLookupError(name, tname, e instanceof DnsWireError ? e.message : String(e)));
+          finish(new DnsLookupError(name, tname, e instanceof DnsWireError ? e.message : String(e), true));
           return;
         }
         if (!res.question || res.question.name !== name || res.question.type !== type) return;
@@ -158,12 +160,12 @@ export class DnsClient {
       }
       const cname = answers.find((r): r is Extract<DnsRecord, { type: 'CNAME' }> => r.name === owner && r.type === 'CNAME');
       if (!cname) return { records: [], ttlSeconds: Math.min(ttl, this.negativeTtl) };
-      if (seen.has(cname.target)) throw new DnsLookupError(name, tname, `CNAME loop at ${cname.target}`);
+      if (seen.has(cname.target)) throw new DnsLookupError(name, tname, `CNAME loop at ${cname.target}`, true);
       seen.add(cname.target);
       ttl = Math.min(ttl, cname.ttl);
       owner = cname.target;
     }
-    throw new DnsLookupError(name, tname, 'CNAME chain longer than 8');
+    throw new DnsLookupError(name, tname, 'CNAME chain longer than 8', true);
   }
 }
 

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { TransportProtocol } from '../transport/types.js';
-import type { DnsQuery } from './dns-client.js';
+import { DnsLookupError, type DnsQuery } from './dns-client.js';
 import { canonicalName, RR, type DnsRecord } from './dns-wire.js';
 import { orderSrv } from './srv-order.js';
 
@@ -148,7 +148,9 @@ export class SipLocator {
     let anySrv = false;
     for (const { name, protocol } of srvNames) {
       const srv = await this.o.dns(name, RR.SRV).catch((e: unknown) => {
-        throw new LocateError(host, (e as Error).message, { cause: e });
+        // A hostile answer is refused; a server that does not answer (no NAPTR led here) is as no SRV (§4.2).
+        if (usable.length > 0 || (e instanceof DnsLookupError && e.refused)) throw new LocateError(host, (e as Error).message, { cause: e });
+        return { records: [] as DnsRecord[], ttlSeconds: 0 };
       });
       const records = srv.records.filter((r): r is Extract<DnsRecord, { type: 'SRV' }> => r.type === 'SRV');
       if (records.length === 0) continue;
