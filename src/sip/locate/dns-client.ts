@@ -110,7 +110,8 @@ export class DnsClient {
       sock.on('error', (e) => finish(new DnsLookupError(name, tname, e.message)));
       sock.on('message', (msg, rinfo) => {
         if (rinfo.address !== server.address || rinfo.port !== server.port) return;
-        if (msg.length >= 2 && msg.readUInt16BE(0) !== id) return;
+        // Not ours (another id, or too short to say): ignored, like a packet from elsewhere.
+        if (msg.length < 12 || msg.readUInt16BE(0) !== id) return;
         if (msg.length > this.maxBytes) {
           finish(new DnsLookupError(name, tname, `answer of ${msg.length} octets, more than the ${this.maxBytes} accepted`, true));
           return;
