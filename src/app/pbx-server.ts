@@ -40,6 +40,7 @@ import { routingPorts } from './routing-ports.js';
 import { TrunkBook } from './trunk-book.js';
 import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
+import { outboundLocator } from './outbound-locator.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 import { ApiServer } from '../admin/api-server.js';
 import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
@@ -226,7 +227,8 @@ export class PbxServer {
       logger: log.child('media'),
       clock: this.clock,
     });
-    const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk') });
+    const locator = outboundLocator(c, this.clock);
+    const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk'), ...(locator ? { locator } : {}), blacklistMs: (c.dns?.blacklistSeconds ?? 60) * 1000 });
     const trunkRefusal = (owner: { kind: string }) => (owner.kind === 'tenant' ? (a: string) => trunkAddressPolicy(this.config, this.listeningAddresses()).refusal(a) : undefined);
     this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk'), refusalFor: trunkRefusal });
     this.trunkRegistrations = new TrunkRegistrations({

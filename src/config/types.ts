@@ -102,6 +102,8 @@ export interface PbxConfig {
    */
   media?: { prompts?: string; recordingLayout?: 'two-channel' | 'mono' };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
+  /** Locating outbound SIP targets by name (RFC 3263); servers absent: the system's. */
+  dns?: { servers?: Array<{ address: string; port: number }>; timeoutMs: number; cacheMaxSeconds: number; blacklistSeconds: number };
 }
 
 export interface ExtensionConfig {
