@@ -17,6 +17,8 @@ import { admitInvite, admitTrunkInvite, TENANT_SUSPENDED, type TrunkDirectory } 
 import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS, uasChecks } from './uas-checks.js';
+import { admitSubscribe } from './subscribe-admission.js';
+import type { SubscriptionManager } from '../events/subscription-manager.js';
 
 export interface EdgeOptions {
   transport: EdgeTransport;
@@ -41,6 +43,10 @@ export interface EdgeOptions {
   serverHeader: () => string | undefined;
   /** The throttled log of failed logins; by default one of its own on the system clock. */
   authFailLog?: AuthFailLog;
+  /** SUBSCRIBE/NOTIFY event packages (src/events); without it SUBSCRIBE gets 405. */
+  subscriptions?: SubscriptionManager;
+  /** An extension of a tenant registered a contact (unsolicited MWI is sent then). */
+  onRegistered?(tenant: TenantContext, ext: string): void;
 }
 
 
@@ -104,6 +110,10 @@ export class SipEdge {
       }
       this.replier.reply(inbound, 200);
       this.o.b2bua?.handleCancel(invite);
+      return;
+    }
+    if (req.method === 'SUBSCRIBE' && this.o.subscriptions) {
+      admitSubscribe({ tenants: this.o.tenants, gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound));
       return;
     }
     // A request inside a dialog (To has a tag) goes to the call that owns the dialog.
@@ -239,6 +249,7 @@ export class SipEdge {
     );
     tx.respond(this.replier.decorate(res));
     if (res.status === 200) this.o.guard.registered?.(inbound.source.address, inbound.source.port, longestExpiry(res));
+    if (res.status === 200 && longestExpiry(res) > 0) this.o.onRegistered?.(tenant, aor);
     if (res.status >= 200 && res.status < 300) this.pin(inbound);
   }
 

@@ -18,6 +18,8 @@ export interface InProcessPbxOptions {
   logger: Logger;
   /** rtp.workers (default 1). */
   workers?: number;
+  /** YAML lines appended to pbx.yaml. */
+  extraYaml?: string;
 }
 
 export class InProcessPbx {
@@ -44,6 +46,7 @@ export class InProcessPbx {
         `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: ${o.workers ?? 1} }`,
         'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
         'registrar: { writeDelayMs: 0 }',
+        ...(o.extraYaml !== undefined ? [o.extraYaml] : []),
       ].join('\n'),
     );
     for (const t of o.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
