@@ -48,6 +48,7 @@ import { folderBytes } from '../admin/folder-bytes.js';
 import { tenantDir } from '../tenant/tenant-id.js';
 import { pbxRegistry } from '../util/pbx-metrics.js';
 import { eventWiring, type EventWiring } from './event-wiring.js';
+import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
 
 const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
 
@@ -97,6 +98,8 @@ export class PbxServer {
   private stopping: Promise<void> | undefined;
   /** SUBSCRIBE/NOTIFY and MWI (src/events). */
   events!: EventWiring;
+  /** Voicemail e-mail and webhooks (src/notify). */
+  notifications!: NotifyWiring;
 
   private constructor(config: PbxConfig, opts: PbxServerOptions) {
     this.config = config;
@@ -270,6 +273,7 @@ export class PbxServer {
       }),
     });
     this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id) });
+    this.notifications = notifyWiring({ config: () => this.config, clock: this.clock, logger: log, pool: this.pool, listening: () => this.listeningAddresses() });
     edge = new SipEdge({
       subscriptions: this.events.subscriptions,
       onRegistered: (tenant, ext) => this.events.unsolicited.registered(tenant, ext),
@@ -534,6 +538,7 @@ export class PbxServer {
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       this.events.stop();
+      this.notifications.stop();
       await this.transport.stop();
       this.authFailLog.close();
       this.transactions.stop();

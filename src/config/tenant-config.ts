@@ -17,6 +17,7 @@ import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Wher
 import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
+import { checkWebhooks, webhookList } from './webhook-config.js';
 import type { TenantConfig, TrunkConfig } from './types.js';
 
 /** Why a tenant trunk may not point at a host (src/util/outbound-address-policy.ts fits). */
@@ -124,6 +125,8 @@ export const tenantSchema = object({
   inboundRoutes: inboundRouteList().default([]),
   outboundRoutes: outboundRouteList().default([]),
   conferences: conferenceList().default([]),
+  /** Signed POSTs of the tenant's events (webhook-config.ts). */
+  webhooks: webhookList().default([]),
 });
 
 /** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
@@ -165,6 +168,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     checkTenantReferences(t, root);
     checkConferenceNumbers(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
+    checkWebhooks(t.webhooks, root, opts.trunkAddresses);
   });
   return {
     file: resolve(file),
@@ -192,5 +196,6 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     inboundRoutes: raw.inboundRoutes,
     outboundRoutes: raw.outboundRoutes,
     ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
+    ...(raw.webhooks.length > 0 ? { webhooks: raw.webhooks } : {}),
   };
 }

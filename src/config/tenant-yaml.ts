@@ -36,6 +36,7 @@ export interface TenantYamlInput {
   recording?: string;
   featureCodes?: { recordToggle?: string };
   moh?: { class?: string };
+  webhooks?: ReadonlyArray<{ url: string; secret: string; events: readonly string[] }>;
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -97,6 +98,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     recording: t.recording,
     featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
+    webhooks: t.webhooks && t.webhooks.length > 0 ? t.webhooks.map((h) => ({ url: secret(h.url), secret: secret(h.secret), events: [...h.events] })) : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({

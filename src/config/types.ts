@@ -254,6 +254,8 @@ export interface TenantConfig {
   outboundRoutes: OutboundRouteConfig[];
   /** Conference rooms (numbers the tenant's extensions dial). */
   conferences?: ConferenceConfig[];
+  /** Signed POSTs of the tenant's events (voicemail.new). */
+  webhooks?: Array<{ url: string; secret: string; events: string[] }>;
 }
 
 export interface ConferenceConfig {

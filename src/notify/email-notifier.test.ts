@@ -1,51 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Clock } from '../util/clock.js';
 import { memoryLogger } from '../util/logger.js';
 import { EmailNotifier, formatInZone, voicemailMail, type SmtpSettings } from './email-notifier.js';
 import type { VoicemailEvent } from './voicemail-event.js';
-
-/** A real SMTP server on loopback (npm smtp-server): rejects the first `failFirst` messages with 451, keeps the rest parsed. */
-async function smtpSink(o: { failFirst?: number; user?: string; password?: string } = {}) {
-  const mails: ParsedMail[] = [];
-  let failures = o.failFirst ?? 0;
-  let authed: string | undefined;
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    authOptional: o.user === undefined,
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === o.user && auth.password === o.password) {
-        authed = auth.username;
-        return cb(null, { user: auth.username });
-      }
-      cb(new Error('bad credentials'));
-    },
-    onData(stream, _session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (failures > 0) {
-          failures--;
-          return cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
-        }
-        simpleParser(Buffer.concat(chunks)).then((m) => {
-          mails.push(m);
-          cb();
-        }, cb);
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.server.address() as AddressInfo).port, mails, authed: () => authed, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
+import { smtpSink } from '../../test/support/smtp-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vm-mail-'));
 // A WAV with every byte value in its data, so any mangling of the attachment shows.

@@ -1,4 +1,5 @@
 import { readConferences } from './conference-spec.js';
+import { readWebhooks } from './webhook-spec.js';
 import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
@@ -74,5 +75,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
   const mohClass = store.getSetting(MOH_CLASS_SETTING);
   if (mohClass !== undefined) spec.moh = { class: mohClass };
+  const webhooks = readWebhooks(store);
+  if (webhooks.length > 0) spec.webhooks = webhooks;
   return spec;
 }

@@ -4,6 +4,7 @@ import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
 import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
+import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -65,6 +66,8 @@ export interface TenantSpec extends RoutingSpec {
   featureCodes?: { recordToggle?: string };
   /** Music on hold; class absent: 'default'. */
   moh?: { class?: string };
+  /** Signed POSTs of the tenant's events (webhook-spec.ts). */
+  webhooks?: readonly WebhookSpec[];
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -97,6 +100,8 @@ export interface ValidTenantSpec {
   recordToggleCode?: string;
   /** The music-on-hold class, when the spec sets one. */
   mohClass?: string;
+  /** The tenant's webhooks, when it has any. */
+  webhooks?: WebhookSpec[];
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
@@ -221,8 +226,9 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
+  const webhooks = validateWebhooks(spec?.webhooks, bad);
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
