@@ -48,6 +48,7 @@ export function eventWiring(o: {
     viaFor: o.viaFor,
     contactFor: o.contactFor,
     decorate: o.decorate,
+    tenantById: o.tenantById,
   });
   const unlisten = boxes.onChange((tenant, box) => subscriptions.changed(tenant, MESSAGE_SUMMARY, box));
   const unsolicited = new UnsolicitedMwi({

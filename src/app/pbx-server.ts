@@ -365,6 +365,7 @@ export class PbxServer {
     if (this.stopping) return;
     this.resolver.refresh();
     this.syncTrunks();
+    this.events.subscriptions.retainTenants();
   }
 
   /**
@@ -392,6 +393,7 @@ export class PbxServer {
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     this.syncTrunks();
+    this.events.subscriptions.retainTenants();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
     return report;
   }

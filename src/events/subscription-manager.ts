@@ -39,6 +39,8 @@ export interface SubscriptionManagerOptions {
   contactFor: (protocol: 'udp' | 'tcp' | 'tls') => string;
   /** Adds the Server header where configured. */
   decorate?: (res: SipResponse) => SipResponse;
+  /** The current context of a tenant; undefined when it is gone. */
+  tenantById: (id: string) => TenantContext | undefined;
 }
 
 /**
@@ -80,7 +82,22 @@ export class SubscriptionManager {
    */
   findDialog(req: SipRequest): { tenant: TenantContext; subscriber: string } | undefined {
     const s = this.lookup(req);
-    return s ? { tenant: s.tenant, subscriber: s.subscriber } : undefined;
+    if (!s) return undefined;
+    const tenant = this.activeTenant(s);
+    return tenant ? { tenant, subscriber: s.subscriber } : undefined;
+  }
+
+  /** After tenants changed: subscriptions of a tenant that is gone or suspended end (noresource). */
+  retainTenants(): void {
+    for (const s of [...this.byKey.values()]) this.activeTenant(s);
+  }
+
+  /** The subscription's tenant while it is active; otherwise the subscription is ended. */
+  private activeTenant(s: Subscription): TenantContext | undefined {
+    const t = this.o.tenantById(s.tenantId);
+    if (t && t.status === 'active') return t;
+    this.terminate(s, 'noresource');
+    return undefined;
   }
 
   /**
@@ -139,7 +156,7 @@ export class SubscriptionManager {
     const seconds = expires.kind === 'grant' ? expires.seconds : 0;
     const sub: Subscription = {
       key: dialogKey(callIdOf(req), localTag, remoteTag),
-      tenant,
+      tenantId: tenant.id,
       subscriber: subscriberExt,
       pkg,
       eventId: event.id,
@@ -232,7 +249,7 @@ export class SubscriptionManager {
 
   /** Terminate every subscription of a tenant (a suspended or deleted tenant). */
   dropTenant(tenantId: string): void {
-    for (const s of [...this.byKey.values()]) if (s.tenant.id === tenantId) this.terminate(s, 'noresource');
+    for (const s of [...this.byKey.values()]) if (s.tenantId === tenantId) this.terminate(s, 'noresource');
   }
 
   /** On shutdown: timers cancelled; subscribers learn on their next refresh (481). */
@@ -261,11 +278,11 @@ export class SubscriptionManager {
 
   private add(sub: Subscription): void {
     this.byKey.set(sub.key, sub);
-    const rk = resourceKey(sub.tenant.id, sub.pkg.name, sub.resource);
+    const rk = resourceKey(sub.tenantId, sub.pkg.name, sub.resource);
     let set = this.byResource.get(rk);
     if (!set) this.byResource.set(rk, (set = new Set()));
     set.add(sub);
-    this.perTenant.set(sub.tenant.id, (this.perTenant.get(sub.tenant.id) ?? 0) + 1);
+    this.perTenant.set(sub.tenantId, (this.perTenant.get(sub.tenantId) ?? 0) + 1);
     this.arm(sub);
   }
 
@@ -273,13 +290,13 @@ export class SubscriptionManager {
     if (this.byKey.get(sub.key) !== sub) return;
     this.byKey.delete(sub.key);
     this.o.clock.clearTimeout(sub.timer);
-    const rk = resourceKey(sub.tenant.id, sub.pkg.name, sub.resource);
+    const rk = resourceKey(sub.tenantId, sub.pkg.name, sub.resource);
     const set = this.byResource.get(rk);
     set?.delete(sub);
     if (set?.size === 0) this.byResource.delete(rk);
-    const n = (this.perTenant.get(sub.tenant.id) ?? 1) - 1;
-    if (n <= 0) this.perTenant.delete(sub.tenant.id);
-    else this.perTenant.set(sub.tenant.id, n);
+    const n = (this.perTenant.get(sub.tenantId) ?? 1) - 1;
+    if (n <= 0) this.perTenant.delete(sub.tenantId);
+    else this.perTenant.set(sub.tenantId, n);
   }
 
   private arm(sub: Subscription): void {
@@ -292,7 +309,7 @@ export class SubscriptionManager {
     if (sub.terminated) return;
     sub.terminated = true;
     this.remove(sub);
-    this.log.debug('subscription terminated', { tenant: sub.tenant.id, ext: sub.subscriber, event: sub.pkg.name, reason });
+    this.log.debug('subscription terminated', { tenant: sub.tenantId, ext: sub.subscriber, event: sub.pkg.name, reason });
     this.sendNotify(sub, `terminated;reason=${reason}`);
   }
 
@@ -310,10 +327,12 @@ export class SubscriptionManager {
   private sendNotify(sub: Subscription, state: string): void {
     if (this.stopped) return;
     let body: { contentType: string; body: string };
+    const tenant = this.o.tenantById(sub.tenantId);
+    if (!tenant) return;
     try {
-      body = sub.pkg.state(sub.tenant, sub.resource);
+      body = sub.pkg.state(tenant, sub.resource);
     } catch (e) {
-      this.log.error('event state not available', { tenant: sub.tenant.id, event: sub.pkg.name, error: e });
+      this.log.error('event state not available', { tenant: sub.tenantId, event: sub.pkg.name, error: e });
       return;
     }
     sub.localCseq += 1;
@@ -339,7 +358,7 @@ export class SubscriptionManager {
       if (!ok) {
         // RFC 6665 §4.2.2: a NOTIFY answered 481, timed out or not delivered ends the subscription;
         // the subscriber's next refresh gets 481 and it subscribes anew.
-        if (!sub.terminated) this.log.info('NOTIFY failed; subscription removed', { tenant: sub.tenant.id, ext: sub.subscriber, event: sub.pkg.name, why });
+        if (!sub.terminated) this.log.info('NOTIFY failed; subscription removed', { tenant: sub.tenantId, ext: sub.subscriber, event: sub.pkg.name, why });
         sub.terminated = true;
         this.remove(sub);
         return;

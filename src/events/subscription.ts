@@ -1,5 +1,4 @@
 import type { Target } from '../sip/transport/types.js';
-import type { TenantContext } from '../tenant/tenant-context.js';
 import type { TimerHandle } from '../util/clock.js';
 import type { EventPackage } from './event-package.js';
 
@@ -9,7 +8,8 @@ import type { EventPackage } from './event-package.js';
  */
 export interface Subscription {
   readonly key: string;
-  readonly tenant: TenantContext;
+  /** The tenant (its context is looked up afresh on each use: stores close when idle). */
+  readonly tenantId: string;
   /** The authenticated extension that subscribed. */
   readonly subscriber: string;
   readonly pkg: EventPackage;
