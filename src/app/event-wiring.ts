@@ -8,6 +8,7 @@ import type { LocalVia } from '../sip/dialog/local-via.js';
 import type { SipResponse } from '../sip/message/types.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
+import { readMwiModes } from '../tenant/mwi-spec.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -16,8 +17,6 @@ export interface EventWiring {
   unsolicited: UnsolicitedMwi;
   /** The voicemail counts MWI reads; the in-memory one until the voicemail service provides its own. */
   boxes: MailboxCounts;
-  /** Per-extension MWI modes set at run time (until the tenant YAML's `voicemail.mwi` reaches the store). */
-  mwiModes: Map<string, MwiMode>;
   stop(): void;
 }
 
@@ -38,7 +37,6 @@ export function eventWiring(o: {
   boxes?: MailboxCounts;
 }): EventWiring {
   const boxes = o.boxes ?? new InMemoryMailboxCounts();
-  const mwiModes = new Map<string, MwiMode>();
   const subscriptions = new SubscriptionManager({
     clock: o.clock,
     logger: o.logger,
@@ -56,7 +54,8 @@ export function eventWiring(o: {
     logger: o.logger,
     boxes,
     tenantById: o.tenantById,
-    modeOf: (tenant, ext) => mwiModes.get(`${tenant.id}\u0000${ext}`),
+    // The extension's `voicemail: { mwi }` from its tenant's store (mwi-spec.ts).
+    modeOf: (tenant, ext): MwiMode | undefined => readMwiModes(tenant.store).get(ext),
     transactions: o.transactions,
     viaFor: o.viaFor,
     contactFor: o.contactFor,
@@ -65,7 +64,6 @@ export function eventWiring(o: {
     subscriptions,
     unsolicited,
     boxes,
-    mwiModes,
     stop() {
       unlisten();
       unsolicited.stop();

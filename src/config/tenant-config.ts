@@ -77,6 +77,8 @@ const extension = object({
   algorithms: algorithms().optional(),
   /** Call recording: never, always, on-demand; absent: the tenant's. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** Voicemail of this extension; mwi: subscribe (default), unsolicited or both (src/events). */
+  voicemail: object({ mwi: oneOf(['subscribe', 'unsolicited', 'both']).optional() }).optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');

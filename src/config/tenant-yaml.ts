@@ -28,6 +28,7 @@ export interface TenantYamlInput {
     callerId?: string;
     algorithms?: readonly string[];
     recording?: string;
+    voicemail?: { mwi?: string };
   }>;
   countryCode?: string;
   nationalPrefix?: string;
@@ -112,6 +113,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         callerId: x.callerId,
         algorithms: x.algorithms ? [...x.algorithms] : undefined,
         recording: x.recording,
+        voicemail: x.voicemail?.mwi !== undefined ? { mwi: x.voicemail.mwi } : undefined,
       }),
     ),
     trunks: t.trunks && t.trunks.length > 0

@@ -133,6 +133,8 @@ export interface ExtensionConfig {
   algorithms?: Array<'SHA-256' | 'MD5'>;
   /** Call recording policy of this extension (b2bua/recording-policy.ts); absent: the tenant's. */
   recording?: 'never' | 'always' | 'on-demand';
+  /** Voicemail of this extension; mwi: how its phones learn of messages (default subscribe). */
+  voicemail?: { mwi?: 'subscribe' | 'unsolicited' | 'both' };
 }
 
 /**

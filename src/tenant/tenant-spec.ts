@@ -5,6 +5,7 @@ import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from 
 import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
+import { validateMwiModes, type MwiModeSpec } from './mwi-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -44,6 +45,8 @@ export interface ExtensionSpec {
   algorithms?: readonly DigestAlgorithm[];
   /** Call recording policy (never, always, on-demand); absent: the tenant's. */
   recording?: string;
+  /** Voicemail of the extension; mwi absent: subscribe (mwi-spec.ts). */
+  voicemail?: { mwi?: string };
 }
 
 /**
@@ -102,6 +105,8 @@ export interface ValidTenantSpec {
   mohClass?: string;
   /** The tenant's webhooks, when it has any. */
   webhooks?: WebhookSpec[];
+  /** Extensions whose MWI mode is not the default (subscribe). */
+  mwiModes?: Record<string, MwiModeSpec>;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
@@ -227,8 +232,9 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
   const webhooks = validateWebhooks(spec?.webhooks, bad);
+  const mwiModes = validateMwiModes(spec?.extensions, bad);
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -11,7 +11,8 @@ import type { TestTenant } from '../support/pbx-process.js';
 import { UdpSubscriber } from '../support/udp-subscriber.js';
 
 const tenant = (id: string, exts: string[]): TestTenant => ({ id, domains: [`${id}.example`], extensions: exts.map((ext) => ({ ext, password: `${id}-${ext}-secret` })) });
-const TENANTS = [tenant('acme', ['1001', '1002', '1003']), tenant('globex', ['1001', '2001']), tenant('initech', ['3001']), tenant('umbrella', ['4001'])];
+const ACME: TestTenant = { ...tenant('acme', ['1001', '1002']), extensions: [...tenant('acme', ['1001', '1002']).extensions, { ext: '1003', password: 'acme-1003-secret', extraKeys: 'voicemail: { mwi: unsolicited }' }] };
+const TENANTS = [ACME, tenant('globex', ['1001', '2001']), tenant('initech', ['3001']), tenant('umbrella', ['4001'])];
 
 let pbx: InProcessPbx;
 let boxes: InMemoryMailboxCounts;
@@ -171,8 +172,7 @@ test('the cap per tenant: the fourth live subscription gets 503', async () => {
   assert.equal(statuses, [200, 200, 200, 503]);
 });
 
-test('unsolicited MWI: an extension set so gets NOTIFY at registration and on change, without subscribing', async () => {
-  pbx.server.events.mwiModes.set('acme\u00001003', 'unsolicited');
+test('unsolicited MWI: an extension set so in the tenant YAML (voicemail: { mwi: unsolicited }) gets NOTIFY at registration and on change, without subscribing', async () => {
   boxes.set('acme', '1003', { new: 1, old: 4 });
   const phone = await pbx.phone('acme', '1003');
   const mark = phone.mark();
