@@ -107,6 +107,23 @@ test('tenant isolation: acme\'s 1001 cannot watch globex boxes, existing or not,
   assert.is((await s.subscribe('1001', { domain: 'nobody.example', expires: 60 }))?.status, 404);
 });
 
+test('a refresh or unsubscribe in someone else\'s subscription dialog: 403 for another tenant (digest) and for another extension', async () => {
+  const victim = await subscriber('acme', '1001');
+  assert.is((await victim.subscribe('1001', { expires: 600 }))?.status, 200);
+  await victim.nextNotify(0);
+  const outsider = await subscriber('globex', '1001');
+  outsider.hijack(victim);
+  assert.is((await outsider.refresh(0))?.status, 403);
+  const colleague = await subscriber('acme', '1002');
+  colleague.hijack(victim);
+  const r = await colleague.refresh(0);
+  assert.is(r?.status, 403);
+  assert.is(r?.reason, 'Forbidden: not your subscription');
+  assert.is(outsider.notifies.length + colleague.notifies.length, 0);
+  // Still the victim's, still alive.
+  assert.is((await victim.refresh(0))?.status, 200);
+});
+
 test('bad requests: unknown Event 489 with Allow-Events, bad Accept 406, Expires 0 is a fetch', async () => {
   const s = await subscriber('acme', '1001');
   const bad = await s.subscribe('1001', { event: 'presence.winfo' });

@@ -17,7 +17,7 @@ export class UdpSubscriber {
   notifyStatus = 200;
   private cseq = 1;
   private callId = newCallId('127.0.0.1');
-  private readonly fromTag = newTag();
+  private fromTag = newTag();
   private remoteTag: string | undefined;
   private remoteTarget: string | undefined;
   private waiters: Array<{ match: (m: SipRequest) => boolean; resolve: (m: SipRequest) => void }> = [];
@@ -52,6 +52,19 @@ export class UdpSubscriber {
       this.remoteTarget = /<([^>]+)>/.exec(getHeader(res, 'contact') ?? '')?.[1];
     }
     return res;
+  }
+
+  /**
+   * Take over another subscriber's dialog identifiers (Call-ID, tags, target), as an
+   * attacker who saw them would, to send refreshes in it with this subscriber's credentials.
+   */
+  hijack(victim: UdpSubscriber): void {
+    this.callId = victim.callId;
+    this.fromTag = victim.fromTag;
+    this.remoteTag = victim.remoteTag;
+    this.remoteTarget = victim.remoteTarget;
+    this.lastTo = victim.lastTo;
+    this.cseq = victim.cseq + 100;
   }
 
   /** A refresh (or with expires 0, an unsubscribe) in the dialog. */
