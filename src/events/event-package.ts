@@ -29,6 +29,6 @@ export interface EventPackage {
    * change notifications use.
    */
   access(tenant: TenantContext, subscriberExt: string, requestUser: string): ResourceAccess;
-  /** The current state of a resource of `tenant`. */
-  state(tenant: TenantContext, resource: string): EventState;
+  /** The current state of a resource of `tenant`; undefined when the resource is gone (the subscription then ends: noresource). */
+  state(tenant: TenantContext, resource: string): EventState | undefined;
 }

@@ -39,6 +39,11 @@ export class InMemoryMailboxCounts implements MailboxCounts {
     for (const l of this.listeners) l(tenant, box, { ...counts });
   }
 
+  /** Remove a box (listeners are not called: a removed box has no counts). */
+  delete(tenant: string, box: string): void {
+    this.boxes.delete(`${tenant}\u0000${box}`);
+  }
+
   counts(tenant: string, box: string): BoxCounts | undefined {
     const b = this.boxes.get(`${tenant}\u0000${box}`);
     return b ? { ...b.counts } : undefined;

@@ -39,8 +39,10 @@ export class MessageSummaryPackage implements EventPackage {
     return { ok: false, status: 403, reason: 'Forbidden: not your mailbox' };
   }
 
-  state(tenant: TenantContext, resource: string): EventState {
+  state(tenant: TenantContext, resource: string): EventState | undefined {
+    const counts = this.boxes.counts(tenant.id, resource);
+    if (counts === undefined) return undefined;
     const domain = tenant.domains[0];
-    return { contentType: MESSAGE_SUMMARY_TYPE, body: messageSummaryBody(this.boxes.counts(tenant.id, resource), domain ? `sip:${resource}@${domain}` : undefined) };
+    return { contentType: MESSAGE_SUMMARY_TYPE, body: messageSummaryBody(counts, domain ? `sip:${resource}@${domain}` : undefined) };
   }
 }

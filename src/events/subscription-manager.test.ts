@@ -129,4 +129,16 @@ test('a refresh with an old CSeq is refused (RFC 3261 §12.2.2); the NOTIFY goes
   assert.is(t.sent(403).length, 1, 'only its subscriber may refresh it');
 });
 
+test('a box that disappears ends its subscriptions: terminated;reason=noresource without a body', () => {
+  const t = setup();
+  t.start();
+  t.answer(t.sent('NOTIFY')[0] as SipRequest, 200);
+  t.boxes.delete('acme', '1001');
+  t.m.changed('acme', 'message-summary', '1001');
+  const last = t.sent('NOTIFY').at(-1) as SipRequest;
+  assert.is(getHeader(last, 'subscription-state'), 'terminated;reason=noresource');
+  assert.is(last.body.length, 0);
+  assert.is(t.m.size, 0);
+});
+
 test.run();

@@ -326,14 +326,19 @@ export class SubscriptionManager {
 
   private sendNotify(sub: Subscription, state: string): void {
     if (this.stopped) return;
-    let body: { contentType: string; body: string };
+    let body: { contentType: string; body: string } | undefined;
     const tenant = this.o.tenantById(sub.tenantId);
-    if (!tenant) return;
     try {
-      body = sub.pkg.state(tenant, sub.resource);
+      body = tenant ? sub.pkg.state(tenant, sub.resource) : undefined;
     } catch (e) {
       this.log.error('event state not available', { tenant: sub.tenantId, event: sub.pkg.name, error: e });
       return;
+    }
+    if (body === undefined && !sub.terminated) {
+      // RFC 6665 §4.2.2: the resource is gone; the last NOTIFY says so (no body).
+      sub.terminated = true;
+      this.remove(sub);
+      state = 'terminated;reason=noresource';
     }
     sub.localCseq += 1;
     sub.notifying = true;
@@ -350,9 +355,9 @@ export class SubscriptionManager {
       { name: 'contact', value: `<${this.o.contactFor(protocol)}>` },
       { name: 'event', value: sub.eventId !== undefined ? `${sub.pkg.name};id=${sub.eventId}` : sub.pkg.name },
       { name: 'subscription-state', value: state },
-      { name: 'content-type', value: body.contentType },
+      ...(body ? [{ name: 'content-type', value: body.contentType }] : []),
     ];
-    const req: SipRequest = { kind: 'request', method: 'NOTIFY', uri: sub.remoteTarget, headers, body: Buffer.from(body.body) };
+    const req: SipRequest = { kind: 'request', method: 'NOTIFY', uri: sub.remoteTarget, headers, body: body ? Buffer.from(body.body) : Buffer.alloc(0) };
     const done = (ok: boolean, why?: string) => {
       sub.notifying = false;
       if (!ok) {
