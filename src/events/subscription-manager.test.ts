@@ -11,7 +11,7 @@ import { FakeClock } from '../util/fake-clock.js';
 import { silentLogger } from '../util/logger.js';
 import { InMemoryMailboxCounts } from './mailbox-counts.js';
 import { MessageSummaryPackage } from './message-summary.js';
-import { SubscriptionManager } from './subscription-manager.js';
+import { parseEvent, SubscriptionManager } from './subscription-manager.js';
 
 const SRC = { protocol: 'udp' as const, address: '192.0.2.10', port: 5062 };
 
@@ -139,6 +139,15 @@ test('a box that disappears ends its subscriptions: terminated;reason=noresource
   assert.is(getHeader(last, 'subscription-state'), 'terminated;reason=noresource');
   assert.is(last.body.length, 0);
   assert.is(t.m.size, 0);
+});
+
+test('parseEvent: package case-insensitive, id kept exactly, junk refused', () => {
+  assert.equal(parseEvent('Message-Summary'), { name: 'message-summary', id: undefined });
+  assert.equal(parseEvent('message-summary ; id=AbC1'), { name: 'message-summary', id: 'AbC1' });
+  assert.is(parseEvent(undefined), undefined);
+  assert.is(parseEvent('message summary'), undefined);
+  assert.is(parseEvent('message-summary;id=a b'), undefined);
+  assert.is(parseEvent(''), undefined);
 });
 
 test.run();

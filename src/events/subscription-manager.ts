@@ -7,7 +7,6 @@ import type { ClientTransactionUser } from '../sip/transaction/types.js';
 import type { Inbound, Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Clock } from '../util/clock.js';
-import { SipError } from '../util/errors.js';
 import { newBranch, newTag } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import type { EventPackage } from './event-package.js';
@@ -144,8 +143,12 @@ export class SubscriptionManager {
       reply(503, { reason: 'Service Unavailable: subscription limit', headers: [['Retry-After', '60']] });
       return;
     }
-    const remoteTarget = contactUri(req);
-    if (remoteTarget === undefined) throw new SipError(400, 'Bad Request', { detail: 'SUBSCRIBE without Contact' });
+    const remoteTarget = contactOf(req);
+    if (remoteTarget === undefined) {
+      // RFC 6665 §4.1.2: a SUBSCRIBE carries exactly one SIP Contact, the target of our NOTIFYs.
+      reply(400, { reason: 'Bad Request: Contact' });
+      return;
+    }
     const from = getHeader(req, 'from')!;
     const remoteTag = tagOf(from);
     if (remoteTag === undefined) {
@@ -224,7 +227,13 @@ export class SubscriptionManager {
       reply(423, { headers: [['Min-Expires', String(expires.minExpires)]] });
       return;
     }
-    const contact = contactUri(req);
+    let contact: string | undefined;
+    try {
+      contact = contactUri(req);
+    } catch {
+      reply(400, { reason: 'Bad Request: Contact' });
+      return;
+    }
     if (contact !== undefined) sub.remoteTarget = contact;
     sub.target = { ...target };
     if (expires.kind === 'zero') {
@@ -390,11 +399,23 @@ export class SubscriptionManager {
   }
 }
 
+/** The Contact URI of a SUBSCRIBE; undefined when absent or not a single SIP URI. */
+function contactOf(req: SipRequest): string | undefined {
+  try {
+    return contactUri(req);
+  } catch {
+    return undefined;
+  }
+}
+
 function resourceKey(tenant: string, pkg: string, resource: string): string {
   return `${tenant}\u0000${pkg}\u0000${resource}`;
 }
 
-/** Event: package[.template];id=x (RFC 6665 §8.2.1); tokens compare case-insensitively... except id. */
+/**
+ * Event: package[.template];id=x (RFC 6665 §8.2.1, §8.4). The package compares
+ * case-insensitively, the id exactly; both are tokens, and anything else is not an event we serve.
+ */
 export function parseEvent(value: string | undefined): { name: string; id: string | undefined } | undefined {
   if (value === undefined) return undefined;
   const [head, ...params] = value.split(';');
@@ -402,8 +423,10 @@ export function parseEvent(value: string | undefined): { name: string; id: strin
   if (!/^[a-z0-9!%*_+`'~.-]{1,64}$/.test(name)) return undefined;
   let id: string | undefined;
   for (const p of params) {
-    const m = /^\s*id\s*=\s*(.{1,128})$/i.exec(p);
-    if (m) id = m[1]!.trim();
+    const m = /^\s*id\s*=\s*(.*)$/i.exec(p);
+    if (!m) continue;
+    id = m[1]!.trim();
+    if (!/^[A-Za-z0-9!%*_+`'~.-]{1,64}$/.test(id)) return undefined;
   }
   return { name, id };
 }

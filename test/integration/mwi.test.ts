@@ -138,6 +138,21 @@ test('bad requests: unknown Event 489 with Allow-Events, bad Accept 406, Expires
   assert.match(body(fetched), 'Voice-Message: 0/0');
 });
 
+test('hostile SUBSCRIBEs get a clear answer and leave nothing: no Contact, Contact *, a tel: Contact, a bad Expires, a bad Event', async () => {
+  const s = await subscriber('acme', '1001');
+  const before = pbx.server.events.subscriptions.size;
+  assert.is((await s.subscribe('1001', { contact: null }))?.status, 400);
+  assert.is((await s.subscribe('1001', { contact: '*' }))?.status, 400);
+  assert.is((await s.subscribe('1001', { contact: '<tel:+4930123456>' }))?.status, 400);
+  assert.is((await s.subscribe('1001', { rawExpires: '1e9' }))?.status, 400);
+  assert.is((await s.subscribe('1001', { rawExpires: '99999999999' }))?.status, 400);
+  assert.is((await s.subscribe('1001', { event: 'message-summary;id=\u0001' }))?.status, 489);
+  assert.is((await s.subscribe('1001', { event: 'message-summary;id=' + 'x'.repeat(200) }))?.status, 489);
+  assert.is((await s.subscribe('1001', { event: '../../etc' }))?.status, 489);
+  assert.is(pbx.server.events.subscriptions.size, before);
+  assert.is(s.notifies.length, 0);
+});
+
 test('expiry: a subscription that is not refreshed ends with a terminated NOTIFY', async () => {
   // This file's server accepts 1 s (423 below minExpires: the SIPp test mwi-sipp.test.ts).
   const s = await subscriber('acme', '1002');

@@ -42,7 +42,7 @@ export class UdpSubscriber {
   }
 
   /** A new subscription (new dialog) to `resource@domain`; returns the final answer after the challenge. */
-  async subscribe(resource: string, opts: { expires?: number; event?: string; accept?: string; domain?: string } = {}): Promise<SipResponse | undefined> {
+  async subscribe(resource: string, opts: { expires?: number; event?: string; accept?: string; domain?: string; contact?: string | null; rawExpires?: string } = {}): Promise<SipResponse | undefined> {
     this.callId = newCallId('127.0.0.1');
     this.remoteTag = undefined;
     const uri = `sip:${resource}@${opts.domain ?? this.o.domain}`;
@@ -75,7 +75,7 @@ export class UdpSubscriber {
 
   private lastTo = '';
 
-  private async send(uri: string, to: string, opts: { expires?: number; event?: string; accept?: string }, _prev?: string): Promise<SipResponse | undefined> {
+  private async send(uri: string, to: string, opts: { expires?: number; event?: string; accept?: string; contact?: string | null; rawExpires?: string }, _prev?: string): Promise<SipResponse | undefined> {
     const toValue = this.remoteTag && _prev !== undefined ? `${this.lastTo};tag=${this.remoteTag}` : to;
     if (!this.remoteTag) this.lastTo = to;
     const build = (auth?: string): SipRequest => {
@@ -86,10 +86,11 @@ export class UdpSubscriber {
         { name: 'to', value: toValue },
         { name: 'call-id', value: this.callId },
         { name: 'cseq', value: `${this.cseq++} SUBSCRIBE` },
-        { name: 'contact', value: `<sip:${this.o.user}@127.0.0.1:${this.port}>` },
+        ...(opts.contact === null ? [] : [{ name: 'contact', value: opts.contact ?? `<sip:${this.o.user}@127.0.0.1:${this.port}>` }]),
         { name: 'event', value: opts.event ?? 'message-summary' },
       ];
       if (opts.expires !== undefined) headers.push({ name: 'expires', value: String(opts.expires) });
+      if (opts.rawExpires !== undefined) headers.push({ name: 'expires', value: opts.rawExpires });
       if (opts.accept !== undefined) headers.push({ name: 'accept', value: opts.accept });
       if (auth) headers.push({ name: 'proxy-authorization', value: auth });
       return { kind: 'request', method: 'SUBSCRIBE', uri, headers, body: Buffer.alloc(0) };
