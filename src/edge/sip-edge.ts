@@ -113,7 +113,8 @@ export class SipEdge {
       return;
     }
     if (req.method === 'SUBSCRIBE' && this.o.subscriptions) {
-      admitSubscribe({ tenants: this.o.tenants, gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound));
+      // An accepted subscription's connection carries its NOTIFYs: kept like a registration's.
+      if (admitSubscribe({ tenants: this.o.tenants, gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound))) this.pin(inbound);
       return;
     }
     // A request inside a dialog (To has a tag) goes to the call that owns the dialog.

@@ -23,39 +23,40 @@ export interface SubscribeAdmissionDeps {
  * exists or not. A refresh or unsubscribe (To tag) belongs to the tenant of the
  * subscription it names, and is authenticated again there: only its subscriber may touch
  * it. A dialog we do not know gets 481 (RFC 6665 §4.1.2.2 tells the subscriber to start over).
+ * True when a new subscription was created (its stream connection is then worth keeping).
  */
-export function admitSubscribe(d: SubscribeAdmissionDeps, inbound: Inbound, req: SipRequest, target: Target): void {
+export function admitSubscribe(d: SubscribeAdmissionDeps, inbound: Inbound, req: SipRequest, target: Target): boolean {
   const refusal = uasChecks(req);
   if (refusal) {
     d.replier.replyError(inbound, refusal);
-    return;
+    return false;
   }
   if (tagOf(getHeader(req, 'to')) !== undefined) {
     const dialog = d.subscriptions.findDialog(req);
     if (!dialog) {
       d.replier.reply(inbound, 481);
-      return;
+      return false;
     }
     const ext = d.gate.authenticate(inbound, req, dialog.tenant, 'proxy');
-    if (!ext) return;
+    if (!ext) return false;
     d.subscriptions.refresh(inbound, req, ext.ext, target);
-    return;
+    return false;
   }
   const uri = parseUri(req.uri) as SipUri;
   const tenant = d.tenants.resolveDomain(uri.host);
   if (!tenant) {
     d.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
-    return;
+    return false;
   }
   if (tenant.status === 'suspended') {
     d.replier.reply(inbound, 403, { reason: TENANT_SUSPENDED });
-    return;
+    return false;
   }
   const ext = d.gate.authenticate(inbound, req, tenant, 'proxy');
-  if (!ext) return;
+  if (!ext) return false;
   if (uri.user === undefined) {
     d.replier.reply(inbound, 404, { reason: 'Not Found' });
-    return;
+    return false;
   }
-  d.subscriptions.subscribe(inbound, req, tenant, ext.ext, target, unescapeUriPart(uri.user));
+  return d.subscriptions.subscribe(inbound, req, tenant, ext.ext, target, unescapeUriPart(uri.user));
 }

@@ -103,7 +103,7 @@ export class SubscriptionManager {
    * A SUBSCRIBE outside a dialog from `subscriberExt`, authenticated in `tenant`. Every
    * answer goes out in a server transaction.
    */
-  subscribe(inbound: Inbound, req: SipRequest, tenant: TenantContext, subscriberExt: string, target: Target, requestUser: string): void {
+  subscribe(inbound: Inbound, req: SipRequest, tenant: TenantContext, subscriberExt: string, target: Target, requestUser: string): boolean {
     const tx = this.o.transactions.createServerTransaction(inbound, target);
     const reply = (status: number, opts: { reason?: string; headers?: Array<[string, string]>; toTag?: string } = {}) => tx.respond(this.decorate(createResponse(req, status, opts)));
     const event = parseEvent(getHeader(req, 'event'));
@@ -111,49 +111,49 @@ export class SubscriptionManager {
     if (!event || !pkg) {
       // RFC 6665 §7.2.1: an event package we do not serve.
       reply(489, { headers: [['Allow-Events', this.allowEvents]] });
-      return;
+      return false;
     }
     if (!accepts(req, pkg.contentType)) {
       reply(406, { headers: [['Accept', pkg.contentType]] });
-      return;
+      return false;
     }
     const limited = this.rate.take(tenant.id);
     if (!limited.ok) {
       this.log.warn('subscription storm: SUBSCRIBE refused', { tenant: tenant.id, from: inbound.source.address });
       reply(503, { reason: 'Service Unavailable: too many subscriptions', headers: [['Retry-After', String(limited.retryAfterSeconds)]] });
-      return;
+      return false;
     }
     const access = pkg.access(tenant, subscriberExt, requestUser);
     if (!access.ok) {
       reply(access.status, { reason: access.reason });
-      return;
+      return false;
     }
     const policy = this.o.policy();
     const expires = negotiateExpires(getHeader(req, 'expires'), policy);
     if (expires.kind === 'bad') {
       reply(400, { reason: 'Bad Request: Expires' });
-      return;
+      return false;
     }
     if (expires.kind === 'too-brief') {
       reply(423, { headers: [['Min-Expires', String(expires.minExpires)]] });
-      return;
+      return false;
     }
     if (expires.kind === 'grant' && (this.perTenant.get(tenant.id) ?? 0) >= policy.maxPerTenant) {
       this.log.warn('subscription cap of the tenant reached', { tenant: tenant.id, max: policy.maxPerTenant });
       reply(503, { reason: 'Service Unavailable: subscription limit', headers: [['Retry-After', '60']] });
-      return;
+      return false;
     }
     const remoteTarget = contactOf(req);
     if (remoteTarget === undefined) {
       // RFC 6665 §4.1.2: a SUBSCRIBE carries exactly one SIP Contact, the target of our NOTIFYs.
       reply(400, { reason: 'Bad Request: Contact' });
-      return;
+      return false;
     }
     const from = getHeader(req, 'from')!;
     const remoteTag = tagOf(from);
     if (remoteTag === undefined) {
       reply(400, { reason: 'Bad Request: From has no tag' });
-      return;
+      return false;
     }
     const localTag = newTag();
     const seconds = expires.kind === 'grant' ? expires.seconds : 0;
@@ -185,11 +185,12 @@ export class SubscriptionManager {
       // A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, and nothing kept.
       sub.terminated = true;
       this.sendNotify(sub, 'terminated;reason=timeout');
-      return;
+      return false;
     }
     this.add(sub);
     this.log.debug('subscribed', { tenant: tenant.id, ext: subscriberExt, event: pkg.name, resource: sub.resource, seconds });
     this.notify(sub);
+    return true;
   }
 
   /** An in-dialog SUBSCRIBE (refresh or unsubscribe) of `subscriberExt`, already authenticated. */
