@@ -53,6 +53,8 @@ import { CallRecordingService, finishLeftoverRecordings } from '../b2bua/call-re
 import { folderBytes } from '../admin/folder-bytes.js';
 import { tenantDir } from '../tenant/tenant-id.js';
 import { pbxRegistry } from '../util/pbx-metrics.js';
+import { eventWiring, type EventWiring } from './event-wiring.js';
+import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
 
 const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
 
@@ -103,6 +105,10 @@ export class PbxServer {
   private apiAddress: { host: string; port: number } | undefined;
   private purgeTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
+  /** SUBSCRIBE/NOTIFY and MWI (src/events). */
+  events!: EventWiring;
+  /** Voicemail e-mail and webhooks (src/notify). */
+  notifications!: NotifyWiring;
 
   private constructor(config: PbxConfig, opts: PbxServerOptions) {
     this.config = config;
@@ -282,7 +288,11 @@ export class PbxServer {
         callsPerExtension: this.config.calls.perExtension,
       }),
     });
+    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id) });
+    this.notifications = notifyWiring({ config: () => this.config, clock: this.clock, logger: log, pool: this.pool, listening: () => this.listeningAddresses() });
     edge = new SipEdge({
+      subscriptions: this.events.subscriptions,
+      onRegistered: (tenant, ext) => this.events.unsolicited.registered(tenant, ext),
       transport: this.transport,
       transactions: this.transactions,
       tenants: this.resolver,
@@ -376,6 +386,7 @@ export class PbxServer {
     if (this.stopping) return;
     this.resolver.refresh();
     this.syncTrunks();
+    this.events.subscriptions.retainTenants();
   }
 
   /**
@@ -403,6 +414,7 @@ export class PbxServer {
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     this.syncTrunks();
+    this.events.subscriptions.retainTenants();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
     return report;
   }
@@ -550,6 +562,8 @@ export class PbxServer {
       this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
+      this.events.stop();
+      this.notifications.stop();
       await this.transport.stop();
       this.authFailLog.close();
       this.transactions.stop();

@@ -19,6 +19,7 @@ import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
 import { natKeepaliveSchema } from './nat-keepalive-config.js';
+import { checkWebhooks, webhookList } from './webhook-config.js';
 import type { TenantConfig, TrunkConfig } from './types.js';
 
 /** Why a tenant trunk may not point at a host (src/util/outbound-address-policy.ts fits). */
@@ -131,6 +132,8 @@ export const tenantSchema = object({
   outboundRoutes: outboundRouteList().default([]),
   conferences: conferenceList().default([]),
   voicemailBoxes: voicemailBoxList().default([]),
+  /** Signed POSTs of the tenant's events (webhook-config.ts). */
+  webhooks: webhookList().default([]),
 });
 
 /** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
@@ -185,6 +188,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
+    checkWebhooks(t.webhooks, root, opts.trunkAddresses);
   });
   return {
     file: resolve(file),
@@ -214,5 +218,6 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     outboundRoutes: raw.outboundRoutes,
     ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
     ...(raw.voicemailBoxes.length > 0 ? { voicemailBoxes: raw.voicemailBoxes } : {}),
+    ...(raw.webhooks.length > 0 ? { webhooks: raw.webhooks } : {}),
   };
 }

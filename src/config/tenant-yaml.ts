@@ -38,6 +38,7 @@ export interface TenantYamlInput {
   featureCodes?: { recordToggle?: string };
   moh?: { class?: string };
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  webhooks?: ReadonlyArray<{ url: string; secret: string; events: readonly string[] }>;
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;

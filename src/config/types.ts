@@ -15,6 +15,10 @@ export interface ListenSpec {
 export interface PbxConfig {
   /** Absolute path of the file this came from. */
   file: string;
+  /** SUBSCRIBE/NOTIFY policy (src/events, src/config/notify-config.ts); absent: SUBSCRIPTION_DEFAULTS. */
+  subscriptions?: { minExpires: number; maxExpires: number; defaultExpires: number; ratePerSecond: number; burst: number; maxPerTenant: number };
+  /** The operator's mail relay for voicemail e-mail; absent: no e-mail is sent. */
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; attempts: number };
   dataDir: string;
   tenantsDir: string;
   sip: {
@@ -284,6 +288,8 @@ export interface TenantConfig {
   conferences?: ConferenceConfig[];
   /** Shared voicemail boxes (voicemail-config.ts). */
   voicemailBoxes?: VoicemailBoxConfig[];
+  /** Signed POSTs of the tenant's events (voicemail.new). */
+  webhooks?: Array<{ url: string; secret: string; events: string[] }>;
 }
 
 export interface ConferenceConfig {

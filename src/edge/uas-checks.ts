@@ -22,7 +22,7 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 /** Methods implemented so far; the rest of KNOWN_METHODS get 405 with this Allow list. */
-export const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'UPDATE', 'INFO'];
+export const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'UPDATE', 'INFO', 'SUBSCRIBE'];
 
 /** Option tags we honour in Require (RFC 3261 §8.2.2.3). */
 export const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['path', 'outbound', 'timer', 'gruu']);

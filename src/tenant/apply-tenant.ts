@@ -1,5 +1,7 @@
 import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
 import { existsSync, rmSync } from 'node:fs';
+import { WEBHOOKS_SETTING } from './webhook-spec.js';
+import { MWI_SETTING } from './mwi-spec.js';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantManager } from './system-store.js';
@@ -163,6 +165,8 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
+    [WEBHOOKS_SETTING, spec.webhooks ? JSON.stringify(spec.webhooks) : undefined],
+    [MWI_SETTING, spec.mwiModes ? JSON.stringify(spec.mwiModes) : undefined],
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
     settingChanged = true;

@@ -1,6 +1,8 @@
 import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
 import { readConferences } from './conference-spec.js';
 import { voicemailSpecOf } from './voicemail-spec.js';
+import { readWebhooks } from './webhook-spec.js';
+import { readMwiModes } from './mwi-spec.js';
 import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
@@ -24,6 +26,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     throw new StoreError(`tenant ${id} has no domains (it is ${rec.status}: its domains were released), so there is no realm to export its extensions for`);
   }
   const realm = rec.domains[0]!;
+  const mwi = readMwiModes(store);
   const extensions: ExtensionSpec[] = store.listExtensions().map((x) => {
     if (x.realm !== realm) {
       throw new StoreError(`tenant ${id}: extension ${x.ext} has digests for realm ${x.realm}, not the tenant's realm ${realm}; re-apply the tenant with passwords first`);
@@ -34,6 +37,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (x.algorithms !== undefined) e.algorithms = [...x.algorithms];
     const recording = store.recordings.extensionMode(x.ext);
     if (recording !== undefined) e.recording = recording;
+    const mode = mwi.get(x.ext);
+    if (mode !== undefined) e.voicemail = { mwi: mode };
     return e;
   });
   const plan = store.getRoutingPlan();
@@ -81,5 +86,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (mohClass !== undefined) spec.moh = { class: mohClass };
   const keepalive = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
   if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
+  const webhooks = readWebhooks(store);
+  if (webhooks.length > 0) spec.webhooks = webhooks;
   return spec;
 }

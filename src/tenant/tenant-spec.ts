@@ -6,6 +6,8 @@ import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from 
 import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
+import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
+import { validateMwiModes, type MwiModeSpec } from './mwi-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -73,6 +75,8 @@ export interface TenantSpec extends RoutingSpec {
   voicemailBoxes?: readonly VoicemailBoxSpec[];
   /** OPTIONS keep-alives to UDP contacts (nat-keepalive-setting.ts); absent: off. */
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  /** Signed POSTs of the tenant's events (webhook-spec.ts). */
+  webhooks?: readonly WebhookSpec[];
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -107,6 +111,10 @@ export interface ValidTenantSpec {
   mohClass?: string;
   /** The natKeepalive setting's text (nat-keepalive-setting.ts), when it is on. */
   natKeepalive?: string;
+  /** The tenant's webhooks, when it has any. */
+  webhooks?: WebhookSpec[];
+  /** Extensions whose MWI mode is not the default (subscribe). */
+  mwiModes?: Record<string, MwiModeSpec>;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
@@ -236,9 +244,11 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
   const voicemail = validateVoicemail(Array.isArray(spec?.extensions) ? spec.extensions : [], spec?.voicemailBoxes, bad);
+  const webhooks = validateWebhooks(spec?.webhooks, bad);
+  const mwiModes = validateMwiModes(spec?.extensions, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
