@@ -12,6 +12,8 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { conferenceList } from './conference-config.js';
+import { callFlowFields, checkCallFlows, callFlowsConfig } from './call-flows-config.js';
+import type { CallFlows } from '../model/call-flows.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
 import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
@@ -124,6 +126,8 @@ export const tenantSchema = object({
   inboundRoutes: inboundRouteList().default([]),
   outboundRoutes: outboundRouteList().default([]),
   conferences: conferenceList().default([]),
+  /** timezone, schedules, timeConditions, ivrs (call-flows-config.ts). */
+  ...callFlowFields,
 });
 
 /** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
@@ -161,8 +165,10 @@ function checkTrunkAddresses(trunks: ReadonlyArray<Pick<TrunkConfig, 'host' | 'o
  * nothing. Throws ConfigErrors listing every problem.
  */
 export function parseTenantConfig(text: string, file: string, env: Env, opts: TenantParseOptions = {}): TenantConfig {
+  let flows: CallFlows | undefined;
   const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
     checkTenantReferences(t, root);
+    flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
   });
@@ -192,5 +198,6 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     inboundRoutes: raw.inboundRoutes,
     outboundRoutes: raw.outboundRoutes,
     ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
+    ...callFlowsConfig(flows),
   };
 }

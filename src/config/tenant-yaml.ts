@@ -10,9 +10,11 @@
 import { stringify } from 'yaml';
 import { escapeEnv } from './env-subst.js';
 import type { DestinationConfig, TenantLimits } from './types.js';
+import type { CallFlows } from '../model/call-flows.js';
+import { callFlowsYaml } from './call-flows-yaml.js';
 
 /** What is written: TenantConfig without its file, every default optional (TenantSpec fits). */
-export interface TenantYamlInput {
+export interface TenantYamlInput extends Partial<CallFlows> {
   id: string;
   name: string;
   domains: readonly string[];
@@ -145,6 +147,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
       ? t.outboundRoutes.map((r) => clean({ name: r.name, patterns: [...r.patterns], strip: r.strip, prepend: r.prepend, trunks: [...r.trunks] }))
       : undefined,
     conferences: t.conferences && t.conferences.length > 0 ? t.conferences.map((c) => clean({ number: c.number, name: c.name, pin: c.pin, maxParticipants: c.maxParticipants })) : undefined,
+    ...callFlowsYaml(t),
   });
   const top = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
   return top + stringify(doc, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });
