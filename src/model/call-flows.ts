@@ -6,6 +6,9 @@
  * the SAME tenant (its extensions, ring groups, rooms, menus, conditions); a circle of
  * menus and conditions, or menus nested deeper than MAX_IVR_DEPTH, is refused with the
  * path of the circle. Pure.
+ *
+ * `targets` undefined: the names outside the document (extensions, ring groups, rooms) are
+ * not checked (a stored document read back, already checked when it was written).
  */
 import { parseFlowDestination, type FlowDestination } from './flow-destination.js';
 import type { Report } from './flow-report.js';
@@ -114,16 +117,18 @@ export function flowEdges(f: CallFlows): Array<{ from: string; at: string; to: F
 }
 
 /** A destination that names something this tenant does not have: the problem, else undefined. */
-function missingTarget(d: FlowDestination, f: CallFlows, t: FlowTargets): string | undefined {
+function missingTarget(d: FlowDestination, f: CallFlows, t: FlowTargets | undefined): string | undefined {
+  // Without targets (a stored document read back) only the document's own names are checked.
+  if (t === undefined && d.type !== 'ivr' && d.type !== 'timeCondition') return undefined;
   switch (d.type) {
     case 'extension':
-      return t.extensions.has(d.ext) ? undefined : `no extension '${d.ext}' in this tenant`;
+      return t!.extensions.has(d.ext) ? undefined : `no extension '${d.ext}' in this tenant`;
     case 'ringGroup':
-      return t.ringGroups.has(d.name) ? undefined : `no ring group '${d.name}' in this tenant`;
+      return t!.ringGroups.has(d.name) ? undefined : `no ring group '${d.name}' in this tenant`;
     case 'voicemail':
-      return t.extensions.has(d.box) || t.voicemailBoxes?.has(d.box) ? undefined : `no voicemail box '${d.box}' in this tenant`;
+      return t!.extensions.has(d.box) || t!.voicemailBoxes?.has(d.box) ? undefined : `no voicemail box '${d.box}' in this tenant`;
     case 'conference':
-      return t.conferences.has(d.room) ? undefined : `no conference room '${d.room}' in this tenant`;
+      return t!.conferences.has(d.room) ? undefined : `no conference room '${d.room}' in this tenant`;
     case 'ivr':
       return f.ivrs.some((m) => m.name === d.name) ? undefined : `no IVR '${d.name}' in this tenant`;
     case 'timeCondition':
@@ -205,7 +210,7 @@ export function checkFlowGraph(f: CallFlows, bad: Report): void {
  * Reads and checks the document; `bad` gets every problem at its path (`ivrs[0].options.1`,
  * `timezone`). Returns what is valid (the caller refuses the whole when anything was reported).
  */
-export function parseCallFlows(raw: CallFlowsInput, targets: FlowTargets, bad: Report): CallFlows {
+export function parseCallFlows(raw: CallFlowsInput, targets: FlowTargets | undefined, bad: Report): CallFlows {
   let problems = 0;
   const count: Report = (p, m) => (problems++, bad(p, m));
   const tz = raw.timezone;
@@ -215,12 +220,20 @@ export function parseCallFlows(raw: CallFlowsInput, targets: FlowTargets, bad: R
   const ivrs = parseIvrs(raw.ivrs, count);
   const flows: CallFlows = { ...(typeof tz === 'string' && isTimeZone(tz) ? { timezone: tz } : {}), schedules, timeConditions, ivrs };
 
-  const scheduleNames = new Set(schedules.map((s) => s.name));
+  // Every declared name counts, valid or not, so one bad schedule or menu does not also
+  // make each reference to it a problem.
+  const declared = (list: unknown): Set<string> => new Set(Array.isArray(list) ? list.flatMap((x) => (isMapping(x) && typeof x['name'] === 'string' ? [x['name']] : [])) : []);
+  const scheduleNames = declared(raw.schedules);
+  const declaredFlows: CallFlows = {
+    schedules: [],
+    timeConditions: [...declared(raw.timeConditions)].map((name) => ({ name, schedule: '', open: { type: 'hangup' }, closed: { type: 'hangup' } })),
+    ivrs: [...declared(raw.ivrs)].map((name) => ({ name }) as IvrMenu),
+  };
   timeConditions.forEach((c, i) => {
     if (!scheduleNames.has(c.schedule)) count(`timeConditions[${i}].schedule`, `no schedule '${c.schedule}' in this tenant`);
   });
   for (const e of flowEdges(flows)) {
-    const missing = missingTarget(e.to, flows, targets);
+    const missing = missingTarget(e.to, declaredFlows, targets);
     if (missing !== undefined) count(`${e.at}.${e.to.type}`, missing);
   }
   if (problems === 0) checkFlowGraph(flows, bad);

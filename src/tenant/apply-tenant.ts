@@ -8,6 +8,7 @@ import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProble
 import { tenantDir } from './tenant-id.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
+import { CALL_FLOWS_SETTING, callFlowsJson } from './call-flows-store.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
 
@@ -159,6 +160,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [RECORDING_SETTING, spec.recording],
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
+    [CALL_FLOWS_SETTING, callFlowsJson(spec.callFlows)],
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
     settingChanged = true;

@@ -1,3 +1,4 @@
+import { readCallFlows } from './call-flows-store.js';
 import { readConferences } from './conference-spec.js';
 import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import type { SystemStore } from './system-store.js';
@@ -74,5 +75,10 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
   const mohClass = store.getSetting(MOH_CLASS_SETTING);
   if (mohClass !== undefined) spec.moh = { class: mohClass };
+  const flows = readCallFlows(store);
+  if (flows.timezone !== undefined) spec.timezone = flows.timezone;
+  if (flows.schedules.length > 0) spec.schedules = flows.schedules;
+  if (flows.timeConditions.length > 0) spec.timeConditions = flows.timeConditions;
+  if (flows.ivrs.length > 0) spec.ivrs = flows.ivrs;
   return spec;
 }

@@ -4,6 +4,7 @@ import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
 import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
+import { parseCallFlows, type CallFlows } from '../model/call-flows.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -50,7 +51,7 @@ export interface ExtensionSpec {
  * TenantConfig in src/config/types.ts, which src/tenant may not import.
  * The numbering and routing fields (RoutingSpec) may be left out.
  */
-export interface TenantSpec extends RoutingSpec {
+export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   id: string;
   name: string;
   /** The first is the primary domain and the digest realm. */
@@ -100,6 +101,8 @@ export interface ValidTenantSpec {
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
+  /** timezone, schedules, time conditions, IVR menus (src/model/call-flows.ts); empty when none. */
+  callFlows: CallFlows;
 }
 
 /** Extension numbers, names, passwords...: the rules shared with the YAML and the API (src/model/field-rules.ts). */
@@ -221,8 +224,10 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
+  const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)) }, bad);
+
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, callFlows, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
