@@ -70,6 +70,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       ...(p.recording ? { recording: p.recording } : {}),
       ...(p.conferences ? { conferences: p.conferences } : {}),
       media: mediaFiles,
+      operatorPrompts: () => p.config().media?.prompts,
     }),
   ];
   const rawRoutes: RawRoute[] = [

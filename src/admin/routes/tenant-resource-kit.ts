@@ -51,6 +51,8 @@ export interface TenantResourceDeps {
   conferences?: LiveConferences;
   /** Checks uploaded prompts and music (app/media-probe.ts); absent: uploads are refused (409). */
   media?: MediaFiles;
+  /** pbx.yaml media.prompts (the operator's prompt set), searched for the prompts call flows name; absent: none. */
+  operatorPrompts?(): string | undefined;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */
