@@ -1,5 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigErrors } from '../util/errors.js';
 import { parseTenantConfig } from './tenant-config.js';
 import { tenantYamlText } from './tenant-yaml.js';
@@ -127,6 +130,17 @@ test('letters where digits belong, an unsafe prompt name, an unknown key', () =>
   assert.ok(p.some((x) => /:12:\d+: ivrs\[0\]\.retries: must be a whole number/.test(x)), p.join('\n'));
   assert.ok(p.some((x) => /:14:\d+: ivrs\[0\]\.options\.1\.extension: must be an extension number/.test(x)), p.join('\n'));
   assert.ok(p.some((x) => /:15:\d+: ivrs\[0\]\.colour: unknown key/.test(x)), p.join('\n'));
+});
+
+test('the commented example of the demo tenant file parses once uncommented', () => {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'tenants', 'acme.yaml');
+  const text = readFileSync(file, 'utf8');
+  const block = text.split('# --- call flows example ---\n')[1]!.split('# --- end of call flows example ---')[0]!;
+  const uncommented = block.split('\n').map((l) => l.replace(/^# ?/, '')).join('\n');
+  const c = parseTenantConfig(text + uncommented, file, {});
+  assert.is(c.ivrs?.[0]?.name, 'main');
+  assert.is(c.timeConditions?.[0]?.name, 'office-hours');
+  assert.is(c.timezone, 'Europe/Berlin');
 });
 
 test.run();
