@@ -95,6 +95,8 @@ test('the toggle feature code cycles auto -> open -> closed -> auto for the call
   }
   assert.equal(said, [['/prompts/activated.wav'], ['/prompts/deactivated.wav'], ['/prompts/thank-you.wav']]);
   assert.is(readOverride(globex.store, 'g-hours'), 'auto', 'the other tenant is untouched');
+  const audit = acme.store.listAudit().filter((a) => a.action === 'timeCondition.override');
+  assert.is(audit.length, 3);
 
   const bad = new FakeAppChannel(acme, clock);
   await apps.timeConditionToggle(acme, '2').run(bad);

@@ -31,7 +31,7 @@ export function callFlowApps(deps: { clock: Clock; logger?: Logger }): CallFlowA
       return d ? toDestination(d) : undefined;
     },
     timeConditionToggle(_tenant, index) {
-      return new TimeConditionToggleApp(index, deps.logger);
+      return new TimeConditionToggleApp(index, deps.logger, () => deps.clock.now());
     },
   };
 }

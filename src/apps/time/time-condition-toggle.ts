@@ -36,6 +36,7 @@ export class TimeConditionToggleApp implements CallApp {
   constructor(
     private readonly index: string,
     private readonly logger?: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async run(ch: AppChannel): Promise<void> {
@@ -46,6 +47,7 @@ export class TimeConditionToggleApp implements CallApp {
         await ch.play(ch.prompts(['invalid-option']));
       } else {
         this.logger?.info('time condition override', { tenant: ch.tenant.id, condition: r.name, override: r.override, by: ch.caller.ext });
+        ch.tenant.store.appendAudit({ at: this.now(), actor: `ext:${ch.caller.ext ?? '?'}`, action: 'timeCondition.override', target: r.name, details: { override: r.override, by: 'featureCode' } });
         const [own, builtin] = SAY[r.override];
         const files = ch.prompts([own]);
         await ch.play(files.length > 0 ? files : ch.prompts([builtin]));
