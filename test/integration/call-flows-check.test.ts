@@ -55,4 +55,19 @@ test('each bad input is refused with file:line:col', () => {
   assert.match(r.out, new RegExp(`${file}:6:\\d+: ivrs\\[0\\]\\.greeting: no prompt 'acme-custom-hello'`));
 });
 
+test('pbx tenant apply (no server running) refuses an unknown greeting at file:line:col and applies a good file', () => {
+  mkdirSync(join(dir, 'incoming'), { recursive: true });
+  const file = join(dir, 'incoming', 'acme.yaml');
+  writeFileSync(file, HEAD + 'ivrs:\n  - { name: main, greeting: acme-custom-hello, options: {} }\n');
+  let r = pbx('tenant', 'apply', file, '--config', join(dir, 'pbx.yaml'));
+  assert.is(r.code, 1, r.out);
+  assert.match(r.out, /incoming\/acme\.yaml:6:\d+: ivrs\[0\]\.greeting: no prompt 'acme-custom-hello'/);
+  writeFileSync(file, HEAD + 'ivrs:\n  - { name: main, greeting: welcome, options: { "1": { extension: "1001" } } }\n');
+  r = pbx('tenant', 'apply', file, '--config', join(dir, 'pbx.yaml'));
+  assert.is(r.code, 0, r.out);
+  r = pbx('tenant', 'export', 'acme', '--config', join(dir, 'pbx.yaml'));
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /ivrs:\n {2}- name: main\n {4}greeting: welcome\n {4}options:\n {6}"1":\n {8}extension: "1001"/);
+});
+
 test.run();
