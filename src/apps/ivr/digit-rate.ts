@@ -10,7 +10,8 @@ export class DigitRate {
 
   /** Counts `n` digits seen at `now`; true when the last second now holds a flood. */
   note(n: number, now: number): boolean {
-    for (let i = 0; i < n; i++) this.times.push(now);
+    // More than a flood's worth at once is a flood whatever the count: keep at most that many.
+    for (let i = 0; i < Math.min(n, this.perSecond + 1); i++) this.times.push(now);
     while (this.times.length > 0 && this.times[0]! <= now - 1000) this.times.shift();
     // Never keep more than a flood's worth: the answer is the same and memory stays bounded.
     if (this.times.length > this.perSecond + 1) this.times.splice(0, this.times.length - this.perSecond - 1);

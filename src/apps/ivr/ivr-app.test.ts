@@ -229,4 +229,21 @@ test('an unknown greeting at run time plays nothing and the menu still works', a
   assert.equal(ch.continued?.d, { type: 'extension', ext: '1001' });
 });
 
+test('an error of the channel never escapes: the call is hung up', async () => {
+  const clock = new FakeClock();
+  const ch = new FakeAppChannel(FakeAppChannel.tenant('acme', ['1001']), clock);
+  ch.readDigits = () => Promise.reject(new Error('media worker gone'));
+  await new IvrApp(menu({ options: OPTIONS }), { clock }).run(ch);
+  assert.is(ch.hungUpWith, 'ivr-error');
+});
+
+test('a caller gone before the answer: nothing is played', async () => {
+  const clock = new FakeClock();
+  const ch = new FakeAppChannel(FakeAppChannel.tenant('acme', ['1001']), clock);
+  ch.drop();
+  await new IvrApp(menu({ options: OPTIONS }), { clock }).run(ch);
+  assert.equal(ch.played, []);
+  assert.is(ch.continued, undefined);
+});
+
 test.run();
