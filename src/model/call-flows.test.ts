@@ -106,4 +106,13 @@ test('time zones: IANA names and aliases pass, offsets and garbage do not', () =
   for (const tz of ['+01:00', 'Mars/Olympus', '', 'Europe/Berlin\u0000', 42]) assert.is(problems({ timezone: tz }).length, 1, String(tz));
 });
 
+test('times: H:MM is read as HH:MM, 24:00 ends the day, 24:30 and 7.30 are not times', () => {
+  const out: string[] = [];
+  const f = parseCallFlows({ schedules: [{ name: 's', weekly: [{ days: 'sat-sun', from: '8:05', to: '24:00' }] }] }, targets, (p, m) => out.push(`${p}: ${m}`));
+  assert.equal(out, []);
+  assert.equal(f.schedules[0]!.weekly[0], { days: ['sat', 'sun'], from: '08:05', to: '24:00' });
+  const p = problems({ schedules: [{ name: 's', weekly: [{ days: 'mon', from: '7.30', to: '24:30' }] }] });
+  assert.equal(p.map((x) => x[0]), ['schedules[0].weekly[0].from', 'schedules[0].weekly[0].to']);
+});
+
 test.run();

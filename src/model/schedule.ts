@@ -33,13 +33,15 @@ export const MAX_SCHEDULES = 100;
 export const MAX_WINDOWS = 100;
 export const MAX_HOLIDAYS = 1000;
 const NAME_RE = /^[a-z0-9-]{1,63}$/;
-const TIME_RE = /^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$/;
+/** H:MM or HH:MM (an unquoted 8:30 in YAML is the text '8:30'); 24:00 ends the day. */
+const TIME_RE = /^([01]?[0-9]|2[0-3]):([0-5][0-9])$|^24:00$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** "08:30" -> 510; undefined when it is not a time of day. */
 export function minuteOfDay(hhmm: unknown): number | undefined {
   if (typeof hhmm !== 'string' || !TIME_RE.test(hhmm)) return undefined;
-  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const [h, m] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
 }
 
 /** True for a calendar date that exists, written YYYY-MM-DD (2026-02-30 does not). */
@@ -106,6 +108,11 @@ function unknownKeys(o: Record<string, unknown>, known: readonly string[], at: s
   return ok;
 }
 
+/** 510 -> "08:30"; 1440 -> "24:00". */
+function hhmm(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+}
+
 function parseWindow(raw: unknown, at: string, bad: Report): WeeklyWindow | undefined {
   if (!isMapping(raw)) {
     bad(at, 'must be a mapping { days, from, to }');
@@ -128,7 +135,7 @@ function parseWindow(raw: unknown, at: string, bad: Report): WeeklyWindow | unde
     ok = false;
   }
   if (!ok || days === undefined) return undefined;
-  return { days, from: raw['from'] as string, to: raw['to'] as string };
+  return { days, from: hhmm(from!), to: hhmm(to!) };
 }
 
 function parseHoliday(raw: unknown, at: string, bad: Report): Holiday | undefined {
