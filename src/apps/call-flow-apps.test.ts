@@ -11,7 +11,7 @@ import type { TenantSpec } from '../tenant/tenant-spec.js';
 import { SqliteTenantStore } from '../tenant/tenant-store.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { callFlowApps } from './call-flow-apps.js';
-import { FakeAppChannel } from './ivr/fake-app-channel.js';
+import { FakeAppChannel } from './fake-app-channel.js';
 
 let dir = '';
 let sys: SystemStore;

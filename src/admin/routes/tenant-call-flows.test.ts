@@ -107,8 +107,10 @@ test('override: forced closed and back to auto; unknown or another tenant\'s con
   // A file-managed tenant may still be overridden (it is not configuration)...
   managed = 'file';
   await call('PUT', '/tenants/{tenantId}/timeConditions/{name}/override', { params: { name: 'hours' }, body: { override: 'open' } });
-  // ...but not reconfigured.
+  // ...but not reconfigured, and a bad body is still 409 (not 422).
   await fails(call('PUT', '/tenants/{tenantId}/call-flows', { body: FLOWS }), 409);
+  await fails(call('PUT', '/tenants/{tenantId}/ivrs/{name}', { params: { name: 'main' }, body: { greeting: 'nope!' } }), 409);
+  await fails(call('DELETE', '/tenants/{tenantId}/ivrs/{name}', { params: { name: 'main' } }), 409);
 });
 
 test('bad input is 422 with JSON pointers and changes nothing', async () => {

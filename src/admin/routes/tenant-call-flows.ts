@@ -18,7 +18,7 @@ import { readConferences } from '../../tenant/conference-spec.js';
 import type { SpecProblem } from '../../tenant/tenant-errors.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import { notFound, type ApiRequest, type JsonSchema, type RouteDef } from '../api-types.js';
-import { invalid, PROBLEMS_DESCRIPTION, ROLES_ADMIN, tenantOf, writeMeta, type TenantResourceDeps } from './tenant-resource-kit.js';
+import { invalid, PROBLEMS_DESCRIPTION, refuseFileManaged, ROLES_ADMIN, tenantOf, writeMeta, type TenantResourceDeps } from './tenant-resource-kit.js';
 
 const TAG = 'Call flows';
 const NAME: JsonSchema = { type: 'string', pattern: '^[a-z0-9-]{1,63}$' };
@@ -118,6 +118,8 @@ export function callFlowRoutes(deps: TenantResourceDeps): RouteDef[] {
     response: { status: 200, schema: DOCUMENT, description: PROBLEMS_DESCRIPTION },
     handler(req) {
       const t = tenantOf(deps, req);
+      // 409 for a tenant its YAML file configures comes before any check of the body.
+      refuseFileManaged(deps, req);
       const flows = check(t, req.body);
       write(req, t, flows, 'callFlows.replace', 'call-flows');
       return { body: view(flows) };
@@ -146,6 +148,8 @@ export function callFlowRoutes(deps: TenantResourceDeps): RouteDef[] {
     response: { status: 200, schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: MENU } } }, description: PROBLEMS_DESCRIPTION },
     handler(req) {
       const t = tenantOf(deps, req);
+      // 409 for a tenant its YAML file configures comes before any check of the body.
+      refuseFileManaged(deps, req);
       const flows = check(t, { ...current(t), ivrs: req.body.items }, (p) => p.replace(/^ivrs\[/, 'items['));
       write(req, t, flows, 'ivrs.replace', 'ivrs');
       return { body: { items: flows.ivrs } };
@@ -185,6 +189,8 @@ export function callFlowRoutes(deps: TenantResourceDeps): RouteDef[] {
     response: { status: 200, schema: MENU, description: PROBLEMS_DESCRIPTION },
     handler(req) {
       const t = tenantOf(deps, req);
+      // 409 for a tenant its YAML file configures comes before any check of the body.
+      refuseFileManaged(deps, req);
       const name = menuName(req);
       if (req.body['name'] !== undefined && req.body['name'] !== name) throw invalid([{ path: 'name', message: `must be ${name}, the name in the path (or left out)` }]);
       const cur = current(t);
@@ -209,6 +215,8 @@ export function callFlowRoutes(deps: TenantResourceDeps): RouteDef[] {
     response: { status: 204, description: PROBLEMS_DESCRIPTION },
     handler(req) {
       const t = tenantOf(deps, req);
+      // 409 for a tenant its YAML file configures comes before any check of the body.
+      refuseFileManaged(deps, req);
       const name = menuName(req);
       const cur = current(t);
       if (!cur.ivrs.some((m) => m.name === name)) throw notFound();

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseIvrMenu, type IvrMenu } from '../../model/ivr-menu.js';
 import { FakeClock } from '../../util/fake-clock.js';
-import { FakeAppChannel } from './fake-app-channel.js';
+import { FakeAppChannel } from '../fake-app-channel.js';
 import { IvrApp } from './ivr-app.js';
 
 /** Lets the app's awaits run (the fake channel resolves at once or on the clock). */

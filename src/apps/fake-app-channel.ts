@@ -3,12 +3,12 @@
  * time moves only with the FakeClock, plays end at once (or are interrupted by a queued key
  * when bargeIn is on). It records what the application did. Not used by the server.
  */
-import type { TenantContext } from '../../tenant/tenant-context.js';
-import type { Destination } from '../../tenant/routing-plan.js';
-import type { Extension } from '../../tenant/tenant-store.js';
-import type { FakeClock } from '../../util/fake-clock.js';
-import type { TimerHandle } from '../../util/clock.js';
-import type { AppCaller, AppChannel, PlayOutcome, ReadDigitsOptions, ReadDigitsResult, RecordOptions, RecordResult } from '../app-channel.js';
+import type { TenantContext } from '../tenant/tenant-context.js';
+import type { Destination } from '../tenant/routing-plan.js';
+import type { Extension } from '../tenant/tenant-store.js';
+import type { FakeClock } from '../util/fake-clock.js';
+import type { TimerHandle } from '../util/clock.js';
+import type { AppCaller, AppChannel, PlayOutcome, ReadDigitsOptions, ReadDigitsResult, RecordOptions, RecordResult } from './app-channel.js';
 
 export class FakeAppChannel implements AppChannel {
   readonly callId = 'call-1';
