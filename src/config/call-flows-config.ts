@@ -72,6 +72,8 @@ export interface CallFlowParts {
   extensions: ReadonlyArray<{ ext: string }>;
   ringGroups: ReadonlyArray<{ name: string }>;
   conferences?: ReadonlyArray<{ number: string }>;
+  /** Shared voicemail boxes (`voicemailBoxes:`), when the file has them. */
+  voicemailBoxes?: ReadonlyArray<{ box: string }>;
 }
 
 /** Checks the call-flow keys against the rest of the file; problems at their nodes. */
@@ -82,6 +84,7 @@ export function checkCallFlows(t: CallFlowParts, root: Where): CallFlows {
       extensions: new Set(t.extensions.map((e) => e.ext)),
       ringGroups: new Set(t.ringGroups.map((g) => g.name)),
       conferences: new Set((t.conferences ?? []).map((c) => c.number)),
+      voicemailBoxes: new Set((t.voicemailBoxes ?? []).map((b) => b.box)),
     },
     (path, message) => whereOf(root, path).report(message),
   );

@@ -224,7 +224,10 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
-  const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)) }, bad);
+  // Shared voicemail boxes (the voicemail branch's `voicemailBoxes`), read structurally so this works with or without them.
+  const sharedBoxes = (spec as { voicemailBoxes?: ReadonlyArray<{ box?: unknown }> } | undefined)?.voicemailBoxes;
+  const voicemailBoxes = new Set(Array.isArray(sharedBoxes) ? sharedBoxes.flatMap((b) => (typeof b?.box === 'string' ? [b.box] : [])) : []);
+  const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
   return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, callFlows, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
