@@ -74,6 +74,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       ...(p.conferences ? { conferences: p.conferences } : {}),
       ...(p.voicemail ? { voicemail: p.voicemail } : {}),
       media: mediaFiles,
+      operatorPrompts: () => p.config().media?.prompts,
     }),
   ];
   const rawRoutes: RawRoute[] = [

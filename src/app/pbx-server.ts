@@ -185,7 +185,7 @@ export class PbxServer {
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
-    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config) });
+    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config), operatorPrompts: () => this.config.media?.prompts });
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });

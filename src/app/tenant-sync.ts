@@ -12,6 +12,11 @@ import { specProblemsAt } from '../config/spec-positions.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { readTenantFiles, type Env } from './config-files.js';
+import { unknownFlowPrompts } from '../apps/flow-prompts.js';
+
+function optionalDir(dir: string | undefined): { operatorDir?: string } {
+  return dir === undefined ? {} : { operatorDir: dir };
+}
 
 export interface TenantSyncReport {
   applied: string[];
@@ -42,6 +47,8 @@ export class TenantSync {
       providerTrunks?: () => PbxConfig['trunks'];
       /** Where tenant trunks may point (checked in the file, with line and column). */
       trunkAddresses?: () => TrunkAddressCheck;
+      /** pbx.yaml media.prompts: the operator's prompt set, searched for the prompts call flows name. */
+      operatorPrompts?: () => string | undefined;
     },
   ) {}
 
@@ -68,6 +75,14 @@ export class TenantSync {
       const trunkProblems = unusableRouteTrunks(config, this.o.providerTrunks?.() ?? []);
       if (trunkProblems.length > 0) {
         const errors = trunkProblems.map((p) => `${f.file}: ${p}`);
+        report.failed.push({ file: f.file, errors });
+        for (const line of errors) this.o.logger.error(line);
+        this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
+        continue;
+      }
+      const promptProblems = unknownFlowPrompts(config, config.id, { dataDir: this.o.dataDir, ...optionalDir(this.o.operatorPrompts?.()) });
+      if (promptProblems.length > 0) {
+        const errors = specProblemsAt(f.text ?? '', f.file, promptProblems).errors.map((x) => x.message);
         report.failed.push({ file: f.file, errors });
         for (const line of errors) this.o.logger.error(line);
         this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });

@@ -3,6 +3,7 @@
  * `pbx tenant export`), backups (`pbx backup`, `pbx restore-tenant`) and moves
  * (`pbx tenant pack`, `pbx tenant unpack`). See README "Tenants as files, backups and moves".
  */
+import { unknownFlowPrompts } from '../apps/flow-prompts.js';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -160,6 +161,8 @@ async function applyFile(config: PbxConfig, abs: string, text: string, spec: Ten
     for (const p of trunkProblems) complain(`${abs}: ${p}`);
     return 1;
   }
+  const promptProblems = unknownFlowPrompts(spec, spec.id, { dataDir: config.dataDir, ...(config.media?.prompts !== undefined ? { operatorDir: config.media.prompts } : {}) });
+  if (promptProblems.length > 0) throw specProblemsAt(text, abs, promptProblems);
   if (opts.dryRun) {
     for (const l of formatApplyResult(dryRun(config, spec), { dryRun: true })) say(l);
     return 0;

@@ -13,6 +13,8 @@ import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { conferenceList } from './conference-config.js';
 import { voicemailBoxList, voicemailSettings } from './voicemail-config.js';
+import { callFlowFields, checkCallFlows, callFlowsConfig } from './call-flows-config.js';
+import type { CallFlows } from '../model/call-flows.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
 import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
@@ -134,6 +136,8 @@ export const tenantSchema = object({
   voicemailBoxes: voicemailBoxList().default([]),
   /** Signed POSTs of the tenant's events (webhook-config.ts). */
   webhooks: webhookList().default([]),
+  /** timezone, schedules, timeConditions, ivrs (call-flows-config.ts). */
+  ...callFlowFields,
 });
 
 /** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
@@ -183,8 +187,10 @@ function checkTrunkAddresses(trunks: ReadonlyArray<Pick<TrunkConfig, 'host' | 'o
  * nothing. Throws ConfigErrors listing every problem.
  */
 export function parseTenantConfig(text: string, file: string, env: Env, opts: TenantParseOptions = {}): TenantConfig {
+  let flows: CallFlows | undefined;
   const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
     checkTenantReferences(t, root);
+    flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
@@ -219,5 +225,6 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
     ...(raw.voicemailBoxes.length > 0 ? { voicemailBoxes: raw.voicemailBoxes } : {}),
     ...(raw.webhooks.length > 0 ? { webhooks: raw.webhooks } : {}),
+    ...callFlowsConfig(flows),
   };
 }

@@ -10,9 +10,11 @@
 import { stringify } from 'yaml';
 import { escapeEnv } from './env-subst.js';
 import type { DestinationConfig, TenantLimits } from './types.js';
+import type { CallFlows } from '../model/call-flows.js';
+import { callFlowsYaml } from './call-flows-yaml.js';
 
 /** What is written: TenantConfig without its file, every default optional (TenantSpec fits). */
-export interface TenantYamlInput {
+export interface TenantYamlInput extends Partial<CallFlows> {
   id: string;
   name: string;
   domains: readonly string[];
@@ -170,6 +172,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     voicemailBoxes: t.voicemailBoxes && t.voicemailBoxes.length > 0
       ? t.voicemailBoxes.map((b) => clean({ box: b.box, name: b.name, ...voicemailYaml(b), members: b.members ? [...b.members] : undefined }))
       : undefined,
+    ...callFlowsYaml(t),
   });
   const top = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
   return top + stringify(doc, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });

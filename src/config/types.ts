@@ -3,6 +3,10 @@
  * consumes. Paths are absolute (resolved against the directory of the file that
  * named them). Durations are in the unit their name says.
  */
+import type { TimeCondition } from '../model/call-flows.js';
+import type { IvrMenu } from '../model/ivr-menu.js';
+import type { Schedule } from '../model/schedule.js';
+
 export type ListenProtocol = 'udp' | 'tcp' | 'tls';
 
 export interface ListenSpec {
@@ -290,6 +294,11 @@ export interface TenantConfig {
   voicemailBoxes?: VoicemailBoxConfig[];
   /** Signed POSTs of the tenant's events (voicemail.new). */
   webhooks?: Array<{ url: string; secret: string; events: string[] }>;
+  /** Call flows (src/model/call-flows.ts): IANA zone of the schedules (absent: UTC), schedules, time conditions, IVR menus. */
+  timezone?: string;
+  schedules?: Schedule[];
+  timeConditions?: TimeCondition[];
+  ivrs?: IvrMenu[];
 }
 
 export interface ConferenceConfig {

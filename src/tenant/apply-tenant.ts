@@ -12,6 +12,7 @@ import { tenantDir } from './tenant-id.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { syncVoicemail } from './sync-voicemail.js';
+import { CALL_FLOWS_SETTING, callFlowsJson } from './call-flows-store.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
 
@@ -167,6 +168,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
     [WEBHOOKS_SETTING, spec.webhooks ? JSON.stringify(spec.webhooks) : undefined],
     [MWI_SETTING, spec.mwiModes ? JSON.stringify(spec.mwiModes) : undefined],
+    [CALL_FLOWS_SETTING, callFlowsJson(spec.callFlows)],
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
     settingChanged = true;

@@ -1,4 +1,5 @@
 import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
+import { readCallFlows } from './call-flows-store.js';
 import { readConferences } from './conference-spec.js';
 import { voicemailSpecOf } from './voicemail-spec.js';
 import { readWebhooks } from './webhook-spec.js';
@@ -88,5 +89,10 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
   const webhooks = readWebhooks(store);
   if (webhooks.length > 0) spec.webhooks = webhooks;
+  const flows = readCallFlows(store);
+  if (flows.timezone !== undefined) spec.timezone = flows.timezone;
+  if (flows.schedules.length > 0) spec.schedules = flows.schedules;
+  if (flows.timeConditions.length > 0) spec.timeConditions = flows.timeConditions;
+  if (flows.ivrs.length > 0) spec.ivrs = flows.ivrs;
   return spec;
 }

@@ -8,6 +8,7 @@ import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
 import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
 import { validateMwiModes, type MwiModeSpec } from './mwi-spec.js';
+import { parseCallFlows, type CallFlows } from '../model/call-flows.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -56,7 +57,7 @@ export interface ExtensionSpec {
  * TenantConfig in src/config/types.ts, which src/tenant may not import.
  * The numbering and routing fields (RoutingSpec) may be left out.
  */
-export interface TenantSpec extends RoutingSpec {
+export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   id: string;
   name: string;
   /** The first is the primary domain and the digest realm. */
@@ -120,6 +121,8 @@ export interface ValidTenantSpec {
   conferences: ConferenceSpec[];
   /** Every voicemail box: the extensions' and the shared ones (PINs hashed at apply). */
   voicemail: VoicemailBoxDecl[];
+  /** timezone, schedules, time conditions, IVR menus (src/model/call-flows.ts); empty when none. */
+  callFlows: CallFlows;
 }
 
 /** Extension numbers, names, passwords...: the rules shared with the YAML and the API (src/model/field-rules.ts). */
@@ -246,9 +249,11 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   const voicemail = validateVoicemail(Array.isArray(spec?.extensions) ? spec.extensions : [], spec?.voicemailBoxes, bad);
   const webhooks = validateWebhooks(spec?.webhooks, bad);
   const mwiModes = validateMwiModes(spec?.extensions, bad);
+  const voicemailBoxes = new Set((spec?.voicemailBoxes ?? []).flatMap((b) => (typeof b?.box === 'string' ? [b.box] : [])));
+  const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -54,6 +54,8 @@ export interface TenantResourceDeps {
   media?: MediaFiles;
   /** Voicemail folder changes and deletes (apps/voicemail VoicemailService, for MWI); absent: refused (409). */
   voicemail?: VoicemailControl;
+  /** pbx.yaml media.prompts (the operator's prompt set), searched for the prompts call flows name; absent: none. */
+  operatorPrompts?(): string | undefined;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */

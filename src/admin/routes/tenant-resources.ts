@@ -12,6 +12,7 @@ import { callRoutes } from './tenant-calls.js';
 import { cdrRoutes } from './tenant-cdrs.js';
 import { recordingRoutes } from './tenant-recordings.js';
 import { conferenceRoutes } from './tenant-conferences.js';
+import { callFlowRoutes } from './tenant-call-flows.js';
 import { mohRoutes } from './tenant-moh.js';
 import { promptRoutes } from './tenant-prompts.js';
 import { extensionRoutes } from './tenant-extensions.js';
@@ -35,6 +36,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...cdrRoutes(deps),
     ...recordingRoutes(deps),
     ...conferenceRoutes(deps),
+    ...callFlowRoutes(deps),
     ...promptRoutes(deps),
     ...mohRoutes(deps),
     ...voicemailRoutes(deps),
