@@ -52,13 +52,14 @@ export class AckAnswers {
     const step = (interval: number, elapsed: number) => {
       p.timer = this.clock.setTimeout(() => {
         if (this.pending[side] !== p) return;
-        if (elapsed + interval >= 64 * this.timers.t1) {
+        const now = elapsed + interval;
+        if (now >= 64 * this.timers.t1) {
           this.pending[side] = undefined;
           p.user.failed('no ACK for the 200 that carried our offer');
           return;
         }
         resend();
-        step(Math.min(interval * 2, this.timers.t2), elapsed + interval);
+        step(Math.min(interval * 2, this.timers.t2, 64 * this.timers.t1 - now), now);
       }, interval);
     };
     step(this.timers.t1, 0);

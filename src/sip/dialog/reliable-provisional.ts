@@ -110,13 +110,14 @@ export class ReliableProvisionalSender {
     const step = (interval: number, elapsed: number) => {
       entry.timer = this.o.clock.setTimeout(() => {
         if (this.unacked !== entry || this.stopped) return;
-        if (elapsed + interval >= 64 * this.o.t1) {
+        const now = elapsed + interval;
+        if (now >= 64 * this.o.t1) {
           this.stop();
           this.o.onNoPrack();
           return;
         }
         this.o.send(out);
-        step(interval * 2, elapsed + interval);
+        step(Math.min(interval * 2, 64 * this.o.t1 - now), now);
       }, interval);
     };
     step(this.o.t1, 0);
