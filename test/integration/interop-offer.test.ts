@@ -1,0 +1,195 @@
+// SIP interop, issue 17 points 1 and 2, through the real server process with SIPp peers: late offer
+// (an INVITE without SDP, the answer in the ACK), a re-INVITE without SDP, RFC 3262 reliable
+// provisional responses and PRACK on both legs (a caller that requires 100rel, a carrier that sends
+// its early media in a reliable 183), and an UPDATE before the answer (RFC 3311). The carrier is
+// SIPp on 127.0.0.30; RTP is checked on the wire with tcpdump (rtp-capture.ts).
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { Caller, freeMediaPort, pbxServer, runCall, type Party } from '../support/call-harness.js';
+import { freeUdpPortOn, tracedMessages, udpBound } from '../support/carrier.js';
+import { PbxProcess, type TestTenant } from '../support/pbx-process.js';
+import { mediaReport, RtpCapture } from '../support/rtp-capture.js';
+import { SippProcess } from '../support/sipp-process.js';
+import { requireTools } from '../support/tools.js';
+
+const CARRIER = '127.0.0.30';
+const NUMBER = '3035550123';
+const s = suite('interop: late offer, re-INVITE without SDP, 100rel/PRACK, early UPDATE');
+const enabled = requireTools('interop with SIPp', 'sipp', 'tcpdump');
+const run = enabled ? s : s.skip;
+
+let pbx: PbxProcess;
+let carrierPort: number;
+const party = (e: string): Party => ({ user: e, domain: 'acme.example', password: `acme-${e}-secret` });
+
+s.before(async () => {
+  if (!enabled) return;
+  carrierPort = await freeUdpPortOn(CARRIER);
+  const acme: TestTenant = {
+    id: 'acme',
+    domains: ['acme.example'],
+    extensions: ['1001', '1002', '1003', '1004', '1005', '1006'].map((e) => ({ ext: e, password: `acme-${e}-secret`, classOfService: 'international' })),
+    extraYaml: ['countryCode: "1"', 'nationalPrefix: "1"', 'outboundRoutes:', '  - { name: local, patterns: [ "NXXNXXXXXX" ], prepend: "+1", trunks: [ carrier ] }'].join('\n'),
+  };
+  const base = 45000 + Math.floor(Math.random() * 50) * 100;
+  pbx = await PbxProcess.start({
+    tenants: [acme],
+    transports: ['udp'],
+    extraYaml: [
+      `rtp: { ports: ${base}-${base + 99}, workers: 1 }`,
+      'security: { trusted: [ "127.0.0.0/8" ], tenantTrunkAllowedNetworks: [ "127.0.0.0/8" ] }',
+      'registrar: { writeDelayMs: 0 }',
+      'calls: { noAnswerSeconds: 15 }',
+      'trunks:',
+      `  - { name: carrier, kind: ip, host: ${CARRIER}, port: ${carrierPort}, allowedSources: [ "${CARRIER}/32" ], tenants: [ "*" ] }`,
+    ].join('\n'),
+  });
+});
+
+s.after(async () => {
+  await pbx?.dispose();
+});
+
+type Cdr = ReturnType<SqliteTenantStore['listCdrs']>[number];
+
+async function cdrOf(match: (c: Cdr) => boolean): Promise<Cdr | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const st = SqliteTenantStore.open(join(pbx.dir, 'data'), 'acme');
+    try {
+      const c = st.listCdrs({ newestFirst: true, limit: 100 }).find(match);
+      if (c) return c;
+    } finally {
+      st.close();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
+
+/** The carrier, played by SIPp on its own loopback address, with one of the 100rel scenarios. */
+async function startCarrier(scenario: string, pauseMs: number): Promise<{ sipp: SippProcess; mediaPort: number }> {
+  const mediaPort = await freeMediaPort();
+  const sipp = SippProcess.start({ scenario, remote: pbxServer(pbx), calls: 1, localIp: CARRIER, localPort: carrierPort, mediaIp: CARRIER, mediaPort, pauseMs, timeoutSeconds: 40, traceMessages: true });
+  const end = Date.now() + 5000;
+  while (!udpBound(CARRIER, carrierPort) && Date.now() < end && sipp.running) await new Promise((r) => setTimeout(r, 50));
+  return { sipp, mediaPort };
+}
+
+const startLines = (trace: string) => tracedMessages(trace).map((m) => `${m.direction === 'received' ? '<-' : '->'} ${m.startLine}`).join('\n');
+
+run('late-offer caller: our offer in the 200, its answer in the ACK, RTP both ways through the relay', async () => {
+  const r = await runCall({ server: pbxServer(pbx), caller: party('1001'), callee: party('1002'), callerScenario: 'call-uac-late-offer.xml', seconds: 2 });
+  assert.is(r.caller.successful, 1, r.caller.output);
+  assert.is(r.callee.successful, 1, r.callee.output);
+  assert.ok(r.answer && /^127\./.test(r.answer.host), 'the 200 carried an offer with the PBX address');
+  assert.ok(r.offer, 'the callee got an offer from the PBX although the caller sent none');
+  const m = r.media!;
+  assert.ok(m.callerSent > 30 && m.calleeReceived > 30, `caller's audio reached the callee: ${JSON.stringify(m)}`);
+  assert.ok(m.callerReceived > 30, `the callee's echo reached the caller: ${JSON.stringify(m)}`);
+  assert.is(m.direct, 0);
+  const cdr = await cdrOf((c) => c.fromExt === '1001' && c.toExt === '1002');
+  assert.is(cdr?.disposition, 'answered');
+  assert.is(cdr?.hangupSide, 'caller');
+});
+
+run('late-offer caller whose ACK has no answer: the PBX sends BYE to both legs, the record says why', async () => {
+  const r = await runCall({ server: pbxServer(pbx), caller: party('1003'), callee: party('1004'), callerScenario: 'call-uac-late-offer-no-answer.xml', seconds: 1, capture: false });
+  assert.is(r.caller.successful, 1, 'the caller got our BYE:\n' + r.caller.output);
+  assert.is(r.callee.successful, 1, 'the callee got our BYE:\n' + r.callee.output);
+  const cdr = await cdrOf((c) => c.fromExt === '1003' && c.toExt === '1004');
+  assert.ok(cdr, 'a call record');
+  assert.match(cdr!.hangupCause ?? '', /ACK without the SDP answer/);
+  assert.is(cdr!.hangupSide, 'system');
+});
+
+run('re-INVITE without SDP: answered by the PBX with its offer, answer taken from the ACK, an UPDATE meanwhile gets 491; the callee hears nothing of it', async () => {
+  const r = await runCall({ server: pbxServer(pbx), caller: party('1005'), callee: party('1006'), callerScenario: 'call-uac-reinvite-no-sdp.xml', seconds: 2 });
+  assert.is(r.caller.successful, 1, r.caller.output);
+  assert.is(r.callee.successful, 1, r.callee.output);
+  const m = r.media!;
+  assert.ok(m.calleeReceived > 30 && m.callerReceived > 30, `media goes on after the refresh: ${JSON.stringify(m)}`);
+  const cdr = await cdrOf((c) => c.fromExt === '1005' && c.toExt === '1006');
+  assert.is(cdr?.hangupSide, 'caller', 'the caller hung up: the refresh did not end the call');
+});
+
+run('a caller that requires 100rel: the 180 comes with RSeq, a PRACK with a wrong RAck gets 481, the right one 200', async () => {
+  const r = await runCall({ server: pbxServer(pbx), caller: party('1001'), callee: party('1002'), callerScenario: 'call-uac-100rel.xml', seconds: 1, answerDelayMs: 1500, capture: false });
+  assert.is(r.caller.successful, 1, r.caller.output);
+  assert.is(r.callee.successful, 1, r.callee.output);
+});
+
+run('a carrier with a reliable 183: we PRACK it, the caller (no 100rel) hears its early media, the 200 without SDP completes the call', async () => {
+  const carrier = await startCarrier('carrier-uas-100rel.xml', 2000);
+  const callerMedia = await freeMediaPort();
+  const cap = await RtpCapture.start({ ports: [callerMedia, carrier.mediaPort], maxSeconds: 40 });
+  let caller: Caller | undefined;
+  try {
+    caller = await Caller.start({ server: pbxServer(pbx), party: party('1003'), callee: `${NUMBER}@acme.example`, seconds: 2, mediaPort: callerMedia });
+    const out = await caller.finished();
+    const carrierOut = await carrier.sipp.done;
+    const packets = await cap.stop();
+    assert.is(out.successful, 1, out.output);
+    assert.is(carrierOut.successful, 1, `the carrier's checks (Supported: 100rel, RAck) passed:\n${carrierOut.output}\n${startLines(carrier.sipp.messages())}`);
+    const sent = tracedMessages(caller.sipp.messages());
+    const early = sent.find((m) => m.direction === 'received' && /^SIP\/2\.0 183 /.test(m.startLine));
+    assert.ok(early, 'the caller got a 183');
+    assert.not.match(early!.text, /RSeq:/i, 'unreliable towards a caller without 100rel');
+    assert.match(early!.text, /m=audio \d+/);
+    const firstCallerPacket = packets.find((p) => p.src === '127.0.0.1' && p.srcPort === callerMedia)?.timeUs ?? Infinity;
+    const earlyMedia = packets.filter((p) => p.dst === '127.0.0.1' && p.dstPort === callerMedia && p.timeUs < firstCallerPacket).length;
+    assert.ok(earlyMedia > 30, `the carrier's early media reached the caller before the answer: ${earlyMedia} packets`);
+    const report = mediaReport(packets, { caller: { host: '127.0.0.1', port: callerMedia }, callee: { host: CARRIER, port: carrier.mediaPort } });
+    assert.ok(report.calleeReceived > 30, `the caller's audio reached the carrier after the answer: ${JSON.stringify(report)}`);
+    const prack = tracedMessages(carrier.sipp.messages()).find((m) => m.direction === 'received' && /^PRACK /.test(m.startLine));
+    assert.match(prack?.text ?? '', /RAck: 1 1 INVITE/);
+  } finally {
+    await cap.stop().catch(() => undefined);
+    await caller?.dispose();
+    await carrier.sipp.dispose();
+  }
+});
+
+run('late-offer caller through the 100rel carrier: the callee answers our offer, the caller answers ours in the ACK', async () => {
+  const carrier = await startCarrier('carrier-uas-100rel.xml', 500);
+  const callerMedia = await freeMediaPort();
+  const cap = await RtpCapture.start({ ports: [callerMedia, carrier.mediaPort], maxSeconds: 40 });
+  let caller: Caller | undefined;
+  try {
+    caller = await Caller.start({ server: pbxServer(pbx), party: party('1004'), callee: `${NUMBER}@acme.example`, scenario: 'call-uac-late-offer.xml', seconds: 2, mediaPort: callerMedia });
+    const out = await caller.finished();
+    const carrierOut = await carrier.sipp.done;
+    const packets = await cap.stop();
+    assert.is(out.successful, 1, out.output);
+    assert.is(carrierOut.successful, 1, carrierOut.output + '\n' + startLines(carrier.sipp.messages()));
+    const invite = tracedMessages(carrier.sipp.messages()).find((m) => m.direction === 'received' && /^INVITE /.test(m.startLine));
+    assert.match(invite?.text ?? '', /m=audio \d+ RTP\/AVP 0 8 9 \d+ 101/, 'the carrier got our own offer');
+    const report = mediaReport(packets, { caller: { host: '127.0.0.1', port: callerMedia }, callee: { host: CARRIER, port: carrier.mediaPort } });
+    assert.ok(report.calleeReceived > 30, `the caller's audio reached the carrier: ${JSON.stringify(report)}`);
+    assert.is(report.direct, 0);
+  } finally {
+    await cap.stop().catch(() => undefined);
+    await caller?.dispose();
+    await carrier.sipp.dispose();
+  }
+});
+
+run('UPDATE before the answer: a 100rel caller renegotiates on the early dialog, the carrier gets the UPDATE, its answer comes back', async () => {
+  const carrier = await startCarrier('carrier-uas-100rel-update.xml', 1000);
+  let caller: Caller | undefined;
+  try {
+    caller = await Caller.start({ server: pbxServer(pbx), party: party('1005'), callee: `${NUMBER}@acme.example`, scenario: 'call-uac-100rel-update.xml', seconds: 1 });
+    const out = await caller.finished();
+    const carrierOut = await carrier.sipp.done;
+    assert.is(out.successful, 1, out.output + '\n' + startLines(caller.sipp.messages()));
+    assert.is(carrierOut.successful, 1, carrierOut.output + '\n' + startLines(carrier.sipp.messages()));
+    const update = tracedMessages(carrier.sipp.messages()).find((m) => m.direction === 'received' && /^UPDATE /.test(m.startLine));
+    assert.ok(update, 'the carrier got the UPDATE on its early dialog');
+  } finally {
+    await caller?.dispose();
+    await carrier.sipp.dispose();
+  }
+});
+
+s.run();
