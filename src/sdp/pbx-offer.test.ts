@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { rtpmapsOf } from './attributes.js';
 import { G722, OPUS, PCMA, PCMU } from './codecs.js';
 import { pbxOffer } from './pbx-offer.js';
-import { checkAnswer } from './offer-answer.js';
+import { checkAnswer, rewriteConnection } from './offer-answer.js';
+import { serializeSdp } from './serialize.js';
 import { parseSdp } from './parse.js';
 
 test('every codec, static payload types where RFC 3551 has them, telephone-event at 101', () => {
@@ -15,6 +16,13 @@ test('every codec, static payload types where RFC 3551 has them, telephone-event
   assert.is(maps.get('96')?.clockRate, 48000);
   assert.is(maps.get('101')?.encoding, 'telephone-event');
   assert.ok(m.attributes.some((a) => a.name === 'sendrecv'));
+});
+
+test('rewritten for a leg, it names only the PBX address: the placeholder is no RFC 2543 hold', () => {
+  const out = serializeSdp(rewriteConnection(pbxOffer([PCMU]), { address: '127.0.0.1', ports: [4000] }));
+  // (the o= line is stamped by the leg's SdpOrigin, not here)
+  assert.equal(out.match(/^c=.*$/gm), ['c=IN IP4 127.0.0.1']);
+  assert.match(out, /m=audio 4000 RTP\/AVP 0 101/);
 });
 
 test('the codec the other leg carries goes first', () => {

@@ -3,7 +3,9 @@
  * came without SDP): one audio stream with every codec the media workers can carry, in the
  * order given, and telephone-event/8000 (RFC 4733 §7.1.1). Static payload types where RFC
  * 3551 has one, dynamic ones (96-127) for the rest. The connection address and port are
- * placeholders: the B2BUA rewrites them to its media port on the leg the offer goes to.
+ * placeholders (an RFC 5737 documentation address: never 0.0.0.0, which reads as an RFC 2543
+ * hold and would survive the rewrite): the B2BUA rewrites them to its media port on the leg
+ * the offer goes to.
  * Pure.
  */
 import { sameCodec, type Codec } from './codecs.js';
@@ -36,6 +38,6 @@ export function pbxOffer(codecs: readonly Codec[], first?: { name: string; clock
   }
   formats.push(String(TELEPHONE_EVENT_PT));
   lines.push(`a=rtpmap:${TELEPHONE_EVENT_PT} telephone-event/8000`, `a=fmtp:${TELEPHONE_EVENT_PT} 0-16`);
-  const text = ['v=0', 'o=- 0 0 IN IP4 0.0.0.0', 's=-', 'c=IN IP4 0.0.0.0', 't=0 0', `m=audio 9 RTP/AVP ${formats.join(' ')}`, ...lines, 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
+  const text = ['v=0', 'o=- 0 0 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', `m=audio 9 RTP/AVP ${formats.join(' ')}`, ...lines, 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
   return parseSdp(Buffer.from(text));
 }
