@@ -23,6 +23,11 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
     tx.respond(createResponse(req, 481));
     return;
   }
+  // RFC 3262 §3: we never send the callee a reliable provisional, so its PRACK matches nothing.
+  if (req.method === 'PRACK') {
+    tx.respond(createResponse(req, 481));
+    return;
+  }
   // DTMF in INFO: answered here and played as RFC 4733 or tones, or relayed to an INFO leg.
   if (req.method === 'INFO' && call.dtmf.onInfo(side, req, tx)) return;
   const isInvite = req.method === 'INVITE';

@@ -69,9 +69,9 @@ async function cdrOf(match: (c: Cdr) => boolean): Promise<Cdr | undefined> {
 }
 
 /** The carrier, played by SIPp on its own loopback address, with one of the 100rel scenarios. */
-async function startCarrier(scenario: string, pauseMs: number): Promise<{ sipp: SippProcess; mediaPort: number }> {
+async function startCarrier(scenario: string, pauseMs: number, rtpEcho = false): Promise<{ sipp: SippProcess; mediaPort: number }> {
   const mediaPort = await freeMediaPort();
-  const sipp = SippProcess.start({ scenario, remote: pbxServer(pbx), calls: 1, localIp: CARRIER, localPort: carrierPort, mediaIp: CARRIER, mediaPort, pauseMs, timeoutSeconds: 40, traceMessages: true });
+  const sipp = SippProcess.start({ scenario, remote: pbxServer(pbx), calls: 1, localIp: CARRIER, localPort: carrierPort, mediaIp: CARRIER, mediaPort, rtpEcho, pauseMs, timeoutSeconds: 40, traceMessages: true });
   const end = Date.now() + 5000;
   while (!udpBound(CARRIER, carrierPort) && Date.now() < end && sipp.running) await new Promise((r) => setTimeout(r, 50));
   return { sipp, mediaPort };
@@ -112,6 +112,33 @@ run('re-INVITE without SDP: answered by the PBX with its offer, answer taken fro
   assert.ok(m.calleeReceived > 30 && m.callerReceived > 30, `media goes on after the refresh: ${JSON.stringify(m)}`);
   const cdr = await cdrOf((c) => c.fromExt === '1005' && c.toExt === '1006');
   assert.is(cdr?.hangupSide, 'caller', 'the caller hung up: the refresh did not end the call');
+});
+
+run('a carrier refreshing with a re-INVITE without SDP: the PBX offers, takes the answer from the carrier\'s ACK, the caller hears nothing of it and the audio goes on', async () => {
+  const carrier = await startCarrier('carrier-uas-reinvite-no-sdp.xml', 0, true);
+  const callerMedia = await freeMediaPort();
+  const cap = await RtpCapture.start({ ports: [callerMedia, carrier.mediaPort], maxSeconds: 40 });
+  let caller: Caller | undefined;
+  try {
+    caller = await Caller.start({ server: pbxServer(pbx), party: party('1006'), callee: `${NUMBER}@acme.example`, seconds: 3, mediaPort: callerMedia });
+    const out = await caller.finished();
+    const carrierOut = await carrier.sipp.done;
+    const packets = await cap.stop();
+    assert.is(out.successful, 1, out.output);
+    assert.is(carrierOut.successful, 1, carrierOut.output + '\n' + startLines(carrier.sipp.messages()));
+    assert.not.ok(
+      tracedMessages(caller.sipp.messages()).some((m) => m.direction === 'received' && /^INVITE /.test(m.startLine)),
+      'no re-INVITE reached the caller',
+    );
+    const report = mediaReport(packets, { caller: { host: '127.0.0.1', port: callerMedia }, callee: { host: CARRIER, port: carrier.mediaPort } });
+    assert.ok(report.calleeReceived > 60 && report.callerReceived > 60, `audio both ways around the refresh: ${JSON.stringify(report)}`);
+    const cdr = await cdrOf((c) => c.fromExt === '1006' && c.direction === 'outbound');
+    assert.is(cdr?.hangupSide, 'caller');
+  } finally {
+    await cap.stop().catch(() => undefined);
+    await caller?.dispose();
+    await carrier.sipp.dispose();
+  }
 });
 
 run('a caller that requires 100rel: the 180 comes with RSeq, a PRACK with a wrong RAck gets 481, the right one 200', async () => {
