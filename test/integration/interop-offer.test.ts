@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
-import { Caller, freeMediaPort, pbxServer, runCall, type Party } from '../support/call-harness.js';
+import { Callee, Caller, freeMediaPort, pbxServer, runCall, type Party } from '../support/call-harness.js';
 import { freeUdpPortOn, tracedMessages, udpBound } from '../support/carrier.js';
 import { PbxProcess, type TestTenant } from '../support/pbx-process.js';
 import { mediaReport, RtpCapture } from '../support/rtp-capture.js';
@@ -16,6 +16,7 @@ import { requireTools } from '../support/tools.js';
 
 const CARRIER = '127.0.0.30';
 const NUMBER = '3035550123';
+const DID = '+13035550100';
 const s = suite('interop: late offer, re-INVITE without SDP, 100rel/PRACK, early UPDATE');
 const enabled = requireTools('interop with SIPp', 'sipp', 'tcpdump');
 const run = enabled ? s : s.skip;
@@ -31,7 +32,7 @@ s.before(async () => {
     id: 'acme',
     domains: ['acme.example'],
     extensions: ['1001', '1002', '1003', '1004', '1005', '1006'].map((e) => ({ ext: e, password: `acme-${e}-secret`, classOfService: 'international' })),
-    extraYaml: ['countryCode: "1"', 'nationalPrefix: "1"', 'outboundRoutes:', '  - { name: local, patterns: [ "NXXNXXXXXX" ], prepend: "+1", trunks: [ carrier ] }'].join('\n'),
+    extraYaml: ['countryCode: "1"', 'nationalPrefix: "1"', `dids: [ "${DID}" ]`, 'inboundRoutes:', `  - { did: "${DID}", destination: { extension: "1002" } }`, 'outboundRoutes:', '  - { name: local, patterns: [ "NXXNXXXXXX" ], prepend: "+1", trunks: [ carrier ] }'].join('\n'),
   };
   const base = 45000 + Math.floor(Math.random() * 50) * 100;
   pbx = await PbxProcess.start({
@@ -92,6 +93,30 @@ run('late-offer caller: our offer in the 200, its answer in the ACK, RTP both wa
   const cdr = await cdrOf((c) => c.fromExt === '1001' && c.toExt === '1002');
   assert.is(cdr?.disposition, 'answered');
   assert.is(cdr?.hangupSide, 'caller');
+});
+
+run('a carrier delivering a late-offer call to a DID: the extension rings, the carrier answers our offer in its ACK, audio both ways', async () => {
+  const callee = await Callee.start({ server: pbxServer(pbx), party: party('1002'), timeoutSeconds: 40 });
+  const carrierMedia = await freeMediaPort();
+  const cap = await RtpCapture.start({ ports: [carrierMedia, callee.media.port], maxSeconds: 40 });
+  let carrier: SippProcess | undefined;
+  try {
+    carrier = SippProcess.start({ scenario: 'carrier-uac-late-offer.xml', remote: pbxServer(pbx), inject: [[DID, '+13035559999']], localIp: CARRIER, localPort: await freeUdpPortOn(CARRIER), mediaIp: CARRIER, mediaPort: carrierMedia, pauseMs: 2000, timeoutSeconds: 30, traceMessages: true });
+    const out = await carrier.done;
+    const calleeOut = await callee.finished();
+    const packets = await cap.stop();
+    assert.is(out.successful, 1, out.output + '\n' + startLines(carrier.messages()));
+    assert.is(calleeOut.successful, 1, calleeOut.output);
+    const report = mediaReport(packets, { caller: { host: CARRIER, port: carrierMedia }, callee: callee.media });
+    assert.ok(report.calleeReceived > 30 && report.callerReceived > 30, `audio both ways: ${JSON.stringify(report)}`);
+    const cdr = await cdrOf((c) => c.direction === 'inbound' && c.did === DID);
+    assert.is(cdr?.disposition, 'answered');
+  } finally {
+    await cap.stop().catch(() => undefined);
+    await carrier?.dispose();
+    await callee.unregister().catch(() => undefined);
+    await callee.stop();
+  }
 });
 
 run('late-offer caller whose ACK has no answer: the PBX sends BYE to both legs, the record says why', async () => {
