@@ -371,7 +371,7 @@ export class B2bua implements B2buaIo {
     const dialog = side === 'a' ? call.aDialog : call.winner?.dialog;
     // RFC 3262 PRACK and RFC 3311 UPDATE on the caller's early dialog (caller-early-leg.ts).
     if ((!dialog || req.method === 'PRACK') && side === 'a' && call.callerEarly.handles(req)) {
-      call.callerEarly.onRequest(req, this.d.transactions.createServerTransaction(inbound, target));
+      call.callerEarly.onRequest(req, this.d.transactions.createServerTransaction(inbound, target), inbound.source.address);
       return true;
     }
     if (!dialog) return false;

@@ -293,7 +293,10 @@ export class Call implements ForkOwner {
     // After a reliable 18x with SDP the 200 need not repeat the answer (RFC 3262 §5).
     const calleeSdp = res.body.length > 0 || this.earlyMediaFork !== fork ? res.body : (this.earlySdp ?? res.body);
     if (this.late && this.media) {
-      if (this.late.calleeAnswered(calleeSdp, this.media, fork.target.target.address) || (res.body.length === 0 && this.earlyMediaFork === fork)) body = this.late.offerToCaller(this.media);
+      if (this.late.calleeAnswered(calleeSdp, this.media, fork.target.target.address)) {
+        this.dtmf.noteAllow('b', res);
+        body = this.late.offerToCaller(this.media);
+      }
     } else if (this.media) {
       const answer = this.sdp.answerToCaller(calleeSdp, this.media, fork.target.target.address);
       if (answer) {

@@ -77,7 +77,17 @@ export class CallerEarlyLeg {
     return req.method === 'PRACK' || (req.method === 'UPDATE' && this.call.state === 'proceeding');
   }
 
-  onRequest(req: SipRequest, tx: ServerTransaction): void {
+  /**
+   * `source`: the address the request came from. Only the caller's own address may act on
+   * its early dialog: an UPDATE could otherwise point the caller's leg of the media at
+   * anyone who learnt the dialog id (another tenant's phone among them); others get 481.
+   */
+  onRequest(req: SipRequest, tx: ServerTransaction, source: string): void {
+    if (source !== this.call.input.callerSourceAddress) {
+      this.ctx.logger.warn('early-dialog request from another address than the caller\'s refused', { call: this.call.id, method: req.method, source });
+      tx.respond(createResponse(req, 481, { reason: 'Call/Transaction Does Not Exist' }));
+      return;
+    }
     const dialog = this.earlyDialog();
     const check = dialog ? dialog.receiveRequest(req) : { status: 481, reason: 'Call/Transaction Does Not Exist' };
     if (check !== 'ok') {

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
 import { Callee, Caller, freeMediaPort, pbxServer, runCall, type Party } from '../support/call-harness.js';
-import { freeUdpPortOn, tracedMessages, udpBound } from '../support/carrier.js';
+import { freeUdpPortOn, headerValues, RawUdpPeer, tracedMessages, udpBound } from '../support/carrier.js';
 import { PbxProcess, type TestTenant } from '../support/pbx-process.js';
 import { mediaReport, RtpCapture } from '../support/rtp-capture.js';
 import { SippProcess } from '../support/sipp-process.js';
@@ -170,6 +170,40 @@ run('a caller that requires 100rel: the 180 comes with RSeq, a PRACK with a wron
   const r = await runCall({ server: pbxServer(pbx), caller: party('1001'), callee: party('1002'), callerScenario: 'call-uac-100rel.xml', seconds: 1, answerDelayMs: 1500, capture: false });
   assert.is(r.caller.successful, 1, r.caller.output);
   assert.is(r.callee.successful, 1, r.callee.output);
+});
+
+run('isolation: an UPDATE or PRACK on a caller\'s early dialog from another host (another tenant\'s phone) gets 481 and changes nothing', async () => {
+  const callee = await Callee.start({ server: pbxServer(pbx), party: party('1002'), answerDelayMs: 4000, timeoutSeconds: 40 });
+  let caller: Caller | undefined;
+  const intruder = await RawUdpPeer.open('127.0.0.40');
+  try {
+    caller = await Caller.start({ server: pbxServer(pbx), party: party('1001'), callee: '1002', scenario: 'call-uac-100rel.xml', seconds: 1 });
+    let ringing: string | undefined;
+    for (let i = 0; i < 100 && !ringing; i++) {
+      ringing = tracedMessages(caller.sipp.messages()).find((m) => m.direction === 'received' && /^SIP\/2\.0 180 /.test(m.startLine))?.text;
+      if (!ringing) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(ringing, 'the caller is ringing');
+    const [from, to, callId] = [headerValues(ringing!, 'From', 'f')[0]!, headerValues(ringing!, 'To', 't')[0]!, headerValues(ringing!, 'Call-ID', 'i')[0]!];
+    const sdp = ['v=0', 'o=- 1 9 IN IP4 127.0.0.40', 's=-', 'c=IN IP4 127.0.0.40', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=sendrecv', ''].join('\r\n');
+    const request = (method: string, cseq: number, extra: string[], body = '') =>
+      [`${method} sip:1002@acme.example SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.40:${intruder.port};branch=z9hG4bK-intruder-${cseq}`, 'Max-Forwards: 70', `From: ${from}`, `To: ${to}`, `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, `Contact: <sip:x@127.0.0.40:${intruder.port}>`, ...extra, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+    const server = { host: '127.0.0.1', port: pbx.ports.udp };
+    await intruder.send(request('UPDATE', 50, ['Content-Type: application/sdp'], sdp), server);
+    const upd = await intruder.next((d) => /^SIP\/2\.0 \d{3} [\s\S]*CSeq: 50 UPDATE/.test(d.text), 5000);
+    assert.match(upd?.text ?? '', /^SIP\/2\.0 481 /);
+    await intruder.send(request('PRACK', 51, ['RAck: 1 2 INVITE']), server);
+    const pr = await intruder.next((d) => /^SIP\/2\.0 \d{3} [\s\S]*CSeq: 51 PRACK/.test(d.text), 5000);
+    assert.match(pr?.text ?? '', /^SIP\/2\.0 481 /);
+    const out = await caller.finished();
+    assert.is(out.successful, 1, 'the caller\'s own call went on:\n' + out.output);
+    assert.not.ok(tracedMessages(callee.uas.messages()).some((m) => m.direction === 'received' && /^UPDATE /.test(m.startLine)), 'nothing reached the callee');
+  } finally {
+    intruder.close();
+    await caller?.dispose();
+    await callee.unregister().catch(() => undefined);
+    await callee.stop();
+  }
 });
 
 run('a carrier with a reliable 183: we PRACK it, the caller (no 100rel) hears its early media, the 200 without SDP completes the call', async () => {
