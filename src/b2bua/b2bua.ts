@@ -369,9 +369,9 @@ export class B2bua implements B2buaIo {
     if (!owner) return false;
     const { call, side } = owner;
     const dialog = side === 'a' ? call.aDialog : call.winner?.dialog;
-    // RFC 3262 PRACK and RFC 3311 UPDATE on the caller's early dialog (caller-early-leg.ts).
-    if ((!dialog || req.method === 'PRACK') && side === 'a' && call.callerEarly.handles(req)) {
-      call.callerEarly.onRequest(req, this.d.transactions.createServerTransaction(inbound, target), inbound.source.address);
+    // RFC 3262 PRACK and RFC 3311 UPDATE on the early dialogs (caller-early-leg.ts).
+    if ((!dialog || req.method === 'PRACK') && call.callerEarly.handles(req, side)) {
+      call.callerEarly.onRequest(req, this.d.transactions.createServerTransaction(inbound, target), inbound.source.address, side);
       return true;
     }
     if (!dialog) return false;

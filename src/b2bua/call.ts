@@ -325,7 +325,8 @@ export class Call implements ForkOwner {
     }
     this.startSessionTimer('a', this.input.callerTimer.timer);
     this.startSessionTimer('b', sessionTimerFromResponse(fork.invite, res));
-    this.aDialog = this.ctx.uasDialog(this.input.invite, this.aTag, this.ctx.contactFor(this.input.callerTarget.protocol));
+    // The early dialog goes on confirmed when it carried requests (its CSeqs go on, RFC 3261 §12.2).
+    this.aDialog = this.callerEarly.confirmedDialog() ?? this.ctx.uasDialog(this.input.invite, this.aTag, this.ctx.contactFor(this.input.callerTarget.protocol));
     this.ctx.registry.addDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag), this, 'a');
     if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, 'b');
     this.ctx.recorder.answered(this.id, this.answeredAt);

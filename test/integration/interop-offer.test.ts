@@ -278,4 +278,23 @@ run('UPDATE before the answer: a 100rel caller renegotiates on the early dialog,
   }
 });
 
+run('UPDATE before the answer from the carrier: relayed to the 100rel caller on its early dialog, its answer back to the carrier', async () => {
+  const carrier = await startCarrier('carrier-uas-100rel-own-update.xml', 500);
+  let caller: Caller | undefined;
+  try {
+    caller = await Caller.start({ server: pbxServer(pbx), party: party('1006'), callee: `${NUMBER}@acme.example`, scenario: 'call-uac-100rel-callee-update.xml', seconds: 1 });
+    const out = await caller.finished();
+    const carrierOut = await carrier.sipp.done;
+    assert.is(out.successful, 1, out.output + '\n' + startLines(caller.sipp.messages()));
+    assert.is(carrierOut.successful, 1, carrierOut.output + '\n' + startLines(carrier.sipp.messages()));
+    // Our UPDATE on the caller's early dialog: the first request of ours there (CSeq 1), carrying SDP.
+    const update = tracedMessages(caller.sipp.messages()).find((m) => m.direction === 'received' && /^UPDATE /.test(m.startLine));
+    assert.match(update?.text ?? '', /CSeq: 1 UPDATE/);
+    assert.match(update?.text ?? '', /m=audio \d+/);
+  } finally {
+    await caller?.dispose();
+    await carrier.sipp.dispose();
+  }
+});
+
 s.run();

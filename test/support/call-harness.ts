@@ -147,7 +147,8 @@ export type CallerScenario =
   | 'call-uac-late-offer-no-answer.xml'
   | 'call-uac-reinvite-no-sdp.xml'
   | 'call-uac-100rel.xml'
-  | 'call-uac-100rel-update.xml';
+  | 'call-uac-100rel-update.xml'
+  | 'call-uac-100rel-callee-update.xml';
 
 export interface CallerOptions {
   server: string;
