@@ -28,8 +28,8 @@ import type { Fork } from './fork.js';
  *   relayed to it) gets 491 (glare); one before the INVITE's offer/answer is complete, or
  *   while the same side's previous UPDATE is open, 500 with Retry-After.
  *
- * The early dialogs are found through the call registry from the first reliable 18x (the
- * caller's) and from the 18x whose SDP the caller got reliably (the callee's) until the call
+ * The early dialogs are found through the call registry from the first 18x (the caller's)
+ * and from the 18x whose SDP the caller got reliably (the callee's) until the call
  * is answered or ends; requests on them are checked (CSeq order) and must come from that
  * leg's own address. The caller's early dialog goes on as the confirmed one (its CSeqs).
  */
@@ -58,6 +58,9 @@ export class CallerEarlyLeg {
    */
   sendProvisional(res: SipResponse, sdpFrom: Fork | undefined): void {
     const tx = this.call.input.inviteTx;
+    // Any 18x with our To tag makes the caller's early dialog (RFC 3261 §12.1): requests on it find the call.
+    const invite = this.call.input.invite;
+    this.register(getHeader(invite, 'call-id') ?? '', this.call.aTag, tagOf(getHeader(invite, 'from')), 'a');
     if (!(this.wants === 'required' || (this.wants === 'supported' && sdpFrom))) {
       tx.respond(res);
       return;
@@ -69,8 +72,6 @@ export class CallerEarlyLeg {
       // §3: no PRACK within 64*T1: the INVITE is rejected with a 5xx.
       onNoPrack: () => this.call.hangupBoth('system', 'no PRACK for a reliable provisional response'),
     });
-    const invite = this.call.input.invite;
-    this.register(getHeader(invite, 'call-id') ?? '', this.call.aTag, tagOf(getHeader(invite, 'from')), 'a');
     if (sdpFrom) this.sentFork = sdpFrom;
     this.sender.send(res);
   }
