@@ -61,6 +61,18 @@ test('the 2xx is resent at T1, 2*T1 ... up to T2 until the ACK; after 64*T1 with
   assert.is(resent, n);
 });
 
+test('without resend (reliable transport) the ACK is still awaited only 64*T1', () => {
+  const clock = new FakeClock();
+  const a = new AckAnswers(clock, { t1: 500, t2: 4000 });
+  const { seen, u } = user();
+  a.expect('b', 2, u);
+  clock.advance(64 * 500 - 1);
+  assert.equal(seen.failures, []);
+  clock.advance(1);
+  assert.equal(seen.failures, ['no ACK for the 200 that carried our offer']);
+  assert.not.ok(a.waiting('b'));
+});
+
 test('the ACK stops the retransmission; stop() does too', () => {
   const clock = new FakeClock();
   const a = new AckAnswers(clock, { t1: 500, t2: 4000 });

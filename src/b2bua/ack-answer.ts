@@ -43,12 +43,13 @@ export class AckAnswers {
   /**
    * Our 2xx to the INVITE with CSeq number `cseq` carried an offer. `resend`, when given,
    * retransmits the 2xx (unreliable transports; the initial 200 has its own retransmission).
+   * Either way, no ACK within 64*T1 fails the answer.
    */
   expect(side: Side, cseq: number, user: AckAnswerUser, resend?: () => void): void {
     this.clear(side);
     const p: Pending = { cseq, user, timer: undefined };
     this.pending[side] = p;
-    if (!resend) return;
+    // Over a reliable transport nothing is resent, but the ACK is still awaited no longer than 64*T1.
     const step = (interval: number, elapsed: number) => {
       p.timer = this.clock.setTimeout(() => {
         if (this.pending[side] !== p) return;
@@ -58,7 +59,7 @@ export class AckAnswers {
           p.user.failed('no ACK for the 200 that carried our offer');
           return;
         }
-        resend();
+        resend?.();
         step(Math.min(interval * 2, this.timers.t2, 64 * this.timers.t1 - now), now);
       }, interval);
     };
