@@ -12,6 +12,7 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { conferenceList } from './conference-config.js';
+import { dndSchema, featureCodesSchema, forwardSchema } from './call-flow-config.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
 import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
@@ -76,6 +77,9 @@ const extension = object({
   algorithms: algorithms().optional(),
   /** Call recording: never, always, on-demand; absent: the tenant's. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** Forwards (call-flow-config.ts) and do-not-disturb; a phone's *72/*78 may change them until the file does. */
+  forward: forwardSchema().optional(),
+  dnd: dndSchema().optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');
@@ -115,7 +119,7 @@ export const tenantSchema = object({
   /** Call recording policy (the provider's features.recording must be on): never (default), always, on-demand. */
   recording: sharedField(FIELDS.recording).optional(),
   /** DTMF codes during a call: recordToggle starts/stops an on-demand recording (default *1). */
-  featureCodes: object({ recordToggle: sharedField(FIELDS.featureCode).optional() }).optional(),
+  featureCodes: featureCodesSchema().optional(),
   /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
@@ -184,7 +188,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
-    ...(raw.featureCodes?.recordToggle !== undefined ? { featureCodes: { recordToggle: raw.featureCodes.recordToggle } } : {}),
+    ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     dids: raw.dids,
     trunks: raw.trunks,

@@ -28,13 +28,15 @@ export interface TenantYamlInput {
     callerId?: string;
     algorithms?: readonly string[];
     recording?: string;
+    forward?: { always?: DestinationConfig; busy?: DestinationConfig; noAnswer?: { to: DestinationConfig; after?: number }; unavailable?: DestinationConfig };
+    dnd?: boolean;
   }>;
   countryCode?: string;
   nationalPrefix?: string;
   callerId?: string;
   auth?: { algorithms: readonly string[] };
   recording?: string;
-  featureCodes?: { recordToggle?: string };
+  featureCodes?: Readonly<Record<string, string | false | undefined>>;
   moh?: { class?: string };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
@@ -60,9 +62,33 @@ export interface TenantYamlInput {
 }
 
 function destinationYaml(d: DestinationConfig): unknown {
-  if (d.type === 'extension') return { extension: d.ext };
-  if (d.type === 'ringGroup') return { ringGroup: d.name };
-  return 'hangup';
+  switch (d.type) {
+    case 'extension':
+      return { extension: d.ext };
+    case 'ringGroup':
+    case 'ivr':
+    case 'timeCondition':
+      return { [d.type]: d.name };
+    case 'voicemail':
+      return { voicemail: d.box };
+    case 'conference':
+      return { conference: d.room };
+    case 'number':
+      return { number: d.number };
+    case 'play':
+      return { play: d.prompt };
+    case 'hangup':
+      return 'hangup';
+  }
+}
+
+function forwardYaml(f: NonNullable<TenantYamlInput['extensions'][number]['forward']>): unknown {
+  return clean({
+    always: f.always ? destinationYaml(f.always) : undefined,
+    busy: f.busy ? destinationYaml(f.busy) : undefined,
+    noAnswer: f.noAnswer ? clean({ to: destinationYaml(f.noAnswer.to), after: f.noAnswer.after }) : undefined,
+    unavailable: f.unavailable ? destinationYaml(f.unavailable) : undefined,
+  });
 }
 
 /** A tenant file with any of these must say its countryCode (tenant-references.ts). */
@@ -95,7 +121,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     callerId: t.callerId,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
-    featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
+    featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
@@ -110,6 +136,8 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         callerId: x.callerId,
         algorithms: x.algorithms ? [...x.algorithms] : undefined,
         recording: x.recording,
+        forward: x.forward ? forwardYaml(x.forward) : undefined,
+        dnd: x.dnd || undefined,
       }),
     ),
     trunks: t.trunks && t.trunks.length > 0

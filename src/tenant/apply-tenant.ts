@@ -6,6 +6,8 @@ import { syncExtensions, type ExtensionChanges } from './sync-extensions.js';
 import { routingChanged, syncRouting, type RoutingChanges } from './sync-routing.js';
 import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { tenantDir } from './tenant-id.js';
+import { syncDeclaredCallHandling } from './call-handling-table.js';
+import { featureCodeSettings } from './feature-codes.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
@@ -17,6 +19,8 @@ export interface ApplyDeps {
   clock?: Clock;
   /** Who manages the tenant from now on: 'file' (default: a YAML file in tenantsDir) or 'api'. */
   managedBy?: TenantManager;
+  /** Whether the tenant has a prompt of that name (a `play` destination); absent: names checked for form only. */
+  promptExists?(tenantId: string, name: string): boolean;
 }
 
 export interface ApplyOptions {
@@ -77,7 +81,8 @@ export const MOH_CLASS_SETTING = 'moh.class';
  * file at start, which is exactly that repair.
  */
 export function applyTenant(deps: ApplyDeps, spec: TenantSpec, opts: ApplyOptions = {}): ApplyResult {
-  const valid = validateTenantSpec(spec);
+  const promptExists = deps.promptExists;
+  const valid = validateTenantSpec(spec, promptExists ? { promptExists: (name) => promptExists(spec.id, name) } : {});
   const { system, dataDir } = deps;
   const now = (deps.clock ?? systemClock).now();
 
@@ -143,6 +148,8 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const extensions = syncExtensions(db, t, spec, now);
   // After the extensions: ring group members refer to them.
   const routing = syncRouting(db, t, spec.routing, now);
+  // After the extensions: a row per extension, deleted with it.
+  const callHandlingChanged = syncDeclaredCallHandling(db, t, spec.callHandling, now).length > 0;
 
   const getSetting = db.prepare<[string], string>(`SELECT value FROM ${t}.settings WHERE key = ?`).pluck();
   const setSetting = db.prepare<[string, string]>(
@@ -159,6 +166,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [RECORDING_SETTING, spec.recording],
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
+    ...featureCodeSettings(spec.featureCodes),
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
     settingChanged = true;
@@ -178,6 +186,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     realmChanged ||
     conferencesChanged ||
     settingChanged ||
+    callHandlingChanged ||
     revMismatch;
 
   let configRev = systemRev;

@@ -1,5 +1,7 @@
 import { readConferences } from './conference-spec.js';
-import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
+import { MOH_CLASS_SETTING, RECORDING_SETTING } from './apply-tenant.js';
+import { callHandlingSpec, NO_CALL_HANDLING } from './call-handling.js';
+import { readFeatureCodeOverrides } from './feature-codes.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -22,6 +24,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     throw new StoreError(`tenant ${id} has no domains (it is ${rec.status}: its domains were released), so there is no realm to export its extensions for`);
   }
   const realm = rec.domains[0]!;
+  const handling = store.callHandling.list();
   const extensions: ExtensionSpec[] = store.listExtensions().map((x) => {
     if (x.realm !== realm) {
       throw new StoreError(`tenant ${id}: extension ${x.ext} has digests for realm ${x.realm}, not the tenant's realm ${realm}; re-apply the tenant with passwords first`);
@@ -32,6 +35,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (x.algorithms !== undefined) e.algorithms = [...x.algorithms];
     const recording = store.recordings.extensionMode(x.ext);
     if (recording !== undefined) e.recording = recording;
+    // The live forwards and DND (what a phone or the API set last), so the file says what is.
+    Object.assign(e, callHandlingSpec(handling.get(x.ext) ?? NO_CALL_HANDLING));
     return e;
   });
   const plan = store.getRoutingPlan();
@@ -70,8 +75,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (conferences.length > 0) spec.conferences = conferences;
   const recording = store.getSetting(RECORDING_SETTING);
   if (recording !== undefined) spec.recording = recording;
-  const recordToggle = store.getSetting(RECORD_TOGGLE_SETTING);
-  if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
+  const featureCodes = readFeatureCodeOverrides((k) => store.getSetting(k));
+  if (Object.keys(featureCodes).length > 0) spec.featureCodes = featureCodes;
   const mohClass = store.getSetting(MOH_CLASS_SETTING);
   if (mohClass !== undefined) spec.moh = { class: mohClass };
   return spec;

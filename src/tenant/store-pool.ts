@@ -1,3 +1,4 @@
+import type { CallHandlingTable } from './call-handling-table.js';
 import type { RecordingTable } from './recording-table.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
@@ -215,6 +216,9 @@ class PooledTenantStore implements TenantStore {
   }
   get recordings(): RecordingTable {
     return this.s().recordings;
+  }
+  get callHandling(): CallHandlingTable {
+    return this.s().callHandling;
   }
   callStarted(call: ActiveCallInput): boolean {
     return this.s().callStarted(call);

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { CallHandlingTable } from './call-handling-table.js';
 import { AuditTable, type AuditEntry, type AuditInput, type AuditQuery } from './audit-table.js';
 import { CdrTable, type CdrQuery, type CdrUsageRow } from './cdr-table.js';
 import { RecordingTable } from './recording-table.js';
@@ -93,6 +94,8 @@ export interface TenantStore {
   setSetting(key: string, value: string): void;
   /** Call recordings (recording-table.ts); methods throw. */
   readonly recordings: RecordingTable;
+  /** Forwards and do-not-disturb per extension (call-handling-table.ts). */
+  readonly callHandling: CallHandlingTable;
   // Call records (cdr-table.ts). Written at once, never write-behind.
   /** A call is up; false when its id is already active. */
   callStarted(call: ActiveCallInput): boolean;
@@ -189,6 +192,7 @@ export class SqliteTenantStore implements TenantStore {
   private readonly cdrs: CdrTable;
   private readonly audit: AuditTable;
   readonly recordings: RecordingTable;
+  readonly callHandling: CallHandlingTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -202,6 +206,7 @@ export class SqliteTenantStore implements TenantStore {
     this.dataVersionSeen = this.st.dataVersion.get()!;
     this.cdrs = new CdrTable(db);
     this.recordings = new RecordingTable(db);
+    this.callHandling = new CallHandlingTable(db);
     this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);

@@ -1,0 +1,53 @@
+/**
+ * The call-flow part of a tenant spec checked as a whole: the names each kind of
+ * destination may point at in THIS tenant (its extensions' boxes, its rooms, its IVRs and
+ * time conditions once their sections exist), and each extension's forwards and DND with
+ * the graph nodes its forwards add to the loop check (validateRoutingSpec runs it with the
+ * ring groups').
+ */
+import { validateCallHandling, callHandlingNode, type CallHandling, type CallHandlingSpec } from './call-handling.js';
+import type { DestinationNames } from './destination.js';
+import type { LoopNode } from './routing-spec.js';
+
+/** The parts of a spec read here (TenantSpec fits). */
+export interface CallFlowParts {
+  extensions?: ReadonlyArray<{ ext: string } & CallHandlingSpec>;
+  ringGroups?: ReadonlyArray<{ name: string }>;
+  conferences?: ReadonlyArray<{ number: string }>;
+}
+
+/** Names of a section's entries that are strings (a bad entry is reported by its own section). */
+function namesIn<T>(list: ReadonlyArray<T> | undefined, key: (x: T) => unknown): Set<string> {
+  const out = new Set<string>();
+  if (Array.isArray(list)) for (const x of list) if (typeof key(x) === 'string') out.add(key(x) as string);
+  return out;
+}
+
+/** What the destinations of this spec may name; `promptExists` from whoever can look at files (apply). */
+export function destinationNamesOf(spec: CallFlowParts, extensions: ReadonlySet<string>, promptExists?: (name: string) => boolean): DestinationNames {
+  return {
+    extensions,
+    ringGroups: namesIn(spec.ringGroups, (g) => g?.name),
+    // One box per extension (helper "voicemail" adds shared boxes here).
+    voicemailBoxes: extensions,
+    conferences: namesIn(spec.conferences, (c) => c?.number),
+    ...(promptExists ? { promptExists } : {}),
+  };
+}
+
+/** Each extension's call handling (those with none left out) and the loop-check nodes of their forwards. */
+export function validateSpecCallHandling(spec: CallFlowParts, names: DestinationNames, bad: (path: string, message: string) => void): { handling: Map<string, CallHandling>; graph: LoopNode[] } {
+  const handling = new Map<string, CallHandling>();
+  const graph: LoopNode[] = [];
+  if (!Array.isArray(spec.extensions)) return { handling, graph };
+  spec.extensions.forEach((x, i) => {
+    if (typeof x?.ext !== 'string') return;
+    const at = `extensions[${i}]`;
+    const h = validateCallHandling(x.ext, { ...(x.forward !== undefined ? { forward: x.forward } : {}), ...(x.dnd !== undefined ? { dnd: x.dnd } : {}) }, at, names, bad);
+    if (!h) return;
+    handling.set(x.ext, h);
+    const node = callHandlingNode(x.ext, h);
+    if (node) graph.push({ ...node, at: `${at}.forward` });
+  });
+  return { handling, graph };
+}
