@@ -42,6 +42,8 @@ export class TenantSync {
       providerTrunks?: () => PbxConfig['trunks'];
       /** Where tenant trunks may point (checked in the file, with line and column). */
       trunkAddresses?: () => TrunkAddressCheck;
+      /** Whether a tenant has a prompt of that name (`play` destinations; app/prompt-exists.ts). */
+      promptExists?: (tenantId: string, name: string) => boolean;
     },
   ) {}
 
@@ -74,7 +76,7 @@ export class TenantSync {
         continue;
       }
       try {
-        const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock }, config);
+        const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock, ...(this.o.promptExists ? { promptExists: this.o.promptExists } : {}) }, config);
         this.appliedHash.set(f.file, f.hash);
         if (r.changed) {
           // The pooled connection caches extensions: make it start afresh.
