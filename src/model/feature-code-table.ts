@@ -78,18 +78,18 @@ export function featureCodeProblems(overrides: Record<string, unknown>, extensio
   if (out.length > 0) return out;
   const table = featureCodeTable(overrides as FeatureCodeOverrides).filter((e) => e.code !== null && !e.inCall);
   const given = (id: FeatureCodeId) => Object.hasOwn(overrides, id);
-  for (const a of table) {
-    for (const b of table) {
-      if (a === b) continue;
+  table.forEach((a, i) => {
+    table.forEach((b, j) => {
+      if (i === j) return;
       // Reported at an id the tenant set (the defaults never clash among themselves).
       const at = given(a.id) ? a.id : b.id;
-      if (a.code === b.code && a.id < b.id) out.push({ id: at, message: `${a.code} is the code of both ${a.id} and ${b.id}` });
+      if (a.code === b.code && i < j) out.push({ id: at, message: `${a.code} is the code of both ${a.id} and ${b.id}` });
       else if (a.code !== b.code && b.code!.startsWith(a.code!)) out.push({ id: at, message: `${a.code} (${a.id}) is the beginning of ${b.code} (${b.id}): ${b.code} could never be dialled` });
-    }
+    });
     for (const ext of extensions) {
       if (ext.startsWith(a.code!)) out.push({ id: a.id, message: `${a.code} (${a.id}) is the beginning of extension ${ext}` });
     }
-  }
+  });
   return out;
 }
 
