@@ -34,7 +34,7 @@ async function finish(ch: AppChannel, prompt: string): Promise<void> {
 }
 
 /** The settings with one change, as a spec for setCallHandling. */
-function changed(deps: ForwardingAppDeps, ctx: FeatureAppContext, edit: (spec: CallHandlingSpec) => void): CallHandlingSpec {
+function changed(ctx: FeatureAppContext, edit: (spec: CallHandlingSpec) => void): CallHandlingSpec {
   const spec = callHandlingSpec(ctx.tenant.store.callHandling.get(ctx.callerExt));
   const copy: CallHandlingSpec = { ...spec, forward: { ...spec.forward } };
   edit(copy);
@@ -66,7 +66,7 @@ function forwardOn(deps: ForwardingAppDeps, kind: ForwardKind) {
       }
       if (!/^[0-9]{1,32}$/.test(digits)) return finish(ch, 'please-try-again');
       const to = destinationOf(ctx, digits);
-      const spec = changed(deps, ctx, (s) => {
+      const spec = changed(ctx, (s) => {
         if (kind === 'noAnswer') s.forward!.noAnswer = { to, after: ctx.tenant.store.callHandling.get(ctx.callerExt).noAnswer?.afterSeconds ?? DEFAULT_NO_ANSWER_SECONDS };
         else s.forward![kind] = to;
       });
@@ -79,7 +79,7 @@ function forwardOff(deps: ForwardingAppDeps, kind: ForwardKind) {
   return (ctx: FeatureAppContext): CallApp => ({
     async run(ch) {
       if (!(await ch.answer())) return;
-      await apply(deps, ctx, ch, changed(deps, ctx, (s) => delete s.forward![kind]), 'deactivated');
+      await apply(deps, ctx, ch, changed(ctx, (s) => delete s.forward![kind]), 'deactivated');
     },
   });
 }
@@ -88,7 +88,7 @@ function dnd(deps: ForwardingAppDeps, on: boolean) {
   return (ctx: FeatureAppContext): CallApp => ({
     async run(ch) {
       if (!(await ch.answer())) return;
-      await apply(deps, ctx, ch, changed(deps, ctx, (s) => (s.dnd = on)), on ? 'activated' : 'deactivated');
+      await apply(deps, ctx, ch, changed(ctx, (s) => (s.dnd = on)), on ? 'activated' : 'deactivated');
     },
   });
 }
