@@ -1,7 +1,7 @@
 /**
  * An extension's forwards and do-not-disturb (GET/PUT .../extensions/{ext}/call-handling; a
  * user token reaches only its own extension: run-route.ts answers 404 for any other), and
- * the tenant's feature codes (GET .../feature-codes).
+ * the tenant's feature codes (GET .../feature-codes; GET .../extensions/{ext}/feature-codes for a user).
  *
  * Call handling is a user's own state, like what they set from a phone with *72: it may be
  * changed through the API for a file-managed tenant too. The tenant file's `forward:`/`dnd:`
@@ -13,7 +13,7 @@ import { callHandlingSpec, type CallHandlingSpec } from '../../tenant/call-handl
 import { featureCodeTableOf } from '../../tenant/feature-codes.js';
 import { notFound, type JsonSchema, type RouteDef } from '../api-types.js';
 import { DESTINATION_SCHEMA } from '../destination-schema.js';
-import { invalid, PROBLEMS_DESCRIPTION, ROLES_WITH_USER, tenantOf, type TenantResourceDeps } from './tenant-resource-kit.js';
+import { invalid, PROBLEMS_DESCRIPTION, ROLES_ADMIN, ROLES_WITH_USER, tenantOf, type TenantResourceDeps } from './tenant-resource-kit.js';
 
 const TAG = 'Call handling';
 
@@ -105,18 +105,23 @@ export function callHandlingRoutes(deps: TenantResourceDeps): RouteDef[] {
     },
   };
 
-  const codes: RouteDef = {
+  const codesOf = (route: string, roles: RouteDef['roles'], summary: string): RouteDef => ({
     method: 'GET',
-    path: '/tenants/{tenantId}/feature-codes',
-    roles: ROLES_WITH_USER,
+    path: route,
+    roles,
     tag: TAG,
-    summary: "The tenant's feature codes: each id with its code (null: disabled), its default, and whether it takes digits after it",
+    summary,
     response: { status: 200, schema: FEATURE_CODES },
     handler(req) {
       const t = tenantOf(deps, req);
+      const ext = req.params['ext'];
+      if (ext !== undefined && !t.store.getExtension(ext)) throw notFound();
       return { body: { featureCodes: featureCodeTableOf(t.store) } };
     },
-  };
+  });
+  // A user route is scoped by {ext} (run-route.ts): a user reads the codes its own phone dials.
+  const codes = codesOf('/tenants/{tenantId}/feature-codes', ROLES_ADMIN, "The tenant's feature codes: each id with its code (null: disabled), its default, and whether it takes digits after it");
+  const codesForExt = codesOf('/tenants/{tenantId}/extensions/{ext}/feature-codes', ROLES_WITH_USER, "The feature codes an extension dials (the tenant's; a user token: its own extension)");
 
-  return [get, put, codes];
+  return [get, put, codes, codesForExt];
 }
