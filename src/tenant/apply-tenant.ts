@@ -8,6 +8,7 @@ import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProble
 import { tenantDir } from './tenant-id.js';
 import { syncDeclaredCallHandling } from './call-handling-table.js';
 import { featureCodeSettings } from './feature-codes.js';
+import type { OutsideForwardCheck } from './spec-call-flows.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
@@ -21,6 +22,8 @@ export interface ApplyDeps {
   managedBy?: TenantManager;
   /** Whether the tenant has a prompt of that name (a `play` destination); absent: names checked for form only. */
   promptExists?(tenantId: string, name: string): boolean;
+  /** Whether an extension's class of service allows a forward to an outside number (app/outside-forward-check.ts); absent: not checked at apply. */
+  outsideForward?: OutsideForwardCheck;
 }
 
 export interface ApplyOptions {
@@ -82,7 +85,7 @@ export const MOH_CLASS_SETTING = 'moh.class';
  */
 export function applyTenant(deps: ApplyDeps, spec: TenantSpec, opts: ApplyOptions = {}): ApplyResult {
   const promptExists = deps.promptExists;
-  const valid = validateTenantSpec(spec, promptExists ? { promptExists: (name) => promptExists(spec.id, name) } : {});
+  const valid = validateTenantSpec(spec, { ...(promptExists ? { promptExists: (name: string) => promptExists(spec.id, name) } : {}), ...(deps.outsideForward ? { outsideForward: deps.outsideForward } : {}) });
   const { system, dataDir } = deps;
   const now = (deps.clock ?? systemClock).now();
 

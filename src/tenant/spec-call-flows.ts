@@ -8,6 +8,7 @@
 import { validateCallHandling, callHandlingNode, type CallHandling, type CallHandlingSpec } from './call-handling.js';
 import type { DestinationNames } from './destination.js';
 import type { LoopNode } from './routing-spec.js';
+import type { ClassOfService, Destination, RoutingPlan } from './routing-plan.js';
 
 /** The parts of a spec read here (TenantSpec fits). */
 export interface CallFlowParts {
@@ -50,4 +51,28 @@ export function validateSpecCallHandling(spec: CallFlowParts, names: Destination
     if (node) graph.push({ ...node, at: `${at}.forward` });
   });
   return { handling, graph };
+}
+
+/**
+ * Why an extension with this class of service may not forward to the outside `number` under
+ * this routing plan, or undefined when it may: the dial plan's answer (src/routing), wired by
+ * whoever applies (the tenant layer cannot import the routing service).
+ */
+export type OutsideForwardCheck = (plan: RoutingPlan, classOfService: ClassOfService, number: string, isExtension: (n: string) => boolean) => string | undefined;
+
+/** Every forward to an outside number of the spec, checked against its extension's class of service; problems at `extensions[i].forward.<kind>.number`. */
+export function checkOutsideForwards(spec: CallFlowParts, handling: ReadonlyMap<string, CallHandling>, exts: ReadonlyArray<{ ext: string; classOfService: ClassOfService }>, plan: RoutingPlan, check: OutsideForwardCheck, bad: (path: string, message: string) => void): void {
+  const cos = new Map(exts.map((e) => [e.ext, e.classOfService]));
+  const isExtension = (n: string) => cos.has(n);
+  (spec.extensions ?? []).forEach((x, i) => {
+    const h = handling.get(x?.ext);
+    const c = cos.get(x?.ext);
+    if (!h || c === undefined) return;
+    const forwards: Array<[string, Destination | undefined]> = [['always', h.always], ['busy', h.busy], ['noAnswer.to', h.noAnswer?.to], ['unavailable', h.unavailable]];
+    for (const [kind, d] of forwards) {
+      if (d?.type !== 'number') continue;
+      const why = check(plan, c, d.number, isExtension);
+      if (why) bad(`extensions[${i}].forward.${kind}.number`, `${x.ext} may not forward to ${d.number}: ${why}`);
+    }
+  });
 }

@@ -6,7 +6,7 @@ import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import type { CallHandling, CallHandlingSpec } from './call-handling.js';
 import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
-import { destinationNamesOf, validateSpecCallHandling } from './spec-call-flows.js';
+import { checkOutsideForwards, destinationNamesOf, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -163,6 +163,8 @@ export function isValidExtensionPassword(v: unknown): v is string {
 export interface SpecCheckOptions {
   /** Whether the tenant has a prompt of that name (its own, the operator's or a built-in one); absent: prompt names are checked for form only. */
   promptExists?(name: string): boolean;
+  /** The class-of-service check of forwards to outside numbers (the routing service's); absent: not checked here. */
+  outsideForward?: OutsideForwardCheck;
 }
 
 export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}): ValidTenantSpec {
@@ -233,6 +235,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const names = destinationNamesOf(spec ?? {}, known, opts.promptExists);
   const calls = validateSpecCallHandling(spec ?? {}, names, bad);
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad, { names, graph: calls.graph });
+  if (opts.outsideForward) checkOutsideForwards(spec, calls.handling, extensions, routing, opts.outsideForward, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
