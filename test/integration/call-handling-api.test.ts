@@ -28,6 +28,18 @@ const ACME: TestTenant = {
 };
 const GLOBEX: TestTenant = { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }, { ext: '2002', password: 'globex-2002-secret' }] };
 
+// A file whose fallbacks loop: refused at start with file:line:col, the tenant not created.
+const LOOPY: TestTenant = {
+  id: 'initech',
+  domains: ['initech.example'],
+  extensions: [{ ext: '1001', password: 'initech-1001-secret' }],
+  extraYaml: [
+    'ringGroups:',
+    '  - { name: a, strategy: simultaneous, members: [ "1001" ], ringSeconds: 20, fallback: { ringGroup: b } }',
+    '  - { name: b, strategy: simultaneous, members: [ "1001" ], ringSeconds: 20, fallback: { ringGroup: a } }',
+  ].join('\n'),
+};
+
 let pbx: PbxProcess;
 const tok: Record<string, string> = {};
 type Answer = { status: number; body: any };
@@ -49,7 +61,7 @@ async function newToken(body: Record<string, unknown>): Promise<string> {
 s.before(async () => {
   const base = 43000 + Math.floor(Math.random() * 100) * 100;
   pbx = await PbxProcess.start({
-    tenants: [ACME, GLOBEX],
+    tenants: [ACME, GLOBEX, LOOPY],
     transports: ['udp'],
     adminToken: ADMIN,
     extraYaml: [`rtp: { ports: ${base}-${base + 99}, workers: 1 }`, 'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0, tenantTrunkPrivateNetworks: true }'].join('\n'),
@@ -131,6 +143,13 @@ s('what was set through the API survives a restart, which re-applies the unchang
   assert.ok(before.dnd === true && before.forward?.busy, JSON.stringify(before));
   await pbx.restart();
   assert.equal((await api('GET', CH('acme', '1001'), tok['adminA']!)).body, before);
+});
+
+s('a tenant file whose ring groups fall back in a circle is refused at start with file:line:col and the loop', async () => {
+  const line = pbx.logs.find((l) => l.includes('the destinations loop'));
+  assert.ok(line, 'the refusal is logged');
+  assert.match(line!, /initech\.yaml:7:\d+: ringGroups\[0\]\.fallback: the destinations loop: ringGroup:a -> ringGroup:b -> ringGroup:a/);
+  assert.is((await api('GET', '/tenants/initech/feature-codes', ADMIN)).status, 404, 'the tenant was not created');
 });
 
 s.run();
