@@ -23,7 +23,7 @@ import { TenantLifecycle } from './tenant-lifecycle.js';
 
 interface Case {
   /** 'tenant': a field of POST /tenants; 'extension': of POST /tenants/{id}/extensions; 'trunk': of PUT /tenants/{id}/trunks. */
-  kind: 'tenant' | 'extension' | 'trunk' | 'routing';
+  kind: 'tenant' | 'extension' | 'trunk' | 'routing' | 'voicemailPin';
   /** JSON pointer of the field in the API body, e.g. '/limits/calls'. */
   field: string;
   value: unknown;
@@ -120,6 +120,10 @@ add('routing', '/outboundRoutes/0/patterns/0', false, '', 'N[', 'abc', 'X'.repea
 add('routing', '/inboundRoutes/0/did', true, '+14155550100', '*');
 add('routing', '/inboundRoutes/0/did', false, '+14155550199', '14155550100', 'x');
 
+// A voicemail PIN: the extension's `voicemail: { pin }` in the YAML, PUT .../voicemail/boxes/{box}/pin in the API.
+add('voicemailPin', '/pin', true, '1234', '0000', '9'.repeat(16));
+add('voicemailPin', '/pin', false, '12ab', 'abcd', '123', '9'.repeat(17), '', ' 1234', '12 34', '١٢٣٤');
+
 /** A body with `value` set at the pointer (one to three levels). */
 function withField(base: unknown, pointer: string, value: unknown): any {
   if (pointer === '') return value;
@@ -156,6 +160,7 @@ let createTenant: RouteDef;
 let createExtension: RouteDef;
 let putTrunks: RouteDef;
 let putRouting: RouteDef;
+let putPin: RouteDef;
 const TRUNK = { name: 'carrier', kind: 'register', host: 'sip.carrier.example', username: 'acme', password: 'trunk-secret', codecs: ['PCMA'] } as const;
 /** A routing document; the YAML writes a destination as { ringGroup: name }, the API as { type, name }. */
 const routing = (yaml: boolean) => ({
@@ -191,6 +196,7 @@ test.before.each(() => {
   createExtension = resources.find((r) => r.method === 'POST' && r.path === '/tenants/{tenantId}/extensions')!;
   putTrunks = resources.find((r) => r.method === 'PUT' && r.path === '/tenants/{tenantId}/trunks')!;
   putRouting = resources.find((r) => r.method === 'PUT' && r.path === '/tenants/{tenantId}/routing')!;
+  putPin = resources.find((r) => r.method === 'PUT' && r.path === '/tenants/{tenantId}/voicemail/boxes/{box}/pin')!;
 });
 test.after.each(() => {
   pool.closeAll();
@@ -227,6 +233,10 @@ for (const c of C) {
       const ext = { ext: '1009', name: 'Ivy', password: 'ivy-secret' };
       yaml = yamlVerdict({ id: 'acme', domains: ['acme.example'], extensions: [ext], dids: ['+14155550100'], trunks: [TRUNK], ...rename(withField(routing(true), c.field, c.value), true) });
       api = await apiVerdict(putRouting, { tenantId: 'home' }, rename(withField(routing(false), c.field, c.value), false));
+    } else if (c.kind === 'voicemailPin') {
+      const ext = { ext: '1009', name: 'Ivy', password: 'ivy-secret', voicemail: { pin: c.value } };
+      yaml = yamlVerdict({ id: 'acme', domains: ['acme.example'], extensions: [ext] }).map((p) => p.replace(/^\/extensions\/0\/voicemail/, ''));
+      api = await apiVerdict(putPin, { tenantId: 'home', box: '1009' }, { pin: c.value });
     } else if (c.kind === 'trunk') {
       const trunk = withField({ ...TRUNK, allowedSources: ['192.0.2.1'] }, c.field, c.value);
       yaml = yamlVerdict({ id: 'acme', domains: ['acme.example'], countryCode: '1', trunks: [trunk] }).map((p) => p.replace(/^\/trunks\/0/, ''));

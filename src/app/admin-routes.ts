@@ -11,6 +11,7 @@ import { tenantRoutes } from '../admin/routes/tenants.js';
 import type { B2bua } from '../b2bua/b2bua.js';
 import type { LiveRecordingControl } from '../admin/routes/tenant-recordings.js';
 import type { LiveConferences } from '../admin/routes/tenant-conferences.js';
+import type { VoicemailControl } from '../admin/routes/voicemail-access.js';
 import { tokenRoutes } from '../admin/routes/tokens.js';
 import type { TenantLifecycle } from '../admin/tenant-lifecycle.js';
 import type { PbxConfig } from '../config/types.js';
@@ -40,6 +41,8 @@ export interface AdminParts {
   recording?: LiveRecordingControl;
   /** The running conference rooms (b2bua/conference-calls.ts). */
   conferences?: LiveConferences;
+  /** Voicemail folder changes and deletes (the one VoicemailService, so MWI follows). */
+  voicemail?: VoicemailControl;
   /** GET /metrics, /healthz, /readyz: pass monitoringDeps(server) from ./monitoring-deps.ts. */
   monitoring?: MonitoringDeps;
   /** The routing ports' outbound decision: forwards to outside numbers are checked with it (apps/forwarding). */
@@ -73,6 +76,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       managedBy: (tenantId) => p.system.getTenant(tenantId)?.managedBy,
       ...(p.recording ? { recording: p.recording } : {}),
       ...(p.conferences ? { conferences: p.conferences } : {}),
+      ...(p.voicemail ? { voicemail: p.voicemail } : {}),
       media: mediaFiles,
       ...(p.routeOutbound ? { routeOutbound: p.routeOutbound } : {}),
       promptExists: (t, name) => promptExistsIn(() => ({ dataDir: p.config().dataDir, ...(p.config().media?.prompts ? { operatorDir: p.config().media!.prompts! } : {}) }))(t.id, name),

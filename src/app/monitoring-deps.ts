@@ -49,6 +49,9 @@ export function monitoringDeps(server: PbxServer, opts: { workerAnswerMs?: numbe
           rejectedConnections: s.transport.rejectedConnections,
           expiredConnections: s.transport.expiredConnections,
           evictedConnections: s.transport.evictedConnections,
+          stunAnswered: s.transport.stunAnswered,
+          stunDropped: s.transport.stunDropped,
+          ...(s.keepalive ? { keepalive: s.keepalive } : {}),
           bannedSources: s.security.banned,
           bansTotal: s.security.bansImposed,
           throttledTotal: s.security.throttledTotal,
@@ -123,6 +126,7 @@ async function workerLoads(media: ReturnType<PbxServer['monitoringParts']>['medi
       packetsDropped: l.packetsDropped,
       loopUtilization: total > 0 ? Math.round((l.loopActiveMs / total) * 1e6) / 1e6 : 0,
       ...(l.cpuMs !== undefined ? { cpuSeconds: l.cpuMs / 1000 } : {}),
+      ...(l.framesPaced !== undefined ? { framesPaced: l.framesPaced, framesLate: l.framesLate ?? 0 } : {}),
     };
   });
 }

@@ -8,6 +8,8 @@ import { CallLimits } from '../b2bua/call-limits.js';
 import { MediaController } from '../media/controller.js';
 import { musicOnHoldFiles } from './music-on-hold-files.js';
 import { conferenceCalls } from './conference-wiring.js';
+import { recoverVoicemail } from '../apps/voicemail/voicemail-recovery.js';
+import { voicemailApps, type VoicemailApps } from '../apps/voicemail/voicemail-apps.js';
 import type { ConferenceCalls } from '../b2bua/conference-calls.js';
 import { recordToggleSettings } from './record-toggle-settings.js';
 import { tenantRecorder } from './tenant-recorder.js';
@@ -28,7 +30,10 @@ import { ConfigErrors } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { readPbxConfig, type Env } from './config-files.js';
 import { BindingSweeper } from './binding-sweeper.js';
+import { optionsKeepalive } from './nat-keepalive-wiring.js';
+import type { KeepaliveStats, OptionsKeepalive } from '../registrar/options-keepalive.js';
 import { loadServerSecret } from './server-secret.js';
+import { GruuIssuer } from '../registrar/gruu.js';
 import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
@@ -37,6 +42,7 @@ import { outsideForwardCheck } from './outside-forward-check.js';
 import { TrunkBook } from './trunk-book.js';
 import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
+import { outboundLocator } from './outbound-locator.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 import { ApiServer } from '../admin/api-server.js';
 import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
@@ -81,11 +87,14 @@ export class PbxServer {
   private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
   private sweeper!: BindingSweeper;
+  private keepalive: OptionsKeepalive | undefined;
   private checkpoint!: CallCheckpoint;
   private records!: RecordSpool;
   private media!: MediaController;
   private b2bua!: B2bua;
   private recording!: CallRecordingService;
+  /** Voicemail: the one service the call apps and the admin API share (counts-changed events for MWI). */
+  private voicemail!: VoicemailApps;
   /** Calls into conference rooms (the B2BUA answers them itself). */
   conferences!: ConferenceCalls;
   private trunkBook!: TrunkBook;
@@ -136,6 +145,7 @@ export class PbxServer {
     this.clock.clearTimeout(this.purgeTimer);
     await quietly('the api', () => this.api?.close());
     await quietly('the binding sweeper', () => this.sweeper?.stop());
+    await quietly('the keep-alive pinger', () => this.keepalive?.stop());
     await quietly('the call checkpoint', () => this.checkpoint?.stop());
     await quietly('the record spool', () => this.records?.stop());
     await quietly('trunk registrations', () => this.trunkRegistrations?.stopAll());
@@ -166,6 +176,8 @@ export class PbxServer {
         if (n > 0) log.warn('calls left over from a stopped process recorded as crashed', { tenant: store.tenantId, calls: n });
         const r = finishLeftoverRecordings(store, tenantDir(c.dataDir, store.tenantId), this.clock.now());
         if (r > 0) log.warn('recordings left over from a stopped process finished from their files', { tenant: store.tenantId, recordings: r });
+        const vm = recoverVoicemail(store.voicemail, tenantDir(c.dataDir, store.tenantId), this.clock.now());
+        if (vm.indexed + vm.removed > 0) log.warn('voicemail left over from a stopped process indexed from its files', { tenant: store.tenantId, ...vm });
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
@@ -176,14 +188,16 @@ export class PbxServer {
 
     // Trunk addresses are never blocked by a ban and are served first (issue 16 findings 6, 9).
     this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
+    const serverSecret = loadServerSecret(c.dataDir);
+    const gruu = new GruuIssuer(serverSecret);
     const auth = (this.auth = new DigestAuthenticator({
-      secret: loadServerSecret(c.dataDir),
+      secret: serverSecret,
       epoch: bumpServerEpoch(c.dataDir),
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
     }));
-    this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar') });
+    this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar'), gruu });
 
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
@@ -215,7 +229,8 @@ export class PbxServer {
       logger: log.child('media'),
       clock: this.clock,
     });
-    const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk') });
+    const locator = outboundLocator(c, this.clock);
+    const trunkResolver = new TrunkResolver({ clock: this.clock, logger: log.child('trunk'), ...(locator ? { locator } : {}), blacklistMs: (c.dns?.blacklistSeconds ?? 60) * 1000 });
     const trunkRefusal = (owner: { kind: string }) => (owner.kind === 'tenant' ? (a: string) => trunkAddressPolicy(this.config, this.listeningAddresses()).refusal(a) : undefined);
     this.trunkBook = new TrunkBook({ resolver: trunkResolver, logger: log.child('trunk'), refusalFor: trunkRefusal });
     this.trunkRegistrations = new TrunkRegistrations({
@@ -240,6 +255,7 @@ export class PbxServer {
       count: (event) => recordingEvents.inc({ event }),
       recordToggle: recordToggleSettings({ dataDir: c.dataDir, operatorPrompts: () => this.config.media?.prompts, logger: log.child('recording') }),
     });
+    this.voicemail = voicemailApps({ dataDir: c.dataDir, clock: this.clock, logger: log.child('voicemail'), storageBytes: (t) => folderBytes(tenantDir(c.dataDir, t.id)), authFailures: this.authFailLog });
     const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
     this.conferences = conferenceCalls({ b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
@@ -281,9 +297,13 @@ export class PbxServer {
       logger: log,
       serverHeader: () => this.config.sip.userAgent,
       authFailLog: this.authFailLog,
+      gruu,
+      clock: this.clock,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
+    this.keepalive = optionsKeepalive({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('keepalive'), sendRequest: (r, t, u) => this.transactions.sendRequest(r, t, u), publicAddress: () => this.config.sip.publicAddress });
+    this.keepalive.start();
     this.checkpoint.start();
     await this.media.start();
     await this.transport.start();
@@ -328,6 +348,7 @@ export class PbxServer {
       calls: this.b2bua,
       recording: this.recording,
       conferences: this.conferences,
+      voicemail: this.voicemail.service,
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
     });
@@ -431,8 +452,9 @@ export class PbxServer {
   }
 
   /** Counters for monitoring (and tests): transactions, transports, security. */
-  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number; calls: number } {
+  stats(): { transactions: { server: number; client: number }; transport: ReturnType<TransportLayer['stats']>; security: ReturnType<SourceGuard['stats']>; openStores: number; calls: number; keepalive?: KeepaliveStats } {
     return {
+      ...(this.keepalive ? { keepalive: { ...this.keepalive.stats } } : {}),
       transactions: this.transactions.stats(),
       transport: this.transport.stats(),
       security: this.guard.stats(),
@@ -526,6 +548,7 @@ export class PbxServer {
       await this.b2bua.drain(this.config.calls.drainSeconds * 1000);
       await this.api?.close().catch((e: unknown) => this.log.warn('closing the api failed', { error: e }));
       this.sweeper.stop();
+      this.keepalive?.stop();
       this.checkpoint.stop();
       this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.

@@ -124,13 +124,13 @@ export class TrunkBook implements TrunkDirectory {
     let now;
     try {
       // Inbound, the handle only names the trunk (answers go back where the request came from).
-      now = this.o.resolver.targetNow(trunk, inbound ? undefined : this.o.refusalFor?.(e.owner));
+      now = this.o.resolver.targetsNow(trunk, inbound ? undefined : this.o.refusalFor?.(e.owner));
     } catch (err) {
       if (!(err instanceof TrunkTargetRefused)) throw err;
       this.o.logger.warn('trunk refused', { trunk: trunk.name, owner: e.owner.kind === 'tenant' ? e.owner.tenantId : 'provider', reason: err.message });
       return undefined;
     }
-    if (!now && !inbound) {
+    if ((!now || now.length === 0) && !inbound) {
       this.o.logger.warn('trunk host not resolved yet; trunk skipped', { trunk: trunk.name });
       return undefined;
     }
@@ -139,7 +139,9 @@ export class TrunkBook implements TrunkDirectory {
     return {
       name: trunk.name,
       channelKey: e.channelKey,
-      target: now ?? { protocol: trunk.transport, address: trunk.host, port: trunk.port },
+      target: now?.[0] ?? { protocol: trunk.transport, address: trunk.host, port: trunk.port },
+      ...(now && now.length > 1 ? { targets: now } : {}),
+      markFailed: (target) => resolver.markFailed(target),
       domain: trunk.domain ?? trunk.host,
       ...(trunk.maxChannels !== undefined ? { maxChannels: trunk.maxChannels } : {}),
       ...(trunk.codecs !== undefined ? { codecs: trunk.codecs } : {}),

@@ -16,7 +16,8 @@ import type { CallContext } from './call-context.js';
 import type { CallLimits } from './call-limits.js';
 import { CallRegistry, dialogKey } from './call-registry.js';
 import type { CallStage } from './fork-targets.js';
-import { destinationStages, extensionStages, failoverStatus, trunkIdentityHeaders, wantsPrivacy, type CallPlan, type PlannerPorts, type TrunkHandle } from './call-plan.js';
+import { trunkStages } from './trunk-failover.js';
+import { destinationStages, extensionStages, trunkIdentityHeaders, wantsPrivacy, type CallPlan, type PlannerPorts, type TrunkHandle } from './call-plan.js';
 import { TrunkChannels } from './trunk-channels.js';
 import type { Fork, ForkTransport } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
@@ -271,13 +272,10 @@ export class B2bua implements B2buaIo {
     if (trunks.length === 0) return { kind: 'refuse', status: 503, reason: 'Service Unavailable' };
     const callerId = ports.callerIdOf(tenant, i.caller.ext);
     const privacy = wantsPrivacy(getHeader(i.req, 'privacy'), getHeader(i.req, 'from'));
-    const stages: CallStage[] = trunks.map((t) => {
+    const stages: CallStage[] = trunkStages(trunks, (t, target) => {
       const uri = `sip:${decision.number}@${t.domain}`;
       const identity = trunkIdentityHeaders(callerId, t.domain, privacy);
-      return {
-        targets: [{ requestUri: uri, target: t.target, trunk: t.name, ...(t.codecs ? { codecs: t.codecs } : {}), toUri: uri, ...(identity.fromValue ? { fromValue: identity.fromValue } : {}), headers: [...(t.route ? ([['Route', t.route]] as Array<[string, string]>) : []), ...identity.headers], answerChallenge: (inv, res) => t.answerChallenge(inv, res) }],
-        continueAfter: failoverStatus,
-      };
+      return { requestUri: uri, target, trunk: t.name, ...(t.codecs ? { codecs: t.codecs } : {}), toUri: uri, ...(identity.fromValue ? { fromValue: identity.fromValue } : {}), headers: [...(t.route ? ([['Route', t.route]] as Array<[string, string]>) : []), ...identity.headers], answerChallenge: (inv, res) => t.answerChallenge(inv, res) };
     });
     return {
       kind: 'call',

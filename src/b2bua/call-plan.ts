@@ -27,6 +27,10 @@ export interface TrunkHandle {
   codecs?: readonly string[];
   /** The same INVITE with credentials, for a challenge that really came from this trunk; else undefined. */
   answerChallenge(invite: SipRequest, challenge: SipResponse): SipRequest | undefined;
+  /** RFC 3263: every target to try in turn, `target` first; absent: `target` alone. */
+  targets?: readonly Target[];
+  /** A target that answered 503, timed out or was unreachable: passed over for a while (RFC 3263 §4.3). */
+  markFailed?(target: Target): void;
 }
 
 export type { Destination, RingGroup } from '../tenant/routing-plan.js';

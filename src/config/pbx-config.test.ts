@@ -43,6 +43,7 @@ const DEFAULTS: PbxConfig = {
   emergencyNumbers: ['911', '112'],
   calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
   log: { level: 'info', format: 'text' },
+  dns: { timeoutMs: 2000, cacheMaxSeconds: 3600, blacklistSeconds: 60 },
 };
 
 test('an empty file gives every default; paths resolve against the file directory', () => {
@@ -82,6 +83,7 @@ registrar: { minExpires: 30, maxExpires: 7200, defaultExpires: 600, maxContactsP
 auth: { algorithms: [ MD5 ], nonceTtlSeconds: 120 }
 calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90 }
 log: { level: debug }
+dns: { servers: [ "192.0.2.53", "[2001:db8::53]:5353" ], timeoutMs: 500, cacheMaxSeconds: 60, blacklistSeconds: 30 }
 `;
   const expected: PbxConfig = {
     file: FILE,
@@ -111,6 +113,7 @@ log: { level: debug }
     emergencyNumbers: ['911', '112'],
     calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
     log: { level: 'debug', format: 'text' },
+    dns: { servers: [{ address: '192.0.2.53', port: 53 }, { address: '2001:db8::53', port: 5353 }], timeoutMs: 500, cacheMaxSeconds: 60, blacklistSeconds: 30 },
   };
   const c = parsePbxConfig(text, FILE, {});
   assert.equal(c, expected);
@@ -324,6 +327,15 @@ test('media.prompts: optional folder, relative to the file, ${ENV} allowed, chec
   assert.match(problems('media:\n  prompts: ""\n')[0]!, /pbx\.yaml:2:12: media\.prompts/);
   assert.match(problems('media:\n  prompts: [ a ]\n')[0]!, /pbx\.yaml:2:12: media\.prompts/);
   assert.match(problems('media:\n  promts: x\n')[0]!, /pbx\.yaml:2:3: media\.promts/);
+});
+
+test('dns.servers must be IP addresses; a bad one is reported at its line and column', () => {
+  try {
+    parsePbxConfig('dns:\n  servers: [ "dns.example" ]\n', FILE, {});
+    assert.unreachable('accepted');
+  } catch (e) {
+    assert.match(String((e as Error).message), /pbx\.yaml:2:\d+.*not an IP address/s);
+  }
 });
 
 test.run();

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Env } from './env-subst.js';
 import { decodeYaml } from './decode-yaml.js';
+import { dnsSchema } from './dns-config.js';
 import { cidr, filePath, host, hostPort, listenUri, portRange, positiveInt } from './field-types.js';
 import { isWildcardAddress } from './net-syntax.js';
 import { shortNumber } from './phone-numbers.js';
@@ -160,6 +161,7 @@ export const pbxSchema = object({
   log,
   backup: backup.optional(),
   media: media.optional(),
+  dns: dnsSchema.default({}),
 });
 
 /**
@@ -183,6 +185,7 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     emergencyNumbers: raw.emergencyNumbers,
     calls: raw.calls,
     log: raw.log,
+    dns: raw.dns,
   };
   if (raw.backup !== undefined) config.backup = raw.backup;
   if (raw.media?.prompts !== undefined) config.media = { prompts: raw.media.prompts };

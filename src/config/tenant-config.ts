@@ -13,11 +13,13 @@ import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { conferenceList } from './conference-config.js';
 import { dndSchema, featureCodesSchema, forwardSchema } from './call-flow-config.js';
+import { voicemailBoxList, voicemailSettings } from './voicemail-config.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
 import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
+import { natKeepaliveSchema } from './nat-keepalive-config.js';
 import type { TenantConfig, TrunkConfig } from './types.js';
 
 /** Why a tenant trunk may not point at a host (src/util/outbound-address-policy.ts fits). */
@@ -80,6 +82,8 @@ const extension = object({
   /** Forwards (call-flow-config.ts) and do-not-disturb; a phone's *72/*78 may change them until the file does. */
   forward: forwardSchema().optional(),
   dnd: dndSchema().optional(),
+  /** Its voicemail box (numbered as the extension; present by default). */
+  voicemail: voicemailSettings().optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');
@@ -122,12 +126,15 @@ export const tenantSchema = object({
   featureCodes: featureCodesSchema().optional(),
   /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
+  /** OPTIONS pings to the tenant's UDP phones (keep their NAT bindings open); off by default. */
+  natKeepalive: natKeepaliveSchema().optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
   inboundRoutes: inboundRouteList().default([]),
   outboundRoutes: outboundRouteList().default([]),
   conferences: conferenceList().default([]),
+  voicemailBoxes: voicemailBoxList().default([]),
 });
 
 /** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
@@ -137,6 +144,18 @@ function checkConferenceNumbers(t: { extensions: ReadonlyArray<{ ext: string }>;
   t.conferences.forEach((c, i) => {
     if (exts.has(c.number)) root.at('conferences').at(i).at('number').report(`${c.number} is an extension of this tenant`);
     else if (groups.has(c.number)) root.at('conferences').at(i).at('number').report(`${c.number} is a ring group of this tenant`);
+  });
+}
+
+/** A shared box's number is not an extension's (each extension has its box of that number); members are extensions. */
+function checkVoicemailBoxes(t: { extensions: ReadonlyArray<{ ext: string }>; voicemailBoxes: ReadonlyArray<{ box: string; members?: readonly string[] }> }, root: Where): void {
+  const exts = new Set(t.extensions.map((e) => e.ext));
+  t.voicemailBoxes.forEach((b, i) => {
+    const at = root.at('voicemailBoxes').at(i);
+    if (exts.has(b.box)) at.at('box').report(`${b.box} is an extension of this tenant, which has its own box of that number`);
+    b.members?.forEach((m, j) => {
+      if (!exts.has(m)) at.at('members').at(j).report(`${m} is not an extension of this tenant`);
+    });
   });
 }
 
@@ -168,6 +187,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
   const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
     checkTenantReferences(t, root);
     checkConferenceNumbers(t, root);
+    checkVoicemailBoxes(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
   });
   return {
@@ -190,11 +210,13 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
     ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
+    ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,
     inboundRoutes: raw.inboundRoutes,
     outboundRoutes: raw.outboundRoutes,
     ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
+    ...(raw.voicemailBoxes.length > 0 ? { voicemailBoxes: raw.voicemailBoxes } : {}),
   };
 }

@@ -14,7 +14,8 @@ export interface TenantParts {
   domains: string[];
   countryCode?: string;
   limits: { extensions?: number };
-  extensions: Array<Pick<ExtensionConfig, 'ext' | 'ha1' | 'forward'>>;
+  extensions: Array<Pick<ExtensionConfig, 'ext' | 'ha1' | 'forward' | 'voicemail'>>;
+  voicemailBoxes?: Array<{ box: string }>;
   dids: string[];
   trunks: TrunkConfig[];
   ringGroups: RingGroupConfig[];
@@ -62,8 +63,8 @@ export function checkTenantReferences(t: TenantParts, root: Where): void {
   const known: Record<'ivr' | 'timeCondition' | 'voicemail' | 'conference', Set<string>> = {
     ivr: new Set(),
     timeCondition: new Set(),
-    // One box per extension; shared boxes come with their section.
-    voicemail: new Set(exts),
+    // An extension's own box unless turned off, and the shared boxes.
+    voicemail: new Set([...t.extensions.filter((e) => e.voicemail?.enabled !== false).map((e) => e.ext), ...(t.voicemailBoxes ?? []).map((b) => b.box)]),
     conference: new Set((t.conferences ?? []).map((c) => c.number)),
   };
   for (const f of t.callFlows ?? []) for (const n of f.names) known[f.kind].add(n);

@@ -30,6 +30,7 @@ export interface TenantYamlInput {
     recording?: string;
     forward?: { always?: DestinationConfig; busy?: DestinationConfig; noAnswer?: { to: DestinationConfig; after?: number }; unavailable?: DestinationConfig };
     dnd?: boolean;
+    voicemail?: VoicemailYaml & { enabled?: boolean; allowNoPinFromOwnPhone?: boolean; mwi?: string };
   }>;
   countryCode?: string;
   nationalPrefix?: string;
@@ -38,6 +39,7 @@ export interface TenantYamlInput {
   recording?: string;
   featureCodes?: Readonly<Record<string, string | false | undefined>>;
   moh?: { class?: string };
+  natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -59,6 +61,21 @@ export interface TenantYamlInput {
   inboundRoutes?: ReadonlyArray<{ did: string; destination: DestinationConfig }>;
   outboundRoutes?: ReadonlyArray<{ name: string; patterns: readonly string[]; strip?: number; prepend?: string; trunks: readonly string[] }>;
   conferences?: ReadonlyArray<{ number: string; name?: string; pin?: string; maxParticipants?: number }>;
+  voicemailBoxes?: ReadonlyArray<VoicemailYaml & { box: string; name?: string; members?: readonly string[] }>;
+}
+
+/** What a box writes besides its own keys; the PIN only ever as its hash (export). */
+interface VoicemailYaml {
+  pin?: string;
+  pinHash?: string;
+  email?: string;
+  maxMessages?: number;
+  maxSeconds?: number;
+  operator?: DestinationConfig;
+}
+
+function voicemailYaml(v: VoicemailYaml): Record<string, unknown> {
+  return { pin: v.pin, pinHash: v.pinHash, email: v.email, maxMessages: v.maxMessages, maxSeconds: v.maxSeconds, operator: v.operator ? destinationYaml(v.operator) : undefined };
 }
 
 function destinationYaml(d: DestinationConfig): unknown {
@@ -123,6 +140,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     recording: t.recording,
     featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
+    natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({
@@ -138,6 +156,9 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         recording: x.recording,
         forward: x.forward ? forwardYaml(x.forward) : undefined,
         dnd: x.dnd || undefined,
+        voicemail: x.voicemail
+          ? clean({ enabled: x.voicemail.enabled, ...voicemailYaml(x.voicemail), allowNoPinFromOwnPhone: x.voicemail.allowNoPinFromOwnPhone, mwi: x.voicemail.mwi })
+          : undefined,
       }),
     ),
     trunks: t.trunks && t.trunks.length > 0
@@ -173,6 +194,9 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
       ? t.outboundRoutes.map((r) => clean({ name: r.name, patterns: [...r.patterns], strip: r.strip, prepend: r.prepend, trunks: [...r.trunks] }))
       : undefined,
     conferences: t.conferences && t.conferences.length > 0 ? t.conferences.map((c) => clean({ number: c.number, name: c.name, pin: c.pin, maxParticipants: c.maxParticipants })) : undefined,
+    voicemailBoxes: t.voicemailBoxes && t.voicemailBoxes.length > 0
+      ? t.voicemailBoxes.map((b) => clean({ box: b.box, name: b.name, ...voicemailYaml(b), members: b.members ? [...b.members] : undefined }))
+      : undefined,
   });
   const top = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
   return top + stringify(doc, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });

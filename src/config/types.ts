@@ -104,6 +104,8 @@ export interface PbxConfig {
    */
   media?: { prompts?: string; recordingLayout?: 'two-channel' | 'mono' };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
+  /** Locating outbound SIP targets by name (RFC 3263); servers absent: the system's. */
+  dns?: { servers?: Array<{ address: string; port: number }>; timeoutMs: number; cacheMaxSeconds: number; blacklistSeconds: number };
 }
 
 export interface ExtensionConfig {
@@ -135,6 +137,34 @@ export interface ExtensionConfig {
   forward?: ForwardConfig;
   /** Do not disturb. */
   dnd?: boolean;
+  /** Its voicemail box (voicemail-config.ts); absent: a box with the defaults. */
+  voicemail?: VoicemailSettingsConfig;
+}
+
+/** An extension's box (numbered as the extension). */
+export interface VoicemailSettingsConfig {
+  enabled: boolean;
+  pin?: string;
+  pinHash?: string;
+  email?: string;
+  maxMessages?: number;
+  maxSeconds?: number;
+  allowNoPinFromOwnPhone?: boolean;
+  mwi?: 'subscribe' | 'unsolicited' | 'both';
+  operator?: DestinationConfig;
+}
+
+/** A shared box (voicemailBoxes:). */
+export interface VoicemailBoxConfig {
+  box: string;
+  name?: string;
+  pin?: string;
+  pinHash?: string;
+  email?: string;
+  maxMessages?: number;
+  maxSeconds?: number;
+  operator?: DestinationConfig;
+  members?: string[];
 }
 
 /**
@@ -257,6 +287,8 @@ export interface TenantConfig {
   featureCodes?: { [id: string]: string | false | undefined; recordToggle?: string };
   /** Music on hold: the class (folder `<dataDir>/tenants/<id>/moh/<class>/`) held parties hear; default 'default'. */
   moh?: { class?: string };
+  /** OPTIONS pings to UDP contacts every optionsSeconds (0 = off); a binding is removed after dropAfterMisses unanswered in a row (0 = never). */
+  natKeepalive?: { optionsSeconds: number; dropAfterMisses: number };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];
@@ -265,6 +297,8 @@ export interface TenantConfig {
   outboundRoutes: OutboundRouteConfig[];
   /** Conference rooms (numbers the tenant's extensions dial). */
   conferences?: ConferenceConfig[];
+  /** Shared voicemail boxes (voicemail-config.ts). */
+  voicemailBoxes?: VoicemailBoxConfig[];
 }
 
 export interface ConferenceConfig {

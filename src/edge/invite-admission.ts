@@ -25,6 +25,8 @@ export function admitInvite(
     isLocalAddress: (host: string) => boolean;
     /** A refused call attempt, for the caller's call records. */
     onRefused?: (r: { req: SipRequest; tenant: TenantContext; callerExt: string; calleeExt: string }, status: number, reason: string) => void;
+    /** RFC 5627: the device a temporary GRUU (user part, `;gr` without a value) reaches in this tenant. */
+    resolveTempGruu?: (tenant: TenantContext, user: string) => { ext: string; instance: string } | undefined;
   },
   inbound: Inbound,
   req: SipRequest,
@@ -71,13 +73,25 @@ export function admitInvite(
     return undefined;
   }
   const gr = ruri.params['gr'];
+  let dialled = dialledNumber(unescapeUriPart(ruri.user));
+  let calleeInstance = typeof gr === 'string' && gr.length > 0 ? gr.replace(/^<|>$/g, '') : undefined;
+  if (gr === null) {
+    // RFC 5627 §3.2: a temporary GRUU; it reaches one device of this tenant or nothing.
+    const device = o.resolveTempGruu?.(tenant, unescapeUriPart(ruri.user));
+    if (!device) {
+      o.replier.reply(inbound, 404, { reason: 'Not Found' });
+      return undefined;
+    }
+    dialled = device.ext;
+    calleeInstance = device.instance;
+  }
   return {
     inbound,
     req,
     tenant,
     caller: { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService ?? 'national' },
-    dialled: dialledNumber(unescapeUriPart(ruri.user)),
-    ...(typeof gr === 'string' && gr.length > 0 ? { calleeInstance: gr.replace(/^<|>$/g, '') } : {}),
+    dialled,
+    ...(calleeInstance !== undefined ? { calleeInstance } : {}),
     callerTarget,
   };
 }

@@ -1,5 +1,7 @@
 import type { B2bua } from '../b2bua/b2bua.js';
 import type { Registrar } from '../registrar/registrar.js';
+import type { GruuIssuer } from '../registrar/gruu.js';
+import { tempGruuTarget } from './gruu-target.js';
 import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { getHeader, getHeaderValues, tagOf, toOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
@@ -12,7 +14,7 @@ import type { Logger } from '../util/logger.js';
 import { countAuthFailure } from '../util/pbx-metrics.js';
 import { DigestGate } from './digest-gate.js';
 import { AuthFailLog } from './security/auth-fail-log.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { admitInvite, admitTrunkInvite, TENANT_SUSPENDED, type TrunkDirectory } from './invite-admission.js';
 import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
@@ -41,6 +43,10 @@ export interface EdgeOptions {
   serverHeader: () => string | undefined;
   /** The throttled log of failed logins; by default one of its own on the system clock. */
   authFailLog?: AuthFailLog;
+  /** RFC 5627: opens temporary GRUUs in Request-URIs; without it only public GRUUs route. */
+  gruu?: GruuIssuer;
+  /** Clock for temporary GRUU liveness; the system clock by default. */
+  clock?: Clock;
 }
 
 
@@ -148,6 +154,7 @@ export class SipEdge {
               replier: this.replier,
               isLocalAddress: this.o.isLocalAddress,
               onRefused: (r, status, reason) => this.o.b2bua?.recordRefused({ req: r.req, tenant: r.tenant, callerExt: r.callerExt, calleeExt: r.calleeExt }, status, reason),
+              ...(this.o.gruu ? { resolveTempGruu: (t: TenantContext, user: string) => tempGruuTarget(this.o.gruu!, t, user, (this.o.clock ?? systemClock).now()) } : {}),
             },
             inbound,
             req,
@@ -231,6 +238,7 @@ export class SipEdge {
         aor,
         store: tenant.store,
         tenant: tenant.id,
+        domain: to.uri.host,
         ...(ext.maxContacts !== undefined ? { maxContacts: ext.maxContacts } : {}),
         ...(limit !== undefined ? { registrationLimit: { max: limit, count: () => tenant.store.countBindings() } } : {}),
       },

@@ -25,7 +25,7 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
 export const ALLOWED_METHODS = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'UPDATE', 'INFO'];
 
 /** Option tags we honour in Require (RFC 3261 §8.2.2.3). */
-export const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['path', 'outbound', 'timer']);
+export const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['path', 'outbound', 'timer', 'gruu']);
 
 /** Body types a session-handling method may carry. */
 const ACCEPTED_BODIES = new Set(['application/sdp', 'multipart/mixed']);

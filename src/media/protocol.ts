@@ -189,7 +189,7 @@ export interface WorkerLoad {
   packetsDropped: number;
   /** Sessions that transcode now. */
   transcoding?: number;
-  /** 20 ms frame ticks of the transcoding pacer since the worker started, and those run more than 10 ms late. */
+  /** 20 ms frame ticks of the worker pacer (transcoding, players, recorders, rooms, DTMF taps) since the worker started, and those run more than 10 ms late. */
   framesPaced?: number;
   framesLate?: number;
 }

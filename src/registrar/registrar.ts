@@ -6,6 +6,7 @@ import type { Clock } from '../util/clock.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { Binding, BindingStore } from './binding.js';
+import { wantsGruu, type GruuIssuer } from './gruu.js';
 import type { RegistrarPolicy } from './policy.js';
 import { expiresHeader, readContacts } from './register-request.js';
 import { updateBindings } from './update-bindings.js';
@@ -18,6 +19,8 @@ export interface RegisterTarget {
   tenant?: string;
   /** Per-extension cap that overrides the policy. */
   maxContacts?: number;
+  /** The domain of the To URI (the AOR's): GRUUs are minted in it (RFC 5627 §5.2). */
+  domain?: string;
   /** Tenant-wide cap on registered contacts, and the current count. */
   registrationLimit?: { max: number; count: () => number };
 }
@@ -29,7 +32,7 @@ export interface RegisterTarget {
 export class Registrar {
   private policy: RegistrarPolicy;
 
-  constructor(private readonly opts: { clock: Clock; policy: RegistrarPolicy; logger: Logger }) {
+  constructor(private readonly opts: { clock: Clock; policy: RegistrarPolicy; logger: Logger; gruu?: GruuIssuer }) {
     this.policy = opts.policy;
   }
 
@@ -87,17 +90,31 @@ export class Registrar {
       }
     }
     if (result.changed) target.store.replaceBindings(target.aor, result.bindings);
-    return createResponse(req, 200, { headers: contactHeaders(result.bindings, now) });
+    const gruu = this.opts.gruu;
+    const mint =
+      gruu && target.domain !== undefined && target.tenant !== undefined && wantsGruu(getHeaderValues(req, 'supported'))
+        ? gruuParams(gruu, target.tenant, target.domain)
+        : undefined;
+    return createResponse(req, 200, { headers: contactHeaders(result.bindings, now, mint) });
   }
 }
 
+/**
+ * RFC 5627 §5.2: to a REGISTER with `Supported: gruu`, every Contact with +sip.instance
+ * gets its public GRUU and a temporary GRUU minted now.
+ */
+function gruuParams(gruu: GruuIssuer, tenantId: string, domain: string): (b: Binding) => string {
+  return (b) => (b.instance === undefined ? '' : `;pub-gruu="${gruu.publicGruu(b.aor, domain, b.instance)}";temp-gruu="${gruu.tempGruu(tenantId, b, domain)}"`);
+}
+
 /** RFC 3261 §10.3 step 8: the 200 lists every current binding with its remaining time. */
-function contactHeaders(bindings: readonly Binding[], now: number): Array<[string, string]> {
+function contactHeaders(bindings: readonly Binding[], now: number, extra?: (b: Binding) => string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const b of bindings) {
     let v = `<${b.contact}>;expires=${Math.max(0, Math.ceil((b.expiresAt - now) / 1000))}`;
     if (b.instance !== undefined) v += `;+sip.instance="<${b.instance}>"`;
     if (b.regId !== undefined) v += `;reg-id=${b.regId}`;
+    if (extra) v += extra(b);
     out.push(['Contact', v]);
   }
   out.push(['Date', new Date(now).toUTCString()]);

@@ -1,3 +1,4 @@
+import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
 import { existsSync, rmSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -11,6 +12,7 @@ import { featureCodeSettings } from './feature-codes.js';
 import type { OutsideForwardCheck } from './spec-call-flows.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
+import { syncVoicemail } from './sync-voicemail.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
 
@@ -153,6 +155,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const routing = syncRouting(db, t, spec.routing, now);
   // After the extensions: a row per extension, deleted with it.
   const callHandlingChanged = syncDeclaredCallHandling(db, t, spec.callHandling, now).length > 0;
+  const voicemailChanged = syncVoicemail(db, t, spec.voicemail);
 
   const getSetting = db.prepare<[string], string>(`SELECT value FROM ${t}.settings WHERE key = ?`).pluck();
   const setSetting = db.prepare<[string, string]>(
@@ -170,6 +173,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
     ...featureCodeSettings(spec.featureCodes),
+    [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
     settingChanged = true;
@@ -188,6 +192,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     extensions.added.length + extensions.updated.length + extensions.removed.length > 0 ||
     realmChanged ||
     conferencesChanged ||
+    voicemailChanged ||
     settingChanged ||
     callHandlingChanged ||
     revMismatch;

@@ -117,6 +117,20 @@ test("a destination naming another tenant's box, room or ring group is refused a
   assert.is(sys.getTenant('acme'), undefined, 'nothing was written');
 });
 
+test('voicemail destinations name the boxes the tenant has: an extension whose box is off is refused, a shared box is accepted', () => {
+  const withBoxes = (box: string) =>
+    spec({
+      extensions: [
+        { ext: '1001', name: 'Alice', password: 'alice-1001-secret', voicemail: { enabled: false } },
+        { ext: '1002', name: 'Bob', password: 'bob-1002-secret', forward: { busy: { type: 'voicemail', box } } },
+      ],
+      voicemailBoxes: [{ box: '500', name: 'Sales', pin: '4321' }],
+    });
+  assert.equal(problems(withBoxes('1001')), ['extensions[1].forward.busy.box: 1001 is not a voicemail box of this tenant']);
+  applyTenant(deps, withBoxes('500'));
+  assert.equal(store('acme').callHandling.get('1002').busy, { type: 'voicemail', box: '500' });
+});
+
 test('a play destination is checked against the prompts the tenant has, when the caller can look', () => {
   const has = (tenantId: string, name: string) => tenantId === 'acme' && name === 'closed';
   const d = { ...deps, promptExists: has };

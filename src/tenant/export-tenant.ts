@@ -1,4 +1,6 @@
+import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
 import { readConferences } from './conference-spec.js';
+import { voicemailSpecOf } from './voicemail-spec.js';
 import { MOH_CLASS_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import { callHandlingSpec, NO_CALL_HANDLING } from './call-handling.js';
 import { readFeatureCodeOverrides } from './feature-codes.js';
@@ -77,7 +79,12 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (recording !== undefined) spec.recording = recording;
   const featureCodes = readFeatureCodeOverrides((k) => store.getSetting(k));
   if (Object.keys(featureCodes).length > 0) spec.featureCodes = featureCodes;
+  const vm = voicemailSpecOf(store.voicemail.boxes(), extensions.map((e) => e.ext));
+  spec.extensions = extensions.map((e) => (vm.perExtension.has(e.ext) ? { ...e, voicemail: vm.perExtension.get(e.ext)! } : e));
+  if (vm.shared.length > 0) spec.voicemailBoxes = vm.shared;
   const mohClass = store.getSetting(MOH_CLASS_SETTING);
   if (mohClass !== undefined) spec.moh = { class: mohClass };
+  const keepalive = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
+  if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
   return spec;
 }

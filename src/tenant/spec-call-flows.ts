@@ -12,7 +12,8 @@ import type { ClassOfService, Destination, RoutingPlan } from './routing-plan.js
 
 /** The parts of a spec read here (TenantSpec fits). */
 export interface CallFlowParts {
-  extensions?: ReadonlyArray<{ ext: string } & CallHandlingSpec>;
+  extensions?: ReadonlyArray<{ ext: string; voicemail?: { enabled?: boolean } } & CallHandlingSpec>;
+  voicemailBoxes?: ReadonlyArray<{ box: string }>;
   ringGroups?: ReadonlyArray<{ name: string }>;
   conferences?: ReadonlyArray<{ number: string }>;
 }
@@ -29,8 +30,11 @@ export function destinationNamesOf(spec: CallFlowParts, extensions: ReadonlySet<
   return {
     extensions,
     ringGroups: namesIn(spec.ringGroups, (g) => g?.name),
-    // One box per extension (helper "voicemail" adds shared boxes here).
-    voicemailBoxes: extensions,
+    // An extension's own box unless it turned it off, and the shared boxes (voicemail-spec.ts).
+    voicemailBoxes: new Set([
+      ...[...namesIn(spec.extensions, (x) => (x?.voicemail?.enabled === false ? undefined : x?.ext))].filter((e) => extensions.has(e)),
+      ...namesIn(spec.voicemailBoxes, (b) => b?.box),
+    ]),
     conferences: namesIn(spec.conferences, (c) => c?.number),
     ...(promptExists ? { promptExists } : {}),
   };

@@ -1,4 +1,5 @@
 import type { CallHandlingTable } from './call-handling-table.js';
+import type { VoicemailTable } from './voicemail-table.js';
 import type { RecordingTable } from './recording-table.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
@@ -219,6 +220,9 @@ class PooledTenantStore implements TenantStore {
   }
   get callHandling(): CallHandlingTable {
     return this.s().callHandling;
+  }
+  get voicemail(): VoicemailTable {
+    return this.s().voicemail;
   }
   callStarted(call: ActiveCallInput): boolean {
     return this.s().callStarted(call);

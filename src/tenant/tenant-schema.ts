@@ -240,12 +240,50 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Issue 11: voicemail boxes (one per extension, or shared) and the index of their
+    // messages (voicemail-table.ts). A box's settings come from the tenant file (apply) or
+    // the box itself (PIN change from the phone); pin_hash is scrypt (voicemail-pin.ts), never
+    // the PIN. A message row is written as 'recording' before its file is, so a crash leaves
+    // a row that the start-up scan finishes from the WAV header (or removes when empty).
+    // Messages have no foreign key to their box: a box removed from the tenant file keeps
+    // its messages (nothing existing is lost).
+    version: 7,
+    sql: `
+      CREATE TABLE voicemail_boxes (
+        box            TEXT PRIMARY KEY,
+        owner_ext      TEXT,
+        name           TEXT,
+        pin_hash       TEXT,
+        email          TEXT,
+        enabled        INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        max_messages   INTEGER,
+        max_seconds    INTEGER,
+        allow_no_pin   INTEGER NOT NULL DEFAULT 0 CHECK (allow_no_pin IN (0, 1)),
+        mwi            TEXT,
+        members        TEXT,
+        operator       TEXT
+      ) STRICT;
+      CREATE TABLE voicemail_messages (
+        id             TEXT PRIMARY KEY,
+        box            TEXT NOT NULL,
+        caller_number  TEXT,
+        caller_name    TEXT,
+        received_at    INTEGER NOT NULL,
+        duration_ms    INTEGER NOT NULL DEFAULT 0,
+        folder         TEXT NOT NULL CHECK (folder IN ('recording', 'new', 'old')),
+        bytes          INTEGER NOT NULL DEFAULT 0,
+        file           TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX voicemail_messages_by_box ON voicemail_messages(box, folder, received_at, id);
+    `,
+  },
+  {
     // Issue 11: every kind of destination (destination.ts) in ring-group fallbacks and inbound
     // routes (SQLite cannot alter a CHECK: both tables are rebuilt, sqlite.org/lang_altertable.html
     // §7), and each extension's forwards and do-not-disturb (call-handling-table.ts). `declared`
     // is the JSON of what the tenant YAML last said for the extension: apply overwrites the
     // live settings only when that changes, so a forward set from a phone survives restarts.
-    version: 7,
+    version: 8,
     rebuildsTables: true,
     sql: `
       CREATE TABLE ring_groups_new (

@@ -1,3 +1,4 @@
+import { natKeepaliveProblems, natKeepaliveSettingText } from './nat-keepalive-setting.js';
 import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDomain } from './domain-name.js';
 import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
@@ -7,6 +8,7 @@ import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import type { CallHandling, CallHandlingSpec } from './call-handling.js';
 import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
 import { checkOutsideForwards, destinationNamesOf, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
+import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -46,6 +48,8 @@ export interface ExtensionSpec extends CallHandlingSpec {
   algorithms?: readonly DigestAlgorithm[];
   /** Call recording policy (never, always, on-demand); absent: the tenant's. */
   recording?: string;
+  /** Its voicemail box (voicemail-spec.ts); absent: a box with the defaults. */
+  voicemail?: VoicemailSettingsSpec;
 }
 
 /**
@@ -68,6 +72,10 @@ export interface TenantSpec extends RoutingSpec {
   featureCodes?: FeatureCodeOverrides;
   /** Music on hold; class absent: 'default'. */
   moh?: { class?: string };
+  /** Shared voicemail boxes (voicemail-spec.ts). */
+  voicemailBoxes?: readonly VoicemailBoxSpec[];
+  /** OPTIONS keep-alives to UDP contacts (nat-keepalive-setting.ts); absent: off. */
+  natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -100,6 +108,8 @@ export interface ValidTenantSpec {
   recordToggleCode?: string;
   /** The music-on-hold class, when the spec sets one. */
   mohClass?: string;
+  /** The natKeepalive setting's text (nat-keepalive-setting.ts), when it is on. */
+  natKeepalive?: string;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
@@ -107,6 +117,8 @@ export interface ValidTenantSpec {
   callHandling: Map<string, CallHandling>;
   /** Feature code renames and disables; recordToggle is recordToggleCode. */
   featureCodes: FeatureCodeOverrides;
+  /** Every voicemail box: the extensions' and the shared ones (PINs hashed at apply). */
+  voicemail: VoicemailBoxDecl[];
 }
 
 /** Extension numbers, names, passwords...: the rules shared with the YAML and the API (src/model/field-rules.ts). */
@@ -181,6 +193,8 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const mohClass = spec?.moh?.class;
   const mohProblem = mohClass === undefined ? undefined : checkField(FIELDS.mohClass, mohClass);
   if (mohProblem !== undefined) bad('moh.class', mohProblem);
+  for (const [path, message] of natKeepaliveProblems(spec?.natKeepalive)) bad(path, message);
+  const natKeepalive = natKeepaliveSettingText(spec?.natKeepalive);
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -238,8 +252,10 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   if (opts.outsideForward) checkOutsideForwards(spec, calls.handling, extensions, routing, opts.outsideForward, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
+  const voicemail = validateVoicemail(Array.isArray(spec?.extensions) ? spec.extensions : [], spec?.voicemailBoxes, bad);
+
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}) };
+  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -7,6 +7,7 @@ import { CallHandlingTable } from './call-handling-table.js';
 import { AuditTable, type AuditEntry, type AuditInput, type AuditQuery } from './audit-table.js';
 import { CdrTable, type CdrQuery, type CdrUsageRow } from './cdr-table.js';
 import { RecordingTable } from './recording-table.js';
+import { VoicemailTable } from './voicemail-table.js';
 import type { ActiveCallInput, ActiveCallRow, CdrInput, CdrRecord } from './cdr-row.js';
 import { BINDING_COLUMNS, bindingFromSql, bindingToParams, type BindingParams, type BindingRow, type BindingSqlRow } from './binding-row.js';
 import type { DigestAlgorithm } from './ha1.js';
@@ -96,6 +97,8 @@ export interface TenantStore {
   readonly recordings: RecordingTable;
   /** Forwards and do-not-disturb per extension (call-handling-table.ts). */
   readonly callHandling: CallHandlingTable;
+  /** Voicemail boxes and the index of their messages (voicemail-table.ts); methods throw. */
+  readonly voicemail: VoicemailTable;
   // Call records (cdr-table.ts). Written at once, never write-behind.
   /** A call is up; false when its id is already active. */
   callStarted(call: ActiveCallInput): boolean;
@@ -193,6 +196,7 @@ export class SqliteTenantStore implements TenantStore {
   private readonly audit: AuditTable;
   readonly recordings: RecordingTable;
   readonly callHandling: CallHandlingTable;
+  readonly voicemail: VoicemailTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -207,6 +211,7 @@ export class SqliteTenantStore implements TenantStore {
     this.cdrs = new CdrTable(db);
     this.recordings = new RecordingTable(db);
     this.callHandling = new CallHandlingTable(db);
+    this.voicemail = new VoicemailTable(db);
     this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);

@@ -29,6 +29,15 @@ function checkDigest(req: SipRequest, password: string): void {
   assert.is(c.uri, req.uri);
 }
 
+function nonceCount(req: SipRequest): string | undefined {
+  const parsed = parseCredentials(getHeader(req, 'authorization')!);
+  return parsed.kind === 'digest' ? parsed.credentials.nc : undefined;
+}
+
+function getHeaderCount(req: SipRequest, name: string): number {
+  return req.headers.filter((x) => x.name === name).length;
+}
+
 test('REGISTER → 401 → answered → 200; the refresh goes before expiry, same Call-ID, CSeq one higher', async () => {
   const h = harness();
   const reg = make(h);
@@ -74,14 +83,20 @@ test('REGISTER → 401 → answered → 200; the refresh goes before expiry, sam
   assert.is(cseqOf(refresh).seq, 3);
   assert.is(callIdOf(refresh), callIdOf(first));
   assert.is(getHeader(refresh, 'from'), getHeader(first, 'from'));
-  assert.not.ok(hasHeader(refresh, 'authorization'));
+  // RFC 3261 §22.1: the refresh carries credentials for the nonce already known, nc 2.
+  checkDigest(refresh, 's3cret');
+  assert.is(nonceCount(refresh), '00000002');
   assert.is(reg.state().state, 'registered', 'still registered while refreshing');
 
-  h.reply(refresh, 401, [CHALLENGE]);
+  // The registrar wants a new nonce (stale): the challenge is answered as the first one was.
+  h.reply(refresh, 401, [['WWW-Authenticate', 'Digest realm="carrier.test", nonce="def456", qop="auth", algorithm=MD5, stale=true']]);
   const refreshAuth = h.last();
   assert.is(cseqOf(refreshAuth).seq, 4);
   assert.is(callIdOf(refreshAuth), callIdOf(first));
   checkDigest(refreshAuth, 's3cret');
+  assert.is(nonceCount(refreshAuth), '00000001');
+  assert.match(getHeader(refreshAuth, 'authorization')!, /nonce="def456"/);
+  assert.is(getHeaderCount(refreshAuth, 'authorization'), 1);
   h.reply(refreshAuth, 200, [['Expires', '3600']]);
   s = reg.state();
   assert.is(s.state, 'registered');

@@ -10,6 +10,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { newCallId, newTag } from '../util/ids.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { answerChallenge } from './challenge-responder.js';
+import { PreemptiveAuth } from './preemptive-auth.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, refreshDelayMs, type BackoffPolicy } from './register-timing.js';
 import { TrunkTargetRefused, type AddressRefusal } from './trunk-target.js';
 
@@ -40,7 +41,13 @@ export interface TrunkRegistrationDeps {
   clock: Clock;
   transactions: RegistrationTransactions;
   /** Where the trunk's requests go now (TrunkResolver.target). Rejects when the host cannot be resolved. */
-  resolver: { target(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target> };
+  resolver: {
+    target(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target>;
+    /** RFC 3263: every target in turn (TrunkResolver.targets); absent: target() alone. */
+    targets?(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target[]>;
+    /** A target that answered 503, timed out or was unreachable: passed over for a while. */
+    markFailed?(target: Target): void;
+  };
   /** Addresses this trunk may not be sent to (a tenant's trunk: src/util/outbound-address-policy.ts). */
   refuse?: AddressRefusal;
   /** TrunkResolver.isFromTrunk: whether a response came from the trunk (only then is a challenge answered). */
@@ -77,8 +84,14 @@ const MAX_RETRY_AFTER = 3_600;
  *
  * Every REGISTER of one TrunkRegistration uses the same Call-ID and From tag, and a
  * CSeq one higher than the last (§10.2.4), challenge answers and the final un-REGISTER
- * included. Each REGISTER goes out without credentials; a 401/407 is answered once,
- * and a second challenge to credentials means they were refused (a failure).
+ * included. The first REGISTER goes out without credentials; a 401/407 is answered once,
+ * and a second challenge to credentials means they were refused (a failure). Once a
+ * challenge was answered and accepted, refreshes carry credentials for its nonce with
+ * nc + 1 (preemptive-auth.ts); a 401/407 to those (stale or new nonce) is answered anew.
+ *
+ * A trunk located by RFC 3263 has several targets: a REGISTER that gets 503, times out
+ * or meets a transport error goes to the next one at once (§4.3), and the failed one is
+ * passed over for a while; only when every target failed does the back-off start.
  */
 export class TrunkRegistration {
   private readonly log: Logger;
@@ -99,6 +112,7 @@ export class TrunkRegistration {
   private inFlight = false;
   private contact: string | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly preemptive = new PreemptiveAuth();
 
   constructor(
     private trunkConfig: TrunkConfig,
@@ -161,17 +175,11 @@ export class TrunkRegistration {
     this.inFlight = true;
     if (this.st !== 'registered') this.st = 'registering';
     const trunk = this.trunkConfig;
-    this.d.resolver.target(trunk, this.d.refuse).then(
-      (target) => {
+    const r = this.d.resolver;
+    (r.targets ? r.targets(trunk, this.d.refuse) : r.target(trunk, this.d.refuse).then((t) => [t])).then(
+      (targets) => {
         if (gen !== this.generation) return;
-        let req: SipRequest;
-        try {
-          req = this.buildRegister(target, this.asked);
-        } catch (e) {
-          this.fail(gen, undefined, `cannot build REGISTER: ${errorText(e)}`);
-          return;
-        }
-        this.send(gen, req, target, false);
+        this.sendTo(gen, targets);
       },
       (e: unknown) => {
         if (gen !== this.generation) return;
@@ -180,14 +188,49 @@ export class TrunkRegistration {
     );
   }
 
-  private send(gen: number, req: SipRequest, target: Target, answered: boolean): void {
+  /** A REGISTER to the first of `targets`; the rest are the ones to fail over to. */
+  private sendTo(gen: number, targets: readonly Target[]): void {
+    const [target, ...rest] = targets;
+    if (!target) {
+      this.fail(gen, undefined, 'no target');
+      return;
+    }
+    let bare: SipRequest;
+    try {
+      bare = this.buildRegister(target, this.asked);
+    } catch (e) {
+      this.fail(gen, undefined, `cannot build REGISTER: ${errorText(e)}`);
+      return;
+    }
+    const t = this.trunkConfig;
+    const user = t.authUsername ?? t.username;
+    const cred = user && t.password ? this.preemptive.headerFor(bare, user, t.password) : undefined;
+    const req = cred ? { ...bare, headers: [...bare.headers.slice(0, -1), cred, bare.headers[bare.headers.length - 1]!] } : bare;
+    this.send(gen, req, target, false, { rest, ...(cred ? { bare } : {}) });
+  }
+
+  /** Goes on with the next target when there is one (RFC 3263 §4.3); true when it did. */
+  private failOver(gen: number, target: Target, rest: readonly Target[], why: string): boolean {
+    if (gen !== this.generation || this.st === 'stopped') return false;
+    this.d.resolver.markFailed?.(target);
+    if (rest.length === 0) return false;
+    this.log.info('registrar target failed; trying the next', { trunk: this.trunkConfig.name, target: `${target.address}:${target.port}`, why });
+    this.sendTo(gen, rest);
+    return true;
+  }
+
+  private send(gen: number, req: SipRequest, target: Target, answered: boolean, more: { rest: readonly Target[]; bare?: SipRequest; challenge?: SipResponse } = { rest: [] }): void {
     const user: ClientTransactionUser = {
       onResponse: (res) => {
         if (gen !== this.generation || res.status < 200) return;
-        this.onFinal(gen, req, res, target, answered);
+        this.onFinal(gen, req, res, target, answered, more);
       },
-      onTimeout: () => this.fail(gen, 408, 'Request Timeout (no answer)'),
-      onTransportError: (_tx, e) => this.fail(gen, undefined, `transport error: ${errorText(e)}`),
+      onTimeout: () => {
+        if (!this.failOver(gen, target, more.rest, 'timeout')) this.fail(gen, 408, 'Request Timeout (no answer)');
+      },
+      onTransportError: (_tx, e) => {
+        if (!this.failOver(gen, target, more.rest, 'transport error')) this.fail(gen, undefined, `transport error: ${errorText(e)}`);
+      },
     };
     try {
       this.d.transactions.sendRequest(req, target, user);
@@ -196,17 +239,21 @@ export class TrunkRegistration {
     }
   }
 
-  private onFinal(gen: number, req: SipRequest, res: SipResponse, target: Target, answered: boolean): void {
+  private onFinal(gen: number, req: SipRequest, res: SipResponse, target: Target, answered: boolean, more: { rest: readonly Target[]; bare?: SipRequest; challenge?: SipResponse }): void {
     const status = res.status;
     if (status >= 200 && status < 300) {
+      // The challenge answered on this REGISTER was accepted: its nonce serves the refreshes.
+      if (more.challenge) this.preemptive.remember(more.challenge);
       this.onRegistered(res);
       return;
     }
     if ((status === 401 || status === 407) && !answered) {
-      const ans = answerChallenge(req, res, { trunk: this.trunkConfig, isFromTrunk: this.d.isFromTrunk, ...(this.d.sourceOf ? { sourceOf: this.d.sourceOf } : {}) });
+      // To credentials sent unasked: that nonce is over (stale, or a new one); answer this challenge.
+      if (more.bare) this.preemptive.forget();
+      const ans = answerChallenge(more.bare ?? req, res, { trunk: this.trunkConfig, isFromTrunk: this.d.isFromTrunk, ...(this.d.sourceOf ? { sourceOf: this.d.sourceOf } : {}) });
       if (ans.ok) {
         this.cseq = ans.cseq;
-        this.send(gen, ans.request, target, true);
+        this.send(gen, ans.request, target, true, { rest: more.rest, challenge: res });
         return;
       }
       if (ans.reason === 'not-from-trunk') this.log.warn('challenge not answered: it did not come from the trunk', { trunk: this.trunkConfig.name, detail: ans.detail });
@@ -228,9 +275,11 @@ export class TrunkRegistration {
       return;
     }
     if (status === 401 || status === 407) {
+      this.preemptive.forget();
       this.fail(gen, status, `${res.reason} (credentials refused)`);
       return;
     }
+    if (status === 503 && this.failOver(gen, target, more.rest, '503')) return;
     const retryAfter = status === 503 || status === 500 || status === 404 ? parseUint(firstToken(getHeader(res, 'retry-after')), MAX_RETRY_AFTER) : undefined;
     this.fail(gen, status, res.reason, retryAfter);
   }

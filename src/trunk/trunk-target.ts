@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import type { Trunk as TrunkConfig } from '../tenant/routing-plan.js';
+import type { LocatedTarget, LocateInput, SipLocator } from '../sip/locate/sip-locator.js';
 import type { Target, TransportProtocol } from '../sip/transport/types.js';
 import { CidrSet } from '../util/cidr-set.js';
 import type { Clock } from '../util/clock.js';
@@ -59,6 +60,18 @@ export interface TrunkResolverOptions {
   /** Bound on the names kept; the least recently resolved goes first. Default 10 000. */
   maxHosts?: number;
   logger?: Logger;
+  /**
+   * RFC 3263 (NAPTR, SRV, A/AAAA with TTLs) for trunks known by a name: src/sip/locate.
+   * Absent: the name's addresses from `resolve`, at the configured port.
+   */
+  locator?: SipLocator;
+  /** How long a target that failed (503, timeout, transport error) is passed over; default 60 s. */
+  blacklistMs?: number;
+}
+
+interface LocatedEntry {
+  targets: LocatedTarget[];
+  expiresAt: number;
 }
 
 interface CacheEntry {
@@ -93,6 +106,11 @@ export class TrunkResolver {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<string[]>>();
   private readonly sources = new WeakMap<TrunkConfig, SourceList>();
+  private readonly located = new Map<string, LocatedEntry>();
+  private readonly locating = new Map<string, Promise<LocatedTarget[]>>();
+  /** "protocol address port" -> clock.now() until which it is passed over. */
+  private readonly failed = new Map<string, number>();
+  private readonly locatedHosts = new Set<string>();
 
   constructor(private readonly o: TrunkResolverOptions) {
     this.resolveHost = o.resolve ?? systemResolver;
@@ -108,9 +126,21 @@ export class TrunkResolver {
    * resolve to 127.0.0.1). Rejects with HostResolveError or TrunkTargetRefused.
    */
   async target(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target> {
+    return (await this.targets(trunk, refuse))[0]!;
+  }
+
+  /**
+   * Every place to send a request for this trunk, in the order to try (RFC 3263 with a
+   * locator: SRV priority and weight), less the refused ones and, while others remain,
+   * the ones that failed lately (markFailed). Rejects with HostResolveError (or the
+   * locator's LocateError) or TrunkTargetRefused when every address is refused.
+   */
+  async targets(trunk: TrunkConfig, refuse?: AddressRefusal): Promise<Target[]> {
     const hop = trunkNextHop(trunk);
+    const input = this.locateInput(trunk);
+    if (input) return this.usable(trunk, hop.host, await this.locateCached(input), refuse);
     const addresses = await this.resolve(hop.host);
-    return { protocol: hop.protocol, address: pickAllowed(hop.host, addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) };
+    return [{ protocol: hop.protocol, address: pickAllowed(hop.host, addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) }];
   }
 
   /**
@@ -120,13 +150,116 @@ export class TrunkResolver {
    * TrunkTargetRefused when `refuse` refuses every address.
    */
   targetNow(trunk: TrunkConfig, refuse?: AddressRefusal): Target | undefined {
+    return this.targetsNow(trunk, refuse)?.[0];
+  }
+
+  /** targets() from what is known now; undefined (and a lookup started) when nothing is. */
+  targetsNow(trunk: TrunkConfig, refuse?: AddressRefusal): Target[] | undefined {
     const hop = trunkNextHop(trunk);
     const literal = normalizeIp(stripBrackets(hop.host));
-    if (literal !== undefined) return { protocol: hop.protocol, address: pickAllowed(hop.host, [literal], refuse), port: hop.port, ...tlsOf(trunk, hop.host) };
+    if (literal !== undefined) return [{ protocol: hop.protocol, address: pickAllowed(hop.host, [literal], refuse), port: hop.port, ...tlsOf(trunk, hop.host) }];
+    const input = this.locateInput(trunk);
+    if (input) {
+      const key = locateKey(input);
+      const hit = this.located.get(key);
+      if (!hit || hit.expiresAt <= this.o.clock.now()) this.warmLocate(input);
+      return hit ? this.usable(trunk, hop.host, hit.targets, refuse) : undefined;
+    }
     const name = hop.host.toLowerCase();
     const hit = this.cache.get(name);
     if (!hit || hit.expiresAt <= this.o.clock.now()) this.warm(name);
-    return hit ? { protocol: hop.protocol, address: pickAllowed(hop.host, hit.addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) } : undefined;
+    return hit ? [{ protocol: hop.protocol, address: pickAllowed(hop.host, hit.addresses, refuse), port: hop.port, ...tlsOf(trunk, hop.host) }] : undefined;
+  }
+
+  /**
+   * A target that did not answer (408), was unavailable (503) or could not be reached:
+   * passed over by targets() for blacklistMs while the trunk has others (RFC 3263 §4.3).
+   */
+  markFailed(target: Pick<Target, 'protocol' | 'address' | 'port'>): void {
+    this.failed.set(targetKey(target), this.o.clock.now() + (this.o.blacklistMs ?? 60_000));
+    if (this.failed.size > 10_000) this.failed.delete(this.failed.keys().next().value as string);
+    this.log.info('trunk target passed over for a while', { target: targetKey(target), seconds: (this.o.blacklistMs ?? 60_000) / 1000 });
+  }
+
+  /** Whether a target is passed over now. */
+  isFailed(target: Pick<Target, 'protocol' | 'address' | 'port'>): boolean {
+    const k = targetKey(target);
+    const until = this.failed.get(k);
+    if (until === undefined) return false;
+    if (until > this.o.clock.now()) return true;
+    this.failed.delete(k);
+    return false;
+  }
+
+  /**
+   * The RFC 3263 question for a trunk's next hop, when there is a locator and the hop is a
+   * name: without a port of its own (the transport's default port stands for "none", as
+   * the config fills it in), NAPTR and SRV are asked; with one, only A/AAAA.
+   */
+  private locateInput(trunk: TrunkConfig): LocateInput | undefined {
+    if (!this.o.locator) return undefined;
+    const hop = trunkNextHop(trunk);
+    if (normalizeIp(stripBrackets(hop.host)) !== undefined) return undefined;
+    const defaultPort = hop.protocol === 'tls' ? 5061 : 5060;
+    return { host: hop.host.toLowerCase(), transport: hop.protocol, ...(hop.port !== defaultPort ? { port: hop.port } : {}) };
+  }
+
+  private usable(trunk: TrunkConfig, host: string, located: readonly LocatedTarget[], refuse: AddressRefusal | undefined): Target[] {
+    let first: TrunkTargetRefused | undefined;
+    const allowed: LocatedTarget[] = [];
+    for (const t of located) {
+      const why = refuse?.(t.address);
+      if (why === undefined) allowed.push(t);
+      else first ??= new TrunkTargetRefused(host, t.address, why);
+    }
+    if (allowed.length === 0) throw first ?? new HostResolveError(host, 'no targets');
+    const fresh = allowed.filter((t) => !this.isFailed(t));
+    return (fresh.length > 0 ? fresh : allowed).map((t) => ({ protocol: t.protocol, address: t.address, port: t.port, ...tlsOf(trunk, host) }));
+  }
+
+  private locateCached(input: LocateInput): Promise<LocatedTarget[]> {
+    const key = locateKey(input);
+    const hit = this.located.get(key);
+    if (hit && hit.expiresAt > this.o.clock.now()) return Promise.resolve(hit.targets);
+    return this.locating.get(key) ?? this.startLocate(input);
+  }
+
+  private warmLocate(input: LocateInput): void {
+    if (this.locating.has(locateKey(input))) return;
+    this.startLocate(input).catch(() => {
+      /* logged in startLocate */
+    });
+  }
+
+  private startLocate(input: LocateInput): Promise<LocatedTarget[]> {
+    const key = locateKey(input);
+    if (this.locatedHosts.size < 10_000) this.locatedHosts.add(input.host);
+    const p = this.o.locator!.locate(input).then(
+      (r) => {
+        // The locator's cache keeps DNS answers for their TTL; this one only spares the walk.
+        this.located.set(key, { targets: r.targets, expiresAt: this.o.clock.now() + Math.min(r.ttlSeconds * 1000, this.ttlMs) });
+        // isFromTrunk: the carrier answers from the addresses its name led to.
+        const prev = this.cache.get(input.host)?.addresses ?? [];
+        this.store(input.host, ipv4First([...r.targets.map((t) => t.address), ...prev]).slice(0, 64), Math.max(r.ttlSeconds * 1000, 30_000));
+        this.log.debug('trunk located', { host: input.host, via: r.via, targets: r.targets.map(targetKey) });
+        return r.targets;
+      },
+      (err: unknown) => {
+        const stale = this.located.get(key);
+        if (stale) {
+          this.log.warn('locating failed; keeping the last answer', { host: input.host, error: err });
+          this.located.set(key, { targets: stale.targets, expiresAt: this.o.clock.now() + Math.min(this.ttlMs, 30_000) });
+          return stale.targets;
+        }
+        this.log.warn('locating failed', { host: input.host, error: err });
+        throw err instanceof Error ? err : new HostResolveError(input.host, String(err));
+      },
+    );
+    const tracked = p.finally(() => {
+      if (this.locating.get(key) === tracked) this.locating.delete(key);
+    });
+    this.locating.set(key, tracked);
+    return tracked;
   }
 
   /** The addresses of a host (an IP literal is its own answer), IPv4 first. Rejects with HostResolveError. */
@@ -145,8 +278,13 @@ export class TrunkResolver {
    * so that isFromTrunk() can answer for it. Failures are logged, never raised.
    */
   async prepare(trunk: TrunkConfig): Promise<void> {
-    const names = [trunk.host, ...(trunk.outboundProxy ? [trunk.outboundProxy.host] : []), ...this.sourceList(trunk).names];
-    await Promise.all(names.map((n) => this.resolve(n).catch((e: unknown) => this.log.warn('trunk host not resolved', { trunk: trunk.name, host: n, error: e }))));
+    const input = this.locateInput(trunk);
+    // The next hop is located (RFC 3263) when there is a locator; the other names are looked up.
+    const names = [trunk.host, ...(trunk.outboundProxy ? [trunk.outboundProxy.host] : []), ...this.sourceList(trunk).names].filter((n) => n.toLowerCase() !== input?.host);
+    await Promise.all([
+      ...(input ? [this.locateCached(input).then(() => undefined, (e: unknown) => this.log.warn('trunk not located', { trunk: trunk.name, host: input.host, error: e }))] : []),
+      ...names.map((n) => this.resolve(n).catch((e: unknown) => this.log.warn('trunk host not resolved', { trunk: trunk.name, host: n, error: e }))),
+    ]);
   }
 
   /**
@@ -171,7 +309,8 @@ export class TrunkResolver {
     if (literal !== undefined) return literal === address;
     const name = host.toLowerCase();
     const hit = this.cache.get(name);
-    if (!hit || hit.expiresAt <= this.o.clock.now()) this.warm(name);
+    // A located name is refreshed by its trunk's own lookups (targetsNow, prepare).
+    if ((!hit || hit.expiresAt <= this.o.clock.now()) && !this.locatedHosts.has(name)) this.warm(name);
     return hit !== undefined && hit.addresses.includes(address);
   }
 
@@ -277,6 +416,14 @@ function pickAllowed(host: string, addresses: readonly string[], refuse: Address
     first ??= new TrunkTargetRefused(host, a, why);
   }
   throw first!;
+}
+
+function targetKey(t: Pick<Target, 'protocol' | 'address' | 'port'>): string {
+  return `${t.protocol} ${t.address} ${t.port}`;
+}
+
+function locateKey(i: LocateInput): string {
+  return `${i.transport ?? ''} ${i.host} ${i.port ?? ''}`;
 }
 
 function stripBrackets(host: string): string {

@@ -158,12 +158,12 @@ export class Linphonec {
     await this.command(`call ${uri}`);
   }
 
-  /** Waits for an incoming call, answers it and waits for its media to run. */
-  async answer(timeoutMs = 10_000): Promise<string> {
-    const incoming = await this.waitLine(/^Receiving new incoming call from /, timeoutMs);
-    const from = this.lines.length;
+  /** Waits for an incoming call (announced at or after output line `from`), answers it and waits for its media to run. */
+  async answer(timeoutMs = 10_000, from = 0): Promise<string> {
+    const incoming = await this.waitLine(/^Receiving new incoming call from /, timeoutMs, from);
+    const after = this.lines.length;
     await this.command('answer');
-    await this.waitLine(/^Media streams established with /, timeoutMs, from);
+    await this.waitLine(/^Media streams established with /, timeoutMs, after);
     return incoming;
   }
 

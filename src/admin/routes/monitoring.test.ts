@@ -12,7 +12,7 @@ function snapshot(): MonitoringSnapshot {
     trunks: [{ trunk: 'carrier', registered: true }, { tenant: 'acme', trunk: 'own "trunk"', registered: false }],
     sip: { serverTransactions: 4, clientTransactions: 5, connections: 6, messagesReceived: 100, messagesSent: 90, sendErrors: 0, parseErrors: 1, rejectedMessages: 1, droppedMessages: 2, rejectedConnections: 0, bannedSources: 1, bansTotal: 2, throttledTotal: 7, openTenantStores: 2 },
     media: [
-      { worker: 0, up: true, sessions: 2, portsInUse: 8, portsFree: 92, packetsRelayed: 1000, bytesRelayed: 172000, packetsDropped: 3, loopUtilization: 0.01, cpuSeconds: 0.5 },
+      { worker: 0, up: true, sessions: 2, portsInUse: 8, portsFree: 92, packetsRelayed: 1000, bytesRelayed: 172000, packetsDropped: 3, loopUtilization: 0.01, cpuSeconds: 0.5, framesPaced: 5000, framesLate: 4 },
       { worker: 1, up: false },
     ],
   };
@@ -23,6 +23,22 @@ function routes(over: Partial<MonitoringDeps> = {}, counters = new MetricsRegist
   const by = (path: string) => rs.find((r) => r.path === path)!;
   return { rs, by, counters };
 }
+
+test('/metrics: STUN and OPTIONS keep-alive counters when reported, none when not', async () => {
+  const withKeepalive = () => {
+    const s = snapshot();
+    return { ...s, sip: { ...s.sip, stunAnswered: 5, stunDropped: 2, keepalive: { sent: 10, answered: 8, missed: 2, dropped: 1 } } };
+  };
+  const text = (await routes({ snapshot: withKeepalive }).by('/metrics').handler()).text!;
+  assert.equal(strictProblems(text), []);
+  const fams = parsePrometheus(text);
+  assert.is(sampleValue(fams, 'pbx_sip_stun_answered_total', {}), 5);
+  assert.is(sampleValue(fams, 'pbx_sip_stun_dropped_total', {}), 2);
+  assert.is(sampleValue(fams, 'pbx_sip_keepalive_options_total', { outcome: 'missed' }), 2);
+  assert.is(sampleValue(fams, 'pbx_sip_keepalive_options_total', { outcome: 'dropped' }), 1);
+  const plain = (await routes().by('/metrics').handler()).text!;
+  assert.not.ok(plain.includes('pbx_sip_stun_') || plain.includes('pbx_sip_keepalive_'));
+});
 
 test('three raw GET routes: /metrics for the provider, /healthz and /readyz open', () => {
   const { rs } = routes();
@@ -62,6 +78,8 @@ test('/metrics parses with a Prometheus text-format parser and carries the tenan
   assert.is(sampleValue(fams, 'pbx_media_worker_up', { worker: '1' }), 0);
   assert.is(sampleValue(fams, 'pbx_media_worker_packets_relayed_total', { worker: '0' }), 1000);
   assert.is(sampleValue(fams, 'pbx_media_worker_packets_dropped_total', { worker: '0' }), 3);
+  assert.is(sampleValue(fams, 'pbx_media_worker_frames_paced_total', { worker: '0' }), 5000);
+  assert.is(sampleValue(fams, 'pbx_media_worker_frames_late_total', { worker: '0' }), 4);
   assert.is(sampleValue(fams, 'pbx_media_worker_sessions', { worker: '1' }), undefined, 'no load from a silent worker');
   for (const n of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'process_uptime_seconds', 'nodejs_eventloop_utilization', 'nodejs_eventloop_lag_seconds', 'process_cpu_seconds_total']) {
     assert.ok((sampleValue(fams, n) ?? -1) >= 0, n);

@@ -29,6 +29,11 @@ export interface MonitoringSnapshot {
     expiredConnections?: number;
     /** Idle unpinned connections closed to make room at the total cap; absent: not reported. */
     evictedConnections?: number;
+    /** STUN Binding requests answered / STUN datagrams dropped on the SIP UDP ports (RFC 5626 §4.4.2); absent: not reported. */
+    stunAnswered?: number;
+    stunDropped?: number;
+    /** OPTIONS keep-alives to UDP phones (natKeepalive): sent, answered, unanswered, bindings removed; absent: not reported. */
+    keepalive?: { sent: number; answered: number; missed: number; dropped: number };
     bannedSources: number;
     bansTotal: number;
     throttledTotal: number;
@@ -50,6 +55,9 @@ export interface MediaWorkerSnapshot {
   /** Busy share of the worker's event loop since it started, 0..1. */
   loopUtilization?: number;
   cpuSeconds?: number;
+  /** 20 ms frame ticks of the worker's pacer (transcoding, playback, mixing) since it started, and those run more than 10 ms late. */
+  framesPaced?: number;
+  framesLate?: number;
 }
 
 export interface ReadinessCheck {
@@ -147,6 +155,12 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   if (s.sip.evictedConnections !== undefined) {
     r.counter('pbx_sip_connections_evicted_total', 'Idle connections with no registration or call closed to make room for a new one at sip.tcp.maxConnections.').inc(undefined, s.sip.evictedConnections);
   }
+  if (s.sip.stunAnswered !== undefined) r.counter('pbx_sip_stun_answered_total', 'STUN Binding requests answered on the SIP UDP ports (RFC 5626 keep-alives), error responses included.').inc(undefined, s.sip.stunAnswered);
+  if (s.sip.stunDropped !== undefined) r.counter('pbx_sip_stun_dropped_total', 'STUN datagrams not answered: malformed, not a request, or from a throttled source.').inc(undefined, s.sip.stunDropped);
+  if (s.sip.keepalive) {
+    const k = r.counter('pbx_sip_keepalive_options_total', 'OPTIONS keep-alives to UDP phones (tenant natKeepalive), by outcome.', ['outcome']);
+    for (const outcome of ['sent', 'answered', 'missed', 'dropped'] as const) k.inc({ outcome }, s.sip.keepalive[outcome]);
+  }
   r.gauge('pbx_security_banned_sources', 'Source addresses banned now.').set(undefined, s.sip.bannedSources);
   r.counter('pbx_security_bans_total', 'Bans imposed (flood or authentication failures).').inc(undefined, s.sip.bansTotal);
   r.counter('pbx_security_throttled_total', 'Requests dropped by flood throttling.').inc(undefined, s.sip.throttledTotal);
@@ -162,6 +176,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   const dropped = r.counter('pbx_media_worker_packets_dropped_total', 'Packets a worker dropped since it started (stray source, invalid, nowhere to send).', ['worker']);
   const elu = r.gauge('pbx_media_worker_event_loop_utilization', 'Busy share of a worker\'s event loop since it started (0..1).', ['worker']);
   const cpu = r.counter('pbx_media_worker_cpu_seconds_total', 'CPU time of a worker thread (Linux only).', ['worker']);
+  const paced = r.counter('pbx_media_worker_frames_paced_total', '20 ms frame ticks of a worker\'s pacer (transcoding, playback, mixing) since it started.', ['worker']);
+  const late = r.counter('pbx_media_worker_frames_late_total', 'Frame ticks of a worker\'s pacer run more than 10 ms after their due time.', ['worker']);
   for (const w of s.media) {
     const l = { worker: w.worker };
     up.set(l, w.up ? 1 : 0);
@@ -173,6 +189,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
     if (w.packetsDropped !== undefined) dropped.inc(l, w.packetsDropped);
     if (w.loopUtilization !== undefined) elu.set(l, w.loopUtilization);
     if (w.cpuSeconds !== undefined) cpu.inc(l, w.cpuSeconds);
+    if (w.framesPaced !== undefined) paced.inc(l, w.framesPaced);
+    if (w.framesLate !== undefined) late.inc(l, w.framesLate);
   }
 }
 

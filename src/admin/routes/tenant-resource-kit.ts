@@ -6,6 +6,7 @@
 import type { LiveConferences } from './tenant-conferences.js';
 import type { LiveRecordingControl } from './tenant-recordings.js';
 import type { MediaFiles } from './tenant-media-kit.js';
+import type { VoicemailControl } from './voicemail-access.js';
 import type { B2bua } from '../../b2bua/b2bua.js';
 import type { RouteOutbound } from '../../apps/forwarding/call-handling-service.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
@@ -56,6 +57,8 @@ export interface TenantResourceDeps {
   routeOutbound?: RouteOutbound;
   /** Whether a tenant has a prompt of that name (`play` destinations); absent: names checked for form only. */
   promptExists?(tenant: TenantContext, name: string): boolean;
+  /** Voicemail folder changes and deletes (apps/voicemail VoicemailService, for MWI); absent: refused (409). */
+  voicemail?: VoicemailControl;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */

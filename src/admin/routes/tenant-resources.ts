@@ -21,6 +21,8 @@ import type { TenantResourceDeps } from './tenant-resource-kit.js';
 import { routingRoutes } from './tenant-routing.js';
 import { trunkRoutes } from './tenant-trunks.js';
 import { usageRoutes } from './tenant-usage.js';
+import { voicemailRoutes } from './tenant-voicemail.js';
+import { voicemailBoxRoutes } from './tenant-voicemail-box.js';
 
 export type { TenantChange, TenantResourceDeps } from './tenant-resource-kit.js';
 
@@ -37,6 +39,8 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...conferenceRoutes(deps),
     ...promptRoutes(deps),
     ...mohRoutes(deps),
+    ...voicemailRoutes(deps),
+    ...voicemailBoxRoutes(deps),
     ...usageRoutes(deps),
     ...auditRoutes(deps),
   ];

@@ -35,7 +35,7 @@ export function storeDestinationNames(tenant: TenantContext, promptExists?: (nam
   return {
     extensions: exts,
     ringGroups: new Set(tenant.store.getRoutingPlan().ringGroups.map((g) => g.name)),
-    voicemailBoxes: exts,
+    voicemailBoxes: new Set(tenant.store.voicemail.boxes().filter((b) => b.enabled).map((b) => b.box)),
     conferences: new Set(readConferences(tenant.store).map((c) => c.number)),
     ...(promptExists ? { promptExists } : {}),
   };

@@ -164,6 +164,13 @@ export class StreamConnection implements TrackedConnection {
     this.finish();
   }
 
+  /** A pong is no activity of ours: it must not keep an idle stranger's connection open. */
+  private pong(): void {
+    const before = this.lastIo;
+    this.write(PONG).catch(() => {});
+    if (!this.isPinned && this.direction === 'inbound') this.lastIo = before;
+  }
+
   private writeNow(data: Buffer, p: PendingWrite): void {
     this.socket.write(data, (err) => {
       if (!this.pending.delete(p)) return;
@@ -188,8 +195,14 @@ export class StreamConnection implements TrackedConnection {
 
   private onData(chunk: Buffer): void {
     if (this.isClosed || this.endingAt !== undefined) return;
-    const now = (this.lastIo = this.o.clock.now());
+    const now = this.o.clock.now();
     const events = this.framer.push(chunk);
+    // RFC 5626 §4.4.1 keep-alives keep a flow alive: one a registration or a dialog uses
+    // (pinned), or one we opened. A stranger's pings are answered but are not activity:
+    // sip.tcp.idleSeconds still closes a connection that sends nothing else.
+    const keepAliveOnly = this.framer.buffered === 0 && events.every((e) => e.type === 'ping' || e.type === 'pong');
+    if (!keepAliveOnly || this.isPinned || this.direction === 'outbound') this.lastIo = now;
+    let ponged = false;
     // The message deadline runs from the first octet of a message until its last: a
     // message completed in this read ends it, a part left waiting starts a new one.
     if (this.framer.buffered === 0) this.msgStart = undefined;
@@ -201,8 +214,10 @@ export class StreamConnection implements TrackedConnection {
           if (this.o.handler.onMessage(this, ev.data)) this.hasDelivered = true;
           break;
         case 'ping':
-          // RFC 5626 §3.5.1: a double-CRLF ping is answered with a single CRLF pong.
-          this.write(PONG).catch(() => {});
+          // RFC 5626 §3.5.1: a double-CRLF ping is answered with a single CRLF pong. Pings
+          // that arrive in one read get one pong: a CRLF flood costs one write per read.
+          if (!ponged) this.pong();
+          ponged = true;
           break;
         case 'pong':
           break;

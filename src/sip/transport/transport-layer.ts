@@ -8,6 +8,8 @@ import { ConnectionTable } from './connection-table.js';
 import { readFramingError, readInbound, type InboundContext, type InboundResult } from './inbound-message.js';
 import { resolveLimits, sweepIntervalMs, type TransportLimits, type TransportLimitsInput } from './limits.js';
 import { responseTarget } from './response-target.js';
+import { looksLikeStun } from './stun-message.js';
+import { answerStun } from './stun-responder.js';
 import type { StreamConnection } from './stream-connection.js';
 import type { StreamTransport, StreamTransportOptions } from './stream-transport.js';
 import { TcpTransport } from './tcp-transport.js';
@@ -55,6 +57,10 @@ export interface TransportStats {
   expiredConnections: number;
   /** Idle unpinned connections closed to make room for a new one at the total cap. */
   evictedConnections: number;
+  /** STUN Binding requests answered on a SIP UDP port (RFC 5626 §4.4.2), errors included. */
+  stunAnswered: number;
+  /** STUN datagrams not answered: malformed, indications, responses, or from a throttled source. */
+  stunDropped: number;
 }
 
 /**
@@ -73,7 +79,7 @@ export class TransportLayer implements MessageSender {
   private readonly log: Logger;
   private sweepTimer: TimerHandle | undefined;
   private running = false;
-  private readonly counters = { received: 0, sent: 0, sendErrors: 0, parseErrors: 0, rejectedMessages: 0, dropped: 0, expiredConnections: 0 };
+  private readonly counters = { received: 0, sent: 0, sendErrors: 0, parseErrors: 0, rejectedMessages: 0, dropped: 0, expiredConnections: 0, stunAnswered: 0, stunDropped: 0 };
 
   constructor(private readonly o: TransportLayerOptions) {
     this.limits = resolveLimits(o.limits);
@@ -200,12 +206,32 @@ export class TransportLayer implements MessageSender {
   private onDatagram(data: Buffer, source: Endpoint, udp: UdpTransport): void {
     // RFC 5626 §3.5.1 keep-alives (and stray CRLFs, RFC 3261 §7.5): nothing to parse.
     if (isOnlyCrlf(data)) return;
+    const stun = looksLikeStun(data);
     if (this.verdict(source.address, source.port) !== 'ok') {
-      this.counters.dropped++;
+      this.counters[stun ? 'stunDropped' : 'dropped']++;
+      return;
+    }
+    if (stun) {
+      this.onStun(data, source, udp);
       return;
     }
     const result = readInbound(data, this.context(source, false));
     this.dispatch(result, source, udp.local, undefined);
+  }
+
+  /**
+   * RFC 5626 §4.4.2: STUN keep-alives share the SIP UDP port; they are told apart by
+   * their first octet and magic cookie (RFC 5389 §6) and never reach the SIP parser.
+   */
+  private onStun(data: Buffer, source: Endpoint, udp: UdpTransport): void {
+    const v = answerStun(data, source);
+    if (v.kind === 'drop') {
+      this.counters.stunDropped++;
+      this.log.debug('stun datagram dropped', { source: source.address, reason: v.reason });
+      return;
+    }
+    this.counters.stunAnswered++;
+    udp.send(v.data, source.address, source.port).catch((err: unknown) => this.log.debug('stun answer not sent', { error: err }));
   }
 
   /** Returns true for a well-formed message (it counts as the connection's first message). */

@@ -526,6 +526,35 @@ export function transportCases(protocol: TransportProtocol): void {
       }),
     );
 
+    test(name('pings keep a pinned flow open (RFC 5626 §4.4.1) but not a stranger: sip.tcp.idleSeconds still closes a connection that only pings'), () =>
+      withLayer(protocol, { limits: { idleConnectionMs: 60_000, unpinnedIdleMs: 5_000 } }, async (h) => {
+        const stranger = await h.client();
+        const phone = await h.client();
+        await stranger.write(sipRequest(protocol, { callId: 'stranger' }));
+        await h.nextInbound();
+        await phone.write(sipRequest(protocol, { callId: 'phone' }));
+        h.layer.pinConnection((await h.nextInbound()).connectionId!);
+        // Every 3 s both send a ping and get their pong, for 12 s: past the short idle timeout.
+        for (let t = 0; t < 4 && !stranger.isClosed(); t++) {
+          h.clock.advance(3_000);
+          if (stranger.isClosed()) break;
+          await stranger.write('\r\n\r\n');
+          await phone.write('\r\n\r\n');
+          assert.is((await phone.readBytes(2)).toString(), '\r\n');
+        }
+        await guard(stranger.closed, 'the stranger that only pings to be closed');
+        // The phone's pings count: 70 s of pings every 30 s and it is still open, past the 60 s idle limit.
+        for (let t = 0; t < 3; t++) {
+          h.clock.advance(25_000);
+          await phone.write('\r\n\r\n');
+          assert.is((await phone.readBytes(2)).toString(), '\r\n');
+        }
+        assert.not.ok(phone.isClosed());
+        await phone.write(sipRequest(protocol, { callId: 'phone-again' }));
+        assert.is(callIdOf((await h.nextInbound()).message), 'phone-again');
+      }),
+    );
+
     test(name('a response whose connection has closed goes over a new one to the sent-by port (RFC 3261 §18.2.2)'), () =>
       withLayer(protocol, {}, async (h) => {
         const peer = await listenPeer(protocol);

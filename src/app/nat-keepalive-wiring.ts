@@ -1,0 +1,47 @@
+import { OptionsKeepalive, type KeepaliveTenant } from '../registrar/options-keepalive.js';
+import type { SipRequest } from '../sip/message/types.js';
+import type { ClientTransactionUser } from '../sip/transaction/types.js';
+import type { Target } from '../sip/transport/types.js';
+import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from '../tenant/nat-keepalive-setting.js';
+import type { TenantStorePool } from '../tenant/store-pool.js';
+import type { SystemStore } from '../tenant/system-store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+/**
+ * The OPTIONS keep-alive pinger over the real stores: like the binding sweeper, it visits
+ * the open stores of active tenants only (a tenant with registered phones has its store
+ * open), reading each tenant's natKeepalive setting on every pass so that an apply takes
+ * effect without a restart.
+ */
+export function optionsKeepalive(o: {
+  system: SystemStore;
+  pool: TenantStorePool;
+  clock: Clock;
+  logger: Logger;
+  sendRequest: (req: SipRequest, target: Target, user: ClientTransactionUser) => unknown;
+  publicAddress: () => string;
+}): OptionsKeepalive {
+  function* tenants(): Iterable<KeepaliveTenant> {
+    for (const t of o.system.listTenants({ status: 'active' })) {
+      if (!o.pool.isOpen(t.id)) continue;
+      const store = o.pool.get(t.id);
+      const policy = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
+      if (policy.optionsSeconds <= 0) continue;
+      yield {
+        id: t.id,
+        realm: t.domains?.[0] ?? t.id,
+        policy,
+        bindings: () => store.listBindings(),
+        removeBinding: (b) => store.replaceBindings(b.aor, store.getBindings(b.aor).filter((x) => !(x.contact === b.contact && x.source.address === b.source.address && x.source.port === b.source.port))),
+      };
+    }
+  }
+  return new OptionsKeepalive({
+    clock: o.clock,
+    logger: o.logger,
+    tenants,
+    sendRequest: o.sendRequest,
+    viaFor: (port) => ({ transport: 'udp', host: o.publicAddress(), port }),
+  });
+}
