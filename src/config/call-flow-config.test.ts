@@ -101,6 +101,12 @@ test('a destination with two keys, a bad target or an unknown kind: file:line:co
   assert.match(errs[errs.length - 1]!, /:14:\d+: inboundRoutes\[4\]\.destination: expected hangup or a map with one of extension, ringGroup, voicemail, ivr, timeCondition, conference, number, play, got 'voicemail'/);
 });
 
+test("a voicemail box's operator destination must exist in this tenant too", () => {
+  const errs = problems([HEAD, 'extensions:', '  - { ext: "1001", password: "a-long-secret-1", voicemail: { operator: { ringGroup: support } } }'].join('\n'));
+  assert.equal(errs.length, 1, errs.join('\n'));
+  assert.match(errs[0]!, /:7:\d+: extensions\[0\]\.voicemail\.operator\.ringGroup: no ring group 'support' in this tenant/);
+});
+
 test('forwards and DND decode; noAnswer.after defaults to 20; exported and read back unchanged', () => {
   const text = [
     HEAD,

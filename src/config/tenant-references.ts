@@ -15,7 +15,7 @@ export interface TenantParts {
   countryCode?: string;
   limits: { extensions?: number };
   extensions: Array<Pick<ExtensionConfig, 'ext' | 'ha1' | 'forward' | 'voicemail'>>;
-  voicemailBoxes?: Array<{ box: string }>;
+  voicemailBoxes?: Array<{ box: string; operator?: DestinationConfig }>;
   dids: string[];
   trunks: TrunkConfig[];
   ringGroups: RingGroupConfig[];
@@ -108,6 +108,9 @@ export function checkTenantReferences(t: TenantParts, root: Where): void {
     }
     graph.push({ node: `ext:${e.ext}`, targets, where: at });
   });
+  // Where a caller pressing 0 in a voicemail box goes.
+  t.extensions.forEach((e, i) => checkDestination(e.voicemail?.operator, root.at('extensions').at(i).at('voicemail').at('operator')));
+  (t.voicemailBoxes ?? []).forEach((b, i) => checkDestination(b.operator, root.at('voicemailBoxes').at(i).at('operator')));
   for (const f of t.callFlows ?? []) graph.push(...f.nodes);
   const loop = findDestinationLoop(graph);
   if (loop) {

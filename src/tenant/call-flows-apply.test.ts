@@ -127,6 +127,8 @@ test('voicemail destinations name the boxes the tenant has: an extension whose b
       voicemailBoxes: [{ box: '500', name: 'Sales', pin: '4321' }],
     });
   assert.equal(problems(withBoxes('1001')), ['extensions[1].forward.busy.box: 1001 is not a voicemail box of this tenant']);
+  const badOperator = spec({ voicemailBoxes: [{ box: '500', pin: '4321', operator: { type: 'ringGroup', name: 'support' } }] });
+  assert.equal(problems(badOperator), ['voicemailBoxes[0].operator.name: support is not a ring group of this tenant']);
   applyTenant(deps, withBoxes('500'));
   assert.equal(store('acme').callHandling.get('1002').busy, { type: 'voicemail', box: '500' });
 });

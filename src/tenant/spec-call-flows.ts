@@ -6,14 +6,14 @@
  * ring groups').
  */
 import { validateCallHandling, callHandlingNode, type CallHandling, type CallHandlingSpec } from './call-handling.js';
-import type { DestinationNames } from './destination.js';
+import { validateDestination, type DestinationNames } from './destination.js';
 import type { LoopNode } from './routing-spec.js';
 import type { ClassOfService, Destination, RoutingPlan } from './routing-plan.js';
 
 /** The parts of a spec read here (TenantSpec fits). */
 export interface CallFlowParts {
-  extensions?: ReadonlyArray<{ ext: string; voicemail?: { enabled?: boolean } } & CallHandlingSpec>;
-  voicemailBoxes?: ReadonlyArray<{ box: string }>;
+  extensions?: ReadonlyArray<{ ext: string; voicemail?: { enabled?: boolean; operator?: Destination } } & CallHandlingSpec>;
+  voicemailBoxes?: ReadonlyArray<{ box: string; operator?: Destination }>;
   ringGroups?: ReadonlyArray<{ name: string }>;
   conferences?: ReadonlyArray<{ number: string }>;
 }
@@ -79,4 +79,10 @@ export function checkOutsideForwards(spec: CallFlowParts, handling: ReadonlyMap<
       if (why) bad(`extensions[${i}].forward.${kind}.number`, `${x.ext} may not forward to ${d.number}: ${why}`);
     }
   });
+}
+
+/** The voicemail boxes' operator destinations (a caller pressing 0), checked against this tenant's names. */
+export function validateOperatorDestinations(spec: CallFlowParts, names: DestinationNames, bad: (path: string, message: string) => void): void {
+  if (Array.isArray(spec.extensions)) spec.extensions.forEach((x, i) => x?.voicemail?.operator !== undefined && validateDestination(x.voicemail.operator, `extensions[${i}].voicemail.operator`, names, bad));
+  if (Array.isArray(spec.voicemailBoxes)) spec.voicemailBoxes.forEach((b, i) => b?.operator !== undefined && validateDestination(b.operator, `voicemailBoxes[${i}].operator`, names, bad));
 }

@@ -7,7 +7,7 @@ import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import type { CallHandling, CallHandlingSpec } from './call-handling.js';
 import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
-import { checkOutsideForwards, destinationNamesOf, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
+import { checkOutsideForwards, destinationNamesOf, validateOperatorDestinations, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
 import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
@@ -248,6 +248,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   if (Array.isArray(spec?.extensions)) for (const x of spec.extensions) if (typeof x?.ext === 'string') known.add(x.ext);
   const names = destinationNamesOf(spec ?? {}, known, opts.promptExists);
   const calls = validateSpecCallHandling(spec ?? {}, names, bad);
+  validateOperatorDestinations(spec ?? {}, names, bad);
   const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad, { names, graph: calls.graph });
   if (opts.outsideForward) checkOutsideForwards(spec, calls.handling, extensions, routing, opts.outsideForward, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
