@@ -1,3 +1,4 @@
+import type { OutsideForwardCheck } from '../tenant/spec-call-flows.js';
 import { existsSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tenantIdOfFile } from '../config/index.js';
@@ -49,6 +50,10 @@ export class TenantSync {
       trunkAddresses?: () => TrunkAddressCheck;
       /** pbx.yaml media.prompts: the operator's prompt set, searched for the prompts call flows name. */
       operatorPrompts?: () => string | undefined;
+      /** Whether a tenant has a prompt of that name (`play` destinations; app/prompt-exists.ts). */
+      promptExists?: (tenantId: string, name: string) => boolean;
+      /** Class-of-service check of forwards to outside numbers (app/outside-forward-check.ts). */
+      outsideForward?: OutsideForwardCheck;
     },
   ) {}
 
@@ -89,7 +94,7 @@ export class TenantSync {
         continue;
       }
       try {
-        const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock }, config);
+        const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock, ...(this.o.promptExists ? { promptExists: this.o.promptExists } : {}), ...(this.o.outsideForward ? { outsideForward: this.o.outsideForward } : {}) }, config);
         this.appliedHash.set(f.file, f.hash);
         if (r.changed) {
           // The pooled connection caches extensions: make it start afresh.

@@ -255,7 +255,7 @@ export class B2bua implements B2buaIo {
       return {
         kind: 'call',
         stages,
-        calleeExt: dest.type === 'extension' ? dest.ext : dest.name,
+        calleeExt: dest.type === 'extension' ? dest.ext : dest.type === 'ringGroup' ? dest.name : i.caller.did,
         calleeUri: dest.type === 'extension' ? `sip:${dest.ext}@${tenant.realm}` : `sip:${i.caller.did}@${tenant.realm}`,
         record: { direction: 'inbound', trunk: i.caller.trunk.name, did: i.caller.did, ...(from ? { fromNumber: from } : {}), toNumber: i.caller.did },
         trunks: [i.caller.trunk],

@@ -12,6 +12,7 @@ import { formatApplyResult } from '../app/apply-report.js';
 import { listBackups, restoreTenant, runBackup } from '../app/backup.js';
 import { readPbxConfig } from '../app/config-files.js';
 import { unusableRouteTrunks } from '../app/route-trunk-check.js';
+import { outsideForwardCheck } from '../app/outside-forward-check.js';
 import { defaultPidFile, runningServerPid } from '../app/server-pid.js';
 import { DEFAULT_TAR_LIMITS } from '../app/tar.js';
 import { packTenant, unpackTenant } from '../app/tenant-pack.js';
@@ -72,7 +73,7 @@ function dryRun(config: PbxConfig, spec: Parameters<typeof applyTenant>[1]): App
   const system = openSystemIfExists(config.dataDir);
   if (system) {
     try {
-      return applyTenant({ system, dataDir: config.dataDir }, spec, { dryRun: true });
+      return applyTenant({ system, dataDir: config.dataDir, outsideForward: outsideForwardCheck(() => config.emergencyNumbers) }, spec, { dryRun: true });
     } finally {
       system.close();
     }
@@ -80,7 +81,7 @@ function dryRun(config: PbxConfig, spec: Parameters<typeof applyTenant>[1]): App
   const scratch = mkdtempSync(join(tmpdir(), 'pbx-dry-run-'));
   const s = SystemStore.open(scratch);
   try {
-    return applyTenant({ system: s, dataDir: scratch }, spec, { dryRun: true });
+    return applyTenant({ system: s, dataDir: scratch, outsideForward: outsideForwardCheck(() => config.emergencyNumbers) }, spec, { dryRun: true });
   } finally {
     s.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -190,7 +191,7 @@ async function applyFile(config: PbxConfig, abs: string, text: string, spec: Ten
   const system = SystemStore.open(config.dataDir);
   let result: ApplyResult;
   try {
-    result = applyTenant({ system, dataDir: config.dataDir }, spec);
+    result = applyTenant({ system, dataDir: config.dataDir, outsideForward: outsideForwardCheck(() => config.emergencyNumbers) }, spec);
   } catch (e) {
     if (copyFile) rmSync(tmp, { force: true });
     throw e;

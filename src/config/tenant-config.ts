@@ -12,6 +12,7 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { conferenceList } from './conference-config.js';
+import { dndSchema, featureCodesSchema, forwardSchema } from './call-flow-config.js';
 import { voicemailBoxList, voicemailSettings } from './voicemail-config.js';
 import { callFlowFields, checkCallFlows, callFlowsConfig } from './call-flows-config.js';
 import type { CallFlows } from '../model/call-flows.js';
@@ -81,6 +82,9 @@ const extension = object({
   algorithms: algorithms().optional(),
   /** Call recording: never, always, on-demand; absent: the tenant's. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** Forwards (call-flow-config.ts) and do-not-disturb; a phone's *72/*78 may change them until the file does. */
+  forward: forwardSchema().optional(),
+  dnd: dndSchema().optional(),
   /** Its voicemail box (numbered as the extension; present by default). */
   voicemail: voicemailSettings().optional(),
 }).check((e, where) => {
@@ -122,7 +126,7 @@ export const tenantSchema = object({
   /** Call recording policy (the provider's features.recording must be on): never (default), always, on-demand. */
   recording: sharedField(FIELDS.recording).optional(),
   /** DTMF codes during a call: recordToggle starts/stops an on-demand recording (default *1). */
-  featureCodes: object({ recordToggle: sharedField(FIELDS.featureCode).optional() }).optional(),
+  featureCodes: featureCodesSchema().optional(),
   /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   /** OPTIONS pings to the tenant's UDP phones (keep their NAT bindings open); off by default. */
@@ -189,7 +193,10 @@ function checkTrunkAddresses(trunks: ReadonlyArray<Pick<TrunkConfig, 'host' | 'o
 export function parseTenantConfig(text: string, file: string, env: Env, opts: TenantParseOptions = {}): TenantConfig {
   let flows: CallFlows | undefined;
   const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
-    checkTenantReferences(t, root);
+    // IVR menus and time conditions are checked as a whole by checkCallFlows (their loops too);
+    // the other sections' destinations may name them.
+    const named = (list: unknown): string[] => (Array.isArray(list) ? list.flatMap((x: { name?: unknown }) => (typeof x?.name === 'string' ? [x.name] : [])) : []);
+    checkTenantReferences({ ...t, callFlows: [{ kind: 'ivr', names: named(t.ivrs), nodes: [] }, { kind: 'timeCondition', names: named(t.timeConditions), nodes: [] }] }, root);
     flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);
@@ -214,7 +221,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
-    ...(raw.featureCodes?.recordToggle !== undefined ? { featureCodes: { recordToggle: raw.featureCodes.recordToggle } } : {}),
+    ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
     dids: raw.dids,

@@ -30,6 +30,8 @@ export interface TenantYamlInput extends Partial<CallFlows> {
     callerId?: string;
     algorithms?: readonly string[];
     recording?: string;
+    forward?: { always?: DestinationConfig; busy?: DestinationConfig; noAnswer?: { to: DestinationConfig; after?: number }; unavailable?: DestinationConfig };
+    dnd?: boolean;
     voicemail?: VoicemailYaml & { enabled?: boolean; allowNoPinFromOwnPhone?: boolean; mwi?: string };
   }>;
   countryCode?: string;
@@ -37,7 +39,7 @@ export interface TenantYamlInput extends Partial<CallFlows> {
   callerId?: string;
   auth?: { algorithms: readonly string[] };
   recording?: string;
-  featureCodes?: { recordToggle?: string };
+  featureCodes?: Readonly<Record<string, string | false | undefined>>;
   moh?: { class?: string };
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
   webhooks?: ReadonlyArray<{ url: string; secret: string; events: readonly string[] }>;
@@ -80,9 +82,33 @@ function voicemailYaml(v: VoicemailYaml): Record<string, unknown> {
 }
 
 function destinationYaml(d: DestinationConfig): unknown {
-  if (d.type === 'extension') return { extension: d.ext };
-  if (d.type === 'ringGroup') return { ringGroup: d.name };
-  return 'hangup';
+  switch (d.type) {
+    case 'extension':
+      return { extension: d.ext };
+    case 'ringGroup':
+    case 'ivr':
+    case 'timeCondition':
+      return { [d.type]: d.name };
+    case 'voicemail':
+      return { voicemail: d.box };
+    case 'conference':
+      return { conference: d.room };
+    case 'number':
+      return { number: d.number };
+    case 'play':
+      return { play: d.prompt };
+    case 'hangup':
+      return 'hangup';
+  }
+}
+
+function forwardYaml(f: NonNullable<TenantYamlInput['extensions'][number]['forward']>): unknown {
+  return clean({
+    always: f.always ? destinationYaml(f.always) : undefined,
+    busy: f.busy ? destinationYaml(f.busy) : undefined,
+    noAnswer: f.noAnswer ? clean({ to: destinationYaml(f.noAnswer.to), after: f.noAnswer.after }) : undefined,
+    unavailable: f.unavailable ? destinationYaml(f.unavailable) : undefined,
+  });
 }
 
 /** A tenant file with any of these must say its countryCode (tenant-references.ts). */
@@ -115,7 +141,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     callerId: t.callerId,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
-    featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
+    featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
@@ -131,6 +157,8 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         callerId: x.callerId,
         algorithms: x.algorithms ? [...x.algorithms] : undefined,
         recording: x.recording,
+        forward: x.forward ? forwardYaml(x.forward) : undefined,
+        dnd: x.dnd || undefined,
         voicemail: x.voicemail
           ? clean({ enabled: x.voicemail.enabled, ...voicemailYaml(x.voicemail), allowNoPinFromOwnPhone: x.voicemail.allowNoPinFromOwnPhone, mwi: x.voicemail.mwi })
           : undefined,

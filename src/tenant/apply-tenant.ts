@@ -9,6 +9,9 @@ import { syncExtensions, type ExtensionChanges } from './sync-extensions.js';
 import { routingChanged, syncRouting, type RoutingChanges } from './sync-routing.js';
 import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { tenantDir } from './tenant-id.js';
+import { syncDeclaredCallHandling } from './call-handling-table.js';
+import { featureCodeSettings } from './feature-codes.js';
+import type { OutsideForwardCheck } from './spec-call-flows.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { syncVoicemail } from './sync-voicemail.js';
@@ -22,6 +25,10 @@ export interface ApplyDeps {
   clock?: Clock;
   /** Who manages the tenant from now on: 'file' (default: a YAML file in tenantsDir) or 'api'. */
   managedBy?: TenantManager;
+  /** Whether the tenant has a prompt of that name (a `play` destination); absent: names checked for form only. */
+  promptExists?(tenantId: string, name: string): boolean;
+  /** Whether an extension's class of service allows a forward to an outside number (app/outside-forward-check.ts); absent: not checked at apply. */
+  outsideForward?: OutsideForwardCheck;
 }
 
 export interface ApplyOptions {
@@ -82,7 +89,8 @@ export const MOH_CLASS_SETTING = 'moh.class';
  * file at start, which is exactly that repair.
  */
 export function applyTenant(deps: ApplyDeps, spec: TenantSpec, opts: ApplyOptions = {}): ApplyResult {
-  const valid = validateTenantSpec(spec);
+  const promptExists = deps.promptExists;
+  const valid = validateTenantSpec(spec, { ...(promptExists ? { promptExists: (name: string) => promptExists(spec.id, name) } : {}), ...(deps.outsideForward ? { outsideForward: deps.outsideForward } : {}) });
   const { system, dataDir } = deps;
   const now = (deps.clock ?? systemClock).now();
 
@@ -148,6 +156,8 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const extensions = syncExtensions(db, t, spec, now);
   // After the extensions: ring group members refer to them.
   const routing = syncRouting(db, t, spec.routing, now);
+  // After the extensions: a row per extension, deleted with it.
+  const callHandlingChanged = syncDeclaredCallHandling(db, t, spec.callHandling, now).length > 0;
   const voicemailChanged = syncVoicemail(db, t, spec.voicemail);
 
   const getSetting = db.prepare<[string], string>(`SELECT value FROM ${t}.settings WHERE key = ?`).pluck();
@@ -165,6 +175,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [RECORDING_SETTING, spec.recording],
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
+    ...featureCodeSettings(spec.featureCodes),
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
     [WEBHOOKS_SETTING, spec.webhooks ? JSON.stringify(spec.webhooks) : undefined],
     [MWI_SETTING, spec.mwiModes ? JSON.stringify(spec.mwiModes) : undefined],
@@ -189,6 +200,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     conferencesChanged ||
     voicemailChanged ||
     settingChanged ||
+    callHandlingChanged ||
     revMismatch;
 
   let configRev = systemRev;

@@ -4,7 +4,9 @@ import { readConferences } from './conference-spec.js';
 import { voicemailSpecOf } from './voicemail-spec.js';
 import { readWebhooks } from './webhook-spec.js';
 import { readMwiModes } from './mwi-spec.js';
-import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
+import { MOH_CLASS_SETTING, RECORDING_SETTING } from './apply-tenant.js';
+import { callHandlingSpec, NO_CALL_HANDLING } from './call-handling.js';
+import { readFeatureCodeOverrides } from './feature-codes.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -28,6 +30,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   }
   const realm = rec.domains[0]!;
   const mwi = readMwiModes(store);
+  const handling = store.callHandling.list();
   const extensions: ExtensionSpec[] = store.listExtensions().map((x) => {
     if (x.realm !== realm) {
       throw new StoreError(`tenant ${id}: extension ${x.ext} has digests for realm ${x.realm}, not the tenant's realm ${realm}; re-apply the tenant with passwords first`);
@@ -40,6 +43,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (recording !== undefined) e.recording = recording;
     const mode = mwi.get(x.ext);
     if (mode !== undefined) e.voicemail = { mwi: mode };
+    // The live forwards and DND (what a phone or the API set last), so the file says what is.
+    Object.assign(e, callHandlingSpec(handling.get(x.ext) ?? NO_CALL_HANDLING));
     return e;
   });
   const plan = store.getRoutingPlan();
@@ -78,8 +83,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (conferences.length > 0) spec.conferences = conferences;
   const recording = store.getSetting(RECORDING_SETTING);
   if (recording !== undefined) spec.recording = recording;
-  const recordToggle = store.getSetting(RECORD_TOGGLE_SETTING);
-  if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
+  const featureCodes = readFeatureCodeOverrides((k) => store.getSetting(k));
+  if (Object.keys(featureCodes).length > 0) spec.featureCodes = featureCodes;
   const vm = voicemailSpecOf(store.voicemail.boxes(), extensions.map((e) => e.ext));
   spec.extensions = extensions.map((e) => (vm.perExtension.has(e.ext) ? { ...e, voicemail: vm.perExtension.get(e.ext)! } : e));
   if (vm.shared.length > 0) spec.voicemailBoxes = vm.shared;

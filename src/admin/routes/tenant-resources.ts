@@ -16,6 +16,7 @@ import { callFlowRoutes } from './tenant-call-flows.js';
 import { mohRoutes } from './tenant-moh.js';
 import { promptRoutes } from './tenant-prompts.js';
 import { extensionRoutes } from './tenant-extensions.js';
+import { callHandlingRoutes } from './tenant-call-handling.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
 import { routingRoutes } from './tenant-routing.js';
@@ -29,6 +30,7 @@ export type { TenantChange, TenantResourceDeps } from './tenant-resource-kit.js'
 export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
   return [
     ...extensionRoutes(deps),
+    ...callHandlingRoutes(deps),
     ...trunkRoutes(deps),
     ...routingRoutes(deps),
     ...registrationRoutes(deps),
