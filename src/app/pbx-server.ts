@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { CallApps } from '../apps/call-apps.js';
+import { appCallsOptions } from './call-apps-wiring.js';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
 import { SipEdge } from '../edge/sip-edge.js';
@@ -86,6 +88,8 @@ export class PbxServer {
   private recording!: CallRecordingService;
   /** Calls into conference rooms (the B2BUA answers them itself). */
   conferences!: ConferenceCalls;
+  /** The call applications (voicemail, IVR, time conditions, feature codes, forwards); undefined: none. */
+  callApps: CallApps | undefined;
   private trunkBook!: TrunkBook;
   private trunkRegistrations!: TrunkRegistrations;
   private callLimits!: CallLimits;
@@ -243,6 +247,7 @@ export class PbxServer {
     this.conferences = conferenceCalls({ b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
     this.b2bua = new B2bua({
       conferences: this.conferences,
+      apps: appCallsOptions({ callApps: () => this.callApps, maxForwardHops: () => this.config.calls.maxForwardHops, dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, logger: log.child('apps') }),
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
       logger: log,

@@ -26,6 +26,8 @@ import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
+import { AppCalls } from './app-calls.js';
+import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -65,6 +67,8 @@ export interface B2buaDeps {
   recording?: CallRecordingService;
   /** Conference rooms (conference-calls.ts); absent: no number is a room. */
   conferences?: ConferenceCalls;
+  /** Call applications, forwards, feature codes and every kind of destination (app-calls-wiring.ts). */
+  apps?: AppCallsOptions;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -97,9 +101,11 @@ export class B2bua implements B2buaIo {
   private draining = false;
   private drainWaiters: Array<() => void> = [];
   private readonly log: Logger;
+  private readonly apps: AppCalls;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
+    this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant));
   }
 
   get activeCalls(): number {
@@ -123,7 +129,9 @@ export class B2bua implements B2buaIo {
       this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
     if (this.startConference(i, tx, refuse)) return;
-    const plan = this.plan(i);
+    const routed = this.apps.routeInvite(i);
+    if (routed && routed.kind !== 'ring' && routed.kind !== 'outbound') return this.startApp(i, tx, routed, refuse);
+    const plan = routed ? planOfRoute(routed, i) : this.plan(i);
     direction = plan.kind === 'refuse' ? (plan.direction ?? direction) : plan.record.direction;
     if (plan.kind === 'refuse') {
       refuse(plan.status, plan.reason);
@@ -197,11 +205,29 @@ export class B2bua implements B2buaIo {
         trunkSlot.release();
       },
       callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers },
+      ...(routed?.kind === 'ring' ? unansweredHook(this.apps, routed, i, { tx, offer: prepared, callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers }, record: plan.record, releaseLimit: () => (slot.release(), trunkSlot.release()) }) : {}),
     });
     this.calls.add(call);
     this.callInfo.set(call, { tenant, caller: i.caller });
     this.registry.addInvite(tx.id, call);
     void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { tenant: tenant.id, call: call.id, error: e }));
+  }
+
+  /** A new call the PBX answers itself (an application), joins to a room, or refuses (app-calls.ts). */
+  private startApp(i: InviteRequest, tx: ServerTransaction, route: Parameters<AppCalls['startInvite']>[2], refuse: (status: number, reason: string, headers?: Array<[string, string]>) => void): void {
+    let offer: Buffer;
+    try {
+      offer = SdpBridge.checkOffer(i.req);
+    } catch (e) {
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      return;
+    }
+    const timer = answerSessionTimer(i.req, this.d.settings().sessionTimer);
+    if (timer.kind === 'reject') {
+      refuse(timer.error.status, timer.error.reason, [...timer.error.headers].map(([n, v]) => [n, v] as [string, string]));
+      return;
+    }
+    this.apps.startInvite(i, tx, route, { offer, callerTimer: { timer: timer.timer, headers: timer.headers }, refuse });
   }
 
   /**
@@ -330,6 +356,7 @@ export class B2bua implements B2buaIo {
   /** The caller's CANCEL matched this INVITE transaction (RFC 3261 §9.2). */
   handleCancel(inviteTx: ServerTransaction): boolean {
     if (this.d.conferences?.cancel(inviteTx.id)) return true;
+    if (this.apps.cancel(inviteTx.id)) return true;
     const call = this.registry.findInvite(inviteTx.id);
     if (!call) return false;
     call.cancelByCaller();
@@ -340,6 +367,7 @@ export class B2bua implements B2buaIo {
   handleAck(req: SipRequest): void {
     const conf = this.conferenceOf(req);
     if (conf) return conf.onAck();
+    if (this.apps.ack(req)) return;
     const owner = this.ownerOf(req);
     if (!owner) return;
     if (owner.side === 'a') owner.call.onCallerAck();
@@ -361,6 +389,7 @@ export class B2bua implements B2buaIo {
       } else tx.respond(createResponse(req, 200));
       return true;
     }
+    if (this.apps.inDialog(inbound, req, target)) return true;
     const owner = this.ownerOf(req);
     if (!owner) return false;
     const { call, side } = owner;
@@ -465,6 +494,7 @@ export class B2bua implements B2buaIo {
     this.log.info('draining calls', { calls: this.calls.size, timeoutMs });
     const done = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const timer = this.d.clock.setTimeout(() => {
+      this.apps.hangupAll('server shutting down');
       for (const c of [...this.calls]) c.hangupBoth('system', 'server shutting down');
     }, timeoutMs);
     await done;
