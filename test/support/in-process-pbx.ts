@@ -18,6 +18,10 @@ export interface InProcessPbxOptions {
   logger: Logger;
   /** rtp.workers (default 1). */
   workers?: number;
+  /** More top-level pbx.yaml lines (e.g. `calls: { noAnswerSeconds: 3 }`). */
+  extraConfig?: string[];
+  /** More keys inside `security: { ... }` (e.g. `tenantTrunkAllowedNetworks: [ "127.0.0.10/32" ]`). */
+  security?: string;
 }
 
 export class InProcessPbx {
@@ -42,8 +46,9 @@ export class InProcessPbx {
         `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
         `api: { listen: "127.0.0.1:${await freePort()}" }`,
         `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: ${o.workers ?? 1} }`,
-        'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
+        `security: { trusted: [ "127.0.0.0/8" ], floodRate: 0${o.security ? `, ${o.security}` : ''} }`,
         'registrar: { writeDelayMs: 0 }',
+        ...(o.extraConfig ?? []),
       ].join('\n'),
     );
     for (const t of o.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
