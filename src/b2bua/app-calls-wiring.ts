@@ -27,7 +27,7 @@ export interface AppCallsOptions {
   prompts(tenant: TenantContext, ids: readonly string[]): string[];
 }
 
-export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFor: (tenant: TenantContext) => CallContext): AppCalls {
+export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFor: (tenant: TenantContext) => CallContext, legEnded: () => void): AppCalls {
   const o = d.apps;
   return new AppCalls({
     clock: d.clock,
@@ -65,7 +65,7 @@ export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFo
         // While a continueTo rings, the caller hears the tenant's music on hold (else silence).
         ringback: (t) => d.musicOnHold?.(t) ?? [],
         dialogUp: () => {},
-        ended: () => {},
+        ended: () => legEnded(),
       };
     },
   });

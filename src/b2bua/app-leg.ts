@@ -285,7 +285,11 @@ export class AppLeg implements ForkOwner {
         tx.respond(createResponse(req, info.status, { reason: info.reason }));
         return;
       }
-      if (info.kind === 'digit') this.digits.push(info.digit);
+      if (info.kind === 'digit') {
+        // Through the media session's listeners, so a recording's stop digit sees it too.
+        if (this.media?.reportDigit) this.media.reportDigit({ leg: 'a', digit: info.digit, durationMs: info.durationMs, source: 'info' });
+        else this.digits.push(info.digit);
+      }
     }
     tx.respond(createResponse(req, 200));
   }
@@ -557,6 +561,8 @@ export class AppLeg implements ForkOwner {
     this.timers.b?.stop();
     this.offDigits?.();
     this.digits.close();
+    // Branches still ringing for a bridge are cancelled (RFC 3261 §9.1).
+    for (const f of this.forks) if (f !== this.winner) f.cancel('SIP;cause=487;text="Caller left"');
     const plan = this.bridge;
     this.bridge = undefined;
     plan?.release?.();

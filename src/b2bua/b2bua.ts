@@ -105,11 +105,15 @@ export class B2bua implements B2buaIo {
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
-    this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant));
+    this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant), () => this.checkDrained());
   }
 
   get activeCalls(): number {
-    return this.calls.size;
+    return this.calls.size + this.apps.size;
+  }
+
+  private checkDrained(): void {
+    if (this.draining && this.activeCalls === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   // ---- new calls ----------------------------------------------------------------------
@@ -490,7 +494,7 @@ export class B2bua implements B2buaIo {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
-    if (this.calls.size === 0) return;
+    if (this.activeCalls === 0) return;
     this.log.info('draining calls', { calls: this.calls.size, timeoutMs });
     const done = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const timer = this.d.clock.setTimeout(() => {
@@ -597,7 +601,7 @@ export class B2bua implements B2buaIo {
         this.d.recording?.ended(tenant.id, call.id);
         this.calls.delete(call);
         this.registry.removeInvite(call.input.inviteTx.id);
-        if (this.draining && this.calls.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+        this.checkDrained();
       },
     };
   }
