@@ -69,7 +69,7 @@ export interface AppLegInput {
   releaseLimit(): void;
   record: { direction: 'internal' | 'inbound' | 'outbound'; trunk?: string; did?: string; fromNumber?: string; toNumber?: string };
   /** A call that rang first and was not answered hands its id, tag, start and media over (one record). */
-  handover?: { id: string; aTag: string; startedAt: number; media: CallMediaSession };
+  handover?: { id: string; aTag: string; startedAt: number; media: CallMediaSession; early?: { body: Buffer; codec: MediaCodec } };
   /** Forwards this call has taken so far (calls.maxForwardHops). */
   hops: number;
 }
@@ -189,11 +189,15 @@ export class AppLeg implements ForkOwner {
     }
     media.onTimeout(() => this.hangupSystem('RTP timeout'));
     media.onEnded((reason) => this.hangupSystem(`media ended: ${reason}`));
-    const answer = answerOffer(this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
-    if (!answer) {
+    const fresh = answerOffer(this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
+    if (!fresh) {
       this.refuse(488, 'Not Acceptable Here', 'no codec the PBX can play');
       return false;
     }
+    // RFC 3261 §13.2.1: a caller that got an answer in a 18x (early media of the ring before)
+    // keeps that one; our 200 repeats it and leg A carries its codec.
+    const early = this.input.handover?.early;
+    const answer = early ? { ...fresh, body: early.body, codec: early.codec } : fresh;
     try {
       await media.setRemote('a', answer.remote);
       await media.useCodecs?.({ a: answer.codec, b: answer.codec });

@@ -11,7 +11,7 @@ import { dialogKey } from './call-registry.js';
 import type { CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
-import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs } from './ports.js';
+import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs, MediaCodec } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { CallDtmf } from './call-dtmf.js';
 import { parseSdp } from '../sdp/parse.js';
@@ -44,7 +44,7 @@ export interface CallInput {
   /** Ring this long before giving up (an extension's no-answer forward); default calls.noAnswerSeconds. */
   noAnswerMs?: number;
   /** Nobody answered (busy, no answer, unavailable): true when the caller was taken over (forward, voicemail: app-calls.ts). */
-  onUnanswered?(why: UnansweredCause, handover: { id: string; aTag: string; startedAt: number; media: CallMediaSession }): boolean;
+  onUnanswered?(why: UnansweredCause, handover: { id: string; aTag: string; startedAt: number; media: CallMediaSession; early?: { body: Buffer; codec: MediaCodec } }): boolean;
 }
 
 export type UnansweredCause = 'busy' | 'noanswer' | 'unavailable';
@@ -76,6 +76,8 @@ export class Call implements ForkOwner {
   private noAnswerTimer: TimerHandle | undefined;
   private okRetransmit: { timer: TimerHandle | undefined; interval: number; elapsed: number; response: SipResponse } | undefined;
   private earlyMediaFork: Fork | undefined;
+  /** The SDP answer the caller got in a 18x (RFC 3261 §13.2.1: its first answer is THE answer), for a handover. */
+  private earlyAnswer: { body: Buffer; codec: MediaCodec } | undefined;
   readonly startedAt: number;
   answeredAt: number | undefined;
   private endInfo: { disposition: Disposition; cause: string; side: HangupSide } | undefined;
@@ -248,6 +250,7 @@ export class Call implements ForkOwner {
       if (answer) {
         this.earlyMediaFork = fork;
         body = answer.body;
+        if (answer.codecs) this.earlyAnswer = { body: answer.body, codec: answer.codecs.a };
         this.dtmf.noteAllow('b', res);
         void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
         this.useCodecs(answer.codecs);
@@ -376,7 +379,8 @@ export class Call implements ForkOwner {
   private handOver(why: UnansweredCause): boolean {
     if (!this.input.onUnanswered || this.state !== 'proceeding' || !this.media) return false;
     for (const f of this.forks) f.cancel('SIP;cause=480;text="Forwarded"');
-    if (!this.input.onUnanswered(why, { id: this.id, aTag: this.aTag, startedAt: this.startedAt, media: this.media })) return false;
+    const handover = { id: this.id, aTag: this.aTag, startedAt: this.startedAt, media: this.media, ...(this.earlyAnswer ? { early: this.earlyAnswer } : {}) };
+    if (!this.input.onUnanswered(why, handover)) return false;
     this.state = 'ended';
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
     this.ctx.clock.clearTimeout(this.stageTimer);

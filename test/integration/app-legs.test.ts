@@ -257,6 +257,19 @@ test('no answer: the call goes to the extension\'s box (reason noanswer) and the
   b.answer = { kind: 'answer' };
 });
 
+test('early media then busy: voicemail (reason busy) answers with the SDP the caller already got in the 183', async () => {
+  const b = await registered('1002');
+  b.answer = { kind: 'early-busy', afterMs: 300 };
+  const a = await pbx.phone('acme', '1001');
+  const res = await a.call('1002', { timeoutMs: 15_000 });
+  assert.is(res.status, 200, `${res.status} ${res.reason}`);
+  assert.ok(seen.includes('deposit acme 1002 busy'), seen.join(' | '));
+  const early = a.received.find((m) => m.kind === 'response' && m.status === 183) as SipResponse | undefined;
+  assert.ok(early && early.body.length > 0, 'the caller got early media');
+  assert.is(res.body.toString(), early!.body.toString(), 'RFC 3261 §13.2.1: the same answer again');
+  await byeFrom(a, 0);
+});
+
 test('busy goes to forwardBusy (another extension, bridged by the PBX)', async () => {
   const b = await registered('1002');
   b.answer = { kind: 'busy' };
