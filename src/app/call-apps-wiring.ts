@@ -7,12 +7,14 @@
 import type { CallApps } from '../apps/call-apps.js';
 import type { AppCallsOptions } from '../b2bua/app-calls-wiring.js';
 import { resolvePrompt } from '../media/prompts/prompt-path.js';
+import { trimWavTail } from '../media/wav/wav-trim.js';
 import type { Logger } from '../util/logger.js';
 
 export function appCallsOptions(o: { callApps: () => CallApps | undefined; maxForwardHops: () => number; dataDir: string; promptsDir: () => string | undefined; logger: Logger }): AppCallsOptions {
   return {
     callApps: o.callApps,
     maxForwardHops: o.maxForwardHops,
+    trimRecordingTail: trimWavTail,
     inboundCos: (tenant) => (tenant.store.getRoutingPlan() as { inboundCos?: string }).inboundCos,
     prompts: (tenant, ids) => {
       const dir = o.promptsDir();

@@ -25,6 +25,8 @@ export interface AppCallsOptions {
   inboundCos?(tenant: TenantContext): string | undefined;
   /** Prompt files of a tenant (tenant, operator, built-in); unknown ids left out. */
   prompts(tenant: TenantContext, ids: readonly string[]): string[];
+  /** Cut the stop key's tone from the end of an application's recording (media/wav/wav-trim.ts). */
+  trimRecordingTail?(path: string, ms: number): number;
 }
 
 export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFor: (tenant: TenantContext) => CallContext, legEnded: () => void): AppCalls {
@@ -40,6 +42,7 @@ export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFo
     maxForwardHops: () => o?.maxForwardHops() ?? 3,
     inboundCos: (tenant) => o?.inboundCos?.(tenant),
     prompts: (tenant, ids) => o?.prompts(tenant, ids) ?? [],
+    ...(o?.trimRecordingTail ? { trimRecordingTail: o.trimRecordingTail } : {}),
     ...(d.conferences ? { conferences: d.conferences } : {}),
     legDeps: (tenant) => {
       const ctx = contextFor(tenant);

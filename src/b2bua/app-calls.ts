@@ -44,6 +44,7 @@ export interface AppCallsDeps {
   maxForwardHops(): number;
   inboundCos(tenant: TenantContext): string | undefined;
   prompts(tenant: TenantContext, ids: readonly string[]): string[];
+  trimRecordingTail?(path: string, ms: number): number;
   conferences?: ConferenceCalls;
   /** Per-tenant parts of an application leg's deps (recorder, logger). */
   legDeps(tenant: TenantContext): AppLegDeps;
@@ -308,6 +309,7 @@ export class AppCalls {
   private channelPortsOf(): AppChannelPorts {
     return {
     prompts: (tenant, ids) => this.d.prompts(tenant, ids),
+    ...(this.d.trimRecordingTail ? { trimRecordingTail: this.d.trimRecordingTail } : {}),
     continueTo: (leg, dest, opts) => {
       // Names are looked up in the leg's own tenant only.
       const route = this.router.resolve(dest, { tenant: leg.tenant, now: this.d.clock.now(), hops: leg.hops, ...(opts.cos !== undefined ? { cos: opts.cos } : {}) });

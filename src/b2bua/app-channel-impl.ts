@@ -17,6 +17,8 @@ export interface AppChannelPorts {
   prompts(tenant: TenantContext, ids: readonly string[]): string[];
   /** Send the leg on to a destination of its own tenant. */
   continueTo(leg: AppLeg, d: AnyDestination, opts: { cos?: string; reason?: string }): void;
+  /** Cut the last ms of a finished recording (the stop key's tone); returns the new duration. Absent: kept. */
+  trimRecordingTail?(path: string, ms: number): number;
   clock: { setTimeout(fn: () => void, ms: number): TimerHandle; clearTimeout(h: TimerHandle | undefined): void };
   logger: { warn(m: string, f?: Record<string, unknown>): void };
 }
@@ -104,6 +106,7 @@ export class AppChannelImpl implements AppChannel {
     const recId = newCallId();
     let stoppedBy: RecordResult['stoppedBy'] | undefined;
     let digit: string | undefined;
+    let digitMs = 0;
     let settle: (r: RecordResult) => void = () => {};
     const done = new Promise<RecordResult>((resolve) => (settle = resolve));
     let timer: TimerHandle | undefined;
@@ -137,14 +140,25 @@ export class AppChannelImpl implements AppChannel {
       return done;
     }
     offDigit = media.onDigit?.((e) => {
-      if (e.leg === 'a' && o.stopDigits.includes(e.digit)) stop('digit', e.digit);
+      if (e.leg !== 'a' || !o.stopDigits.includes(e.digit)) return;
+      digitMs = e.durationMs;
+      stop('digit', e.digit);
     });
     timer = this.ports.clock.setTimeout(() => stop('max'), Math.max(1, o.maxMs));
     this.leg.onHangup(() => stop('hangup'));
     const r = await done;
-    // The stop digit was seen here: it is not queued for a later readDigits.
-    if (r.stoppedBy === 'digit') this.leg.digits.flush();
-    return r;
+    if (r.stoppedBy !== 'digit') return r;
+    // The stop digit was seen here: it is not queued for a later readDigits; its tone
+    // (the key press, plus a frame) is cut from the end of the message.
+    this.leg.digits.flush();
+    if (!this.ports.trimRecordingTail || r.durationMs <= 0) return r;
+    try {
+      const durationMs = this.ports.trimRecordingTail(o.path, Math.min(r.durationMs, digitMs + 20));
+      return { ...r, durationMs };
+    } catch (e) {
+      this.ports.logger.warn('stop key not trimmed from the recording', { call: this.leg.id, error: e });
+      return r;
+    }
   }
 
   continueTo(d: Destination | AnyDestination, opts: { cos?: string; reason?: string } = {}): void {

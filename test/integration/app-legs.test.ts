@@ -292,8 +292,22 @@ test('DND: the extension does not ring; the call goes to its box (reason dnd)', 
   const res = await a.call('1002');
   assert.is(res.status, 200);
   assert.ok(seen.includes('deposit acme 1002 dnd'), seen.join(' | '));
-  assert.is(await inviteTo(b, 1000), undefined, 'no INVITE to a DND extension');
+  assert.is(await inviteTo(b, 200), undefined, 'no INVITE to a DND extension');
+  // '#' (RFC 4733 event 11) ends the recording; its key press is cut from the message.
+  const s = new PcmuSender(a, sdpPort(res), 0x7777, 900);
+  await s.tone(800);
+  await s.digit(11, 200);
   await byeFrom(a, 0);
+  assert.ok(seen.includes('recorded digit true'), seen.join(' | '));
+  const path = join(pbx.dir, 'data', 'tenants', 'acme', 'voicemail', '1002-dnd.wav');
+  const fd = openSync(path, 'r');
+  const info = readHeader(fd);
+  closeSync(fd);
+  const wav = readFileSync(path);
+  const pcm = new Int16Array(wav.buffer.slice(wav.byteOffset + info.dataOffset, wav.byteOffset + info.dataOffset + info.dataBytes));
+  // During the key press the phone sent no audio (silence in the file); with it cut, the message ends in the tone.
+  const tail = pcm.subarray(pcm.length - Math.round(info.sampleRate * 0.08));
+  assert.ok(meanPower(tail) > 1000 && toneShare(tail, info.sampleRate, 900) > 0.5, `the last 80 ms are the caller's tone (power ${meanPower(tail)}, share ${toneShare(tail, info.sampleRate, 900)})`);
 });
 
 test('an inbound trunk call forwarded (forwardAlways) to an outside number leaves through the carrier with the forwarding extension\'s COS and caller ID', async () => {
