@@ -44,6 +44,15 @@ export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFo
     prompts: (tenant, ids) => o?.prompts(tenant, ids) ?? [],
     ...(o?.trimRecordingTail ? { trimRecordingTail: o.trimRecordingTail } : {}),
     ...(d.conferences ? { conferences: d.conferences } : {}),
+    // The same toll-fraud checks as an extension's outbound call (b2bua.ts handleInvite).
+    outboundRefusal: (tenant) => {
+      if (d.records?.blocked(tenant.id)) return 'call records cannot be written';
+      const minutes = tenant.limits.outboundMinutesPerDay;
+      if (minutes === undefined) return undefined;
+      const dayStart = Math.floor(d.clock.now() / 86_400_000) * 86_400_000;
+      const used = tenant.store.outboundSecondsSince(dayStart) + (d.records?.pendingOutboundSecondsSince(tenant.id, dayStart) ?? 0);
+      return used >= minutes * 60 ? `daily outbound minutes (${minutes}) used up` : undefined;
+    },
     legDeps: (tenant) => {
       const ctx = contextFor(tenant);
       return {

@@ -45,6 +45,8 @@ export interface AppCallsDeps {
   inboundCos(tenant: TenantContext): string | undefined;
   prompts(tenant: TenantContext, ids: readonly string[]): string[];
   trimRecordingTail?(path: string, ms: number): number;
+  /** Why the tenant may not place an outbound call now (records not writable, daily minutes used up); undefined: it may. */
+  outboundRefusal?(tenant: TenantContext): string | undefined;
   conferences?: ConferenceCalls;
   /** Per-tenant parts of an application leg's deps (recorder, logger). */
   legDeps(tenant: TenantContext): AppLegDeps;
@@ -276,6 +278,12 @@ export class AppCalls {
   /** An outside number: a channel on the tenant's trunks (trunkCalls, maxChannels), then ring. */
   private async ringOut(leg: AppLeg, route: Extract<Route, { kind: 'outbound' }>): Promise<void> {
     const tenant = leg.tenant;
+    const refusal = route.emergency ? undefined : this.d.outboundRefusal?.(tenant);
+    if (refusal !== undefined) {
+      this.log.info('outside number refused', { tenant: tenant.id, call: leg.id, reason: refusal });
+      await this.giveUp(leg, 403, 'Forbidden');
+      return;
+    }
     const slot = this.d.trunkChannels.tryTake(tenant.id, route.emergency ? undefined : tenant.limits.trunkCalls, route.trunks);
     if (!slot.ok) {
       this.log.info('outside number: no trunk channel', { tenant: tenant.id, call: leg.id, reason: slot.reason });

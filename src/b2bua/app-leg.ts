@@ -547,11 +547,14 @@ export class AppLeg implements ForkOwner {
     };
   }
 
-  /** Bridged to an outside number: the record names the trunk it left through and the number. */
+  /**
+   * Bridged to an outside number: an outbound record (counted in the daily outbound minutes)
+   * naming the trunk it left through and the number.
+   */
   private outboundFields(): Partial<CallRecord> {
     const o = this.outbound;
     if (!o || this.bridgedTo.trunk === undefined) return {};
-    return { trunk: this.bridgedTo.trunk, ...(o.toNumber !== undefined ? { toNumber: o.toNumber } : {}) };
+    return { direction: 'outbound', trunk: this.bridgedTo.trunk, ...(o.toNumber !== undefined ? { toNumber: o.toNumber } : {}) };
   }
 
   private finish(disposition: Disposition, cause: string, side: HangupSide): void {

@@ -54,7 +54,7 @@ function depositApp(tenant: TenantContext, box: string, reason: DepositReason): 
   };
 }
 
-/** A tiny menu: answer, read one digit, 1 -> extension 1002; 2 -> globex's 2001 (must not exist here); 3 -> an outside number with no cos. */
+/** A tiny menu: answer, read one digit, 1 -> extension 1002; 2 -> globex's 2001 (must not exist here); 3 -> an outside number with no cos; 4 -> one with cos national. */
 const menuApp: CallApp = {
   async run(ch: AppChannel) {
     if (!(await ch.answer())) return;
@@ -63,6 +63,7 @@ const menuApp: CallApp = {
     if (got.digits === '1') ch.continueTo({ type: 'extension', ext: '1002' });
     else if (got.digits === '2') ch.continueTo({ type: 'extension', ext: '2001' });
     else if (got.digits === '3') ch.continueTo({ type: 'number', number: '13035550123' } as never);
+    else if (got.digits === '4') ch.continueTo({ type: 'number', number: '13035550124' } as never, { cos: 'national' });
     else ch.hangup('no choice');
   },
 };
@@ -357,6 +358,24 @@ test('toll fraud: a forward with an internal COS, an application without cos, an
       caller.close();
     }
     assert.is(carrier.invites().length, 0, 'nothing left through the trunk');
+  } finally {
+    await carrier.dispose();
+  }
+});
+
+test('an application continues to an outside number with its cos: the PBX rings the carrier, bridges, and the record is outbound', async () => {
+  const carrier = await CarrierUas.start({ address: CARRIER, port: carrierPort, server: `127.0.0.1:${pbx.port}`, expectUser: '+13035550124', timeoutSeconds: 30 });
+  try {
+    const a = await pbx.phone('acme', '1001');
+    const res = await a.call('*55');
+    assert.is(res.status, 200);
+    await new PcmuSender(a, sdpPort(res), 0x8888, 700).digit(4);
+    const inv = await carrier.firstInvite(8000);
+    assert.ok(inv, 'the carrier got the call');
+    assert.match(inv!.startLine, /^INVITE sip:\+13035550124@/);
+    await sleep(500);
+    await a.inDialog('BYE');
+    await until(() => cdrs().some((r) => r.direction === 'outbound' && r.toNumber === '+13035550124' && r.trunk === 'carrier' && r.answeredAt !== undefined), 5000, 'outbound record');
   } finally {
     await carrier.dispose();
   }
