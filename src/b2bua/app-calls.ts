@@ -30,6 +30,7 @@ import type { PlannerPorts, TrunkHandle } from './call-plan.js';
 import type { ConferenceCalls } from './conference-calls.js';
 import { DestinationRouter, type Route } from './destination-router.js';
 import type { CallMediaSession } from './ports.js';
+import type { LiveCall } from './b2bua.js';
 import type { TrunkChannels } from './trunk-channels.js';
 
 export interface AppCallsDeps {
@@ -359,6 +360,41 @@ export class AppCalls {
     }
     leg.inDialog(side, req, tx);
     return true;
+  }
+
+  /** The application legs of one tenant, as the admin API lists calls (never another tenant's). */
+  list(tenantId: string): LiveCall[] {
+    const out: LiveCall[] = [];
+    for (const leg of this.legs) {
+      if (leg.tenant.id !== tenantId || leg.hungUp) continue;
+      const r = leg.input.record;
+      out.push({
+        callId: leg.id,
+        aLegCallId: leg.aLegCallId,
+        state: leg.answered ? 'answered' : 'proceeding',
+        direction: r.direction,
+        ...(leg.input.callerExt !== undefined ? { fromExt: leg.input.callerExt } : {}),
+        to: leg.toExt,
+        ...(r.trunk !== undefined ? { trunk: r.trunk } : {}),
+        ...(r.did !== undefined ? { did: r.did } : {}),
+        ...(r.fromNumber !== undefined ? { fromNumber: r.fromNumber } : {}),
+        ...(r.toNumber !== undefined ? { toNumber: r.toNumber } : {}),
+        startedAt: leg.startedAt,
+      });
+    }
+    return out;
+  }
+
+  /** The admin API hangs up an application leg of this tenant (BYE with a Reason, RFC 3326); false: none. */
+  hangupOne(tenantId: string, callId: string, reason: string): boolean {
+    for (const leg of this.legs) {
+      if (leg.id !== callId) continue;
+      if (leg.tenant.id !== tenantId || leg.hungUp) return false;
+      const text = reason.replace(/[\u0000-\u001f\u007f"\\]/g, ' ').slice(0, 128);
+      leg.hangup(`hung up: ${text}`, `SIP;cause=${leg.answered ? 200 : 503};text="${text}"`);
+      return true;
+    }
+    return false;
   }
 
   /** Drain: hang up every application leg. */

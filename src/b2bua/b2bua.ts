@@ -464,6 +464,7 @@ export class B2bua implements B2buaIo {
       if (!info || info.tenant.id !== tenantId || !call.live) continue;
       out.push(liveCallOf(call));
     }
+    out.push(...this.apps.list(tenantId));
     return out.sort((a, b) => a.startedAt - b.startedAt || (a.callId < b.callId ? -1 : 1));
   }
 
@@ -474,6 +475,7 @@ export class B2bua implements B2buaIo {
    * of another tenant is not found, never hung up.
    */
   hangup(tenantId: string, callId: string, reason = 'Terminated by the administrator'): boolean {
+    if (this.apps.hangupOne(tenantId, callId, reason)) return true;
     for (const call of this.calls) {
       if (call.id !== callId) continue;
       const info = this.callInfo.get(call);

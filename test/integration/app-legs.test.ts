@@ -381,6 +381,24 @@ test('an application continues to an outside number with its cos: the PBX rings 
   }
 });
 
+test('an application call is listed for its tenant only, and only its tenant can hang it up', async () => {
+  const b2bua = (pbx.server as unknown as { b2bua: { listCalls(t: string): Array<{ callId: string; to: string; state: string }>; hangup(t: string, id: string, reason?: string): boolean } }).b2bua;
+  const a = await pbx.phone('acme', '1001');
+  const res = await a.call('*55');
+  assert.is(res.status, 200);
+  const mine = b2bua.listCalls('acme').find((c) => c.to === '*55');
+  assert.ok(mine, 'listed in acme');
+  assert.is(mine!.state, 'answered');
+  assert.is(b2bua.listCalls('globex').length, 0, 'not in globex');
+  assert.is(b2bua.hangup('globex', mine!.callId), false, 'globex cannot hang it up');
+  const mark = a.mark();
+  assert.is(b2bua.hangup('acme', mine!.callId, 'test over'), true);
+  const bye = await byeFrom(a, mark);
+  assert.match(bye.headers.find((h) => h.name === 'reason')?.value ?? '', /test over/);
+  await until(() => cdrs().some((r) => r.callId === mine!.callId), 5000, 'record');
+  assert.match(cdrs().find((r) => r.callId === mine!.callId)!.hangupCause ?? '', /^feature-code: hung up: test over/);
+});
+
 test('the forward hop limit (calls.maxForwardHops = 3) ends a chain of forwards', async () => {
   const phones = await Promise.all(['1003', '1005', '1006', '1007'].map((e) => registered(e)));
   policies.set('1002', { dnd: false, forwardAlways: { type: 'extension', ext: '1003' } });
