@@ -185,6 +185,7 @@ export class AppCalls {
    */
   takeOver(i: AppInvite, input: { tx: ServerTransaction; offer: Buffer; callerTimer: AppLegInput['callerTimer']; releaseLimit(): void; record: AppLegInput['record']; handover: CallHandover }, next: Route): boolean {
     if (next.kind === 'fail') return false;
+    if (next.kind === 'conference') return this.ringToRoom(i, input, next.room);
     const leg = this.newLeg({
       tenant: i.tenant,
       invite: i.req,
@@ -201,12 +202,54 @@ export class AppCalls {
       handover: input.handover,
       hops: 0,
     });
-    if (next.kind === 'conference') {
-      // The room answers with its own media session (pinned to the room's worker).
-      this.run(leg, { kind: 'fail', status: 480, reason: 'Temporarily Unavailable' });
-      return true;
-    }
     void this.run(leg, next);
+    return true;
+  }
+
+  /**
+   * An unanswered ring that goes on to a conference room: the room answers with a media
+   * session of its own room's worker, so the ring's record ends here ('no_answer', "sent to
+   * conference N") and the room writes its own; the ring's media session is released.
+   */
+  private ringToRoom(i: AppInvite, input: Parameters<AppCalls['takeOver']>[1], room: Extract<Route, { kind: 'conference' }>['room']): boolean {
+    const conferences = this.d.conferences;
+    if (!conferences) return false;
+    const now = this.d.clock.now();
+    const r = input.record;
+    try {
+      this.d.legDeps(i.tenant).recorder.ended({
+        callId: input.handover.id,
+        aLegCallId: getHeader(i.req, 'call-id') ?? '',
+        fromUri: getHeader(i.req, 'from') ?? '',
+        ...(i.caller.kind === 'extension' ? { fromExt: i.caller.ext } : {}),
+        toUri: i.req.uri,
+        toExt: i.dialled,
+        direction: r.direction,
+        ...(r.trunk !== undefined ? { trunk: r.trunk } : {}),
+        ...(r.did !== undefined ? { did: r.did } : {}),
+        ...(r.fromNumber !== undefined ? { fromNumber: r.fromNumber } : {}),
+        ...(r.toNumber !== undefined ? { toNumber: r.toNumber } : {}),
+        startedAt: input.handover.startedAt,
+        endedAt: now,
+        disposition: 'no_answer',
+        hangupCause: `sent to conference ${room.number}`,
+        hangupSide: 'system',
+      });
+    } catch (e) {
+      this.log.error('call record not written', { call: input.handover.id, error: e });
+    }
+    void input.handover.media.release().catch(() => undefined);
+    conferences.start({
+      tenant: i.tenant,
+      invite: i.req,
+      inviteTx: input.tx,
+      callerTarget: i.callerTarget,
+      callerSourceAddress: i.inbound.source.address,
+      ...(i.caller.kind === 'extension' ? { callerExt: i.caller.ext } : {}),
+      room,
+      offer: input.offer,
+      releaseLimit: input.releaseLimit,
+    });
     return true;
   }
 

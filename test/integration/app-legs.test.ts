@@ -104,6 +104,8 @@ test.before(async () => {
           '  - { did: "+14155550105", destination: { extension: "1005" } }',
           'outboundRoutes:',
           '  - { name: national, patterns: [ "1NXXNXXXXXX" ], prepend: "+", trunks: [ carrier ] }',
+          'conferences:',
+          '  - { number: "800", name: "Bridge" }',
         ].join('\n'),
       },
       { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '2001', password: 'globex-2001-secret' }] },
@@ -269,6 +271,18 @@ test('early media then busy: voicemail (reason busy) answers with the SDP the ca
   assert.ok(early && early.body.length > 0, 'the caller got early media');
   assert.is(res.body.toString(), early!.body.toString(), 'RFC 3261 §13.2.1: the same answer again');
   await byeFrom(a, 0);
+});
+
+test('busy with forwardBusy to a conference room: the room answers the caller', async () => {
+  const b = await registered('1002');
+  b.answer = { kind: 'busy' };
+  policies.set('1002', { dnd: false, forwardBusy: { type: 'conference', room: '800' } as never });
+  const a = await pbx.phone('acme', '1001');
+  const res = await a.call('1002', { timeoutMs: 15_000 });
+  assert.is(res.status, 200, `${res.status} ${res.reason}`);
+  await until(() => pbx.server.conferences.counts('acme').get('800') === 1, 5000, 'in the room');
+  assert.is((await a.inDialog('BYE')).status, 200);
+  await until(() => cdrs().some((r) => r.hangupCause === 'sent to conference 800'), 5000, 'the ring\'s record');
 });
 
 test('busy goes to forwardBusy (another extension, bridged by the PBX)', async () => {
