@@ -360,16 +360,16 @@ export class AppCalls {
 
   private channelPortsOf(): AppChannelPorts {
     return {
-    prompts: (tenant, ids) => this.d.prompts(tenant, ids),
-    ...(this.d.trimRecordingTail ? { trimRecordingTail: this.d.trimRecordingTail } : {}),
-    continueTo: (leg, dest, opts) => {
-      // Names are looked up in the leg's own tenant only.
-      const route = this.router.resolve(dest, { tenant: leg.tenant, now: this.d.clock.now(), hops: leg.hops, ...(opts.cos !== undefined ? { cos: opts.cos } : {}) });
-      this.log.info('application continues', { tenant: leg.tenant.id, call: leg.id, to: describeDestination(dest), route: route.kind, ...(opts.reason ? { reason: opts.reason } : {}) });
-      void this.run(leg, route);
-    },
-    clock: this.d.clock,
-    logger: this.d.logger,
+      prompts: (tenant, ids) => this.d.prompts(tenant, ids),
+      ...(this.d.trimRecordingTail ? { trimRecordingTail: this.d.trimRecordingTail } : {}),
+      continueTo: (leg, dest, opts) => {
+        // Names are looked up in the leg's own tenant only.
+        const route = this.router.resolve(dest, { tenant: leg.tenant, now: this.d.clock.now(), hops: leg.hops, ...(opts.cos !== undefined ? { cos: opts.cos } : {}) });
+        this.log.info('application continues', { tenant: leg.tenant.id, call: leg.id, to: describeDestination(dest), route: route.kind, ...(opts.reason ? { reason: opts.reason } : {}) });
+        void this.run(leg, route);
+      },
+      clock: this.d.clock,
+      logger: this.d.logger,
     };
   }
 

@@ -34,9 +34,7 @@ import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, MediaCodec } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { pickFinalFailure, type ForkFailure } from './status-mapping.js';
-
-/** Why ringing a destination's targets ended without an answer. */
-export type RingFailure = 'busy' | 'noanswer' | 'unavailable';
+import type { RingFailure } from './destination-router.js';
 
 /** What to ring when an application continues to an extension, a ring group or an outside number. */
 export interface BridgePlan {

@@ -28,6 +28,7 @@ import type { ConferenceRoomConfig } from './conference-call.js';
 import { forkTargets, type CallStage, type ForkTarget } from './fork-targets.js';
 import { playPromptApp } from './play-prompt-app.js';
 
+/** Why ringing a destination's targets ended without an answer. */
 export type RingFailure = 'busy' | 'noanswer' | 'unavailable';
 
 export type Route =
