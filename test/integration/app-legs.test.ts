@@ -204,8 +204,9 @@ test('a play destination (forwardAlways: play) answers, plays the prompt (energy
   assert.match(r.hangupCause ?? '', /^play: /);
 });
 
-test('an application reads a digit and continues to an extension that answers: tones pass both ways through the bridge', async () => {
+test('an application reads a digit and continues to an extension that answers: ringback (music on hold) while it rings, then tones pass both ways through the bridge', async () => {
   const b = await registered('1002');
+  b.answer = { kind: 'answer', ringMs: 1500 };
   const a = await pbx.phone('acme', '1001');
   const heardA = listen(a);
   const heardB = listen(b);
@@ -218,6 +219,11 @@ test('an application reads a digit and continues to an extension that answers: t
   const inv = await inviteTo(b);
   assert.ok(inv, 'the extension rings');
   assert.ok(seen.includes('menu got 1'));
+  const ringingFrom = heardA.length;
+  await sleep(1000);
+  const ringback = joined(heardA, ringingFrom);
+  assert.ok(ringback.length > 4000 && meanPower(ringback) > 1000, `the caller hears ringback while 1002 rings (${ringback.length} samples, power ${meanPower(ringback)})`);
+  await until(() => b.received.some((m) => m.kind === 'request' && m.method === 'ACK'), 5000, '1002 answered');
   const sb = new PcmuSender(b, sdpPort(inv!), 0x3333, 600);
   await sleep(300);
   const fromA = heardB.length;
@@ -400,6 +406,13 @@ test('an application call is listed for its tenant only, and only its tenant can
   const a = await pbx.phone('acme', '1001');
   const res = await a.call('*55');
   assert.is(res.status, 200);
+  // In-dialog on an application leg: an UPDATE refresh (RFC 4028) and a re-INVITE get 200; the re-INVITE our same answer.
+  const upd = await a.inDialog('UPDATE', undefined, [{ name: 'session-expires', value: '1800;refresher=uac' }, { name: 'supported', value: 'timer' }]);
+  assert.is(upd.status, 200);
+  assert.match(upd.headers.find((h) => h.name === 'session-expires')?.value ?? '', /^1800/);
+  const re = await a.inDialog('INVITE', a.sdp('sendrecv', 2));
+  assert.is(re.status, 200);
+  assert.is(re.body.toString(), res.body.toString(), 'the media stays where it is');
   const mine = b2bua.listCalls('acme').find((c) => c.to === '*55');
   assert.ok(mine, 'listed in acme');
   assert.is(mine!.state, 'answered');
