@@ -140,6 +140,20 @@ export class AppCalls {
       o.refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
       return;
     }
+    let release = () => slot.release();
+    // A call that came in on a trunk holds a channel of it (trunkCalls, maxChannels) while an application runs.
+    if (i.caller.kind === 'trunk') {
+      const channel = this.d.trunkChannels.tryTake(tenant.id, tenant.limits.trunkCalls, [i.caller.trunk]);
+      if (!channel.ok) {
+        slot.release();
+        o.refuse(503, 'Service Unavailable', [['Reason', `SIP;cause=503;text="${channel.reason.replace(/"/g, "'")}"`]]);
+        return;
+      }
+      release = () => {
+        slot.release();
+        channel.release();
+      };
+    }
     if (route.kind === 'conference') {
       if (!this.d.conferences) {
         slot.release();
@@ -155,7 +169,7 @@ export class AppCalls {
         ...(i.caller.kind === 'extension' ? { callerExt: i.caller.ext } : {}),
         room: route.room,
         offer: o.offer,
-        releaseLimit: () => slot.release(),
+        releaseLimit: release,
       });
       return;
     }
@@ -170,7 +184,7 @@ export class AppCalls {
       dialled: i.dialled,
       offer: o.offer,
       callerTimer: o.callerTimer,
-      releaseLimit: () => slot.release(),
+      releaseLimit: release,
       record: i.caller.kind === 'trunk' ? { direction: 'inbound', trunk: i.caller.trunk.name, did: i.caller.did, toNumber: i.caller.did } : { direction: 'internal' },
       hops: 0,
     });

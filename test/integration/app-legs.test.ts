@@ -90,6 +90,7 @@ test.before(async () => {
       {
         id: 'acme',
         domains: ['acme.example'],
+        limits: { trunkCalls: 1 },
         extensions: [ext('1001'), ext('1002', { classOfService: 'national', callerId: '+14155550102' }), ext('1003'), ext('1004', { classOfService: 'internal' }), ext('1005'), ext('1006'), ext('1007')],
         extraYaml: [
           'countryCode: "1"',
@@ -424,6 +425,27 @@ test('an application call is listed for its tenant only, and only its tenant can
   assert.match(bye.headers.find((h) => h.name === 'reason')?.value ?? '', /test over/);
   await until(() => cdrs().some((r) => r.callId === mine!.callId), 5000, 'record');
   assert.match(cdrs().find((r) => r.callId === mine!.callId)!.hangupCause ?? '', /^feature-code: hung up: test over/);
+});
+
+test('an inbound trunk call held by an application holds a trunk channel (limits.trunkCalls: 1): a second one gets 503', async () => {
+  policies.set('1005', { dnd: false, forwardAlways: { type: 'ivr', name: 'menu' } as never });
+  const open = () => UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
+  const first = await open();
+  const second = await open();
+  try {
+    const r1 = await first.call('+14155550105');
+    assert.is(r1.status, 200);
+    const r2 = await second.call('+14155550105');
+    assert.is(r2.status, 503, `${r2.status} ${r2.reason}`);
+    await first.inDialog('BYE');
+    await sleep(300);
+    const r3 = await second.call('+14155550105');
+    assert.is(r3.status, 200, 'the channel is free again');
+    await second.inDialog('BYE');
+  } finally {
+    first.close();
+    second.close();
+  }
 });
 
 test('the forward hop limit (calls.maxForwardHops = 3) ends a chain of forwards', async () => {
