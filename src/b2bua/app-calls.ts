@@ -60,6 +60,8 @@ export interface AppInvite {
   tenant: TenantContext;
   caller: { kind: 'extension'; ext: string; classOfService: string } | { kind: 'trunk'; trunk: TrunkHandle; did: string };
   dialled: string;
+  /** RFC 5627: the Request-URI named one device (a GRUU): the plain plan rings only that one. */
+  calleeInstance?: string;
   callerTarget: Target;
 }
 
@@ -108,6 +110,7 @@ export class AppCalls {
     if (!apps) return undefined;
     const feature = apps.featureCode?.(i.tenant, i.caller.ext, i.dialled);
     if (feature) return { kind: 'app', app: feature, label: i.dialled, cause: 'feature-code' };
+    if (i.calleeInstance !== undefined) return undefined;
     const decision = this.d.planner.routeOutbound(i.tenant, i.dialled, i.caller.classOfService);
     if (decision.kind !== 'internal') return undefined;
     const ext = i.tenant.store.getExtension(i.dialled);
