@@ -76,6 +76,20 @@ test('an extension with no policy rings its contacts; busy/no answer go to its b
   assert.ok(calls.includes('deposit acme 1002 noanswer'));
 });
 
+test('forwardNoAnswer rings for its afterSeconds, then forwards (one hop); forwardBusy only on busy', () => {
+  const { r, calls } = router({ policies: { '1002': { dnd: false, forwardNoAnswer: { afterSeconds: 5, destination: { type: 'extension', ext: '1003' } }, forwardBusy: { type: 'ivr', name: 'main' } } } });
+  const route = go(r, { type: 'extension', ext: '1002' });
+  assert.is(route.kind === 'ring' && route.noAnswerMs, 5000);
+  if (route.kind !== 'ring') return;
+  const next = route.onFail?.('noanswer');
+  assert.is(next?.kind === 'ring' && next.label, '1003');
+  assert.is(route.onFail?.('busy')?.kind, 'app');
+  assert.ok(calls.includes('ivr acme main'));
+  // unavailable has no forward here: the box
+  assert.is(route.onFail?.('unavailable')?.kind, 'app');
+  assert.ok(calls.includes('deposit acme 1002 unavailable'));
+});
+
 test('DND does not ring: the box with reason dnd, else 486', () => {
   const { r, calls } = router({ policies: { '1002': { dnd: true }, '1003': { dnd: true } } });
   assert.is(go(r, { type: 'extension', ext: '1002' }).kind, 'app');
