@@ -77,7 +77,7 @@ test('an extension with no policy rings its contacts; busy/no answer go to its b
 });
 
 test('forwardNoAnswer rings for its afterSeconds, then forwards (one hop); forwardBusy only on busy', () => {
-  const { r, calls } = router({ policies: { '1002': { dnd: false, forwardNoAnswer: { afterSeconds: 5, destination: { type: 'extension', ext: '1003' } }, forwardBusy: { type: 'ivr', name: 'main' } } } });
+  const { r, calls } = router({ policies: { '1002': { dnd: false, forwardNoAnswer: { afterSeconds: 5, destination: { type: 'extension', ext: '1003' } }, forwardBusy: { type: 'ivr', name: 'main' } as never } } });
   const route = go(r, { type: 'extension', ext: '1002' });
   assert.is(route.kind === 'ring' && route.noAnswerMs, 5000);
   if (route.kind !== 'ring') return;

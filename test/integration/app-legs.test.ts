@@ -84,7 +84,7 @@ test.before(async () => {
   pbx = await InProcessPbx.start({
     name: 'app-legs',
     logger,
-    extraConfig: ['calls: { noAnswerSeconds: 3 }'],
+    extraYaml: 'calls: { noAnswerSeconds: 3 }',
     security: `tenantTrunkAllowedNetworks: [ "${CARRIER}/32" ]`,
     tenants: [
       {
