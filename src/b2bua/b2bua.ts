@@ -29,6 +29,8 @@ import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
+import { AppCalls } from './app-calls.js';
+import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -68,6 +70,8 @@ export interface B2buaDeps {
   recording?: CallRecordingService;
   /** Conference rooms (conference-calls.ts); absent: no number is a room. */
   conferences?: ConferenceCalls;
+  /** Call applications, forwards, feature codes and every kind of destination (app-calls-wiring.ts). */
+  apps?: AppCallsOptions;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -100,13 +104,19 @@ export class B2bua implements B2buaIo {
   private draining = false;
   private drainWaiters: Array<() => void> = [];
   private readonly log: Logger;
+  private readonly apps: AppCalls;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
+    this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant), () => this.checkDrained());
   }
 
   get activeCalls(): number {
-    return this.calls.size;
+    return this.calls.size + this.apps.size;
+  }
+
+  private checkDrained(): void {
+    if (this.draining && this.activeCalls === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   // ---- new calls ----------------------------------------------------------------------
@@ -126,7 +136,9 @@ export class B2bua implements B2buaIo {
       this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
     if (this.startConference(i, tx, refuse)) return;
-    const plan = this.plan(i);
+    const routed = this.apps.routeInvite(i);
+    if (routed && routed.kind !== 'ring' && routed.kind !== 'outbound') return this.startApp(i, tx, routed, refuse);
+    const plan = routed ? planOfRoute(routed, i) : this.plan(i);
     direction = plan.kind === 'refuse' ? (plan.direction ?? direction) : plan.record.direction;
     if (plan.kind === 'refuse') {
       refuse(plan.status, plan.reason);
@@ -201,11 +213,29 @@ export class B2bua implements B2buaIo {
         trunkSlot.release();
       },
       callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers },
+      ...(routed?.kind === 'ring' ? unansweredHook(this.apps, routed, i, { tx, offer: prepared, callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers }, record: plan.record, releaseLimit: () => (slot.release(), trunkSlot.release()) }) : {}),
     });
     this.calls.add(call);
     this.callInfo.set(call, { tenant, caller: i.caller });
     this.registry.addInvite(tx.id, call);
     void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { tenant: tenant.id, call: call.id, error: e }));
+  }
+
+  /** A new call the PBX answers itself (an application), joins to a room, or refuses (app-calls.ts). */
+  private startApp(i: InviteRequest, tx: ServerTransaction, route: Parameters<AppCalls['startInvite']>[2], refuse: (status: number, reason: string, headers?: Array<[string, string]>) => void): void {
+    let offer: Buffer;
+    try {
+      offer = SdpBridge.checkOffer(i.req);
+    } catch (e) {
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      return;
+    }
+    const timer = answerSessionTimer(i.req, this.d.settings().sessionTimer);
+    if (timer.kind === 'reject') {
+      refuse(timer.error.status, timer.error.reason, [...timer.error.headers].map(([n, v]) => [n, v] as [string, string]));
+      return;
+    }
+    this.apps.startInvite(i, tx, route, { offer, callerTimer: { timer: timer.timer, headers: timer.headers }, refuse });
   }
 
   /**
@@ -331,6 +361,7 @@ export class B2bua implements B2buaIo {
   /** The caller's CANCEL matched this INVITE transaction (RFC 3261 §9.2). */
   handleCancel(inviteTx: ServerTransaction): boolean {
     if (this.d.conferences?.cancel(inviteTx.id)) return true;
+    if (this.apps.cancel(inviteTx.id)) return true;
     const call = this.registry.findInvite(inviteTx.id);
     if (!call) return false;
     call.cancelByCaller();
@@ -341,6 +372,7 @@ export class B2bua implements B2buaIo {
   handleAck(req: SipRequest): void {
     const conf = this.conferenceOf(req);
     if (conf) return conf.onAck();
+    if (this.apps.ack(req)) return;
     const owner = this.ownerOf(req);
     if (!owner) return;
     if (owner.side === 'a') owner.call.onCallerAck();
@@ -363,6 +395,7 @@ export class B2bua implements B2buaIo {
       } else tx.respond(createResponse(req, 200));
       return true;
     }
+    if (this.apps.inDialog(inbound, req, target)) return true;
     const owner = this.ownerOf(req);
     if (!owner) return false;
     const { call, side } = owner;
@@ -438,6 +471,7 @@ export class B2bua implements B2buaIo {
       if (!info || info.tenant.id !== tenantId || !call.live) continue;
       out.push(liveCallOf(call));
     }
+    out.push(...this.apps.list(tenantId));
     return out.sort((a, b) => a.startedAt - b.startedAt || (a.callId < b.callId ? -1 : 1));
   }
 
@@ -448,6 +482,7 @@ export class B2bua implements B2buaIo {
    * of another tenant is not found, never hung up.
    */
   hangup(tenantId: string, callId: string, reason = 'Terminated by the administrator'): boolean {
+    if (this.apps.hangupOne(tenantId, callId, reason)) return true;
     for (const call of this.calls) {
       if (call.id !== callId) continue;
       const info = this.callInfo.get(call);
@@ -468,10 +503,11 @@ export class B2bua implements B2buaIo {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
-    if (this.calls.size === 0) return;
+    if (this.activeCalls === 0) return;
     this.log.info('draining calls', { calls: this.calls.size, timeoutMs });
     const done = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const timer = this.d.clock.setTimeout(() => {
+      this.apps.hangupAll('server shutting down');
       for (const c of [...this.calls]) c.hangupBoth('system', 'server shutting down');
     }, timeoutMs);
     await done;
@@ -575,7 +611,7 @@ export class B2bua implements B2buaIo {
         this.d.recording?.ended(tenant.id, call.id);
         this.calls.delete(call);
         this.registry.removeInvite(call.input.inviteTx.id);
-        if (this.draining && this.calls.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+        this.checkDrained();
       },
     };
   }

@@ -102,6 +102,8 @@ export interface PbxConfig {
     sessionExpiresSeconds: number;
     /** Records of calls up are checkpointed this often: a crashed call is billed up to its last checkpoint. */
     checkpointSeconds: number;
+    /** A forwarded call is forwarded at most this many times. */
+    maxForwardHops: number;
   };
   /** Scheduled online backups of system.sqlite and every tenant store; absent: none. */
   backup?: { dir: string; everyMinutes: number; keep: number };
