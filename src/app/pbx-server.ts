@@ -40,6 +40,7 @@ import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { promptExistsIn } from './prompt-exists.js';
+import type { MailboxCounts } from '../events/mailbox-counts.js';
 import { composeCallApps, depositEvent, VoicemailMailboxCounts } from './call-apps-composition.js';
 import { callHandlingApps } from './call-handling-apps.js';
 import { callFlowApps } from '../apps/call-flow-apps.js';
@@ -73,6 +74,8 @@ export interface PbxServerOptions {
   logger: Logger;
   clock?: Clock;
   env?: Env;
+  /** Message counts for MWI instead of the voicemail service's (tests of the subscription machinery alone). */
+  mailboxCounts?: MailboxCounts;
 }
 
 /**
@@ -120,7 +123,10 @@ export class PbxServer {
   /** Voicemail e-mail and webhooks (src/notify). */
   notifications!: NotifyWiring;
 
-  private constructor(config: PbxConfig, opts: PbxServerOptions) {
+  private constructor(
+    config: PbxConfig,
+    private readonly opts: PbxServerOptions,
+  ) {
     this.config = config;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger;
@@ -308,7 +314,7 @@ export class PbxServer {
         callsPerExtension: this.config.calls.perExtension,
       }),
     });
-    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id), boxes: mailboxCounts });
+    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id), boxes: this.opts.mailboxCounts ?? mailboxCounts });
     this.notifications = notifyWiring({
       config: () => this.config,
       clock: this.clock,

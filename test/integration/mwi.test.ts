@@ -15,7 +15,9 @@ const ACME: TestTenant = { ...tenant('acme', ['1001', '1002']), extensions: [...
 const TENANTS = [ACME, tenant('globex', ['1001', '2001']), tenant('initech', ['3001']), tenant('umbrella', ['4001'])];
 
 let pbx: InProcessPbx;
-let boxes: InMemoryMailboxCounts;
+// The subscription machinery alone, on counts the test sets (test/integration/voicemail-e2e.test.ts
+// has MWI driven by real deposits).
+const boxes = new InMemoryMailboxCounts();
 const subs: UdpSubscriber[] = [];
 
 test.before(async () => {
@@ -23,9 +25,9 @@ test.before(async () => {
     name: 'mwi',
     tenants: TENANTS,
     logger: silentLogger,
+    mailboxCounts: boxes,
     extraYaml: 'subscriptions: { minExpires: 1, maxExpires: 3600, defaultExpires: 600, ratePerSecond: 1, burst: 20, maxPerTenant: 3 }',
   });
-  boxes = pbx.server.events.boxes as InMemoryMailboxCounts;
   boxes.set('acme', '1001', { new: 0, old: 0 });
   boxes.set('acme', '1002', { new: 0, old: 0 });
   boxes.set('acme', 'sales', { new: 0, old: 0 }, ['1002']);
