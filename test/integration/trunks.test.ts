@@ -650,9 +650,9 @@ run('toll fraud: a transfer (REFER) to an international number from a national e
 
     // A number the extension may dial: the PBX places the new leg itself, out through the
     // trunk (a new INVITE); the carrier never sees a REFER (issue 12).
-    const passing = await phone.inDialog('REFER', undefined, [{ name: 'refer-to', value: '<sip:4155550177@acme.example>' }]);
+    const passing = await phone.inDialog('REFER', undefined, [{ name: 'refer-to', value: '<sip:16465550177@acme.example>' }]);
     assert.is(passing.status, 202, `a transfer to a national number is accepted: ${passing.status} ${passing.reason}`);
-    const second = await carrier.next((d) => /^INVITE /.test(d.text) && /4155550177/.test(d.text.split('\r\n', 1)[0] ?? ''), 5000);
+    const second = await carrier.next((d) => /^INVITE /.test(d.text) && /6465550177/.test(d.text.split('\r\n', 1)[0] ?? ''), 5000);
     assert.ok(second, `the PBX calls the transfer target through the trunk; server log:\n${logSince(mark)}`);
     await carrier.send(responseTo(second!.text, 486, 'Busy Here', [], 'carrier-refer-2'), { host: second!.from.address, port: second!.from.port });
     await new Promise((r) => setTimeout(r, QUIET_MS));
