@@ -23,13 +23,15 @@ import type { Fork, ForkTransport } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { sendPrack } from './prack.js';
 import { isLateOffer } from './late-offer.js';
-import { checkRefer, type Referrer, type ReferVerdict } from './refer-guard.js';
+import type { Referrer } from './refer-guard.js';
+import { CallTransfers } from './call-transfers.js';
 import type { LocalVia } from './messages.js';
 import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
 import { AppCalls } from './app-calls.js';
+import { transfersDeps } from './call-transfers-wiring.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 
 export interface B2buaSettings {
@@ -105,10 +107,19 @@ export class B2bua implements B2buaIo {
   private drainWaiters: Array<() => void> = [];
   private readonly log: Logger;
   private readonly apps: AppCalls;
+  private readonly transfers: CallTransfers;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
     this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant), () => this.checkDrained());
+    this.transfers = new CallTransfers(transfersDeps(this, {
+      tenantOf: (call) => this.callInfo.get(call)?.tenant,
+      referrerOf: (call, side) => this.referrerOf(call, side),
+      plan: (i) => this.plan(i),
+      takeTrunk: (tenant, trunks) => this.trunkChannels.tryTake(tenant.id, tenant.limits.trunkCalls, trunks),
+      contextFor: (tenant) => this.contextFor(tenant),
+      findDialog: (key) => this.registry.findDialog(key),
+    }, d));
   }
 
   get activeCalls(): number {
@@ -414,25 +425,19 @@ export class B2bua implements B2buaIo {
     }
     if (req.method === 'BYE') {
       tx.respond(createResponse(req, 200));
-      call.hangupFrom(side, `BYE from ${side === 'a' ? 'caller' : 'callee'}`);
+      if (!this.transfers.transferorBye(call, side)) call.hangupFrom(side, `BYE from ${side === 'a' ? 'caller' : 'callee'}`);
       return true;
     }
-    if (req.method === 'REFER') {
-      const verdict = this.checkReferOf(call, side, req);
-      if (!verdict.ok) {
-        this.log.warn('transfer refused', { call: call.id, side, status: verdict.status, reason: verdict.reason });
-        tx.respond(createResponse(req, verdict.status, { reason: verdict.reason }));
-        return true;
-      }
-    }
+    // Transfers are performed by the PBX, never relayed (call-transfers.ts).
+    if (req.method === 'REFER') return this.transfers.onRefer(call, side, req, tx), true;
     relayInDialog(this, call, side, req, tx);
     return true;
   }
 
-  /** The toll-fraud check of a transfer: the referrer must be entitled to dial where it sends the other party. */
-  private checkReferOf(call: Call, side: 'a' | 'b', req: SipRequest): ReferVerdict {
+  /** Who transfers from one side of a call: an extension with its class of service, or a trunk. */
+  private referrerOf(call: Call, side: 'a' | 'b'): Referrer {
     const info = this.callInfo.get(call);
-    if (!info) return { ok: false, status: 403, reason: 'Forbidden' };
+    if (!info) return { kind: 'trunk' };
     const { tenant, caller } = info;
     let referrer: Referrer;
     if (side === 'a') {
@@ -442,7 +447,7 @@ export class B2bua implements B2buaIo {
       const ext = aor !== undefined ? tenant.store.getExtension(aor) : undefined;
       referrer = ext ? { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService } : { kind: 'trunk' };
     }
-    return checkRefer(req, referrer, (dialled, cos) => this.d.planner.routeOutbound(tenant, dialled, cos));
+    return referrer;
   }
 
   private conferenceOf(req: SipRequest) {
@@ -608,6 +613,7 @@ export class B2bua implements B2buaIo {
         });
       },
       onEnded: (call: Call) => {
+        this.transfers.ended(call);
         this.d.recording?.ended(tenant.id, call.id);
         this.calls.delete(call);
         this.registry.removeInvite(call.input.inviteTx.id);

@@ -102,6 +102,8 @@ export class Call implements ForkOwner {
   private earlySdp: Buffer | undefined;
   /** What each leg carries, as last told to the media path. */
   private legCodecs: LegCodecs | undefined;
+  /** Leg A after a transfer put a party of our own calling on it (replaceLeg). */
+  private aLeg: { target: Target } | undefined;
 
   constructor(
     private readonly ctx: CallContext,
@@ -119,7 +121,38 @@ export class Call implements ForkOwner {
   }
 
   get callerTarget(): Target {
-    return this.input.callerTarget;
+    return this.aLeg?.target ?? this.input.callerTarget;
+  }
+
+  /** Where leg A's signalling comes from (its media may come only from there or its SDP's address). */
+  get callerSourceAddress(): string {
+    return this.aLeg?.target.address ?? this.input.callerSourceAddress;
+  }
+
+  /** The party on one side left during a transfer (its BYE was answered): its dialog and session timer go. */
+  dropLeg(side: Side): void {
+    const old = side === 'a' ? this.aDialog : this.winner?.dialog;
+    if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
+    this.sessionTimers[side]?.stop();
+  }
+
+  /**
+   * A transfer (call-transfer.ts) put a new party on one side: its answered fork becomes
+   * that side's dialog, the old one is forgotten (the transfer BYEs it), the session timer
+   * starts over with what the new leg negotiated.
+   */
+  replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined): void {
+    const old = side === 'a' ? this.aDialog : this.winner?.dialog;
+    if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
+    if (side === 'a') {
+      this.aDialog = fork.dialog;
+      this.aLeg = { target: fork.target.target };
+    } else {
+      this.winner = fork;
+    }
+    this.pendingReinvite = undefined;
+    if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, side);
+    this.startSessionTimer(side, timer);
   }
 
   get mediaSession(): CallMediaSession | undefined {
