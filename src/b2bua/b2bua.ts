@@ -29,6 +29,7 @@ import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
+import { reportCallActivity, type CallActivitySink } from './call-activity.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -68,6 +69,8 @@ export interface B2buaDeps {
   recording?: CallRecordingService;
   /** Conference rooms (conference-calls.ts); absent: no number is a room. */
   conferences?: ConferenceCalls;
+  /** Where calls report the extensions they ring and busy (call-activity.ts); absent: nobody listens. */
+  activity?: CallActivitySink;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -563,7 +566,9 @@ export class B2bua implements B2buaIo {
         this.d.transport.send(res, call.input.inviteTx.target).catch(() => undefined);
       },
       uasDialog: (invite, localTag, contact) => Dialog.asUas(invite, localTag, contact),
+      ...(this.d.activity ? { activity: (call: Call) => reportCallActivity(this.d.activity!, tenant.id, call) } : {}),
       onAnswered: (call: Call) => {
+        if (this.d.activity) reportCallActivity(this.d.activity, tenant.id, call);
         this.d.recording?.answered(tenant, {
           id: call.id,
           ...(call.input.callerExt !== undefined ? { callerExt: call.input.callerExt } : {}),
