@@ -265,8 +265,8 @@ export class PbxServer {
     this.voicemail = voicemailApps({ dataDir: c.dataDir, clock: this.clock, logger: log.child('voicemail'), storageBytes: (t) => folderBytes(tenantDir(c.dataDir, t.id)), authFailures: this.authFailLog });
     const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
-    this.conferences = conferenceCalls({ b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
     const extensionStates = new ExtensionStates();
+    this.conferences = conferenceCalls({ activity: extensionStates, b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
     this.b2bua = new B2bua({
       activity: extensionStates,
       conferences: this.conferences,

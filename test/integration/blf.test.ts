@@ -12,7 +12,7 @@ import { UdpPhone } from '../support/udp-phone.js';
 import { UdpSubscriber } from '../support/udp-subscriber.js';
 
 const tenant = (id: string, exts: string[], extraYaml?: string): TestTenant => ({ id, domains: [`${id}.example`], extensions: exts.map((ext) => ({ ext, password: `${id}-${ext}-secret` })), ...(extraYaml ? { extraYaml } : {}) });
-const TENANTS = [tenant('acme', ['1001', '1002', '1003', '1004', '1005']), tenant('globex', ['1001', '2001', '2002', '2003']), tenant('initech', ['3001']), tenant('hooli', ['5001', '5002', '5003'], 'blf: { showPeers: true }')];
+const TENANTS = [tenant('acme', ['1001', '1002', '1003', '1004', '1005'], 'conferences:\n  - { number: "800", name: "Bridge" }\n'), tenant('globex', ['1001', '2001', '2002', '2003']), tenant('initech', ['3001']), tenant('hooli', ['5001', '5002', '5003'], 'blf: { showPeers: true }')];
 
 let pbx: InProcessPbx;
 const closers: Array<{ close(): void }> = [];
@@ -125,6 +125,19 @@ test('the caller side: an extension placing a call shows an initiator dialog; th
   assert.is(pbx.server.events.extensions.lamp('acme', '1004'), 'idle');
   assert.is(pbx.server.events.extensions.lamp('acme', '1005'), 'idle');
   assert.is((await watcher.refresh(0))?.status, 200);
+});
+
+test('an extension in a conference room is busy until it leaves', async () => {
+  const p = await phone('acme', '1005');
+  const watcher = await subscriber('acme', '1002');
+  assert.is((await watcher.subscribe('1005', { event: 'dialog', expires: 60 }))?.status, 200);
+  await watcher.nextNotify(0);
+  assert.is((await p.call('800')).status, 200);
+  const at = await until(watcher, 1, (m) => body(m).includes('direction="initiator"') && states(m).includes('confirmed'));
+  assert.is(pbx.server.events.extensions.lamp('acme', '1005'), 'busy');
+  assert.is((await p.inDialog('BYE')).status, 200);
+  await until(watcher, at + 1, (m) => states(m).every((x) => x === 'terminated'));
+  assert.is(pbx.server.events.extensions.lamp('acme', '1005'), 'idle');
 });
 
 test('cross-tenant: another tenant\'s extension and a missing one are the same 404; another tenant\'s domain fails the digest (403) whether it exists or not', async () => {
