@@ -577,6 +577,8 @@ export class B2bua implements B2buaIo {
         });
       },
       onEnded: (call: Call) => {
+        // Every way a call ends reaches here: no lamp stays lit for it (a no-op when finish() told already).
+        if (this.d.activity) reportCallActivity(this.d.activity, tenant.id, call);
         this.d.recording?.ended(tenant.id, call.id);
         this.calls.delete(call);
         this.registry.removeInvite(call.input.inviteTx.id);
