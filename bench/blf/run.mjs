@@ -137,7 +137,10 @@ function onMessage(sock, buf) {
   notifies++;
   notifyBytes += buf.length;
   const sub = byCallId.get(m.h('call-id'));
-  if (sub) sub.notifies++;
+  if (sub) {
+    sub.notifies++;
+    sub.lastBody = m.body;
+  }
   const tenant = /entity="sip:[^@"]+@([^."]+)\./.exec(m.body)?.[1];
   if (!tenant) return;
   for (const d of m.body.matchAll(/<dialog id="([^"]+)-r" direction="recipient">\r\n {4}<state>([a-z]+)<\/state>/g)) {
@@ -298,6 +301,9 @@ stopping = true;
 for (const t of refreshTimers) clearTimeout(t);
 for (const s of live) clearTimeout(s.timer);
 const delivered = notifies - notifies0;
+// Every call has ended: each subscription's last NOTIFY must show its extension idle (no dialog
+// that is not terminated). One that does not would be a lost change.
+const notIdleAtEnd = live.filter((s) => /<state>(trying|proceeding|early|confirmed)<\/state>/.test(s.lastBody ?? '')).length;
 
 latencies.sort((x, y) => x - y);
 const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
@@ -319,6 +325,7 @@ const r = {
   p95: pct(95),
   p99: pct(99),
   max: latencies[latencies.length - 1],
+  notIdleAtEnd,
   cpuPct: (cpu / elapsed) * 100,
   rss0: mem0.rss,
   peakRss,
@@ -341,6 +348,7 @@ const section = [
   `| NOTIFYs the changes fan out to (watchers of the changed extension) | ${expectedFanout} |`,
   `| NOTIFYs received and answered (changes, refreshes) | ${delivered} (${r.notifyRate.toFixed(0)}/s) |`,
   `| changes seen by their watchers (a NOTIFY showing that very state) | ${latencies.length} of ${expectedFanout} (${((100 * latencies.length) / Math.max(1, expectedFanout)).toFixed(1)} %) |`,
+  `| subscriptions whose last NOTIFY, after every call ended, still shows a call (a lost change) | ${notIdleAtEnd} of ${live.length} |`,
   `| change → NOTIFY latency, ${latencies.length} samples (from the hook call in the bench process, IPC included) | p50 ${ms(r.p50)} ms, p95 ${ms(r.p95)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms |`,
   `| PBX CPU over the run | ${r.cpuPct.toFixed(0)} % of one core |`,
   `| PBX memory (RSS) | ${mb(mem0.rss)} MiB after subscribing, peak ${mb(peakRss)} MiB |`,
