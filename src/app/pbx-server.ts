@@ -63,6 +63,7 @@ import { folderBytes } from '../admin/folder-bytes.js';
 import { tenantDir } from '../tenant/tenant-id.js';
 import { pbxRegistry } from '../util/pbx-metrics.js';
 import { eventWiring, type EventWiring } from './event-wiring.js';
+import { ExtensionStates } from '../events/extension-states.js';
 import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
 
 const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
@@ -287,8 +288,10 @@ export class PbxServer {
     });
     const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
-    this.conferences = conferenceCalls({ b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
+    const extensionStates = new ExtensionStates();
+    this.conferences = conferenceCalls({ activity: extensionStates, b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
     this.b2bua = new B2bua({
+      activity: extensionStates,
       conferences: this.conferences,
       apps: appCallsOptions({ callApps: () => this.callApps, maxForwardHops: () => this.config.calls.maxForwardHops, dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, logger: log.child('apps') }),
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
@@ -314,7 +317,7 @@ export class PbxServer {
         callsPerExtension: this.config.calls.perExtension,
       }),
     });
-    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id), boxes: this.opts.mailboxCounts ?? mailboxCounts });
+    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id), boxes: this.opts.mailboxCounts ?? mailboxCounts, extensions: extensionStates });
     this.notifications = notifyWiring({
       config: () => this.config,
       clock: this.clock,
@@ -336,6 +339,7 @@ export class PbxServer {
     edge = new SipEdge({
       subscriptions: this.events.subscriptions,
       onRegistered: (tenant, ext) => this.events.unsolicited.registered(tenant, ext),
+      onBindingsChanged: (tenant, ext) => this.events.bindingsChanged(tenant.id, ext),
       transport: this.transport,
       transactions: this.transactions,
       tenants: this.resolver,
@@ -351,7 +355,7 @@ export class PbxServer {
       gruu,
       clock: this.clock,
     });
-    this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
+    this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar'), onExpired: (t, ext) => this.events.bindingsChanged(t, ext) });
     this.sweeper.start();
     this.keepalive = optionsKeepalive({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('keepalive'), sendRequest: (r, t, u) => this.transactions.sendRequest(r, t, u), publicAddress: () => this.config.sip.publicAddress });
     this.keepalive.start();

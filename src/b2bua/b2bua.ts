@@ -33,6 +33,7 @@ import type { ConferenceCalls } from './conference-calls.js';
 import { AppCalls } from './app-calls.js';
 import { transfersDeps } from './call-transfers-wiring.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
+import { reportCallActivity, type CallActivitySink } from './call-activity.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -74,6 +75,8 @@ export interface B2buaDeps {
   conferences?: ConferenceCalls;
   /** Call applications, forwards, feature codes and every kind of destination (app-calls-wiring.ts). */
   apps?: AppCallsOptions;
+  /** Where calls report the extensions they ring and busy (call-activity.ts); absent: nobody listens. */
+  activity?: CallActivitySink;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -604,7 +607,9 @@ export class B2bua implements B2buaIo {
         this.d.transport.send(res, call.input.inviteTx.target).catch(() => undefined);
       },
       uasDialog: (invite, localTag, contact) => Dialog.asUas(invite, localTag, contact),
+      ...(this.d.activity ? { activity: (call: Call) => reportCallActivity(this.d.activity!, tenant.id, call) } : {}),
       onAnswered: (call: Call) => {
+        if (this.d.activity) reportCallActivity(this.d.activity, tenant.id, call);
         this.d.recording?.answered(tenant, {
           id: call.id,
           ...(call.input.callerExt !== undefined ? { callerExt: call.input.callerExt } : {}),
@@ -614,6 +619,8 @@ export class B2bua implements B2buaIo {
       },
       onEnded: (call: Call) => {
         this.transfers.ended(call);
+        // Every way a call ends reaches here: no lamp stays lit for it (a no-op when finish() told already).
+        if (this.d.activity) reportCallActivity(this.d.activity, tenant.id, call);
         this.d.recording?.ended(tenant.id, call.id);
         this.calls.delete(call);
         this.registry.removeInvite(call.input.inviteTx.id);

@@ -120,6 +120,11 @@ export class Call implements ForkOwner {
     this.callerEarly = new CallerEarlyLeg(this, ctx);
   }
 
+  /** Every branch tried so far (for call-activity.ts). */
+  get branches(): readonly Fork[] {
+    return this.forks;
+  }
+
   get callerTarget(): Target {
     return this.aLeg?.target ?? this.input.callerTarget;
   }
@@ -279,6 +284,7 @@ export class Call implements ForkOwner {
       return;
     }
     for (const f of forks) f.start();
+    this.ctx.activity?.(this);
   }
 
   private onStageFailed(): void {
@@ -297,6 +303,7 @@ export class Call implements ForkOwner {
 
   onProvisional(fork: Fork, res: SipResponse): void {
     if (this.state !== 'proceeding') return;
+    this.ctx.activity?.(this);
     let body: Buffer | undefined;
     // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
     if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, fork.target.target.address)) {
@@ -386,6 +393,7 @@ export class Call implements ForkOwner {
   onFailure(fork: Fork, status: number, reason: string): void {
     this.ctx.logger.debug('fork failed', { call: this.id, fork: fork.index, status, reason });
     this.failures.push({ status, reason });
+    this.ctx.activity?.(this);
     if (this.state !== 'proceeding' || !this.stageForks.includes(fork)) return;
     this.stageFailures.push({ status, reason });
     if (!this.stageForks.every((f) => f.done)) return;
@@ -572,6 +580,7 @@ export class Call implements ForkOwner {
     if (this.state === 'ending' || this.state === 'ended') return;
     this.ctx.logger.debug('call ended', { call: this.id, disposition, cause, side });
     this.state = 'ending';
+    this.ctx.activity?.(this);
     this.endInfo = { disposition, cause, side };
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
     this.ctx.clock.clearTimeout(this.stageTimer);

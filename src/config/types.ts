@@ -298,6 +298,8 @@ export interface TenantConfig {
   moh?: { class?: string };
   /** OPTIONS pings to UDP contacts every optionsSeconds (0 = off); a binding is removed after dropAfterMisses unanswered in a row (0 = never). */
   natKeepalive?: { optionsSeconds: number; dropAfterMisses: number };
+  /** Busy-lamp keys (dialog events) and presence (tenant/blf-setting.ts); absent: watchers see no peers. */
+  blf?: { showPeers: boolean };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

@@ -130,7 +130,7 @@ test('bad requests: unknown Event 489 with Allow-Events, bad Accept 406, Expires
   const s = await subscriber('acme', '1001');
   const bad = await s.subscribe('1001', { event: 'presence.winfo' });
   assert.is(bad?.status, 489);
-  assert.is(getHeader(bad!, 'allow-events'), 'message-summary');
+  assert.is(getHeader(bad!, 'allow-events'), 'message-summary, dialog, presence');
   assert.is((await s.subscribe('1001', { accept: 'application/pidf+xml' }))?.status, 406);
   const zeroLen = await s.subscribe('1001', { expires: 0 });
   // Expires: 0 on a new subscription is a fetch: 200, one NOTIFY terminated, nothing kept.
