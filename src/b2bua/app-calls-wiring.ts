@@ -7,6 +7,7 @@
 import type { CallApps } from '../apps/call-apps.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { AppCalls, type AppInvite } from './app-calls.js';
+import { callerNumberOf } from './caller-number.js';
 import type { AppLegInput } from './app-leg.js';
 import type { B2buaDeps } from './b2bua.js';
 import type { CallContext } from './call-context.js';
@@ -86,13 +87,14 @@ export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFo
 /** A route that rings (an extension, a group, an outside number) as the plan a Call runs. */
 export function planOfRoute(r: Extract<Route, { kind: 'ring' } | { kind: 'outbound' }>, i: AppInvite): CallPlan {
   const inbound = i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : undefined;
+  const from = inbound ? callerNumberOf(i.req) : undefined;
   if (r.kind === 'ring') {
     return {
       kind: 'call',
       stages: r.stages,
       calleeExt: r.label,
       calleeUri: r.calleeUri,
-      record: inbound ? { direction: 'inbound', trunk: inbound.trunk, did: inbound.did, toNumber: inbound.did } : { direction: 'internal' },
+      record: inbound ? { direction: 'inbound', trunk: inbound.trunk, did: inbound.did, ...(from ? { fromNumber: from } : {}), toNumber: inbound.did } : { direction: 'internal' },
       trunks: i.caller.kind === 'trunk' ? [i.caller.trunk] : [],
       calleeExts: r.exts,
     };

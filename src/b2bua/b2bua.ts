@@ -31,6 +31,7 @@ import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
 import { AppCalls } from './app-calls.js';
+import { callerNumberOf } from './caller-number.js';
 import { transfersDeps } from './call-transfers-wiring.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 import { reportCallActivity, type CallActivitySink } from './call-activity.js';
@@ -295,7 +296,7 @@ export class B2bua implements B2buaIo {
       if (dest.type === 'hangup') return { kind: 'refuse', status: 603, reason: 'Decline' };
       const { stages, exts } = destinationStages(ports, tenant, dest, now);
       if (stages.length === 0) return { kind: 'refuse', status: 480, reason: 'Temporarily Unavailable' };
-      const from = fromOfSafe(i.req);
+      const from = callerNumberOf(i.req);
       return {
         kind: 'call',
         stages,
@@ -673,8 +674,3 @@ function liveCallOf(call: Call): LiveCall {
 }
 
 /** The calling number of an inbound call: the From user, when it looks like a number. */
-function fromOfSafe(req: SipRequest): string | undefined {
-  const from = getHeader(req, 'from') ?? '';
-  const m = /sips?:([+]?[0-9*#]{3,32})@/i.exec(from);
-  return m ? m[1] : undefined;
-}
