@@ -290,9 +290,47 @@ test('DND (*78 from 1002): a call does not ring 1002 and goes to its box with re
   assert.is(bob.received.filter((m) => m.kind === 'request' && m.method === 'INVITE').length, invitesBefore, 'no INVITE to a DND extension');
   assert.ok(logger.lines.some((l) => l.includes('voicemail deposit') && l.includes('1002') && l.includes('dnd')), 'the deposit\'s reason is dnd');
   assert.ok(bestToneShare(wavSamples(file).pcm, 900) > 0.8);
+  const m79 = bob.mark();
   const off = await bob.call('*79', { timeoutMs: 10_000 });
   assert.ok(off.status < 300, `*79: ${off.status}`);
+  if (off.status === 200) await bob.next((m) => m.kind === 'request' && m.method === 'BYE', 10_000, m79).catch(() => bob.inDialog('BYE'));
+  // DND off: 1002 rings again.
+  bob.answer = { kind: 'answer' };
+  const rang = await alice.call('1002', { timeoutMs: 10_000 });
+  assert.is(rang.status, 200);
+  assert.is(bob.received.filter((m) => m.kind === 'request' && m.method === 'INVITE').length, invitesBefore + 1, '1002 rang');
+  await alice.inDialog('BYE');
   await bob.register(0);
+});
+
+test('a caller who hangs up after speaking leaves a message (MWI counts it, mail sent); silence only is dropped: no file, no MWI, no mail', async () => {
+  const kept = messages('acme', '1002').length;
+  const mails = sink.mails.length;
+  const notifies = mwi.notifies.length;
+  const alice = await pbx.phone('acme', '1001');
+  const res = await alice.call('1002', { timeoutMs: 20_000 });
+  assert.is(res.status, 200);
+  const s = new PcmuSender(alice, sdpPort(res), 0x51, 500);
+  while (messages('acme', '1002').length === kept) await s.tone(200);
+  await s.tone(2000);
+  assert.is((await alice.inDialog('BYE')).status, 200);
+  const counted = await mwi.nextNotify(notifies, 5000, (m) => new RegExp(`Voice-Message: ${kept + 1}/0`).test(body(m)));
+  assert.match(body(counted), /Messages-Waiting: yes/);
+  assert.is(messages('acme', '1002').length, kept + 1, 'kept after the hang-up');
+  await sink.next(mails);
+
+  const quietMails = sink.mails.length;
+  const quietNotifies = mwi.notifies.length;
+  const res2 = await alice.call('1002', { timeoutMs: 20_000 });
+  assert.is(res2.status, 200);
+  const quiet = new PcmuSender(alice, sdpPort(res2), 0x52, 0);
+  while (messages('acme', '1002').length === kept + 1) await quiet.tone(200);
+  await quiet.tone(2000);
+  assert.is((await alice.inDialog('BYE')).status, 200);
+  await until(() => messages('acme', '1002').length === kept + 1, 'the silent recording dropped');
+  await sleep(1000);
+  assert.is(sink.mails.length, quietMails, 'no mail for a dropped message');
+  assert.is(mwi.notifies.length, quietNotifies, 'no MWI change');
 });
 
 test('a full box (maxMessages: 1): the second caller hears "mailbox full" and nothing is stored', async () => {
