@@ -19,8 +19,12 @@ import { memoryLogger } from '../../src/util/logger.js';
 import { bestToneShare, containsAudio, HeardAudio, promptSamples } from '../support/heard-audio.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
 import { PcmuSender } from '../support/pcmu-sender.js';
+import { freePort } from '../support/ports.js';
 import { REPO, tenantYaml, type TestTenant } from '../support/pbx-process.js';
+import { SippProcess } from '../support/sipp-process.js';
+import { credentials } from '../support/sipp.js';
 import { smtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { requireTools } from '../support/tools.js';
 import { decodeWav } from '../support/tone.js';
 import { UdpPhone } from '../support/udp-phone.js';
 import { UdpSubscriber } from '../support/udp-subscriber.js';
@@ -349,6 +353,32 @@ test('a full box (maxMessages: 1): the second caller hears "mailbox full" and no
   assert.ok(containsAudio(heard.samples(0), promptSamples(REPO, 'vm-mailbox-full')) > 0.85, 'the caller heard "mailbox full"');
   assert.is(messages('acme', '1004').length, 1, 'nothing new stored');
   assert.ok(logger.lines.some((l) => l.includes('voicemail deposit refused') && l.includes('box-full')));
+});
+
+const haveSipp = requireTools('voicemail deposit by SIPp', 'sipp');
+
+test('SIPp (a caller nobody here wrote) reaches 1003\'s box, streams 440 Hz through the greeting and after the beep, and hangs up: the message holds its tone', async () => {
+  if (!haveSipp) return;
+  const before = messages('acme', '1003').length;
+  const sipp = SippProcess.start({
+    scenario: 'call-uac.xml',
+    remote: `127.0.0.1:${pbx.port}`,
+    localPort: await freePort(),
+    mediaPort: await freePort(),
+    // The system greeting ("the person at extension 1 0 0 3 is not available…", beep) takes about 11 s.
+    pauseMs: 17_000,
+    timeoutSeconds: 40,
+    inject: [[...credentials('1001', 'acme.example', 'acme-1001-secret'), '1003@acme.example']],
+  });
+  const r = await sipp.done;
+  assert.is(r.successful, 1, r.output);
+  await until(() => logger.lines.some((l) => l.includes('voicemail message kept') && l.includes('1003')), 'the message kept');
+  const files = messages('acme', '1003');
+  assert.is(files.length, before + 1);
+  const { pcm } = wavSamples(join(boxDir('acme', '1003'), files[files.length - 1]!));
+  assert.ok(pcm.length >= 8000 * 2, `seconds recorded: ${pcm.length / 8000}`);
+  const share = bestToneShare(pcm, 440);
+  assert.ok(share > 0.8, `SIPp's 440 Hz is in the message: ${share}`);
 });
 
 test('isolation: *98 with globex\'s box 2002 from acme is "login incorrect", never globex\'s audio', async () => {
