@@ -91,9 +91,12 @@ async function heardPrompt(heard: HeardAudio, id: string, from: number, ms = 15_
   const p = promptSamples(REPO, id);
   const head = p.subarray(0, Math.min(p.length, 8000));
   const end = Date.now() + ms;
+  // Each poll searches only what came since the last one (plus a prompt's length of overlap).
+  let scanned = 0;
   for (;;) {
     const got = heard.samples(from);
-    if (containsAudio(got, head) > 0.85) return;
+    if (containsAudio(got.subarray(Math.max(0, scanned - head.length)), head) > 0.85) return;
+    scanned = got.length;
     if (Date.now() > end) throw new Error(`prompt ${id} not heard (${got.length} samples since the mark)`);
     await sleep(300);
   }
@@ -402,12 +405,13 @@ test('isolation: *98 with globex\'s box 2002 from acme is "login incorrect", nev
   assert.ok(logger.lines.some((l) => l.includes('authentication failed') && l.includes('no such box')), 'logged');
 });
 
-test('isolation at apply: an acme route naming globex\'s box 2002, or a prompt path with ../, is refused and changes nothing', async () => {
+test('isolation at apply: an acme route naming globex\'s box 2002, or a prompt path with ../ (a route\'s play, a menu\'s greeting), is refused and changes nothing', async () => {
   const file = join(pbx.dir, 'tenants', 'acme.yaml');
   const good = readFileSync(file, 'utf8');
   const bad: Array<[string, RegExp]> = [
     ['inboundRoutes:\n  - { did: "+14155550100", destination: { voicemail: "2002" } }', /destination\.voicemail: no voicemail box '2002' in this tenant/],
     ['inboundRoutes:\n  - { did: "+14155550100", destination: { play: "../../globex/prompts/secret" } }', /destination\.play: must be a prompt name/],
+    ['ivrs:\n  - { name: main, greeting: "../../globex/prompts/secret", options: { "1": { extension: "1001" } } }', /ivrs\[0\]\.greeting/],
   ];
   try {
     for (const [extra, why] of bad) {
