@@ -1,7 +1,7 @@
 // Crash during a deposit (issue 11, "Done means"): the real server as a child process; a
 // phone of acme calls 1002 (not registered: its box), sends 700 Hz for a few seconds of
 // recording, and the server is killed with SIGKILL mid-message. After a restart on the same
-// data the message is listed through the API and its audio holds the tone; globex's token
+// data the message is listed through the API, its audio holds the tone and MWI counts it; globex's token
 // reaches neither the list nor the audio (404), nor does acme's reach globex's box.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { PbxProcess } from '../support/pbx-process.js';
 import { PcmuSender } from '../support/pcmu-sender.js';
 import { decodeWav } from '../support/tone.js';
 import { UdpPhone } from '../support/udp-phone.js';
+import { UdpSubscriber } from '../support/udp-subscriber.js';
 
 const ADMIN = 'provider-secret-for-vm-crash';
 const MSG_RE = /^[0-9]{14}-[0-9a-f]{12}\.wav$/;
@@ -85,6 +86,17 @@ test('kill -9 during a deposit: after restart the message is listed and its audi
   assert.is(wav.sampleRate, 8000);
   const share = bestToneShare(wav.samples, 700);
   assert.ok(share > 0.8, `the audio is the caller's 700 Hz: ${share}`);
+
+  // MWI after the restart counts the recovered message.
+  const sub = await UdpSubscriber.open({ user: '1002', domain: 'acme.example', password: 'acme-1002-secret', server: { host: '127.0.0.1', port: pbx.ports.udp } });
+  try {
+    assert.is((await sub.subscribe('1002', { expires: 600 }))?.status, 200);
+    const n = (await sub.nextNotify(0)).body.toString();
+    assert.match(n, /Messages-Waiting: yes/);
+    assert.match(n, /Voice-Message: 1\/0/);
+  } finally {
+    sub.close();
+  }
 
   // Isolation: globex's token on acme's box and message, and on its own box with acme's id.
   for (const p of [

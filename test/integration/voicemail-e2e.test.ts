@@ -262,7 +262,7 @@ test('three wrong PINs lock box 1003 and are logged; then even the right PIN get
   const incorrect = promptSamples(REPO, 'vm-login-incorrect');
   for (const pin of ['0000', '1111', '2222']) {
     const mark = heard.count;
-    await heardPrompt(heard, 'vm-enter-mailbox', mark - 50 > 0 ? mark - 50 : 0);
+    await heardPrompt(heard, 'vm-enter-mailbox', Math.max(0, mark - 50));
     await press(s, '1003#');
     await heardPrompt(heard, 'vm-enter-password', mark);
     await press(s, `${pin}#`);
