@@ -5,9 +5,10 @@
 // with the WAV and the signed webhook arrive; *98 (box and PIN, from another extension) and
 // *97 (own phone, no PIN) play it back (the listener hears the tone), 7 deletes it and MWI
 // says no; three wrong PINs lock a box; DND sends a call to the box; a full box plays
-// "mailbox full" and stores nothing; a caller of acme never reaches globex's box, an acme
+// "mailbox full" and stores nothing, as does a tenant whose storage is full; SIPp leaves a
+// message too; a caller of acme never reaches globex's box, an acme
 // route cannot name globex's box, and a crafted prompt path is refused at apply.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -48,6 +49,17 @@ const globex: TestTenant = {
   extensions: [
     { ext: '2001', password: 'globex-2001-secret' },
     { ext: '2002', password: 'globex-2002-secret', extraKeys: 'voicemail: { pin: "4321" }' },
+  ],
+};
+
+/** A tenant whose storage (limits.storageMB: 1) the test fills with other files. */
+const initech: TestTenant = {
+  id: 'initech',
+  domains: ['initech.example'],
+  limits: { storageMB: 1 },
+  extensions: [
+    { ext: '3001', password: 'initech-3001-secret' },
+    { ext: '3002', password: 'initech-3002-secret' },
   ],
 };
 
@@ -166,7 +178,7 @@ test.before(async () => {
     logger,
     security: 'tenantTrunkAllowedNetworks: [ "127.0.0.2/32" ]',
     extraYaml: `calls: { noAnswerSeconds: 3 }\nsmtp: { host: 127.0.0.1, port: ${sink.port}, user: relay, password: relay-pw, from: "PBX <voicemail@pbx.example>" }`,
-    tenants: [acme, globex],
+    tenants: [acme, globex, initech],
   });
   let printed = 0;
   if (process.env.VM_E2E_LOG) setInterval(() => { for (const l of logger.lines.slice(printed)) console.error(l); printed = logger.lines.length; }, 200).unref();
@@ -271,7 +283,7 @@ test('three wrong PINs lock box 1003 and are logged; then even the right PIN get
   await alice.next((m) => m.kind === 'request' && m.method === 'BYE', 15_000);
   assert.ok(containsAudio(heard.samples(0), incorrect) > 0.85);
   await until(() => logger.lines.some((l) => l.includes('voicemail box locked after wrong PINs') && l.includes('1003')), 'the lock in the log');
-  assert.ok(logger.lines.some((l) => l.includes('authentication failed') && l.includes('voicemail') && l.includes('acme')), 'logged as an authentication failure');
+  assert.ok(logger.lines.some((l) => l.includes('authentication failed') && l.includes('method=voicemail') && l.includes('box=1003') && l.includes('tenant=acme')), 'logged as an authentication failure');
 
   const again = await pbx.phone('acme', '1001');
   const d = await dial(again, '*98', 0x983);
@@ -295,7 +307,7 @@ test('DND (*78 from 1002): a call does not ring 1002 and goes to its box with re
   const alice = await pbx.phone('acme', '1001');
   const { file } = await leaveMessage(alice, '1002', { box: '1002', hz: 900, ssrc: 0x78, ms: 1500 });
   assert.is(bob.received.filter((m) => m.kind === 'request' && m.method === 'INVITE').length, invitesBefore, 'no INVITE to a DND extension');
-  assert.ok(logger.lines.some((l) => l.includes('voicemail deposit') && l.includes('1002') && l.includes('dnd')), 'the deposit\'s reason is dnd');
+  assert.ok(logger.lines.some((l) => l.includes('voicemail deposit') && l.includes('box=1002') && l.includes('reason=dnd')), 'the deposit\'s reason is dnd');
   assert.ok(bestToneShare(wavSamples(file).pcm, 900) > 0.8);
   const m79 = bob.mark();
   const off = await bob.call('*79', { timeoutMs: 10_000 });
@@ -356,6 +368,25 @@ test('a full box (maxMessages: 1): the second caller hears "mailbox full" and no
   assert.ok(containsAudio(heard.samples(0), promptSamples(REPO, 'vm-mailbox-full')) > 0.85, 'the caller heard "mailbox full"');
   assert.is(messages('acme', '1004').length, 1, 'nothing new stored');
   assert.ok(logger.lines.some((l) => l.includes('voicemail deposit refused') && l.includes('box-full')));
+});
+
+test('a full tenant (limits.storageMB): the caller hears "mailbox full", nothing is recorded, nothing existing is lost', async () => {
+  const dir = join(pbx.dir, 'data', 'tenants', 'initech', 'recordings');
+  mkdirSync(dir, { recursive: true });
+  const filler = join(dir, 'earlier-call.wav');
+  writeFileSync(filler, Buffer.alloc(1024 * 1024 + 1, 1));
+  const caller = await pbx.phone('initech', '3001');
+  const heard = new HeardAudio(caller);
+  const res = await caller.call('3002', { timeoutMs: 20_000 });
+  assert.is(res.status, 200, `${res.status} ${res.reason}`);
+  const s = new PcmuSender(caller, sdpPort(res), 0x3001, 600);
+  let done = false;
+  void caller.next((m) => m.kind === 'request' && m.method === 'BYE', 20_000).then(() => (done = true));
+  while (!done) await s.tone(200);
+  assert.ok(containsAudio(heard.samples(0), promptSamples(REPO, 'vm-mailbox-full')) > 0.85, 'the caller heard "mailbox full"');
+  assert.equal(messages('initech', '3002'), [], 'nothing recorded');
+  assert.is(readFileSync(filler).length, 1024 * 1024 + 1, 'the existing file is untouched');
+  assert.ok(logger.lines.some((l) => l.includes('voicemail deposit refused') && l.includes('tenant=initech') && l.includes('storage-full')));
 });
 
 const haveSipp = requireTools('voicemail deposit by SIPp', 'sipp');
