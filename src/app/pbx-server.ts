@@ -44,6 +44,7 @@ import type { MailboxCounts } from '../events/mailbox-counts.js';
 import { composeCallApps, depositEvent, VoicemailMailboxCounts } from './call-apps-composition.js';
 import { callHandlingApps } from './call-handling-apps.js';
 import { callFlowApps } from '../apps/call-flow-apps.js';
+import { QueueService } from '../apps/queue/queue-service.js';
 import { readCallFlows } from '../tenant/call-flows-store.js';
 import { outsideForwardCheck } from './outside-forward-check.js';
 import { TrunkBook } from './trunk-book.js';
@@ -110,6 +111,8 @@ export class PbxServer {
   conferences!: ConferenceCalls;
   /** The call applications (voicemail, IVR, time conditions, feature codes, forwards); undefined: none. */
   callApps: CallApps | undefined;
+  /** Call queues of every tenant (src/apps/queue): live state, logins, statistics. */
+  readonly queues: QueueService;
   private trunkBook!: TrunkBook;
   private trunkRegistrations!: TrunkRegistrations;
   private callLimits!: CallLimits;
@@ -130,6 +133,7 @@ export class PbxServer {
     this.config = config;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger;
+    this.queues = new QueueService({ clock: this.clock, logger: opts.logger.child('queues') });
     this.env = opts.env ?? process.env;
   }
 
@@ -332,6 +336,7 @@ export class PbxServer {
       voicemail: this.voicemail,
       flows: callFlowApps({ clock: this.clock, logger: log.child('flows') }),
       handling: callHandlingApps({ routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound, clock: this.clock, logger: log.child('feature-codes'), promptExists }),
+      queues: this.queues,
     });
     edge = new SipEdge({
       subscriptions: this.events.subscriptions,
