@@ -404,6 +404,7 @@ export class PbxServer {
       calls: this.b2bua,
       recording: this.recording,
       conferences: this.conferences,
+      queues: this.queues,
       voicemail: this.voicemail.service,
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
