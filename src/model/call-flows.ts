@@ -13,7 +13,7 @@
 import { parseFlowDestination, type FlowDestination } from './flow-destination.js';
 import type { Report } from './flow-report.js';
 import { MAX_IVRS, parseIvrMenu, type IvrMenu } from './ivr-menu.js';
-import { checkQueueTargets, parseCallQueues, type CallQueue } from './call-queue.js';
+import { checkQueueTargets, parseCallQueues, queuePath, type CallQueue } from './call-queue.js';
 import { parseSchedules, type Schedule } from './schedule.js';
 import { isTimeZone, TIME_ZONE_PROBLEM } from './time-zone.js';
 
@@ -113,7 +113,7 @@ export function flowEdges(f: CallFlows): Array<{ from: string; at: string; to: F
     if (m.invalid) out.push({ from, at: `ivrs[${i}].invalid`, to: m.invalid });
   });
   (f.queues ?? []).forEach((q, i) => {
-    if (q.overflow) out.push({ from: `queue ${q.name}`, at: `queues[${i}].overflow`, to: q.overflow });
+    if (q.overflow) out.push({ from: `queue ${q.name}`, at: `${queuePath(q, i)}.overflow`, to: q.overflow });
   });
   f.timeConditions.forEach((c, i) => {
     const from = `timeCondition ${c.name}`;

@@ -143,6 +143,18 @@ export function parseCallQueue(raw: unknown, at: string, bad: Report): CallQueue
   };
 }
 
+/**
+ * Where each queue read by parseCallQueues stood in the list it came from (a queue with a
+ * problem is left out, so the list's own index may differ): problems found later (targets,
+ * overflow) are reported at the queue's real path.
+ */
+const sourceIndex = new WeakMap<CallQueue, number>();
+
+/** The path of a queue read by parseCallQueues (`queues[3]`); `fallback` for one made elsewhere. */
+export function queuePath(q: CallQueue, fallback: number): string {
+  return `queues[${sourceIndex.get(q) ?? fallback}]`;
+}
+
 /** Reads the `queues:` list: names and numbers unique. */
 export function parseCallQueues(raw: unknown, bad: Report, path = 'queues'): CallQueue[] {
   if (raw === undefined || raw === null) return [];
@@ -154,6 +166,7 @@ export function parseCallQueues(raw: unknown, bad: Report, path = 'queues'): Cal
     if (!queue) return;
     if (out.some((o) => o.name === queue.name)) return bad(`${path}[${i}].name`, `queue ${queue.name} is listed twice`);
     if (queue.number !== undefined && out.some((o) => o.number === queue.number)) return bad(`${path}[${i}].number`, `number ${queue.number} is another queue's`);
+    sourceIndex.set(queue, i);
     out.push(queue);
   });
   return out;
@@ -167,10 +180,11 @@ export function queueExtensions(q: CallQueue): string[] {
 /** Members and agents are extensions of the same tenant; a queue's number is none of them. */
 export function checkQueueTargets(queues: readonly CallQueue[], extensions: ReadonlySet<string>, bad: Report): void {
   queues.forEach((q, i) => {
-    if (q.number !== undefined && extensions.has(q.number)) bad(`queues[${i}].number`, `${q.number} is an extension of this tenant`);
+    const at = queuePath(q, i);
+    if (q.number !== undefined && extensions.has(q.number)) bad(`${at}.number`, `${q.number} is an extension of this tenant`);
     for (const key of ['members', 'agents'] as const) {
       q[key].forEach((m, j) => {
-        if (!extensions.has(m.ext)) bad(`queues[${i}].${key}[${j}]`, `no extension '${m.ext}' in this tenant`);
+        if (!extensions.has(m.ext)) bad(`${at}.${key}[${j}]`, `no extension '${m.ext}' in this tenant`);
       });
     }
   });
