@@ -224,6 +224,7 @@ export type DestinationConfig =
   | { type: 'conference'; room: string }
   | { type: 'number'; number: string }
   | { type: 'play'; prompt: string }
+  | { type: 'queue'; name: string }
   | { type: 'hangup' };
 
 export interface RingGroupConfig {

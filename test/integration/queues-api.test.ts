@@ -125,6 +125,15 @@ s('an API tenant: create, refuse bad input with paths (nothing written), delete'
   assert.is(r.status, 422);
   assert.is((await api('GET', '/tenants/initech/queues/bad', ADMIN)).status, 404);
   assert.is((await api('GET', '/tenants/initech/queues', ADMIN)).body.items.length, 1);
+  // A forward may lead to the queue (stored in the tenant's SQLite file); an unknown queue is refused.
+  const ch = (body: unknown) => api('PUT', '/tenants/initech/extensions/3002/call-handling', ADMIN, body);
+  r = await ch({ forward: { always: { type: 'queue', name: 'nowhere' } } });
+  assert.is(r.status, 422);
+  assert.match(r.text, /nowhere is not a call queue of this tenant/);
+  r = await ch({ forward: { always: { type: 'queue', name: 'help' } } });
+  assert.is(r.status, 200, r.text);
+  assert.equal((await api('GET', '/tenants/initech/extensions/3002/call-handling', ADMIN)).body.forward.always, { type: 'queue', name: 'help' });
+  assert.is((await ch({ forward: {} })).status, 200);
   // An IVR may send callers to the queue; the queue cannot be removed while it does.
   r = await api('PUT', '/tenants/initech/ivrs/main', ADMIN, { greeting: 'welcome', options: { '1': { queue: 'help' } } });
   assert.is(r.status, 200, r.text);

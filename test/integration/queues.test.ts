@@ -58,7 +58,7 @@ test.before(async () => {
       {
         id: 'acme',
         domains: ['acme.example'],
-        extensions: ['1001', '1002', '1003', '1004', '1005', '1006', '1007', '1010'].map(ext),
+        extensions: [...['1001', '1002', '1003', '1004', '1005', '1006', '1010'].map(ext), { ...ext('1007'), extraKeys: 'forward: { always: { queue: rr } }' }],
         extraYaml: [
           'queues:',
           '  - { name: rr, number: "600", strategy: roundrobin, members: [ "1001", "1002", "1003" ] }',
@@ -217,6 +217,16 @@ test('joinEmpty false: nobody logged in sends the caller on at once; *45 logs th
   assert.is(invites(late), lateInvites);
   await caller.inDialog('BYE');
   await until('overflow phone hung up', () => overflowPhone.dialog === undefined);
+});
+
+test('a forward to a queue: a call to the forwarding extension waits in the queue and an agent answers', async () => {
+  const before = stats('rr')!.answered;
+  const res = await caller.call('1007');
+  assert.is(res.status, 200);
+  await until('answered in rr', () => stats('rr')!.answered === before + 1);
+  const agent = agents.find((a) => a.dialog?.incoming === true)!;
+  await caller.inDialog('BYE');
+  await until('agent free', () => agent.dialog === undefined);
 });
 
 test('isolation: another tenant dialling the queue number reaches no queue and no agent', async () => {

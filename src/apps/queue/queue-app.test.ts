@@ -15,7 +15,7 @@ import { QueueService } from './queue-service.js';
 /** A channel whose bridgeTo waits for the test to answer (or fail) the ring. */
 class QueueChannel extends FakeAppChannel {
   rings: string[][] = [];
-  private pending?: (o: BridgeOutcome) => void;
+  private ring?: (o: BridgeOutcome) => void;
   moh = 0;
   async musicOnHold(): Promise<boolean> {
     this.moh++;
@@ -24,16 +24,16 @@ class QueueChannel extends FakeAppChannel {
   bridgeTo(exts: readonly string[]): Promise<BridgeOutcome> {
     this.rings.push([...exts]);
     return new Promise((resolve) => {
-      this.pending = resolve;
+      this.ring = resolve;
       this.onHangup(() => resolve({ kind: 'hangup' }));
     });
   }
   get ringing(): boolean {
-    return this.pending !== undefined;
+    return this.ring !== undefined;
   }
   settle(o: BridgeOutcome): void {
-    const p = this.pending;
-    this.pending = undefined;
+    const p = this.ring;
+    this.ring = undefined;
     p?.(o);
   }
 }
