@@ -133,7 +133,8 @@ export class PbxServer {
     this.config = config;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger;
-    this.queues = new QueueService({ clock: this.clock, logger: opts.logger.child('queues') });
+    // An agent in any other call is skipped (the call limits count every call an extension is in).
+    this.queues = new QueueService({ clock: this.clock, logger: opts.logger.child('queues'), inCall: (tenantId, ext) => this.callLimits.activeForExtension(tenantId, ext) > 0 });
     this.env = opts.env ?? process.env;
   }
 

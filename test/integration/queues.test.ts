@@ -219,6 +219,23 @@ test('joinEmpty false: nobody logged in sends the caller on at once; *45 logs th
   await until('overflow phone hung up', () => overflowPhone.dialog === undefined);
 });
 
+test('an agent in a direct call is skipped until it hangs up', async () => {
+  const busy = agents[1]!;
+  const direct = await busy.call('1004');
+  assert.is(direct.status, 200);
+  await until('1004 answered', () => overflowPhone.dialog?.incoming === true);
+  const before = invites(busy);
+  const got: number[] = [];
+  for (let i = 0; i < 4; i++) got.push(await oneCall('600', 'rr'));
+  assert.ok(!got.includes(1), `the busy agent got none: ${got.join(',')}`);
+  assert.is(invites(busy), before);
+  await busy.inDialog('BYE');
+  await until('1004 free', () => overflowPhone.dialog === undefined);
+  const after: number[] = [];
+  for (let i = 0; i < 3; i++) after.push(await oneCall('600', 'rr'));
+  assert.ok(after.includes(1), `free again: ${after.join(',')}`);
+});
+
 test('a forward to a queue: a call to the forwarding extension waits in the queue and an agent answers', async () => {
   const before = stats('rr')!.answered;
   const res = await caller.call('1007');

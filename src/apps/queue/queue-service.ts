@@ -28,6 +28,8 @@ export interface QueueServiceDeps {
   /** The random source of the random strategy; default Math.random. */
   random?: () => number;
   logger?: Logger;
+  /** Whether the extension is in a call now outside this queue service (a direct call); absent: only queue calls count. */
+  inCall?(tenantId: string, ext: string): boolean;
 }
 
 export interface AgentStatus {
@@ -118,14 +120,14 @@ export class QueueService {
     return this.loggedIn(tenant, q).filter((a) => this.registered(tenant, a.ext, now)).length;
   }
 
-  /** Agents that may be offered a call now: logged in, registered, not ringing, not on a call, not in wrap-up. */
+  /** Agents that may be offered a call now: logged in, registered, not ringing, not on a call (a queue's or any other), not in wrap-up. */
   freeAgents(tenant: TenantContext, q: CallQueue): AgentView[] {
     const now = this.d.clock.now();
     const rt = this.runtime(tenant, q.name);
     return this.loggedIn(tenant, q)
       .filter((a) => {
         const s = this.agent(tenant, a.ext);
-        return s.ringing === 0 && !s.onCall && now >= s.wrapUntil && this.registered(tenant, a.ext, now);
+        return s.ringing === 0 && !s.onCall && now >= s.wrapUntil && !this.d.inCall?.(tenant.id, a.ext) && this.registered(tenant, a.ext, now);
       })
       .map((a) => {
         const last = rt.lastEndedAt.get(a.ext);
