@@ -133,6 +133,9 @@ s('an API tenant: create, refuse bad input with paths (nothing written), delete'
   r = await ch({ forward: { always: { type: 'queue', name: 'help' } } });
   assert.is(r.status, 200, r.text);
   assert.equal((await api('GET', '/tenants/initech/extensions/3002/call-handling', ADMIN)).body.forward.always, { type: 'queue', name: 'help' });
+  r = await api('DELETE', '/tenants/initech/queues/help', ADMIN);
+  assert.is(r.status, 422, 'a forward still leads to it');
+  assert.match(r.text, /extension 3002 forwards to queue help/);
   assert.is((await ch({ forward: {} })).status, 200);
   // An IVR may send callers to the queue; the queue cannot be removed while it does.
   r = await api('PUT', '/tenants/initech/ivrs/main', ADMIN, { greeting: 'welcome', options: { '1': { queue: 'help' } } });

@@ -79,6 +79,31 @@ export function queueRoutes(deps: TenantResourceDeps): RouteDef[] {
     return q;
   }
 
+  /**
+   * Inbound routes, ring-group fallbacks and forwards (stored apart from the call-flow
+   * document) that lead to a queue no longer in `flows`: a problem each, so a queue cannot be
+   * removed while a call would be sent to it.
+   */
+  function danglingReferences(t: TenantContext, flows: CallFlows): SpecProblem[] {
+    const left = new Set((flows.queues ?? []).map((q) => q.name));
+    const gone = (d: { type: string; name?: string } | undefined): d is { type: 'queue'; name: string } => d?.type === 'queue' && !left.has(d.name ?? '');
+    const out: SpecProblem[] = [];
+    const plan = t.store.getRoutingPlan();
+    for (const r of plan.inboundRoutes) if (gone(r.destination)) out.push({ path: 'queues', message: `inbound route ${r.did} leads to queue ${r.destination.name}` });
+    for (const g of plan.ringGroups) if (gone(g.fallback)) out.push({ path: 'queues', message: `ring group ${g.name} falls back to queue ${g.fallback.name}` });
+    for (const [ext, h] of t.store.callHandling.list()) {
+      for (const d of [h.always, h.busy, h.noAnswer?.to, h.unavailable]) if (gone(d)) out.push({ path: 'queues', message: `extension ${ext} forwards to queue ${d.name}` });
+    }
+    return out;
+  }
+
+  function checkAll(t: TenantContext, queues: unknown, rename: (path: string) => string): CallFlows {
+    const flows = check(t, queues, rename);
+    const dangling = danglingReferences(t, flows);
+    if (dangling.length > 0) throw invalid(dangling);
+    return flows;
+  }
+
   const relative = (prefix: string) => (p: string) => (p === prefix ? '' : p.startsWith(`${prefix}.`) ? p.slice(prefix.length + 1) : p);
 
   return [
@@ -104,7 +129,7 @@ export function queueRoutes(deps: TenantResourceDeps): RouteDef[] {
       handler(req: ApiRequest<{ items: unknown[] }>) {
         const t = tenantOf(deps, req);
         refuseFileManaged(deps, req);
-        const flows = check(t, req.body.items, (p) => p.replace(/^queues\[/, 'items['));
+        const flows = checkAll(t, req.body.items, (p) => p.replace(/^queues\[/, 'items['));
         write(req, t, flows, 'queues.replace', 'queues');
         return { body: { items: flows.queues ?? [] } };
       },
@@ -158,7 +183,7 @@ export function queueRoutes(deps: TenantResourceDeps): RouteDef[] {
         const t = tenantOf(deps, req);
         refuseFileManaged(deps, req);
         const q = queueOf(t, req);
-        const flows = check(t, (current(t).queues ?? []).filter((x) => x.name !== q.name), (p) => p);
+        const flows = checkAll(t, (current(t).queues ?? []).filter((x) => x.name !== q.name), (p) => p);
         write(req, t, flows, 'queue.delete', q.name);
         return { status: 204 };
       },
