@@ -3,16 +3,19 @@
 // SQLite files: three agents that answer, 30 calls per strategy with the distribution
 // checked (roundrobin, fewestcalls and leastrecent evenly, random to everyone, ringall rings
 // all), wrap-up respected, overflow on max wait, join-empty refused to the overflow, agents
-// logging in and out by feature code, the caller's audio reaching the agent through the
+// logging in and out by feature code, an agent in another call skipped, an inbound trunk call
+// and a forward routed to a queue, the caller's audio reaching the agent through the
 // bridge, and isolation (another tenant's phone dialling the queue's number reaches nothing).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SipMessage } from '../../src/sip/message/types.js';
 import { memoryLogger } from '../../src/util/logger.js';
+import { freeUdpPortOn } from '../support/carrier.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
-import type { UdpPhone } from '../support/udp-phone.js';
+import { UdpPhone } from '../support/udp-phone.js';
 
 const logger = memoryLogger('info');
+const CARRIER = '127.0.0.10';
 let pbx: InProcessPbx;
 let agents: UdpPhone[];
 let caller: UdpPhone;
@@ -51,9 +54,11 @@ async function oneCall(number: string, queue: string): Promise<number> {
 }
 
 test.before(async () => {
+  const carrierPort = await freeUdpPortOn(CARRIER);
   pbx = await InProcessPbx.start({
     name: 'queues',
     logger,
+    security: `tenantTrunkAllowedNetworks: [ "${CARRIER}/32" ]`,
     tenants: [
       {
         id: 'acme',
@@ -70,6 +75,13 @@ test.before(async () => {
           '  - { name: slow, number: "606", members: [ "1005" ], ringSeconds: 30, maxWaitSeconds: 2, overflow: { extension: "1004" } }',
           '  - { name: empty, number: "607", agents: [ "1006" ], joinEmpty: false, overflow: { extension: "1004" } }',
           '  - { name: pen, number: "608", strategy: roundrobin, members: [ { ext: "1001", penalty: 1 }, { ext: "1002", penalty: 0 } ] }',
+          'countryCode: "1"',
+          'nationalPrefix: "1"',
+          'dids: [ "+14155550100" ]',
+          'trunks:',
+          `  - { name: carrier, kind: ip, host: ${CARRIER}, port: ${carrierPort}, allowedSources: [ "${CARRIER}/32" ] }`,
+          'inboundRoutes:',
+          '  - { did: "+14155550100", destination: { queue: rr } }',
         ].join('\n'),
       },
       { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '2001', password: 'globex-2001-secret' }] },
@@ -234,6 +246,21 @@ test('an agent in a direct call is skipped until it hangs up', async () => {
   const after: number[] = [];
   for (let i = 0; i < 3; i++) after.push(await oneCall('600', 'rr'));
   assert.ok(after.includes(1), `free again: ${after.join(',')}`);
+});
+
+test('an inbound trunk call routed to a queue is answered by an agent', async () => {
+  const outside = await UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
+  try {
+    const before = stats('rr')!.answered;
+    const res = await outside.call('+14155550100', { timeoutMs: 15_000 });
+    assert.is(res.status, 200, `${res.status} ${res.reason}`);
+    await until('answered in rr', () => stats('rr')!.answered === before + 1);
+    const agent = agents.find((a) => a.dialog?.incoming === true)!;
+    await outside.inDialog('BYE');
+    await until('agent free', () => agent.dialog === undefined);
+  } finally {
+    outside.close();
+  }
 });
 
 test('a forward to a queue: a call to the forwarding extension waits in the queue and an agent answers', async () => {
