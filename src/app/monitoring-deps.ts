@@ -58,6 +58,7 @@ export function monitoringDeps(server: PbxServer, opts: { workerAnswerMs?: numbe
           openTenantStores: s.openStores,
         },
         media: loads,
+        queues: server.queues.allStats(),
       };
     },
     readiness: async (): Promise<ReadinessCheck[]> => {

@@ -46,6 +46,8 @@ export interface BridgePlan {
   noAnswerMs?: number;
   /** Called once when no target answered; the leg then goes on to what the callback decides. */
   onFail(why: RingFailure, status: number, reason: string): void;
+  /** Called once when a target answered and the caller is bridged to it. */
+  onBridged?(fork: Fork): void;
   /** Release trunk channels taken for this bridge (outside numbers). */
   release?(): void;
   /** Record fields for a bridge to an outside number. */
@@ -463,6 +465,7 @@ export class AppLeg implements ForkOwner {
     this.outbound = this.bridge.outbound;
     this.appCause = undefined;
     this.d.logger.info('application leg bridged', { call: this.id, to: this.toExt });
+    this.bridge.onBridged?.(fork);
   }
 
   onSuccessRetransmission(fork: Fork, res: SipResponse): void {

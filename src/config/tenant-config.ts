@@ -198,7 +198,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     // IVR menus and time conditions are checked as a whole by checkCallFlows (their loops too);
     // the other sections' destinations may name them.
     const named = (list: unknown): string[] => (Array.isArray(list) ? list.flatMap((x: { name?: unknown }) => (typeof x?.name === 'string' ? [x.name] : [])) : []);
-    checkTenantReferences({ ...t, callFlows: [{ kind: 'ivr', names: named(t.ivrs), nodes: [] }, { kind: 'timeCondition', names: named(t.timeConditions), nodes: [] }] }, root);
+    checkTenantReferences({ ...t, callFlows: [{ kind: 'ivr', names: named(t.ivrs), nodes: [] }, { kind: 'timeCondition', names: named(t.timeConditions), nodes: [] }, { kind: 'queue', names: named(t.queues), nodes: [] }] }, root);
     flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);

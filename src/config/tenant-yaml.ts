@@ -89,6 +89,7 @@ function destinationYaml(d: DestinationConfig): unknown {
     case 'ringGroup':
     case 'ivr':
     case 'timeCondition':
+    case 'queue':
       return { [d.type]: d.name };
     case 'voicemail':
       return { voicemail: d.box };

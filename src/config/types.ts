@@ -5,6 +5,7 @@
  */
 import type { TimeCondition } from '../model/call-flows.js';
 import type { IvrMenu } from '../model/ivr-menu.js';
+import type { CallQueue } from '../model/call-queue.js';
 import type { Schedule } from '../model/schedule.js';
 import type { ForwardConfig } from './call-flow-config.js';
 
@@ -223,6 +224,7 @@ export type DestinationConfig =
   | { type: 'conference'; room: string }
   | { type: 'number'; number: string }
   | { type: 'play'; prompt: string }
+  | { type: 'queue'; name: string }
   | { type: 'hangup' };
 
 export interface RingGroupConfig {
@@ -317,6 +319,8 @@ export interface TenantConfig {
   schedules?: Schedule[];
   timeConditions?: TimeCondition[];
   ivrs?: IvrMenu[];
+  /** Call queues (src/model/call-queue.ts). */
+  queues?: CallQueue[];
 }
 
 export interface ConferenceConfig {

@@ -101,5 +101,6 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (flows.schedules.length > 0) spec.schedules = flows.schedules;
   if (flows.timeConditions.length > 0) spec.timeConditions = flows.timeConditions;
   if (flows.ivrs.length > 0) spec.ivrs = flows.ivrs;
+  if (flows.queues && flows.queues.length > 0) spec.queues = flows.queues;
   return spec;
 }

@@ -3,11 +3,14 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization, type ELD
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE, renderExposition, TENANT_PROVIDER } from '../../util/metrics.js';
 import { pbxRegistry } from '../../util/pbx-metrics.js';
 import type { ApiResult, RawRoute } from '../api-types.js';
+import { queueGauges, type QueueSnapshot } from '../queue-gauges.js';
 
 /** What the running server looks like at one scrape; every field is read, nothing is kept. */
 export interface MonitoringSnapshot {
   /** Tenant ids that may appear as label values (the others count as tenant="_other"). */
   tenants: readonly string[];
+  /** Call queues with live state (tenant, queue, statistics); absent: none. */
+  queues?: readonly QueueSnapshot[];
   /** Calls in progress, by tenant id. */
   activeCalls: Readonly<Record<string, number>>;
   /** Registered contacts, by tenant id. */
@@ -96,6 +99,7 @@ export function monitoringRoutes(deps: MonitoringDeps): RawRoute[] {
         const gauges = new MetricsRegistry({ maxSeriesPerMetric: counters.maxSeries });
         gauges.setKnownTenants(snap.tenants);
         serverGauges(gauges, snap);
+        if (snap.queues) queueGauges(gauges, snap.queues);
         processGauges.fill(gauges);
         return { status: 200, text: renderExposition([counters, gauges]), contentType: PROMETHEUS_CONTENT_TYPE };
       },
