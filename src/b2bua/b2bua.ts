@@ -442,16 +442,10 @@ export class B2bua implements B2buaIo {
   private referrerOf(call: Call, side: 'a' | 'b'): Referrer {
     const info = this.callInfo.get(call);
     if (!info) return { kind: 'trunk' };
-    const { tenant, caller } = info;
-    let referrer: Referrer;
-    if (side === 'a') {
-      referrer = caller.kind === 'extension' ? { kind: 'extension', ext: caller.ext, classOfService: caller.classOfService } : { kind: 'trunk' };
-    } else {
-      const aor = call.winner?.target.trunk === undefined ? call.winner?.target.binding?.aor : undefined;
-      const ext = aor !== undefined ? tenant.store.getExtension(aor) : undefined;
-      referrer = ext ? { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService } : { kind: 'trunk' };
-    }
-    return referrer;
+    // The extension on that side now: a transfer may have put another party there (Call.partyExt).
+    const ext = call.partyExt(side);
+    const row = ext !== undefined ? info.tenant.store.getExtension(ext) : undefined;
+    return row ? { kind: 'extension', ext: row.ext, classOfService: row.classOfService } : { kind: 'trunk' };
   }
 
   private conferenceOf(req: SipRequest) {
