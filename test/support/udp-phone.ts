@@ -23,6 +23,8 @@ export interface PhoneOptions {
   server: { host: string; port: number };
   /** The address the phone's sockets bind to (another loopback address = another host). */
   bindAddress?: string;
+  /** The SIP port to bind (a carrier at the trunk's configured port); default any free one. */
+  sipPort?: number;
   /** The address the phone writes in its SDP c= (a private one plays a phone behind NAT). */
   sdpAddress?: string;
   /** The port the phone writes in its SDP m= (default its own RTP socket's). */
@@ -73,7 +75,7 @@ export class UdpPhone {
   static async open(o: PhoneOptions): Promise<UdpPhone> {
     const bind = o.bindAddress ?? '127.0.0.1';
     const sip = createSocket('udp4');
-    await new Promise<void>((r) => sip.bind(0, bind, () => r()));
+    await new Promise<void>((r) => sip.bind(o.sipPort ?? 0, bind, () => r()));
     const rtp = createSocket('udp4');
     await new Promise<void>((r) => rtp.bind(0, bind, () => r()));
     return new UdpPhone(o, sip, (sip.address() as { port: number }).port, rtp, (rtp.address() as { port: number }).port);
