@@ -16,6 +16,7 @@
  * (transferorLeft); the join goes on.
  */
 import type { Dialog } from '../sip/dialog/dialog.js';
+import type { SipRequest } from '../sip/message/types.js';
 import type { Target } from '../sip/transport/types.js';
 import type { Call } from './call.js';
 import type { CallContext } from './call-context.js';
@@ -119,7 +120,7 @@ export class AttendedTransfer {
     this.notifier.final(200, 'OK');
     const cExt = other.partyExt(cSide);
     const timer = other.negotiated[cSide];
-    const fork = cSide === 'b' && other.winner ? other.winner : adopt(this.ctx, host, leg, other);
+    const fork = cSide === 'b' && other.winner ? other.winner : adopt(this.ctx, host, leg, other.input.invite, other.input.record.direction === 'inbound' ? other.input.record.trunk : undefined);
     // Call 2 ends: C's dialog moves (no BYE to it), X's leg there gets a BYE unless X left.
     other.dropLeg(cSide);
     if (!this.left.other) byeLeg(this.ctx, other, otherSide);
@@ -153,7 +154,7 @@ export class AttendedTransfer {
   }
 }
 
-interface Leg {
+export interface Leg {
   dialog: Dialog;
   target: Target;
 }
@@ -176,9 +177,8 @@ export function byeLeg(ctx: CallContext, call: Call, side: Side): void {
  * side of another call: an answered Fork around its existing dialog, never started, so
  * Call treats it as any answered leg. Its INVITE is the one that set the dialog up.
  */
-export function adopt(ctx: CallContext, owner: Call, leg: Leg, from: Call): Fork {
-  const trunk = from.input.record.direction === 'inbound' ? from.input.record.trunk : undefined;
-  const fork = new Fork(-1, { requestUri: leg.dialog.remoteTarget, target: leg.target, ...(trunk !== undefined ? { trunk } : {}) }, from.input.invite, owner, ctx.forkIo);
+export function adopt(ctx: CallContext, owner: Call, leg: Leg, invite: SipRequest, trunk: string | undefined): Fork {
+  const fork = new Fork(-1, { requestUri: leg.dialog.remoteTarget, target: leg.target, ...(trunk !== undefined ? { trunk } : {}) }, invite, owner, ctx.forkIo);
   fork.dialog = leg.dialog;
   fork.state = 'answered';
   return fork;

@@ -30,6 +30,8 @@ import { ReferNotifier } from './refer-notify.js';
 import { parseReferTo, type ReplacesTarget } from './refer-to.js';
 import { CallTransfer, type TransferOutcome, type TransferPlan } from './call-transfer.js';
 import { AttendedTransfer } from './attended-transfer.js';
+import type { InviteRequest } from './b2bua.js';
+import { inviteWithReplaces } from './invite-replaces.js';
 
 export interface CallTransfersDeps {
   log: Logger;
@@ -110,6 +112,11 @@ export class CallTransfers {
     call.dropLeg(side);
     this.d.log.info('transferor left during the transfer', { call: call.id, side });
     return true;
+  }
+
+  /** An INVITE with Replaces (RFC 3891 §3) for one of our dialogs: invite-replaces.ts. */
+  onInviteWithReplaces(i: InviteRequest, tx: ServerTransaction): void {
+    inviteWithReplaces(this.d, i, tx);
   }
 
   /** The call ended: a transfer still ringing is cancelled. */

@@ -236,6 +236,37 @@ test('bad input: Replaces naming another tenant\'s dialog 481, another party\'s 
   }
 });
 
+test('INVITE with Replaces (RFC 3891 §3) from 1003 for 1001\'s dialog: 1003 takes 1001\'s place (200 with the answer, BYE to 1001), 1002 and 1003 hear each other; another tenant\'s phone or an unknown dialog: 481; early-only: 486', async () => {
+  const r1001 = await registered('1001');
+  const a1002 = await registered('1002');
+  const n1003 = await registered('1003');
+  const g1 = await registered('2001', 'globex');
+  try {
+    const ok = await a1002.call('1001');
+    assert.is(ok.status, 200);
+    await r1001.next(isReq('ACK'));
+    const d = r1001.dialog!;
+    const replaces = `${d.callId};to-tag=${d.localTag};from-tag=${d.remoteTag}`;
+    const markA = a1002.mark();
+    const mark1 = r1001.mark();
+    assert.is((await g1.call('1001', { domain: 'acme.example', headers: [{ name: 'replaces', value: replaces }] })).status, 403, 'a globex phone is not let into the acme domain at all');
+    assert.is((await g1.call('2002', { headers: [{ name: 'replaces', value: replaces }] })).status, 481, "acme's dialog from globex: as if none");
+    assert.is((await n1003.call('1001', { headers: [{ name: 'replaces', value: 'nosuch;to-tag=a;from-tag=b' }] })).status, 481, 'no such dialog');
+    assert.is((await n1003.call('1001', { headers: [{ name: 'replaces', value: `${replaces};early-only` }] })).status, 486, 'early-only for a confirmed dialog');
+    assert.equal(a1002.received.slice(markA).filter((m) => m.kind === 'request').length, 0, 'nothing reached the call meanwhile');
+    const taken = await n1003.call('1001', { headers: [{ name: 'replaces', value: replaces }] });
+    assert.is(taken.status, 200, `${taken.status} ${taken.reason}\n${logTail()}`);
+    await r1001.next(isReq('BYE'), 5000, mark1);
+    await a1002.next(isReq('INVITE'), 5000, markA);
+    await sleep(300);
+    await hearEachOther(a1002, sdpPort(ok), n1003, sdpPort(taken), '1002 ↔ 1003 that replaced 1001');
+    assert.is((await n1003.inDialog('BYE')).status, 200);
+    await a1002.next(isReq('BYE'), 5000, markA);
+  } finally {
+    for (const p of [r1001, a1002, n1003, g1]) await p.register(0);
+  }
+});
+
 test('BLF: after a blind transfer the transferor\'s lamp goes idle at once and the target\'s is busy', async () => {
   const r1001 = await registered('1001');
   const t1002 = await registered('1002');

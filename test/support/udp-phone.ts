@@ -167,7 +167,7 @@ export class UdpPhone {
   // ---- calling ------------------------------------------------------------------------------
 
   /** Place a call; resolves with the final response (after the 407 round trip). */
-  async call(callee: string, opts: { password?: string; fromUser?: string; domain?: string; timeoutMs?: number } = {}): Promise<SipResponse> {
+  async call(callee: string, opts: { password?: string; fromUser?: string; domain?: string; timeoutMs?: number; /** extra headers of the INVITE (e.g. Replaces) */ headers?: Array<{ name: string; value: string }> } = {}): Promise<SipResponse> {
     const callId = newCallId();
     const tag = newTag();
     const domain = opts.domain ?? this.o.domain;
@@ -176,6 +176,7 @@ export class UdpPhone {
       const headers = this.baseHeaders('INVITE', `<sip:${callee}@${domain}>`, callId, tag, opts.fromUser);
       headers.push({ name: 'contact', value: `<${this.contact}>` }, { name: 'content-type', value: 'application/sdp' }, { name: 'supported', value: 'timer' });
       if (this.o.allow) headers.push({ name: 'allow', value: this.o.allow });
+      if (opts.headers) headers.push(...opts.headers);
       if (auth) headers.push({ name: 'proxy-authorization', value: auth });
       this.dialog!.inviteCseq = this.cseq - 1;
       return { kind: 'request', method: 'INVITE', uri: `sip:${callee}@${domain}`, headers, body: this.sdp() };
