@@ -297,4 +297,21 @@ test('BLF: after a blind transfer the transferor\'s lamp goes idle at once and t
   }
 });
 
+test('BLF: an extension in its voicemail (an application leg the PBX answers) shows busy, and idle when it hangs up', async () => {
+  const a5 = await registered('1005');
+  const watch = await UdpSubscriber.open({ user: '1003', domain: 'acme.example', password: 'acme-1003-secret', server: { host: '127.0.0.1', port: pbx.port } });
+  try {
+    assert.is((await watch.subscribe('1005', { event: 'dialog', expires: 600 }))?.status, 200);
+    const ok = await a5.call('*97');
+    assert.is(ok.status, 200, `voicemail answers *97\n${logTail()}`);
+    await watch.nextNotify(0, 5000, (m) => /<state>confirmed<\/state>/.test(m.body.toString()));
+    const from = watch.notifies.length;
+    assert.is((await a5.inDialog('BYE')).status, 200);
+    await watch.nextNotify(from, 5000, (m) => !/<state>(trying|proceeding|early|confirmed)<\/state>/.test(m.body.toString()));
+  } finally {
+    watch.close();
+    await a5.register(0);
+  }
+});
+
 test.run();
