@@ -102,8 +102,10 @@ export class Call implements ForkOwner {
   private earlySdp: Buffer | undefined;
   /** What each leg carries, as last told to the media path. */
   private legCodecs: LegCodecs | undefined;
-  /** Leg A after a transfer put a party of our own calling on it (replaceLeg). */
-  private aLeg: { target: Target } | undefined;
+  /** Leg A after a transfer put a party of our own calling on it (replaceLeg); ext: its extension, if one. */
+  private aLeg: { target: Target; ext: string | undefined } | undefined;
+  /** Leg B after a transfer put a party there that is not a registered contact (attended transfer). */
+  private bExt: { ext: string | undefined } | undefined;
 
   constructor(
     private readonly ctx: CallContext,
@@ -146,18 +148,32 @@ export class Call implements ForkOwner {
    * that side's dialog, the old one is forgotten (the transfer BYEs it), the session timer
    * starts over with what the new leg negotiated.
    */
-  replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined): void {
+  replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined, ext: string | undefined = fork.target.trunk === undefined ? fork.target.binding?.aor : undefined): void {
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     if (side === 'a') {
       this.aDialog = fork.dialog;
-      this.aLeg = { target: fork.target.target };
+      this.aLeg = { target: fork.target.target, ext };
     } else {
       this.winner = fork;
+      this.bExt = { ext };
     }
     this.pendingReinvite = undefined;
     if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, side);
     this.startSessionTimer(side, timer);
+    this.ctx.activity?.(this);
+  }
+
+  /** The extension on one side now (after transfers); undefined for a trunk or an outside party. */
+  partyExt(side: Side): string | undefined {
+    if (side === 'a') return this.aLeg ? this.aLeg.ext : this.input.callerExt;
+    if (this.bExt) return this.bExt.ext;
+    return this.winner?.target.trunk === undefined ? this.winner?.target.binding?.aor : undefined;
+  }
+
+  /** End the call without a BYE to anyone (both parties already left or moved to another call). */
+  leave(cause: string): void {
+    if (this.state === 'answered') this.finish('answered', cause, 'system');
   }
 
   get mediaSession(): CallMediaSession | undefined {
