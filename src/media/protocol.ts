@@ -58,6 +58,25 @@ export interface LegDtmf {
 }
 
 /** The codec a leg carries (from the offer/answer): what its phone sends and expects. */
+/**
+ * SDES-SRTP on one leg (RFC 4568): the suite and the two master keys (key || salt, 30
+ * bytes each): recvKey is the phone's (from its a=crypto), sendKey the PBX's own.
+ * null turns SRTP off on the leg.
+ */
+export interface LegSrtp {
+  suite: 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
+  sendKey: Uint8Array;
+  recvKey: Uint8Array;
+}
+
+/** SRTP counters of a leg: packets dropped for a bad tag, a replayed index, or a bad shape. */
+export interface SrtpLegStats {
+  suite: string;
+  authFailed: number;
+  replayed: number;
+  malformed: number;
+}
+
 export interface LegCodec {
   payloadType: number;
   /** Encoding name as in the rtpmap (PCMU, PCMA, G722, opus...). */
@@ -114,6 +133,8 @@ export interface CommandMap {
    * DTMF on each leg (after setCodecs): how digits leave towards that leg's phone, and
    * whether in-band tones from it are listened for (G.711 legs without telephone-event only).
    */
+  /** SRTP on a leg, or off (null); see LegSrtp. */
+  setSrtp: { req: { session: string; leg: LegName; srtp: LegSrtp | null }; res: null };
   setDtmf: { req: { session: string; a: LegDtmf; b: LegDtmf }; res: null };
   /** Play one digit towards a leg's phone, in the way that leg negotiated (RFC 4733 or in-band tones). */
   sendDigit: { req: { session: string; leg: LegName; digit: string; durationMs: number }; res: null };
@@ -253,6 +274,8 @@ export interface LegStats {
   transcode?: TranscodeLegStats;
   /** Once DTMF is configured on the session. */
   dtmf?: DtmfLegStats;
+  /** Present when the leg carries SRTP. */
+  srtp?: SrtpLegStats;
 }
 
 export interface MediaStats {
