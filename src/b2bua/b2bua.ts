@@ -29,6 +29,7 @@ import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
+import { callSrtpPolicies } from './srtp-call-policy.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -195,6 +196,7 @@ export class B2bua implements B2buaIo {
       calleeExt: plan.calleeExt,
       calleeUri: plan.calleeUri,
       stages,
+      srtp: callSrtpPolicies(tenant.store, callerExt, plan.record.direction === 'outbound' ? undefined : plan.calleeExt),
       record: plan.record,
       releaseLimit: () => {
         slot.release();
