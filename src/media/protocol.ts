@@ -208,6 +208,9 @@ export interface WorkerLoad {
   bytesRelayed: number;
   /** Packets dropped since the worker started: stray sources, invalid, or nowhere to send yet. */
   packetsDropped: number;
+  /** SRTP/SRTCP packets dropped for a bad authentication tag, and for a replayed index (leg-srtp.ts). */
+  srtpAuthFailed?: number;
+  srtpReplayed?: number;
   /** Sessions that transcode now. */
   transcoding?: number;
   /** 20 ms frame ticks of the worker pacer (transcoding, players, recorders, rooms, DTMF taps) since the worker started, and those run more than 10 ms late. */

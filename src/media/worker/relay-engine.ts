@@ -66,7 +66,7 @@ export class RelayEngine {
   private lastSocketErrorReport = -Infinity;
   private closed = false;
   /** Totals of the sessions already released (the live ones are added at load()). */
-  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0 };
+  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0, srtpAuthFailed: 0, srtpReplayed: 0 };
   /** DTMF per session: its settings, and the tap on whichever session carries it. */
   private readonly dtmfTaps: DtmfAttachments;
   /** The codecs of each session's last setCodecs (what a recording decodes), and its recording. */
@@ -512,10 +512,15 @@ function checkLeg(leg: unknown): LegName {
   return leg;
 }
 
-function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number }, s: MediaStats): void {
+function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number; srtpAuthFailed: number; srtpReplayed: number }, s: MediaStats): void {
   for (const leg of [s.a, s.b]) {
     t.packetsRelayed += leg.packetsSent + leg.rtcpSent;
     t.bytesRelayed += leg.bytesSent;
     t.packetsDropped += leg.strayDropped + leg.invalidDropped + leg.unroutableDropped;
+    if (leg.srtp) {
+      t.packetsDropped += leg.srtp.authFailed + leg.srtp.replayed + leg.srtp.malformed;
+      t.srtpAuthFailed += leg.srtp.authFailed;
+      t.srtpReplayed += leg.srtp.replayed;
+    }
   }
 }

@@ -141,6 +141,12 @@ test('forged tags and replays are dropped and counted; a forgery does not latch 
     assert.is(r.bob.received.length, 2, 'only the two good packets crossed');
     assert.is(r.bob.received[1]!.data.readUInt16BE(2), 4);
     assert.is(r.engine.stats('s1').a.packetsReceived, 2);
+    // The worker's totals (for /metrics) count them, live and after the session is released.
+    const live = r.engine.load();
+    assert.equal([live.srtpAuthFailed, live.srtpReplayed], [2, 1]);
+    r.engine.release('s1');
+    const after = r.engine.load();
+    assert.equal([after.srtpAuthFailed, after.srtpReplayed], [2, 1]);
   } finally {
     await intruder.close();
     await r.close();
