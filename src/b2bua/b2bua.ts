@@ -30,6 +30,7 @@ import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
 import { callSrtpPolicies } from './srtp-call-policy.js';
+import { checkSrtpOffer } from './srtp-legs.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -134,9 +135,11 @@ export class B2bua implements B2buaIo {
       return;
     }
     let prepared: Buffer;
+    const srtp = callSrtpPolicies(i.tenant.store, callerExt, plan.record.direction === 'outbound' ? undefined : plan.calleeExt);
     try {
       // An INVITE without SDP: the B2BUA makes the offers (late-offer.ts).
       prepared = isLateOffer(req) ? req.body : SdpBridge.checkOffer(req);
+      checkSrtpOffer(prepared, srtp.caller, i.callerTarget.protocol); // 488 when the leg's SRTP policy cannot be met
     } catch (e) {
       refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
       return;
@@ -196,7 +199,7 @@ export class B2bua implements B2buaIo {
       calleeExt: plan.calleeExt,
       calleeUri: plan.calleeUri,
       stages,
-      srtp: callSrtpPolicies(tenant.store, callerExt, plan.record.direction === 'outbound' ? undefined : plan.calleeExt),
+      srtp,
       record: plan.record,
       releaseLimit: () => {
         slot.release();

@@ -6,6 +6,7 @@ import { formatSdesCrypto, parseSdesCrypto, SDES_SUITES, type SdesCrypto } from 
 import type { MediaDescription, SessionDescription } from '../sdp/types.js';
 import type { Side } from './call-registry.js';
 import type { CallMediaSession, MediaSrtp } from './ports.js';
+import { SipError } from '../util/errors.js';
 import { DEFAULT_SRTP_POLICY, type SrtpPolicy } from './srtp-policy.js';
 
 /** RTP/SAVP(F) and the plain profile it stands for. */
@@ -227,4 +228,25 @@ function firstUsable(values: readonly string[]): SdesCrypto | undefined {
 
 function firstAudio(sd: SessionDescription): MediaDescription | undefined {
   return sd.media.find((m) => m.type.toLowerCase() === 'audio' && m.port !== 0);
+}
+
+/**
+ * A caller's initial offer against its leg's SRTP policy, before the call is set up:
+ * SipError 488 (with the reason as detail) when SrtpLegs would refuse it. An INVITE
+ * without SDP passes: the PBX makes that offer itself.
+ */
+export function checkSrtpOffer(body: Buffer, policy: SrtpPolicy, protocol: string): void {
+  if (body.length === 0) return;
+  let sd: SessionDescription;
+  try {
+    sd = parseSdp(body);
+  } catch {
+    return; // checkOffer has answered unreadable SDP already
+  }
+  try {
+    new SrtpLegs({ caller: policy, callerTls: protocol.toLowerCase() === 'tls' }).takeOffer('a', sd);
+  } catch (e) {
+    if (e instanceof SrtpRefusal) throw new SipError(488, 'Not Acceptable Here', { detail: e.message });
+    throw e;
+  }
 }

@@ -23,7 +23,12 @@ import { requireTools } from '../support/tools.js';
 const TONE_TLS = 440;
 const TONE_PLAIN = 1000;
 const secret = (e: string) => `acme-${e}-secret`;
-const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002'].map((e) => ({ ext: e, password: secret(e) })) };
+// 1003 must use SRTP (`srtp: required`); the others have the default (optional on TLS).
+const ACME = {
+  id: 'acme',
+  domains: ['acme.example'],
+  extensions: [...['1001', '1002'].map((e) => ({ ext: e, password: secret(e) })), { ext: '1003', password: secret('1003'), extraKeys: 'srtp: required' }],
+};
 
 const s = suite('srtp: SDES-SRTP phone over TLS ↔ plain RTP phone');
 const enabled = requireTools('srtp (baresip, tcpdump)', 'baresip', 'tcpdump');
@@ -99,12 +104,13 @@ function assertHeard(who: string, wav: Buffer, expected: number, own: number): v
   assert.ok(r.powers.get(own)! < r.powers.get(expected)! / 100, `${who} does not hear its own tone back: ${detail}`);
 }
 
-async function srtpCall(o: { caller: 'tls' | 'plain'; mediaenc: 'srtp' | 'srtp-mand' }): Promise<void> {
-  const secure = await phone('1001', TONE_TLS, { tls: true, mediaenc: o.mediaenc });
+async function srtpCall(o: { caller: 'tls' | 'plain'; mediaenc: 'srtp' | 'srtp-mand'; secureExt?: string }): Promise<void> {
+  const secureExt = o.secureExt ?? '1001';
+  const secure = await phone(secureExt, TONE_TLS, { tls: true, mediaenc: o.mediaenc });
   const plain = await phone('1002', TONE_PLAIN, { tls: false });
   await Promise.all([secure.waitRegistered(), plain.waitRegistered()]);
   const [caller, callee] = o.caller === 'tls' ? [secure, plain] : [plain, secure];
-  await caller.dial(`sip:${o.caller === 'tls' ? '1002' : '1001'}@acme.example`);
+  await caller.dial(`sip:${o.caller === 'tls' ? '1002' : secureExt}@acme.example`);
   await callee.answer();
   await Promise.all([caller.waitEvent('CALL_ESTABLISHED'), callee.waitEvent('CALL_ESTABLISHED')]);
   const [ss, sp] = [await secure.audioStream(), await plain.audioStream()];
@@ -158,6 +164,46 @@ run('a plain UDP phone calls the TLS phone: the PBX offers it SRTP (best effort)
 
 run('TLS phone with mandatory SRTP (RTP/SAVP) calls a plain UDP phone', async () => {
   await srtpCall({ caller: 'tls', mediaenc: 'srtp-mand' });
+});
+
+run('srtp: required, over TLS: the PBX offers the phone RTP/SAVP, and it calls and is called with SRTP', async () => {
+  await srtpCall({ caller: 'plain', mediaenc: 'srtp-mand', secureExt: '1003' });
+  for (const p of phones.splice(0)) await p.dispose();
+  await srtpCall({ caller: 'tls', mediaenc: 'srtp-mand', secureExt: '1003' });
+});
+
+/** `caller` dials `to`; the call must end with 488 before it is answered. */
+async function refused488(caller: Baresip, to: string, why: string): Promise<void> {
+  const from = caller.events.length;
+  await caller.dial(`sip:${to}@acme.example`);
+  const closed = await caller.waitEvent('CALL_CLOSED', 10_000, from);
+  assert.match(String(closed.param), /488/, `${why}: ${JSON.stringify(closed)}`);
+  assert.not.ok(caller.events.slice(from).some((e) => e.type === 'CALL_ESTABLISHED'), `${why}: never answered`);
+}
+
+run('488 where SRTP cannot be had: RTP/SAVP over UDP, a required phone over UDP or without SRTP', async () => {
+  // RTP/SAVP from a UDP phone: its keys would travel in clear.
+  const savpUdp = await phone('1002', TONE_PLAIN, { tls: false, mediaenc: 'srtp-mand' });
+  const secure = await phone('1001', TONE_TLS, { tls: true, mediaenc: 'srtp' });
+  await Promise.all([savpUdp.waitRegistered(), secure.waitRegistered()]);
+  await refused488(savpUdp, '1001', 'RTP/SAVP offered over UDP');
+  assert.not.ok(secure.events.some((e) => e.type === 'CALL_INCOMING'), 'the callee was never rung');
+  for (const p of phones.splice(0)) await p.dispose();
+
+  // 1003 (required) registered over UDP: it can neither call nor be called.
+  const requiredUdp = await phone('1003', TONE_TLS, { tls: false });
+  const plain = await phone('1002', TONE_PLAIN, { tls: false });
+  await Promise.all([requiredUdp.waitRegistered(), plain.waitRegistered()]);
+  await refused488(requiredUdp, '1002', 'a required extension calling over UDP');
+  await refused488(plain, '1003', 'calling a required extension reachable over UDP only');
+  assert.not.ok(requiredUdp.events.some((e) => e.type === 'CALL_INCOMING'), 'the UDP phone of a required extension was never rung');
+  for (const p of phones.splice(0)) await p.dispose();
+
+  // 1003 over TLS but without SRTP: its plain offer is refused.
+  const noSrtp = await phone('1003', TONE_TLS, { tls: true });
+  const plain2 = await phone('1002', TONE_PLAIN, { tls: false });
+  await Promise.all([noSrtp.waitRegistered(), plain2.waitRegistered()]);
+  await refused488(noSrtp, '1002', 'a required extension offering plain RTP');
 });
 
 s.run();
