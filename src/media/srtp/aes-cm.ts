@@ -16,7 +16,8 @@ const MAX_BLOCKS = 128; // 2048 bytes
 export class AesCm {
   private readonly ecb: Cipheriv;
   private readonly counters = Buffer.alloc(MAX_BLOCKS * 16);
-  private readonly views: Buffer[] = [];
+  /** A view of the first n blocks, made the first time a packet of n blocks comes (a stream has one or two sizes). */
+  private readonly views: Array<Buffer | undefined> = new Array(MAX_BLOCKS + 1);
 
   constructor(
     key: Uint8Array,
@@ -27,8 +28,6 @@ export class AesCm {
     if (salt.length !== 14) throw new RangeError('AES-CM salt must be 14 bytes');
     this.ecb = createCipheriv('aes-128-ecb', key, null);
     this.ecb.setAutoPadding(false);
-    // One view per block count, made once: no subarray per packet.
-    for (let n = 0; n <= MAX_BLOCKS; n++) this.views.push(this.counters.subarray(0, n * 16));
   }
 
   /** The most bytes xor() can cover in one call. */
@@ -58,7 +57,8 @@ export class AesCm {
       c[o + 8] = b8; c[o + 9] = b9; c[o + 10] = b10; c[o + 11] = b11;
       c[o + 12] = b12; c[o + 13] = b13; c[o + 14] = j >>> 8; c[o + 15] = j & 0xff;
     }
-    const ks = this.ecb.update(this.views[blocks]!);
+    const view = this.views[blocks] ?? (this.views[blocks] = this.counters.subarray(0, blocks * 16));
+    const ks = this.ecb.update(view);
     for (let k = 0; k < len; k++) buf[start + k] ^= ks[k]!;
   }
 }

@@ -3,9 +3,9 @@ import type { LegSrtp, SrtpLegStats } from '../protocol.js';
 import { SrtpInbound, SrtpOutbound } from '../srtp/srtp-context.js';
 
 /** Packets that may be in flight at once on one leg (dgram reads a buffer after send() returns). */
-const RING = 16;
-/** The largest plain packet protected: a UDP payload on Ethernet, with room for the tag. */
-const MAX_PLAIN = 2048;
+const RING = 8;
+/** The largest plain packet protected: a UDP payload on Ethernet (1500 - IP - UDP headers). */
+const MAX_PLAIN = 1472;
 
 /**
  * SRTP on one leg of a session (RFC 3711 with SDES keys, RFC 4568): the phone's key opens
