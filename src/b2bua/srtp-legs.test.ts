@@ -90,6 +90,7 @@ test('callee offer: both suites offered; a UDP fork gets them stripped; a TLS an
 
   legs.noteTransport('b', 'tls');
   legs.takeAnswer('b', sdp('RTP/AVP', [`2 AES_CM_128_HMAC_SHA1_32 inline:${KEY_B}`]));
+  assert.is(cryptosOf(legs.decorateOffer('b', sdp('RTP/AVP'))).length, 2, 'a re-offer to the TLS callee carries our keys again');
   const { media, calls } = fakeMedia();
   legs.apply(media);
   assert.equal(calls.map(([leg, s]) => [leg, s!.suite]), [['b', 'AES_CM_128_HMAC_SHA1_32']]);
@@ -108,6 +109,9 @@ test('callee answers: a tag we never offered, or from a non-TLS fork, is ignored
   legs.noteTransport('b', 'udp');
   legs.takeAnswer('b', sdp('RTP/AVP', [`1 AES_CM_128_HMAC_SHA1_80 inline:${KEY_B}`]));
   assert.not.ok(legs.isSecure('b'));
+  assert.is(cryptosOf(legs.decorateOffer('b', sdp('RTP/AVP'))).length, 0, 'a re-INVITE to a callee on UDP carries no keys');
+  const callerUdp = new SrtpLegs({ callerTls: false });
+  assert.is(cryptosOf(callerUdp.decorateOffer('a', sdp('RTP/AVP'))).length, 0, 'nor an offer to a caller on UDP');
 
   const required = new SrtpLegs({ callerTls: false, callee: 'required' });
   const offer = required.decorateOffer('b', sdp('RTP/AVP'));

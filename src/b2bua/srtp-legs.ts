@@ -50,8 +50,12 @@ export function plainSdp(sd: SessionDescription): PlainSdp {
 
 interface LegState {
   policy: SrtpPolicy;
-  /** The leg's signalling is TLS (the caller's INVITE; the answering callee's transport). */
-  tls: boolean;
+  /**
+   * The leg's signalling is TLS (the caller's INVITE; the answering callee's transport).
+   * Undefined for the callee until a fork answers: the first offer goes to every fork, and
+   * forTarget() takes the keys out for those not on TLS.
+   */
+  tls: boolean | undefined;
   /** Our a=crypto lines offered to this leg (one per suite), kept for its answers and re-offers. */
   offered: SdesCrypto[] | undefined;
   /** The leg offered SDES and we accepted: its line and ours for the answer. */
@@ -81,7 +85,7 @@ export class SrtpLegs {
   constructor(o: { caller?: SrtpPolicy; callerTls: boolean; callee?: SrtpPolicy }) {
     this.legs = {
       a: newLeg(o.caller ?? DEFAULT_SRTP_POLICY, o.callerTls),
-      b: newLeg(o.callee ?? DEFAULT_SRTP_POLICY, false),
+      b: newLeg(o.callee ?? DEFAULT_SRTP_POLICY, undefined),
     };
   }
 
@@ -143,8 +147,8 @@ export class SrtpLegs {
   decorateOffer(to: Side, sd: SessionDescription): SessionDescription {
     const leg = this.legs[to];
     const m = firstAudio(sd);
-    if (!m || leg.policy === 'none') return sd;
-    if (to === 'a' && !leg.tls) return sd;
+    // Never keys over UDP/TCP: a re-offer to a callee known to be on UDP goes without them.
+    if (!m || leg.policy === 'none' || leg.tls === false) return sd;
     leg.offered ??= SDES_SUITES.map((suite, i) => ({ tag: i + 1, suite, keySalt: randomBytes(30) }));
     for (const c of leg.offered) m.attributes.push({ name: 'crypto', value: formatSdesCrypto(c) });
     if (leg.policy === 'required') m.proto = PLAIN_TO_SECURE[m.proto.toUpperCase()] ?? m.proto;
@@ -214,7 +218,7 @@ export class SrtpLegs {
   }
 }
 
-function newLeg(policy: SrtpPolicy, tls: boolean): LegState {
+function newLeg(policy: SrtpPolicy, tls: boolean | undefined): LegState {
   return { policy, tls, offered: undefined, accepted: undefined, offeredProto: undefined, active: null, dirty: false };
 }
 
