@@ -47,6 +47,8 @@ s.after.each(async () => {
 });
 
 s.after(async () => {
+  // SDES keys travel in SDP: none may reach the server's log.
+  if (enabled) assert.not.ok(pbx.logs.some((l) => /inline:/i.test(l)), 'no a=crypto key in the server log');
   if (process.env.SRTP_DEBUG) for (const l of pbx?.logs ?? []) if (/ (WARN|ERROR) /.test(l) || process.env.SRTP_DEBUG === 'all') console.log(l);
   await pbx?.dispose();
 });
