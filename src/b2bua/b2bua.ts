@@ -36,6 +36,8 @@ import { transfersDeps } from './call-transfers-wiring.js';
 import { hasReplaces } from './invite-replaces.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 import { reportCallActivity, type CallActivitySink } from './call-activity.js';
+import { callSrtpPolicies } from './srtp-call-policy.js';
+import { checkSrtpOffer } from './srtp-legs.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -163,9 +165,11 @@ export class B2bua implements B2buaIo {
       return;
     }
     let prepared: Buffer;
+    const srtp = callSrtpPolicies(i.tenant.store, callerExt, plan.record.direction === 'outbound' ? undefined : plan.calleeExt);
     try {
       // An INVITE without SDP: the B2BUA makes the offers (late-offer.ts).
       prepared = isLateOffer(req) ? req.body : SdpBridge.checkOffer(req);
+      checkSrtpOffer(prepared, srtp.caller, i.callerTarget.protocol); // 488 when the leg's SRTP policy cannot be met
     } catch (e) {
       refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
       return;
@@ -225,6 +229,7 @@ export class B2bua implements B2buaIo {
       calleeExt: plan.calleeExt,
       calleeUri: plan.calleeUri,
       stages,
+      srtp,
       record: plan.record,
       releaseLimit: () => {
         slot.release();

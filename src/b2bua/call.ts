@@ -13,6 +13,8 @@ import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs, MediaCodec } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
+import { SrtpLegs } from './srtp-legs.js';
+import type { SrtpPolicy } from './srtp-policy.js';
 import { CallDtmf } from './call-dtmf.js';
 import { parseSdp } from '../sdp/parse.js';
 import { restrictCodecs } from '../sdp/restrict-codecs.js';
@@ -39,6 +41,8 @@ export interface CallInput {
   calleeUri: string;
   /** The plan: stages tried one after the other; the targets of a stage ring at once. */
   stages: CallStage[];
+  /** SDES-SRTP policy of each leg (srtp-policy.ts); absent: optional (on TLS). */
+  srtp?: { caller?: SrtpPolicy; callee?: SrtpPolicy };
   /** What the call record says about where the call went. */
   record: { direction: 'internal' | 'inbound' | 'outbound'; trunk?: string; did?: string; fromNumber?: string; toNumber?: string };
   /** Release the call-limit slot; called once when the call ends. */
@@ -115,6 +119,7 @@ export class Call implements ForkOwner {
     this.aLegCallId = getHeader(input.invite, 'call-id') ?? '';
     this.startedAt = ctx.clock.now();
     this.sdp = new SdpBridge(ctx.mediaAddress, ctx.ownAddresses);
+    this.sdp.srtp = new SrtpLegs({ ...input.srtp, callerTls: input.callerTarget.protocol === 'tls' });
     const legs = { dialog: (s: Side) => (s === 'a' ? this.aDialog : this.winner?.dialog), target: (s: Side) => (s === 'a' ? this.callerTarget : this.winner?.target.target) };
     this.dtmf = new CallDtmf(ctx.io, legs, ctx.logger, this.id);
     this.dtmf.noteAllow('a', input.invite);
@@ -260,7 +265,8 @@ export class Call implements ForkOwner {
     const forks: Fork[] = [];
     stage.targets.forEach((t, i) => {
       // A trunk that takes only some codecs is offered only those (and none: 488, RFC 3261 §21.4.26).
-      const body = t.codecs ? offerWithCodecs(offer, t.codecs) : offer;
+      const full = t.codecs ? offerWithCodecs(offer, t.codecs) : offer;
+      const body = full && this.sdp.srtp ? this.sdp.srtp.forTarget(full, t.target.protocol) : full; // no SDES keys over UDP/TCP
       if (!body) {
         refused.push({ status: 488, reason: 'Not Acceptable Here' });
         return;
@@ -321,6 +327,7 @@ export class Call implements ForkOwner {
     if (this.state !== 'proceeding') return;
     this.ctx.activity?.(this);
     let body: Buffer | undefined;
+    this.sdp.srtp?.noteTransport('b', fork.target.target.protocol); // SDES only from a TLS callee
     // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
     if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, fork.target.target.address)) {
       this.earlyMediaFork = fork;
@@ -357,6 +364,7 @@ export class Call implements ForkOwner {
     for (const f of this.forks) if (f !== fork) f.cancel();
     this.callerEarly.stop();
     let body: Buffer | undefined;
+    this.sdp.srtp?.noteTransport('b', fork.target.target.protocol);
     // After a reliable 18x with SDP the 200 need not repeat the answer (RFC 3262 §5).
     const calleeSdp = res.body.length > 0 || this.earlyMediaFork !== fork ? res.body : (this.earlySdp ?? res.body);
     if (this.late && this.media) {
