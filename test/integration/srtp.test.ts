@@ -27,7 +27,8 @@ const secret = (e: string) => `acme-${e}-secret`;
 const ACME = {
   id: 'acme',
   domains: ['acme.example'],
-  extensions: [...['1001', '1002'].map((e) => ({ ext: e, password: secret(e) })), { ext: '1003', password: secret('1003'), extraKeys: 'srtp: required' }],
+  // No voicemail boxes: a call refused for its media must reach the caller as 488, not a box's greeting.
+  extensions: [...['1001', '1002'].map((e) => ({ ext: e, password: secret(e), extraKeys: 'voicemail: { enabled: false }' })), { ext: '1003', password: secret('1003'), extraKeys: 'srtp: required, voicemail: { enabled: false }' }],
 };
 
 const s = suite('srtp: SDES-SRTP phone over TLS ↔ plain RTP phone');
