@@ -23,7 +23,8 @@ function voicemailLines(v, o) {
     `- per worker: ${p.workers.map((w) => `worker ${w.worker}: ${w.late}/${w.paced}`).join('; ') || 'no counters'}`,
     `- ${v.deposits} calls set up at ${v.rate}/s, each held ${sec(v.holdMs)} s: ${sec(v.preludeMs)} s of greeting and beep (measured by a calibration call), then ${v.messageSeconds} s of message; run ${f0(v.seconds)} s`,
     `- PBX process (main thread + media workers): CPU ${f0(v.pbxCpuPct)} % of one core over the run, peak RSS ${mib(v.pbxRss)} MiB, peak PSS ${mib(v.pbxPss)} MiB, UDP receive drops ${v.pbxUdpDrops}; stored ${mib(v.storedBytes)} MiB of WAV`,
-    `- rest of the machine (other processes, SIPp included) used ${f0(v.otherCpuPct)} % of a core meanwhile; SIPp retransmissions ${v.retransmissions}`,
+    `- the PBX's threads ran ${f1(v.sched?.runSeconds)} s and, runnable, waited ${f1(v.sched?.waitSeconds)} s for a CPU (Linux schedstat, all threads): a long wait means the other processes of the machine delayed the pacer`,
+    `- SIPp (signalling and the 440 Hz rtp_stream of every call) used ${f0(v.sippCpuPct)} % of a core, the rest of the machine (other people's work) ${f0(v.otherCpuPct)} % meanwhile; SIPp retransmissions ${v.retransmissions}`,
     ...(v.problems?.length ? [`- SIPp: ${v.problems.join('; ')}`] : []),
     ...(v.profile ? [`- profile: ${v.profile}`] : []),
   ];
@@ -35,8 +36,8 @@ function ivrLines(ramp, o) {
   const rows = [
     `**Highest rate with under 1 % failures: ${ramp.best} IVR calls/s** (first failing: ${ramp.firstFail ?? 'none up to the maximum'}; search ended: ${ramp.stoppedBy}).`,
     '',
-    '| offered /s | calls | achieved /s | failed % | retrans % | PBX CPU % | PBX RSS MiB | late frames | UDP drops | rest of machine CPU % | result |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| offered /s | calls | achieved /s | failed % | retrans % | PBX CPU % | PBX RSS MiB | late frames | PBX ran / waited for a CPU s | UDP drops | SIPp CPU % | rest of machine CPU % | result |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   const steps = ramp.steps.flatMap((s) => (s.disturbedAttempt ? [{ ...s.disturbedAttempt, rate: s.rate, disturbed: true }, s] : [s]));
   for (const s of steps) {
@@ -47,7 +48,7 @@ function ivrLines(ramp, o) {
     if (s.problems?.length) why.push('SIPp error');
     const k = kinds(s.failureKinds);
     rows.push(
-      `| ${s.rate} | ${s.calls} | ${f1(s.achieved)} | ${f2(s.failurePct)} | ${f1(s.retransPct)} | ${f0(s.pbxCpuPct)} | ${mib(s.pbxRss)} | ${s.pacer.late}/${s.pacer.paced} (${f3(s.pacer.latePct)} %) | ${s.pbxUdpDrops} | ${f0(s.otherCpuPct)} | ${s.pass ? 'pass' : 'fail'}${why.length ? ` (${why.join(', ')}${k ? `: ${k}` : ''})` : ''} |`,
+      `| ${s.rate} | ${s.calls} | ${f1(s.achieved)} | ${f2(s.failurePct)} | ${f1(s.retransPct)} | ${f0(s.pbxCpuPct)} | ${mib(s.pbxRss)} | ${s.pacer.late}/${s.pacer.paced} (${f3(s.pacer.latePct)} %) | ${f1(s.sched?.runSeconds)} / ${f1(s.sched?.waitSeconds)} | ${s.pbxUdpDrops} | ${f0(s.sippCpuPct)} | ${f0(s.otherCpuPct)} | ${s.pass ? 'pass' : 'fail'}${why.length ? ` (${why.join(', ')}${k ? `: ${k}` : ''})` : ''} |`,
     );
   }
   return rows;

@@ -11,6 +11,7 @@ import { findMaxRate } from '../../register/lib/ramp.mjs';
 import { waitQuiet } from '../../calls/lib/cps-bench.mjs';
 import { startSipp } from '../../calls/lib/sipp-calls.mjs';
 import { pacerDelta } from './pbx-api.mjs';
+import { schedDelta, schedTimes } from './sched-wait.mjs';
 import { IVR_DID } from './flows-config.mjs';
 
 export async function ivrRamp({ server, api, dir, o, log }) {
@@ -22,8 +23,10 @@ export async function ivrRamp({ server, api, dir, o, log }) {
     stepNo++;
     const busyBeforePct = await waitQuiet(() => server.pids(), o.quietWaitSeconds * 1000, o.quietPct);
     const calls = Math.round(rate * o.stepSeconds);
-    const sampler = new Sampler({ pbx: { pids: () => server.pids(), ports: () => [server.port] } }, 250);
+    const sampler = new Sampler({ pbx: { pids: () => server.pids(), ports: () => [server.port] }, sipp: { pids: () => (sippPid ? [sippPid] : []) } }, 250);
     const pacer0 = await api.pacer();
+    const sched0 = schedTimes(server.pids());
+    let sippPid;
     sampler.start();
     const sipp = startSipp({
       dir,
@@ -39,9 +42,11 @@ export async function ivrRamp({ server, api, dir, o, log }) {
       pauseMs: o.ivrHoldMs,
       timeoutSeconds: o.stepSeconds + Math.ceil(o.ivrHoldMs / 1000) + 30,
     });
+    sippPid = sipp.pid();
     const done = await sipp.done;
     const usage = sampler.stop();
     const pacer = pacerDelta(pacer0, await api.pacer());
+    const sched = schedDelta(sched0, schedTimes(server.pids()));
     const s = done.summary;
     const created = s?.created ?? 0;
     const failed = Math.max(0, created - (s?.successful ?? 0)) + Math.max(0, calls - created);
@@ -59,15 +64,17 @@ export async function ivrRamp({ server, api, dir, o, log }) {
       pbxCpuPct: usage.groups.pbx.cpuPct,
       pbxRss: usage.groups.pbx.rss,
       pbxUdpDrops: usage.groups.pbx.udpDrops,
-      otherCpuPct: usage.otherCpuPct,
+      sippCpuPct: usage.groups.sipp.cpuPct,
+    otherCpuPct: usage.otherCpuPct,
       busyBeforePct,
       pacer,
+      sched,
       problems: done.problems,
       pass,
     };
     log(
       `ivr ${rate}/s: ${calls} calls, achieved ${achieved.toFixed(1)}/s, failed ${failurePct.toFixed(2)} %, retrans ${step.retransPct.toFixed(1)} %, PBX CPU ${step.pbxCpuPct.toFixed(0)} %, ` +
-        `late frames ${pacer.late}/${pacer.paced} (${pacer.latePct.toFixed(3)} %), rest of machine ${step.otherCpuPct.toFixed(0)} % => ${pass ? 'pass' : 'FAIL'}` +
+        `late frames ${pacer.late}/${pacer.paced} (${pacer.latePct.toFixed(3)} %), SIPp CPU ${step.sippCpuPct.toFixed(0)} %, PBX ran ${sched.runSeconds.toFixed(1)} s and waited ${sched.waitSeconds.toFixed(1)} s for a CPU, rest of machine ${step.otherCpuPct.toFixed(0)} % => ${pass ? 'pass' : 'FAIL'}` +
         (done.problems.length ? ` (${done.problems.join('; ')})` : '') +
         (Object.keys(step.failureKinds).length ? ` ${JSON.stringify(step.failureKinds)}` : ''),
     );

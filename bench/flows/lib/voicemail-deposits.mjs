@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { Sampler } from '../../register/lib/proc-stats.mjs';
 import { startSipp } from '../../calls/lib/sipp-calls.mjs';
 import { pacerDelta } from './pbx-api.mjs';
+import { schedDelta, schedTimes } from './sched-wait.mjs';
 import { CALIBRATION_BOX, CALIBRATION_DID, TENANT, VM_BOX, VM_DID } from './flows-config.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -63,8 +64,10 @@ export async function depositRun({ server, api, dir, o, log, preludeMs }) {
   writeFileSync(file, carrierCsv(VM_DID, n, 1000));
   const before = await api.messages(TENANT, VM_BOX);
   const holdMs = preludeMs + o.messageSeconds * 1000 + 300;
-  const sampler = new Sampler({ pbx: { pids: () => server.pids(), ports: () => [server.port] } }, 500);
+  const sampler = new Sampler({ pbx: { pids: () => server.pids(), ports: () => [server.port] }, sipp: { pids: () => (sippPid ? [sippPid] : []) } }, 500);
   const pacer0 = await api.pacer();
+  const sched0 = schedTimes(server.pids());
+  let sippPid;
   sampler.start();
   const t0 = Date.now();
   log(`voicemail: ${n} deposits at ${o.depositRate}/s, each call ${(holdMs / 1000).toFixed(1)} s (${o.messageSeconds} s of message)`);
@@ -83,8 +86,10 @@ export async function depositRun({ server, api, dir, o, log, preludeMs }) {
     maxCalls: n + 10,
     timeoutSeconds: Math.ceil(holdMs / 1000 + n / o.depositRate) + 60,
   });
+  sippPid = sipp.pid();
   const done = await sipp.done;
   const pacer1 = await api.pacer();
+  const sched = schedDelta(sched0, schedTimes(server.pids()));
   const usage = sampler.stop();
   const seconds = (Date.now() - t0) / 1000;
   const s = done.summary;
@@ -113,16 +118,18 @@ export async function depositRun({ server, api, dir, o, log, preludeMs }) {
     durationMaxMs: durations.at(-1),
     shortMessages: durations.filter((d) => d < (o.messageSeconds - 1) * 1000).length,
     pacer,
+    sched,
     pbxCpuPct: usage.groups.pbx.cpuPct,
     pbxRss: usage.groups.pbx.rss,
     pbxPss: usage.groups.pbx.pss,
     pbxUdpDrops: usage.groups.pbx.udpDrops,
+    sippCpuPct: usage.groups.sipp.cpuPct,
     otherCpuPct: usage.otherCpuPct,
   };
   r.pass = r.stored === n && r.failed === 0 && pacer.paced > 0 && pacer.latePct < 0.1;
   log(
     `voicemail: ${r.successful}/${n} calls completed, ${r.stored}/${n} messages stored (${sec(r.durationMinMs)}-${sec(r.durationMaxMs)} s), ` +
-      `late frames ${pacer.late}/${pacer.paced} (${pacer.latePct.toFixed(3)} %), PBX CPU ${r.pbxCpuPct.toFixed(0)} %, RSS ${(r.pbxRss / 2 ** 20).toFixed(0)} MiB, rest of machine ${r.otherCpuPct.toFixed(0)} % => ${r.pass ? 'pass' : 'FAIL'}`,
+      `late frames ${pacer.late}/${pacer.paced} (${pacer.latePct.toFixed(3)} %), PBX CPU ${r.pbxCpuPct.toFixed(0)} %, RSS ${(r.pbxRss / 2 ** 20).toFixed(0)} MiB, SIPp CPU ${r.sippCpuPct.toFixed(0)} %, PBX ran ${sched.runSeconds.toFixed(1)} s and waited ${sched.waitSeconds.toFixed(1)} s for a CPU, rest of machine ${r.otherCpuPct.toFixed(0)} % => ${r.pass ? 'pass' : 'FAIL'}`,
   );
   return r;
 }
