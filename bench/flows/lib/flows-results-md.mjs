@@ -17,6 +17,7 @@ function voicemailLines(v, o) {
     `|---|---|---|---|`,
     `| deposits completed (200 to INVITE and BYE) | ${v.deposits} | ${v.successful} (failed ${v.failed}${kinds(v.failureKinds) ? `: ${kinds(v.failureKinds)}` : ''}) | ${v.failed === 0 ? 'met' : 'missed'} |`,
     `| messages stored (API list of box 2000) | ${v.deposits} | ${v.stored} | ${v.stored === v.deposits ? 'met' : 'missed'} |`,
+    `| messages that are the callers' 440 Hz tone (each downloaded through the API, energy share at 440 Hz ≥ 80 %) | ${v.deposits} | ${v.tone ? `${v.tone.checked - v.tone.notTone} of ${v.tone.checked} (share min ${f1(100 * v.tone.minShare)} %, median ${f1(100 * v.tone.medianShare)} %)` : '–'} | ${v.tone && v.tone.notTone === 0 && v.tone.checked === v.deposits ? 'met' : 'missed'} |`,
     `| message length min / median / max | ~${v.messageSeconds} s | ${sec(v.durationMinMs)} / ${sec(v.durationMedianMs)} / ${sec(v.durationMaxMs)} s (${v.shortMessages} under ${v.messageSeconds - 1} s) | |`,
     `| late pacer frames (all workers, delta over the run) | < 0.1 % | ${p.late} of ${p.paced} = **${f3(p.latePct)} %** | ${p.paced > 0 && p.latePct < 0.1 ? 'met' : 'missed'} |`,
     '',

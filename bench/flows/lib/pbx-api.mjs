@@ -43,6 +43,15 @@ export class PbxApi {
     return parsePacerCounters(await this.get('/metrics'));
   }
 
+  /** A message's audio (audio/wav) as the API serves it. */
+  async audio(tenant, box, id) {
+    const path = `/api/v1/tenants/${tenant}/voicemail/boxes/${box}/messages/${encodeURIComponent(id)}/audio`;
+    const r = await fetch(this.base + path, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(30_000) });
+    const body = Buffer.from(await r.arrayBuffer());
+    if (!r.ok) throw new Error(`GET ${path}: ${r.status} ${body.toString('utf8', 0, 200)}`);
+    return body;
+  }
+
   /** Every message of a box, oldest first, as the API lists them ({ id, folder, bytes, durationMs, ... }). */
   async messages(tenant, box) {
     return JSON.parse(await this.get(`/api/v1/tenants/${tenant}/voicemail/boxes/${box}/messages`)).items ?? [];

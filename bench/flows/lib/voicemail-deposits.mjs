@@ -12,6 +12,7 @@ import { Sampler } from '../../register/lib/proc-stats.mjs';
 import { startSipp } from '../../calls/lib/sipp-calls.mjs';
 import { pacerDelta } from './pbx-api.mjs';
 import { schedDelta, schedTimes } from './sched-wait.mjs';
+import { readWav, toneShareOf } from './tone-check.mjs';
 import { CALIBRATION_BOX, CALIBRATION_DID, TENANT, VM_BOX, VM_DID } from './flows-config.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -37,6 +38,26 @@ async function settleMessages(api, box, want, quietMs, maxMs) {
     await sleep(500);
   }
   return items;
+}
+
+/** Downloads every message and measures its share of the 440 Hz tone the callers played. */
+async function toneCheck(api, box, messages, log) {
+  const shares = [];
+  const bad = [];
+  for (const m of messages) {
+    try {
+      const w = readWav(await api.audio(TENANT, box, m.id));
+      const share = toneShareOf(w.samples, w.rate, 440);
+      shares.push(share);
+      if (share < 0.8) bad.push(`${m.id}: ${(100 * share).toFixed(0)} %`);
+    } catch (err) {
+      shares.push(0);
+      bad.push(`${m.id}: ${err.message}`);
+    }
+  }
+  shares.sort((a, b) => a - b);
+  if (bad.length) log(`voicemail: ${bad.length} messages are not the 440 Hz tone: ${bad.slice(0, 5).join('; ')}`);
+  return { checked: shares.length, minShare: shares[0], medianShare: shares[Math.floor(shares.length / 2)], notTone: bad.length, examples: bad.slice(0, 3) };
 }
 
 /** One deposit held `holdMs`: how long the caller heard prompts before the recording began. */
@@ -98,6 +119,7 @@ export async function depositRun({ server, api, dir, o, log, preludeMs }) {
   const fresh = after.filter((m) => !known.has(m.id));
   const durations = fresh.map((m) => m.durationMs).sort((a, b) => a - b);
   const pacer = pacerDelta(pacer0, pacer1);
+  const tone = await toneCheck(api, VM_BOX, fresh, log);
   const r = {
     deposits: n,
     rate: o.depositRate,
@@ -119,6 +141,7 @@ export async function depositRun({ server, api, dir, o, log, preludeMs }) {
     shortMessages: durations.filter((d) => d < (o.messageSeconds - 1) * 1000).length,
     pacer,
     sched,
+    tone,
     pbxCpuPct: usage.groups.pbx.cpuPct,
     pbxRss: usage.groups.pbx.rss,
     pbxPss: usage.groups.pbx.pss,
@@ -126,7 +149,7 @@ export async function depositRun({ server, api, dir, o, log, preludeMs }) {
     sippCpuPct: usage.groups.sipp.cpuPct,
     otherCpuPct: usage.otherCpuPct,
   };
-  r.pass = r.stored === n && r.failed === 0 && pacer.paced > 0 && pacer.latePct < 0.1;
+  r.pass = r.stored === n && r.failed === 0 && tone.notTone === 0 && pacer.paced > 0 && pacer.latePct < 0.1;
   log(
     `voicemail: ${r.successful}/${n} calls completed, ${r.stored}/${n} messages stored (${sec(r.durationMinMs)}-${sec(r.durationMaxMs)} s), ` +
       `late frames ${pacer.late}/${pacer.paced} (${pacer.latePct.toFixed(3)} %), PBX CPU ${r.pbxCpuPct.toFixed(0)} %, RSS ${(r.pbxRss / 2 ** 20).toFixed(0)} MiB, SIPp CPU ${r.sippCpuPct.toFixed(0)} %, PBX ran ${sched.runSeconds.toFixed(1)} s and waited ${sched.waitSeconds.toFixed(1)} s for a CPU, rest of machine ${r.otherCpuPct.toFixed(0)} % => ${r.pass ? 'pass' : 'FAIL'}`,
