@@ -42,7 +42,7 @@ const HELP = `usage: node bench/flows/run.mjs [options]
                                it started: on a shared machine, tells the server's capacity from the
                                other processes' load (said in the results)
   --budget-seconds S           time cap of the IVR ramp (default 300)
-  --quiet-wait-seconds S --quiet-pct P   wait for a quiet machine before each IVR step (default 30, 30)
+  --quiet-wait-seconds S --quiet-pct P   wait for a quiet machine before each IVR step (default 10, 30)
   --results FILE | --no-results  where to write (default bench/RESULTS.md)
   --keep                       keep the temp dir
   --no-install                 never call apt-get`;
@@ -82,7 +82,7 @@ function options() {
     cpuProf: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
     nice: values.nice === undefined ? undefined : int('nice', 0, -20, 19),
     budgetSeconds: int('budget-seconds', quick ? 60 : 300, 10, 3600),
-    quietWaitSeconds: int('quiet-wait-seconds', quick ? 5 : 30, 0, 600),
+    quietWaitSeconds: int('quiet-wait-seconds', quick ? 5 : 10, 0, 600),
     quietPct: int('quiet-pct', 30, 1, 10_000),
     results: values['no-results'] ? undefined : resolve(values.results ?? join(repoRoot, 'bench', quick ? 'out/RESULTS-quick.md' : 'RESULTS.md')),
     keep: Boolean(values.keep),
