@@ -5,8 +5,7 @@
 //
 //   node bench/flows/run.mjs [--only voicemail|ivr] [--quick] [--cpu-prof DIR] [--help]
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +37,6 @@ const HELP = `usage: node bench/flows/run.mjs [options]
   --rtp-workers N              the PBX's media worker threads (default 0: one per core)
   --trunk-host IP              the carrier's loopback address (default 127.0.0.2)
   --cpu-prof DIR               run the PBX under --cpu-prof, profiles written to DIR
-  --nice N                     renice every thread of the PBX to N (-20..19; below 0 needs root) after
-                               it started: on a shared machine, tells the server's capacity from the
-                               other processes' load (said in the results)
   --budget-seconds S           time cap of the IVR ramp (default 300)
   --quiet-wait-seconds S --quiet-pct P   wait for a quiet machine before each IVR step (default 10, 30)
   --results FILE | --no-results  where to write (default bench/RESULTS.md)
@@ -49,7 +45,7 @@ const HELP = `usage: node bench/flows/run.mjs [options]
 
 function options() {
   const flags = ['quick', 'no-results', 'keep', 'no-install', 'help'];
-  const strings = ['only', 'deposits', 'message-seconds', 'deposit-rate', 'ivr-start', 'ivr-step', 'ivr-max', 'ivr-resolution', 'ivr-hold-ms', 'step-seconds', 'rtp-workers', 'trunk-host', 'cpu-prof', 'nice', 'budget-seconds', 'quiet-wait-seconds', 'quiet-pct', 'results'];
+  const strings = ['only', 'deposits', 'message-seconds', 'deposit-rate', 'ivr-start', 'ivr-step', 'ivr-max', 'ivr-resolution', 'ivr-hold-ms', 'step-seconds', 'rtp-workers', 'trunk-host', 'cpu-prof', 'budget-seconds', 'quiet-wait-seconds', 'quiet-pct', 'results'];
   const { values } = parseArgs({ options: Object.fromEntries([...flags.map((f) => [f, { type: 'boolean' }]), ...strings.map((s) => [s, { type: 'string' }])]) });
   if (values.help) {
     console.log(HELP);
@@ -80,7 +76,6 @@ function options() {
     rtpWorkers: int('rtp-workers', 0, 0, 64),
     trunkHost,
     cpuProf: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
-    nice: values.nice === undefined ? undefined : int('nice', 0, -20, 19),
     budgetSeconds: int('budget-seconds', quick ? 60 : 300, 10, 3600),
     quietWaitSeconds: int('quiet-wait-seconds', quick ? 5 : 10, 0, 600),
     quietPct: int('quiet-pct', 30, 1, 10_000),
@@ -116,12 +111,6 @@ class PbxFlowsServer extends PbxServer {
     const log = readFileSync(this.logFile, 'utf8');
     const refused = log.split('\n').filter((l) => / ERROR \[tenants\]/.test(l));
     if (refused.length) throw new Error(`the PBX refused the bench's tenant file: ${refused.join(' | ')}`);
-    if (this.flows.nice !== undefined) {
-      // setpriority(2) on Linux is per thread: every task of every process of the tree
-      const tids = this.pids().flatMap((pid) => readdirSync(`/proc/${pid}/task`));
-      execFileSync('renice', ['-n', String(this.flows.nice), '-p', ...tids], { stdio: 'ignore' });
-      this.o.log(`reniced the PBX's ${tids.length} threads to ${this.flows.nice}`);
-    }
   }
 }
 
@@ -135,7 +124,7 @@ async function main() {
   const machine = machineInfo(repoRoot);
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const run = { date, machine, options: o, quick: o.quick, caveats: [], argv: process.argv.slice(2).join(' ') };
-  const server = new PbxFlowsServer({ dir, host: '127.0.0.1', port: o.pbxPort, users: [], repoRoot, log, apiPort: o.apiPort, adminToken, rtpWorkers: o.rtpWorkers, trunkHost: o.trunkHost, cpuProf: o.cpuProf, nice: o.nice });
+  const server = new PbxFlowsServer({ dir, host: '127.0.0.1', port: o.pbxPort, users: [], repoRoot, log, apiPort: o.apiPort, adminToken, rtpWorkers: o.rtpWorkers, trunkHost: o.trunkHost, cpuProf: o.cpuProf });
   let failed = false;
   try {
     const why = server.prepare();
@@ -166,7 +155,6 @@ async function main() {
     await server.stop();
     await stopAll();
   }
-  if (o.nice !== undefined) run.caveats.push(`the PBX's threads ran at nice ${o.nice} (\`--nice\`): they took the CPU before the other processes of the shared machine, so this run shows the server's own capacity, not what it gets on a crowded machine`);
   if (o.cpuProf) run.caveats.push(`the PBX ran under --cpu-prof (profiles in ${o.cpuProf}): slower than usual`);
   run.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
   const section = flowsSection(run);

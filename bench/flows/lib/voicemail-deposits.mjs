@@ -84,7 +84,7 @@ export async function depositRun({ server, api, dir, o, log, preludeMs }) {
   const file = join(dir, 'deposits.csv');
   writeFileSync(file, carrierCsv(VM_DID, n, 1000));
   const before = await api.messages(TENANT, VM_BOX);
-  const holdMs = preludeMs + o.messageSeconds * 1000 + 300;
+  const holdMs = preludeMs + o.messageSeconds * 1000 + 1000;
   const sampler = new Sampler({ pbx: { pids: () => server.pids(), ports: () => [server.port] }, sipp: { pids: () => (sippPid ? [sippPid] : []) } }, 500);
   const pacer0 = await api.pacer();
   const sched0 = schedTimes(server.pids());
