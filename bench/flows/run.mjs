@@ -114,6 +114,14 @@ class PbxFlowsServer extends PbxServer {
   }
 }
 
+/** The PBX's own report after a full GC (SIGUSR2; the server runs with --expose-gc). */
+async function gcReport(server) {
+  await server.prepareMeasure();
+  const line = server.statsLines().at(-1) ?? '';
+  const num = (k) => Number(new RegExp(`\\b${k}=(\\d+)`).exec(line)?.[1]);
+  return { heapUsed: num('heapUsedBytes'), rss: num('rssBytes'), calls: num('calls'), serverTransactions: num('serverTransactions'), clientTransactions: num('clientTransactions') };
+}
+
 async function main() {
   const o = options();
   installCleanup(log);
@@ -144,7 +152,12 @@ async function main() {
     }
     if (o.ivr) {
       try {
+        const before = await gcReport(server);
         run.ivr = await ivrRamp({ server, api, dir, o, log });
+        // non-INVITE transactions (the BYEs) live 32 s (RFC 3261 §17.2.2 Timer J): wait them out
+        await new Promise((r) => setTimeout(r, (o.quick ? 5 : 35) * 1000));
+        run.ivr.memory = { before, after: await gcReport(server), settleSeconds: o.quick ? 5 : 35 };
+        log(`ivr: after a full GC, heap ${(before.heapUsed / 2 ** 20).toFixed(0)} -> ${(run.ivr.memory.after.heapUsed / 2 ** 20).toFixed(0)} MiB, RSS ${(before.rss / 2 ** 20).toFixed(0)} -> ${(run.ivr.memory.after.rss / 2 ** 20).toFixed(0)} MiB, calls ${run.ivr.memory.after.calls}, transactions ${run.ivr.memory.after.serverTransactions}/${run.ivr.memory.after.clientTransactions}`);
       } catch (err) {
         log(`ivr: ${err.stack ?? err}`);
         run.ivr = { error: String(err.message ?? err) };

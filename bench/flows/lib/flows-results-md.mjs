@@ -52,6 +52,14 @@ function ivrLines(ramp, o) {
       `| ${s.rate} | ${s.calls} | ${f1(s.achieved)} | ${f2(s.failurePct)} | ${f1(s.retransPct)} | ${f0(s.pbxCpuPct)} | ${mib(s.pbxRss)} | ${s.pacer.late}/${s.pacer.paced} (${f3(s.pacer.latePct)} %) | ${f1(s.sched?.runSeconds)} / ${f1(s.sched?.waitSeconds)} | ${s.pbxUdpDrops} | ${f0(s.sippCpuPct)} | ${f0(s.otherCpuPct)} | ${s.pass ? 'pass' : 'fail'}${why.length ? ` (${why.join(', ')}${k ? `: ${k}` : ''})` : ''} |`,
     );
   }
+  const m = ramp.memory;
+  if (m) {
+    const calls = ramp.steps.reduce((a, s) => a + s.calls + (s.disturbedAttempt?.calls ?? 0), 0);
+    rows.push(
+      '',
+      `- the PBX's own report after a full GC (SIGUSR2), before the ramp and ${m.settleSeconds} s after its ${calls} calls: main-thread heap ${mib(m.before.heapUsed)} → ${mib(m.after.heapUsed)} MiB, process RSS ${mib(m.before.rss)} → ${mib(m.after.rss)} MiB; calls up ${m.after.calls}, transactions left ${m.after.serverTransactions} server / ${m.after.clientTransactions} client`,
+    );
+  }
   return rows;
 }
 
