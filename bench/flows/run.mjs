@@ -32,7 +32,12 @@ const HELP = `usage: node bench/flows/run.mjs [options]
   --message-seconds S          length of each message (default 30)
   --deposit-rate R             deposit calls set up per second (default 50)
   --ivr-start R --ivr-step R --ivr-max R --ivr-resolution R   IVR ramp in calls/s (default 20 20 400 5)
-  --ivr-hold-ms MS             how long each IVR caller listens before hanging up (default 2000)
+  --ivr-mode key|hangup        key (default): each caller presses 2 (SIP INFO dtmf-relay) --ivr-key-delay-ms
+                               after the answer and the menu, whose 2 is hangup, ends the call (the call
+                               passes when the server's BYE comes); hangup: each caller listens
+                               --ivr-hold-ms and hangs up itself
+  --ivr-key-delay-ms MS        when the key is pressed after the answer (default 1000)
+  --ivr-hold-ms MS             hangup mode: how long each IVR caller listens (default 2000)
   --step-seconds S             length of one IVR step (default 10)
   --rtp-workers N              the PBX's media worker threads (default 0: one per core)
   --trunk-host IP              the carrier's loopback address (default 127.0.0.2)
@@ -40,17 +45,19 @@ const HELP = `usage: node bench/flows/run.mjs [options]
   --budget-seconds S           time cap of the IVR ramp (default 300)
   --quiet-wait-seconds S --quiet-pct P   wait for a quiet machine before each IVR step (default 10, 30)
   --results FILE | --no-results  where to write (default bench/RESULTS.md)
+  --log-level L                the PBX's log.level (default warn; its log is <temp dir>/pbx.log)
   --keep                       keep the temp dir
   --no-install                 never call apt-get`;
 
 function options() {
   const flags = ['quick', 'no-results', 'keep', 'no-install', 'help'];
-  const strings = ['only', 'deposits', 'message-seconds', 'deposit-rate', 'ivr-start', 'ivr-step', 'ivr-max', 'ivr-resolution', 'ivr-hold-ms', 'step-seconds', 'rtp-workers', 'trunk-host', 'cpu-prof', 'budget-seconds', 'quiet-wait-seconds', 'quiet-pct', 'results'];
+  const strings = ['only', 'deposits', 'message-seconds', 'deposit-rate', 'ivr-start', 'ivr-step', 'ivr-max', 'ivr-resolution', 'ivr-hold-ms', 'ivr-mode', 'ivr-key-delay-ms', 'step-seconds', 'rtp-workers', 'trunk-host', 'cpu-prof', 'budget-seconds', 'quiet-wait-seconds', 'quiet-pct', 'results', 'log-level'];
   const { values } = parseArgs({ options: Object.fromEntries([...flags.map((f) => [f, { type: 'boolean' }]), ...strings.map((s) => [s, { type: 'string' }])]) });
   if (values.help) {
     console.log(HELP);
     process.exit(0);
   }
+  if (values['ivr-mode'] !== undefined && !['key', 'hangup'].includes(values['ivr-mode'])) throw new Error('--ivr-mode must be key or hangup');
   if (values.only !== undefined && !['voicemail', 'ivr'].includes(values.only)) throw new Error('--only must be voicemail or ivr');
   const quick = Boolean(values.quick);
   const int = (name, dflt, min = 1, max = 1_000_000) => {
@@ -72,6 +79,8 @@ function options() {
     ivrMax: int('ivr-max', 400),
     ivrResolution: int('ivr-resolution', quick ? 20 : 5),
     ivrHoldMs: int('ivr-hold-ms', 2000, 0, 60_000),
+    ivrMode: values['ivr-mode'] ?? 'key',
+    ivrKeyDelayMs: int('ivr-key-delay-ms', 1000, 0, 8000),
     stepSeconds: int('step-seconds', quick ? 3 : 10, 1, 120),
     rtpWorkers: int('rtp-workers', 0, 0, 64),
     trunkHost,
@@ -81,12 +90,14 @@ function options() {
     quietPct: int('quiet-pct', 30, 1, 10_000),
     results: values['no-results'] ? undefined : resolve(values.results ?? join(repoRoot, 'bench', quick ? 'out/RESULTS-quick.md' : 'RESULTS.md')),
     keep: Boolean(values.keep),
+    logLevel: ['debug', 'info', 'warn', 'error'].includes(values['log-level'] ?? 'warn') ? (values['log-level'] ?? 'warn') : (() => { throw new Error('--log-level must be debug, info, warn or error'); })(),
     install: !values['no-install'],
     pbxPort: 5080,
     apiPort: 5081,
     callerPort: 5070,
     callerMediaPort: 6000,
     carrierScenario: join(repoRoot, 'test', 'sipp', 'carrier-uac.xml'),
+    ivrKeyScenario: join(here, 'ivr-key-uac.xml'),
   };
 }
 
@@ -98,7 +109,7 @@ class PbxFlowsServer extends PbxServer {
   }
   prepare() {
     const why = super.prepare();
-    this.configFile = writeFlowsConfig(this.o.dir, { host: this.host, port: this.port, apiPort: this.flows.apiPort, adminToken: this.flows.adminToken, rtpWorkers: this.flows.rtpWorkers, trunkHost: this.flows.trunkHost, trunkPort: 5099 });
+    this.configFile = writeFlowsConfig(this.o.dir, { host: this.host, port: this.port, apiPort: this.flows.apiPort, adminToken: this.flows.adminToken, rtpWorkers: this.flows.rtpWorkers, trunkHost: this.flows.trunkHost, trunkPort: 5099, logLevel: this.flows.logLevel });
     if (this.flows.cpuProf) {
       // the PBX is `node bin/pbx serve`: bin/pbx is a script, so the flag goes through NODE_OPTIONS
       process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${this.flows.cpuProf}`.trim();
@@ -132,7 +143,7 @@ async function main() {
   const machine = machineInfo(repoRoot);
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const run = { date, machine, options: o, quick: o.quick, caveats: [], argv: process.argv.slice(2).join(' ') };
-  const server = new PbxFlowsServer({ dir, host: '127.0.0.1', port: o.pbxPort, users: [], repoRoot, log, apiPort: o.apiPort, adminToken, rtpWorkers: o.rtpWorkers, trunkHost: o.trunkHost, cpuProf: o.cpuProf });
+  const server = new PbxFlowsServer({ dir, host: '127.0.0.1', port: o.pbxPort, users: [], repoRoot, log, apiPort: o.apiPort, adminToken, rtpWorkers: o.rtpWorkers, trunkHost: o.trunkHost, cpuProf: o.cpuProf, logLevel: o.logLevel });
   let failed = false;
   try {
     const why = server.prepare();

@@ -37,8 +37,8 @@ function ivrLines(ramp, o) {
   const rows = [
     `**Highest rate with under 1 % failures: ${ramp.best} IVR calls/s** (first failing: ${ramp.firstFail ?? 'none up to the maximum'}; search ended: ${ramp.stoppedBy}).`,
     '',
-    '| offered /s | calls | achieved /s | failed % | retrans % | PBX CPU % | PBX RSS MiB | late frames | PBX ran / waited for a CPU s | UDP drops | SIPp CPU % | rest of machine CPU % | result |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| offered /s | calls | achieved /s | mean call s | failed % | retrans % | PBX CPU % | PBX RSS MiB | late frames | PBX ran / waited for a CPU s | UDP drops | SIPp CPU % | rest of machine CPU % | result |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   const steps = ramp.steps.flatMap((s) => (s.disturbedAttempt ? [{ ...s.disturbedAttempt, rate: s.rate, disturbed: true }, s] : [s]));
   for (const s of steps) {
@@ -49,7 +49,7 @@ function ivrLines(ramp, o) {
     if (s.problems?.length) why.push('SIPp error');
     const k = kinds(s.failureKinds);
     rows.push(
-      `| ${s.rate} | ${s.calls} | ${f1(s.achieved)} | ${f2(s.failurePct)} | ${f1(s.retransPct)} | ${f0(s.pbxCpuPct)} | ${mib(s.pbxRss)} | ${s.pacer.late}/${s.pacer.paced} (${f3(s.pacer.latePct)} %) | ${f1(s.sched?.runSeconds)} / ${f1(s.sched?.waitSeconds)} | ${s.pbxUdpDrops} | ${f0(s.sippCpuPct)} | ${f0(s.otherCpuPct)} | ${s.pass ? 'pass' : 'fail'}${why.length ? ` (${why.join(', ')}${k ? `: ${k}` : ''})` : ''} |`,
+      `| ${s.rate} | ${s.calls} | ${f1(s.achieved)} | ${sec(s.callLengthMs)} | ${f2(s.failurePct)} | ${f1(s.retransPct)} | ${f0(s.pbxCpuPct)} | ${mib(s.pbxRss)} | ${s.pacer.late}/${s.pacer.paced} (${f3(s.pacer.latePct)} %) | ${f1(s.sched?.runSeconds)} / ${f1(s.sched?.waitSeconds)} | ${s.pbxUdpDrops} | ${f0(s.sippCpuPct)} | ${f0(s.otherCpuPct)} | ${s.pass ? 'pass' : 'fail'}${why.length ? ` (${why.join(', ')}${k ? `: ${k}` : ''})` : ''} |`,
     );
   }
   const m = ramp.memory;
@@ -76,7 +76,9 @@ export function flowsSection(run) {
     '',
     ...voicemailLines(run.voicemail, o),
     '',
-    `### IVR menus answered per second (each call answered by the menu, hears the greeting for ${sec(o.ivrHoldMs)} s, hangs up; ${o.stepSeconds} s per step)`,
+    o.ivrMode === 'key'
+      ? `### IVR menus answered per second (each call answered by the menu, key 2 pressed as SIP INFO ${sec(o.ivrKeyDelayMs)} s after the answer, routed by the menu to hangup: passes when the server's BYE comes; ${o.stepSeconds} s per step)`
+      : `### IVR menus answered per second (each call answered by the menu, hears the greeting for ${sec(o.ivrHoldMs)} s, hangs up; ${o.stepSeconds} s per step)`,
     '',
     ...ivrLines(run.ivr, o),
     ...(run.caveats.length ? ['', ...run.caveats.map((c) => `- ${c}`)] : []),

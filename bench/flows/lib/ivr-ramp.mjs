@@ -32,14 +32,14 @@ export async function ivrRamp({ server, api, dir, o, log }) {
       dir,
       tag: `ivr-step${String(stepNo).padStart(2, '0')}-${rate}`,
       target: `${server.host}:${server.port}`,
-      scenario: o.carrierScenario,
+      scenario: o.ivrMode === 'key' ? o.ivrKeyScenario : o.carrierScenario,
       csv: file,
       localIp: o.trunkHost,
       localPort: o.callerPort,
       mediaPort: o.callerMediaPort,
       calls,
       rate,
-      pauseMs: o.ivrHoldMs,
+      pauseMs: o.ivrMode === 'key' ? o.ivrKeyDelayMs : o.ivrHoldMs,
       timeoutSeconds: o.stepSeconds + Math.ceil(o.ivrHoldMs / 1000) + 30,
     });
     sippPid = sipp.pid();
@@ -60,7 +60,7 @@ export async function ivrRamp({ server, api, dir, o, log }) {
       failurePct,
       failureKinds: s?.failureKinds ?? {},
       retransPct: created > 0 ? (100 * (s?.retransmissions ?? 0)) / created : 0,
-      setupMs: s?.callLengthMs,
+      callLengthMs: s?.callLengthMs,
       pbxCpuPct: usage.groups.pbx.cpuPct,
       pbxRss: usage.groups.pbx.rss,
       pbxUdpDrops: usage.groups.pbx.udpDrops,
@@ -73,7 +73,7 @@ export async function ivrRamp({ server, api, dir, o, log }) {
       pass,
     };
     log(
-      `ivr ${rate}/s: ${calls} calls, achieved ${achieved.toFixed(1)}/s, failed ${failurePct.toFixed(2)} %, retrans ${step.retransPct.toFixed(1)} %, PBX CPU ${step.pbxCpuPct.toFixed(0)} %, ` +
+      `ivr ${rate}/s: ${calls} calls, mean call ${(s?.callLengthMs ?? NaN).toFixed(0)} ms, achieved ${achieved.toFixed(1)}/s, failed ${failurePct.toFixed(2)} %, retrans ${step.retransPct.toFixed(1)} %, PBX CPU ${step.pbxCpuPct.toFixed(0)} %, ` +
         `late frames ${pacer.late}/${pacer.paced} (${pacer.latePct.toFixed(3)} %), SIPp CPU ${step.sippCpuPct.toFixed(0)} %, PBX ran ${sched.runSeconds.toFixed(1)} s and waited ${sched.waitSeconds.toFixed(1)} s for a CPU, rest of machine ${step.otherCpuPct.toFixed(0)} % => ${pass ? 'pass' : 'FAIL'}` +
         (done.problems.length ? ` (${done.problems.join('; ')})` : '') +
         (Object.keys(step.failureKinds).length ? ` ${JSON.stringify(step.failureKinds)}` : ''),
