@@ -40,6 +40,9 @@ export async function ivrRamp({ server, api, dir, o, log }) {
       calls,
       rate,
       pauseMs: o.ivrMode === 'key' ? o.ivrKeyDelayMs : o.ivrHoldMs,
+      // SIPp's default cap on open calls (3 x rate x -d) is far too low when the server's BYE
+      // ends the call (up to 10 s after the key): allow every call of the step to be open at once
+      maxCalls: calls + 10,
       timeoutSeconds: o.stepSeconds + Math.ceil(o.ivrHoldMs / 1000) + 30,
     });
     sippPid = sipp.pid();
