@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import type { CallHandling } from '../../src/tenant/call-handling.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { CarrierUas, freeUdpPortOn, headerValues } from '../support/carrier.js';
-import { byeFrom, inviteTo, rang, sdpPort, sleep } from '../support/flow-call.js';
+import { byeFrom, inviteTo, rang, sdpPort, sleep, until } from '../support/flow-call.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
 import { PcmuSender } from '../support/pcmu-sender.js';
 import { UdpPhone } from '../support/udp-phone.js';
@@ -71,6 +71,8 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  // Calls still ending (a BYE on its way) would otherwise keep stop() draining for their transaction's timeout.
+  await until(() => (pbx.server as unknown as { b2bua: { activeCalls: number } }).b2bua.activeCalls === 0, 5000, 'calls ended').catch(() => undefined);
   await pbx?.stop();
 });
 

@@ -85,6 +85,8 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  // Calls still ending (a BYE on its way) would otherwise keep stop() draining for their transaction's timeout.
+  await until(() => (pbx.server as unknown as { b2bua: { activeCalls: number } }).b2bua.activeCalls === 0, 5000, 'calls ended').catch(() => undefined);
   await pbx?.stop();
   rmSync(prompts, { recursive: true, force: true });
 });

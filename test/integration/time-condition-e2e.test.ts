@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { memoryLogger } from '../../src/util/logger.js';
 import { readOverride } from '../../src/tenant/call-flows-store.js';
 import { freeUdpPortOn } from '../support/carrier.js';
-import { byeFrom, rang, sleep } from '../support/flow-call.js';
+import { byeFrom, rang, sleep, until } from '../support/flow-call.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
 import { SettableClock } from '../support/settable-clock.js';
 import { UdpPhone } from '../support/udp-phone.js';
@@ -61,6 +61,8 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  // Calls still ending (a BYE on its way) would otherwise keep stop() draining for their transaction's timeout.
+  await until(() => (pbx.server as unknown as { b2bua: { activeCalls: number } }).b2bua.activeCalls === 0, 5000, 'calls ended').catch(() => undefined);
   await pbx?.stop();
 });
 
