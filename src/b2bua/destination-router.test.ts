@@ -34,7 +34,7 @@ const planner: PlannerPorts = {
   routeOutbound: (_t, dialled, cos) => (/^\d{4}$/.test(dialled) ? { kind: 'internal' } : cos === 'internal' ? { kind: 'refused', status: 403, reason: 'Forbidden' } : { kind: 'route', trunks: ['carrier'], number: `+${dialled}`, e164: `+${dialled}`, emergency: false }),
   trunk: (_t, name) => (name === 'carrier' ? carrier : undefined),
   inboundDestination: () => undefined,
-  ringGroup: (t, name) => (t.id === 'acme' && name === 'sales' ? { name, strategy: 'simultaneous', members: ['1002', '1003'], ringSeconds: 10, fallback: { type: 'voicemail', box: '1002' } as never } : undefined),
+  ringGroup: (t, name) => (t.id === 'acme' && name === 'sales' ? { name, strategy: 'simultaneous', members: ['1002', '1003'], ringSeconds: 10, fallback: { type: 'voicemail', box: '1002' } } : undefined),
   callerIdOf: (_t, e) => (e === '1002' ? '+14155550102' : '+14155550100'),
 };
 
@@ -77,7 +77,7 @@ test('an extension with no policy rings its contacts; busy/no answer go to its b
 });
 
 test('forwardNoAnswer rings for its afterSeconds, then forwards (one hop); forwardBusy only on busy', () => {
-  const { r, calls } = router({ policies: { '1002': { dnd: false, forwardNoAnswer: { afterSeconds: 5, destination: { type: 'extension', ext: '1003' } }, forwardBusy: { type: 'ivr', name: 'main' } as never } } });
+  const { r, calls } = router({ policies: { '1002': { dnd: false, forwardNoAnswer: { afterSeconds: 5, destination: { type: 'extension', ext: '1003' } }, forwardBusy: { type: 'ivr', name: 'main' } } } });
   const route = go(r, { type: 'extension', ext: '1002' });
   assert.is(route.kind === 'ring' && route.noAnswerMs, 5000);
   if (route.kind !== 'ring') return;
@@ -107,7 +107,7 @@ test('unregistered is unavailable: forwardUnavailable, else the box, else 480', 
 });
 
 test('forwardAlways to an outside number uses the forwarding extension\'s COS and caller ID; an internal COS falls back', () => {
-  const { r } = router({ policies: { '1002': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } as never }, '1004': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } as never } } });
+  const { r } = router({ policies: { '1002': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } }, '1004': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } } } });
   const out = go(r, { type: 'extension', ext: '1002' });
   assert.is(out.kind, 'outbound');
   if (out.kind === 'outbound') {
@@ -121,9 +121,9 @@ test('forwardAlways to an outside number uses the forwarding extension\'s COS an
 });
 
 test('a number destination dials with the given cos, else inboundCos, else internal (refused)', () => {
-  assert.equal(router().r.resolve({ type: 'number', number: '13035550123' } as never, ctx()).kind, 'fail');
-  assert.is(router({ inboundCos: 'national' }).r.resolve({ type: 'number', number: '13035550123' } as never, ctx()).kind, 'outbound');
-  assert.is(router().r.resolve({ type: 'number', number: '13035550123' } as never, { ...ctx(), cos: 'national' }).kind, 'outbound');
+  assert.equal(router().r.resolve({ type: 'number', number: '13035550123' }, ctx()).kind, 'fail');
+  assert.is(router({ inboundCos: 'national' }).r.resolve({ type: 'number', number: '13035550123' }, ctx()).kind, 'outbound');
+  assert.is(router().r.resolve({ type: 'number', number: '13035550123' }, { ...ctx(), cos: 'national' }).kind, 'outbound');
 });
 
 test('forward hops: a loop of forwardAlways ends at calls.maxForwardHops', () => {
@@ -170,7 +170,7 @@ test('isolation: every name is looked up in the tenant given; another tenant\'s 
 test('a chain of time conditions that loops ends with 482', () => {
   const looping = new DestinationRouter({
     planner,
-    apps: () => ({ timeCondition: () => ({ type: 'timeCondition', name: 'again' }) as never }),
+    apps: () => ({ timeCondition: () => ({ type: 'timeCondition', name: 'again' }) }),
     maxForwardHops: () => 3,
     inboundCos: () => undefined,
     log: { info: () => {}, warn: () => {} },
