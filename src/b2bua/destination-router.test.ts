@@ -126,6 +126,26 @@ test('a number destination dials with the given cos, else inboundCos, else inter
   assert.is(router().r.resolve({ type: 'number', number: '13035550123' }, { ...ctx(), cos: 'national' }).kind, 'outbound');
 });
 
+test('a number leaves through the same stages as a dialled outside call: every target of each trunk in turn (RFC 3263), a 503 marks the target failed and goes on', () => {
+  const failed: string[] = [];
+  const a: TrunkHandle = { ...carrier, name: 'a', targets: [{ protocol: 'udp', address: '192.0.2.1', port: 5060 }, { protocol: 'udp', address: '192.0.2.2', port: 5060 }], markFailed: (t) => failed.push(t.address) };
+  const b: TrunkHandle = { ...carrier, name: 'b', target: { protocol: 'udp', address: '198.51.100.1', port: 5060 } };
+  const r = new DestinationRouter({
+    planner: { ...planner, routeOutbound: () => ({ kind: 'route', trunks: ['a', 'b'], number: '+13035550123', e164: '+13035550123', emergency: false }), trunk: (_t, n) => (n === 'a' ? a : n === 'b' ? b : undefined) },
+    apps: () => undefined,
+    maxForwardHops: () => 3,
+    inboundCos: () => undefined,
+    log: { info: () => undefined, warn: () => undefined },
+  });
+  const out = r.resolve({ type: 'number', number: '13035550123' }, { ...ctx(), cos: 'national' });
+  assert.is(out.kind, 'outbound');
+  if (out.kind !== 'outbound') return;
+  assert.equal(out.stages.map((st) => `${st.targets[0]!.trunk} ${st.targets[0]!.target.address}`), ['a 192.0.2.1', 'a 192.0.2.2', 'b 198.51.100.1']);
+  assert.ok(out.stages[0]!.continueAfter!([{ status: 503 }]), 'a 503 goes on to the next target');
+  assert.equal(failed, ['192.0.2.1']);
+  assert.not.ok(out.stages[1]!.continueAfter!([{ status: 486 }]), 'busy is the answer');
+});
+
 test('forward hops: a loop of forwardAlways ends at calls.maxForwardHops', () => {
   const log: string[] = [];
   const { r } = router({ maxHops: 2, log, policies: { '1001': { dnd: false, forwardAlways: { type: 'extension', ext: '1003' } }, '1003': { dnd: false, forwardAlways: { type: 'extension', ext: '1001' } } } });
