@@ -37,6 +37,7 @@ export interface TenantYamlInput extends Partial<CallFlows> {
   countryCode?: string;
   nationalPrefix?: string;
   callerId?: string;
+  inboundCos?: string;
   auth?: { algorithms: readonly string[] };
   recording?: string;
   featureCodes?: Readonly<Record<string, string | false | undefined>>;
@@ -139,6 +140,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     countryCode: t.countryCode || (needsCountryCode(t) ? '' : undefined),
     nationalPrefix: t.nationalPrefix,
     callerId: t.callerId,
+    inboundCos: t.inboundCos,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
     featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,

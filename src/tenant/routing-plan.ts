@@ -86,6 +86,8 @@ export interface RoutingPlan {
   nationalPrefix: string;
   /** The tenant's default outbound caller ID (E.164). */
   callerId?: string;
+  /** The class of service of trunk calls a destination sends to an outside number; absent: internal. */
+  inboundCos?: ClassOfService;
   /** Digest algorithms its challenges offer, in order; absent: pbx.yaml's auth.algorithms. */
   auth?: { algorithms: DigestAlgorithm[] };
   /** The tenant's DIDs (E.164), in declared order. */
