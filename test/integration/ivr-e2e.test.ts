@@ -14,19 +14,23 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toneShare } from '../../src/media/dsp/goertzel.js';
 import { memoryLogger } from '../../src/util/logger.js';
-import { freeUdpPortOn } from '../support/carrier.js';
-import { dtmfFlood, inviteTo, joined, listen, rang, sdpPort, sleep, tonePrompt, toneRuns, until } from '../support/flow-call.js';
+import { CarrierUas, freeUdpPortOn } from '../support/carrier.js';
+import { byeFrom, dtmfFlood, inviteTo, joined, listen, rang, sdpPort, sleep, tonePrompt, toneRuns, until } from '../support/flow-call.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
 import { PcmuSender } from '../support/pcmu-sender.js';
 import { UdpPhone } from '../support/udp-phone.js';
 
 const CARRIER = '127.0.0.11';
+/** initech's carrier: the same menu, but no inboundCos. */
+const CARRIER2 = '127.0.0.14';
 const GREETING_HZ = 500;
 const SUB_HZ = 1200;
 const OOPS_HZ = 1800;
 const logger = memoryLogger('info');
 let pbx: InProcessPbx;
 let prompts: string;
+let carrierPort: number;
+let carrier2Port: number;
 const ext = (e: string) => ({ ext: e, password: `acme-${e}-secret` });
 const phones: UdpPhone[] = [];
 
@@ -36,12 +40,13 @@ test.before(async () => {
   tonePrompt(prompts, 'menu-main', GREETING_HZ, 0.8);
   tonePrompt(prompts, 'menu-sub', SUB_HZ, 0.8);
   tonePrompt(prompts, 'oops', OOPS_HZ, 0.8);
-  const carrierPort = await freeUdpPortOn(CARRIER);
+  carrierPort = await freeUdpPortOn(CARRIER);
+  carrier2Port = await freeUdpPortOn(CARRIER2);
   pbx = await InProcessPbx.start({
     name: 'ivr-e2e',
     logger,
     extraYaml: `media: { prompts: "${prompts}" }`,
-    security: `tenantTrunkAllowedNetworks: [ "${CARRIER}/32" ]`,
+    security: `tenantTrunkAllowedNetworks: [ "${CARRIER}/32", "${CARRIER2}/32" ]`,
     tenants: [
       {
         id: 'acme',
@@ -49,7 +54,11 @@ test.before(async () => {
         extensions: [ext('2001'), ext('2002'), ext('2003'), ext('2009')],
         extraYaml: [
           'countryCode: "1"',
+          'nationalPrefix: "1"',
+          'inboundCos: national',
           'dids: [ "+14155550100", "+14155550101" ]',
+          'outboundRoutes:',
+          '  - { name: national, patterns: [ "1NXXNXXXXXX" ], prepend: "+", trunks: [ carrier ] }',
           'trunks:',
           `  - { name: carrier, kind: ip, host: ${CARRIER}, port: ${carrierPort}, allowedSources: [ "${CARRIER}/32" ] }`,
           'inboundRoutes:',
@@ -58,7 +67,7 @@ test.before(async () => {
           'ivrs:',
           '  - name: main',
           '    greeting: menu-main',
-          '    options: { "1": { extension: "2001" }, "5": { ivr: sub }, "9": hangup }',
+          '    options: { "1": { extension: "2001" }, "5": { ivr: sub }, "8": { number: "13035550123" }, "9": hangup }',
           '    directDial: true',
           '    interDigitSeconds: 2',
           '    timeoutSeconds: 2',
@@ -74,6 +83,24 @@ test.before(async () => {
         ].join('\n'),
       },
       { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '3001', password: 'globex-3001-secret' }] },
+      {
+        id: 'initech',
+        domains: ['initech.example'],
+        extensions: [{ ext: '4001', password: 'initech-4001-secret' }],
+        extraYaml: [
+          'countryCode: "1"',
+          'nationalPrefix: "1"',
+          'dids: [ "+14155550200" ]',
+          'trunks:',
+          `  - { name: carrier, kind: ip, host: ${CARRIER2}, port: ${carrier2Port}, allowedSources: [ "${CARRIER2}/32" ] }`,
+          'inboundRoutes:',
+          '  - { did: "+14155550200", destination: { ivr: main } }',
+          'outboundRoutes:',
+          '  - { name: national, patterns: [ "1NXXNXXXXXX" ], prepend: "+", trunks: [ carrier ] }',
+          'ivrs:',
+          '  - { name: main, greeting: menu-main, options: { "8": { number: "13035550123" } }, retries: 0 }',
+        ].join('\n'),
+      },
     ],
   });
   for (const e of ['2001', '2002', '2003', '2009']) {
@@ -94,8 +121,8 @@ test.after(async () => {
 const phone = (e: string) => phones[['2001', '2002', '2003', '2009'].indexOf(e)]!;
 
 /** A caller at the carrier's address dialling `did`; answered by the menu. */
-async function callDid(did: string) {
-  const caller = await UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
+async function callDid(did: string, from = CARRIER) {
+  const caller = await UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: from });
   const heard = listen(caller);
   const runs = toneRuns(caller, GREETING_HZ);
   const res = await caller.call(did, { timeoutMs: 10_000 });
@@ -215,6 +242,35 @@ test('a DTMF flood (30 keys in well under a second) ends the menu at once to its
     assert.not.ok(rang(phone('2003'), marks[2]));
   } finally {
     await hangUp(caller);
+  }
+});
+
+test('inboundCos national: key 8 (an outside number) takes the trunk call out through the carrier; initech, without inboundCos, refuses it', async () => {
+  const carrier = await CarrierUas.start({ address: CARRIER, port: carrierPort, server: `127.0.0.1:${pbx.port}`, expectUser: '+13035550123', timeoutSeconds: 30 });
+  try {
+    const { caller, send } = await callDid('+14155550100');
+    try {
+      await send.digit(8);
+      const inv = await carrier.firstInvite(8000);
+      assert.ok(inv, 'the carrier got the call');
+      assert.match(inv!.startLine, /^INVITE sip:\+13035550123@/);
+    } finally {
+      await hangUp(caller);
+    }
+  } finally {
+    await carrier.dispose();
+  }
+  const carrier2 = await CarrierUas.start({ address: CARRIER2, port: carrier2Port, server: `127.0.0.1:${pbx.port}`, timeoutSeconds: 30 });
+  try {
+    const { caller, send } = await callDid('+14155550200', CARRIER2);
+    const mark = caller.mark();
+    await send.digit(8);
+    await byeFrom(caller, mark);
+    caller.close();
+    assert.is(carrier2.invites().length, 0, 'nothing left through initech\'s trunk');
+    assert.ok(logger.lines.some((l) => l.includes('outside number refused') && l.includes('initech') && l.includes('cos=internal')), 'logged as refused');
+  } finally {
+    await carrier2.dispose();
   }
 });
 
