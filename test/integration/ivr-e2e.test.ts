@@ -274,6 +274,40 @@ test('inboundCos national: key 8 (an outside number) takes the trunk call out th
   }
 });
 
+test('late offer: an INVITE without SDP reaches the menu; the 200 carries our offer, the ACK the answer; the greeting is heard and key 1 still reaches 2001', async () => {
+  const caller = await UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
+  try {
+    const runs = toneRuns(caller, GREETING_HZ);
+    const res = await caller.call('+14155550100', { lateOffer: true, timeoutMs: 10_000 });
+    assert.is(res.status, 200, `${res.status} ${res.reason}`);
+    assert.match(res.body.toString(), /m=audio \d+ RTP\/AVP 0 8 9 /, 'our offer: the codecs an application plays');
+    await until(() => runs() >= 1, 5000, 'the greeting heard');
+    const b = phone('2001');
+    const mark = b.mark();
+    await new PcmuSender(caller, sdpPort(res), 0x1a7e, 1000).digit(1);
+    assert.ok(await inviteTo(b, 6000, mark), '2001 rings');
+  } finally {
+    await hangUp(caller);
+  }
+});
+
+test('late offer with an ACK that has no answer: the PBX hangs up (BYE) and rings nobody', async () => {
+  const marks = phones.map((p) => p.mark());
+  const caller = await UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
+  try {
+    const mark = caller.mark();
+    // An INVITE without SDP, acknowledged without one: no agreed media.
+    const res = await caller.call('+14155550100', { lateOffer: 'no-answer', timeoutMs: 10_000 });
+    assert.is(res.status, 200);
+    const bye = await byeFrom(caller, mark, 5000);
+    assert.ok(bye, 'BYE from the PBX');
+    await sleep(300);
+    phones.forEach((p, i) => assert.not.ok(rang(p, marks[i])));
+  } finally {
+    caller.close();
+  }
+});
+
 test('isolation: a globex caller dialling acme\'s menu names or extensions reaches nothing of acme', async () => {
   const marks = phones.map((p) => p.mark());
   const g = await pbx.phone('globex', '3001');
