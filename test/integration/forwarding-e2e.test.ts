@@ -189,6 +189,27 @@ test('*78: DND sends callers to 1002\'s box without ringing it; *79 ends it', as
   await c.end();
 });
 
+test('a late-offer caller (INVITE without SDP) to a busy 1002 is handed to its box: our offer in the 200, the answer in the ACK, and its tone is recorded', async () => {
+  phone('1002').answer = { kind: 'busy' };
+  const vm = () => (pbx.server as unknown as { resolver: { getTenant(id: string): { store: { voicemail: { messages(b: string): Array<{ durationMs: number }> } } } } }).resolver.getTenant('acme').store.voicemail.messages('1002');
+  const before = vm().length;
+  const a = await UdpPhone.open({ user: '1001', domain: 'acme.example', password: 'acme-1001-secret', server: { host: '127.0.0.1', port: pbx.port } });
+  try {
+    const m2 = phone('1002').mark();
+    const res = await a.call('1002', { lateOffer: true, timeoutMs: 15_000 });
+    assert.is(res.status, 200, `${res.status} ${res.reason}`);
+    assert.ok(rang(phone('1002'), m2), '1002 was tried first (our offer to it)');
+    assert.match(res.body.toString(), /m=audio \d+ RTP\/AVP 0 8 9 /, 'the box offers in its 200');
+    // The caller talks through the greeting (the system's, about 10 s with "leave a message") and the beep, and on.
+    await new PcmuSender(a, sdpPort(res), 0x1a7e, 700).tone(13_000);
+    await a.inDialog('BYE');
+  } finally {
+    a.close();
+  }
+  await until(() => vm().length > before, 5000, 'the message stored');
+  assert.ok(vm().at(-1)!.durationMs >= 1000, `kept: ${vm().at(-1)!.durationMs} ms`);
+});
+
 test('unavailable (YAML): 1005 has no phone registered, so its calls ring 1003', async () => {
   const c = await call('1005');
   assert.is(c.res.status, 200);
