@@ -105,6 +105,8 @@ add('routing', '/nationalPrefix', true, '0', '1', '');
 add('routing', '/nationalPrefix', false, 'x', '12345');
 add('routing', '/callerId', true, '+14155550100');
 add('routing', '/callerId', false, '4155550100', '+1', 'anonymous');
+add('routing', '/inboundCos', true, 'internal', 'national', 'international');
+add('routing', '/inboundCos', false, 'everything', 'National', '');
 add('routing', '/ringGroups/0/ringSeconds', true, 5, 20, 300);
 add('routing', '/ringGroups/0/ringSeconds', false, 0, -1, 301, 3601, 2.5);
 add('routing', '/ringGroups/0/strategy', true, 'sequential');

@@ -15,7 +15,7 @@ export function appCallsOptions(o: { callApps: () => CallApps | undefined; maxFo
     callApps: o.callApps,
     maxForwardHops: o.maxForwardHops,
     trimRecordingTail: trimWavTail,
-    inboundCos: (tenant) => (tenant.store.getRoutingPlan() as { inboundCos?: string }).inboundCos,
+    inboundCos: (tenant) => tenant.store.getRoutingPlan().inboundCos,
     prompts: (tenant, ids) => {
       const dir = o.promptsDir();
       const out: string[] = [];

@@ -407,7 +407,7 @@ export class AppCalls {
   ack(req: SipRequest): boolean {
     const owner = this.ownerOf(req);
     if (!owner) return false;
-    if (owner.side === 'a') owner.leg.onAck();
+    if (owner.side === 'a') owner.leg.onAck(req);
     return true;
   }
 

@@ -1,20 +1,12 @@
 /**
- * Every kind of destination a call can be sent to (the union the call-flows helpers agreed
- * on; src/tenant/routing-plan.ts Destination is being widened to the same shape). The B2BUA
- * accepts all of them wherever it takes a destination: inbound routes, ring-group
- * fallbacks, forwards and AppChannel.continueTo.
+ * Every kind of destination a call can be sent to: src/tenant/routing-plan.ts Destination
+ * (the one union, src/model/flow-destination.ts). The B2BUA accepts all of them wherever it
+ * takes a destination: inbound routes, ring-group fallbacks, forwards and
+ * AppChannel.continueTo.
  */
-export type AnyDestination =
-  | { type: 'extension'; ext: string }
-  | { type: 'ringGroup'; name: string }
-  | { type: 'voicemail'; box: string }
-  | { type: 'ivr'; name: string }
-  | { type: 'timeCondition'; name: string }
-  | { type: 'conference'; room: string }
-  | { type: 'number'; number: string }
-  | { type: 'play'; prompt: string }
-  | { type: 'queue'; name: string }
-  | { type: 'hangup' };
+import type { Destination } from '../tenant/routing-plan.js';
+
+export type AnyDestination = Destination;
 
 /** A short text naming a destination, for logs. */
 export function describeDestination(d: AnyDestination): string {

@@ -12,6 +12,7 @@
  * and leg B's as the callee chose). While it rings the caller hears ringback (the tenant's
  * music on hold, else the built-in ring tone prompt).
  */
+import { AppLateOffer } from './app-late-offer.js';
 import { Dialog } from '../sip/dialog/dialog.js';
 import { answerSessionTimer, refreshFailureEndsSession, SessionTimer, sessionTimerFromResponse, sessionTimerRefreshHeaders, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
 import { createResponse } from '../sip/message/response.js';
@@ -94,6 +95,9 @@ export class AppLeg implements ForkOwner {
   private answering: Promise<boolean> | undefined;
   private aCodec: MediaCodec | undefined;
   private aAnswer: Buffer | undefined;
+  /** A late-offer caller: our offer and its answer (app-late-offer.ts); the answer stands in for its offer. */
+  private late: AppLateOffer | undefined;
+  private callerSdp: Buffer | undefined;
   private okTimer: TimerHandle | undefined;
   private readonly timers: Record<Side, SessionTimer | undefined> = { a: undefined, b: undefined };
   private readonly negotiated: Record<Side, NegotiatedTimer | undefined> = { a: undefined, b: undefined };
@@ -194,6 +198,8 @@ export class AppLeg implements ForkOwner {
     }
     media.onTimeout(() => this.hangupSystem('RTP timeout'));
     media.onEnded((reason) => this.hangupSystem(`media ended: ${reason}`));
+    // An INVITE without SDP (and no early answer from a ring before): we offer, the ACK answers.
+    if (this.input.offer.length === 0 && !this.input.handover?.early) return this.answerLate(media);
     const fresh = answerOffer(this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
     if (!fresh) {
       this.refuse(488, 'Not Acceptable Here', 'no codec the PBX can play');
@@ -231,10 +237,53 @@ export class AppLeg implements ForkOwner {
     return true;
   }
 
-  /** The caller's ACK for our 2xx: stop retransmitting it. */
-  onAck(): void {
+  /** A caller without SDP: our offer in the 200, its answer from the ACK (app-late-offer.ts). */
+  private async answerLate(media: CallMediaSession): Promise<boolean> {
+    const late = (this.late = new AppLateOffer(this.d.mediaAddress, this.d.ownAddresses()));
+    const offer = late.offer(media);
+    this.aAnswer = offer;
+    const contact = this.d.io.contactFor(this.input.callerTarget.protocol);
+    const ok = answerCaller(this.input.invite, 200, { toTag: this.aTag, contact, body: offer, headers: this.input.callerTimer.headers });
+    this.input.inviteTx.respond(ok);
+    this.answeredAt = this.d.clock.now();
+    this.d.recorder.answered(this.id, this.answeredAt);
+    this.aDialog = Dialog.asUas(this.input.invite, this.aTag, contact);
+    this.d.dialogUp(this, dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag), 'a');
+    this.retransmitOk(ok);
+    // §13.3.1.4: no ACK within 64*T1 on any transport: no answer (UDP also ends in retransmitOk).
+    const noAck = this.d.clock.setTimeout(() => late.acked(undefined), 64 * this.d.settings().t1);
+    this.startSessionTimer('a', this.input.callerTimer.timer);
+    const r = await late.answer(this.input.callerSourceAddress);
+    this.d.clock.clearTimeout(noAck);
+    if (this.isEnded()) return false;
+    if (!r) {
+      this.hangupSystem('no answer to our offer in the ACK');
+      return false;
+    }
+    try {
+      await media.setRemote('a', r.remote);
+      if (r.moved) await media.resetLatch('a');
+      await media.useCodecs?.({ a: r.codec, b: r.codec });
+      await media.setDtmf?.({ a: r.codec.telephoneEvent !== undefined ? { mode: 'rfc4733' } : { mode: 'inband', detectInband: true }, b: { mode: 'none' } });
+    } catch (e) {
+      this.d.logger.warn('application media not set up', { call: this.id, error: e });
+      this.hangupSystem('media not set up');
+      return false;
+    }
+    if (this.isEnded()) return false;
+    this.offDigits = media.onDigit?.((e) => {
+      if (e.leg === 'a') this.digits.push(e.digit);
+    });
+    this.aCodec = r.codec;
+    this.callerSdp = r.body;
+    return true;
+  }
+
+  /** The caller's ACK for our 2xx: stop retransmitting it; a late-offer caller's carries its answer. */
+  onAck(ack?: SipRequest): void {
     this.d.clock.clearTimeout(this.okTimer);
     this.okTimer = undefined;
+    this.late?.acked(ack?.body ?? Buffer.alloc(0));
   }
 
   private retransmitOk(ok: SipResponse): void {
@@ -352,7 +401,7 @@ export class AppLeg implements ForkOwner {
     this.failures = [];
     this.sdp = new SdpBridge(this.d.mediaAddress, this.d.ownAddresses());
     try {
-      this.calleeOffer = this.sdp.offerToCallee(this.input.offer, this.media, this.input.callerSourceAddress).body;
+      this.calleeOffer = this.sdp.offerToCallee(this.callerSdp ?? this.input.offer, this.media, this.input.callerSourceAddress).body;
     } catch {
       return this.bridgeFailed('unavailable', 488, 'Not Acceptable Here');
     }
@@ -571,6 +620,7 @@ export class AppLeg implements ForkOwner {
   private finish(disposition: Disposition, cause: string, side: HangupSide): void {
     if (this.isEnded()) return;
     this.state = 'ended';
+    this.late?.acked(undefined);
     this.end = { disposition, cause, side };
     this.d.activity?.(this);
     this.d.clock.clearTimeout(this.okTimer);

@@ -248,7 +248,8 @@ export class B2bua implements B2buaIo {
   private startApp(i: InviteRequest, tx: ServerTransaction, route: Parameters<AppCalls['startInvite']>[2], refuse: (status: number, reason: string, headers?: Array<[string, string]>) => void): void {
     let offer: Buffer;
     try {
-      offer = SdpBridge.checkOffer(i.req);
+      // An INVITE without SDP: the application leg offers in its 200 (app-late-offer.ts).
+      offer = isLateOffer(i.req) ? i.req.body : SdpBridge.checkOffer(i.req);
     } catch (e) {
       refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
       return;

@@ -34,7 +34,7 @@ const planner: PlannerPorts = {
   routeOutbound: (_t, dialled, cos) => (/^\d{4}$/.test(dialled) ? { kind: 'internal' } : cos === 'internal' ? { kind: 'refused', status: 403, reason: 'Forbidden' } : { kind: 'route', trunks: ['carrier'], number: `+${dialled}`, e164: `+${dialled}`, emergency: false }),
   trunk: (_t, name) => (name === 'carrier' ? carrier : undefined),
   inboundDestination: () => undefined,
-  ringGroup: (t, name) => (t.id === 'acme' && name === 'sales' ? { name, strategy: 'simultaneous', members: ['1002', '1003'], ringSeconds: 10, fallback: { type: 'voicemail', box: '1002' } as never } : undefined),
+  ringGroup: (t, name) => (t.id === 'acme' && name === 'sales' ? { name, strategy: 'simultaneous', members: ['1002', '1003'], ringSeconds: 10, fallback: { type: 'voicemail', box: '1002' } } : undefined),
   callerIdOf: (_t, e) => (e === '1002' ? '+14155550102' : '+14155550100'),
 };
 
@@ -77,7 +77,7 @@ test('an extension with no policy rings its contacts; busy/no answer go to its b
 });
 
 test('forwardNoAnswer rings for its afterSeconds, then forwards (one hop); forwardBusy only on busy', () => {
-  const { r, calls } = router({ policies: { '1002': { dnd: false, forwardNoAnswer: { afterSeconds: 5, destination: { type: 'extension', ext: '1003' } }, forwardBusy: { type: 'ivr', name: 'main' } as never } } });
+  const { r, calls } = router({ policies: { '1002': { dnd: false, forwardNoAnswer: { afterSeconds: 5, destination: { type: 'extension', ext: '1003' } }, forwardBusy: { type: 'ivr', name: 'main' } } } });
   const route = go(r, { type: 'extension', ext: '1002' });
   assert.is(route.kind === 'ring' && route.noAnswerMs, 5000);
   if (route.kind !== 'ring') return;
@@ -107,7 +107,7 @@ test('unregistered is unavailable: forwardUnavailable, else the box, else 480', 
 });
 
 test('forwardAlways to an outside number uses the forwarding extension\'s COS and caller ID; an internal COS falls back', () => {
-  const { r } = router({ policies: { '1002': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } as never }, '1004': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } as never } } });
+  const { r } = router({ policies: { '1002': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } }, '1004': { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } } } });
   const out = go(r, { type: 'extension', ext: '1002' });
   assert.is(out.kind, 'outbound');
   if (out.kind === 'outbound') {
@@ -121,9 +121,29 @@ test('forwardAlways to an outside number uses the forwarding extension\'s COS an
 });
 
 test('a number destination dials with the given cos, else inboundCos, else internal (refused)', () => {
-  assert.equal(router().r.resolve({ type: 'number', number: '13035550123' } as never, ctx()).kind, 'fail');
-  assert.is(router({ inboundCos: 'national' }).r.resolve({ type: 'number', number: '13035550123' } as never, ctx()).kind, 'outbound');
-  assert.is(router().r.resolve({ type: 'number', number: '13035550123' } as never, { ...ctx(), cos: 'national' }).kind, 'outbound');
+  assert.equal(router().r.resolve({ type: 'number', number: '13035550123' }, ctx()).kind, 'fail');
+  assert.is(router({ inboundCos: 'national' }).r.resolve({ type: 'number', number: '13035550123' }, ctx()).kind, 'outbound');
+  assert.is(router().r.resolve({ type: 'number', number: '13035550123' }, { ...ctx(), cos: 'national' }).kind, 'outbound');
+});
+
+test('a number leaves through the same stages as a dialled outside call: every target of each trunk in turn (RFC 3263), a 503 marks the target failed and goes on', () => {
+  const failed: string[] = [];
+  const a: TrunkHandle = { ...carrier, name: 'a', targets: [{ protocol: 'udp', address: '192.0.2.1', port: 5060 }, { protocol: 'udp', address: '192.0.2.2', port: 5060 }], markFailed: (t) => failed.push(t.address) };
+  const b: TrunkHandle = { ...carrier, name: 'b', target: { protocol: 'udp', address: '198.51.100.1', port: 5060 } };
+  const r = new DestinationRouter({
+    planner: { ...planner, routeOutbound: () => ({ kind: 'route', trunks: ['a', 'b'], number: '+13035550123', e164: '+13035550123', emergency: false }), trunk: (_t, n) => (n === 'a' ? a : n === 'b' ? b : undefined) },
+    apps: () => undefined,
+    maxForwardHops: () => 3,
+    inboundCos: () => undefined,
+    log: { info: () => undefined, warn: () => undefined },
+  });
+  const out = r.resolve({ type: 'number', number: '13035550123' }, { ...ctx(), cos: 'national' });
+  assert.is(out.kind, 'outbound');
+  if (out.kind !== 'outbound') return;
+  assert.equal(out.stages.map((st) => `${st.targets[0]!.trunk} ${st.targets[0]!.target.address}`), ['a 192.0.2.1', 'a 192.0.2.2', 'b 198.51.100.1']);
+  assert.ok(out.stages[0]!.continueAfter!([{ status: 503 }]), 'a 503 goes on to the next target');
+  assert.equal(failed, ['192.0.2.1']);
+  assert.not.ok(out.stages[1]!.continueAfter!([{ status: 486 }]), 'busy is the answer');
 });
 
 test('forward hops: a loop of forwardAlways ends at calls.maxForwardHops', () => {
@@ -170,7 +190,7 @@ test('isolation: every name is looked up in the tenant given; another tenant\'s 
 test('a chain of time conditions that loops ends with 482', () => {
   const looping = new DestinationRouter({
     planner,
-    apps: () => ({ timeCondition: () => ({ type: 'timeCondition', name: 'again' }) as never }),
+    apps: () => ({ timeCondition: () => ({ type: 'timeCondition', name: 'again' }) }),
     maxForwardHops: () => 3,
     inboundCos: () => undefined,
     log: { info: () => {}, warn: () => {} },

@@ -23,10 +23,11 @@ import type { Destination } from '../tenant/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { AnyDestination } from './app-destination.js';
 import { describeDestination } from './app-destination.js';
-import { extensionStages, failoverStatus, trunkIdentityHeaders, type PlannerPorts, type TrunkHandle } from './call-plan.js';
+import { extensionStages, trunkIdentityHeaders, type PlannerPorts, type TrunkHandle } from './call-plan.js';
 import type { ConferenceRoomConfig } from './conference-call.js';
 import { forkTargets, type CallStage, type ForkTarget } from './fork-targets.js';
 import { playPromptApp } from './play-prompt-app.js';
+import { trunkStages } from './trunk-failover.js';
 
 /** Why ringing a destination's targets ended without an answer. */
 export type RingFailure = 'busy' | 'noanswer' | 'unavailable';
@@ -213,23 +214,20 @@ export class DestinationRouter {
     if (trunks.length === 0) return { kind: 'fail', status: 503, reason: 'Service Unavailable' };
     // The forwarding extension's caller ID (its own, else the tenant's).
     const callerId = this.d.planner.callerIdOf(tenant, c.forwardingExt ?? '');
-    const stages: CallStage[] = trunks.map((t) => {
+    // The same stages as a dialled outside call (b2bua plan): each target of each trunk in
+    // turn (RFC 3263), failed targets marked, 488 going on to a trunk with other codecs.
+    const stages: CallStage[] = trunkStages(trunks, (t, target) => {
       const uri = `sip:${decision.number}@${t.domain}`;
       const identity = trunkIdentityHeaders(callerId, t.domain, false);
       return {
-        targets: [
-          {
-            requestUri: uri,
-            target: t.target,
-            trunk: t.name,
-            ...(t.codecs ? { codecs: t.codecs } : {}),
-            toUri: uri,
-            ...(identity.fromValue ? { fromValue: identity.fromValue } : {}),
-            headers: [...(t.route ? ([['Route', t.route]] as Array<[string, string]>) : []), ...identity.headers],
-            answerChallenge: (inv, res) => t.answerChallenge(inv, res),
-          },
-        ],
-        continueAfter: failoverStatus,
+        requestUri: uri,
+        target,
+        trunk: t.name,
+        ...(t.codecs ? { codecs: t.codecs } : {}),
+        toUri: uri,
+        ...(identity.fromValue ? { fromValue: identity.fromValue } : {}),
+        headers: [...(t.route ? ([['Route', t.route]] as Array<[string, string]>) : []), ...identity.headers],
+        answerChallenge: (inv, res) => t.answerChallenge(inv, res),
       };
     });
     return {

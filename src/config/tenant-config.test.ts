@@ -239,11 +239,20 @@ test('more extensions than limits.extensions is reported at the extensions key',
   assert.is(parseTenantConfig(text.replace('extensions: 1 }', 'extensions: 2 }'), FILE, {}).extensions.length, 2);
 });
 
+test('inboundCos: a class of service, kept; anything else is placed at its line and column', () => {
+  const base = 'id: acme\ndomains: [ a.example ]\n';
+  assert.is(parseTenantConfig(base, FILE, {}).inboundCos, undefined, 'absent: internal (the router\'s default)');
+  assert.is(parseTenantConfig(`${base}inboundCos: national\n`, FILE, {}).inboundCos, 'national');
+  const bad = problems(`${base}inboundCos: everything\n`);
+  assert.is(bad.length, 1);
+  assert.match(bad[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:13: inboundCos: /);
+});
+
 test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\nparking: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: parking: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, srtp, featureCodes, moh, natKeepalive, blf, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs, queues)',
+    '/etc/pbx/tenants/acme.yaml:3:1: parking: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, inboundCos, auth, recording, srtp, featureCodes, moh, natKeepalive, blf, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs, queues)',
   ]);
 });
 

@@ -123,6 +123,11 @@ export const tenantSchema = object({
   countryCode: countryCode({ none: true }).optional(),
   nationalPrefix: nationalPrefix().default('0'),
   callerId: e164().optional(),
+  /**
+   * The class of service of calls from the tenant's trunks that an inbound route, IVR option
+   * or time condition sends to an outside `number`; absent: internal (such calls are refused).
+   */
+  inboundCos: sharedField(FIELDS.classOfService).optional(),
   /** Overrides pbx.yaml's auth.algorithms for this tenant's challenges. */
   auth: object({ algorithms: algorithms() }).optional(),
   /** Call recording policy (the provider's features.recording must be on): never (default), always, on-demand. */
@@ -225,6 +230,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     countryCode: raw.countryCode ?? '',
     nationalPrefix: raw.nationalPrefix,
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
+    ...(raw.inboundCos !== undefined ? { inboundCos: raw.inboundCos } : {}),
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
     ...(raw.srtp !== undefined ? { srtp: raw.srtp } : {}),

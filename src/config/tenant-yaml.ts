@@ -38,6 +38,7 @@ export interface TenantYamlInput extends Partial<CallFlows> {
   countryCode?: string;
   nationalPrefix?: string;
   callerId?: string;
+  inboundCos?: string;
   auth?: { algorithms: readonly string[] };
   recording?: string;
   srtp?: string;
@@ -143,6 +144,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     countryCode: t.countryCode || (needsCountryCode(t) ? '' : undefined),
     nationalPrefix: t.nationalPrefix,
     callerId: t.callerId,
+    inboundCos: t.inboundCos,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
     srtp: t.srtp,

@@ -292,6 +292,8 @@ export interface TenantConfig {
   nationalPrefix: string;
   /** The tenant's default outbound caller ID, E.164. */
   callerId?: string;
+  /** Class of service of trunk calls a destination sends to an outside number; absent: internal. */
+  inboundCos?: 'internal' | 'local' | 'national' | 'international' | 'premium';
   /** Digest algorithms the tenant's challenges offer, in order; default pbx.yaml's auth.algorithms. */
   auth?: { algorithms: Array<'SHA-256' | 'MD5'> };
   /** The tenant's call recording policy (b2bua/recording-policy.ts); absent: never. */

@@ -1,7 +1,8 @@
 /**
- * The destinations a call flow (an IVR option, a time condition's branch) may name, in
- * the shape every helper of the call-flows issue agrees on. Until src/tenant/routing-plan.ts
- * is widened to the same union, this is the local copy; the two are structurally equal.
+ * Where a call goes: an inbound route, a ring group's fallback, an IVR option, a time
+ * condition's branch, a forward, AppChannel.continueTo. The one union of the project
+ * (src/tenant/routing-plan.ts Destination, the B2BUA's and voicemail's names for it are
+ * aliases of this type); every name is looked up in the call's own tenant.
  *
  * Two written forms are read: the YAML form (`hangup`, `{ extension: 1001 }`, `{ ivr: main }`,
  * ...) and the typed form the API returns (`{ type: 'extension', ext: '1001' }`). Pure.
@@ -15,7 +16,9 @@ export type FlowDestination =
   | { type: 'ivr'; name: string }
   | { type: 'timeCondition'; name: string }
   | { type: 'conference'; room: string }
+  /** An outside number, through the outbound routes (with the class of service of whoever sends it there). */
   | { type: 'number'; number: string }
+  /** Play a prompt, then hang up. */
   | { type: 'play'; prompt: string }
   | { type: 'queue'; name: string }
   | { type: 'hangup' };

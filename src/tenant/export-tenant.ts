@@ -83,6 +83,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     outboundRoutes: plan.outboundRoutes.map((r) => ({ name: r.name, patterns: [...r.patterns], strip: r.strip, prepend: r.prepend, trunks: [...r.trunks] })),
   };
   if (plan.callerId !== undefined) spec.callerId = plan.callerId;
+  if (plan.inboundCos !== undefined) spec.inboundCos = plan.inboundCos;
   if (plan.auth !== undefined) spec.auth = { algorithms: [...plan.auth.algorithms] };
   const conferences = readConferences(store);
   if (conferences.length > 0) spec.conferences = conferences;

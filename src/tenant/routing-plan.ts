@@ -8,6 +8,7 @@ import type { DigestAlgorithm } from './ha1.js';
  * not import.
  */
 import { CLASSES_OF_SERVICE_LIST } from '../model/field-rules.js';
+import type { FlowDestination } from '../model/flow-destination.js';
 
 /**
  * Toll-fraud classes, each allowing the ones before it: internal (extensions only),
@@ -23,21 +24,9 @@ export const DEFAULT_CLASS_OF_SERVICE: ClassOfService = 'national';
 /**
  * Where a call goes: an inbound route, a ring group's fallback, an IVR option, a time
  * condition, a forward. Every name is looked up in the call's own tenant (destination.ts).
+ * The union itself is src/model/flow-destination.ts (model is below tenant in the layers).
  */
-export type Destination =
-  | { type: 'extension'; ext: string }
-  | { type: 'ringGroup'; name: string }
-  | { type: 'voicemail'; box: string }
-  | { type: 'ivr'; name: string }
-  | { type: 'timeCondition'; name: string }
-  | { type: 'conference'; room: string }
-  /** An outside number, through the outbound routes (with the class of service of whoever sends it there). */
-  | { type: 'number'; number: string }
-  /** Play a prompt, then hang up. */
-  | { type: 'play'; prompt: string }
-  /** Wait in a call queue of the tenant (src/apps/queue). */
-  | { type: 'queue'; name: string }
-  | { type: 'hangup' };
+export type Destination = FlowDestination;
 
 /** A tenant's own SIP trunk. Its credentials are in clear: they answer the carrier's challenges. */
 export interface Trunk {
@@ -97,6 +86,8 @@ export interface RoutingPlan {
   nationalPrefix: string;
   /** The tenant's default outbound caller ID (E.164). */
   callerId?: string;
+  /** The class of service of trunk calls a destination sends to an outside number; absent: internal. */
+  inboundCos?: ClassOfService;
   /** Digest algorithms its challenges offer, in order; absent: pbx.yaml's auth.algorithms. */
   auth?: { algorithms: DigestAlgorithm[] };
   /** The tenant's DIDs (E.164), in declared order. */

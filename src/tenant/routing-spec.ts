@@ -2,12 +2,12 @@ import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDialPattern } from './dial-pattern.js';
 import type { DigestAlgorithm } from './ha1.js';
 import { isE164 } from './e164.js';
-import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
+import type { ClassOfService, Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
 import { eachOf, type Report } from './spec-checks.js';
 import { validateDestination, type DestinationNames } from './destination.js';
 import { findDestinationLoop, loopText, type DestinationGraphNode } from './destination-graph.js';
 import { TRUNK_NAME, validateTrunk, type TrunkSpec } from './trunk-spec.js';
-import { checkField, ROUTING_FIELDS, type FieldRule } from '../model/field-rules.js';
+import { checkField, FIELDS, ROUTING_FIELDS, type FieldRule } from '../model/field-rules.js';
 
 export type { TrunkSpec } from './trunk-spec.js';
 
@@ -57,6 +57,8 @@ export interface RoutingSpec {
   /** Default '0'. */
   nationalPrefix?: string;
   callerId?: string;
+  /** The class of service of trunk calls sent to an outside `number` destination; absent: internal. */
+  inboundCos?: ClassOfService;
   /** Digest algorithms the tenant's challenges offer, in order; default pbx.yaml's auth.algorithms. */
   auth?: { algorithms: readonly DigestAlgorithm[] };
   dids?: readonly string[];
@@ -94,6 +96,7 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
   const nationalPrefix = spec.nationalPrefix ?? '0';
   field(bad, 'nationalPrefix', R.nationalPrefix, nationalPrefix);
   if (spec.callerId !== undefined && !isE164(spec.callerId)) bad('callerId', 'must be an E.164 number such as +14155550100');
+  const inboundCosOk = spec.inboundCos === undefined || field(bad, 'inboundCos', FIELDS.classOfService, spec.inboundCos);
   let authAlgorithms: DigestAlgorithm[] | undefined;
   if (spec.auth !== undefined) {
     if (typeof spec.auth !== 'object' || spec.auth === null) bad('auth', 'must be a mapping { algorithms }');
@@ -213,6 +216,7 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
 
   const plan: RoutingPlan = { countryCode, nationalPrefix, dids, trunks, ringGroups, inboundRoutes, outboundRoutes };
   if (spec.callerId !== undefined) plan.callerId = spec.callerId;
+  if (spec.inboundCos !== undefined && inboundCosOk) plan.inboundCos = spec.inboundCos;
   if (authAlgorithms !== undefined) plan.auth = { algorithms: authAlgorithms };
   return plan;
 }

@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { algorithmsFromSql } from './auth-algorithms.js';
 import { destinationFromParts, destinationTarget } from './destination.js';
-import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
+import { CLASSES_OF_SERVICE, type ClassOfService, type Destination, type InboundRoute, type OutboundRoute, type RingGroup, type RoutingPlan, type Trunk } from './routing-plan.js';
 
 /** Settings keys of the numbering plan in tenant.sqlite. */
 export const COUNTRY_CODE_SETTING = 'country_code';
 export const NATIONAL_PREFIX_SETTING = 'national_prefix';
 export const CALLER_ID_SETTING = 'caller_id';
+export const INBOUND_COS_SETTING = 'inbound_cos';
 /** The tenant's digest algorithms, 'SHA-256,MD5' (auth-algorithms.ts); absent: pbx.yaml's. */
 export const AUTH_ALGORITHMS_SETTING = 'auth_algorithms';
 /** Used when tenant.sqlite has no national_prefix setting (never applied with routing). */
@@ -153,6 +154,8 @@ export function readRoutingPlan(db: Database.Database, schema = 'main'): Routing
   };
   const callerId = setting.get(CALLER_ID_SETTING);
   if (callerId !== undefined) plan.callerId = callerId;
+  const inboundCos = setting.get(INBOUND_COS_SETTING);
+  if (inboundCos !== undefined && (CLASSES_OF_SERVICE as readonly string[]).includes(inboundCos)) plan.inboundCos = inboundCos as ClassOfService;
   const algorithms = algorithmsFromSql(setting.get(AUTH_ALGORITHMS_SETTING));
   if (algorithms !== undefined) plan.auth = { algorithms };
   return plan;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
 import { algorithmsToSql } from './auth-algorithms.js';
-import { AUTH_ALGORITHMS_SETTING, CALLER_ID_SETTING, COUNTRY_CODE_SETTING, destinationToSql, NATIONAL_PREFIX_SETTING, readRoutingPlan } from './routing-table.js';
+import { AUTH_ALGORITHMS_SETTING, CALLER_ID_SETTING, COUNTRY_CODE_SETTING, destinationToSql, INBOUND_COS_SETTING, NATIONAL_PREFIX_SETTING, readRoutingPlan } from './routing-table.js';
 
 /** What a sync did to one named collection; an entry that only moved in the list counts as updated. */
 export interface CollectionChanges {
@@ -57,6 +57,7 @@ export function syncRouting(db: Database.Database, schema: string, want: Routing
     [COUNTRY_CODE_SETTING, want.countryCode, have.countryCode],
     [NATIONAL_PREFIX_SETTING, want.nationalPrefix, have.nationalPrefix],
     [CALLER_ID_SETTING, want.callerId, have.callerId],
+    [INBOUND_COS_SETTING, want.inboundCos, have.inboundCos],
     [AUTH_ALGORITHMS_SETTING, want.auth ? algorithmsToSql(want.auth.algorithms) : undefined, have.auth ? algorithmsToSql(have.auth.algorithms) : undefined],
   ] as const) {
     if (stored(key) === value) continue;

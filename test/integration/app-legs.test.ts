@@ -62,8 +62,8 @@ const menuApp: CallApp = {
     seen.push(`menu got ${got.digits}`);
     if (got.digits === '1') ch.continueTo({ type: 'extension', ext: '1002' });
     else if (got.digits === '2') ch.continueTo({ type: 'extension', ext: '2001' });
-    else if (got.digits === '3') ch.continueTo({ type: 'number', number: '13035550123' } as never);
-    else if (got.digits === '4') ch.continueTo({ type: 'number', number: '13035550124' } as never, { cos: 'national' });
+    else if (got.digits === '3') ch.continueTo({ type: 'number', number: '13035550123' });
+    else if (got.digits === '4') ch.continueTo({ type: 'number', number: '13035550124' }, { cos: 'national' });
     else ch.hangup('no choice');
   },
 };
@@ -189,7 +189,7 @@ const inviteTo = (p: UdpPhone, ms = 6000) => p.next((m) => m.kind === 'request' 
 );
 
 test('a play destination (forwardAlways: play) answers, plays the prompt (energy), hangs up; the record says play', async () => {
-  policies.set('1003', { dnd: false, forwardAlways: { type: 'play', prompt: 'thank-you' } as never });
+  policies.set('1003', { dnd: false, forwardAlways: { type: 'play', prompt: 'thank-you' } });
   const a = await pbx.phone('acme', '1001');
   const heard = listen(a);
   const mark = a.mark();
@@ -283,7 +283,7 @@ test('early media then busy: voicemail (reason busy) answers with the SDP the ca
 test('busy with forwardBusy to a conference room: the room answers the caller', async () => {
   const b = await registered('1002');
   b.answer = { kind: 'busy' };
-  policies.set('1002', { dnd: false, forwardBusy: { type: 'conference', room: '800' } as never });
+  policies.set('1002', { dnd: false, forwardBusy: { type: 'conference', room: '800' } });
   const a = await pbx.phone('acme', '1001');
   const res = await a.call('1002', { timeoutMs: 15_000 });
   assert.is(res.status, 200, `${res.status} ${res.reason}`);
@@ -333,7 +333,7 @@ test('DND: the extension does not ring; the call goes to its box (reason dnd)', 
 });
 
 test('an inbound trunk call forwarded (forwardAlways) to an outside number leaves through the carrier with the forwarding extension\'s COS and caller ID', async () => {
-  policies.set('1002', { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } as never });
+  policies.set('1002', { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } });
   const carrier = await CarrierUas.start({ address: CARRIER, port: carrierPort, server: `127.0.0.1:${pbx.port}`, expectUser: '+13035550123', expectCallerId: '+14155550102', timeoutSeconds: 30 });
   try {
     const caller = await UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
@@ -357,8 +357,8 @@ test('an inbound trunk call forwarded (forwardAlways) to an outside number leave
 
 test('toll fraud: a forward with an internal COS, an application without cos, and a plain inbound call never reach the carrier', async () => {
   // 1004 (COS internal) forwards everything outside; 1005 forwards to the menu, whose '3' dials out without a cos.
-  policies.set('1004', { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } as never });
-  policies.set('1005', { dnd: false, forwardAlways: { type: 'ivr', name: 'menu' } as never });
+  policies.set('1004', { dnd: false, forwardAlways: { type: 'number', number: '13035550123' } });
+  policies.set('1005', { dnd: false, forwardAlways: { type: 'ivr', name: 'menu' } });
   const carrier = await CarrierUas.start({ address: CARRIER, port: carrierPort, server: `127.0.0.1:${pbx.port}`, timeoutSeconds: 30 });
   try {
     const caller = await UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
@@ -428,7 +428,7 @@ test('an application call is listed for its tenant only, and only its tenant can
 });
 
 test('an inbound trunk call held by an application holds a trunk channel (limits.trunkCalls: 1): a second one gets 503', async () => {
-  policies.set('1005', { dnd: false, forwardAlways: { type: 'ivr', name: 'menu' } as never });
+  policies.set('1005', { dnd: false, forwardAlways: { type: 'ivr', name: 'menu' } });
   const open = () => UdpPhone.open({ user: '+13125550199', domain: 'carrier.example', password: 'x', server: { host: '127.0.0.1', port: pbx.port }, bindAddress: CARRIER });
   const first = await open();
   const second = await open();

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PbxServer } from '../../src/app/pbx-server.js';
+import type { Clock } from '../../src/util/clock.js';
 import type { Logger } from '../../src/util/logger.js';
 import type { MailboxCounts } from '../../src/events/mailbox-counts.js';
 import { tenantYaml, type TestTenant } from './pbx-process.js';
@@ -27,6 +28,8 @@ export interface InProcessPbxOptions {
   security?: string;
   /** MWI counts instead of the voicemail service's (tests of the subscription machinery alone). */
   mailboxCounts?: MailboxCounts;
+  /** The server's clock (PbxServerOptions.clock), e.g. a settable one with real timers. */
+  clock?: Clock;
 }
 
 export class InProcessPbx {
@@ -57,7 +60,7 @@ export class InProcessPbx {
       ].join('\n'),
     );
     for (const t of o.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
-    const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: o.logger, env: o.env ?? {}, ...(o.mailboxCounts ? { mailboxCounts: o.mailboxCounts } : {}) });
+    const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: o.logger, env: o.env ?? {}, ...(o.mailboxCounts ? { mailboxCounts: o.mailboxCounts } : {}), ...(o.clock ? { clock: o.clock } : {}) });
     return new InProcessPbx(dir, server, port);
   }
 

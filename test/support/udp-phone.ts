@@ -167,28 +167,28 @@ export class UdpPhone {
   // ---- calling ------------------------------------------------------------------------------
 
   /** Place a call; resolves with the final response (after the 407 round trip). */
-  async call(callee: string, opts: { password?: string; fromUser?: string; domain?: string; timeoutMs?: number; /** extra headers of the INVITE (e.g. Replaces) */ headers?: Array<{ name: string; value: string }> } = {}): Promise<SipResponse> {
+  async call(callee: string, opts: { password?: string; fromUser?: string; domain?: string; timeoutMs?: number; /** extra headers of the INVITE (e.g. Replaces) */ headers?: Array<{ name: string; value: string }>; /** RFC 3261 §13.2.1: an INVITE without SDP; our answer goes in the ACK of the 2xx ('no-answer': an ACK without one, a broken peer). */ lateOffer?: boolean | 'no-answer' } = {}): Promise<SipResponse> {
     const callId = newCallId();
     const tag = newTag();
     const domain = opts.domain ?? this.o.domain;
     this.dialog = { callId, localTag: tag, incoming: false, inviteCseq: 0 };
     const build = (auth?: string): SipRequest => {
       const headers = this.baseHeaders('INVITE', `<sip:${callee}@${domain}>`, callId, tag, opts.fromUser);
-      headers.push({ name: 'contact', value: `<${this.contact}>` }, { name: 'content-type', value: 'application/sdp' }, { name: 'supported', value: 'timer' });
+      headers.push({ name: 'contact', value: `<${this.contact}>` }, ...(opts.lateOffer ? [] : [{ name: 'content-type', value: 'application/sdp' }]), { name: 'supported', value: 'timer' });
       if (this.o.allow) headers.push({ name: 'allow', value: this.o.allow });
       if (opts.headers) headers.push(...opts.headers);
       if (auth) headers.push({ name: 'proxy-authorization', value: auth });
       this.dialog!.inviteCseq = this.cseq - 1;
-      return { kind: 'request', method: 'INVITE', uri: `sip:${callee}@${domain}`, headers, body: this.sdp() };
+      return { kind: 'request', method: 'INVITE', uri: `sip:${callee}@${domain}`, headers, body: opts.lateOffer ? Buffer.alloc(0) : this.sdp() };
     };
     const first = await this.requestFinal(build(), opts.timeoutMs);
-    this.ack(first);
+    this.ack(first, opts.lateOffer === true);
     if (first.status !== 407) return this.settle(first);
     const ch = pickChallenge(getHeaderValues(first, 'proxy-authenticate'), { algorithms: ['MD5'] })!;
     const auth = buildAuthorization({ challenge: ch, username: opts.fromUser ?? this.o.user, password: opts.password ?? this.o.password, method: 'INVITE', uri: `sip:${callee}@${domain}` });
     if (!auth.ok) throw new Error(auth.error);
     const final = await this.requestFinal(build(auth.value), opts.timeoutMs ?? 40_000);
-    this.ack(final);
+    this.ack(final, opts.lateOffer === true);
     return this.settle(final);
   }
 
@@ -289,7 +289,7 @@ export class UdpPhone {
     return (await this.next((m) => m.kind === 'response' && m.status >= 200 && getHeader(m, 'call-id') === callId && getHeader(m, 'cseq') === cseq, timeoutMs, from)) as SipResponse;
   }
 
-  private ack(res: SipResponse): void {
+  private ack(res: SipResponse, withAnswer = false): void {
     // ACK for a non-2xx is hop-by-hop (same branch); for a 2xx it is a new transaction.
     const inv = this.sentInvites[this.sentInvites.length - 1];
     if (!inv) return;
@@ -301,8 +301,10 @@ export class UdpPhone {
       { name: 'call-id', value: getHeader(inv, 'call-id')! },
       { name: 'cseq', value: `${getHeader(inv, 'cseq')!.split(' ')[0]} ACK` },
     ];
+    const answer = withAnswer && res.status < 300;
+    if (answer) headers.push({ name: 'content-type', value: 'application/sdp' });
     const target = res.status < 300 ? (/<([^>]+)>/.exec(getHeader(res, 'contact') ?? '')?.[1] ?? inv.uri) : inv.uri;
-    this.send({ kind: 'request', method: 'ACK', uri: target, headers, body: Buffer.alloc(0) });
+    this.send({ kind: 'request', method: 'ACK', uri: target, headers, body: answer ? this.sdp() : Buffer.alloc(0) });
   }
 
   private ackInDialog(res: SipResponse): void {

@@ -1,4 +1,4 @@
-import type { RoutingPlan } from '../../tenant/routing-plan.js';
+import { CLASSES_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../../tenant/routing-plan.js';
 import type { RoutingSpec } from '../../tenant/routing-spec.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
 import { DESTINATION_SCHEMA } from '../destination-schema.js';
@@ -47,6 +47,7 @@ const ROUTING_PROPERTIES = {
   countryCode: { type: 'string', description: "ITU country code without '+'; '' for none" },
   nationalPrefix: { type: 'string' },
   callerId: { type: ['string', 'null'], description: 'default outbound caller ID (E.164)' },
+  inboundCos: { type: ['string', 'null'], enum: [...CLASSES_OF_SERVICE, null], description: 'class of service of trunk calls a destination sends to an outside number; null: internal (refused)' },
   auth: {
     type: ['object', 'null'],
     additionalProperties: false,
@@ -62,20 +63,21 @@ const ROUTING_PROPERTIES = {
 const ROUTING_VIEW: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['countryCode', 'nationalPrefix', 'callerId', 'auth', 'dids', 'ringGroups', 'inboundRoutes', 'outboundRoutes'],
+  required: ['countryCode', 'nationalPrefix', 'callerId', 'inboundCos', 'auth', 'dids', 'ringGroups', 'inboundRoutes', 'outboundRoutes'],
   properties: { ...ROUTING_PROPERTIES, dids: { type: 'array', items: { type: 'string' }, description: 'assigned by the provider; read-only here' } },
 };
 
 /** PUT: the whole document, like the YAML; an absent field takes the YAML's default (none, or '0' for nationalPrefix). */
 const ROUTING_BODY: JsonSchema = { type: 'object', additionalProperties: false, properties: ROUTING_PROPERTIES };
 
-export type RoutingBody = Pick<RoutingSpec, 'countryCode' | 'nationalPrefix' | 'ringGroups' | 'inboundRoutes' | 'outboundRoutes'> & { callerId?: string | null; auth?: RoutingSpec['auth'] | null };
+export type RoutingBody = Pick<RoutingSpec, 'countryCode' | 'nationalPrefix' | 'ringGroups' | 'inboundRoutes' | 'outboundRoutes'> & { callerId?: string | null; inboundCos?: ClassOfService | null; auth?: RoutingSpec['auth'] | null };
 
 export function routingView(p: RoutingPlan): Record<string, unknown> {
   return {
     countryCode: p.countryCode,
     nationalPrefix: p.nationalPrefix,
     callerId: p.callerId ?? null,
+    inboundCos: p.inboundCos ?? null,
     auth: p.auth ?? null,
     dids: p.dids,
     ringGroups: p.ringGroups,
@@ -115,6 +117,7 @@ export function routingRoutes(deps: TenantResourceDeps): RouteDef[] {
         ...(b.countryCode !== undefined ? { countryCode: b.countryCode } : {}),
         ...(b.nationalPrefix !== undefined ? { nationalPrefix: b.nationalPrefix } : {}),
         ...(typeof b.callerId === 'string' ? { callerId: b.callerId } : {}),
+        ...(typeof b.inboundCos === 'string' ? { inboundCos: b.inboundCos } : {}),
         ...(b.auth ? { auth: b.auth } : {}),
         ...(b.ringGroups !== undefined ? { ringGroups: b.ringGroups } : {}),
         ...(b.inboundRoutes !== undefined ? { inboundRoutes: b.inboundRoutes } : {}),

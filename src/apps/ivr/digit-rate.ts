@@ -5,16 +5,31 @@
  */
 export class DigitRate {
   private readonly times: number[] = [];
+  /** When the last two keys were seen (equal when they came in one read). */
+  private previous: number | undefined;
+  private last: number | undefined;
 
   constructor(private readonly perSecond = 20) {}
 
   /** Counts `n` digits seen at `now`; true when the last second now holds a flood. */
   note(n: number, now: number): boolean {
+    if (n > 0) {
+      this.previous = n > 1 ? now : this.last;
+      this.last = now;
+    }
     // More than a flood's worth at once is a flood whatever the count: keep at most that many.
     for (let i = 0; i < Math.min(n, this.perSecond + 1); i++) this.times.push(now);
     while (this.times.length > 0 && this.times[0]! <= now - 1000) this.times.shift();
     // Never keep more than a flood's worth: the answer is the same and memory stays bounded.
     if (this.times.length > this.perSecond + 1) this.times.splice(0, this.times.length - this.perSecond - 1);
     return this.times.length > this.perSecond;
+  }
+
+  /**
+   * Whether the last key came sooner after the one before than a person presses keys
+   * (less than 1/perSecond s, or both in one read): keys typed ahead, or a flood starting.
+   */
+  quick(): boolean {
+    return this.previous !== undefined && this.last! - this.previous < 1000 / this.perSecond;
   }
 }

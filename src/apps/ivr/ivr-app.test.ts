@@ -24,6 +24,16 @@ const OPTIONS = {
   '9': { voicemail: '1001' },
 };
 
+/** Keys pressed as a person does: one at a time, 150 ms apart (keys at once are typed ahead, read until they pause). */
+async function typeKeys(run: { ch: FakeAppChannel; clock: FakeClock }, keys: string): Promise<void> {
+  for (const k of keys) {
+    run.ch.press(k);
+    await settle();
+    run.clock.advance(150);
+    await settle();
+  }
+}
+
 function start(m: IvrMenu, exts: readonly string[] = ['1001', '1002']) {
   const clock = new FakeClock(Date.UTC(2026, 0, 5, 9));
   const ch = new FakeAppChannel(FakeAppChannel.tenant('acme', exts), clock);
@@ -77,13 +87,15 @@ test('no key and no timeout destination: hang up', async () => {
 });
 
 test('a wrong key: "invalid option" and the greeting again, up to retries, then the invalid destination', async () => {
-  const { ch, done } = start(menu({ options: OPTIONS, retries: 2, invalid: { extension: '1001' } }));
+  const { ch, clock, done } = start(menu({ options: OPTIONS, retries: 2, invalid: { extension: '1001' } }));
   await settle();
   ch.press('7');
   await settle();
   assert.equal(ch.played[1], ['/prompts/invalid-option.wav', '/prompts/welcome.wav']);
+  clock.advance(300);
   ch.press('5');
   await settle();
+  clock.advance(300);
   assert.is(ch.played.length, 3);
   assert.is(ch.continued, undefined);
   ch.press('8');
@@ -92,10 +104,11 @@ test('a wrong key: "invalid option" and the greeting again, up to retries, then 
 });
 
 test('a right key after a wrong one still counts', async () => {
-  const { ch, done } = start(menu({ options: OPTIONS, retries: 1 }));
+  const { ch, clock, done } = start(menu({ options: OPTIONS, retries: 1 }));
   await settle();
   ch.press('7');
   await settle();
+  clock.advance(300);
   ch.press('1');
   await done;
   assert.equal(ch.continued?.d, { type: 'ringGroup', name: 'sales' });
@@ -105,7 +118,7 @@ test('direct dial by pattern: an extension of this tenant; one it does not have 
   const m = menu({ options: { '0': { extension: '1002' } }, directDial: '1XXX', retries: 0 });
   let run = start(m);
   await settle();
-  run.ch.press('1001');
+  await typeKeys(run, '1001');
   await run.done;
   assert.equal(run.ch.continued, { d: { type: 'extension', ext: '1001' }, reason: 'ivr-option' });
 
@@ -119,7 +132,7 @@ test('direct dial by pattern: an extension of this tenant; one it does not have 
 
   run = start(m);
   await settle();
-  run.ch.press('1009');
+  await typeKeys(run, '1009');
   await run.done;
   assert.is(run.ch.hungUpWith, 'ivr-invalid', '1009 matches the pattern but is no extension');
 });
@@ -137,25 +150,25 @@ test('direct dial with an option that is a prefix: the option after the inter-di
 
   run = start(m);
   await settle();
-  for (const k of '1002') {
-    run.ch.press(k);
-    await settle();
-  }
+  await typeKeys(run, '1002');
   await run.done;
   assert.equal(run.ch.continued?.d, { type: 'extension', ext: '1002' });
 
   run = start(menu({ options: { '1': { ringGroup: 'sales' } }, directDial: true, retries: 0 }));
   await settle();
-  run.ch.press('10#');
+  await typeKeys(run, '10#');
   await run.done;
   assert.is(run.ch.continued, undefined, '10 then # is no extension');
   assert.is(run.ch.hungUpWith, 'ivr-invalid');
 });
 
 test('keys beyond what the menu takes are dropped, not carried on', async () => {
-  const { ch, done } = start(menu({ options: OPTIONS }));
+  const { ch, clock, done } = start(menu({ options: OPTIONS }));
   await settle();
   ch.press('1234');
+  await settle();
+  assert.equal(ch.continued, undefined, 'keys typed ahead: read until they pause');
+  clock.advance(50);
   await done;
   assert.equal(ch.continued?.d, { type: 'ringGroup', name: 'sales' });
   assert.is(ch.pending, '');
@@ -175,6 +188,19 @@ test('a DTMF flood ends the menu to its invalid destination, or hangs up', async
   await run.done;
   assert.is(run.ch.continued, undefined);
   assert.is(run.ch.hungUpWith, 'dtmf-flood');
+});
+
+test('a flood arriving key by key (10 ms apart, as over the network) is still a flood, not the option its second key names', async () => {
+  const run = start(menu({ options: OPTIONS, retries: 3, invalid: { extension: '1002' } }));
+  await settle();
+  for (const k of '7123456789012345678901234') {
+    run.ch.press(k);
+    await settle();
+    run.clock.advance(10);
+    await settle();
+  }
+  await run.done;
+  assert.equal(run.ch.continued, { d: { type: 'extension', ext: '1002' }, reason: 'dtmf-flood' });
 });
 
 test('20 keys within a second are no flood, the 21st is; keys spread out never are', async () => {
@@ -206,6 +232,8 @@ test('20 keys within a second are no flood, the 21st is; keys spread out never a
   }
   await settle();
   assert.is(run.ch.hungUpWith, undefined);
+  await settle();
+  run.clock.advance(100);
   run.ch.press('0');
   await run.done;
   assert.equal(run.ch.continued?.d, { type: 'extension', ext: '1001' });

@@ -96,11 +96,23 @@ export class IvrApp implements CallApp {
     }
   }
 
-  /** The menu decided: keys typed ahead are read and dropped (counted, so a flood still shows). */
+  /**
+   * The menu decided: keys typed ahead are read and dropped (counted, so a flood still shows).
+   * While keys come faster than a person presses them, reading goes on until they pause
+   * (1/DTMF_FLOOD_PER_SECOND s): over the network a flood arrives key by key, and deciding
+   * on its first key would let it pick an option.
+   */
   private async decided(ch: AppChannel, rate: DigitRate, e: Entry): Promise<Entry> {
     const rest = await ch.readDigits({ max: DRAIN_MAX, firstMs: 0, interMs: 0 });
     if (rest.hangup) return { kind: 'hangup' };
     if (rate.note(rest.digits.length, this.deps.clock.now())) return { kind: 'flood' };
+    const gapMs = Math.ceil(1000 / DTMF_FLOOD_PER_SECOND);
+    while (rate.quick()) {
+      const more = await ch.readDigits({ max: DRAIN_MAX, firstMs: gapMs, interMs: gapMs });
+      if (more.hangup) return { kind: 'hangup' };
+      if (more.digits === '') break;
+      if (rate.note(more.digits.length, this.deps.clock.now())) return { kind: 'flood' };
+    }
     ch.flushDigits();
     return e;
   }

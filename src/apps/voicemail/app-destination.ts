@@ -1,26 +1,10 @@
 /**
- * The destination union every helper of the call-flows wave agreed on (common brief).
- * src/tenant/routing-plan.ts's Destination is widened to it by another branch; until that
- * is merged, voicemail names the members it sends calls to (operator, call back) here, and
- * hands them to AppChannel.continueTo, whose implementation resolves them in the call's tenant.
+ * The destinations voicemail sends calls to (a box's operator, call back the sender), handed
+ * to AppChannel.continueTo: src/tenant/routing-plan.ts Destination, the one union.
  */
 import type { Destination } from '../../tenant/routing-plan.js';
 
-export type AppDestination =
-  | { type: 'extension'; ext: string }
-  | { type: 'ringGroup'; name: string }
-  | { type: 'voicemail'; box: string }
-  | { type: 'ivr'; name: string }
-  | { type: 'timeCondition'; name: string }
-  | { type: 'conference'; room: string }
-  | { type: 'number'; number: string }
-  | { type: 'play'; prompt: string }
-  | { type: 'hangup' };
-
-/** As the channel's parameter type (identical once routing-plan.ts has the wide union). */
-export function asDestination(d: AppDestination): Destination {
-  return d as unknown as Destination;
-}
+export type AppDestination = Destination;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DIGITS = /^\+?[0-9]{1,32}$/;

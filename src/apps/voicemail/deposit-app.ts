@@ -11,7 +11,7 @@ import type { AppChannel, CallApp, RecordResult } from '../app-channel.js';
 import type { DepositReason } from '../call-apps.js';
 import { sayDigits } from '../../media/prompts/prompt-catalog.js';
 import type { VoicemailBoxRow } from '../../tenant/voicemail-table.js';
-import { asDestination, readDestination } from './app-destination.js';
+import { readDestination } from './app-destination.js';
 import { DEFAULT_MAX_SECONDS, type VoicemailService } from './voicemail-service.js';
 
 const GREETING_DIGIT_WAIT_MS = 0;
@@ -56,7 +56,7 @@ export class DepositApp implements CallApp {
       const key = await ch.readDigits({ max: 1, firstMs: GREETING_DIGIT_WAIT_MS, interMs: 0 });
       if (key.hangup) return;
       if (key.digits === '0' && operator) {
-        ch.continueTo(asDestination(operator), { reason: 'voicemail-operator' });
+        ch.continueTo(operator, { reason: 'voicemail-operator' });
         return;
       }
     }
@@ -73,7 +73,7 @@ export class DepositApp implements CallApp {
     const kept = this.svc.finishDeposit(t, box.box, id, path, rec.durationMs);
     if (ch.hungUp || rec.stoppedBy === 'hangup') return;
     if (rec.stoppedBy === 'digit' && rec.digit === '0' && operator) {
-      ch.continueTo(asDestination(operator), { reason: 'voicemail-operator' });
+      ch.continueTo(operator, { reason: 'voicemail-operator' });
       return;
     }
     await ch.play(ch.prompts(kept ? ['thank-you', 'goodbye'] : ['vm-too-short', 'goodbye']));

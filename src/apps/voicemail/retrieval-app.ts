@@ -16,7 +16,7 @@ import type { AppChannel, CallApp, PlayOutcome } from '../app-channel.js';
 import { sayDigits, sayMessageCounts, sayNumber, type PromptId } from '../../media/prompts/prompt-catalog.js';
 import { hashPin, isValidPin, verifyPin } from '../../tenant/voicemail-pin.js';
 import type { VoicemailBoxRow, VoicemailMessageRow } from '../../tenant/voicemail-table.js';
-import { asDestination, type AppDestination } from './app-destination.js';
+import type { AppDestination } from './app-destination.js';
 import { isSilence } from './voicemail-level.js';
 import { BOX_RE, type GreetingKind } from './voicemail-files.js';
 import { MIN_MESSAGE_MS, type VoicemailService } from './voicemail-service.js';
@@ -225,7 +225,7 @@ class Session {
             break;
           }
           this.continued = true;
-          this.ch.continueTo(asDestination(d), { reason: 'voicemail-callback' });
+          this.ch.continueTo(d, { reason: 'voicemail-callback' });
           return false;
         }
         case '#':
