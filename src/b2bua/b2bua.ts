@@ -33,6 +33,8 @@ import type { ConferenceCalls } from './conference-calls.js';
 import { AppCalls } from './app-calls.js';
 import { transfersDeps } from './call-transfers-wiring.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
+import { CallPickups } from './call-pickup.js';
+import { pickupsDeps } from './call-pickup-wiring.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -108,6 +110,7 @@ export class B2bua implements B2buaIo {
   private readonly log: Logger;
   private readonly apps: AppCalls;
   private readonly transfers: CallTransfers;
+  private readonly pickups: CallPickups;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
@@ -120,6 +123,7 @@ export class B2bua implements B2buaIo {
       contextFor: (tenant) => this.contextFor(tenant),
       findDialog: (key) => this.registry.findDialog(key),
     }, d));
+    this.pickups = new CallPickups(pickupsDeps(d, this.log, () => this.calls, (call) => this.callInfo.get(call)?.tenant.id));
   }
 
   get activeCalls(): number {
@@ -146,6 +150,7 @@ export class B2bua implements B2buaIo {
       tx.respond(createResponse(req, status, { reason, headers }));
       this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
+    if (this.pickups.tryPickup(i, tx, refuse)) return;
     if (this.startConference(i, tx, refuse)) return;
     const routed = this.apps.routeInvite(i);
     if (routed && routed.kind !== 'ring' && routed.kind !== 'outbound') return this.startApp(i, tx, routed, refuse);

@@ -22,6 +22,7 @@ import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
 import { natKeepaliveSchema } from './nat-keepalive-config.js';
+import { checkPickupGroups, pickupGroupsSchema } from './pickup-park-config.js';
 import { checkWebhooks, webhookList } from './webhook-config.js';
 import type { TenantConfig, TrunkConfig } from './types.js';
 
@@ -131,6 +132,8 @@ export const tenantSchema = object({
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   /** OPTIONS pings to the tenant's UDP phones (keep their NAT bindings open); off by default. */
   natKeepalive: natKeepaliveSchema().optional(),
+  /** Call pickup groups (*8): group name → member extensions. */
+  pickupGroups: pickupGroupsSchema().optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -200,6 +203,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);
+    checkPickupGroups(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
     checkWebhooks(t.webhooks, root, opts.trunkAddresses);
   });
@@ -224,6 +228,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
+    ...(raw.pickupGroups !== undefined && Object.keys(raw.pickupGroups).length > 0 ? { pickupGroups: raw.pickupGroups } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

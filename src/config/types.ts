@@ -298,6 +298,8 @@ export interface TenantConfig {
   moh?: { class?: string };
   /** OPTIONS pings to UDP contacts every optionsSeconds (0 = off); a binding is removed after dropAfterMisses unanswered in a row (0 = never). */
   natKeepalive?: { optionsSeconds: number; dropAfterMisses: number };
+  /** Call pickup groups: group name → member extensions (src/model/pickup-groups.ts). */
+  pickupGroups?: Record<string, string[]>;
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

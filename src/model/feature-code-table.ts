@@ -19,6 +19,10 @@ export const FEATURE_CODE_DEFAULTS = {
   dndOn: '*78',
   dndOff: '*79',
   timeConditionToggle: '*27',
+  /** Call pickup (issue 12): a call ringing another member of the caller's pickup groups. */
+  pickup: '*8',
+  /** Directed pickup: `**` + the extension whose ringing call is taken. */
+  directedPickup: '**',
   recordToggle: '*1',
 } as const;
 
@@ -26,7 +30,7 @@ export type FeatureCodeId = keyof typeof FEATURE_CODE_DEFAULTS;
 export const FEATURE_CODE_IDS = Object.keys(FEATURE_CODE_DEFAULTS) as FeatureCodeId[];
 
 /** Codes dialled with digits after them: `*72` + the number to forward to, `*27` + a condition's index. */
-export const FEATURE_CODES_WITH_ARG: ReadonlySet<FeatureCodeId> = new Set(['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle']);
+export const FEATURE_CODES_WITH_ARG: ReadonlySet<FeatureCodeId> = new Set(['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle', 'directedPickup']);
 /** Codes pressed during a call (DTMF), not dialled: never matched against a dialled number. */
 export const IN_CALL_FEATURE_CODES: ReadonlySet<FeatureCodeId> = new Set(['recordToggle']);
 /** The longest argument taken after a code (a phone number). */

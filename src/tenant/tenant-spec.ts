@@ -7,6 +7,8 @@ import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import type { CallHandling, CallHandlingSpec } from './call-handling.js';
 import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
+import { pickupGroupsSetting, validatePickupGroupsSpec } from './pickup-group-setting.js';
+import type { PickupGroups } from '../model/pickup-groups.js';
 import { checkOutsideForwards, destinationNamesOf, validateOperatorDestinations, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
 import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
 import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
@@ -79,6 +81,8 @@ export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   voicemailBoxes?: readonly VoicemailBoxSpec[];
   /** OPTIONS keep-alives to UDP contacts (nat-keepalive-setting.ts); absent: off. */
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  /** Call pickup groups: group name → member extensions (pickup-group-setting.ts). */
+  pickupGroups?: PickupGroups;
   /** Signed POSTs of the tenant's events (webhook-spec.ts). */
   webhooks?: readonly WebhookSpec[];
 }
@@ -115,6 +119,8 @@ export interface ValidTenantSpec {
   mohClass?: string;
   /** The natKeepalive setting's text (nat-keepalive-setting.ts), when it is on. */
   natKeepalive?: string;
+  /** The pickupGroups setting's text (pickup-group-setting.ts), when there are groups. */
+  pickupGroups?: string;
   /** The tenant's webhooks, when it has any. */
   webhooks?: WebhookSpec[];
   /** Extensions whose MWI mode is not the default (subscribe). */
@@ -206,6 +212,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   if (mohProblem !== undefined) bad('moh.class', mohProblem);
   for (const [path, message] of natKeepaliveProblems(spec?.natKeepalive)) bad(path, message);
   const natKeepalive = natKeepaliveSettingText(spec?.natKeepalive);
+  const pickupGroups = pickupGroupsSetting(validatePickupGroupsSpec(spec?.pickupGroups, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], bad));
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -271,7 +278,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(pickupGroups !== undefined ? { pickupGroups } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
