@@ -306,6 +306,7 @@ export class PbxServer {
       mediaAddress: c.rtp.address,
       ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
       musicOnHold: moh,
+      tenantById: (id) => this.resolver.getTenant(id),
       settings: () => ({
         sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,

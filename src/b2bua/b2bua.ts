@@ -34,7 +34,8 @@ import { AppCalls } from './app-calls.js';
 import { transfersDeps } from './call-transfers-wiring.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 import { CallPickups } from './call-pickup.js';
-import { pickupsDeps } from './call-pickup-wiring.js';
+import { CallParks, type ParkSlotsPort } from './call-park.js';
+import { parksDeps, pickupsDeps } from './pickup-park-wiring.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -76,6 +77,8 @@ export interface B2buaDeps {
   conferences?: ConferenceCalls;
   /** Call applications, forwards, feature codes and every kind of destination (app-calls-wiring.ts). */
   apps?: AppCallsOptions;
+  /** A tenant by id (park slot states asked by id); absent: states are not answered by id. */
+  tenantById?(tenantId: string): TenantContext | undefined;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -111,19 +114,26 @@ export class B2bua implements B2buaIo {
   private readonly apps: AppCalls;
   private readonly transfers: CallTransfers;
   private readonly pickups: CallPickups;
+  private readonly parks: CallParks;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
     this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant), () => this.checkDrained());
-    this.transfers = new CallTransfers(transfersDeps(this, {
+    this.parks = new CallParks(parksDeps(d, this.log, this, (call) => this.contextFor(this.callInfo.get(call)!.tenant), d.tenantById));
+    this.transfers = new CallTransfers({ park: this.parks, ...transfersDeps(this, {
       tenantOf: (call) => this.callInfo.get(call)?.tenant,
       referrerOf: (call, side) => this.referrerOf(call, side),
       plan: (i) => this.plan(i),
       takeTrunk: (tenant, trunks) => this.trunkChannels.tryTake(tenant.id, tenant.limits.trunkCalls, trunks),
       contextFor: (tenant) => this.contextFor(tenant),
       findDialog: (key) => this.registry.findDialog(key),
-    }, d));
+    }, d) });
     this.pickups = new CallPickups(pickupsDeps(d, this.log, () => this.calls, (call) => this.callInfo.get(call)?.tenant.id));
+  }
+
+  /** Park slot states ("park:701") for busy-lamp fields. */
+  get parkSlots(): ParkSlotsPort {
+    return this.parks;
   }
 
   get activeCalls(): number {
@@ -150,7 +160,7 @@ export class B2bua implements B2buaIo {
       tx.respond(createResponse(req, status, { reason, headers }));
       this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
-    if (this.pickups.tryPickup(i, tx, refuse)) return;
+    if (this.pickups.tryPickup(i, tx, refuse) || this.parks.tryRetrieve(i, tx, refuse)) return;
     if (this.startConference(i, tx, refuse)) return;
     const routed = this.apps.routeInvite(i);
     if (routed && routed.kind !== 'ring' && routed.kind !== 'outbound') return this.startApp(i, tx, routed, refuse);

@@ -12,8 +12,6 @@
  * is taken. A ring group's call rings its members' phones: it is picked up the same way.
  * Other kinds of ringing calls (queues) join through `PickupCandidate`.
  */
-import { Dialog } from '../sip/dialog/dialog.js';
-import { cseqOf, getHeader } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import type { ServerTransaction } from '../sip/transaction/types.js';
 import type { Target } from '../sip/transport/types.js';
@@ -24,7 +22,7 @@ import type { Clock } from '../util/clock.js';
 import { newTag } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import type { Call } from './call.js';
-import { Fork, type ForkOwner, type ForkTransport } from './fork.js';
+import { uasLeg } from './uas-leg.js';
 import { answerCaller } from './messages.js';
 import { pickupAnswers, renumbered } from './pickup-answer.js';
 import { SdpBridge } from './sdp-bridge.js';
@@ -115,14 +113,6 @@ export class CallPickups {
   }
 }
 
-const NOBODY: ForkOwner = { onProvisional() {}, onSuccess() {}, onFailure() {}, onSuccessRetransmission() {} };
-const NO_IO: ForkTransport = {
-  sendInvite() {
-    throw new Error('a picked-up leg sends no INVITE');
-  },
-  sendCancel() {},
-};
-
 /**
  * A ringing Call of the B2BUA as a pickup candidate. The picker's leg becomes the call's
  * leg B: a UAS dialog of the PBX with the picking phone, kept in a Fork that is already
@@ -142,34 +132,8 @@ export function callCandidate(call: Call, tenantId: string, o: { clock: Clock; m
       if (!answers) return { ok: false, status: 488, reason: 'Not Acceptable Here' };
       const tag = newTag();
       const contact = o.contactFor(p.target.protocol);
-      let dialog: Dialog;
-      try {
-        dialog = Dialog.asUas(p.req, tag, contact);
-      } catch {
-        return { ok: false, status: 400, reason: 'Bad Request' };
-      }
-      const now = o.clock.now();
-      const leg = new Fork(
-        -1,
-        {
-          requestUri: dialog.remoteTarget,
-          target: p.target,
-          binding: {
-            aor: p.ext,
-            contact: dialog.remoteTarget,
-            callId: getHeader(p.req, 'call-id') ?? '',
-            cseq: cseqOf(p.req).seq,
-            expiresAt: now,
-            source: { protocol: p.target.protocol, address: p.target.address, port: p.target.port, ...(p.target.connectionId !== undefined ? { connectionId: p.target.connectionId } : {}), localAddress: '', localPort: 0 },
-            updatedAt: now,
-          },
-        },
-        p.req,
-        NOBODY,
-        NO_IO,
-      );
-      leg.state = 'answered';
-      leg.dialog = dialog;
+      const leg = uasLeg(p.req, p.ext, p.target, tag, contact, o.clock.now());
+      if (!leg) return { ok: false, status: 400, reason: 'Bad Request' };
       if (!call.pickUp(leg, answers.asCallee, p.req, p.ext, (c) => renumbered(c, answers))) return { ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
       p.tx.respond(answerCaller(p.req, 200, { toTag: tag, contact, body: answers.toPicker }));
       return { ok: true };

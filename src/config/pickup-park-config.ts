@@ -10,7 +10,10 @@ import { isMap, isScalar, type Node } from 'yaml';
 import { FIELDS } from '../model/field-rules.js';
 import { MAX_PICKUP_GROUP_MEMBERS, MAX_PICKUP_GROUPS, PICKUP_GROUP_NAME } from '../model/pickup-groups.js';
 import { sharedField } from './field-types.js';
-import { childPath, deref, fail, INVALID, list, Schema, type DecodeContext, type Invalid, type Where } from './schema.js';
+import { childPath, deref, fail, int, INVALID, list, object, reject, Schema, str, type DecodeContext, type Invalid, type Where } from './schema.js';
+import { PARK_TIMEOUT_SECONDS, parkProblems, parseSlotRange, type ParkFallback, type ParkSettings } from '../model/park-settings.js';
+import { destination } from './destination.js';
+import type { DestinationConfig } from './types.js';
 
 class PickupGroupsSchema extends Schema<Record<string, string[]>> {
   private readonly members = list(sharedField(FIELDS.ext, { numbers: true }), { max: MAX_PICKUP_GROUP_MEMBERS, unique: { key: (e) => e, what: 'member' } });
@@ -51,4 +54,30 @@ export function checkPickupGroups(t: { extensions: ReadonlyArray<{ ext: string }
       if (!exts.has(m)) root.at('pickupGroups').at(name).at(i).report(`${m} is not an extension of this tenant`);
     });
   }
+}
+
+/**
+ * `park: { slots: "701-720", timeoutSeconds: 120, fallback: { extension: "1001" } }`:
+ * call park slots (src/model/park-settings.ts). The fallback is an extension, a ring group
+ * or hangup (checkPark, with the whole file).
+ */
+export const parkSchema = () =>
+  object({
+    slots: str().to((v) => {
+      const r = parseSlotRange(v);
+      return typeof r === 'string' ? reject(r) : r;
+    }),
+    timeoutSeconds: int({ min: PARK_TIMEOUT_SECONDS.min, max: PARK_TIMEOUT_SECONDS.max }).default(PARK_TIMEOUT_SECONDS.default),
+    fallback: destination().optional(),
+  });
+
+/** The typed form of a decoded `park:` (what apply takes). */
+export function parkConfig(raw: { slots: { first: string; last: string }; timeoutSeconds: number; fallback?: DestinationConfig }): ParkSettings {
+  return { first: raw.slots.first, last: raw.slots.last, timeoutSeconds: raw.timeoutSeconds, ...(raw.fallback ? { fallback: raw.fallback as ParkFallback } : {}) };
+}
+
+/** Slots that are extensions, a fallback of another kind or naming nothing of the tenant. */
+export function checkPark(t: { extensions: ReadonlyArray<{ ext: string }>; ringGroups: ReadonlyArray<{ name: string }>; park?: { slots: { first: string; last: string }; timeoutSeconds: number; fallback?: DestinationConfig } }, root: Where): void {
+  if (!t.park) return;
+  for (const p of parkProblems(parkConfig(t.park), new Set(t.extensions.map((e) => e.ext)), new Set(t.ringGroups.map((g) => g.name)))) root.at('park').at(p.path).report(p.message);
 }

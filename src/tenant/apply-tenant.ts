@@ -1,5 +1,6 @@
 import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
 import { PICKUP_GROUPS_SETTING } from './pickup-group-setting.js';
+import { PARK_SETTING } from './park-setting.js';
 import { existsSync, rmSync } from 'node:fs';
 import { WEBHOOKS_SETTING } from './webhook-spec.js';
 import { MWI_SETTING } from './mwi-spec.js';
@@ -179,6 +180,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     ...featureCodeSettings(spec.featureCodes),
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
     [PICKUP_GROUPS_SETTING, spec.pickupGroups],
+    [PARK_SETTING, spec.park],
     [WEBHOOKS_SETTING, spec.webhooks ? JSON.stringify(spec.webhooks) : undefined],
     [MWI_SETTING, spec.mwiModes ? JSON.stringify(spec.mwiModes) : undefined],
     [CALL_FLOWS_SETTING, callFlowsJson(spec.callFlows)],

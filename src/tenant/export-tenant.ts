@@ -8,6 +8,7 @@ import { MOH_CLASS_SETTING, RECORDING_SETTING } from './apply-tenant.js';
 import { callHandlingSpec, NO_CALL_HANDLING } from './call-handling.js';
 import { readFeatureCodeOverrides } from './feature-codes.js';
 import { readPickupGroups } from './pickup-group-setting.js';
+import { readParkSettings } from './park-setting.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -95,6 +96,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
   const pickupGroups = readPickupGroups(store);
   if (Object.keys(pickupGroups).length > 0) spec.pickupGroups = pickupGroups;
+  const park = readParkSettings(store);
+  if (park) spec.park = park;
   const webhooks = readWebhooks(store);
   if (webhooks.length > 0) spec.webhooks = webhooks;
   const flows = readCallFlows(store);

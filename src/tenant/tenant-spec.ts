@@ -8,6 +8,8 @@ import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import type { CallHandling, CallHandlingSpec } from './call-handling.js';
 import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
 import { pickupGroupsSetting, validatePickupGroupsSpec } from './pickup-group-setting.js';
+import { validateParkSpec } from './park-setting.js';
+import type { ParkSettings } from '../model/park-settings.js';
 import type { PickupGroups } from '../model/pickup-groups.js';
 import { checkOutsideForwards, destinationNamesOf, validateOperatorDestinations, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
 import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
@@ -83,6 +85,8 @@ export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
   /** Call pickup groups: group name → member extensions (pickup-group-setting.ts). */
   pickupGroups?: PickupGroups;
+  /** Call park slots (park-setting.ts). */
+  park?: ParkSettings;
   /** Signed POSTs of the tenant's events (webhook-spec.ts). */
   webhooks?: readonly WebhookSpec[];
 }
@@ -121,6 +125,8 @@ export interface ValidTenantSpec {
   natKeepalive?: string;
   /** The pickupGroups setting's text (pickup-group-setting.ts), when there are groups. */
   pickupGroups?: string;
+  /** The park setting's text (park-setting.ts), when the tenant has slots. */
+  park?: string;
   /** The tenant's webhooks, when it has any. */
   webhooks?: WebhookSpec[];
   /** Extensions whose MWI mode is not the default (subscribe). */
@@ -212,6 +218,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   if (mohProblem !== undefined) bad('moh.class', mohProblem);
   for (const [path, message] of natKeepaliveProblems(spec?.natKeepalive)) bad(path, message);
   const natKeepalive = natKeepaliveSettingText(spec?.natKeepalive);
+  const park = validateParkSpec(spec?.park, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], Array.isArray(spec?.ringGroups) ? spec.ringGroups.map((g) => String(g?.name)) : [], bad);
   const pickupGroups = pickupGroupsSetting(validatePickupGroupsSpec(spec?.pickupGroups, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], bad));
 
   const domains: string[] = [];
@@ -278,7 +285,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(pickupGroups !== undefined ? { pickupGroups } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(pickupGroups !== undefined ? { pickupGroups } : {}), ...(park !== undefined ? { park } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
