@@ -401,6 +401,7 @@ export class PbxServer {
       recording: this.recording,
       conferences: this.conferences,
       voicemail: this.voicemail.service,
+      parkSlots: this.b2bua.parkSlots,
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
     });

@@ -61,6 +61,8 @@ export interface TenantResourceDeps {
   voicemail?: VoicemailControl;
   /** pbx.yaml media.prompts (the operator's prompt set), searched for the prompts call flows name; absent: none. */
   operatorPrompts?(): string | undefined;
+  /** Park slot states of the running B2BUA (b2bua/call-park.ts); absent: every slot reads idle. */
+  parkSlots?: import('../../b2bua/call-park.js').ParkSlotsPort;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */
