@@ -36,6 +36,7 @@ import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from '.
 import { CallPickups } from './call-pickup.js';
 import { CallParks, type ParkSlotsPort } from './call-park.js';
 import { parksDeps, pickupsDeps } from './pickup-park-wiring.js';
+import { UasOkRetransmits } from './uas-ok-retransmits.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -115,11 +116,14 @@ export class B2bua implements B2buaIo {
   private readonly transfers: CallTransfers;
   private readonly pickups: CallPickups;
   private readonly parks: CallParks;
+  /** 2xx retransmissions to the legs answered in place of a party (pickup, park retrieval). */
+  private readonly uasOks: UasOkRetransmits;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
     this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant), () => this.checkDrained());
-    this.parks = new CallParks(parksDeps(d, this.log, this, (call) => this.contextFor(this.callInfo.get(call)!.tenant), d.tenantById));
+    this.uasOks = new UasOkRetransmits(d.clock, () => d.settings(), (res, target) => void d.transport.send(res, target).catch(() => undefined));
+    this.parks = new CallParks(parksDeps(d, this.log, this, this.uasOks, (call) => this.contextFor(this.callInfo.get(call)!.tenant), d.tenantById));
     this.transfers = new CallTransfers({ park: this.parks, ...transfersDeps(this, {
       tenantOf: (call) => this.callInfo.get(call)?.tenant,
       referrerOf: (call, side) => this.referrerOf(call, side),
@@ -128,7 +132,7 @@ export class B2bua implements B2buaIo {
       contextFor: (tenant) => this.contextFor(tenant),
       findDialog: (key) => this.registry.findDialog(key),
     }, d) });
-    this.pickups = new CallPickups(pickupsDeps(d, this.log, () => this.calls, (call) => this.callInfo.get(call)?.tenant.id));
+    this.pickups = new CallPickups(pickupsDeps(d, this.log, this.uasOks, () => this.calls, (call) => this.callInfo.get(call)?.tenant.id));
   }
 
   /** Park slot states ("park:701") for busy-lamp fields. */
@@ -401,6 +405,7 @@ export class B2bua implements B2buaIo {
     if (this.apps.ack(req)) return;
     const owner = this.ownerOf(req);
     if (!owner) return;
+    this.uasOks.ack(dialogKey(getHeader(req, 'call-id') ?? '', tagOf(getHeader(req, 'to')) ?? '', tagOf(getHeader(req, 'from')) ?? ''));
     if (owner.side === 'a') owner.call.onCallerAck();
     owner.call.ackAnswers.onAck(owner.side, req);
   }

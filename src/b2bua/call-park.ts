@@ -33,7 +33,7 @@ import type { Logger } from '../util/logger.js';
 import type { B2buaIo } from './b2bua-io.js';
 import type { Call } from './call.js';
 import type { CallContext } from './call-context.js';
-import type { Side } from './call-registry.js';
+import { dialogKey, type Side } from './call-registry.js';
 import { CallTransfer } from './call-transfer.js';
 import { answerOffer } from './conference-answer.js';
 import type { CallStage } from './fork-targets.js';
@@ -42,6 +42,7 @@ import type { Referrer } from './refer-guard.js';
 import { ReferNotifier } from './refer-notify.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { uasLeg } from './uas-leg.js';
+import type { UasOkRetransmits } from './uas-ok-retransmits.js';
 
 export type ParkSlotState = 'idle' | 'busy';
 
@@ -68,6 +69,8 @@ export interface CallParksDeps {
   prompts(tenant: TenantContext, ids: readonly string[]): string[];
   mediaAddress: string;
   contactFor(protocol: Target['protocol']): string;
+  /** 2xx retransmissions to the retriever until its ACK (RFC 3261 §13.3.1.4). */
+  oks?: UasOkRetransmits;
 }
 
 interface Parked {
@@ -241,7 +244,10 @@ export class CallParks implements ParkSlotsPort {
     // The parker may still be hearing the slot number: its leg goes now.
     this.releaseParker(p);
     this.unpark(p);
-    tx.respond(answerCaller(i.req, 200, { toTag: tag, contact, body: answer.body }));
+    const ok = answerCaller(i.req, 200, { toTag: tag, contact, body: answer.body });
+    tx.respond(ok);
+    const dlg = leg.dialog!;
+    this.d.oks?.start(dialogKey(dlg.id.callId, dlg.id.localTag, dlg.id.remoteTag), ok, i.callerTarget, () => call.hangupBoth('system', 'no ACK for 200 from the retriever'));
     call.replaceLeg(side, leg, undefined);
     const transferee: Side = side === 'a' ? 'b' : 'a';
     void (async () => {

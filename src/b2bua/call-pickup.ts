@@ -23,6 +23,8 @@ import { newTag } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import type { Call } from './call.js';
 import { uasLeg } from './uas-leg.js';
+import type { UasOkRetransmits } from './uas-ok-retransmits.js';
+import { dialogKey } from './call-registry.js';
 import { answerCaller } from './messages.js';
 import { pickupAnswers, renumbered } from './pickup-answer.js';
 import { SdpBridge } from './sdp-bridge.js';
@@ -118,7 +120,7 @@ export class CallPickups {
  * leg B: a UAS dialog of the PBX with the picking phone, kept in a Fork that is already
  * answered (BYE, re-INVITE and the record go through it like any answered fork).
  */
-export function callCandidate(call: Call, tenantId: string, o: { clock: Clock; mediaAddress: string; contactFor(protocol: Target['protocol']): string }): PickupCandidate {
+export function callCandidate(call: Call, tenantId: string, o: { clock: Clock; mediaAddress: string; contactFor(protocol: Target['protocol']): string; oks: UasOkRetransmits }): PickupCandidate {
   return {
     tenantId,
     ringing: [...new Set(call.ringingForks.flatMap((f) => (f.target.binding && f.target.trunk === undefined ? [f.target.binding.aor] : [])))],
@@ -135,7 +137,10 @@ export function callCandidate(call: Call, tenantId: string, o: { clock: Clock; m
       const leg = uasLeg(p.req, p.ext, p.target, tag, contact, o.clock.now());
       if (!leg) return { ok: false, status: 400, reason: 'Bad Request' };
       if (!call.pickUp(leg, answers.asCallee, p.req, p.ext, (c) => renumbered(c, answers))) return { ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
-      p.tx.respond(answerCaller(p.req, 200, { toTag: tag, contact, body: answers.toPicker }));
+      const ok = answerCaller(p.req, 200, { toTag: tag, contact, body: answers.toPicker });
+      p.tx.respond(ok);
+      const d = leg.dialog!;
+      o.oks.start(dialogKey(d.id.callId, d.id.localTag, d.id.remoteTag), ok, p.target, () => call.hangupBoth('system', 'no ACK for 200 from the picker'));
       return { ok: true };
     },
   };

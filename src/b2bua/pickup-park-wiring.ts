@@ -11,8 +11,9 @@ import type { CallContext } from './call-context.js';
 import type { CallParksDeps } from './call-park.js';
 import { callCandidate, type CallPickupsDeps, type PickupCandidate } from './call-pickup.js';
 import { destinationStages } from './call-plan.js';
+import type { UasOkRetransmits } from './uas-ok-retransmits.js';
 
-export function pickupsDeps(d: B2buaDeps, log: Logger, calls: () => Iterable<Call>, tenantIdOf: (call: Call) => string | undefined): CallPickupsDeps {
+export function pickupsDeps(d: B2buaDeps, log: Logger, oks: UasOkRetransmits, calls: () => Iterable<Call>, tenantIdOf: (call: Call) => string | undefined): CallPickupsDeps {
   return {
     log,
     clock: d.clock,
@@ -22,13 +23,13 @@ export function pickupsDeps(d: B2buaDeps, log: Logger, calls: () => Iterable<Cal
       for (const call of calls()) {
         // Never another tenant's call: the tenant of each call is checked here and again by CallPickups.
         if (tenantIdOf(call) !== tenantId || call.state !== 'proceeding') continue;
-        yield callCandidate(call, tenantId, { clock: d.clock, mediaAddress: d.mediaAddress, contactFor: (p) => d.contactFor(p) });
+        yield callCandidate(call, tenantId, { clock: d.clock, mediaAddress: d.mediaAddress, contactFor: (p) => d.contactFor(p), oks });
       }
     },
   };
 }
 
-export function parksDeps(d: B2buaDeps, log: Logger, io: B2buaIo, contextOf: (call: Call) => CallContext, tenantById?: (id: string) => TenantContext | undefined): CallParksDeps {
+export function parksDeps(d: B2buaDeps, log: Logger, io: B2buaIo, oks: UasOkRetransmits, contextOf: (call: Call) => CallContext, tenantById?: (id: string) => TenantContext | undefined): CallParksDeps {
   return {
     log: log.child('park'),
     clock: d.clock,
@@ -41,5 +42,6 @@ export function parksDeps(d: B2buaDeps, log: Logger, io: B2buaIo, contextOf: (ca
     prompts: (tenant, ids) => d.apps?.prompts(tenant, ids) ?? [],
     mediaAddress: d.mediaAddress,
     contactFor: (p) => d.contactFor(p),
+    oks,
   };
 }

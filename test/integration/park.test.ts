@@ -6,6 +6,8 @@
 // slot out of range (404 from the dial plan), a taken slot (486), an empty slot (404); park
 // timeout ringing the parker back, then the fallback; another tenant dialling the same slot
 // number finds nothing (404) and the parked call stays.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ulawDecodeInto } from '../../src/media/codecs/g711-ulaw.js';
@@ -102,6 +104,15 @@ async function refer(from: UdpPhone, target: string, domain = 'acme.example'): P
   return from.inDialog('REFER', undefined, [{ name: 'refer-to', value: `<sip:${target}@${domain}>` }]);
 }
 
+/** Slot states as the admin API shows them (the B2BUA's park port, what BLF reads as "park:701"). */
+async function slotStates(tenant = 'acme'): Promise<Record<string, string>> {
+  const token = readFileSync(join(pbx.dir, 'data', 'admin-token'), 'utf8').trim();
+  const r = await fetch(`http://127.0.0.1:${pbx.apiPort}/api/v1/tenants/${tenant}/park`, { headers: { authorization: `Bearer ${token}` } });
+  assert.is(r.status, 200);
+  const body = (await r.json()) as { slots: Array<{ slot: string; state: string }> };
+  return Object.fromEntries(body.slots.map((s) => [s.slot, s.state]));
+}
+
 async function tonesBothWays(a: UdpPhone, aPort: number, b: UdpPhone, bPort: number): Promise<void> {
   const atA = listen(a);
   const atB = listen(b);
@@ -125,10 +136,15 @@ test('park by blind transfer to 701: 202, NOTIFY 200, BYE to the parker, music o
   const moh = listen(c1001);
   await sleep(800);
   assert.ok(moh.length > 20, `music on hold reaches the parked caller: ${moh.length} packets`);
+  assert.equal(await slotStates(), { '701': 'busy', '702': 'idle', '703': 'idle' });
+  assert.equal(await slotStates('globex'), { '701': 'idle', '702': 'idle' }, "another tenant's slot of the same number stays idle");
   const got = await r1003.call('701');
   assert.is(got.status, 200, `${got.status} ${got.reason}\n${logTail()}`);
+  assert.equal(await slotStates(), { '701': 'idle', '702': 'idle', '703': 'idle' }, 'retrieved: the slot is free');
   await sleep(300);
   await tonesBothWays(c1001, sdpPort(ok), r1003, sdpPort(got));
+  const oks = r1003.received.filter((m) => m.kind === 'response' && m.status === 200 && getHeader(m, 'call-id') === getHeader(got, 'call-id') && getHeader(m, 'cseq')?.endsWith('INVITE'));
+  assert.is(oks.length, 1, 'the ACK stopped the 200 retransmissions (RFC 3261 §13.3.1.4)');
   const beforeBye = r1003.mark();
   assert.is((await c1001.inDialog('BYE')).status, 200);
   await r1003.next(isReq('BYE'), 5000, beforeBye);

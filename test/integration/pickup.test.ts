@@ -134,6 +134,8 @@ test('directed pickup: **1002 takes the call ringing 1002; 1002 gets CANCEL, cal
   assert.match(getHeader(cancel, 'reason') ?? '', /Call completed elsewhere/);
   await sleep(200);
   await tonesBothWays(c1001, sdpPort(answered), p1003, sdpPort(picked));
+  const oks = p1003.received.filter((m) => m.kind === 'response' && m.status === 200 && getHeader(m, 'call-id') === getHeader(picked, 'call-id') && getHeader(m, 'cseq')?.endsWith('INVITE'));
+  assert.is(oks.length, 1, 'the ACK stopped the 200 retransmissions (RFC 3261 §13.3.1.4)');
   const bye = await p1003.inDialog('BYE');
   assert.is(bye.status, 200);
   await c1001.next(isReq('BYE'), 5000);
