@@ -102,6 +102,8 @@ export class Call implements ForkOwner {
   private earlySdp: Buffer | undefined;
   /** What each leg carries, as last told to the media path. */
   private legCodecs: LegCodecs | undefined;
+  /** A side whose party left (dropLeg: a transferor, a parker) gets no BYE when the call ends. */
+  private readonly legGone: Record<Side, boolean> = { a: false, b: false };
   /** Leg A after a transfer put a party of our own calling on it (replaceLeg). */
   private aLeg: { target: Target } | undefined;
 
@@ -131,6 +133,7 @@ export class Call implements ForkOwner {
 
   /** The party on one side left during a transfer (its BYE was answered): its dialog and session timer go. */
   dropLeg(side: Side): void {
+    this.legGone[side] = true;
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     this.sessionTimers[side]?.stop();
@@ -142,6 +145,7 @@ export class Call implements ForkOwner {
    * starts over with what the new leg negotiated.
    */
   replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined): void {
+    this.legGone[side] = false;
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     if (side === 'a') {
@@ -578,10 +582,10 @@ export class Call implements ForkOwner {
   hangupFrom(side: Side, cause: string): void {
     if (this.state !== 'answered') return;
     if (side === 'a') {
-      if (this.winner) this.ctx.byeFork(this.winner);
+      if (this.winner && !this.legGone.b) this.ctx.byeFork(this.winner);
       this.finish('answered', cause, 'caller');
     } else {
-      this.ctx.byeCaller(this);
+      if (!this.legGone.a) this.ctx.byeCaller(this);
       this.finish('answered', cause, 'callee');
     }
   }
@@ -593,8 +597,8 @@ export class Call implements ForkOwner {
   hangupBoth(side: HangupSide, cause: string, reason?: string): void {
     const headers: Array<[string, string]> | undefined = reason === undefined ? undefined : [['Reason', reason]];
     if (this.state === 'answered') {
-      this.ctx.byeCaller(this, headers);
-      if (this.winner) this.ctx.byeFork(this.winner, headers);
+      if (!this.legGone.a) this.ctx.byeCaller(this, headers);
+      if (this.winner && !this.legGone.b) this.ctx.byeFork(this.winner, headers);
       this.finish('answered', cause, side);
     } else if (this.state === 'routing' || this.state === 'proceeding') {
       this.failCaller(503, 'Service Unavailable', cause, headers);

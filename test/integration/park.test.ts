@@ -187,6 +187,19 @@ test('bad input: a slot out of range (799) is refused 404, a taken slot 486, an 
   await c1001.next(isReq('BYE'), 5000, beforeBye);
 });
 
+test('the parked party hangs up: the slot is free again and the parker (already released) gets no second BYE', async () => {
+  const [c1001, p1002] = [await registered('1001'), await registered('1002')];
+  await answeredCall(c1001, p1002);
+  const mark = p1002.mark();
+  assert.is((await refer(p1002, '703')).status, 202);
+  await p1002.next(isReq('BYE'), 5000, mark);
+  assert.is((await slotStates())['703'], 'busy');
+  assert.is((await c1001.inDialog('BYE')).status, 200);
+  await sleep(500);
+  assert.is((await slotStates())['703'], 'idle');
+  assert.is(p1002.received.slice(mark).filter(isReq('BYE')).length, 1, 'one BYE: the release at park time');
+});
+
 test("cross-tenant: globex's 1003 dialling 701 never reaches acme's call parked at 701 (404, the acme call stays parked)", async () => {
   const [c1001, p1002] = [await registered('1001'), await registered('1002')];
   await answeredCall(c1001, p1002);
