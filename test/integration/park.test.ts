@@ -200,9 +200,11 @@ test('the parked party hangs up: the slot is free again and the parker (already 
   assert.is(p1002.received.slice(mark).filter(isReq('BYE')).length, 1, 'one BYE: the release at park time');
 });
 
-test("cross-tenant: globex's 1003 dialling 701 never reaches acme's call parked at 701 (404, the acme call stays parked)", async () => {
+test("cross-tenant: a Refer-To 702@globex from an acme call is refused 403; globex's 1003 dialling 701 never reaches acme's call parked at 701 (404, the acme call stays parked)", async () => {
   const [c1001, p1002] = [await registered('1001'), await registered('1002')];
   await answeredCall(c1001, p1002);
+  assert.is((await refer(p1002, '702', 'globex.example')).status, 403, "a Refer-To in another tenant's domain: refused, nothing parked there");
+  assert.equal(await slotStates('globex'), { '701': 'idle', '702': 'idle' });
   const [mark1, mark2] = [c1001.mark(), p1002.mark()];
   assert.is((await refer(p1002, '701')).status, 202);
   await p1002.next(isReq('BYE'), 5000, mark2);

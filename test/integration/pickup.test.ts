@@ -53,7 +53,7 @@ test.before(async () => {
         ].join('\n'),
       },
       // Same extension numbers in another tenant.
-      { id: 'globex', domains: ['globex.example'], extensions: [globex('1001'), globex('1002'), globex('1003')], extraYaml: 'pickupGroups:\n  all: [ "1002", "1003" ]' },
+      { id: 'globex', domains: ['globex.example'], extensions: [globex('1001'), globex('1002'), globex('1003')], extraYaml: 'pickupGroups:\n  all: [ "1002", "1003" ]\nfeatureCodes: { pickup: "*55", directedPickup: false }' },
     ],
   });
 });
@@ -224,6 +224,21 @@ test("cross-tenant: acme's **1002 never takes globex's ringing 1002 (same number
   assert.is((await p1003.inDialog('BYE')).status, 200);
   g1001.cancel(g1001.sentInvites[g1001.sentInvites.length - 1]!);
   assert.is((await globexFinal).status, 487);
+});
+
+test('renamed and disabled codes (globex: pickup *55, directed pickup off): *55 picks up, *8 and **1002 do not', async () => {
+  const [g1001, g1002, g1003] = [await registered('1001', 'globex'), await registered('1002', 'globex'), await registered('1003', 'globex')];
+  const { final } = await ringing(g1001, '1002', [g1002]);
+  const mark = g1002.mark();
+  assert.not.equal((await g1003.call('**1002')).status, 200, 'directed pickup is off in globex');
+  assert.not.equal((await g1003.call('*8')).status, 200, '*8 is not globex\'s pickup code');
+  await sleep(200);
+  assert.not.ok(g1002.received.slice(mark).some(isReq('CANCEL')));
+  const picked = await g1003.call('*55');
+  assert.is(picked.status, 200, `${picked.status} ${picked.reason}\n${logTail()}`);
+  assert.is((await final).status, 200);
+  await g1002.next(isReq('CANCEL'), 5000, mark);
+  assert.is((await g1003.inDialog('BYE')).status, 200);
 });
 
 test.run();
