@@ -50,6 +50,8 @@ export interface AdminParts {
   monitoring?: MonitoringDeps;
   /** The routing ports' outbound decision: forwards to outside numbers are checked with it (apps/forwarding). */
   routeOutbound?: RouteOutbound;
+  /** Park slot states (b2bua/call-park.ts) for GET .../park. */
+  parkSlots?: import('../b2bua/call-park.js').ParkSlotsPort;
 }
 
 /**
@@ -84,6 +86,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       media: mediaFiles,
       operatorPrompts: () => p.config().media?.prompts,
       ...(p.routeOutbound ? { routeOutbound: p.routeOutbound } : {}),
+      ...(p.parkSlots ? { parkSlots: p.parkSlots } : {}),
       promptExists: (t, name) => promptExistsIn(() => ({ dataDir: p.config().dataDir, ...(p.config().media?.prompts ? { operatorDir: p.config().media!.prompts! } : {}) }))(t.id, name),
     }),
   ];

@@ -314,6 +314,7 @@ export class PbxServer {
       mediaAddress: c.rtp.address,
       ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
       musicOnHold: moh,
+      tenantById: (id) => this.resolver.getTenant(id),
       settings: () => ({
         sessionTimer: sessionTimerPolicy({ mode: 'originate', sessionExpires: this.config.calls.sessionExpiresSeconds, minSE: 90, preferRefresher: 'remote' }),
         noAnswerMs: this.config.calls.noAnswerSeconds * 1000,
@@ -411,6 +412,7 @@ export class PbxServer {
       conferences: this.conferences,
       queues: this.queues,
       voicemail: this.voicemail.service,
+      parkSlots: this.b2bua.parkSlots,
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
     });

@@ -38,6 +38,10 @@ import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from '.
 import { reportCallActivity, type CallActivitySink } from './call-activity.js';
 import { callSrtpPolicies } from './srtp-call-policy.js';
 import { checkSrtpOffer } from './srtp-legs.js';
+import { CallPickups } from './call-pickup.js';
+import { CallParks, type ParkSlotsPort } from './call-park.js';
+import { parksDeps, pickupsDeps } from './pickup-park-wiring.js';
+import { UasOkRetransmits } from './uas-ok-retransmits.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -81,6 +85,8 @@ export interface B2buaDeps {
   apps?: AppCallsOptions;
   /** Where calls report the extensions they ring and busy (call-activity.ts); absent: nobody listens. */
   activity?: CallActivitySink;
+  /** A tenant by id (park slot states asked by id); absent: states are not answered by id. */
+  tenantById?(tenantId: string): TenantContext | undefined;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -115,18 +121,30 @@ export class B2bua implements B2buaIo {
   private readonly log: Logger;
   private readonly apps: AppCalls;
   private readonly transfers: CallTransfers;
+  private readonly pickups: CallPickups;
+  private readonly parks: CallParks;
+  /** 2xx retransmissions to the legs answered in place of a party (pickup, park retrieval). */
+  private readonly uasOks: UasOkRetransmits;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
     this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant), () => this.checkDrained());
-    this.transfers = new CallTransfers(transfersDeps(this, {
+    this.uasOks = new UasOkRetransmits(d.clock, () => d.settings(), (res, target) => void d.transport.send(res, target).catch(() => undefined));
+    this.parks = new CallParks(parksDeps(d, this.log, this, this.uasOks, (call) => this.contextFor(this.callInfo.get(call)!.tenant), d.tenantById));
+    this.transfers = new CallTransfers({ park: this.parks, ...transfersDeps(this, {
       tenantOf: (call) => this.callInfo.get(call)?.tenant,
       referrerOf: (call, side) => this.referrerOf(call, side),
       plan: (i) => this.plan(i),
       takeTrunk: (tenant, trunks) => this.trunkChannels.tryTake(tenant.id, tenant.limits.trunkCalls, trunks),
       contextFor: (tenant) => this.contextFor(tenant),
       findDialog: (key) => this.registry.findDialog(key),
-    }, d));
+    }, d) });
+    this.pickups = new CallPickups(pickupsDeps(d, this.log, this.uasOks, () => this.calls, (call) => this.callInfo.get(call)?.tenant.id));
+  }
+
+  /** Park slot states ("park:701") for busy-lamp fields. */
+  get parkSlots(): ParkSlotsPort {
+    return this.parks;
   }
 
   get activeCalls(): number {
@@ -155,6 +173,7 @@ export class B2bua implements B2buaIo {
       tx.respond(createResponse(req, status, { reason, headers }));
       this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
+    if (this.pickups.tryPickup(i, tx, refuse) || this.parks.tryRetrieve(i, tx, refuse)) return;
     if (this.startConference(i, tx, refuse)) return;
     const routed = this.apps.routeInvite(i);
     if (routed && routed.kind !== 'ring' && routed.kind !== 'outbound') return this.startApp(i, tx, routed, refuse);
@@ -399,6 +418,7 @@ export class B2bua implements B2buaIo {
     if (this.apps.ack(req)) return;
     const owner = this.ownerOf(req);
     if (!owner) return;
+    this.uasOks.ack(dialogKey(getHeader(req, 'call-id') ?? '', tagOf(getHeader(req, 'to')) ?? '', tagOf(getHeader(req, 'from')) ?? ''));
     if (owner.side === 'a') owner.call.onCallerAck();
     owner.call.ackAnswers.onAck(owner.side, req);
   }

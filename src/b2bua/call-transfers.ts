@@ -47,6 +47,8 @@ export interface CallTransfersDeps {
   /** A trunk channel for an outside target (tenant trunkCalls, trunks' maxChannels). */
   takeTrunk(tenant: TenantContext, trunks: TrunkHandle[]): { ok: true; release(): void } | { ok: false; reason: string };
   ownAddresses(): readonly string[];
+  /** Call park (call-park.ts): a Refer-To naming a park slot or the park code parks the call. */
+  park?: { tryPark(call: Call, side: Side, req: SipRequest, tx: ServerTransaction, tenant: TenantContext, referrer: Referrer, user: string): boolean; parkerBye(call: Call, side: Side): boolean; ended(call: Call): void };
 }
 
 export class CallTransfers {
@@ -75,6 +77,7 @@ export class CallTransfers {
       if (to.user === undefined) return refuse(403, 'Refer-To names no user');
     }
     const referrer = this.d.referrerOf(call, side);
+    if (to.user !== undefined && this.d.park?.tryPark(call, side, req, tx, tenant, referrer, to.user)) return;
     const guard = checkRefer(req, referrer, (dialled, cos) => this.d.routeOutbound(tenant, dialled, cos));
     if (!guard.ok) return refuse(guard.status, guard.reason);
     const plan = this.d.plan(tenant, referrer, to.user!, req);
@@ -106,6 +109,7 @@ export class CallTransfers {
       this.d.log.info('transferor left during the attended transfer', { call: call.id, side });
       return true;
     }
+    if (this.d.park?.parkerBye(call, side)) return true;
     const t = this.active.get(call);
     if (!t || !t.active || t.side !== side) return false;
     t.transferorLeft = true;
@@ -122,6 +126,7 @@ export class CallTransfers {
   /** The call ended: a transfer still ringing is cancelled. */
   ended(call: Call): void {
     this.joins.get(call)?.abort();
+    this.d.park?.ended(call);
     this.active.get(call)?.abort();
     this.active.delete(call);
   }

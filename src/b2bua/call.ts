@@ -110,6 +110,8 @@ export class Call implements ForkOwner {
   private aLeg: { target: Target; ext: string | undefined } | undefined;
   /** Leg B after a transfer put a party there that is not a registered contact (attended transfer). */
   private bExt: { ext: string | undefined } | undefined;
+  /** A side whose party left (dropLeg: a transferor, a parker) gets no BYE when the call ends. */
+  private readonly legGone: Record<Side, boolean> = { a: false, b: false };
 
   constructor(
     private readonly ctx: CallContext,
@@ -143,6 +145,7 @@ export class Call implements ForkOwner {
 
   /** The party on one side left during a transfer (its BYE was answered): its dialog and session timer go. */
   dropLeg(side: Side): void {
+    this.legGone[side] = true;
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     this.sessionTimers[side]?.stop();
@@ -154,6 +157,7 @@ export class Call implements ForkOwner {
    * starts over with what the new leg negotiated.
    */
   replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined, ext: string | undefined = fork.target.trunk === undefined ? fork.target.binding?.aor : undefined): void {
+    this.legGone[side] = false;
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     if (side === 'a') {
@@ -356,6 +360,62 @@ export class Call implements ForkOwner {
       this.ctx.byeFork(fork);
       return;
     }
+    // After a reliable 18x with SDP the 200 need not repeat the answer (RFC 3262 §5).
+    const calleeSdp = res.body.length > 0 || this.earlyMediaFork !== fork ? res.body : (this.earlySdp ?? res.body);
+    if (!this.answerWith(fork, calleeSdp, res, sessionTimerFromResponse(fork.invite, res))) {
+      // A 2xx without a usable answer: the session cannot be set up (RFC 3264 §6).
+      this.ctx.byeFork(fork);
+      this.failCaller(488, 'Not Acceptable Here', 'callee answered without usable SDP');
+    }
+  }
+
+  /** The forks still ringing: the extensions a call pickup can take this call from (call-pickup.ts). */
+  get ringingForks(): readonly Fork[] {
+    return this.state === 'proceeding' && !this.winner ? this.forks.filter((f) => !f.done) : [];
+  }
+
+  /** The offer sent to the callee's forks (call-pickup.ts answers it for the picking phone); undefined for a late offer. */
+  get calleeOffer(): Buffer | undefined {
+    return this.late ? undefined : this.offerForCallee;
+  }
+
+  /** Who took this ringing call by call pickup: the call record says so. */
+  pickedUpBy: string | undefined;
+
+  /**
+   * Call pickup (call-pickup.ts): a phone that dialled the pickup code answers this call
+   * while it rings. `leg` (its INVITE, answered by the PBX) becomes the callee's leg, the
+   * forks are cancelled, the caller gets its 200. False (nothing changed) when the call
+   * rings no more or `calleeSdp` is no answer to our offer.
+   */
+  pickUp(leg: Fork, calleeSdp: Buffer, allowFrom: SipRequest, by: string, legB: (c: MediaCodec) => MediaCodec): boolean {
+    if (this.state !== 'proceeding' || this.winner || this.late) return false;
+    if (!this.answerWith(leg, calleeSdp, allowFrom, undefined)) return false;
+    this.pickedUpBy = by;
+    // The picking phone numbers its payload types its own way.
+    if (this.legCodecs) this.useCodecs({ ...this.legCodecs, b: legB(this.legCodecs.b) });
+    return true;
+  }
+
+  /** `fork` answered with `calleeSdp`: the caller gets its 200 and the call is up. False: no usable answer, nothing changed. */
+  private answerWith(fork: Fork, calleeSdp: Buffer, allowFrom: SipRequest | SipResponse, timerB: NegotiatedTimer | undefined): boolean {
+    let body: Buffer | undefined;
+    this.sdp.srtp?.noteTransport('b', fork.target.target.protocol);
+    if (this.late && this.media) {
+      if (this.late.calleeAnswered(calleeSdp, this.media, fork.target.target.address)) {
+        this.dtmf.noteAllow('b', allowFrom);
+        body = this.late.offerToCaller(this.media);
+      }
+    } else if (this.media) {
+      const answer = this.sdp.answerToCaller(calleeSdp, this.media, fork.target.target.address);
+      if (answer) {
+        body = answer.body;
+        this.dtmf.noteAllow('b', allowFrom);
+        void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
+        this.useCodecs(answer.codecs);
+      }
+    }
+    if (!body) return false;
     this.winner = fork;
     this.state = 'answered';
     this.answeredAt = this.ctx.clock.now();
@@ -363,30 +423,6 @@ export class Call implements ForkOwner {
     this.ctx.clock.clearTimeout(this.stageTimer);
     for (const f of this.forks) if (f !== fork) f.cancel();
     this.callerEarly.stop();
-    let body: Buffer | undefined;
-    this.sdp.srtp?.noteTransport('b', fork.target.target.protocol);
-    // After a reliable 18x with SDP the 200 need not repeat the answer (RFC 3262 §5).
-    const calleeSdp = res.body.length > 0 || this.earlyMediaFork !== fork ? res.body : (this.earlySdp ?? res.body);
-    if (this.late && this.media) {
-      if (this.late.calleeAnswered(calleeSdp, this.media, fork.target.target.address)) {
-        this.dtmf.noteAllow('b', res);
-        body = this.late.offerToCaller(this.media);
-      }
-    } else if (this.media) {
-      const answer = this.sdp.answerToCaller(calleeSdp, this.media, fork.target.target.address);
-      if (answer) {
-        body = answer.body;
-        this.dtmf.noteAllow('b', res);
-        void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
-        this.useCodecs(answer.codecs);
-      }
-    }
-    if (!body) {
-      // A 2xx without a usable answer: the session cannot be set up (RFC 3264 §6).
-      this.ctx.byeFork(fork);
-      this.failCaller(488, 'Not Acceptable Here', 'callee answered without usable SDP');
-      return;
-    }
     const ok = answerCaller(this.input.invite, 200, {
       toTag: this.aTag,
       contact: this.ctx.contactFor(this.input.callerTarget.protocol),
@@ -399,7 +435,7 @@ export class Call implements ForkOwner {
       this.ackAnswers.expect('a', cseqOf(this.input.invite).seq, { answered: (b) => late.callerAnswered(b, media, (c) => this.useCodecs(c)), failed: (cause) => this.hangupBoth('system', cause) });
     }
     this.startSessionTimer('a', this.input.callerTimer.timer);
-    this.startSessionTimer('b', sessionTimerFromResponse(fork.invite, res));
+    this.startSessionTimer('b', timerB);
     // The early dialog goes on confirmed when it carried requests (its CSeqs go on, RFC 3261 §12.2).
     this.aDialog = this.callerEarly.confirmedDialog() ?? this.ctx.uasDialog(this.input.invite, this.aTag, this.ctx.contactFor(this.input.callerTarget.protocol));
     this.ctx.registry.addDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag), this, 'a');
@@ -407,6 +443,7 @@ export class Call implements ForkOwner {
     this.ctx.recorder.answered(this.id, this.answeredAt);
     this.retransmitOk(ok);
     this.ctx.onAnswered(this);
+    return true;
   }
 
   onSuccessRetransmission(fork: Fork, res: SipResponse): void {
@@ -577,10 +614,10 @@ export class Call implements ForkOwner {
   hangupFrom(side: Side, cause: string): void {
     if (this.state !== 'answered') return;
     if (side === 'a') {
-      if (this.winner) this.ctx.byeFork(this.winner);
+      if (this.winner && !this.legGone.b) this.ctx.byeFork(this.winner);
       this.finish('answered', cause, 'caller');
     } else {
-      this.ctx.byeCaller(this);
+      if (!this.legGone.a) this.ctx.byeCaller(this);
       this.finish('answered', cause, 'callee');
     }
   }
@@ -592,8 +629,8 @@ export class Call implements ForkOwner {
   hangupBoth(side: HangupSide, cause: string, reason?: string): void {
     const headers: Array<[string, string]> | undefined = reason === undefined ? undefined : [['Reason', reason]];
     if (this.state === 'answered') {
-      this.ctx.byeCaller(this, headers);
-      if (this.winner) this.ctx.byeFork(this.winner, headers);
+      if (!this.legGone.a) this.ctx.byeCaller(this, headers);
+      if (this.winner && !this.legGone.b) this.ctx.byeFork(this.winner, headers);
       this.finish('answered', cause, side);
     } else if (this.state === 'routing' || this.state === 'proceeding') {
       this.failCaller(503, 'Service Unavailable', cause, headers);
@@ -637,7 +674,7 @@ export class Call implements ForkOwner {
           ...(this.answeredAt !== undefined ? { answeredAt: this.answeredAt } : {}),
           endedAt,
           disposition: info.disposition,
-          hangupCause: info.cause,
+          hangupCause: this.pickedUpBy !== undefined ? `${info.cause} (picked up by ${this.pickedUpBy})` : info.cause,
           hangupSide: info.side,
           ...(media !== undefined ? { media } : {}),
         });

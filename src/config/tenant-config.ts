@@ -22,6 +22,7 @@ import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
 import { natKeepaliveSchema } from './nat-keepalive-config.js';
+import { checkPark, checkPickupGroups, parkConfig, parkSchema, pickupGroupsSchema } from './pickup-park-config.js';
 import { checkWebhooks, webhookList } from './webhook-config.js';
 import type { TenantConfig, TrunkConfig } from './types.js';
 
@@ -142,6 +143,10 @@ export const tenantSchema = object({
   natKeepalive: natKeepaliveSchema().optional(),
   /** Busy-lamp keys and presence: showPeers lets watchers see who a colleague's call is with (default false). */
   blf: object({ showPeers: bool().default(false) }).optional(),
+  /** Call pickup groups (*8): group name → member extensions. */
+  pickupGroups: pickupGroupsSchema().optional(),
+  /** Call park: { slots: "701-720", timeoutSeconds: 120, fallback: <destination> }. */
+  park: parkSchema().optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -211,6 +216,8 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);
+    checkPickupGroups(t, root);
+    checkPark(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
     checkWebhooks(t.webhooks, root, opts.trunkAddresses);
   });
@@ -238,6 +245,8 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
     ...(raw.blf !== undefined ? { blf: { showPeers: raw.blf.showPeers } } : {}),
+    ...(raw.pickupGroups !== undefined && Object.keys(raw.pickupGroups).length > 0 ? { pickupGroups: raw.pickupGroups } : {}),
+    ...(raw.park !== undefined ? { park: parkConfig(raw.park) } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

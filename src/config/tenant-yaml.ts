@@ -46,6 +46,8 @@ export interface TenantYamlInput extends Partial<CallFlows> {
   moh?: { class?: string };
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
   blf?: { showPeers?: boolean };
+  pickupGroups?: Readonly<Record<string, readonly string[]>>;
+  park?: { first: string; last: string; timeoutSeconds: number; fallback?: DestinationConfig };
   webhooks?: ReadonlyArray<{ url: string; secret: string; events: readonly string[] }>;
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
@@ -152,6 +154,8 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
     blf: t.blf?.showPeers ? { showPeers: true } : undefined,
+    pickupGroups: t.pickupGroups && Object.keys(t.pickupGroups).length > 0 ? Object.fromEntries(Object.entries(t.pickupGroups).map(([k, v]) => [k, [...v]])) : undefined,
+    park: t.park ? clean({ slots: `${t.park.first}-${t.park.last}`, timeoutSeconds: t.park.timeoutSeconds, fallback: t.park.fallback ? destinationYaml(t.park.fallback) : undefined }) : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({

@@ -308,6 +308,10 @@ export interface TenantConfig {
   natKeepalive?: { optionsSeconds: number; dropAfterMisses: number };
   /** Busy-lamp keys (dialog events) and presence (tenant/blf-setting.ts); absent: watchers see no peers. */
   blf?: { showPeers: boolean };
+  /** Call pickup groups: group name → member extensions (src/model/pickup-groups.ts). */
+  pickupGroups?: Record<string, string[]>;
+  /** Call park slots, timeout and fallback (src/model/park-settings.ts). */
+  park?: import('../model/park-settings.js').ParkSettings;
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

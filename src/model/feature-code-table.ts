@@ -23,6 +23,12 @@ export const FEATURE_CODE_DEFAULTS = {
   queueLogin: '*45',
   /** Log out of call queues (+ a queue's number: that one only). */
   queueLogout: '*46',
+  /** Call pickup (issue 12): a call ringing another member of the caller's pickup groups. */
+  pickup: '*8',
+  /** Directed pickup: `**` + the extension whose ringing call is taken. */
+  directedPickup: '**',
+  /** Call park: a blind transfer to this code parks the call in the first free slot (the parker hears the slot number). */
+  park: '*85',
   recordToggle: '*1',
 } as const;
 
@@ -30,9 +36,13 @@ export type FeatureCodeId = keyof typeof FEATURE_CODE_DEFAULTS;
 export const FEATURE_CODE_IDS = Object.keys(FEATURE_CODE_DEFAULTS) as FeatureCodeId[];
 
 /** Codes dialled with digits after them: `*72` + the number to forward to, `*27` + a condition's index. */
-export const FEATURE_CODES_WITH_ARG: ReadonlySet<FeatureCodeId> = new Set(['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle', 'queueLogin', 'queueLogout']);
-/** Codes pressed during a call (DTMF), not dialled: never matched against a dialled number. */
-export const IN_CALL_FEATURE_CODES: ReadonlySet<FeatureCodeId> = new Set(['recordToggle']);
+export const FEATURE_CODES_WITH_ARG: ReadonlySet<FeatureCodeId> = new Set(['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle', 'queueLogin', 'queueLogout', 'directedPickup']);
+/**
+ * Codes used inside a call, never dialled: pressed as DTMF (recordToggle), or the target of
+ * a transfer (park: the Refer-To of a REFER). Never matched against a dialled number, so
+ * `*85` (park) does not clash with `*8` (pickup).
+ */
+export const IN_CALL_FEATURE_CODES: ReadonlySet<FeatureCodeId> = new Set(['recordToggle', 'park']);
 /** The longest argument taken after a code (a phone number). */
 export const MAX_FEATURE_ARG_DIGITS = 32;
 

@@ -1,5 +1,7 @@
 import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
 import { BLF_SETTING } from './blf-setting.js';
+import { PICKUP_GROUPS_SETTING } from './pickup-group-setting.js';
+import { PARK_SETTING } from './park-setting.js';
 import { existsSync, rmSync } from 'node:fs';
 import { WEBHOOKS_SETTING } from './webhook-spec.js';
 import { MWI_SETTING } from './mwi-spec.js';
@@ -181,6 +183,8 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     ...featureCodeSettings(spec.featureCodes),
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
     [BLF_SETTING, spec.blf],
+    [PICKUP_GROUPS_SETTING, spec.pickupGroups],
+    [PARK_SETTING, spec.park],
     [WEBHOOKS_SETTING, spec.webhooks ? JSON.stringify(spec.webhooks) : undefined],
     [MWI_SETTING, spec.mwiModes ? JSON.stringify(spec.mwiModes) : undefined],
     [CALL_FLOWS_SETTING, callFlowsJson(spec.callFlows)],

@@ -8,6 +8,10 @@ import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
 import type { CallHandling, CallHandlingSpec } from './call-handling.js';
 import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
+import { pickupGroupsSetting, validatePickupGroupsSpec } from './pickup-group-setting.js';
+import { validateParkSpec } from './park-setting.js';
+import type { ParkSettings } from '../model/park-settings.js';
+import type { PickupGroups } from '../model/pickup-groups.js';
 import { checkOutsideForwards, destinationNamesOf, validateOperatorDestinations, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
 import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
 import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
@@ -87,6 +91,10 @@ export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
   /** Busy-lamp and presence policy (blf-setting.ts); absent: watchers see no peers. */
   blf?: { showPeers?: boolean };
+  /** Call pickup groups: group name → member extensions (pickup-group-setting.ts). */
+  pickupGroups?: PickupGroups;
+  /** Call park slots (park-setting.ts). */
+  park?: ParkSettings;
   /** Signed POSTs of the tenant's events (webhook-spec.ts). */
   webhooks?: readonly WebhookSpec[];
 }
@@ -128,6 +136,10 @@ export interface ValidTenantSpec {
   natKeepalive?: string;
   /** The blf setting's text (blf-setting.ts), when it is not the default. */
   blf?: string;
+  /** The pickupGroups setting's text (pickup-group-setting.ts), when there are groups. */
+  pickupGroups?: string;
+  /** The park setting's text (park-setting.ts), when the tenant has slots. */
+  park?: string;
   /** The tenant's webhooks, when it has any. */
   webhooks?: WebhookSpec[];
   /** Extensions whose MWI mode is not the default (subscribe). */
@@ -225,6 +237,8 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const natKeepalive = natKeepaliveSettingText(spec?.natKeepalive);
   for (const [path, message] of blfProblems(spec?.blf)) bad(path, message);
   const blf = blfProblems(spec?.blf).length === 0 ? blfSettingText(spec?.blf) : undefined;
+  const park = validateParkSpec(spec?.park, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], Array.isArray(spec?.ringGroups) ? spec.ringGroups.map((g) => String(g?.name)) : [], bad);
+  const pickupGroups = pickupGroupsSetting(validatePickupGroupsSpec(spec?.pickupGroups, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], bad));
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -290,7 +304,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(blf !== undefined ? { blf } : {}), ...srtpOf(spec.srtp as SrtpPolicySetting | undefined, extensions) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(blf !== undefined ? { blf } : {}), ...(pickupGroups !== undefined ? { pickupGroups } : {}), ...(park !== undefined ? { park } : {}), ...srtpOf(spec.srtp as SrtpPolicySetting | undefined, extensions) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -40,19 +40,22 @@ export class InProcessPbx {
     readonly server: PbxServer,
     /** The SIP UDP port. */
     readonly port: number,
+    /** The admin API's port (its token: <dir>/data/admin-token). */
+    readonly apiPort: number,
   ) {}
 
   static async start(o: InProcessPbxOptions): Promise<InProcessPbx> {
     const dir = mkdtempSync(join(tmpdir(), `pbx-${o.name}-`));
     mkdirSync(join(dir, 'tenants'));
     const port = await freePort();
+    const apiPort = await freePort();
     const rtpBase = 40000 + Math.floor(Math.random() * 200) * 100;
     writeFileSync(
       join(dir, 'pbx.yaml'),
       [
         'dataDir: data',
         `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
-        `api: { listen: "127.0.0.1:${await freePort()}" }`,
+        `api: { listen: "127.0.0.1:${apiPort}" }`,
         `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: ${o.workers ?? 1} }`,
         `security: { trusted: [ "127.0.0.0/8" ], floodRate: 0${o.security !== undefined ? `, ${o.security}` : ''} }`,
         'registrar: { writeDelayMs: 0 }',
@@ -61,7 +64,7 @@ export class InProcessPbx {
     );
     for (const t of o.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
     const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: o.logger, env: o.env ?? {}, ...(o.mailboxCounts ? { mailboxCounts: o.mailboxCounts } : {}), ...(o.clock ? { clock: o.clock } : {}) });
-    return new InProcessPbx(dir, server, port);
+    return new InProcessPbx(dir, server, port, apiPort);
   }
 
   /** A phone of `tenant` (domain `<tenant>.example`, password `<tenant>-<user>-secret`), closed by stop(). */

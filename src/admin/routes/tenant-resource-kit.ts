@@ -64,6 +64,8 @@ export interface TenantResourceDeps {
   operatorPrompts?(): string | undefined;
   /** Live queue statistics and agent logins (apps/queue QueueService); absent: no statistics, logins refused. */
   queues?: QueueControl;
+  /** Park slot states of the running B2BUA (b2bua/call-park.ts); absent: every slot reads idle. */
+  parkSlots?: import('../../b2bua/call-park.js').ParkSlotsPort;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */

@@ -18,6 +18,7 @@ import { mohRoutes } from './tenant-moh.js';
 import { promptRoutes } from './tenant-prompts.js';
 import { extensionRoutes } from './tenant-extensions.js';
 import { callHandlingRoutes } from './tenant-call-handling.js';
+import { pickupParkRoutes } from './tenant-pickup-park.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
 import { routingRoutes } from './tenant-routing.js';
@@ -32,6 +33,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
   return [
     ...extensionRoutes(deps),
     ...callHandlingRoutes(deps),
+    ...pickupParkRoutes(deps),
     ...trunkRoutes(deps),
     ...routingRoutes(deps),
     ...registrationRoutes(deps),
