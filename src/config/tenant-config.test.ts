@@ -249,10 +249,10 @@ test('inboundCos: a class of service, kept; anything else is placed at its line 
 });
 
 test('unknown top-level keys, with and without a suggestion', () => {
-  assert.equal(problems('id: acme\ndomain: [ a.example ]\nparking: []\n'), [
+  assert.equal(problems('id: acme\ndomain: [ a.example ]\ncolour: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: parking: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, inboundCos, auth, recording, srtp, featureCodes, moh, natKeepalive, blf, pickupGroups, park, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs, queues)',
+    '/etc/pbx/tenants/acme.yaml:3:1: colour: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, inboundCos, auth, recording, srtp, featureCodes, moh, natKeepalive, blf, pickupGroups, park, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs, queues)',
   ]);
 });
 
