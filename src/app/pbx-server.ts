@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
+import { TrustedEdges } from '../edge/trusted-edge.js';
 import { SipEdge } from '../edge/sip-edge.js';
 import { AuthFailLog } from '../edge/security/auth-fail-log.js';
 import { B2bua } from '../b2bua/b2bua.js';
@@ -78,6 +79,7 @@ export class PbxServer {
   private pool!: TenantStorePool;
   private resolver!: TenantResolver;
   private guard!: SourceGuard;
+  private trustedEdges!: TrustedEdges;
   private authFailLog!: AuthFailLog;
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
@@ -198,6 +200,7 @@ export class PbxServer {
     this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar'), gruu });
 
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
+    this.trustedEdges = new TrustedEdges(c.sip.trustedEdges, { clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
     this.transport = new TransportLayer({
       listen: c.sip.listen,
@@ -297,6 +300,8 @@ export class PbxServer {
       authFailLog: this.authFailLog,
       gruu,
       clock: this.clock,
+      trustedEdges: this.trustedEdges,
+      admitClient: (address, port) => this.guard.admit(address, port),
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
     this.sweeper.start();
@@ -388,6 +393,7 @@ export class PbxServer {
     try {
       const next = readPbxConfig(this.config.file, this.env);
       this.guard.reconfigure(guardPolicy(next));
+      this.trustedEdges.reconfigure(next.sip.trustedEdges);
       this.registrar.setPolicy(next.registrar);
       this.auth.setPolicy(next.auth);
       if (JSON.stringify(next.sip.listen) !== JSON.stringify(this.config.sip.listen) || next.dataDir !== this.config.dataDir) {
@@ -577,7 +583,8 @@ function providerTrunksWithCa(trunks: PbxConfig['trunks'], log: Logger): Array<P
 
 function guardPolicy(c: PbxConfig): SourceGuardPolicy {
   return {
-    trusted: c.security.trusted,
+    // An edge's own address is never throttled: its phones are judged one by one (trusted-edge.ts).
+    trusted: [...c.security.trusted, ...c.sip.trustedEdges],
     floodRate: c.security.floodRate,
     floodBanSeconds: c.security.floodBanSeconds,
     admissionRate: c.security.admissionRate,

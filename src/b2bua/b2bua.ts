@@ -5,7 +5,7 @@ import { cseqOf, getHeader, tagOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import type { ServerTransaction } from '../sip/transaction/types.js';
-import type { Inbound, Target } from '../sip/transport/types.js';
+import { clientOf, type Inbound, type Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Clock } from '../util/clock.js';
 import { newCallId } from '../util/ids.js';
@@ -187,7 +187,7 @@ export class B2bua implements B2buaIo {
       invite: req,
       inviteTx: tx,
       callerTarget: i.callerTarget,
-      callerSourceAddress: inbound.source.address,
+      callerSourceAddress: clientOf(inbound).address,
       ...(callerExt !== undefined ? { callerExt } : {}),
       calleeExt: plan.calleeExt,
       calleeUri: plan.calleeUri,
@@ -232,7 +232,7 @@ export class B2bua implements B2buaIo {
       refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
       return true;
     }
-    conferences.start({ tenant, invite: i.req, inviteTx: tx, callerTarget: i.callerTarget, callerSourceAddress: i.inbound.source.address, callerExt: i.caller.ext, room, offer, releaseLimit: () => slot.release() });
+    conferences.start({ tenant, invite: i.req, inviteTx: tx, callerTarget: i.callerTarget, callerSourceAddress: clientOf(i.inbound).address, callerExt: i.caller.ext, room, offer, releaseLimit: () => slot.release() });
     return true;
   }
 

@@ -39,6 +39,7 @@ test('a cluster file decodes with defaults, paths against the file and tokens fr
     rpc: { kamcmd: '/usr/sbin/kamcmd', socket: '/etc/pbx/run/kamailio_ctl' },
     probeSeconds: 5,
     retryAfterSeconds: 30,
+    floodRate: 300,
   });
   assert.equal(c.nodes, [
     { name: 'node1', sip: { host: '10.0.0.11', port: 5060 }, api: 'http://10.0.0.11:8080/api/v1', token: 'secret-1', media: 'direct' },

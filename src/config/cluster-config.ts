@@ -55,6 +55,8 @@ const edge = object({
   probeSeconds: int({ min: 1, max: 300 }).default(5),
   /** Retry-After (seconds) on the 503 for the tenants of a node that is down. */
   retryAfterSeconds: int({ min: 1, max: 3600 }).default(30),
+  /** Requests per second one source (not a node) may send before the edge drops it (Kamailio pike); 0 = off. */
+  floodRate: int({ min: 0, max: 1_000_000 }).default(300),
   /** rtpengine's ng control socket, for nodes with media: rtpengine. */
   rtpengine: str({ minLength: 1 }).optional(),
 });
@@ -84,6 +86,7 @@ export interface ClusterConfig {
     rpc: { kamcmd: string; socket: string };
     probeSeconds: number;
     retryAfterSeconds: number;
+    floodRate: number;
     rtpengine?: string;
   };
   nodes: ClusterNode[];
@@ -113,6 +116,7 @@ export function parseClusterConfig(text: string, file: string, env: Env): Cluste
       rpc: { kamcmd: raw.edge.rpc.kamcmd, socket },
       probeSeconds: raw.edge.probeSeconds,
       retryAfterSeconds: raw.edge.retryAfterSeconds,
+      floodRate: raw.edge.floodRate,
       ...(raw.edge.rtpengine !== undefined ? { rtpengine: raw.edge.rtpengine } : {}),
     },
     nodes: raw.nodes.map((n) => ({ name: n.name, sip: n.sip, api: n.api, token: n.token, media: n.media })),

@@ -2,7 +2,7 @@ import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { getHeaderValues } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri } from '../sip/message/uri.js';
-import type { Inbound } from '../sip/transport/types.js';
+import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Extension } from '../tenant/tenant-store.js';
 import type { Logger } from '../util/logger.js';
@@ -67,16 +67,16 @@ export class DigestGate {
     );
     if (!outcome.ok) {
       if (outcome.kind === 'rejected') {
-        this.o.guard.authFailed(inbound.source.address, inbound.source.port);
+        this.o.guard.authFailed(clientOf(inbound).address, clientOf(inbound).port);
         countAuthFailure(tenant.id);
-        this.o.failLog.failed(inbound.source.address, { method: req.method, detail: narrowed ?? outcome.detail }, tenant.id);
+        this.o.failLog.failed(clientOf(inbound).address, { method: req.method, detail: narrowed ?? outcome.detail }, tenant.id);
         this.o.replier.reply(inbound, 403);
         return undefined;
       }
       this.o.replier.reply(inbound, proxy ? 407 : 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale', proxy, ...(offered ? { algorithms: offered } : {}) }) });
       return undefined;
     }
-    this.o.guard.authSucceeded(inbound.source.address, inbound.source.port);
+    this.o.guard.authSucceeded(clientOf(inbound).address, clientOf(inbound).port);
     // The extension was read once, for the digest check.
     if (!ext || !ext.enabled || ext.ext !== outcome.username) {
       this.o.replier.reply(inbound, 403);

@@ -1,7 +1,7 @@
 import { createResponse } from '../sip/message/response.js';
 import { getHeader, getHeaderValues, callIdOf, cseqOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
-import type { Inbound } from '../sip/transport/types.js';
+import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { Clock } from '../util/clock.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -70,10 +70,11 @@ export class Registrar {
         callId: callIdOf(req),
         cseq: cseqOf(req).seq,
         source: {
-          protocol: inbound.source.protocol,
-          address: inbound.source.address,
-          port: inbound.source.port,
-          ...(inbound.connectionId !== undefined ? { connectionId: inbound.connectionId } : {}),
+          // The phone itself, as a trusted edge names it; its connection is the edge's, not the phone's.
+          protocol: clientOf(inbound).protocol,
+          address: clientOf(inbound).address,
+          port: clientOf(inbound).port,
+          ...(inbound.connectionId !== undefined && inbound.client === undefined ? { connectionId: inbound.connectionId } : {}),
           localAddress: inbound.local.address,
           localPort: inbound.local.port,
         },
