@@ -108,7 +108,8 @@ request_route {
 		exit;
 	}
 	$avp(from_node) = 0;
-	if (ds_is_from_list()) $avp(from_node) = 1;
+	# a node sends from any of its ports: its address is what counts (mode 2: ignore the port)
+	if (ds_is_from_list("-1", "2")) $avp(from_node) = 1;
 ${flood ? `	if ($avp(from_node) == 0 && !pike_check_req()) {\n		xlog("L_WARN", "flood from $si: dropped\\n");\n		exit;\n	}\n` : ''}	if (is_method("OPTIONS") && $rU == $null && !has_totag() && is_myself("$ru")) {
 		sl_send_reply("200", "OK");
 		exit;
@@ -140,7 +141,10 @@ ${rtp ? `			if (is_method("BYE")) rtpengine_delete();\n` : ''}			t_relay();
 	t_check_trans();
 
 	# A node reaching a phone through the Path the phone registered with (RFC 3327 §5).
-	if ($avp(from_node) == 1 && loose_route()) {
+	# loose_route() answers false when the only Route was the edge itself, so its answer is not the test;
+	# path's use_received has set the destination from the Route's received parameter either way.
+	if ($avp(from_node) == 1 && is_present_hf("Route")) {
+		loose_route();
 		record_route();
 		t_relay();
 		exit;

@@ -98,6 +98,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 async function callWithMedia(a: UdpPhone, b: UdpPhone): Promise<void> {
   const mark = b.mark();
   const res = (await a.call(b.o.user)) as SipResponse;
+  if (res.status !== 200) console.log(kamLog.filter((l) => /no node|404|loose|path/i.test(l)).slice(-15).join('\n'));
   assert.is(res.status, 200, `call ${a.o.user}@${a.o.domain} -> ${b.o.user}: ${res.status}`);
   // the node answered through the edge: the edge's Record-Route is in the dialog
   assert.match(getHeader(res, 'record-route') ?? '', `127.0.0.1:${edgePort}`);
