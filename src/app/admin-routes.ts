@@ -1,5 +1,7 @@
 import type { RawRoute, RouteDef } from '../admin/api-types.js';
 import { trunkAddressPolicy } from './trunk-address-policy.js';
+import { promptExistsIn } from './prompt-exists.js';
+import type { RouteOutbound } from '../apps/forwarding/call-handling-service.js';
 import { mediaFiles } from './media-probe.js';
 import { openApiRoute } from '../admin/openapi.js';
 import { didRoutes } from '../admin/routes/dids.js';
@@ -43,6 +45,8 @@ export interface AdminParts {
   voicemail?: VoicemailControl;
   /** GET /metrics, /healthz, /readyz: pass monitoringDeps(server) from ./monitoring-deps.ts. */
   monitoring?: MonitoringDeps;
+  /** The routing ports' outbound decision: forwards to outside numbers are checked with it (apps/forwarding). */
+  routeOutbound?: RouteOutbound;
 }
 
 /**
@@ -74,6 +78,9 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       ...(p.conferences ? { conferences: p.conferences } : {}),
       ...(p.voicemail ? { voicemail: p.voicemail } : {}),
       media: mediaFiles,
+      operatorPrompts: () => p.config().media?.prompts,
+      ...(p.routeOutbound ? { routeOutbound: p.routeOutbound } : {}),
+      promptExists: (t, name) => promptExistsIn(() => ({ dataDir: p.config().dataDir, ...(p.config().media?.prompts ? { operatorDir: p.config().media!.prompts! } : {}) }))(t.id, name),
     }),
   ];
   const rawRoutes: RawRoute[] = [

@@ -38,6 +38,8 @@ import { GruuIssuer } from '../registrar/gruu.js';
 import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
+import { promptExistsIn } from './prompt-exists.js';
+import { outsideForwardCheck } from './outside-forward-check.js';
 import { TrunkBook } from './trunk-book.js';
 import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
@@ -54,6 +56,8 @@ import { CallRecordingService, finishLeftoverRecordings } from '../b2bua/call-re
 import { folderBytes } from '../admin/folder-bytes.js';
 import { tenantDir } from '../tenant/tenant-id.js';
 import { pbxRegistry } from '../util/pbx-metrics.js';
+import { eventWiring, type EventWiring } from './event-wiring.js';
+import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
 
 const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
 
@@ -105,6 +109,10 @@ export class PbxServer {
   private apiAddress: { host: string; port: number } | undefined;
   private purgeTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
+  /** SUBSCRIBE/NOTIFY and MWI (src/events). */
+  events!: EventWiring;
+  /** Voicemail e-mail and webhooks (src/notify). */
+  notifications!: NotifyWiring;
 
   private constructor(config: PbxConfig, opts: PbxServerOptions) {
     this.config = config;
@@ -181,7 +189,7 @@ export class PbxServer {
       },
     });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
-    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config) });
+    this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config), promptExists: promptExistsIn(() => ({ dataDir: this.config.dataDir, ...(this.config.media?.prompts ? { operatorDir: this.config.media.prompts } : {}) })), outsideForward: outsideForwardCheck(() => this.config.emergencyNumbers), operatorPrompts: () => this.config.media?.prompts });
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     log.info('tenants loaded', { active: this.system.listTenants({ status: 'active' }).length, applied: report.applied.length, failed: report.failed.length });
@@ -285,7 +293,11 @@ export class PbxServer {
         callsPerExtension: this.config.calls.perExtension,
       }),
     });
+    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id) });
+    this.notifications = notifyWiring({ config: () => this.config, clock: this.clock, logger: log, pool: this.pool, listening: () => this.listeningAddresses() });
     edge = new SipEdge({
+      subscriptions: this.events.subscriptions,
+      onRegistered: (tenant, ext) => this.events.unsolicited.registered(tenant, ext),
       transport: this.transport,
       transactions: this.transactions,
       tenants: this.resolver,
@@ -353,6 +365,7 @@ export class PbxServer {
       conferences: this.conferences,
       voicemail: this.voicemail.service,
       monitoring: monitoringDeps(this),
+      routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
@@ -381,6 +394,7 @@ export class PbxServer {
     if (this.stopping) return;
     this.resolver.refresh();
     this.syncTrunks();
+    this.events.subscriptions.retainTenants();
   }
 
   /**
@@ -409,6 +423,7 @@ export class PbxServer {
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     this.syncTrunks();
+    this.events.subscriptions.retainTenants();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });
     return report;
   }
@@ -556,6 +571,8 @@ export class PbxServer {
       this.records.stop();
       // Bindings at carriers are removed while we can still hear their answers.
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
+      this.events.stop();
+      this.notifications.stop();
       await this.transport.stop();
       this.authFailLog.close();
       this.transactions.stop();

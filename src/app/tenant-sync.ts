@@ -1,3 +1,4 @@
+import type { OutsideForwardCheck } from '../tenant/spec-call-flows.js';
 import { existsSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tenantIdOfFile } from '../config/index.js';
@@ -12,6 +13,11 @@ import { specProblemsAt } from '../config/spec-positions.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { readTenantFiles, type Env } from './config-files.js';
+import { unknownFlowPrompts } from '../apps/flow-prompts.js';
+
+function optionalDir(dir: string | undefined): { operatorDir?: string } {
+  return dir === undefined ? {} : { operatorDir: dir };
+}
 
 export interface TenantSyncReport {
   applied: string[];
@@ -42,6 +48,12 @@ export class TenantSync {
       providerTrunks?: () => PbxConfig['trunks'];
       /** Where tenant trunks may point (checked in the file, with line and column). */
       trunkAddresses?: () => TrunkAddressCheck;
+      /** pbx.yaml media.prompts: the operator's prompt set, searched for the prompts call flows name. */
+      operatorPrompts?: () => string | undefined;
+      /** Whether a tenant has a prompt of that name (`play` destinations; app/prompt-exists.ts). */
+      promptExists?: (tenantId: string, name: string) => boolean;
+      /** Class-of-service check of forwards to outside numbers (app/outside-forward-check.ts). */
+      outsideForward?: OutsideForwardCheck;
     },
   ) {}
 
@@ -73,8 +85,16 @@ export class TenantSync {
         this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
         continue;
       }
+      const promptProblems = unknownFlowPrompts(config, config.id, { dataDir: this.o.dataDir, ...optionalDir(this.o.operatorPrompts?.()) });
+      if (promptProblems.length > 0) {
+        const errors = specProblemsAt(f.text ?? '', f.file, promptProblems).errors.map((x) => x.message);
+        report.failed.push({ file: f.file, errors });
+        for (const line of errors) this.o.logger.error(line);
+        this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
+        continue;
+      }
       try {
-        const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock }, config);
+        const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock, ...(this.o.promptExists ? { promptExists: this.o.promptExists } : {}), ...(this.o.outsideForward ? { outsideForward: this.o.outsideForward } : {}) }, config);
         this.appliedHash.set(f.file, f.hash);
         if (r.changed) {
           // The pooled connection caches extensions: make it start afresh.

@@ -21,6 +21,8 @@ import { destinationStages, extensionStages, trunkIdentityHeaders, wantsPrivacy,
 import { TrunkChannels } from './trunk-channels.js';
 import type { Fork, ForkTransport } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
+import { sendPrack } from './prack.js';
+import { isLateOffer } from './late-offer.js';
 import { checkRefer, type Referrer, type ReferVerdict } from './refer-guard.js';
 import type { LocalVia } from './messages.js';
 import type { CallRecorder, MediaProvider } from './ports.js';
@@ -132,7 +134,8 @@ export class B2bua implements B2buaIo {
     }
     let prepared: Buffer;
     try {
-      prepared = SdpBridge.checkOffer(req);
+      // An INVITE without SDP: the B2BUA makes the offers (late-offer.ts).
+      prepared = isLateOffer(req) ? req.body : SdpBridge.checkOffer(req);
     } catch (e) {
       refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
       return;
@@ -252,7 +255,7 @@ export class B2bua implements B2buaIo {
       return {
         kind: 'call',
         stages,
-        calleeExt: dest.type === 'extension' ? dest.ext : dest.name,
+        calleeExt: dest.type === 'extension' ? dest.ext : dest.type === 'ringGroup' ? dest.name : i.caller.did,
         calleeUri: dest.type === 'extension' ? `sip:${dest.ext}@${tenant.realm}` : `sip:${i.caller.did}@${tenant.realm}`,
         record: { direction: 'inbound', trunk: i.caller.trunk.name, did: i.caller.did, ...(from ? { fromNumber: from } : {}), toNumber: i.caller.did },
         trunks: [i.caller.trunk],
@@ -341,6 +344,7 @@ export class B2bua implements B2buaIo {
     const owner = this.ownerOf(req);
     if (!owner) return;
     if (owner.side === 'a') owner.call.onCallerAck();
+    owner.call.ackAnswers.onAck(owner.side, req);
   }
 
   /** A request with a To tag. False when no dialog of ours matches (the caller answers 481). */
@@ -363,6 +367,11 @@ export class B2bua implements B2buaIo {
     if (!owner) return false;
     const { call, side } = owner;
     const dialog = side === 'a' ? call.aDialog : call.winner?.dialog;
+    // RFC 3262 PRACK and RFC 3311 UPDATE on the early dialogs (caller-early-leg.ts).
+    if ((!dialog || req.method === 'PRACK') && call.callerEarly.handles(req, side)) {
+      call.callerEarly.onRequest(req, this.d.transactions.createServerTransaction(inbound, target), inbound.source.address, side);
+      return true;
+    }
     if (!dialog) return false;
     const tx = this.d.transactions.createServerTransaction(inbound, target);
     const check = dialog.receiveRequest(req);
@@ -515,6 +524,7 @@ export class B2bua implements B2buaIo {
           onTransportError: () => fork.onTransportError(),
         }),
       sendCancel: (req, fork) => this.sendRequest(req, fork.target.target, { onResponse: () => {}, onTimeout: () => {}, onTransportError: () => {} }),
+      sendPrack: (dialog, res, fork) => sendPrack(this, dialog, res, fork.target.target),
     };
     const s = this.d.settings();
     const ignore: RequestUser = { onResponse: () => {}, onTimeout: () => {}, onTransportError: () => {} };

@@ -91,6 +91,9 @@ export function destinationStages(ports: PlannerPorts, tenant: TenantContext, d:
   if (depth > 3) return { stages: [], exts: [] }; // a fallback chain that loops ends here
   if (d.type === 'hangup') return { stages: [], exts: [] };
   if (d.type === 'extension') return { stages: extensionStages(tenant, d.ext, now), exts: [d.ext] };
+  // Voicemail, IVR, time condition, conference, outside number and play-then-hang-up are
+  // applications, not ringing stages: the B2BUA runs them through CallApps (helper app-legs).
+  if (d.type !== 'ringGroup') return { stages: [], exts: [] };
   const group = ports.ringGroup(tenant, d.name);
   if (!group) return { stages: [], exts: [] };
   const ms = group.ringSeconds * 1000;

@@ -20,6 +20,10 @@ import { serializeSdp } from '../sdp/serialize.js';
 import { dispositionOf, pickFinalFailure, type ForkFailure } from './status-mapping.js';
 import { refreshFailureEndsSession, SessionTimer, sessionTimerFromResponse, sessionTimerRefreshHeaders, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
 import { MusicOnHold } from './music-on-hold.js';
+import { AckAnswers } from './ack-answer.js';
+import { CallerEarlyLeg } from './caller-early-leg.js';
+import { LateOffer } from './late-offer.js';
+import { cseqOf } from '../sip/message/headers.js';
 
 export type CallState = 'routing' | 'proceeding' | 'answered' | 'ending' | 'ended';
 
@@ -80,6 +84,16 @@ export class Call implements ForkOwner {
   readonly negotiated: Record<Side, NegotiatedTimer | undefined> = { a: undefined, b: undefined };
   /** DTMF interworking between the legs (RFC 4733, SIP INFO, in-band). */
   readonly dtmf: CallDtmf;
+  /** Our 2xx that carried an offer, waiting for the answer in the ACK (late offer, re-INVITE without SDP). */
+  readonly ackAnswers: AckAnswers;
+  /** RFC 3262 reliable provisionals, PRACK and early UPDATE towards the caller. */
+  readonly callerEarly: CallerEarlyLeg;
+  /** The caller sent no SDP: the PBX makes both offers (late-offer.ts). */
+  private late: LateOffer | undefined;
+  /** The SDP of the early-media fork's 18x: the answer when its 200 carries none (RFC 3262 §5). */
+  private earlySdp: Buffer | undefined;
+  /** What each leg carries, as last told to the media path. */
+  private legCodecs: LegCodecs | undefined;
 
   constructor(
     private readonly ctx: CallContext,
@@ -92,6 +106,8 @@ export class Call implements ForkOwner {
     const legs = { dialog: (s: Side) => (s === 'a' ? this.aDialog : this.winner?.dialog), target: (s: Side) => (s === 'a' ? this.callerTarget : this.winner?.target.target) };
     this.dtmf = new CallDtmf(ctx.io, legs, ctx.logger, this.id);
     this.dtmf.noteAllow('a', input.invite);
+    this.ackAnswers = new AckAnswers(ctx.clock, ctx.settings);
+    this.callerEarly = new CallerEarlyLeg(this, ctx);
   }
 
   get callerTarget(): Target {
@@ -149,13 +165,18 @@ export class Call implements ForkOwner {
       void this.media.release();
       return;
     }
-    const bOffer = this.sdp.offerToCallee(offer, this.media, this.input.callerSourceAddress);
-    if (bOffer.callerRemote.latchOnly) {
-      this.ctx.logger.warn("caller's SDP names an address it does not signal from; no media is sent there until the caller's own media arrives", { call: this.id, sdpAddress: bOffer.callerRemote.address, source: this.input.callerSourceAddress });
+    if (offer.length === 0) {
+      this.late = new LateOffer(this.sdp, this.input.callerSourceAddress, (m, f) => this.ctx.logger.warn(m, { call: this.id, ...f }));
+      this.offerForCallee = this.late.offerToCallee(this.media);
+    } else {
+      const bOffer = this.sdp.offerToCallee(offer, this.media, this.input.callerSourceAddress);
+      if (bOffer.callerRemote.latchOnly) {
+        this.ctx.logger.warn("caller's SDP names an address it does not signal from; no media is sent there until the caller's own media arrives", { call: this.id, sdpAddress: bOffer.callerRemote.address, source: this.input.callerSourceAddress });
+      }
+      void this.media.setRemote('a', bOffer.callerRemote).catch((e: unknown) => this.ctx.logger.warn('setRemote failed', { call: this.id, error: e }));
+      this.offerForCallee = bOffer.body;
     }
-    void this.media.setRemote('a', bOffer.callerRemote).catch((e: unknown) => this.ctx.logger.warn('setRemote failed', { call: this.id, error: e }));
     this.state = 'proceeding';
-    this.offerForCallee = bOffer.body;
     this.noAnswerTimer = this.ctx.clock.setTimeout(() => this.onNoAnswer(), this.ctx.settings.noAnswerMs);
     this.startStage(0);
   }
@@ -235,10 +256,14 @@ export class Call implements ForkOwner {
     if (this.state !== 'proceeding') return;
     let body: Buffer | undefined;
     // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
-    if (res.body.length > 0 && this.media && (!this.earlyMediaFork || this.earlyMediaFork === fork)) {
+    if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, fork.target.target.address)) {
+      this.earlyMediaFork = fork;
+      this.earlySdp = res.body;
+    } else if (!this.late && res.body.length > 0 && this.media && (!this.earlyMediaFork || this.earlyMediaFork === fork)) {
       const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
       if (answer) {
         this.earlyMediaFork = fork;
+        this.earlySdp = res.body;
         body = answer.body;
         this.dtmf.noteAllow('b', res);
         void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
@@ -246,7 +271,7 @@ export class Call implements ForkOwner {
       }
     }
     const status = res.status === 183 && !body ? 180 : res.status;
-    this.input.inviteTx.respond(answerCaller(this.input.invite, status, { toTag: this.aTag, contact: this.ctx.contactFor(this.input.callerTarget.protocol), reason: res.reason, ...(body ? { body } : {}) }));
+    this.callerEarly.sendProvisional(answerCaller(this.input.invite, status, { toTag: this.aTag, contact: this.ctx.contactFor(this.input.callerTarget.protocol), reason: res.reason, ...(body ? { body } : {}) }), body ? fork : undefined);
   }
 
   onSuccess(fork: Fork, res: SipResponse): void {
@@ -263,9 +288,17 @@ export class Call implements ForkOwner {
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
     this.ctx.clock.clearTimeout(this.stageTimer);
     for (const f of this.forks) if (f !== fork) f.cancel();
+    this.callerEarly.stop();
     let body: Buffer | undefined;
-    if (this.media) {
-      const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
+    // After a reliable 18x with SDP the 200 need not repeat the answer (RFC 3262 §5).
+    const calleeSdp = res.body.length > 0 || this.earlyMediaFork !== fork ? res.body : (this.earlySdp ?? res.body);
+    if (this.late && this.media) {
+      if (this.late.calleeAnswered(calleeSdp, this.media, fork.target.target.address)) {
+        this.dtmf.noteAllow('b', res);
+        body = this.late.offerToCaller(this.media);
+      }
+    } else if (this.media) {
+      const answer = this.sdp.answerToCaller(calleeSdp, this.media, fork.target.target.address);
       if (answer) {
         body = answer.body;
         this.dtmf.noteAllow('b', res);
@@ -286,9 +319,14 @@ export class Call implements ForkOwner {
       headers: [...this.ctx.answerHeaders(this.input.invite), ...this.input.callerTimer.headers],
     });
     this.input.inviteTx.respond(ok);
+    if (this.late && this.media) {
+      const [late, media] = [this.late, this.media];
+      this.ackAnswers.expect('a', cseqOf(this.input.invite).seq, { answered: (b) => late.callerAnswered(b, media, (c) => this.useCodecs(c)), failed: (cause) => this.hangupBoth('system', cause) });
+    }
     this.startSessionTimer('a', this.input.callerTimer.timer);
     this.startSessionTimer('b', sessionTimerFromResponse(fork.invite, res));
-    this.aDialog = this.ctx.uasDialog(this.input.invite, this.aTag, this.ctx.contactFor(this.input.callerTarget.protocol));
+    // The early dialog goes on confirmed when it carried requests (its CSeqs go on, RFC 3261 §12.2).
+    this.aDialog = this.callerEarly.confirmedDialog() ?? this.ctx.uasDialog(this.input.invite, this.aTag, this.ctx.contactFor(this.input.callerTarget.protocol));
     this.ctx.registry.addDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag), this, 'a');
     if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, 'b');
     this.ctx.recorder.answered(this.id, this.answeredAt);
@@ -325,8 +363,16 @@ export class Call implements ForkOwner {
     this.moh.offerAnswered(offerer, hold);
   }
 
+  /** One leg now carries another codec (an answer to our own offer on that leg); the other leg's stays. */
+  useLegCodec(side: Side, codec: LegCodecs['a']): void {
+    const now = this.legCodecs;
+    if (!now || (now[side].payloadType === codec.payloadType && now[side].name === codec.name)) return;
+    this.useCodecs({ ...now, [side]: codec });
+  }
+
   /** Tell the media path what each leg carries (relay or transcode); a failure is logged, the call goes on. */
   useCodecs(codecs: LegCodecs | undefined): void {
+    if (codecs) this.legCodecs = codecs;
     if (!codecs || !this.media?.useCodecs) return;
     this.media.useCodecs(codecs).catch((e: unknown) => this.ctx.logger.warn('media codecs not applied', { call: this.id, error: e }));
     this.dtmf.configure(codecs);
@@ -472,6 +518,8 @@ export class Call implements ForkOwner {
     this.okRetransmit = undefined;
     this.sessionTimers.a?.stop();
     this.sessionTimers.b?.stop();
+    this.ackAnswers.stop();
+    this.callerEarly.stop();
     if (this.aDialog) this.ctx.registry.removeDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag));
     const d = this.winner?.dialog;
     if (d) this.ctx.registry.removeDialog(dialogKey(d.id.callId, d.id.localTag, d.id.remoteTag));

@@ -4,6 +4,7 @@ import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import type { ClientTransaction } from '../sip/transaction/types.js';
 import type { ForkTarget } from './fork-targets.js';
 import { createCancel } from '../sip/dialog/cancel.js';
+import { isReliable, ReliableProvisionalReceiver } from '../sip/dialog/reliable-provisional.js';
 
 export type ForkState = 'calling' | 'ringing' | 'answered' | 'failed' | 'cancelled';
 
@@ -19,6 +20,8 @@ export interface ForkOwner {
 export interface ForkTransport {
   sendInvite(req: SipRequest, fork: Fork): ClientTransaction;
   sendCancel(req: SipRequest, fork: Fork): void;
+  /** RFC 3262 §4: PRACK a reliable provisional response on its early dialog (absent: none is sent). */
+  sendPrack?(dialog: Dialog, res: SipResponse, fork: Fork): void;
 }
 
 /**
@@ -33,6 +36,7 @@ export class Fork {
   private cancelSent = false;
 
   private challenged = false;
+  private readonly reliable = new ReliableProvisionalReceiver();
 
   constructor(
     readonly index: number,
@@ -60,6 +64,7 @@ export class Fork {
       if (tagOf(res.headers.find((h) => h.name === 'to')?.value) !== undefined && !this.dialog) {
         this.dialog = this.dialogFrom(res);
       }
+      if (isReliable(res) && !this.prack(res)) return;
       if (this.cancelWanted === undefined) this.owner.onProvisional(this, res);
       return;
     }
@@ -101,6 +106,20 @@ export class Fork {
     if (this.done) return;
     this.state = 'failed';
     this.owner.onFailure(this, 503, 'Service Unavailable');
+  }
+
+  /**
+   * A reliable provisional (RFC 3262 §4): a new one is PRACKed on its early dialog and goes
+   * on to the call; a retransmission or one out of order goes no further (false).
+   */
+  private prack(res: SipResponse): boolean {
+    const tag = tagOf(res.headers.find((h) => h.name === 'to')?.value);
+    if (tag === undefined) return false;
+    const verdict = this.reliable.receive(res, tag);
+    if (verdict !== 'new') return false;
+    const dialog = this.dialog?.id.remoteTag === tag ? this.dialog : this.dialogFrom(res);
+    if (dialog) this.io.sendPrack?.(dialog, res, this);
+    return true;
   }
 
   /** A dialog from a response; a malformed one (bad Contact) leaves the fork without a dialog. */

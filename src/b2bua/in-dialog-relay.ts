@@ -6,6 +6,7 @@ import type { Side } from './call-registry.js';
 import { relayableHeaders } from './messages.js';
 import { answerSessionTimer, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
 import type { B2buaIo } from './b2bua-io.js';
+import { answerOfferlessReinvite } from './offerless-reinvite.js';
 
 /**
  * A request inside an answered call, from one leg, passed to the other (a B2BUA keeps two
@@ -22,9 +23,25 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
     tx.respond(createResponse(req, 481));
     return;
   }
+  // RFC 3262 §3: we never send the callee a reliable provisional, so its PRACK matches nothing.
+  if (req.method === 'PRACK') {
+    tx.respond(createResponse(req, 481));
+    return;
+  }
   // DTMF in INFO: answered here and played as RFC 4733 or tones, or relayed to an INFO leg.
   if (req.method === 'INFO' && call.dtmf.onInfo(side, req, tx)) return;
   const isInvite = req.method === 'INVITE';
+  // RFC 3311 §5.2 glare: an offer while ours to this leg waits for its answer (in an ACK): 491;
+  // an UPDATE offer while this leg's own re-INVITE is still open: 500 with Retry-After.
+  const offers = isInvite || (req.method === 'UPDATE' && req.body.length > 0);
+  if (offers && (call.ackAnswers.waiting(side) || (req.method === 'UPDATE' && call.pendingReinvite === other))) {
+    tx.respond(createResponse(req, 491));
+    return;
+  }
+  if (req.method === 'UPDATE' && req.body.length > 0 && call.pendingReinvite === side) {
+    tx.respond(createResponse(req, 500, { headers: [['Retry-After', String(1 + Math.floor(Math.random() * 10))]] }));
+    return;
+  }
   // RFC 4028: a re-INVITE or UPDATE refreshes the session on the leg it came from.
   let timerAnswer: { timer: NegotiatedTimer | undefined; headers: Array<[string, string]> } | undefined;
   if (isInvite || req.method === 'UPDATE') {
@@ -37,15 +54,13 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
     if (req.body.length === 0) {
       // A refresh without an offer is answered here (RFC 4028 §9, RFC 3311): the media
       // does not change, so the other leg need not hear of it. A re-INVITE without an
-      // offer gets our last offer to that leg again (RFC 3261 §14.2).
-      const last = call.sdpBridge.lastSentTo(side);
+      // offer gets our current description of that leg as an offer, its answer comes in
+      // the ACK (offerless-reinvite.ts).
       const ownDialog = side === 'a' ? call.aDialog : call.winner?.dialog;
       const ownTarget = side === 'a' ? call.callerTarget : call.winner?.target.target;
       const headers: Array<[string, string]> = [...st.headers];
       if (ownTarget) headers.push(['Contact', `<${io.contactFor(ownTarget.protocol)}>`]);
-      const withOffer = isInvite && last !== undefined;
-      if (withOffer) headers.push(['Content-Type', 'application/sdp']);
-      tx.respond(createResponse(req, 200, { headers, ...(withOffer ? { body: last } : {}) }));
+      if (!(isInvite && answerOfferlessReinvite(call, side, req, tx, headers))) tx.respond(createResponse(req, 200, { headers }));
       ownDialog?.applyTargetRefresh(req);
       call.startSessionTimer(side, st.timer);
       return;

@@ -5,7 +5,7 @@ import { viaValue, type LocalVia } from '../sip/dialog/local-via.js';
 import { newCallId, newTag } from '../util/ids.js';
 
 /** What this B2BUA writes in Allow (RFC 3261 §20.5) on both legs. */
-export const B2BUA_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO';
+export const B2BUA_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK';
 
 export type { LocalVia } from '../sip/dialog/local-via.js';
 
@@ -31,6 +31,8 @@ export function buildForkInvite(i: ForkInviteInput): SipRequest {
     { name: 'cseq', value: '1 INVITE' },
     { name: 'contact', value: `<${i.contact}>` },
     { name: 'allow', value: B2BUA_ALLOW },
+    // RFC 3262 §4: we PRACK a callee's reliable provisionals (fork.ts), so carriers may send them.
+    { name: 'supported', value: '100rel' },
   ];
   for (const [n, v] of i.extraHeaders ?? []) headers.push({ name: n.toLowerCase(), value: v });
   if (i.body.length > 0) headers.push({ name: 'content-type', value: 'application/sdp' });

@@ -1,4 +1,4 @@
-import { mapAnswer } from '../sdp/answer-mapping.js';
+import { mapAnswer, type NegotiatedCodec } from '../sdp/answer-mapping.js';
 import { describeFormats, isTelephoneEvent, TRANSCODABLE_CODECS, type Codec } from '../sdp/codecs.js';
 import { augmentOffer } from '../sdp/transcode-offer.js';
 import { checkAnswer, filterOffer, isHold, mediaEndpoint, rewriteConnection, SdpOrigin } from '../sdp/offer-answer.js';
@@ -30,6 +30,8 @@ export class SdpBridge {
   private lastOffer: PassedOffer | undefined;
   private readonly lastSent: Record<Side, Buffer | undefined> = { a: undefined, b: undefined };
   private readonly remoteKey: Record<Side, string | undefined> = { a: undefined, b: undefined };
+  /** The PBX's own offer to each leg (late offer, re-INVITE without SDP), to check its answer against. */
+  private readonly ownOffers: Record<Side, SessionDescription | undefined> = { a: undefined, b: undefined };
 
   /**
    * ownAddresses: the PBX's own IPs (rtp.address, SIP listeners, publicAddress), which a
@@ -44,8 +46,9 @@ export class SdpBridge {
   }
 
   /**
-   * The caller's offer, checked before a call is set up: no SDP (RFC 3261 late offer is
-   * not supported yet) or no codec in common gets 488, unreadable SDP gets 400.
+   * The caller's offer, checked before a call is set up: no codec in common gets 488,
+   * unreadable SDP gets 400. An INVITE without SDP (late offer) is not checked here: the
+   * B2BUA makes the offers itself (late-offer.ts); a conference room still answers it 488.
    */
   static checkOffer(req: SipRequest): Buffer {
     const ct = getHeader(req, 'content-type');
@@ -115,6 +118,44 @@ export class SdpBridge {
     this.pendingOffer = undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
     return { body: this.rewriteFor(to, answer, media), remote, moved: this.noteRemote(from, remote), ...(codecs ? { codecs } : {}) };
+  }
+
+  /**
+   * The PBX's own offer to one leg (RFC 3264 §5): `sd` with the PBX's address and that leg's
+   * port. Its answer comes back through answerToOwnOffer.
+   */
+  ownOfferTo(to: Side, sd: SessionDescription, media: CallMediaSession): Buffer {
+    this.ownOffers[to] = sd;
+    return this.rewriteFor(to, sd, media);
+  }
+
+  /**
+   * A re-INVITE without an offer (RFC 3261 §14.2): the last description we sent that leg,
+   * offered again as it is (same o= version, RFC 3264 §8: nothing changes). Undefined when
+   * none was sent yet.
+   */
+  reofferTo(side: Side): Buffer | undefined {
+    const last = this.lastSent[side];
+    const sd = last ? safeParse(last) : undefined;
+    if (!last || !sd) return undefined;
+    this.ownOffers[side] = sd;
+    return last;
+  }
+
+  /**
+   * The answer of one leg to the PBX's own offer (in a 2xx, or in the ACK of our 2xx): it
+   * must fit that offer (RFC 3264 §6); `codec` is what the leg then carries. Undefined for
+   * an answer that is unreadable, does not fit, or names no usable address.
+   */
+  answerToOwnOffer(from: Side, body: Buffer, signallingIp: string): { remote: MediaRemote; codec?: NegotiatedCodec; moved: boolean } | undefined {
+    const offer = this.ownOffers[from];
+    const sd = safeParse(body);
+    if (!offer || !sd || !checkAnswer(offer, sd).ok) return undefined;
+    const mapped = mapAnswer(offer, offer, sd, this.transcodable);
+    if (!mapped?.answerer) return undefined;
+    const remote = remoteOf(sd, signallingIp, this.ownAddresses);
+    if (!remote) return undefined;
+    return { remote, codec: mapped.answerer, moved: this.noteRemote(from, remote) };
   }
 
   /** Remember a leg's media address; true when it differs from the one before (the leg must relearn its source). */

@@ -3,6 +3,8 @@ import { unusableRouteTrunks } from '../app/route-trunk-check.js';
 import { trunkAddressPolicy } from '../app/trunk-address-policy.js';
 import type { PbxConfig } from '../config/types.js';
 import { ConfigErrors } from '../util/errors.js';
+import { unknownFlowPrompts } from '../apps/flow-prompts.js';
+import { specProblemsAt } from '../config/spec-positions.js';
 
 /** `pbx check`: validate pbx.yaml and every tenant file; exit 0 when all are good. */
 export function checkCommand(configFile: string): number {
@@ -38,6 +40,13 @@ export function checkCommand(configFile: string): number {
     if (trunkProblems.length > 0) {
       failed++;
       for (const p of trunkProblems) process.stderr.write(`${f.file}: ${p}\n`);
+      continue;
+    }
+    // The prompts its call flows name, as the server will look them up (its uploads, the operator's set, the built-in one).
+    const prompts = unknownFlowPrompts(c, c.id, { dataDir: config.dataDir, ...(config.media?.prompts !== undefined ? { operatorDir: config.media.prompts } : {}) });
+    if (prompts.length > 0) {
+      failed++;
+      process.stderr.write(specProblemsAt(f.text ?? '', f.file, prompts).message + '\n');
       continue;
     }
     for (const d of c.domains) domains.set(d, c.id);

@@ -3,6 +3,7 @@
  * `pbx tenant export`), backups (`pbx backup`, `pbx restore-tenant`) and moves
  * (`pbx tenant pack`, `pbx tenant unpack`). See README "Tenants as files, backups and moves".
  */
+import { unknownFlowPrompts } from '../apps/flow-prompts.js';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { formatApplyResult } from '../app/apply-report.js';
 import { listBackups, restoreTenant, runBackup } from '../app/backup.js';
 import { readPbxConfig } from '../app/config-files.js';
 import { unusableRouteTrunks } from '../app/route-trunk-check.js';
+import { outsideForwardCheck } from '../app/outside-forward-check.js';
 import { defaultPidFile, runningServerPid } from '../app/server-pid.js';
 import { DEFAULT_TAR_LIMITS } from '../app/tar.js';
 import { packTenant, unpackTenant } from '../app/tenant-pack.js';
@@ -71,7 +73,7 @@ function dryRun(config: PbxConfig, spec: Parameters<typeof applyTenant>[1]): App
   const system = openSystemIfExists(config.dataDir);
   if (system) {
     try {
-      return applyTenant({ system, dataDir: config.dataDir }, spec, { dryRun: true });
+      return applyTenant({ system, dataDir: config.dataDir, outsideForward: outsideForwardCheck(() => config.emergencyNumbers) }, spec, { dryRun: true });
     } finally {
       system.close();
     }
@@ -79,7 +81,7 @@ function dryRun(config: PbxConfig, spec: Parameters<typeof applyTenant>[1]): App
   const scratch = mkdtempSync(join(tmpdir(), 'pbx-dry-run-'));
   const s = SystemStore.open(scratch);
   try {
-    return applyTenant({ system: s, dataDir: scratch }, spec, { dryRun: true });
+    return applyTenant({ system: s, dataDir: scratch, outsideForward: outsideForwardCheck(() => config.emergencyNumbers) }, spec, { dryRun: true });
   } finally {
     s.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -160,6 +162,8 @@ async function applyFile(config: PbxConfig, abs: string, text: string, spec: Ten
     for (const p of trunkProblems) complain(`${abs}: ${p}`);
     return 1;
   }
+  const promptProblems = unknownFlowPrompts(spec, spec.id, { dataDir: config.dataDir, ...(config.media?.prompts !== undefined ? { operatorDir: config.media.prompts } : {}) });
+  if (promptProblems.length > 0) throw specProblemsAt(text, abs, promptProblems);
   if (opts.dryRun) {
     for (const l of formatApplyResult(dryRun(config, spec), { dryRun: true })) say(l);
     return 0;
@@ -187,7 +191,7 @@ async function applyFile(config: PbxConfig, abs: string, text: string, spec: Ten
   const system = SystemStore.open(config.dataDir);
   let result: ApplyResult;
   try {
-    result = applyTenant({ system, dataDir: config.dataDir }, spec);
+    result = applyTenant({ system, dataDir: config.dataDir, outsideForward: outsideForwardCheck(() => config.emergencyNumbers) }, spec);
   } catch (e) {
     if (copyFile) rmSync(tmp, { force: true });
     throw e;

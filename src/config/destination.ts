@@ -1,18 +1,29 @@
 /**
- * Where an inbound call or a ring group's fallback goes, written as
- * `{ extension: "1001" }`, `{ ringGroup: sales }` or `hangup`. Later destinations
- * (IVR, voicemail, queue) add a key here.
+ * Where a call goes, written in a tenant file as `hangup` or a one-key map:
+ * `{ extension: 1001 }`, `{ ringGroup: sales }`, `{ voicemail: 1001 }`, `{ ivr: main }`,
+ * `{ timeCondition: office-hours }`, `{ conference: 800 }`, `{ number: "+4930123456" }`,
+ * `{ play: closed }`. The target rules are shared with the API (src/model/destination-rules.ts);
+ * whether the name exists in the tenant is checked with the whole file (tenant-references.ts).
  */
 import { isMap, isScalar, type Node } from 'yaml';
-import { objectName } from './field-types.js';
-import { fail, INVALID, object, Schema, str, strOrNumber, type DecodeContext, type Invalid } from './schema.js';
+import { DESTINATION_TARGET_RULE } from '../model/destination-rules.js';
+import { sharedField } from './field-types.js';
+import { fail, INVALID, object, Schema, str, type DecodeContext, type Invalid } from './schema.js';
 import type { DestinationConfig } from './types.js';
 
-const EXPECTED = "expected hangup, { extension: <ext> } or { ringGroup: <name> }";
+const KEYS = ['extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play'] as const;
+const EXPECTED = `expected hangup or a map with one of ${KEYS.join(', ')}`;
 
+// A plain YAML number is taken as written (`extension: 0100` stays "0100", `number: +4930...` keeps its '+').
 const target = object({
-  extension: strOrNumber({ minLength: 1, maxLength: 32 }).optional(),
-  ringGroup: objectName().optional(),
+  extension: sharedField(DESTINATION_TARGET_RULE.extension, { numbers: true }).optional(),
+  ringGroup: sharedField(DESTINATION_TARGET_RULE.ringGroup, { numbers: true }).optional(),
+  voicemail: sharedField(DESTINATION_TARGET_RULE.voicemail, { numbers: true }).optional(),
+  ivr: sharedField(DESTINATION_TARGET_RULE.ivr, { numbers: true }).optional(),
+  timeCondition: sharedField(DESTINATION_TARGET_RULE.timeCondition, { numbers: true }).optional(),
+  conference: sharedField(DESTINATION_TARGET_RULE.conference, { numbers: true }).optional(),
+  number: sharedField(DESTINATION_TARGET_RULE.number, { numbers: true }).optional(),
+  play: sharedField(DESTINATION_TARGET_RULE.play, { numbers: true }).optional(),
 });
 
 class DestinationSchema extends Schema<DestinationConfig> {
@@ -25,10 +36,27 @@ class DestinationSchema extends Schema<DestinationConfig> {
     if (!isMap(node)) return fail(ctx, node, path, `${EXPECTED}, got a list`);
     const t = target.decode(node, ctx, path);
     if (t === INVALID) return INVALID;
-    if (t.extension !== undefined && t.ringGroup !== undefined) return fail(ctx, node, path, 'give either extension or ringGroup, not both');
-    if (t.extension !== undefined) return { type: 'extension', ext: t.extension };
-    if (t.ringGroup !== undefined) return { type: 'ringGroup', name: t.ringGroup };
-    return fail(ctx, node, path, EXPECTED);
+    const given = KEYS.filter((k) => t[k] !== undefined);
+    if (given.length > 1) return fail(ctx, node, path, `give one destination, not ${given.join(' and ')}`);
+    const k = given[0];
+    if (k === undefined) return fail(ctx, node, path, EXPECTED);
+    const v = t[k]!;
+    switch (k) {
+      case 'extension':
+        return { type: 'extension', ext: v };
+      case 'ringGroup':
+      case 'ivr':
+      case 'timeCondition':
+        return { type: k, name: v };
+      case 'voicemail':
+        return { type: 'voicemail', box: v };
+      case 'conference':
+        return { type: 'conference', room: v };
+      case 'number':
+        return { type: 'number', number: v };
+      case 'play':
+        return { type: 'play', prompt: v };
+    }
   }
 }
 

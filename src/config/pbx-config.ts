@@ -11,6 +11,7 @@ import { isWildcardAddress } from './net-syntax.js';
 import { shortNumber } from './phone-numbers.js';
 import { bool, fromEnv, int, list, object, oneOf, str } from './schema.js';
 import { providerTrunkSchema, trunkList } from './trunk-config.js';
+import { smtpSchema, subscriptionsSchema } from './notify-config.js';
 import type { ListenSpec, PbxConfig } from './types.js';
 
 const listenKey = (l: ListenSpec): string => `${l.protocol}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
@@ -164,6 +165,8 @@ export const pbxSchema = object({
   backup: backup.optional(),
   media: media.optional(),
   dns: dnsSchema.default({}),
+  subscriptions: subscriptionsSchema.optional(),
+  smtp: smtpSchema.optional(),
 });
 
 /**
@@ -189,6 +192,8 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     log: raw.log,
     dns: raw.dns,
   };
+  if (raw.subscriptions !== undefined) config.subscriptions = raw.subscriptions;
+  if (raw.smtp !== undefined) config.smtp = raw.smtp;
   if (raw.backup !== undefined) config.backup = raw.backup;
   if (raw.media?.prompts !== undefined) config.media = { prompts: raw.media.prompts };
   if (raw.media?.recordingLayout !== undefined) config.media = { ...config.media, recordingLayout: raw.media.recordingLayout };

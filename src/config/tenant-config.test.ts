@@ -232,10 +232,10 @@ test('more extensions than limits.extensions is reported at the extensions key',
 });
 
 test('unknown top-level keys, with and without a suggestion', () => {
-  assert.equal(problems('id: acme\ndomain: [ a.example ]\nivrs: []\n'), [
+  assert.equal(problems('id: acme\ndomain: [ a.example ]\nqueues: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: ivrs: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, featureCodes, moh, natKeepalive, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes)',
+    '/etc/pbx/tenants/acme.yaml:3:1: queues: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, featureCodes, moh, natKeepalive, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs)',
   ]);
 });
 

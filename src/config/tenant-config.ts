@@ -12,13 +12,17 @@ import { isDnsName, isIPv4, isIPv6 } from './net-syntax.js';
 import { countryCode, e164, nationalPrefix } from './phone-numbers.js';
 import { ringGroupList } from './ring-group-config.js';
 import { conferenceList } from './conference-config.js';
+import { dndSchema, featureCodesSchema, forwardSchema } from './call-flow-config.js';
 import { voicemailBoxList, voicemailSettings } from './voicemail-config.js';
+import { callFlowFields, checkCallFlows, callFlowsConfig } from './call-flows-config.js';
+import type { CallFlows } from '../model/call-flows.js';
 import { inboundRouteList, outboundRouteList } from './route-config.js';
 import { bool, fromEnv, list, object, oneOf, reject, str, strOrNumber, type Where } from './schema.js';
 import { checkTenantReferences } from './tenant-references.js';
 import { TENANT_ID_RE } from './tenant-id.js';
 import { trunkList, trunkSchema } from './trunk-config.js';
 import { natKeepaliveSchema } from './nat-keepalive-config.js';
+import { checkWebhooks, webhookList } from './webhook-config.js';
 import type { TenantConfig, TrunkConfig } from './types.js';
 
 /** Why a tenant trunk may not point at a host (src/util/outbound-address-policy.ts fits). */
@@ -78,6 +82,9 @@ const extension = object({
   algorithms: algorithms().optional(),
   /** Call recording: never, always, on-demand; absent: the tenant's. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** Forwards (call-flow-config.ts) and do-not-disturb; a phone's *72/*78 may change them until the file does. */
+  forward: forwardSchema().optional(),
+  dnd: dndSchema().optional(),
   /** Its voicemail box (numbered as the extension; present by default). */
   voicemail: voicemailSettings().optional(),
 }).check((e, where) => {
@@ -119,7 +126,7 @@ export const tenantSchema = object({
   /** Call recording policy (the provider's features.recording must be on): never (default), always, on-demand. */
   recording: sharedField(FIELDS.recording).optional(),
   /** DTMF codes during a call: recordToggle starts/stops an on-demand recording (default *1). */
-  featureCodes: object({ recordToggle: sharedField(FIELDS.featureCode).optional() }).optional(),
+  featureCodes: featureCodesSchema().optional(),
   /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   /** OPTIONS pings to the tenant's UDP phones (keep their NAT bindings open); off by default. */
@@ -131,6 +138,10 @@ export const tenantSchema = object({
   outboundRoutes: outboundRouteList().default([]),
   conferences: conferenceList().default([]),
   voicemailBoxes: voicemailBoxList().default([]),
+  /** Signed POSTs of the tenant's events (webhook-config.ts). */
+  webhooks: webhookList().default([]),
+  /** timezone, schedules, timeConditions, ivrs (call-flows-config.ts). */
+  ...callFlowFields,
 });
 
 /** A room number may not be an extension or a ring group of the tenant: a dialled number reaches one thing. */
@@ -180,11 +191,17 @@ function checkTrunkAddresses(trunks: ReadonlyArray<Pick<TrunkConfig, 'host' | 'o
  * nothing. Throws ConfigErrors listing every problem.
  */
 export function parseTenantConfig(text: string, file: string, env: Env, opts: TenantParseOptions = {}): TenantConfig {
+  let flows: CallFlows | undefined;
   const raw = decodeYaml(tenantSchema, { text, file, env }, (t, root) => {
-    checkTenantReferences(t, root);
+    // IVR menus and time conditions are checked as a whole by checkCallFlows (their loops too);
+    // the other sections' destinations may name them.
+    const named = (list: unknown): string[] => (Array.isArray(list) ? list.flatMap((x: { name?: unknown }) => (typeof x?.name === 'string' ? [x.name] : [])) : []);
+    checkTenantReferences({ ...t, callFlows: [{ kind: 'ivr', names: named(t.ivrs), nodes: [] }, { kind: 'timeCondition', names: named(t.timeConditions), nodes: [] }] }, root);
+    flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
+    checkWebhooks(t.webhooks, root, opts.trunkAddresses);
   });
   return {
     file: resolve(file),
@@ -204,7 +221,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
-    ...(raw.featureCodes?.recordToggle !== undefined ? { featureCodes: { recordToggle: raw.featureCodes.recordToggle } } : {}),
+    ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
     dids: raw.dids,
@@ -214,5 +231,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     outboundRoutes: raw.outboundRoutes,
     ...(raw.conferences.length > 0 ? { conferences: raw.conferences } : {}),
     ...(raw.voicemailBoxes.length > 0 ? { voicemailBoxes: raw.voicemailBoxes } : {}),
+    ...(raw.webhooks.length > 0 ? { webhooks: raw.webhooks } : {}),
+    ...callFlowsConfig(flows),
   };
 }

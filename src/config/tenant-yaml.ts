@@ -10,9 +10,11 @@
 import { stringify } from 'yaml';
 import { escapeEnv } from './env-subst.js';
 import type { DestinationConfig, TenantLimits } from './types.js';
+import type { CallFlows } from '../model/call-flows.js';
+import { callFlowsYaml } from './call-flows-yaml.js';
 
 /** What is written: TenantConfig without its file, every default optional (TenantSpec fits). */
-export interface TenantYamlInput {
+export interface TenantYamlInput extends Partial<CallFlows> {
   id: string;
   name: string;
   domains: readonly string[];
@@ -28,6 +30,8 @@ export interface TenantYamlInput {
     callerId?: string;
     algorithms?: readonly string[];
     recording?: string;
+    forward?: { always?: DestinationConfig; busy?: DestinationConfig; noAnswer?: { to: DestinationConfig; after?: number }; unavailable?: DestinationConfig };
+    dnd?: boolean;
     voicemail?: VoicemailYaml & { enabled?: boolean; allowNoPinFromOwnPhone?: boolean; mwi?: string };
   }>;
   countryCode?: string;
@@ -35,9 +39,10 @@ export interface TenantYamlInput {
   callerId?: string;
   auth?: { algorithms: readonly string[] };
   recording?: string;
-  featureCodes?: { recordToggle?: string };
+  featureCodes?: Readonly<Record<string, string | false | undefined>>;
   moh?: { class?: string };
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  webhooks?: ReadonlyArray<{ url: string; secret: string; events: readonly string[] }>;
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
     name: string;
@@ -77,9 +82,33 @@ function voicemailYaml(v: VoicemailYaml): Record<string, unknown> {
 }
 
 function destinationYaml(d: DestinationConfig): unknown {
-  if (d.type === 'extension') return { extension: d.ext };
-  if (d.type === 'ringGroup') return { ringGroup: d.name };
-  return 'hangup';
+  switch (d.type) {
+    case 'extension':
+      return { extension: d.ext };
+    case 'ringGroup':
+    case 'ivr':
+    case 'timeCondition':
+      return { [d.type]: d.name };
+    case 'voicemail':
+      return { voicemail: d.box };
+    case 'conference':
+      return { conference: d.room };
+    case 'number':
+      return { number: d.number };
+    case 'play':
+      return { play: d.prompt };
+    case 'hangup':
+      return 'hangup';
+  }
+}
+
+function forwardYaml(f: NonNullable<TenantYamlInput['extensions'][number]['forward']>): unknown {
+  return clean({
+    always: f.always ? destinationYaml(f.always) : undefined,
+    busy: f.busy ? destinationYaml(f.busy) : undefined,
+    noAnswer: f.noAnswer ? clean({ to: destinationYaml(f.noAnswer.to), after: f.noAnswer.after }) : undefined,
+    unavailable: f.unavailable ? destinationYaml(f.unavailable) : undefined,
+  });
 }
 
 /** A tenant file with any of these must say its countryCode (tenant-references.ts). */
@@ -112,7 +141,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     callerId: t.callerId,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
-    featureCodes: t.featureCodes?.recordToggle !== undefined ? { recordToggle: t.featureCodes.recordToggle } : undefined,
+    featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
@@ -128,6 +157,8 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         callerId: x.callerId,
         algorithms: x.algorithms ? [...x.algorithms] : undefined,
         recording: x.recording,
+        forward: x.forward ? forwardYaml(x.forward) : undefined,
+        dnd: x.dnd || undefined,
         voicemail: x.voicemail
           ? clean({ enabled: x.voicemail.enabled, ...voicemailYaml(x.voicemail), allowNoPinFromOwnPhone: x.voicemail.allowNoPinFromOwnPhone, mwi: x.voicemail.mwi })
           : undefined,
@@ -169,6 +200,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     voicemailBoxes: t.voicemailBoxes && t.voicemailBoxes.length > 0
       ? t.voicemailBoxes.map((b) => clean({ box: b.box, name: b.name, ...voicemailYaml(b), members: b.members ? [...b.members] : undefined }))
       : undefined,
+    ...callFlowsYaml(t),
   });
   const top = header ? header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' : '';
   return top + stringify(doc, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });

@@ -3,6 +3,11 @@
  * consumes. Paths are absolute (resolved against the directory of the file that
  * named them). Durations are in the unit their name says.
  */
+import type { TimeCondition } from '../model/call-flows.js';
+import type { IvrMenu } from '../model/ivr-menu.js';
+import type { Schedule } from '../model/schedule.js';
+import type { ForwardConfig } from './call-flow-config.js';
+
 export type ListenProtocol = 'udp' | 'tcp' | 'tls';
 
 export interface ListenSpec {
@@ -15,6 +20,10 @@ export interface ListenSpec {
 export interface PbxConfig {
   /** Absolute path of the file this came from. */
   file: string;
+  /** SUBSCRIBE/NOTIFY policy (src/events, src/config/notify-config.ts); absent: SUBSCRIPTION_DEFAULTS. */
+  subscriptions?: { minExpires: number; maxExpires: number; defaultExpires: number; ratePerSecond: number; burst: number; maxPerTenant: number };
+  /** The operator's mail relay for voicemail e-mail; absent: no e-mail is sent. */
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; attempts: number };
   dataDir: string;
   tenantsDir: string;
   sip: {
@@ -133,6 +142,10 @@ export interface ExtensionConfig {
   algorithms?: Array<'SHA-256' | 'MD5'>;
   /** Call recording policy of this extension (b2bua/recording-policy.ts); absent: the tenant's. */
   recording?: 'never' | 'always' | 'on-demand';
+  /** Forwards (call-flow-config.ts); a phone or the API may change them until the file does. */
+  forward?: ForwardConfig;
+  /** Do not disturb. */
+  dnd?: boolean;
   /** Its voicemail box (voicemail-config.ts); absent: a box with the defaults. */
   voicemail?: VoicemailSettingsConfig;
 }
@@ -200,8 +213,17 @@ export interface TrunkConfig {
   tls?: { ca?: string };
 }
 
-/** Where an inbound call (or a fallback) goes. */
-export type DestinationConfig = { type: 'extension'; ext: string } | { type: 'ringGroup'; name: string } | { type: 'hangup' };
+/** Where a call goes (the union of src/tenant/routing-plan.ts Destination; config/destination.ts reads it). */
+export type DestinationConfig =
+  | { type: 'extension'; ext: string }
+  | { type: 'ringGroup'; name: string }
+  | { type: 'voicemail'; box: string }
+  | { type: 'ivr'; name: string }
+  | { type: 'timeCondition'; name: string }
+  | { type: 'conference'; room: string }
+  | { type: 'number'; number: string }
+  | { type: 'play'; prompt: string }
+  | { type: 'hangup' };
 
 export interface RingGroupConfig {
   name: string;
@@ -271,7 +293,7 @@ export interface TenantConfig {
   /** The tenant's call recording policy (b2bua/recording-policy.ts); absent: never. */
   recording?: 'never' | 'always' | 'on-demand';
   /** DTMF feature codes during a call; recordToggle default '*1' (b2bua/record-toggle.ts). */
-  featureCodes?: { recordToggle?: string };
+  featureCodes?: { [id: string]: string | false | undefined; recordToggle?: string };
   /** Music on hold: the class (folder `<dataDir>/tenants/<id>/moh/<class>/`) held parties hear; default 'default'. */
   moh?: { class?: string };
   /** OPTIONS pings to UDP contacts every optionsSeconds (0 = off); a binding is removed after dropAfterMisses unanswered in a row (0 = never). */
@@ -286,6 +308,13 @@ export interface TenantConfig {
   conferences?: ConferenceConfig[];
   /** Shared voicemail boxes (voicemail-config.ts). */
   voicemailBoxes?: VoicemailBoxConfig[];
+  /** Signed POSTs of the tenant's events (voicemail.new). */
+  webhooks?: Array<{ url: string; secret: string; events: string[] }>;
+  /** Call flows (src/model/call-flows.ts): IANA zone of the schedules (absent: UTC), schedules, time conditions, IVR menus. */
+  timezone?: string;
+  schedules?: Schedule[];
+  timeConditions?: TimeCondition[];
+  ivrs?: IvrMenu[];
 }
 
 export interface ConferenceConfig {

@@ -20,6 +20,8 @@ import { admitInvite, admitTrunkInvite, TENANT_SUSPENDED, type TrunkDirectory } 
 import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS, uasChecks } from './uas-checks.js';
+import { admitSubscribe } from './subscribe-admission.js';
+import type { SubscriptionManager } from '../events/subscription-manager.js';
 
 export interface EdgeOptions {
   transport: EdgeTransport;
@@ -52,6 +54,10 @@ export interface EdgeOptions {
   trustedEdges?: TrustedEdges;
   /** The flood and ban guard, asked again for the client a trusted edge names. */
   admitClient?: (address: string, port: number) => 'ok' | 'throttled' | 'banned';
+  /** SUBSCRIBE/NOTIFY event packages (src/events); without it SUBSCRIBE gets 405. */
+  subscriptions?: SubscriptionManager;
+  /** An extension of a tenant registered a contact (unsolicited MWI is sent then). */
+  onRegistered?(tenant: TenantContext, ext: string): void;
 }
 
 
@@ -118,6 +124,11 @@ export class SipEdge {
       }
       this.replier.reply(inbound, 200);
       this.o.b2bua?.handleCancel(invite);
+      return;
+    }
+    if (req.method === 'SUBSCRIBE' && this.o.subscriptions) {
+      // An accepted subscription's connection carries its NOTIFYs: kept like a registration's.
+      if (admitSubscribe({ tenants: this.o.tenants, gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound))) this.pin(inbound);
       return;
     }
     // A request inside a dialog (To has a tag) goes to the call that owns the dialog.
@@ -255,6 +266,7 @@ export class SipEdge {
     );
     tx.respond(this.replier.decorate(res));
     if (res.status === 200) this.o.guard.registered?.(clientOf(inbound).address, clientOf(inbound).port, longestExpiry(res));
+    if (res.status === 200 && longestExpiry(res) > 0) this.o.onRegistered?.(tenant, aor);
     if (res.status >= 200 && res.status < 300) this.pin(inbound);
   }
 

@@ -1,5 +1,7 @@
 import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
 import { existsSync, rmSync } from 'node:fs';
+import { WEBHOOKS_SETTING } from './webhook-spec.js';
+import { MWI_SETTING } from './mwi-spec.js';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantManager } from './system-store.js';
@@ -7,9 +9,13 @@ import { syncExtensions, type ExtensionChanges } from './sync-extensions.js';
 import { routingChanged, syncRouting, type RoutingChanges } from './sync-routing.js';
 import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { tenantDir } from './tenant-id.js';
+import { syncDeclaredCallHandling } from './call-handling-table.js';
+import { featureCodeSettings } from './feature-codes.js';
+import type { OutsideForwardCheck } from './spec-call-flows.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { syncVoicemail } from './sync-voicemail.js';
+import { CALL_FLOWS_SETTING, callFlowsJson } from './call-flows-store.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
 
@@ -19,6 +25,10 @@ export interface ApplyDeps {
   clock?: Clock;
   /** Who manages the tenant from now on: 'file' (default: a YAML file in tenantsDir) or 'api'. */
   managedBy?: TenantManager;
+  /** Whether the tenant has a prompt of that name (a `play` destination); absent: names checked for form only. */
+  promptExists?(tenantId: string, name: string): boolean;
+  /** Whether an extension's class of service allows a forward to an outside number (app/outside-forward-check.ts); absent: not checked at apply. */
+  outsideForward?: OutsideForwardCheck;
 }
 
 export interface ApplyOptions {
@@ -79,7 +89,8 @@ export const MOH_CLASS_SETTING = 'moh.class';
  * file at start, which is exactly that repair.
  */
 export function applyTenant(deps: ApplyDeps, spec: TenantSpec, opts: ApplyOptions = {}): ApplyResult {
-  const valid = validateTenantSpec(spec);
+  const promptExists = deps.promptExists;
+  const valid = validateTenantSpec(spec, { ...(promptExists ? { promptExists: (name: string) => promptExists(spec.id, name) } : {}), ...(deps.outsideForward ? { outsideForward: deps.outsideForward } : {}) });
   const { system, dataDir } = deps;
   const now = (deps.clock ?? systemClock).now();
 
@@ -145,6 +156,8 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   const extensions = syncExtensions(db, t, spec, now);
   // After the extensions: ring group members refer to them.
   const routing = syncRouting(db, t, spec.routing, now);
+  // After the extensions: a row per extension, deleted with it.
+  const callHandlingChanged = syncDeclaredCallHandling(db, t, spec.callHandling, now).length > 0;
   const voicemailChanged = syncVoicemail(db, t, spec.voicemail);
 
   const getSetting = db.prepare<[string], string>(`SELECT value FROM ${t}.settings WHERE key = ?`).pluck();
@@ -162,7 +175,11 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [RECORDING_SETTING, spec.recording],
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
+    ...featureCodeSettings(spec.featureCodes),
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
+    [WEBHOOKS_SETTING, spec.webhooks ? JSON.stringify(spec.webhooks) : undefined],
+    [MWI_SETTING, spec.mwiModes ? JSON.stringify(spec.mwiModes) : undefined],
+    [CALL_FLOWS_SETTING, callFlowsJson(spec.callFlows)],
   ] as const) {
     if ((getSetting.get(k) ?? undefined) === v) continue;
     settingChanged = true;
@@ -183,6 +200,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     conferencesChanged ||
     voicemailChanged ||
     settingChanged ||
+    callHandlingChanged ||
     revMismatch;
 
   let configRev = systemRev;

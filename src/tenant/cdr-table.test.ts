@@ -89,6 +89,7 @@ test('the migrations bring an existing v1 tenant store to the latest version and
     'active_calls',
     'audit',
     'bindings',
+    'call_handling',
     'cdrs',
     'dids',
     'extensions',

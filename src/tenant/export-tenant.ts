@@ -1,7 +1,12 @@
 import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
+import { readCallFlows } from './call-flows-store.js';
 import { readConferences } from './conference-spec.js';
 import { voicemailSpecOf } from './voicemail-spec.js';
-import { MOH_CLASS_SETTING, RECORD_TOGGLE_SETTING, RECORDING_SETTING } from './apply-tenant.js';
+import { readWebhooks } from './webhook-spec.js';
+import { readMwiModes } from './mwi-spec.js';
+import { MOH_CLASS_SETTING, RECORDING_SETTING } from './apply-tenant.js';
+import { callHandlingSpec, NO_CALL_HANDLING } from './call-handling.js';
+import { readFeatureCodeOverrides } from './feature-codes.js';
 import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
@@ -24,6 +29,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     throw new StoreError(`tenant ${id} has no domains (it is ${rec.status}: its domains were released), so there is no realm to export its extensions for`);
   }
   const realm = rec.domains[0]!;
+  const mwi = readMwiModes(store);
+  const handling = store.callHandling.list();
   const extensions: ExtensionSpec[] = store.listExtensions().map((x) => {
     if (x.realm !== realm) {
       throw new StoreError(`tenant ${id}: extension ${x.ext} has digests for realm ${x.realm}, not the tenant's realm ${realm}; re-apply the tenant with passwords first`);
@@ -34,6 +41,10 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (x.algorithms !== undefined) e.algorithms = [...x.algorithms];
     const recording = store.recordings.extensionMode(x.ext);
     if (recording !== undefined) e.recording = recording;
+    const mode = mwi.get(x.ext);
+    if (mode !== undefined) e.voicemail = { mwi: mode };
+    // The live forwards and DND (what a phone or the API set last), so the file says what is.
+    Object.assign(e, callHandlingSpec(handling.get(x.ext) ?? NO_CALL_HANDLING));
     return e;
   });
   const plan = store.getRoutingPlan();
@@ -72,8 +83,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (conferences.length > 0) spec.conferences = conferences;
   const recording = store.getSetting(RECORDING_SETTING);
   if (recording !== undefined) spec.recording = recording;
-  const recordToggle = store.getSetting(RECORD_TOGGLE_SETTING);
-  if (recordToggle !== undefined) spec.featureCodes = { recordToggle };
+  const featureCodes = readFeatureCodeOverrides((k) => store.getSetting(k));
+  if (Object.keys(featureCodes).length > 0) spec.featureCodes = featureCodes;
   const vm = voicemailSpecOf(store.voicemail.boxes(), extensions.map((e) => e.ext));
   spec.extensions = extensions.map((e) => (vm.perExtension.has(e.ext) ? { ...e, voicemail: vm.perExtension.get(e.ext)! } : e));
   if (vm.shared.length > 0) spec.voicemailBoxes = vm.shared;
@@ -81,5 +92,12 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (mohClass !== undefined) spec.moh = { class: mohClass };
   const keepalive = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
   if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
+  const webhooks = readWebhooks(store);
+  if (webhooks.length > 0) spec.webhooks = webhooks;
+  const flows = readCallFlows(store);
+  if (flows.timezone !== undefined) spec.timezone = flows.timezone;
+  if (flows.schedules.length > 0) spec.schedules = flows.schedules;
+  if (flows.timeConditions.length > 0) spec.timeConditions = flows.timeConditions;
+  if (flows.ivrs.length > 0) spec.ivrs = flows.ivrs;
   return spec;
 }

@@ -20,8 +20,22 @@ export const CLASSES_OF_SERVICE: readonly ClassOfService[] = CLASSES_OF_SERVICE_
 
 export const DEFAULT_CLASS_OF_SERVICE: ClassOfService = 'national';
 
-/** Where an inbound call (or a ring group's fallback) goes. */
-export type Destination = { type: 'extension'; ext: string } | { type: 'ringGroup'; name: string } | { type: 'hangup' };
+/**
+ * Where a call goes: an inbound route, a ring group's fallback, an IVR option, a time
+ * condition, a forward. Every name is looked up in the call's own tenant (destination.ts).
+ */
+export type Destination =
+  | { type: 'extension'; ext: string }
+  | { type: 'ringGroup'; name: string }
+  | { type: 'voicemail'; box: string }
+  | { type: 'ivr'; name: string }
+  | { type: 'timeCondition'; name: string }
+  | { type: 'conference'; room: string }
+  /** An outside number, through the outbound routes (with the class of service of whoever sends it there). */
+  | { type: 'number'; number: string }
+  /** Play a prompt, then hang up. */
+  | { type: 'play'; prompt: string }
+  | { type: 'hangup' };
 
 /** A tenant's own SIP trunk. Its credentials are in clear: they answer the carrier's challenges. */
 export interface Trunk {

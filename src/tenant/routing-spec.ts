@@ -4,10 +4,25 @@ import type { DigestAlgorithm } from './ha1.js';
 import { isE164 } from './e164.js';
 import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
 import { eachOf, type Report } from './spec-checks.js';
+import { validateDestination, type DestinationNames } from './destination.js';
+import { findDestinationLoop, loopText, type DestinationGraphNode } from './destination-graph.js';
 import { TRUNK_NAME, validateTrunk, type TrunkSpec } from './trunk-spec.js';
 import { checkField, ROUTING_FIELDS, type FieldRule } from '../model/field-rules.js';
 
 export type { TrunkSpec } from './trunk-spec.js';
+
+/** A node of another section for the loop check (an extension's forwards, an IVR), with the path its problems are reported at. */
+export interface LoopNode extends DestinationGraphNode {
+  at?: string;
+}
+
+/** What the rest of the tenant adds to the routing checks. */
+export interface RoutingCheckContext {
+  /** The names of the tenant's other sections (voicemail boxes, IVRs, time conditions, rooms, prompts); absent: none of them. */
+  names?: Omit<DestinationNames, 'extensions' | 'ringGroups'>;
+  /** Nodes of other sections, checked for loops with the ring groups' fallbacks. */
+  graph?: ReadonlyArray<LoopNode>;
+}
 
 /** Structurally compatible with RingGroupConfig of src/config/types.ts. */
 export interface RingGroupSpec {
@@ -68,7 +83,7 @@ const MAX_ROUTE_TRUNKS = 32;
  * then meaningless). Trunk names in outbound routes are checked for form only: they
  * may name provider trunks of pbx.yaml, which the tenant layer does not know.
  */
-export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<string>, bad: Report): RoutingPlan {
+export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<string>, bad: Report, more: RoutingCheckContext = {}): RoutingPlan {
   const field = (report: Report, path: string, rule: FieldRule, v: unknown) => {
     const problem = checkField(rule, v);
     if (problem !== undefined) report(path, problem);
@@ -108,17 +123,8 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
   // Names first, so a destination may name a group declared after it.
   const groupNames = new Set<string>();
   if (Array.isArray(spec.ringGroups)) for (const g of spec.ringGroups) if (isName(g?.name)) groupNames.add(g.name);
-  const destination = (v: Destination | undefined, at: string): Destination | undefined => {
-    if (v?.type === 'hangup') return { type: 'hangup' };
-    if (v?.type === 'extension') {
-      if (typeof v.ext === 'string' && extensions.has(v.ext)) return { type: 'extension', ext: v.ext };
-      bad(`${at}.ext`, `${String(v.ext)} is not an extension of this tenant`);
-    } else if (v?.type === 'ringGroup') {
-      if (typeof v.name === 'string' && groupNames.has(v.name)) return { type: 'ringGroup', name: v.name };
-      bad(`${at}.name`, `${String(v.name)} is not a ring group of this tenant`);
-    } else bad(`${at}.type`, 'must be extension, ringGroup or hangup');
-    return undefined;
-  };
+  const names: DestinationNames = { ...more.names, extensions, ringGroups: groupNames };
+  const destination = (v: Destination | undefined, at: string): Destination | undefined => validateDestination(v, at, names, bad);
 
   const ringGroups: RingGroup[] = [];
   const groupAt = new Map<string, string>(); // name -> path, of the groups accepted
@@ -153,7 +159,7 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
     ringGroups.push(r);
     groupAt.set(r.name, at);
   });
-  reportFallbackLoops(ringGroups, groupAt, bad);
+  reportLoops(ringGroups, groupAt, more.graph ?? [], bad);
 
   const inboundRoutes: InboundRoute[] = [];
   const routed = new Set<string>();
@@ -212,24 +218,22 @@ export function validateRoutingSpec(spec: RoutingSpec, extensions: ReadonlySet<s
 }
 
 /**
- * A ring group whose fallbacks lead back to itself would ring forever. Each group has
- * at most one fallback, so one walk per chain finds every loop: O(groups).
+ * A ring group whose fallbacks lead back to itself would ring forever; so would a fallback
+ * that reaches a forward (or, later, an IVR) that comes back. One graph of the groups and the
+ * other sections' nodes (destination-graph.ts); the loop found is reported at each of its
+ * nodes that has a path here (a group's fallback, or the `at` its section gave).
  */
-function reportFallbackLoops(groups: readonly RingGroup[], at: ReadonlyMap<string, string>, bad: Report): void {
-  const byName = new Map(groups.map((g) => [g.name, g]));
-  const done = new Set<string>();
-  for (const start of groups) {
-    const path: string[] = [];
-    const onPath = new Set<string>();
-    let g: RingGroup | undefined = start;
-    while (g && !done.has(g.name) && !onPath.has(g.name)) {
-      path.push(g.name);
-      onPath.add(g.name);
-      g = g.fallback?.type === 'ringGroup' ? byName.get(g.fallback.name) : undefined;
-    }
-    if (g && onPath.has(g.name)) {
-      for (const name of path.slice(path.indexOf(g.name))) bad(`${at.get(name)}.fallback`, `the fallbacks of ${name} lead back to it`);
-    }
-    for (const name of path) done.add(name);
+function reportLoops(groups: readonly RingGroup[], at: ReadonlyMap<string, string>, graph: ReadonlyArray<LoopNode>, bad: Report): void {
+  const nodes: LoopNode[] = groups.map((g) => ({ node: `ringGroup:${g.name}`, targets: g.fallback ? [g.fallback] : [], at: `${at.get(g.name)}.fallback` }));
+  nodes.push(...graph);
+  const loop = findDestinationLoop(nodes);
+  if (!loop) return;
+  const text = loopText(loop);
+  const reported = new Set<string>();
+  for (const name of loop) {
+    if (reported.has(name)) continue;
+    reported.add(name);
+    const n = nodes.find((x) => x.node === name && x.at !== undefined);
+    if (n?.at !== undefined) bad(n.at, `the destinations loop: ${text}`);
   }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { algorithmsFromSql } from './auth-algorithms.js';
+import { destinationFromParts, destinationTarget } from './destination.js';
 import type { Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
 
 /** Settings keys of the numbering plan in tenant.sqlite. */
@@ -49,18 +50,13 @@ interface OutboundSqlRow {
   prepend: string;
 }
 
-/** A destination as two columns: its type and its target (ext or group name; NULL for hangup). */
+/** A destination as two columns: its type and its target (destination.ts; NULL for hangup). */
 export function destinationToSql(d: Destination): [type: string, target: string | null] {
-  if (d.type === 'extension') return ['extension', d.ext];
-  if (d.type === 'ringGroup') return ['ringGroup', d.name];
-  return ['hangup', null];
+  return [d.type, destinationTarget(d)];
 }
 
 function destinationFromSql(type: string | null, target: string | null): Destination | undefined {
-  if (type === 'extension' && target !== null) return { type: 'extension', ext: target };
-  if (type === 'ringGroup' && target !== null) return { type: 'ringGroup', name: target };
-  if (type === 'hangup') return { type: 'hangup' };
-  return undefined;
+  return destinationFromParts(type, target);
 }
 
 /** A JSON list of strings as written by the sync; anything else reads as undefined. */

@@ -1,3 +1,4 @@
+import type { CallHandlingTable } from './call-handling-table.js';
 import type { VoicemailTable } from './voicemail-table.js';
 import type { RecordingTable } from './recording-table.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -217,7 +218,9 @@ class PooledTenantStore implements TenantStore {
   get recordings(): RecordingTable {
     return this.s().recordings;
   }
-
+  get callHandling(): CallHandlingTable {
+    return this.s().callHandling;
+  }
   get voicemail(): VoicemailTable {
     return this.s().voicemail;
   }

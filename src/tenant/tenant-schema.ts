@@ -1,5 +1,8 @@
 import type { Migration } from './migrations.js';
 
+/** The destination kinds of migration 7 as an SQL list (a released step never changes: written out, not derived). */
+const DEST_TYPES = "'extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play', 'hangup'";
+
 /**
  * Schema of `<dataDir>/tenants/<id>/tenant.sqlite`. Passwords are never stored:
  * only HA1 digests for the realm they were computed with.
@@ -272,6 +275,54 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
         file           TEXT NOT NULL
       ) STRICT;
       CREATE INDEX voicemail_messages_by_box ON voicemail_messages(box, folder, received_at, id);
+    `,
+  },
+  {
+    // Issue 11: every kind of destination (destination.ts) in ring-group fallbacks and inbound
+    // routes (SQLite cannot alter a CHECK: both tables are rebuilt, sqlite.org/lang_altertable.html
+    // §7), and each extension's forwards and do-not-disturb (call-handling-table.ts). `declared`
+    // is the JSON of what the tenant YAML last said for the extension: apply overwrites the
+    // live settings only when that changes, so a forward set from a phone survives restarts.
+    version: 8,
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE ring_groups_new (
+        name             TEXT PRIMARY KEY,
+        position         INTEGER NOT NULL,
+        strategy         TEXT NOT NULL CHECK (strategy IN ('simultaneous', 'sequential')),
+        ring_seconds     INTEGER NOT NULL,
+        fallback_type    TEXT CHECK (fallback_type IN (${DEST_TYPES})),
+        fallback_target  TEXT,
+        updated_at       INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO ring_groups_new SELECT name, position, strategy, ring_seconds, fallback_type, fallback_target, updated_at FROM ring_groups;
+      DROP TABLE ring_groups;
+      ALTER TABLE ring_groups_new RENAME TO ring_groups;
+      CREATE TABLE inbound_routes_new (
+        did          TEXT PRIMARY KEY,
+        position     INTEGER NOT NULL,
+        dest_type    TEXT NOT NULL CHECK (dest_type IN (${DEST_TYPES})),
+        dest_target  TEXT,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO inbound_routes_new SELECT did, position, dest_type, dest_target, updated_at FROM inbound_routes;
+      DROP TABLE inbound_routes;
+      ALTER TABLE inbound_routes_new RENAME TO inbound_routes;
+      CREATE TABLE call_handling (
+        ext                 TEXT PRIMARY KEY REFERENCES extensions(ext) ON DELETE CASCADE,
+        dnd                 INTEGER NOT NULL DEFAULT 0 CHECK (dnd IN (0, 1)),
+        always_type         TEXT CHECK (always_type IN (${DEST_TYPES})),
+        always_target       TEXT,
+        busy_type           TEXT CHECK (busy_type IN (${DEST_TYPES})),
+        busy_target         TEXT,
+        noanswer_type       TEXT CHECK (noanswer_type IN (${DEST_TYPES})),
+        noanswer_target     TEXT,
+        noanswer_after      INTEGER,
+        unavailable_type    TEXT CHECK (unavailable_type IN (${DEST_TYPES})),
+        unavailable_target  TEXT,
+        declared            TEXT,
+        updated_at          INTEGER NOT NULL
+      ) STRICT;
     `,
   },
 ];

@@ -5,7 +5,13 @@ import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
 import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
+import type { CallHandling, CallHandlingSpec } from './call-handling.js';
+import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
+import { checkOutsideForwards, destinationNamesOf, validateOperatorDestinations, validateSpecCallHandling, type OutsideForwardCheck } from './spec-call-flows.js';
 import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type VoicemailSettingsSpec } from './voicemail-spec.js';
+import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
+import { validateMwiModes, type MwiModeSpec } from './mwi-spec.js';
+import { parseCallFlows, type CallFlows } from '../model/call-flows.js';
 import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
@@ -28,7 +34,7 @@ export interface Ha1Spec {
 }
 
 /** One extension as an operator declares it; the password is turned into HA1 digests on apply. */
-export interface ExtensionSpec {
+export interface ExtensionSpec extends CallHandlingSpec {
   ext: string;
   name: string;
   /** Exactly one of password and ha1. */
@@ -54,7 +60,7 @@ export interface ExtensionSpec {
  * TenantConfig in src/config/types.ts, which src/tenant may not import.
  * The numbering and routing fields (RoutingSpec) may be left out.
  */
-export interface TenantSpec extends RoutingSpec {
+export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   id: string;
   name: string;
   /** The first is the primary domain and the digest realm. */
@@ -65,14 +71,16 @@ export interface TenantSpec extends RoutingSpec {
   conferences?: readonly ConferenceSpec[];
   /** The tenant's call recording policy (never, always, on-demand); absent: never. */
   recording?: string;
-  /** DTMF feature codes; recordToggle absent: the default *1. */
-  featureCodes?: { recordToggle?: string };
+  /** Feature codes renamed or disabled (false); absent: the defaults (src/model/feature-code-table.ts). */
+  featureCodes?: FeatureCodeOverrides;
   /** Music on hold; class absent: 'default'. */
   moh?: { class?: string };
   /** Shared voicemail boxes (voicemail-spec.ts). */
   voicemailBoxes?: readonly VoicemailBoxSpec[];
   /** OPTIONS keep-alives to UDP contacts (nat-keepalive-setting.ts); absent: off. */
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  /** Signed POSTs of the tenant's events (webhook-spec.ts). */
+  webhooks?: readonly WebhookSpec[];
 }
 
 /** An extension after validation: the password (or the given HA1) as the HA1 digests the store keeps. */
@@ -107,11 +115,21 @@ export interface ValidTenantSpec {
   mohClass?: string;
   /** The natKeepalive setting's text (nat-keepalive-setting.ts), when it is on. */
   natKeepalive?: string;
+  /** The tenant's webhooks, when it has any. */
+  webhooks?: WebhookSpec[];
+  /** Extensions whose MWI mode is not the default (subscribe). */
+  mwiModes?: Record<string, MwiModeSpec>;
   /** Numbering, DIDs, trunks and routes with defaults filled in: what getRoutingPlan() reads back after apply. */
   routing: RoutingPlan;
   conferences: ConferenceSpec[];
+  /** Forwards and DND each extension of the spec declares (none: NO_CALL_HANDLING's shape). */
+  callHandling: Map<string, CallHandling>;
+  /** Feature code renames and disables; recordToggle is recordToggleCode. */
+  featureCodes: FeatureCodeOverrides;
   /** Every voicemail box: the extensions' and the shared ones (PINs hashed at apply). */
   voicemail: VoicemailBoxDecl[];
+  /** timezone, schedules, time conditions, IVR menus (src/model/call-flows.ts); empty when none. */
+  callFlows: CallFlows;
 }
 
 /** Extension numbers, names, passwords...: the rules shared with the YAML and the API (src/model/field-rules.ts). */
@@ -164,7 +182,15 @@ export function isValidExtensionPassword(v: unknown): v is string {
 }
 
 /** Checks a spec completely and returns it normalized, or throws TenantSpecError listing every problem. */
-export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
+/** What only the caller can look up (the files of the tenant's prompts). */
+export interface SpecCheckOptions {
+  /** Whether the tenant has a prompt of that name (its own, the operator's or a built-in one); absent: prompt names are checked for form only. */
+  promptExists?(name: string): boolean;
+  /** The class-of-service check of forwards to outside numbers (the routing service's); absent: not checked here. */
+  outsideForward?: OutsideForwardCheck;
+}
+
+export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}): ValidTenantSpec {
   const problems: SpecProblem[] = [];
   const bad = (path: string, message: string) => problems.push({ path, message });
   const id = spec?.id;
@@ -173,9 +199,8 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   if (nameProblem !== undefined) bad('name', nameProblem);
   const recordingProblem = spec?.recording === undefined ? undefined : checkField(FIELDS.recording, spec.recording);
   if (recordingProblem !== undefined) bad('recording', recordingProblem);
-  const recordToggleCode = spec?.featureCodes?.recordToggle;
-  const codeProblem = recordToggleCode === undefined ? undefined : checkField(FIELDS.featureCode, recordToggleCode);
-  if (codeProblem !== undefined) bad('featureCodes.recordToggle', codeProblem);
+  const featureCodes = validateFeatureCodeSpec(spec?.featureCodes, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], bad) ?? {};
+  const recordToggleCode = featureCodes.recordToggle;
   const mohClass = spec?.moh?.class;
   const mohProblem = mohClass === undefined ? undefined : checkField(FIELDS.mohClass, mohClass);
   if (mohProblem !== undefined) bad('moh.class', mohProblem);
@@ -232,13 +257,21 @@ export function validateTenantSpec(spec: TenantSpec): ValidTenantSpec {
   // make every ring group and route that names it a problem.
   const known = new Set<string>();
   if (Array.isArray(spec?.extensions)) for (const x of spec.extensions) if (typeof x?.ext === 'string') known.add(x.ext);
-  const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad);
+  const names = destinationNamesOf(spec ?? {}, known, opts.promptExists);
+  const calls = validateSpecCallHandling(spec ?? {}, names, bad);
+  validateOperatorDestinations(spec ?? {}, names, bad);
+  const routing = validateRoutingSpec(spec ?? ({} as RoutingSpec), known, bad, { names, graph: calls.graph });
+  if (opts.outsideForward) checkOutsideForwards(spec, calls.handling, extensions, routing, opts.outsideForward, bad);
   const conferences = validateConferences(spec?.conferences, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)) }, bad);
 
   const voicemail = validateVoicemail(Array.isArray(spec?.extensions) ? spec.extensions : [], spec?.voicemailBoxes, bad);
+  const webhooks = validateWebhooks(spec?.webhooks, bad);
+  const mwiModes = validateMwiModes(spec?.extensions, bad);
+  const voicemailBoxes = new Set((spec?.voicemailBoxes ?? []).flatMap((b) => (typeof b?.box === 'string' ? [b.box] : [])));
+  const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

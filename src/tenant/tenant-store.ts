@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { CallHandlingTable } from './call-handling-table.js';
 import { AuditTable, type AuditEntry, type AuditInput, type AuditQuery } from './audit-table.js';
 import { CdrTable, type CdrQuery, type CdrUsageRow } from './cdr-table.js';
 import { RecordingTable } from './recording-table.js';
@@ -94,6 +95,8 @@ export interface TenantStore {
   setSetting(key: string, value: string): void;
   /** Call recordings (recording-table.ts); methods throw. */
   readonly recordings: RecordingTable;
+  /** Forwards and do-not-disturb per extension (call-handling-table.ts). */
+  readonly callHandling: CallHandlingTable;
   /** Voicemail boxes and the index of their messages (voicemail-table.ts); methods throw. */
   readonly voicemail: VoicemailTable;
   // Call records (cdr-table.ts). Written at once, never write-behind.
@@ -192,6 +195,7 @@ export class SqliteTenantStore implements TenantStore {
   private readonly cdrs: CdrTable;
   private readonly audit: AuditTable;
   readonly recordings: RecordingTable;
+  readonly callHandling: CallHandlingTable;
   readonly voicemail: VoicemailTable;
 
   private constructor(
@@ -206,6 +210,7 @@ export class SqliteTenantStore implements TenantStore {
     this.dataVersionSeen = this.st.dataVersion.get()!;
     this.cdrs = new CdrTable(db);
     this.recordings = new RecordingTable(db);
+    this.callHandling = new CallHandlingTable(db);
     this.voicemail = new VoicemailTable(db);
     this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {

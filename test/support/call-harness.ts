@@ -142,7 +142,13 @@ export type CallerScenario =
   | 'call-uac-unavailable.xml'
   | 'call-uac-not-found.xml'
   | 'call-uac-forbidden.xml'
-  | 'call-uac-limit.xml';
+  | 'call-uac-limit.xml'
+  | 'call-uac-late-offer.xml'
+  | 'call-uac-late-offer-no-answer.xml'
+  | 'call-uac-reinvite-no-sdp.xml'
+  | 'call-uac-100rel.xml'
+  | 'call-uac-100rel-update.xml'
+  | 'call-uac-100rel-callee-update.xml';
 
 export interface CallerOptions {
   server: string;

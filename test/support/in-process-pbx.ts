@@ -18,6 +18,12 @@ export interface InProcessPbxOptions {
   logger: Logger;
   /** rtp.workers (default 1). */
   workers?: number;
+  /** YAML lines appended to pbx.yaml. */
+  extraYaml?: string;
+  /** The environment the config's `${NAME}` are read from (default none). */
+  env?: Record<string, string>;
+  /** More keys of pbx.yaml's security map, e.g. 'tenantTrunkAllowedNetworks: [ "127.0.0.2/32" ]'. */
+  security?: string;
 }
 
 export class InProcessPbx {
@@ -42,12 +48,13 @@ export class InProcessPbx {
         `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
         `api: { listen: "127.0.0.1:${await freePort()}" }`,
         `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: ${o.workers ?? 1} }`,
-        'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
+        `security: { trusted: [ "127.0.0.0/8" ], floodRate: 0${o.security !== undefined ? `, ${o.security}` : ''} }`,
         'registrar: { writeDelayMs: 0 }',
+        ...(o.extraYaml !== undefined ? [o.extraYaml] : []),
       ].join('\n'),
     );
     for (const t of o.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
-    const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: o.logger, env: {} });
+    const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: o.logger, env: o.env ?? {} });
     return new InProcessPbx(dir, server, port);
   }
 

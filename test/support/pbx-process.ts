@@ -15,6 +15,8 @@ export interface TestExtension {
   classOfService?: 'internal' | 'local' | 'national' | 'international' | 'premium';
   /** Issue 4: E.164 outbound caller ID. */
   callerId?: string;
+  /** More keys of the extension's flow mapping, as YAML (e.g. 'voicemail: { mwi: unsolicited }'). */
+  extraKeys?: string;
 }
 
 export interface TestTenant {
@@ -50,7 +52,7 @@ export function tenantYaml(t: TestTenant): string {
   if (t.limits) lines.push(`limits: { ${Object.entries(t.limits).map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
   lines.push('extensions:');
   for (const e of t.extensions) {
-    const more = [e.classOfService ? `, classOfService: ${e.classOfService}` : '', e.callerId ? `, callerId: "${e.callerId}"` : ''].join('');
+    const more = [e.classOfService ? `, classOfService: ${e.classOfService}` : '', e.callerId ? `, callerId: "${e.callerId}"` : '', e.extraKeys ? `, ${e.extraKeys}` : ''].join('');
     lines.push(`  - { ext: "${e.ext}", name: "${e.name ?? e.ext}", password: "${e.password}"${more} }`);
   }
   if (t.extraYaml) lines.push(t.extraYaml.replace(/\n+$/, ''));

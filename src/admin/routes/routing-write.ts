@@ -6,6 +6,8 @@
  * one transaction with its audit entry.
  */
 import { missingCountryCode } from '../../model/field-rules.js';
+import { storeDestinationNames } from '../../apps/forwarding/call-handling-service.js';
+import { callHandlingNode } from '../../tenant/call-handling.js';
 import type { RoutingPlan } from '../../tenant/routing-plan.js';
 import { validateRoutingSpec, type RoutingSpec } from '../../tenant/routing-spec.js';
 import type { SpecProblem } from '../../tenant/tenant-errors.js';
@@ -57,7 +59,10 @@ export function refusedTrunkHosts(plan: RoutingPlan, refusal: (host: string) => 
 export function validRoutingPlan(deps: TenantResourceDeps, t: TenantContext, spec: RoutingSpec): RoutingPlan {
   const problems: SpecProblem[] = [];
   const exts = new Set(t.store.listExtensions().map((x) => x.ext));
-  const plan = validateRoutingSpec(spec, exts, (path, message) => problems.push({ path, message }));
+  // Destinations are checked against this tenant's names, and the loop check sees its extensions' forwards.
+  const { extensions: _e, ringGroups: _g, ...names } = storeDestinationNames(t, deps.promptExists ? (n) => deps.promptExists!(t, n) : undefined);
+  const graph = [...t.store.callHandling.list()].flatMap(([ext, h]) => callHandlingNode(ext, h) ?? []);
+  const plan = validateRoutingSpec(spec, exts, (path, message) => problems.push({ path, message }), { names, graph });
   // As the YAML asks (tenant-references.ts): numbers need the country code.
   const noCountry = missingCountryCode(spec);
   if (noCountry !== undefined) problems.unshift({ path: 'countryCode', message: noCountry });

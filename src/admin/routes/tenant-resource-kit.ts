@@ -8,6 +8,7 @@ import type { LiveRecordingControl } from './tenant-recordings.js';
 import type { MediaFiles } from './tenant-media-kit.js';
 import type { VoicemailControl } from './voicemail-access.js';
 import type { B2bua } from '../../b2bua/b2bua.js';
+import type { RouteOutbound } from '../../apps/forwarding/call-handling-service.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import { TenantSpecError, type SpecProblem } from '../../tenant/tenant-errors.js';
 import type { WriteMeta } from '../../tenant/tenant-store.js';
@@ -52,8 +53,14 @@ export interface TenantResourceDeps {
   conferences?: LiveConferences;
   /** Checks uploaded prompts and music (app/media-probe.ts); absent: uploads are refused (409). */
   media?: MediaFiles;
+  /** The routing ports' outbound decision (forwards to outside numbers are checked with it); absent: such forwards are refused. */
+  routeOutbound?: RouteOutbound;
+  /** Whether a tenant has a prompt of that name (`play` destinations); absent: names checked for form only. */
+  promptExists?(tenant: TenantContext, name: string): boolean;
   /** Voicemail folder changes and deletes (apps/voicemail VoicemailService, for MWI); absent: refused (409). */
   voicemail?: VoicemailControl;
+  /** pbx.yaml media.prompts (the operator's prompt set), searched for the prompts call flows name; absent: none. */
+  operatorPrompts?(): string | undefined;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */

@@ -203,6 +203,36 @@ const TRUNKS = '/tenants/{tenantId}/trunks';
 const TRUNK = '/tenants/{tenantId}/trunks/{name}';
 const ROUTING = '/tenants/{tenantId}/routing';
 
+test("routing: every kind of destination; one naming another tenant's box, an unknown IVR, or looping with a forward: 422 with pointers", async () => {
+  const store = pool.get('acme');
+  const ok = await call('PUT', ROUTING, {
+    body: {
+      countryCode: '1',
+      ringGroups: [{ name: 'sales', strategy: 'simultaneous', members: ['1002'], ringSeconds: 20, fallback: { type: 'voicemail', box: '1002' } }],
+      inboundRoutes: [{ did: '+14155550100', destination: { type: 'number', number: '+14155550123' } }],
+    },
+  });
+  assert.is(ok.status, 200);
+  assert.equal(store.getRoutingPlan().ringGroups[0]!.fallback, { type: 'voicemail', box: '1002' });
+  store.callHandling.set('1001', { dnd: false, busy: { type: 'ringGroup', name: 'sales' } }, clock.now());
+  const e = await fails(
+    call('PUT', ROUTING, {
+      body: {
+        countryCode: '1',
+        ringGroups: [{ name: 'sales', strategy: 'simultaneous', members: ['1002'], ringSeconds: 20, fallback: { type: 'extension', ext: '1001' } }],
+        inboundRoutes: [{ did: '+14155550100', destination: { type: 'ivr', name: 'main' } }, { did: '*', destination: { type: 'voicemail', box: '2001' } }],
+      },
+    }),
+    422,
+  );
+  assert.equal(e.details, [
+    { path: '/ringGroups/0/fallback', message: 'the destinations loop: ringGroup:sales -> ext:1001 -> ringGroup:sales' },
+    { path: '/inboundRoutes/0/destination/name', message: 'main is not an IVR menu of this tenant' },
+    { path: '/inboundRoutes/1/destination/box', message: '2001 is not a voicemail box of this tenant' },
+  ]);
+  assert.equal(store.getRoutingPlan().ringGroups[0]!.fallback, { type: 'voicemail', box: '1002' }, 'nothing written');
+});
+
 test('trunks: PUT one, password write-only and kept when omitted; list, delete; the server is told', async () => {
   const created = await call('PUT', TRUNK, { params: { name: 'carrier' }, body: { kind: 'register', host: 'sip.carrier.example', username: 'acct', password: 's3cret' } });
   assert.is(created.status, 201);

@@ -12,9 +12,11 @@ import { callRoutes } from './tenant-calls.js';
 import { cdrRoutes } from './tenant-cdrs.js';
 import { recordingRoutes } from './tenant-recordings.js';
 import { conferenceRoutes } from './tenant-conferences.js';
+import { callFlowRoutes } from './tenant-call-flows.js';
 import { mohRoutes } from './tenant-moh.js';
 import { promptRoutes } from './tenant-prompts.js';
 import { extensionRoutes } from './tenant-extensions.js';
+import { callHandlingRoutes } from './tenant-call-handling.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
 import { routingRoutes } from './tenant-routing.js';
@@ -28,6 +30,7 @@ export type { TenantChange, TenantResourceDeps } from './tenant-resource-kit.js'
 export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
   return [
     ...extensionRoutes(deps),
+    ...callHandlingRoutes(deps),
     ...trunkRoutes(deps),
     ...routingRoutes(deps),
     ...registrationRoutes(deps),
@@ -35,6 +38,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...cdrRoutes(deps),
     ...recordingRoutes(deps),
     ...conferenceRoutes(deps),
+    ...callFlowRoutes(deps),
     ...promptRoutes(deps),
     ...mohRoutes(deps),
     ...voicemailRoutes(deps),

@@ -1,19 +1,14 @@
 import type { RoutingPlan } from '../../tenant/routing-plan.js';
 import type { RoutingSpec } from '../../tenant/routing-spec.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
+import { DESTINATION_SCHEMA } from '../destination-schema.js';
 import { writeRouting } from './routing-write.js';
 import { PROBLEMS_DESCRIPTION, ROLES_ADMIN, tenantOf, type TenantResourceDeps } from './tenant-resource-kit.js';
 
 const TAG = 'Routing';
 const PATH = '/tenants/{tenantId}/routing';
 
-const DESTINATION: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['type'],
-  description: "{ type: extension, ext } | { type: ringGroup, name } | { type: hangup }",
-  properties: { type: { type: 'string', enum: ['extension', 'ringGroup', 'hangup'] }, ext: { type: 'string' }, name: { type: 'string' } },
-};
+const DESTINATION: JsonSchema = DESTINATION_SCHEMA;
 
 const RING_GROUP: JsonSchema = {
   type: 'object',

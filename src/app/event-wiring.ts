@@ -1,0 +1,73 @@
+import { SUBSCRIPTION_DEFAULTS } from '../config/notify-config.js';
+import type { PbxConfig } from '../config/types.js';
+import { InMemoryMailboxCounts, type MailboxCounts } from '../events/mailbox-counts.js';
+import { MESSAGE_SUMMARY, MessageSummaryPackage } from '../events/message-summary.js';
+import { SubscriptionManager } from '../events/subscription-manager.js';
+import { UnsolicitedMwi, type MwiMode } from '../events/unsolicited-mwi.js';
+import type { LocalVia } from '../sip/dialog/local-via.js';
+import type { SipResponse } from '../sip/message/types.js';
+import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
+import type { TenantContext } from '../tenant/tenant-context.js';
+import { readMwiModes } from '../tenant/mwi-spec.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+export interface EventWiring {
+  subscriptions: SubscriptionManager;
+  unsolicited: UnsolicitedMwi;
+  /** The voicemail counts MWI reads; the in-memory one until the voicemail service provides its own. */
+  boxes: MailboxCounts;
+  stop(): void;
+}
+
+/**
+ * SUBSCRIBE/NOTIFY (src/events) for the composition root: the subscription manager with
+ * its packages (message-summary now; dialog and presence later), and unsolicited MWI, both
+ * fed by the voicemail box counts.
+ */
+export function eventWiring(o: {
+  config: () => PbxConfig;
+  clock: Clock;
+  logger: Logger;
+  transactions: TransactionLayer;
+  viaFor: (protocol: 'udp' | 'tcp' | 'tls') => LocalVia;
+  contactFor: (protocol: 'udp' | 'tcp' | 'tls') => string;
+  decorate: (res: SipResponse) => SipResponse;
+  tenantById: (id: string) => TenantContext | undefined;
+  boxes?: MailboxCounts;
+}): EventWiring {
+  const boxes = o.boxes ?? new InMemoryMailboxCounts();
+  const subscriptions = new SubscriptionManager({
+    clock: o.clock,
+    logger: o.logger,
+    packages: [new MessageSummaryPackage(boxes)],
+    policy: () => o.config().subscriptions ?? SUBSCRIPTION_DEFAULTS,
+    transactions: o.transactions,
+    viaFor: o.viaFor,
+    contactFor: o.contactFor,
+    decorate: o.decorate,
+    tenantById: o.tenantById,
+  });
+  const unlisten = boxes.onChange((tenant, box) => subscriptions.changed(tenant, MESSAGE_SUMMARY, box));
+  const unsolicited = new UnsolicitedMwi({
+    clock: o.clock,
+    logger: o.logger,
+    boxes,
+    tenantById: o.tenantById,
+    // The extension's `voicemail: { mwi }` from its tenant's store (mwi-spec.ts).
+    modeOf: (tenant, ext): MwiMode | undefined => readMwiModes(tenant.store).get(ext),
+    transactions: o.transactions,
+    viaFor: o.viaFor,
+    contactFor: o.contactFor,
+  });
+  return {
+    subscriptions,
+    unsolicited,
+    boxes,
+    stop() {
+      unlisten();
+      unsolicited.stop();
+      subscriptions.stop();
+    },
+  };
+}
