@@ -8,7 +8,7 @@ import { newCallId, newTag } from '../util/ids.js';
 import type { CallContext } from './call-context.js';
 import type { Side } from './call-registry.js';
 import { dialogKey } from './call-registry.js';
-import type { CallStage } from './fork-targets.js';
+import { farEndAddress, type CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs } from './ports.js';
@@ -256,11 +256,11 @@ export class Call implements ForkOwner {
     if (this.state !== 'proceeding') return;
     let body: Buffer | undefined;
     // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
-    if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, fork.target.target.address)) {
+    if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, farEndAddress(fork.target))) {
       this.earlyMediaFork = fork;
       this.earlySdp = res.body;
     } else if (!this.late && res.body.length > 0 && this.media && (!this.earlyMediaFork || this.earlyMediaFork === fork)) {
-      const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
+      const answer = this.sdp.answerToCaller(res.body, this.media, farEndAddress(fork.target));
       if (answer) {
         this.earlyMediaFork = fork;
         this.earlySdp = res.body;
@@ -293,12 +293,12 @@ export class Call implements ForkOwner {
     // After a reliable 18x with SDP the 200 need not repeat the answer (RFC 3262 §5).
     const calleeSdp = res.body.length > 0 || this.earlyMediaFork !== fork ? res.body : (this.earlySdp ?? res.body);
     if (this.late && this.media) {
-      if (this.late.calleeAnswered(calleeSdp, this.media, fork.target.target.address)) {
+      if (this.late.calleeAnswered(calleeSdp, this.media, farEndAddress(fork.target))) {
         this.dtmf.noteAllow('b', res);
         body = this.late.offerToCaller(this.media);
       }
     } else if (this.media) {
-      const answer = this.sdp.answerToCaller(calleeSdp, this.media, fork.target.target.address);
+      const answer = this.sdp.answerToCaller(calleeSdp, this.media, farEndAddress(fork.target));
       if (answer) {
         body = answer.body;
         this.dtmf.noteAllow('b', res);

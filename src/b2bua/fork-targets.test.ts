@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BindingRow } from '../tenant/binding-row.js';
-import { forkTargets, gruuOf, pathTarget, targetOf } from './fork-targets.js';
+import { farEndAddress, forkTargets, gruuOf, pathTarget, targetOf } from './fork-targets.js';
 
 const NOW = 1_700_000_000_000;
 function b(contact: string, source: Partial<BindingRow['source']>, extra: Partial<BindingRow> = {}): BindingRow {
@@ -47,6 +47,11 @@ test('RFC 3327: a contact registered with a Path is reached through its first ho
   assert.equal(t!.target, { protocol: 'udp', address: '10.0.0.1', port: 5070 });
   assert.equal(t!.headers, [['Route', path[0]]]);
   assert.is(t!.requestUri, 'sip:1002@192.168.1.20:5062');
+  // the media guard judges the phone (as the edge named it at registration), not the edge
+  assert.is(farEndAddress(t!), '203.0.113.7');
+  const [direct] = forkTargets([b('sip:1002@192.168.1.20:5062', {})], NOW);
+  assert.is(farEndAddress(direct!), '203.0.113.7');
+  assert.is(direct!.client, undefined);
   assert.equal(pathTarget(b('sip:x@h', {}, { path: ['<sip:[2001:db8::1];transport=tcp;lr>', '<sip:10.0.0.2;lr>'] })), { protocol: 'tcp', address: '2001:db8::1', port: 5060 });
 });
 

@@ -13,6 +13,12 @@ export interface ForkTarget {
    * (a phone behind NAT is reachable only there; RFC 5626 flows); or the trunk's address.
    */
   target: Target;
+  /**
+   * Where the far end itself is when `target` is a proxy in between (a contact registered with
+   * a Path through a trusted edge): the phone's address as the edge named it at registration.
+   * The media guard judges the far end's SDP against this, not against the proxy.
+   */
+  client?: string;
   /** The registration this target comes from (calls to extensions). */
   binding?: BindingRow;
   /** Trunk calls: the trunk's name, for limits and records. */
@@ -47,9 +53,17 @@ export function forkTargets(bindings: readonly BindingRow[], now: number): ForkT
     .map((binding) => {
       const via = pathTarget(binding);
       // RFC 3327 §5: a request to a contact registered with a Path carries it as its route set.
-      if (via) return { requestUri: binding.contact, target: via, binding, headers: binding.path!.map((p): [string, string] => ['Route', p]) };
+      if (via) return { requestUri: binding.contact, target: via, client: binding.source.address, binding, headers: binding.path!.map((p): [string, string] => ['Route', p]) };
       return { requestUri: binding.contact, target: targetOf(binding), binding };
     });
+}
+
+/**
+ * The far end's own address, which its media is expected from (sdp-bridge.ts's guard): the
+ * phone behind a proxy, else where we signal to.
+ */
+export function farEndAddress(t: ForkTarget): string {
+  return t.client ?? t.target.address;
 }
 
 /**

@@ -60,7 +60,10 @@ export class Registrar {
     const existing = target.store.getBindings(target.aor);
     const policy = target.maxContacts !== undefined ? { ...this.policy, maxContactsPerAor: target.maxContacts } : this.policy;
     const userAgent = getHeader(req, 'user-agent');
-    const path = getHeaderValues(req, 'path');
+    // RFC 3327 §5.3: the registrar stores the Path it is given; we take it only from a trusted edge
+    // (inbound.client is set by one): a Path from anyone else would let a phone aim the INVITEs
+    // to its contact at any host.
+    const path = inbound.client !== undefined ? getHeaderValues(req, 'path') : [];
     const result = updateBindings(
       existing,
       {

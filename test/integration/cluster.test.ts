@@ -17,6 +17,7 @@ import { PbxProcess, REPO } from '../support/pbx-process.js';
 import { freePort } from '../support/ports.js';
 import { requireTools } from '../support/tools.js';
 import { UdpPhone } from '../support/udp-phone.js';
+import { collectPcmu, pcmuToneShare, sendPcmuTone } from '../support/rtp-tone.js';
 
 const TOKEN = 'cluster-test-provider-token';
 const secret = (t: string, e: string) => `${t}-${e}-secret`;
@@ -98,7 +99,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 async function callWithMedia(a: UdpPhone, b: UdpPhone): Promise<void> {
   const mark = b.mark();
   const res = (await a.call(b.o.user)) as SipResponse;
-  if (res.status !== 200) console.log(kamLog.filter((l) => /no node|404|loose|path/i.test(l)).slice(-15).join('\n'));
   assert.is(res.status, 200, `call ${a.o.user}@${a.o.domain} -> ${b.o.user}: ${res.status}`);
   // the node answered through the edge: the edge's Record-Route is in the dialog
   assert.match(getHeader(res, 'record-route') ?? '', `127.0.0.1:${edgePort}`);
@@ -107,16 +107,18 @@ async function callWithMedia(a: UdpPhone, b: UdpPhone): Promise<void> {
   const toB = mediaOf(invite);
   // media: direct to the node's own RTP ports (never end to end between the phones)
   assert.is.not(toA.port, b.rtpPort);
-  a.rtpReceived = 0;
-  b.rtpReceived = 0;
-  for (let i = 0; i < 10; i++) {
-    a.sendRtp(toA.port, toA.address, 5, 0x1000 + i);
-    b.sendRtp(toB.port, toB.address, 5, 0x2000 + i);
-    await new Promise((r) => setTimeout(r, 50));
-    if (a.rtpReceived >= 20 && b.rtpReceived >= 20) break;
-  }
-  assert.ok(b.rtpReceived >= 20, `callee got ${b.rtpReceived} RTP packets`);
-  assert.ok(a.rtpReceived >= 20, `caller got ${a.rtpReceived} RTP packets`);
+  // a tone each way (440 Hz from the caller, 1000 Hz from the callee): audio, not just packets
+  const atA = collectPcmu(a.rtp);
+  const atB = collectPcmu(b.rtp);
+  await Promise.all([sendPcmuTone(a.rtp, toA, 440, 40, 0xa440), sendPcmuTone(b.rtp, toB, 1000, 40, 0xb100)]);
+  await until('both phones hear the other', () => (atA.payloads.length >= 25 && atB.payloads.length >= 25 ? true : undefined), 3000).catch(() => undefined);
+  atA.stop();
+  atB.stop();
+  assert.ok(atB.payloads.length >= 25, `callee got ${atB.payloads.length} PCMU packets`);
+  assert.ok(atA.payloads.length >= 25, `caller got ${atA.payloads.length} PCMU packets`);
+  // the first packets may be lost while the legs latch: judge the last 20 frames
+  assert.ok(pcmuToneShare(atB.payloads.slice(-20), 440) > 0.8, `callee hears 440 Hz (share ${pcmuToneShare(atB.payloads.slice(-20), 440).toFixed(2)})`);
+  assert.ok(pcmuToneShare(atA.payloads.slice(-20), 1000) > 0.8, `caller hears 1000 Hz (share ${pcmuToneShare(atA.payloads.slice(-20), 1000).toFixed(2)})`);
   const bye = await a.inDialog('BYE');
   assert.is(bye.status, 200);
 }
@@ -186,6 +188,8 @@ run('phones of both tenants register through the edge; the node stores Path and 
   assert.is(body.items.length, 2);
   // X-PBX-Source from the trusted edge: the phone's own address, not Kamailio's 127.0.0.1
   for (const b of body.items) assert.is(b.source.address, '127.0.0.10');
+  // the edge's Path is stored: calls to these phones go back through the edge
+  for (const b of body.items as Array<{ path?: string[] }>) assert.match(b.path?.[0] ?? 'no path', `127.0.0.1:${edgePort}`);
   const none = await fetch(`${node2.apiUrl}/tenants/acme/registrations`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.is(none.status, 404, 'acme lives on node 1 only');
 });
@@ -206,6 +210,44 @@ run('SIGKILL node 1: acme gets 503 with Retry-After at the edge, globex still ca
   const [, , g1, g2] = phones;
   await callWithMedia(g2!, g1!);
   assert.is(await g1!.register(), 200);
+});
+
+run('X-PBX-Source and Path sent straight to a node by a phone are ignored: it is judged and reached as itself', async () => {
+  // a trap where the forged Path points: nothing may ever arrive there
+  const trap = createSocket('udp4');
+  await new Promise<void>((r) => trap.bind(0, '127.0.0.13', () => r()));
+  let trapped = 0;
+  trap.on('message', () => trapped++);
+  const trapPort = (trap.address() as { port: number }).port;
+  const direct = await UdpPhone.open({ user: '1002', domain: 'globex.example', password: secret('globex', '1002'), server: { host: '127.0.0.1', port: node2.ports.udp! }, bindAddress: '127.0.0.12' });
+  phones.push(direct);
+  try {
+    const forged = [
+      { name: 'x-pbx-source', value: 'udp:203.0.113.9:5060' },
+      { name: 'path', value: `<sip:127.0.0.13:${trapPort};lr>` },
+    ];
+    assert.is(await direct.register(600, forged), 200);
+    const res = await fetch(`${node2.apiUrl}/tenants/globex/registrations`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const items = ((await res.json()) as { items: Array<{ contact: string; source: { address: string }; path?: string[] }> }).items.filter((b) => b.contact.includes('127.0.0.12'));
+    assert.is(items.length, 1);
+    assert.is(items[0]!.source.address, '127.0.0.12', 'the packet source, not the forged header');
+    assert.is(items[0]!.path, undefined, 'a Path from a phone is not stored');
+    // a call to 1002 reaches the direct phone directly (not through the edge, not at the trap)
+    const mark = direct.mark();
+    direct.answer = { kind: 'busy' };
+    const [, , g1] = phones;
+    const call = g1!.call('1002', { timeoutMs: 8000 });
+    const invite = await direct.next((m) => m.kind === 'request' && m.method === 'INVITE', 5000, mark);
+    assert.not.ok(invite.headers.some((h) => h.name === 'record-route'), 'straight from the node, not through the edge');
+    // the edge-registered 1002 answers; the direct one said busy
+    const answered = (await call) as SipResponse;
+    assert.is(answered.status, 200);
+    assert.is((await g1!.inDialog('BYE')).status, 200);
+    assert.is(trapped, 0, 'nothing sent where the forged Path pointed');
+  } finally {
+    await direct.register(0).catch(() => undefined);
+    trap.close();
+  }
 });
 
 s.run();
