@@ -51,7 +51,7 @@ export class DigestGate {
         requestUri: req.uri,
         header: getHeaderValues(req, proxy ? 'proxy-authorization' : 'authorization'),
         realm: tenant.realm,
-        acceptUri: (digestUri) => this.namesThisServer(digestUri, tenant),
+        acceptUri: (digestUri) => this.namesThisServer(digestUri, tenant, inbound),
         ...(offered ? { algorithms: offered } : {}),
       },
       (username, algorithm) => {
@@ -88,9 +88,10 @@ export class DigestGate {
   /**
    * A digest-uri that is not the Request-URI is still accepted when it names this server:
    * a SIP URI without a user part whose host is one of the tenant's domains or one of our
-   * own addresses (SIPp writes sip:<server ip>:<port> there).
+   * own addresses (SIPp writes sip:<server ip>:<port> there); behind a trusted edge (the
+   * request names its client), the edge's address too: that is the server the phone sees.
    */
-  private namesThisServer(digestUri: string, tenant: TenantContext): boolean {
+  private namesThisServer(digestUri: string, tenant: TenantContext, inbound: Inbound): boolean {
     let u;
     try {
       u = parseUri(digestUri);
@@ -98,6 +99,8 @@ export class DigestGate {
       return false;
     }
     if (!isSipUri(u) || u.user !== undefined) return false;
+    const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
+    if (inbound.client !== undefined && host === inbound.source.address) return true;
     return tenant.domains.includes(u.host) || this.o.isLocalAddress(u.host);
   }
 }
