@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
 import { TrustedEdges } from '../edge/trusted-edge.js';
+import { TenantDrains } from '../cluster/tenant-drains.js';
 import { SipEdge } from '../edge/sip-edge.js';
 import { AuthFailLog } from '../edge/security/auth-fail-log.js';
 import { B2bua } from '../b2bua/b2bua.js';
@@ -84,6 +85,7 @@ export class PbxServer {
   private resolver!: TenantResolver;
   private guard!: SourceGuard;
   private trustedEdges!: TrustedEdges;
+  private readonly drains = new TenantDrains();
   private authFailLog!: AuthFailLog;
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
@@ -278,6 +280,7 @@ export class PbxServer {
       media: this.media,
       limits: this.callLimits,
       recording: this.recording,
+      tenantDraining: (id) => this.drains.has(id),
       recorderFor,
       records: this.records,
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
@@ -366,6 +369,7 @@ export class PbxServer {
       voicemail: this.voicemail.service,
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
+      drains: this.drains,
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;

@@ -66,6 +66,8 @@ export interface B2buaDeps {
   musicOnHold?(tenant: TenantContext): readonly string[] | undefined;
   /** Call recording (call-recording.ts); absent: no call is recorded. */
   recording?: CallRecordingService;
+  /** A tenant being moved to another node (src/cluster/tenant-drains.ts): its new calls get 503, calls up go on. */
+  tenantDraining?(tenantId: string): boolean;
   /** Conference rooms (conference-calls.ts); absent: no number is a room. */
   conferences?: ConferenceCalls;
 }
@@ -115,6 +117,10 @@ export class B2bua implements B2buaIo {
     const { req, inbound, tenant } = i;
     if (this.draining) {
       this.replyStateless(inbound, createResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', '30'], ['Reason', 'SIP;cause=503;text="server is shutting down"']] }));
+      return;
+    }
+    if (this.d.tenantDraining?.(tenant.id)) {
+      this.replyStateless(inbound, createResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', '5'], ['Reason', 'SIP;cause=503;text="tenant is moving to another node"']] }));
       return;
     }
     const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);

@@ -40,8 +40,12 @@ function writeAtomic(file: string, text: string): boolean {
   return before !== text;
 }
 
-export async function writeEdgeFiles(cluster: ClusterConfig, o: { fetch: Fetch; reload: boolean; kamcmd?: RunKamcmd }): Promise<EdgeFilesResult> {
-  const hostings = await Promise.all(cluster.nodes.map((n) => fetchNodeHosting(n, o.fetch)));
+/**
+ * `exclude`: a tenant that a move (tenant-move.ts) has installed on its new node but not yet
+ * removed from the old one is left out of the old node's hosting: the table names the new node.
+ */
+export async function writeEdgeFiles(cluster: ClusterConfig, o: { fetch: Fetch; reload: boolean; kamcmd?: RunKamcmd; exclude?: { node: string; tenant: string } }): Promise<EdgeFilesResult> {
+  const hostings = (await Promise.all(cluster.nodes.map((n) => fetchNodeHosting(n, o.fetch)))).map((h) => (o.exclude && h.node === o.exclude.node ? withoutTenant(h, o.exclude.tenant) : h));
   const placement = buildPlacement(hostings);
   const tables = kamailioTables(cluster, placement);
   const paths = edgePaths(cluster.edge.runDir);
@@ -57,4 +61,8 @@ export async function writeEdgeFiles(cluster: ClusterConfig, o: { fetch: Fetch; 
   files.push(paths.cfg);
   if (o.reload) await reloadKamailio(cluster.edge.rpc, o.kamcmd);
   return { placement, hostings, files, cfgChanged, reloaded: o.reload };
+}
+
+function withoutTenant(h: NodeHosting, tenant: string): NodeHosting {
+  return { node: h.node, tenants: h.tenants.filter((t) => t.id !== tenant), dids: h.dids.filter((d) => d.tenantId !== tenant) };
 }
