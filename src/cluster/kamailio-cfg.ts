@@ -12,7 +12,7 @@
  *  - otherwise the tenant's node: REGISTER by the To domain, other requests by the Request-URI
  *    domain, then by the Request-URI user as a DID (trunk calls); nothing: 404 at the edge;
  *  - a node that is down (dispatcher's OPTIONS probing, or a relay that timed out): 503 with
- *    Retry-After for its tenants only;
+ *    Retry-After for its tenants only; a node's own 503 (a tenant drained for a move) stays 503;
  *  - X-PBX-Source: <proto>:<address>:<port> of the sender, replacing any the sender wrote; the
  *    nodes trust it from the edge's address only (pbx.yaml sip.trustedEdges).
  */
@@ -72,6 +72,9 @@ ${flood ? 'loadmodule "pike.so"\n' : ''}${rtp ? 'loadmodule "rtpengine.so"\n' : 
 modparam("ctl", "binrpc", "unix:${edge.rpc.socket}")
 
 # The routing table: domain -> node set, DID -> node set (reloaded with htable.reload).
+# db_text in non-caching mode: it reads a table file again when it changed, else htable.reload
+# would reload the copy db_text cached at start (a reload that changes nothing).
+modparam("db_text", "db_mode", 1)
 modparam("htable", "db_url", "text://${o.dbDir}")
 modparam("htable", "htable", "domain=>size=8;dbtable=edge_domain;")
 modparam("htable", "htable", "did=>size=8;dbtable=edge_did;")
@@ -200,6 +203,17 @@ failure_route[NODE_FAILED] {
 	if (t_branch_timeout() && !t_branch_replied()) {
 		ds_mark_dst("ip");
 		append_to_reply("Retry-After: ${edge.retryAfterSeconds}\\r\\n");
+		t_reply("503", "Service Unavailable");
+		exit;
+	}
+	# RFC 3261 §16.7 has a proxy turn a 503 into 500. A node's 503 (a tenant drained for a move,
+	# a node shutting down) is the edge's own answer here: the service is unavailable for now.
+	if (t_check_status("503")) {
+		if ($T_rpl($hdr(Retry-After)) != $null) {
+			append_to_reply("Retry-After: $T_rpl($hdr(Retry-After))\r\n");
+		} else {
+			append_to_reply("Retry-After: ${edge.retryAfterSeconds}\r\n");
+		}
 		t_reply("503", "Service Unavailable");
 		exit;
 	}
