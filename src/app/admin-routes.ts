@@ -10,6 +10,7 @@ import { tenantLookup, tenantResourceRoutes } from '../admin/routes/tenant-resou
 import { tenantRoutes } from '../admin/routes/tenants.js';
 import { tenantMoveRoutes } from '../admin/routes/tenant-move.js';
 import type { TenantDrains } from '../cluster/tenant-drains.js';
+import { packTenant, unpackTenant } from './tenant-pack.js';
 import type { B2bua } from '../b2bua/b2bua.js';
 import type { LiveRecordingControl } from '../admin/routes/tenant-recordings.js';
 import type { LiveConferences } from '../admin/routes/tenant-conferences.js';
@@ -89,7 +90,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
   ];
   if (p.drains) {
     const drains = p.drains;
-    routes.push(...tenantMoveRoutes({ system: p.system, dataDir: p.config().dataDir, drains, clock: p.clock, logger: p.logger, liveCalls: (id) => p.calls.listCalls(id).length, tenantsChanged: p.tenantsChanged }));
+    routes.push(...tenantMoveRoutes({ system: p.system, dataDir: p.config().dataDir, drains, packs: { pack: packTenant, unpack: unpackTenant }, clock: p.clock, logger: p.logger, liveCalls: (id) => p.calls.listCalls(id).length, tenantsChanged: p.tenantsChanged }));
   }
   const rawRoutes: RawRoute[] = [
     openApiRoute(routes),

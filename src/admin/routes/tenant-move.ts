@@ -9,17 +9,29 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ApiError, BodyOverLimit, type RouteDef } from '../api-types.js';
-import { packTenant, unpackTenant } from '../../app/tenant-pack.js';
-import type { TenantDrains } from '../../cluster/tenant-drains.js';
 import type { SystemStore } from '../../tenant/system-store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { StoreError } from '../../util/errors.js';
 
+/** The node's drained tenants (src/cluster/tenant-drains.ts, wired in src/app). */
+export interface DrainsPort {
+  start(tenantId: string, now: number): void;
+  stop(tenantId: string): boolean;
+  startedAt(tenantId: string): number | undefined;
+}
+
+/** Packs as `pbx tenant pack` / `unpack` write and read them (src/app/tenant-pack.ts, wired in src/app). */
+export interface PacksPort {
+  pack(o: { dataDir: string; id: string; outFile: string }): Promise<unknown>;
+  unpack(o: { dataDir: string; file: string }): Promise<{ tenantId: string; domains: string[]; dids: string[]; files: number }>;
+}
+
 export interface TenantMoveDeps {
   system: SystemStore;
   dataDir: string;
-  drains: TenantDrains;
+  drains: DrainsPort;
+  packs: PacksPort;
   clock: Clock;
   logger: Logger;
   /** The tenant's calls up or being set up now. */
@@ -111,7 +123,7 @@ export function tenantMoveRoutes(d: TenantMoveDeps): RouteDef<any>[] {
         // Only the newest pack of a tenant is kept: the one being handed out.
         for (const f of readdirSync(packDir)) if (f.startsWith(`${id}.`)) rmSync(join(packDir, f), { force: true });
         const file = join(packDir, `${id}.${d.clock.now()}.tar.gz`);
-        await packTenant({ dataDir: d.dataDir, id, outFile: file });
+        await d.packs.pack({ dataDir: d.dataDir, id, outFile: file });
         return { contentType: 'application/gzip', file: { path: file, size: statSync(file).size }, headers: { 'content-disposition': `attachment; filename="${id}.tar.gz"` } };
       },
     },
@@ -135,7 +147,7 @@ export function tenantMoveRoutes(d: TenantMoveDeps): RouteDef<any>[] {
           }
           let r;
           try {
-            r = await unpackTenant({ dataDir: d.dataDir, file });
+            r = await d.packs.unpack({ dataDir: d.dataDir, file });
           } catch (e) {
             if (e instanceof StoreError) throw new ApiError(/exists already|belongs to|taken/.test(e.message) ? 409 : 422, /exists already|belongs to|taken/.test(e.message) ? 'conflict' : 'bad_pack', e.message);
             throw e;
