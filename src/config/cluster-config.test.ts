@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigErrors } from '../util/errors.js';
+import { readFileSync } from 'node:fs';
 import { parseClusterConfig } from './cluster-config.js';
 
 const FILE = '/etc/pbx/cluster.yaml';
@@ -95,6 +96,12 @@ nodes:
 test('a token left empty by its variable is refused, not sent', () => {
   const p = problems(GOOD, {});
   assert.ok(p.some((m) => /nodes\[0\]\.token/.test(m)), p.join('\n'));
+});
+
+test('the shipped config/cluster.yaml is valid', () => {
+  const file = new URL('../../config/cluster.yaml', import.meta.url).pathname;
+  const c = parseClusterConfig(readFileSync(file, 'utf8'), file, { NODE1_TOKEN: 'a', NODE2_TOKEN: 'b' });
+  assert.equal(c.nodes.map((n) => [n.name, n.api]), [['node1', 'http://10.0.0.11:8080/api/v1'], ['node2', 'http://10.0.0.12:8080/api/v1']]);
 });
 
 test.run();
