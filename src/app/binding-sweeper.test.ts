@@ -26,13 +26,17 @@ test('expired bindings are swept from open stores on the clock, live ones stay',
     const row = (contact: string, ttl: number): BindingRow => ({ aor: '1001', contact, callId: 'c', cseq: 1, expiresAt: now + ttl, source, updatedAt: now });
     pool.get('acme').replaceBindings('1001', [row('sip:short@h', 60_000), row('sip:long@h', 3_600_000)]);
     pool.get('globex').replaceBindings('1001', [row('sip:short@h', 60_000)]);
-    const sweeper = new BindingSweeper({ system, pool, clock, logger: silentLogger, intervalMs: 30_000 });
+    const expired: string[] = [];
+    const sweeper = new BindingSweeper({ system, pool, clock, logger: silentLogger, intervalMs: 30_000, onExpired: (t, aor) => expired.push(`${t}/${aor}`) });
     sweeper.start();
     clock.advance(30_000);
     assert.is(pool.get('acme').countBindings(), 2, 'nothing expired yet');
+    assert.equal(expired, []);
     clock.advance(60_000);
     assert.equal(pool.get('acme').listBindings().map((b) => b.contact), ['sip:long@h']);
     assert.is(pool.get('globex').countBindings(), 0);
+    // Presence watchers hear of each extension whose contacts expired, once per sweep, in its own tenant.
+    assert.equal(expired.sort(), ['acme/1001', 'globex/1001']);
     sweeper.stop();
   } finally {
     pool.closeAll();

@@ -13,7 +13,7 @@ export class BindingSweeper {
   private timer: TimerHandle | undefined;
   private running = false;
 
-  constructor(private readonly o: { system: SystemStore; pool: TenantStorePool; clock: Clock; logger: Logger; intervalMs?: number }) {}
+  constructor(private readonly o: { system: SystemStore; pool: TenantStorePool; clock: Clock; logger: Logger; intervalMs?: number; onExpired?: (tenantId: string, aor: string) => void }) {}
 
   start(): void {
     this.running = true;
@@ -38,6 +38,8 @@ export class BindingSweeper {
         store.touchActiveCalls(now);
         removed += gone.length;
         for (const g of gone) this.o.logger.debug('registration expired', { tenant: t.id, aor: g.aor, contact: g.contact });
+        // Presence watchers of an extension whose contacts expired hear of it (once per extension).
+        for (const aor of new Set(gone.map((g) => g.aor))) this.o.onExpired?.(t.id, aor);
       } catch (e) {
         this.o.logger.error('expiry sweep failed', { tenant: t.id, error: e });
       }

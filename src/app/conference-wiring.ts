@@ -4,6 +4,7 @@
  * the tenant's music on hold, and the B2BUA's own SIP plumbing.
  */
 import type { B2bua } from '../b2bua/b2bua.js';
+import type { CallActivitySink } from '../b2bua/call-activity.js';
 import { ConferenceCalls } from '../b2bua/conference-calls.js';
 import type { ConferenceMedia } from '../b2bua/conference-call.js';
 import type { CallRecorder } from '../b2bua/ports.js';
@@ -26,6 +27,7 @@ export function conferenceCalls(o: {
   musicOnHold(tenant: TenantContext): readonly string[] | undefined;
   send(res: SipResponse, target: Target): Promise<void>;
   timers: () => { t1: number; t2: number };
+  activity?: CallActivitySink;
 }): ConferenceCalls {
   return new ConferenceCalls({
     io: {
@@ -39,6 +41,7 @@ export function conferenceCalls(o: {
     },
     clock: o.clock,
     logger: o.logger,
+    ...(o.activity ? { activity: o.activity } : {}),
     settings: o.timers,
     recorderFor: o.recorderFor,
     createMedia: async (id, opts) => (await o.media.createSession(id, { affinity: opts.affinity })) as unknown as ConferenceMedia,

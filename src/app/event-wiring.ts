@@ -1,5 +1,9 @@
 import { SUBSCRIPTION_DEFAULTS } from '../config/notify-config.js';
 import type { PbxConfig } from '../config/types.js';
+import { DIALOG_EVENT, DialogPackage } from '../events/dialog-package.js';
+import { ExtensionStates } from '../events/extension-states.js';
+import { PRESENCE_EVENT, PresencePackage } from '../events/presence-package.js';
+import { readBlfSettings } from '../tenant/blf-setting.js';
 import { InMemoryMailboxCounts, type MailboxCounts } from '../events/mailbox-counts.js';
 import { MESSAGE_SUMMARY, MessageSummaryPackage } from '../events/message-summary.js';
 import { SubscriptionManager } from '../events/subscription-manager.js';
@@ -17,12 +21,16 @@ export interface EventWiring {
   unsolicited: UnsolicitedMwi;
   /** The voicemail counts MWI reads; the in-memory one until the voicemail service provides its own. */
   boxes: MailboxCounts;
+  /** Calls per extension (fed by the B2BUA), read by the dialog and presence packages. */
+  extensions: ExtensionStates;
+  /** An extension's registered contacts changed: its presence watchers hear of it. */
+  bindingsChanged(tenantId: string, ext: string): void;
   stop(): void;
 }
 
 /**
  * SUBSCRIBE/NOTIFY (src/events) for the composition root: the subscription manager with
- * its packages (message-summary now; dialog and presence later), and unsolicited MWI, both
+ * its packages (message-summary, dialog for busy lamps, presence), and unsolicited MWI, both
  * fed by the voicemail box counts.
  */
 export function eventWiring(o: {
@@ -35,12 +43,19 @@ export function eventWiring(o: {
   decorate: (res: SipResponse) => SipResponse;
   tenantById: (id: string) => TenantContext | undefined;
   boxes?: MailboxCounts;
+  extensions?: ExtensionStates;
 }): EventWiring {
   const boxes = o.boxes ?? new InMemoryMailboxCounts();
+  const extensions = o.extensions ?? new ExtensionStates();
   const subscriptions = new SubscriptionManager({
     clock: o.clock,
     logger: o.logger,
-    packages: [new MessageSummaryPackage(boxes)],
+    packages: [
+      new MessageSummaryPackage(boxes),
+      // The tenant file's `blf: { showPeers }` (blf-setting.ts) lets watchers see who a colleague talks to.
+      new DialogPackage(extensions, (tenant) => readBlfSettings(tenant.store).showPeers),
+      new PresencePackage(extensions, () => o.clock.now()),
+    ],
     policy: () => o.config().subscriptions ?? SUBSCRIPTION_DEFAULTS,
     transactions: o.transactions,
     viaFor: o.viaFor,
@@ -49,6 +64,10 @@ export function eventWiring(o: {
     tenantById: o.tenantById,
   });
   const unlisten = boxes.onChange((tenant, box) => subscriptions.changed(tenant, MESSAGE_SUMMARY, box));
+  const unlistenCalls = extensions.onChange((tenant, resource) => {
+    subscriptions.changed(tenant, DIALOG_EVENT, resource);
+    subscriptions.changed(tenant, PRESENCE_EVENT, resource);
+  });
   const unsolicited = new UnsolicitedMwi({
     clock: o.clock,
     logger: o.logger,
@@ -64,8 +83,11 @@ export function eventWiring(o: {
     subscriptions,
     unsolicited,
     boxes,
+    extensions,
+    bindingsChanged: (tenantId, ext) => subscriptions.changed(tenantId, PRESENCE_EVENT, ext),
     stop() {
       unlisten();
+      unlistenCalls();
       unsolicited.stop();
       subscriptions.stop();
     },

@@ -14,11 +14,6 @@ export interface NotifyWiring {
   deposits: DepositEvents;
   email: EmailNotifier;
   webhooks: WebhookNotifier;
-  /**
-   * E-mail addresses of boxes ("tenant\0box" → address) until the voicemail service's box
-   * settings provide them (its `addressOf`).
-   */
-  boxAddresses: Map<string, string>;
   stop(): void;
 }
 
@@ -35,19 +30,18 @@ export function notifyWiring(o: {
   listening: () => string[];
   /** The voicemail service's deposits; default the DepositEvents made here. */
   source?: VoicemailEventSource;
-  /** A box's e-mail address; default boxAddresses. */
-  addressOf?: (tenant: string, box: string) => string | undefined;
+  /** A box's e-mail address (the voicemail box's `email`); none: no mail. */
+  addressOf: (tenant: string, box: string) => string | undefined;
   /** The tenant's time zone (tenant YAML `timezone:`); default UTC. */
   timeZoneOf?: (tenant: string) => string | undefined;
 }): NotifyWiring {
   const log = o.logger.child('notify');
   const deposits = new DepositEvents((e) => log.error('deposit listener failed', { error: e }));
-  const boxAddresses = new Map<string, string>();
   const email = new EmailNotifier({
     clock: o.clock,
     logger: log,
     smtp: () => o.config().smtp,
-    addressOf: o.addressOf ?? ((t, b) => boxAddresses.get(`${t}\u0000${b}`)),
+    addressOf: o.addressOf,
     timeZoneOf: o.timeZoneOf ?? (() => undefined),
   });
   const webhooks = new WebhookNotifier({
@@ -69,5 +63,5 @@ export function notifyWiring(o: {
     void email.deposit(e);
     void webhooks.deposit(e);
   });
-  return { deposits, email, webhooks, boxAddresses, stop: unlisten };
+  return { deposits, email, webhooks, stop: unlisten };
 }

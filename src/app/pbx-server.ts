@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { CallApps } from '../apps/call-apps.js';
+import { appCallsOptions } from './call-apps-wiring.js';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
 import { TrustedEdges } from '../edge/trusted-edge.js';
@@ -40,6 +42,11 @@ import { bumpServerEpoch } from './server-epoch.js';
 import { retireTenantFile, TenantSync, type TenantSyncReport } from './tenant-sync.js';
 import { routingPorts } from './routing-ports.js';
 import { promptExistsIn } from './prompt-exists.js';
+import type { MailboxCounts } from '../events/mailbox-counts.js';
+import { composeCallApps, depositEvent, VoicemailMailboxCounts } from './call-apps-composition.js';
+import { callHandlingApps } from './call-handling-apps.js';
+import { callFlowApps } from '../apps/call-flow-apps.js';
+import { readCallFlows } from '../tenant/call-flows-store.js';
 import { outsideForwardCheck } from './outside-forward-check.js';
 import { TrunkBook } from './trunk-book.js';
 import { trunkAddressPolicy } from './trunk-address-policy.js';
@@ -58,6 +65,7 @@ import { folderBytes } from '../admin/folder-bytes.js';
 import { tenantDir } from '../tenant/tenant-id.js';
 import { pbxRegistry } from '../util/pbx-metrics.js';
 import { eventWiring, type EventWiring } from './event-wiring.js';
+import { ExtensionStates } from '../events/extension-states.js';
 import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
 
 const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
@@ -69,6 +77,8 @@ export interface PbxServerOptions {
   logger: Logger;
   clock?: Clock;
   env?: Env;
+  /** Message counts for MWI instead of the voicemail service's (tests of the subscription machinery alone). */
+  mailboxCounts?: MailboxCounts;
 }
 
 /**
@@ -103,6 +113,8 @@ export class PbxServer {
   private voicemail!: VoicemailApps;
   /** Calls into conference rooms (the B2BUA answers them itself). */
   conferences!: ConferenceCalls;
+  /** The call applications (voicemail, IVR, time conditions, feature codes, forwards); undefined: none. */
+  callApps: CallApps | undefined;
   private trunkBook!: TrunkBook;
   private trunkRegistrations!: TrunkRegistrations;
   private callLimits!: CallLimits;
@@ -116,7 +128,10 @@ export class PbxServer {
   /** Voicemail e-mail and webhooks (src/notify). */
   notifications!: NotifyWiring;
 
-  private constructor(config: PbxConfig, opts: PbxServerOptions) {
+  private constructor(
+    config: PbxConfig,
+    private readonly opts: PbxServerOptions,
+  ) {
     this.config = config;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger;
@@ -266,12 +281,24 @@ export class PbxServer {
       count: (event) => recordingEvents.inc({ event }),
       recordToggle: recordToggleSettings({ dataDir: c.dataDir, operatorPrompts: () => this.config.media?.prompts, logger: log.child('recording') }),
     });
-    this.voicemail = voicemailApps({ dataDir: c.dataDir, clock: this.clock, logger: log.child('voicemail'), storageBytes: (t) => folderBytes(tenantDir(c.dataDir, t.id)), authFailures: this.authFailLog });
+    const mailboxCounts = new VoicemailMailboxCounts((id) => this.resolver.getTenant(id), () => this.voicemail.service);
+    this.voicemail = voicemailApps({
+      dataDir: c.dataDir,
+      clock: this.clock,
+      logger: log.child('voicemail'),
+      storageBytes: (t) => folderBytes(tenantDir(c.dataDir, t.id)),
+      authFailures: this.authFailLog,
+      onCountsChanged: (t, box, counts) => mailboxCounts.changed(t, box, counts),
+      onMessage: (t, box, m) => this.notifications.deposits.emit(depositEvent(c.dataDir, t, box, m)),
+    });
     const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
-    this.conferences = conferenceCalls({ b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
+    const extensionStates = new ExtensionStates();
+    this.conferences = conferenceCalls({ activity: extensionStates, b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
     this.b2bua = new B2bua({
+      activity: extensionStates,
       conferences: this.conferences,
+      apps: appCallsOptions({ callApps: () => this.callApps, maxForwardHops: () => this.config.calls.maxForwardHops, dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, logger: log.child('apps') }),
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
       clock: this.clock,
       logger: log,
@@ -296,11 +323,29 @@ export class PbxServer {
         callsPerExtension: this.config.calls.perExtension,
       }),
     });
-    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id) });
-    this.notifications = notifyWiring({ config: () => this.config, clock: this.clock, logger: log, pool: this.pool, listening: () => this.listeningAddresses() });
+    this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id), boxes: this.opts.mailboxCounts ?? mailboxCounts, extensions: extensionStates });
+    this.notifications = notifyWiring({
+      config: () => this.config,
+      clock: this.clock,
+      logger: log,
+      pool: this.pool,
+      listening: () => this.listeningAddresses(),
+      addressOf: (t, box) => this.resolver.getTenant(t)?.store.voicemail.box(box)?.email,
+      timeZoneOf: (t) => {
+        const tenant = this.resolver.getTenant(t);
+        return tenant ? readCallFlows(tenant.store).timezone : undefined;
+      },
+    });
+    const promptExists = promptExistsIn(() => ({ dataDir: this.config.dataDir, ...(this.config.media?.prompts ? { operatorDir: this.config.media.prompts } : {}) }));
+    this.callApps = composeCallApps({
+      voicemail: this.voicemail,
+      flows: callFlowApps({ clock: this.clock, logger: log.child('flows') }),
+      handling: callHandlingApps({ routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound, clock: this.clock, logger: log.child('feature-codes'), promptExists }),
+    });
     edge = new SipEdge({
       subscriptions: this.events.subscriptions,
       onRegistered: (tenant, ext) => this.events.unsolicited.registered(tenant, ext),
+      onBindingsChanged: (tenant, ext) => this.events.bindingsChanged(tenant.id, ext),
       transport: this.transport,
       transactions: this.transactions,
       tenants: this.resolver,
@@ -318,7 +363,7 @@ export class PbxServer {
       trustedEdges: this.trustedEdges,
       admitClient: (address, port) => this.guard.admit(address, port),
     });
-    this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar') });
+    this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar'), onExpired: (t, ext) => this.events.bindingsChanged(t, ext) });
     this.sweeper.start();
     this.keepalive = optionsKeepalive({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('keepalive'), sendRequest: (r, t, u) => this.transactions.sendRequest(r, t, u), publicAddress: () => this.config.sip.publicAddress });
     this.keepalive.start();

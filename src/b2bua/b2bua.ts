@@ -23,12 +23,18 @@ import type { Fork, ForkTransport } from './fork.js';
 import { relayInDialog } from './in-dialog-relay.js';
 import { sendPrack } from './prack.js';
 import { isLateOffer } from './late-offer.js';
-import { checkRefer, type Referrer, type ReferVerdict } from './refer-guard.js';
+import type { Referrer } from './refer-guard.js';
+import { CallTransfers } from './call-transfers.js';
 import type { LocalVia } from './messages.js';
 import type { CallRecorder, MediaProvider } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
+import { AppCalls } from './app-calls.js';
+import { callerNumberOf } from './caller-number.js';
+import { transfersDeps } from './call-transfers-wiring.js';
+import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
+import { reportCallActivity, type CallActivitySink } from './call-activity.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -70,6 +76,10 @@ export interface B2buaDeps {
   tenantDraining?(tenantId: string): boolean;
   /** Conference rooms (conference-calls.ts); absent: no number is a room. */
   conferences?: ConferenceCalls;
+  /** Call applications, forwards, feature codes and every kind of destination (app-calls-wiring.ts). */
+  apps?: AppCallsOptions;
+  /** Where calls report the extensions they ring and busy (call-activity.ts); absent: nobody listens. */
+  activity?: CallActivitySink;
 }
 
 /** Who is calling: an authenticated extension, or a trunk delivering a call to a DID. */
@@ -102,13 +112,28 @@ export class B2bua implements B2buaIo {
   private draining = false;
   private drainWaiters: Array<() => void> = [];
   private readonly log: Logger;
+  private readonly apps: AppCalls;
+  private readonly transfers: CallTransfers;
 
   constructor(private readonly d: B2buaDeps) {
     this.log = d.logger.child('b2bua');
+    this.apps = appCallsOf(d, this.trunkChannels, (tenant) => this.contextFor(tenant), () => this.checkDrained());
+    this.transfers = new CallTransfers(transfersDeps(this, {
+      tenantOf: (call) => this.callInfo.get(call)?.tenant,
+      referrerOf: (call, side) => this.referrerOf(call, side),
+      plan: (i) => this.plan(i),
+      takeTrunk: (tenant, trunks) => this.trunkChannels.tryTake(tenant.id, tenant.limits.trunkCalls, trunks),
+      contextFor: (tenant) => this.contextFor(tenant),
+      findDialog: (key) => this.registry.findDialog(key),
+    }, d));
   }
 
   get activeCalls(): number {
-    return this.calls.size;
+    return this.calls.size + this.apps.size;
+  }
+
+  private checkDrained(): void {
+    if (this.draining && this.activeCalls === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   // ---- new calls ----------------------------------------------------------------------
@@ -132,7 +157,9 @@ export class B2bua implements B2buaIo {
       this.recordRefused({ req, tenant, ...(callerExt !== undefined ? { callerExt } : {}), calleeExt, direction, ...(i.caller.kind === 'trunk' ? { trunk: i.caller.trunk.name, did: i.caller.did } : {}) }, status, reason);
     };
     if (this.startConference(i, tx, refuse)) return;
-    const plan = this.plan(i);
+    const routed = this.apps.routeInvite(i);
+    if (routed && routed.kind !== 'ring' && routed.kind !== 'outbound') return this.startApp(i, tx, routed, refuse);
+    const plan = routed ? planOfRoute(routed, i) : this.plan(i);
     direction = plan.kind === 'refuse' ? (plan.direction ?? direction) : plan.record.direction;
     if (plan.kind === 'refuse') {
       refuse(plan.status, plan.reason);
@@ -207,11 +234,29 @@ export class B2bua implements B2buaIo {
         trunkSlot.release();
       },
       callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers },
+      ...(routed?.kind === 'ring' ? unansweredHook(this.apps, routed, i, { tx, offer: prepared, callerTimer: { timer: callerTimer.timer, headers: callerTimer.headers }, record: plan.record, releaseLimit: () => (slot.release(), trunkSlot.release()) }) : {}),
     });
     this.calls.add(call);
     this.callInfo.set(call, { tenant, caller: i.caller });
     this.registry.addInvite(tx.id, call);
     void call.start(prepared).catch((e: unknown) => this.log.error('call start failed', { tenant: tenant.id, call: call.id, error: e }));
+  }
+
+  /** A new call the PBX answers itself (an application), joins to a room, or refuses (app-calls.ts). */
+  private startApp(i: InviteRequest, tx: ServerTransaction, route: Parameters<AppCalls['startInvite']>[2], refuse: (status: number, reason: string, headers?: Array<[string, string]>) => void): void {
+    let offer: Buffer;
+    try {
+      offer = SdpBridge.checkOffer(i.req);
+    } catch (e) {
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      return;
+    }
+    const timer = answerSessionTimer(i.req, this.d.settings().sessionTimer);
+    if (timer.kind === 'reject') {
+      refuse(timer.error.status, timer.error.reason, [...timer.error.headers].map(([n, v]) => [n, v] as [string, string]));
+      return;
+    }
+    this.apps.startInvite(i, tx, route, { offer, callerTimer: { timer: timer.timer, headers: timer.headers }, refuse });
   }
 
   /**
@@ -257,7 +302,7 @@ export class B2bua implements B2buaIo {
       if (dest.type === 'hangup') return { kind: 'refuse', status: 603, reason: 'Decline' };
       const { stages, exts } = destinationStages(ports, tenant, dest, now);
       if (stages.length === 0) return { kind: 'refuse', status: 480, reason: 'Temporarily Unavailable' };
-      const from = fromOfSafe(i.req);
+      const from = callerNumberOf(i.req);
       return {
         kind: 'call',
         stages,
@@ -337,6 +382,7 @@ export class B2bua implements B2buaIo {
   /** The caller's CANCEL matched this INVITE transaction (RFC 3261 §9.2). */
   handleCancel(inviteTx: ServerTransaction): boolean {
     if (this.d.conferences?.cancel(inviteTx.id)) return true;
+    if (this.apps.cancel(inviteTx.id)) return true;
     const call = this.registry.findInvite(inviteTx.id);
     if (!call) return false;
     call.cancelByCaller();
@@ -347,6 +393,7 @@ export class B2bua implements B2buaIo {
   handleAck(req: SipRequest): void {
     const conf = this.conferenceOf(req);
     if (conf) return conf.onAck();
+    if (this.apps.ack(req)) return;
     const owner = this.ownerOf(req);
     if (!owner) return;
     if (owner.side === 'a') owner.call.onCallerAck();
@@ -369,6 +416,7 @@ export class B2bua implements B2buaIo {
       } else tx.respond(createResponse(req, 200));
       return true;
     }
+    if (this.apps.inDialog(inbound, req, target)) return true;
     const owner = this.ownerOf(req);
     if (!owner) return false;
     const { call, side } = owner;
@@ -387,25 +435,19 @@ export class B2bua implements B2buaIo {
     }
     if (req.method === 'BYE') {
       tx.respond(createResponse(req, 200));
-      call.hangupFrom(side, `BYE from ${side === 'a' ? 'caller' : 'callee'}`);
+      if (!this.transfers.transferorBye(call, side)) call.hangupFrom(side, `BYE from ${side === 'a' ? 'caller' : 'callee'}`);
       return true;
     }
-    if (req.method === 'REFER') {
-      const verdict = this.checkReferOf(call, side, req);
-      if (!verdict.ok) {
-        this.log.warn('transfer refused', { call: call.id, side, status: verdict.status, reason: verdict.reason });
-        tx.respond(createResponse(req, verdict.status, { reason: verdict.reason }));
-        return true;
-      }
-    }
+    // Transfers are performed by the PBX, never relayed (call-transfers.ts).
+    if (req.method === 'REFER') return this.transfers.onRefer(call, side, req, tx), true;
     relayInDialog(this, call, side, req, tx);
     return true;
   }
 
-  /** The toll-fraud check of a transfer: the referrer must be entitled to dial where it sends the other party. */
-  private checkReferOf(call: Call, side: 'a' | 'b', req: SipRequest): ReferVerdict {
+  /** Who transfers from one side of a call: an extension with its class of service, or a trunk. */
+  private referrerOf(call: Call, side: 'a' | 'b'): Referrer {
     const info = this.callInfo.get(call);
-    if (!info) return { ok: false, status: 403, reason: 'Forbidden' };
+    if (!info) return { kind: 'trunk' };
     const { tenant, caller } = info;
     let referrer: Referrer;
     if (side === 'a') {
@@ -415,7 +457,7 @@ export class B2bua implements B2buaIo {
       const ext = aor !== undefined ? tenant.store.getExtension(aor) : undefined;
       referrer = ext ? { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService } : { kind: 'trunk' };
     }
-    return checkRefer(req, referrer, (dialled, cos) => this.d.planner.routeOutbound(tenant, dialled, cos));
+    return referrer;
   }
 
   private conferenceOf(req: SipRequest) {
@@ -444,6 +486,7 @@ export class B2bua implements B2buaIo {
       if (!info || info.tenant.id !== tenantId || !call.live) continue;
       out.push(liveCallOf(call));
     }
+    out.push(...this.apps.list(tenantId));
     return out.sort((a, b) => a.startedAt - b.startedAt || (a.callId < b.callId ? -1 : 1));
   }
 
@@ -454,6 +497,7 @@ export class B2bua implements B2buaIo {
    * of another tenant is not found, never hung up.
    */
   hangup(tenantId: string, callId: string, reason = 'Terminated by the administrator'): boolean {
+    if (this.apps.hangupOne(tenantId, callId, reason)) return true;
     for (const call of this.calls) {
       if (call.id !== callId) continue;
       const info = this.callInfo.get(call);
@@ -474,10 +518,11 @@ export class B2bua implements B2buaIo {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
-    if (this.calls.size === 0) return;
+    if (this.activeCalls === 0) return;
     this.log.info('draining calls', { calls: this.calls.size, timeoutMs });
     const done = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     const timer = this.d.clock.setTimeout(() => {
+      this.apps.hangupAll('server shutting down');
       for (const c of [...this.calls]) c.hangupBoth('system', 'server shutting down');
     }, timeoutMs);
     await done;
@@ -569,7 +614,9 @@ export class B2bua implements B2buaIo {
         this.d.transport.send(res, call.input.inviteTx.target).catch(() => undefined);
       },
       uasDialog: (invite, localTag, contact) => Dialog.asUas(invite, localTag, contact),
+      ...(this.d.activity ? { activity: (call: Call) => reportCallActivity(this.d.activity!, tenant.id, call) } : {}),
       onAnswered: (call: Call) => {
+        if (this.d.activity) reportCallActivity(this.d.activity, tenant.id, call);
         this.d.recording?.answered(tenant, {
           id: call.id,
           ...(call.input.callerExt !== undefined ? { callerExt: call.input.callerExt } : {}),
@@ -578,10 +625,13 @@ export class B2bua implements B2buaIo {
         });
       },
       onEnded: (call: Call) => {
+        this.transfers.ended(call);
+        // Every way a call ends reaches here: no lamp stays lit for it (a no-op when finish() told already).
+        if (this.d.activity) reportCallActivity(this.d.activity, tenant.id, call);
         this.d.recording?.ended(tenant.id, call.id);
         this.calls.delete(call);
         this.registry.removeInvite(call.input.inviteTx.id);
-        if (this.draining && this.calls.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+        this.checkDrained();
       },
     };
   }
@@ -630,8 +680,3 @@ function liveCallOf(call: Call): LiveCall {
 }
 
 /** The calling number of an inbound call: the From user, when it looks like a number. */
-function fromOfSafe(req: SipRequest): string | undefined {
-  const from = getHeader(req, 'from') ?? '';
-  const m = /sips?:([+]?[0-9*#]{3,32})@/i.exec(from);
-  return m ? m[1] : undefined;
-}

@@ -39,6 +39,8 @@ export interface CallContext {
   uasDialog(invite: SipRequest, localTag: string, contact: string): Dialog;
   onAnswered(call: Call): void;
   onEnded(call: Call): void;
+  /** The call's legs changed (call-activity.ts: busy lamps, presence); absent: nobody listens. */
+  activity?(call: Call): void;
   /** The tenant's music-on-hold files (real, checked paths), for a held party; absent or empty: silence. */
   musicOnHold?(): readonly string[] | undefined;
 }

@@ -11,7 +11,7 @@ import { dialogKey } from './call-registry.js';
 import { farEndAddress, type CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
-import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs } from './ports.js';
+import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs, MediaCodec } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { CallDtmf } from './call-dtmf.js';
 import { parseSdp } from '../sdp/parse.js';
@@ -45,7 +45,13 @@ export interface CallInput {
   releaseLimit: () => void;
   /** RFC 4028 towards the caller, as answered to its INVITE: headers for our 200, then the timer. */
   callerTimer: { timer: NegotiatedTimer | undefined; headers: Array<[string, string]> };
+  /** Ring this long before giving up (an extension's no-answer forward); default calls.noAnswerSeconds. */
+  noAnswerMs?: number;
+  /** Nobody answered (busy, no answer, unavailable): true when the caller was taken over (forward, voicemail: app-calls.ts). */
+  onUnanswered?(why: UnansweredCause, handover: { id: string; aTag: string; startedAt: number; media: CallMediaSession; early?: { body: Buffer; codec: MediaCodec } }): boolean;
 }
+
+export type UnansweredCause = 'busy' | 'noanswer' | 'unavailable';
 
 /**
  * One call through the B2BUA: the caller's INVITE (leg A, our UAS dialog), one fork per
@@ -74,6 +80,8 @@ export class Call implements ForkOwner {
   private noAnswerTimer: TimerHandle | undefined;
   private okRetransmit: { timer: TimerHandle | undefined; interval: number; elapsed: number; response: SipResponse } | undefined;
   private earlyMediaFork: Fork | undefined;
+  /** The SDP answer the caller got in a 18x (RFC 3261 §13.2.1: its first answer is THE answer), for a handover. */
+  private earlyAnswer: { body: Buffer; codec: MediaCodec } | undefined;
   readonly startedAt: number;
   answeredAt: number | undefined;
   private endInfo: { disposition: Disposition; cause: string; side: HangupSide } | undefined;
@@ -94,6 +102,8 @@ export class Call implements ForkOwner {
   private earlySdp: Buffer | undefined;
   /** What each leg carries, as last told to the media path. */
   private legCodecs: LegCodecs | undefined;
+  /** Leg A after a transfer put a party of our own calling on it (replaceLeg). */
+  private aLeg: { target: Target } | undefined;
 
   constructor(
     private readonly ctx: CallContext,
@@ -110,8 +120,44 @@ export class Call implements ForkOwner {
     this.callerEarly = new CallerEarlyLeg(this, ctx);
   }
 
+  /** Every branch tried so far (for call-activity.ts). */
+  get branches(): readonly Fork[] {
+    return this.forks;
+  }
+
   get callerTarget(): Target {
-    return this.input.callerTarget;
+    return this.aLeg?.target ?? this.input.callerTarget;
+  }
+
+  /** Where leg A's signalling comes from (its media may come only from there or its SDP's address). */
+  get callerSourceAddress(): string {
+    return this.aLeg?.target.address ?? this.input.callerSourceAddress;
+  }
+
+  /** The party on one side left during a transfer (its BYE was answered): its dialog and session timer go. */
+  dropLeg(side: Side): void {
+    const old = side === 'a' ? this.aDialog : this.winner?.dialog;
+    if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
+    this.sessionTimers[side]?.stop();
+  }
+
+  /**
+   * A transfer (call-transfer.ts) put a new party on one side: its answered fork becomes
+   * that side's dialog, the old one is forgotten (the transfer BYEs it), the session timer
+   * starts over with what the new leg negotiated.
+   */
+  replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined): void {
+    const old = side === 'a' ? this.aDialog : this.winner?.dialog;
+    if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
+    if (side === 'a') {
+      this.aDialog = fork.dialog;
+      this.aLeg = { target: fork.target.target };
+    } else {
+      this.winner = fork;
+    }
+    this.pendingReinvite = undefined;
+    if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, side);
+    this.startSessionTimer(side, timer);
   }
 
   get mediaSession(): CallMediaSession | undefined {
@@ -177,7 +223,7 @@ export class Call implements ForkOwner {
       this.offerForCallee = bOffer.body;
     }
     this.state = 'proceeding';
-    this.noAnswerTimer = this.ctx.clock.setTimeout(() => this.onNoAnswer(), this.ctx.settings.noAnswerMs);
+    this.noAnswerTimer = this.ctx.clock.setTimeout(() => this.onNoAnswer(), this.input.noAnswerMs ?? this.ctx.settings.noAnswerMs);
     this.startStage(0);
   }
 
@@ -187,6 +233,7 @@ export class Call implements ForkOwner {
     this.stageIndex = index;
     const stage = this.input.stages[index];
     if (!stage) {
+      if (this.handOver(unansweredCause(this.failures))) return;
       const final = pickFinalFailure(this.failures);
       this.failCaller(final.status, final.reason, `${final.status} ${final.reason}`);
       return;
@@ -237,6 +284,7 @@ export class Call implements ForkOwner {
       return;
     }
     for (const f of forks) f.start();
+    this.ctx.activity?.(this);
   }
 
   private onStageFailed(): void {
@@ -247,6 +295,7 @@ export class Call implements ForkOwner {
       return;
     }
     const final = pickFinalFailure(goOn ? this.failures : this.stageFailures);
+    if (this.handOver(unansweredCause(this.failures))) return;
     this.failCaller(final.status, final.reason, `${final.status} ${final.reason}`);
   }
 
@@ -254,6 +303,7 @@ export class Call implements ForkOwner {
 
   onProvisional(fork: Fork, res: SipResponse): void {
     if (this.state !== 'proceeding') return;
+    this.ctx.activity?.(this);
     let body: Buffer | undefined;
     // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
     if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, farEndAddress(fork.target))) {
@@ -265,6 +315,7 @@ export class Call implements ForkOwner {
         this.earlyMediaFork = fork;
         this.earlySdp = res.body;
         body = answer.body;
+        if (answer.codecs) this.earlyAnswer = { body: answer.body, codec: answer.codecs.a };
         this.dtmf.noteAllow('b', res);
         void this.media.setRemote('b', answer.calleeRemote).catch(() => undefined);
         this.useCodecs(answer.codecs);
@@ -342,6 +393,7 @@ export class Call implements ForkOwner {
   onFailure(fork: Fork, status: number, reason: string): void {
     this.ctx.logger.debug('fork failed', { call: this.id, fork: fork.index, status, reason });
     this.failures.push({ status, reason });
+    this.ctx.activity?.(this);
     if (this.state !== 'proceeding' || !this.stageForks.includes(fork)) return;
     this.stageFailures.push({ status, reason });
     if (!this.stageForks.every((f) => f.done)) return;
@@ -395,6 +447,7 @@ export class Call implements ForkOwner {
   private onNoAnswer(): void {
     if (this.state !== 'proceeding') return;
     for (const f of this.forks) f.cancel('SIP;cause=480;text="No answer"');
+    if (this.handOver('noanswer')) return;
     this.input.inviteTx.respond(answerCaller(this.input.invite, 480, { toTag: this.aTag, reason: 'No Answer' }));
     this.finish('no_answer', '480 No Answer', 'system');
   }
@@ -404,6 +457,22 @@ export class Call implements ForkOwner {
     for (const f of this.forks) f.cancel();
     this.input.inviteTx.respond(answerCaller(this.input.invite, status, { toTag: this.aTag, reason, ...(headers ? { headers } : {}) }));
     this.finish(status >= 500 && status < 600 ? 'failed' : dispositionOf(status), cause, status === 487 ? 'caller' : 'callee');
+  }
+
+  /**
+   * Nobody answered: the caller, its media session and its record go on elsewhere (a
+   * forward, voicemail) when onUnanswered takes them; this Call then ends without a record.
+   */
+  private handOver(why: UnansweredCause): boolean {
+    if (!this.input.onUnanswered || this.state !== 'proceeding' || !this.media) return false;
+    for (const f of this.forks) f.cancel('SIP;cause=480;text="Forwarded"');
+    const handover = { id: this.id, aTag: this.aTag, startedAt: this.startedAt, media: this.media, ...(this.earlyAnswer ? { early: this.earlyAnswer } : {}) };
+    if (!this.input.onUnanswered(why, handover)) return false;
+    this.state = 'ended';
+    this.ctx.clock.clearTimeout(this.noAnswerTimer);
+    this.ctx.clock.clearTimeout(this.stageTimer);
+    this.ctx.onEnded(this);
+    return true;
   }
 
   /** RFC 3261 §13.3.1.4: the UAS core retransmits its 2xx until the ACK (UDP only). */
@@ -511,6 +580,7 @@ export class Call implements ForkOwner {
     if (this.state === 'ending' || this.state === 'ended') return;
     this.ctx.logger.debug('call ended', { call: this.id, disposition, cause, side });
     this.state = 'ending';
+    this.ctx.activity?.(this);
     this.endInfo = { disposition, cause, side };
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
     this.ctx.clock.clearTimeout(this.stageTimer);
@@ -563,6 +633,13 @@ export class Call implements ForkOwner {
   get live(): boolean {
     return this.state !== 'ended';
   }
+}
+
+/** Why nobody answered: every branch busy (486/600), else no answer, else unavailable. */
+function unansweredCause(failures: ReadonlyArray<{ status: number }>): UnansweredCause {
+  if (failures.length > 0 && failures.every((f) => f.status === 486 || f.status === 600)) return 'busy';
+  if (failures.length === 0 || failures.some((f) => f.status === 480 || f.status === 408 || f.status === 487)) return 'noanswer';
+  return 'unavailable';
 }
 
 /** The offer cut down to the codecs a trunk takes; undefined when none of them is in it. */

@@ -5,6 +5,7 @@
  * API names the tenant: another tenant's room or participant is not found.
  */
 import { getHeader } from '../sip/message/headers.js';
+import type { CallActivitySink } from './call-activity.js';
 import type { SipRequest } from '../sip/message/types.js';
 import type { ServerTransaction } from '../sip/transaction/types.js';
 import type { Target } from '../sip/transport/types.js';
@@ -25,6 +26,8 @@ export interface ConferenceCallsDeps {
   prompt(tenant: TenantContext, id: string): string[];
   musicOnHold(tenant: TenantContext): readonly string[] | undefined;
   sendToCaller(res: Parameters<ConferenceCallDeps['sendToCaller']>[0], target: Target): void;
+  /** Busy lamps (call-activity.ts): an extension in a room is on the phone; absent: nobody listens. */
+  activity?: CallActivitySink;
 }
 
 export interface ConferenceParticipantView {
@@ -88,6 +91,7 @@ export class ConferenceCalls {
         joined: (c) => this.d.logger.info('conference joined', { tenant: i.tenant.id, room: i.room.number, call: c.id }),
         dialogUp: (c, k) => this.byDialog.set(dialogKey(k.callId, k.localTag, k.remoteTag), c),
         ended: (c) => {
+          if (i.callerExt !== undefined) this.d.activity?.callEnded(i.tenant.id, c.id);
           set.delete(c);
           if (set.size === 0 && this.rooms.get(key) === set) this.rooms.delete(key);
           if (c.dialog) this.byDialog.delete(dialogKey(c.dialog.id.callId, c.dialog.id.localTag, c.dialog.id.remoteTag));
@@ -97,6 +101,8 @@ export class ConferenceCalls {
       { invite: i.invite, inviteTx: i.inviteTx, callerTarget: i.callerTarget, callerSourceAddress: i.callerSourceAddress, ...(i.callerExt !== undefined ? { callerExt: i.callerExt } : {}), room: i.room, roomKey: key, offer: i.offer, releaseLimit: i.releaseLimit },
     );
     set.add(call);
+    // The PBX answers a room at once: the calling extension is busy (no peer: a room is nobody).
+    if (i.callerExt !== undefined) this.d.activity?.callLegs(i.tenant.id, call.id, [{ resource: i.callerExt, direction: 'initiator', phase: 'confirmed' }]);
     this.tenantOf.set(call, i.tenant.id);
     this.byInvite.set(i.inviteTx.id, call);
     void call.start().catch((e: unknown) => {

@@ -5,7 +5,7 @@ import { viaValue, type LocalVia } from '../sip/dialog/local-via.js';
 import { newCallId, newTag } from '../util/ids.js';
 
 /** What this B2BUA writes in Allow (RFC 3261 §20.5) on both legs. */
-export const B2BUA_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK';
+export const B2BUA_ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK, REFER, NOTIFY';
 
 export type { LocalVia } from '../sip/dialog/local-via.js';
 

@@ -42,7 +42,7 @@ const DEFAULTS: PbxConfig = {
   auth: { algorithms: ['MD5'], nonceTtlSeconds: 300 },
   trunks: [],
   emergencyNumbers: ['911', '112'],
-  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
+  calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800, checkpointSeconds: 2, maxForwardHops: 3 },
   log: { level: 'info', format: 'text' },
   dns: { timeoutMs: 2000, cacheMaxSeconds: 3600, blacklistSeconds: 60 },
 };
@@ -114,7 +114,7 @@ dns: { servers: [ "192.0.2.53", "[2001:db8::53]:5353" ], timeoutMs: 500, cacheMa
     auth: { algorithms: ['MD5'], nonceTtlSeconds: 120 },
     trunks: [],
     emergencyNumbers: ['911', '112'],
-    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800, checkpointSeconds: 2 },
+    calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800, checkpointSeconds: 2, maxForwardHops: 3 },
     log: { level: 'debug', format: 'text' },
     dns: { servers: [{ address: '192.0.2.53', port: 53 }, { address: '2001:db8::53', port: 5353 }], timeoutMs: 500, cacheMaxSeconds: 60, blacklistSeconds: 30 },
   };
@@ -200,6 +200,12 @@ test('sip: a tls:// listener needs sip.tls; cert and key both', () => {
   assert.equal(ok.sip.tls, { cert: '/etc/pbx/a.crt', key: '/etc/pbx/a.key' });
   // sip.tls without a tls:// listener is allowed (kept for when one is added).
   assert.equal(parsePbxConfig('sip: { tls: { cert: a.crt, key: a.key } }', FILE, {}).sip.tls, { cert: '/etc/pbx/a.crt', key: '/etc/pbx/a.key' });
+});
+
+test('calls.maxForwardHops: default 3, 0 to 10, file:line:col otherwise', () => {
+  assert.is(parsePbxConfig('calls: { maxForwardHops: 0 }', FILE, {}).calls.maxForwardHops, 0);
+  assert.is(parsePbxConfig('dataDir: d', FILE, {}).calls.maxForwardHops, 3);
+  assert.equal(problems('calls:\n  maxForwardHops: 11\n'), ['/etc/pbx/pbx.yaml:2:19: calls.maxForwardHops: must be between 0 and 10, got 11']);
 });
 
 test('sip: a wildcard first listener needs an explicit publicAddress', () => {

@@ -125,6 +125,8 @@ const calls = object({
   sessionExpiresSeconds: int({ min: 90, max: 86_400 }).default(1800),
   /** Answered calls' records are checkpointed this often, so a crash loses at most this much billing. */
   checkpointSeconds: int({ min: 1, max: 300 }).default(2),
+  /** A forwarded call is forwarded at most this many times (loops between forwards end there). */
+  maxForwardHops: int({ min: 0, max: 10 }).default(3),
 });
 
 /** Scheduled online backups (`pbx backup` does the same by hand). */

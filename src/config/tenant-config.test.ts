@@ -225,6 +225,14 @@ test('moh.class: a class name (the prompt-name rule, shared with media/prompts),
   assert.equal(new RegExp(FIELDS.mohClass.pattern, 'u').source, PROMPT_NAME_RE.source, 'the same rule as prompt names');
 });
 
+test('blf.showPeers: a boolean, default false; anything else at file:line:col', () => {
+  assert.equal(parseTenantConfig('id: acme\ndomains: [ a.example ]\nblf: { showPeers: true }\n', FILE, {}).blf, { showPeers: true });
+  assert.equal(parseTenantConfig('id: acme\ndomains: [ a.example ]\nblf: {}\n', FILE, {}).blf, { showPeers: false });
+  assert.is(parseTenantConfig('id: acme\ndomains: [ a.example ]\n', FILE, {}).blf, undefined);
+  assert.throws(() => parseTenantConfig('id: acme\ndomains: [ a.example ]\nblf: { showPeers: sometimes }\n', FILE, {}), /acme\.yaml:3:\d+: blf\.showPeers/);
+  assert.throws(() => parseTenantConfig('id: acme\ndomains: [ a.example ]\nblf: { peers: true }\n', FILE, {}), /acme\.yaml:3:\d+: blf\.peers: unknown key/);
+});
+
 test('more extensions than limits.extensions is reported at the extensions key', () => {
   const text = ['id: acme', 'domains: [ a.example ]', 'limits: { extensions: 1 }', 'extensions:', '  - { ext: "1001", password: "first-secret" }', '  - { ext: "1002", password: "second-secret" }'].join('\n');
   assert.equal(problems(text), ['/etc/pbx/tenants/acme.yaml:4:1: extensions: lists 2 extensions but limits.extensions is 1']);
@@ -235,7 +243,7 @@ test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\nqueues: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: queues: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, featureCodes, moh, natKeepalive, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs)',
+    '/etc/pbx/tenants/acme.yaml:3:1: queues: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, featureCodes, moh, natKeepalive, blf, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs)',
   ]);
 });
 

@@ -131,6 +131,8 @@ export const tenantSchema = object({
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   /** OPTIONS pings to the tenant's UDP phones (keep their NAT bindings open); off by default. */
   natKeepalive: natKeepaliveSchema().optional(),
+  /** Busy-lamp keys and presence: showPeers lets watchers see who a colleague's call is with (default false). */
+  blf: object({ showPeers: bool().default(false) }).optional(),
   dids: list(e164(), { max: 10_000, unique: { key: (d) => d, what: 'DID' } }).default([]),
   trunks: trunkList(trunkSchema()).default([]),
   ringGroups: ringGroupList().default([]),
@@ -224,6 +226,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
+    ...(raw.blf !== undefined ? { blf: { showPeers: raw.blf.showPeers } } : {}),
     dids: raw.dids,
     trunks: raw.trunks,
     ringGroups: raw.ringGroups,

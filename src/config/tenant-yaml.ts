@@ -42,6 +42,7 @@ export interface TenantYamlInput extends Partial<CallFlows> {
   featureCodes?: Readonly<Record<string, string | false | undefined>>;
   moh?: { class?: string };
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  blf?: { showPeers?: boolean };
   webhooks?: ReadonlyArray<{ url: string; secret: string; events: readonly string[] }>;
   dids?: readonly string[];
   trunks?: ReadonlyArray<{
@@ -144,6 +145,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
+    blf: t.blf?.showPeers ? { showPeers: true } : undefined,
     dids: t.dids && t.dids.length > 0 ? [...t.dids] : undefined,
     extensions: t.extensions.map((x) =>
       clean({

@@ -104,6 +104,8 @@ export interface PbxConfig {
     sessionExpiresSeconds: number;
     /** Records of calls up are checkpointed this often: a crashed call is billed up to its last checkpoint. */
     checkpointSeconds: number;
+    /** A forwarded call is forwarded at most this many times. */
+    maxForwardHops: number;
   };
   /** Scheduled online backups of system.sqlite and every tenant store; absent: none. */
   backup?: { dir: string; everyMinutes: number; keep: number };
@@ -298,6 +300,8 @@ export interface TenantConfig {
   moh?: { class?: string };
   /** OPTIONS pings to UDP contacts every optionsSeconds (0 = off); a binding is removed after dropAfterMisses unanswered in a row (0 = never). */
   natKeepalive?: { optionsSeconds: number; dropAfterMisses: number };
+  /** Busy-lamp keys (dialog events) and presence (tenant/blf-setting.ts); absent: watchers see no peers. */
+  blf?: { showPeers: boolean };
   /** Phone numbers (E.164) this tenant owns; each belongs to one tenant only. */
   dids: string[];
   trunks: TrunkConfig[];

@@ -58,6 +58,8 @@ export interface EdgeOptions {
   subscriptions?: SubscriptionManager;
   /** An extension of a tenant registered a contact (unsolicited MWI is sent then). */
   onRegistered?(tenant: TenantContext, ext: string): void;
+  /** An extension's bindings were answered 200 (registered, refreshed or removed): presence watchers hear of it. */
+  onBindingsChanged?(tenant: TenantContext, ext: string): void;
 }
 
 
@@ -267,6 +269,7 @@ export class SipEdge {
     tx.respond(this.replier.decorate(res));
     if (res.status === 200) this.o.guard.registered?.(clientOf(inbound).address, clientOf(inbound).port, longestExpiry(res));
     if (res.status === 200 && longestExpiry(res) > 0) this.o.onRegistered?.(tenant, aor);
+    if (res.status === 200) this.o.onBindingsChanged?.(tenant, aor);
     if (res.status >= 200 && res.status < 300) this.pin(inbound);
   }
 

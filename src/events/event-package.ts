@@ -6,6 +6,14 @@ export type ResourceAccess =
   /** 403: exists but not the subscriber's; 404: no such resource in the subscriber's tenant. */
   | { ok: false; status: 403 | 404; reason: string };
 
+/** Which NOTIFY of which subscription a body is for. */
+export interface NotifyView {
+  /** The authenticated extension that subscribed. */
+  subscriber: string;
+  /** How many NOTIFYs this subscription sent before this one (0 for the first). */
+  sent: number;
+}
+
 /** The body of a NOTIFY for one resource's current state. */
 export interface EventState {
   contentType: string;
@@ -29,6 +37,10 @@ export interface EventPackage {
    * change notifications use.
    */
   access(tenant: TenantContext, subscriberExt: string, requestUser: string): ResourceAccess;
-  /** The current state of a resource of `tenant`; undefined when the resource is gone (the subscription then ends: noresource). */
-  state(tenant: TenantContext, resource: string): EventState | undefined;
+  /**
+   * The current state of a resource of `tenant`; undefined when the resource is gone (the
+   * subscription then ends: noresource). `view`: the subscription it is for, when the body
+   * depends on it (RFC 4235 §4.1.2: a version counted per subscription).
+   */
+  state(tenant: TenantContext, resource: string, view?: NotifyView): EventState | undefined;
 }

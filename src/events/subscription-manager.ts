@@ -339,7 +339,7 @@ export class SubscriptionManager {
     let body: { contentType: string; body: string } | undefined;
     const tenant = this.o.tenantById(sub.tenantId);
     try {
-      body = tenant ? sub.pkg.state(tenant, sub.resource) : undefined;
+      body = tenant ? sub.pkg.state(tenant, sub.resource, { subscriber: sub.subscriber, sent: sub.localCseq }) : undefined;
     } catch (e) {
       this.log.error('event state not available', { tenant: sub.tenantId, event: sub.pkg.name, error: e });
       return;

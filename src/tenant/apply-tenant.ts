@@ -1,4 +1,5 @@
 import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
+import { BLF_SETTING } from './blf-setting.js';
 import { existsSync, rmSync } from 'node:fs';
 import { WEBHOOKS_SETTING } from './webhook-spec.js';
 import { MWI_SETTING } from './mwi-spec.js';
@@ -177,6 +178,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [MOH_CLASS_SETTING, spec.mohClass],
     ...featureCodeSettings(spec.featureCodes),
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
+    [BLF_SETTING, spec.blf],
     [WEBHOOKS_SETTING, spec.webhooks ? JSON.stringify(spec.webhooks) : undefined],
     [MWI_SETTING, spec.mwiModes ? JSON.stringify(spec.mwiModes) : undefined],
     [CALL_FLOWS_SETTING, callFlowsJson(spec.callFlows)],

@@ -1,4 +1,5 @@
 import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
+import { readBlfSettings } from './blf-setting.js';
 import { readCallFlows } from './call-flows-store.js';
 import { readConferences } from './conference-spec.js';
 import { voicemailSpecOf } from './voicemail-spec.js';
@@ -92,6 +93,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (mohClass !== undefined) spec.moh = { class: mohClass };
   const keepalive = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
   if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
+  if (readBlfSettings(store).showPeers) spec.blf = { showPeers: true };
   const webhooks = readWebhooks(store);
   if (webhooks.length > 0) spec.webhooks = webhooks;
   const flows = readCallFlows(store);

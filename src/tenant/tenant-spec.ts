@@ -1,4 +1,5 @@
 import { natKeepaliveProblems, natKeepaliveSettingText } from './nat-keepalive-setting.js';
+import { blfProblems, blfSettingText } from './blf-setting.js';
 import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDomain } from './domain-name.js';
 import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
@@ -79,6 +80,8 @@ export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   voicemailBoxes?: readonly VoicemailBoxSpec[];
   /** OPTIONS keep-alives to UDP contacts (nat-keepalive-setting.ts); absent: off. */
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  /** Busy-lamp and presence policy (blf-setting.ts); absent: watchers see no peers. */
+  blf?: { showPeers?: boolean };
   /** Signed POSTs of the tenant's events (webhook-spec.ts). */
   webhooks?: readonly WebhookSpec[];
 }
@@ -115,6 +118,8 @@ export interface ValidTenantSpec {
   mohClass?: string;
   /** The natKeepalive setting's text (nat-keepalive-setting.ts), when it is on. */
   natKeepalive?: string;
+  /** The blf setting's text (blf-setting.ts), when it is not the default. */
+  blf?: string;
   /** The tenant's webhooks, when it has any. */
   webhooks?: WebhookSpec[];
   /** Extensions whose MWI mode is not the default (subscribe). */
@@ -206,6 +211,8 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   if (mohProblem !== undefined) bad('moh.class', mohProblem);
   for (const [path, message] of natKeepaliveProblems(spec?.natKeepalive)) bad(path, message);
   const natKeepalive = natKeepaliveSettingText(spec?.natKeepalive);
+  for (const [path, message] of blfProblems(spec?.blf)) bad(path, message);
+  const blf = blfProblems(spec?.blf).length === 0 ? blfSettingText(spec?.blf) : undefined;
 
   const domains: string[] = [];
   if (!Array.isArray(spec?.domains) || spec.domains.length === 0) bad('domains', 'at least one domain is required (the first is the digest realm)');
@@ -271,7 +278,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(blf !== undefined ? { blf } : {}) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -22,13 +22,16 @@ let port: number;
 const logger = memoryLogger('debug');
 const phones: UdpPhone[] = [];
 
+// These tests check what a caller gets when nobody answers: the extensions have no voicemail box
+// (by default every extension has one, and an unanswered call goes there).
+const NO_VM = 'voicemail: { enabled: false }';
 const ACME = {
   id: 'acme',
   domains: ['acme.example'],
-  extensions: ['1001', '1002', '1003', '1004', '1005'].map((e) => ({ ext: e, password: `acme-${e}-secret` })),
+  extensions: ['1001', '1002', '1003', '1004', '1005'].map((e) => ({ ext: e, password: `acme-${e}-secret`, extraKeys: NO_VM })),
 };
 const GLOBEX = { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }] };
-const LIMITED = { id: 'tiny', domains: ['tiny.example'], limits: { calls: 1 }, extensions: ['2001', '2002', '2003', '2004'].map((e) => ({ ext: e, password: `tiny-${e}-secret` })) };
+const LIMITED = { id: 'tiny', domains: ['tiny.example'], limits: { calls: 1 }, extensions: ['2001', '2002', '2003', '2004'].map((e) => ({ ext: e, password: `tiny-${e}-secret`, extraKeys: NO_VM })) };
 
 test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pbx-b2bua-'));

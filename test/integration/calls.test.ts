@@ -11,10 +11,13 @@ import { requireTools } from '../support/tools.js';
 
 const secret = (t: string, e: string) => `${t}-${e}-secret`;
 const party = (t: string, e: string): Party => ({ user: e, domain: `${t}.example`, password: secret(t, e) });
-const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003'].map((e) => ({ ext: e, password: secret('acme', e) })) };
+// These tests check what a caller gets when nobody answers: the extensions have no voicemail box
+// (by default every extension has one, and an unanswered call goes there).
+const NO_VM = 'voicemail: { enabled: false }';
+const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003'].map((e) => ({ ext: e, password: secret('acme', e), extraKeys: NO_VM })) };
 const GLOBEX = { id: 'globex', domains: ['globex.example'], extensions: ['1001'].map((e) => ({ ext: e, password: secret('globex', e) })) };
 // A tenant allowed one call at a time.
-const ONE = { id: 'one', domains: ['one.example'], limits: { calls: 1 }, extensions: ['3001', '3002', '3003', '3004'].map((e) => ({ ext: e, password: secret('one', e) })) };
+const ONE = { id: 'one', domains: ['one.example'], limits: { calls: 1 }, extensions: ['3001', '3002', '3003', '3004'].map((e) => ({ ext: e, password: secret('one', e), extraKeys: NO_VM })) };
 
 const s = suite('calls through the PBX, with SIPp and RTP');
 const enabled = requireTools('calls with SIPp and RTP', 'sipp', 'tcpdump');

@@ -25,7 +25,10 @@ let port: number;
 const logger = memoryLogger('debug', 'json');
 const phones: UdpPhone[] = [];
 
-const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003'].map((e) => ({ ext: e, password: `acme-${e}-secret` })) };
+// These tests check what a caller gets when nobody answers: the extensions have no voicemail box
+// (by default every extension has one, and an unanswered call goes there).
+const NO_VM = 'voicemail: { enabled: false }';
+const ACME = { id: 'acme', domains: ['acme.example'], extensions: ['1001', '1002', '1003'].map((e) => ({ ext: e, password: `acme-${e}-secret`, extraKeys: NO_VM })) };
 const GLOBEX = { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }] };
 
 test.before(async () => {

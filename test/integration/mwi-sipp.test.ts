@@ -15,8 +15,9 @@ let pbx: InProcessPbx;
 
 test.before(async () => {
   if (!haveSipp) return;
-  pbx = await InProcessPbx.start({ name: 'mwi-sipp', logger: silentLogger, tenants: [{ id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }] }] });
-  (pbx.server.events.boxes as InMemoryMailboxCounts).set('acme', '1001', { new: 3, old: 1 });
+  const boxes = new InMemoryMailboxCounts();
+  boxes.set('acme', '1001', { new: 3, old: 1 });
+  pbx = await InProcessPbx.start({ name: 'mwi-sipp', logger: silentLogger, mailboxCounts: boxes, tenants: [{ id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }] }] });
 });
 
 test.after(async () => {

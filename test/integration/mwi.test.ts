@@ -15,7 +15,9 @@ const ACME: TestTenant = { ...tenant('acme', ['1001', '1002']), extensions: [...
 const TENANTS = [ACME, tenant('globex', ['1001', '2001']), tenant('initech', ['3001']), tenant('umbrella', ['4001'])];
 
 let pbx: InProcessPbx;
-let boxes: InMemoryMailboxCounts;
+// The subscription machinery alone, on counts the test sets (test/integration/voicemail-e2e.test.ts
+// has MWI driven by real deposits).
+const boxes = new InMemoryMailboxCounts();
 const subs: UdpSubscriber[] = [];
 
 test.before(async () => {
@@ -23,9 +25,9 @@ test.before(async () => {
     name: 'mwi',
     tenants: TENANTS,
     logger: silentLogger,
+    mailboxCounts: boxes,
     extraYaml: 'subscriptions: { minExpires: 1, maxExpires: 3600, defaultExpires: 600, ratePerSecond: 1, burst: 20, maxPerTenant: 3 }',
   });
-  boxes = pbx.server.events.boxes as InMemoryMailboxCounts;
   boxes.set('acme', '1001', { new: 0, old: 0 });
   boxes.set('acme', '1002', { new: 0, old: 0 });
   boxes.set('acme', 'sales', { new: 0, old: 0 }, ['1002']);
@@ -128,7 +130,7 @@ test('bad requests: unknown Event 489 with Allow-Events, bad Accept 406, Expires
   const s = await subscriber('acme', '1001');
   const bad = await s.subscribe('1001', { event: 'presence.winfo' });
   assert.is(bad?.status, 489);
-  assert.is(getHeader(bad!, 'allow-events'), 'message-summary');
+  assert.is(getHeader(bad!, 'allow-events'), 'message-summary, dialog, presence');
   assert.is((await s.subscribe('1001', { accept: 'application/pidf+xml' }))?.status, 406);
   const zeroLen = await s.subscribe('1001', { expires: 0 });
   // Expires: 0 on a new subscription is a fetch: 200, one NOTIFY terminated, nothing kept.

@@ -648,13 +648,15 @@ run('toll fraud: a transfer (REFER) to an international number from a national e
     await new Promise((r) => setTimeout(r, QUIET_MS));
     assert.equal(carrier.received.filter((d) => /^REFER /.test(d.text)).map((d) => d.text.split('\r\n', 1)[0]), [], 'the carrier got no REFER');
 
-    // A number the extension may dial is passed to the carrier, which accepts it.
-    const passing = phone.inDialog('REFER', undefined, [{ name: 'refer-to', value: '<sip:4155550177@acme.example>' }]);
-    const refer = await carrier.next((d) => /^REFER /.test(d.text), 5000);
-    assert.ok(refer, `a REFER to a national number reaches the carrier; server log:\n${logSince(mark)}`);
-    await carrier.send(responseTo(refer!.text, 202, 'Accepted', [], 'carrier-refer-1'), to);
-    assert.is((await passing).status, 202);
-    assert.match(headerValues(refer!.text, 'refer-to', 'r')[0] ?? '', /4155550177/);
+    // A number the extension may dial: the PBX places the new leg itself, out through the
+    // trunk (a new INVITE); the carrier never sees a REFER (issue 12).
+    const passing = await phone.inDialog('REFER', undefined, [{ name: 'refer-to', value: '<sip:16465550177@acme.example>' }]);
+    assert.is(passing.status, 202, `a transfer to a national number is accepted: ${passing.status} ${passing.reason}`);
+    const second = await carrier.next((d) => /^INVITE /.test(d.text) && /6465550177/.test(d.text.split('\r\n', 1)[0] ?? ''), 5000);
+    assert.ok(second, `the PBX calls the transfer target through the trunk; server log:\n${logSince(mark)}`);
+    await carrier.send(responseTo(second!.text, 486, 'Busy Here', [], 'carrier-refer-2'), { host: second!.from.address, port: second!.from.port });
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    assert.equal(carrier.received.filter((d) => /^REFER /.test(d.text)).length, 0, 'the carrier never got a REFER');
 
     const bye = phone.inDialog('BYE');
     const byeAtCarrier = await carrier.next((d) => /^BYE /.test(d.text), 5000);

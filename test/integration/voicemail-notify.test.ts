@@ -58,7 +58,7 @@ test.before(async () => {
     extraYaml: `smtp: { host: 127.0.0.1, port: ${sink.port}, user: relay, password: "\${SMTP_PASSWORD}", from: "PBX <voicemail@pbx.example>" }`,
     env: { SMTP_PASSWORD: 'relay-pw' },
     tenants: [
-      { id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }], extraYaml: hook('/acme', SECRET_ACME) },
+      { id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret', extraKeys: 'voicemail: { email: "alice@acme.example" }' }], extraYaml: hook('/acme', SECRET_ACME) },
       { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }], extraYaml: hook('/globex', SECRET_GLOBEX) },
       // 127.0.0.1 is the PBX's own address: refused whatever pbx.yaml allows (checked again at delivery).
       { id: 'initech', domains: ['initech.example'], extensions: [{ ext: '1001', password: 'initech-1001-secret' }], extraYaml: hook('/initech', 'initech-webhook-secret-01', 'localhost', loopPort) },
@@ -87,7 +87,6 @@ test('a deposit in acme: the mail with the WAV arrives at the relay, the signed 
   const wav = Buffer.concat([Buffer.from('RIFF....WAVE', 'latin1'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) % 256))]);
   const path = join(dir, 'msg-1.wav');
   writeFileSync(path, wav);
-  pbx.server.notifications.boxAddresses.set('acme\u00001001', 'alice@acme.example');
   pbx.server.notifications.deposits.emit({ tenant: 'acme', box: '1001', message: { id: 'msg-1', from: '+4930123456', at: Date.UTC(2026, 11, 7, 9, 0, 0), durationMs: 5000, path } });
 
   const mail = await sink.next(0);

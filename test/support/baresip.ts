@@ -22,6 +22,8 @@ export interface BaresipOptions {
   codecs: string[];
   /** baresip quits by itself after this long (`-t`), so a killed test leaves no phone behind; 240 s by default. */
   lifetimeSeconds?: number;
+  /** Contacts whose presence the phone watches (baresip's presence module, `;presence=p2p`): URIs like `sip:1002@acme.example`. */
+  watch?: string[];
 }
 
 /** A ctrl_tcp event, e.g. `{ type: 'CALL_INCOMING', class: 'call', param: 'sip:1001@…' }`. */
@@ -80,7 +82,8 @@ export class Baresip {
     // baresip 1.0 always opens UDP and TCP on the sip_listen port and TLS on the port above it.
     const [sipPort] = await freePortRun(2);
     const ctrlPort = await freePort();
-    writeFileSync(join(dir, 'config'), configText({ sipPort: sipPort!, ctrlPort, sourceWav: opts.sourceWav, recordDir: join(dir, 'rec') }));
+    writeFileSync(join(dir, 'config'), configText({ sipPort: sipPort!, ctrlPort, sourceWav: opts.sourceWav, recordDir: join(dir, 'rec'), presence: (opts.watch?.length ?? 0) > 0 }));
+    if (opts.watch) writeFileSync(join(dir, 'contacts'), opts.watch.map((u) => `<${u}>;presence=p2p\n`).join(''));
     // Account parameters (baresip's accounts file): the server is the outbound proxy, the
     // phone answers only when told, and offers only the codecs the test asks for.
     writeFileSync(
@@ -258,7 +261,7 @@ export class Baresip {
   }
 }
 
-function configText(c: { sipPort: number; ctrlPort: number; sourceWav: string; recordDir: string }): string {
+function configText(c: { sipPort: number; ctrlPort: number; sourceWav: string; recordDir: string; presence?: boolean }): string {
   return [
     'poll_method epoll',
     `sip_listen 127.0.0.1:${c.sipPort}`,
@@ -285,6 +288,8 @@ function configText(c: { sipPort: number; ctrlPort: number; sourceWav: string; r
     ...MODULES.map((m) => `module ${m}`),
     'module_tmp uuid.so',
     'module_tmp account.so',
+    // Watching contacts' presence (SUBSCRIBE Event: presence, PIDF) when the test asks for it.
+    ...(c.presence ? ['module_app contact.so', 'module_app presence.so'] : []),
     'module_app menu.so',
     'module_app ctrl_tcp.so',
     `ctrl_tcp_listen 127.0.0.1:${c.ctrlPort}`,

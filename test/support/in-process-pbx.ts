@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PbxServer } from '../../src/app/pbx-server.js';
 import type { Logger } from '../../src/util/logger.js';
+import type { MailboxCounts } from '../../src/events/mailbox-counts.js';
 import { tenantYaml, type TestTenant } from './pbx-process.js';
 import { freePort } from './ports.js';
 import { UdpPhone, type PhoneOptions } from './udp-phone.js';
@@ -24,6 +25,8 @@ export interface InProcessPbxOptions {
   env?: Record<string, string>;
   /** More keys of pbx.yaml's security map, e.g. 'tenantTrunkAllowedNetworks: [ "127.0.0.2/32" ]'. */
   security?: string;
+  /** MWI counts instead of the voicemail service's (tests of the subscription machinery alone). */
+  mailboxCounts?: MailboxCounts;
 }
 
 export class InProcessPbx {
@@ -54,7 +57,7 @@ export class InProcessPbx {
       ].join('\n'),
     );
     for (const t of o.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
-    const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: o.logger, env: o.env ?? {} });
+    const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: o.logger, env: o.env ?? {}, ...(o.mailboxCounts ? { mailboxCounts: o.mailboxCounts } : {}) });
     return new InProcessPbx(dir, server, port);
   }
 

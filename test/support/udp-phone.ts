@@ -11,6 +11,8 @@ import { newBranch, newCallId, newTag } from '../../src/util/ids.js';
 export type AnswerMode =
   | { kind: 'answer'; ringMs?: number; /** send a 180 again after the 200 (a known real-phone quirk) */ late180?: boolean }
   | { kind: 'busy' }
+  /** 183 with an SDP answer (early media), then 486 after afterMs (a carrier's busy announcement). */
+  | { kind: 'early-busy'; afterMs?: number }
   | { kind: 'ring' }
   | { kind: 'decline' };
 
@@ -363,6 +365,11 @@ export class UdpPhone {
       const a = this.answer;
       if (a.kind === 'busy') return reply(486);
       if (a.kind === 'decline') return reply(603);
+      if (a.kind === 'early-busy') {
+        reply(183, this.sdp());
+        this.ringTimer = setTimeout(() => reply(486), a.afterMs ?? 300);
+        return;
+      }
       reply(180);
       if (a.kind === 'ring') return;
       this.ringTimer = setTimeout(() => {

@@ -45,6 +45,7 @@ export class UdpSubscriber {
   async subscribe(resource: string, opts: { expires?: number; event?: string; accept?: string; domain?: string; contact?: string | null; rawExpires?: string } = {}): Promise<SipResponse | undefined> {
     this.callId = newCallId('127.0.0.1');
     this.remoteTag = undefined;
+    this.event = opts.event;
     const uri = `sip:${resource}@${opts.domain ?? this.o.domain}`;
     const res = await this.send(uri, `<${uri}>`, opts);
     if (res && res.status === 200) {
@@ -64,14 +65,18 @@ export class UdpSubscriber {
     this.remoteTag = victim.remoteTag;
     this.remoteTarget = victim.remoteTarget;
     this.lastTo = victim.lastTo;
+    this.event = victim.event;
     this.cseq = victim.cseq + 100;
   }
 
   /** A refresh (or with expires 0, an unsubscribe) in the dialog. */
   async refresh(expires: number): Promise<SipResponse | undefined> {
     if (!this.remoteTag || !this.remoteTarget) throw new Error('no subscription');
-    return this.send(this.remoteTarget, `<sip:${this.o.user}@${this.o.domain}>;tag=${this.remoteTag}`, { expires }, this.lastTo);
+    return this.send(this.remoteTarget, `<sip:${this.o.user}@${this.o.domain}>;tag=${this.remoteTag}`, { expires, ...(this.event !== undefined ? { event: this.event } : {}) }, this.lastTo);
   }
+
+  /** The Event of the current subscription (refreshes repeat it, RFC 6665 §4.2.1.2); absent: message-summary. */
+  private event: string | undefined;
 
   private lastTo = '';
 

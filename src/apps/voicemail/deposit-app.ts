@@ -40,6 +40,7 @@ export class DepositApp implements CallApp {
       return;
     }
     if (!(await ch.answer())) return;
+    this.svc.d.logger.info('voicemail deposit', { tenant: t.id, box: box.box, reason: this.reason, callId: ch.callId });
     const room = this.svc.room(t, box);
     if (!room.ok) {
       this.svc.d.logger.info('voicemail deposit refused', { tenant: t.id, box: box.box, why: room.why });
