@@ -103,7 +103,7 @@ export class Call implements ForkOwner {
   /** What each leg carries, as last told to the media path. */
   private legCodecs: LegCodecs | undefined;
   /** Leg A after a transfer put a party of our own calling on it (replaceLeg). */
-  private aLeg: { target: Target } | undefined;
+  private aLeg: { target: Target; client?: string } | undefined;
 
   constructor(
     private readonly ctx: CallContext,
@@ -131,7 +131,7 @@ export class Call implements ForkOwner {
 
   /** Where leg A's signalling comes from (its media may come only from there or its SDP's address). */
   get callerSourceAddress(): string {
-    return this.aLeg?.target.address ?? this.input.callerSourceAddress;
+    return this.aLeg ? (this.aLeg.client ?? this.aLeg.target.address) : this.input.callerSourceAddress;
   }
 
   /** The party on one side left during a transfer (its BYE was answered): its dialog and session timer go. */
@@ -151,7 +151,7 @@ export class Call implements ForkOwner {
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     if (side === 'a') {
       this.aDialog = fork.dialog;
-      this.aLeg = { target: fork.target.target };
+      this.aLeg = { target: fork.target.target, ...(fork.target.client !== undefined ? { client: fork.target.client } : {}) };
     } else {
       this.winner = fork;
     }
