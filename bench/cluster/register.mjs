@@ -191,7 +191,7 @@ async function main() {
     `Everything runs on this one machine's ${machine.nproc} CPUs: SIPp, Kamailio (2 UDP workers) and every node. One PBX node's SIP work is one thread, so one node can use at most one core; a second node can only add what the edge and SIPp leave free. On ${machine.nproc} cores the two-node figure is bounded by the machine, not by the design: with the nodes on their own machines (or more cores) each node adds about one direct node's rate, until the edge (Kamailio, a stateful relay here) becomes the limit.`,
     'Through the edge every registration is relayed statefully (tm) twice (REGISTER → 401, REGISTER → 200), with Path, X-PBX-Source and a dispatcher lookup: the load per registration on the machine is SIPp + Kamailio + node, against SIPp + node directly.',
     'Failed % and the step rule are bench/register\'s: a step passes when under 1 % of its calls fail and SIPp really offered at least 97 % of the rate.',
-    'CPU and memory of the edge sides are summed over Kamailio and the nodes.',
+    'CPU and memory of the edge sides are summed over Kamailio and the nodes. The memory lines mean little with this small data set and a 5 s settle: bench/register measures memory per contact.',
   ];
   if (o.quick) caveats.push('Quick run: short steps; not a figure to compare.');
   const run = { date, machine, options: o, userCount: users.length, tenants: o.tenants, sides, caveats, quick: o.quick, summaryLines: summary };
