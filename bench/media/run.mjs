@@ -6,6 +6,7 @@
 // Conference participants per core: bench/media/conference.mjs.
 //
 //   node bench/media/run.mjs [--quick] [--help]
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +27,8 @@ const log = (s) => process.stderr.write(`[media ${new Date().toISOString().slice
 
 const HELP = `usage: node bench/media/run.mjs [options]
   --quick                 smoke run (3 s steps, a coarse search, a few minutes); results go to bench/out/RESULTS-quick.md
-  --only LIST             scenarios, comma-separated, of: g722, opus, relay (default all)
+  --only LIST             scenarios, comma-separated, of: g722, opus, relay, srtp (default all; srtp: one
+                          leg SDES-SRTP AES_CM_128_HMAC_SHA1_80, the other plain RTP, against relay in the same run)
   --pbx-only | --reference-only
   --start N --max N       calls of the first step and the most tried (default 25, 1600; quick 10, 800);
                           when the first step fails, the calls are halved until one passes
@@ -50,7 +52,7 @@ function options() {
   const num = (k, d) => (values[k] !== undefined ? Number(values[k]) : d);
   return {
     quick: q,
-    only: (values.only ?? 'g722,opus,relay').split(',').map((s) => s.trim()),
+    only: (values.only ?? 'g722,opus,relay,srtp').split(',').map((s) => s.trim()),
     pbx: !values['reference-only'],
     reference: !values['pbx-only'],
     start: num('start', q ? 10 : 25),
@@ -139,6 +141,8 @@ async function main() {
       { key: 'g722', a: 'PCMU', b: 'G722', transcode: true },
       { key: 'opus', a: 'PCMU', b: 'opus', transcode: true },
       { key: 'relay', a: 'PCMU', b: 'PCMU', transcode: false },
+      // SRTP ↔ RTP: leg a SDES-SRTP (keys made here, as the B2BUA makes them per leg), leg b plain.
+      { key: 'srtp', a: 'PCMU', b: 'PCMU', transcode: false, srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', key: randomBytes(30).toString('base64'), pbxKey: randomBytes(30).toString('base64') } },
     ].filter((s) => o.only.includes(s.key));
     const common = { threads: o.genThreads, warmupMs: o.warmupMs, measureMs: o.measureMs, payloads };
     for (const s of scenarios) {
@@ -148,7 +152,7 @@ async function main() {
         res.transcoderMemory = r.memory;
         log(`PBX ${s.a}↔${s.b}: transcoder state ${(r.memory.rssPerCall / 1024).toFixed(1)} KiB RSS, ${(r.memory.heapPerCall / 1024).toFixed(1)} KiB heap, ${(r.memory.externalPerCall / 1024).toFixed(1)} KiB external per call (${o.memoryCalls} calls)`);
       }
-      if (host) res.pbx = await search(`PBX ${s.a}↔${s.b}${s.transcode ? '' : ' relay'}`, (n) => pbxStep({ host, calls: n, a: s.a, b: s.b, transcode: s.transcode, ...common }), o, () => host.pids());
+      if (host) res.pbx = await search(`PBX ${s.a}↔${s.b}${s.transcode ? '' : s.srtp ? ' SRTP↔RTP' : ' relay'}`, (n) => pbxStep({ host, calls: n, a: s.a, b: s.b, transcode: s.transcode, ...(s.srtp ? { srtp: s.srtp } : {}), ...common }), o, () => host.pids());
       // The relay reference is bench/calls' (rtpengine relaying G.711); here rtpengine transcodes.
       const refStep = (n) => rtpengineStep({ rtpengine, calls: n, a: s.a, b: s.b, tag: `${s.key}${n}`, ...common });
       if (rtpengine && s.transcode) res.rtpengine = await search(`rtpengine ${s.a}↔${s.b}`, refStep, o, () => rtpengine.pids());

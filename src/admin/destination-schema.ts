@@ -14,7 +14,7 @@ export const DESTINATION_SCHEMA: JsonSchema = {
   additionalProperties: false,
   required: ['type'],
   description:
-    '{ type: extension, ext } | { type: ringGroup, name } | { type: voicemail, box } | { type: ivr, name } | { type: timeCondition, name } | { type: conference, room } | { type: number, number } | { type: play, prompt } | { type: hangup }',
+    '{ type: extension, ext } | { type: ringGroup, name } | { type: voicemail, box } | { type: ivr, name } | { type: timeCondition, name } | { type: conference, room } | { type: number, number } | { type: play, prompt } | { type: queue, name } | { type: hangup }',
   properties: {
     type: { type: 'string', enum: [...DESTINATION_KINDS] },
     ...Object.fromEntries(FIELDS.map((f) => [f, { type: 'string', maxLength: 64 }])),

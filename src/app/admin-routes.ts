@@ -14,6 +14,7 @@ import { packTenant, unpackTenant } from './tenant-pack.js';
 import type { B2bua } from '../b2bua/b2bua.js';
 import type { LiveRecordingControl } from '../admin/routes/tenant-recordings.js';
 import type { LiveConferences } from '../admin/routes/tenant-conferences.js';
+import type { QueueControl } from '../admin/routes/tenant-queues.js';
 import type { VoicemailControl } from '../admin/routes/voicemail-access.js';
 import { tokenRoutes } from '../admin/routes/tokens.js';
 import type { TenantLifecycle } from '../admin/tenant-lifecycle.js';
@@ -44,6 +45,8 @@ export interface AdminParts {
   recording?: LiveRecordingControl;
   /** The running conference rooms (b2bua/conference-calls.ts). */
   conferences?: LiveConferences;
+  /** Call queues' live state and logins (apps/queue). */
+  queues?: QueueControl;
   /** Voicemail folder changes and deletes (the one VoicemailService, so MWI follows). */
   voicemail?: VoicemailControl;
   /** GET /metrics, /healthz, /readyz: pass monitoringDeps(server) from ./monitoring-deps.ts. */
@@ -81,6 +84,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       managedBy: (tenantId) => p.system.getTenant(tenantId)?.managedBy,
       ...(p.recording ? { recording: p.recording } : {}),
       ...(p.conferences ? { conferences: p.conferences } : {}),
+      ...(p.queues ? { queues: p.queues } : {}),
       ...(p.voicemail ? { voicemail: p.voicemail } : {}),
       media: mediaFiles,
       operatorPrompts: () => p.config().media?.prompts,

@@ -11,6 +11,8 @@ import type { CallApps } from '../apps/call-apps.js';
 import type { CallFlowApps } from '../apps/call-flow-apps.js';
 import type { FeatureCodeRegistry } from '../apps/feature-codes/feature-code-registry.js';
 import type { VoicemailApps } from '../apps/voicemail/voicemail-apps.js';
+import { QueueLoginApp } from '../apps/queue/queue-login-app.js';
+import type { QueueService } from '../apps/queue/queue-service.js';
 import type { VoicemailService } from '../apps/voicemail/voicemail-service.js';
 import type { BoxCounts, MailboxCounts } from '../events/mailbox-counts.js';
 import type { VoicemailEvent } from '../notify/voicemail-event.js';
@@ -22,16 +24,23 @@ export function composeCallApps(o: {
   voicemail: VoicemailApps;
   flows: CallFlowApps;
   handling: { registry: FeatureCodeRegistry; apps: Required<Pick<CallApps, 'featureCode' | 'extensionPolicy'>> };
+  queues?: QueueService;
 }): CallApps {
   const reg = o.handling.registry;
   reg.register('voicemail', (ctx) => o.voicemail.featureCodes.voicemail({ tenant: ctx.tenant, callerExt: ctx.callerExt, ...(ctx.arg !== undefined ? { argument: ctx.arg } : {}) }));
   reg.register('voicemailAny', (ctx) => o.voicemail.featureCodes.voicemailAny({ tenant: ctx.tenant, callerExt: ctx.callerExt, ...(ctx.arg !== undefined ? { argument: ctx.arg } : {}) }));
   reg.register('timeConditionToggle', (ctx) => o.flows.timeConditionToggle(ctx.tenant, ctx.arg ?? ''));
+  const queues = o.queues;
+  if (queues) {
+    reg.register('queueLogin', (ctx) => new QueueLoginApp(queues, ctx.tenant, ctx.callerExt, true, ctx.arg));
+    reg.register('queueLogout', (ctx) => new QueueLoginApp(queues, ctx.tenant, ctx.callerExt, false, ctx.arg));
+  }
   return {
     ...o.voicemail.callApps,
     ivr: (tenant, name) => o.flows.ivr(tenant, name),
     timeCondition: (tenant, name, nowMs) => o.flows.timeCondition(tenant, name, nowMs),
     ...o.handling.apps,
+    ...(queues ? { queue: (tenant, name) => queues.app(tenant, name), queueByNumber: (tenant, dialled) => queues.byNumber(tenant, dialled) } : {}),
   };
 }
 

@@ -58,6 +58,7 @@ export function monitoringDeps(server: PbxServer, opts: { workerAnswerMs?: numbe
           openTenantStores: s.openStores,
         },
         media: loads,
+        queues: server.queues.allStats(),
       };
     },
     readiness: async (): Promise<ReadinessCheck[]> => {
@@ -124,6 +125,7 @@ async function workerLoads(media: ReturnType<PbxServer['monitoringParts']>['medi
       packetsRelayed: l.packetsRelayed,
       bytesRelayed: l.bytesRelayed,
       packetsDropped: l.packetsDropped,
+      ...(l.srtpAuthFailed !== undefined ? { srtpAuthFailed: l.srtpAuthFailed, srtpReplayed: l.srtpReplayed ?? 0 } : {}),
       loopUtilization: total > 0 ? Math.round((l.loopActiveMs / total) * 1e6) / 1e6 : 0,
       ...(l.cpuMs !== undefined ? { cpuSeconds: l.cpuMs / 1000 } : {}),
       ...(l.framesPaced !== undefined ? { framesPaced: l.framesPaced, framesLate: l.framesLate ?? 0 } : {}),

@@ -46,6 +46,7 @@ import type { MailboxCounts } from '../events/mailbox-counts.js';
 import { composeCallApps, depositEvent, VoicemailMailboxCounts } from './call-apps-composition.js';
 import { callHandlingApps } from './call-handling-apps.js';
 import { callFlowApps } from '../apps/call-flow-apps.js';
+import { QueueService } from '../apps/queue/queue-service.js';
 import { readCallFlows } from '../tenant/call-flows-store.js';
 import { outsideForwardCheck } from './outside-forward-check.js';
 import { TrunkBook } from './trunk-book.js';
@@ -115,6 +116,8 @@ export class PbxServer {
   conferences!: ConferenceCalls;
   /** The call applications (voicemail, IVR, time conditions, feature codes, forwards); undefined: none. */
   callApps: CallApps | undefined;
+  /** Call queues of every tenant (src/apps/queue): live state, logins, statistics. */
+  readonly queues: QueueService;
   private trunkBook!: TrunkBook;
   private trunkRegistrations!: TrunkRegistrations;
   private callLimits!: CallLimits;
@@ -135,6 +138,8 @@ export class PbxServer {
     this.config = config;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger;
+    // An agent in any other call is skipped (the call limits count every call an extension is in).
+    this.queues = new QueueService({ clock: this.clock, logger: opts.logger.child('queues'), inCall: (tenantId, ext) => this.callLimits.activeForExtension(tenantId, ext) > 0 });
     this.env = opts.env ?? process.env;
   }
 
@@ -341,6 +346,7 @@ export class PbxServer {
       voicemail: this.voicemail,
       flows: callFlowApps({ clock: this.clock, logger: log.child('flows') }),
       handling: callHandlingApps({ routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound, clock: this.clock, logger: log.child('feature-codes'), promptExists }),
+      queues: this.queues,
     });
     edge = new SipEdge({
       subscriptions: this.events.subscriptions,
@@ -411,6 +417,7 @@ export class PbxServer {
       calls: this.b2bua,
       recording: this.recording,
       conferences: this.conferences,
+      queues: this.queues,
       voicemail: this.voicemail.service,
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,

@@ -99,7 +99,23 @@ export interface AppChannel {
   hangup(cause?: string): void;
   readonly hungUp: boolean;
   onHangup(cb: () => void): void;
+  /**
+   * Loop the tenant's music on hold to the caller (answering first) until stopPlay, a play
+   * or a bridge; false when the tenant has none (the caller then hears silence). Optional:
+   * absent where the B2BUA offers no music on hold.
+   */
+  musicOnHold?(): Promise<boolean>;
+  /**
+   * Ring these extensions of the channel's tenant at once for timeoutMs while the caller
+   * stays answered (hearing music on hold). The first to answer is bridged to the caller
+   * and the channel is spent (the application may only wait for onHangup); otherwise the
+   * application goes on. Optional: absent where the B2BUA cannot bridge (queues need it).
+   */
+  bridgeTo?(exts: readonly string[], opts: { timeoutMs: number }): Promise<BridgeOutcome>;
 }
+
+/** How AppChannel.bridgeTo ended. */
+export type BridgeOutcome = { kind: 'answered'; ext: string } | { kind: 'failed'; why: 'busy' | 'noanswer' | 'unavailable' } | { kind: 'hangup' };
 
 /** One run of an application on one call. */
 export interface CallApp {

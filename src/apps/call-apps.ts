@@ -45,4 +45,8 @@ export interface CallApps {
   featureCode?(tenant: TenantContext, callerExt: string, dialled: string): CallApp | undefined;
   /** Forwards and DND of an extension; undefined: none set. */
   extensionPolicy?(tenant: TenantContext, ext: string): ExtensionPolicy | undefined;
+  /** A call queue of this tenant (the caller waits, answered, for an agent); undefined when there is none of that name. */
+  queue?(tenant: TenantContext, name: string): CallApp | undefined;
+  /** The queue of this tenant whose dial number is `dialled`; undefined: none. */
+  queueByNumber?(tenant: TenantContext, dialled: string): string | undefined;
 }

@@ -30,6 +30,9 @@ export interface AppCallsOptions {
   trimRecordingTail?(path: string, ms: number): number;
 }
 
+import { reportAppLegActivity } from './app-leg-activity.js';
+import type { AppLeg } from './app-leg.js';
+
 export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFor: (tenant: TenantContext) => CallContext, legEnded: () => void): AppCalls {
   const o = d.apps;
   return new AppCalls({
@@ -79,6 +82,7 @@ export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFo
         ringback: (t) => d.musicOnHold?.(t) ?? [],
         dialogUp: () => {},
         ended: () => legEnded(),
+        ...(d.activity ? { activity: (leg: AppLeg) => reportAppLegActivity(d.activity!, tenant.id, leg) } : {}),
       };
     },
   });

@@ -29,6 +29,7 @@ import { dialogKey, type Side } from './call-registry.js';
 import type { PlannerPorts, TrunkHandle } from './call-plan.js';
 import type { ConferenceCalls } from './conference-calls.js';
 import { DestinationRouter, type Route } from './destination-router.js';
+import { bridgeExtensions } from './extension-bridge.js';
 import type { CallMediaSession } from './ports.js';
 import type { LiveCall } from './b2bua.js';
 import type { TrunkChannels } from './trunk-channels.js';
@@ -110,6 +111,8 @@ export class AppCalls {
     if (!apps) return undefined;
     const feature = apps.featureCode?.(i.tenant, i.caller.ext, i.dialled);
     if (feature) return { kind: 'app', app: feature, label: i.dialled, cause: 'feature-code' };
+    const queue = apps.queueByNumber?.(i.tenant, i.dialled);
+    if (queue !== undefined) return this.router.resolve({ type: 'queue', name: queue }, c);
     if (i.calleeInstance !== undefined) return undefined;
     const decision = this.d.planner.routeOutbound(i.tenant, i.dialled, i.caller.classOfService);
     if (decision.kind !== 'internal') return undefined;
@@ -378,6 +381,8 @@ export class AppCalls {
   private channelPortsOf(): AppChannelPorts {
     return {
       prompts: (tenant, ids) => this.d.prompts(tenant, ids),
+      musicOnHold: (tenant) => this.d.legDeps(tenant).ringback(tenant),
+      bridgeExtensions: (leg, exts, timeoutMs) => bridgeExtensions(leg, exts, timeoutMs, this.d.clock.now()),
       ...(this.d.trimRecordingTail ? { trimRecordingTail: this.d.trimRecordingTail } : {}),
       continueTo: (leg, dest, opts) => {
         // Names are looked up in the leg's own tenant only.

@@ -4,7 +4,7 @@
  * is spent: what it asks afterwards does nothing (a late play cannot talk over the next
  * destination). Prompts and destinations are looked up in the leg's own tenant only.
  */
-import type { AppCaller, AppChannel, PlayOutcome, ReadDigitsOptions, ReadDigitsResult, RecordOptions, RecordResult } from '../apps/app-channel.js';
+import type { AppCaller, AppChannel, BridgeOutcome, PlayOutcome, ReadDigitsOptions, ReadDigitsResult, RecordOptions, RecordResult } from '../apps/app-channel.js';
 import type { Destination } from '../tenant/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { TimerHandle } from '../util/clock.js';
@@ -17,6 +17,10 @@ export interface AppChannelPorts {
   prompts(tenant: TenantContext, ids: readonly string[]): string[];
   /** Send the leg on to a destination of its own tenant. */
   continueTo(leg: AppLeg, d: AnyDestination, opts: { cos?: string; reason?: string }): void;
+  /** The tenant's music-on-hold files (real, checked paths); empty: none. */
+  musicOnHold?(tenant: TenantContext): readonly string[];
+  /** Ring extensions of the leg's tenant and bridge the first answer (queues); absent: not offered. */
+  bridgeExtensions?(leg: AppLeg, exts: readonly string[], timeoutMs: number): Promise<BridgeOutcome>;
   /** Cut the last ms of a finished recording (the stop key's tone); returns the new duration. Absent: kept. */
   trimRecordingTail?(path: string, ms: number): number;
   clock: { setTimeout(fn: () => void, ms: number): TimerHandle; clearTimeout(h: TimerHandle | undefined): void };
@@ -159,6 +163,23 @@ export class AppChannelImpl implements AppChannel {
       this.ports.logger.warn('stop key not trimmed from the recording', { call: this.leg.id, error: e });
       return r;
     }
+  }
+
+  async musicOnHold(): Promise<boolean> {
+    if (!this.usable || !(await this.leg.answer())) return false;
+    const files = this.ports.musicOnHold?.(this.leg.tenant) ?? [];
+    const media = this.leg.media;
+    if (files.length === 0 || !media?.play) return false;
+    void media.play('a', files, { loop: true, bargeIn: false }).catch(() => undefined);
+    return true;
+  }
+
+  async bridgeTo(exts: readonly string[], opts: { timeoutMs: number }): Promise<BridgeOutcome> {
+    if (!this.usable || !this.ports.bridgeExtensions) return { kind: 'hangup' };
+    const r = await this.ports.bridgeExtensions(this.leg, exts, opts.timeoutMs);
+    // Bridged: the callee talks to the caller now; nothing the application asks may reach the leg.
+    if (r.kind === 'answered') this.spent = true;
+    return r;
   }
 
   continueTo(d: Destination | AnyDestination, opts: { cos?: string; reason?: string } = {}): void {

@@ -13,6 +13,7 @@ export type AnyDestination =
   | { type: 'conference'; room: string }
   | { type: 'number'; number: string }
   | { type: 'play'; prompt: string }
+  | { type: 'queue'; name: string }
   | { type: 'hangup' };
 
 /** A short text naming a destination, for logs. */
@@ -34,6 +35,8 @@ export function describeDestination(d: AnyDestination): string {
       return `number ${d.number}`;
     case 'play':
       return `play ${d.prompt}`;
+    case 'queue':
+      return `queue ${d.name}`;
     case 'hangup':
       return 'hangup';
   }

@@ -31,4 +31,6 @@ export interface AppLegDeps {
   /** A dialog of the leg is up: in-dialog requests with this key go to it. */
   dialogUp(leg: AppLeg, key: string, side: Side): void;
   ended(leg: AppLeg): void;
+  /** The leg's extensions changed (app-leg-activity.ts: busy lamps); absent: nobody listens. */
+  activity?(leg: AppLeg): void;
 }

@@ -46,6 +46,8 @@ export interface BridgePlan {
   noAnswerMs?: number;
   /** Called once when no target answered; the leg then goes on to what the callback decides. */
   onFail(why: RingFailure, status: number, reason: string): void;
+  /** Called once when a target answered and the caller is bridged to it. */
+  onBridged?(fork: Fork): void;
   /** Release trunk channels taken for this bridge (outside numbers). */
   release?(): void;
   /** Record fields for a bridge to an outside number. */
@@ -138,6 +140,11 @@ export class AppLeg implements ForkOwner {
     return this.aDialog !== undefined;
   }
 
+  /** Every branch a bridge tried (app-leg-activity.ts). */
+  get branches(): readonly Fork[] {
+    return this.forks;
+  }
+
   /** 100 Trying and the record's start, for a leg that did not ring first. */
   begin(): void {
     if (this.input.handover) return;
@@ -220,6 +227,7 @@ export class AppLeg implements ForkOwner {
     this.d.dialogUp(this, dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag), 'a');
     this.retransmitOk(ok);
     this.startSessionTimer('a', this.input.callerTimer.timer);
+    this.d.activity?.(this);
     return true;
   }
 
@@ -392,6 +400,7 @@ export class AppLeg implements ForkOwner {
     }
     if (forks.length === 0) return this.stagesExhausted();
     for (const f of forks) f.start();
+    this.d.activity?.(this);
   }
 
   private stagesExhausted(): void {
@@ -422,7 +431,8 @@ export class AppLeg implements ForkOwner {
   }
 
   onProvisional(): void {
-    // The caller was answered by the PBX and hears ringback: nothing to relay.
+    // The caller was answered by the PBX and hears ringback: nothing to relay; lamps may change.
+    this.d.activity?.(this);
   }
 
   onSuccess(fork: Fork, res: SipResponse): void {
@@ -463,6 +473,8 @@ export class AppLeg implements ForkOwner {
     this.outbound = this.bridge.outbound;
     this.appCause = undefined;
     this.d.logger.info('application leg bridged', { call: this.id, to: this.toExt });
+    this.bridge.onBridged?.(fork);
+    this.d.activity?.(this);
   }
 
   onSuccessRetransmission(fork: Fork, res: SipResponse): void {
@@ -471,6 +483,7 @@ export class AppLeg implements ForkOwner {
 
   onFailure(fork: Fork, status: number, reason: string): void {
     this.failures.push({ status, reason });
+    this.d.activity?.(this);
     if (this.state !== 'ringing' || !this.stageForks.includes(fork)) return;
     this.stageFailures.push({ status, reason });
     if (!this.stageForks.every((f) => f.done)) return;
@@ -559,6 +572,7 @@ export class AppLeg implements ForkOwner {
     if (this.isEnded()) return;
     this.state = 'ended';
     this.end = { disposition, cause, side };
+    this.d.activity?.(this);
     this.d.clock.clearTimeout(this.okTimer);
     this.d.clock.clearTimeout(this.noAnswerTimer);
     this.d.clock.clearTimeout(this.stageTimer);

@@ -33,8 +33,11 @@ import type { ConferenceCalls } from './conference-calls.js';
 import { AppCalls } from './app-calls.js';
 import { callerNumberOf } from './caller-number.js';
 import { transfersDeps } from './call-transfers-wiring.js';
+import { hasReplaces } from './invite-replaces.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 import { reportCallActivity, type CallActivitySink } from './call-activity.js';
+import { callSrtpPolicies } from './srtp-call-policy.js';
+import { checkSrtpOffer } from './srtp-legs.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -149,6 +152,8 @@ export class B2bua implements B2buaIo {
       return;
     }
     const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);
+    // RFC 3891: a new caller taking the place of a party of one of our calls (call-transfers.ts).
+    if (hasReplaces(i)) return this.transfers.onInviteWithReplaces(i, tx);
     const callerExt = i.caller.kind === 'extension' ? i.caller.ext : undefined;
     // A call refused before it starts still leaves a record in the caller's tenant.
     let direction: 'internal' | 'inbound' | 'outbound' = i.caller.kind === 'trunk' ? 'inbound' : 'internal';
@@ -166,9 +171,11 @@ export class B2bua implements B2buaIo {
       return;
     }
     let prepared: Buffer;
+    const srtp = callSrtpPolicies(i.tenant.store, callerExt, plan.record.direction === 'outbound' ? undefined : plan.calleeExt);
     try {
       // An INVITE without SDP: the B2BUA makes the offers (late-offer.ts).
       prepared = isLateOffer(req) ? req.body : SdpBridge.checkOffer(req);
+      checkSrtpOffer(prepared, srtp.caller, i.callerTarget.protocol); // 488 when the leg's SRTP policy cannot be met
     } catch (e) {
       refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
       return;
@@ -228,6 +235,7 @@ export class B2bua implements B2buaIo {
       calleeExt: plan.calleeExt,
       calleeUri: plan.calleeUri,
       stages,
+      srtp,
       record: plan.record,
       releaseLimit: () => {
         slot.release();
@@ -448,16 +456,10 @@ export class B2bua implements B2buaIo {
   private referrerOf(call: Call, side: 'a' | 'b'): Referrer {
     const info = this.callInfo.get(call);
     if (!info) return { kind: 'trunk' };
-    const { tenant, caller } = info;
-    let referrer: Referrer;
-    if (side === 'a') {
-      referrer = caller.kind === 'extension' ? { kind: 'extension', ext: caller.ext, classOfService: caller.classOfService } : { kind: 'trunk' };
-    } else {
-      const aor = call.winner?.target.trunk === undefined ? call.winner?.target.binding?.aor : undefined;
-      const ext = aor !== undefined ? tenant.store.getExtension(aor) : undefined;
-      referrer = ext ? { kind: 'extension', ext: ext.ext, classOfService: ext.classOfService } : { kind: 'trunk' };
-    }
-    return referrer;
+    // The extension on that side now: a transfer may have put another party there (Call.partyExt).
+    const ext = call.partyExt(side);
+    const row = ext !== undefined ? info.tenant.store.getExtension(ext) : undefined;
+    return row ? { kind: 'extension', ext: row.ext, classOfService: row.classOfService } : { kind: 'trunk' };
   }
 
   private conferenceOf(req: SipRequest) {

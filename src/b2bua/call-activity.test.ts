@@ -5,14 +5,17 @@ import type { Call } from './call.js';
 import type { ForkState } from './fork.js';
 
 /** The parts of a call that call-activity reads: its state, input, branches and winner. */
-function call(o: { state: Call['state']; callerExt?: string; direction?: 'internal' | 'inbound' | 'outbound'; fromNumber?: string; toNumber?: string; forks: Array<{ ext?: string; state: ForkState }>; winner?: number }): Call {
+function call(o: { state: Call['state']; callerExt?: string; direction?: 'internal' | 'inbound' | 'outbound'; fromNumber?: string; toNumber?: string; forks: Array<{ ext?: string; state: ForkState }>; winner?: number; replaced?: { a?: string | null; b?: string | null } }): Call {
   const forks = o.forks.map((f) => ({ state: f.state, target: f.ext !== undefined ? { binding: { aor: f.ext } } : {} }));
+  const winner = o.winner !== undefined ? forks[o.winner] : undefined;
+  const now = (v: string | null | undefined, before: string | undefined) => (v === undefined ? before : (v ?? undefined));
   return {
+    partyExt: (side: 'a' | 'b') => (side === 'a' ? now(o.replaced?.a, o.callerExt) : now(o.replaced?.b, (winner?.target as { binding?: { aor: string } } | undefined)?.binding?.aor)),
     id: 'call-1',
     state: o.state,
     input: { callerExt: o.callerExt, calleeExt: '1002', record: { direction: o.direction ?? 'internal', fromNumber: o.fromNumber, toNumber: o.toNumber } },
     branches: forks,
-    winner: o.winner !== undefined ? forks[o.winner] : undefined,
+    winner,
   } as unknown as Call;
 }
 
@@ -38,6 +41,20 @@ test('answered: only the winner stays (confirmed), with the caller; a failed bra
 test('trunk calls: an inbound caller is a number (no initiator leg); an outbound call has no recipient extension', () => {
   assert.equal(callActivityLegs(call({ state: 'proceeding', direction: 'inbound', fromNumber: '+4930123456', forks: [{ ext: '1002', state: 'ringing' }] })), [{ resource: '1002', direction: 'recipient', phase: 'early', peer: '+4930123456' }]);
   assert.equal(callActivityLegs(call({ state: 'answered', callerExt: '1001', direction: 'outbound', toNumber: '+14155550100', forks: [{ state: 'answered' }], winner: 0 })), [{ resource: '1001', direction: 'initiator', phase: 'confirmed', peer: '+14155550100' }]);
+});
+
+test('after a transfer the extension now on each side is listed, not the one that left (issue 12)', () => {
+  // 1001 called 1002; 1001 transferred its side to 1003 (replaceLeg on side a).
+  assert.equal(callActivityLegs(call({ state: 'answered', callerExt: '1001', forks: [{ ext: '1002', state: 'answered' }], winner: 0, replaced: { a: '1003' } })), [
+    { resource: '1002', direction: 'recipient', phase: 'confirmed', peer: '1003' },
+    { resource: '1003', direction: 'initiator', phase: 'confirmed', peer: '1002' },
+  ]);
+  // An inbound trunk call answered by 1001, handed to an outside party (attended transfer through a trunk): no lamp is lit.
+  assert.equal(callActivityLegs(call({ state: 'answered', direction: 'inbound', fromNumber: '+4930123456', forks: [{ ext: '1001', state: 'answered' }], winner: 0, replaced: { b: null } })), []);
+  // An inbound call transferred from 1001 to 1002: 1002 is busy with the outside number.
+  assert.equal(callActivityLegs(call({ state: 'answered', direction: 'inbound', fromNumber: '+4930123456', forks: [{ ext: '1001', state: 'answered' }], winner: 0, replaced: { b: '1002' } })), [
+    { resource: '1002', direction: 'recipient', phase: 'confirmed', peer: '+4930123456' },
+  ]);
 });
 
 test('reportCallActivity: legs while the call lives, callEnded when it has none', () => {

@@ -27,25 +27,42 @@ export interface CallActivitySink {
  */
 export function callActivityLegs(call: Call): CallActivityLeg[] {
   if (call.state === 'ending' || call.state === 'ended') return [];
+  if (call.state === 'answered') return answeredLegs(call);
   const legs: CallActivityLeg[] = [];
   const { callerExt, record, calleeExt } = call.input;
-  const answered = call.state === 'answered';
-  const winnerExt = call.winner?.target.binding?.aor;
   const callerPeer = callerExt ?? record.fromNumber;
   let ringing = false;
   for (const f of call.branches) {
     if (f.state === 'ringing') ringing = true;
     const ext = f.target.binding?.aor;
     if (ext === undefined) continue;
-    if (answered) {
-      if (f !== call.winner) continue;
-    } else if (f.state !== 'calling' && f.state !== 'ringing') continue;
-    legs.push({ resource: ext, direction: 'recipient', phase: answered ? 'confirmed' : f.state === 'ringing' ? 'early' : 'trying', ...(callerPeer !== undefined ? { peer: callerPeer } : {}) });
+    if (f.state !== 'calling' && f.state !== 'ringing') continue;
+    legs.push({ resource: ext, direction: 'recipient', phase: f.state === 'ringing' ? 'early' : 'trying', ...(callerPeer !== undefined ? { peer: callerPeer } : {}) });
   }
   if (callerExt !== undefined) {
-    const peer = record.direction === 'outbound' ? record.toNumber : (winnerExt ?? calleeExt);
-    legs.push({ resource: callerExt, direction: 'initiator', phase: answered ? 'confirmed' : ringing ? 'early' : 'trying', ...(peer !== undefined ? { peer } : {}) });
+    const peer = record.direction === 'outbound' ? record.toNumber : calleeExt;
+    legs.push({ resource: callerExt, direction: 'initiator', phase: ringing ? 'early' : 'trying', ...(peer !== undefined ? { peer } : {}) });
   }
+  return legs;
+}
+
+/**
+ * An answered call: the extension on each side now (Call.partyExt: a transfer may have put
+ * another party on either side, issue 12), confirmed; the peer is the other side's
+ * extension, else the outside number of the original call.
+ */
+function answeredLegs(call: Call): CallActivityLeg[] {
+  const { record } = call.input;
+  const a = call.partyExt('a');
+  const b = call.partyExt('b');
+  const replacedA = a !== call.input.callerExt;
+  const outsideA = replacedA ? undefined : record.fromNumber;
+  const outsideB = record.direction === 'outbound' ? record.toNumber : undefined;
+  const legs: CallActivityLeg[] = [];
+  const peerOfB = a ?? outsideA;
+  const peerOfA = b ?? outsideB;
+  if (b !== undefined) legs.push({ resource: b, direction: 'recipient', phase: 'confirmed', ...(peerOfB !== undefined ? { peer: peerOfB } : {}) });
+  if (a !== undefined) legs.push({ resource: a, direction: 'initiator', phase: 'confirmed', ...(peerOfA !== undefined ? { peer: peerOfA } : {}) });
   return legs;
 }
 

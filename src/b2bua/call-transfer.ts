@@ -24,6 +24,7 @@ import type { LegCodecs } from './ports.js';
 import type { ReferNotifier } from './refer-notify.js';
 import { pickFinalFailure, type ForkFailure } from './status-mapping.js';
 import { sentHold, transferOffer } from './transfer-offer.js';
+import { resumeParty } from './resume-party.js';
 
 export interface TransferPlan {
   stages: CallStage[];
@@ -179,7 +180,7 @@ export class CallTransfer implements ForkOwner {
     })().catch((e: unknown) => this.ctx.logger.warn('transfer media not moved', { call: this.call.id, error: e }));
     if (answer.codec) this.call.useLegCodec(side, answer.codec as LegCodecs['a']);
     this.ctx.logger.info('call transferred', { call: this.call.id, to: fork.target.binding?.aor ?? this.plan.label, transferee: this.transferee });
-    if (sentHold(this.call.sdpBridge, this.transferee)) this.resumeTransferee();
+    if (sentHold(this.call.sdpBridge, this.transferee)) resumeParty(this.ctx, this.call, this.transferee, this.side);
     this.done({ kind: 'completed' }, this);
   }
 
@@ -226,36 +227,6 @@ export class CallTransfer implements ForkOwner {
   private clearTimers(): void {
     this.ctx.clock.clearTimeout(this.noAnswerTimer);
     this.ctx.clock.clearTimeout(this.stageTimer);
-  }
-
-  /**
-   * The transferee was held by the transferor (its last SDP from us is not sendrecv): a
-   * re-INVITE with a sendrecv offer on its own leg brings it back (RFC 3264 §8.4).
-   */
-  private resumeTransferee(): void {
-    const media = this.call.mediaSession;
-    const t = this.transferee;
-    const dialog = t === 'a' ? this.call.aDialog : this.call.winner?.dialog;
-    const target = t === 'a' ? this.call.callerTarget : this.call.winner?.target.target;
-    const body = media ? transferOffer(this.call.sdpBridge, t, media) : undefined;
-    if (!dialog || !target || !body || !media || this.call.pendingReinvite !== undefined) return;
-    this.call.pendingReinvite = this.side;
-    const req = dialog.createRequest('INVITE', { via: this.ctx.io.viaFor(target.protocol), contact: this.ctx.io.contactFor(target.protocol), body, contentType: 'application/sdp' });
-    this.ctx.io.sendRequest(req, target, {
-      onResponse: (res) => {
-        if (res.status < 200) return;
-        this.call.pendingReinvite = undefined;
-        dialog.receiveResponse(res);
-        if (res.status >= 300) return;
-        this.ctx.io.ackDialog(dialog, res, target);
-        const a = this.call.sdpBridge.answerToOwnOffer(t, res.body, target.address);
-        if (!a) return;
-        void media.setRemote(t, a.remote).then(() => (a.moved ? media.resetLatch(t) : undefined)).catch(() => undefined);
-        if (a.codec) this.call.useLegCodec(t, a.codec as LegCodecs['a']);
-      },
-      onTimeout: () => (this.call.pendingReinvite = undefined),
-      onTransportError: () => (this.call.pendingReinvite = undefined),
-    });
   }
 
   /**

@@ -9,7 +9,9 @@
  * - a sip: Refer-To whose host is not one of this tenant's domains (nor the PBX's own address): 403;
  * - a number the transferor may not dial (its class of service, a trunk transferor): 403 (refer-guard.ts);
  * - Replaces (RFC 3891) naming a dialog that is not one of ours in this tenant: 481, the
- *   same answer for a dialog of another tenant as for one that does not exist;
+ *   same answer for a dialog of another tenant as for one that does not exist; naming a
+ *   dialog of another party of this tenant: 403; with early-only (the call is answered): 486.
+ *   Otherwise the PBX joins the two remaining parties (attended-transfer.ts);
  * - a second transfer while one rings on the same call: 491.
  */
 import { createResponse } from '../sip/message/response.js';
@@ -27,6 +29,9 @@ import { checkRefer, type Referrer } from './refer-guard.js';
 import { ReferNotifier } from './refer-notify.js';
 import { parseReferTo, type ReplacesTarget } from './refer-to.js';
 import { CallTransfer, type TransferOutcome, type TransferPlan } from './call-transfer.js';
+import { AttendedTransfer } from './attended-transfer.js';
+import type { InviteRequest } from './b2bua.js';
+import { inviteWithReplaces } from './invite-replaces.js';
 
 export interface CallTransfersDeps {
   log: Logger;
@@ -46,6 +51,8 @@ export interface CallTransfersDeps {
 
 export class CallTransfers {
   private readonly active = new Map<Call, CallTransfer>();
+  /** Attended transfers being joined, under both of their calls. */
+  private readonly joins = new Map<Call, AttendedTransfer>();
 
   constructor(private readonly d: CallTransfersDeps) {}
 
@@ -57,7 +64,7 @@ export class CallTransfers {
     };
     const tenant = this.d.tenantOf(call);
     if (!tenant || call.state !== 'answered') return refuse(481, 'Call/Transaction Does Not Exist');
-    if (this.active.get(call)?.active) return refuse(491, 'Request Pending');
+    if (this.active.get(call)?.active || this.joins.get(call)?.active) return refuse(491, 'Request Pending');
     const to = parseReferTo(req);
     if (!to.ok) return refuse(to.status, to.reason);
     if (to.replaces) return this.attended(call, side, req, tx, tenant, to.replaces, refuse);
@@ -95,6 +102,10 @@ export class CallTransfers {
    * transferee stays on music on hold. True when the BYE was taken here.
    */
   transferorBye(call: Call, side: Side): boolean {
+    if (this.joins.get(call)?.transferorBye(call, side)) {
+      this.d.log.info('transferor left during the attended transfer', { call: call.id, side });
+      return true;
+    }
     const t = this.active.get(call);
     if (!t || !t.active || t.side !== side) return false;
     t.transferorLeft = true;
@@ -103,8 +114,14 @@ export class CallTransfers {
     return true;
   }
 
+  /** An INVITE with Replaces (RFC 3891 §3) for one of our dialogs: invite-replaces.ts. */
+  onInviteWithReplaces(i: InviteRequest, tx: ServerTransaction): void {
+    inviteWithReplaces(this.d, i, tx);
+  }
+
   /** The call ended: a transfer still ringing is cancelled. */
   ended(call: Call): void {
+    this.joins.get(call)?.abort();
     this.active.get(call)?.abort();
     this.active.delete(call);
   }
@@ -143,9 +160,28 @@ export class CallTransfers {
   private attended(call: Call, side: Side, req: SipRequest, tx: ServerTransaction, tenant: TenantContext, r: ReplacesTarget, refuse: (s: number, reason: string) => void): void {
     const owner = this.d.findDialog(dialogKey(r.callId, r.toTag, r.fromTag)) ?? this.d.findDialog(dialogKey(r.callId, r.fromTag, r.toTag));
     if (!owner || owner.call === call || this.d.tenantOf(owner.call)?.id !== tenant.id || owner.call.state !== 'answered') return refuse(481, 'Call/Transaction Does Not Exist');
-    void req;
-    void tx;
-    void side;
-    refuse(501, 'Attended transfer not implemented');
+    // RFC 3891 §3 (early-only): the consultation call is answered; a confirmed dialog is busy.
+    if (r.earlyOnly) return refuse(486, 'Busy Here');
+    // RFC 3891 §6.1: only the party on the named dialog may hand it over (the same extension).
+    const referrer = this.d.referrerOf(call, side);
+    const named = this.d.referrerOf(owner.call, owner.side);
+    if (referrer.kind !== 'extension' || named.kind !== 'extension' || named.ext !== referrer.ext) return refuse(403, 'Replaces names a dialog of another party');
+    const other = owner.call;
+    if (this.active.get(other)?.active || this.joins.get(other)?.active) return refuse(491, 'Request Pending');
+    tx.respond(createResponse(req, 202, { reason: 'Accepted' }));
+    const notifier = new ReferNotifier(
+      this.d.io,
+      () => (side === 'a' ? call.aDialog : call.winner?.dialog),
+      () => (side === 'a' ? call.callerTarget : call.winner?.target.target),
+      cseqOf(req).seq,
+    );
+    const t = new AttendedTransfer(this.d.contextOf(call), { host: call, hostSide: side, other, otherSide: owner.side }, notifier, () => {
+      if (this.joins.get(call) === t) this.joins.delete(call);
+      if (this.joins.get(other) === t) this.joins.delete(other);
+    });
+    this.joins.set(call, t);
+    this.joins.set(other, t);
+    this.d.log.info('attended transfer', { call: call.id, side, consultation: other.id, consultationSide: owner.side });
+    t.start();
   }
 }

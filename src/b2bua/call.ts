@@ -13,6 +13,8 @@ import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs, MediaCodec } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
+import { SrtpLegs } from './srtp-legs.js';
+import type { SrtpPolicy } from './srtp-policy.js';
 import { CallDtmf } from './call-dtmf.js';
 import { parseSdp } from '../sdp/parse.js';
 import { restrictCodecs } from '../sdp/restrict-codecs.js';
@@ -39,6 +41,8 @@ export interface CallInput {
   calleeUri: string;
   /** The plan: stages tried one after the other; the targets of a stage ring at once. */
   stages: CallStage[];
+  /** SDES-SRTP policy of each leg (srtp-policy.ts); absent: optional (on TLS). */
+  srtp?: { caller?: SrtpPolicy; callee?: SrtpPolicy };
   /** What the call record says about where the call went. */
   record: { direction: 'internal' | 'inbound' | 'outbound'; trunk?: string; did?: string; fromNumber?: string; toNumber?: string };
   /** Release the call-limit slot; called once when the call ends. */
@@ -102,8 +106,10 @@ export class Call implements ForkOwner {
   private earlySdp: Buffer | undefined;
   /** What each leg carries, as last told to the media path. */
   private legCodecs: LegCodecs | undefined;
-  /** Leg A after a transfer put a party of our own calling on it (replaceLeg). */
-  private aLeg: { target: Target; client?: string } | undefined;
+  /** Leg A after a transfer put a party of our own calling on it (replaceLeg); ext: its extension, if one. */
+  private aLeg: { target: Target; ext: string | undefined; client?: string } | undefined;
+  /** Leg B after a transfer put a party there that is not a registered contact (attended transfer). */
+  private bExt: { ext: string | undefined } | undefined;
 
   constructor(
     private readonly ctx: CallContext,
@@ -113,6 +119,7 @@ export class Call implements ForkOwner {
     this.aLegCallId = getHeader(input.invite, 'call-id') ?? '';
     this.startedAt = ctx.clock.now();
     this.sdp = new SdpBridge(ctx.mediaAddress, ctx.ownAddresses);
+    this.sdp.srtp = new SrtpLegs({ ...input.srtp, callerTls: input.callerTarget.protocol === 'tls' });
     const legs = { dialog: (s: Side) => (s === 'a' ? this.aDialog : this.winner?.dialog), target: (s: Side) => (s === 'a' ? this.callerTarget : this.winner?.target.target) };
     this.dtmf = new CallDtmf(ctx.io, legs, ctx.logger, this.id);
     this.dtmf.noteAllow('a', input.invite);
@@ -146,18 +153,32 @@ export class Call implements ForkOwner {
    * that side's dialog, the old one is forgotten (the transfer BYEs it), the session timer
    * starts over with what the new leg negotiated.
    */
-  replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined): void {
+  replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined, ext: string | undefined = fork.target.trunk === undefined ? fork.target.binding?.aor : undefined): void {
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     if (side === 'a') {
       this.aDialog = fork.dialog;
-      this.aLeg = { target: fork.target.target, ...(fork.target.client !== undefined ? { client: fork.target.client } : {}) };
+      this.aLeg = { target: fork.target.target, ext, ...(fork.target.client !== undefined ? { client: fork.target.client } : {}) };
     } else {
       this.winner = fork;
+      this.bExt = { ext };
     }
     this.pendingReinvite = undefined;
     if (fork.dialog) this.ctx.registry.addDialog(dialogKey(fork.dialog.id.callId, fork.dialog.id.localTag, fork.dialog.id.remoteTag), this, side);
     this.startSessionTimer(side, timer);
+    this.ctx.activity?.(this);
+  }
+
+  /** The extension on one side now (after transfers); undefined for a trunk or an outside party. */
+  partyExt(side: Side): string | undefined {
+    if (side === 'a') return this.aLeg ? this.aLeg.ext : this.input.callerExt;
+    if (this.bExt) return this.bExt.ext;
+    return this.winner?.target.trunk === undefined ? this.winner?.target.binding?.aor : undefined;
+  }
+
+  /** End the call without a BYE to anyone (both parties already left or moved to another call). */
+  leave(cause: string): void {
+    if (this.state === 'answered') this.finish('answered', cause, 'system');
   }
 
   get mediaSession(): CallMediaSession | undefined {
@@ -244,7 +265,8 @@ export class Call implements ForkOwner {
     const forks: Fork[] = [];
     stage.targets.forEach((t, i) => {
       // A trunk that takes only some codecs is offered only those (and none: 488, RFC 3261 §21.4.26).
-      const body = t.codecs ? offerWithCodecs(offer, t.codecs) : offer;
+      const full = t.codecs ? offerWithCodecs(offer, t.codecs) : offer;
+      const body = full && this.sdp.srtp ? this.sdp.srtp.forTarget(full, t.target.protocol) : full; // no SDES keys over UDP/TCP
       if (!body) {
         refused.push({ status: 488, reason: 'Not Acceptable Here' });
         return;
@@ -305,6 +327,7 @@ export class Call implements ForkOwner {
     if (this.state !== 'proceeding') return;
     this.ctx.activity?.(this);
     let body: Buffer | undefined;
+    this.sdp.srtp?.noteTransport('b', fork.target.target.protocol); // SDES only from a TLS callee
     // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
     if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, farEndAddress(fork.target))) {
       this.earlyMediaFork = fork;
@@ -341,6 +364,7 @@ export class Call implements ForkOwner {
     for (const f of this.forks) if (f !== fork) f.cancel();
     this.callerEarly.stop();
     let body: Buffer | undefined;
+    this.sdp.srtp?.noteTransport('b', fork.target.target.protocol);
     // After a reliable 18x with SDP the 200 need not repeat the answer (RFC 3262 §5).
     const calleeSdp = res.body.length > 0 || this.earlyMediaFork !== fork ? res.body : (this.earlySdp ?? res.body);
     if (this.late && this.media) {

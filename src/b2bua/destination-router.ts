@@ -112,6 +112,10 @@ export class DestinationRouter {
       }
       case 'play':
         return { kind: 'app', app: playPromptApp(d.prompt), label: d.prompt, cause: 'play' };
+      case 'queue': {
+        const app = apps?.queue?.(tenant, d.name);
+        return app ? { kind: 'app', app, label: d.name, cause: 'queue' } : notFound(`queue ${d.name}`);
+      }
       case 'number':
         return this.number(d.number, next);
     }

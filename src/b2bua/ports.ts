@@ -17,6 +17,13 @@ export interface MediaRemote {
   payloadClocks?: Array<[number, number]>;
 }
 
+/** A leg's SRTP keys: the PBX's own (send) and its phone's (recv), master key || salt. */
+export interface MediaSrtp {
+  suite: 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
+  sendKey: Uint8Array;
+  recvKey: Uint8Array;
+}
+
 /** The codec one leg carries, from the offer/answer (see sdp/answer-mapping.ts NegotiatedCodec). */
 export interface MediaCodec {
   payloadType: number;
@@ -51,6 +58,8 @@ export interface CallMediaSession {
    */
   play?(leg: LegName, files: readonly string[], opts?: { loop?: boolean; bargeIn?: boolean }): Promise<unknown>;
   stopPlay?(leg: LegName): Promise<void>;
+  /** SDES-SRTP on a leg (media/protocol.ts LegSrtp), or off with null; absent: the media path is plain RTP only. */
+  setSrtp?(leg: LegName, srtp: MediaSrtp | null): Promise<void>;
   /** DTMF per leg (see media/protocol.ts LegDtmf); absent: the media path does no DTMF. */
   setDtmf?(dtmf: { a: LegDtmfSettings; b: LegDtmfSettings }): Promise<void>;
   /** Play a digit to a leg's phone (RFC 4733 or tones). */

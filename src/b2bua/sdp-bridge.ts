@@ -10,6 +10,7 @@ import { SipError } from '../util/errors.js';
 import { specialUseClass } from '../util/address-class.js';
 import type { Side } from './call-registry.js';
 import type { CallMediaSession, LegCodecs, MediaRemote } from './ports.js';
+import { plainSdp, SrtpRefusal, type SrtpLegs } from './srtp-legs.js';
 
 /**
  * Offer/answer between the two legs of a call (RFC 3264), with the PBX in the media
@@ -32,6 +33,11 @@ export class SdpBridge {
   private readonly remoteKey: Record<Side, string | undefined> = { a: undefined, b: undefined };
   /** The PBX's own offer to each leg (late offer, re-INVITE without SDP), to check its answer against. */
   private readonly ownOffers: Record<Side, SessionDescription | undefined> = { a: undefined, b: undefined };
+  /** SDES-SRTP per leg (srtp-legs.ts); absent: a=crypto passes as any attribute. */
+  srtp: SrtpLegs | undefined;
+  /** Why the last description was refused by the SRTP policy (for the log). */
+  srtpRefusal: string | undefined;
+  private lastMedia: CallMediaSession | undefined;
 
   /**
    * ownAddresses: the PBX's own IPs (rtp.address, SIP listeners, publicAddress), which a
@@ -60,14 +66,15 @@ export class SdpBridge {
     } catch (e) {
       throw new SipError(400, 'Bad Request', { detail: `bad SDP: ${(e as Error).message}`, cause: e });
     }
-    if (!filterOffer(sd)) throw new SipError(488, 'Not Acceptable Here', { detail: 'no common codec' });
+    // RTP/SAVP is plain RTP/AVP to the codec check: whether SRTP can be had is the call's SrtpLegs' to say.
+    if (!filterOffer(plainSdp(sd).sd)) throw new SipError(488, 'Not Acceptable Here', { detail: 'no common codec' });
     return req.body;
   }
 
   /** The caller's initial offer, rewritten for the callee (leg B's port). */
   offerToCallee(offerBody: Buffer, media: CallMediaSession, callerIp: string): { body: Buffer; callerRemote: MediaRemote } {
     const r = this.relayOffer('a', offerBody, media, callerIp);
-    if (!r) throw new SipError(488, 'Not Acceptable Here');
+    if (!r) throw new SipError(488, 'Not Acceptable Here', this.srtpRefusal ? { detail: this.srtpRefusal } : {});
     return { body: r.body, callerRemote: r.remote };
   }
 
@@ -79,7 +86,7 @@ export class SdpBridge {
 
   /** An offer from one side, for the other: undefined when it has no codec in common. */
   relayOffer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; hold: boolean; moved: boolean } | undefined {
-    const sd = safeParse(body);
+    const sd = this.srtpIn(from, safeParse(body), 'offer');
     if (!sd) return undefined;
     const filtered = filterOffer(sd);
     if (!filtered) return undefined;
@@ -89,13 +96,14 @@ export class SdpBridge {
     const sent = augmentOffer(filtered, this.transcodable);
     this.pendingOffer = { from, offer: filtered, sent };
     this.lastOffer = this.pendingOffer;
-    const out = this.rewriteFor(to, sent, media);
+    const out = this.rewriteFor(to, sent, media, 'offer');
+    this.srtp?.apply(media);
     return { body: out, remote, hold: isHold(sd), moved: this.noteRemote(from, remote) };
   }
 
   /** The answer to the last offer, from the side that received it, for the offerer. */
   relayAnswer(from: Side, body: Buffer, media: CallMediaSession, signallingIp: string): { body: Buffer; remote: MediaRemote; moved: boolean; codecs?: LegCodecs } | undefined {
-    const sd = safeParse(body);
+    const sd = this.srtpIn(from, safeParse(body), 'answer');
     if (!sd) return undefined;
     const pending = this.pendingOffer;
     if (pending && pending.from !== from) {
@@ -117,7 +125,9 @@ export class SdpBridge {
     if (!remote) return undefined;
     this.pendingOffer = undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
-    return { body: this.rewriteFor(to, answer, media), remote, moved: this.noteRemote(from, remote), ...(codecs ? { codecs } : {}) };
+    const out = this.rewriteFor(to, answer, media, 'answer');
+    this.srtp?.apply(media);
+    return { body: out, remote, moved: this.noteRemote(from, remote), ...(codecs ? { codecs } : {}) };
   }
 
   /**
@@ -126,7 +136,7 @@ export class SdpBridge {
    */
   ownOfferTo(to: Side, sd: SessionDescription, media: CallMediaSession): Buffer {
     this.ownOffers[to] = sd;
-    return this.rewriteFor(to, sd, media);
+    return this.rewriteFor(to, sd, media, 'offer');
   }
 
   /**
@@ -149,12 +159,13 @@ export class SdpBridge {
    */
   answerToOwnOffer(from: Side, body: Buffer, signallingIp: string): { remote: MediaRemote; codec?: NegotiatedCodec; moved: boolean } | undefined {
     const offer = this.ownOffers[from];
-    const sd = safeParse(body);
+    const sd = this.srtpIn(from, safeParse(body), 'answer');
     if (!offer || !sd || !checkAnswer(offer, sd).ok) return undefined;
     const mapped = mapAnswer(offer, offer, sd, this.transcodable);
     if (!mapped?.answerer) return undefined;
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
+    if (this.lastMedia) this.srtp?.apply(this.lastMedia);
     return { remote, codec: mapped.answerer, moved: this.noteRemote(from, remote) };
   }
 
@@ -171,9 +182,25 @@ export class SdpBridge {
     return this.lastSent[side];
   }
 
-  private rewriteFor(to: Side, sd: SessionDescription, media: CallMediaSession): Buffer {
+  /** A description that came in from `from`, with SDES taken out (undefined: unreadable, or refused by the SRTP policy). */
+  private srtpIn(from: Side, sd: SessionDescription | undefined, role: 'offer' | 'answer'): SessionDescription | undefined {
+    this.srtpRefusal = undefined;
+    if (!sd || !this.srtp) return sd;
+    try {
+      return role === 'offer' ? this.srtp.takeOffer(from, sd) : this.srtp.takeAnswer(from, sd);
+    } catch (e) {
+      if (!(e instanceof SrtpRefusal)) throw e;
+      this.srtpRefusal = e.message;
+      return undefined;
+    }
+  }
+
+  private rewriteFor(to: Side, sd: SessionDescription, media: CallMediaSession, role: 'offer' | 'answer'): Buffer {
+    this.lastMedia = media;
     const port = to === 'a' ? media.legA.rtpPort : media.legB.rtpPort;
-    const rewritten = rewriteConnection(sd, { address: this.mediaAddress, ports: sd.media.map((m) => (m.port === 0 ? 0 : port)) });
+    let rewritten = rewriteConnection(sd, { address: this.mediaAddress, ports: sd.media.map((m) => (m.port === 0 ? 0 : port)) });
+    // SDES: our own key for this leg (srtp-legs.ts); rewriteConnection made a copy.
+    if (this.srtp) rewritten = role === 'offer' ? this.srtp.decorateOffer(to, rewritten) : this.srtp.decorateAnswer(to, rewritten);
     const body = Buffer.from(this.originTo[to].serialize(rewritten), 'utf8');
     this.lastSent[to] = body;
     return body;

@@ -90,15 +90,15 @@ test('a destination with two keys, a bad target or an unknown kind: file:line:co
       '  - { did: "+4930123454", destination: { extension: "1001", voicemail: "1001" } }',
       '  - { did: "+4930123455", destination: { number: "call me" } }',
       '  - { did: "+4930123456", destination: { play: "../etc/passwd" } }',
-      '  - { did: "+4930123457", destination: { queue: sales } }',
+      '  - { did: "+4930123457", destination: { parking: "70" } }',
       '  - { did: "+4930123450", destination: voicemail }',
     ].join('\n'),
   );
   assert.match(errs[0]!, /:10:\d+: inboundRoutes\[0\]\.destination: give one destination, not extension and voicemail/);
   assert.match(errs[1]!, /:11:\d+: inboundRoutes\[1\]\.destination\.number: must be a phone number/);
   assert.match(errs[2]!, /:12:\d+: inboundRoutes\[2\]\.destination\.play: must be a prompt name/);
-  assert.ok(errs.some((e) => /:13:\d+: inboundRoutes\[3\]\.destination\.queue: unknown key/.test(e)), errs.join('\n'));
-  assert.match(errs[errs.length - 1]!, /:14:\d+: inboundRoutes\[4\]\.destination: expected hangup or a map with one of extension, ringGroup, voicemail, ivr, timeCondition, conference, number, play, got 'voicemail'/);
+  assert.ok(errs.some((e) => /:13:\d+: inboundRoutes\[3\]\.destination\.parking: unknown key/.test(e)), errs.join('\n'));
+  assert.match(errs[errs.length - 1]!, /:14:\d+: inboundRoutes\[4\]\.destination: expected hangup or a map with one of extension, ringGroup, voicemail, ivr, timeCondition, conference, number, play, queue, got 'voicemail'/);
 });
 
 test("a voicemail box's operator destination must exist in this tenant too", () => {

@@ -54,6 +54,8 @@ export const callFlowFields = {
   schedules: raw(),
   timeConditions: raw(),
   ivrs: raw(),
+  /** Call queues (src/model/call-queue.ts). */
+  queues: raw(),
 };
 
 /** `ivrs[0].options.1` -> the Where of that node (or its nearest existing parent). */
@@ -69,6 +71,7 @@ export interface CallFlowParts {
   schedules?: unknown;
   timeConditions?: unknown;
   ivrs?: unknown;
+  queues?: unknown;
   extensions: ReadonlyArray<{ ext: string }>;
   ringGroups: ReadonlyArray<{ name: string }>;
   conferences?: ReadonlyArray<{ number: string }>;
@@ -98,5 +101,6 @@ export function callFlowsConfig(f: CallFlows | undefined): Partial<CallFlows> {
     ...(f.schedules.length > 0 ? { schedules: f.schedules } : {}),
     ...(f.timeConditions.length > 0 ? { timeConditions: f.timeConditions } : {}),
     ...(f.ivrs.length > 0 ? { ivrs: f.ivrs } : {}),
+    ...(f.queues && f.queues.length > 0 ? { queues: f.queues } : {}),
   };
 }

@@ -5,6 +5,7 @@
 import type { CallFlows } from '../model/call-flows.js';
 import { flowDestinationYaml } from '../model/flow-destination.js';
 import { IVR_DEFAULTS, type IvrMenu } from '../model/ivr-menu.js';
+import { callQueueYaml } from '../model/call-queue-yaml.js';
 
 function menuYaml(m: IvrMenu): Record<string, unknown> {
   const out: Record<string, unknown> = { name: m.name, greeting: m.greeting };
@@ -34,5 +35,6 @@ export function callFlowsYaml(f: Partial<CallFlows>): Record<string, unknown> {
     out['timeConditions'] = f.timeConditions.map((c) => ({ name: c.name, schedule: c.schedule, open: flowDestinationYaml(c.open), closed: flowDestinationYaml(c.closed) }));
   }
   if (f.ivrs && f.ivrs.length > 0) out['ivrs'] = f.ivrs.map(menuYaml);
+  if (f.queues && f.queues.length > 0) out['queues'] = f.queues.map(callQueueYaml);
   return out;
 }

@@ -2,7 +2,7 @@
  * Where a call goes, written in a tenant file as `hangup` or a one-key map:
  * `{ extension: 1001 }`, `{ ringGroup: sales }`, `{ voicemail: 1001 }`, `{ ivr: main }`,
  * `{ timeCondition: office-hours }`, `{ conference: 800 }`, `{ number: "+4930123456" }`,
- * `{ play: closed }`. The target rules are shared with the API (src/model/destination-rules.ts);
+ * `{ play: closed }`, `{ queue: sales }`. The target rules are shared with the API (src/model/destination-rules.ts);
  * whether the name exists in the tenant is checked with the whole file (tenant-references.ts).
  */
 import { isMap, isScalar, type Node } from 'yaml';
@@ -11,7 +11,7 @@ import { sharedField } from './field-types.js';
 import { fail, INVALID, object, Schema, str, type DecodeContext, type Invalid } from './schema.js';
 import type { DestinationConfig } from './types.js';
 
-const KEYS = ['extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play'] as const;
+const KEYS = ['extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play', 'queue'] as const;
 const EXPECTED = `expected hangup or a map with one of ${KEYS.join(', ')}`;
 
 // A plain YAML number is taken as written (`extension: 0100` stays "0100", `number: +4930...` keeps its '+').
@@ -24,6 +24,7 @@ const target = object({
   conference: sharedField(DESTINATION_TARGET_RULE.conference, { numbers: true }).optional(),
   number: sharedField(DESTINATION_TARGET_RULE.number, { numbers: true }).optional(),
   play: sharedField(DESTINATION_TARGET_RULE.play, { numbers: true }).optional(),
+  queue: sharedField(DESTINATION_TARGET_RULE.queue, { numbers: true }).optional(),
 });
 
 class DestinationSchema extends Schema<DestinationConfig> {
@@ -47,6 +48,7 @@ class DestinationSchema extends Schema<DestinationConfig> {
       case 'ringGroup':
       case 'ivr':
       case 'timeCondition':
+      case 'queue':
         return { type: k, name: v };
       case 'voicemail':
         return { type: 'voicemail', box: v };

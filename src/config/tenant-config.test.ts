@@ -240,10 +240,10 @@ test('more extensions than limits.extensions is reported at the extensions key',
 });
 
 test('unknown top-level keys, with and without a suggestion', () => {
-  assert.equal(problems('id: acme\ndomain: [ a.example ]\nqueues: []\n'), [
+  assert.equal(problems('id: acme\ndomain: [ a.example ]\nparking: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: queues: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, featureCodes, moh, natKeepalive, blf, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs)',
+    '/etc/pbx/tenants/acme.yaml:3:1: parking: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, auth, recording, srtp, featureCodes, moh, natKeepalive, blf, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs, queues)',
   ]);
 });
 

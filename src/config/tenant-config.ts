@@ -82,6 +82,8 @@ const extension = object({
   algorithms: algorithms().optional(),
   /** Call recording: never, always, on-demand; absent: the tenant's. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** SDES-SRTP: none, optional, required; absent: the tenant's. */
+  srtp: sharedField(FIELDS.srtp).optional(),
   /** Forwards (call-flow-config.ts) and do-not-disturb; a phone's *72/*78 may change them until the file does. */
   forward: forwardSchema().optional(),
   dnd: dndSchema().optional(),
@@ -125,6 +127,8 @@ export const tenantSchema = object({
   auth: object({ algorithms: algorithms() }).optional(),
   /** Call recording policy (the provider's features.recording must be on): never (default), always, on-demand. */
   recording: sharedField(FIELDS.recording).optional(),
+  /** SDES-SRTP on TLS legs: none, optional (default), required (a leg without SRTP gets 488). */
+  srtp: sharedField(FIELDS.srtp).optional(),
   /** DTMF codes during a call: recordToggle starts/stops an on-demand recording (default *1). */
   featureCodes: featureCodesSchema().optional(),
   /** Music on hold: the class held parties hear (moh/<class>/ in the tenant's folder; default 'default'). */
@@ -198,7 +202,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     // IVR menus and time conditions are checked as a whole by checkCallFlows (their loops too);
     // the other sections' destinations may name them.
     const named = (list: unknown): string[] => (Array.isArray(list) ? list.flatMap((x: { name?: unknown }) => (typeof x?.name === 'string' ? [x.name] : [])) : []);
-    checkTenantReferences({ ...t, callFlows: [{ kind: 'ivr', names: named(t.ivrs), nodes: [] }, { kind: 'timeCondition', names: named(t.timeConditions), nodes: [] }] }, root);
+    checkTenantReferences({ ...t, callFlows: [{ kind: 'ivr', names: named(t.ivrs), nodes: [] }, { kind: 'timeCondition', names: named(t.timeConditions), nodes: [] }, { kind: 'queue', names: named(t.queues), nodes: [] }] }, root);
     flows = checkCallFlows(t, root);
     checkConferenceNumbers(t, root);
     checkVoicemailBoxes(t, root);
@@ -223,6 +227,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.callerId !== undefined ? { callerId: raw.callerId } : {}),
     ...(raw.auth !== undefined ? { auth: { algorithms: raw.auth.algorithms } } : {}),
     ...(raw.recording !== undefined ? { recording: raw.recording } : {}),
+    ...(raw.srtp !== undefined ? { srtp: raw.srtp } : {}),
     ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),

@@ -29,7 +29,7 @@ export interface TenantParts {
 
 /** What a call-flow section adds to the checks of the whole file. */
 export interface CallFlowSection {
-  kind: 'ivr' | 'timeCondition' | 'voicemail';
+  kind: 'ivr' | 'timeCondition' | 'voicemail' | 'queue';
   names: string[];
   /** Nodes for the loop check, each with where to report a loop through it. */
   nodes: Array<{ node: string; targets: DestinationConfig[]; where: Where }>;
@@ -60,19 +60,20 @@ export function checkTenantReferences(t: TenantParts, root: Where): void {
 
   const exts = new Set(t.extensions.map((e) => e.ext));
   const groups = new Map(t.ringGroups.map((g) => [g.name, g]));
-  const known: Record<'ivr' | 'timeCondition' | 'voicemail' | 'conference', Set<string>> = {
+  const known: Record<'ivr' | 'timeCondition' | 'voicemail' | 'conference' | 'queue', Set<string>> = {
     ivr: new Set(),
+    queue: new Set(),
     timeCondition: new Set(),
     // An extension's own box unless turned off, and the shared boxes.
     voicemail: new Set([...t.extensions.filter((e) => e.voicemail?.enabled !== false).map((e) => e.ext), ...(t.voicemailBoxes ?? []).map((b) => b.box)]),
     conference: new Set((t.conferences ?? []).map((c) => c.number)),
   };
   for (const f of t.callFlows ?? []) for (const n of f.names) known[f.kind].add(n);
-  const WHAT = { ivr: 'IVR menu', timeCondition: 'time condition', voicemail: 'voicemail box', conference: 'conference room' } as const;
+  const WHAT = { ivr: 'IVR menu', timeCondition: 'time condition', voicemail: 'voicemail box', conference: 'conference room', queue: 'call queue' } as const;
   const checkDestination = (d: DestinationConfig | undefined, where: Where): void => {
     if (d?.type === 'extension' && !exts.has(d.ext)) where.at('extension').report(`no extension '${d.ext}' in this tenant${suggest(d.ext, exts)}`);
     if (d?.type === 'ringGroup' && !groups.has(d.name)) where.at('ringGroup').report(`no ring group '${d.name}' in this tenant${suggest(d.name, groups.keys())}`);
-    if (d?.type === 'ivr' || d?.type === 'timeCondition' || d?.type === 'voicemail' || d?.type === 'conference') {
+    if (d?.type === 'ivr' || d?.type === 'timeCondition' || d?.type === 'voicemail' || d?.type === 'conference' || d?.type === 'queue') {
       const name = d.type === 'voicemail' ? d.box : d.type === 'conference' ? d.room : d.name;
       if (!known[d.type].has(name)) where.at(d.type).report(`no ${WHAT[d.type]} '${name}' in this tenant${suggest(name, known[d.type])}`);
     }

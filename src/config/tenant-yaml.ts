@@ -30,6 +30,7 @@ export interface TenantYamlInput extends Partial<CallFlows> {
     callerId?: string;
     algorithms?: readonly string[];
     recording?: string;
+    srtp?: string;
     forward?: { always?: DestinationConfig; busy?: DestinationConfig; noAnswer?: { to: DestinationConfig; after?: number }; unavailable?: DestinationConfig };
     dnd?: boolean;
     voicemail?: VoicemailYaml & { enabled?: boolean; allowNoPinFromOwnPhone?: boolean; mwi?: string };
@@ -39,6 +40,7 @@ export interface TenantYamlInput extends Partial<CallFlows> {
   callerId?: string;
   auth?: { algorithms: readonly string[] };
   recording?: string;
+  srtp?: string;
   featureCodes?: Readonly<Record<string, string | false | undefined>>;
   moh?: { class?: string };
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
@@ -89,6 +91,7 @@ function destinationYaml(d: DestinationConfig): unknown {
     case 'ringGroup':
     case 'ivr':
     case 'timeCondition':
+    case 'queue':
       return { [d.type]: d.name };
     case 'voicemail':
       return { voicemail: d.box };
@@ -142,6 +145,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     callerId: t.callerId,
     auth: t.auth ? { algorithms: [...t.auth.algorithms] } : undefined,
     recording: t.recording,
+    srtp: t.srtp,
     featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
@@ -159,6 +163,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         callerId: x.callerId,
         algorithms: x.algorithms ? [...x.algorithms] : undefined,
         recording: x.recording,
+        srtp: x.srtp,
         forward: x.forward ? forwardYaml(x.forward) : undefined,
         dnd: x.dnd || undefined,
         voicemail: x.voicemail

@@ -5,6 +5,7 @@
  */
 import type { TimeCondition } from '../model/call-flows.js';
 import type { IvrMenu } from '../model/ivr-menu.js';
+import type { CallQueue } from '../model/call-queue.js';
 import type { Schedule } from '../model/schedule.js';
 import type { ForwardConfig } from './call-flow-config.js';
 
@@ -144,6 +145,8 @@ export interface ExtensionConfig {
   algorithms?: Array<'SHA-256' | 'MD5'>;
   /** Call recording policy of this extension (b2bua/recording-policy.ts); absent: the tenant's. */
   recording?: 'never' | 'always' | 'on-demand';
+  /** SDES-SRTP policy of this extension (b2bua/srtp-policy.ts); absent: the tenant's. */
+  srtp?: 'none' | 'optional' | 'required';
   /** Forwards (call-flow-config.ts); a phone or the API may change them until the file does. */
   forward?: ForwardConfig;
   /** Do not disturb. */
@@ -225,6 +228,7 @@ export type DestinationConfig =
   | { type: 'conference'; room: string }
   | { type: 'number'; number: string }
   | { type: 'play'; prompt: string }
+  | { type: 'queue'; name: string }
   | { type: 'hangup' };
 
 export interface RingGroupConfig {
@@ -294,6 +298,8 @@ export interface TenantConfig {
   auth?: { algorithms: Array<'SHA-256' | 'MD5'> };
   /** The tenant's call recording policy (b2bua/recording-policy.ts); absent: never. */
   recording?: 'never' | 'always' | 'on-demand';
+  /** The tenant's SDES-SRTP policy (b2bua/srtp-policy.ts); absent: optional (on TLS only). */
+  srtp?: 'none' | 'optional' | 'required';
   /** DTMF feature codes during a call; recordToggle default '*1' (b2bua/record-toggle.ts). */
   featureCodes?: { [id: string]: string | false | undefined; recordToggle?: string };
   /** Music on hold: the class (folder `<dataDir>/tenants/<id>/moh/<class>/`) held parties hear; default 'default'. */
@@ -319,6 +325,8 @@ export interface TenantConfig {
   schedules?: Schedule[];
   timeConditions?: TimeCondition[];
   ivrs?: IvrMenu[];
+  /** Call queues (src/model/call-queue.ts). */
+  queues?: CallQueue[];
 }
 
 export interface ConferenceConfig {

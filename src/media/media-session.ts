@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, ConferenceParticipantState, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, MediaStats, PlayedMediaEvent, RecordingStopped, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, ConferenceParticipantState, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, LegSrtp, MediaStats, PlayedMediaEvent, RecordingStopped, RemoteTarget } from './protocol.js';
 import { PlayTracker, type PlayOptions, type PlayResult } from './play-tracker.js';
 import { needsTranscoding } from './session-kind.js';
 
@@ -73,6 +73,11 @@ export class MediaSession {
   /** Hold (sendonly/inactive) suspends the inactivity check; no leg = both legs. */
   async setHold(on: boolean, leg?: LegName): Promise<void> {
     await this.send(leg === undefined ? { op: 'setHold', session: this.id, on } : { op: 'setHold', session: this.id, leg, on });
+  }
+
+  /** SDES-SRTP on a leg (its phone's key and the PBX's own), or off with null. */
+  async setSrtp(leg: LegName, srtp: LegSrtp | null): Promise<void> {
+    await this.send({ op: 'setSrtp', session: this.id, leg, srtp });
   }
 
   /** After a re-INVITE from the leg's phone: relearn its source, accept a new SSRC and sequence. */

@@ -58,6 +58,25 @@ export interface LegDtmf {
 }
 
 /** The codec a leg carries (from the offer/answer): what its phone sends and expects. */
+/**
+ * SDES-SRTP on one leg (RFC 4568): the suite and the two master keys (key || salt, 30
+ * bytes each): recvKey is the phone's (from its a=crypto), sendKey the PBX's own.
+ * null turns SRTP off on the leg.
+ */
+export interface LegSrtp {
+  suite: 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
+  sendKey: Uint8Array;
+  recvKey: Uint8Array;
+}
+
+/** SRTP counters of a leg: packets dropped for a bad tag, a replayed index, or a bad shape. */
+export interface SrtpLegStats {
+  suite: string;
+  authFailed: number;
+  replayed: number;
+  malformed: number;
+}
+
 export interface LegCodec {
   payloadType: number;
   /** Encoding name as in the rtpmap (PCMU, PCMA, G722, opus...). */
@@ -114,6 +133,8 @@ export interface CommandMap {
    * DTMF on each leg (after setCodecs): how digits leave towards that leg's phone, and
    * whether in-band tones from it are listened for (G.711 legs without telephone-event only).
    */
+  /** SRTP on a leg, or off (null); see LegSrtp. */
+  setSrtp: { req: { session: string; leg: LegName; srtp: LegSrtp | null }; res: null };
   setDtmf: { req: { session: string; a: LegDtmf; b: LegDtmf }; res: null };
   /** Play one digit towards a leg's phone, in the way that leg negotiated (RFC 4733 or in-band tones). */
   sendDigit: { req: { session: string; leg: LegName; digit: string; durationMs: number }; res: null };
@@ -187,6 +208,9 @@ export interface WorkerLoad {
   bytesRelayed: number;
   /** Packets dropped since the worker started: stray sources, invalid, or nowhere to send yet. */
   packetsDropped: number;
+  /** SRTP/SRTCP packets dropped for a bad authentication tag, and for a replayed index (leg-srtp.ts). */
+  srtpAuthFailed?: number;
+  srtpReplayed?: number;
   /** Sessions that transcode now. */
   transcoding?: number;
   /** 20 ms frame ticks of the worker pacer (transcoding, players, recorders, rooms, DTMF taps) since the worker started, and those run more than 10 ms late. */
@@ -253,6 +277,8 @@ export interface LegStats {
   transcode?: TranscodeLegStats;
   /** Once DTMF is configured on the session. */
   dtmf?: DtmfLegStats;
+  /** Present when the leg carries SRTP. */
+  srtp?: SrtpLegStats;
 }
 
 export interface MediaStats {

@@ -13,6 +13,7 @@
 import { parseFlowDestination, type FlowDestination } from './flow-destination.js';
 import type { Report } from './flow-report.js';
 import { MAX_IVRS, parseIvrMenu, type IvrMenu } from './ivr-menu.js';
+import { checkQueueTargets, parseCallQueues, queuePath, type CallQueue } from './call-queue.js';
 import { parseSchedules, type Schedule } from './schedule.js';
 import { isTimeZone, TIME_ZONE_PROBLEM } from './time-zone.js';
 
@@ -30,6 +31,8 @@ export interface CallFlows {
   schedules: Schedule[];
   timeConditions: TimeCondition[];
   ivrs: IvrMenu[];
+  /** Call queues (call-queue.ts); absent: none. */
+  queues?: CallQueue[];
 }
 
 /** The raw keys, as a tenant file or an API body carries them. */
@@ -38,6 +41,7 @@ export interface CallFlowsInput {
   schedules?: unknown;
   timeConditions?: unknown;
   ivrs?: unknown;
+  queues?: unknown;
 }
 
 /** Names of the same tenant that a destination may point at. */
@@ -108,6 +112,9 @@ export function flowEdges(f: CallFlows): Array<{ from: string; at: string; to: F
     if (m.timeout) out.push({ from, at: `ivrs[${i}].timeout`, to: m.timeout });
     if (m.invalid) out.push({ from, at: `ivrs[${i}].invalid`, to: m.invalid });
   });
+  (f.queues ?? []).forEach((q, i) => {
+    if (q.overflow) out.push({ from: `queue ${q.name}`, at: `${queuePath(q, i)}.overflow`, to: q.overflow });
+  });
   f.timeConditions.forEach((c, i) => {
     const from = `timeCondition ${c.name}`;
     out.push({ from, at: `timeConditions[${i}].open`, to: c.open });
@@ -119,7 +126,7 @@ export function flowEdges(f: CallFlows): Array<{ from: string; at: string; to: F
 /** A destination that names something this tenant does not have: the problem, else undefined. */
 function missingTarget(d: FlowDestination, f: CallFlows, t: FlowTargets | undefined): string | undefined {
   // Without targets (a stored document read back) only the document's own names are checked.
-  if (t === undefined && d.type !== 'ivr' && d.type !== 'timeCondition') return undefined;
+  if (t === undefined && d.type !== 'ivr' && d.type !== 'timeCondition' && d.type !== 'queue') return undefined;
   switch (d.type) {
     case 'extension':
       return t!.extensions.has(d.ext) ? undefined : `no extension '${d.ext}' in this tenant`;
@@ -133,6 +140,8 @@ function missingTarget(d: FlowDestination, f: CallFlows, t: FlowTargets | undefi
       return f.ivrs.some((m) => m.name === d.name) ? undefined : `no IVR '${d.name}' in this tenant`;
     case 'timeCondition':
       return f.timeConditions.some((c) => c.name === d.name) ? undefined : `no time condition '${d.name}' in this tenant`;
+    case 'queue':
+      return (f.queues ?? []).some((q) => q.name === d.name) ? undefined : `no queue '${d.name}' in this tenant`;
     default:
       return undefined;
   }
@@ -218,7 +227,8 @@ export function parseCallFlows(raw: CallFlowsInput, targets: FlowTargets | undef
   const schedules = parseSchedules(raw.schedules, 'schedules', count);
   const timeConditions = parseTimeConditions(raw.timeConditions, count);
   const ivrs = parseIvrs(raw.ivrs, count);
-  const flows: CallFlows = { ...(typeof tz === 'string' && isTimeZone(tz) ? { timezone: tz } : {}), schedules, timeConditions, ivrs };
+  const queues = parseCallQueues(raw.queues, count);
+  const flows: CallFlows = { ...(typeof tz === 'string' && isTimeZone(tz) ? { timezone: tz } : {}), schedules, timeConditions, ivrs, ...(queues.length > 0 ? { queues } : {}) };
 
   // Every declared name counts, valid or not, so one bad schedule or menu does not also
   // make each reference to it a problem.
@@ -228,7 +238,9 @@ export function parseCallFlows(raw: CallFlowsInput, targets: FlowTargets | undef
     schedules: [],
     timeConditions: [...declared(raw.timeConditions)].map((name) => ({ name, schedule: '', open: { type: 'hangup' }, closed: { type: 'hangup' } })),
     ivrs: [...declared(raw.ivrs)].map((name) => ({ name }) as IvrMenu),
+    queues: [...declared(raw.queues)].map((name) => ({ name }) as CallQueue),
   };
+  if (targets) checkQueueTargets(queues, targets.extensions, count);
   timeConditions.forEach((c, i) => {
     if (!scheduleNames.has(c.schedule)) count(`timeConditions[${i}].schedule`, `no schedule '${c.schedule}' in this tenant`);
   });

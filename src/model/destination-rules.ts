@@ -7,7 +7,7 @@
 import { FIELDS, ROUTING_FIELDS, type TextRule } from './field-rules.js';
 
 /** Every kind of destination, in the order the docs list them. */
-export const DESTINATION_KINDS = ['extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play', 'hangup'] as const;
+export const DESTINATION_KINDS = ['extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play', 'queue', 'hangup'] as const;
 export type DestinationKind = (typeof DESTINATION_KINDS)[number];
 
 /** The field that carries each kind's target ('' for hangup, which has none). */
@@ -20,6 +20,7 @@ export const DESTINATION_TARGET_FIELD = {
   conference: 'room',
   number: 'number',
   play: 'prompt',
+  queue: 'name',
   hangup: '',
 } as const satisfies Record<DestinationKind, string>;
 
@@ -55,4 +56,5 @@ export const DESTINATION_TARGET_RULE: Record<Exclude<DestinationKind, 'hangup'>,
   conference: ROUTING_FIELDS.conferenceNumber,
   number: OUTSIDE_NUMBER,
   play: PROMPT_NAME,
+  queue: ROUTING_FIELDS.objectName,
 };

@@ -5,7 +5,7 @@ import { FEATURE_CODE_DEFAULTS, featureCodeProblems, featureCodeTable, matchFeat
 test('the defaults of every id; a rename and a disable', () => {
   const t = featureCodeTable();
   assert.equal(Object.fromEntries(t.map((e) => [e.id, e.code])), { ...FEATURE_CODE_DEFAULTS });
-  assert.equal(t.filter((e) => e.arg).map((e) => e.id), ['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle']);
+  assert.equal(t.filter((e) => e.arg).map((e) => e.id), ['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle', 'queueLogin', 'queueLogout']);
   const mine = featureCodeTable({ forwardOn: '*21', dndOn: false });
   assert.is(mine.find((e) => e.id === 'forwardOn')!.code, '*21');
   assert.is(mine.find((e) => e.id === 'forwardOn')!.default, '*72');

@@ -19,6 +19,10 @@ export const FEATURE_CODE_DEFAULTS = {
   dndOn: '*78',
   dndOff: '*79',
   timeConditionToggle: '*27',
+  /** Log in to call queues (+ a queue's number: that one only). */
+  queueLogin: '*45',
+  /** Log out of call queues (+ a queue's number: that one only). */
+  queueLogout: '*46',
   recordToggle: '*1',
 } as const;
 
@@ -26,7 +30,7 @@ export type FeatureCodeId = keyof typeof FEATURE_CODE_DEFAULTS;
 export const FEATURE_CODE_IDS = Object.keys(FEATURE_CODE_DEFAULTS) as FeatureCodeId[];
 
 /** Codes dialled with digits after them: `*72` + the number to forward to, `*27` + a condition's index. */
-export const FEATURE_CODES_WITH_ARG: ReadonlySet<FeatureCodeId> = new Set(['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle']);
+export const FEATURE_CODES_WITH_ARG: ReadonlySet<FeatureCodeId> = new Set(['forwardOn', 'forwardBusyOn', 'forwardNoAnswerOn', 'timeConditionToggle', 'queueLogin', 'queueLogout']);
 /** Codes pressed during a call (DTMF), not dialled: never matched against a dialled number. */
 export const IN_CALL_FEATURE_CODES: ReadonlySet<FeatureCodeId> = new Set(['recordToggle']);
 /** The longest argument taken after a code (a phone number). */

@@ -219,6 +219,8 @@ export const FIELDS = {
   label: humanText(200, 'A label for people'),
   /** Call recording policy of a tenant, an extension or a route (b2bua/recording-policy.ts). */
   recording: { type: 'enum', values: ['never', 'always', 'on-demand'], description: 'Call recording: never, always, or on-demand (started and stopped during the call)' },
+  /** SDES-SRTP policy of a tenant or an extension (b2bua/srtp-policy.ts). */
+  srtp: { type: 'enum', values: ['none', 'optional', 'required'], description: 'SDES-SRTP on TLS: none, optional (offered and accepted), or required (488 without it)' },
   /** A music-on-hold class: a folder `moh/<class>/` of the tenant; the prompt-name rule (media/prompts/prompt-path.ts PROMPT_NAME_RE). */
   mohClass: {
     type: 'string',

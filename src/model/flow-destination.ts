@@ -17,6 +17,7 @@ export type FlowDestination =
   | { type: 'conference'; room: string }
   | { type: 'number'; number: string }
   | { type: 'play'; prompt: string }
+  | { type: 'queue'; name: string }
   | { type: 'hangup' };
 
 /** The YAML key of each kind, and the field of the typed form it fills. */
@@ -29,6 +30,7 @@ const KINDS = {
   conference: 'room',
   number: 'number',
   play: 'prompt',
+  queue: 'name',
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -48,6 +50,7 @@ const RULES: Record<Kind, { re: RegExp; problem: string }> = {
   conference: { re: DIGITS_RE, problem: 'must be a conference room number (1-32 digits)' },
   number: { re: NUMBER_RE, problem: "must be a phone number: digits, optionally '+' first" },
   play: { re: FLOW_PROMPT_RE, problem: 'must be a prompt name (a-z 0-9 _ -, at most 64)' },
+  queue: { re: NAME_RE, problem: 'must be a queue name (a-z 0-9 -)' },
 };
 
 const EXPECTED = `expected hangup or one of { ${Object.keys(KINDS).join(' | ')}: ... }`;

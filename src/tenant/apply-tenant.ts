@@ -19,6 +19,7 @@ import { syncVoicemail } from './sync-voicemail.js';
 import { CALL_FLOWS_SETTING, callFlowsJson } from './call-flows-store.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
+import { SRTP_SETTING } from './srtp-setting.js';
 
 export interface ApplyDeps {
   system: SystemStore;
@@ -174,6 +175,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   let settingChanged = false;
   for (const [k, v] of [
     [RECORDING_SETTING, spec.recording],
+    [SRTP_SETTING, spec.srtp],
     [RECORD_TOGGLE_SETTING, spec.recordToggleCode],
     [MOH_CLASS_SETTING, spec.mohClass],
     ...featureCodeSettings(spec.featureCodes),

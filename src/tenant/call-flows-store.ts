@@ -15,7 +15,7 @@ export type TimeConditionOverride = 'auto' | 'open' | 'closed';
 
 /** The stored text of a document; undefined when it sets nothing (the setting is then removed). */
 export function callFlowsJson(f: CallFlows): string | undefined {
-  if (f.timezone === undefined && f.schedules.length + f.timeConditions.length + f.ivrs.length === 0) return undefined;
+  if (f.timezone === undefined && f.schedules.length + f.timeConditions.length + f.ivrs.length + (f.queues?.length ?? 0) === 0) return undefined;
   return JSON.stringify(f);
 }
 

@@ -17,6 +17,7 @@ export function destinationTarget(d: Destination): string | null {
     case 'ringGroup':
     case 'ivr':
     case 'timeCondition':
+    case 'queue':
       return d.name;
     case 'voicemail':
       return d.box;
@@ -49,6 +50,7 @@ function withTarget(type: Exclude<DestinationKind, 'hangup'>, target: string): D
     case 'ringGroup':
     case 'ivr':
     case 'timeCondition':
+    case 'queue':
       return { type, name: target };
     case 'voicemail':
       return { type, box: target };
@@ -72,6 +74,8 @@ export interface DestinationNames {
   ivrs?: ReadonlySet<string>;
   timeConditions?: ReadonlySet<string>;
   conferences?: ReadonlySet<string>;
+  /** Call queues (the call-flow document's `queues:`). */
+  queues?: ReadonlySet<string>;
   /** Whether the tenant (or the operator's or built-in set) has a prompt of that name; absent: only the name's form is checked. */
   promptExists?(name: string): boolean;
 }
@@ -83,6 +87,7 @@ const WHAT: Record<Exclude<DestinationKind, 'hangup' | 'number' | 'play'>, strin
   ivr: 'an IVR menu',
   timeCondition: 'a time condition',
   conference: 'a conference room',
+  queue: 'a call queue',
 };
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -101,6 +106,8 @@ function namesOf(kind: keyof typeof WHAT, names: DestinationNames): ReadonlySet<
       return names.timeConditions ?? EMPTY;
     case 'conference':
       return names.conferences ?? EMPTY;
+    case 'queue':
+      return names.queues ?? EMPTY;
   }
 }
 

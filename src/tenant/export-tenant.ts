@@ -12,6 +12,7 @@ import type { SystemStore } from './system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
 import type { TenantStore } from './tenant-store.js';
+import { readSrtpSetting, SRTP_SETTING } from './srtp-setting.js';
 
 /**
  * A tenant as it stands in system.sqlite and its tenant.sqlite, written as the spec
@@ -32,6 +33,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   const realm = rec.domains[0]!;
   const mwi = readMwiModes(store);
   const handling = store.callHandling.list();
+  const srtpPolicies = readSrtpSetting(store.getSetting(SRTP_SETTING));
   const extensions: ExtensionSpec[] = store.listExtensions().map((x) => {
     if (x.realm !== realm) {
       throw new StoreError(`tenant ${id}: extension ${x.ext} has digests for realm ${x.realm}, not the tenant's realm ${realm}; re-apply the tenant with passwords first`);
@@ -42,6 +44,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (x.algorithms !== undefined) e.algorithms = [...x.algorithms];
     const recording = store.recordings.extensionMode(x.ext);
     if (recording !== undefined) e.recording = recording;
+    const srtp = srtpPolicies.extensions[x.ext];
+    if (srtp !== undefined) e.srtp = srtp;
     const mode = mwi.get(x.ext);
     if (mode !== undefined) e.voicemail = { mwi: mode };
     // The live forwards and DND (what a phone or the API set last), so the file says what is.
@@ -84,6 +88,7 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (conferences.length > 0) spec.conferences = conferences;
   const recording = store.getSetting(RECORDING_SETTING);
   if (recording !== undefined) spec.recording = recording;
+  if (srtpPolicies.tenant !== undefined) spec.srtp = srtpPolicies.tenant;
   const featureCodes = readFeatureCodeOverrides((k) => store.getSetting(k));
   if (Object.keys(featureCodes).length > 0) spec.featureCodes = featureCodes;
   const vm = voicemailSpecOf(store.voicemail.boxes(), extensions.map((e) => e.ext));
@@ -101,5 +106,6 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (flows.schedules.length > 0) spec.schedules = flows.schedules;
   if (flows.timeConditions.length > 0) spec.timeConditions = flows.timeConditions;
   if (flows.ivrs.length > 0) spec.ivrs = flows.ivrs;
+  if (flows.queues && flows.queues.length > 0) spec.queues = flows.queues;
   return spec;
 }

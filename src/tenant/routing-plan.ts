@@ -35,6 +35,8 @@ export type Destination =
   | { type: 'number'; number: string }
   /** Play a prompt, then hang up. */
   | { type: 'play'; prompt: string }
+  /** Wait in a call queue of the tenant (src/apps/queue). */
+  | { type: 'queue'; name: string }
   | { type: 'hangup' };
 
 /** A tenant's own SIP trunk. Its credentials are in clear: they answer the carrier's challenges. */

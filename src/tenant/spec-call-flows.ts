@@ -19,6 +19,8 @@ export interface CallFlowParts {
   /** IVR menus and time conditions (src/model/call-flows.ts checks them as a whole). */
   ivrs?: ReadonlyArray<{ name: string }>;
   timeConditions?: ReadonlyArray<{ name: string }>;
+  /** Call queues (src/model/call-queue.ts). */
+  queues?: ReadonlyArray<{ name: string }>;
 }
 
 /** Names of a section's entries that are strings (a bad entry is reported by its own section). */
@@ -41,6 +43,7 @@ export function destinationNamesOf(spec: CallFlowParts, extensions: ReadonlySet<
     conferences: namesIn(spec.conferences, (c) => c?.number),
     ivrs: namesIn(spec.ivrs, (m) => m?.name),
     timeConditions: namesIn(spec.timeConditions, (c) => c?.name),
+    queues: namesIn(spec.queues, (q) => q?.name),
     ...(promptExists ? { promptExists } : {}),
   };
 }

@@ -2,6 +2,8 @@ import type { Migration } from './migrations.js';
 
 /** The destination kinds of migration 7 as an SQL list (a released step never changes: written out, not derived). */
 const DEST_TYPES = "'extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play', 'hangup'";
+/** The destination kinds with call queues (issue 12), for the queue step. */
+const DEST_TYPES_QUEUE = "'extension', 'ringGroup', 'voicemail', 'ivr', 'timeCondition', 'conference', 'number', 'play', 'queue', 'hangup'";
 
 /**
  * Schema of `<dataDir>/tenants/<id>/tenant.sqlite`. Passwords are never stored:
@@ -323,6 +325,55 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
         declared            TEXT,
         updated_at          INTEGER NOT NULL
       ) STRICT;
+    `,
+  },
+  {
+    // Issue 12: call queues are a destination too ({ queue: sales }) in ring-group fallbacks,
+    // inbound routes and forwards. SQLite cannot alter a CHECK: the three tables are rebuilt
+    // (sqlite.org/lang_altertable.html §7), their rows kept.
+    version: 9,
+    rebuildsTables: true,
+    sql: `
+      CREATE TABLE ring_groups_new (
+        name             TEXT PRIMARY KEY,
+        position         INTEGER NOT NULL,
+        strategy         TEXT NOT NULL CHECK (strategy IN ('simultaneous', 'sequential')),
+        ring_seconds     INTEGER NOT NULL,
+        fallback_type    TEXT CHECK (fallback_type IN (${DEST_TYPES_QUEUE})),
+        fallback_target  TEXT,
+        updated_at       INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO ring_groups_new SELECT name, position, strategy, ring_seconds, fallback_type, fallback_target, updated_at FROM ring_groups;
+      DROP TABLE ring_groups;
+      ALTER TABLE ring_groups_new RENAME TO ring_groups;
+      CREATE TABLE inbound_routes_new (
+        did          TEXT PRIMARY KEY,
+        position     INTEGER NOT NULL,
+        dest_type    TEXT NOT NULL CHECK (dest_type IN (${DEST_TYPES_QUEUE})),
+        dest_target  TEXT,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO inbound_routes_new SELECT did, position, dest_type, dest_target, updated_at FROM inbound_routes;
+      DROP TABLE inbound_routes;
+      ALTER TABLE inbound_routes_new RENAME TO inbound_routes;
+      CREATE TABLE call_handling_new (
+        ext                 TEXT PRIMARY KEY REFERENCES extensions(ext) ON DELETE CASCADE,
+        dnd                 INTEGER NOT NULL DEFAULT 0 CHECK (dnd IN (0, 1)),
+        always_type         TEXT CHECK (always_type IN (${DEST_TYPES_QUEUE})),
+        always_target       TEXT,
+        busy_type           TEXT CHECK (busy_type IN (${DEST_TYPES_QUEUE})),
+        busy_target         TEXT,
+        noanswer_type       TEXT CHECK (noanswer_type IN (${DEST_TYPES_QUEUE})),
+        noanswer_target     TEXT,
+        noanswer_after      INTEGER,
+        unavailable_type    TEXT CHECK (unavailable_type IN (${DEST_TYPES_QUEUE})),
+        unavailable_target  TEXT,
+        declared            TEXT,
+        updated_at          INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO call_handling_new SELECT ext, dnd, always_type, always_target, busy_type, busy_target, noanswer_type, noanswer_target, noanswer_after, unavailable_type, unavailable_target, declared, updated_at FROM call_handling;
+      DROP TABLE call_handling;
+      ALTER TABLE call_handling_new RENAME TO call_handling;
     `,
   },
 ];

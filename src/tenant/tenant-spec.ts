@@ -17,6 +17,7 @@ import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
 import { isValidTenantId } from './tenant-id.js';
 import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
 import { checkField, FIELDS, LIMIT_RULES } from '../model/field-rules.js';
+import { srtpSettingJson, type SrtpPolicySetting } from './srtp-setting.js';
 
 export type { TenantLimits } from './tenant-limits.js';
 export type { InboundRouteSpec, OutboundRouteSpec, RingGroupSpec, RoutingSpec, TrunkSpec } from './routing-spec.js';
@@ -52,6 +53,8 @@ export interface ExtensionSpec extends CallHandlingSpec {
   algorithms?: readonly DigestAlgorithm[];
   /** Call recording policy (never, always, on-demand); absent: the tenant's. */
   recording?: string;
+  /** SDES-SRTP policy (none, optional, required); absent: the tenant's. */
+  srtp?: string;
   /** Its voicemail box (voicemail-spec.ts); absent: a box with the defaults. */
   voicemail?: VoicemailSettingsSpec;
 }
@@ -72,6 +75,8 @@ export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   conferences?: readonly ConferenceSpec[];
   /** The tenant's call recording policy (never, always, on-demand); absent: never. */
   recording?: string;
+  /** The tenant's SDES-SRTP policy (none, optional, required); absent: optional. */
+  srtp?: string;
   /** Feature codes renamed or disabled (false); absent: the defaults (src/model/feature-code-table.ts). */
   featureCodes?: FeatureCodeOverrides;
   /** Music on hold; class absent: 'default'. */
@@ -97,6 +102,7 @@ export interface ValidExtensionSpec {
   callerId?: string;
   algorithms?: DigestAlgorithm[];
   recording?: RecordingPolicy;
+  srtp?: SrtpPolicySetting;
 }
 
 /** FIELDS.recording's values; the B2BUA's recording-policy.ts reads the same words. */
@@ -112,6 +118,8 @@ export interface ValidTenantSpec {
   extensions: ValidExtensionSpec[];
   /** The tenant's recording policy; absent: none set (never). */
   recording?: RecordingPolicy;
+  /** The SRTP setting's text (srtp-setting.ts), when a policy is set. */
+  srtp?: string;
   /** The code that toggles an on-demand recording, when the spec sets one. */
   recordToggleCode?: string;
   /** The music-on-hold class, when the spec sets one. */
@@ -171,6 +179,7 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
   if (x?.callerId !== undefined) field('callerId', FIELDS.e164, x.callerId);
   const algorithms = x?.algorithms === undefined ? undefined : checkAlgorithmList(x.algorithms, path('algorithms'), fail);
   if (x?.recording !== undefined) field('recording', FIELDS.recording, x.recording);
+  if (x?.srtp !== undefined) field('srtp', FIELDS.srtp, x.srtp);
   if (failed) return undefined;
   const ha1 = hasHa1 ? { MD5: x.ha1!.md5, 'SHA-256': x.ha1!.sha256 } : computeHa1Set(x.ext, realm ?? '', x.password!);
   const e: ValidExtensionSpec = { ext: x.ext, name: x.name, enabled: x.enabled ?? true, classOfService: x.classOfService ?? DEFAULT_CLASS_OF_SERVICE, ha1 };
@@ -178,6 +187,7 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
   if (x.callerId !== undefined) e.callerId = x.callerId;
   if (algorithms !== undefined) e.algorithms = algorithms;
   if (x.recording !== undefined) e.recording = x.recording as RecordingPolicy;
+  if (x.srtp !== undefined) e.srtp = x.srtp as SrtpPolicySetting;
   return e;
 }
 
@@ -204,6 +214,8 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   if (nameProblem !== undefined) bad('name', nameProblem);
   const recordingProblem = spec?.recording === undefined ? undefined : checkField(FIELDS.recording, spec.recording);
   if (recordingProblem !== undefined) bad('recording', recordingProblem);
+  const srtpProblem = spec?.srtp === undefined ? undefined : checkField(FIELDS.srtp, spec.srtp);
+  if (srtpProblem !== undefined) bad('srtp', srtpProblem);
   const featureCodes = validateFeatureCodeSpec(spec?.featureCodes, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], bad) ?? {};
   const recordToggleCode = featureCodes.recordToggle;
   const mohClass = spec?.moh?.class;
@@ -278,7 +290,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(blf !== undefined ? { blf } : {}) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(blf !== undefined ? { blf } : {}), ...srtpOf(spec.srtp as SrtpPolicySetting | undefined, extensions) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -296,4 +308,10 @@ function checkHa1(h: Ha1Spec, realm: string | undefined, at: string, bad: (path:
   }
   if (typeof h.md5 !== 'string' || !MD5_HEX.test(h.md5)) bad(`${at}.md5`, 'must be 32 lowercase hex digits');
   if (typeof h.sha256 !== 'string' || !SHA256_HEX.test(h.sha256)) bad(`${at}.sha256`, 'must be 64 lowercase hex digits');
+}
+
+/** The SRTP setting of a valid spec (srtp-setting.ts), when any policy is set. */
+function srtpOf(tenant: SrtpPolicySetting | undefined, extensions: readonly ValidExtensionSpec[]): { srtp?: string } {
+  const text = srtpSettingJson(tenant, extensions);
+  return text !== undefined ? { srtp: text } : {};
 }

@@ -20,6 +20,10 @@ export interface BaresipOptions {
   sourceWav: string;
   /** Audio codecs offered, as baresip names them: `PCMU/8000/1`, `opus/48000/2`. */
   codecs: string[];
+  /** The transport to the server (default udp); tls uses the server's TLS port in `proxy`. */
+  transport?: 'udp' | 'tls';
+  /** SDES-SRTP (baresip's srtp module): `srtp` best effort (RTP/AVP + a=crypto), `srtp-mand` RTP/SAVP. */
+  mediaenc?: 'srtp' | 'srtp-mand';
   /** baresip quits by itself after this long (`-t`), so a killed test leaves no phone behind; 240 s by default. */
   lifetimeSeconds?: number;
   /** Contacts whose presence the phone watches (baresip's presence module, `;presence=p2p`): URIs like `sip:1002@acme.example`. */
@@ -82,13 +86,13 @@ export class Baresip {
     // baresip 1.0 always opens UDP and TCP on the sip_listen port and TLS on the port above it.
     const [sipPort] = await freePortRun(2);
     const ctrlPort = await freePort();
-    writeFileSync(join(dir, 'config'), configText({ sipPort: sipPort!, ctrlPort, sourceWav: opts.sourceWav, recordDir: join(dir, 'rec'), presence: (opts.watch?.length ?? 0) > 0 }));
+    writeFileSync(join(dir, 'config'), configText({ sipPort: sipPort!, ctrlPort, sourceWav: opts.sourceWav, recordDir: join(dir, 'rec'), presence: (opts.watch?.length ?? 0) > 0, srtp: opts.mediaenc !== undefined }));
     if (opts.watch) writeFileSync(join(dir, 'contacts'), opts.watch.map((u) => `<${u}>;presence=p2p\n`).join(''));
     // Account parameters (baresip's accounts file): the server is the outbound proxy, the
     // phone answers only when told, and offers only the codecs the test asks for.
     writeFileSync(
       join(dir, 'accounts'),
-      `<sip:${opts.user}@${opts.domain}>;auth_pass=${opts.password};outbound="sip:${opts.proxy.host}:${opts.proxy.port}";regint=300;answermode=manual;audio_codecs=${opts.codecs.join(',')}\n`,
+      `<sip:${opts.user}@${opts.domain}${opts.transport === 'tls' ? ';transport=tls' : ''}>;auth_pass=${opts.password};outbound="sip:${opts.proxy.host}:${opts.proxy.port}${opts.transport === 'tls' ? ';transport=tls' : ''}";regint=300;answermode=manual;audio_codecs=${opts.codecs.join(',')}${opts.mediaenc ? `;mediaenc=${opts.mediaenc}` : ''}\n`,
     );
     const child = spawn('baresip', ['-f', dir, '-t', String(opts.lifetimeSeconds ?? 240)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
     const phone = new Baresip(opts, dir, child, undefined);
@@ -261,7 +265,7 @@ export class Baresip {
   }
 }
 
-function configText(c: { sipPort: number; ctrlPort: number; sourceWav: string; recordDir: string; presence?: boolean }): string {
+function configText(c: { sipPort: number; ctrlPort: number; sourceWav: string; recordDir: string; presence?: boolean; srtp?: boolean }): string {
   return [
     'poll_method epoll',
     `sip_listen 127.0.0.1:${c.sipPort}`,
@@ -286,6 +290,7 @@ function configText(c: { sipPort: number; ctrlPort: number; sourceWav: string; r
     'rtp_stats no',
     'module_path /usr/lib/baresip/modules',
     ...MODULES.map((m) => `module ${m}`),
+    ...(c.srtp ? ['module srtp.so'] : []),
     'module_tmp uuid.so',
     'module_tmp account.so',
     // Watching contacts' presence (SUBSCRIBE Event: presence, PIDF) when the test asks for it.

@@ -23,6 +23,8 @@ export interface PhoneOptions {
   server: { host: string; port: number };
   /** The address the phone's sockets bind to (another loopback address = another host). */
   bindAddress?: string;
+  /** The SIP port to bind (a carrier at the trunk's configured port); default any free one. */
+  sipPort?: number;
   /** The address the phone writes in its SDP c= (a private one plays a phone behind NAT). */
   sdpAddress?: string;
   /** The port the phone writes in its SDP m= (default its own RTP socket's). */
@@ -73,7 +75,7 @@ export class UdpPhone {
   static async open(o: PhoneOptions): Promise<UdpPhone> {
     const bind = o.bindAddress ?? '127.0.0.1';
     const sip = createSocket('udp4');
-    await new Promise<void>((r) => sip.bind(0, bind, () => r()));
+    await new Promise<void>((r) => sip.bind(o.sipPort ?? 0, bind, () => r()));
     const rtp = createSocket('udp4');
     await new Promise<void>((r) => rtp.bind(0, bind, () => r()));
     return new UdpPhone(o, sip, (sip.address() as { port: number }).port, rtp, (rtp.address() as { port: number }).port);
@@ -167,7 +169,7 @@ export class UdpPhone {
   // ---- calling ------------------------------------------------------------------------------
 
   /** Place a call; resolves with the final response (after the 407 round trip). */
-  async call(callee: string, opts: { password?: string; fromUser?: string; domain?: string; timeoutMs?: number } = {}): Promise<SipResponse> {
+  async call(callee: string, opts: { password?: string; fromUser?: string; domain?: string; timeoutMs?: number; /** extra headers of the INVITE (e.g. Replaces) */ headers?: Array<{ name: string; value: string }> } = {}): Promise<SipResponse> {
     const callId = newCallId();
     const tag = newTag();
     const domain = opts.domain ?? this.o.domain;
@@ -176,6 +178,7 @@ export class UdpPhone {
       const headers = this.baseHeaders('INVITE', `<sip:${callee}@${domain}>`, callId, tag, opts.fromUser);
       headers.push({ name: 'contact', value: `<${this.contact}>` }, { name: 'content-type', value: 'application/sdp' }, { name: 'supported', value: 'timer' });
       if (this.o.allow) headers.push({ name: 'allow', value: this.o.allow });
+      if (opts.headers) headers.push(...opts.headers);
       if (auth) headers.push({ name: 'proxy-authorization', value: auth });
       this.dialog!.inviteCseq = this.cseq - 1;
       return { kind: 'request', method: 'INVITE', uri: `sip:${callee}@${domain}`, headers, body: this.sdp() };

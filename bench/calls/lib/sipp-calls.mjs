@@ -25,7 +25,9 @@ export function pcmuTone() {
 /**
  * @param {{ dir: string, tag: string, target: string, scenario: string, csv?: string, localPort: number,
  *   rate?: number, calls?: number, pauseMs?: number, mediaPort?: number, rtpEcho?: boolean,
- *   timeoutSeconds: number, recvTimeoutMs?: number, logs?: boolean }} o
+ *   timeoutSeconds: number, recvTimeoutMs?: number, logs?: boolean, maxCalls?: number, localIp?: string }} o
+ *   localIp: the loopback address SIPp binds for signalling and media (default 127.0.0.1), e.g. a
+ *   tenant trunk's own address (127.0.0.2) so the server knows the calls as that trunk's
  */
 export function startSipp(o) {
   const cwd = join(o.dir, o.tag);
@@ -33,12 +35,13 @@ export function startSipp(o) {
   mkdirSync(cwd, { recursive: true });
   writeFileSync(join(cwd, 'pcmu-tone.raw'), pcmuTone());
   const stf = join(cwd, 'stat.csv');
-  const args = [o.target, '-sf', o.scenario, '-i', '127.0.0.1', '-p', String(o.localPort), '-t', 'u1', '-nostdin'];
+  const ip = o.localIp ?? '127.0.0.1';
+  const args = [o.target, '-sf', o.scenario, '-i', ip, '-p', String(o.localPort), '-t', 'u1', '-nostdin'];
   if (o.csv) args.push('-inf', o.csv);
   if (o.rate !== undefined) args.push('-r', String(o.rate), '-rp', '1000');
   if (o.calls !== undefined) args.push('-m', String(o.calls));
   if (o.pauseMs !== undefined) args.push('-d', String(o.pauseMs));
-  args.push('-mi', '127.0.0.1');
+  args.push('-mi', ip);
   if (o.mediaPort !== undefined) args.push('-mp', String(o.mediaPort));
   if (o.rtpEcho) args.push('-rtp_echo');
   args.push('-recv_timeout', String(o.recvTimeoutMs ?? 5000), '-buff_size', String(SIPP_BUFFER_BYTES));

@@ -6,8 +6,10 @@
 import { createSocket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 
-/** legs: [{ id, pt, tsStep, payloads: base64[] }] */
-const { legs, ptimeMs = 20, slotMs = 1 } = workerData;
+/** legs: [{ id, pt, tsStep, payloads: base64[] }]; srtp: leg a of each call sends SRTP with this key (srtp-step.mjs). */
+const { legs, ptimeMs = 20, slotMs = 1, srtp } = workerData;
+// The PBX's own SRTP code (src/media/srtp) as the generator's protect: this thread runs with tsx then.
+const SrtpOutbound = srtp ? (await import('../../../src/media/srtp/srtp-context.ts')).SrtpOutbound : undefined;
 const nowMs = () => performance.timeOrigin + performance.now();
 const socks = [];
 /** Sends are counted in the send window, arrivals in the same window shifted by the delay the engine may add. */
@@ -22,6 +24,7 @@ async function bindAll() {
   for (const leg of legs) {
     const s = createSocket({ type: 'udp4', recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
     const x = { sock: s, leg, seq: 0, ts: 0, ssrc: (0x10000 + leg.id) >>> 0, connected: false, frames: leg.payloads.map((p) => Buffer.from(p, 'base64')), i: 0 };
+    if (SrtpOutbound && leg.id % 2 === 0) x.srtp = new SrtpOutbound({ suite: srtp.suite, keySalt: Buffer.from(srtp.key, 'base64') });
     s.on('message', () => {
       stats.receivedAny++;
       const t = nowMs();
@@ -60,7 +63,7 @@ async function setTargets(targets) {
 
 function sendOne(x, t) {
   const p = x.frames[x.i++ % x.frames.length];
-  const b = Buffer.allocUnsafe(12 + p.length);
+  const b = Buffer.allocUnsafe(12 + p.length + (x.srtp ? 16 : 0));
   b[0] = 0x80;
   b[1] = x.leg.pt;
   b.writeUInt16BE(x.seq & 0xffff, 2);
@@ -70,7 +73,8 @@ function sendOne(x, t) {
   x.seq++;
   x.ts = (x.ts + x.leg.tsStep) >>> 0;
   try {
-    x.sock.send(b);
+    if (x.srtp) x.sock.send(b, 0, x.srtp.protectRtp(b, 12 + p.length));
+    else x.sock.send(b);
     if (t >= window.from && t < window.to) {
       stats.sent++;
       if (x.leg.id % 2 === 0) stats.sentA++;

@@ -34,7 +34,8 @@ export class CodecLoad {
     for (let c = 0; c < o.calls; c++) {
       perThread[c % threads].push({ id: 2 * c, ...o.a }, { id: 2 * c + 1, ...o.b });
     }
-    const workers = perThread.map((legs) => new Worker(WORKER, { workerData: { legs } }));
+    // SRTP on leg a (o.srtp: { suite, key }): the thread imports the project's TypeScript through tsx.
+    const workers = perThread.map((legs) => new Worker(WORKER, { workerData: { legs, ...(o.srtp ? { srtp: o.srtp } : {}) }, ...(o.srtp ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}) }));
     const load = new CodecLoad(workers, perThread);
     try {
       const bound = await Promise.all(workers.map((w) => ask(w, { cmd: 'bind' }, 'bound')));

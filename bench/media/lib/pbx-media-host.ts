@@ -9,7 +9,7 @@ import { chooseOpusBackend } from '../../../src/media/codecs/opus-backend.js';
 import { OpusEncoder } from '../../../src/media/codecs/opus.js';
 import { MediaController } from '../../../src/media/controller.js';
 import type { MediaSession } from '../../../src/media/media-session.js';
-import type { LegCodec } from '../../../src/media/protocol.js';
+import type { LegCodec, LegSrtp } from '../../../src/media/protocol.js';
 import { writeSine } from '../../../src/media/dsp/tone.js';
 import { memoryLogger } from '../../../src/util/logger.js';
 import { TranscodeDirection } from '../../../src/media/worker/transcode-direction.js';
@@ -53,7 +53,7 @@ function payloads(codec: string): string[] {
 
 type Msg =
   | { op: 'payloads'; codec: string }
-  | { op: 'setup'; calls: number; a: LegCodec; b: LegCodec; transcode: boolean; targets: Array<{ host: string; port: number }> }
+  | { op: 'setup'; calls: number; a: LegCodec; b: LegCodec; transcode: boolean; targets: Array<{ host: string; port: number }>; srtp?: { suite: LegSrtp['suite']; sendKey: string; recvKey: string } }
   | { op: 'teardown' }
   | { op: 'load' }
   | { op: 'memory'; calls: number; a: LegCodec; b: LegCodec; payloads: { a: string[]; b: string[] } }
@@ -75,6 +75,7 @@ async function handle(m: Msg): Promise<unknown> {
         await s.setRemote('a', { address: ta.host, port: ta.port, allowedSources: [ta.host] });
         await s.setRemote('b', { address: tb.host, port: tb.port, allowedSources: [tb.host] });
         if (m.transcode) await s.useCodecs({ a: m.a, b: m.b });
+        if (m.srtp) await s.setSrtp('a', { suite: m.srtp.suite, sendKey: Buffer.from(m.srtp.sendKey, 'base64'), recvKey: Buffer.from(m.srtp.recvKey, 'base64') });
         ports.push(s.legA.rtpPort, s.legB.rtpPort);
       }
       return { ports };

@@ -48,14 +48,19 @@ export function mediaSection(run) {
     '|---|---|---|---|---|---|---|',
   ];
   const ratios = [];
-  for (const [key, label] of [['g722', 'PCMU↔G.722'], ['opus', 'PCMU↔Opus'], ['relay', 'PCMU relay (no transcoding)']]) {
+  for (const [key, label] of [['g722', 'PCMU↔G.722'], ['opus', 'PCMU↔Opus'], ['relay', 'PCMU relay (no transcoding)'], ['srtp', 'PCMU SRTP↔RTP (SDES AES_CM_128_HMAC_SHA1_80 on one leg)']]) {
     const r = run.results[key];
     if (!r) continue;
     lines.push(row(`PBX ${label}`, r.pbx));
-    if (key !== 'relay') lines.push(row(`rtpengine ${label}`, r.rtpengine));
+    if (key !== 'relay' && key !== 'srtp') lines.push(row(`rtpengine ${label}`, r.rtpengine));
     if (r.pbx?.callsPerCore && r.rtpengine?.callsPerCore) ratios.push(`${label}: PBX / rtpengine calls per core at each one's highest passing step = ${(r.pbx.callsPerCore / r.rtpengine.callsPerCore).toFixed(2)} (target ≥ 1.0)`);
     const same = sameLoad(r);
     if (same) ratios.push(`${label}, side by side at ${same.calls} calls each: PBX ${f0(same.pbxCpu)} % of a core, rtpengine ${f0(same.rtpCpu)} %: PBX / rtpengine per core = ${same.ratio.toFixed(2)}`);
+  }
+  const relay = run.results.relay?.pbx;
+  const srtp = run.results.srtp?.pbx;
+  if (relay?.callsPerCore && srtp?.callsPerCore) {
+    ratios.push(`SRTP↔RTP / plain relay calls per core, same run: ${f0(srtp.callsPerCore)} / ${f0(relay.callsPerCore)} = ${(srtp.callsPerCore / relay.callsPerCore).toFixed(2)} (highest passing: ${srtp.maxCalls} vs ${relay.maxCalls} calls)`);
   }
   lines.push('');
   for (const x of ratios) lines.push(`- ${x}`);

@@ -17,6 +17,7 @@ const run = {
       transcoderMemory: { calls: 200, rssPerCall: 130 * 1024, heapPerCall: 20 * 1024, externalPerCall: 85 * 1024 },
     },
     relay: { pbx: { steps: [step(100, 10, true)], maxCalls: 100, firstFail: undefined, best: step(100, 10, true), callsPerCore: 1000 } },
+    srtp: { pbx: { steps: [step(100, 25, true)], maxCalls: 100, firstFail: undefined, best: step(100, 25, true), callsPerCore: 400 } },
   },
 };
 
@@ -30,8 +31,10 @@ test('the section gives both engines, the per-core ratio, the side-by-side ratio
   assert.match(md, /side by side at 50 calls each: PBX 40 % of a core, rtpengine 20 %: PBX \/ rtpengine per core = 0\.50/);
   assert.match(md, /transcoder state per call .*130\.0 KiB RSS, of which 20\.0 KiB JS heap and 85\.0 KiB Buffers/);
   assert.match(md, /\| PBX PCMU relay \(no transcoding\) \| ≥ 100/);
+  assert.match(md, /\| PBX PCMU SRTP↔RTP \(SDES AES_CM_128_HMAC_SHA1_80 on one leg\) \| ≥ 100/);
+  assert.match(md, /SRTP↔RTP \/ plain relay calls per core, same run: 400 \/ 1,000 = 0\.40/);
   assert.match(md, /Conference participants per core: measured by bench\/media\/conference\.mjs/);
-  assert.is(md.split('\n').filter((l) => /^\| (pbx|rtpengine) (g722|relay) \|/.test(l)).length, 6, 'every step listed');
+  assert.is(md.split('\n').filter((l) => /^\| (pbx|rtpengine) (g722|relay|srtp) \|/.test(l)).length, 7, 'every step listed');
 });
 
 test.run();

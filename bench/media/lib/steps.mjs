@@ -39,12 +39,13 @@ export async function measure(load, pids, o) {
 }
 
 /** The PBX's media worker: sessions made as the B2BUA makes them; `transcode` false = plain relay. */
-export async function pbxStep({ host, calls, a, b, transcode, threads, warmupMs, measureMs, payloads }) {
-  const load = await CodecLoad.create({ calls, threads, a: { pt: CODECS[a].pt, tsStep: CODECS[a].tsStep, payloads: payloads[a] }, b: { pt: CODECS[b].pt, tsStep: CODECS[b].tsStep, payloads: payloads[b] } });
+export async function pbxStep({ host, calls, a, b, transcode, threads, warmupMs, measureMs, payloads, srtp }) {
+  // srtp: leg a is SDES-SRTP (the generator protects with `key`, the worker opens it and protects back with `pbxKey`).
+  const load = await CodecLoad.create({ calls, threads, a: { pt: CODECS[a].pt, tsStep: CODECS[a].tsStep, payloads: payloads[a] }, b: { pt: CODECS[b].pt, tsStep: CODECS[b].tsStep, payloads: payloads[b] }, ...(srtp ? { srtp: { suite: srtp.suite, key: srtp.key } } : {}) });
   try {
     await sleep(300);
     const before = memoryBytes(host.pids());
-    const { ports } = await host.request({ op: 'setup', calls, a: CODECS[a].leg, b: CODECS[b].leg, transcode, targets: load.ports.map((port) => ({ host: '127.0.0.1', port })) });
+    const { ports } = await host.request({ op: 'setup', calls, a: CODECS[a].leg, b: CODECS[b].leg, transcode, targets: load.ports.map((port) => ({ host: '127.0.0.1', port })), ...(srtp ? { srtp: { suite: srtp.suite, recvKey: srtp.key, sendKey: srtp.pbxKey } } : {}) });
     await load.setTargets(ports.map((port) => ({ host: '127.0.0.1', port })));
     const l0 = (await host.request({ op: 'load' })).load;
     const r = await measure(load, () => host.pids(), { warmupMs, measureMs });

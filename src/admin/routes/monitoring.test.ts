@@ -12,7 +12,7 @@ function snapshot(): MonitoringSnapshot {
     trunks: [{ trunk: 'carrier', registered: true }, { tenant: 'acme', trunk: 'own "trunk"', registered: false }],
     sip: { serverTransactions: 4, clientTransactions: 5, connections: 6, messagesReceived: 100, messagesSent: 90, sendErrors: 0, parseErrors: 1, rejectedMessages: 1, droppedMessages: 2, rejectedConnections: 0, bannedSources: 1, bansTotal: 2, throttledTotal: 7, openTenantStores: 2 },
     media: [
-      { worker: 0, up: true, sessions: 2, portsInUse: 8, portsFree: 92, packetsRelayed: 1000, bytesRelayed: 172000, packetsDropped: 3, loopUtilization: 0.01, cpuSeconds: 0.5, framesPaced: 5000, framesLate: 4 },
+      { worker: 0, up: true, sessions: 2, portsInUse: 8, portsFree: 92, packetsRelayed: 1000, bytesRelayed: 172000, packetsDropped: 3, srtpAuthFailed: 7, srtpReplayed: 2, loopUtilization: 0.01, cpuSeconds: 0.5, framesPaced: 5000, framesLate: 4 },
       { worker: 1, up: false },
     ],
   };
@@ -78,6 +78,8 @@ test('/metrics parses with a Prometheus text-format parser and carries the tenan
   assert.is(sampleValue(fams, 'pbx_media_worker_up', { worker: '1' }), 0);
   assert.is(sampleValue(fams, 'pbx_media_worker_packets_relayed_total', { worker: '0' }), 1000);
   assert.is(sampleValue(fams, 'pbx_media_worker_packets_dropped_total', { worker: '0' }), 3);
+  assert.is(sampleValue(fams, 'pbx_media_worker_srtp_auth_failed_total', { worker: '0' }), 7);
+  assert.is(sampleValue(fams, 'pbx_media_worker_srtp_replayed_total', { worker: '0' }), 2);
   assert.is(sampleValue(fams, 'pbx_media_worker_frames_paced_total', { worker: '0' }), 5000);
   assert.is(sampleValue(fams, 'pbx_media_worker_frames_late_total', { worker: '0' }), 4);
   assert.is(sampleValue(fams, 'pbx_media_worker_sessions', { worker: '1' }), undefined, 'no load from a silent worker');

@@ -3,11 +3,14 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization, type ELD
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE, renderExposition, TENANT_PROVIDER } from '../../util/metrics.js';
 import { pbxRegistry } from '../../util/pbx-metrics.js';
 import type { ApiResult, RawRoute } from '../api-types.js';
+import { queueGauges, type QueueSnapshot } from '../queue-gauges.js';
 
 /** What the running server looks like at one scrape; every field is read, nothing is kept. */
 export interface MonitoringSnapshot {
   /** Tenant ids that may appear as label values (the others count as tenant="_other"). */
   tenants: readonly string[];
+  /** Call queues with live state (tenant, queue, statistics); absent: none. */
+  queues?: readonly QueueSnapshot[];
   /** Calls in progress, by tenant id. */
   activeCalls: Readonly<Record<string, number>>;
   /** Registered contacts, by tenant id. */
@@ -52,6 +55,9 @@ export interface MediaWorkerSnapshot {
   packetsRelayed?: number;
   bytesRelayed?: number;
   packetsDropped?: number;
+  /** SRTP packets dropped for a bad tag or a replayed index since the worker started. */
+  srtpAuthFailed?: number;
+  srtpReplayed?: number;
   /** Busy share of the worker's event loop since it started, 0..1. */
   loopUtilization?: number;
   cpuSeconds?: number;
@@ -96,6 +102,7 @@ export function monitoringRoutes(deps: MonitoringDeps): RawRoute[] {
         const gauges = new MetricsRegistry({ maxSeriesPerMetric: counters.maxSeries });
         gauges.setKnownTenants(snap.tenants);
         serverGauges(gauges, snap);
+        if (snap.queues) queueGauges(gauges, snap.queues);
         processGauges.fill(gauges);
         return { status: 200, text: renderExposition([counters, gauges]), contentType: PROMETHEUS_CONTENT_TYPE };
       },
@@ -174,6 +181,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   const relayed = r.counter('pbx_media_worker_packets_relayed_total', 'RTP and RTCP packets a worker relayed since it started.', ['worker']);
   const bytes = r.counter('pbx_media_worker_bytes_relayed_total', 'RTP bytes a worker relayed since it started.', ['worker']);
   const dropped = r.counter('pbx_media_worker_packets_dropped_total', 'Packets a worker dropped since it started (stray source, invalid, nowhere to send).', ['worker']);
+  const srtpAuth = r.counter('pbx_media_worker_srtp_auth_failed_total', 'SRTP/SRTCP packets a worker dropped for a bad authentication tag (RFC 3711 §3.3).', ['worker']);
+  const srtpReplay = r.counter('pbx_media_worker_srtp_replayed_total', 'SRTP/SRTCP packets a worker dropped as replays (RFC 3711 §3.3.2).', ['worker']);
   const elu = r.gauge('pbx_media_worker_event_loop_utilization', 'Busy share of a worker\'s event loop since it started (0..1).', ['worker']);
   const cpu = r.counter('pbx_media_worker_cpu_seconds_total', 'CPU time of a worker thread (Linux only).', ['worker']);
   const paced = r.counter('pbx_media_worker_frames_paced_total', '20 ms frame ticks of a worker\'s pacer (transcoding, playback, mixing) since it started.', ['worker']);
@@ -187,6 +196,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
     if (w.packetsRelayed !== undefined) relayed.inc(l, w.packetsRelayed);
     if (w.bytesRelayed !== undefined) bytes.inc(l, w.bytesRelayed);
     if (w.packetsDropped !== undefined) dropped.inc(l, w.packetsDropped);
+    if (w.srtpAuthFailed !== undefined) srtpAuth.inc(l, w.srtpAuthFailed);
+    if (w.srtpReplayed !== undefined) srtpReplay.inc(l, w.srtpReplayed);
     if (w.loopUtilization !== undefined) elu.set(l, w.loopUtilization);
     if (w.cpuSeconds !== undefined) cpu.inc(l, w.cpuSeconds);
     if (w.framesPaced !== undefined) paced.inc(l, w.framesPaced);

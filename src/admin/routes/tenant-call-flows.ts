@@ -39,6 +39,7 @@ const DOCUMENT: JsonSchema = {
     schedules: { type: 'array', maxItems: 100, items: { type: 'object' } },
     timeConditions: { type: 'array', maxItems: 100, items: { type: 'object' } },
     ivrs: { type: 'array', maxItems: 200, items: MENU },
+    queues: { type: 'array', maxItems: 100, items: { type: 'object' }, description: 'call queues (also at .../queues)' },
   },
 };
 const CONDITION: JsonSchema = {
@@ -57,7 +58,7 @@ const CONDITION: JsonSchema = {
 
 /** The document a GET returns (defaults filled in, destinations as { type, ... }). */
 function view(f: CallFlows): Record<string, unknown> {
-  return { timezone: f.timezone ?? 'UTC', schedules: f.schedules, timeConditions: f.timeConditions, ivrs: f.ivrs };
+  return { timezone: f.timezone ?? 'UTC', schedules: f.schedules, timeConditions: f.timeConditions, ivrs: f.ivrs, queues: f.queues ?? [] };
 }
 
 export function callFlowRoutes(deps: TenantResourceDeps): RouteDef[] {

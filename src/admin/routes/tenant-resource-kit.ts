@@ -7,6 +7,7 @@ import type { LiveConferences } from './tenant-conferences.js';
 import type { LiveRecordingControl } from './tenant-recordings.js';
 import type { MediaFiles } from './tenant-media-kit.js';
 import type { VoicemailControl } from './voicemail-access.js';
+import type { QueueControl } from './tenant-queues.js';
 import type { B2bua } from '../../b2bua/b2bua.js';
 import type { RouteOutbound } from '../../apps/forwarding/call-handling-service.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
@@ -61,6 +62,8 @@ export interface TenantResourceDeps {
   voicemail?: VoicemailControl;
   /** pbx.yaml media.prompts (the operator's prompt set), searched for the prompts call flows name; absent: none. */
   operatorPrompts?(): string | undefined;
+  /** Live queue statistics and agent logins (apps/queue QueueService); absent: no statistics, logins refused. */
+  queues?: QueueControl;
 }
 
 /** The tenant of a request's {tenantId}, or the one 404 that says nothing. */

@@ -13,6 +13,7 @@ import { cdrRoutes } from './tenant-cdrs.js';
 import { recordingRoutes } from './tenant-recordings.js';
 import { conferenceRoutes } from './tenant-conferences.js';
 import { callFlowRoutes } from './tenant-call-flows.js';
+import { queueRoutes } from './tenant-queues.js';
 import { mohRoutes } from './tenant-moh.js';
 import { promptRoutes } from './tenant-prompts.js';
 import { extensionRoutes } from './tenant-extensions.js';
@@ -39,6 +40,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...recordingRoutes(deps),
     ...conferenceRoutes(deps),
     ...callFlowRoutes(deps),
+    ...queueRoutes(deps),
     ...promptRoutes(deps),
     ...mohRoutes(deps),
     ...voicemailRoutes(deps),

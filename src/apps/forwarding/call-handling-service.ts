@@ -14,6 +14,7 @@ import { findDestinationLoop, loopText, type DestinationGraphNode } from '../../
 import type { Destination } from '../../tenant/routing-plan.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import type { SpecProblem } from '../../tenant/tenant-errors.js';
+import { readCallFlows } from '../../tenant/call-flows-store.js';
 
 /**
  * The routing ports' outbound decision (b2bua/call-plan.ts PlannerPorts.routeOutbound fits):
@@ -37,6 +38,7 @@ export function storeDestinationNames(tenant: TenantContext, promptExists?: (nam
     ringGroups: new Set(tenant.store.getRoutingPlan().ringGroups.map((g) => g.name)),
     voicemailBoxes: new Set(tenant.store.voicemail.boxes().filter((b) => b.enabled).map((b) => b.box)),
     conferences: new Set(readConferences(tenant.store).map((c) => c.number)),
+    queues: new Set((readCallFlows(tenant.store).queues ?? []).map((q) => q.name)),
     ...(promptExists ? { promptExists } : {}),
   };
 }

@@ -223,7 +223,7 @@ export class ConferenceRoom implements Paced {
     const p = m.ring[m.ringAt]!;
     const bytes = m.codec.encode(out, p.subarray(RTP_HEADER_BYTES));
     const length = m.stream.header(p, m.legCodec.payloadType, m.units, this.o.now()) + bytes;
-    leg.rtp.send(p, 0, length, leg.sendPort, leg.sendAddress);
+    leg.sendRtp(p, 0, length);
     leg.packetsSent++;
     leg.bytesSent += length;
   }

@@ -24,6 +24,7 @@ function fakeLeg(name: 'a' | 'b') {
     packetsSent: 0,
     bytesSent: 0,
     rtp: { send: (buf: Buffer, off: number, len: number) => sent.push(Buffer.from(buf.subarray(off, off + len))) },
+    sendRtp: (buf: Buffer, off: number, len: number) => sent.push(Buffer.from(buf.subarray(off, off + len))),
   };
   return { leg: leg as unknown as RelayLeg, sent };
 }

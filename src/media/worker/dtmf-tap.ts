@@ -164,7 +164,7 @@ export class DtmfTap {
       const leg = this.legs[name];
       this.out[name].tick((buf, len) => {
         if (leg.sendPort === 0) return;
-        leg.rtp.send(buf, 0, len, leg.sendPort, leg.sendAddress);
+        leg.sendRtp(buf, 0, len);
         leg.packetsSent++;
         leg.bytesSent += len;
       });

@@ -111,7 +111,7 @@ export class LegPlayer implements Paced {
     // run back to back with the next (the pacer catching up) must not overwrite it.
     const out = Buffer.allocUnsafe(length);
     this.packet.copy(out, 0, 0, length);
-    leg.rtp.send(out, 0, length, leg.sendPort, leg.sendAddress);
+    leg.sendRtp(out, 0, length);
     leg.packetsSent++;
     leg.bytesSent += length;
   }

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MediaError } from '../media-error.js';
 import { PortAllocator } from '../port-allocator.js';
-import type { CommandOf, LegCodec, LegDtmf, LegName, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import type { CommandOf, LegCodec, LegDtmf, LegName, LegSrtp, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
 import { checkDigit, checkLegDtmf, DtmfAttachments } from './dtmf-attachments.js';
 import { canTranscode } from './codec-registry.js';
 import { FramePacer, type PacerTimers } from './frame-pacer.js';
@@ -14,6 +14,7 @@ import { ConferenceRooms } from './conference-rooms.js';
 import { takeTimeout } from './inactivity.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { RelayLeg } from './relay-leg.js';
+import { checkLegSrtp } from './leg-srtp.js';
 import { RelaySession } from './relay-session.js';
 import { SessionRecorder } from './session-recorder.js';
 import { RecorderError } from '../recording/recorder-error.js';
@@ -65,7 +66,7 @@ export class RelayEngine {
   private lastSocketErrorReport = -Infinity;
   private closed = false;
   /** Totals of the sessions already released (the live ones are added at load()). */
-  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0 };
+  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0, srtpAuthFailed: 0, srtpReplayed: 0 };
   /** DTMF per session: its settings, and the tap on whichever session carries it. */
   private readonly dtmfTaps: DtmfAttachments;
   /** The codecs of each session's last setCodecs (what a recording decodes), and its recording. */
@@ -117,6 +118,8 @@ export class RelayEngine {
         return this.stopPlay(cmd.session, cmd.leg, cmd.playId);
       case 'setDtmf':
         return this.setDtmf(cmd.session, cmd.a, cmd.b);
+      case 'setSrtp':
+        return this.setSrtp(cmd.session, cmd.leg, cmd.srtp);
       case 'sendDigit':
         return this.sendDigit(cmd.session, cmd.leg, cmd.digit, cmd.durationMs);
       case 'confJoin':
@@ -201,6 +204,17 @@ export class RelayEngine {
       s.leg(checkLeg(leg)).held = held;
     }
     if (!s.held) s.touch(); // resumed: the idle time starts again
+    return null;
+  }
+
+  /** SDES-SRTP on a leg (keys checked here: they come from the main thread, but a bad one must not take the worker down). */
+  setSrtp(id: string, leg: LegName, srtp: LegSrtp | null): null {
+    const s = this.session(id);
+    try {
+      s.leg(checkLeg(leg)).setSrtp(srtp === null ? null : checkLegSrtp(srtp));
+    } catch (err) {
+      throw new MediaError('bad-request', `setSrtp: ${err instanceof Error ? err.message : String(err)}`);
+    }
     return null;
   }
 
@@ -498,10 +512,15 @@ function checkLeg(leg: unknown): LegName {
   return leg;
 }
 
-function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number }, s: MediaStats): void {
+function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number; srtpAuthFailed: number; srtpReplayed: number }, s: MediaStats): void {
   for (const leg of [s.a, s.b]) {
     t.packetsRelayed += leg.packetsSent + leg.rtcpSent;
     t.bytesRelayed += leg.bytesSent;
     t.packetsDropped += leg.strayDropped + leg.invalidDropped + leg.unroutableDropped;
+    if (leg.srtp) {
+      t.packetsDropped += leg.srtp.authFailed + leg.srtp.replayed + leg.srtp.malformed;
+      t.srtpAuthFailed += leg.srtp.authFailed;
+      t.srtpReplayed += leg.srtp.replayed;
+    }
   }
 }

@@ -1,9 +1,10 @@
 import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import type { Endpoint, LegName, LegStats, RemoteTarget } from '../protocol.js';
+import type { Endpoint, LegName, LegSrtp, LegStats, RemoteTarget } from '../protocol.js';
+import { LegSrtpState } from './leg-srtp.js';
 import { canonicalIp } from './ip-text.js';
 import { StreamStats } from '../rtp/stream-stats.js';
-import { classifyRtpPort, INVALID } from '../rtp/rtp-header.js';
+import { classifyRtpPort, INVALID, RTP } from '../rtp/rtp-header.js';
 
 /** At most this many IPs may latch a leg (the SDP address and the signalling source, and a few spare). */
 const MAX_ALLOWED_SOURCES = 8;
@@ -59,6 +60,10 @@ export class RelayLeg {
   strayDropped = 0;
   invalidDropped = 0;
   unroutableDropped = 0;
+  /** SRTP on this leg (SDES), when negotiated; see leg-srtp.ts. */
+  private srtp: LegSrtpState | undefined;
+  /** The plain length of the last packet acceptOnRtpPort let in (shorter than the datagram with SRTP). */
+  private plainLength = 0;
 
   constructor(
     readonly name: LegName,
@@ -126,6 +131,18 @@ export class RelayLeg {
       this.invalidDropped++;
       return INVALID;
     }
+    this.plainLength = msg.length;
+    if (this.srtp) {
+      // SRTP: the packet must authenticate before it may latch the leg (RFC 3711 §3.3: a
+      // forged packet from an allowed IP must not take the leg); failures are counted there.
+      if (!this.mayBeSource(address, port)) {
+        this.strayDropped++;
+        return INVALID;
+      }
+      const n = kind === RTP ? this.srtp.inbound.unprotectRtp(msg, msg.length) : this.srtp.inbound.unprotectRtcp(msg, msg.length);
+      if (n < 0) return INVALID;
+      this.plainLength = n;
+    }
     const admission = this.admitRtp(address, port);
     if (admission === STRAY) {
       this.strayDropped++;
@@ -133,6 +150,51 @@ export class RelayLeg {
     }
     if (admission === NEWLY_LATCHED) onLatched(this, address, port);
     return kind;
+  }
+
+  /**
+   * The packet acceptOnRtpPort just let in, in clear: msg itself on a plain leg, its
+   * decrypted front on an SRTP leg.
+   */
+  opened(msg: Buffer): Buffer {
+    return this.plainLength === msg.length ? msg : msg.subarray(0, this.plainLength);
+  }
+
+  /** An RTCP packet on the RTCP port, in clear; null when SRTCP refused it (counted). */
+  openRtcp(msg: Buffer): Buffer | null {
+    if (!this.srtp) return msg;
+    const n = this.srtp.inbound.unprotectRtcp(msg, msg.length);
+    return n < 0 ? null : msg.subarray(0, n);
+  }
+
+  /** SRTP on (keys) or off (null). */
+  setSrtp(keys: LegSrtp | null): void {
+    this.srtp = keys ? new LegSrtpState(keys) : undefined;
+  }
+
+  get srtpOn(): boolean {
+    return this.srtp !== undefined;
+  }
+
+  /**
+   * Send an RTP packet (or, rtcpMux, RTCP on the RTP port) to this leg's phone: as it is,
+   * or protected when the leg carries SRTP. The caller has checked sendPort.
+   */
+  sendRtp(buf: Buffer, offset: number, len: number, rtcpMux = false): void {
+    if (this.srtp) this.srtp.send(this.rtp, buf, offset, len, this.sendPort, this.sendAddress, rtcpMux);
+    else this.rtp.send(buf, offset, len, this.sendPort, this.sendAddress);
+  }
+
+  /** Send RTCP on the RTCP port (protected on an SRTP leg). The caller has checked rtcpSendPort. */
+  sendRtcp(buf: Buffer, len: number): void {
+    if (this.srtp) this.srtp.send(this.rtcp, buf, 0, len, this.rtcpSendPort, this.rtcpSendAddress, true);
+    else this.rtcp.send(buf, 0, len, this.rtcpSendPort, this.rtcpSendAddress);
+  }
+
+  /** Would admitRtp let this source in (without latching)? */
+  private mayBeSource(address: string, port: number): boolean {
+    if (this.latchedPort !== 0) return address === this.latchedAddress && port === this.latchedPort;
+    return this.allowed.includes(address);
   }
 
   /** The same for RTCP, with a latch of its own. */
@@ -170,6 +232,7 @@ export class RelayLeg {
       jitterMs: this.stream.jitterMs,
       maxJitterMs: this.stream.maxJitterMs,
       latched: this.latched,
+      ...(this.srtp ? { srtp: this.srtp.stats() } : {}),
     };
   }
 

@@ -102,9 +102,10 @@ export class RelaySession implements ActivityState {
   private readonly onRtpLatched = (leg: RelayLeg, address: string, port: number): void =>
     this.emit({ type: 'latched', session: this.id, leg: leg.name, kind: 'rtp', address, port });
 
-  private onRtpPort(from: RelayLeg, to: RelayLeg, msg: Buffer, src: RemoteInfo): void {
-    const kind = from.acceptOnRtpPort(msg, src.address, src.port, this.onRtpLatched);
+  private onRtpPort(from: RelayLeg, to: RelayLeg, datagram: Buffer, src: RemoteInfo): void {
+    const kind = from.acceptOnRtpPort(datagram, src.address, src.port, this.onRtpLatched);
     if (kind === INVALID) return;
+    const msg = from.opened(datagram); // in clear when the leg is SRTP
     if (kind === RTP) {
       const now = this.now();
       from.packetsReceived++;
@@ -126,7 +127,7 @@ export class RelaySession implements ActivityState {
       from.unroutableDropped++;
       return;
     }
-    to.rtp.send(msg, to.sendPort, to.sendAddress);
+    to.sendRtp(msg, 0, msg.length, kind !== RTP);
     if (kind === RTP) {
       to.packetsSent++;
       to.bytesSent += msg.length;
@@ -146,12 +147,14 @@ export class RelaySession implements ActivityState {
       return;
     }
     if (admission === NEWLY_LATCHED) this.emit({ type: 'latched', session: this.id, leg: from.name, kind: 'rtcp', address: src.address, port: src.port });
+    const clear = from.openRtcp(msg);
+    if (!clear) return; // SRTCP that did not authenticate (counted)
     from.rtcpReceived++;
     if (to.rtcpSendPort === 0) {
       from.unroutableDropped++;
       return;
     }
-    to.rtcp.send(msg, to.rtcpSendPort, to.rtcpSendAddress);
+    to.sendRtcp(clear, clear.length);
     to.rtcpSent++;
   }
 }

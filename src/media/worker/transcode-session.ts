@@ -125,9 +125,10 @@ export class TranscodeSession implements ActivityState, Paced {
   private readonly onRtpLatched = (leg: RelayLeg, address: string, port: number): void =>
     this.emit({ type: 'latched', session: this.id, leg: leg.name, kind: 'rtp', address, port });
 
-  private onRtpPort(from: RelayLeg, to: RelayLeg, dir: TranscodeDirection, msg: Buffer, src: RemoteInfo): void {
-    const kind = from.acceptOnRtpPort(msg, src.address, src.port, this.onRtpLatched);
+  private onRtpPort(from: RelayLeg, to: RelayLeg, dir: TranscodeDirection, datagram: Buffer, src: RemoteInfo): void {
+    const kind = from.acceptOnRtpPort(datagram, src.address, src.port, this.onRtpLatched);
     if (kind === INVALID) return;
+    const msg = from.opened(datagram); // in clear when the leg is SRTP
     if (kind !== RTP) {
       from.rtcpReceived++; // RTCP multiplexed on the RTP port (RFC 5761): taken, not forwarded
       return;
@@ -184,7 +185,7 @@ export class TranscodeSession implements ActivityState, Paced {
       (to === this.a ? this.b : this.a).unroutableDropped++;
       return;
     }
-    to.rtp.send(dir.packet, 0, length, to.sendPort, to.sendAddress);
+    to.sendRtp(dir.packet, 0, length);
     to.packetsSent++;
     to.bytesSent += length;
   }
