@@ -8,6 +8,9 @@ import { didRoutes } from '../admin/routes/dids.js';
 import { monitoringRoutes, type MonitoringDeps } from '../admin/routes/monitoring.js';
 import { tenantLookup, tenantResourceRoutes } from '../admin/routes/tenant-resources.js';
 import { tenantRoutes } from '../admin/routes/tenants.js';
+import { tenantMoveRoutes } from '../admin/routes/tenant-move.js';
+import type { TenantDrains } from '../cluster/tenant-drains.js';
+import { packTenant, unpackTenant } from './tenant-pack.js';
 import type { B2bua } from '../b2bua/b2bua.js';
 import type { LiveRecordingControl } from '../admin/routes/tenant-recordings.js';
 import type { LiveConferences } from '../admin/routes/tenant-conferences.js';
@@ -52,6 +55,8 @@ export interface AdminParts {
   routeOutbound?: RouteOutbound;
   /** Park slot states (b2bua/call-park.ts) for GET .../park. */
   parkSlots?: import('../b2bua/call-park.js').ParkSlotsPort;
+  /** Tenants drained for a move to another node (pbx cluster move); absent: no move routes. */
+  drains?: TenantDrains;
 }
 
 /**
@@ -90,6 +95,10 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
       promptExists: (t, name) => promptExistsIn(() => ({ dataDir: p.config().dataDir, ...(p.config().media?.prompts ? { operatorDir: p.config().media!.prompts! } : {}) }))(t.id, name),
     }),
   ];
+  if (p.drains) {
+    const drains = p.drains;
+    routes.push(...tenantMoveRoutes({ system: p.system, dataDir: p.config().dataDir, drains, packs: { pack: packTenant, unpack: unpackTenant }, clock: p.clock, logger: p.logger, liveCalls: (id) => p.calls.listCalls(id).length, tenantsChanged: p.tenantsChanged }));
+  }
   const rawRoutes: RawRoute[] = [
     openApiRoute(routes),
     ...(p.monitoring ? monitoringRoutes(p.monitoring) : []),

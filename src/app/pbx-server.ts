@@ -3,6 +3,8 @@ import type { CallApps } from '../apps/call-apps.js';
 import { appCallsOptions } from './call-apps-wiring.js';
 import type { PbxConfig } from '../config/types.js';
 import { SourceGuard, type SourceGuardPolicy } from '../edge/security/source-guard.js';
+import { TrustedEdges } from '../edge/trusted-edge.js';
+import { TenantDrains } from '../cluster/tenant-drains.js';
 import { SipEdge } from '../edge/sip-edge.js';
 import { AuthFailLog } from '../edge/security/auth-fail-log.js';
 import { B2bua } from '../b2bua/b2bua.js';
@@ -93,6 +95,8 @@ export class PbxServer {
   private pool!: TenantStorePool;
   private resolver!: TenantResolver;
   private guard!: SourceGuard;
+  private trustedEdges!: TrustedEdges;
+  private readonly drains = new TenantDrains();
   private authFailLog!: AuthFailLog;
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
@@ -226,6 +230,7 @@ export class PbxServer {
     this.registrar = new Registrar({ clock: this.clock, policy: c.registrar, logger: log.child('registrar'), gruu });
 
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
+    this.trustedEdges = new TrustedEdges(c.sip.trustedEdges, { clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
     this.transport = new TransportLayer({
       listen: c.sip.listen,
@@ -307,6 +312,7 @@ export class PbxServer {
       media: this.media,
       limits: this.callLimits,
       recording: this.recording,
+      tenantDraining: (id) => this.drains.has(id),
       recorderFor,
       records: this.records,
       viaFor: (protocol) => ({ transport: protocol, host: this.config.sip.publicAddress, port: this.listenerPort(protocol) }),
@@ -361,6 +367,8 @@ export class PbxServer {
       authFailLog: this.authFailLog,
       gruu,
       clock: this.clock,
+      trustedEdges: this.trustedEdges,
+      admitClient: (address, port) => this.guard.admit(address, port),
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar'), onExpired: (t, ext) => this.events.bindingsChanged(t, ext) });
     this.sweeper.start();
@@ -415,6 +423,7 @@ export class PbxServer {
       parkSlots: this.b2bua.parkSlots,
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
+      drains: this.drains,
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
@@ -456,6 +465,7 @@ export class PbxServer {
     try {
       const next = readPbxConfig(this.config.file, this.env);
       this.guard.reconfigure(guardPolicy(next));
+      this.trustedEdges.reconfigure(next.sip.trustedEdges);
       this.registrar.setPolicy(next.registrar);
       this.auth.setPolicy(next.auth);
       if (JSON.stringify(next.sip.listen) !== JSON.stringify(this.config.sip.listen) || next.dataDir !== this.config.dataDir) {
@@ -648,7 +658,8 @@ function providerTrunksWithCa(trunks: PbxConfig['trunks'], log: Logger): Array<P
 
 function guardPolicy(c: PbxConfig): SourceGuardPolicy {
   return {
-    trusted: c.security.trusted,
+    // An edge's own address is never throttled: its phones are judged one by one (trusted-edge.ts).
+    trusted: [...c.security.trusted, ...c.sip.trustedEdges],
     floodRate: c.security.floodRate,
     floodBanSeconds: c.security.floodBanSeconds,
     admissionRate: c.security.admissionRate,

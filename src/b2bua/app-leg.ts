@@ -29,7 +29,7 @@ import { answerOffer } from './conference-answer.js';
 import { dialogKey, type Side } from './call-registry.js';
 import { DigitReader } from './digit-reader.js';
 import { parseDtmfInfo } from './dtmf-info-body.js';
-import type { CallStage } from './fork-targets.js';
+import { farEndAddress, type CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, MediaCodec } from './ports.js';
@@ -490,7 +490,7 @@ export class AppLeg implements ForkOwner {
       this.d.byeFork(fork);
       return;
     }
-    const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
+    const answer = this.sdp.answerToCaller(res.body, this.media, farEndAddress(fork.target));
     if (!answer) {
       this.d.byeFork(fork);
       this.failures.push({ status: 488, reason: 'Not Acceptable Here' });

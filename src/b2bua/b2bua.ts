@@ -5,7 +5,7 @@ import { cseqOf, getHeader, tagOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import type { ServerTransaction } from '../sip/transaction/types.js';
-import type { Inbound, Target } from '../sip/transport/types.js';
+import { clientOf, type Inbound, type Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Clock } from '../util/clock.js';
 import { newCallId } from '../util/ids.js';
@@ -79,6 +79,8 @@ export interface B2buaDeps {
   musicOnHold?(tenant: TenantContext): readonly string[] | undefined;
   /** Call recording (call-recording.ts); absent: no call is recorded. */
   recording?: CallRecordingService;
+  /** A tenant being moved to another node (src/cluster/tenant-drains.ts): its new calls get 503, calls up go on. */
+  tenantDraining?(tenantId: string): boolean;
   /** Conference rooms (conference-calls.ts); absent: no number is a room. */
   conferences?: ConferenceCalls;
   /** Call applications, forwards, feature codes and every kind of destination (app-calls-wiring.ts). */
@@ -163,6 +165,10 @@ export class B2bua implements B2buaIo {
       this.replyStateless(inbound, createResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', '30'], ['Reason', 'SIP;cause=503;text="server is shutting down"']] }));
       return;
     }
+    if (this.d.tenantDraining?.(tenant.id)) {
+      this.replyStateless(inbound, createResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', '5'], ['Reason', 'SIP;cause=503;text="tenant is moving to another node"']] }));
+      return;
+    }
     const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);
     // RFC 3891: a new caller taking the place of a party of one of our calls (call-transfers.ts).
     if (hasReplaces(i)) return this.transfers.onInviteWithReplaces(i, tx);
@@ -243,7 +249,7 @@ export class B2bua implements B2buaIo {
       invite: req,
       inviteTx: tx,
       callerTarget: i.callerTarget,
-      callerSourceAddress: inbound.source.address,
+      callerSourceAddress: clientOf(inbound).address,
       ...(callerExt !== undefined ? { callerExt } : {}),
       calleeExt: plan.calleeExt,
       calleeUri: plan.calleeUri,
@@ -308,7 +314,7 @@ export class B2bua implements B2buaIo {
       refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
       return true;
     }
-    conferences.start({ tenant, invite: i.req, inviteTx: tx, callerTarget: i.callerTarget, callerSourceAddress: i.inbound.source.address, callerExt: i.caller.ext, room, offer, releaseLimit: () => slot.release() });
+    conferences.start({ tenant, invite: i.req, inviteTx: tx, callerTarget: i.callerTarget, callerSourceAddress: clientOf(i.inbound).address, callerExt: i.caller.ext, room, offer, releaseLimit: () => slot.release() });
     return true;
   }
 

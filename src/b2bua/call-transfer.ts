@@ -17,7 +17,7 @@ import { newCallId } from '../util/ids.js';
 import type { Call } from './call.js';
 import type { CallContext } from './call-context.js';
 import type { Side } from './call-registry.js';
-import type { CallStage } from './fork-targets.js';
+import { farEndAddress, type CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { buildForkInvite } from './messages.js';
 import type { LegCodecs } from './ports.js';
@@ -153,7 +153,7 @@ export class CallTransfer implements ForkOwner {
       this.ctx.byeFork(fork);
       return;
     }
-    const answer = this.call.sdpBridge.answerToOwnOffer(this.side, res.body, fork.target.target.address);
+    const answer = this.call.sdpBridge.answerToOwnOffer(this.side, res.body, farEndAddress(fork.target));
     if (!answer) {
       this.ctx.byeFork(fork);
       this.failures.push({ status: 488, reason: 'Not Acceptable Here' });

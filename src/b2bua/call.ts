@@ -8,7 +8,7 @@ import { newCallId, newTag } from '../util/ids.js';
 import type { CallContext } from './call-context.js';
 import type { Side } from './call-registry.js';
 import { dialogKey } from './call-registry.js';
-import type { CallStage } from './fork-targets.js';
+import { farEndAddress, type CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs, MediaCodec } from './ports.js';
@@ -107,7 +107,7 @@ export class Call implements ForkOwner {
   /** What each leg carries, as last told to the media path. */
   private legCodecs: LegCodecs | undefined;
   /** Leg A after a transfer put a party of our own calling on it (replaceLeg); ext: its extension, if one. */
-  private aLeg: { target: Target; ext: string | undefined } | undefined;
+  private aLeg: { target: Target; ext: string | undefined; client?: string } | undefined;
   /** Leg B after a transfer put a party there that is not a registered contact (attended transfer). */
   private bExt: { ext: string | undefined } | undefined;
   /** A side whose party left (dropLeg: a transferor, a parker) gets no BYE when the call ends. */
@@ -140,7 +140,7 @@ export class Call implements ForkOwner {
 
   /** Where leg A's signalling comes from (its media may come only from there or its SDP's address). */
   get callerSourceAddress(): string {
-    return this.aLeg?.target.address ?? this.input.callerSourceAddress;
+    return this.aLeg ? (this.aLeg.client ?? this.aLeg.target.address) : this.input.callerSourceAddress;
   }
 
   /** The party on one side left during a transfer (its BYE was answered): its dialog and session timer go. */
@@ -162,7 +162,7 @@ export class Call implements ForkOwner {
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
     if (side === 'a') {
       this.aDialog = fork.dialog;
-      this.aLeg = { target: fork.target.target, ext };
+      this.aLeg = { target: fork.target.target, ext, ...(fork.target.client !== undefined ? { client: fork.target.client } : {}) };
     } else {
       this.winner = fork;
       this.bExt = { ext };
@@ -333,11 +333,11 @@ export class Call implements ForkOwner {
     let body: Buffer | undefined;
     this.sdp.srtp?.noteTransport('b', fork.target.target.protocol); // SDES only from a TLS callee
     // Early media from one fork only: the first to bring SDP (RFC 3960 gateway model).
-    if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, fork.target.target.address)) {
+    if (this.late && res.body.length > 0 && this.media && !this.earlyMediaFork && this.late.calleeAnswered(res.body, this.media, farEndAddress(fork.target))) {
       this.earlyMediaFork = fork;
       this.earlySdp = res.body;
     } else if (!this.late && res.body.length > 0 && this.media && (!this.earlyMediaFork || this.earlyMediaFork === fork)) {
-      const answer = this.sdp.answerToCaller(res.body, this.media, fork.target.target.address);
+      const answer = this.sdp.answerToCaller(res.body, this.media, farEndAddress(fork.target));
       if (answer) {
         this.earlyMediaFork = fork;
         this.earlySdp = res.body;
@@ -402,12 +402,12 @@ export class Call implements ForkOwner {
     let body: Buffer | undefined;
     this.sdp.srtp?.noteTransport('b', fork.target.target.protocol);
     if (this.late && this.media) {
-      if (this.late.calleeAnswered(calleeSdp, this.media, fork.target.target.address)) {
+      if (this.late.calleeAnswered(calleeSdp, this.media, farEndAddress(fork.target))) {
         this.dtmf.noteAllow('b', allowFrom);
         body = this.late.offerToCaller(this.media);
       }
     } else if (this.media) {
-      const answer = this.sdp.answerToCaller(calleeSdp, this.media, fork.target.target.address);
+      const answer = this.sdp.answerToCaller(calleeSdp, this.media, farEndAddress(fork.target));
       if (answer) {
         body = answer.body;
         this.dtmf.noteAllow('b', allowFrom);

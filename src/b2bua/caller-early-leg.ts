@@ -9,6 +9,7 @@ import type { Call } from './call.js';
 import type { CallContext } from './call-context.js';
 import { dialogKey, type Side } from './call-registry.js';
 import type { Fork } from './fork.js';
+import { farEndAddress } from './fork-targets.js';
 
 /**
  * A call before it is answered, as far as RFC 3262 and RFC 3311 go:
@@ -88,7 +89,7 @@ export class CallerEarlyLeg {
    */
   onRequest(req: SipRequest, tx: ServerTransaction, source: string, side: Side = 'a'): void {
     const own = side === 'a' ? this.earlyDialog() : this.answeredFork?.dialog;
-    const address = side === 'a' ? this.call.input.callerSourceAddress : this.answeredFork?.target.target.address;
+    const address = side === 'a' ? this.call.input.callerSourceAddress : (this.answeredFork ? farEndAddress(this.answeredFork.target) : undefined);
     if (source !== address) {
       this.ctx.logger.warn("early-dialog request from another address than the leg's refused", { call: this.call.id, method: req.method, side, source });
       tx.respond(createResponse(req, 481, { reason: 'Call/Transaction Does Not Exist' }));
@@ -162,7 +163,7 @@ export class CallerEarlyLeg {
       tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here', headers: [['Warning', '399 pbx "the caller cannot take an UPDATE"']] }));
       return;
     }
-    const ip = (s: Side) => (s === 'a' ? this.call.input.callerSourceAddress : fork.target.target.address);
+    const ip = (s: Side) => (s === 'a' ? this.call.input.callerSourceAddress : farEndAddress(fork.target));
     const r = this.call.sdpBridge.relayOffer(side, req.body, media, ip(side));
     if (!r) {
       tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here' }));

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BindingRow } from '../tenant/binding-row.js';
-import { forkTargets, gruuOf, targetOf } from './fork-targets.js';
+import { farEndAddress, forkTargets, gruuOf, pathTarget, targetOf } from './fork-targets.js';
 
 const NOW = 1_700_000_000_000;
 function b(contact: string, source: Partial<BindingRow['source']>, extra: Partial<BindingRow> = {}): BindingRow {
@@ -39,6 +39,29 @@ test('expired contacts are not called; the best q goes first', () => {
 test('a GRUU names one instance', () => {
   assert.equal(gruuOf('sip:1002@acme.example;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6'), { user: '1002', host: 'acme.example', instance: 'urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6' });
   assert.is(gruuOf('sip:1002@acme.example'), undefined);
+});
+
+test('RFC 3327: a contact registered with a Path is reached through its first hop, the Path as Route', () => {
+  const path = ['<sip:10.0.0.1:5070;lr;received=sip:203.0.113.7%3A40000>'];
+  const [t] = forkTargets([b('sip:1002@192.168.1.20:5062', {}, { path })], NOW);
+  assert.equal(t!.target, { protocol: 'udp', address: '10.0.0.1', port: 5070 });
+  assert.equal(t!.headers, [['Route', path[0]]]);
+  assert.is(t!.requestUri, 'sip:1002@192.168.1.20:5062');
+  // the media guard judges the phone (as the edge named it at registration), not the edge
+  assert.is(farEndAddress(t!), '203.0.113.7');
+  const [direct] = forkTargets([b('sip:1002@192.168.1.20:5062', {})], NOW);
+  assert.is(farEndAddress(direct!), '203.0.113.7');
+  assert.is(direct!.client, undefined);
+  assert.equal(pathTarget(b('sip:x@h', {}, { path: ['<sip:[2001:db8::1];transport=tcp;lr>', '<sip:10.0.0.2;lr>'] })), { protocol: 'tcp', address: '2001:db8::1', port: 5060 });
+});
+
+test('a Path that cannot be used (no lr, a name, not SIP, junk) leaves the contact reached directly', () => {
+  for (const p of ['<sip:10.0.0.1:5070>', '<sip:edge.example;lr>', '<tel:+1555;lr>', 'garbage', '<sip:10.0.0.1;lr;transport=sctp>']) {
+    assert.is(pathTarget(b('sip:1002@203.0.113.7:5270', {}, { path: [p] })), undefined, p);
+    const [t] = forkTargets([b('sip:1002@203.0.113.7:5270', {}, { path: [p] })], NOW);
+    assert.equal(t!.target, { protocol: 'udp', address: '203.0.113.7', port: 5270 }, p);
+    assert.is(t!.headers, undefined);
+  }
 });
 
 test.run();

@@ -1,6 +1,7 @@
 import type { BindingRow } from '../tenant/binding-row.js';
 import type { Target } from '../sip/transport/types.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import { isIP } from 'node:net';
 import { isSipUri, parseUri } from '../sip/message/uri.js';
 
 /** Where one branch of a call goes: the registered Contact, reached the way it registered. */
@@ -12,6 +13,12 @@ export interface ForkTarget {
    * (a phone behind NAT is reachable only there; RFC 5626 flows); or the trunk's address.
    */
   target: Target;
+  /**
+   * Where the far end itself is when `target` is a proxy in between (a contact registered with
+   * a Path through a trusted edge): the phone's address as the edge named it at registration.
+   * The media guard judges the far end's SDP against this, not against the proxy.
+   */
+  client?: string;
   /** The registration this target comes from (calls to extensions). */
   binding?: BindingRow;
   /** Trunk calls: the trunk's name, for limits and records. */
@@ -43,7 +50,20 @@ export function forkTargets(bindings: readonly BindingRow[], now: number): ForkT
   return bindings
     .filter((b) => b.expiresAt > now)
     .sort((a, b) => (b.q ?? 1) - (a.q ?? 1))
-    .map((binding) => ({ requestUri: binding.contact, target: targetOf(binding), binding }));
+    .map((binding) => {
+      const via = pathTarget(binding);
+      // RFC 3327 §5: a request to a contact registered with a Path carries it as its route set.
+      if (via) return { requestUri: binding.contact, target: via, client: binding.source.address, binding, headers: binding.path!.map((p): [string, string] => ['Route', p]) };
+      return { requestUri: binding.contact, target: targetOf(binding), binding };
+    });
+}
+
+/**
+ * The far end's own address, which its media is expected from (sdp-bridge.ts's guard): the
+ * phone behind a proxy, else where we signal to.
+ */
+export function farEndAddress(t: ForkTarget): string {
+  return t.client ?? t.target.address;
 }
 
 /**
@@ -86,4 +106,27 @@ export function gruuOf(uriText: string): { user: string; host: string; instance:
   const gr = u.params['gr'];
   if (gr === undefined || gr === null || gr.length === 0) return undefined;
   return { user: u.user, host: u.host, instance: gr.replace(/^<|>$/g, '') };
+}
+
+/**
+ * The first hop of a contact registered through a proxy that added Path (RFC 3327: a cluster
+ * edge): the first Path URI, with a loose-routing `lr`. Undefined without a usable Path (the
+ * contact is then reached directly, as without a proxy).
+ */
+export function pathTarget(b: BindingRow): Target | undefined {
+  const first = b.path?.[0];
+  if (first === undefined) return undefined;
+  const m = /<([^>]+)>/.exec(first);
+  let u;
+  try {
+    u = parseUri(m ? m[1]! : first.trim());
+  } catch {
+    return undefined;
+  }
+  if (!isSipUri(u) || !('lr' in u.params)) return undefined;
+  const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
+  if (isIP(host) === 0) return undefined; // a name would need DNS (RFC 3263); edges are given by address
+  const transport = (u.params['transport'] ?? 'udp').toLowerCase();
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') return undefined;
+  return { protocol: transport, address: host, port: u.port ?? (transport === 'tls' ? 5061 : 5060) };
 }

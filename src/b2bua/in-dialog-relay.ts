@@ -7,6 +7,7 @@ import { relayableHeaders } from './messages.js';
 import { answerSessionTimer, type NegotiatedTimer } from '../sip/dialog/session-timer.js';
 import type { B2buaIo } from './b2bua-io.js';
 import { answerOfferlessReinvite } from './offerless-reinvite.js';
+import { farEndAddress } from './fork-targets.js';
 
 /**
  * A request inside an answered call, from one leg, passed to the other (a B2BUA keeps two
@@ -79,7 +80,7 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
   let offeredHold: boolean | undefined;
   const headers = relayableHeaders(req);
   if (req.body.length > 0 && isSdp(req) && media) {
-    const r = call.sdpBridge.relayOffer(side, req.body, media, side === 'a' ? call.callerSourceAddress : (call.winner?.target.target.address ?? ''));
+    const r = call.sdpBridge.relayOffer(side, req.body, media, side === 'a' ? call.callerSourceAddress : (call.winner ? farEndAddress(call.winner.target) : ''));
     if (!r) {
       if (isInvite) call.pendingReinvite = undefined;
       tx.respond(createResponse(req, 488));
@@ -114,7 +115,7 @@ export function relayInDialog(io: B2buaIo, call: Call, side: Side, req: SipReque
       if (res.status < 300) (side === 'a' ? call.aDialog : call.winner?.dialog)?.applyTargetRefresh(req);
       let resBody = res.body;
       if (res.status < 300 && res.body.length > 0 && isSdp(res) && media) {
-        const r = call.sdpBridge.relayAnswer(other, res.body, media, other === 'a' ? call.callerSourceAddress : (call.winner?.target.target.address ?? ''));
+        const r = call.sdpBridge.relayAnswer(other, res.body, media, other === 'a' ? call.callerSourceAddress : (call.winner ? farEndAddress(call.winner.target) : ''));
         if (r) {
           resBody = r.body;
           void media.setRemote(other, r.remote).then(() => (r.moved ? media.resetLatch(other) : undefined)).catch(() => undefined);

@@ -4,6 +4,7 @@ import type { SipRequest } from '../sip/message/types.js';
 import type { ServerTransaction } from '../sip/transaction/types.js';
 import type { Call } from './call.js';
 import type { Side } from './call-registry.js';
+import { farEndAddress } from './fork-targets.js';
 
 /**
  * A re-INVITE without SDP on an answered call (RFC 3261 §14.2), the "refresh" phones and
@@ -23,7 +24,7 @@ export function answerOfferlessReinvite(call: Call, side: Side, req: SipRequest,
   if (!offer || !media) return false;
   const ok = createResponse(req, 200, { headers: [...headers, ['Content-Type', 'application/sdp']], body: offer });
   tx.respond(ok);
-  const ip = side === 'a' ? call.input.callerSourceAddress : (call.winner?.target.target.address ?? '');
+  const ip = side === 'a' ? call.input.callerSourceAddress : (call.winner ? farEndAddress(call.winner.target) : '');
   const reliable = (side === 'a' ? call.callerTarget.protocol : call.winner?.target.target.protocol) !== 'udp';
   call.ackAnswers.expect(
     side,

@@ -4,6 +4,7 @@ import { serveCommand } from './serve.js';
 import { checkCommand } from './check.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerDataCommands } from './data-commands.js';
+import { registerClusterCommands } from './cluster-commands.js';
 import { usageExit } from './admin-target.js';
 
 // src/cli/main.ts and dist/cli/main.js alike sit two folders below package.json.
@@ -31,6 +32,7 @@ program
 
 registerDataCommands(program);
 registerAdminCommands(program);
+registerClusterCommands(program);
 
 /** Every usage error (unknown command or option, missing argument, bad value), on every command, exits 2. */
 function exitTwoOnUsageErrors(cmd: Command): void {

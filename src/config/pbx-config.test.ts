@@ -33,6 +33,7 @@ const DEFAULTS: PbxConfig = {
     maxConnectionsPerSource: 32,
     tcp: { maxConnections: 10_000, idleSeconds: 45, messageDeadlineSeconds: 30 },
     maxMessageBytes: 65535,
+    trustedEdges: [],
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
   api: { host: '127.0.0.1', port: 8080, uploadLimitMB: 20 },
@@ -65,6 +66,7 @@ sip:
   maxConnectionsPerSource: 8
   tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 }
   maxMessageBytes: 8192
+  trustedEdges: [ "192.0.2.1", "10.1.0.0/16" ]
 rtp:
   address: 192.0.2.10
   ports: 30000-30999
@@ -103,6 +105,7 @@ dns: { servers: [ "192.0.2.53", "[2001:db8::53]:5353" ], timeoutMs: 500, cacheMa
       maxConnectionsPerSource: 8,
       tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 },
       maxMessageBytes: 8192,
+      trustedEdges: ["192.0.2.1", "10.1.0.0/16"],
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
     api: { host: '::1', port: 9090, uploadLimitMB: 5, adminToken: 's3cret' },

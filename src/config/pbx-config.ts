@@ -43,6 +43,8 @@ const sip = object({
     messageDeadlineSeconds: int({ min: 1, max: 600 }).default(30),
   }),
   maxMessageBytes: int({ min: 4096, max: 1_048_576 }).default(65535),
+  /** Proxies in front of this node (a Kamailio edge) whose X-PBX-Source header names the real client. */
+  trustedEdges: list(cidr(), { unique: { key: (c) => c, what: 'address' } }).default([]),
 }).check((s, where) => {
   const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');
   if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report('a tls:// listener needs sip.tls.cert and sip.tls.key');

@@ -51,6 +51,8 @@ export interface PbxConfig {
     };
     /** Size caps for one message. */
     maxMessageBytes: number;
+    /** Sources (addresses/CIDRs) whose X-PBX-Source header gives the real client (src/edge/trusted-edge.ts). */
+    trustedEdges: string[];
   };
   rtp: { address: string; portMin: number; portMax: number; workers: number };
   /** uploadLimitMB: the largest prompt or music upload (default 20). */

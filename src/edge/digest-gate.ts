@@ -2,7 +2,7 @@ import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { getHeaderValues } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri } from '../sip/message/uri.js';
-import type { Inbound } from '../sip/transport/types.js';
+import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Extension } from '../tenant/tenant-store.js';
 import type { Logger } from '../util/logger.js';
@@ -51,7 +51,7 @@ export class DigestGate {
         requestUri: req.uri,
         header: getHeaderValues(req, proxy ? 'proxy-authorization' : 'authorization'),
         realm: tenant.realm,
-        acceptUri: (digestUri) => this.namesThisServer(digestUri, tenant),
+        acceptUri: (digestUri) => this.namesThisServer(digestUri, tenant, inbound),
         ...(offered ? { algorithms: offered } : {}),
       },
       (username, algorithm) => {
@@ -67,16 +67,16 @@ export class DigestGate {
     );
     if (!outcome.ok) {
       if (outcome.kind === 'rejected') {
-        this.o.guard.authFailed(inbound.source.address, inbound.source.port);
+        this.o.guard.authFailed(clientOf(inbound).address, clientOf(inbound).port);
         countAuthFailure(tenant.id);
-        this.o.failLog.failed(inbound.source.address, { method: req.method, detail: narrowed ?? outcome.detail }, tenant.id);
+        this.o.failLog.failed(clientOf(inbound).address, { method: req.method, detail: narrowed ?? outcome.detail }, tenant.id);
         this.o.replier.reply(inbound, 403);
         return undefined;
       }
       this.o.replier.reply(inbound, proxy ? 407 : 401, { headers: this.o.auth.challenge(tenant.realm, { stale: outcome.kind === 'stale', proxy, ...(offered ? { algorithms: offered } : {}) }) });
       return undefined;
     }
-    this.o.guard.authSucceeded(inbound.source.address, inbound.source.port);
+    this.o.guard.authSucceeded(clientOf(inbound).address, clientOf(inbound).port);
     // The extension was read once, for the digest check.
     if (!ext || !ext.enabled || ext.ext !== outcome.username) {
       this.o.replier.reply(inbound, 403);
@@ -88,9 +88,10 @@ export class DigestGate {
   /**
    * A digest-uri that is not the Request-URI is still accepted when it names this server:
    * a SIP URI without a user part whose host is one of the tenant's domains or one of our
-   * own addresses (SIPp writes sip:<server ip>:<port> there).
+   * own addresses (SIPp writes sip:<server ip>:<port> there); behind a trusted edge (the
+   * request names its client), the edge's address too: that is the server the phone sees.
    */
-  private namesThisServer(digestUri: string, tenant: TenantContext): boolean {
+  private namesThisServer(digestUri: string, tenant: TenantContext, inbound: Inbound): boolean {
     let u;
     try {
       u = parseUri(digestUri);
@@ -98,6 +99,8 @@ export class DigestGate {
       return false;
     }
     if (!isSipUri(u) || u.user !== undefined) return false;
+    const host = u.host.startsWith('[') ? u.host.slice(1, -1) : u.host;
+    if (inbound.client !== undefined && host === inbound.source.address) return true;
     return tenant.domains.includes(u.host) || this.o.isLocalAddress(u.host);
   }
 }

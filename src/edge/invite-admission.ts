@@ -3,7 +3,7 @@ import { dialledNumber, type TrunkHandle } from '../b2bua/call-plan.js';
 import { fromOf, hasHeader, toOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart } from '../sip/message/uri.js';
-import type { Inbound, Target } from '../sip/transport/types.js';
+import { clientOf, type Inbound, type Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { DigestGate } from './digest-gate.js';
 import type { StatelessReplier } from './stateless-reply.js';
@@ -138,7 +138,7 @@ export function admitTrunkInvite(
   req: SipRequest,
   callerTarget: Target,
 ): TrunkAdmission | undefined {
-  const candidates = o.trunks.match(inbound.source.address);
+  const candidates = o.trunks.match(clientOf(inbound).address);
   if (candidates.length === 0) return undefined;
   if (hasHeader(req, 'authorization') || hasHeader(req, 'proxy-authorization')) return undefined;
   // A phone of ours that shares the carrier's network calls as itself (From in a tenant's domain).

@@ -7,7 +7,8 @@ import { getHeader, getHeaderValues, tagOf, toOf } from '../sip/message/headers.
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
-import type { Inbound } from '../sip/transport/types.js';
+import { clientOf, type Inbound } from '../sip/transport/types.js';
+import type { TrustedEdges } from './trusted-edge.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -49,6 +50,10 @@ export interface EdgeOptions {
   gruu?: GruuIssuer;
   /** Clock for temporary GRUU liveness; the system clock by default. */
   clock?: Clock;
+  /** Proxies whose X-PBX-Source names the real client (pbx.yaml sip.trustedEdges); with it, the guard judges that client. */
+  trustedEdges?: TrustedEdges;
+  /** The flood and ban guard, asked again for the client a trusted edge names. */
+  admitClient?: (address: string, port: number) => 'ok' | 'throttled' | 'banned';
   /** SUBSCRIBE/NOTIFY event packages (src/events); without it SUBSCRIBE gets 405. */
   subscriptions?: SubscriptionManager;
   /** An extension of a tenant registered a contact (unsolicited MWI is sent then). */
@@ -87,7 +92,10 @@ export class SipEdge {
         this.o.transactions.receiveResponse(inbound);
         return;
       }
-      this.onRequest(inbound, inbound.message);
+      const seen = this.o.trustedEdges ? this.o.trustedEdges.stamp(inbound) : inbound;
+      // The edge itself is trusted; the phone behind it is judged like a direct one.
+      if (seen.client !== undefined && this.o.admitClient && this.o.admitClient(seen.client.address, seen.client.port) !== 'ok') return;
+      this.onRequest(seen, inbound.message);
     } catch (e) {
       if (e instanceof SipError && inbound.message.kind === 'request' && inbound.message.method !== 'ACK') {
         this.replier.replyError(inbound, e);
@@ -259,7 +267,7 @@ export class SipEdge {
       inbound,
     );
     tx.respond(this.replier.decorate(res));
-    if (res.status === 200) this.o.guard.registered?.(inbound.source.address, inbound.source.port, longestExpiry(res));
+    if (res.status === 200) this.o.guard.registered?.(clientOf(inbound).address, clientOf(inbound).port, longestExpiry(res));
     if (res.status === 200 && longestExpiry(res) > 0) this.o.onRegistered?.(tenant, aor);
     if (res.status === 200) this.o.onBindingsChanged?.(tenant, aor);
     if (res.status >= 200 && res.status < 300) this.pin(inbound);

@@ -90,7 +90,8 @@ export class OptionsKeepalive {
         continue;
       }
       for (const b of bindings) {
-        if (b.source.protocol !== 'udp' || b.expiresAt <= now) continue;
+        // A binding with a Path is kept alive by the proxy it came through (a cluster edge).
+        if (b.source.protocol !== 'udp' || b.expiresAt <= now || (b.path !== undefined && b.path.length > 0)) continue;
         const key = flowKey(t.id, b);
         seen.add(key);
         let f = this.flows.get(key);

@@ -1,7 +1,7 @@
 import { createResponse } from '../sip/message/response.js';
 import { getHeader, getHeaderValues, callIdOf, cseqOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
-import type { Inbound } from '../sip/transport/types.js';
+import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { Clock } from '../util/clock.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -60,7 +60,10 @@ export class Registrar {
     const existing = target.store.getBindings(target.aor);
     const policy = target.maxContacts !== undefined ? { ...this.policy, maxContactsPerAor: target.maxContacts } : this.policy;
     const userAgent = getHeader(req, 'user-agent');
-    const path = getHeaderValues(req, 'path');
+    // RFC 3327 §5.3: the registrar stores the Path it is given; we take it only from a trusted edge
+    // (inbound.client is set by one): a Path from anyone else would let a phone aim the INVITEs
+    // to its contact at any host.
+    const path = inbound.client !== undefined ? getHeaderValues(req, 'path') : [];
     const result = updateBindings(
       existing,
       {
@@ -70,10 +73,11 @@ export class Registrar {
         callId: callIdOf(req),
         cseq: cseqOf(req).seq,
         source: {
-          protocol: inbound.source.protocol,
-          address: inbound.source.address,
-          port: inbound.source.port,
-          ...(inbound.connectionId !== undefined ? { connectionId: inbound.connectionId } : {}),
+          // The phone itself, as a trusted edge names it; its connection is the edge's, not the phone's.
+          protocol: clientOf(inbound).protocol,
+          address: clientOf(inbound).address,
+          port: clientOf(inbound).port,
+          ...(inbound.connectionId !== undefined && inbound.client === undefined ? { connectionId: inbound.connectionId } : {}),
           localAddress: inbound.local.address,
           localPort: inbound.local.port,
         },

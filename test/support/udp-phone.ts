@@ -57,7 +57,7 @@ export class UdpPhone {
   private waiters: Waiter[] = [];
   private cseq = 1;
   /** The dialog of the call in progress, as seen by this phone. */
-  dialog: { callId: string; localTag: string; remoteTag?: string; remoteTarget?: string; incoming: boolean; inviteCseq: number } | undefined;
+  dialog: { callId: string; localTag: string; remoteTag?: string; remoteTarget?: string; incoming: boolean; inviteCseq: number; routeSet?: string[] } | undefined;
   private lastInvite: { req: SipRequest; rinfo: RemoteInfo } | undefined;
   private ringTimer: NodeJS.Timeout | undefined;
 
@@ -146,14 +146,16 @@ export class UdpPhone {
 
   // ---- registering -------------------------------------------------------------------------
 
-  async register(expires = 600): Promise<number> {
+  /** REGISTER with digest; `extraHeaders` go into both requests (a Path, a forged header...). */
+  async register(expires = 600, extraHeaders: Array<{ name: string; value: string }> = []): Promise<number> {
     const callId = newCallId();
-    const first = await this.requestFinal(this.buildRegister(callId, expires));
+    const withExtra = (r: SipRequest): SipRequest => ({ ...r, headers: [...r.headers, ...extraHeaders] });
+    const first = await this.requestFinal(withExtra(this.buildRegister(callId, expires)));
     if (first.status !== 401) return first.status;
     const ch = pickChallenge(getHeaderValues(first, 'www-authenticate'), { algorithms: ['MD5'] })!;
     const auth = buildAuthorization({ challenge: ch, username: this.o.user, password: this.o.password, method: 'REGISTER', uri: `sip:${this.o.domain}` });
     if (!auth.ok) throw new Error(auth.error);
-    const second = await this.requestFinal(this.buildRegister(callId, expires, auth.value));
+    const second = await this.requestFinal(withExtra(this.buildRegister(callId, expires, auth.value)));
     return second.status;
   }
 
@@ -196,6 +198,8 @@ export class UdpPhone {
     if (final.status >= 200 && final.status < 300 && this.dialog) {
       this.dialog.remoteTag = tagOf(getHeader(final, 'to'));
       this.dialog.remoteTarget = /<([^>]+)>/.exec(getHeader(final, 'contact') ?? '')?.[1];
+      // RFC 3261 §12.1.2: the UAC's route set is the 2xx's Record-Route, in reverse order.
+      this.dialog.routeSet = getHeaderValues(final, 'record-route').reverse();
     } else {
       this.dialog = undefined;
     }
@@ -225,6 +229,7 @@ export class UdpPhone {
       { name: 'cseq', value: `${this.cseq++} ${method}` },
       { name: 'contact', value: `<${this.contact}>` },
     ];
+    for (const r of d.routeSet ?? []) headers.push({ name: 'route', value: r });
     if (body && !extraHeaders.some((h) => h.name === 'content-type')) headers.push({ name: 'content-type', value: 'application/sdp' });
     headers.push(...extraHeaders);
     const req: SipRequest = { kind: 'request', method, uri: d.remoteTarget ?? `sip:${this.o.domain}`, headers, body: body ?? Buffer.alloc(0) };
@@ -322,6 +327,7 @@ export class UdpPhone {
         { name: 'to', value: `<sip:peer@${this.o.domain}>;tag=${d.remoteTag}` },
         { name: 'call-id', value: d.callId },
         { name: 'cseq', value: `${seq} ACK` },
+        ...(d.routeSet ?? []).map((r) => ({ name: 'route', value: r })),
       ],
       body: Buffer.alloc(0),
     });
@@ -352,9 +358,11 @@ export class UdpPhone {
     if (req.method === 'INVITE' && tagOf(getHeader(req, 'to')) === undefined) {
       const localTag = newTag();
       this.lastInvite = { req, rinfo };
-      this.dialog = { callId: getHeader(req, 'call-id')!, localTag, remoteTag: tagOf(getHeader(req, 'from')), remoteTarget: /<([^>]+)>/.exec(getHeader(req, 'contact') ?? '')?.[1], incoming: true, inviteCseq: 0 };
+      this.dialog = { callId: getHeader(req, 'call-id')!, localTag, remoteTag: tagOf(getHeader(req, 'from')), remoteTarget: /<([^>]+)>/.exec(getHeader(req, 'contact') ?? '')?.[1], incoming: true, inviteCseq: 0, routeSet: getHeaderValues(req, 'record-route') };
       const reply = (status: number, body?: Buffer) => {
         const headers: Array<[string, string]> = [['Contact', `<${this.contact}>`]];
+        // RFC 3261 §12.1.1: the UAS copies Record-Route into its responses that make the dialog.
+        for (const r of getHeaderValues(req, 'record-route')) headers.push(['Record-Route', r]);
         if (body) headers.push(['Content-Type', 'application/sdp']);
         if (this.o.allow) headers.push(['Allow', this.o.allow]);
         this.send(createResponse(req, status, { toTag: localTag, headers, ...(body ? { body } : {}) }), to);

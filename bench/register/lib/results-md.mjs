@@ -127,7 +127,7 @@ export function runSection(run) {
         `, ${f0(r.memory?.perContactPss)} bytes per contact`,
     );
   }
-  out.push('### Summary', '', ...headline);
+  out.push('### Summary', '', ...headline, ...(run.summaryLines ?? []));
   if (run.ratio !== undefined) out.push(`- ratio PBX / Kamailio: **${run.ratio.toFixed(2)}**`);
   out.push('');
   if (run.caveats.length) {

@@ -10,7 +10,7 @@ export const SIPP_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
  * @param {{ target: string, scenario: string, csvFiles: string[], rate: number, calls: number,
- *           localPortBase: number, outDir: string, tag: string, recvTimeoutMs?: number,
+ *           localPortBase: number, localIp?: string, outDir: string, tag: string, recvTimeoutMs?: number,
  *           timeoutSeconds: number, onStart?: (pids: number[]) => void }} o
  */
 export async function runSipp(o) {
@@ -28,7 +28,7 @@ export async function runSipp(o) {
       o.target,
       '-sf', o.scenario,
       '-inf', o.csvFiles[i],
-      '-i', '127.0.0.1',
+      '-i', o.localIp ?? '127.0.0.1',
       '-p', String(o.localPortBase + i),
       '-t', 'u1',
       '-r', String(rate),

@@ -19,6 +19,7 @@ const REGISTRATION: JsonSchema = {
     expiresIn: { type: 'integer', description: 'seconds left' },
     userAgent: { type: ['string', 'null'] },
     instance: { type: 'string', description: '+sip.instance (RFC 5626)' },
+    path: { type: 'array', items: { type: 'string' }, description: 'Path of the proxy the contact registered through (RFC 3327; a cluster edge)' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
 };
@@ -32,6 +33,7 @@ export function registrationView(b: BindingRow, now: number): Record<string, unk
     expiresIn: Math.max(0, Math.ceil((b.expiresAt - now) / 1000)),
     userAgent: b.userAgent ?? null,
     ...(b.instance !== undefined ? { instance: b.instance } : {}),
+    ...(b.path !== undefined && b.path.length > 0 ? { path: b.path } : {}),
     updatedAt: iso(b.updatedAt),
   };
 }

@@ -18,6 +18,11 @@ export interface Inbound {
   local: Endpoint;
   /** Set for stream transports: the connection it came in on. */
   connectionId?: string;
+  /**
+   * The client that sent the request when a trusted proxy in front of us relayed it
+   * (src/edge/trusted-edge.ts); `source` stays the proxy, where responses go.
+   */
+  client?: Endpoint;
   /** clock.now() when it was read. */
   receivedAt: number;
 }
@@ -55,4 +60,9 @@ export interface MessageSender {
 
 export function isReliable(protocol: TransportProtocol): boolean {
   return protocol !== 'udp';
+}
+
+/** Who sent a request: the client a trusted edge named, else the packet's source. */
+export function clientOf(inbound: Inbound): Endpoint {
+  return inbound.client ?? inbound.source;
 }
