@@ -7,6 +7,7 @@ import type { TimeCondition } from '../model/call-flows.js';
 import type { IvrMenu } from '../model/ivr-menu.js';
 import type { CallQueue } from '../model/call-queue.js';
 import type { Schedule } from '../model/schedule.js';
+import type { FlowDestination } from '../model/flow-destination.js';
 import type { ForwardConfig } from './call-flow-config.js';
 
 export type ListenProtocol = 'udp' | 'tcp' | 'tls';
@@ -218,18 +219,8 @@ export interface TrunkConfig {
   tls?: { ca?: string };
 }
 
-/** Where a call goes (the union of src/tenant/routing-plan.ts Destination; config/destination.ts reads it). */
-export type DestinationConfig =
-  | { type: 'extension'; ext: string }
-  | { type: 'ringGroup'; name: string }
-  | { type: 'voicemail'; box: string }
-  | { type: 'ivr'; name: string }
-  | { type: 'timeCondition'; name: string }
-  | { type: 'conference'; room: string }
-  | { type: 'number'; number: string }
-  | { type: 'play'; prompt: string }
-  | { type: 'queue'; name: string }
-  | { type: 'hangup' };
+/** Where a call goes: the one destination union (src/model/flow-destination.ts; config/destination.ts reads it). */
+export type DestinationConfig = FlowDestination;
 
 export interface RingGroupConfig {
   name: string;
