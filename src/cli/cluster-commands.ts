@@ -6,6 +6,7 @@ import { NodeUnreachableError } from '../cluster/node-hosting.js';
 import { PlacementConflictError } from '../cluster/placement.js';
 import { KamailioRpcError } from '../cluster/kamailio-rpc.js';
 import { moveTenant, MoveRefused, rollbackMove } from '../cluster/tenant-move.js';
+import { formatClusterTenants, listClusterTenants } from '../cluster/cluster-tenants.js';
 import { ConfigErrors } from '../util/errors.js';
 
 function loadCluster(file: string): ClusterConfig {
@@ -91,6 +92,22 @@ export async function moveCommand(tenant: string, opts: { cluster: string; to?: 
   }
 }
 
+/** `pbx cluster tenants`: every tenant of the cluster with its node; exit 0, or 1 when a node did not answer (the others are still listed). */
+export async function tenantsCommand(opts: { cluster: string; json?: boolean }): Promise<number> {
+  let cluster: ClusterConfig;
+  try {
+    cluster = loadCluster(opts.cluster);
+  } catch (e) {
+    if (e instanceof ConfigErrors) for (const err of e.errors) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`${opts.cluster}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const t = await listClusterTenants(cluster, (url, init) => fetch(url, init));
+  if (opts.json) process.stdout.write(`${JSON.stringify(t, null, 2)}\n`);
+  else for (const line of formatClusterTenants(t)) process.stdout.write(`${line}\n`);
+  return t.unreachable.length > 0 ? 1 : 0;
+}
+
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('several PBX nodes behind a Kamailio edge (cluster.yaml)');
   cluster
@@ -100,6 +117,14 @@ export function registerClusterCommands(program: Command): void {
     .option('--reload', 'have the running Kamailio read the routing table and dispatcher list again (kamcmd)')
     .action(async (opts: { cluster: string; reload?: boolean }) => {
       process.exitCode = await kamailioConfigCommand(opts);
+    });
+  cluster
+    .command('tenants')
+    .description('list every tenant of the cluster with the node that hosts it, its domains and DIDs (asks each node\'s API)')
+    .requiredOption('--cluster <file>', 'the cluster.yaml')
+    .option('--json', 'as JSON: { rows: [{ tenant, node, domains, dids }], unreachable: [{ node, reason }] }')
+    .action(async (opts: { cluster: string; json?: boolean }) => {
+      process.exitCode = await tenantsCommand(opts);
     });
   cluster
     .command('move')
