@@ -45,6 +45,7 @@ import { promptExistsIn } from './prompt-exists.js';
 import type { MailboxCounts } from '../events/mailbox-counts.js';
 import { composeCallApps, depositEvent, VoicemailMailboxCounts } from './call-apps-composition.js';
 import { callHandlingApps } from './call-handling-apps.js';
+import { parkSlotLamps } from './park-lamps.js';
 import { callFlowApps } from '../apps/call-flow-apps.js';
 import { QueueService } from '../apps/queue/queue-service.js';
 import { readCallFlows } from '../tenant/call-flows-store.js';
@@ -330,6 +331,7 @@ export class PbxServer {
       }),
     });
     this.events = eventWiring({ config: () => this.config, clock: this.clock, logger: log, transactions: this.transactions, viaFor: (p) => ({ transport: p, host: this.config.sip.publicAddress, port: this.listenerPort(p) }), contactFor: (p) => this.contactUri(p), decorate: (res) => (this.config.sip.userAgent !== undefined && !res.headers.some((h) => h.name === 'server') ? (res.headers.push({ name: 'server', value: this.config.sip.userAgent }), res) : res), tenantById: (id) => this.resolver.getTenant(id), boxes: this.opts.mailboxCounts ?? mailboxCounts, extensions: extensionStates });
+    parkSlotLamps(this.b2bua.parkSlots, extensionStates);
     this.notifications = notifyWiring({
       config: () => this.config,
       clock: this.clock,

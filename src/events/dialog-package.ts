@@ -2,13 +2,13 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import { DIALOG_INFO_TYPE, dialogInfoBody } from './dialog-info.js';
 import type { EventPackage, EventState, NotifyView, ResourceAccess } from './event-package.js';
 import type { ExtensionStates, ResourceDialog } from './extension-states.js';
-import { watchedExtension } from './watched-extension.js';
+import { watchedLampResource } from './watched-extension.js';
 
 export const DIALOG_EVENT = 'dialog';
 
 /**
  * The dialog event package (RFC 4235) for busy-lamp keys: an extension watches another
- * extension of its own tenant (or itself). The edge resolved the tenant from the
+ * extension of its own tenant (or itself), or one of its call-park slots. The edge resolved the tenant from the
  * Request-URI's domain and authenticated the subscriber there, so a name that is not an
  * extension of this tenant (another tenant's, or none at all) is the same 404.
  * Every NOTIFY carries the full state (§4.1) with a version counted per subscription.
@@ -24,11 +24,11 @@ export class DialogPackage implements EventPackage {
   ) {}
 
   access(tenant: TenantContext, _subscriberExt: string, requestUser: string): ResourceAccess {
-    return watchedExtension(tenant, requestUser);
+    return watchedLampResource(tenant, requestUser);
   }
 
   state(tenant: TenantContext, resource: string, view?: NotifyView): EventState | undefined {
-    if (!watchedExtension(tenant, resource).ok) return undefined;
+    if (!watchedLampResource(tenant, resource).ok) return undefined;
     const show = this.showPeers(tenant);
     const remoteOf = (d: ResourceDialog): string | undefined => {
       if (!show || d.peer === undefined) return undefined;

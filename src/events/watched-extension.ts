@@ -1,3 +1,5 @@
+import { isParkSlot } from '../model/park-settings.js';
+import { readParkSettings } from '../tenant/park-setting.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { ResourceAccess } from './event-package.js';
 
@@ -11,4 +13,17 @@ export function watchedExtension(tenant: TenantContext, name: string): ResourceA
   const ext = name.length <= 64 ? tenant.store.getExtension(name) : undefined;
   if (!ext || !ext.enabled) return { ok: false, status: 404, reason: 'Not Found' };
   return { ok: true, resource: ext.ext };
+}
+
+/**
+ * A busy-lamp resource of `tenant`: an extension (watchedExtension), or one of its call-park
+ * slots (`sip:701@acme.example`: busy while a call is parked there, b2bua/call-park.ts).
+ * Slots never collide with extensions (the park settings refuse a slot that is one). The
+ * same 404 for anything else.
+ */
+export function watchedLampResource(tenant: TenantContext, name: string): ResourceAccess {
+  const ext = watchedExtension(tenant, name);
+  if (ext.ok) return ext;
+  const park = name.length <= 16 ? readParkSettings(tenant.store) : undefined;
+  return park && isParkSlot(park, name) ? { ok: true, resource: name } : ext;
 }

@@ -18,6 +18,7 @@ import { memoryLogger } from '../../src/util/logger.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
 import { PcmuSender } from '../support/pcmu-sender.js';
 import type { UdpPhone } from '../support/udp-phone.js';
+import { UdpSubscriber } from '../support/udp-subscriber.js';
 
 const logger = memoryLogger(process.env.PARK_LOG === 'debug' ? 'debug' : 'info');
 let pbx: InProcessPbx;
@@ -148,6 +149,42 @@ test('park by blind transfer to 701: 202, NOTIFY 200, BYE to the parker, music o
   const beforeBye = r1003.mark();
   assert.is((await c1001.inDialog('BYE')).status, 200);
   await r1003.next(isReq('BYE'), 5000, beforeBye);
+});
+
+test('park slots on busy-lamp keys: 1004 watching 702 (Event: dialog) sees confirmed while a call is parked there and terminated when it is retrieved; 799 and another tenant\'s slot get 404', async () => {
+  const watcher = await UdpSubscriber.open({ user: '1004', domain: 'acme.example', password: 'acme-1004-secret', server: { host: '127.0.0.1', port: pbx.port } });
+  try {
+    const sub = await watcher.subscribe('702', { event: 'dialog', accept: 'application/dialog-info+xml', expires: 600 });
+    assert.is(sub?.status, 200, `${sub?.status} ${sub?.reason}`);
+    const idle = await watcher.nextNotify(0);
+    assert.match(idle.body.toString(), /entity="sip:702@acme\.example"/);
+    assert.not.match(idle.body.toString(), /<dialog /, 'an empty slot: no dialog');
+    assert.is((await watcher.subscribe('799', { event: 'dialog', accept: 'application/dialog-info+xml', expires: 600 }))?.status, 404, 'not a slot');
+    const [c1001, p1002, r1003] = [await registered('1001'), await registered('1002'), await registered('1003')];
+    await answeredCall(c1001, p1002);
+    const mark = p1002.mark();
+    assert.is((await refer(p1002, '702')).status, 202);
+    await p1002.next(isReq('BYE'), 5000, mark);
+    const parked = await watcher.nextNotify(1, 5000, (m) => /<state>confirmed<\/state>/.test(m.body.toString()));
+    assert.match(parked.body.toString(), /<dialog [^>]*direction="recipient"/);
+    const from = watcher.notifies.indexOf(parked) + 1;
+    const got = await r1003.call('702');
+    assert.is(got.status, 200, `${got.status} ${got.reason}\n${logTail()}`);
+    const freed = await watcher.nextNotify(from, 5000, (m) => /<state>terminated<\/state>/.test(m.body.toString()));
+    assert.ok(freed, 'retrieved: the lamp goes out');
+    const before = r1003.mark();
+    assert.is((await c1001.inDialog('BYE')).status, 200);
+    await r1003.next(isReq('BYE'), 5000, before);
+  } finally {
+    watcher.close();
+  }
+  // globex has slots 701-702 too: acme's watcher names acme's only; a globex subscriber sees its own (idle).
+  const g = await UdpSubscriber.open({ user: '1004', domain: 'globex.example', password: 'globex-1004-secret', server: { host: '127.0.0.1', port: pbx.port } });
+  try {
+    assert.is((await g.subscribe('703', { event: 'dialog', accept: 'application/dialog-info+xml', expires: 600 }))?.status, 404, "703 is acme's slot only");
+  } finally {
+    g.close();
+  }
 });
 
 test('park by the feature code *85: the first free slot; the parker hears the slot number before its BYE; retrieval from 1004', async () => {
