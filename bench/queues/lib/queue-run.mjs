@@ -7,6 +7,7 @@ import { startSipp } from '../../calls/lib/sipp-calls.mjs';
 import { schedDelta, schedTimes } from '../../flows/lib/sched-wait.mjs';
 import { pacerDelta } from '../../flows/lib/pbx-api.mjs';
 import { Sampler } from '../../register/lib/proc-stats.mjs';
+import { captureRate } from './music-capture.mjs';
 import { accountCallers, simulateQueue } from './queue-model.mjs';
 import { agentsCsv, callersCsv, QUEUE, TENANT } from './queue-config.mjs';
 
@@ -65,12 +66,22 @@ export async function queueRun({ server, api, dir, o, agents, log }) {
     let finished = false;
     const callerDone = caller.done.finally(() => (finished = true));
     const samples = [];
+    /** one tcpdump look at the music once the queue is near its expected peak */
+    let music;
+    let musicCapture;
     while (!finished) {
       await sleep(1000);
       try {
         const s = await queueStats(api);
         const at = (Date.now() - t0) / 1000;
         samples.push({ at, waiting: s.waiting });
+        if (!musicCapture && s.waiting >= 0.8 * expected.peakWaiting) {
+          const waitingBefore = s.waiting;
+          musicCapture = captureRate({ host: o.trunkHost, port: o.callerMediaPort, seconds: 3 }).then(async (c) => {
+            const after = await queueStats(api).catch(() => undefined);
+            music = c && { ...c, waiting: (waitingBefore + (after?.waiting ?? waitingBefore)) / 2 };
+          });
+        }
         if (s.waiting > peak.waiting) peak = { waiting: s.waiting, atSeconds: at, longestWaitSeconds: s.longestWaitSeconds };
         if (samples.length % 10 === 0) log(`t=${at.toFixed(0)} s: ${s.waiting} waiting (longest ${s.longestWaitSeconds.toFixed(0)} s), answered ${s.answered - stats0.answered}, overflowed ${s.overflowed - stats0.overflowed}`);
       } catch (err) {
@@ -78,6 +89,8 @@ export async function queueRun({ server, api, dir, o, agents, log }) {
       }
     }
     const cd = await callerDone;
+    await musicCapture;
+    if (music) log(`music: ${music.perSecond.toFixed(0)} RTP packets/s to the callers while ~${music.waiting.toFixed(0)} waited (${(music.perSecond / Math.max(1, music.waiting)).toFixed(1)} per caller; 50 expected), tcpdump dropped ${music.dropped}`);
     const pacer1 = await api.pacer();
     const sched = schedDelta(sched0, schedTimes(server.pids()));
     // the last agents hang up with their callers; give their BYE transactions a moment
@@ -105,6 +118,7 @@ export async function queueRun({ server, api, dir, o, agents, log }) {
       rate: o.rate,
       seconds,
       maxWaitSeconds: o.maxWaitSeconds,
+      targetPeak: o.targetPeak,
       talkSeconds: o.talkSeconds,
       agents: agents.length,
       registered,
@@ -115,6 +129,7 @@ export async function queueRun({ server, api, dir, o, agents, log }) {
       stats,
       peak,
       samples,
+      music,
       pacer,
       sched,
       problems: [...cd.problems, ...ud.problems],
