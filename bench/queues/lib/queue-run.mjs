@@ -140,7 +140,7 @@ export async function queueRun({ server, api, dir, o, agents, log }) {
       sippCpuPct: usage.groups.sipp.cpuPct,
       otherCpuPct: usage.otherCpuPct,
     };
-    res.pass = account.lost === 0 && account.problems.length === 0 && account.answered > 0 && res.problems.length === 0 && pacer.paced > 0 && pacer.latePct < 0.1;
+    res.pass = account.lost === 0 && peak.waiting >= 0.9 * o.targetPeak && account.problems.length === 0 && account.answered > 0 && res.problems.length === 0 && pacer.paced > 0 && pacer.latePct < 0.1;
     log(
       `offered ${offered}, answered ${account.answered}, overflowed ${account.overflowed}, lost ${account.lost}${account.problems.length ? ` (${account.problems.join('; ')})` : ''}; ` +
         `peak ${peak.waiting} waiting at t=${peak.atSeconds.toFixed(0)} s; late frames ${pacer.late}/${pacer.paced} (${pacer.latePct.toFixed(3)} %); PBX CPU ${res.pbxCpuPct.toFixed(0)} %, RSS ${(res.pbxRss / 2 ** 20).toFixed(0)} MiB, SIPp CPU ${res.sippCpuPct.toFixed(0)} %, rest ${res.otherCpuPct.toFixed(0)} % => ${res.pass ? 'pass' : 'FAIL'}`,
