@@ -2,11 +2,9 @@
 // own pid file and runtime dir, kamcmd over a ctl socket) with the proxy config of
 // kamailio-proxy-config.mjs instead of the registrar-only one.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTracked } from '../../register/lib/children.mjs';
 import { KamailioServer, kamailioVersion } from '../../register/lib/kamailio-server.mjs';
-import { waitForSip } from '../../register/lib/probe.mjs';
 import { kamailioProxyCfg, writeSubscriberDb } from './kamailio-proxy-config.mjs';
 
 export class KamailioProxyServer extends KamailioServer {
@@ -14,19 +12,6 @@ export class KamailioProxyServer extends KamailioServer {
   constructor(o) {
     super({ memManager: 'tlsf', ...o });
     this.name = 'kamailio';
-  }
-
-  /** As KamailioServer.start(), with the shared memory manager chosen (-x). */
-  async start() {
-    const logFile = join(this.o.dir, 'kamailio.log');
-    const args = ['-f', this.cfgFile, '-P', join(this.o.dir, 'run', 'kamailio.pid'), '-Y', join(this.o.dir, 'run'), '-DD', '-E', '-m', String(this.o.shmMB), '-M', String(this.o.pkgMB), '-x', this.o.memManager];
-    this.child = spawnTracked('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr.pipe(createWriteStream(logFile));
-    let alive = true;
-    void this.child.exited.then(() => (alive = false));
-    const answer = await waitForSip(this.host, this.port, { timeoutMs: 30_000, domain: 't000.bench', isAlive: () => alive });
-    if (!answer) throw new Error(`Kamailio did not answer OPTIONS on ${this.host}:${this.port} (log: ${logFile})`);
-    this.o.log(`kamailio up (pid ${this.child.pid}, -x ${this.o.memManager}): ${answer}`);
   }
 
   prepare() {

@@ -10,9 +10,13 @@ import { processTree } from './proc-stats.mjs';
 import { waitForSip } from './probe.mjs';
 
 export class KamailioServer {
-  /** @param {{ dir: string, host: string, port: number, children: number, users: object[], repoRoot: string, shmMB?: number, pkgMB?: number, log: (s: string) => void }} o */
+  /**
+   * memManager: Kamailio's shared/private memory allocator (-x); tlsf by default for every bench
+   * that measures Kamailio (register and calls), the allocator its packagers recommend under load.
+   * @param {{ dir: string, host: string, port: number, children: number, users: object[], repoRoot: string, shmMB?: number, pkgMB?: number, memManager?: 'qm' | 'tlsf', log: (s: string) => void }} o
+   */
   constructor(o) {
-    this.o = { shmMB: 64, pkgMB: 8, ...o };
+    this.o = { shmMB: 64, pkgMB: 8, memManager: 'tlsf', ...o };
     this.name = 'kamailio';
     this.host = o.host;
     this.port = o.port;
@@ -36,7 +40,7 @@ export class KamailioServer {
 
   describe() {
     return [
-      `Kamailio ${kamailioVersion()}, \`children=${this.o.children}\` (UDP workers on 127.0.0.1:${this.port}), shm ${this.o.shmMB} MB, pkg ${this.o.pkgMB} MB per process`,
+      `Kamailio ${kamailioVersion()}, \`children=${this.o.children}\` (UDP workers on 127.0.0.1:${this.port}), shm ${this.o.shmMB} MB, pkg ${this.o.pkgMB} MB per process, \`-x ${this.o.memManager}\``,
       'modules: sl, tm, tmx, pv, maxfwd, textops, siputils, xlog, kex, corex, ctl, usrloc, registrar, auth, auth_db, db_sqlite',
       'auth_db over db_sqlite: 10,000 subscribers (username, domain, password; `calculate_ha1=1`, `use_domain=1`, unique index on username+domain); `www_authorize("$td", "subscriber")`, realm = To domain, challenge with qop=auth',
       'usrloc `db_mode=0` (contacts in shared memory only), `use_domain=1`; `save("location")`; stateless replies (sl), no transaction kept',
@@ -45,7 +49,7 @@ export class KamailioServer {
 
   async start() {
     const logFile = join(this.o.dir, 'kamailio.log');
-    const args = ['-f', this.cfgFile, '-P', join(this.o.dir, 'run', 'kamailio.pid'), '-Y', join(this.o.dir, 'run'), '-DD', '-E', '-m', String(this.o.shmMB), '-M', String(this.o.pkgMB)];
+    const args = ['-f', this.cfgFile, '-P', join(this.o.dir, 'run', 'kamailio.pid'), '-Y', join(this.o.dir, 'run'), '-DD', '-E', '-m', String(this.o.shmMB), '-M', String(this.o.pkgMB), '-x', this.o.memManager];
     this.child = spawnTracked('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const out = createWriteStream(logFile);
     this.child.stderr.pipe(out);
@@ -53,7 +57,7 @@ export class KamailioServer {
     void this.child.exited.then(() => (alive = false));
     const answer = await waitForSip(this.host, this.port, { timeoutMs: 30_000, domain: 't000.bench', isAlive: () => alive });
     if (!answer) throw new Error(`Kamailio did not answer OPTIONS on ${this.host}:${this.port} (log: ${logFile})`);
-    this.o.log(`kamailio up (pid ${this.child.pid}): ${answer}`);
+    this.o.log(`kamailio up (pid ${this.child.pid}, -x ${this.o.memManager}): ${answer}`);
   }
 
   pids() {
