@@ -19,6 +19,7 @@ import { promptRoutes } from './tenant-prompts.js';
 import { extensionRoutes } from './tenant-extensions.js';
 import { callHandlingRoutes } from './tenant-call-handling.js';
 import { pickupParkRoutes } from './tenant-pickup-park.js';
+import { srtpRoutes } from './tenant-srtp.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
 import { routingRoutes } from './tenant-routing.js';
@@ -34,6 +35,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...extensionRoutes(deps),
     ...callHandlingRoutes(deps),
     ...pickupParkRoutes(deps),
+    ...srtpRoutes(deps),
     ...trunkRoutes(deps),
     ...routingRoutes(deps),
     ...registrationRoutes(deps),
