@@ -140,10 +140,16 @@ export class PbxProcess {
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const ready = await Promise.race([
-      this.waitForLog(/ ready listen=/, 20_000, fromLine).then(() => true),
-      this.exit.then(() => false),
-    ]);
+    // 60 s: a start under tsx compiles the whole server, which takes long on a loaded machine;
+    // a server that is not ready by then is killed, so a failed start never leaves a child
+    // that keeps the test process alive.
+    let ready: boolean;
+    try {
+      ready = await Promise.race([this.waitForLog(/ ready listen=/, 60_000, fromLine).then(() => true), this.exit.then(() => false)]);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
     if (!ready) throw new Error(`pbx exited during start:\n${this.logs.join('\n')}`);
   }
 
