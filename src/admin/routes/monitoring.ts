@@ -104,7 +104,7 @@ export function monitoringRoutes(deps: MonitoringDeps): RawRoute[] {
         serverGauges(gauges, snap);
         if (snap.queues) queueGauges(gauges, snap.queues);
         processGauges.fill(gauges);
-        return { status: 200, text: renderExposition([counters, gauges]), contentType: PROMETHEUS_CONTENT_TYPE };
+        return { status: 200, text: await renderExposition([counters, gauges]), contentType: PROMETHEUS_CONTENT_TYPE };
       },
     },
     {
