@@ -50,10 +50,16 @@ test('the caller\'s objects are not changed by redaction', () => {
   assert.is(ext.sipPassword, sipPassword);
 });
 
-test('scrubSecrets leaves text without secrets alone; every path has a nested form', () => {
+test('scrubSecrets leaves text without secrets alone; every field name is redacted under every parent', () => {
   assert.is(scrubSecrets('call ended cause="486 Busy Here"'), 'call ended cause="486 Busy Here"');
   assert.is(scrubSecrets('nonce=abc, response=def'), 'nonce="[redacted]", response="[redacted]"');
-  for (const p of REDACT_PATHS.filter((p) => !p.startsWith('*'))) assert.ok(REDACT_PATHS.includes(p.startsWith('[') ? `*${p}` : `*.${p}`), p);
+  assert.ok(REDACT_PATHS.includes('headers["proxy-authorization"]'));
+  assert.ok(REDACT_PATHS.includes('trunk.password'));
+  assert.not.ok(REDACT_PATHS.some((p) => p.includes('*')), 'no wildcard paths (each halves the logger\'s speed)');
+  const log = memoryLogger('debug', 'json');
+  log.info('deeper', { request: { headers: 'x' }, headers: { 'proxy-authorization': `Digest nonce="${nonce}"` } });
+  const rec = JSON.parse(log.lines[0]!);
+  assert.is(rec.headers['proxy-authorization'], 'Digest nonce="[redacted]"');
 });
 
 test.run();

@@ -56,7 +56,7 @@ test('a circular field does not lose the line', () => {
   const rec = JSON.parse(log.lines[0]!);
   assert.is(rec.tenant, 'acme');
   // pino's safe stringify marks the cycle and keeps the rest of the object.
-  assert.equal(rec.o, { self: { self: '[Circular]' } });
+  assert.equal(rec.o, { self: '[Circular]' });
 });
 
 test('levels below the threshold are dropped', () => {
