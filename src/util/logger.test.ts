@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLogger, memoryLogger } from './logger.js';
@@ -65,5 +67,25 @@ test('levels below the threshold are dropped', () => {
   log.warn('yes');
   assert.is(log.lines.length, 1);
 });
+
+for (const format of ['json', 'text'] as const) {
+  test(`the default destination (stderr) keeps the last ${format} lines before a crash`, () => {
+    // A real process: log, then die at once with no exit hook run (SIGKILL, as an OOM kill or
+    // abort would): an async destination loses what its buffer holds (checked: it did).
+    const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
+    const script = `import { createLogger } from ${JSON.stringify(logger)};
+      const log = createLogger({ format: '${format}', level: 'info' }).child('app');
+      for (let i = 0; i < 500; i++) log.info('line', { i });
+      log.error('last words', { password: 'hunter2' });
+      process.kill(process.pid, 'SIGKILL');`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.is(r.signal, 'SIGKILL', r.stderr);
+    // Only the logger's lines (the runtime may warn on stderr too, e.g. under a test runner's NODE_OPTIONS).
+    const lines = r.stderr.trimEnd().split('\n').filter((l) => /\bline\b|last words/.test(l));
+    assert.is(lines.length, 501, r.stderr.slice(0, 500));
+    assert.match(lines.at(-1)!, /last words/);
+    assert.not.ok(r.stderr.includes('hunter2'));
+  });
+}
 
 test.run();
