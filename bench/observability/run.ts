@@ -2,12 +2,17 @@
 // discarding sink) and the render time of a /metrics exposition with many tenants.
 // Run (stderr is where the default logger writes; send it to a file, not a terminal):
 //   node_modules/.bin/node --import tsx bench/observability/run.ts [dir] [tenants] 2>/tmp/bench-log.txt
+//   (or, with scripts/bench.mjs: npm run bench -- observability [dir] [tenants] 2>/tmp/bench-log.txt)
 // `dir` holds logger.ts and metrics.ts (default src/util): point it at a copy of an older
 // version to compare (see README.md).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [dirArg = 'src/util', tenantsArg = '1000'] = process.argv.slice(2);
+if (process.stderr.isTTY) {
+  console.error('bench/observability writes a million log lines to stderr: send it to a file (2>/tmp/bench-log.txt)');
+  process.exit(2);
+}
 const dir = resolve(dirArg);
 const tenants = Number(tenantsArg);
 
