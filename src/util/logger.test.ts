@@ -61,6 +61,17 @@ test('a circular field does not lose the line', () => {
   assert.equal(rec.o, { self: '[Circular]' });
 });
 
+test('a line break from the network cannot forge a second line, in either format', () => {
+  for (const format of ['text', 'json'] as const) {
+    const log = memoryLogger('debug', format);
+    const ua = 'evil\n2025-01-01T00:00:00.000Z ERROR [edge] admin logged in\r';
+    log.info(`request from ${ua}`, { userAgent: ua });
+    assert.is(log.lines.length, 1);
+    assert.not.ok(log.lines[0]!.includes('\n') || log.lines[0]!.includes('\r'), log.lines[0]);
+    if (format === 'text') assert.match(log.lines[0]!, /request from evil\\n2025.*userAgent="evil\\n2025/);
+  }
+});
+
 test('levels below the threshold are dropped', () => {
   const log = memoryLogger('warn', 'json');
   log.info('no');

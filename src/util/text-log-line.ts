@@ -21,7 +21,9 @@ export function textLogLine(json: string): string {
     return json.trimEnd();
   }
   const level = typeof rec.level === 'string' ? rec.level.toUpperCase() : String(rec.level);
-  let line = `${String(rec.time)} ${level}${typeof rec.scope === 'string' ? ` [${rec.scope}]` : ''} ${String(rec.msg ?? '')}`;
+  // A message may carry text from the network: a line break in it must not start a forged line.
+  const msg = String(rec.msg ?? '').replace(/[\r\n]/g, (c) => (c === '\n' ? '\\n' : '\\r'));
+  let line = `${String(rec.time)} ${level}${typeof rec.scope === 'string' ? ` [${rec.scope}]` : ''} ${msg}`;
   for (const k in rec) if (!OWN.has(k)) line += ` ${k}=${textValue(rec[k])}`;
   return line;
 }
