@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { memoryLogger, type LogFormat } from './logger.js';
 import { REDACT_PATHS, scrubSecrets } from './log-redaction.js';
 
-const SECRETS = ['hunter2-sip', 'web-pass-77', 'tok_9f8e7d6c', 'b1a7e4d0c0ffee', 'dcd98b7102dd2f0e8b11d0f600bfb0c093', 'WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz'];
-const [sipPassword, webPassword, token, nonce, response, srtpKey] = SECRETS as [string, string, string, string, string, string];
+const SECRETS = ['hunter2-sip', 'web-pass-77', 'tok_9f8e7d6c', 'b1a7e4d0c0ffee', 'dcd98b7102dd2f0e8b11d0f600bfb0c093', 'WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz', 'Qm9ndXNTZWNyZXRGb3JUZXN0c09ubHlfXzEyMzQ1Njc', '0f5ec2242751a5d54941e0223e869432'];
+const [sipPassword, webPassword, token, nonce, response, srtpKey, apiSecret, ha1] = SECRETS as [string, string, string, string, string, string, string, string];
+const apiToken = `pbx_0123456789abcdef_${apiSecret}`;
 const authorization = `Digest username="1001", realm="acme.example", nonce="${nonce}", uri="sip:acme.example", response="${response}", algorithm=MD5, cnonce="0a4f113b", qop=auth, nc=00000001`;
 const crypto = `1 AES_CM_128_HMAC_SHA1_80 inline:${srtpKey}|2^20|1:32`;
 
@@ -13,7 +14,7 @@ function logEverySecret(format: LogFormat): string[] {
   log.info('registration', { password: sipPassword, webPassword, apiToken: token, authorization, proxyAuthorization: authorization, crypto });
   log.warn('nested', { ext: { number: '1001', sipPassword, webPassword }, trunk: { name: 'carrier', password: sipPassword, authorization } });
   log.child('edge').with({ bearer: token, tenant: 'acme' }).error('bound secret', { sdp: `v=0\r\na=crypto:${crypto}\r\n` });
-  log.info(`raw header Authorization: ${authorization} and a=crypto:${crypto}`);
+  log.info(`raw header Authorization: ${authorization} and a=crypto:${crypto} and Bearer ${apiToken}`, { header: `Authorization: Bearer ${apiToken}`, extension: { number: '1001', ha1: { MD5: ha1 } } });
   return log.lines;
 }
 
@@ -41,6 +42,8 @@ test('json: secret fields read [redacted], header fields keep their shape', () =
   assert.is(lines[1].trunk.password, '[redacted]');
   assert.is(lines[2].bearer, '[redacted]', 'bound fields are redacted too');
   assert.is(lines[2].tenant, 'acme');
+  assert.is(lines[3].header, 'Authorization: Bearer pbx_0123456789abcdef_[redacted]', 'the token id stays, its secret goes');
+  assert.equal(lines[3].extension, { number: '1001', ha1: '[redacted]' });
 });
 
 test('the caller\'s objects are not changed by redaction', () => {

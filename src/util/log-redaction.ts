@@ -10,7 +10,9 @@
  * - `Authorization` / `Proxy-Authorization` (RFC 3261 §22.4, RFC 2617 §3.2.2): the digest
  *   `response` and `nonce` (and `cnonce`) parameters; username and realm stay, they are what
  *   an operator needs to see who failed;
- * - SDES key parameters (RFC 4568 §6.1, `a=crypto:… inline:<key||lifetime|MKI>`): the key.
+ * - SDES key parameters (RFC 4568 §6.1, `a=crypto:… inline:<key||lifetime|MKI>`): the key;
+ * - API tokens `pbx_<id>_<secret>` (src/tenant/api-token-store.ts): the secret; the id stays.
+ * The message text itself gets the same scrub (scrubSecrets), as it may quote a header.
  */
 import type { redactOptions } from 'pino';
 
@@ -29,10 +31,12 @@ export const SECRET_FIELDS: readonly string[] = [
   'cookie',
   'srtpKey',
   'masterKey',
+  // An extension's HA1 digests are as good as its password (RFC 7616 §5.13).
+  'ha1',
 ];
 
 /** Fields holding a header value or SDP: only the secret parts are replaced. */
-export const SCRUBBED_FIELDS: readonly string[] = ['authorization', 'proxyAuthorization', 'proxy-authorization', 'crypto', 'sdp'];
+export const SCRUBBED_FIELDS: readonly string[] = ['authorization', 'proxyAuthorization', 'proxy-authorization', 'crypto', 'sdp', 'header', 'raw'];
 
 /** Objects a line may carry whole (a config entry, a request) whose secret fields are redacted too. */
 export const SECRET_PARENTS: readonly string[] = ['extension', 'ext', 'trunk', 'user', 'account', 'credentials', 'auth', 'headers', 'request', 'req', 'config', 'srtp'];
@@ -49,11 +53,13 @@ export const REDACT_PATHS: readonly string[] = (() => {
 
 const DIGEST_SECRET = /\b(response|nonce|cnonce)\s*=\s*("[^"]*"|[^\s,]+)/gi;
 const SDES_KEY = /\binline:[^\s|"]+/g;
+const API_TOKEN = /\bpbx_([a-f0-9]{16})_[A-Za-z0-9_-]+/g;
 
 /** A string with digest response/nonce and SDES keys replaced; other text unchanged. */
 export function scrubSecrets(text: string): string {
   if (text.includes('inline:')) text = text.replace(SDES_KEY, `inline:${REDACTED}`);
   if (/response|nonce/i.test(text)) text = text.replace(DIGEST_SECRET, (_m, k: string) => `${k}="${REDACTED}"`);
+  if (text.includes('pbx_')) text = text.replace(API_TOKEN, `pbx_$1_${REDACTED}`);
   return text;
 }
 
