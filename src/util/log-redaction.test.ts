@@ -46,6 +46,16 @@ test('json: secret fields read [redacted], header fields keep their shape', () =
   assert.equal(lines[3].extension, { number: '1001', ha1: '[redacted]' });
 });
 
+test('free text (error, reason, detail) loses only quoted secrets; other values stay', () => {
+  const log = memoryLogger('debug', 'json');
+  log.debug('malformed message dropped', { error: new Error(`bad header Authorization: ${authorization}`), reason: 'timeout', detail: { code: 7 } });
+  const rec = JSON.parse(log.lines[0]!);
+  assert.not.ok(log.lines[0]!.includes(response) || log.lines[0]!.includes(nonce));
+  assert.match(rec.error, /^bad header Authorization: Digest username="1001"/);
+  assert.is(rec.reason, 'timeout');
+  assert.equal(rec.detail, { code: 7 });
+});
+
 test('the caller\'s objects are not changed by redaction', () => {
   const log = memoryLogger('debug', 'json');
   const ext = { number: '1001', sipPassword };

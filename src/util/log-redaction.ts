@@ -35,8 +35,11 @@ export const SECRET_FIELDS: readonly string[] = [
   'ha1',
 ];
 
-/** Fields holding a header value or SDP: only the secret parts are replaced. */
+/** Fields holding a header value or SDP: only the secret parts are replaced (any other kind of value is). */
 export const SCRUBBED_FIELDS: readonly string[] = ['authorization', 'proxyAuthorization', 'proxy-authorization', 'crypto', 'sdp', 'header', 'raw'];
+
+/** Free text that may quote what came in (a parse error naming a header): scrubbed when a string, else kept. */
+export const FREE_TEXT_FIELDS: readonly string[] = ['error', 'reason', 'detail'];
 
 /** Objects a line may carry whole (a config entry, a request) whose secret fields are redacted too. */
 export const SECRET_PARENTS: readonly string[] = ['extension', 'ext', 'trunk', 'user', 'account', 'credentials', 'auth', 'headers', 'request', 'req', 'config', 'srtp'];
@@ -47,7 +50,7 @@ function key(name: string): string {
 
 /** The fast-redact paths (documented in config/pbx.yaml under log:). */
 export const REDACT_PATHS: readonly string[] = (() => {
-  const names = [...SECRET_FIELDS, ...SCRUBBED_FIELDS].map(key);
+  const names = [...SECRET_FIELDS, ...SCRUBBED_FIELDS, ...FREE_TEXT_FIELDS].map(key);
   return [...names, ...SECRET_PARENTS.flatMap((p) => names.map((n) => (n.startsWith('[') ? `${p}${n}` : `${p}.${n}`)))];
 })();
 
@@ -64,9 +67,11 @@ export function scrubSecrets(text: string): string {
 }
 
 const scrubbed = new Set(SCRUBBED_FIELDS);
+const freeText = new Set(FREE_TEXT_FIELDS);
 
 function censor(value: unknown, path: string[]): unknown {
   const last = path[path.length - 1] ?? '';
+  if (freeText.has(last)) return typeof value === 'string' ? scrubSecrets(value) : value;
   if (!scrubbed.has(last)) return REDACTED;
   if (typeof value === 'string') return scrubSecrets(value);
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? scrubSecrets(v) : REDACTED));
