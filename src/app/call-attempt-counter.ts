@@ -1,6 +1,6 @@
 import type { CallRecorder } from '../b2bua/ports.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
-import { countCallAttempt } from '../util/pbx-metrics.js';
+import type { PbxMetrics } from '../util/pbx-metrics.js';
 
 /**
  * Wraps the recorder of each call so that every call attempt is counted once, when it
@@ -8,7 +8,7 @@ import { countCallAttempt } from '../util/pbx-metrics.js';
  * started, or result="refused" when it was turned away before it started (a record
  * written with no start: limits, no route, unusable SDP, unknown callee).
  */
-export function countingRecorders(inner: (tenant: TenantContext) => CallRecorder): (tenant: TenantContext) => CallRecorder {
+export function countingRecorders(inner: (tenant: TenantContext) => CallRecorder, metrics: Pick<PbxMetrics, 'callAttempt'>): (tenant: TenantContext) => CallRecorder {
   const started = new Set<string>();
   return (tenant) => {
     const r = inner(tenant);
@@ -21,7 +21,7 @@ export function countingRecorders(inner: (tenant: TenantContext) => CallRecorder
       ended: (rec) => {
         const wasStarted = started.delete(rec.callId);
         try {
-          countCallAttempt(tenant.id, wasStarted ? rec.disposition : 'refused');
+          metrics.callAttempt(tenant.id, wasStarted ? rec.disposition : 'refused');
         } catch {
           // counting never breaks a call
         }

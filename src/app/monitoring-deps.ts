@@ -13,6 +13,7 @@ const WORKER_ANSWER_MS = 1_000;
 export function monitoringDeps(server: PbxServer, opts: { workerAnswerMs?: number } = {}): MonitoringDeps {
   const answerMs = opts.workerAnswerMs ?? WORKER_ANSWER_MS;
   return {
+    counters: server.metrics.registry,
     snapshot: async (): Promise<MonitoringSnapshot> => {
       const p = server.monitoringParts();
       const tenants = p.system.listTenants({ status: 'active' }).map((t) => t.id);

@@ -65,12 +65,11 @@ import { ensureAdminTokenFile } from './admin-token-file.js';
 import { CallRecordingService, finishLeftoverRecordings } from '../b2bua/call-recording.js';
 import { folderBytes } from '../admin/folder-bytes.js';
 import { tenantDir } from '../tenant/tenant-id.js';
-import { pbxRegistry } from '../util/pbx-metrics.js';
+import { PbxMetrics } from '../util/pbx-metrics.js';
 import { eventWiring, type EventWiring } from './event-wiring.js';
 import { ExtensionStates } from '../events/extension-states.js';
 import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
 
-const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
 
 /** How often deleted tenants past their grace period are looked for (also once at start). */
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -89,6 +88,8 @@ export interface PbxServerOptions {
  */
 export class PbxServer {
   private readonly clock: Clock;
+  /** The server's counters (GET /metrics); owned here, handed to the parts that count. */
+  readonly metrics = new PbxMetrics();
   private readonly log: Logger;
   private readonly env: Env;
   private config: PbxConfig;
@@ -276,7 +277,7 @@ export class PbxServer {
       contactFor: (protocol) => this.contactUri(protocol),
     });
     this.callLimits = new CallLimits({ clock: this.clock });
-    this.records = new RecordSpool({ clock: this.clock, logger: log.child('cdr'), retryMs: 1_000, maxPerTenant: 100_000 });
+    this.records = new RecordSpool({ clock: this.clock, logger: log.child('cdr'), retryMs: 1_000, maxPerTenant: 100_000, metrics: this.metrics });
     this.checkpoint = new CallCheckpoint({ clock: this.clock, logger: log.child('cdr'), intervalMs: c.calls.checkpointSeconds * 1000 });
     this.recording = new CallRecordingService({
       dataDir: c.dataDir,
@@ -284,7 +285,7 @@ export class PbxServer {
       clock: this.clock,
       logger: log,
       layout: () => this.config.media?.recordingLayout ?? 'two-channel',
-      count: (event) => recordingEvents.inc({ event }),
+      count: (event) => this.metrics.recordingEvents.inc({ event }),
       recordToggle: recordToggleSettings({ dataDir: c.dataDir, operatorPrompts: () => this.config.media?.prompts, logger: log.child('recording') }),
     });
     const mailboxCounts = new VoicemailMailboxCounts((id) => this.resolver.getTenant(id), () => this.voicemail.service);
@@ -297,7 +298,7 @@ export class PbxServer {
       onCountsChanged: (t, box, counts) => mailboxCounts.changed(t, box, counts),
       onMessage: (t, box, m) => this.notifications.deposits.emit(depositEvent(c.dataDir, t, box, m)),
     });
-    const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)));
+    const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)), this.metrics);
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
     const extensionStates = new ExtensionStates();
     this.conferences = conferenceCalls({ activity: extensionStates, b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
@@ -352,6 +353,7 @@ export class PbxServer {
       queues: this.queues,
     });
     edge = new SipEdge({
+      metrics: this.metrics,
       subscriptions: this.events.subscriptions,
       onRegistered: (tenant, ext) => this.events.unsolicited.registered(tenant, ext),
       onBindingsChanged: (tenant, ext) => this.events.bindingsChanged(tenant.id, ext),

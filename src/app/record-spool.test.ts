@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../util/fake-clock.js';
 import { silentLogger } from '../util/logger.js';
+import { PbxMetrics } from '../util/pbx-metrics.js';
 import { RecordSpool } from './record-spool.js';
 
 /** A real SQLite database that runs out of room: max_page_count makes inserts fail with SQLITE_FULL, as a full disk does. */
@@ -30,7 +31,7 @@ function smallDb() {
 
 test('writes refused for lack of room are queued in order and written once there is room again', () => {
   const clock = new FakeClock();
-  const spool = new RecordSpool({ clock, logger: silentLogger, retryMs: 1_000, maxPerTenant: 100 });
+  const spool = new RecordSpool({ clock, logger: silentLogger, retryMs: 1_000, maxPerTenant: 100, metrics: new PbxMetrics() });
   const d = smallDb();
   const w = (id: string, outbound?: { startedAt: number; billableS: number }) => ({ what: 'end' as const, run: () => void d.insert.run(id, 'y'.repeat(3000)), ...(outbound ? { outbound } : {}) });
   spool.write('acme', w('before'));
@@ -55,7 +56,7 @@ test('writes refused for lack of room are queued in order and written once there
 
 test('a write that can never succeed is dropped, not queued (it would block the tenant for ever)', () => {
   const clock = new FakeClock();
-  const spool = new RecordSpool({ clock, logger: silentLogger, retryMs: 1_000, maxPerTenant: 100 });
+  const spool = new RecordSpool({ clock, logger: silentLogger, retryMs: 1_000, maxPerTenant: 100, metrics: new PbxMetrics() });
   const d = smallDb();
   spool.write('acme', { what: 'start', run: () => void d.insert.run('dup', '') });
   spool.write('acme', { what: 'start', run: () => void d.insert.run('dup', '') }); // SQLITE_CONSTRAINT
@@ -65,14 +66,19 @@ test('a write that can never succeed is dropped, not queued (it would block the 
   spool.stop();
 });
 
-test('the queue of a tenant is bounded: past maxPerTenant the oldest write is dropped', () => {
+test('the queue of a tenant is bounded: past maxPerTenant the oldest write is dropped', async () => {
   const clock = new FakeClock();
-  const spool = new RecordSpool({ clock, logger: silentLogger, retryMs: 1_000, maxPerTenant: 3 });
+  const metrics = new PbxMetrics();
+  const spool = new RecordSpool({ clock, logger: silentLogger, retryMs: 1_000, maxPerTenant: 3, metrics });
   const full = () => {
     throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
   };
   for (let i = 0; i < 5; i++) spool.write('acme', { what: 'start', run: full });
   assert.is(spool.pending('acme'), 3);
+  assert.is(await metrics.recordsPending.get({ tenant: 'acme' }), 3);
+  assert.is(await metrics.recordWriteFailures.get({ tenant: 'acme' }), 5);
+  assert.is(await metrics.recordsLost.get({ tenant: 'acme' }), 2);
+  assert.is(await metrics.recordsLost.get({ tenant: 'globex' }), 0, 'counted on the tenant whose writes failed');
   spool.stop();
 });
 

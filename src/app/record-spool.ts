@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { pbxRegistry } from '../util/pbx-metrics.js';
+import type { PbxMetrics } from '../util/pbx-metrics.js';
 
 /** One write of a call record (start, answer or end), kept to be tried again. */
 export interface SpooledWrite {
@@ -17,11 +17,10 @@ export interface RecordSpoolOptions {
   retryMs: number;
   /** Queued writes kept per tenant; past it the oldest is dropped (and counted as lost). */
   maxPerTenant: number;
+  /** pbx_call_records_pending, pbx_call_record_write_failures_total, pbx_call_records_lost_total. */
+  metrics: Pick<PbxMetrics, 'recordsPending' | 'recordWriteFailures' | 'recordsLost'>;
 }
 
-const pending = pbxRegistry.gauge('pbx_call_records_pending', 'Call record writes queued in memory because the tenant store could not take them (disk full, I/O error), by tenant.', ['tenant']);
-const failures = pbxRegistry.counter('pbx_call_record_write_failures_total', 'Call record writes queued to be tried again because the tenant store could not take them, by tenant.', ['tenant']);
-const lost = pbxRegistry.counter('pbx_call_records_lost_total', 'Call record writes given up (queue full, unusable record, or queued at a stop), by tenant.', ['tenant']);
 
 /**
  * Call record writes (active-call rows and CDRs) that the tenant store refused for a
@@ -51,7 +50,7 @@ export class RecordSpool {
     } catch (e) {
       if (!mayPass(e)) {
         this.o.logger.error(`call record: ${w.what} failed`, { tenant: tenantId, error: e });
-        lost.inc({ tenant: tenantId });
+        this.o.metrics.recordsLost.inc({ tenant: tenantId });
         return;
       }
       this.o.logger.error('call records cannot be written: queued in memory and retried; new outbound calls are refused meanwhile', { tenant: tenantId, error: e });
@@ -96,7 +95,7 @@ export class RecordSpool {
             break;
           }
           this.o.logger.error(`call record: ${q[0]!.what} failed`, { tenant: tenantId, error: e });
-          lost.inc({ tenant: tenantId });
+          this.o.metrics.recordsLost.inc({ tenant: tenantId });
         }
         q.shift();
       }
@@ -106,7 +105,7 @@ export class RecordSpool {
       } else {
         this.o.logger.debug('call records still cannot be written', { tenant: tenantId, pending: q.length, error });
       }
-      pending.set({ tenant: tenantId }, q.length);
+      this.o.metrics.recordsPending.set({ tenant: tenantId }, q.length);
     }
     this.schedule();
   }
@@ -119,19 +118,19 @@ export class RecordSpool {
     this.timer = undefined;
     for (const [tenantId, q] of this.queues) {
       this.o.logger.error('call records lost at stop: the store could not take them', { tenant: tenantId, records: q.length });
-      lost.inc({ tenant: tenantId }, q.length);
+      this.o.metrics.recordsLost.inc({ tenant: tenantId }, q.length);
     }
   }
 
   private enqueue(tenantId: string, q: SpooledWrite[], w: SpooledWrite): void {
-    failures.inc({ tenant: tenantId });
+    this.o.metrics.recordWriteFailures.inc({ tenant: tenantId });
     q.push(w);
     if (q.length > this.o.maxPerTenant) {
       const dropped = q.shift()!;
-      lost.inc({ tenant: tenantId });
+      this.o.metrics.recordsLost.inc({ tenant: tenantId });
       this.o.logger.error('call record queue full: the oldest queued write is dropped', { tenant: tenantId, what: dropped.what, max: this.o.maxPerTenant });
     }
-    pending.set({ tenant: tenantId }, q.length);
+    this.o.metrics.recordsPending.set({ tenant: tenantId }, q.length);
     this.schedule();
   }
 

@@ -6,7 +6,7 @@ import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Extension } from '../tenant/tenant-store.js';
 import type { Logger } from '../util/logger.js';
-import { countAuthFailure } from '../util/pbx-metrics.js';
+import type { PbxMetrics } from '../util/pbx-metrics.js';
 import type { AuthFailLog } from './security/auth-fail-log.js';
 import type { StatelessReplier } from './stateless-reply.js';
 
@@ -36,6 +36,7 @@ export class DigestGate {
       /** Where failed logins are logged, throttled per source (issue 16 finding 10a). */
       failLog: Pick<AuthFailLog, 'failed'>;
       isLocalAddress: (host: string) => boolean;
+      metrics: Pick<PbxMetrics, 'authFailure'>;
     },
   ) {}
 
@@ -68,7 +69,7 @@ export class DigestGate {
     if (!outcome.ok) {
       if (outcome.kind === 'rejected') {
         this.o.guard.authFailed(clientOf(inbound).address, clientOf(inbound).port);
-        countAuthFailure(tenant.id);
+        this.o.metrics.authFailure(tenant.id);
         this.o.failLog.failed(clientOf(inbound).address, { method: req.method, detail: narrowed ?? outcome.detail }, tenant.id);
         this.o.replier.reply(inbound, 403);
         return undefined;

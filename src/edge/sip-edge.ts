@@ -12,7 +12,7 @@ import type { TrustedEdges } from './trusted-edge.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { SipError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { countAuthFailure } from '../util/pbx-metrics.js';
+import type { PbxMetrics } from '../util/pbx-metrics.js';
 import { DigestGate } from './digest-gate.js';
 import { AuthFailLog } from './security/auth-fail-log.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -30,6 +30,8 @@ export interface EdgeOptions {
   /** Trunks by source address, for inbound calls from carriers. */
   trunks?: TrunkDirectory;
   auth: DigestAuthenticator;
+  /** Where digest failures are counted (pbx_auth_failures_total). */
+  metrics: Pick<PbxMetrics, 'authFailure'>;
   guard: {
     authFailed(address: string, port: number): void;
     authSucceeded(address: string, port: number): void;
@@ -79,7 +81,7 @@ export class SipEdge {
     this.log = o.logger.child('edge');
     this.replier = new StatelessReplier(o.transport, this.log, o.serverHeader);
     const failLog = o.authFailLog ?? new AuthFailLog({ clock: systemClock, logger: this.log });
-    this.gate = new DigestGate({ auth: o.auth, guard: o.guard, replier: this.replier, logger: this.log, failLog, isLocalAddress: o.isLocalAddress });
+    this.gate = new DigestGate({ auth: o.auth, guard: o.guard, replier: this.replier, logger: this.log, failLog, isLocalAddress: o.isLocalAddress, metrics: o.metrics });
   }
 
   /** Entry point for every well-formed message the transports deliver. Never throws. */
@@ -235,7 +237,7 @@ export class SipEdge {
     const tenant = this.o.tenants.resolveDomain(to.uri.host);
     if (!tenant) {
       // Credentials for a domain that names no tenant: a failed authentication of nobody's.
-      if (getHeader(req, 'authorization') !== undefined) countAuthFailure(undefined);
+      if (getHeader(req, 'authorization') !== undefined) this.o.metrics.authFailure(undefined);
       this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
       return;
     }

@@ -70,6 +70,18 @@ function next<T>(register: (cb: (v: T) => void) => void, what: string, ms = 5000
   });
 }
 
+test('a worker logs through the main thread\'s logger: scope worker, the worker\'s index, its fields', async () => {
+  const c = controller();
+  await c.start();
+  try {
+    const line = c.logs.find((l) => l.includes('media worker started'));
+    assert.ok(line, c.logs.join('\n'));
+    assert.match(line!, / DEBUG \[worker\] media worker started worker=0 ports=\d+-\d+ address=127\.0\.0\.1$/);
+  } finally {
+    await c.stop();
+  }
+});
+
 test('two phones talk both ways through a worker; RTCP too; release returns the stats and frees the ports', async () => {
   const c = controller();
   await c.start();

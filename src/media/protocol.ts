@@ -353,4 +353,6 @@ export type WorkerMessage =
   | { kind: 'ready' }
   | { kind: 'response'; id: number; ok: true; result: unknown }
   | { kind: 'response'; id: number; ok: false; error: WireError }
-  | { kind: 'event'; event: MediaEvent };
+  | { kind: 'event'; event: MediaEvent }
+  /** A line of the worker's logger (worker/port-logger.ts), written by the main thread's. */
+  | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; scope?: string; fields?: Record<string, unknown> };

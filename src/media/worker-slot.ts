@@ -50,6 +50,8 @@ export class WorkerSlot {
   private failedStarts = 0;
   private readyWaiters: Array<{ resolve: () => void; reject: (e: MediaError) => void }> = [];
   private exited: Promise<void> = Promise.resolve();
+  /** The logger of each scope a worker logs under. */
+  private readonly workerLogs = new Map<string, Logger>();
 
   constructor(private readonly o: WorkerSlotOptions) {}
 
@@ -188,7 +190,21 @@ export class WorkerSlot {
       else p.reject(new MediaError(m.error.code, m.error.message));
     } else if (m.kind === 'event') {
       this.o.onEvent(m.event);
+    } else if (m.kind === 'log') {
+      this.workerLog(m);
     }
+  }
+
+  /** A worker's log line, written by this thread's logger as media.worker[.scope] with worker=<index>. */
+  private workerLog(m: Extract<WorkerMessage, { kind: 'log' }>): void {
+    const level = m.level === 'debug' || m.level === 'info' || m.level === 'warn' || m.level === 'error' ? m.level : 'warn';
+    const scope = typeof m.scope === 'string' && /^[\w.-]{1,64}$/.test(m.scope) ? m.scope : '';
+    let log = this.workerLogs.get(scope);
+    if (!log) {
+      log = (scope ? this.o.logger.child(`worker.${scope}`) : this.o.logger.child('worker')).with({ worker: this.index });
+      if (this.workerLogs.size < 64) this.workerLogs.set(scope, log);
+    }
+    log[level](String(m.msg), m.fields !== null && typeof m.fields === 'object' ? m.fields : undefined);
   }
 
   private onExit(worker: Worker, code: number): void {

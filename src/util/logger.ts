@@ -1,15 +1,24 @@
 /**
- * A small structured logger: one line per event. Text (the default) is
- * `time level [scope] message key=value…`; JSON is one object per line,
- * `{"time","level","scope","msg",…fields}`, for log shippers. Passed down explicitly;
- * child() adds a scope, with() binds fields (tenant, call) that every line then carries.
+ * The structured logger the layers use, written by `pino`: one line per event. JSON is one
+ * object per line, `{"level","time","scope",…fields,"msg"}`, for log shippers; text (the
+ * default) is `time LEVEL [scope] message key=value…`, made from pino's JSON line by
+ * text-log-line.ts. Passed down explicitly; child() adds a scope, with() binds fields
+ * (tenant, call) that every line then carries. Secrets are redacted in both formats
+ * (log-redaction.ts).
+ *
+ * The default destination writes to stderr synchronously (pino.destination sync): a PBX logs
+ * events, not packets, so the write cost is small (bench/logging), and a line logged just
+ * before a crash or process.exit is never lost in a buffer.
  */
+import pino, { type Logger as PinoLogger } from 'pino';
+import { redaction, scrubSecrets } from './log-redaction.js';
+import { textLogLine } from './text-log-line.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'text' | 'json';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
 export interface LogSink {
+  /** One line, without its newline. */
   write(line: string): void;
 }
 
@@ -23,65 +32,69 @@ export interface Logger {
   with(fields: Record<string, unknown>): Logger;
 }
 
-function formatValue(v: unknown): string {
-  if (v instanceof Error) return JSON.stringify(v.message);
-  if (typeof v === 'string') return /^[\w.:@/-]+$/.test(v) ? v : JSON.stringify(v);
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'bigint') return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return JSON.stringify(String(v));
-  }
-}
+/** Keys pino writes itself; a field by that name is dropped rather than written twice. */
+const RESERVED = new Set(['time', 'level', 'scope', 'msg']);
 
-function jsonValue(v: unknown): unknown {
+/** A field value as it is written: an Error by its message, a bigint as a string, undefined as null. */
+function plain(v: unknown): unknown {
   if (v instanceof Error) return v.message;
   if (typeof v === 'bigint') return String(v);
   if (v === undefined) return null;
   return v;
 }
 
-function jsonLine(record: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v instanceof Error ? v.message : v));
-  } catch {
-    // A circular or otherwise unserialisable field: keep the line, say what it was.
-    const safe: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) {
-      try {
-        JSON.stringify(v);
-        safe[k] = v;
-      } catch {
-        safe[k] = String(v);
-      }
-    }
-    return JSON.stringify(safe);
+/** The fields of one line, ready for pino; undefined when there are none. */
+function lineFields(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!fields) return undefined;
+  let out: Record<string, unknown> | undefined;
+  for (const k in fields) {
+    if (!Object.hasOwn(fields, k) || RESERVED.has(k)) continue;
+    (out ??= {})[k] = plain(fields[k]);
   }
+  return out;
+}
+
+/** The pino destination over a sink: pino hands over lines ending in a newline. */
+function sinkStream(sink: LogSink, format: LogFormat): { write(s: string): void } {
+  return format === 'json'
+    ? { write: (s) => sink.write(s.endsWith('\n') ? s.slice(0, -1) : s) }
+    : { write: (s) => sink.write(textLogLine(s)) };
 }
 
 export function createLogger(
   opts: { level?: LogLevel; format?: LogFormat; sink?: LogSink; scope?: string; fields?: Record<string, unknown>; now?: () => number } = {},
 ): Logger {
-  const level = ORDER[opts.level ?? 'info'];
-  const json = opts.format === 'json';
-  const sink = opts.sink ?? { write: (line: string) => process.stderr.write(line + '\n') };
+  const format = opts.format ?? 'text';
   const now = opts.now ?? Date.now;
+  let destination: { write(s: string): void };
+  if (opts.sink) destination = sinkStream(opts.sink, format);
+  else {
+    const stderr = pino.destination({ fd: 2, sync: true });
+    destination = format === 'json' ? stderr : sinkStream({ write: (l) => stderr.write(l + '\n') }, 'text');
+  }
+  const root: PinoLogger = pino(
+    {
+      level: opts.level ?? 'info',
+      base: null,
+      messageKey: 'msg',
+      timestamp: () => `,"time":"${new Date(now()).toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: redaction,
+    },
+    destination,
+  );
   const make = (scope: string | undefined, bound: Record<string, unknown> | undefined): Logger => {
+    const bindings = lineFields(bound);
+    const own = scope !== undefined || bindings ? root.child(scope !== undefined ? { scope, ...bindings } : bindings!) : root;
     const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-      if (ORDER[lvl] < level) return;
-      const all = bound ? (fields ? { ...bound, ...fields } : bound) : fields;
-      if (json) {
-        const record: Record<string, unknown> = { time: new Date(now()).toISOString(), level: lvl };
-        if (scope) record.scope = scope;
-        record.msg = msg;
-        if (all) for (const [k, v] of Object.entries(all)) if (!(k in record)) record[k] = jsonValue(v);
-        sink.write(jsonLine(record));
-        return;
-      }
-      let line = `${new Date(now()).toISOString()} ${lvl.toUpperCase()}${scope ? ` [${scope}]` : ''} ${msg}`;
-      if (all) for (const [k, v] of Object.entries(all)) line += ` ${k}=${formatValue(v)}`;
-      sink.write(line);
+      if (!own.isLevelEnabled(lvl)) return;
+      const text = scrubSecrets(msg);
+      const f = lineFields(fields);
+      if (!f) return own[lvl](text);
+      // A line's field that a bound field also names: write the merged set from the root, so
+      // the line has each key once and its own value wins.
+      if (bindings) for (const k in f) if (k in bindings) return root[lvl]({ ...(scope !== undefined ? { scope } : {}), ...bindings, ...f }, text);
+      own[lvl](f, text);
     };
     return {
       debug: (m, f) => emit('debug', m, f),

@@ -1,14 +1,18 @@
 /**
- * A small metrics registry: counters and gauges with labels, rendered in the Prometheus
- * text exposition format 0.0.4. Counters are incremented where the event happens (any
- * layer may import this file); gauges are usually set at scrape time by a collector.
+ * The metrics registry the layers use: counters and gauges with labels, stored and rendered
+ * in the Prometheus text exposition format 0.0.4 by `prom-client`. This file is a thin
+ * adapter that keeps the project's rules on top of the library:
  *
- * Label cardinality is bounded: a `tenant` label keeps its value only for known tenant ids
- * (when a known set is given) and while the metric has fewer than `maxSeries` series;
- * anything else is counted in the `tenant="_other"` series. Values starting with `_` are
- * reserved for such buckets (`_other`, `_unknown`, `_provider`): tenant ids never start
- * with one.
+ * - every registry is its own prom-client `Registry` (never the library's global one, no
+ *   default metrics): whoever makes a MetricsRegistry owns it;
+ * - names are checked (a counter's name ends in `_total`, no reserved label names);
+ * - label cardinality is bounded: a `tenant` label keeps its value only for known tenant ids
+ *   (when a known set is given) and while the metric has fewer than `maxSeries` series;
+ *   anything else is counted in the `tenant="_other"` series. Values starting with `_` are
+ *   reserved for such buckets (`_other`, `_unknown`, `_provider`): tenant ids never start
+ *   with one. prom-client has no such cap, so the adapter keeps the set of series keys.
  */
+import { Counter as PromCounter, Gauge as PromGauge, Registry } from 'prom-client';
 
 export type LabelValues = Readonly<Record<string, string | number>>;
 
@@ -20,15 +24,10 @@ export const TENANT_UNKNOWN = '_unknown';
 export const TENANT_PROVIDER = '_provider';
 
 /** Prometheus content type of the text exposition format. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const PROMETHEUS_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-interface Series {
-  values: string[];
-  value: number;
-}
 
 export interface RegistryOptions {
   /** Series one metric may hold; past it, tenant-labelled series go to tenant="_other" and others are dropped. Default 10 000. */
@@ -36,10 +35,12 @@ export interface RegistryOptions {
 }
 
 abstract class Metric {
-  protected readonly series = new Map<string, Series>();
+  /** Keys of the series that exist (label values joined), for the cardinality cap. */
+  private readonly keys = new Set<string>();
   private readonly tenantIndex: number;
   /** Updates refused because the metric was full and had no tenant label to fold into. */
   dropped = 0;
+  protected abstract readonly prom: PromCounter<string> | PromGauge<string>;
 
   constructor(
     readonly name: string,
@@ -59,83 +60,87 @@ abstract class Metric {
     this.tenantIndex = labelNames.indexOf('tenant');
   }
 
-  /** The series for these labels, made if it may be; undefined when the metric is full. */
-  protected seriesFor(labels: LabelValues | undefined): Series | undefined {
+  /**
+   * The prom-client label object for these labels (every label, in definition order, so the
+   * exposition is stable), or undefined when the metric is full and the update is dropped.
+   */
+  protected labelsFor(labels: LabelValues | undefined): Record<string, string> | undefined {
+    if (labels) for (const k of Object.keys(labels)) if (!this.labelNames.includes(k)) throw new Error(`metric ${this.name} has no label ${k}`);
     const values = this.labelNames.map((n) => {
       const v = labels?.[n];
       return v === undefined ? '' : String(v);
     });
-    if (labels) for (const k of Object.keys(labels)) if (!this.labelNames.includes(k)) throw new Error(`metric ${this.name} has no label ${k}`);
     if (this.tenantIndex >= 0) values[this.tenantIndex] = this.owner.tenantLabel(values[this.tenantIndex]);
     let key = values.join('\u0000');
-    let s = this.series.get(key);
-    if (s) return s;
-    if (this.series.size >= this.owner.maxSeries) {
+    if (!this.keys.has(key) && this.keys.size >= this.owner.maxSeries) {
       if (this.tenantIndex < 0) {
         this.dropped++;
         return undefined;
       }
-      values[this.tenantIndex] = TENANT_OTHER;
-      key = values.join('\u0000');
-      s = this.series.get(key);
-      if (s) return s;
       // The overflow series of each label combination may go one past the cap, never more than
       // the combinations of the other labels.
+      values[this.tenantIndex] = TENANT_OTHER;
+      key = values.join('\u0000');
     }
-    s = { values, value: 0 };
-    this.series.set(key, s);
-    return s;
+    this.keys.add(key);
+    const out: Record<string, string> = {};
+    this.labelNames.forEach((n, i) => (out[n] = values[i]!));
+    return out;
   }
 
   /** Current value of one series (0 if it does not exist); for tests. */
-  get(labels?: LabelValues): number {
-    const values = this.labelNames.map((n) => {
+  async get(labels?: LabelValues): Promise<number> {
+    const want = this.labelNames.map((n) => {
       const v = labels?.[n];
       return v === undefined ? '' : String(v);
     });
-    return this.series.get(values.join('\u0000'))?.value ?? 0;
+    const { values } = await this.prom.get();
+    const hit = values.find((s) => this.labelNames.every((n, i) => String(s.labels[n] ?? '') === want[i]));
+    return hit?.value ?? 0;
   }
 
   get seriesCount(): number {
-    return this.series.size;
+    return this.keys.size;
   }
 
   /** Forget every series. */
   reset(): void {
-    this.series.clear();
-  }
-
-  render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${escapeHelp(this.help)}`);
-    out.push(`# TYPE ${this.name} ${this.type}`);
-    if (this.series.size === 0 && this.labelNames.length === 0) {
-      out.push(`${this.name} 0`);
-      return;
-    }
-    for (const s of this.series.values()) {
-      const labels = this.labelNames.length === 0 ? '' : `{${this.labelNames.map((n, i) => `${n}="${escapeLabelValue(s.values[i]!)}"`).join(',')}}`;
-      out.push(`${this.name}${labels} ${formatValue(s.value)}`);
-    }
+    this.keys.clear();
+    this.prom.reset();
   }
 }
 
 export class Counter extends Metric {
+  protected readonly prom: PromCounter<string>;
+
+  constructor(name: string, help: string, labelNames: readonly string[], owner: MetricsRegistry, registry: Registry) {
+    super(name, help, 'counter', labelNames, owner);
+    this.prom = new PromCounter({ name, help, labelNames: [...labelNames], registers: [registry] });
+  }
+
   inc(labels?: LabelValues, by = 1): void {
     if (!(by >= 0) || !Number.isFinite(by)) throw new Error(`counter ${this.name} increments by a finite amount >= 0, not ${by}`);
-    const s = this.seriesFor(labels);
-    if (s) s.value += by;
+    const l = this.labelsFor(labels);
+    if (l) this.prom.inc(l, by);
   }
 }
 
 export class Gauge extends Metric {
+  protected readonly prom: PromGauge<string>;
+
+  constructor(name: string, help: string, labelNames: readonly string[], owner: MetricsRegistry, registry: Registry) {
+    super(name, help, 'gauge', labelNames, owner);
+    this.prom = new PromGauge({ name, help, labelNames: [...labelNames], registers: [registry] });
+  }
+
   set(labels: LabelValues | undefined, value: number): void {
-    const s = this.seriesFor(labels);
-    if (s) s.value = value;
+    const l = this.labelsFor(labels);
+    if (l) this.prom.set(l, value);
   }
 
   inc(labels?: LabelValues, by = 1): void {
-    const s = this.seriesFor(labels);
-    if (s) s.value += by;
+    const l = this.labelsFor(labels);
+    if (l) this.prom.inc(l, by);
   }
 
   dec(labels?: LabelValues, by = 1): void {
@@ -147,6 +152,8 @@ export type Collector = () => void | Promise<void>;
 
 export class MetricsRegistry {
   readonly maxSeries: number;
+  /** The prom-client registry this one renders through; owned here, never the global one. */
+  readonly prom = new Registry();
   private readonly metrics = new Map<string, Counter | Gauge>();
   private readonly collectors = new Set<Collector>();
   private known: Set<string> | undefined;
@@ -157,14 +164,14 @@ export class MetricsRegistry {
 
   /** A counter (name ends in _total); asking again with the same definition returns the same one. */
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    return this.define(name, help, 'counter', labelNames, () => new Counter(name, help, 'counter', labelNames, this)) as Counter;
+    return this.define(name, 'counter', labelNames, () => new Counter(name, help, labelNames, this, this.prom)) as Counter;
   }
 
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
-    return this.define(name, help, 'gauge', labelNames, () => new Gauge(name, help, 'gauge', labelNames, this)) as Gauge;
+    return this.define(name, 'gauge', labelNames, () => new Gauge(name, help, labelNames, this, this.prom)) as Gauge;
   }
 
-  private define(name: string, help: string, type: MetricType, labelNames: readonly string[], make: () => Counter | Gauge): Counter | Gauge {
+  private define(name: string, type: MetricType, labelNames: readonly string[], make: () => Counter | Gauge): Counter | Gauge {
     const have = this.metrics.get(name);
     if (have) {
       if (have.type !== type || have.labelNames.join(',') !== labelNames.join(',')) throw new Error(`metric ${name} is already defined differently`);
@@ -209,41 +216,21 @@ export class MetricsRegistry {
   }
 
   /** The text exposition of every metric, in the order they were defined. */
-  render(): string {
+  render(): Promise<string> {
     return renderExposition([this]);
-  }
-
-  /** @internal */
-  renderInto(out: string[], seen: Set<string>): void {
-    for (const m of this.metrics.values()) {
-      if (seen.has(m.name)) throw new Error(`metric ${m.name} is in two registries`);
-      seen.add(m.name);
-      m.render(out);
-    }
   }
 }
 
 /** Several registries as one exposition; a metric name may appear in only one of them. */
-export function renderExposition(registries: readonly MetricsRegistry[]): string {
-  const out: string[] = [];
+export async function renderExposition(registries: readonly MetricsRegistry[]): Promise<string> {
   const seen = new Set<string>();
-  for (const r of registries) r.renderInto(out, seen);
-  return out.length === 0 ? '' : out.join('\n') + '\n';
-}
-
-/** HELP text: backslash and newline escaped. */
-export function escapeHelp(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-/** Label values: backslash, double quote and newline escaped. */
-export function escapeLabelValue(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
+  for (const r of registries) {
+    for (const name of r.names()) {
+      if (seen.has(name)) throw new Error(`metric ${name} is in two registries`);
+      seen.add(name);
+    }
+  }
+  if (seen.size === 0) return '';
+  const merged = registries.length === 1 ? registries[0]!.prom : Registry.merge(registries.map((r) => r.prom));
+  return merged.metrics();
 }

@@ -63,7 +63,9 @@ export function strictProblems(text: string): string[] {
     if (name !== current) problems.push(`sample ${name} outside its family (current: ${current})`);
     if (!typed.has(name)) problems.push(`sample ${name} before its TYPE`);
     if (!helped.has(name)) problems.push(`sample ${name} without HELP`);
-    if (!/^(NaN|[+-]Inf|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(m[3]!)) problems.push(`bad value in ${line}`);
+    // Values are read by Go's strconv.ParseFloat, which matches NaN and Inf ignoring case
+    // (prom-client writes "Nan").
+    if (!/^([nN][aA][nN]|[+-][iI][nN][fF]|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(m[3]!)) problems.push(`bad value in ${line}`);
     const key = name + (m[2] ?? '');
     if (series.has(key)) problems.push(`duplicate series ${key}`);
     series.add(key);

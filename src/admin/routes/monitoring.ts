@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type ELDHistogram } from 'node:perf_hooks';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE, renderExposition, TENANT_PROVIDER } from '../../util/metrics.js';
-import { pbxRegistry } from '../../util/pbx-metrics.js';
 import type { ApiResult, RawRoute } from '../api-types.js';
 import { queueGauges, type QueueSnapshot } from '../queue-gauges.js';
 
@@ -78,8 +77,8 @@ export interface MonitoringDeps {
   snapshot(): MonitoringSnapshot | Promise<MonitoringSnapshot>;
   /** The checks /readyz runs; all must pass for 200. */
   readiness(): ReadonlyArray<ReadinessCheck> | Promise<ReadonlyArray<ReadinessCheck>>;
-  /** Counters incremented at the event (default: the process registry of util/pbx-metrics). */
-  counters?: MetricsRegistry;
+  /** Counters incremented at the event: the server's PbxMetrics registry. */
+  counters: MetricsRegistry;
   /** /readyz answers 503 'timeout' when the checks take longer. Default 2 000 ms. */
   readinessTimeoutMs?: number;
 }
@@ -89,7 +88,7 @@ export interface MonitoringDeps {
  * answers) and GET /readyz (SIP listeners up, media workers alive, system store readable).
  */
 export function monitoringRoutes(deps: MonitoringDeps): RawRoute[] {
-  const counters = deps.counters ?? pbxRegistry;
+  const counters = deps.counters;
   const processGauges = new ProcessGauges();
   return [
     {
@@ -104,7 +103,7 @@ export function monitoringRoutes(deps: MonitoringDeps): RawRoute[] {
         serverGauges(gauges, snap);
         if (snap.queues) queueGauges(gauges, snap.queues);
         processGauges.fill(gauges);
-        return { status: 200, text: renderExposition([counters, gauges]), contentType: PROMETHEUS_CONTENT_TYPE };
+        return { status: 200, text: await renderExposition([counters, gauges]), contentType: PROMETHEUS_CONTENT_TYPE };
       },
     },
     {

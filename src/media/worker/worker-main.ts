@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError } from '../media-error.js';
 import type { MediaRequest, WireError, WorkerInit, WorkerMessage } from '../protocol.js';
+import { portLogger } from './port-logger.js';
 import { RelayEngine } from './relay-engine.js';
 
 const port = parentPort;
@@ -15,6 +16,9 @@ const init = workerData as WorkerInit;
 function post(m: WorkerMessage): void {
   port!.postMessage(m);
 }
+
+/** The worker's logger: lines go to the main thread, which writes them (port-logger.ts). */
+const log = portLogger(post);
 
 function toWire(err: unknown): WireError {
   if (err instanceof MediaError) return { code: err.code, message: err.message };
@@ -49,7 +53,12 @@ port.on('message', (req: MediaRequest) => {
   }
   engine.handle(req?.cmd).then(
     (result) => post({ kind: 'response', id, ok: true, result: result ?? null }),
-    (err: unknown) => post({ kind: 'response', id, ok: false, error: toWire(err) }),
+    (err: unknown) => {
+      const wire = toWire(err);
+      // A MediaError is an answer (bad request, no ports); anything else is a bug worth a line.
+      if (wire.code === 'internal') log.error('media command failed', { op: String(req?.cmd?.op), error: err, stack: err instanceof Error ? err.stack : undefined });
+      post({ kind: 'response', id, ok: false, error: wire });
+    },
   );
 });
 
@@ -59,4 +68,5 @@ port.on('close', () => {
   engine.close();
 });
 
+log.debug('media worker started', { ports: `${init.portMin}-${init.portMax}`, address: init.address });
 post({ kind: 'ready' });
