@@ -45,6 +45,8 @@ test.before(async () => {
       'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
       'registrar: { writeDelayMs: 0 }',
       'calls: { noAnswerSeconds: 2, drainSeconds: 2 }',
+      // Its own API port: the default 8080 may be taken by another server on this machine.
+      `api: { listen: "127.0.0.1:${await freePort()}" }`,
     ].join('\n'),
   );
   for (const t of [ACME, GLOBEX]) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
