@@ -17,7 +17,7 @@ const queueGauge = pbxRegistry.gauge('pbx_sip_receive_queue_depth', 'UDP datagra
 /**
  * Overload control wired for one server: the control itself (reading sip.overload at
  * every tick, so SIGHUP applies), the transport's receive-queue hooks, the transaction
- * cap hook and the /metrics series. `stop()` ends its timer and its metrics collector.
+ * cap hook and the /metrics series. `stop()` ends its timer.
  */
 export function overloadParts(opts: { clock: Clock; settings: () => OverloadConfig | undefined; queuedDatagrams: () => number }): {
   control: OverloadControl;
@@ -28,13 +28,16 @@ export function overloadParts(opts: { clock: Clock; settings: () => OverloadConf
 } {
   const settings = () => opts.settings() ?? OVERLOAD_CONFIG_DEFAULTS;
   for (const reason of SHED_REASONS) shedTotal.inc({ reason }, 0);
-  const control = new OverloadControl({ clock: opts.clock, settings, onShed: (reason) => shedTotal.inc({ reason }) });
-  const removeCollector = pbxRegistry.onCollect(() => {
+  // The gauges are written at every tick (10 times a second): /metrics renders this
+  // registry as it stands, without running collectors.
+  const gauges = (): void => {
     stateGauge.set(undefined, OVERLOAD_LEVEL_VALUE[control.level()]);
     shareGauge.set(undefined, control.admittedShare());
     lagGauge.set(undefined, control.lagMs());
     queueGauge.set(undefined, opts.queuedDatagrams());
-  });
+  };
+  const control = new OverloadControl({ clock: opts.clock, settings, onShed: (reason) => shedTotal.inc({ reason }), onTick: gauges });
+  gauges();
   control.start();
   return {
     control,
@@ -48,7 +51,6 @@ export function overloadParts(opts: { clock: Clock; settings: () => OverloadConf
     onServerCap: () => control.count('transactions'),
     stop: () => {
       control.stop();
-      removeCollector();
     },
   };
 }

@@ -42,6 +42,8 @@ export interface OverloadControlOptions {
   tickMs?: number;
   /** Each shed message, as it is counted (metrics). */
   onShed?: (reason: ShedReason) => void;
+  /** After each tick (metrics gauges). */
+  onTick?: () => void;
 }
 
 /** Share of new requests without credentials still admitted: multiplied by this while lagging... */
@@ -118,14 +120,16 @@ export class OverloadControl {
   }
 
   level(): OverloadLevel {
+    const s = this.o.settings();
+    if (!s.enabled) return 'normal';
     if (this.dropping) return 'dropping';
     if (this.severe) return 'severe';
-    return this.share < 1 ? 'shedding' : 'normal';
+    return this.shareNow(s) < 1 ? 'shedding' : 'normal';
   }
 
   /** Share of new credential-less requests admitted now, 0..1. */
   admittedShare(): number {
-    return this.share;
+    return this.shareNow(this.o.settings());
   }
 
   /** The lag measured at the last tick, in ms. */
@@ -135,14 +139,17 @@ export class OverloadControl {
 
   /** What to do with a request that matched no transaction and belongs to no dialog. */
   decide(req: NewRequestFacts): ShedVerdict {
+    const s = this.o.settings();
+    if (!s.enabled) return SERVE;
     if (this.dropping) return { action: 'drop', reason: 'dropped' };
     // An OPTIONS to the server is answered statelessly, as cheap as a 503; and a 503 would
     // make phones' and trunks' keep-alive monitors declare us dead and fail over or
     // re-register: more load, not less.
     if (req.method === 'OPTIONS') return SERVE;
     if (this.severe) return this.reject(req, 'severe');
-    if (this.share >= 1 || req.credentials) return SERVE;
-    if (this.share > 0 && this.random() < this.share) return SERVE;
+    const share = this.shareNow(s);
+    if (share >= 1 || req.credentials) return SERVE;
+    if (share > 0 && this.random() < share) return SERVE;
     return this.reject(req, 'admission');
   }
 
@@ -155,6 +162,11 @@ export class OverloadControl {
   /** Messages shed so far, by reason. */
   shedCounts(): ReadonlyMap<ShedReason, number> {
     return this.shed;
+  }
+
+  /** A threshold of 0 (drain) applies at once, not at the next tick: a SIGHUP takes effect for the very next request. */
+  private shareNow(s: OverloadSettings): number {
+    return s.shedDelayMs === 0 ? 0 : this.share;
   }
 
   private reject(req: NewRequestFacts, reason: ShedReason): ShedVerdict {
@@ -172,6 +184,7 @@ export class OverloadControl {
     this.timer = this.o.clock.setTimeout(() => {
       this.tick(Math.max(0, this.o.clock.now() - this.expectedAt));
       this.schedule();
+      this.o.onTick?.();
     }, this.tickMs);
   }
 }
