@@ -50,12 +50,15 @@ export interface OverloadControlOptions {
 const DECREASE = 0.7;
 /** ...and raised by this per tick once the lag is under half the threshold again. */
 const INCREASE = 0.1;
+/** A timer must be late this many ticks in a row for its lateness to count as lag. */
+const LATE_WINDOW = 3;
 
 /**
  * Overload control of the SIP thread (issue 13, point 4). Load is measured as lag: the
  * age of the oldest UDP datagram waiting to be handled (reported by the transport at
- * each slice, observeDelay) and how late this object's own timer fires (a busy event
- * loop fires timers late, whatever the transport). Both are cheap: a subtraction.
+ * each slice, observeDelay), the smallest over each tick's interval, and how late this
+ * object's own timer fires (a busy event loop fires timers late, whatever the
+ * transport: TCP and TLS), the smallest over three ticks. Both are cheap: a subtraction.
  *
  * The response is loss-based, as in RFC 7415 §5: every tick, a lag at or over
  * shedDelayMs cuts the share of new, credential-less requests that are admitted
@@ -74,7 +77,10 @@ export class OverloadControl {
   private readonly tickMs: number;
   private timer: TimerHandle | undefined;
   private expectedAt = 0;
-  private maxDelay = 0;
+  /** Smallest queue delay observed since the last tick (undefined: none observed: no queue). */
+  private minDelay: number | undefined;
+  /** The timer's lateness at the last LATE_WINDOW ticks. */
+  private readonly late: number[] = [];
   private lastDelay = 0;
   private share = 1;
   private severe = false;
@@ -96,16 +102,25 @@ export class OverloadControl {
     this.timer = undefined;
   }
 
-  /** A lag measured elsewhere (the receive queue's oldest datagram), in ms. */
+  /**
+   * A lag measured elsewhere: the age of the receive queue's oldest datagram when a slice
+   * starts, and 0 whenever the queue runs empty, in ms.
+   */
   observeDelay(ms: number): void {
-    if (ms > this.maxDelay) this.maxDelay = ms;
+    if (this.minDelay === undefined || ms < this.minDelay) this.minDelay = ms;
   }
 
   /** One adjustment; called by the timer, public for tests that drive it by hand. */
   tick(lateMs = 0): void {
     const s = this.o.settings();
-    const delay = Math.max(this.maxDelay, lateMs);
-    this.maxDelay = 0;
+    // As CoDel (RFC 8289 §3.2), the smallest delay over an interval: a standing queue, the
+    // mark of work arriving faster than it is done. A burst, a GC pause or the OS running
+    // someone else for a while makes a peak that drains by itself and is not shed for.
+    this.late.push(lateMs);
+    if (this.late.length > LATE_WINDOW) this.late.shift();
+    const persistentLate = this.late.length < LATE_WINDOW ? 0 : Math.min(...this.late);
+    const delay = Math.max(this.minDelay ?? 0, persistentLate);
+    this.minDelay = undefined;
     this.lastDelay = delay;
     if (!s.enabled) {
       this.share = 1;

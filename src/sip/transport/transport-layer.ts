@@ -45,7 +45,7 @@ export interface ReceiveQueueOptions {
   maxMessages: number;
   /** Handling time per slice before the socket is read again, in ms (default 2). */
   sliceMs?: number;
-  /** At the start of each slice: how long the oldest waiting datagram has waited (ms), and how many wait. */
+  /** At the start of each slice: how long the oldest waiting datagram has waited (ms), and how many wait; (0, 0) when a slice leaves the queue empty. */
   onDelay(delayMs: number, depth: number): void;
   /** A datagram was dropped because the queue was full. */
   onFull(): void;
@@ -285,9 +285,14 @@ export class TransportLayer implements MessageSender {
         this.log.error('datagram handler failed', { error: err });
       }
     } while (performance.now() < end);
-    if (q.length > 0 && !this.drainScheduled) {
-      this.drainScheduled = true;
-      setImmediate(this.drain);
+    if (q.length > 0) {
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(this.drain);
+      }
+    } else {
+      // Caught up: no standing queue in this interval.
+      opts.onDelay(0, 0);
     }
   };
 
