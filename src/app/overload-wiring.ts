@@ -2,6 +2,7 @@ import { OVERLOAD_CONFIG_DEFAULTS, type OverloadConfig } from '../config/overloa
 import { OVERLOAD_LEVEL_VALUE, OverloadControl, SHED_REASONS } from '../edge/overload/overload-control.js';
 import type { ReceiveQueueOptions } from '../sip/transport/transport-layer.js';
 import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
 import { pbxRegistry } from '../util/pbx-metrics.js';
 
 const shedTotal = pbxRegistry.counter(
@@ -19,7 +20,7 @@ const queueGauge = pbxRegistry.gauge('pbx_sip_receive_queue_depth', 'UDP datagra
  * every tick, so SIGHUP applies), the transport's receive-queue hooks, the transaction
  * cap hook and the /metrics series. `stop()` ends its timer.
  */
-export function overloadParts(opts: { clock: Clock; settings: () => OverloadConfig | undefined; queuedDatagrams: () => number }): {
+export function overloadParts(opts: { clock: Clock; logger: Logger; settings: () => OverloadConfig | undefined; queuedDatagrams: () => number }): {
   control: OverloadControl;
   receiveQueue: ReceiveQueueOptions;
   maxServerTransactions: number;
@@ -30,8 +31,15 @@ export function overloadParts(opts: { clock: Clock; settings: () => OverloadConf
   for (const reason of SHED_REASONS) shedTotal.inc({ reason }, 0);
   // The gauges are written at every tick (10 times a second): /metrics renders this
   // registry as it stands, without running collectors.
+  let level = 'normal';
   const gauges = (): void => {
-    stateGauge.set(undefined, OVERLOAD_LEVEL_VALUE[control.level()]);
+    const now = control.level();
+    if (now !== level) {
+      // The operator's view of the transitions (one line each, not one per request).
+      (now === 'normal' ? opts.logger.info : opts.logger.warn).call(opts.logger, `sip overload: ${level} -> ${now}`, { lagMs: control.lagMs(), admittedShare: Number(control.admittedShare().toFixed(3)) });
+      level = now;
+    }
+    stateGauge.set(undefined, OVERLOAD_LEVEL_VALUE[now]);
     shareGauge.set(undefined, control.admittedShare());
     lagGauge.set(undefined, control.lagMs());
     queueGauge.set(undefined, opts.queuedDatagrams());

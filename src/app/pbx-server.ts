@@ -235,7 +235,7 @@ export class PbxServer {
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     this.trustedEdges = new TrustedEdges(c.sip.trustedEdges, { clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
-    const overload = (this.overload = overloadParts({ clock: this.clock, settings: () => this.config.sip.overload, queuedDatagrams: () => this.transport?.queuedDatagrams() ?? 0 }));
+    const overload = (this.overload = overloadParts({ clock: this.clock, logger: log.child('overload'), settings: () => this.config.sip.overload, queuedDatagrams: () => this.transport?.queuedDatagrams() ?? 0 }));
     this.transport = new TransportLayer({
       receiveQueue: overload.receiveQueue,
       listen: c.sip.listen,

@@ -116,8 +116,23 @@ test('a REGISTER gets a Retry-After drawn from the configured range, others the 
   assert.equal(ctl.decide(INVITE), { action: 'reject', retryAfter: 5, reason: 'admission' });
 });
 
-test('severe lag: credentials no longer help; it clears only under half the threshold', () => {
+/** Lag ticks until the admitted share is exhausted (0.7^9 < 0.05). */
+function exhaust(ctl: OverloadControl, lag = 300): void {
+  for (let k = 0; k < 9; k++) {
+    ctl.observeDelay(lag);
+    ctl.tick();
+  }
+}
+
+test('severe lag: once the admitted share is exhausted, credentials no longer help; it clears only under half the threshold', () => {
   const { ctl } = setup({ shedDelayMs: 100, severeDelayMs: 400, dropDelayMs: 2000, retryAfterSeconds: 5, registerRetryAfterMaxSeconds: 5 });
+  // A severe lag while the share is still high (a pause of the whole process, the OS
+  // running others) only lowers the share: requests with credentials are still served.
+  ctl.observeDelay(450);
+  ctl.tick();
+  assert.is(ctl.level(), 'shedding');
+  assert.equal(ctl.decide(REGISTER_AUTH), { action: 'serve' });
+  exhaust(ctl);
   ctl.observeDelay(400);
   ctl.tick();
   assert.is(ctl.level(), 'severe');
@@ -131,8 +146,12 @@ test('severe lag: credentials no longer help; it clears only under half the thre
   assert.equal(ctl.decide(REGISTER_AUTH), { action: 'serve' });
 });
 
-test('past dropDelayMs new requests are dropped unanswered, and that clears too', () => {
-  const { ctl } = setup({ dropDelayMs: 2000 });
+test('past dropDelayMs, when severe was not enough, new requests are dropped unanswered, and that clears too', () => {
+  const { ctl } = setup({ severeDelayMs: 500, dropDelayMs: 2000 });
+  exhaust(ctl);
+  ctl.observeDelay(2500);
+  ctl.tick();
+  assert.is(ctl.level(), 'severe', 'one step at a time');
   ctl.observeDelay(2500);
   ctl.tick();
   assert.is(ctl.level(), 'dropping');
@@ -143,6 +162,7 @@ test('past dropDelayMs new requests are dropped unanswered, and that clears too'
 
 test('disabled: nothing is shed whatever the lag, and the state resets', () => {
   const { ctl, settings } = setup({ shedDelayMs: 100 });
+  exhaust(ctl, 5000);
   ctl.observeDelay(5000);
   ctl.tick();
   assert.is(ctl.level(), 'dropping');
@@ -172,6 +192,8 @@ test('OPTIONS is answered while shedding (it costs what a 503 costs), dropped on
   ctl.tick();
   assert.is(ctl.level(), 'severe');
   assert.equal(ctl.decide(OPTIONS), { action: 'serve' });
+  ctl.observeDelay(2000);
+  ctl.tick();
   ctl.observeDelay(2000);
   ctl.tick();
   assert.equal(ctl.decide(OPTIONS), { action: 'drop', reason: 'dropped' });

@@ -50,6 +50,8 @@ export interface OverloadControlOptions {
 const DECREASE = 0.7;
 /** ...and raised by this per tick once the lag is under half the threshold again. */
 const INCREASE = 0.1;
+/** The admitted share at which admission control has done what it can: severe may follow. */
+const EXHAUSTED_SHARE = 0.05;
 /** A timer must be late this many ticks in a row for its lateness to count as lag. */
 const LATE_WINDOW = 3;
 
@@ -66,8 +68,10 @@ const LATE_WINDOW = 3;
  * increase), so the admitted load settles near what the thread can do instead of
  * oscillating between all and nothing. The refused ones get 503 with Retry-After (RFC
  * 3261 §21.5.4), which ends their client transaction at once: a dropped UDP request
- * would be retransmitted up to ten times and come back as new work. Past severeDelayMs
- * credentials no longer help; past dropDelayMs nothing new is even answered.
+ * would be retransmitted up to ten times and come back as new work. When the share is
+ * down to almost nothing and the lag still reaches severeDelayMs, credentials no longer
+ * help; when that is not enough either and it reaches dropDelayMs, nothing new is even
+ * answered.
  *
  * Never shed, by the caller's order of checks: retransmissions (absorbed by their
  * transaction), ACK, CANCEL and requests inside a dialog.
@@ -130,8 +134,13 @@ export class OverloadControl {
     if (s.shedDelayMs === 0) this.share = 0;
     else if (delay >= s.shedDelayMs) this.share *= DECREASE;
     else if (delay < s.shedDelayMs / 2) this.share = this.share + INCREASE > 1 - 1e-9 ? 1 : this.share + INCREASE;
-    this.severe = hysteresis(this.severe, delay, s.severeDelayMs);
-    this.dropping = hysteresis(this.dropping, delay, s.dropDelayMs);
+    // Escalate only once the milder step has done all it can: refusing a request with
+    // credentials wastes the challenge already sent for it, and dropping makes UDP
+    // clients retransmit. A lag that is not work of ours (the OS running others) would
+    // otherwise turn away the very requests that complete registrations and calls.
+    const wasSevere = this.severe;
+    this.severe = hysteresis(this.severe, delay, s.severeDelayMs, this.share <= EXHAUSTED_SHARE);
+    this.dropping = hysteresis(this.dropping, delay, s.dropDelayMs, wasSevere && this.severe);
   }
 
   level(): OverloadLevel {
@@ -204,9 +213,8 @@ export class OverloadControl {
   }
 }
 
-/** On at or over the threshold, off again only under half of it (so it does not flap). */
-function hysteresis(on: boolean, delay: number, threshold: number): boolean {
-  if (threshold <= 0) return true;
-  if (delay >= threshold) return true;
+/** On at or over the threshold (when allowed to turn on), off again only under half of it (so it does not flap). */
+function hysteresis(on: boolean, delay: number, threshold: number, mayTurnOn: boolean): boolean {
+  if (delay >= threshold && (on || mayTurnOn)) return true;
   return on && delay >= threshold / 2;
 }
