@@ -181,7 +181,7 @@ function section(run) {
     '',
   );
   out.push(
-    `Load: ${run.userCount} extensions in ${o.tenants} tenants, SIPp \`bench/register/register-auth.xml\` over UDP on 127.0.0.1 (REGISTER → 401 → REGISTER with MD5 digest → 200; anything else, a 503 included, fails the call), one SIPp process with \`-buff_size ${SIPP_BUFFER_BYTES}\`. Each variant is a fresh server on an empty data directory (config as bench/register/run.mjs, plus \`sip.overload\` as said). Capacity = ${o.capacity}/s, the warm rate the register bench passes on this machine; overload = ${o.factor}× that for ${o.seconds} s.`,
+    `Load: ${run.userCount} extensions in ${o.tenants} tenants, SIPp \`bench/register/register-auth.xml\` over UDP on 127.0.0.1 (REGISTER → 401 → REGISTER with MD5 digest → 200; anything else, a 503 included, fails the call), one SIPp process with \`-buff_size ${SIPP_BUFFER_BYTES}\`. Each variant is a fresh server on an empty data directory (config as bench/register/run.mjs, plus \`sip.overload\` as said). Capacity = ${o.capacity}/s as given by --capacity (default 2,000/s: the warm rate bench/register passed on this machine when it was quiet); overload = ${o.factor}× that for ${o.seconds} s.`,
     '',
   );
   out.push('| overload control | pass | offered /s | calls | 200 OK | failed % | failures | retrans % | goodput /s (median /s) | server CPU % | peak RSS MiB | peak PSS MiB | UDP drops | rest of machine CPU % |');
