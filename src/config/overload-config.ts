@@ -17,7 +17,7 @@ export const overloadSchema = object({
   /** UDP datagrams read and waiting to be handled; at the cap, new ones are dropped unread. */
   maxQueuedMessages: int({ min: 100, max: 1_000_000 }).default(20_000),
   /** Live server transactions; at the cap, a new request gets 503. */
-  maxServerTransactions: int({ min: 1000, max: 10_000_000 }).default(200_000),
+  maxServerTransactions: int({ min: 1000, max: 10_000_000 }).default(100_000),
 }).check((o, where) => {
   if (o.severeDelayMs < o.shedDelayMs) where.at('severeDelayMs').report(`must not be less than shedDelayMs (${o.shedDelayMs})`);
   else if (o.dropDelayMs < o.severeDelayMs) where.at('dropDelayMs').report(`must not be less than severeDelayMs (${o.severeDelayMs})`);
@@ -44,5 +44,5 @@ export const OVERLOAD_CONFIG_DEFAULTS: OverloadConfig = {
   retryAfterSeconds: 5,
   registerRetryAfterMaxSeconds: 30,
   maxQueuedMessages: 20_000,
-  maxServerTransactions: 200_000,
+  maxServerTransactions: 100_000,
 };
