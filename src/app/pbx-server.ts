@@ -24,6 +24,7 @@ import { monitoringDeps } from './monitoring-deps.js';
 import { sessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { Registrar } from '../registrar/registrar.js';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
+import { overloadParts } from './overload-wiring.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { TransportLayer } from '../sip/transport/transport-layer.js';
 import { TenantStorePool } from '../tenant/store-pool.js';
@@ -102,6 +103,7 @@ export class PbxServer {
   private authFailLog!: AuthFailLog;
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
+  private overload: ReturnType<typeof overloadParts> | undefined;
   private registrar!: Registrar;
   private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
@@ -234,7 +236,9 @@ export class PbxServer {
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     this.trustedEdges = new TrustedEdges(c.sip.trustedEdges, { clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
+    const overload = (this.overload = overloadParts({ clock: this.clock, logger: log.child('overload'), registry: this.metrics.registry, settings: () => this.config.sip.overload, queuedDatagrams: () => this.transport?.queuedDatagrams() ?? 0 }));
     this.transport = new TransportLayer({
+      receiveQueue: overload.receiveQueue,
       listen: c.sip.listen,
       ...(c.sip.tls ? { tls: { cert: readFileSync(c.sip.tls.cert), key: readFileSync(c.sip.tls.key) } } : {}),
       clock: this.clock,
@@ -252,7 +256,7 @@ export class PbxServer {
       onMessage: (inbound) => edge?.onMessage(inbound),
       ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}),
     });
-    this.transactions = new TransactionLayer({ sender: this.transport, clock: this.clock, timers: c.sip.timers, logger: log });
+    this.transactions = new TransactionLayer({ sender: this.transport, clock: this.clock, timers: c.sip.timers, logger: log, maxServerTransactions: overload.maxServerTransactions, onServerCap: overload.onServerCap });
     this.media = new MediaController({
       workers: c.rtp.workers,
       address: c.rtp.address,
@@ -373,6 +377,7 @@ export class PbxServer {
       clock: this.clock,
       trustedEdges: this.trustedEdges,
       admitClient: (address, port) => this.guard.admit(address, port),
+      overload: overload.control,
     });
     this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar'), onExpired: (t, ext) => this.events.bindingsChanged(t, ext) });
     this.sweeper.start();
@@ -638,6 +643,7 @@ export class PbxServer {
       await this.transport.stop();
       this.authFailLog.close();
       this.transactions.stop();
+      this.overload?.stop();
       await this.media.stop();
       this.pool.closeAll();
       this.system.close();

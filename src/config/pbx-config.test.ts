@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CidrSet } from '../util/cidr-set.js';
 import { ConfigErrors } from '../util/errors.js';
+import { OVERLOAD_CONFIG_DEFAULTS } from './overload-config.js';
 import { parsePbxConfig } from './pbx-config.js';
 import type { PbxConfig } from './types.js';
 
@@ -34,6 +35,7 @@ const DEFAULTS: PbxConfig = {
     tcp: { maxConnections: 10_000, idleSeconds: 45, messageDeadlineSeconds: 30 },
     maxMessageBytes: 65535,
     trustedEdges: [],
+    overload: OVERLOAD_CONFIG_DEFAULTS,
   },
   rtp: { address: '127.0.0.1', portMin: 20000, portMax: 29999, workers: 0 },
   api: { host: '127.0.0.1', port: 8080, uploadLimitMB: 20 },
@@ -106,6 +108,7 @@ dns: { servers: [ "192.0.2.53", "[2001:db8::53]:5353" ], timeoutMs: 500, cacheMa
       tcp: { maxConnections: 500, idleSeconds: 20, messageDeadlineSeconds: 5 },
       maxMessageBytes: 8192,
       trustedEdges: ["192.0.2.1", "10.1.0.0/16"],
+      overload: OVERLOAD_CONFIG_DEFAULTS,
     },
     rtp: { address: '192.0.2.10', portMin: 30000, portMax: 30999, workers: 4 },
     api: { host: '::1', port: 9090, uploadLimitMB: 5, adminToken: 's3cret' },
@@ -220,6 +223,21 @@ test('sip.tcp: connection limits are checked with file:line:col', () => {
     '/etc/pbx/pbx.yaml:3:21: sip.tcp.maxConnections: must be between 1 and 1000000, got 0',
     "/etc/pbx/pbx.yaml:4:18: sip.tcp.idleSeconds: expected an integer, got 'soon'",
     '/etc/pbx/pbx.yaml:5:29: sip.tcp.messageDeadlineSeconds: must be between 1 and 600, got 601',
+  ]);
+});
+
+test('sip.overload: defaults, a threshold of 0 allowed (drain), order and ranges checked with file:line:col', () => {
+  const ok = parsePbxConfig(['sip:', '  overload:', '    shedDelayMs: 0', '    retryAfterSeconds: 2', '    registerRetryAfterMaxSeconds: 9'].join('\n'), FILE, {});
+  assert.equal(ok.sip.overload, { ...OVERLOAD_CONFIG_DEFAULTS, shedDelayMs: 0, retryAfterSeconds: 2, registerRetryAfterMaxSeconds: 9 });
+  const text = ['sip:', '  overload:', '    shedDelayMs: 600', '    severeDelayMs: 500', '    maxQueuedMessages: 10', '    retryAfterSeconds: 20', '    registerRetryAfterMaxSeconds: 10', '    enabled: maybe'].join('\n');
+  assert.equal(problems(text), [
+    '/etc/pbx/pbx.yaml:5:24: sip.overload.maxQueuedMessages: must be between 100 and 1000000, got 10',
+    "/etc/pbx/pbx.yaml:8:14: sip.overload.enabled: expected true or false, got 'maybe'",
+  ]);
+  const order = ['sip:', '  overload:', '    shedDelayMs: 600', '    severeDelayMs: 500', '    retryAfterSeconds: 20', '    registerRetryAfterMaxSeconds: 10'].join('\n');
+  assert.equal(problems(order), [
+    '/etc/pbx/pbx.yaml:4:20: sip.overload.severeDelayMs: must not be less than shedDelayMs (600)',
+    '/etc/pbx/pbx.yaml:6:35: sip.overload.registerRetryAfterMaxSeconds: must not be less than retryAfterSeconds (20)',
   ]);
 });
 

@@ -12,6 +12,7 @@ import { shortNumber } from './phone-numbers.js';
 import { bool, fromEnv, int, list, object, oneOf, str } from './schema.js';
 import { providerTrunkSchema, trunkList } from './trunk-config.js';
 import { smtpSchema, subscriptionsSchema } from './notify-config.js';
+import { overloadSchema } from './overload-config.js';
 import type { ListenSpec, PbxConfig } from './types.js';
 
 const listenKey = (l: ListenSpec): string => `${l.protocol}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
@@ -45,6 +46,8 @@ const sip = object({
   maxMessageBytes: int({ min: 4096, max: 1_048_576 }).default(65535),
   /** Proxies in front of this node (a Kamailio edge) whose X-PBX-Source header names the real client. */
   trustedEdges: list(cidr(), { unique: { key: (c) => c, what: 'address' } }).default([]),
+  /** Overload control and its memory bounds (issue 13 point 4). */
+  overload: overloadSchema,
 }).check((s, where) => {
   const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');
   if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report('a tls:// listener needs sip.tls.cert and sip.tls.key');

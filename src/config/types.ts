@@ -9,6 +9,7 @@ import type { CallQueue } from '../model/call-queue.js';
 import type { Schedule } from '../model/schedule.js';
 import type { FlowDestination } from '../model/flow-destination.js';
 import type { ForwardConfig } from './call-flow-config.js';
+import type { OverloadConfig } from './overload-config.js';
 
 export type ListenProtocol = 'udp' | 'tcp' | 'tls';
 
@@ -54,6 +55,8 @@ export interface PbxConfig {
     maxMessageBytes: number;
     /** Sources (addresses/CIDRs) whose X-PBX-Source header gives the real client (src/edge/trusted-edge.ts). */
     trustedEdges: string[];
+    /** Overload control (src/config/overload-config.ts). */
+    overload?: OverloadConfig;
   };
   rtp: { address: string; portMin: number; portMax: number; workers: number };
   /** uploadLimitMB: the largest prompt or music upload (default 20). */

@@ -22,6 +22,8 @@ import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS, uasChecks } from './uas-checks.js';
 import { admitSubscribe } from './subscribe-admission.js';
 import type { SubscriptionManager } from '../events/subscription-manager.js';
+import type { OverloadControl } from './overload/overload-control.js';
+import { shedNewRequest } from './overload/shed-new-request.js';
 
 export interface EdgeOptions {
   transport: EdgeTransport;
@@ -62,6 +64,8 @@ export interface EdgeOptions {
   onRegistered?(tenant: TenantContext, ext: string): void;
   /** An extension's bindings were answered 200 (registered, refreshed or removed): presence watchers hear of it. */
   onBindingsChanged?(tenant: TenantContext, ext: string): void;
+  /** Overload control (src/edge/overload): new work is shed when the SIP thread lags. */
+  overload?: OverloadControl;
 }
 
 
@@ -130,6 +134,8 @@ export class SipEdge {
       this.o.b2bua?.handleCancel(invite);
       return;
     }
+    // Issue 13 point 4: shed new work early, after retransmissions, ACK and CANCEL.
+    if (this.o.overload && shedNewRequest(this.o.overload, this.replier, inbound, req)) return;
     if (req.method === 'SUBSCRIBE' && this.o.subscriptions) {
       // An accepted subscription's connection carries its NOTIFYs: kept like a registration's.
       if (admitSubscribe({ tenants: this.o.tenants, gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound))) this.pin(inbound);

@@ -221,15 +221,44 @@ test('write-behind: the latest write of an AOR wins; reads hand out copies', () 
   assert.is(open('acme').getBindings('1001').length, 0);
 });
 
-test('write-behind: close(), counts and lists write out what is pending', () => {
+test('write-behind: close() and lists write out what is pending; a count includes it without committing', () => {
   const clock = new FakeClock();
   const s = SqliteTenantStore.open(dir, 'acme', { writeBehind: { clock, delayMs: 60_000 } });
   s.replaceBindings('1001', [binding('1001', 1)]);
   assert.is(s.countBindings(), 1);
-  assert.is(open('acme').countBindings(), 1, 'countBindings committed first');
+  // Issue 13: the registration limit counts at every new contact; a commit each time made
+  // an avalanche of first registrations far dearer than refreshes.
+  assert.is(s.pendingWrites, 1, 'countBindings committed nothing');
+  assert.is(open('acme').countBindings(), 0);
+  s.listBindings();
+  assert.is(open('acme').countBindings(), 1, 'listBindings committed first');
   s.replaceBindings('1002', [binding('1002', 4)]);
   s.close();
   assert.equal(open('acme').getBindings('1002'), [binding('1002', 4)], 'close() committed it');
+});
+
+test('write-behind: the count stays exact through adds, replacements and removals, pending or committed', () => {
+  const clock = new FakeClock();
+  const s = SqliteTenantStore.open(dir, 'acme', { writeBehind: { clock, delayMs: 500 } });
+  opened.push(s);
+  s.replaceBindings('1001', [binding('1001', 1), binding('1001', 2)]);
+  s.flush();
+  assert.is(s.countBindings(), 2);
+  s.replaceBindings('1001', [binding('1001', 3)]); // 2 committed -> 1 pending
+  s.replaceBindings('1002', [binding('1002', 1)]); // new
+  s.replaceBindings('1002', [binding('1002', 1), binding('1002', 2)]); // again before the flush
+  assert.is(s.countBindings(), 3);
+  assert.is(s.pendingWrites, 2);
+  clock.advance(500);
+  assert.is(s.pendingWrites, 0);
+  assert.is(s.countBindings(), 3);
+  assert.is(open('acme').countBindings(), 3);
+  s.replaceBindings('1001', []);
+  s.replaceBindings('1002', [binding('1002', 9)]);
+  assert.is(s.countBindings(), 1);
+  clock.advance(500);
+  assert.is(s.countBindings(), 1);
+  assert.is(open('acme').countBindings(), 1);
 });
 
 test('write-behind: when the pending writes cannot be committed (disk full), lists and counts still answer, with the pending rows laid over the committed ones', () => {

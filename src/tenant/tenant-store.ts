@@ -190,6 +190,9 @@ export class SqliteTenantStore implements TenantStore {
   private readonly flushTx: (batch: ReadonlyArray<readonly [string, readonly BindingRow[]]>) => void;
   private readonly writeBehind: TenantStoreOptions['writeBehind'];
   private readonly pending = new Map<string, BindingRow[]>();
+  /** Committed bindings of each pending AOR when it first became pending, and the sum of (pending - committed): countBindings without a flush. */
+  private readonly pendingBase = new Map<string, number>();
+  private pendingDelta = 0;
   private flushTimer: TimerHandle | undefined;
   private readonly replaceTx: (aor: string, rows: readonly BindingRow[]) => void;
   private readonly cdrs: CdrTable;
@@ -264,6 +267,7 @@ export class SqliteTenantStore implements TenantStore {
       getBindings: db.prepare<[string], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings WHERE aor = ? ORDER BY pos`),
       listBindings: db.prepare<[], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings ORDER BY aor, pos`),
       countBindings: db.prepare<[], number>('SELECT count(*) FROM bindings').pluck(),
+      countBindingsOf: db.prepare<[string], number>('SELECT count(*) FROM bindings WHERE aor = ?').pluck(),
       deleteBindingsOf: db.prepare<[string]>('DELETE FROM bindings WHERE aor = ?'),
       insertBinding: db.prepare<BindingParams>(`INSERT INTO bindings (${BINDING_COLUMNS}) VALUES (${BINDING_COLUMNS.split(',').map(() => '?').join(', ')})`),
       deleteExpired: db.prepare<[number], { aor: string; contact: string }>(
@@ -340,6 +344,8 @@ export class SqliteTenantStore implements TenantStore {
     }
     if (this.writeBehind) {
       if (!this.getExtension(aor)) throw new StoreError(`tenant ${this.tenantId}: no extension ${aor}`);
+      const before = this.pending.get(aor)?.length ?? this.committedCountOf(aor);
+      this.pendingDelta += rows.length - before;
       this.pending.set(aor, rows.map(copyBinding));
       this.flushTimer ??= this.writeBehind.clock.setTimeout(() => {
         this.flushTimer = undefined;
@@ -375,7 +381,26 @@ export class SqliteTenantStore implements TenantStore {
     } catch (e) {
       throw this.fail('flush', e);
     }
-    for (const [aor, rows] of batch) if (this.pending.get(aor) === rows) this.pending.delete(aor);
+    for (const [aor, rows] of batch) {
+      if (this.pending.get(aor) !== rows) continue;
+      this.pending.delete(aor);
+      this.pendingDelta -= rows.length - (this.pendingBase.get(aor) ?? 0);
+      this.pendingBase.delete(aor);
+    }
+  }
+
+  /** Committed bindings of an AOR, remembered while it has pending writes. */
+  private committedCountOf(aor: string): number {
+    let n = this.pendingBase.get(aor);
+    if (n === undefined) {
+      try {
+        n = this.st.countBindingsOf.get(aor) ?? 0;
+      } catch (e) {
+        throw this.fail('countBindings', e);
+      }
+      this.pendingBase.set(aor, n);
+    }
+    return n;
   }
 
   private flushQuietly(): void {
@@ -421,11 +446,15 @@ export class SqliteTenantStore implements TenantStore {
     return merged.sort((a, b) => (a.aor < b.aor ? -1 : a.aor > b.aor ? 1 : 0));
   }
 
+  /**
+   * Committed bindings plus what the pending writes add or remove, without committing
+   * them: the registration limit asks this for every new contact, and a commit per new
+   * contact made the first registrations of an avalanche far dearer than refreshes
+   * (issue 13, point 4).
+   */
   countBindings(): number {
-    this.flushQuietly();
-    if (this.pending.size > 0) return this.listBindings().length;
     try {
-      return this.st.countBindings.get() ?? 0;
+      return (this.st.countBindings.get() ?? 0) + this.pendingDelta;
     } catch (e) {
       throw this.fail('countBindings', e);
     }

@@ -71,13 +71,14 @@ export function tenantYaml(tenant, users) {
   return lines.join('\n') + '\n';
 }
 
-export function pbxYaml({ host, port, logLevel = 'warn' }) {
+export function pbxYaml({ host, port, logLevel = 'warn', sipExtra = [] }) {
   return [
     'dataDir: ./data',
     'tenantsDir: tenants',
     'sip:',
     `  listen: [ "udp://${host}:${port}" ]`,
     `  publicAddress: ${host}`,
+    ...sipExtra.map((l) => `  ${l}`),
     'security:',
     '  trusted: [ "127.0.0.0/8" ]     # the load generator must not be throttled or banned',
     '  floodRate: 0',

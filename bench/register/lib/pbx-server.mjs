@@ -32,7 +32,7 @@ function newestMtime(dir) {
 }
 
 export class PbxServer {
-  /** @param {{ dir: string, host: string, port: number, users: object[], repoRoot: string, bin?: string, log: (s: string) => void }} o */
+  /** @param {{ dir: string, host: string, port: number, users: object[], repoRoot: string, bin?: string, sipExtra?: string[], log: (s: string) => void }} o */
   constructor(o) {
     this.o = o;
     this.name = 'pbx';
@@ -44,7 +44,7 @@ export class PbxServer {
 
   /** Writes the config; returns undefined when ready to start, or why the PBX cannot run yet. */
   prepare() {
-    this.configFile = writePbxConfig(this.o.dir, this.o.users, { host: this.host, port: this.port });
+    this.configFile = writePbxConfig(this.o.dir, this.o.users, { host: this.host, port: this.port, sipExtra: this.o.sipExtra ?? [] });
     if (!existsSync(this.bin)) return `${this.bin} does not exist yet`;
     const main = join(this.o.repoRoot, 'dist', 'cli', 'main.js');
     // Build when dist/ is missing or older than the sources: never measure yesterday's code.

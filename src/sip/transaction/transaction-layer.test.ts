@@ -143,8 +143,9 @@ test('ACKs: a stray ACK and an ACK for a 2xx with its own branch go to the TU; A
   assert.equal(layer.stats().server, 0);
 });
 
-test('createServerTransaction refuses a duplicate, and a 503 SipError past the bound', () => {
-  const { layer } = setup({ maxServerTransactions: 2 });
+test('createServerTransaction refuses a duplicate, and a 503 SipError past the bound (told to onServerCap)', () => {
+  let capped = 0;
+  const { layer } = setup({ maxServerTransactions: 2, onServerCap: () => capped++ });
   layer.createServerTransaction(inbound(request({ branch: 'z9hG4bK1' })), targetOf());
   assert.throws(() => layer.createServerTransaction(inbound(request({ branch: 'z9hG4bK1' })), targetOf()), /already exists/);
   layer.createServerTransaction(inbound(request({ branch: 'z9hG4bK2' })), targetOf());
@@ -156,6 +157,7 @@ test('createServerTransaction refuses a duplicate, and a 503 SipError past the b
     assert.is((e as SipError).status, 503);
   }
   assert.equal(layer.stats().server, 2);
+  assert.is(capped, 1);
 });
 
 test('stop() cancels every timer and drops every transaction without calling the TU', () => {

@@ -25,6 +25,8 @@ export interface TransactionLayerOptions {
   maxServerTransactions?: number;
   /** Bound on live client transactions; beyond it sendRequest throws a 503 SipError. Default 100 000. */
   maxClientTransactions?: number;
+  /** Told each time a request is refused because maxServerTransactions is reached (overload metrics). */
+  onServerCap?: () => void;
 }
 
 /** What became of an inbound request. */
@@ -56,6 +58,7 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTx>();
   private readonly maxServers: number;
   private readonly maxClients: number;
+  private readonly onServerCap: (() => void) | undefined;
   // matchRequest() and createServerTransaction() are called back to back for the same
   // request; the key is computed once.
   private memoReq: SipRequest | undefined;
@@ -73,6 +76,7 @@ export class TransactionLayer {
     };
     this.maxServers = opts.maxServerTransactions ?? 500_000;
     this.maxClients = opts.maxClientTransactions ?? 100_000;
+    this.onServerCap = opts.onServerCap;
   }
 
   /** Match an inbound request to a server transaction (§17.2.3). Never throws for a parsed request. */
@@ -108,6 +112,7 @@ export class TransactionLayer {
     this.memoReq = undefined;
     if (this.servers.has(key)) throw new Error(`server transaction ${JSON.stringify(key)} already exists`);
     if (this.servers.size >= this.maxServers) {
+      this.onServerCap?.();
       throw new SipError(503, 'Service Unavailable', { detail: 'too many server transactions', headers: [['Retry-After', '5']] });
     }
     let tx: ServerTx;

@@ -8,6 +8,7 @@ import { ConnectionTable } from './connection-table.js';
 import { readFramingError, readInbound, type InboundContext, type InboundResult } from './inbound-message.js';
 import { resolveLimits, sweepIntervalMs, type TransportLimits, type TransportLimitsInput } from './limits.js';
 import { responseTarget } from './response-target.js';
+import { ReceiveQueue } from './receive-queue.js';
 import { looksLikeStun } from './stun-message.js';
 import { answerStun } from './stun-responder.js';
 import type { StreamConnection } from './stream-connection.js';
@@ -35,6 +36,25 @@ export interface TransportLayerOptions {
   onMessage: (inbound: Inbound) => void;
   /** Product string for the Server header of the stateless error responses; none when undefined. */
   serverHeader?: string;
+  /** UDP datagrams wait in a bounded queue that is drained in slices (overload control); without it each is handled as it is read. */
+  receiveQueue?: ReceiveQueueOptions;
+}
+
+export interface ReceiveQueueOptions {
+  /** Datagrams held unread at most; at the cap a new one is dropped unparsed. */
+  maxMessages: number;
+  /** Handling time per slice before the socket is read again, in ms (default 2). */
+  sliceMs?: number;
+  /** At the start of each slice: how long the oldest waiting datagram has waited (ms), and how many wait; (0, 0) when a slice leaves the queue empty. */
+  onDelay(delayMs: number, depth: number): void;
+  /** A datagram was dropped because the queue was full. */
+  onFull(): void;
+}
+
+interface QueuedDatagram {
+  data: Buffer;
+  source: Endpoint;
+  udp: UdpTransport;
 }
 
 export interface TransportStats {
@@ -79,6 +99,8 @@ export class TransportLayer implements MessageSender {
   private readonly log: Logger;
   private sweepTimer: TimerHandle | undefined;
   private running = false;
+  private readonly queue: ReceiveQueue<QueuedDatagram> | undefined;
+  private drainScheduled = false;
   private readonly counters = { received: 0, sent: 0, sendErrors: 0, parseErrors: 0, rejectedMessages: 0, dropped: 0, expiredConnections: 0, stunAnswered: 0, stunDropped: 0 };
 
   constructor(private readonly o: TransportLayerOptions) {
@@ -108,6 +130,7 @@ export class TransportLayer implements MessageSender {
     }
     this.tcp = new TcpTransport(streamOptions('tcp'));
     this.tls = new TlsTransport(streamOptions('tls'), o.tls ?? {});
+    if (o.receiveQueue) this.queue = new ReceiveQueue<QueuedDatagram>(o.receiveQueue.maxMessages);
   }
 
   /** New TLS certificate and key for connections from now on (SIGHUP). Throws, keeping the old ones, when they do not load. */
@@ -135,6 +158,7 @@ export class TransportLayer implements MessageSender {
     this.running = false;
     this.o.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
+    this.queue?.clear();
     await this.closeAll();
   }
 
@@ -215,8 +239,66 @@ export class TransportLayer implements MessageSender {
       this.onStun(data, source, udp);
       return;
     }
+    if (this.queue) {
+      if (!this.queue.push({ data, source, udp }, this.o.clock.now())) {
+        this.counters.dropped++;
+        this.o.receiveQueue!.onFull();
+        return;
+      }
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(this.drain);
+      }
+      return;
+    }
+    this.handleDatagram(data, source, udp, this.o.clock.now());
+  }
+
+  private handleDatagram(data: Buffer, source: Endpoint, udp: UdpTransport, receivedAt: number): void {
     const result = readInbound(data, this.context(source, false));
-    this.dispatch(result, source, udp.local, undefined);
+    this.dispatch(result, source, udp.local, undefined, receivedAt);
+  }
+
+  /**
+   * One slice of the receive queue: handles the oldest datagrams until the slice's time
+   * is used, then yields so the sockets are read again (libuv reads up to 32 datagrams
+   * per socket per turn). The kernel buffer thus stays nearly empty and the backlog,
+   * if any, waits here where its age is known and its size bounded.
+   */
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    const q = this.queue;
+    if (!q || !this.running) return;
+    const opts = this.o.receiveQueue!;
+    try {
+      opts.onDelay(q.oldestAge(this.o.clock.now()), q.length);
+    } catch (err) {
+      this.log.error('receive queue delay hook failed', { error: err });
+    }
+    const end = performance.now() + (opts.sliceMs ?? 2);
+    do {
+      const next = q.shift();
+      if (!next) break;
+      try {
+        this.handleDatagram(next.item.data, next.item.source, next.item.udp, next.at);
+      } catch (err) {
+        this.log.error('datagram handler failed', { error: err });
+      }
+    } while (performance.now() < end);
+    if (q.length > 0) {
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(this.drain);
+      }
+    } else {
+      // Caught up: no standing queue in this interval.
+      opts.onDelay(0, 0);
+    }
+  };
+
+  /** Datagrams read and not yet handled (0 without a receive queue). */
+  queuedDatagrams(): number {
+    return this.queue?.length ?? 0;
   }
 
   /**
@@ -258,8 +340,7 @@ export class TransportLayer implements MessageSender {
     conn.write(serializeMessage(result.response)).catch(() => {});
   }
 
-  private dispatch(result: InboundResult, source: Endpoint, local: Endpoint, connectionId: string | undefined): void {
-    const receivedAt = this.o.clock.now();
+  private dispatch(result: InboundResult, source: Endpoint, local: Endpoint, connectionId: string | undefined, receivedAt = this.o.clock.now()): void {
     if (result.kind === 'message') {
       const inbound: Inbound = { message: result.message, source, local, receivedAt };
       if (connectionId !== undefined) inbound.connectionId = connectionId;
