@@ -11,6 +11,7 @@ import { runRoute } from './run-route.js';
 import { API_PREFIX } from './openapi.js';
 import { RouteTable } from './route-table.js';
 import type { TokenVerifier } from './token-auth.js';
+import type { StaticSite } from './static-site.js';
 
 /** Bodies larger than this are refused with 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** The cap of a binary body (routes with rawBody: uploads); default 20 MiB (api.uploadLimitMB). */
   uploadLimitBytes?: number;
+  /** The web console's files (GET /console/*), answered before the API's routes. */
+  site?: StaticSite;
 }
 
 type Entry = { kind: 'api'; route: RouteDef<any> } | { kind: 'raw'; route: RawRoute };
@@ -126,6 +129,10 @@ export class ApiServer {
     let principal: Principal | undefined;
     let status = 500;
     try {
+      if (this.o.site?.handles(path)) {
+        status = this.o.site.serve(req, res, path);
+        return;
+      }
       const out = await this.dispatch(req, method, path, q < 0 ? '' : rawUrl.slice(q + 1), (p) => (principal = p));
       status = out.file ? sendFile(req, res, out, out.file) : this.send(res, out);
     } catch (e) {

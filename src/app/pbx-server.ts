@@ -56,6 +56,7 @@ import { TrunkResolver } from '../trunk/trunk-target.js';
 import { outboundLocator } from './outbound-locator.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 import { ApiServer } from '../admin/api-server.js';
+import { consoleSite } from './console-site.js';
 import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
 import { BearerTokens } from '../admin/token-auth.js';
 import { adminRoutes } from './admin-routes.js';
@@ -430,9 +431,11 @@ export class PbxServer {
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
     if (tokenFile) log.info(tokenFile.created ? 'admin token created (api.adminToken is not set)' : 'admin token from file (api.adminToken is not set)', { file: tokenFile.file });
+    const web = consoleSite();
     this.api = new ApiServer({
       routes,
-      rawRoutes,
+      rawRoutes: [...rawRoutes, ...web.rawRoutes],
+      site: web.site,
       tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),
       clock: this.clock,
