@@ -4,6 +4,7 @@ import { ApiFailure, seg, type ApiClient, type FieldProblem } from '../api';
 import { T } from '../text';
 import { Checkbox, ErrorBox, Field, Loaded, Notice, Page, Table, problemAt, time, useLoad } from '../ui';
 import { CdrTable, type Cdr } from './cdrs';
+import { forwardTarget } from '../forward-target';
 
 interface Box {
   box: string;
@@ -66,13 +67,6 @@ export function MyVoicemailPage({ api, tenantId, ext }: { api: ApiClient; tenant
 }
 
 type Handling = { dnd?: boolean; forward?: { always?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
-
-/** A typed forward target: '+4930…' or a long number is an outside number, else an extension. */
-export function forwardTarget(s: string): Record<string, string> | undefined {
-  const v = s.trim();
-  if (v === '') return undefined;
-  return v.startsWith('+') || v.length >= 7 ? { type: 'number', number: v } : { type: 'extension', ext: v };
-}
 
 /** User: do not disturb and "forward all calls"; the other forwards (busy, no answer) are kept as they are. */
 export function MyForwardingPage({ api, tenantId, ext }: { api: ApiClient; tenantId: string; ext: string }) {
