@@ -68,7 +68,7 @@ export const T = {
   suspend: 'Suspend',
   resume: 'Resume',
   manage: 'Manage',
-  limitsTitle: 'Limits',
+  limitsTitle: 'Limits and features',
   limitNames: {
     calls: 'Concurrent calls',
     extensions: 'Extensions',
@@ -80,6 +80,8 @@ export const T = {
     outboundMinutesPerDay: 'Outbound minutes per day',
   } as Record<string, string>,
   noLimit: 'empty: no limit',
+  featuresTitle: 'Features',
+  featureNames: { voicemail: 'Voicemail', ivr: 'IVR menus', recording: 'Call recording', international: 'International dialling' } as Record<string, string>,
   didsTitle: 'DIDs',
   didNumber: 'Number (E.164)',
   addDid: 'Assign DID',

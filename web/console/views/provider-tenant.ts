@@ -2,9 +2,10 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure, seg, type ApiClient, type FieldProblem } from '../api';
 import { T } from '../text';
-import { ErrorBox, Field, Loaded, Notice, Page, Table, problemAt, useLoad } from '../ui';
+import { Checkbox, ErrorBox, Field, Loaded, Notice, Page, Table, problemAt, useLoad } from '../ui';
 import type { Tenant } from './provider-tenants';
 
+const FEATURES = ['voicemail', 'ivr', 'recording', 'international'];
 const LIMITS = ['calls', 'extensions', 'storageMB', 'registrations', 'callsPerSecond', 'callsPerExtension', 'trunkCalls', 'outboundMinutesPerDay'];
 
 /** Provider: one tenant's limits and DIDs. */
@@ -21,10 +22,14 @@ export function TenantPage({ api, tenantId }: { api: ApiClient; tenantId: string
 function LimitsForm({ api, tenant, onSaved }: { api: ApiClient; tenant: Tenant; onSaved: () => void }) {
   const initial = () => Object.fromEntries(LIMITS.map((k) => [k, tenant.limits[k] === undefined ? '' : String(tenant.limits[k])]));
   const [values, setValues] = useState<Record<string, string>>(initial);
+  const [features, setFeatures] = useState<Record<string, boolean>>(() => ({ ...tenant.features }));
   const [problems, setProblems] = useState<readonly FieldProblem[]>([]);
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<unknown>();
-  useEffect(() => setValues(initial()), [tenant]);
+  useEffect(() => {
+    setValues(initial());
+    setFeatures({ ...tenant.features });
+  }, [tenant]);
   const submit = async (e: Event) => {
     e.preventDefault();
     setProblems([]);
@@ -36,7 +41,7 @@ function LimitsForm({ api, tenant, onSaved }: { api: ApiClient; tenant: Tenant; 
       limits[k] = v === '' ? null : /^\d+$/.test(v) ? Number(v) : v; // a non-number goes as sent: the API names the field
     }
     try {
-      await api.patch(`/tenants/${seg(tenant.id)}`, { limits });
+      await api.patch(`/tenants/${seg(tenant.id)}`, { limits, features: Object.fromEntries(FEATURES.map((f) => [f, features[f] === true])) });
       setNotice(T.saved);
       onSaved();
     } catch (err) {
@@ -49,6 +54,10 @@ function LimitsForm({ api, tenant, onSaved }: { api: ApiClient; tenant: Tenant; 
     <div class="grid">
       ${LIMITS.map((k) => html`<${Field} label=${T.limitNames[k] ?? k} name=${k} value=${values[k] ?? ''} hint=${T.noLimit} onInput=${(v: string) => setValues({ ...values, [k]: v })} error=${problemAt(problems, `limits/${k}`)} />`)}
     </div>
+    <fieldset>
+      <legend>${T.featuresTitle}</legend>
+      ${FEATURES.map((f) => html`<${Checkbox} label=${T.featureNames[f] ?? f} name=${`feature-${f}`} checked=${features[f] === true} onChange=${(v: boolean) => setFeatures({ ...features, [f]: v })} />`)}
+    </fieldset>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
     <${Notice} text=${notice} />
     <button type="submit">${T.save}</button>

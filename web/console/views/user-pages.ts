@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure, seg, type ApiClient, type FieldProblem } from '../api';
+import { useLiveEvents } from '../live-events';
 import { T } from '../text';
 import { Checkbox, ErrorBox, Field, Loaded, Notice, Page, Table, problemAt, time, useLoad } from '../ui';
 import { CdrTable, type Cdr } from './cdrs';
@@ -132,7 +133,10 @@ interface Registration {
 
 /** User: the devices registered as their extension (GET .../extensions/{ext}/registrations). */
 export function MyDevicesPage({ api, tenantId, ext }: { api: ApiClient; tenantId: string; ext: string }) {
-  const [load] = useLoad(() => api.get<{ items: Registration[] }>(`${own(tenantId, ext)}/registrations`), [tenantId, ext]);
+  const [load, reload] = useLoad(() => api.get<{ items: Registration[] }>(`${own(tenantId, ext)}/registrations`), [tenantId, ext]);
+  useLiveEvents((e) => {
+    if (e.type === 'registration' && e.tenantId === tenantId && e.ext === ext) reload();
+  }, [tenantId, ext]);
   return html`<${Page} title=${T.myDevicesTitle}>
     <${Loaded} load=${load}>${(d: { items: Registration[] }) => html`<${Table}
       caption=${T.myDevicesTitle}
