@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure, seg, type ApiClient, type FieldProblem } from '../api';
 import { T } from '../text';
-import { Checkbox, ErrorBox, Field, Loaded, Notice, Page, Table, problemAt, useLoad } from '../ui';
+import { Checkbox, ErrorBox, Field, Loaded, Notice, Page, Table, problemAt, time, useLoad } from '../ui';
 import type { Tenant } from './provider-tenants';
 
 const FEATURES = ['voicemail', 'ivr', 'recording', 'international'];
@@ -15,7 +15,8 @@ export function TenantPage({ api, tenantId }: { api: ApiClient; tenantId: string
     <${Loaded} load=${load}>${(t: Tenant) => html`
       <p>${t.name} · ${t.status} · ${t.domains.join(', ')}</p>
       <${LimitsForm} api=${api} tenant=${t} onSaved=${reload} />
-      <${DidsPanel} api=${api} tenant=${t} onChanged=${reload} />`}<//>
+      <${DidsPanel} api=${api} tenant=${t} onChanged=${reload} />
+      <${AuditPanel} api=${api} tenantId=${t.id} />`}<//>
   <//>`;
 }
 
@@ -97,5 +98,22 @@ function DidsPanel({ api, tenant, onChanged }: { api: ApiClient; tenant: Tenant;
       <button type="submit">${T.addDid}</button>
     </form>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
+  </section>`;
+}
+
+interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+}
+
+/** The tenant's last changes (GET .../audit, newest first). */
+function AuditPanel({ api, tenantId }: { api: ApiClient; tenantId: string }) {
+  const [load] = useLoad(() => api.get<{ items: AuditEntry[] }>(`/tenants/${seg(tenantId)}/audit`, { limit: '20' }), [tenantId]);
+  return html`<section aria-labelledby="audit-title">
+    <h2 id="audit-title">${T.auditTitle}</h2>
+    <${Loaded} load=${load}>${(d: { items: AuditEntry[] }) => html`<${Table} caption=${T.auditTitle} head=${[T.when, T.actor, T.action, T.target]} rows=${d.items.map((a) => [time(a.at), a.actor, a.action, a.target])} />`}<//>
   </section>`;
 }
