@@ -191,6 +191,9 @@ class PooledTenantStore implements TenantStore {
   listExtensions(): Extension[] {
     return this.s().listExtensions();
   }
+  listExtensionsAfter(after: string | undefined, limit: number): Extension[] {
+    return this.s().listExtensionsAfter(after, limit);
+  }
   countExtensions(): number {
     return this.s().countExtensions();
   }

@@ -83,6 +83,8 @@ export interface TenantStore {
   readonly tenantId: string;
   getExtension(ext: string): Extension | undefined;
   listExtensions(): Extension[];
+  /** One page by number: those after `after` (all when undefined), at most `limit` (the API's paging). */
+  listExtensionsAfter(after: string | undefined, limit: number): Extension[];
   countExtensions(): number;
   getBindings(aor: string): BindingRow[];
   /** Atomic: rows is the complete new set for that AOR (empty = remove all), kept in the given order. */
@@ -260,6 +262,7 @@ export class SqliteTenantStore implements TenantStore {
     return {
       getExtension: db.prepare<[string], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions WHERE ext = ?`),
       listExtensions: db.prepare<[], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions ORDER BY ext`),
+      listExtensionsAfter: db.prepare<[string, number], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions WHERE ext > ? ORDER BY ext LIMIT ?`),
       countExtensions: db.prepare<[], number>('SELECT count(*) FROM extensions').pluck(),
       getBindings: db.prepare<[string], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings WHERE aor = ? ORDER BY pos`),
       listBindings: db.prepare<[], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings ORDER BY aor, pos`),
@@ -312,6 +315,15 @@ export class SqliteTenantStore implements TenantStore {
       return this.st.listExtensions.all().map(extensionFromSql);
     } catch (e) {
       throw this.fail('listExtensions', e);
+    }
+  }
+
+  listExtensionsAfter(after: string | undefined, limit: number): Extension[] {
+    try {
+      // '' sorts before every extension number (they are never empty).
+      return this.st.listExtensionsAfter.all(after ?? '', limit).map(extensionFromSql);
+    } catch (e) {
+      throw this.fail('listExtensionsAfter', e);
     }
   }
 
