@@ -1,3 +1,4 @@
+import { WebLoginTable } from './web-login-table.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -101,6 +102,8 @@ export interface TenantStore {
   readonly callHandling: CallHandlingTable;
   /** Voicemail boxes and the index of their messages (voicemail-table.ts); methods throw. */
   readonly voicemail: VoicemailTable;
+  /** Console logins of the extensions (web-login-table.ts). */
+  readonly webLogins: WebLoginTable;
   // Call records (cdr-table.ts). Written at once, never write-behind.
   /** A call is up; false when its id is already active. */
   callStarted(call: ActiveCallInput): boolean;
@@ -199,6 +202,7 @@ export class SqliteTenantStore implements TenantStore {
   readonly recordings: RecordingTable;
   readonly callHandling: CallHandlingTable;
   readonly voicemail: VoicemailTable;
+  readonly webLogins: WebLoginTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -214,6 +218,7 @@ export class SqliteTenantStore implements TenantStore {
     this.recordings = new RecordingTable(db);
     this.callHandling = new CallHandlingTable(db);
     this.voicemail = new VoicemailTable(db);
+    this.webLogins = new WebLoginTable(db);
     this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);
