@@ -35,7 +35,7 @@ export async function newPage(browser: Browser, baseURL: string): Promise<{ cont
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return { context, page, problems };
@@ -71,4 +71,22 @@ export async function axeViolations(page: Page): Promise<string[]> {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => String(n.target)).slice(0, 3) }));
   });
   return out.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.targets.join('; ')})`);
+}
+
+/**
+ * Runs `fn` with a fresh page; when it throws, a screenshot `FAILED-<name>.png` and the page's
+ * text go with the error (so a CI failure shows what the page showed). The context is closed.
+ */
+export async function withPage(browser: Browser, baseURL: string, name: string, fn: (page: Page, problems: string[], context: BrowserContext) => Promise<void>): Promise<void> {
+  const { context, page, problems } = await newPage(browser, baseURL);
+  try {
+    await fn(page, problems, context);
+  } catch (e) {
+    await screenshot(page, `FAILED-${name}`).catch(() => undefined);
+    const text = await page.locator('body').innerText().catch(() => '?');
+    (e as Error).message += `\n[page ${page.url()}]\n${text.slice(0, 1500)}\n[problems] ${problems.join(' | ')}`;
+    throw e;
+  } finally {
+    await context.close();
+  }
 }
