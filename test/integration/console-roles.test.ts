@@ -255,4 +255,39 @@ s('user: listens to a voicemail in the page, deletes it; sets DND; sees its own 
   });
 });
 
+s('keyboard only: sign in with Tab and Enter; the skip link moves the focus to the page; edit a name and save with Enter', async () => {
+  if (!enabled) return;
+  await withPage(browser!, base(), 'keyboard-only', async (page, problems) => {
+    const active = () => page.evaluate(() => {
+      const el = (globalThis as any).document.activeElement;
+      return { id: String(el?.id ?? ''), text: String(el?.textContent ?? '').trim(), name: String(el?.getAttribute?.('name') ?? '') };
+    });
+    await page.goto('/console/');
+    await page.getByLabel('User name').focus();
+    await page.keyboard.type('1001@acme.example');
+    await page.keyboard.press('Tab');
+    assert.is((await active()).name, 'password');
+    await page.keyboard.type('alice-web-pass');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('extensions').waitFor();
+    await page.keyboard.press('Tab');
+    assert.is((await active()).text, 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.is((await active()).id, 'main');
+    // To an extension's form by keyboard: the link, then the name field, Enter submits.
+    await page.getByRole('link', { name: '1002', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const name = page.getByLabel('Name');
+    await name.waitFor();
+    await name.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' Jr');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const bob: any = await page.evaluate(async () => (await fetch('/api/v1/tenants/acme/extensions/1002')).json());
+    assert.is(bob.name, 'Bob User Jr');
+    assert.equal(problems, []);
+  });
+});
+
 s.run();
