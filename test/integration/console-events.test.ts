@@ -151,6 +151,19 @@ s('at most maxStreams streams per session; a logout ends its streams', async () 
   assert.is((await stream(userA)).status, 401);
 });
 
+s('a stream of a bearer token ends once the token is revoked', async () => {
+  const created = await fetch(`${pbx.apiUrl}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ role: 'tenant-admin', tenantId: 'acme' }) });
+  const tok = (await created.json()) as { token: string; id: string };
+  const r = await EventStreamReader.open(`${pbx.apiUrl}/events`, { authorization: `Bearer ${tok.token}` });
+  streams.push(r);
+  assert.is(r.status, 200);
+  assert.is((await fetch(`${pbx.apiUrl}/tokens/${tok.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })).status, 200);
+  const p = await phone('1002', 'acme');
+  assert.is(await p.register(), 200);
+  assert.ok(await r.closedWithin(5000));
+  assert.is(r.events.length, 0);
+});
+
 s('no cookie and no token: 401', async () => {
   const r = await EventStreamReader.open(`${pbx.apiUrl}/events`, {});
   assert.is(r.status, 401);

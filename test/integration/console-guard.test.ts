@@ -65,6 +65,26 @@ s.after(async () => {
   await pbx?.dispose();
 });
 
+s('web-login: an API-managed tenant makes an extension its console admin; its sessions end; a file-managed one says 409', async () => {
+  assert.is((await bearer('POST', '/tenants', { id: 'hooli', name: 'Hooli', domains: ['hooli.example'] })).status, 201);
+  assert.is((await bearer('POST', '/tenants/hooli/extensions', { ext: '3001', name: 'Gavin', password: 'hooli-3001-secret' })).status, 201);
+  assert.equal((await bearer('GET', '/tenants/hooli/extensions/3001/web-login')).body, { ext: '3001', webPassword: false, webAdmin: false });
+  assert.is((await bearer('PUT', '/tenants/hooli/extensions/3001/web-password', { password: 'gavin-web-3001' })).status, 204);
+  const gavin = await ConsoleClient.login(pbx.apiUrl, '3001@hooli.example', 'gavin-web-3001');
+  assert.is(gavin.session.role, 'user');
+  assert.equal((await gavin.send('GET', '/tenants/hooli/extensions/3001/web-login')).body, { ext: '3001', webPassword: true, webAdmin: false });
+  assert.is((await gavin.send('PATCH', '/tenants/hooli/extensions/3001/web-login', { webAdmin: true })).status, 403, 'a user cannot make itself admin');
+  const r = await bearer('PATCH', '/tenants/hooli/extensions/3001/web-login', { webAdmin: true });
+  assert.equal([r.status, r.body], [200, { ext: '3001', webPassword: true, webAdmin: true }]);
+  assert.is((await gavin.send('GET', '/session')).status, 401, 'the role changed: the user session ended');
+  const admin = await ConsoleClient.login(pbx.apiUrl, '3001@hooli.example', 'gavin-web-3001');
+  assert.is(admin.session.role, 'tenant-admin');
+  assert.is((await admin.send('GET', '/tenants/hooli/extensions')).status, 200);
+  assert.is((await admin.send('PATCH', '/tenants/acme/extensions/1001/web-login', { webAdmin: true })).status, 404, 'not its tenant');
+  assert.is((await bearer('PATCH', '/tenants/acme/extensions/1001/web-login', { webAdmin: true })).status, 409);
+  assert.is((await bearer('PATCH', '/tenants/hooli/extensions/3001/web-login', { webAdmin: 'yes' })).status, 422);
+});
+
 s('sessions of a tenant that is deleted (API) or disabled (its file removed) stop working', async () => {
   assert.is((await bearer('POST', '/tenants', { id: 'initech', name: 'Initech', domains: ['initech.example'] })).status, 201);
   assert.is((await bearer('POST', '/tenants/initech/extensions', { ext: '2001', name: 'Peter', password: 'initech-2001-secret' })).status, 201);
