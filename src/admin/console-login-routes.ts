@@ -46,8 +46,12 @@ export function sessionBody(s: ConsoleSession, sessions: ConsoleSessions, ext: s
   };
 }
 
+/** Password checks running at once (each is ~50 ms of scrypt on libuv's pool); more wait their turn as 503. */
+const MAX_CHECKS_IN_FLIGHT = 8;
+
 export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
   const unauthorized = () => new ApiError(401, 'unauthorized', 'wrong username or password');
+  let inFlight = 0;
   return [
     {
       method: 'POST',
@@ -70,7 +74,18 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
           d.logger.warn('console account lookup failed', { error: e });
           account = undefined;
         }
-        const ok = await verifyWebPassword(body.password, account?.passwordHash);
+        // A flood of logins must not take every thread of the pool (file I/O and SQLite backups use it too).
+        if (inFlight >= MAX_CHECKS_IN_FLIGHT) {
+          consoleCounters.loginRefused.inc({ why: 'busy' });
+          throw new ApiError(503, 'busy', 'too many logins at once: try again in a second', undefined, { 'Retry-After': '1' });
+        }
+        inFlight++;
+        let ok: boolean;
+        try {
+          ok = await verifyWebPassword(body.password, account?.passwordHash);
+        } finally {
+          inFlight--;
+        }
         if (!ok || !account) {
           d.guard.failed(ctx.remoteAddress, body.username);
           consoleCounters.loginFailures.inc();

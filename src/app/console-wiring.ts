@@ -66,6 +66,11 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
       maxStreams: () => cc().maxStreams,
       stillAllowed: (p) => {
         if (p.tokenId.startsWith('web:')) return sessions.isLive(p.tokenId);
+        // A stored token revoked since the stream opened ends it ('admin' is pbx.yaml's, not stored).
+        if (p.tokenId !== 'admin') {
+          const rec = d.system.tokens.get(p.tokenId);
+          if (!rec || rec.revokedAt !== undefined) return false;
+        }
         if (p.tenantId === undefined) return true;
         const t = d.system.getTenant(p.tenantId);
         return t !== undefined && t.status !== 'deleted' && t.status !== 'disabled';
@@ -76,6 +81,7 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
     tenant: tenantLookup(d.system, d.pool),
     clock: d.clock,
     passwordChanged: (tenantId, ext, hash, by) => sessions.passwordChanged(tenantId, ext, hash, by),
+    managedBy: (tenantId) => d.system.getTenant(tenantId)?.managedBy,
   });
   return { sessions, routes, httpRoutes };
 }

@@ -432,13 +432,14 @@ export class PbxServer {
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
       drains: this.drains,
+      moreRoutes: web.routes,
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
     if (tokenFile) log.info(tokenFile.created ? 'admin token created (api.adminToken is not set)' : 'admin token from file (api.adminToken is not set)', { file: tokenFile.file });
     const site = consoleSite();
     this.api = new ApiServer({
-      routes: [...routes, ...web.routes],
+      routes,
       rawRoutes: [...rawRoutes, ...site.rawRoutes],
       site: site.site,
       httpRoutes: web.httpRoutes,

@@ -24,6 +24,10 @@ export class WebLoginTable {
   constructor(db: Database.Database) {
     this.st = {
       get: db.prepare<[string], Row>('SELECT ext, password_hash, web_admin FROM web_logins WHERE ext = ?'),
+      setAdmin: db.prepare<[string, number, number]>(
+        `INSERT INTO web_logins (ext, web_admin, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (ext) DO UPDATE SET web_admin = excluded.web_admin, updated_at = excluded.updated_at`,
+      ),
       setPassword: db.prepare<[string, string, number]>(
         `INSERT INTO web_logins (ext, password_hash, updated_at) VALUES (?, ?, ?)
            ON CONFLICT (ext) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at`,
@@ -35,6 +39,11 @@ export class WebLoginTable {
     const r = this.st.get.get(ext);
     if (!r) return undefined;
     return { ext: r.ext, webAdmin: r.web_admin === 1, ...(r.password_hash !== null ? { passwordHash: r.password_hash } : {}) };
+  }
+
+  /** Makes the extension its tenant's console admin, or not (an existing extension). */
+  setWebAdmin(ext: string, webAdmin: boolean, now: number): void {
+    this.st.setAdmin.run(ext, webAdmin ? 1 : 0, now);
   }
 
   /** Sets the web password's hash of an existing extension (a foreign key error otherwise). */

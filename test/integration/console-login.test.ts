@@ -169,4 +169,43 @@ s('every answer carries the security headers (CSP without unsafe-inline, nosniff
   }
 });
 
+s("a user or tenant admin of acme reaches nothing of globex through any tenant route (every method, from the OpenAPI document)", async () => {
+  const doc = (await (await fetch(`${pbx.apiUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const user = await ConsoleClient.login(pbx.apiUrl, '1001@acme.example', 'alice-web-1001');
+  const admin = await ConsoleClient.login(pbx.apiUrl, '1002@acme.example', 'bob-web-1002');
+  const fill = (template: string, tenantId: string) =>
+    template.replace(/\{([A-Za-z_]+)\}/g, (_, name: string) => encodeURIComponent(name === 'tenantId' ? tenantId : name === 'ext' ? '1001' : name === 'number' ? '+14155550100' : 'x1'));
+  let checked = 0;
+  for (const [template, ops] of Object.entries(doc.paths)) {
+    if (!template.includes('{tenantId}')) continue;
+    for (const method of Object.keys(ops).map((m) => m.toUpperCase())) {
+      if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) continue;
+      for (const [who, c] of [['user', user], ['admin', admin]] as const) {
+        const r = await c.send(method, fill(template, 'globex'), method === 'GET' || method === 'DELETE' ? undefined : {});
+        assert.is(r.status, 404, `${who} ${method} ${template}: ${r.status} ${r.text}`);
+        assert.equal(r.body, { error: { code: 'not_found', message: 'not found' } });
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 100, `${checked} requests`);
+  // Provider-only routes: 403 for both.
+  for (const [method, path] of [['GET', '/tenants'], ['POST', '/tenants'], ['GET', '/dids']] as const) {
+    assert.is((await user.send(method, path, method === 'POST' ? {} : undefined)).status, 403, path);
+    assert.is((await admin.send(method, path, method === 'POST' ? {} : undefined)).status, 403, path);
+  }
+  // /metrics is the provider's.
+  assert.is((await fetch(pbx.apiUrl.replace('/api/v1', '/metrics'), { headers: { cookie: `pbx_session=${admin.cookie}` } })).status, 403);
+  // Nothing of globex changed: its admin still logs in with its password, its extension is as it was.
+  const g = await ConsoleClient.login(pbx.apiUrl, '1001@globex.example', 'globex-web-1001');
+  const x = await g.send('GET', '/tenants/globex/extensions/1001');
+  assert.is(x.status, 200);
+  assert.is(x.body.name, '1001');
+  // And the user of acme reaches its own extension but not a colleague's.
+  assert.is((await user.send('GET', '/tenants/acme/extensions/1001')).status, 200);
+  assert.is((await user.send('GET', '/tenants/acme/extensions/1002')).status, 404);
+  assert.is((await user.send('PUT', '/tenants/acme/extensions/1002/web-password', { password: 'taken-over!' })).status, 404);
+  assert.is((await new ConsoleClient(pbx.apiUrl).login('1002@acme.example', 'taken-over!')).status, 401);
+});
+
 s.run();
