@@ -290,4 +290,33 @@ s('keyboard only: sign in with Tab and Enter; the skip link moves the focus to t
   });
 });
 
+s("console logins: the tenant admin sets a user's web password (the API's rule at the field), the user signs in with it and changes its own", async () => {
+  if (!enabled) return;
+  await withPage(browser!, base(), 'web-passwords-admin', async (page, problems) => {
+    await signIn(page, '1001@acme.example', 'alice-web-pass');
+    await page.goto('/console/#/t/acme/extensions/1002');
+    await page.getByTestId('web-login').waitFor();
+    await page.getByLabel('New web password').fill('short');
+    await page.getByRole('button', { name: 'Set web password' }).click();
+    await page.locator('.field.invalid').first().waitFor();
+    assert.match(await page.locator('.field.invalid .field-error').innerText(), /8/);
+    await page.getByLabel('New web password').fill('bob-from-admin-22');
+    await page.getByRole('button', { name: 'Set web password' }).click();
+    await page.getByRole('status').filter({ hasText: 'The web password is set' }).waitFor();
+    await checkAxe(page, 'extension with its console login');
+    await screenshot(page, 'admin-web-login');
+    assert.equal(problems, []);
+  });
+  await withPage(browser!, base(), 'web-passwords-user', async (page, problems) => {
+    await signIn(page, '1002@acme.example', 'bob-from-admin-22');
+    await page.getByRole('link', { name: 'My web password' }).click();
+    await page.getByLabel('New web password').fill('bob-own-choice-33');
+    await page.getByRole('button', { name: 'Set web password' }).click();
+    await page.getByRole('status').filter({ hasText: 'The web password is set' }).waitFor();
+    const again = await fetch(`${base()}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: '1002@acme.example', password: 'bob-own-choice-33' }) });
+    assert.is(again.status, 200);
+    assert.equal(problems, []);
+  });
+});
+
 s.run();

@@ -15,6 +15,7 @@ import { TenantsPage } from './views/provider-tenants';
 import { RESOURCE_LISTS, ResourceListPage } from './views/resource-lists';
 import { ExtensionsPage } from './views/tenant-extensions';
 import { UsageChartPage } from './views/usage-chart';
+import { WebPasswordForm } from './views/web-login-panel';
 import { MyDevicesPage, MyForwardingPage, MyHistoryPage, MyVoicemailPage } from './views/user-pages';
 
 type NavItem = [label: string, link: string];
@@ -38,7 +39,7 @@ function navOf(s: Session, route: Route): NavItem[] {
       [T.navUsage, href('t', tenant, 'usage')],
     );
   }
-  if (s.role === 'user') items.push([T.navMyVoicemail, href('me', 'voicemail')], [T.navMyForwarding, href('me', 'forwarding')], [T.navMyHistory, href('me', 'history')], [T.navMyDevices, href('me', 'devices')]);
+  if (s.role === 'user') items.push([T.navMyVoicemail, href('me', 'voicemail')], [T.navMyForwarding, href('me', 'forwarding')], [T.navMyHistory, href('me', 'history')], [T.navMyDevices, href('me', 'devices')], [T.navMyPassword, href('me', 'password')]);
   return items;
 }
 
@@ -74,6 +75,7 @@ function pageFor(api: ApiClient, s: Session, r: Route) {
     if (b === 'forwarding') return html`<${MyForwardingPage} ...${props} />`;
     if (b === 'history') return html`<${MyHistoryPage} ...${props} />`;
     if (b === 'devices') return html`<${MyDevicesPage} ...${props} />`;
+    if (b === 'password') return html`<${Page} title=${T.navMyPassword}><${WebPasswordForm} ...${props} /><//>`;
   }
   return html`<${NotFound} />`;
 }

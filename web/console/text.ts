@@ -115,6 +115,16 @@ export const T = {
   sipPassword: 'SIP password (empty: generated)',
   generatedPassword: (p: string) => `Generated SIP password, shown this once: ${p}`,
   extensionCreated: (ext: string) => `Extension ${ext} created.`,
+  // console logins
+  webLoginTitle: 'Console login',
+  webLoginYes: 'This extension can sign in to the console.',
+  webLoginNo: 'No web password yet: this extension cannot sign in to the console.',
+  webAdmin: "Console admin of the tenant",
+  webPasswordTitle: 'Web password',
+  newWebPassword: 'New web password (8 to 128 characters)',
+  setWebPassword: 'Set web password',
+  webPasswordSet: 'The web password is set; other sessions of this extension have ended.',
+  navMyPassword: 'My web password',
   // lists
   listTitles: {
     trunks: 'Trunks',

@@ -5,6 +5,7 @@ import { go } from '../router';
 import { T } from '../text';
 import { ErrorBox, Checkbox, Field, Loaded, Notice, Page, Select, problemAt, useLoad } from '../ui';
 import type { Extension } from './tenant-extensions';
+import { WebLoginPanel } from './web-login-panel';
 
 const CLASSES: Array<[string, string]> = [
   ['internal', 'internal'],
@@ -19,7 +20,8 @@ export function ExtensionFormPage({ api, tenantId, ext }: { api: ApiClient; tena
   const isNew = ext === '+new';
   const [load] = useLoad<Extension | undefined>(() => (isNew ? Promise.resolve(undefined) : api.get<Extension>(`/tenants/${seg(tenantId)}/extensions/${seg(ext)}`)), [tenantId, ext]);
   return html`<${Page} title=${isNew ? T.newExtension : T.editExtension(ext)}>
-    <${Loaded} load=${load}>${(x: Extension | undefined) => html`<${ExtensionForm} api=${api} tenantId=${tenantId} existing=${x} />`}<//>
+    <${Loaded} load=${load}>${(x: Extension | undefined) => html`<${ExtensionForm} api=${api} tenantId=${tenantId} existing=${x} />
+      ${x ? html`<${WebLoginPanel} api=${api} tenantId=${tenantId} ext=${x.ext} />` : null}`}<//>
   <//>`;
 }
 
