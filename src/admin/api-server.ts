@@ -2,6 +2,11 @@ import { createReadStream } from 'node:fs';
 import { jsonContentTypeProblem } from './content-type.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { HttpRoute } from './http-route.js';
+import { csrfMatches, SECURITY_HEADERS, type SessionVerifier } from './console-auth.js';
+import { sessionCookie } from './session-cookie.js';
+import type { ConsoleCounters } from './console-metrics.js';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -11,6 +16,7 @@ import { runRoute } from './run-route.js';
 import { API_PREFIX } from './openapi.js';
 import { RouteTable } from './route-table.js';
 import type { TokenVerifier } from './token-auth.js';
+import type { StaticSite } from './static-site.js';
 
 /** Bodies larger than this are refused with 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -30,9 +36,19 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** The cap of a binary body (routes with rawBody: uploads); default 20 MiB (api.uploadLimitMB). */
   uploadLimitBytes?: number;
+  /** The web console's files (GET /console/*), answered before the API's routes. */
+  site?: StaticSite;
+  /** Under /api/v1 with the exchange itself: the console's login, session, logout, events (http-route.ts). */
+  httpRoutes?: readonly HttpRoute[];
+  /** Session cookies (console-auth.ts); absent: bearer tokens only. */
+  sessions?: SessionVerifier;
+  /** Where refused CSRF tokens are counted (/metrics). */
+  consoleCounters?: ConsoleCounters;
+  /** HTTPS (api.tls): PEM certificate chain and key. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
-type Entry = { kind: 'api'; route: RouteDef<any> } | { kind: 'raw'; route: RawRoute };
+type Entry = { kind: 'api'; route: RouteDef<any> } | { kind: 'raw'; route: RawRoute } | { kind: 'http'; route: HttpRoute };
 
 /** The one body for every 404: "not yours" and "not there" must read the same. */
 const NOT_FOUND_BODY = { error: { code: 'not_found', message: 'not found' } };
@@ -69,12 +85,14 @@ export class ApiServer {
     this.uploadLimit = o.uploadLimitBytes ?? UPLOAD_LIMIT_BYTES;
     for (const r of o.routes) this.table.add(r.method, API_PREFIX + (r.path === '/' ? '' : r.path), { kind: 'api', route: r });
     for (const r of o.rawRoutes ?? []) this.table.add(r.method, r.path, { kind: 'raw', route: r });
+    for (const r of o.httpRoutes ?? []) this.table.add(r.method, API_PREFIX + r.path, { kind: 'http', route: r });
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
     if (this.server) return Promise.reject(new Error('already listening'));
-    const server = createServer((req, res) => void this.handle(req, res));
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const server: Server = this.o.tls ? createTlsServer({ cert: this.o.tls.cert, key: this.o.tls.key }, onRequest) : createServer(onRequest);
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 5_000;
@@ -119,6 +137,8 @@ export class ApiServer {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomBytes(8).toString('hex');
     res.setHeader('X-Request-Id', requestId);
+    // Defaults every answer carries; a handler's own headers replace them.
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const method = req.method ?? 'GET';
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -126,8 +146,12 @@ export class ApiServer {
     let principal: Principal | undefined;
     let status = 500;
     try {
-      const out = await this.dispatch(req, method, path, q < 0 ? '' : rawUrl.slice(q + 1), (p) => (principal = p));
-      status = out.file ? sendFile(req, res, out, out.file) : this.send(res, out);
+      if (this.o.site?.handles(path)) {
+        status = this.o.site.serve(req, res, path);
+        return;
+      }
+      const out = await this.dispatch(req, res, method, path, q < 0 ? '' : rawUrl.slice(q + 1), (p) => (principal = p));
+      status = out.streamed ? (out.status ?? 200) : out.file ? sendFile(req, res, out, out.file) : this.send(res, out);
     } catch (e) {
       status = this.sendError(res, e, requestId, method, path);
     } finally {
@@ -138,7 +162,7 @@ export class ApiServer {
     }
   }
 
-  private async dispatch(req: IncomingMessage, method: string, path: string, search: string, setPrincipal: (p: Principal) => void): Promise<ApiResult> {
+  private async dispatch(req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string, setPrincipal: (p: Principal) => void): Promise<ApiResult> {
     if (path.length > 2048) throw new ApiError(404, 'not_found', 'not found');
     const m = this.table.match(method, path);
     if (m.kind === 'not-found') throw new ApiError(404, 'not_found', 'not found');
@@ -147,36 +171,75 @@ export class ApiServer {
 
     if (entry.kind === 'raw') {
       if (entry.route.auth === 'provider') {
-        const p = this.authenticate(req);
+        const p = this.authenticate(req, method);
         setPrincipal(p);
         if (p.role !== 'provider') throw new ApiError(403, 'forbidden', `a ${p.role} token may not do this`);
       }
       return entry.route.handler();
     }
 
+    if (entry.kind === 'http') {
+      const r = entry.route;
+      let principal: Principal | undefined;
+      if (r.auth === 'principal') {
+        principal = this.authenticate(req, method);
+        setPrincipal(principal);
+      }
+      const sessionId = sessionCookie(req.headers['cookie']);
+      const raw = req.socket.remoteAddress ?? '';
+      return r.handler({
+        req,
+        res,
+        ...(principal ? { principal } : {}),
+        ...(sessionId !== undefined ? { sessionId } : {}),
+        remoteAddress: raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw,
+        readJson: () => this.readJson(req),
+      });
+    }
+
     const route = entry.route;
-    const principal = this.authenticate(req);
+    const principal = this.authenticate(req, method);
     setPrincipal(principal);
     const query: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
-    return runRoute(route, principal, m.params, query, async () => {
-      const refused = jsonContentTypeProblem(req.headers['content-type']);
-      if (refused !== undefined) {
-        await this.readBody(req).catch(() => undefined);
-        throw new ApiError(415, 'unsupported_media_type', refused);
-      }
-      const text = await this.readBody(req);
-      if (text.trim() === '') throw new ApiError(400, 'body_required', 'a JSON body is required');
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (e) {
-        throw new ApiError(400, 'invalid_json', `the body is not JSON: ${(e as Error).message}`);
-      }
-    }, route.rawBody ? () => rawBodyOf(req, route.rawBody!.contentTypes, this.uploadLimit) : undefined);
+    return runRoute(route, principal, m.params, query, () => this.readJson(req), route.rawBody ? () => rawBodyOf(req, route.rawBody!.contentTypes, this.uploadLimit) : undefined);
   }
 
-  private authenticate(req: IncomingMessage): Principal {
+  private async readJson(req: IncomingMessage): Promise<unknown> {
+    const refused = jsonContentTypeProblem(req.headers['content-type']);
+    if (refused !== undefined) {
+      await this.readBody(req).catch(() => undefined);
+      throw new ApiError(415, 'unsupported_media_type', refused);
+    }
+    const text = await this.readBody(req);
+    if (text.trim() === '') throw new ApiError(400, 'body_required', 'a JSON body is required');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new ApiError(400, 'invalid_json', `the body is not JSON: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * The caller: a bearer token (machines; no CSRF: a browser never adds one by itself), else
+   * the console's session cookie, which on a request other than GET/HEAD must come with the
+   * session's X-CSRF-Token (403 csrf otherwise), compared in constant time.
+   */
+  private authenticate(req: IncomingMessage, method: string): Principal {
     const header = req.headers['authorization'];
+    const cookie = header === undefined && this.o.sessions ? sessionCookie(req.headers['cookie']) : undefined;
+    if (cookie !== undefined) {
+      const s = this.o.sessions!.get(cookie);
+      if (!s) throw new ApiError(401, 'unauthorized', 'the session has ended: log in again');
+      if (method !== 'GET' && method !== 'HEAD') {
+        const given = req.headers['x-csrf-token'];
+        if (typeof given !== 'string' || !csrfMatches(given, s.csrfToken)) {
+          this.o.consoleCounters?.csrfRefused.inc();
+          throw new ApiError(403, 'csrf', 'this request needs the X-CSRF-Token of the session');
+        }
+      }
+      return s.principal;
+    }
     const token = bearerToken(typeof header === 'string' ? header : undefined);
     if (token === undefined) {
       throw new ApiError(401, 'unauthorized', 'a bearer token is required', undefined, { 'WWW-Authenticate': 'Bearer realm="pbx"' });

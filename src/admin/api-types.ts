@@ -83,6 +83,8 @@ export interface ApiResult {
    * simple `Range: bytes=a-b` with 206 (RFC 9110 §14). The handler named the path.
    */
   file?: { path: string; size: number };
+  /** The handler wrote the response itself (an event stream): the server sends nothing. */
+  streamed?: boolean;
 }
 
 export interface RouteDef<B = unknown> {

@@ -57,6 +57,8 @@ export interface AdminParts {
   parkSlots?: import('../b2bua/call-park.js').ParkSlotsPort;
   /** Tenants drained for a move to another node (pbx cluster move); absent: no move routes. */
   drains?: TenantDrains;
+  /** Routes made elsewhere (the console's web-password route, console-wiring.ts), listed like the others. */
+  moreRoutes?: readonly RouteDef<any>[];
 }
 
 /**
@@ -99,6 +101,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
     const drains = p.drains;
     routes.push(...tenantMoveRoutes({ system: p.system, dataDir: p.config().dataDir, drains, packs: { pack: packTenant, unpack: unpackTenant }, clock: p.clock, logger: p.logger, liveCalls: (id) => p.calls.listCalls(id).length, tenantsChanged: p.tenantsChanged }));
   }
+  routes.push(...(p.moreRoutes ?? []));
   const rawRoutes: RawRoute[] = [
     openApiRoute(routes),
     ...(p.monitoring ? monitoringRoutes(p.monitoring) : []),

@@ -56,7 +56,10 @@ import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { outboundLocator } from './outbound-locator.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
+import { LiveEvents, liveCallSink } from '../admin/live-events.js';
+import { consoleWiring } from './console-wiring.js';
 import { ApiServer } from '../admin/api-server.js';
+import { consoleSite } from './console-site.js';
 import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
 import { BearerTokens } from '../admin/token-auth.js';
 import { adminRoutes } from './admin-routes.js';
@@ -132,6 +135,8 @@ export class PbxServer {
   private stopping: Promise<void> | undefined;
   /** SUBSCRIBE/NOTIFY and MWI (src/events). */
   events!: EventWiring;
+  /** Registrations and calls as they change, for the console's event stream (GET /api/v1/events). */
+  readonly live = new LiveEvents();
   /** Voicemail e-mail and webhooks (src/notify). */
   notifications!: NotifyWiring;
 
@@ -307,7 +312,7 @@ export class PbxServer {
     const extensionStates = new ExtensionStates();
     this.conferences = conferenceCalls({ activity: extensionStates, b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
     this.b2bua = new B2bua({
-      activity: extensionStates,
+      activity: liveCallSink(extensionStates, this.live),
       conferences: this.conferences,
       apps: appCallsOptions({ callApps: () => this.callApps, maxForwardHops: () => this.config.calls.maxForwardHops, dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, logger: log.child('apps') }),
       planner: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }),
@@ -360,7 +365,7 @@ export class PbxServer {
       metrics: this.metrics,
       subscriptions: this.events.subscriptions,
       onRegistered: (tenant, ext) => this.events.unsolicited.registered(tenant, ext),
-      onBindingsChanged: (tenant, ext) => this.events.bindingsChanged(tenant.id, ext),
+      onBindingsChanged: (tenant, ext) => (this.events.bindingsChanged(tenant.id, ext), this.registrationChanged(tenant.id, ext)),
       transport: this.transport,
       transactions: this.transactions,
       tenants: this.resolver,
@@ -379,7 +384,7 @@ export class PbxServer {
       admitClient: (address, port) => this.guard.admit(address, port),
       overload: overload.control,
     });
-    this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar'), onExpired: (t, ext) => this.events.bindingsChanged(t, ext) });
+    this.sweeper = new BindingSweeper({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('registrar'), onExpired: (t, ext) => (this.events.bindingsChanged(t, ext), this.registrationChanged(t, ext)) });
     this.sweeper.start();
     this.keepalive = optionsKeepalive({ system: this.system, pool: this.pool, clock: this.clock, logger: log.child('keepalive'), sendRequest: (r, t, u) => this.transactions.sendRequest(r, t, u), publicAddress: () => this.config.sip.publicAddress });
     this.keepalive.start();
@@ -415,6 +420,7 @@ export class PbxServer {
       }, PURGE_INTERVAL_MS);
     };
     armPurge();
+    const web = consoleWiring({ config: () => this.config, system: this.system, pool: this.pool, clock: this.clock, logger: log.child('console'), registry: this.metrics.registry, live: this.live, sourceGuard: this.guard });
     const { routes, rawRoutes } = adminRoutes({
       config: () => this.config,
       system: this.system,
@@ -433,13 +439,20 @@ export class PbxServer {
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
       drains: this.drains,
+      moreRoutes: web.routes,
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
     if (tokenFile) log.info(tokenFile.created ? 'admin token created (api.adminToken is not set)' : 'admin token from file (api.adminToken is not set)', { file: tokenFile.file });
+    const site = consoleSite();
     this.api = new ApiServer({
       routes,
-      rawRoutes,
+      rawRoutes: [...rawRoutes, ...site.rawRoutes],
+      site: site.site,
+      httpRoutes: web.httpRoutes,
+      sessions: web.sessions,
+      consoleCounters: web.counters,
+      ...(this.config.api.tls ? { tls: { cert: readFileSync(this.config.api.tls.cert), key: readFileSync(this.config.api.tls.key) } } : {}),
       tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),
       clock: this.clock,
@@ -448,7 +461,16 @@ export class PbxServer {
     const c = this.config.api;
     this.apiAddress = await this.api.listen(c.host, c.port);
     const host = this.apiAddress.host.includes(':') ? `[${this.apiAddress.host}]` : this.apiAddress.host;
-    log.info('api listening', { url: `http://${host}:${this.apiAddress.port}/api/v1`, adminToken: c.adminToken !== undefined ? 'pbx.yaml' : 'file' });
+    log.info('api listening', { url: `${this.config.api.tls ? 'https' : 'http'}://${host}:${this.apiAddress.port}/api/v1`, adminToken: c.adminToken !== undefined ? 'pbx.yaml' : 'file' });
+  }
+
+  /** A registration changed: the console's live view hears of it (contacts now). */
+  private registrationChanged(tenantId: string, ext: string): void {
+    try {
+      this.live.publish({ type: 'registration', tenantId, ext, contacts: this.pool.get(tenantId).getBindings(ext).length });
+    } catch (e) {
+      this.log.warn('live registration event failed', { error: e });
+    }
   }
 
   /** Where the admin API listens (the bound port). */

@@ -6,6 +6,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { registerDataCommands } from './data-commands.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { usageExit } from './admin-target.js';
+import { webPasswordHashCommand } from './web-password-hash.js';
 
 // src/cli/main.ts and dist/cli/main.js alike sit two folders below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +29,13 @@ program
   .option('-c, --config <file>', 'the pbx.yaml to check', 'config/pbx.yaml')
   .action((opts: { config: string }) => {
     process.exitCode = checkCommand(opts.config);
+  });
+
+program
+  .command('web-password-hash')
+  .description('print the scrypt hash of a console password read from stdin (for console.providers in pbx.yaml or webPassword in a tenant file)')
+  .action(async () => {
+    process.exitCode = await webPasswordHashCommand(process.stdin, (l) => process.stdout.write(l + '\n'), (l) => process.stderr.write(l + '\n'));
   });
 
 registerDataCommands(program);

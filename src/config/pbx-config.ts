@@ -13,6 +13,7 @@ import { bool, fromEnv, int, list, object, oneOf, str } from './schema.js';
 import { providerTrunkSchema, trunkList } from './trunk-config.js';
 import { smtpSchema, subscriptionsSchema } from './notify-config.js';
 import { overloadSchema } from './overload-config.js';
+import { apiTlsSchema, consoleSchema } from './console-config.js';
 import type { ListenSpec, PbxConfig } from './types.js';
 
 const listenKey = (l: ListenSpec): string => `${l.protocol}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
@@ -70,6 +71,8 @@ const api = object({
   adminToken: fromEnv(str()).to((t) => (t === '' ? undefined : t)).optional(),
   /** The largest upload (a prompt, a music file) in MiB; JSON bodies stay at 1 MiB. */
   uploadLimitMB: int({ min: 1, max: 1024 }).default(20),
+  /** HTTPS for the API and the console (console-config.ts). */
+  tls: apiTlsSchema.optional(),
 });
 
 const security = object({
@@ -172,6 +175,8 @@ export const pbxSchema = object({
   dns: dnsSchema.default({}),
   subscriptions: subscriptionsSchema.optional(),
   smtp: smtpSchema.optional(),
+  /** Absent: CONSOLE_DEFAULTS (no provider accounts). */
+  console: consoleSchema.optional(),
 });
 
 /**
@@ -187,7 +192,7 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     tenantsDir: raw.tenantsDir,
     sip: { ...raw.sip, publicAddress },
     rtp: { address: raw.rtp.address ?? publicAddress, portMin: raw.rtp.ports.portMin, portMax: raw.rtp.ports.portMax, workers: raw.rtp.workers },
-    api: { host: raw.api.listen.host, port: raw.api.listen.port, uploadLimitMB: raw.api.uploadLimitMB, ...(raw.api.adminToken !== undefined ? { adminToken: raw.api.adminToken } : {}) },
+    api: { host: raw.api.listen.host, port: raw.api.listen.port, uploadLimitMB: raw.api.uploadLimitMB, ...(raw.api.adminToken !== undefined ? { adminToken: raw.api.adminToken } : {}), ...(raw.api.tls ? { tls: raw.api.tls } : {}) },
     security: raw.security,
     registrar: raw.registrar,
     auth: raw.auth,
@@ -197,6 +202,7 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     log: raw.log,
     dns: raw.dns,
   };
+  if (raw.console !== undefined) config.console = raw.console;
   if (raw.subscriptions !== undefined) config.subscriptions = raw.subscriptions;
   if (raw.smtp !== undefined) config.smtp = raw.smtp;
   if (raw.backup !== undefined) config.backup = raw.backup;

@@ -90,6 +90,9 @@ const extension = object({
   dnd: dndSchema().optional(),
   /** Its voicemail box (numbered as the extension; present by default). */
   voicemail: voicemailSettings().optional(),
+  /** Console login (issue 14): 8-128 characters, or a `$scrypt$` hash as `pbx web-password-hash` prints. */
+  webPassword: fromEnv(str()).to((p) => (p.startsWith('$scrypt$') || (p.length >= 8 && p.length <= 128) ? p : reject('must be 8 to 128 characters (or a $scrypt$ hash)'))).optional(),
+  webAdmin: bool().optional(),
 }).check((e, where) => {
   if (e.password === undefined && e.ha1 === undefined) where.at('password').report('a password is required (or ha1: { realm, md5, sha256 } as pbx tenant export writes)');
   if (e.password !== undefined && e.ha1 !== undefined) where.at('ha1').report('give either password or ha1, not both');

@@ -34,6 +34,8 @@ export interface TenantYamlInput extends Partial<CallFlows> {
     forward?: { always?: DestinationConfig; busy?: DestinationConfig; noAnswer?: { to: DestinationConfig; after?: number }; unavailable?: DestinationConfig };
     dnd?: boolean;
     voicemail?: VoicemailYaml & { enabled?: boolean; allowNoPinFromOwnPhone?: boolean; mwi?: string };
+    webPassword?: string;
+    webAdmin?: boolean;
   }>;
   countryCode?: string;
   nationalPrefix?: string;
@@ -175,6 +177,8 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
         voicemail: x.voicemail
           ? clean({ enabled: x.voicemail.enabled, ...voicemailYaml(x.voicemail), allowNoPinFromOwnPhone: x.voicemail.allowNoPinFromOwnPhone, mwi: x.voicemail.mwi })
           : undefined,
+        webPassword: secret(x.webPassword),
+        webAdmin: x.webAdmin || undefined,
       }),
     ),
     trunks: t.trunks && t.trunks.length > 0

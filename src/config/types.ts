@@ -60,7 +60,9 @@ export interface PbxConfig {
   };
   rtp: { address: string; portMin: number; portMax: number; workers: number };
   /** uploadLimitMB: the largest prompt or music upload (default 20). */
-  api: { host: string; port: number; adminToken?: string; uploadLimitMB?: number };
+  api: { host: string; port: number; adminToken?: string; uploadLimitMB?: number; tls?: { cert: string; key: string } };
+  /** The web console's logins and sessions (console-config.ts); absent: CONSOLE_DEFAULTS. */
+  console?: import('./console-config.js').ConsoleConfig;
   security: {
     trusted: string[];
     /** Requests per second from one source before it is throttled, then banned; 0 = off. */
@@ -157,6 +159,10 @@ export interface ExtensionConfig {
   dnd?: boolean;
   /** Its voicemail box (voicemail-config.ts); absent: a box with the defaults. */
   voicemail?: VoicemailSettingsConfig;
+  /** Console login password (8-128 characters, hashed when stored) or its `$scrypt$` hash. */
+  webPassword?: string;
+  /** Logs in to the console as the tenant's admin. */
+  webAdmin?: boolean;
 }
 
 /** An extension's box (numbered as the extension). */

@@ -18,6 +18,7 @@ import type { OutsideForwardCheck } from './spec-call-flows.js';
 import { limitsToJson } from './tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { syncVoicemail } from './sync-voicemail.js';
+import { syncWebLogins } from './sync-web-logins.js';
 import { CALL_FLOWS_SETTING, callFlowsJson } from './call-flows-store.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
 import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
@@ -163,6 +164,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
   // After the extensions: a row per extension, deleted with it.
   const callHandlingChanged = syncDeclaredCallHandling(db, t, spec.callHandling, now).length > 0;
   const voicemailChanged = syncVoicemail(db, t, spec.voicemail);
+  syncWebLogins(db, t, spec, now);
 
   const getSetting = db.prepare<[string], string>(`SELECT value FROM ${t}.settings WHERE key = ?`).pluck();
   const setSetting = db.prepare<[string, string]>(

@@ -104,6 +104,7 @@ test('the migrations bring an existing v1 tenant store to the latest version and
     'trunks',
     'voicemail_boxes',
     'voicemail_messages',
+    'web_logins',
   ]);
   const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cdrs' AND sql IS NOT NULL ORDER BY name").pluck().all();
   assert.equal(indexes, ['cdrs_by_from_ext', 'cdrs_by_start', 'cdrs_by_to_ext', 'cdrs_outbound_by_start']);

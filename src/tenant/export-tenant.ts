@@ -50,6 +50,10 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
     if (srtp !== undefined) e.srtp = srtp;
     const mode = mwi.get(x.ext);
     if (mode !== undefined) e.voicemail = { mwi: mode };
+    // The console login: the live password's hash (never a password), and the admin flag.
+    const web = store.webLogins.get(x.ext);
+    if (web?.passwordHash !== undefined) e.webPassword = web.passwordHash;
+    if (web?.webAdmin) e.webAdmin = true;
     // The live forwards and DND (what a phone or the API set last), so the file says what is.
     Object.assign(e, callHandlingSpec(handling.get(x.ext) ?? NO_CALL_HANDLING));
     return e;

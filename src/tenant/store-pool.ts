@@ -1,3 +1,4 @@
+import type { WebLoginTable } from './web-login-table.js';
 import type { CallHandlingTable } from './call-handling-table.js';
 import type { VoicemailTable } from './voicemail-table.js';
 import type { RecordingTable } from './recording-table.js';
@@ -191,6 +192,9 @@ class PooledTenantStore implements TenantStore {
   listExtensions(): Extension[] {
     return this.s().listExtensions();
   }
+  listExtensionsAfter(after: string | undefined, limit: number): Extension[] {
+    return this.s().listExtensionsAfter(after, limit);
+  }
   countExtensions(): number {
     return this.s().countExtensions();
   }
@@ -223,6 +227,9 @@ class PooledTenantStore implements TenantStore {
   }
   get voicemail(): VoicemailTable {
     return this.s().voicemail;
+  }
+  get webLogins(): WebLoginTable {
+    return this.s().webLogins;
   }
   callStarted(call: ActiveCallInput): boolean {
     return this.s().callStarted(call);

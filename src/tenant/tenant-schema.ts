@@ -376,4 +376,19 @@ export const TENANT_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE call_handling_new RENAME TO call_handling;
     `,
   },
+  {
+    // Issue 14: console logins of extensions (web-login-table.ts): the web password's scrypt
+    // hash (never the SIP one), what the tenant YAML last declared (so a password the user
+    // changed survives re-applies of an unchanged file) and whether it is a tenant admin.
+    version: 10,
+    sql: `
+      CREATE TABLE web_logins (
+        ext            TEXT PRIMARY KEY REFERENCES extensions(ext) ON DELETE CASCADE,
+        password_hash  TEXT,
+        declared_hash  TEXT,
+        web_admin      INTEGER NOT NULL DEFAULT 0 CHECK (web_admin IN (0, 1)),
+        updated_at     INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

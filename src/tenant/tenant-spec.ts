@@ -1,3 +1,4 @@
+import { isWebPasswordHash, webPasswordProblem } from './web-password.js';
 import { natKeepaliveProblems, natKeepaliveSettingText } from './nat-keepalive-setting.js';
 import { blfProblems, blfSettingText } from './blf-setting.js';
 import { checkAlgorithmList } from './auth-algorithms.js';
@@ -61,6 +62,10 @@ export interface ExtensionSpec extends CallHandlingSpec {
   srtp?: string;
   /** Its voicemail box (voicemail-spec.ts); absent: a box with the defaults. */
   voicemail?: VoicemailSettingsSpec;
+  /** Console login (web-password.ts): a password (hashed when stored) or a `$scrypt$` hash; absent: the stored one stays. */
+  webPassword?: string;
+  /** Logs in to the console as its tenant's admin; default false. */
+  webAdmin?: boolean;
 }
 
 /**
@@ -111,6 +116,9 @@ export interface ValidExtensionSpec {
   algorithms?: DigestAlgorithm[];
   recording?: RecordingPolicy;
   srtp?: SrtpPolicySetting;
+  /** As declared: a password or a `$scrypt$` hash (sync-web-logins.ts hashes it). */
+  webPassword?: string;
+  webAdmin?: boolean;
 }
 
 /** FIELDS.recording's values; the B2BUA's recording-policy.ts reads the same words. */
@@ -192,6 +200,11 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
   const algorithms = x?.algorithms === undefined ? undefined : checkAlgorithmList(x.algorithms, path('algorithms'), fail);
   if (x?.recording !== undefined) field('recording', FIELDS.recording, x.recording);
   if (x?.srtp !== undefined) field('srtp', FIELDS.srtp, x.srtp);
+  if (x?.webPassword !== undefined && !isWebPasswordHash(x.webPassword)) {
+    const problem = webPasswordProblem(x.webPassword);
+    if (problem !== undefined) fail(path('webPassword'), `${problem} (or a $scrypt$ hash)`);
+  }
+  if (x?.webAdmin !== undefined && typeof x.webAdmin !== 'boolean') fail(path('webAdmin'), 'must be true or false');
   if (failed) return undefined;
   const ha1 = hasHa1 ? { MD5: x.ha1!.md5, 'SHA-256': x.ha1!.sha256 } : computeHa1Set(x.ext, realm ?? '', x.password!);
   const e: ValidExtensionSpec = { ext: x.ext, name: x.name, enabled: x.enabled ?? true, classOfService: x.classOfService ?? DEFAULT_CLASS_OF_SERVICE, ha1 };
@@ -200,6 +213,8 @@ export function validateExtensionSpec(x: ExtensionSpec, at: string, realm: strin
   if (algorithms !== undefined) e.algorithms = algorithms;
   if (x.recording !== undefined) e.recording = x.recording as RecordingPolicy;
   if (x.srtp !== undefined) e.srtp = x.srtp as SrtpPolicySetting;
+  if (x.webPassword !== undefined) e.webPassword = x.webPassword;
+  if (x.webAdmin !== undefined) e.webAdmin = x.webAdmin;
   return e;
 }
 

@@ -1,3 +1,4 @@
+import { WebLoginTable } from './web-login-table.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -83,6 +84,8 @@ export interface TenantStore {
   readonly tenantId: string;
   getExtension(ext: string): Extension | undefined;
   listExtensions(): Extension[];
+  /** One page by number: those after `after` (all when undefined), at most `limit` (the API's paging). */
+  listExtensionsAfter(after: string | undefined, limit: number): Extension[];
   countExtensions(): number;
   getBindings(aor: string): BindingRow[];
   /** Atomic: rows is the complete new set for that AOR (empty = remove all), kept in the given order. */
@@ -99,6 +102,8 @@ export interface TenantStore {
   readonly callHandling: CallHandlingTable;
   /** Voicemail boxes and the index of their messages (voicemail-table.ts); methods throw. */
   readonly voicemail: VoicemailTable;
+  /** Console logins of the extensions (web-login-table.ts). */
+  readonly webLogins: WebLoginTable;
   // Call records (cdr-table.ts). Written at once, never write-behind.
   /** A call is up; false when its id is already active. */
   callStarted(call: ActiveCallInput): boolean;
@@ -200,6 +205,7 @@ export class SqliteTenantStore implements TenantStore {
   readonly recordings: RecordingTable;
   readonly callHandling: CallHandlingTable;
   readonly voicemail: VoicemailTable;
+  readonly webLogins: WebLoginTable;
 
   private constructor(
     private readonly db: Database.Database,
@@ -215,6 +221,7 @@ export class SqliteTenantStore implements TenantStore {
     this.recordings = new RecordingTable(db);
     this.callHandling = new CallHandlingTable(db);
     this.voicemail = new VoicemailTable(db);
+    this.webLogins = new WebLoginTable(db);
     this.audit = new AuditTable(db);
     this.replaceTx = db.transaction((aor: string, rows: readonly BindingRow[]) => {
       this.st.deleteBindingsOf.run(aor);
@@ -263,6 +270,7 @@ export class SqliteTenantStore implements TenantStore {
     return {
       getExtension: db.prepare<[string], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions WHERE ext = ?`),
       listExtensions: db.prepare<[], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions ORDER BY ext`),
+      listExtensionsAfter: db.prepare<[string, number], ExtensionSqlRow>(`SELECT ${extCols} FROM extensions WHERE ext > ? ORDER BY ext LIMIT ?`),
       countExtensions: db.prepare<[], number>('SELECT count(*) FROM extensions').pluck(),
       getBindings: db.prepare<[string], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings WHERE aor = ? ORDER BY pos`),
       listBindings: db.prepare<[], BindingSqlRow>(`SELECT ${BINDING_COLUMNS} FROM bindings ORDER BY aor, pos`),
@@ -316,6 +324,15 @@ export class SqliteTenantStore implements TenantStore {
       return this.st.listExtensions.all().map(extensionFromSql);
     } catch (e) {
       throw this.fail('listExtensions', e);
+    }
+  }
+
+  listExtensionsAfter(after: string | undefined, limit: number): Extension[] {
+    try {
+      // '' sorts before every extension number (they are never empty).
+      return this.st.listExtensionsAfter.all(after ?? '', limit).map(extensionFromSql);
+    } catch (e) {
+      throw this.fail('listExtensionsAfter', e);
     }
   }
 

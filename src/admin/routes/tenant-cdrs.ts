@@ -21,7 +21,7 @@ const FILTERS = {
   order: { type: 'string', enum: ['asc', 'desc'], description: 'by start time; default desc (newest first)' },
 };
 
-const CDR: JsonSchema = {
+export const CDR: JsonSchema = {
   type: 'object',
   required: ['id', 'callId', 'direction', 'disposition', 'startedAt', 'endedAt', 'durationMs', 'billableS', 'fromUri', 'toUri', 'hangupSide'],
   properties: {

@@ -148,10 +148,10 @@ export function extensionRoutes(deps: TenantResourceDeps): RouteDef[] {
       const t = tenantOf(deps, req);
       const limit = pageSize(req.query['limit'], 500, LIST_MAX);
       const after = req.query['after'];
-      const all = t.store.listExtensions(); // ordered by ext
-      const rest = after === undefined ? all : all.filter((x) => x.ext > after);
-      const page = rest.slice(0, limit);
-      return { body: { items: page.map(extensionView), total: all.length, nextAfter: rest.length > limit ? page[page.length - 1]!.ext : null } };
+      // One more than the page says whether there is a next one; the store reads only these rows.
+      const rows = t.store.listExtensionsAfter(after, limit + 1);
+      const page = rows.slice(0, limit);
+      return { body: { items: page.map(extensionView), total: t.store.countExtensions(), nextAfter: rows.length > limit ? page[page.length - 1]!.ext : null } };
     },
   };
 

@@ -2,7 +2,7 @@ import type { BindingRow } from '../../tenant/binding-row.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
 import { iso, ROLES_ADMIN, tenantOf, type TenantResourceDeps } from './tenant-resource-kit.js';
 
-const REGISTRATION: JsonSchema = {
+export const REGISTRATION: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['ext', 'contact', 'source', 'expiresAt', 'expiresIn', 'userAgent'],

@@ -10,6 +10,7 @@ import type { RouteDef } from '../api-types.js';
 import { auditRoutes } from './tenant-audit.js';
 import { callRoutes } from './tenant-calls.js';
 import { cdrRoutes } from './tenant-cdrs.js';
+import { extensionOwnRoutes } from './extension-own.js';
 import { recordingRoutes } from './tenant-recordings.js';
 import { conferenceRoutes } from './tenant-conferences.js';
 import { callFlowRoutes } from './tenant-call-flows.js';
@@ -41,6 +42,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...registrationRoutes(deps),
     ...callRoutes(deps),
     ...cdrRoutes(deps),
+    ...extensionOwnRoutes(deps),
     ...recordingRoutes(deps),
     ...conferenceRoutes(deps),
     ...callFlowRoutes(deps),

@@ -1,0 +1,129 @@
+/**
+ * POST /api/v1/login, GET /api/v1/session, POST /api/v1/logout: the console's cookie
+ * sessions (issue 14 point 2). A wrong username and a wrong password get the same 401 after
+ * the same work (a dummy scrypt for an unknown name); the login guard answers 429 before
+ * any check once an address or a username has failed too often.
+ */
+import { verifyWebPassword } from '../tenant/web-password.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { ApiError, validationError, type ApiResult } from './api-types.js';
+import type { ConsoleAccounts, FoundAccount } from './console-accounts.js';
+import type { ConsoleCounters } from './console-metrics.js';
+import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
+import type { HttpRoute } from './http-route.js';
+import { validateSchema } from './json-schema.js';
+import type { LoginGuard } from './login-guard.js';
+import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
+
+export interface ConsoleLoginDeps {
+  accounts: ConsoleAccounts;
+  sessions: ConsoleSessions;
+  guard: LoginGuard;
+  clock: Clock;
+  logger: Logger;
+  counters: ConsoleCounters;
+}
+
+const LOGIN_BODY = {
+  type: 'object',
+  required: ['username', 'password'],
+  additionalProperties: false,
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 320 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
+};
+
+/** The answer of login and session: who, and the CSRF token the page sends back. */
+export function sessionBody(s: ConsoleSession, sessions: ConsoleSessions, ext: string | undefined): Record<string, unknown> {
+  return {
+    role: s.principal.role,
+    ...(s.principal.tenantId !== undefined ? { tenantId: s.principal.tenantId } : {}),
+    ...(ext !== undefined ? { ext } : {}),
+    username: s.username,
+    csrfToken: s.csrfToken,
+    expiresAt: new Date(sessions.expiresAt(s)).toISOString(),
+  };
+}
+
+/** Password checks running at once (each is ~50 ms of scrypt on libuv's pool); more wait their turn as 503. */
+const MAX_CHECKS_IN_FLIGHT = 8;
+
+export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
+  const unauthorized = () => new ApiError(401, 'unauthorized', 'wrong username or password');
+  let inFlight = 0;
+  return [
+    {
+      method: 'POST',
+      path: '/login',
+      auth: 'none',
+      summary: 'Log in to the console (sets the pbx_session cookie)',
+      async handler(ctx): Promise<ApiResult> {
+        const body = (await ctx.readJson()) as { username: string; password: string };
+        const problems = validateSchema(LOGIN_BODY, body);
+        if (problems.length > 0) throw validationError(problems);
+        const verdict = d.guard.check(ctx.remoteAddress, body.username);
+        if (!verdict.ok) {
+          d.counters.loginRefused.inc({ why: verdict.why });
+          throw new ApiError(429, 'too_many_requests', `too many failed logins: try again in ${verdict.retryAfterSeconds} s`, undefined, { 'Retry-After': String(verdict.retryAfterSeconds) });
+        }
+        let account: FoundAccount | undefined;
+        try {
+          account = d.accounts.lookup(body.username);
+        } catch (e) {
+          d.logger.warn('console account lookup failed', { error: e });
+          account = undefined;
+        }
+        // A flood of logins must not take every thread of the pool (file I/O and SQLite backups use it too).
+        if (inFlight >= MAX_CHECKS_IN_FLIGHT) {
+          d.counters.loginRefused.inc({ why: 'busy' });
+          throw new ApiError(503, 'busy', 'too many logins at once: try again in a second', undefined, { 'Retry-After': '1' });
+        }
+        inFlight++;
+        let ok: boolean;
+        try {
+          ok = await verifyWebPassword(body.password, account?.passwordHash);
+        } finally {
+          inFlight--;
+        }
+        if (!ok || !account) {
+          d.guard.failed(ctx.remoteAddress, body.username);
+          d.counters.loginFailures.inc();
+          d.logger.warn('console login failed', { source: ctx.remoteAddress });
+          throw unauthorized();
+        }
+        d.guard.succeeded(body.username);
+        // A session id the browser had before the login is never reused (session fixation).
+        if (ctx.sessionId !== undefined) d.sessions.end(ctx.sessionId);
+        const { id, session } = d.sessions.create(account);
+        d.counters.logins.inc({ role: session.principal.role });
+        d.logger.info('console login', { role: session.principal.role, tenant: session.principal.tenantId, session: session.principal.tokenId, source: ctx.remoteAddress });
+        return { status: 200, body: sessionBody(session, d.sessions, account.ext), headers: { 'Set-Cookie': setSessionCookie(id) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/session',
+      auth: 'none',
+      summary: 'The logged-in session (role, scope, CSRF token), or 401',
+      handler(ctx): ApiResult {
+        const s = ctx.sessionId === undefined ? undefined : d.sessions.get(ctx.sessionId);
+        if (!s) throw new ApiError(401, 'unauthorized', 'not logged in');
+        return { status: 200, body: sessionBody(s, d.sessions, s.ext) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/logout',
+      auth: 'none',
+      summary: 'Log out: the session ends and the cookie is cleared',
+      handler(ctx): ApiResult {
+        if (ctx.sessionId !== undefined) d.sessions.end(ctx.sessionId);
+        // The body (if any) is not read: nothing in it matters.
+        ctx.req.resume();
+        return { status: 204, headers: { 'Set-Cookie': clearSessionCookie() } };
+      },
+    },
+  ];
+}
