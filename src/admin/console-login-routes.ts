@@ -22,6 +22,8 @@ export interface ConsoleLoginDeps {
   guard: LoginGuard;
   clock: Clock;
   logger: Logger;
+  /** After a good login (the tenant's audit log, for an extension). */
+  onLogin?: (s: ConsoleSession, source: string) => void;
 }
 
 const LOGIN_BODY = {
@@ -97,6 +99,11 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         if (ctx.sessionId !== undefined) d.sessions.end(ctx.sessionId);
         const { id, session } = d.sessions.create(account);
         consoleCounters.logins.inc({ role: session.principal.role });
+        try {
+          d.onLogin?.(session, ctx.remoteAddress);
+        } catch (e) {
+          d.logger.warn('console login audit failed', { error: e });
+        }
         d.logger.info('console login', { role: session.principal.role, tenant: session.principal.tenantId, session: session.principal.tokenId, source: ctx.remoteAddress });
         return { status: 200, body: sessionBody(session, d.sessions, account.ext), headers: { 'Set-Cookie': setSessionCookie(id) } };
       },

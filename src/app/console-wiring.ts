@@ -59,7 +59,19 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
       : {}),
   });
   const httpRoutes: HttpRoute[] = [
-    ...consoleLoginRoutes({ accounts, sessions, guard, clock: d.clock, logger: d.logger }),
+    ...consoleLoginRoutes({
+      accounts,
+      sessions,
+      guard,
+      clock: d.clock,
+      logger: d.logger,
+      // A tenant's audit log says who logged in to its console, and from where.
+      onLogin: (s, source) => {
+        if (s.principal.tenantId !== undefined && s.ext !== undefined) {
+          d.pool.get(s.principal.tenantId).appendAudit({ actor: s.principal.tokenId, action: 'console.login', target: s.ext, details: { role: s.principal.role, source }, at: d.clock.now() });
+        }
+      },
+    }),
     eventStreamRoute({
       live: d.live,
       clock: d.clock,

@@ -80,6 +80,13 @@ s('an extension marked webAdmin logs in as its tenant admin; a provider account 
   assert.is(a.session.ext, '1002');
   assert.is((await a.send('GET', '/tenants/acme/extensions')).status, 200);
   assert.is((await a.send('GET', '/tenants')).status, 403);
+  // The tenant's audit log says who logged in (never a password).
+  const audit = await a.send('GET', '/tenants/acme/audit');
+  assert.is(audit.status, 200);
+  const logins = audit.body.items.filter((e: { action: string }) => e.action === 'console.login');
+  assert.ok(logins.some((e: { target: string }) => e.target === '1001'));
+  assert.ok(logins.some((e: { target: string }) => e.target === '1002'));
+  assert.not.ok(audit.text.includes('alice-web-1001'));
   const p = await ConsoleClient.login(pbx.apiUrl, 'root', ROOT_PASSWORD);
   assert.is(p.session.role, 'provider');
   assert.is(p.session.tenantId, undefined);
