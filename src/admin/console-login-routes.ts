@@ -9,7 +9,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { ApiError, validationError, type ApiResult } from './api-types.js';
 import type { ConsoleAccounts, FoundAccount } from './console-accounts.js';
-import { consoleCounters } from './console-metrics.js';
+import type { ConsoleMetrics } from './console-metrics.js';
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
 import type { HttpRoute } from './http-route.js';
 import { validateSchema } from './json-schema.js';
@@ -22,6 +22,7 @@ export interface ConsoleLoginDeps {
   guard: LoginGuard;
   clock: Clock;
   logger: Logger;
+  metrics: ConsoleMetrics;
   /** After a good login (the tenant's audit log, for an extension). */
   onLogin?: (s: ConsoleSession, source: string) => void;
 }
@@ -66,7 +67,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         if (problems.length > 0) throw validationError(problems);
         const verdict = d.guard.check(ctx.remoteAddress, body.username);
         if (!verdict.ok) {
-          consoleCounters.loginRefused.inc({ why: verdict.why });
+          d.metrics.loginRefused.inc({ why: verdict.why });
           throw new ApiError(429, 'too_many_requests', `too many failed logins: try again in ${verdict.retryAfterSeconds} s`, undefined, { 'Retry-After': String(verdict.retryAfterSeconds) });
         }
         let account: FoundAccount | undefined;
@@ -78,7 +79,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         }
         // A flood of logins must not take every thread of the pool (file I/O and SQLite backups use it too).
         if (inFlight >= MAX_CHECKS_IN_FLIGHT) {
-          consoleCounters.loginRefused.inc({ why: 'busy' });
+          d.metrics.loginRefused.inc({ why: 'busy' });
           throw new ApiError(503, 'busy', 'too many logins at once: try again in a second', undefined, { 'Retry-After': '1' });
         }
         inFlight++;
@@ -90,7 +91,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         }
         if (!ok || !account) {
           d.guard.failed(ctx.remoteAddress, body.username);
-          consoleCounters.loginFailures.inc();
+          d.metrics.loginFailures.inc();
           d.logger.warn('console login failed', { source: ctx.remoteAddress });
           throw unauthorized();
         }
@@ -98,7 +99,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         // A session id the browser had before the login is never reused (session fixation).
         if (ctx.sessionId !== undefined) d.sessions.end(ctx.sessionId);
         const { id, session } = d.sessions.create(account);
-        consoleCounters.logins.inc({ role: session.principal.role });
+        d.metrics.logins.inc({ role: session.principal.role });
         try {
           d.onLogin?.(session, ctx.remoteAddress);
         } catch (e) {

@@ -19,6 +19,9 @@ import type { TenantStorePool } from '../tenant/store-pool.js';
 import type { SystemStore } from '../tenant/system-store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { MetricsRegistry } from '../util/metrics.js';
+import { ConsoleMetrics } from '../admin/console-metrics.js';
+import type { SessionVerifier } from '../admin/console-auth.js';
 
 export interface ConsoleWiringDeps {
   config: () => PbxConfig;
@@ -27,12 +30,15 @@ export interface ConsoleWiringDeps {
   clock: Clock;
   logger: Logger;
   live: LiveEvents;
+  /** The server's metrics registry (GET /metrics). */
+  metrics: MetricsRegistry;
   /** The SIP edge's ban list: login failures count there too, and its bans hold here. */
   sourceGuard?: { authFailed(address: string): void; isBanned(address: string): boolean; isTrusted(address: string): boolean };
 }
 
 export interface ConsoleWiring {
-  sessions: ConsoleSessions;
+  /** The sessions, as the API server verifies them (CSRF refusals counted). */
+  sessions: SessionVerifier;
   routes: RouteDef<any>[];
   httpRoutes: HttpRoute[];
 }
@@ -43,6 +49,7 @@ export function consoleConfig(c: PbxConfig): ConsoleConfig {
 
 export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
   const cc = () => consoleConfig(d.config());
+  const metrics = new ConsoleMetrics(d.metrics);
   const accounts = new ConsoleAccounts({ system: d.system, store: (id) => d.pool.get(id), providers: () => cc().providers });
   // Idle and absolute limits are read at start; a reload changes them for new processes only.
   const sessions = new ConsoleSessions({
@@ -65,6 +72,7 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
       guard,
       clock: d.clock,
       logger: d.logger,
+      metrics,
       // A tenant's audit log says who logged in to its console, and from where.
       onLogin: (s, source) => {
         if (s.principal.tenantId !== undefined && s.ext !== undefined) {
@@ -95,5 +103,5 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
     passwordChanged: (tenantId, ext, hash, by) => sessions.passwordChanged(tenantId, ext, hash, by),
     managedBy: (tenantId) => d.system.getTenant(tenantId)?.managedBy,
   });
-  return { sessions, routes, httpRoutes };
+  return { sessions: { get: (id) => sessions.get(id), csrfRefused: () => metrics.csrfRefused.inc() }, routes, httpRoutes };
 }

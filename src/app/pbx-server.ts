@@ -412,7 +412,7 @@ export class PbxServer {
       }, PURGE_INTERVAL_MS);
     };
     armPurge();
-    const web = consoleWiring({ config: () => this.config, system: this.system, pool: this.pool, clock: this.clock, logger: log.child('console'), live: this.live, sourceGuard: this.guard });
+    const web = consoleWiring({ config: () => this.config, system: this.system, pool: this.pool, clock: this.clock, logger: log.child('console'), live: this.live, sourceGuard: this.guard, metrics: pbxRegistry });
     const { routes, rawRoutes } = adminRoutes({
       config: () => this.config,
       system: this.system,
