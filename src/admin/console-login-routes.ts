@@ -4,6 +4,7 @@
  * the same work (a dummy scrypt for an unknown name); the login guard answers 429 before
  * any check once an address or a username has failed too often.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { verifyWebPassword } from '../tenant/web-password.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -49,6 +50,18 @@ export function sessionBody(s: ConsoleSession, sessions: ConsoleSessions, ext: s
   };
 }
 
+/** Sec-Fetch-Site cross-site, or an Origin whose host is not the Host the request was sent to. */
+function crossSite(h: IncomingHttpHeaders): boolean {
+  if (h['sec-fetch-site'] === 'cross-site') return true;
+  const origin = h['origin'];
+  if (typeof origin !== 'string' || origin === 'null') return typeof origin === 'string';
+  try {
+    return new URL(origin).host !== h['host'];
+  } catch {
+    return true;
+  }
+}
+
 /** Password checks running at once (each is ~50 ms of scrypt on libuv's pool); more wait their turn as 503. */
 const MAX_CHECKS_IN_FLIGHT = 8;
 
@@ -62,6 +75,12 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
       auth: 'none',
       summary: 'Log in to the console (sets the pbx_session cookie)',
       async handler(ctx): Promise<ApiResult> {
+        // Login CSRF, in depth (the cookie is SameSite=Strict and the body must be JSON): a
+        // browser that says the request comes from another site, or from another origin, is refused.
+        if (crossSite(ctx.req.headers)) {
+          ctx.req.resume();
+          throw new ApiError(403, 'csrf', 'a login must come from the console itself');
+        }
         const body = (await ctx.readJson()) as { username: string; password: string };
         const problems = validateSchema(LOGIN_BODY, body);
         if (problems.length > 0) throw validationError(problems);

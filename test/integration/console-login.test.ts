@@ -112,6 +112,17 @@ s('a wrong password, an unknown user, an extension without a web password: the s
   assert.is(answers[0].error.code, 'unauthorized');
 });
 
+s("a login another site starts is refused (Sec-Fetch-Site, Origin); the console's own origin is fine", async () => {
+  const own = `http://127.0.0.1:${pbx.apiPort}`;
+  assert.is((await new ConsoleClient(pbx.apiUrl).login('1001@acme.example', 'alice-web-1001', { origin: own, 'sec-fetch-site': 'same-origin' })).status, 200);
+  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }, { origin: 'not a url' }] as Array<Record<string, string>>) {
+    const r = await new ConsoleClient(pbx.apiUrl).login('1001@acme.example', 'alice-web-1001', headers);
+    assert.is(r.status, 403, JSON.stringify(headers));
+    assert.is(r.body.error.code, 'csrf');
+    assert.is(r.headers.get('set-cookie'), null);
+  }
+});
+
 s('bad login bodies are 415/400/422, never a session', async () => {
   const post = (body: string, type = 'application/json') => fetch(pbx.apiUrl + '/login', { method: 'POST', headers: { 'content-type': type }, body });
   assert.is((await post('username=a&password=b', 'application/x-www-form-urlencoded')).status, 415);
