@@ -6,7 +6,6 @@ import { createServer as createTlsServer } from 'node:https';
 import type { HttpRoute } from './http-route.js';
 import { csrfMatches, SECURITY_HEADERS, type SessionVerifier } from './console-auth.js';
 import { sessionCookie } from './session-cookie.js';
-import type { ConsoleCounters } from './console-metrics.js';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -42,8 +41,6 @@ export interface ApiServerOptions {
   httpRoutes?: readonly HttpRoute[];
   /** Session cookies (console-auth.ts); absent: bearer tokens only. */
   sessions?: SessionVerifier;
-  /** Where refused CSRF tokens are counted (/metrics). */
-  consoleCounters?: ConsoleCounters;
   /** HTTPS (api.tls): PEM certificate chain and key. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -234,7 +231,7 @@ export class ApiServer {
       if (method !== 'GET' && method !== 'HEAD') {
         const given = req.headers['x-csrf-token'];
         if (typeof given !== 'string' || !csrfMatches(given, s.csrfToken)) {
-          this.o.consoleCounters?.csrfRefused.inc();
+          this.o.sessions!.csrfRefused?.();
           throw new ApiError(403, 'csrf', 'this request needs the X-CSRF-Token of the session');
         }
       }

@@ -9,6 +9,8 @@ import type { Principal } from './api-types.js';
 export interface SessionVerifier {
   /** The live session of a cookie value: its principal and its CSRF token. */
   get(id: string): { principal: Principal; csrfToken: string } | undefined;
+  /** Counts a request refused for its CSRF token. */
+  csrfRefused?(): void;
 }
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -4,12 +4,13 @@
  * the same work (a dummy scrypt for an unknown name); the login guard answers 429 before
  * any check once an address or a username has failed too often.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { verifyWebPassword } from '../tenant/web-password.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { ApiError, validationError, type ApiResult } from './api-types.js';
 import type { ConsoleAccounts, FoundAccount } from './console-accounts.js';
-import type { ConsoleCounters } from './console-metrics.js';
+import type { ConsoleMetrics } from './console-metrics.js';
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
 import type { HttpRoute } from './http-route.js';
 import { validateSchema } from './json-schema.js';
@@ -22,7 +23,9 @@ export interface ConsoleLoginDeps {
   guard: LoginGuard;
   clock: Clock;
   logger: Logger;
-  counters: ConsoleCounters;
+  metrics: ConsoleMetrics;
+  /** After a good login (the tenant's audit log, for an extension). */
+  onLogin?: (s: ConsoleSession, source: string) => void;
 }
 
 const LOGIN_BODY = {
@@ -47,6 +50,18 @@ export function sessionBody(s: ConsoleSession, sessions: ConsoleSessions, ext: s
   };
 }
 
+/** Sec-Fetch-Site cross-site, or an Origin whose host is not the Host the request was sent to. */
+function crossSite(h: IncomingHttpHeaders): boolean {
+  if (h['sec-fetch-site'] === 'cross-site') return true;
+  const origin = h['origin'];
+  if (typeof origin !== 'string' || origin === 'null') return typeof origin === 'string';
+  try {
+    return new URL(origin).host !== h['host'];
+  } catch {
+    return true;
+  }
+}
+
 /** Password checks running at once (each is ~50 ms of scrypt on libuv's pool); more wait their turn as 503. */
 const MAX_CHECKS_IN_FLIGHT = 8;
 
@@ -60,12 +75,18 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
       auth: 'none',
       summary: 'Log in to the console (sets the pbx_session cookie)',
       async handler(ctx): Promise<ApiResult> {
+        // Login CSRF, in depth (the cookie is SameSite=Strict and the body must be JSON): a
+        // browser that says the request comes from another site, or from another origin, is refused.
+        if (crossSite(ctx.req.headers)) {
+          ctx.req.resume();
+          throw new ApiError(403, 'csrf', 'a login must come from the console itself');
+        }
         const body = (await ctx.readJson()) as { username: string; password: string };
         const problems = validateSchema(LOGIN_BODY, body);
         if (problems.length > 0) throw validationError(problems);
         const verdict = d.guard.check(ctx.remoteAddress, body.username);
         if (!verdict.ok) {
-          d.counters.loginRefused.inc({ why: verdict.why });
+          d.metrics.loginRefused.inc({ why: verdict.why });
           throw new ApiError(429, 'too_many_requests', `too many failed logins: try again in ${verdict.retryAfterSeconds} s`, undefined, { 'Retry-After': String(verdict.retryAfterSeconds) });
         }
         let account: FoundAccount | undefined;
@@ -77,7 +98,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         }
         // A flood of logins must not take every thread of the pool (file I/O and SQLite backups use it too).
         if (inFlight >= MAX_CHECKS_IN_FLIGHT) {
-          d.counters.loginRefused.inc({ why: 'busy' });
+          d.metrics.loginRefused.inc({ why: 'busy' });
           throw new ApiError(503, 'busy', 'too many logins at once: try again in a second', undefined, { 'Retry-After': '1' });
         }
         inFlight++;
@@ -89,7 +110,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         }
         if (!ok || !account) {
           d.guard.failed(ctx.remoteAddress, body.username);
-          d.counters.loginFailures.inc();
+          d.metrics.loginFailures.inc();
           d.logger.warn('console login failed', { source: ctx.remoteAddress });
           throw unauthorized();
         }
@@ -97,7 +118,12 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
         // A session id the browser had before the login is never reused (session fixation).
         if (ctx.sessionId !== undefined) d.sessions.end(ctx.sessionId);
         const { id, session } = d.sessions.create(account);
-        d.counters.logins.inc({ role: session.principal.role });
+        d.metrics.logins.inc({ role: session.principal.role });
+        try {
+          d.onLogin?.(session, ctx.remoteAddress);
+        } catch (e) {
+          d.logger.warn('console login audit failed', { error: e });
+        }
         d.logger.info('console login', { role: session.principal.role, tenant: session.principal.tenantId, session: session.principal.tokenId, source: ctx.remoteAddress });
         return { status: 200, body: sessionBody(session, d.sessions, account.ext), headers: { 'Set-Cookie': setSessionCookie(id) } };
       },

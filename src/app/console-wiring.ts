@@ -8,7 +8,6 @@ import type { PbxConfig } from '../config/types.js';
 import type { RouteDef } from '../admin/api-types.js';
 import { ConsoleAccounts } from '../admin/console-accounts.js';
 import { consoleLoginRoutes } from '../admin/console-login-routes.js';
-import { ConsoleCounters } from '../admin/console-metrics.js';
 import { ConsoleSessions } from '../admin/console-sessions.js';
 import { eventStreamRoute } from '../admin/event-stream-route.js';
 import type { HttpRoute } from '../admin/http-route.js';
@@ -21,6 +20,8 @@ import type { SystemStore } from '../tenant/system-store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { MetricsRegistry } from '../util/metrics.js';
+import { ConsoleMetrics } from '../admin/console-metrics.js';
+import type { SessionVerifier } from '../admin/console-auth.js';
 
 export interface ConsoleWiringDeps {
   config: () => PbxConfig;
@@ -28,16 +29,16 @@ export interface ConsoleWiringDeps {
   pool: TenantStorePool;
   clock: Clock;
   logger: Logger;
-  /** The server's /metrics registry: the login counters go there. */
-  registry: MetricsRegistry;
   live: LiveEvents;
+  /** The server's metrics registry (GET /metrics). */
+  metrics: MetricsRegistry;
   /** The SIP edge's ban list: login failures count there too, and its bans hold here. */
   sourceGuard?: { authFailed(address: string): void; isBanned(address: string): boolean; isTrusted(address: string): boolean };
 }
 
 export interface ConsoleWiring {
-  sessions: ConsoleSessions;
-  counters: ConsoleCounters;
+  /** The sessions, as the API server verifies them (CSRF refusals counted). */
+  sessions: SessionVerifier;
   routes: RouteDef<any>[];
   httpRoutes: HttpRoute[];
 }
@@ -48,6 +49,7 @@ export function consoleConfig(c: PbxConfig): ConsoleConfig {
 
 export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
   const cc = () => consoleConfig(d.config());
+  const metrics = new ConsoleMetrics(d.metrics);
   const accounts = new ConsoleAccounts({ system: d.system, store: (id) => d.pool.get(id), providers: () => cc().providers });
   // Idle and absolute limits are read at start; a reload changes them for new processes only.
   const sessions = new ConsoleSessions({
@@ -56,7 +58,6 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
     maxMs: cc().sessionMaxHours * 3_600_000,
     stillValid: (s) => accounts.stillValid(s),
   });
-  const counters = new ConsoleCounters(d.registry);
   const guard = new LoginGuard({
     clock: d.clock,
     policy: () => ({ ...cc().loginFailBan, userAttempts: cc().userFailLock }),
@@ -65,7 +66,20 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
       : {}),
   });
   const httpRoutes: HttpRoute[] = [
-    ...consoleLoginRoutes({ accounts, sessions, guard, clock: d.clock, logger: d.logger, counters }),
+    ...consoleLoginRoutes({
+      accounts,
+      sessions,
+      guard,
+      clock: d.clock,
+      logger: d.logger,
+      metrics,
+      // A tenant's audit log says who logged in to its console, and from where.
+      onLogin: (s, source) => {
+        if (s.principal.tenantId !== undefined && s.ext !== undefined) {
+          d.pool.get(s.principal.tenantId).appendAudit({ actor: s.principal.tokenId, action: 'console.login', target: s.ext, details: { role: s.principal.role, source }, at: d.clock.now() });
+        }
+      },
+    }),
     eventStreamRoute({
       live: d.live,
       clock: d.clock,
@@ -89,5 +103,5 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
     passwordChanged: (tenantId, ext, hash, by) => sessions.passwordChanged(tenantId, ext, hash, by),
     managedBy: (tenantId) => d.system.getTenant(tenantId)?.managedBy,
   });
-  return { sessions, counters, routes, httpRoutes };
+  return { sessions: { get: (id) => sessions.get(id), csrfRefused: () => metrics.csrfRefused.inc() }, routes, httpRoutes };
 }

@@ -420,7 +420,7 @@ export class PbxServer {
       }, PURGE_INTERVAL_MS);
     };
     armPurge();
-    const web = consoleWiring({ config: () => this.config, system: this.system, pool: this.pool, clock: this.clock, logger: log.child('console'), registry: this.metrics.registry, live: this.live, sourceGuard: this.guard });
+    const web = consoleWiring({ config: () => this.config, system: this.system, pool: this.pool, clock: this.clock, logger: log.child('console'), live: this.live, sourceGuard: this.guard, metrics: this.metrics.registry });
     const { routes, rawRoutes } = adminRoutes({
       config: () => this.config,
       system: this.system,
@@ -451,7 +451,6 @@ export class PbxServer {
       site: site.site,
       httpRoutes: web.httpRoutes,
       sessions: web.sessions,
-      consoleCounters: web.counters,
       ...(this.config.api.tls ? { tls: { cert: readFileSync(this.config.api.tls.cert), key: readFileSync(this.config.api.tls.key) } } : {}),
       tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),

@@ -66,15 +66,16 @@ export function verifyWebPasswordSync(password: string, hash: string | undefined
   return timingSafeEqual(got, h.key);
 }
 
-/** A hash nobody's password matches: verified against when the account is unknown, so both cost the same. */
-const DUMMY_HASH = hashWebPassword('not-a-password-of-anyone', Buffer.alloc(16, 7));
+/** A hash nobody's password matches: verified against when the account is unknown, so both cost the same (made on first use). */
+let dummy: Parsed | undefined;
+const dummyHash = (): Parsed => (dummy ??= parse(hashWebPassword('not-a-password-of-anyone', Buffer.alloc(16, 7)))!);
 
 /**
  * The login check, off the event loop (scrypt runs in libuv's pool). An unknown account
  * (hash undefined) costs the same as a wrong password and is false.
  */
 export function verifyWebPassword(password: string, hash: string | undefined): Promise<boolean> {
-  const h = (hash === undefined ? undefined : parse(hash)) ?? parse(DUMMY_HASH)!;
+  const h = (hash === undefined ? undefined : parse(hash)) ?? dummyHash();
   const real = hash !== undefined && parse(hash) !== undefined;
   if (typeof password !== 'string' || password.length > WEB_PASSWORD_MAX) return Promise.resolve(false);
   return new Promise((resolve) => {

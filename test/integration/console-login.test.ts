@@ -80,6 +80,13 @@ s('an extension marked webAdmin logs in as its tenant admin; a provider account 
   assert.is(a.session.ext, '1002');
   assert.is((await a.send('GET', '/tenants/acme/extensions')).status, 200);
   assert.is((await a.send('GET', '/tenants')).status, 403);
+  // The tenant's audit log says who logged in (never a password).
+  const audit = await a.send('GET', '/tenants/acme/audit');
+  assert.is(audit.status, 200);
+  const logins = audit.body.items.filter((e: { action: string }) => e.action === 'console.login');
+  assert.ok(logins.some((e: { target: string }) => e.target === '1001'));
+  assert.ok(logins.some((e: { target: string }) => e.target === '1002'));
+  assert.not.ok(audit.text.includes('alice-web-1001'));
   const p = await ConsoleClient.login(pbx.apiUrl, 'root', ROOT_PASSWORD);
   assert.is(p.session.role, 'provider');
   assert.is(p.session.tenantId, undefined);
@@ -103,6 +110,17 @@ s('a wrong password, an unknown user, an extension without a web password: the s
   }
   for (const b of answers) assert.equal(b, answers[0]);
   assert.is(answers[0].error.code, 'unauthorized');
+});
+
+s("a login another site starts is refused (Sec-Fetch-Site, Origin); the console's own origin is fine", async () => {
+  const own = `http://127.0.0.1:${pbx.apiPort}`;
+  assert.is((await new ConsoleClient(pbx.apiUrl).login('1001@acme.example', 'alice-web-1001', { origin: own, 'sec-fetch-site': 'same-origin' })).status, 200);
+  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }, { origin: 'not a url' }] as Array<Record<string, string>>) {
+    const r = await new ConsoleClient(pbx.apiUrl).login('1001@acme.example', 'alice-web-1001', headers);
+    assert.is(r.status, 403, JSON.stringify(headers));
+    assert.is(r.body.error.code, 'csrf');
+    assert.is(r.headers.get('set-cookie'), null);
+  }
 });
 
 s('bad login bodies are 415/400/422, never a session', async () => {
