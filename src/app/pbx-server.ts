@@ -26,6 +26,7 @@ import { Registrar } from '../registrar/registrar.js';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { TransportLayer } from '../sip/transport/transport-layer.js';
+import type { TransportProtocol } from '../sip/transport/types.js';
 import { TenantStorePool } from '../tenant/store-pool.js';
 import { SystemStore } from '../tenant/system-store.js';
 import { TenantResolver } from '../tenant/tenant-resolver.js';
@@ -594,12 +595,12 @@ export class PbxServer {
   }
 
   /** The port of our listener for a transport (the first of its kind), for Via and Contact. */
-  private listenerPort(protocol: 'udp' | 'tcp' | 'tls'): number {
+  private listenerPort(protocol: TransportProtocol): number {
     const eps = this.transport.localEndpoints();
     return (eps.find((e) => e.protocol === protocol) ?? eps[0])?.port ?? 5060;
   }
 
-  private contactUri(protocol: 'udp' | 'tcp' | 'tls'): string {
+  private contactUri(protocol: TransportProtocol): string {
     const host = this.config.sip.publicAddress.includes(':') ? `[${this.config.sip.publicAddress}]` : this.config.sip.publicAddress;
     return `sip:pbx@${host}:${this.listenerPort(protocol)}${protocol === 'udp' ? '' : `;transport=${protocol}`}`;
   }

@@ -2,6 +2,7 @@ import type { Dialog } from '../sip/dialog/dialog.js';
 import type { SessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import type { B2buaIo } from './b2bua-io.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import type { TransportProtocol } from '../sip/transport/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Call } from './call.js';
@@ -24,8 +25,8 @@ export interface CallContext {
   /** RFC 4028 policy for both legs. */
   sessionPolicy: SessionTimerPolicy;
   io: B2buaIo;
-  viaFor(protocol: 'udp' | 'tcp' | 'tls'): LocalVia;
-  contactFor(protocol: 'udp' | 'tcp' | 'tls'): string;
+  viaFor(protocol: TransportProtocol): LocalVia;
+  contactFor(protocol: TransportProtocol): string;
   /** Extra headers for our INVITE to a callee (Supported, session timer). */
   forkHeaders(): Array<[string, string]>;
   /** Extra headers for our 200 to the caller (session timer). */

@@ -46,8 +46,8 @@ const sip = object({
   /** Proxies in front of this node (a Kamailio edge) whose X-PBX-Source header names the real client. */
   trustedEdges: list(cidr(), { unique: { key: (c) => c, what: 'address' } }).default([]),
 }).check((s, where) => {
-  const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');
-  if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report('a tls:// listener needs sip.tls.cert and sip.tls.key');
+  const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls' || l.protocol === 'wss');
+  if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report(`a ${s.listen[tlsAt].protocol}:// listener needs sip.tls.cert and sip.tls.key`);
   if (!s.publicAddress && isWildcardAddress(s.listen[0].host)) {
     where.at('listen').at(0).report('listens on every address, so sip.publicAddress must be set');
   }
