@@ -51,6 +51,7 @@ export function monitoringDeps(server: PbxServer, opts: { workerAnswerMs?: numbe
           evictedConnections: s.transport.evictedConnections,
           stunAnswered: s.transport.stunAnswered,
           stunDropped: s.transport.stunDropped,
+          ws: { refusedHandshakes: s.transport.wsRefusedHandshakes, oversizedFrames: s.transport.wsOversizedFrames },
           ...(s.keepalive ? { keepalive: s.keepalive } : {}),
           bannedSources: s.security.banned,
           bansTotal: s.security.bansImposed,

@@ -35,6 +35,8 @@ export interface MonitoringSnapshot {
     /** STUN Binding requests answered / STUN datagrams dropped on the SIP UDP ports (RFC 5626 §4.4.2); absent: not reported. */
     stunAnswered?: number;
     stunDropped?: number;
+    /** SIP over WebSocket (RFC 7118): upgrades refused (no `sip` subprotocol) and frames over the size cap; absent: not reported. */
+    ws?: { refusedHandshakes: number; oversizedFrames: number };
     /** OPTIONS keep-alives to UDP phones (natKeepalive): sent, answered, unanswered, bindings removed; absent: not reported. */
     keepalive?: { sent: number; answered: number; missed: number; dropped: number };
     bannedSources: number;
@@ -164,6 +166,11 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   }
   if (s.sip.stunAnswered !== undefined) r.counter('pbx_sip_stun_answered_total', 'STUN Binding requests answered on the SIP UDP ports (RFC 5626 keep-alives), error responses included.').inc(undefined, s.sip.stunAnswered);
   if (s.sip.stunDropped !== undefined) r.counter('pbx_sip_stun_dropped_total', 'STUN datagrams not answered: malformed, not a request, or from a throttled source.').inc(undefined, s.sip.stunDropped);
+  if (s.sip.ws) {
+    const w = r.counter('pbx_sip_ws_refused_total', 'SIP over WebSocket refused: an upgrade without the sip subprotocol, a frame over sip.maxMessageBytes.', ['reason']);
+    w.inc({ reason: 'subprotocol' }, s.sip.ws.refusedHandshakes);
+    w.inc({ reason: 'oversized' }, s.sip.ws.oversizedFrames);
+  }
   if (s.sip.keepalive) {
     const k = r.counter('pbx_sip_keepalive_options_total', 'OPTIONS keep-alives to UDP phones (tenant natKeepalive), by outcome.', ['outcome']);
     for (const outcome of ['sent', 'answered', 'missed', 'dropped'] as const) k.inc({ outcome }, s.sip.keepalive[outcome]);
