@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 // The STUN wire format is the SIP transport's (RFC 5389 codec, pure functions, no I/O);
 // shared here rather than written twice.
-import { decodeStun, encodeStun, fingerprintOf, STUN_HEADER_BYTES, STUN_METHOD_BINDING, StunAttr, xorMappedAddress } from '../../sip/transport/stun-message.js';
+import { decodeStun, encodeStun, fingerprintOf, STUN_HEADER_BYTES, STUN_METHOD_BINDING, StunAttr, xorMappedAddress, type StunAttribute } from '../../sip/transport/stun-message.js';
 
 /** What an ICE-lite agent knows of one media stream: its own credentials and the peer's ufrag (RFC 8445 §5.3). */
 export interface IceCredentials {
@@ -77,7 +77,7 @@ export function bindingSuccess(transactionId: Buffer, source: { address: string;
 
 /** A Binding request as a browser's ICE agent sends it (for tests and probes): USERNAME, USE-CANDIDATE, MESSAGE-INTEGRITY, FINGERPRINT. */
 export function bindingRequest(transactionId: Buffer, username: string, pwd: string, useCandidate = true): Buffer {
-  const attributes = [{ type: StunAttr.USERNAME, value: Buffer.from(username, 'utf8') }];
+  const attributes: StunAttribute[] = [{ type: StunAttr.USERNAME, value: Buffer.from(username, 'utf8') }];
   if (useCandidate) attributes.push({ type: USE_CANDIDATE, value: Buffer.alloc(0) });
   const body = encodeStun({ method: STUN_METHOD_BINDING, cls: 'request', transactionId, attributes, fingerprint: false });
   return seal(body, pwd);
