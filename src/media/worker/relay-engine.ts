@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MediaError } from '../media-error.js';
 import { PortAllocator } from '../port-allocator.js';
-import type { CommandOf, LegCodec, LegDtmf, LegName, LegSrtp, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import type { CommandOf, LegCodec, LegDtmf, LegName, LegSrtp, LegWebrtc, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
 import { checkDigit, checkLegDtmf, DtmfAttachments } from './dtmf-attachments.js';
 import { canTranscode } from './codec-registry.js';
 import { FramePacer, type PacerTimers } from './frame-pacer.js';
@@ -15,6 +15,7 @@ import { takeTimeout } from './inactivity.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { RelayLeg } from './relay-leg.js';
 import { checkLegSrtp } from './leg-srtp.js';
+import { checkLegWebrtc } from './leg-webrtc.js';
 import { RelaySession } from './relay-session.js';
 import { SessionRecorder } from './session-recorder.js';
 import { RecorderError } from '../recording/recorder-error.js';
@@ -120,6 +121,8 @@ export class RelayEngine {
         return this.setDtmf(cmd.session, cmd.a, cmd.b);
       case 'setSrtp':
         return this.setSrtp(cmd.session, cmd.leg, cmd.srtp);
+      case 'setWebrtc':
+        return this.setWebrtc(cmd.session, cmd.leg, cmd.webrtc);
       case 'sendDigit':
         return this.sendDigit(cmd.session, cmd.leg, cmd.digit, cmd.durationMs);
       case 'confJoin':
@@ -214,6 +217,17 @@ export class RelayEngine {
       s.leg(checkLeg(leg)).setSrtp(srtp === null ? null : checkLegSrtp(srtp));
     } catch (err) {
       throw new MediaError('bad-request', `setSrtp: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return null;
+  }
+
+  /** A browser leg, or plain again (null); checked here like the SRTP keys. */
+  setWebrtc(id: string, leg: LegName, webrtc: LegWebrtc | null): null {
+    const s = this.session(id);
+    try {
+      s.leg(checkLeg(leg)).setWebrtc(webrtc === null ? null : checkLegWebrtc(webrtc));
+    } catch (err) {
+      throw new MediaError('bad-request', `setWebrtc: ${err instanceof Error ? err.message : String(err)}`);
     }
     return null;
   }
