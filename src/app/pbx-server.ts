@@ -70,6 +70,7 @@ import { pbxRegistry } from '../util/pbx-metrics.js';
 import { eventWiring, type EventWiring } from './event-wiring.js';
 import { ExtensionStates } from '../events/extension-states.js';
 import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
+import { createDtlsIdentity, type DtlsIdentity } from '../media/webrtc/dtls-identity.js';
 
 const recordingEvents = pbxRegistry.counter('pbx_recording_events_total', 'Call recordings started, refused (quota, media) and stopped (hangup, quota, stopped, error).', ['event']);
 
@@ -93,6 +94,7 @@ export class PbxServer {
   private readonly log: Logger;
   private readonly env: Env;
   private config: PbxConfig;
+  private webrtcIdentity: DtlsIdentity | undefined;
   private system!: SystemStore;
   private pool!: TenantStorePool;
   private resolver!: TenantResolver;
@@ -196,6 +198,8 @@ export class PbxServer {
   private async boot(): Promise<void> {
     const c = this.config;
     const log = this.log;
+    // Browser legs' DTLS certificate (RFC 5763 §5: self-signed, bound by the SDP fingerprint), one per run.
+    this.webrtcIdentity = await createDtlsIdentity();
     this.system = SystemStore.open(c.dataDir, { clock: this.clock });
     this.pool = new TenantStorePool({
       dataDir: c.dataDir,
@@ -321,6 +325,7 @@ export class PbxServer {
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
       ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
+      webrtcIdentity: () => this.webrtcIdentity,
       musicOnHold: moh,
       tenantById: (id) => this.resolver.getTenant(id),
       settings: () => ({

@@ -9,7 +9,7 @@ import type { Call } from './call.js';
 import type { CallRegistry } from './call-registry.js';
 import type { Fork, ForkTransport } from './fork.js';
 import type { LocalVia } from './messages.js';
-import type { CallRecorder, MediaProvider } from './ports.js';
+import type { CallRecorder, MediaProvider, WebrtcIdentity } from './ports.js';
 
 /** Everything a Call uses from the B2BUA around it; built once per call by the B2BUA. */
 export interface CallContext {
@@ -21,6 +21,8 @@ export interface CallContext {
   mediaAddress: string;
   /** The PBX's own IPs, which a far end's SDP may not name (unless it signals from there). */
   ownAddresses: readonly string[];
+  /** The DTLS certificate for browser legs (webrtc-legs.ts); absent: browser offers get 488. */
+  webrtcIdentity?: WebrtcIdentity;
   settings: { noAnswerMs: number; t1: number; t2: number };
   /** RFC 4028 policy for both legs. */
   sessionPolicy: SessionTimerPolicy;
