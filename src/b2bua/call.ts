@@ -272,7 +272,8 @@ export class Call implements ForkOwner {
     stage.targets.forEach((t, i) => {
       // A trunk that takes only some codecs is offered only those (and none: 488, RFC 3261 §21.4.26).
       const full = t.codecs ? offerWithCodecs(offer, t.codecs) : offer;
-      const body = full && this.sdp.srtp ? this.sdp.srtp.forTarget(full, t.target.protocol) : full; // no SDES keys over UDP/TCP
+      const sdes = full && this.sdp.srtp ? this.sdp.srtp.forTarget(full, t.target.protocol) : full; // no SDES keys over UDP/TCP
+      const body = sdes && this.sdp.webrtc ? this.sdp.webrtc.forTarget(sdes, t.target.protocol) : sdes; // a browser behind a WebSocket
       if (!body) {
         refused.push({ status: 488, reason: 'Not Acceptable Here' });
         return;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { cloneSdp } from '../sdp/clone.js';
+import { parseSdp } from '../sdp/parse.js';
+import { serializeSdp } from '../sdp/serialize.js';
 import type { Attribute, MediaDescription, SessionDescription } from '../sdp/types.js';
 import type { Side } from './call-registry.js';
 import { SipError } from '../util/errors.js';
@@ -96,24 +98,26 @@ export class WebrtcLegs {
   decorate(to: Side, sd: SessionDescription, role: 'offer' | 'answer', address: string, port: number): SessionDescription {
     const leg = this.legs[to];
     if (!leg.hop) return sd;
-    const m = firstAudio(sd);
-    if (!m) return sd;
-    m.proto = 'UDP/TLS/RTP/SAVPF';
-    const mid = leg.hop.mid ?? '0';
-    sd.attributes = sd.attributes.filter((a) => !HOP_ATTRIBUTES.has(a.name.toLowerCase()));
-    sd.attributes.push({ name: 'ice-lite' }, { name: 'group', value: `BUNDLE ${mid}` }, { name: 'msid-semantic', value: ' WMS' });
-    const own: Attribute[] = [
-      { name: 'mid', value: mid },
-      { name: 'ice-ufrag', value: leg.local.ufrag },
-      { name: 'ice-pwd', value: leg.local.pwd },
-      { name: 'fingerprint', value: this.identity.fingerprint },
-      { name: 'setup', value: role === 'answer' ? 'passive' : 'actpass' },
-      { name: 'rtcp-mux' },
-      { name: 'candidate', value: `1 1 udp 2130706431 ${address} ${port} typ host` },
-      { name: 'end-of-candidates' },
-    ];
-    m.attributes = [...own, ...m.attributes.filter((a) => !HOP_ATTRIBUTES.has(a.name.toLowerCase()))];
-    return sd;
+    return dress(sd, leg.local, this.identity.fingerprint, leg.hop.mid ?? '0', role, address, port);
+  }
+
+  /**
+   * The callee offer as one fork gets it: over a WebSocket (a browser, RFC 7118) in the
+   * browser profile with a=setup:actpass (a browser answers active: we stay the DTLS
+   * server) and our host candidate at the offer's own address and port; as it is otherwise.
+   */
+  forTarget(body: Buffer, protocol: string): Buffer {
+    const p = protocol.toLowerCase();
+    if ((p !== 'ws' && p !== 'wss') || body.length === 0) return body;
+    try {
+      const sd = parseSdp(body);
+      const m = firstAudio(sd);
+      const address = m?.connection?.address ?? sd.connection?.address;
+      if (!m || !address || WEBRTC_PROTOS.has(m.proto.toUpperCase())) return body;
+      return Buffer.from(serializeSdp(dress(sd, this.legs.b.local, this.identity.fingerprint, '0', 'offer', address, m.port)), 'utf8');
+    } catch {
+      return body;
+    }
   }
 
   /** Tell the media worker what changed. Fire and forget: the command queue keeps the order. */
@@ -133,6 +137,27 @@ export class WebrtcLegs {
     leg.active = next;
     leg.dirty = true;
   }
+}
+
+/** `sd` (a copy we own) in the browser profile: ICE-lite, our credentials and fingerprint, a=setup, rtcp-mux, one host candidate. */
+function dress(sd: SessionDescription, local: { ufrag: string; pwd: string }, fingerprint: string, mid: string, role: 'offer' | 'answer', address: string, port: number): SessionDescription {
+  const m = firstAudio(sd);
+  if (!m) return sd;
+  m.proto = 'UDP/TLS/RTP/SAVPF';
+  sd.attributes = sd.attributes.filter((a) => !HOP_ATTRIBUTES.has(a.name.toLowerCase()));
+  sd.attributes.push({ name: 'ice-lite' }, { name: 'group', value: `BUNDLE ${mid}` }, { name: 'msid-semantic', value: ' WMS' });
+  const own: Attribute[] = [
+    { name: 'mid', value: mid },
+    { name: 'ice-ufrag', value: local.ufrag },
+    { name: 'ice-pwd', value: local.pwd },
+    { name: 'fingerprint', value: fingerprint },
+    { name: 'setup', value: role === 'answer' ? 'passive' : 'actpass' },
+    { name: 'rtcp-mux' },
+    { name: 'candidate', value: `1 1 udp 2130706431 ${address} ${port} typ host` },
+    { name: 'end-of-candidates' },
+  ];
+  m.attributes = [...own, ...m.attributes.filter((a) => !HOP_ATTRIBUTES.has(a.name.toLowerCase()))];
+  return sd;
 }
 
 function newLeg(): LegState {

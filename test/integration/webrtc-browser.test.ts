@@ -65,6 +65,7 @@ s.before(async () => {
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${join(dir, 'tone.wav')}`,
       '--ignore-certificate-errors',
+      '--autoplay-policy=no-user-gesture-required',
       '--no-sandbox',
     ],
   });
@@ -113,6 +114,26 @@ run('a browser registers over wss and calls a PCMU phone: the tone arrives at th
   assert.ok(toneFrames > 25, `the ${TONE_HZ} Hz tone arrives at the phone (${toneFrames}/50 frames)`);
   await page.evaluate(() => (globalThis as unknown as { phone: { hangup(): Promise<void> } }).phone.hangup());
   await sleep(200);
+});
+
+type Phone = { call(t: string): Promise<string>; state(): string; received(): Promise<{ packetsReceived: number; audioLevel: number; codec: string }>; hangup(): Promise<void> };
+const received = (p: Page) => p.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.received());
+
+run('two browsers call each other through the PBX (one over ws, one over wss), and each receives audio', async () => {
+  const caller = await softphone('1001', 'ws');
+  const callee = await softphone('1003', 'wss');
+  const state = await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.call('sip:1003@acme.example'));
+  assert.is(state, 'Established', 'the call is up');
+  let a = await received(caller);
+  let b = await received(callee);
+  for (let i = 0; i < 100 && !(a.packetsReceived > 50 && b.packetsReceived > 50 && a.audioLevel > 0 && b.audioLevel > 0); i++) {
+    await sleep(100);
+    a = await received(caller);
+    b = await received(callee);
+  }
+  assert.ok(a.packetsReceived > 50 && a.audioLevel > 0, `the caller receives audio: ${JSON.stringify(a)}`);
+  assert.ok(b.packetsReceived > 50 && b.audioLevel > 0, `the callee receives audio: ${JSON.stringify(b)}`);
+  await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
 });
 
 s.run();
