@@ -127,6 +127,7 @@ async function workerLoads(media: ReturnType<PbxServer['monitoringParts']>['medi
       bytesRelayed: l.bytesRelayed,
       packetsDropped: l.packetsDropped,
       ...(l.srtpAuthFailed !== undefined ? { srtpAuthFailed: l.srtpAuthFailed, srtpReplayed: l.srtpReplayed ?? 0 } : {}),
+      ...(l.webrtcIceRefused !== undefined ? { webrtcIceRefused: l.webrtcIceRefused, webrtcDtlsRefused: l.webrtcDtlsRefused ?? 0 } : {}),
       loopUtilization: total > 0 ? Math.round((l.loopActiveMs / total) * 1e6) / 1e6 : 0,
       ...(l.cpuMs !== undefined ? { cpuSeconds: l.cpuMs / 1000 } : {}),
       ...(l.framesPaced !== undefined ? { framesPaced: l.framesPaced, framesLate: l.framesLate ?? 0 } : {}),

@@ -244,6 +244,9 @@ export interface WorkerLoad {
   /** SRTP/SRTCP packets dropped for a bad authentication tag, and for a replayed index (leg-srtp.ts). */
   srtpAuthFailed?: number;
   srtpReplayed?: number;
+  /** Browser legs: STUN checks and DTLS records refused (from an address that did not signal, bad credentials; leg-webrtc.ts). */
+  webrtcIceRefused?: number;
+  webrtcDtlsRefused?: number;
   /** Sessions that transcode now. */
   transcoding?: number;
   /** 20 ms frame ticks of the worker pacer (transcoding, players, recorders, rooms, DTMF taps) since the worker started, and those run more than 10 ms late. */

@@ -67,7 +67,7 @@ export class RelayEngine {
   private lastSocketErrorReport = -Infinity;
   private closed = false;
   /** Totals of the sessions already released (the live ones are added at load()). */
-  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0, srtpAuthFailed: 0, srtpReplayed: 0 };
+  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0, srtpAuthFailed: 0, srtpReplayed: 0, webrtcIceRefused: 0, webrtcDtlsRefused: 0 };
   /** DTMF per session: its settings, and the tap on whichever session carries it. */
   private readonly dtmfTaps: DtmfAttachments;
   /** The codecs of each session's last setCodecs (what a recording decodes), and its recording. */
@@ -526,7 +526,7 @@ function checkLeg(leg: unknown): LegName {
   return leg;
 }
 
-function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number; srtpAuthFailed: number; srtpReplayed: number }, s: MediaStats): void {
+function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number; srtpAuthFailed: number; srtpReplayed: number; webrtcIceRefused: number; webrtcDtlsRefused: number }, s: MediaStats): void {
   for (const leg of [s.a, s.b]) {
     t.packetsRelayed += leg.packetsSent + leg.rtcpSent;
     t.bytesRelayed += leg.bytesSent;
@@ -535,6 +535,10 @@ function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDro
       t.packetsDropped += leg.srtp.authFailed + leg.srtp.replayed + leg.srtp.malformed;
       t.srtpAuthFailed += leg.srtp.authFailed;
       t.srtpReplayed += leg.srtp.replayed;
+    }
+    if (leg.webrtc) {
+      t.webrtcIceRefused += leg.webrtc.iceRefused;
+      t.webrtcDtlsRefused += leg.webrtc.dtlsRefused;
     }
   }
 }

@@ -104,6 +104,10 @@ test('a check with the wrong password, a check and a DTLS hello from an address 
     await until(() => r.engine.stats('s1').a.webrtc!.dtlsRefused === 1, 'DTLS from an unselected address refused');
     assert.is(r.browser.received.length + stranger.received.length, 0, 'nothing answered');
     assert.is(r.engine.stats('s1').a.latched, null);
+    // The worker's totals (pbx_media_worker_webrtc_refused_total) count them too.
+    const load = r.engine.load();
+    assert.is(load.webrtcIceRefused, 1);
+    assert.is(load.webrtcDtlsRefused, 1);
   } finally {
     r.engine.close();
     for (const p of [r.browser, r.bob, r.bobRtcp, stranger]) await p.close();
