@@ -112,6 +112,9 @@ run('a browser registers over wss and calls a PCMU phone: the tone arrives at th
   await until(() => heard.length > 100, 10_000, 'RTP at the phone');
   const toneFrames = heard.slice(-50).filter((f) => toneShare(f, 8000, TONE_HZ) > 0.5).length;
   assert.ok(toneFrames > 25, `the ${TONE_HZ} Hz tone arrives at the phone (${toneFrames}/50 frames)`);
+  // The phone speaks only PCMU and the browser offered it too: the browser leg carries PCMU, no transcoding.
+  const st = await page.evaluate(() => (globalThis as unknown as { phone: { received(): Promise<{ sentCodec: string }> } }).phone.received());
+  assert.is(st.sentCodec.toLowerCase(), 'audio/pcmu');
   await page.evaluate(() => (globalThis as unknown as { phone: { hangup(): Promise<void> } }).phone.hangup());
   await sleep(200);
 });
