@@ -22,10 +22,12 @@ export class LegWebrtcState {
   private failure: string | undefined;
   private selected: { address: string; port: number; nominated: boolean } | undefined;
   private dtls: DtlsSrtpEndpoint | undefined;
-  private readonly candidates: readonly string[];
+  /** After renew(): a nominated check may move the pair even though the handshake is done. */
+  private restarted = false;
+  private candidates: readonly string[];
 
   constructor(
-    private readonly cfg: LegWebrtc,
+    private cfg: LegWebrtc,
     private readonly socket: Socket,
     private readonly hooks: { latch: (address: string, port: number) => void; keys: (keys: DtlsSrtpKeys) => void },
   ) {
@@ -48,6 +50,21 @@ export class LegWebrtcState {
 
   close(): void {
     this.dtls?.close();
+  }
+
+  /**
+   * New ICE credentials or candidates with the same DTLS peer (an ICE restart in a
+   * re-INVITE, RFC 8445 §9): the DTLS association and its keys stay (RFC 5763 §5: a new
+   * handshake only with a new fingerprint); checks with the new credentials pick the pair
+   * again. False when the DTLS peer changed: the caller starts over.
+   */
+  renew(cfg: LegWebrtc): boolean {
+    if (cfg.remoteFingerprint !== this.cfg.remoteFingerprint || cfg.certPem !== this.cfg.certPem) return false;
+    this.cfg = cfg;
+    this.candidates = cfg.candidates.map((c) => canonicalIp(c)).filter((c) => c !== '');
+    if (this.selected) this.selected.nominated = false;
+    this.restarted = true;
+    return true;
   }
 
   stats(): WebrtcLegStats {
@@ -73,13 +90,15 @@ export class LegWebrtcState {
     this.iceAnswered++;
     this.socket.send(r.response, port, address);
     // The first valid pair, until the browser nominates another; after the handshake the pair stays.
-    if (this.connected) return;
+    if (this.connected && !this.restarted) return;
     const s = this.selected;
     if (s && s.address === address && s.port === port) {
       s.nominated ||= r.nominated;
       return;
     }
     if (s && (s.nominated || !r.nominated)) return;
+    if (this.restarted && !r.nominated) return;
+    this.restarted = false;
     this.selected = { address, port, nominated: r.nominated };
     this.hooks.latch(address, port);
   }

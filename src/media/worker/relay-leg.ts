@@ -188,6 +188,8 @@ export class RelayLeg {
    * latches to the pair its checks select and gets its SRTP keys from the handshake.
    */
   setWebrtc(cfg: LegWebrtc | null): void {
+    // An ICE restart with the same DTLS peer keeps the association and its SRTP keys.
+    if (cfg && this.webrtc && this.webrtc.renew(cfg)) return;
     this.webrtc?.close();
     this.webrtc = undefined;
     if (!cfg) return;

@@ -86,6 +86,18 @@ test('ICE-lite check, DTLS handshake, then SRTP both ways between a browser leg 
     const st = r.engine.stats('s1').a;
     assert.equal(st.srtp, { suite: 'AES_CM_128_HMAC_SHA1_80', authFailed: 0, replayed: 0, malformed: 0 });
     assert.is(st.webrtc!.iceRefused, 0);
+    // 5. An ICE restart (re-INVITE with new credentials, same fingerprint) keeps DTLS and its keys.
+    r.engine.setWebrtc('s1', 'a', { localUfrag: 'pbx2', localPwd: 'pbx-ice-password-abcdefg', remoteUfrag: 'brw2', remoteFingerprint: r.theirs.fingerprint, certPem: r.ours.certPem, keyPem: r.ours.keyPem, candidates: [HOST] });
+    const n = r.browser.received.length;
+    await r.browser.send(r.A, bindingRequest(randomBytes(12), 'pbx2:brw2', 'pbx-ice-password-abcdefg'));
+    await until(() => r.browser.received.length > n, 'the check with the new credentials is answered');
+    assert.is(r.browser.received[n]!.data[0], 0x01);
+    const again = rtpPacket({ seq: 8, ts: 320, ssrc: 0xa, payload: Buffer.from('still encrypted after the restart') });
+    const wire2 = Buffer.alloc(again.length + 10);
+    again.copy(wire2);
+    await r.browser.send(r.A, wire2.subarray(0, browserOut.protectRtp(wire2, again.length)));
+    await r.bob.waitFor(2);
+    assert.equal(r.bob.received[1]!.data, again);
     client.close();
   } finally {
     r.engine.close();
