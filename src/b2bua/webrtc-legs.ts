@@ -240,3 +240,37 @@ export function browserPlain(sd: SessionDescription): SessionDescription {
     throw e;
   }
 }
+
+/**
+ * A caller's offer that the PBX answers itself (an application: voicemail, IVR, prompts):
+ * a browser's as plain RTP/AVP for the answer logic, and the answer dressed for it, with
+ * leg A of the media session made a browser leg. Undefined for any other offer.
+ */
+export function browserCaller(offer: Buffer, identity: WebrtcIdentity): { plain: Buffer; answer(body: Buffer, address: string, port: number, media: CallMediaSession): Buffer } | undefined {
+  let sd: SessionDescription;
+  try {
+    sd = parseSdp(offer);
+  } catch {
+    return undefined;
+  }
+  const m = firstAudio(sd);
+  if (!m || !WEBRTC_PROTOS.has(m.proto.toUpperCase())) return undefined;
+  const legs = new WebrtcLegs(identity);
+  let plain: SessionDescription;
+  try {
+    plain = legs.takeIn('a', sd);
+  } catch {
+    return undefined; // answered like any offer without a usable audio stream: 488
+  }
+  return {
+    plain: Buffer.from(serializeSdp(plain), 'utf8'),
+    answer(body, address, port, media) {
+      legs.apply(media);
+      try {
+        return Buffer.from(serializeSdp(legs.decorate('a', parseSdp(body), 'answer', address, port)), 'utf8');
+      } catch {
+        return body;
+      }
+    },
+  };
+}

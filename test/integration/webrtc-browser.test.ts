@@ -27,6 +27,7 @@ const ACME = {
     { ext: '1001', password: 'acme-1001-secret' },
     { ext: '1002', password: 'acme-1002-secret' },
     { ext: '1003', password: 'acme-1003-secret' },
+    { ext: '1004', password: 'acme-1004-secret' },
   ],
 };
 
@@ -136,6 +137,19 @@ run('two browsers call each other through the PBX (one over ws, one over wss), a
   }
   assert.ok(a.packetsReceived > 50 && a.audioLevel > 0, `the caller receives audio: ${JSON.stringify(a)}`);
   assert.ok(b.packetsReceived > 50 && b.audioLevel > 0, `the callee receives audio: ${JSON.stringify(b)}`);
+  await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
+});
+
+run("a browser calling an extension that is not registered reaches its voicemail, an application leg of the PBX, and hears its greeting", async () => {
+  const caller = await softphone('1001', 'ws');
+  const state = await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.call('sip:1004@acme.example'));
+  assert.is(state, 'Established', 'voicemail answers');
+  let a = await received(caller);
+  for (let i = 0; i < 100 && !(a.packetsReceived > 25 && a.audioLevel > 0); i++) {
+    await sleep(100);
+    a = await received(caller);
+  }
+  assert.ok(a.packetsReceived > 25 && a.audioLevel > 0, `the browser hears the greeting: ${JSON.stringify(a)}`);
   await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
 });
 
