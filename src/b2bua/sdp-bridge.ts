@@ -195,7 +195,8 @@ export class SdpBridge {
     try {
       // A browser's description becomes plain RTP/AVP first (its DTLS is the worker's, not SDES).
       const plain = this.webrtc ? this.webrtc.takeIn(from, sd) : sd;
-      if (!this.srtp) return plain;
+      // A browser leg is DTLS-SRTP whatever the SDES policy says: it is encrypted, and never keyed by SDES.
+      if (!this.srtp || this.webrtc?.isBrowser(from)) return plain;
       return role === 'offer' ? this.srtp.takeOffer(from, plain) : this.srtp.takeAnswer(from, plain);
     } catch (e) {
       if (!(e instanceof SrtpRefusal) && !(e instanceof WebrtcRefusal)) throw e;

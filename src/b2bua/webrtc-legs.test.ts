@@ -4,6 +4,7 @@ import { parseSdp } from '../sdp/parse.js';
 import { serializeSdp } from '../sdp/serialize.js';
 import { SipError } from '../util/errors.js';
 import type { MediaWebrtc } from './ports.js';
+import { checkSrtpOffer } from './srtp-legs.js';
 import { browserPlain, WebrtcLegs, WebrtcRefusal } from './webrtc-legs.js';
 
 const FP = 'sha-256 ' + Array.from({ length: 32 }, (_, i) => (i + 16).toString(16).toUpperCase()).join(':');
@@ -108,6 +109,11 @@ test('forTarget: an offer to a fork over a WebSocket is dressed for a browser (a
   assert.match(ws, /m=audio 20002 UDP\/TLS\/RTP\/SAVPF 0 8/);
   assert.match(ws, /a=setup:actpass/);
   assert.match(ws, /a=candidate:1 1 udp 2130706431 127\.0\.0\.1 20002 typ host/);
+});
+
+test('an SDES policy of required does not refuse a browser: DTLS-SRTP is always encrypted', () => {
+  checkSrtpOffer(Buffer.from(chromeOffer()), 'required', 'ws');
+  assert.throws(() => checkSrtpOffer(Buffer.from('v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n'), 'required', 'ws'), /488|SRTP|Not Acceptable/);
 });
 
 test.run();
