@@ -102,7 +102,7 @@ s("acme's credentials do not register in globex over ws, and globex's 1001 is no
 });
 
 s('an upgrade without the sip subprotocol is refused with 400 and counted', async () => {
-  const before = await metric('pbx_sip_ws_refused_total', '{reason="subprotocol"}');
+  const before = await metric('pbx_sip_ws_refused_total', '{reason="handshake"}');
   const err = await WsUa.connect({ url: wsUrl(), user: 'x', domain: 'acme.example', password: 'x', protocols: ['chat'] }).then(
     (u) => (u.close(), undefined),
     (e: Error) => e,
@@ -114,7 +114,7 @@ s('an upgrade without the sip subprotocol is refused with 400 and counted', asyn
     (e: Error) => e,
   );
   assert.ok(none, 'no subprotocol at all is refused too');
-  assert.is(await metric('pbx_sip_ws_refused_total', '{reason="subprotocol"}'), before + 2);
+  assert.is(await metric('pbx_sip_ws_refused_total', '{reason="handshake"}'), before + 2);
 });
 
 s('a frame over maxMessageBytes closes the connection (1009), is counted, and the server serves the next client', async () => {
@@ -148,9 +148,11 @@ s('a flood of connections from one address is cut at maxConnectionsPerSource and
   assert.is(await other.register(), 200);
 });
 
-s('plain HTTP to the WebSocket port gets 426', async () => {
+s('plain HTTP to the WebSocket port gets 426, counted as a refused handshake', async () => {
+  const before = await metric('pbx_sip_ws_refused_total', '{reason="handshake"}');
   const res = await fetch(`${wsUrl().replace('ws:', 'http:')}/`);
   assert.is(res.status, 426);
+  assert.is(await metric('pbx_sip_ws_refused_total', '{reason="handshake"}'), before + 1);
 });
 
 s.run();

@@ -170,8 +170,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   if (s.sip.stunAnswered !== undefined) r.counter('pbx_sip_stun_answered_total', 'STUN Binding requests answered on the SIP UDP ports (RFC 5626 keep-alives), error responses included.').inc(undefined, s.sip.stunAnswered);
   if (s.sip.stunDropped !== undefined) r.counter('pbx_sip_stun_dropped_total', 'STUN datagrams not answered: malformed, not a request, or from a throttled source.').inc(undefined, s.sip.stunDropped);
   if (s.sip.ws) {
-    const w = r.counter('pbx_sip_ws_refused_total', 'SIP over WebSocket refused: an upgrade without the sip subprotocol, a frame over sip.maxMessageBytes.', ['reason']);
-    w.inc({ reason: 'subprotocol' }, s.sip.ws.refusedHandshakes);
+    const w = r.counter('pbx_sip_ws_refused_total', 'SIP over WebSocket refused: a handshake without the sip subprotocol (or plain HTTP), a frame over sip.maxMessageBytes.', ['reason']);
+    w.inc({ reason: 'handshake' }, s.sip.ws.refusedHandshakes);
     w.inc({ reason: 'oversized' }, s.sip.ws.oversizedFrames);
   }
   if (s.sip.keepalive) {
