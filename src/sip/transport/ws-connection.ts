@@ -61,7 +61,7 @@ export class WsConnection implements TrackedConnection {
       this.guard(() => {
         // The ws library reports a frame it refused (too large, bad UTF-8) here and closes the connection.
         o.logger.debug('websocket error', { id: this.id, error: err.message });
-        if (err.code) o.handler.onFrameError(this, err.code);
+        if (err.code?.startsWith('WS_ERR_')) o.handler.onFrameError(this, err.code);
         this.destroy('websocket error');
       }),
     );
