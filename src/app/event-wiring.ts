@@ -10,6 +10,7 @@ import { SubscriptionManager } from '../events/subscription-manager.js';
 import { UnsolicitedMwi, type MwiMode } from '../events/unsolicited-mwi.js';
 import type { LocalVia } from '../sip/dialog/local-via.js';
 import type { SipResponse } from '../sip/message/types.js';
+import type { TransportProtocol } from '../sip/transport/types.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { readMwiModes } from '../tenant/mwi-spec.js';
@@ -38,8 +39,8 @@ export function eventWiring(o: {
   clock: Clock;
   logger: Logger;
   transactions: TransactionLayer;
-  viaFor: (protocol: 'udp' | 'tcp' | 'tls') => LocalVia;
-  contactFor: (protocol: 'udp' | 'tcp' | 'tls') => string;
+  viaFor: (protocol: TransportProtocol) => LocalVia;
+  contactFor: (protocol: TransportProtocol) => string;
   decorate: (res: SipResponse) => SipResponse;
   tenantById: (id: string) => TenantContext | undefined;
   boxes?: MailboxCounts;

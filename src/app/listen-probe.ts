@@ -28,7 +28,7 @@ function why(code: string | undefined, cause: unknown): string {
 }
 
 export interface ListenTarget {
-  protocol: 'udp' | 'tcp' | 'tls' | 'http';
+  protocol: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'http';
   host: string;
   port: number;
 }

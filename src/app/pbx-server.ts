@@ -27,6 +27,7 @@ import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { overloadParts } from './overload-wiring.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { TransportLayer } from '../sip/transport/transport-layer.js';
+import type { TransportProtocol } from '../sip/transport/types.js';
 import { TenantStorePool } from '../tenant/store-pool.js';
 import { SystemStore } from '../tenant/system-store.js';
 import { TenantResolver } from '../tenant/tenant-resolver.js';
@@ -73,6 +74,7 @@ import { PbxMetrics } from '../util/pbx-metrics.js';
 import { eventWiring, type EventWiring } from './event-wiring.js';
 import { ExtensionStates } from '../events/extension-states.js';
 import { notifyWiring, type NotifyWiring } from './notify-wiring.js';
+import { createDtlsIdentity, type DtlsIdentity } from '../media/webrtc/dtls-identity.js';
 
 
 /** How often deleted tenants past their grace period are looked for (also once at start). */
@@ -97,6 +99,7 @@ export class PbxServer {
   private readonly log: Logger;
   private readonly env: Env;
   private config: PbxConfig;
+  private webrtcIdentity: DtlsIdentity | undefined;
   private system!: SystemStore;
   private pool!: TenantStorePool;
   private resolver!: TenantResolver;
@@ -203,6 +206,8 @@ export class PbxServer {
   private async boot(): Promise<void> {
     const c = this.config;
     const log = this.log;
+    // Browser legs' DTLS certificate (RFC 5763 §5: self-signed, bound by the SDP fingerprint), one per run.
+    this.webrtcIdentity = await createDtlsIdentity();
     this.system = SystemStore.open(c.dataDir, { clock: this.clock });
     this.pool = new TenantStorePool({
       dataDir: c.dataDir,
@@ -330,6 +335,7 @@ export class PbxServer {
       contactFor: (protocol) => this.contactUri(protocol),
       mediaAddress: c.rtp.address,
       ownAddresses: () => [c.rtp.address, this.config.sip.publicAddress, ...this.listeningAddresses()],
+      webrtcIdentity: () => this.webrtcIdentity,
       musicOnHold: moh,
       tenantById: (id) => this.resolver.getTenant(id),
       settings: () => ({
@@ -622,12 +628,12 @@ export class PbxServer {
   }
 
   /** The port of our listener for a transport (the first of its kind), for Via and Contact. */
-  private listenerPort(protocol: 'udp' | 'tcp' | 'tls'): number {
+  private listenerPort(protocol: TransportProtocol): number {
     const eps = this.transport.localEndpoints();
     return (eps.find((e) => e.protocol === protocol) ?? eps[0])?.port ?? 5060;
   }
 
-  private contactUri(protocol: 'udp' | 'tcp' | 'tls'): string {
+  private contactUri(protocol: TransportProtocol): string {
     const host = this.config.sip.publicAddress.includes(':') ? `[${this.config.sip.publicAddress}]` : this.config.sip.publicAddress;
     return `sip:pbx@${host}:${this.listenerPort(protocol)}${protocol === 'udp' ? '' : `;transport=${protocol}`}`;
   }

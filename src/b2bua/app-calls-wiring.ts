@@ -71,6 +71,7 @@ export function appCallsOf(d: B2buaDeps, trunkChannels: TrunkChannels, contextFo
         },
         mediaAddress: ctx.mediaAddress,
         ownAddresses: () => ctx.ownAddresses,
+        ...(ctx.webrtcIdentity ? { webrtcIdentity: ctx.webrtcIdentity } : {}),
         forkIo: ctx.forkIo,
         forkHeaders: () => ctx.forkHeaders(),
         ackFork: (fork, res) => ctx.ackFork(fork, res),

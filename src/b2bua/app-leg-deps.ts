@@ -9,7 +9,7 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import type { B2buaIo } from './b2bua-io.js';
 import type { Side } from './call-registry.js';
 import type { Fork, ForkTransport } from './fork.js';
-import type { CallRecorder, MediaProvider } from './ports.js';
+import type { CallRecorder, MediaProvider, WebrtcIdentity } from './ports.js';
 import type { AppLeg } from './app-leg.js';
 
 export interface AppLegDeps {
@@ -21,6 +21,8 @@ export interface AppLegDeps {
   settings(): { t1: number; t2: number; noAnswerMs: number };
   mediaAddress: string;
   ownAddresses(): readonly string[];
+  /** The DTLS certificate for browser callers (webrtc-legs.ts); absent: their offers get 488. */
+  webrtcIdentity?: WebrtcIdentity;
   forkIo: ForkTransport;
   forkHeaders(): Array<[string, string]>;
   ackFork(fork: Fork, res: SipResponse): void;

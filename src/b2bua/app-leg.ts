@@ -33,6 +33,7 @@ import { farEndAddress, type CallStage } from './fork-targets.js';
 import { Fork, type ForkOwner } from './fork.js';
 import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, MediaCodec } from './ports.js';
+import { browserCaller } from './webrtc-legs.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { pickFinalFailure, type ForkFailure } from './status-mapping.js';
 import type { RingFailure } from './destination-router.js';
@@ -200,7 +201,10 @@ export class AppLeg implements ForkOwner {
     media.onEnded((reason) => this.hangupSystem(`media ended: ${reason}`));
     // An INVITE without SDP (and no early answer from a ring before): we offer, the ACK answers.
     if (this.input.offer.length === 0 && !this.input.handover?.early) return this.answerLate(media);
-    const fresh = answerOffer(this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
+    // A browser caller: its offer as plain RTP/AVP, our answer dressed for it (webrtc-legs.ts).
+    const browser = this.d.webrtcIdentity ? browserCaller(this.input.offer, this.d.webrtcIdentity) : undefined;
+    const answered = answerOffer(browser?.plain ?? this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
+    const fresh = answered && browser ? { ...answered, body: browser.answer(answered.body, this.d.mediaAddress, media.legA.rtpPort, media) } : answered;
     if (!fresh) {
       this.refuse(488, 'Not Acceptable Here', 'no codec the PBX can play');
       return false;

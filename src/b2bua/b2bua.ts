@@ -26,7 +26,7 @@ import { isLateOffer } from './late-offer.js';
 import type { Referrer } from './refer-guard.js';
 import { CallTransfers } from './call-transfers.js';
 import type { LocalVia } from './messages.js';
-import type { CallRecorder, MediaProvider } from './ports.js';
+import type { CallRecorder, MediaProvider, WebrtcIdentity } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import type { CallRecordingService } from './call-recording.js';
 import type { ConferenceCalls } from './conference-calls.js';
@@ -74,6 +74,8 @@ export interface B2buaDeps {
   mediaAddress: string;
   /** The PBX's own IPs (rtp.address, SIP listeners, publicAddress): never a far end's media address. */
   ownAddresses?: () => readonly string[];
+  /** The DTLS certificate for browser legs; absent (or undefined): browser offers get 488. */
+  webrtcIdentity?: () => WebrtcIdentity | undefined;
   settings: () => B2buaSettings;
   /** A tenant's music-on-hold files (real, checked paths); absent: a held party hears what the holding phone sends. */
   musicOnHold?(tenant: TenantContext): readonly string[] | undefined;
@@ -611,6 +613,7 @@ export class B2bua implements B2buaIo {
       registry: this.registry,
       mediaAddress: this.d.mediaAddress,
       ownAddresses: this.d.ownAddresses?.() ?? [this.d.mediaAddress],
+      ...(this.d.webrtcIdentity?.() ? { webrtcIdentity: this.d.webrtcIdentity()! } : {}),
       settings: { noAnswerMs: s.noAnswerMs, t1: s.t1, t2: s.t2 },
       sessionPolicy: s.sessionTimer,
       io: this,

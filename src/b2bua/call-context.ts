@@ -2,13 +2,14 @@ import type { Dialog } from '../sip/dialog/dialog.js';
 import type { SessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import type { B2buaIo } from './b2bua-io.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
+import type { TransportProtocol } from '../sip/transport/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Call } from './call.js';
 import type { CallRegistry } from './call-registry.js';
 import type { Fork, ForkTransport } from './fork.js';
 import type { LocalVia } from './messages.js';
-import type { CallRecorder, MediaProvider } from './ports.js';
+import type { CallRecorder, MediaProvider, WebrtcIdentity } from './ports.js';
 
 /** Everything a Call uses from the B2BUA around it; built once per call by the B2BUA. */
 export interface CallContext {
@@ -20,12 +21,14 @@ export interface CallContext {
   mediaAddress: string;
   /** The PBX's own IPs, which a far end's SDP may not name (unless it signals from there). */
   ownAddresses: readonly string[];
+  /** The DTLS certificate for browser legs (webrtc-legs.ts); absent: browser offers get 488. */
+  webrtcIdentity?: WebrtcIdentity;
   settings: { noAnswerMs: number; t1: number; t2: number };
   /** RFC 4028 policy for both legs. */
   sessionPolicy: SessionTimerPolicy;
   io: B2buaIo;
-  viaFor(protocol: 'udp' | 'tcp' | 'tls'): LocalVia;
-  contactFor(protocol: 'udp' | 'tcp' | 'tls'): string;
+  viaFor(protocol: TransportProtocol): LocalVia;
+  contactFor(protocol: TransportProtocol): string;
   /** Extra headers for our INVITE to a callee (Supported, session timer). */
   forkHeaders(): Array<[string, string]>;
   /** Extra headers for our 200 to the caller (session timer). */

@@ -14,6 +14,7 @@ import { answerCaller, buildForkInvite } from './messages.js';
 import type { CallMediaSession, CallRecord, Disposition, HangupSide, LegCodecs, MediaCodec } from './ports.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { SrtpLegs } from './srtp-legs.js';
+import { WebrtcLegs } from './webrtc-legs.js';
 import type { SrtpPolicy } from './srtp-policy.js';
 import { CallDtmf } from './call-dtmf.js';
 import { parseSdp } from '../sdp/parse.js';
@@ -122,6 +123,7 @@ export class Call implements ForkOwner {
     this.startedAt = ctx.clock.now();
     this.sdp = new SdpBridge(ctx.mediaAddress, ctx.ownAddresses);
     this.sdp.srtp = new SrtpLegs({ ...input.srtp, callerTls: input.callerTarget.protocol === 'tls' });
+    if (ctx.webrtcIdentity) this.sdp.webrtc = new WebrtcLegs(ctx.webrtcIdentity);
     const legs = { dialog: (s: Side) => (s === 'a' ? this.aDialog : this.winner?.dialog), target: (s: Side) => (s === 'a' ? this.callerTarget : this.winner?.target.target) };
     this.dtmf = new CallDtmf(ctx.io, legs, ctx.logger, this.id);
     this.dtmf.noteAllow('a', input.invite);
@@ -270,7 +272,8 @@ export class Call implements ForkOwner {
     stage.targets.forEach((t, i) => {
       // A trunk that takes only some codecs is offered only those (and none: 488, RFC 3261 §21.4.26).
       const full = t.codecs ? offerWithCodecs(offer, t.codecs) : offer;
-      const body = full && this.sdp.srtp ? this.sdp.srtp.forTarget(full, t.target.protocol) : full; // no SDES keys over UDP/TCP
+      const sdes = full && this.sdp.srtp ? this.sdp.srtp.forTarget(full, t.target.protocol) : full; // no SDES keys over UDP/TCP
+      const body = sdes && this.sdp.webrtc ? this.sdp.webrtc.forTarget(sdes, t.target.protocol) : sdes; // a browser behind a WebSocket
       if (!body) {
         refused.push({ status: 488, reason: 'Not Acceptable Here' });
         return;

@@ -24,6 +24,24 @@ export interface MediaSrtp {
   recvKey: Uint8Array;
 }
 
+/** The PBX's DTLS certificate for browser legs and its a=fingerprint value ("sha-256 AB:…"). */
+export interface WebrtcIdentity {
+  certPem: string;
+  keyPem: string;
+  fingerprint: string;
+}
+
+/** A browser leg for the media worker (media/protocol.ts LegWebrtc). */
+export interface MediaWebrtc {
+  localUfrag: string;
+  localPwd: string;
+  remoteUfrag: string;
+  remoteFingerprint: string;
+  certPem: string;
+  keyPem: string;
+  candidates: string[];
+}
+
 /** The codec one leg carries, from the offer/answer (see sdp/answer-mapping.ts NegotiatedCodec). */
 export interface MediaCodec {
   payloadType: number;
@@ -60,6 +78,8 @@ export interface CallMediaSession {
   stopPlay?(leg: LegName): Promise<void>;
   /** SDES-SRTP on a leg (media/protocol.ts LegSrtp), or off with null; absent: the media path is plain RTP only. */
   setSrtp?(leg: LegName, srtp: MediaSrtp | null): Promise<void>;
+  /** A browser leg (ICE-lite, DTLS-SRTP), or plain again with null; absent: no browser legs. */
+  setWebrtc?(leg: LegName, webrtc: MediaWebrtc | null): Promise<void>;
   /** DTMF per leg (see media/protocol.ts LegDtmf); absent: the media path does no DTMF. */
   setDtmf?(dtmf: { a: LegDtmfSettings; b: LegDtmfSettings }): Promise<void>;
   /** Play a digit to a leg's phone (RFC 4733 or tones). */

@@ -11,6 +11,7 @@ import { specialUseClass } from '../util/address-class.js';
 import type { Side } from './call-registry.js';
 import type { CallMediaSession, LegCodecs, MediaRemote } from './ports.js';
 import { plainSdp, SrtpRefusal, type SrtpLegs } from './srtp-legs.js';
+import { browserPlain, WebrtcRefusal, type WebrtcLegs } from './webrtc-legs.js';
 
 /**
  * Offer/answer between the two legs of a call (RFC 3264), with the PBX in the media
@@ -35,6 +36,8 @@ export class SdpBridge {
   private readonly ownOffers: Record<Side, SessionDescription | undefined> = { a: undefined, b: undefined };
   /** SDES-SRTP per leg (srtp-legs.ts); absent: a=crypto passes as any attribute. */
   srtp: SrtpLegs | undefined;
+  /** Browser legs (webrtc-legs.ts: ICE-lite, DTLS-SRTP); absent: UDP/TLS/RTP/SAVPF is refused like any unknown profile. */
+  webrtc: WebrtcLegs | undefined;
   /** Why the last description was refused by the SRTP policy (for the log). */
   srtpRefusal: string | undefined;
   private lastMedia: CallMediaSession | undefined;
@@ -67,7 +70,7 @@ export class SdpBridge {
       throw new SipError(400, 'Bad Request', { detail: `bad SDP: ${(e as Error).message}`, cause: e });
     }
     // RTP/SAVP is plain RTP/AVP to the codec check: whether SRTP can be had is the call's SrtpLegs' to say.
-    if (!filterOffer(plainSdp(sd).sd)) throw new SipError(488, 'Not Acceptable Here', { detail: 'no common codec' });
+    if (!filterOffer(plainSdp(browserPlain(sd)).sd)) throw new SipError(488, 'Not Acceptable Here', { detail: 'no common codec' });
     return req.body;
   }
 
@@ -98,6 +101,7 @@ export class SdpBridge {
     this.lastOffer = this.pendingOffer;
     const out = this.rewriteFor(to, sent, media, 'offer');
     this.srtp?.apply(media);
+    this.webrtc?.apply(media);
     return { body: out, remote, hold: isHold(sd), moved: this.noteRemote(from, remote) };
   }
 
@@ -127,6 +131,7 @@ export class SdpBridge {
     const to: Side = from === 'a' ? 'b' : 'a';
     const out = this.rewriteFor(to, answer, media, 'answer');
     this.srtp?.apply(media);
+    this.webrtc?.apply(media);
     return { body: out, remote, moved: this.noteRemote(from, remote), ...(codecs ? { codecs } : {}) };
   }
 
@@ -166,6 +171,7 @@ export class SdpBridge {
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
     if (this.lastMedia) this.srtp?.apply(this.lastMedia);
+    if (this.lastMedia) this.webrtc?.apply(this.lastMedia);
     return { remote, codec: mapped.answerer, moved: this.noteRemote(from, remote) };
   }
 
@@ -185,11 +191,15 @@ export class SdpBridge {
   /** A description that came in from `from`, with SDES taken out (undefined: unreadable, or refused by the SRTP policy). */
   private srtpIn(from: Side, sd: SessionDescription | undefined, role: 'offer' | 'answer'): SessionDescription | undefined {
     this.srtpRefusal = undefined;
-    if (!sd || !this.srtp) return sd;
+    if (!sd) return sd;
     try {
-      return role === 'offer' ? this.srtp.takeOffer(from, sd) : this.srtp.takeAnswer(from, sd);
+      // A browser's description becomes plain RTP/AVP first (its DTLS is the worker's, not SDES).
+      const plain = this.webrtc ? this.webrtc.takeIn(from, sd) : sd;
+      // A browser leg is DTLS-SRTP whatever the SDES policy says: it is encrypted, and never keyed by SDES.
+      if (!this.srtp || this.webrtc?.isBrowser(from)) return plain;
+      return role === 'offer' ? this.srtp.takeOffer(from, plain) : this.srtp.takeAnswer(from, plain);
     } catch (e) {
-      if (!(e instanceof SrtpRefusal)) throw e;
+      if (!(e instanceof SrtpRefusal) && !(e instanceof WebrtcRefusal)) throw e;
       this.srtpRefusal = e.message;
       return undefined;
     }
@@ -200,7 +210,8 @@ export class SdpBridge {
     const port = to === 'a' ? media.legA.rtpPort : media.legB.rtpPort;
     let rewritten = rewriteConnection(sd, { address: this.mediaAddress, ports: sd.media.map((m) => (m.port === 0 ? 0 : port)) });
     // SDES: our own key for this leg (srtp-legs.ts); rewriteConnection made a copy.
-    if (this.srtp) rewritten = role === 'offer' ? this.srtp.decorateOffer(to, rewritten) : this.srtp.decorateAnswer(to, rewritten);
+    if (this.srtp && !this.webrtc?.isBrowser(to)) rewritten = role === 'offer' ? this.srtp.decorateOffer(to, rewritten) : this.srtp.decorateAnswer(to, rewritten);
+    if (this.webrtc) rewritten = this.webrtc.decorate(to, rewritten, role, this.mediaAddress, port);
     const body = Buffer.from(this.originTo[to].serialize(rewritten), 'utf8');
     this.lastSent[to] = body;
     return body;

@@ -247,6 +247,8 @@ export function checkSrtpOffer(body: Buffer, policy: SrtpPolicy, protocol: strin
   } catch {
     return; // checkOffer has answered unreadable SDP already
   }
+  // A browser's offer (UDP/TLS/RTP/SAVPF) is DTLS-SRTP, always encrypted: SDES policy is not its to meet (webrtc-legs.ts).
+  if (sd.media.some((m) => m.type.toLowerCase() === 'audio' && m.port !== 0 && /^UDP\/TLS\/RTP\/SAVPF?$/i.test(m.proto))) return;
   try {
     new SrtpLegs({ caller: policy, callerTls: protocol.toLowerCase() === 'tls' }).takeOffer('a', sd);
   } catch (e) {

@@ -16,6 +16,8 @@ test('config/pbx.yaml parses with no environment set', () => {
     { protocol: 'udp', host: '127.0.0.1', port: 5060 },
     { protocol: 'tcp', host: '127.0.0.1', port: 5060 },
     { protocol: 'tls', host: '127.0.0.1', port: 5061 },
+    { protocol: 'ws', host: '127.0.0.1', port: 5066 },
+    { protocol: 'wss', host: '127.0.0.1', port: 7443 },
   ]);
   assert.equal(c.sip.tls, { cert: join(configDir, 'certs/demo.crt'), key: join(configDir, 'certs/demo.key') });
   assert.is(c.dataDir, join(configDir, '../data'));

@@ -45,8 +45,10 @@ test('parseHostPort: host:port and [v6]:port, port required and in range', () =>
 test('parseListenUri: udp, tcp, tls with host and port', () => {
   assert.equal(parseListenUri('udp://127.0.0.1:5060'), { protocol: 'udp', host: '127.0.0.1', port: 5060 });
   assert.equal(parseListenUri('TLS://[::1]:5061'), { protocol: 'tls', host: '::1', port: 5061 });
-  assert.equal(parseListenUri('ws://127.0.0.1:80'), { problem: "unknown protocol 'ws' (use udp, tcp or tls)" });
-  assert.equal(parseListenUri('127.0.0.1:5060'), { problem: "'127.0.0.1:5060' is not proto://host:port (proto is udp, tcp or tls)" });
+  assert.equal(parseListenUri('ws://127.0.0.1:5066'), { protocol: 'ws', host: '127.0.0.1', port: 5066 });
+  assert.equal(parseListenUri('WSS://[::1]:7443'), { protocol: 'wss', host: '::1', port: 7443 });
+  assert.equal(parseListenUri('http://127.0.0.1:80'), { problem: "unknown protocol 'http' (use udp, tcp, tls, ws or wss)" });
+  assert.equal(parseListenUri('127.0.0.1:5060'), { problem: "'127.0.0.1:5060' is not proto://host:port (proto is udp, tcp, tls, ws or wss)" });
 });
 
 test('parseCidr: addresses and prefixes of both families', () => {

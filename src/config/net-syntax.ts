@@ -71,14 +71,14 @@ export function parseHostPort(s: string): { host: string; port: number } | { pro
   return { host, port };
 }
 
-const PROTOCOLS: readonly ListenProtocol[] = ['udp', 'tcp', 'tls'];
+const PROTOCOLS: readonly ListenProtocol[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 
-/** `udp://host:port`, `tcp://host:port` or `tls://host:port`. */
+/** `udp://host:port`, `tcp://`, `tls://`, `ws://` or `wss://` (RFC 7118). */
 export function parseListenUri(s: string): ListenSpec | { problem: string } {
   const m = /^([A-Za-z]+):\/\/(.*)$/.exec(s);
-  if (!m) return { problem: `'${s}' is not proto://host:port (proto is udp, tcp or tls)` };
+  if (!m) return { problem: `'${s}' is not proto://host:port (proto is udp, tcp, tls, ws or wss)` };
   const protocol = m[1].toLowerCase() as ListenProtocol;
-  if (!PROTOCOLS.includes(protocol)) return { problem: `unknown protocol '${m[1]}' (use udp, tcp or tls)` };
+  if (!PROTOCOLS.includes(protocol)) return { problem: `unknown protocol '${m[1]}' (use udp, tcp, tls, ws or wss)` };
   const hp = parseHostPort(m[2]);
   if ('problem' in hp) return hp;
   return { protocol, host: hp.host, port: hp.port };

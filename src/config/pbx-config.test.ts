@@ -179,14 +179,14 @@ test('sip: bad listeners are placed at their list item', () => {
     'sip:',
     '  listen:',
     '    - udp://127.0.0.1:5060',
-    '    - ws://127.0.0.1:8088',
+    '    - sctp://127.0.0.1:8088',
     '    - tcp://127.0.0.1',
     '    - udp://127.0.0.1:5060',
     '    - udp://::1:5060',
     '    - tcp://999.1.1.1:5060',
   ].join('\n');
   assert.equal(problems(text), [
-    "/etc/pbx/pbx.yaml:4:7: sip.listen[1]: unknown protocol 'ws' (use udp, tcp or tls)",
+    "/etc/pbx/pbx.yaml:4:7: sip.listen[1]: unknown protocol 'sctp' (use udp, tcp, tls, ws or wss)",
     "/etc/pbx/pbx.yaml:5:7: sip.listen[2]: '127.0.0.1' has no port (write host:port)",
     "/etc/pbx/pbx.yaml:6:7: sip.listen[3]: duplicate listener 'udp://127.0.0.1:5060' (first at line 3)",
     "/etc/pbx/pbx.yaml:7:7: sip.listen[4]: '::1:5060': write an IPv6 address in brackets, e.g. [::1]:5060",
@@ -199,6 +199,8 @@ test('sip: a tls:// listener needs sip.tls; cert and key both', () => {
   const listen = 'sip:\n  listen:\n    - udp://127.0.0.1:5060\n    - tls://127.0.0.1:5061\n';
   assert.equal(problems(listen), ['/etc/pbx/pbx.yaml:4:7: sip.listen[1]: a tls:// listener needs sip.tls.cert and sip.tls.key']);
   assert.equal(problems(listen + '  tls:\n    cert: a.crt\n'), ['/etc/pbx/pbx.yaml:6:5: sip.tls.key: required key is missing']);
+  const wss = 'sip:\n  listen:\n    - udp://127.0.0.1:5060\n    - ws://127.0.0.1:5066\n    - wss://127.0.0.1:7443\n';
+  assert.equal(problems(wss), ['/etc/pbx/pbx.yaml:5:7: sip.listen[2]: a wss:// listener needs sip.tls.cert and sip.tls.key']);
   const ok = parsePbxConfig(listen + '  tls: { cert: a.crt, key: a.key }\n', FILE, {});
   assert.equal(ok.sip.tls, { cert: '/etc/pbx/a.crt', key: '/etc/pbx/a.key' });
   // sip.tls without a tls:// listener is allowed (kept for when one is added).

@@ -50,8 +50,8 @@ const sip = object({
   /** Overload control and its memory bounds (issue 13 point 4). */
   overload: overloadSchema,
 }).check((s, where) => {
-  const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls');
-  if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report('a tls:// listener needs sip.tls.cert and sip.tls.key');
+  const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls' || l.protocol === 'wss');
+  if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report(`a ${s.listen[tlsAt].protocol}:// listener needs sip.tls.cert and sip.tls.key`);
   if (!s.publicAddress && isWildcardAddress(s.listen[0].host)) {
     where.at('listen').at(0).report('listens on every address, so sip.publicAddress must be set');
   }

@@ -11,7 +11,8 @@ import type { FlowDestination } from '../model/flow-destination.js';
 import type { ForwardConfig } from './call-flow-config.js';
 import type { OverloadConfig } from './overload-config.js';
 
-export type ListenProtocol = 'udp' | 'tcp' | 'tls';
+/** ws and wss: SIP over WebSocket (RFC 7118), for browsers. */
+export type ListenProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 export interface ListenSpec {
   protocol: ListenProtocol;

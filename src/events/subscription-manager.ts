@@ -4,7 +4,7 @@ import { callIdOf, cseqOf, getHeader, getHeaderValues, tagOf } from '../sip/mess
 import { createResponse } from '../sip/message/response.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import type { ClientTransactionUser } from '../sip/transaction/types.js';
-import type { Inbound, Target } from '../sip/transport/types.js';
+import type { Inbound, Target, TransportProtocol } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Clock } from '../util/clock.js';
 import { newBranch, newTag } from '../util/ids.js';
@@ -34,8 +34,8 @@ export interface SubscriptionManagerOptions {
     sendRequest(req: SipRequest, target: Target, user: ClientTransactionUser): unknown;
   };
   /** Our Via and Contact for a transport. */
-  viaFor: (protocol: 'udp' | 'tcp' | 'tls') => LocalVia;
-  contactFor: (protocol: 'udp' | 'tcp' | 'tls') => string;
+  viaFor: (protocol: TransportProtocol) => LocalVia;
+  contactFor: (protocol: TransportProtocol) => string;
   /** Adds the Server header where configured. */
   decorate?: (res: SipResponse) => SipResponse;
   /** The current context of a tenant; undefined when it is gone. */

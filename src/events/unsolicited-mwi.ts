@@ -2,7 +2,7 @@ import { forkTargets } from '../b2bua/fork-targets.js';
 import { viaValue, type LocalVia } from '../sip/dialog/local-via.js';
 import type { SipRequest } from '../sip/message/types.js';
 import type { ClientTransactionUser } from '../sip/transaction/types.js';
-import type { Target } from '../sip/transport/types.js';
+import type { Target, TransportProtocol } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Clock } from '../util/clock.js';
 import { newBranch, newCallId, newTag } from '../util/ids.js';
@@ -21,8 +21,8 @@ export interface UnsolicitedMwiOptions {
   /** The extension's `voicemail.mwi` setting; absent: subscribe. */
   modeOf: (tenant: TenantContext, ext: string) => MwiMode | undefined;
   transactions: { sendRequest(req: SipRequest, target: Target, user: ClientTransactionUser): unknown };
-  viaFor: (protocol: 'udp' | 'tcp' | 'tls') => LocalVia;
-  contactFor: (protocol: 'udp' | 'tcp' | 'tls') => string;
+  viaFor: (protocol: TransportProtocol) => LocalVia;
+  contactFor: (protocol: TransportProtocol) => string;
 }
 
 /**

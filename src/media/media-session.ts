@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
-import type { CommandName, CommandOf, CommandResult, ConferenceParticipantState, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, LegSrtp, MediaStats, PlayedMediaEvent, RecordingStopped, RemoteTarget } from './protocol.js';
+import type { CommandName, CommandOf, CommandResult, ConferenceParticipantState, DtmfSource, Endpoint, LegCodec, LegDtmf, LegName, LegSrtp, LegWebrtc, MediaStats, PlayedMediaEvent, RecordingStopped, RemoteTarget } from './protocol.js';
 import { PlayTracker, type PlayOptions, type PlayResult } from './play-tracker.js';
 import { needsTranscoding } from './session-kind.js';
 
@@ -78,6 +78,11 @@ export class MediaSession {
   /** SDES-SRTP on a leg (its phone's key and the PBX's own), or off with null. */
   async setSrtp(leg: LegName, srtp: LegSrtp | null): Promise<void> {
     await this.send({ op: 'setSrtp', session: this.id, leg, srtp });
+  }
+
+  /** A browser leg (ICE-lite, DTLS-SRTP on the RTP port), or a plain one again with null. */
+  async setWebrtc(leg: LegName, webrtc: LegWebrtc | null): Promise<void> {
+    await this.send({ op: 'setWebrtc', session: this.id, leg, webrtc });
   }
 
   /** After a re-INVITE from the leg's phone: relearn its source, accept a new SSRC and sequence. */

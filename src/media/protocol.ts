@@ -69,6 +69,37 @@ export interface LegSrtp {
   recvKey: Uint8Array;
 }
 
+/**
+ * A browser leg (ICE-lite, DTLS-SRTP, rtcp-mux on the RTP port): our ICE credentials and
+ * DTLS certificate as our SDP states them, the browser's ufrag and fingerprint from its
+ * SDP, and the addresses it signalled (its UDP candidates and its signalling address):
+ * checks and DTLS from anywhere else are refused. The SRTP keys come from the handshake.
+ */
+export interface LegWebrtc {
+  localUfrag: string;
+  localPwd: string;
+  remoteUfrag: string;
+  /** "sha-256 AB:CD:…" (RFC 8122). */
+  remoteFingerprint: string;
+  certPem: string;
+  keyPem: string;
+  candidates: string[];
+}
+
+/** ICE and DTLS counters of a browser leg. */
+export interface WebrtcLegStats {
+  /** Connectivity checks answered. */
+  iceAnswered: number;
+  /** STUN refused: from an address that did not signal, or failing USERNAME/MESSAGE-INTEGRITY. */
+  iceRefused: number;
+  /** DTLS records refused: from an address that passed no connectivity check. */
+  dtlsRefused: number;
+  /** The handshake is done and SRTP runs. */
+  connected: boolean;
+  /** Why the handshake failed, when it did. */
+  failure?: string;
+}
+
 /** SRTP counters of a leg: packets dropped for a bad tag, a replayed index, or a bad shape. */
 export interface SrtpLegStats {
   suite: string;
@@ -135,6 +166,8 @@ export interface CommandMap {
    */
   /** SRTP on a leg, or off (null); see LegSrtp. */
   setSrtp: { req: { session: string; leg: LegName; srtp: LegSrtp | null }; res: null };
+  /** A browser leg (ICE-lite, DTLS-SRTP), or a plain one again (null); see LegWebrtc. */
+  setWebrtc: { req: { session: string; leg: LegName; webrtc: LegWebrtc | null }; res: null };
   setDtmf: { req: { session: string; a: LegDtmf; b: LegDtmf }; res: null };
   /** Play one digit towards a leg's phone, in the way that leg negotiated (RFC 4733 or in-band tones). */
   sendDigit: { req: { session: string; leg: LegName; digit: string; durationMs: number }; res: null };
@@ -211,6 +244,9 @@ export interface WorkerLoad {
   /** SRTP/SRTCP packets dropped for a bad authentication tag, and for a replayed index (leg-srtp.ts). */
   srtpAuthFailed?: number;
   srtpReplayed?: number;
+  /** Browser legs: STUN checks and DTLS records refused (from an address that did not signal, bad credentials; leg-webrtc.ts). */
+  webrtcIceRefused?: number;
+  webrtcDtlsRefused?: number;
   /** Sessions that transcode now. */
   transcoding?: number;
   /** 20 ms frame ticks of the worker pacer (transcoding, players, recorders, rooms, DTMF taps) since the worker started, and those run more than 10 ms late. */
@@ -279,6 +315,8 @@ export interface LegStats {
   dtmf?: DtmfLegStats;
   /** Present when the leg carries SRTP. */
   srtp?: SrtpLegStats;
+  /** Present on a browser leg. */
+  webrtc?: WebrtcLegStats;
 }
 
 export interface MediaStats {

@@ -46,10 +46,13 @@ export interface Received {
 export class FakePhone {
   readonly received: Received[] = [];
   private waiters: Array<() => void> = [];
+  /** Sees every datagram too (a DTLS client reading its records off this socket). */
+  onMessage: ((data: Buffer) => void) | undefined;
 
   private constructor(private readonly socket: Socket) {
     socket.on('message', (data, rinfo) => {
       this.received.push({ data, from: { address: rinfo.address, port: rinfo.port } });
+      this.onMessage?.(data);
       for (const w of this.waiters.splice(0)) w();
     });
   }

@@ -1,3 +1,6 @@
+/** The transport a contact registered over (RFC 7118 adds ws and wss). */
+export type BindingProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
 /** One registered contact of an extension, as the registrar hands it to the store. */
 export interface BindingRow {
   /** The extension (unescaped user part). */
@@ -13,7 +16,7 @@ export interface BindingRow {
   /** ms since epoch. */
   expiresAt: number;
   q?: number;
-  source: { protocol: 'udp' | 'tcp' | 'tls'; address: string; port: number; connectionId?: string; localAddress: string; localPort: number };
+  source: { protocol: BindingProtocol; address: string; port: number; connectionId?: string; localAddress: string; localPort: number };
   /** RFC 3327 Path values, top first. */
   path?: string[];
   userAgent?: string;
@@ -56,7 +59,7 @@ export interface BindingSqlRow {
   cseq: number;
   expires_at: number;
   q: number | null;
-  protocol: 'udp' | 'tcp' | 'tls';
+  protocol: BindingProtocol;
   address: string;
   port: number;
   connection_id: string | null;

@@ -33,8 +33,8 @@ export interface TestTenant {
 
 export interface PbxProcessOptions {
   tenants: TestTenant[];
-  /** Which listeners to open; all three by default. */
-  transports?: Array<'udp' | 'tcp' | 'tls'>;
+  /** Which listeners to open; udp, tcp and tls by default (ws and wss, RFC 7118, only when named). */
+  transports?: Array<'udp' | 'tcp' | 'tls' | 'ws' | 'wss'>;
   /** YAML lines appended to pbx.yaml (security, registrar, ...). */
   extraYaml?: string;
   /** YAML lines added inside the `sip:` block, indented by two spaces (e.g. `tcp: { maxConnections: 50 }`). */
@@ -70,7 +70,7 @@ export class PbxProcess {
 
   private constructor(
     readonly dir: string,
-    readonly ports: { udp: number; tcp: number; tls: number },
+    readonly ports: { udp: number; tcp: number; tls: number; ws?: number; wss?: number },
     readonly configFile: string,
     /** The admin API's port (api.listen is always written, on a free port, unless extraYaml has its own `api:`). */
     readonly apiPort: number,
@@ -94,6 +94,10 @@ export class PbxProcess {
     if (transports.includes('udp')) listen.push(`"udp://127.0.0.1:${sipPort}"`);
     if (transports.includes('tcp')) listen.push(`"tcp://127.0.0.1:${sipPort}"`);
     if (transports.includes('tls')) listen.push(`"tls://127.0.0.1:${tlsPort}"`);
+    const wsPort = transports.includes('ws') ? await freePort() : undefined;
+    const wssPort = transports.includes('wss') ? await freePort() : undefined;
+    if (wsPort !== undefined) listen.push(`"ws://127.0.0.1:${wsPort}"`);
+    if (wssPort !== undefined) listen.push(`"wss://127.0.0.1:${wssPort}"`);
     const yaml = [
       'dataDir: data',
       'tenantsDir: tenants',
@@ -109,7 +113,8 @@ export class PbxProcess {
     const configFile = join(dir, 'pbx.yaml');
     writeFileSync(configFile, yaml + '\n');
     for (const t of opts.tenants) writeFileSync(join(dir, 'tenants', `${t.id}.yaml`), tenantYaml(t));
-    return new PbxProcess(dir, { udp: sipPort, tcp: sipPort, tls: tlsPort }, configFile, apiPort, opts.env);
+    const wsPorts = { ...(wsPort !== undefined ? { ws: wsPort } : {}), ...(wssPort !== undefined ? { wss: wssPort } : {}) };
+    return new PbxProcess(dir, { udp: sipPort, tcp: sipPort, tls: tlsPort, ...wsPorts }, configFile, apiPort, opts.env);
   }
 
   static async start(opts: PbxProcessOptions): Promise<PbxProcess> {

@@ -34,6 +34,8 @@ export interface MonitoringSnapshot {
     /** STUN Binding requests answered / STUN datagrams dropped on the SIP UDP ports (RFC 5626 §4.4.2); absent: not reported. */
     stunAnswered?: number;
     stunDropped?: number;
+    /** SIP over WebSocket (RFC 7118): upgrades refused (no `sip` subprotocol) and frames over the size cap; absent: not reported. */
+    ws?: { refusedHandshakes: number; oversizedFrames: number };
     /** OPTIONS keep-alives to UDP phones (natKeepalive): sent, answered, unanswered, bindings removed; absent: not reported. */
     keepalive?: { sent: number; answered: number; missed: number; dropped: number };
     bannedSources: number;
@@ -57,6 +59,9 @@ export interface MediaWorkerSnapshot {
   /** SRTP packets dropped for a bad tag or a replayed index since the worker started. */
   srtpAuthFailed?: number;
   srtpReplayed?: number;
+  /** Browser legs: STUN checks and DTLS records refused (media/worker/leg-webrtc.ts). */
+  webrtcIceRefused?: number;
+  webrtcDtlsRefused?: number;
   /** Busy share of the worker's event loop since it started, 0..1. */
   loopUtilization?: number;
   cpuSeconds?: number;
@@ -163,6 +168,11 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   }
   if (s.sip.stunAnswered !== undefined) r.counter('pbx_sip_stun_answered_total', 'STUN Binding requests answered on the SIP UDP ports (RFC 5626 keep-alives), error responses included.').inc(undefined, s.sip.stunAnswered);
   if (s.sip.stunDropped !== undefined) r.counter('pbx_sip_stun_dropped_total', 'STUN datagrams not answered: malformed, not a request, or from a throttled source.').inc(undefined, s.sip.stunDropped);
+  if (s.sip.ws) {
+    const w = r.counter('pbx_sip_ws_refused_total', 'SIP over WebSocket refused: a handshake without the sip subprotocol (or plain HTTP), a frame over sip.maxMessageBytes.', ['reason']);
+    w.inc({ reason: 'handshake' }, s.sip.ws.refusedHandshakes);
+    w.inc({ reason: 'oversized' }, s.sip.ws.oversizedFrames);
+  }
   if (s.sip.keepalive) {
     const k = r.counter('pbx_sip_keepalive_options_total', 'OPTIONS keep-alives to UDP phones (tenant natKeepalive), by outcome.', ['outcome']);
     for (const outcome of ['sent', 'answered', 'missed', 'dropped'] as const) k.inc({ outcome }, s.sip.keepalive[outcome]);
@@ -182,6 +192,7 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
   const dropped = r.counter('pbx_media_worker_packets_dropped_total', 'Packets a worker dropped since it started (stray source, invalid, nowhere to send).', ['worker']);
   const srtpAuth = r.counter('pbx_media_worker_srtp_auth_failed_total', 'SRTP/SRTCP packets a worker dropped for a bad authentication tag (RFC 3711 §3.3).', ['worker']);
   const srtpReplay = r.counter('pbx_media_worker_srtp_replayed_total', 'SRTP/SRTCP packets a worker dropped as replays (RFC 3711 §3.3.2).', ['worker']);
+  const webrtcRefused = r.counter('pbx_media_worker_webrtc_refused_total', 'Browser legs: STUN checks and DTLS records a worker refused (from an address that did not signal, or failing ICE credentials).', ['worker', 'kind']);
   const elu = r.gauge('pbx_media_worker_event_loop_utilization', 'Busy share of a worker\'s event loop since it started (0..1).', ['worker']);
   const cpu = r.counter('pbx_media_worker_cpu_seconds_total', 'CPU time of a worker thread (Linux only).', ['worker']);
   const paced = r.counter('pbx_media_worker_frames_paced_total', '20 ms frame ticks of a worker\'s pacer (transcoding, playback, mixing) since it started.', ['worker']);
@@ -197,6 +208,8 @@ export function serverGauges(r: MetricsRegistry, s: MonitoringSnapshot): void {
     if (w.packetsDropped !== undefined) dropped.inc(l, w.packetsDropped);
     if (w.srtpAuthFailed !== undefined) srtpAuth.inc(l, w.srtpAuthFailed);
     if (w.srtpReplayed !== undefined) srtpReplay.inc(l, w.srtpReplayed);
+    if (w.webrtcIceRefused !== undefined) webrtcRefused.inc({ ...l, kind: 'stun' }, w.webrtcIceRefused);
+    if (w.webrtcDtlsRefused !== undefined) webrtcRefused.inc({ ...l, kind: 'dtls' }, w.webrtcDtlsRefused);
     if (w.loopUtilization !== undefined) elu.set(l, w.loopUtilization);
     if (w.cpuSeconds !== undefined) cpu.inc(l, w.cpuSeconds);
     if (w.framesPaced !== undefined) paced.inc(l, w.framesPaced);

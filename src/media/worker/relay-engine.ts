@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MediaError } from '../media-error.js';
 import { PortAllocator } from '../port-allocator.js';
-import type { CommandOf, LegCodec, LegDtmf, LegName, LegSrtp, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
+import type { CommandOf, LegCodec, LegDtmf, LegName, LegSrtp, LegWebrtc, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
 import { checkDigit, checkLegDtmf, DtmfAttachments } from './dtmf-attachments.js';
 import { canTranscode } from './codec-registry.js';
 import { FramePacer, type PacerTimers } from './frame-pacer.js';
@@ -15,6 +15,7 @@ import { takeTimeout } from './inactivity.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { RelayLeg } from './relay-leg.js';
 import { checkLegSrtp } from './leg-srtp.js';
+import { checkLegWebrtc } from './leg-webrtc.js';
 import { RelaySession } from './relay-session.js';
 import { SessionRecorder } from './session-recorder.js';
 import { RecorderError } from '../recording/recorder-error.js';
@@ -66,7 +67,7 @@ export class RelayEngine {
   private lastSocketErrorReport = -Infinity;
   private closed = false;
   /** Totals of the sessions already released (the live ones are added at load()). */
-  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0, srtpAuthFailed: 0, srtpReplayed: 0 };
+  private readonly retired = { packetsRelayed: 0, bytesRelayed: 0, packetsDropped: 0, srtpAuthFailed: 0, srtpReplayed: 0, webrtcIceRefused: 0, webrtcDtlsRefused: 0 };
   /** DTMF per session: its settings, and the tap on whichever session carries it. */
   private readonly dtmfTaps: DtmfAttachments;
   /** The codecs of each session's last setCodecs (what a recording decodes), and its recording. */
@@ -120,6 +121,8 @@ export class RelayEngine {
         return this.setDtmf(cmd.session, cmd.a, cmd.b);
       case 'setSrtp':
         return this.setSrtp(cmd.session, cmd.leg, cmd.srtp);
+      case 'setWebrtc':
+        return this.setWebrtc(cmd.session, cmd.leg, cmd.webrtc);
       case 'sendDigit':
         return this.sendDigit(cmd.session, cmd.leg, cmd.digit, cmd.durationMs);
       case 'confJoin':
@@ -214,6 +217,17 @@ export class RelayEngine {
       s.leg(checkLeg(leg)).setSrtp(srtp === null ? null : checkLegSrtp(srtp));
     } catch (err) {
       throw new MediaError('bad-request', `setSrtp: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return null;
+  }
+
+  /** A browser leg, or plain again (null); checked here like the SRTP keys. */
+  setWebrtc(id: string, leg: LegName, webrtc: LegWebrtc | null): null {
+    const s = this.session(id);
+    try {
+      s.leg(checkLeg(leg)).setWebrtc(webrtc === null ? null : checkLegWebrtc(webrtc));
+    } catch (err) {
+      throw new MediaError('bad-request', `setWebrtc: ${err instanceof Error ? err.message : String(err)}`);
     }
     return null;
   }
@@ -512,7 +526,7 @@ function checkLeg(leg: unknown): LegName {
   return leg;
 }
 
-function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number; srtpAuthFailed: number; srtpReplayed: number }, s: MediaStats): void {
+function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDropped: number; srtpAuthFailed: number; srtpReplayed: number; webrtcIceRefused: number; webrtcDtlsRefused: number }, s: MediaStats): void {
   for (const leg of [s.a, s.b]) {
     t.packetsRelayed += leg.packetsSent + leg.rtcpSent;
     t.bytesRelayed += leg.bytesSent;
@@ -521,6 +535,10 @@ function addTotals(t: { packetsRelayed: number; bytesRelayed: number; packetsDro
       t.packetsDropped += leg.srtp.authFailed + leg.srtp.replayed + leg.srtp.malformed;
       t.srtpAuthFailed += leg.srtp.authFailed;
       t.srtpReplayed += leg.srtp.replayed;
+    }
+    if (leg.webrtc) {
+      t.webrtcIceRefused += leg.webrtc.iceRefused;
+      t.webrtcDtlsRefused += leg.webrtc.dtlsRefused;
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import type { Endpoint, LegName, LegSrtp, LegStats, RemoteTarget } from '../protocol.js';
+import type { Endpoint, LegName, LegSrtp, LegStats, LegWebrtc, RemoteTarget } from '../protocol.js';
 import { LegSrtpState } from './leg-srtp.js';
+import { LegWebrtcState } from './leg-webrtc.js';
 import { canonicalIp } from './ip-text.js';
 import { StreamStats } from '../rtp/stream-stats.js';
 import { classifyRtpPort, INVALID, RTP } from '../rtp/rtp-header.js';
@@ -64,6 +65,10 @@ export class RelayLeg {
   private srtp: LegSrtpState | undefined;
   /** The plain length of the last packet acceptOnRtpPort let in (shorter than the datagram with SRTP). */
   private plainLength = 0;
+  /** A browser leg: ICE-lite and DTLS-SRTP on the RTP port (leg-webrtc.ts); nothing is sent to it before its keys. */
+  private webrtc: LegWebrtcState | undefined;
+  /** Packets for a browser leg dropped because its DTLS handshake was not done yet. */
+  awaitingKeysDropped = 0;
 
   constructor(
     readonly name: LegName,
@@ -126,6 +131,8 @@ export class RelayLeg {
    * RTP). Returns the packet's kind (RTP or RTCP), or INVALID when it was dropped.
    */
   acceptOnRtpPort(msg: Buffer, address: string, port: number, onLatched: (leg: RelayLeg, address: string, port: number) => void): number {
+    // RFC 7983: on a browser leg, STUN and DTLS share the port with RTP and RTCP.
+    if (this.webrtc && this.webrtc.demux(msg, address, port)) return INVALID;
     const kind = classifyRtpPort(msg);
     if (kind === INVALID) {
       this.invalidDropped++;
@@ -177,16 +184,57 @@ export class RelayLeg {
   }
 
   /**
+   * A browser leg (ICE-lite, DTLS-SRTP, rtcp-mux), or a plain one again (null). The leg
+   * latches to the pair its checks select and gets its SRTP keys from the handshake.
+   */
+  setWebrtc(cfg: LegWebrtc | null): void {
+    // An ICE restart with the same DTLS peer keeps the association and its SRTP keys.
+    if (cfg && this.webrtc && this.webrtc.renew(cfg)) return;
+    this.webrtc?.close();
+    this.webrtc = undefined;
+    if (!cfg) return;
+    this.srtp = undefined;
+    this.webrtc = new LegWebrtcState(cfg, this.rtp, {
+      latch: (address, port) => this.latchTo(address, port),
+      keys: (k) => this.setSrtp({ suite: 'AES_CM_128_HMAC_SHA1_80', sendKey: k.sendKey, recvKey: k.recvKey }),
+    });
+  }
+
+  /** Stop a browser leg's DTLS (its retransmission timers) when the session ends. */
+  dispose(): void {
+    this.webrtc?.close();
+  }
+
+  /** Latch RTP and (multiplexed) RTCP to the pair ICE selected. */
+  private latchTo(address: string, port: number): void {
+    this.latchedAddress = address;
+    this.latchedPort = port;
+    this.rtcpLatchedAddress = address;
+    this.rtcpLatchedPort = port;
+    this.route();
+  }
+
+  /**
    * Send an RTP packet (or, rtcpMux, RTCP on the RTP port) to this leg's phone: as it is,
    * or protected when the leg carries SRTP. The caller has checked sendPort.
    */
   sendRtp(buf: Buffer, offset: number, len: number, rtcpMux = false): void {
+    if (this.webrtc && !this.srtp) {
+      this.awaitingKeysDropped++;
+      return;
+    }
     if (this.srtp) this.srtp.send(this.rtp, buf, offset, len, this.sendPort, this.sendAddress, rtcpMux);
     else this.rtp.send(buf, offset, len, this.sendPort, this.sendAddress);
   }
 
   /** Send RTCP on the RTCP port (protected on an SRTP leg). The caller has checked rtcpSendPort. */
   sendRtcp(buf: Buffer, len: number): void {
+    if (this.webrtc) {
+      // rtcp-mux (RFC 5761): a browser has one port for both.
+      if (this.srtp) this.srtp.send(this.rtp, buf, 0, len, this.sendPort, this.sendAddress, true);
+      else this.awaitingKeysDropped++;
+      return;
+    }
     if (this.srtp) this.srtp.send(this.rtcp, buf, 0, len, this.rtcpSendPort, this.rtcpSendAddress, true);
     else this.rtcp.send(buf, 0, len, this.rtcpSendPort, this.rtcpSendAddress);
   }
@@ -233,6 +281,7 @@ export class RelayLeg {
       maxJitterMs: this.stream.maxJitterMs,
       latched: this.latched,
       ...(this.srtp ? { srtp: this.srtp.stats() } : {}),
+      ...(this.webrtc ? { webrtc: this.webrtc.stats() } : {}),
     };
   }
 

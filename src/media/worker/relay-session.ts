@@ -89,6 +89,8 @@ export class RelaySession implements ActivityState {
   }
 
   close(): void {
+    this.a.dispose();
+    this.b.dispose();
     for (const s of [this.a.rtp, this.a.rtcp, this.b.rtp, this.b.rtcp]) {
       s.removeAllListeners('message');
       try {

@@ -95,6 +95,8 @@ export class TranscodeSession implements ActivityState, Paced {
   }
 
   close(): void {
+    this.a.dispose();
+    this.b.dispose();
     this.detach();
     for (const s of [this.a.rtp, this.a.rtcp, this.b.rtp, this.b.rtcp]) {
       try {

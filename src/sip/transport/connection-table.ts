@@ -5,7 +5,7 @@ import type { Endpoint } from './types.js';
 /** What the table needs to know of a stream connection. */
 export interface TrackedConnection {
   readonly id: string;
-  readonly protocol: 'tcp' | 'tls';
+  readonly protocol: 'tcp' | 'tls' | 'ws' | 'wss';
   readonly direction: 'inbound' | 'outbound';
   readonly remote: Endpoint;
   readonly openedAt: number;
@@ -47,7 +47,7 @@ export class ConnectionTable<C extends TrackedConnection> {
     return this.byId.size;
   }
 
-  nextId(protocol: 'tcp' | 'tls'): string {
+  nextId(protocol: 'tcp' | 'tls' | 'ws' | 'wss'): string {
     return `${protocol}-${++this.seq}`;
   }
 
@@ -118,7 +118,7 @@ export class ConnectionTable<C extends TrackedConnection> {
   }
 
   /** An open (not closing) connection to this remote address and port. */
-  findByRemote(protocol: 'tcp' | 'tls', address: string, port: number): C | undefined {
+  findByRemote(protocol: 'tcp' | 'tls' | 'ws' | 'wss', address: string, port: number): C | undefined {
     const c = this.byRemote.get(remoteKey(protocol, address, port));
     return c && c.closingAt === undefined ? c : undefined;
   }

@@ -1,6 +1,6 @@
 import { parseUint, topVia } from '../message/headers.js';
 import type { Via } from '../message/via.js';
-import type { Inbound, Target } from './types.js';
+import type { Inbound, Target, TransportProtocol } from './types.js';
 
 /**
  * Where the response to a received request goes: RFC 3261 §18.2.2 with RFC 3581 §4.
@@ -37,7 +37,9 @@ export function responseTarget(inbound: Inbound, isOpen: (connectionId: string) 
   return target;
 }
 
-/** RFC 3261 §18.2.2 / §19.1.2: the default port of a transport. */
-export function defaultPort(protocol: 'udp' | 'tcp' | 'tls'): number {
+/** RFC 3261 §18.2.2 / §19.1.2: the default port of a transport (RFC 7118 §5: WebSocket's are HTTP's). */
+export function defaultPort(protocol: TransportProtocol): number {
+  if (protocol === 'ws') return 80;
+  if (protocol === 'wss') return 443;
   return protocol === 'tls' ? 5061 : 5060;
 }

@@ -18,6 +18,8 @@ import { TlsTransport, type TlsSettings } from './tls-transport.js';
 import { TransportError } from './transport-error.js';
 import { isReliable, type Endpoint, type Inbound, type MessageSender, type Target, type TransportProtocol } from './types.js';
 import { UdpTransport } from './udp-transport.js';
+import type { WsConnection } from './ws-connection.js';
+import { WsTransport } from './ws-transport.js';
 
 export type AdmitVerdict = 'ok' | 'throttled' | 'banned';
 
@@ -81,6 +83,10 @@ export interface TransportStats {
   stunAnswered: number;
   /** STUN datagrams not answered: malformed, indications, responses, or from a throttled source. */
   stunDropped: number;
+  /** WebSocket upgrades refused: no `sip` subprotocol, or not a WebSocket request (RFC 7118 §4.1). */
+  wsRefusedHandshakes: number;
+  /** WebSocket frames over maxMessageBytes (the connection is closed with 1009). */
+  wsOversizedFrames: number;
 }
 
 /**
@@ -96,6 +102,9 @@ export class TransportLayer implements MessageSender {
   private readonly udp: UdpTransport[] = [];
   private readonly tcp: TcpTransport;
   private readonly tls: TlsTransport;
+  /** SIP over WebSocket listeners (RFC 7118) and their connections, capped and swept like TCP's. */
+  private readonly ws: WsTransport[] = [];
+  private readonly wsTable: ConnectionTable<WsConnection>;
   private readonly log: Logger;
   private sweepTimer: TimerHandle | undefined;
   private running = false;
@@ -131,11 +140,31 @@ export class TransportLayer implements MessageSender {
     this.tcp = new TcpTransport(streamOptions('tcp'));
     this.tls = new TlsTransport(streamOptions('tls'), o.tls ?? {});
     if (o.receiveQueue) this.queue = new ReceiveQueue<QueuedDatagram>(o.receiveQueue.maxMessages);
+    this.wsTable = new ConnectionTable<WsConnection>(this.limits);
+    for (const l of o.listen) {
+      if (l.protocol !== 'ws' && l.protocol !== 'wss') continue;
+      this.ws.push(
+        new WsTransport({
+          protocol: l.protocol,
+          host: l.host,
+          port: l.port,
+          ...(o.tls ? { tls: o.tls } : {}),
+          table: this.wsTable,
+          clock: o.clock,
+          logger: this.log,
+          limits: this.limits,
+          admitConnection: (address) => this.verdict(address, 0) !== 'banned',
+          isTrusted: (address) => this.trusted(address),
+          handler: { onMessage: (conn, data) => this.onWsMessage(conn, data) },
+        }),
+      );
+    }
   }
 
   /** New TLS certificate and key for connections from now on (SIGHUP). Throws, keeping the old ones, when they do not load. */
   setTlsCredentials(cert: string | Buffer, key: string | Buffer): void {
     this.tls.setCredentials(cert, key);
+    for (const w of this.ws) w.setCredentials(cert, key);
   }
 
   /** Bind every listener; on a failure, what was bound is closed again and the error is raised. */
@@ -145,6 +174,7 @@ export class TransportLayer implements MessageSender {
       for (const u of this.udp) await u.start();
       await this.tcp.start();
       await this.tls.start();
+      for (const w of this.ws) await w.start();
     } catch (err) {
       await this.closeAll();
       throw err;
@@ -174,6 +204,8 @@ export class TransportLayer implements MessageSender {
         const socket = this.pickUdp(target);
         if (!socket) throw new TransportError(`no UDP socket can reach ${target.address}`);
         await socket.send(data, target.address, target.port);
+      } else if (target.protocol === 'ws' || target.protocol === 'wss') {
+        await WsTransport.send(this.wsTable, data, target);
       } else {
         await this.stream(target.protocol).send(data, target);
       }
@@ -187,15 +219,16 @@ export class TransportLayer implements MessageSender {
   /** RFC 3261 §18.2.2 with RFC 3581 §4: where the response to this request goes. */
   responseTarget(inbound: Inbound): Target {
     return responseTarget(inbound, (id) => {
-      const c = this.table.get(id);
+      const c = this.table.get(id) ?? this.wsTable.get(id);
       return c !== undefined && c.closingAt === undefined;
     });
   }
 
   /** The bound listeners, in the order they were configured, with their real ports. */
   localEndpoints(): Endpoint[] {
-    const next = { udp: 0, tcp: 0, tls: 0 };
-    const bound = { udp: this.udp.map((u) => u.local), tcp: this.tcp.localEndpoints(), tls: this.tls.localEndpoints() };
+    const next = { udp: 0, tcp: 0, tls: 0, ws: 0, wss: 0 };
+    const wsBound = (p: 'ws' | 'wss'): Endpoint[] => this.ws.flatMap((w) => (w.protocol === p && w.localEndpoint() ? [w.localEndpoint()!] : []));
+    const bound = { udp: this.udp.map((u) => u.local), tcp: this.tcp.localEndpoints(), tls: this.tls.localEndpoints(), ws: wsBound('ws'), wss: wsBound('wss') };
     const out: Endpoint[] = [];
     for (const l of this.o.listen) {
       const e = bound[l.protocol][next[l.protocol]++];
@@ -206,10 +239,12 @@ export class TransportLayer implements MessageSender {
 
   stats(): TransportStats {
     return {
-      connections: this.table.size,
+      connections: this.table.size + this.wsTable.size,
       ...this.counters,
-      rejectedConnections: this.tcp.rejected + this.tls.rejected,
-      evictedConnections: this.tcp.evicted + this.tls.evicted,
+      rejectedConnections: this.tcp.rejected + this.tls.rejected + sum(this.ws, (w) => w.refused.connections),
+      evictedConnections: this.tcp.evicted + this.tls.evicted + sum(this.ws, (w) => w.evicted),
+      wsRefusedHandshakes: sum(this.ws, (w) => w.refused.handshakes),
+      wsOversizedFrames: sum(this.ws, (w) => w.refused.oversizedFrames),
     };
   }
 
@@ -219,7 +254,7 @@ export class TransportLayer implements MessageSender {
    * transport knows no registrations; this is all it is told. False when it is gone.
    */
   pinConnection(connectionId: string): boolean {
-    const c = this.table.get(connectionId);
+    const c = this.table.get(connectionId) ?? this.wsTable.get(connectionId);
     if (!c || c.closed) return false;
     c.pin();
     return true;
@@ -329,6 +364,22 @@ export class TransportLayer implements MessageSender {
     return result.kind === 'message';
   }
 
+  /**
+   * One WebSocket frame, one message (RFC 7118 §5.1): parsed like a datagram, so a body
+   * runs to the end of the frame and Content-Length, when present, must agree with it.
+   */
+  private onWsMessage(conn: WsConnection, data: Buffer): boolean {
+    const verdict = this.verdict(conn.remote.address, conn.remote.port);
+    if (verdict !== 'ok') {
+      this.counters.dropped++;
+      if (verdict === 'banned') conn.destroy('source banned');
+      return false;
+    }
+    const result = readInbound(data, this.context(conn.remote, false));
+    this.dispatch(result, conn.remote, conn.local, conn.id);
+    return result.kind === 'message';
+  }
+
   private onFramingError(conn: StreamConnection, reason: string, header: Buffer | undefined): void {
     this.counters.parseErrors++;
     this.log.debug('framing error', { id: conn.id, reason });
@@ -429,7 +480,8 @@ export class TransportLayer implements MessageSender {
     this.sweepTimer = this.o.clock.setTimeout(() => {
       if (!this.running) return;
       try {
-        for (const { conn, reason } of this.table.expired(this.o.clock.now(), this.limits)) {
+        const now = this.o.clock.now();
+        for (const { conn, reason } of [...this.table.expired(now, this.limits), ...this.wsTable.expired(now, this.limits)]) {
           this.counters.expiredConnections++;
           conn.destroy(reason);
         }
@@ -441,9 +493,13 @@ export class TransportLayer implements MessageSender {
   }
 
   private async closeAll(): Promise<void> {
-    for (const c of this.table.all()) c.destroy('transport stopping');
-    await Promise.all([...this.udp.map((u) => u.stop()), this.tcp.stop(), this.tls.stop()]);
+    for (const c of [...this.table.all(), ...this.wsTable.all()]) c.destroy('transport stopping');
+    await Promise.all([...this.udp.map((u) => u.stop()), this.tcp.stop(), this.tls.stop(), ...this.ws.map((w) => w.stop())]);
   }
+}
+
+function sum<T>(xs: readonly T[], f: (x: T) => number): number {
+  return xs.reduce((n, x) => n + f(x), 0);
 }
 
 function isOnlyCrlf(data: Buffer): boolean {

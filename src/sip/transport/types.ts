@@ -1,6 +1,7 @@
 import type { SipMessage } from '../message/types.js';
 
-export type TransportProtocol = 'udp' | 'tcp' | 'tls';
+/** RFC 7118: 'ws' and 'wss' are SIP over WebSocket; they only accept, never dial. */
+export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** A remote or local socket address. IPv6 addresses are bare (no brackets). */
 export interface Endpoint {
