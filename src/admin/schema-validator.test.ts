@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { coerceQuery, validateSchema } from './json-schema.js';
+import { coerceQuery, validateSchema } from './schema-validator.js';
 
 const TENANT = {
   type: 'object',
