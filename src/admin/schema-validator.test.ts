@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { coerceQuery, validateSchema } from './schema-validator.js';
+import { coerceQuery, precompileSchemas, validateSchema } from './schema-validator.js';
 
 const TENANT = {
   type: 'object',
@@ -76,6 +76,55 @@ test('x-problem gives a field its own message for length and pattern (the one th
   assert.equal(validateSchema(ext, 'a'), [{ path: '', message: 'must be 1-4 digits' }]);
   assert.equal(validateSchema(ext, '12'), []);
   assert.equal(validateSchema(ext, 12), [{ path: '', message: 'must be string, got integer' }]);
+});
+
+test('problems come in the order of the value sent, a missing property before the present ones', () => {
+  const s = { type: 'object', additionalProperties: false, required: ['a', 'z'], properties: { a: { type: 'integer' }, b: { type: 'integer' }, z: { type: 'integer' } } };
+  assert.equal(validateSchema(s, { x: 1, b: 'two', a: 'one' }), [
+    { path: '/z', message: 'is required' },
+    { path: '/x', message: 'is not a known property' },
+    { path: '/b', message: 'must be integer, got string' },
+    { path: '/a', message: 'must be integer, got string' },
+  ]);
+});
+
+test('a value of the wrong type gets that one problem, not also the enum or const it cannot match', () => {
+  assert.equal(validateSchema({ type: 'string', enum: ['a', 'b'] }, 5), [{ path: '', message: 'must be string, got integer' }]);
+  assert.equal(validateSchema({ type: 'string', maxLength: 3, pattern: '^[a-z]+$' }, 'abcd1'), [{ path: '', message: 'must be at most 3 characters long' }]);
+});
+
+test('oneOf: the closest branch speaks when none matches; matching two is refused too', () => {
+  const s = { oneOf: [{ type: 'integer', minimum: 0 }, { type: 'number', maximum: 10 }] };
+  assert.equal(validateSchema(s, 5), [{ path: '', message: 'matches more than one of the allowed forms' }]);
+  assert.equal(validateSchema(s, 2.5), []);
+  assert.equal(validateSchema(s, -0.5), []);
+  assert.equal(validateSchema(s, 'x'), [{ path: '', message: 'must be integer, got string' }]);
+  const dest = { type: 'object', properties: { d: { oneOf: [{ type: 'object', required: ['room', 'pin'] }, { type: 'object', required: ['ext'], properties: { ext: { type: 'string' } } }] } } };
+  assert.equal(validateSchema(dest, { d: { ext: 7 } }), [{ path: '/d/ext', message: 'must be string, got integer' }]);
+  // A tie: the first branch speaks.
+  assert.equal(validateSchema(dest, { d: 'x' }), [{ path: '/d', message: 'must be object, got string' }]);
+});
+
+test('stricter than the hand-written subset: maxProperties and minProperties are enforced', () => {
+  const s = { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 2 };
+  assert.equal(validateSchema(s, { a: 'x', b: 'y' }), []);
+  assert.equal(validateSchema(s, { a: 'x', b: 'y', c: 'z' }), [{ path: '', message: 'must have at most 2 properties' }]);
+  assert.equal(validateSchema({ type: 'object', minProperties: 1 }, {}), [{ path: '', message: 'must have at least 1 properties' }]);
+});
+
+test('a schema with a mistake or an unknown keyword fails at startup (precompile), not on a request', () => {
+  assert.throws(() => precompileSchemas([{ type: 'object', propertys: { a: { type: 'string' } } }]), /unknown keyword/);
+  assert.throws(() => precompileSchemas([{ type: 'string', pattern: '([a-z' }]), /pattern|regular expression|Invalid/i);
+  precompileSchemas([undefined, { type: 'string', 'x-problem': 'annotation', description: 'd', examples: ['a'] }]);
+});
+
+test('names from the wire are only data: __proto__ and constructor are plain keys', () => {
+  const s = { type: 'object', additionalProperties: false, properties: { a: { type: 'integer' } } };
+  assert.equal(validateSchema(s, JSON.parse('{"__proto__": {"a": "x"}, "constructor": 1}')), [
+    { path: '/__proto__', message: 'is not a known property' },
+    { path: '/constructor', message: 'is not a known property' },
+  ]);
+  assert.equal(coerceQuery(s, { constructor: '1', a: '2' }), { constructor: '1', a: 2 });
 });
 
 test.run();
