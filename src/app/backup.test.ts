@@ -338,6 +338,18 @@ test('tar: round trip of long names; the reader refuses links and climbing paths
   ] as const) {
     await rejects(extractTarGz(archive(bad), out, () => false), re);
   }
+  // A type flag node-tar does not know (it would skip it), a PAX record that renames the next entry.
+  await rejects(extractTarGz(archive(header('odd', 'Z')), out, () => false), /only regular files are allowed \(type "Unsupported"\)/);
+  const paxPath = (p: string) => {
+    const rec = (n: number) => `${n} path=${p}\n`;
+    let n = rec(0).length;
+    while (rec(n).length !== n) n = rec(n).length;
+    const body = Buffer.from(rec(n));
+    return Buffer.concat([header('PaxHeader/ok', 'x', '', body.length), body, Buffer.alloc(512 - body.length)]);
+  };
+  await rejects(extractTarGz(archive(paxPath('../../evil'), header('ok', '0')), out, () => false), /refusing entry "..\/..\/evil": not a plain relative path/);
+  const renamed = await readTarGz(archive(paxPath('tenant/renamed.wav'), header('ok', '0')));
+  assert.equal([...renamed.keys()], ['tenant/renamed.wav'], 'a PAX name of another writer is read, and checked');
   assert.equal(readdirSync(out), [], 'nothing written');
   // A bad checksum, a name twice.
   const broken = header('a', '0');

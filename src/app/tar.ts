@@ -211,6 +211,11 @@ export async function extractTarGz(file: string, dir: string, inMemory: (name: s
     },
   });
   parser.on('error', fail);
+  // What node-tar would skip: a type it does not know, a PAX or long-name record too big to read.
+  parser.on('ignoredEntry', (e: ReadEntry) => {
+    const what = e.meta ? `a ${e.type} record of ${mib(e.size)}, more than ${mib(MAX_META_BYTES)}` : `type ${JSON.stringify(e.type)}`;
+    fail(new TarError(`refusing entry ${JSON.stringify(e.path)}: only regular files are allowed (${what})`));
+  });
   // Two zero blocks end a tar (POSIX ustar); an archive cut at a block boundary has none.
   parser.on('eof', () => (sawEnd = true));
   // Done when it closes; on a refusal it may stop short of that.
