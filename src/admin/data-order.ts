@@ -9,49 +9,86 @@
 /** Before every present property: where a missing (required) one sorts. */
 const MISSING = -1;
 
+/** A pointer's place: one number per step; `after`: after everything under it. */
+export interface SortKey {
+  steps: readonly number[];
+  after: boolean;
+}
+
 /** Decodes one RFC 6901 reference token. */
 function unescapeToken(t: string): string {
-  return t.replace(/~1/g, '/').replace(/~0/g, '~');
+  return t.includes('~') ? t.replace(/~1/g, '/').replace(/~0/g, '~') : t;
 }
 
-/** A function from a JSON pointer into `root` to its sort key. */
-export function dataOrder(root: unknown): (pointer: string) => number[] {
-  // Each object's key positions, made once however many problems point into it.
-  const positions = new Map<object, Map<string, number>>();
-  const positionIn = (obj: object, key: string): number => {
-    let m = positions.get(obj);
+interface Place {
+  steps: number[];
+  /** The value at the pointer, when it exists. */
+  node: unknown;
+}
+
+/**
+ * Sort keys of JSON pointers into one value. A hostile body can bring tens of thousands
+ * of problems: each pointer costs one step from its parent's, which is remembered, and
+ * each object's key positions are listed once.
+ */
+export class DataOrder {
+  private readonly positions = new Map<object, Map<string, number>>();
+  private readonly places: Map<string, Place>;
+
+  constructor(root: unknown) {
+    this.places = new Map([['', { steps: [], node: root }]]);
+  }
+
+  /** The key of `pointer`, or of its property `child` (a token, not escaped). */
+  keyOf(pointer: string, child?: string, after = false): SortKey {
+    const p = this.place(pointer);
+    if (child === undefined) return { steps: p.steps, after };
+    return { steps: [...p.steps, this.step(p.node, child).i], after };
+  }
+
+  private place(pointer: string): Place {
+    const known = this.places.get(pointer);
+    if (known) return known;
+    const cut = pointer.lastIndexOf('/');
+    const parent = this.place(cut <= 0 ? '' : pointer.slice(0, cut));
+    const { i, child } = this.step(parent.node, unescapeToken(pointer.slice(cut + 1)));
+    const p = { steps: [...parent.steps, i], node: child };
+    // Only containers are parents of other pointers.
+    if (child !== null && typeof child === 'object') this.places.set(pointer, p);
+    return p;
+  }
+
+  private step(node: unknown, token: string): { i: number; child: unknown } {
+    if (Array.isArray(node)) {
+      const i = /^(0|[1-9][0-9]*)$/.test(token) ? Number(token) : MISSING;
+      return { i, child: i >= 0 ? node[i] : undefined };
+    }
+    if (node !== null && typeof node === 'object') {
+      const i = this.positionIn(node, token);
+      return { i, child: i >= 0 ? (node as Record<string, unknown>)[token] : undefined };
+    }
+    return { i: MISSING, child: undefined };
+  }
+
+  private positionIn(obj: object, key: string): number {
+    let m = this.positions.get(obj);
     if (!m) {
-      m = new Map(Object.keys(obj).map((k, i) => [k, i]));
-      positions.set(obj, m);
+      m = new Map();
+      let i = 0;
+      for (const k of Object.keys(obj)) m.set(k, i++);
+      this.positions.set(obj, m);
     }
     return m.get(key) ?? MISSING;
-  };
-  return (pointer) => {
-    if (pointer === '') return [];
-    const key: number[] = [];
-    let node: unknown = root;
-    for (const raw of pointer.slice(1).split('/')) {
-      const token = unescapeToken(raw);
-      if (Array.isArray(node)) {
-        const i = /^(0|[1-9][0-9]*)$/.test(token) ? Number(token) : MISSING;
-        key.push(i);
-        node = i >= 0 ? node[i] : undefined;
-      } else if (node !== null && typeof node === 'object') {
-        const i = positionIn(node, token);
-        key.push(i);
-        node = i >= 0 ? (node as Record<string, unknown>)[token] : undefined;
-      } else {
-        key.push(MISSING);
-        node = undefined;
-      }
-    }
-    return key;
-  };
+  }
 }
 
-/** Element by element; a key that is a prefix of another (the whole before its parts) is less. */
-export function compareOrder(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  return a.length - b.length;
+/**
+ * Step by step; a key that is a prefix of another (the whole before its parts) is less,
+ * unless it is `after`: then it is greater than all its parts.
+ */
+export function compareKeys(a: SortKey, b: SortKey): number {
+  const n = Math.min(a.steps.length, b.steps.length);
+  for (let i = 0; i < n; i++) if (a.steps[i] !== b.steps[i]) return a.steps[i]! < b.steps[i]! ? -1 : 1;
+  const rank = (k: SortKey, len: number) => (k.steps.length > len ? 1 : k.after ? 2 : 0);
+  return rank(a, n) - rank(b, n);
 }

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { compareOrder, dataOrder } from './data-order.js';
+import { compareKeys, DataOrder, type SortKey } from './data-order.js';
 
 /**
  * ajv's errors (allErrors, verbose) in the words the API has always answered with: one
@@ -18,7 +18,8 @@ export const MAX_PROBLEMS = 50;
 
 /** RFC 6901 escaping of one reference token. */
 export function pointerToken(key: string | number): string {
-  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+  const k = String(key);
+  return k.includes('~') || k.includes('/') ? k.replace(/~/g, '~0').replace(/\//g, '~1') : k;
 }
 
 function typeOf(v: unknown): string {
@@ -35,18 +36,66 @@ function short(v: unknown): string {
 
 type Schema = Record<string, unknown>;
 
-/** One mapped problem and the ajv error it came from (oneOf regroups by schemaPath). */
+/**
+ * One ajv error that will be a problem, unless MAX_PROBLEMS others come before it: its
+ * message is worded only then (a hostile body can make tens of thousands of errors).
+ */
 interface Found {
-  problem: SchemaProblem;
+  error: ErrorObject;
+  /** A problem said for a oneOf as a whole, instead of the error's own. */
+  problem?: SchemaProblem;
+  /** The ajv schemaPath it counts under (a oneOf's, once regrouped). */
   schemaPath: string;
-  /** Where the problem sorts (data-order.ts); a oneOf's chosen branch sorts at the oneOf. */
-  order: readonly number[];
+  /** Where it sorts (data-order.ts): at this pointer, or at its child property `child`... */
+  sortAt: string;
+  child?: string;
+  /** ...or after the value's parts (a oneOf's verdict, as the hand-written validator had it). */
+  afterParts: boolean;
+}
+
+/**
+ * Errors of one value under one schema, looked up by (parentSchema, instancePath) in
+ * constant time: a hostile body can make tens of thousands of errors, so no lookup may
+ * scan them all.
+ */
+class ErrorsAt {
+  private readonly m = new Map<unknown, Map<string, ErrorObject[]>>();
+  add(e: ErrorObject): void {
+    let bySchema = this.m.get(e.parentSchema);
+    if (!bySchema) this.m.set(e.parentSchema, (bySchema = new Map()));
+    const list = bySchema.get(e.instancePath);
+    if (list) list.push(e);
+    else bySchema.set(e.instancePath, [e]);
+  }
+  of(e: ErrorObject): readonly ErrorObject[] {
+    return this.m.get(e.parentSchema)?.get(e.instancePath) ?? [];
+  }
 }
 
 const LENGTH_KEYWORDS = new Set(['minLength', 'maxLength', 'pattern']);
 
-/** The message of one error, or undefined when another error of the same value says it. */
-function messageOf(e: ErrorObject, siblings: readonly ErrorObject[]): string | undefined {
+/** x-problem: the field's own message (src/model/field-rules.ts), the same as the YAML's. */
+function own(parent: Schema): string | undefined {
+  return typeof parent['x-problem'] === 'string' ? parent['x-problem'] : undefined;
+}
+
+/**
+ * Whether a length or pattern error is said: with x-problem, once for whichever of length
+ * and pattern is broken; without, the pattern of a value that is too long is not news.
+ */
+function saysLength(e: ErrorObject, lengths: ErrorsAt): boolean {
+  const same = lengths.of(e);
+  if (own((e.parentSchema ?? {}) as Schema) !== undefined) return same[0] === e;
+  return e.keyword !== 'pattern' || !same.some((s) => s.keyword === 'maxLength');
+}
+
+/** The problem of one kept error. */
+function problemOf(f: Found): SchemaProblem {
+  const e = f.error;
+  return { path: pathOf(e), message: fixedMessage(e) ?? messageOf(e) };
+}
+
+function messageOf(e: ErrorObject): string {
   const p = e.params as Record<string, any>;
   const parent = (e.parentSchema ?? {}) as Schema;
   switch (e.keyword) {
@@ -65,17 +114,11 @@ function messageOf(e: ErrorObject, siblings: readonly ErrorObject[]): string | u
     case 'exclusiveMaximum':
       return `must be ${p['comparison']} ${p['limit']}`;
     case 'minLength':
+      return own(parent) ?? `must be at least ${p['limit']} characters long`;
     case 'maxLength':
-    case 'pattern': {
-      // x-problem: the field's own message (src/model/field-rules.ts), the same as the
-      // YAML's, said once for whichever of length and pattern is broken.
-      const same = siblings.filter((s) => LENGTH_KEYWORDS.has(s.keyword) && s.parentSchema === e.parentSchema && s.instancePath === e.instancePath);
-      if (typeof parent['x-problem'] === 'string') return same[0] === e ? parent['x-problem'] : undefined;
-      if (e.keyword === 'minLength') return `must be at least ${p['limit']} characters long`;
-      if (e.keyword === 'maxLength') return `must be at most ${p['limit']} characters long`;
-      // Too long already says it: the pattern of a value that is too long is not news.
-      return same.some((s) => s.keyword === 'maxLength') ? undefined : `must match ${p['pattern']}`;
-    }
+      return own(parent) ?? `must be at most ${p['limit']} characters long`;
+    case 'pattern':
+      return own(parent) ?? `must match ${p['pattern']}`;
     case 'format':
       return `must be a valid ${p['format']}`;
     case 'minItems':
@@ -109,59 +152,98 @@ function fixedMessage(e: ErrorObject): string | undefined {
 }
 
 /**
- * A value of the wrong type gets that one problem: ajv also checks keywords that are not
- * bound to a type (enum, const) on it, whose messages would only repeat it.
- */
-function wrongTyped(errors: readonly ErrorObject[]): (e: ErrorObject) => boolean {
-  const typed = errors.filter((e) => e.keyword === 'type');
-  return (e) => e.keyword !== 'type' && typed.some((t) => t.parentSchema === e.parentSchema && t.instancePath === e.instancePath);
-}
-
-/**
  * oneOf: when no branch matches, the branch that got furthest (fewest problems) says the
- * most useful thing, so only its problems are kept; when several match, one problem says so.
+ * most useful thing, so only its problems are kept; when several match, one problem says
+ * so. ajv reports a oneOf's branch errors right before the oneOf error, so they are the
+ * tail of `found`.
  */
-function regroupOneOf(found: Found[], e: ErrorObject, order: (pointer: string) => number[]): Found[] {
+function regroupOneOf(found: Found[], e: ErrorObject): void {
   const prefix = `${e.schemaPath}/`;
-  const inside = found.filter((f) => f.schemaPath.startsWith(prefix));
-  const rest = found.filter((f) => !f.schemaPath.startsWith(prefix));
-  const passing = (e.params as { passingSchemas?: unknown }).passingSchemas;
-  const at = [...order(e.instancePath), Infinity];
-  if (Array.isArray(passing)) return [...rest, ...inside, { problem: { path: e.instancePath, message: 'matches more than one of the allowed forms' }, schemaPath: e.schemaPath, order: at }];
-  const branches = new Map<string, Found[]>();
-  for (const f of inside) {
-    const k = f.schemaPath.slice(prefix.length).split('/')[0]!;
-    branches.set(k, [...(branches.get(k) ?? []), f]);
+  let start = found.length;
+  while (start > 0 && found[start - 1]!.schemaPath.startsWith(prefix)) start--;
+  const inside = found.splice(start);
+  const verdict = (f: Found) => {
+    f.schemaPath = e.schemaPath;
+    f.sortAt = e.instancePath;
+    delete f.child;
+    f.afterParts = true;
+    found.push(f);
+  };
+  // Several passed: what the others found does not matter.
+  if (Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas)) {
+    return verdict({ error: e, problem: { path: e.instancePath, message: 'matches more than one of the allowed forms' }, schemaPath: '', sortAt: '', afterParts: true });
   }
-  let best: Found[] | undefined;
-  for (const b of branches.values()) if (!best || b.length < best.length) best = b;
-  if (!best || best.length === 0) return [...rest, { problem: { path: e.instancePath, message: 'must match one of the allowed forms' }, schemaPath: e.schemaPath, order: at }];
-  return [...rest, ...best.map((f) => ({ problem: f.problem, schemaPath: e.schemaPath, order: at }))];
+  // The branch of each is the schemaPath's next segment ('.../oneOf/1/...'); they come branch by branch.
+  let best: Found[] = [];
+  let current: Found[] = [];
+  let branch = '';
+  for (const f of inside) {
+    const k = f.schemaPath.slice(prefix.length, f.schemaPath.indexOf('/', prefix.length) >>> 0);
+    if (k !== branch && current.length > 0) {
+      if (best.length === 0 || current.length < best.length) best = current;
+      current = [];
+    }
+    branch = k;
+    current.push(f);
+  }
+  if (current.length > 0 && (best.length === 0 || current.length < best.length)) best = current;
+  if (best.length === 0) return verdict({ error: e, problem: { path: e.instancePath, message: 'must match one of the allowed forms' }, schemaPath: '', sortAt: '', afterParts: true });
+  for (const f of best) {
+    // Worded now, while its own place is known; it sorts at the oneOf's.
+    f.problem ??= problemOf(f);
+    verdict(f);
+  }
 }
 
 /**
  * ajv's errors about `value` as the API's problems, at most MAX_PROBLEMS, in the order of
- * the value (data-order.ts), not of the schema's keywords as ajv checks them.
+ * the value (data-order.ts), not of the schema's keywords as ajv checks them. Linear in
+ * the number of errors (the first MAX_PROBLEMS are kept by insertion, not by sorting all).
  */
 export function problemsOf(errors: readonly ErrorObject[], value: unknown): SchemaProblem[] {
-  const repeatsType = wrongTyped(errors);
-  const order = dataOrder(value);
-  let found: Found[] = [];
+  // A value of the wrong type gets that one problem: ajv goes on with the schema's other
+  // keywords (enum, const, minimum for 2.5 against integer, ...), which would only repeat it.
+  const typed = new ErrorsAt();
+  const lengths = new ErrorsAt();
   for (const e of errors) {
-    if (e.keyword === 'oneOf') {
-      found = regroupOneOf(found, e, order);
+    if (e.keyword === 'type') typed.add(e);
+    else if (LENGTH_KEYWORDS.has(e.keyword)) lengths.add(e);
+  }
+  const found: Found[] = [];
+  for (const e of errors) {
+    if (e.keyword !== 'type' && typed.of(e).length > 0) {
+      // A oneOf beside a broken type: its branches' errors go with it.
+      if (e.keyword === 'oneOf') while (found.length > 0 && found[found.length - 1]!.schemaPath.startsWith(`${e.schemaPath}/`)) found.pop();
       continue;
     }
-    if (repeatsType(e)) continue;
-    const message = fixedMessage(e) ?? messageOf(e, errors);
-    if (message === undefined) continue;
-    const path = pathOf(e);
+    if (e.keyword === 'oneOf') {
+      regroupOneOf(found, e);
+      continue;
+    }
+    if (LENGTH_KEYWORDS.has(e.keyword) && !saysLength(e, lengths)) continue;
+    const p = e.params as Record<string, unknown>;
+    const child = e.keyword === 'required' ? p['missingProperty'] : e.keyword === 'additionalProperties' ? p['additionalProperty'] : undefined;
     // A repeated item is the list's own problem (said before its items' own).
-    found.push({ problem: { path, message }, schemaPath: e.schemaPath, order: order(e.keyword === 'uniqueItems' ? e.instancePath : path) });
+    found.push({ error: e, schemaPath: e.schemaPath, sortAt: e.instancePath, ...(child !== undefined ? { child: String(child) } : {}), afterParts: false });
   }
-  return found
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => compareOrder(a.f.order, b.f.order) || a.i - b.i)
-    .slice(0, MAX_PROBLEMS)
-    .map(({ f }) => f.problem);
+  return firstInOrder(found, new DataOrder(value));
+}
+
+/** The first MAX_PROBLEMS of `found` in data order (ties: as found), without sorting them all. */
+function firstInOrder(found: readonly Found[], order: DataOrder): SchemaProblem[] {
+  const kept: Array<{ key: SortKey; f: Found }> = [];
+  for (const f of found) {
+    const key = order.keyOf(f.sortAt, f.child, f.afterParts);
+    if (kept.length === MAX_PROBLEMS && compareKeys(key, kept[MAX_PROBLEMS - 1]!.key) >= 0) continue;
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareKeys(kept[mid]!.key, key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    kept.splice(lo, 0, { key, f });
+    if (kept.length > MAX_PROBLEMS) kept.pop();
+  }
+  return kept.map(({ f }) => f.problem ?? problemOf(f));
 }

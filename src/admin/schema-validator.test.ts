@@ -90,12 +90,16 @@ test('problems come in the order of the value sent, a missing property before th
 
 test('a value of the wrong type gets that one problem, not also the enum or const it cannot match', () => {
   assert.equal(validateSchema({ type: 'string', enum: ['a', 'b'] }, 5), [{ path: '', message: 'must be string, got integer' }]);
+  assert.equal(validateSchema({ type: 'integer', minimum: 60 }, 2.5), [{ path: '', message: 'must be integer, got number' }]);
+  assert.equal(validateSchema({ type: 'object', properties: { d: { type: 'string', oneOf: [{ maxLength: 1 }, { pattern: '^a' }] } } }, { d: 7 }), [{ path: '/d', message: 'must be string, got integer' }]);
   assert.equal(validateSchema({ type: 'string', maxLength: 3, pattern: '^[a-z]+$' }, 'abcd1'), [{ path: '', message: 'must be at most 3 characters long' }]);
 });
 
 test('oneOf: the closest branch speaks when none matches; matching two is refused too', () => {
   const s = { oneOf: [{ type: 'integer', minimum: 0 }, { type: 'number', maximum: 10 }] };
   assert.equal(validateSchema(s, 5), [{ path: '', message: 'matches more than one of the allowed forms' }]);
+  const three = { oneOf: [{ type: 'integer' }, { type: 'number' }, { type: 'string' }] };
+  assert.equal(validateSchema(three, 5), [{ path: '', message: 'matches more than one of the allowed forms' }]);
   assert.equal(validateSchema(s, 2.5), []);
   assert.equal(validateSchema(s, -0.5), []);
   assert.equal(validateSchema(s, 'x'), [{ path: '', message: 'must be integer, got string' }]);
@@ -116,6 +120,21 @@ test('a schema with a mistake or an unknown keyword fails at startup (precompile
   assert.throws(() => precompileSchemas([{ type: 'object', propertys: { a: { type: 'string' } } }]), /unknown keyword/);
   assert.throws(() => precompileSchemas([{ type: 'string', pattern: '([a-z' }]), /pattern|regular expression|Invalid/i);
   precompileSchemas([undefined, { type: 'string', 'x-problem': 'annotation', description: 'd', examples: ['a'] }]);
+});
+
+test('a hostile body with tens of thousands of problems gets the first 50 in the order sent', () => {
+  const s = { type: 'object', additionalProperties: false, required: ['ext'], properties: { ext: { type: 'string' }, opts: { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'object' }] } } } };
+  const many = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]));
+  const p = validateSchema(s, { ...many, opts: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`o${i}`, i])) });
+  assert.is(p.length, 50);
+  assert.equal(p.slice(0, 3), [
+    { path: '/ext', message: 'is required' },
+    { path: '/k0', message: 'is not a known property' },
+    { path: '/k1', message: 'is not a known property' },
+  ]);
+  assert.equal(p[49], { path: '/k48', message: 'is not a known property' });
+  const opts = validateSchema(s, { ext: 'x', opts: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`o${i}`, i])) });
+  assert.equal([opts.length, opts[0], opts[49]], [50, { path: '/opts/o0', message: 'must be string, got integer' }, { path: '/opts/o49', message: 'must be string, got integer' }]);
 });
 
 test('names from the wire are only data: __proto__ and constructor are plain keys', () => {
