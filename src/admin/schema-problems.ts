@@ -53,26 +53,9 @@ interface Found {
   afterParts: boolean;
 }
 
-/**
- * Errors of one value under one schema, looked up by (parentSchema, instancePath) in
- * constant time: a hostile body can make tens of thousands of errors, so no lookup may
- * scan them all.
- */
-class ErrorsAt {
-  private readonly m = new Map<unknown, Map<string, ErrorObject[]>>();
-  add(e: ErrorObject): void {
-    let bySchema = this.m.get(e.parentSchema);
-    if (!bySchema) this.m.set(e.parentSchema, (bySchema = new Map()));
-    const list = bySchema.get(e.instancePath);
-    if (list) list.push(e);
-    else bySchema.set(e.instancePath, [e]);
-  }
-  of(e: ErrorObject): readonly ErrorObject[] {
-    return this.m.get(e.parentSchema)?.get(e.instancePath) ?? [];
-  }
-}
-
 const LENGTH_KEYWORDS = new Set(['minLength', 'maxLength', 'pattern']);
+/** How far apart the errors of one string under one schema can be (its keywords: lengths, pattern, format, enum, const). */
+const NEIGHBOURS = 6;
 
 /** x-problem: the field's own message (src/model/field-rules.ts), the same as the YAML's. */
 function own(parent: Schema): string | undefined {
@@ -80,13 +63,20 @@ function own(parent: Schema): string | undefined {
 }
 
 /**
- * Whether a length or pattern error is said: with x-problem, once for whichever of length
- * and pattern is broken; without, the pattern of a value that is too long is not news.
+ * Whether the length or pattern error `errors[i]` is said: with x-problem, once for
+ * whichever of length and pattern is broken; without, the pattern of a value that is too
+ * long is not news. ajv checks a string's keywords one after the other, so the errors of
+ * the same value and schema are neighbours: a few either side are looked at, never all.
  */
-function saysLength(e: ErrorObject, lengths: ErrorsAt): boolean {
-  const same = lengths.of(e);
+function saysLength(errors: readonly ErrorObject[], i: number): boolean {
+  const e = errors[i]!;
+  const same: ErrorObject[] = [];
+  for (let j = Math.max(0, i - NEIGHBOURS); j <= Math.min(errors.length - 1, i + NEIGHBOURS); j++) {
+    const o = errors[j]!;
+    if (LENGTH_KEYWORDS.has(o.keyword) && o.parentSchema === e.parentSchema && o.instancePath === e.instancePath) same.push(o);
+  }
   if (own((e.parentSchema ?? {}) as Schema) !== undefined) return same[0] === e;
-  return e.keyword !== 'pattern' || !same.some((s) => s.keyword === 'maxLength');
+  return e.keyword !== 'pattern' || !same.some((o) => o.keyword === 'maxLength');
 }
 
 /** The problem of one kept error. */
@@ -139,9 +129,23 @@ function pathOf(e: ErrorObject): string {
   const p = e.params as Record<string, any>;
   if (e.keyword === 'required') return `${e.instancePath}/${pointerToken(p['missingProperty'])}`;
   if (e.keyword === 'additionalProperties') return `${e.instancePath}/${pointerToken(p['additionalProperty'])}`;
-  // ajv names the two equal items; the later one is the item listed twice.
-  if (e.keyword === 'uniqueItems') return `${e.instancePath}/${Math.max(Number(p['i']), Number(p['j']))}`;
+  if (e.keyword === 'uniqueItems') return `${e.instancePath}/${firstRepeat(e.data, Math.max(Number(p['i']), Number(p['j'])))}`;
   return e.instancePath;
+}
+
+/**
+ * The first item equal to an earlier one (the one the API has always named). ajv names a
+ * pair of equal items, not always that one: for a list of scalars it is found here in one
+ * pass; for a list with objects or arrays in it ajv's later item of the pair is taken.
+ */
+function firstRepeat(list: unknown, ajvs: number): number {
+  if (!Array.isArray(list) || list.some((x) => x !== null && typeof x === 'object')) return ajvs;
+  const seen = new Set<unknown>();
+  for (let i = 0; i < list.length; i++) {
+    if (seen.has(list[i])) return i;
+    seen.add(list[i]);
+  }
+  return ajvs;
 }
 
 function fixedMessage(e: ErrorObject): string | undefined {
@@ -188,11 +192,8 @@ function regroupOneOf(found: Found[], e: ErrorObject): void {
   }
   if (current.length > 0 && (best.length === 0 || current.length < best.length)) best = current;
   if (best.length === 0) return verdict({ error: e, problem: { path: e.instancePath, message: 'must match one of the allowed forms' }, schemaPath: '', sortAt: '', afterParts: true });
-  for (const f of best) {
-    // Worded now, while its own place is known; it sorts at the oneOf's.
-    f.problem ??= problemOf(f);
-    verdict(f);
-  }
+  // Each keeps its own error (and so its path and message); it sorts at the oneOf's place.
+  for (const f of best) verdict(f);
 }
 
 /**
@@ -201,26 +202,21 @@ function regroupOneOf(found: Found[], e: ErrorObject): void {
  * the number of errors (the first MAX_PROBLEMS are kept by insertion, not by sorting all).
  */
 export function problemsOf(errors: readonly ErrorObject[], value: unknown): SchemaProblem[] {
-  // A value of the wrong type gets that one problem: ajv goes on with the schema's other
-  // keywords (enum, const, minimum for 2.5 against integer, ...), which would only repeat it.
-  const typed = new ErrorsAt();
-  const lengths = new ErrorsAt();
-  for (const e of errors) {
-    if (e.keyword === 'type') typed.add(e);
-    else if (LENGTH_KEYWORDS.has(e.keyword)) lengths.add(e);
-  }
   const found: Found[] = [];
-  for (const e of errors) {
-    if (e.keyword !== 'type' && typed.of(e).length > 0) {
-      // A oneOf beside a broken type: its branches' errors go with it.
-      if (e.keyword === 'oneOf') while (found.length > 0 && found[found.length - 1]!.schemaPath.startsWith(`${e.schemaPath}/`)) found.pop();
-      continue;
-    }
+  // A value of the wrong type gets that one problem: ajv goes on with the schema's other
+  // keywords (enum, const, minimum for 2.5 against integer, oneOf, ...), which would only
+  // repeat it. They come right after the type error, with schemaPaths under the same
+  // schema's and the same instancePath, until ajv is done with that schema there.
+  let wrongType: { under: string; at: string } | undefined;
+  for (let i = 0; i < errors.length; i++) {
+    const e = errors[i]!;
+    if (wrongType && e.instancePath === wrongType.at && e.schemaPath.startsWith(wrongType.under)) continue;
+    wrongType = e.keyword === 'type' ? { under: e.schemaPath.slice(0, e.schemaPath.length - 'type'.length), at: e.instancePath } : undefined;
     if (e.keyword === 'oneOf') {
       regroupOneOf(found, e);
       continue;
     }
-    if (LENGTH_KEYWORDS.has(e.keyword) && !saysLength(e, lengths)) continue;
+    if (LENGTH_KEYWORDS.has(e.keyword) && !saysLength(errors, i)) continue;
     const p = e.params as Record<string, unknown>;
     const child = e.keyword === 'required' ? p['missingProperty'] : e.keyword === 'additionalProperties' ? p['additionalProperty'] : undefined;
     // A repeated item is the list's own problem (said before its items' own).

@@ -109,6 +109,14 @@ test('oneOf: the closest branch speaks when none matches; matching two is refuse
   assert.equal(validateSchema(dest, { d: 'x' }), [{ path: '/d', message: 'must be object, got string' }]);
 });
 
+test('uniqueItems names the first item equal to an earlier one', () => {
+  const s = { type: 'array', uniqueItems: true };
+  assert.equal(validateSchema(s, ['a', 'b', 'a', 'b', 'a']), [{ path: '/2', message: 'is listed twice' }]);
+  assert.equal(validateSchema(s, ['x', 'x', 'x']), [{ path: '/1', message: 'is listed twice' }]);
+  assert.equal(validateSchema(s, [1, '1', true, 'true']), []);
+  assert.equal(validateSchema(s, [{ a: 1 }, { a: 1 }]), [{ path: '/1', message: 'is listed twice' }]);
+});
+
 test('stricter than the hand-written subset: maxProperties and minProperties are enforced', () => {
   const s = { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 2 };
   assert.equal(validateSchema(s, { a: 'x', b: 'y' }), []);
