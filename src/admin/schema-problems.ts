@@ -43,12 +43,12 @@ type Schema = Record<string, unknown>;
 interface Found {
   error: ErrorObject;
   /** A problem said for a oneOf as a whole, instead of the error's own. */
-  problem?: SchemaProblem;
+  problem: SchemaProblem | undefined;
   /** The ajv schemaPath it counts under (a oneOf's, once regrouped). */
   schemaPath: string;
   /** Where it sorts (data-order.ts): at this pointer, or at its child property `child`... */
   sortAt: string;
-  child?: string;
+  child: string | undefined;
   /** ...or after the value's parts (a oneOf's verdict, as the hand-written validator had it). */
   afterParts: boolean;
 }
@@ -169,13 +169,13 @@ function regroupOneOf(found: Found[], e: ErrorObject): void {
   const verdict = (f: Found) => {
     f.schemaPath = e.schemaPath;
     f.sortAt = e.instancePath;
-    delete f.child;
+    f.child = undefined;
     f.afterParts = true;
     found.push(f);
   };
   // Several passed: what the others found does not matter.
   if (Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas)) {
-    return verdict({ error: e, problem: { path: e.instancePath, message: 'matches more than one of the allowed forms' }, schemaPath: '', sortAt: '', afterParts: true });
+    return verdict({ error: e, problem: { path: e.instancePath, message: 'matches more than one of the allowed forms' }, schemaPath: '', sortAt: '', child: undefined, afterParts: true });
   }
   // The branch of each is the schemaPath's next segment ('.../oneOf/1/...'); they come branch by branch.
   let best: Found[] = [];
@@ -191,7 +191,7 @@ function regroupOneOf(found: Found[], e: ErrorObject): void {
     current.push(f);
   }
   if (current.length > 0 && (best.length === 0 || current.length < best.length)) best = current;
-  if (best.length === 0) return verdict({ error: e, problem: { path: e.instancePath, message: 'must match one of the allowed forms' }, schemaPath: '', sortAt: '', afterParts: true });
+  if (best.length === 0) return verdict({ error: e, problem: { path: e.instancePath, message: 'must match one of the allowed forms' }, schemaPath: '', sortAt: '', child: undefined, afterParts: true });
   // Each keeps its own error (and so its path and message); it sorts at the oneOf's place.
   for (const f of best) verdict(f);
 }
@@ -220,7 +220,7 @@ export function problemsOf(errors: readonly ErrorObject[], value: unknown): Sche
     const p = e.params as Record<string, unknown>;
     const child = e.keyword === 'required' ? p['missingProperty'] : e.keyword === 'additionalProperties' ? p['additionalProperty'] : undefined;
     // A repeated item is the list's own problem (said before its items' own).
-    found.push({ error: e, schemaPath: e.schemaPath, sortAt: e.instancePath, ...(child !== undefined ? { child: String(child) } : {}), afterParts: false });
+    found.push({ error: e, problem: undefined, schemaPath: e.schemaPath, sortAt: e.instancePath, child: child === undefined ? undefined : String(child), afterParts: false });
   }
   return firstInOrder(found, new DataOrder(value));
 }
