@@ -165,35 +165,41 @@ function regroupOneOf(found: Found[], e: ErrorObject): void {
   const prefix = `${e.schemaPath}/`;
   let start = found.length;
   while (start > 0 && found[start - 1]!.schemaPath.startsWith(prefix)) start--;
-  const inside = found.splice(start);
-  const verdict = (f: Found) => {
+  // The branches' problems are found[start..]; in place, without new arrays (there can be 100k oneOfs).
+  let bestFrom = start;
+  let bestTo = start;
+  if (!Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas)) {
+    // The branch of each is the schemaPath's next segment ('.../oneOf/1/...'); they come branch by branch.
+    let from = start;
+    for (let i = start; i <= found.length; i++) {
+      const k = i < found.length ? branchOf(found[i]!.schemaPath, prefix.length) : undefined;
+      if (i > from && (k === undefined || k !== branchOf(found[from]!.schemaPath, prefix.length))) {
+        if (bestTo === bestFrom || i - from < bestTo - bestFrom) [bestFrom, bestTo] = [from, i];
+        from = i;
+      }
+    }
+  }
+  const best = found.slice(bestFrom, bestTo);
+  found.length = start;
+  if (best.length === 0) {
+    // Several passed (what the others found does not matter), or none said why.
+    const passed = Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas);
+    const message = passed ? 'matches more than one of the allowed forms' : 'must match one of the allowed forms';
+    best.push({ error: e, problem: { path: e.instancePath, message }, schemaPath: '', sortAt: '', child: undefined, afterParts: true });
+  }
+  // Each keeps its own error (and so its path and message); it sorts at the oneOf's place, after the value's parts.
+  for (const f of best) {
     f.schemaPath = e.schemaPath;
     f.sortAt = e.instancePath;
     f.child = undefined;
     f.afterParts = true;
     found.push(f);
-  };
-  // Several passed: what the others found does not matter.
-  if (Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas)) {
-    return verdict({ error: e, problem: { path: e.instancePath, message: 'matches more than one of the allowed forms' }, schemaPath: '', sortAt: '', child: undefined, afterParts: true });
   }
-  // The branch of each is the schemaPath's next segment ('.../oneOf/1/...'); they come branch by branch.
-  let best: Found[] = [];
-  let current: Found[] = [];
-  let branch = '';
-  for (const f of inside) {
-    const k = f.schemaPath.slice(prefix.length, f.schemaPath.indexOf('/', prefix.length) >>> 0);
-    if (k !== branch && current.length > 0) {
-      if (best.length === 0 || current.length < best.length) best = current;
-      current = [];
-    }
-    branch = k;
-    current.push(f);
-  }
-  if (current.length > 0 && (best.length === 0 || current.length < best.length)) best = current;
-  if (best.length === 0) return verdict({ error: e, problem: { path: e.instancePath, message: 'must match one of the allowed forms' }, schemaPath: '', sortAt: '', child: undefined, afterParts: true });
-  // Each keeps its own error (and so its path and message); it sorts at the oneOf's place.
-  for (const f of best) verdict(f);
+}
+
+function branchOf(schemaPath: string, from: number): string {
+  const end = schemaPath.indexOf('/', from);
+  return end < 0 ? schemaPath.slice(from) : schemaPath.slice(from, end);
 }
 
 /**
