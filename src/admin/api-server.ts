@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import { rawBodyOf, UPLOAD_LIMIT_BYTES } from './raw-body.js';
 import { ApiError, BodyOverLimit, type ApiResult, type Principal, type RawRoute, type RouteDef } from './api-types.js';
 import { runRoute } from './run-route.js';
+import { precompileSchemas } from './schema-validator.js';
 import { API_PREFIX } from './openapi.js';
 import { RouteTable } from './route-table.js';
 import type { TokenVerifier } from './token-auth.js';
@@ -83,6 +84,8 @@ export class ApiServer {
     for (const r of o.routes) this.table.add(r.method, API_PREFIX + (r.path === '/' ? '' : r.path), { kind: 'api', route: r });
     for (const r of o.rawRoutes ?? []) this.table.add(r.method, r.path, { kind: 'raw', route: r });
     for (const r of o.httpRoutes ?? []) this.table.add(r.method, API_PREFIX + r.path, { kind: 'http', route: r });
+    // Every query and body schema is compiled now, not on a request (and a bad one fails the start).
+    precompileSchemas(o.routes.flatMap((r) => [r.query, r.body]));
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */

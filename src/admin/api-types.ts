@@ -21,10 +21,9 @@ export interface Principal {
 }
 
 /**
- * A JSON Schema (the subset the validator and OpenAPI 3.1 both understand): type, properties,
- * required, additionalProperties (false or a schema), items, enum, minimum, maximum,
- * minLength, maxLength, pattern, minItems, maxItems, format, description, nullable via
- * type arrays (['string', 'null']), oneOf.
+ * A JSON Schema, draft 2020-12 (the dialect of OpenAPI 3.1), checked by ajv
+ * (schema-validator.ts); x-problem gives a string field its own message. Nullable is a
+ * type array (['string', 'null']).
  */
 export type JsonSchema = { [key: string]: unknown };
 

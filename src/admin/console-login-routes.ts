@@ -13,7 +13,7 @@ import type { ConsoleAccounts, FoundAccount } from './console-accounts.js';
 import type { ConsoleMetrics } from './console-metrics.js';
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.js';
 import type { HttpRoute } from './http-route.js';
-import { validateSchema } from './json-schema.js';
+import { validateSchema } from './schema-validator.js';
 import type { LoginGuard } from './login-guard.js';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
 

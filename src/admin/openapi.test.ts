@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RouteDef } from './api-types.js';
 import { openApiDocument, openApiRoute, operationId } from './openapi.js';
-import { validateSchema } from './json-schema.js';
+import { validateSchema } from './schema-validator.js';
 
 const routes: RouteDef<any>[] = [
   {

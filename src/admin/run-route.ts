@@ -1,6 +1,6 @@
 import { ApiError, validationError, type ApiResult, type Principal, type RawBody, type RouteDef } from './api-types.js';
 import { templateParams } from './route-table.js';
-import { coerceQuery, validateSchema } from './json-schema.js';
+import { coerceQuery, validateSchema } from './schema-validator.js';
 
 /**
  * One call of a route once the caller is known: authorisation (tenant scope, role), the

@@ -3,7 +3,7 @@ import { fieldJsonSchema, FIELDS, LIMIT_RULES } from '../model/field-rules.js';
 
 /**
  * JSON Schemas shared by the route groups (and by the OpenAPI document). Keep them in the
- * subset json-schema.ts validates.
+ * subset OpenAPI 3.1 documents and schema-validator.ts (ajv, draft 2020-12) checks.
  */
 
 /** The tenant id rule of DESIGN.md. */

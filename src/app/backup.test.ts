@@ -10,8 +10,14 @@ import type { TenantSpec } from '../tenant/tenant-spec.js';
 import { SqliteTenantStore } from '../tenant/tenant-store.js';
 import { listBackups, pruneBackups, readBackupManifest, restoreTenant, runBackup, verifyBackup } from './backup.js';
 import { sha256File } from './data-files.js';
-import { readTarGz, writeTarGz } from './tar.js';
+import { extractTarGz, writeTarGz, type TarLimits } from './tar.js';
 import { packTenant, unpackTenant } from './tenant-pack.js';
+
+/** The files of a tenant pack (or any archive of ours), by name, read in memory. */
+async function readTarGz(file: string, limits?: TarLimits): Promise<Map<string, Buffer>> {
+  const entries = await extractTarGz(file, tmp(), () => true, limits);
+  return new Map([...entries].map(([name, e]) => [name, e.data!]));
+}
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -225,7 +231,7 @@ test('pack on one data dir -> unpack on a second: extensions, CDRs, bindings, me
   const out = join(tmp(), 'acme.pbxtenant.tar.gz');
   const p = await packTenant({ dataDir: one, id: 'acme', outFile: out });
   assert.ok(p.manifest.files.some((f) => f.path === 'tenant/voicemail/1001/msg1.wav'));
-  const names = [...readTarGz(readFileSync(out)).keys()].sort();
+  const names = [...(await readTarGz(out)).keys()].sort();
   assert.equal(names, ['manifest.json', 'system.json', 'tenant/tenant.sqlite', 'tenant/voicemail/1001/msg1.wav']);
 
   const two = tmp();
@@ -258,7 +264,7 @@ test('unpack refuses a taken domain or DID and a damaged file, writing nothing',
   assert.not.ok(existsSync(join(two, 'tenants', 'acme')));
 
   // One byte changed inside a file: the archive's own checks or the manifest's sha256 catch it.
-  const entries = readTarGz(readFileSync(out));
+  const entries = (await readTarGz(out));
   const wav = entries.get('tenant/voicemail/1001/msg1.wav')!;
   wav[0] = wav[0]! ^ 0xff;
   const bad = join(tmp(), 'bad.tgz');
@@ -271,7 +277,7 @@ test('unpack refuses a taken domain or DID and a damaged file, writing nothing',
   writeFileSync(bad, buf.subarray(0, buf.length >> 1));
   await rejects(unpackTenant({ dataDir: three, file: bad }), /not a tenant pack/);
   // An extra file that the manifest does not list.
-  await writeTarGz(bad, [...readTarGz(readFileSync(out))].map(([name, data]) => ({ name, data })).concat([{ name: 'tenant/evil.sh', data: Buffer.from('x') }]));
+  await writeTarGz(bad, [...(await readTarGz(out))].map(([name, data]) => ({ name, data })).concat([{ name: 'tenant/evil.sh', data: Buffer.from('x') }]));
   await rejects(unpackTenant({ dataDir: three, file: bad }), /evil\.sh is not in the manifest/);
 });
 
@@ -290,7 +296,7 @@ test('tar: round trip of long names; the reader refuses links and climbing paths
   const long = `tenant/${'a'.repeat(90)}/${'b'.repeat(90)}.wav`;
   const f = join(d, 't.tgz');
   await writeTarGz(f, [{ name: long, data: Buffer.from('xyz') }, { name: 'empty', data: Buffer.alloc(0) }]);
-  const back = readTarGz(readFileSync(f));
+  const back = await readTarGz(f);
   assert.is(back.get(long)?.toString(), 'xyz');
   assert.is(back.get('empty')?.length, 0);
   await assert.not.throws(() => undefined);
@@ -300,22 +306,61 @@ test('tar: round trip of long names; the reader refuses links and climbing paths
   } catch (e) {
     assert.match((e as Error).message, /not a plain relative path/);
   }
-  // A hand-made symlink entry.
+  // Hand-made entries: a symlink, a hard link, an absolute name, a climbing name.
   const { gzipSync } = await import('node:zlib');
-  const h = Buffer.alloc(512);
-  h.write('link', 0);
-  h.write('0000644\0', 100);
-  h.write('00000000000\0', 124);
-  h.write('        ', 148);
-  h.write('2', 156);
-  h.write('/etc/passwd', 157);
-  h.write('ustar\0', 257);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  assert.throws(() => readTarGz(gzipSync(Buffer.concat([h, Buffer.alloc(1024)]))), /only regular files/);
-  // In memory too, gunzip stops at the limit: 1 MiB of zeros against a 64 KiB bound.
-  assert.throws(() => readTarGz(gzipSync(Buffer.alloc(1 << 20)), { maxTotalBytes: 16384, maxEntryBytes: 16384, maxEntries: 8 }), /unpacks to more than the limit of 16384 bytes: refused/);
+  const header = (name: string, type: string, link = '', size = 0) => {
+    const h = Buffer.alloc(512);
+    h.write(name, 0);
+    h.write('0000644\0', 100);
+    h.write(size.toString(8).padStart(11, '0') + '\0', 124);
+    h.write('        ', 148);
+    h.write(type, 156);
+    h.write(link, 157);
+    h.write('ustar\0', 257);
+    h.write('00', 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    return h;
+  };
+  const archive = (...parts: Buffer[]) => {
+    const file = join(d, `hand-${Math.random().toString(36).slice(2)}.tgz`);
+    writeFileSync(file, gzipSync(Buffer.concat([...parts, Buffer.alloc(1024)])));
+    return file;
+  };
+  const out = tmp();
+  for (const [bad, re] of [
+    [header('link', '2', '/etc/passwd'), /only regular files are allowed \(type SymbolicLink\)/],
+    [header('hard', '1', 'x'), /only regular files are allowed \(type Link\)/],
+    [header('dev', '3'), /only regular files are allowed/],
+    [header('/etc/cron.d/x', '0'), /not a plain relative path/],
+    [header('tenant/../../x', '0'), /not a plain relative path/],
+  ] as const) {
+    await rejects(extractTarGz(archive(bad), out, () => false), re);
+  }
+  // A type flag node-tar does not know (it would skip it), a PAX record that renames the next entry.
+  await rejects(extractTarGz(archive(header('odd', 'Z')), out, () => false), /only regular files are allowed \(type "Unsupported"\)/);
+  const paxPath = (p: string) => {
+    const rec = (n: number) => `${n} path=${p}\n`;
+    let n = rec(0).length;
+    while (rec(n).length !== n) n = rec(n).length;
+    const body = Buffer.from(rec(n));
+    return Buffer.concat([header('PaxHeader/ok', 'x', '', body.length), body, Buffer.alloc(512 - body.length)]);
+  };
+  await rejects(extractTarGz(archive(paxPath('../../evil'), header('ok', '0')), out, () => false), /refusing entry "..\/..\/evil": not a plain relative path/);
+  const renamed = await readTarGz(archive(paxPath('tenant/renamed.wav'), header('ok', '0')));
+  assert.equal([...renamed.keys()], ['tenant/renamed.wav'], 'a PAX name of another writer is read, and checked');
+  assert.equal(readdirSync(out), [], 'nothing written');
+  // A bad checksum, a name twice.
+  const broken = header('a', '0');
+  broken[0] = 0x62;
+  await rejects(extractTarGz(archive(broken), out, () => false), /corrupt tar archive/);
+  await rejects(extractTarGz(archive(header('a', '0'), header('a', '0')), out, () => true), /entry a appears twice/);
+  // Directory entries are skipped, not counted as files, but the decompressed stream is:
+  // 400 of them (200 KiB) against limits that allow 16 KiB of data in 8 files.
+  const dirsOnly = archive(...Array.from({ length: 400 }, (_, i) => header(`d${i}/`, '5')));
+  await rejects(readTarGz(dirsOnly, { maxTotalBytes: 16384, maxEntryBytes: 16384, maxEntries: 8 }), /unpacks to more than the limit of 16384 bytes: refused/);
+  assert.equal([...(await readTarGz(dirsOnly))], []);
   assert.ok((await sha256File(f)).bytes > 0);
 });
 

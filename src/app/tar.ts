@@ -1,15 +1,23 @@
 /**
- * A minimal POSIX ustar writer and reader, gzip-compressed: the container of
- * `pbx tenant pack` (readable with `tar -tzf`). Regular files only; the reader refuses
- * links, devices, absolute names and '..', so unpacking can never write outside its
- * folder. extractTarGz streams (bounded by TarLimits, checked from each header before
- * its data is read); readTarGz holds a small archive in memory, bounded the same way.
+ * The container of `pbx tenant pack`: a gzip-compressed POSIX ustar file (`tar -tzf`
+ * lists it), written and parsed by node-tar (`tar`). Around it, what a pack taken from
+ * another server needs and node-tar does not decide for us:
+ *  - writing: plain ustar only (no PAX or GNU records: `noPax`), regular files only, each
+ *    name a plain relative path that fits ustar's name fields, so every pack is also
+ *    readable by the hand-written reader of earlier versions (a cluster mid-upgrade);
+ *  - reading: only regular files (directories skipped; links, devices and the rest
+ *    refused), no absolute names or '..', no name twice, every header checked against
+ *    TarLimits before its data is read, and the decompressed stream counted, so a gzip
+ *    bomb stops at the limit. Files are written by this code (0600 in 0700 folders, never
+ *    over an existing file): node-tar only parses.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { createGunzip, gunzipSync, createGzip } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { create as createTar, Parser, type ReadEntry } from 'tar';
 
 const BLOCK = 512;
 
@@ -34,10 +42,12 @@ export const DEFAULT_TAR_LIMITS: TarLimits = { maxTotalBytes: 4 * 1024 ** 3, max
 
 /** Entries kept in memory by extractTarGz are at most this big. */
 const MAX_IN_MEMORY = 16 * 1024 * 1024;
+/** PAX and GNU long-name records of other writers are read (their names are checked), up to this size. */
+const MAX_META_BYTES = 64 * 1024;
 
 /** The decompressed tar may hold this much beyond its entries' data: headers, padding, end marker. */
 function streamBound(l: TarLimits): number {
-  return l.maxTotalBytes + (l.maxEntries + 2) * 2 * BLOCK;
+  return l.maxTotalBytes + (l.maxEntries + 2) * 2 * BLOCK + 2 * MAX_META_BYTES;
 }
 
 const mib = (n: number) => (n < 1024 ** 2 ? `${n} bytes` : `${Math.round((n / 1024 ** 2) * 10) / 10} MiB`);
@@ -57,148 +67,60 @@ export function isSafeArchivePath(name: string): boolean {
   return name.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
-function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
+/** ustar keeps a name in 100 bytes, or split at a '/' into a prefix of 155 and a base of 100 (POSIX.1-2001 ustar). */
+function fitsUstar(name: string): boolean {
+  if (Buffer.byteLength(name) <= 100) return true;
+  const cut = name.lastIndexOf('/', 155);
+  return cut > 0 && Buffer.byteLength(name.slice(0, cut)) <= 155 && Buffer.byteLength(name.slice(cut + 1)) <= 100;
 }
 
-function header(name: string, size: number, mtimeS: number): Buffer {
-  if (!isSafeArchivePath(name)) throw new TarError(`cannot archive ${JSON.stringify(name)}: not a plain relative path`);
-  let prefix = '';
-  let base = name;
-  if (Buffer.byteLength(name) > 100) {
-    const cut = name.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new TarError(`name too long for ustar: ${name}`);
-    prefix = name.slice(0, cut);
-    base = name.slice(cut + 1);
-  }
-  const h = Buffer.alloc(BLOCK);
-  h.write(base, 0, 100, 'utf8');
-  h.write(octal(0o644, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  h.write(octal(size, 12), 124, 'ascii');
-  h.write(octal(mtimeS, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write('0', 156, 'ascii');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  h.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(octal(sum, 7) + ' ', 148, 'ascii');
-  return h;
-}
-
-/** Writes the entries, in order, as a gzip-compressed tar file. */
+/**
+ * Writes the entries, in order, as a gzip-compressed tar file (created 0600). node-tar
+ * packs files from a folder, so a staging folder holds each entry at its archive name:
+ * bytes as a file, files as a symbolic link to them (followed: the archive has the file).
+ */
 export async function writeTarGz(outFile: string, entries: readonly TarInput[], mtime = new Date()): Promise<void> {
-  const gz = createGzip();
-  const out = createWriteStream(outFile, { mode: 0o600 });
-  gz.pipe(out);
-  const done = once(out, 'close');
-  const write = async (b: Buffer) => {
-    if (!gz.write(b)) await once(gz, 'drain');
-  };
-  const mtimeS = Math.floor(mtime.getTime() / 1000);
+  for (const e of entries) {
+    if (!isSafeArchivePath(e.name)) throw new TarError(`cannot archive ${JSON.stringify(e.name)}: not a plain relative path`);
+    if (!fitsUstar(e.name)) throw new TarError(`name too long for ustar: ${e.name}`);
+  }
+  const stage = mkdtempSync(join(tmpdir(), 'pbx-tar-'));
   try {
+    const names: string[] = [];
     for (const e of entries) {
-      if (e.data !== undefined) {
-        await write(header(e.name, e.data.length, mtimeS));
-        await write(e.data);
-        if (e.data.length % BLOCK) await write(Buffer.alloc(BLOCK - (e.data.length % BLOCK)));
-      } else if (e.file !== undefined) {
-        const size = statSync(e.file).size;
-        await write(header(e.name, size, mtimeS));
-        let n = 0;
-        for await (const chunk of createReadStream(e.file)) {
-          n += (chunk as Buffer).length;
-          await write(chunk as Buffer);
-        }
-        if (n !== size) throw new TarError(`${e.file} changed size while it was archived`);
-        if (size % BLOCK) await write(Buffer.alloc(BLOCK - (size % BLOCK)));
-      }
+      if (e.data === undefined && e.file === undefined) continue;
+      const at = join(stage, ...e.name.split('/'));
+      mkdirSync(dirname(at), { recursive: true, mode: 0o700 });
+      if (e.data !== undefined) writeFileSync(at, e.data, { mode: 0o600, flag: 'wx' });
+      else symlinkSync(resolve(e.file!), at);
+      names.push(e.name);
     }
-    await write(Buffer.alloc(BLOCK * 2));
-    gz.end();
-    await done;
-  } catch (e) {
-    gz.destroy();
-    out.destroy();
-    throw e;
+    writeFileSync(outFile, '', { mode: 0o600 });
+    await createTar({ file: outFile, gzip: true, cwd: stage, follow: true, portable: true, noPax: true, noDirRecurse: true, mtime, strict: true }, names);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
   }
 }
 
-function readOctal(b: Buffer, off: number, len: number): number {
-  const s = b.toString('ascii', off, off + len).replace(/[\0 ]+$/, '').trim();
-  if (!/^[0-7]*$/.test(s)) throw new TarError('corrupt tar header (number field)');
-  return s === '' ? 0 : parseInt(s, 8);
-}
-
-function readString(b: Buffer, off: number, len: number): string {
-  const end = b.indexOf(0, off);
-  return b.toString('utf8', off, end === -1 || end > off + len ? off + len : end);
-}
-
-interface Header {
-  name: string;
-  size: number;
-  type: string;
-}
-
-/** Parses one 512-byte header; undefined for an all-zero block (the end marker). */
-function parseHeader(h: Buffer, off: number): Header | undefined {
-  if (h.every((b) => b === 0)) return undefined;
-  const want = readOctal(h, 148, 8);
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-  if (sum !== want) throw new TarError(`corrupt tar header at byte ${off} (checksum)`);
-  const prefix = readString(h, 345, 155);
-  const base = readString(h, 0, 100);
-  return { name: prefix ? `${prefix}/${base}` : base, size: readOctal(h, 124, 12), type: String.fromCharCode(h[156]!) };
-}
-
-/** Checks one header against the limits and the kinds of entry allowed; the clean name of a regular file, or undefined for a directory. */
+/** Checks one entry against the limits and the kinds of entry allowed; the clean name of a regular file, or undefined for a directory. */
 class EntryChecker {
   private count = 0;
   private total = 0;
   private readonly seen = new Set<string>();
   constructor(private readonly limits: TarLimits) {}
-  check(h: Header): string | undefined {
-    if (h.type === '5') return undefined; // a directory: implied by the files under it
-    if (h.type !== '0' && h.type !== '\0') throw new TarError(`refusing entry ${JSON.stringify(h.name)}: only regular files are allowed (type ${JSON.stringify(h.type)})`);
-    const clean = h.name.replace(/\/+$/, '');
-    if (!isSafeArchivePath(clean)) throw new TarError(`refusing entry ${JSON.stringify(h.name)}: not a plain relative path`);
+  check(e: Pick<ReadEntry, 'type' | 'path' | 'size'>): string | undefined {
+    if (e.type === 'Directory') return undefined; // implied by the files under it
+    if (e.type !== 'File' && e.type !== 'OldFile') throw new TarError(`refusing entry ${JSON.stringify(e.path)}: only regular files are allowed (type ${e.type})`);
+    const clean = e.path.replace(/\/+$/, '');
+    if (!isSafeArchivePath(clean)) throw new TarError(`refusing entry ${JSON.stringify(e.path)}: not a plain relative path`);
     if (this.seen.has(clean)) throw new TarError(`entry ${clean} appears twice`);
     this.seen.add(clean);
     if (++this.count > this.limits.maxEntries) throw new TarError(`more than ${this.limits.maxEntries} entries: refused`);
-    if (h.size > this.limits.maxEntryBytes) throw new TarError(`entry ${clean} unpacks to ${mib(h.size)}, more than the limit of ${mib(this.limits.maxEntryBytes)} for one file: refused`);
-    this.total += h.size;
+    if (e.size > this.limits.maxEntryBytes) throw new TarError(`entry ${clean} unpacks to ${mib(e.size)}, more than the limit of ${mib(this.limits.maxEntryBytes)} for one file: refused`);
+    this.total += e.size;
     if (this.total > this.limits.maxTotalBytes) throw new TarError(`the archive unpacks to more than the limit of ${mib(this.limits.maxTotalBytes)}: refused`);
     return clean;
   }
-}
-
-/** The regular files of a gzip-compressed tar file, by name, in memory (small archives). Directories are skipped; anything else is refused. */
-export function readTarGz(data: Buffer, limits: TarLimits = DEFAULT_TAR_LIMITS): Map<string, Buffer> {
-  let tar: Buffer;
-  try {
-    tar = gunzipSync(data, { maxOutputLength: Math.min(streamBound(limits), 2 ** 31 - 1) });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new TarError(`the archive unpacks to more than the limit of ${mib(limits.maxTotalBytes)}: refused`);
-    throw new TarError(`not a gzip file, or it is damaged: ${(e as Error).message}`);
-  }
-  const out = new Map<string, Buffer>();
-  const checker = new EntryChecker(limits);
-  let off = 0;
-  while (off + BLOCK <= tar.length) {
-    const h = parseHeader(tar.subarray(off, off + BLOCK), off);
-    if (!h) return out;
-    off += BLOCK;
-    if (off + h.size > tar.length) throw new TarError(`truncated archive: ${h.name}`);
-    const clean = checker.check(h);
-    if (clean !== undefined) out.set(clean, Buffer.from(tar.subarray(off, off + h.size)));
-    off += Math.ceil(h.size / BLOCK) * BLOCK;
-  }
-  throw new TarError('truncated archive: no end marker');
 }
 
 /** A regular file of an archive read by extractTarGz: in memory (`data`) or written to `file`. */
@@ -207,6 +129,13 @@ export interface TarEntry {
   sha256: string;
   data?: Buffer;
   file?: string;
+}
+
+/** node-tar's complaints (strict mode) in our words. */
+function tarProblem(e: Error & { code?: string }): TarError {
+  if (e instanceof TarError) return e;
+  if (e.code === 'TAR_BAD_ARCHIVE' && /truncated/i.test(e.message)) return new TarError(`truncated archive: ${e.message}`);
+  return new TarError(`corrupt tar archive: ${e.message}`);
 }
 
 /**
@@ -220,85 +149,104 @@ export async function extractTarGz(file: string, dir: string, inMemory: (name: s
   const out = new Map<string, TarEntry>();
   const checker = new EntryChecker(limits);
   const bound = streamBound(limits);
-  type Current = { name: string; left: number; pad: number; hash: ReturnType<typeof createHash>; fd?: number; parts?: Buffer[]; path?: string; size: number };
-  let cur: Current | undefined;
-  let skip = 0; // padding (or a directory's data) still to pass over
-  let head = Buffer.alloc(0);
-  let seen = 0;
-  let ended = false;
-  const finish = (c: Current) => {
-    if (c.fd !== undefined) closeSync(c.fd);
-    c.fd = undefined;
-    out.set(c.name, { bytes: c.size, sha256: c.hash.digest('hex'), ...(c.parts ? { data: Buffer.concat(c.parts) } : { file: c.path! }) });
-    skip = c.pad;
+  let failure: Error | undefined;
+  let sawEnd = false;
+  const openFds = new Set<number>();
+  const fail = (e: unknown) => {
+    failure ??= tarProblem(e as Error);
   };
+
+  const take = (entry: ReadEntry) => {
+    const name = checker.check(entry);
+    if (name === undefined || failure) {
+      entry.resume();
+      return;
+    }
+    const hash = createHash('sha256');
+    let parts: Buffer[] | undefined;
+    let fd: number | undefined;
+    let path: string | undefined;
+    if (inMemory(name)) {
+      if (entry.size > MAX_IN_MEMORY) throw new TarError(`entry ${name} is ${mib(entry.size)}, more than ${mib(MAX_IN_MEMORY)}: refused`);
+      parts = [];
+    } else {
+      path = join(dir, ...name.split('/'));
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      fd = openSync(path, 'wx', 0o600);
+      openFds.add(fd);
+    }
+    let bytes = 0;
+    entry.on('data', (chunk: Buffer) => {
+      if (failure) return;
+      try {
+        hash.update(chunk);
+        bytes += chunk.length;
+        if (parts) parts.push(Buffer.from(chunk));
+        else writeSync(fd!, chunk);
+      } catch (e) {
+        fail(e);
+      }
+    });
+    entry.on('end', () => {
+      if (fd !== undefined) {
+        closeSync(fd);
+        openFds.delete(fd);
+      }
+      if (failure) return;
+      if (bytes !== entry.size) return fail(new TarError(`truncated archive: ${name}`));
+      out.set(name, { bytes, sha256: hash.digest('hex'), ...(parts ? { data: Buffer.concat(parts) } : { file: path! }) });
+    });
+  };
+
+  const parser = new Parser({
+    strict: true,
+    maxMetaEntrySize: MAX_META_BYTES,
+    onReadEntry: (entry) => {
+      try {
+        take(entry);
+      } catch (e) {
+        fail(e);
+        entry.resume();
+      }
+    },
+  });
+  parser.on('error', fail);
+  // What node-tar would skip: a type it does not know, a PAX or long-name record too big to read.
+  parser.on('ignoredEntry', (e: ReadEntry) => {
+    const what = e.meta ? `a ${e.type} record of ${mib(e.size)}, more than ${mib(MAX_META_BYTES)}` : `type ${JSON.stringify(e.type)}`;
+    fail(new TarError(`refusing entry ${JSON.stringify(e.path)}: only regular files are allowed (${what})`));
+  });
+  // Two zero blocks end a tar (POSIX ustar); an archive cut at a block boundary has none.
+  parser.on('eof', () => (sawEnd = true));
+  // Done when it closes; on a refusal it may stop short of that.
+  const parsed = new Promise<void>((res) => {
+    for (const ev of ['close', 'error', 'abort']) parser.on(ev, () => res());
+  });
+
   const src = createReadStream(file);
   const gz = createGunzip();
   src.on('error', (e) => gz.destroy(e));
   src.pipe(gz);
+  let seen = 0;
   try {
     for await (const chunk of gz as AsyncIterable<Buffer>) {
       seen += chunk.length;
       if (seen > bound) throw new TarError(`the archive unpacks to more than the limit of ${mib(limits.maxTotalBytes)}: refused`);
-      let off = 0;
-      while (off < chunk.length && !ended) {
-        if (cur) {
-          const part = chunk.subarray(off, off + Math.min(cur.left, chunk.length - off));
-          cur.hash.update(part);
-          if (cur.parts) cur.parts.push(Buffer.from(part));
-          else writeSync(cur.fd!, part);
-          off += part.length;
-          cur.left -= part.length;
-          if (cur.left === 0) {
-            finish(cur);
-            cur = undefined;
-          }
-          continue;
-        }
-        if (skip > 0) {
-          const n = Math.min(skip, chunk.length - off);
-          off += n;
-          skip -= n;
-          continue;
-        }
-        const n = Math.min(BLOCK - head.length, chunk.length - off);
-        head = Buffer.concat([head, chunk.subarray(off, off + n)]);
-        off += n;
-        if (head.length < BLOCK) continue;
-        const h = parseHeader(head, seen - chunk.length + off - BLOCK);
-        head = Buffer.alloc(0);
-        if (!h) {
-          ended = true;
-          break;
-        }
-        const name = checker.check(h);
-        const pad = Math.ceil(h.size / BLOCK) * BLOCK - h.size;
-        if (name === undefined) {
-          skip = h.size + pad;
-          continue;
-        }
-        const c: Current = { name, left: h.size, pad, hash: createHash('sha256'), size: h.size };
-        if (inMemory(name)) {
-          if (h.size > MAX_IN_MEMORY) throw new TarError(`entry ${name} is ${mib(h.size)}, more than ${mib(MAX_IN_MEMORY)}: refused`);
-          c.parts = [];
-        } else {
-          c.path = join(dir, ...name.split('/'));
-          mkdirSync(dirname(c.path), { recursive: true, mode: 0o700 });
-          c.fd = openSync(c.path, 'wx', 0o600);
-        }
-        if (h.size === 0) finish(c);
-        else cur = c;
-      }
-      if (ended) break;
+      if (!parser.write(chunk) && !failure) await once(parser, 'drain');
+      if (failure) throw failure;
+      if (sawEnd) break;
     }
+    parser.end();
+    await parsed;
+    if (failure) throw failure;
   } catch (e) {
     if (String((e as NodeJS.ErrnoException).code).startsWith('Z_')) throw new TarError(`not a gzip file, or it is damaged: ${(e as Error).message}`);
     throw e;
   } finally {
-    if (cur?.fd !== undefined) closeSync(cur.fd);
+    for (const fd of openFds) closeSync(fd);
     src.destroy();
     gz.destroy();
   }
-  if (!ended) throw new TarError(cur ? `truncated archive: ${cur.name}` : 'truncated archive: no end marker');
+  if (!sawEnd) throw new TarError('truncated archive: no end marker');
   return out;
 }
