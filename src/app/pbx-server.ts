@@ -201,6 +201,7 @@ export class PbxServer {
       clock: this.clock,
       logger: log.child('store'),
       bindingWriteDelayMs: c.registrar.writeDelayMs,
+      ...(c.tenantStores ? { maxOpen: c.tenantStores.maxOpen, idleMs: c.tenantStores.idleSeconds * 1000 } : {}),
       // Calls that were up when a previous process died become 'crashed' call records.
       onFirstOpen: (store) => {
         const n = store.recoverCrashedCalls(this.clock.now());
@@ -558,7 +559,7 @@ export class PbxServer {
   /** Registered contacts over the tenants whose stores are open (the active ones). */
   registeredContacts(): number {
     let n = 0;
-    for (const t of this.system.listTenants({ status: 'active' })) if (this.pool.isOpen(t.id)) n += this.pool.get(t.id).countBindings();
+    for (const t of this.system.listTenants({ status: 'active' })) n += this.pool.peek(t.id)?.countBindings() ?? 0;
     return n;
   }
 
