@@ -15,6 +15,7 @@ import type { Logger } from '../util/logger.js';
 import { readTenantFile, tenantFilePaths, type Env } from './config-files.js';
 import { diffTenantFiles, recordHolds } from './tenant-file-diff.js';
 import { contentKey } from '../tenant/tenant-file-stamp.js';
+import type { TenantFileRecord } from '../tenant/tenant-file-index.js';
 import { unknownFlowPrompts } from '../apps/flow-prompts.js';
 
 function optionalDir(dir: string | undefined): { operatorDir?: string } {
@@ -73,6 +74,7 @@ export class TenantSync {
     const records = this.o.system.tenantFiles.states();
     const diff = diffTenantFiles(paths, records, this.o.dataDir, this.o.env);
     report.unchanged.push(...diff.unchanged);
+    const applied: TenantFileRecord[] = [];
     const parseOpts = this.o.trunkAddresses ? { trunkAddresses: this.o.trunkAddresses() } : {};
     for (const { file, stamp } of diff.toRead) {
       const f = readTenantFile(file, this.o.env, parseOpts);
@@ -113,7 +115,8 @@ export class TenantSync {
         // After the apply's commit: a crash before this line leaves the old record, and the
         // file is applied again next time (convergent). A stamp taken before the read: a
         // write during the read changes it, so the file is read again.
-        if (stamp !== undefined) this.o.system.tenantFiles.put({ tenantId: config.id, file: f.file, stamp, hash: key.hash, envNames: key.envNames, configRev: r.configRev });
+        // Written together at the end (one commit for thousands of files at a first start).
+        if (stamp !== undefined) applied.push({ tenantId: config.id, file: f.file, stamp, hash: key.hash, envNames: key.envNames, configRev: r.configRev });
         if (r.changed) {
           // The pooled connection caches extensions: make it start afresh.
           this.o.pool.reopen(config.id);
@@ -136,6 +139,11 @@ export class TenantSync {
         for (const line of errors) this.o.logger.error(line);
         this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
       }
+    }
+    try {
+      this.o.system.tenantFiles.putAll(applied);
+    } catch (e) {
+      this.o.logger.warn('tenant file records not written; those files are applied again next time', { error: e });
     }
     // In file order, as before the unread ones were split out.
     report.unchanged.sort();

@@ -19,13 +19,14 @@ export class TenantTrunkIndex {
   /** The trunks of each of these tenants; a tenant whose store cannot be read gets none (logged). */
   trunksOf(tenants: readonly TenantRecord[]): Array<{ tenantId: string; trunks: Trunk[] }> {
     const rows = (this.rows ??= this.o.system.tenantTrunks.all());
-    return tenants.map((t) => {
+    const read: TenantTrunkRow[] = [];
+    const out = tenants.map((t) => {
       const row = rows.get(t.id);
       if (row && row.configRev === t.configRev) return { tenantId: t.id, trunks: row.trunks };
       try {
         const trunks = this.o.pool.get(t.id).getRoutingPlan().trunks;
         const fresh = { tenantId: t.id, configRev: t.configRev, trunks };
-        this.o.system.tenantTrunks.put(fresh);
+        read.push(fresh);
         rows.set(t.id, fresh);
         return { tenantId: t.id, trunks };
       } catch (e) {
@@ -33,6 +34,12 @@ export class TenantTrunkIndex {
         return { tenantId: t.id, trunks: [] };
       }
     });
+    try {
+      this.o.system.tenantTrunks.putAll(read);
+    } catch (e) {
+      this.o.logger.warn('trunk copies not written; they are read from the stores again next start', { error: e });
+    }
+    return out;
   }
 
   /** The tenant's trunks may have changed without a new config_rev (the API): read them from its store next time. */

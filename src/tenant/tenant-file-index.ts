@@ -40,8 +40,12 @@ interface Row {
  */
 export class TenantFileIndex {
   private readonly st;
+  private readonly many: (rows: readonly TenantFileRecord[]) => void;
 
   constructor(db: Database.Database) {
+    this.many = db.transaction((rows: readonly TenantFileRecord[]) => {
+      for (const r of rows) this.put(r);
+    });
     this.st = {
       all: db.prepare<[], Row>(
         'SELECT f.*, t.status AS status, t.config_rev AS current_rev FROM tenant_files f JOIN tenants t ON t.id = f.tenant_id',
@@ -76,6 +80,11 @@ export class TenantFileIndex {
 
   put(r: TenantFileRecord): void {
     this.st.put.run(r.tenantId, r.file, r.stamp, r.hash, JSON.stringify(r.envNames), r.configRev);
+  }
+
+  /** Several records in one transaction (one commit for a start that applies thousands of files). */
+  putAll(rows: readonly TenantFileRecord[]): void {
+    if (rows.length > 0) this.many(rows);
   }
 
   /** The same content, read again after a touch: only the stamp changes. */

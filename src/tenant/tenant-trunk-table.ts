@@ -17,8 +17,12 @@ export interface TenantTrunkRow {
  */
 export class TenantTrunkTable {
   private readonly st;
+  private readonly many: (rows: readonly TenantTrunkRow[]) => void;
 
   constructor(db: Database.Database) {
+    this.many = db.transaction((rows: readonly TenantTrunkRow[]) => {
+      for (const r of rows) this.put(r);
+    });
     this.st = {
       all: db.prepare<[], { tenant_id: string; config_rev: number; trunks: string }>('SELECT tenant_id, config_rev, trunks FROM tenant_trunks'),
       put: db.prepare<[string, number, string]>(
@@ -45,6 +49,11 @@ export class TenantTrunkTable {
 
   put(row: TenantTrunkRow): void {
     this.st.put.run(row.tenantId, row.configRev, JSON.stringify(row.trunks));
+  }
+
+  /** Several rows in one transaction. */
+  putAll(rows: readonly TenantTrunkRow[]): void {
+    if (rows.length > 0) this.many(rows);
   }
 
   forget(tenantId: string): void {
