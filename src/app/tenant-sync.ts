@@ -75,6 +75,7 @@ export class TenantSync {
     const diff = diffTenantFiles(paths, records, this.o.dataDir, this.o.env);
     report.unchanged.push(...diff.unchanged);
     const applied: TenantFileRecord[] = [];
+    const restamped: Array<[string, string]> = [];
     const parseOpts = this.o.trunkAddresses ? { trunkAddresses: this.o.trunkAddresses() } : {};
     for (const { file, stamp } of diff.toRead) {
       const f = readTenantFile(file, this.o.env, parseOpts);
@@ -90,7 +91,7 @@ export class TenantSync {
       const rec = records.get(config.id);
       if (recordHolds(rec, f.file, this.o.dataDir) && rec.hash === key.hash) {
         // Touched, not changed.
-        if (stamp !== undefined) this.o.system.tenantFiles.restamp(config.id, stamp);
+        if (stamp !== undefined) restamped.push([config.id, stamp]);
         report.unchanged.push(config.id);
         continue;
       }
@@ -141,7 +142,7 @@ export class TenantSync {
       }
     }
     try {
-      this.o.system.tenantFiles.putAll(applied);
+      this.o.system.tenantFiles.putAll(applied, restamped);
     } catch (e) {
       this.o.logger.warn('tenant file records not written; those files are applied again next time', { error: e });
     }

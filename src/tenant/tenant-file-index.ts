@@ -40,11 +40,12 @@ interface Row {
  */
 export class TenantFileIndex {
   private readonly st;
-  private readonly many: (rows: readonly TenantFileRecord[]) => void;
+  private readonly many: (rows: readonly TenantFileRecord[], stamps: ReadonlyArray<readonly [string, string]>) => void;
 
   constructor(db: Database.Database) {
-    this.many = db.transaction((rows: readonly TenantFileRecord[]) => {
+    this.many = db.transaction((rows: readonly TenantFileRecord[], stamps: ReadonlyArray<readonly [string, string]>) => {
       for (const r of rows) this.put(r);
+      for (const [id, stamp] of stamps) this.restamp(id, stamp);
     });
     this.st = {
       all: db.prepare<[], Row>(
@@ -82,9 +83,12 @@ export class TenantFileIndex {
     this.st.put.run(r.tenantId, r.file, r.stamp, r.hash, JSON.stringify(r.envNames), r.configRev);
   }
 
-  /** Several records in one transaction (one commit for a start that applies thousands of files). */
-  putAll(rows: readonly TenantFileRecord[]): void {
-    if (rows.length > 0) this.many(rows);
+  /**
+   * Several records and new stamps (tenant id, stamp) in one transaction: one commit for a
+   * start that applies thousands of files, or a SIGHUP after every file was rewritten unchanged.
+   */
+  putAll(rows: readonly TenantFileRecord[], stamps: ReadonlyArray<readonly [string, string]> = []): void {
+    if (rows.length + stamps.length > 0) this.many(rows, stamps);
   }
 
   /** The same content, read again after a touch: only the stamp changes. */

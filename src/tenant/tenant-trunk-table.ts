@@ -27,7 +27,8 @@ export class TenantTrunkTable {
       all: db.prepare<[], { tenant_id: string; config_rev: number; trunks: string }>('SELECT tenant_id, config_rev, trunks FROM tenant_trunks'),
       put: db.prepare<[string, number, string]>(
         `INSERT INTO tenant_trunks (tenant_id, config_rev, trunks) VALUES (?, ?, ?)
-         ON CONFLICT (tenant_id) DO UPDATE SET config_rev = excluded.config_rev, trunks = excluded.trunks`,
+         ON CONFLICT (tenant_id) DO UPDATE SET config_rev = excluded.config_rev, trunks = excluded.trunks
+         WHERE config_rev IS NOT excluded.config_rev OR trunks IS NOT excluded.trunks`,
       ),
       forget: db.prepare<[string]>('DELETE FROM tenant_trunks WHERE tenant_id = ?'),
     };
