@@ -120,7 +120,7 @@ async function start(dir, config, label) {
   child.stderr.pipe(out);
   let alive = true;
   void child.exited.then(() => (alive = false));
-  const readyMs = await until(async () => !alive || (await get('/readyz')) === 200, t0, 600_000, 20);
+  const readyMs = await until(async () => !alive || (await get('/readyz')) === 200, t0, 1_800_000, 20);
   if (!alive || readyMs === undefined) throw new Error(`the PBX did not become ready (log: ${logFile})`);
   return { child, readyMs, logFile };
 }
