@@ -8,7 +8,8 @@
 //     a few tenants were used (REGISTER-free: API reads open their stores).
 //
 //   node bench/tenants/run.mjs [--tenants 10000] [--keep] [--results FILE | --no-results] [--cpu-prof]
-//                              [--reuse DIR [--skip-version-start]] [--label TEXT]
+//                              [--reuse DIR [--skip-version-start]] [--label TEXT] [--base DIR]
+// --base DIR: where the temp set goes (default the OS temp dir; /dev/shm: tmpfs, no fsync cost).
 // --reuse DIR: a set kept (--keep) by an earlier run; it is started once unmeasured by this
 // version (a new version's first start re-applies every file it has no record of), then the
 // restart is measured. --skip-version-start: the set was last started by this same version.
@@ -39,6 +40,7 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean' },
     label: { type: 'string' },
     reuse: { type: 'string' },
+    base: { type: 'string' },
     'skip-version-start': { type: 'boolean' },
   },
 });
@@ -105,6 +107,20 @@ function fds(pid) {
   return { total, tenantSqlite: sqlite, tenantWalShm: walShm };
 }
 
+/** The file system type of the mount holding dir (Linux /proc/mounts), for the results. */
+function fsType(dir) {
+  try {
+    let best = { point: '', type: '?' };
+    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+      const [, point, type] = line.split(' ');
+      if (point && (dir === point || dir.startsWith(point.endsWith('/') ? point : point + '/')) && point.length > best.point.length) best = { point, type };
+    }
+    return best.type;
+  } catch {
+    return '?';
+  }
+}
+
 function rssMiB(pid) {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return kb / 1024;
@@ -130,7 +146,7 @@ async function main() {
   ensureBuilt();
   const machine = machineInfo(repoRoot);
   // --reuse DIR: a set written (and started once) by an earlier run; its first start is not measured again.
-  const dir = opt.reuse ? resolve(opt.reuse) : mkdtempSync(join(tmpdir(), 'pbx-tenants-'));
+  const dir = opt.reuse ? resolve(opt.reuse) : mkdtempSync(join(opt.base ? resolve(opt.base) : tmpdir(), 'pbx-tenants-'));
   const paths = opt.reuse
     ? { config: join(dir, 'pbx.yaml'), tenantsDir: join(dir, 'tenants') }
     : (log(`writing ${N} tenant files into ${dir}`), makeTenants(dir, { tenants: N, trunkEvery: Number(opt['trunk-every']), sipPort: Number(opt['sip-port']), apiPort }));
@@ -199,7 +215,7 @@ async function main() {
   const section = [
     `## ${date}: ${N.toLocaleString('en')} tenants: start, SIGHUP, open files${opt.label ? ` (${opt.label})` : ''}`,
     '',
-    `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memGiB.toFixed(1)} GiB RAM, Linux ${machine.kernel}, Node ${machine.node}; load average before the run ${machine.loadavg}. Repository at ${machine.revision}.`,
+    `Set in ${dir} (${fsType(dir)}). Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memGiB.toFixed(1)} GiB RAM, Linux ${machine.kernel}, Node ${machine.node}; load average before the run ${machine.loadavg}. Repository at ${machine.revision}.`,
     '',
     `Data: \`node bench/tenants/make.mjs\`: ${N.toLocaleString('en')} tenant files (one domain, 3 extensions, one DID each; every ${opt['trunk-every']}th also an ip trunk and an outbound route), \`log.level: info\`, one media worker. Times until GET /readyz answers 200 (start) or until GET /api/v1/tenants/{id}/extensions/1004 finds the extension added to one file (SIGHUP).${opt.reuse ? ' The set was written and first started by an earlier run (--reuse).' : ''}`,
     '',
