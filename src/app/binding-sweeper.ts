@@ -30,9 +30,10 @@ export class BindingSweeper {
     const now = this.o.clock.now();
     let removed = 0;
     for (const t of this.o.system.listTenants({ status: ['active', 'suspended'] })) {
-      if (!this.o.pool.isOpen(t.id)) continue;
+      // peek: the sweep is not a use, so it does not keep an idle tenant's store open.
+      const store = this.o.pool.peek(t.id);
+      if (!store) continue;
       try {
-        const store = this.o.pool.get(t.id);
         const gone = store.deleteExpiredBindings(now);
         // Heartbeat for calls in progress: after a crash they are recorded as ended here.
         store.touchActiveCalls(now);

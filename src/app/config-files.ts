@@ -31,6 +31,11 @@ export interface TenantFile {
 
 /** Every *.yaml / *.yml file of the tenants directory, sorted by name; each parsed independently. */
 export function readTenantFiles(dir: string, env: Env = process.env, opts: TenantParseOptions = {}): TenantFile[] {
+  return tenantFilePaths(dir).map((file) => readTenantFile(file, env, opts));
+}
+
+/** The paths of the *.yaml / *.yml files of the tenants directory, sorted by name; none when it does not exist. */
+export function tenantFilePaths(dir: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort();
@@ -38,7 +43,7 @@ export function readTenantFiles(dir: string, env: Env = process.env, opts: Tenan
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new ConfigErrors([new ConfigError(dir, 1, 1, `cannot read tenants directory: ${(e as Error).message}`)]);
   }
-  return names.map((n) => readTenantFile(join(dir, n), env, opts));
+  return names.map((n) => join(dir, n));
 }
 
 export function readTenantFile(file: string, env: Env = process.env, opts: TenantParseOptions = {}): TenantFile {

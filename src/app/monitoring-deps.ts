@@ -23,7 +23,9 @@ export function monitoringDeps(server: PbxServer, opts: { workerAnswerMs?: numbe
         activeCalls[id] = p.callLimits.activeCalls(id);
         // Only open stores are counted: a tenant whose store is closed has no live binding
         // loaded (stores open on first use and close when idle).
-        registrations[id] = p.pool.isOpen(id) ? safeCount(() => p.pool.get(id).countBindings()) : 0;
+        // A scrape is not a use: it must not keep idle tenants open (peek).
+        const open = p.pool.peek(id);
+        registrations[id] = open ? safeCount(() => open.countBindings()) : 0;
       }
       const trunks = server.trunkRegistrationStates().map((t) => ({
         ...(t.owner.kind === 'tenant' ? { tenant: t.owner.tenantId } : {}),

@@ -24,10 +24,13 @@ export function optionsKeepalive(o: {
 }): OptionsKeepalive {
   function* tenants(): Iterable<KeepaliveTenant> {
     for (const t of o.system.listTenants({ status: 'active' })) {
-      if (!o.pool.isOpen(t.id)) continue;
-      const store = o.pool.get(t.id);
-      const policy = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
+      // Reading the policy is not a use (peek): a tenant without keep-alive may go idle and
+      // close. One with keep-alive is used by the pings themselves and stays open meanwhile.
+      const open = o.pool.peek(t.id);
+      if (!open) continue;
+      const policy = readNatKeepalive(open.getSetting(NAT_KEEPALIVE_SETTING));
       if (policy.optionsSeconds <= 0) continue;
+      const store = o.pool.get(t.id);
       yield {
         id: t.id,
         realm: t.domains?.[0] ?? t.id,

@@ -53,6 +53,7 @@ import { QueueService } from '../apps/queue/queue-service.js';
 import { readCallFlows } from '../tenant/call-flows-store.js';
 import { outsideForwardCheck } from './outside-forward-check.js';
 import { TrunkBook } from './trunk-book.js';
+import { TenantTrunkIndex } from './tenant-trunk-index.js';
 import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { outboundLocator } from './outbound-locator.js';
@@ -129,6 +130,7 @@ export class PbxServer {
   /** Call queues of every tenant (src/apps/queue): live state, logins, statistics. */
   readonly queues: QueueService;
   private trunkBook!: TrunkBook;
+  private tenantTrunks!: TenantTrunkIndex;
   private trunkRegistrations!: TrunkRegistrations;
   private callLimits!: CallLimits;
   private lifecycle!: TenantLifecycle;
@@ -214,6 +216,7 @@ export class PbxServer {
       clock: this.clock,
       logger: log.child('store'),
       bindingWriteDelayMs: c.registrar.writeDelayMs,
+      ...(c.tenantStores ? { maxOpen: c.tenantStores.maxOpen, idleMs: c.tenantStores.idleSeconds * 1000 } : {}),
       // Calls that were up when a previous process died become 'crashed' call records.
       onFirstOpen: (store) => {
         const n = store.recoverCrashedCalls(this.clock.now());
@@ -224,6 +227,7 @@ export class PbxServer {
         if (vm.indexed + vm.removed > 0) log.warn('voicemail left over from a stopped process indexed from its files', { tenant: store.tenantId, ...vm });
       },
     });
+    this.tenantTrunks = new TenantTrunkIndex({ system: this.system, pool: this.pool, logger: log.child('trunk') });
     this.resolver = new TenantResolver({ system: this.system, pool: this.pool, logger: log.child('tenant'), clock: this.clock });
     this.tenantSync = new TenantSync({ system: this.system, pool: this.pool, dataDir: c.dataDir, tenantsDir: c.tenantsDir, clock: this.clock, logger: log.child('tenants'), env: this.env, providerTrunks: () => this.config.trunks, trunkAddresses: () => trunkAddressPolicy(this.config), promptExists: promptExistsIn(() => ({ dataDir: this.config.dataDir, ...(this.config.media?.prompts ? { operatorDir: this.config.media.prompts } : {}) })), outsideForward: outsideForwardCheck(() => this.config.emergencyNumbers), operatorPrompts: () => this.config.media?.prompts });
     const report = this.tenantSync.sync();
@@ -415,7 +419,7 @@ export class PbxServer {
       clock: this.clock,
       logger: log.child('tenants'),
       stores: this.pool,
-      onChange: () => this.tenantsChanged(),
+      onChange: (id) => this.tenantsChanged(id),
       retireFile: (id) => retireTenantFile(this.config.tenantsDir, id, this.clock.now()),
     });
     this.lifecycle.purge();
@@ -435,7 +439,7 @@ export class PbxServer {
       lifecycle: this.lifecycle,
       clock: this.clock,
       logger: log.child('api'),
-      tenantsChanged: () => this.tenantsChanged(),
+      tenantsChanged: (id) => this.tenantsChanged(id),
       calls: this.b2bua,
       recording: this.recording,
       conferences: this.conferences,
@@ -484,8 +488,9 @@ export class PbxServer {
   }
 
   /** After a tenant change through the API: what reload() does after applying files. */
-  private tenantsChanged(): void {
+  private tenantsChanged(tenantId?: string): void {
     if (this.stopping) return;
+    if (tenantId !== undefined) this.tenantTrunks.forget(tenantId);
     this.resolver.refresh();
     this.syncTrunks();
     this.events.subscriptions.retainTenants();
@@ -542,14 +547,7 @@ export class PbxServer {
   private syncTrunks(): void {
     const all = this.system.listTenants({ status: ['active', 'suspended'] });
     const suspended = new Set(all.filter((t) => t.status === 'suspended').map((t) => t.id));
-    const tenants = all.map((t) => {
-      try {
-        return { tenantId: t.id, trunks: this.pool.get(t.id).getRoutingPlan().trunks };
-      } catch (e) {
-        this.log.error('trunks of a tenant not loaded', { tenant: t.id, error: e });
-        return { tenantId: t.id, trunks: [] };
-      }
-    });
+    const tenants = this.tenantTrunks.trunksOf(all);
     const provider = providerTrunksWithCa(this.config.trunks, this.log);
     this.trunkBook.sync(provider, tenants);
     this.trunkRegistrations.sync([
@@ -592,7 +590,7 @@ export class PbxServer {
   /** Registered contacts over the tenants whose stores are open (the active ones). */
   registeredContacts(): number {
     let n = 0;
-    for (const t of this.system.listTenants({ status: 'active' })) if (this.pool.isOpen(t.id)) n += this.pool.get(t.id).countBindings();
+    for (const t of this.system.listTenants({ status: 'active' })) n += this.pool.peek(t.id)?.countBindings() ?? 0;
     return n;
   }
 

@@ -12,7 +12,10 @@ import { TenantSpecError } from '../tenant/tenant-errors.js';
 import { specProblemsAt } from '../config/spec-positions.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { readTenantFiles, type Env } from './config-files.js';
+import { readTenantFile, tenantFilePaths, type Env } from './config-files.js';
+import { diffTenantFiles, recordHolds } from './tenant-file-diff.js';
+import { contentKey } from '../tenant/tenant-file-stamp.js';
+import type { TenantFileRecord } from '../tenant/tenant-file-index.js';
 import { unknownFlowPrompts } from '../apps/flow-prompts.js';
 
 function optionalDir(dir: string | undefined): { operatorDir?: string } {
@@ -33,8 +36,6 @@ export interface TenantSyncReport {
  * what was last applied. A tenant whose file is gone is disabled (its data is kept).
  */
 export class TenantSync {
-  private readonly appliedHash = new Map<string, string>();
-
   constructor(
     private readonly o: {
       system: SystemStore;
@@ -59,12 +60,25 @@ export class TenantSync {
 
   sync(): TenantSyncReport {
     const report: TenantSyncReport = { applied: [], unchanged: [], failed: [], disabled: [] };
-    const files = readTenantFiles(this.o.tenantsDir, this.o.env, this.o.trunkAddresses ? { trunkAddresses: this.o.trunkAddresses() } : {});
+    const paths = tenantFilePaths(this.o.tenantsDir);
     // Every file that exists keeps its tenant alive, even a broken one (it keeps its last good state).
-    const present = files.map((f) => safeTenantId(f.file)).filter((id): id is string => id !== undefined);
+    const present = paths.map((f) => safeTenantId(f)).filter((id): id is string => id !== undefined);
     report.disabled = disableTenantsNotIn(this.o.system, present);
-    for (const id of report.disabled) this.o.logger.warn('tenant disabled: its file is gone', { tenant: id });
-    for (const f of files) {
+    for (const id of report.disabled) {
+      this.o.logger.warn('tenant disabled: its file is gone', { tenant: id });
+      this.o.system.tenantFiles.forget(id);
+    }
+    // Files whose stamp and environment are what their last apply saw are not even read
+    // (start and SIGHUP alike: the record survives restarts); the rest are read, and
+    // applied unless their content is the recorded one.
+    const records = this.o.system.tenantFiles.states();
+    const diff = diffTenantFiles(paths, records, this.o.dataDir, this.o.env);
+    report.unchanged.push(...diff.unchanged);
+    const applied: TenantFileRecord[] = [];
+    const restamped: Array<[string, string]> = [];
+    const parseOpts = this.o.trunkAddresses ? { trunkAddresses: this.o.trunkAddresses() } : {};
+    for (const { file, stamp } of diff.toRead) {
+      const f = readTenantFile(file, this.o.env, parseOpts);
       if (f.error) {
         const errors = f.error.message.split('\n');
         report.failed.push({ file: f.file, errors });
@@ -73,7 +87,11 @@ export class TenantSync {
         continue;
       }
       const config = f.config!;
-      if (this.appliedHash.get(f.file) === f.hash) {
+      const key = contentKey(f.text ?? '', this.o.env);
+      const rec = records.get(config.id);
+      if (recordHolds(rec, f.file, this.o.dataDir) && rec.hash === key.hash) {
+        // Touched, not changed.
+        if (stamp !== undefined) restamped.push([config.id, stamp]);
         report.unchanged.push(config.id);
         continue;
       }
@@ -95,7 +113,11 @@ export class TenantSync {
       }
       try {
         const r = applyTenant({ system: this.o.system, dataDir: this.o.dataDir, clock: this.o.clock, ...(this.o.promptExists ? { promptExists: this.o.promptExists } : {}), ...(this.o.outsideForward ? { outsideForward: this.o.outsideForward } : {}) }, config);
-        this.appliedHash.set(f.file, f.hash);
+        // After the apply's commit: a crash before this line leaves the old record, and the
+        // file is applied again next time (convergent). A stamp taken before the read: a
+        // write during the read changes it, so the file is read again.
+        // Written together at the end (one commit for thousands of files at a first start).
+        if (stamp !== undefined) applied.push({ tenantId: config.id, file: f.file, stamp, hash: key.hash, envNames: key.envNames, configRev: r.configRev });
         if (r.changed) {
           // The pooled connection caches extensions: make it start afresh.
           this.o.pool.reopen(config.id);
@@ -119,6 +141,13 @@ export class TenantSync {
         this.o.logger.error('tenant file not applied; the tenant keeps its previous configuration', { file: f.file });
       }
     }
+    try {
+      this.o.system.tenantFiles.putAll(applied, restamped);
+    } catch (e) {
+      this.o.logger.warn('tenant file records not written; those files are applied again next time', { error: e });
+    }
+    // In file order, as before the unread ones were split out.
+    report.unchanged.sort();
     return report;
   }
 }

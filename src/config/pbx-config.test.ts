@@ -47,6 +47,7 @@ const DEFAULTS: PbxConfig = {
   calls: { noAnswerSeconds: 30, drainSeconds: 30, perExtension: 4, rtpTimeoutSeconds: 60, sessionExpiresSeconds: 1800, checkpointSeconds: 2, maxForwardHops: 3 },
   log: { level: 'info', format: 'text' },
   dns: { timeoutMs: 2000, cacheMaxSeconds: 3600, blacklistSeconds: 60 },
+  tenantStores: { maxOpen: 256, idleSeconds: 300 },
 };
 
 test('an empty file gives every default; paths resolve against the file directory', () => {
@@ -88,6 +89,7 @@ auth: { algorithms: [ MD5 ], nonceTtlSeconds: 120 }
 calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90 }
 log: { level: debug }
 dns: { servers: [ "192.0.2.53", "[2001:db8::53]:5353" ], timeoutMs: 500, cacheMaxSeconds: 60, blacklistSeconds: 30 }
+tenantStores: { maxOpen: 64, idleSeconds: 30 }
 `;
   const expected: PbxConfig = {
     file: FILE,
@@ -120,6 +122,7 @@ dns: { servers: [ "192.0.2.53", "[2001:db8::53]:5353" ], timeoutMs: 500, cacheMa
     calls: { noAnswerSeconds: 45, drainSeconds: 0, perExtension: 2, rtpTimeoutSeconds: 90, sessionExpiresSeconds: 1800, checkpointSeconds: 2, maxForwardHops: 3 },
     log: { level: 'debug', format: 'text' },
     dns: { servers: [{ address: '192.0.2.53', port: 53 }, { address: '2001:db8::53', port: 5353 }], timeoutMs: 500, cacheMaxSeconds: 60, blacklistSeconds: 30 },
+    tenantStores: { maxOpen: 64, idleSeconds: 30 },
   };
   const c = parsePbxConfig(text, FILE, {});
   assert.equal(c, expected);
@@ -365,6 +368,13 @@ test('dns.servers must be IP addresses; a bad one is reported at its line and co
   } catch (e) {
     assert.match(String((e as Error).message), /pbx\.yaml:2:\d+.*not an IP address/s);
   }
+});
+
+test('tenantStores: a cap or idle time out of range is refused at its place', () => {
+  const out = problems('tenantStores:\n  maxOpen: 0\n  idleSeconds: 1.5\n');
+  assert.is(out.length, 2, out.join('\n'));
+  assert.match(out[0]!, /^\/etc\/pbx\/pbx\.yaml:2:12: tenantStores\.maxOpen: /);
+  assert.match(out[1]!, /^\/etc\/pbx\/pbx\.yaml:3:16: tenantStores\.idleSeconds: /);
 });
 
 test.run();

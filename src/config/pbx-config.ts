@@ -2,6 +2,7 @@
  * pbx.yaml: the server's own settings. The keys are the operator's contract
  * (DESIGN.md, "Configuration"); add keys, never change what one means.
  */
+import { tenantStoresSchema } from './tenant-stores-config.js';
 import { resolve } from 'node:path';
 import type { Env } from './env-subst.js';
 import { decodeYaml } from './decode-yaml.js';
@@ -177,6 +178,7 @@ export const pbxSchema = object({
   smtp: smtpSchema.optional(),
   /** Absent: CONSOLE_DEFAULTS (no provider accounts). */
   console: consoleSchema.optional(),
+  tenantStores: tenantStoresSchema.default({}),
 });
 
 /**
@@ -201,6 +203,7 @@ export function parsePbxConfig(text: string, file: string, env: Env): PbxConfig 
     calls: raw.calls,
     log: raw.log,
     dns: raw.dns,
+    tenantStores: raw.tenantStores,
   };
   if (raw.console !== undefined) config.console = raw.console;
   if (raw.subscriptions !== undefined) config.subscriptions = raw.subscriptions;

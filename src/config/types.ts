@@ -3,6 +3,7 @@
  * consumes. Paths are absolute (resolved against the directory of the file that
  * named them). Durations are in the unit their name says.
  */
+import type { TenantStoresConfig } from './tenant-stores-config.js';
 import type { TimeCondition } from '../model/call-flows.js';
 import type { IvrMenu } from '../model/ivr-menu.js';
 import type { CallQueue } from '../model/call-queue.js';
@@ -124,6 +125,8 @@ export interface PbxConfig {
   media?: { prompts?: string; recordingLayout?: 'two-channel' | 'mono' };
   log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
   /** Locating outbound SIP targets by name (RFC 3263); servers absent: the system's. */
+  /** Open tenant SQLite files: cap and idle close (tenant-stores-config.ts). */
+  tenantStores?: TenantStoresConfig;
   dns?: { servers?: Array<{ address: string; port: number }>; timeoutMs: number; cacheMaxSeconds: number; blacklistSeconds: number };
 }
 

@@ -219,6 +219,9 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     setSetting.run(REALM_SETTING, spec.realm);
     setSetting.run(CONFIG_REV_SETTING, String(configRev));
   }
+  // The trunk index's copy (tenant-trunk-table.ts), in this transaction: the server learns
+  // the tenant's trunks without opening its store.
+  system.tenantTrunks.put({ tenantId: spec.id, configRev, trunks: [...spec.routing.trunks] });
   return {
     tenantId: spec.id,
     created: upsert.created,

@@ -10,6 +10,7 @@ import type { BindingRow } from './binding-row.js';
 import { TenantStorePool } from './store-pool.js';
 import { SystemStore } from './system-store.js';
 import { InvalidTenantIdError } from './tenant-errors.js';
+import { SqliteTenantStore } from './tenant-store.js';
 
 let dir = '';
 let clock: FakeClock;
@@ -121,6 +122,91 @@ test('closeAll closes everything and refuses further use', () => {
   assert.is(pool.openCount, 0);
   assert.is(clock.timerCount, 0);
   assert.throws(() => h.countExtensions(), (e: unknown) => e instanceof StoreError && /closed/.test(e.message));
+});
+
+test('never more than maxOpen open, over many tenants used in turn; each keeps its own data', () => {
+  pool.closeAll();
+  const sys = SystemStore.open(dir);
+  const ids = Array.from({ length: 12 }, (_, i) => `m${i}`);
+  for (const id of ids) applyTenant({ system: sys, dataDir: dir }, { id, name: id, domains: [`${id}.example`], limits: {}, extensions: [{ ext: '1001', name: `${id}-alice`, password: 'p-pass-word' }] });
+  sys.close();
+  // Registration writes are held back (write-behind): an eviction must write them out first.
+  pool = new TenantStorePool({ dataDir: dir, clock, maxOpen: 3, bindingWriteDelayMs: 500 });
+  const handles = ids.map((id) => pool.get(id));
+  let most = 0;
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < ids.length; i++) {
+      const k = (i * 5 + round) % ids.length; // not in LRU order
+      handles[k]!.replaceBindings('1001', [{ ...b, contact: `sip:1001@${ids[k]}.host`, cseq: round + 1 }]);
+      most = Math.max(most, pool.openCount);
+      assert.ok(pool.openCount <= 3, `open ${pool.openCount} after writing ${ids[k]}`);
+    }
+  }
+  assert.is(most, 3);
+  for (let k = 0; k < ids.length; k++) {
+    const rows = handles[k]!.getBindings('1001');
+    assert.equal(rows.map((r) => [r.contact, r.cseq]), [[`sip:1001@${ids[k]}.host`, 4]], `${ids[k]} sees its own binding only`);
+    assert.is(handles[k]!.getExtension('1001')!.name, `${ids[k]}-alice`);
+  }
+  pool.closeAll();
+  // On disk too: each file holds its tenant's own binding and nothing of the others.
+  for (const id of ids) {
+    const s = SqliteTenantStore.open(dir, id, { create: false });
+    try {
+      assert.equal(s.listBindings().map((r) => r.contact), [`sip:1001@${id}.host`]);
+    } finally {
+      s.close();
+    }
+  }
+});
+
+test('eviction and reopen never hand one tenant the other tenant\'s connection', () => {
+  pool.closeAll();
+  pool = new TenantStorePool({ dataDir: dir, clock, maxOpen: 1, bindingWriteDelayMs: 500 });
+  const a = pool.get('t1');
+  const c = pool.get('t2');
+  for (let i = 0; i < 5; i++) {
+    a.replaceBindings('1001', [{ ...b, contact: `sip:a${i}@10.0.0.1`, cseq: i }]);
+    assert.ok(pool.isOpen('t1') && !pool.isOpen('t2'));
+    c.replaceBindings('1001', [{ ...b, contact: `sip:c${i}@10.0.0.2`, cseq: i }]);
+    assert.ok(pool.isOpen('t2') && !pool.isOpen('t1'));
+    assert.is(a.tenantId, 't1');
+    assert.equal(a.getBindings('1001').map((r) => r.contact), [`sip:a${i}@10.0.0.1`]);
+    assert.equal(c.getBindings('1001').map((r) => r.contact), [`sip:c${i}@10.0.0.2`]);
+    assert.is(a.getExtension('1001')!.name, 't1-alice');
+    assert.is(c.getExtension('1001')!.name, 't2-alice');
+  }
+  assert.is(pool.openCount, 1);
+});
+
+test('a write after an idle close lands in the tenant\'s file', () => {
+  const h = pool.get('t1');
+  h.countExtensions();
+  clock.advance(80_000);
+  assert.not.ok(pool.isOpen('t1'), 'closed while idle');
+  h.setSetting('probe', 'after-idle');
+  h.replaceBindings('1001', [b]);
+  pool.closeAll();
+  const s = SqliteTenantStore.open(dir, 't1', { create: false });
+  try {
+    assert.is(s.getSetting('probe'), 'after-idle');
+    assert.equal(s.getBindings('1001'), [b]);
+  } finally {
+    s.close();
+  }
+});
+
+test('peek() is not a use: housekeeping does not keep an idle store open', () => {
+  const h = pool.get('t1');
+  h.countExtensions();
+  assert.is(pool.peek('t2'), undefined, 'a closed store is not opened by peek');
+  assert.not.ok(pool.isOpen('t2'));
+  for (let i = 0; i < 7; i++) {
+    clock.advance(10_000);
+    pool.peek('t1')?.countBindings(); // a sweep every 10 s, as the binding sweeper does
+  }
+  assert.not.ok(pool.isOpen('t1'), 'closed after 60 s idle although peeked at meanwhile');
+  assert.is(pool.peek('t1'), undefined);
 });
 
 test.run();

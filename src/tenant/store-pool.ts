@@ -21,7 +21,7 @@ export interface StorePoolOptions {
   idleMs?: number;
   /** How often to sweep while stores are open. Default min(idleMs, 60 s). */
   sweepMs?: number;
-  /** At most this many open at once; opening one more closes the least recently used. Default 1000. */
+  /** At most this many open at once; opening one more closes the least recently used. Default 256 (pbx.yaml tenantStores.maxOpen). */
   maxOpen?: number;
   /** Options for each store; `create` defaults to false here: only apply brings a tenant's store into being. */
   store?: TenantStoreOptions;
@@ -35,6 +35,9 @@ export interface StorePoolOptions {
   onFirstOpen?: (store: SqliteTenantStore) => void;
   logger?: Logger;
 }
+
+/** pbx.yaml tenantStores.maxOpen's default. */
+export const DEFAULT_MAX_OPEN = 256;
 
 interface Entry {
   store: SqliteTenantStore;
@@ -67,7 +70,7 @@ export class TenantStorePool {
     this.clock = opts.clock ?? systemClock;
     this.idleMs = Math.max(1, opts.idleMs ?? 300_000);
     this.sweepMs = Math.max(1, opts.sweepMs ?? Math.min(this.idleMs, 60_000));
-    this.maxOpen = Math.max(1, opts.maxOpen ?? 1000);
+    this.maxOpen = Math.max(1, opts.maxOpen ?? DEFAULT_MAX_OPEN);
     this.logger = opts.logger ?? silentLogger;
   }
 
@@ -111,6 +114,16 @@ export class TenantStorePool {
     this.open.set(tenantId, { store, lastUsed: now });
     this.arm();
     return store;
+  }
+
+  /**
+   * The tenant's store if it is open now, without counting this as a use (its idle time
+   * and its place in the LRU order stay): for housekeeping that visits the open stores
+   * (expiry sweep, keep-alive policy, metrics), which must not keep idle tenants open.
+   * Synchronous use only, like acquire(). Undefined when it is closed: nothing is opened.
+   */
+  peek(tenantId: string): SqliteTenantStore | undefined {
+    return this.closed ? undefined : this.open.get(tenantId)?.store;
   }
 
   isOpen(tenantId: string): boolean {

@@ -77,4 +77,27 @@ export const SYSTEM_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_tokens_by_tenant ON api_tokens(tenant_id);
     `,
   },
+  {
+    // Issue 13 (10,000 tenants): what the last apply of each tenant file saw, so that a start
+    // or a SIGHUP re-applies only the files that changed (tenant-file-index.ts), and each
+    // tenant's own trunks, so that the trunk index is built without opening every tenant's
+    // SQLite file (tenant-trunk-table.ts). Both are caches: a missing or stale row costs a
+    // re-apply or one store read, never a wrong answer.
+    version: 4,
+    sql: `
+      CREATE TABLE tenant_files (
+        tenant_id   TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+        file        TEXT NOT NULL,
+        stamp       TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        env_names   TEXT NOT NULL DEFAULT '[]',
+        config_rev  INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE tenant_trunks (
+        tenant_id   TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+        config_rev  INTEGER NOT NULL,
+        trunks      TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

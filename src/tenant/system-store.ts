@@ -8,6 +8,8 @@ import { didLookupKey, isE164 } from './e164.js';
 import { applyMigrations } from './migrations.js';
 import { openSqlite } from './sqlite-open.js';
 import { ApiTokenStore } from './api-token-store.js';
+import { TenantFileIndex } from './tenant-file-index.js';
+import { TenantTrunkTable } from './tenant-trunk-table.js';
 import { SYSTEM_MIGRATIONS } from './system-schema.js';
 import { DidConflictError, DomainConflictError, TenantSpecError } from './tenant-errors.js';
 import { assertTenantId } from './tenant-id.js';
@@ -80,6 +82,10 @@ export class SystemStore {
   readonly file: string;
   /** API tokens (hashed), on this connection. */
   readonly tokens: ApiTokenStore;
+  /** What the last apply of each tenant file saw (re-apply only changed files). */
+  readonly tenantFiles: TenantFileIndex;
+  /** Each tenant's own trunks (the trunk index without opening every tenant store). */
+  readonly tenantTrunks: TenantTrunkTable;
   private readonly clock: Clock;
   private localChanges = 0;
   private readonly st: ReturnType<SystemStore['prepare']>;
@@ -93,6 +99,8 @@ export class SystemStore {
     this.clock = clock;
     this.st = this.prepare();
     this.tokens = new ApiTokenStore(db, clock, () => this.localChanges++);
+    this.tenantFiles = new TenantFileIndex(db);
+    this.tenantTrunks = new TenantTrunkTable(db);
   }
 
   static open(dataDir: string, opts: { clock?: Clock } = {}): SystemStore {
