@@ -406,6 +406,19 @@ export class SqliteTenantStore implements TenantStore {
     }
   }
 
+  /**
+   * An AOR's pending writes are dropped, not flushed (its extension went, with its committed
+   * bindings): its share leaves pendingDelta too, so countBindings stays exact.
+   */
+  private dropPending(aor: string): void {
+    const rows = this.pending.get(aor);
+    if (rows) {
+      this.pendingDelta -= rows.length - (this.pendingBase.get(aor) ?? 0);
+      this.pending.delete(aor);
+    }
+    this.pendingBase.delete(aor);
+  }
+
   /** Committed bindings of an AOR, remembered while it has pending writes. */
   private committedCountOf(aor: string): number {
     let n = this.pendingBase.get(aor);
@@ -642,7 +655,7 @@ export class SqliteTenantStore implements TenantStore {
         return extensionFromSql(this.st.getExtension.get(ext)!);
       }).immediate();
       this.extCache.delete(ext);
-      if (out && !out.enabled) this.pending.delete(ext);
+      if (out && !out.enabled) this.dropPending(ext);
       return out;
     } catch (e) {
       throw this.fail('updateExtension', e);
@@ -658,7 +671,7 @@ export class SqliteTenantStore implements TenantStore {
         return true;
       }).immediate();
       this.extCache.delete(ext);
-      this.pending.delete(ext);
+      this.dropPending(ext);
       if (removed) this.routingPlan = undefined;
       return removed;
     } catch (e) {
