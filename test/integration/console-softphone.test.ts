@@ -60,6 +60,14 @@ s.before(async () => {
   });
 });
 
+// Each test's phones leave (unregistered), so the next test's phone is the only one of its extension.
+s.after.each(async () => {
+  for (const p of phones.splice(0)) {
+    await p.register(0).catch(() => undefined);
+    p.close();
+  }
+});
+
 s.after(async () => {
   for (const p of phones) p.close();
   await browser?.close();
