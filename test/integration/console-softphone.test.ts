@@ -4,7 +4,8 @@
 // listener, calls a UDP phone of the same tenant (the tone arrives there as G.711), holds
 // (the phone sees the re-INVITE), sends DTMF (the phone receives RFC 4733 events), hangs up;
 // then the phone calls the browser and the page answers; a blind transfer from the page moves
-// the phone to a third phone; axe on the Phone page; no CSP violation or page error.
+// the phone to a third phone; another tenant's extension cannot be reached from the page;
+// axe on the Phone page; no CSP violation or page error.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ const ACME: TestTenant = {
   ],
 };
 
+const GLOBEX: TestTenant = { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1002', password: 'globex-1002-secret' }] };
+
 const enabled = requireChromium('console softphone');
 const s = suite('console softphone');
 let pbx: PbxProcess | undefined;
@@ -42,7 +45,7 @@ s.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pbx-console-softphone-'));
   writeFileSync(join(dir, 'tone.wav'), encodeWav(sineWave(TONE_HZ, 10, 48000)));
   pbx = await PbxProcess.start({
-    tenants: [ACME],
+    tenants: [ACME, GLOBEX],
     transports: ['udp', 'ws'],
     extraYaml: ['security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }', 'registrar: { writeDelayMs: 0 }'].join('\n'),
   });
@@ -77,8 +80,8 @@ s.after(async () => {
 
 const base = () => `http://127.0.0.1:${pbx!.apiPort}`;
 
-async function phone(ext: string): Promise<UdpPhone> {
-  const p = await UdpPhone.open({ user: ext, domain: 'acme.example', password: `acme-${ext}-secret`, server: { host: '127.0.0.1', port: pbx!.ports.udp }, answerDirection: true });
+async function phone(ext: string, tenant = 'acme'): Promise<UdpPhone> {
+  const p = await UdpPhone.open({ user: ext, domain: `${tenant}.example`, password: `${tenant}-${ext}-secret`, server: { host: '127.0.0.1', port: pbx!.ports.udp }, answerDirection: true });
   phones.push(p);
   assert.is(await p.register(), 200, `${ext} registers`);
   return p;
@@ -220,6 +223,20 @@ run('a bad dial string gets a clear answer at the field and sends nothing', asyn
     await callStatus(page, 'No call');
     assert.equal(problems, [], 'no page error or CSP violation');
   });
+});
+
+run("the page cannot reach another tenant's extension: dialling 1002@globex.example rings nothing there", async () => {
+  const other = await phone('1002', 'globex');
+  const mark = other.mark();
+  await withPage(browser!, base(), 'softphone-other-tenant', async (page) => {
+    await connect(page);
+    await page.getByLabel('Number or extension to call').fill('1002@globex.example');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await callStatus(page, 'The call ended');
+    const why = await page.getByTestId('call-problem').innerText();
+    assert.match(why, /Last problem: [4-6]\d\d /, `the PBX refuses the call: ${why}`);
+  });
+  assert.ok(!other.received.slice(mark).some((m) => m.kind === 'request' && m.method === 'INVITE'), "the other tenant's phone never rang");
 });
 
 s.run();
