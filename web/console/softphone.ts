@@ -6,6 +6,7 @@
  * or in-band, src/b2bua/call-dtmf.ts) and blind transfer (REFER, which the PBX handles
  * itself). The SIP password lives only in this object's memory while it is registered.
  */
+import { targetUri } from './dial-target';
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 
 export type Registration = 'idle' | 'connecting' | 'registered' | 'failed' | 'unregistered';
@@ -33,16 +34,6 @@ export interface SoftphoneOptions {
 }
 
 const DIGITS = /^[0-9*#A-D]$/;
-/** A dial string: digits and the few signs a number or extension holds, or a user@host. */
-const TARGET = /^[0-9A-Za-z*#+._-]{1,64}(@[0-9A-Za-z.-]{1,253})?$/;
-
-/** A SIP URI for what the user typed, in the tenant's domain unless it names one; undefined for anything else. */
-export function targetUri(typed: string, domain: string): string | undefined {
-  const t = typed.trim().replace(/^sip:/i, '').replace(/\s+/g, '');
-  if (!TARGET.test(t)) return undefined;
-  return t.includes('@') ? `sip:${t}` : `sip:${t}@${domain}`;
-}
-
 const MEDIA = { constraints: { audio: true, video: false } };
 
 export class Softphone {

@@ -1,17 +1,12 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api';
-import { Softphone, targetUri, type PhoneState } from '../softphone';
+import { pickWsUrl, targetUri } from '../dial-target';
+import { Softphone, type PhoneState } from '../softphone';
 import { T } from '../text';
 import { Field, Loaded, Notice, Page, useLoad } from '../ui';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
-
-/** The WebSocket URL this page can use: an https page only wss (mixed content), an http page ws first. */
-export function pickWsUrl(urls: readonly string[], pageProtocol: string): string | undefined {
-  if (pageProtocol === 'https:') return urls.find((u) => u.startsWith('wss://'));
-  return urls.find((u) => u.startsWith('ws://')) ?? urls.find((u) => u.startsWith('wss://'));
-}
 
 /** A user's (or an extension admin's) browser softphone: connect with the SIP password, then call, answer, hold, DTMF, transfer. */
 export function PhonePage({ api, ext, username }: { api: ApiClient; ext: string; username: string }) {
