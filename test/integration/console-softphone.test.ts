@@ -14,7 +14,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toneShare } from '../../src/media/dsp/goertzel.js';
 import { axeViolations, CHROMIUM, ensureConsoleBuilt, requireChromium, screenshot, signIn, withPage } from '../support/console-browser.js';
-import { byeFrom, listen, sleep, until } from '../support/flow-call.js';
+import { byeFrom, listen, sdpPort, sleep, until } from '../support/flow-call.js';
+import { PcmuSender } from '../support/pcmu-sender.js';
 import { PbxProcess, type TestTenant } from '../support/pbx-process.js';
 import { encodeWav, sineWave } from '../support/tone.js';
 import { UdpPhone } from '../support/udp-phone.js';
@@ -100,6 +101,31 @@ async function connect(page: Page): Promise<void> {
 
 const callStatus = (page: Page, text: string) => page.getByTestId('call-status').filter({ hasText: text }).waitFor({ timeout: 10_000 });
 
+/** What the page plays out of its call-audio element: RMS and the strongest frequency (Web Audio analyser). */
+function heardInPage(page: Page): Promise<{ rms: number; peakHz: number }> {
+  return page.evaluate(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const g = globalThis as any;
+    const audio = g.document.querySelector('[data-testid=remote-audio]');
+    const ctx = new g.AudioContext();
+    const an = ctx.createAnalyser();
+    an.fftSize = 4096;
+    ctx.createMediaStreamSource(audio.srcObject).connect(an);
+    await new Promise((r) => setTimeout(r, 700));
+    const wave = new Float32Array(an.fftSize);
+    an.getFloatTimeDomainData(wave);
+    const bins = new Float32Array(an.frequencyBinCount);
+    an.getFloatFrequencyData(bins);
+    let peak = 0;
+    for (let i = 1; i < bins.length; i++) if (bins[i]! > bins[peak]!) peak = i;
+    let sum = 0;
+    for (const v of wave) sum += v * v;
+    const out = { rms: Math.sqrt(sum / wave.length), peakHz: (peak * ctx.sampleRate) / an.fftSize };
+    await ctx.close();
+    return out;
+  });
+}
+
 function toneFramesOf(heard: Int16Array[]): number {
   return heard.slice(-50).filter((f) => toneShare(f, 8000, TONE_HZ) > 0.5).length;
 }
@@ -170,7 +196,7 @@ run('the Phone page registers, calls a phone of the tenant (the tone arrives), h
   });
 });
 
-run('a phone calls the browser and the page answers: the tone arrives at the phone', async () => {
+run("a phone calls the browser and the page answers: the browser's tone arrives at the phone, the phone's tone plays in the page", async () => {
   const bob = await phone('1002');
   const heard = listen(bob);
   await withPage(browser!, base(), 'softphone-answer', async (page, problems) => {
@@ -184,6 +210,13 @@ run('a phone calls the browser and the page answers: the tone arrives at the pho
     await until(() => heard.length > 100, 10_000, 'RTP at the phone');
     const tone = toneFramesOf(heard);
     assert.ok(tone > 25, `the ${TONE_HZ} Hz tone arrives at the phone (${tone}/50 frames)`);
+    // The other way: the phone's 1 kHz reaches the page's call audio.
+    const sender = new PcmuSender(bob, sdpPort(await answered), 0x5151, 1000);
+    const sending = sender.tone(3000);
+    await sleep(800);
+    const inPage = await heardInPage(page);
+    await sending;
+    assert.ok(inPage.rms > 0.01 && Math.abs(inPage.peakHz - 1000) < 40, `the phone's 1 kHz tone plays in the page: ${JSON.stringify(inPage)}`);
     const mark = bob.mark();
     await page.getByRole('button', { name: 'Hang up' }).click();
     await byeFrom(bob, mark);
