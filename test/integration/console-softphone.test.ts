@@ -246,6 +246,21 @@ run('a blind transfer from the page (REFER) connects the phone to a third phone'
   await sleep(200);
 });
 
+run('a wrong SIP password: the page says it is not connected and why, and offers to try again', async () => {
+  await withPage(browser!, base(), 'softphone-wrong-password', async (page, problems) => {
+    await signIn(page, '1001@acme.example', 'alice-web-pass');
+    await page.goto('/console/#/me/phone');
+    await page.getByLabel('SIP password').fill('not-the-sip-password');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.getByTestId('registration').filter({ hasText: 'Not connected' }).waitFor({ timeout: 10_000 });
+    assert.match(await page.getByTestId('registration-problem').innerText(), /Last problem: (401|403|407)/);
+    assert.is(await page.getByLabel('SIP password').inputValue(), '', 'the typed password is not kept in the field');
+    assert.ok(await page.getByRole('button', { name: 'Connect' }).isEnabled());
+    assert.equal(await axeViolations(page), [], 'axe on the Phone page (refused)');
+    assert.equal(problems, [], 'no page error or CSP violation');
+  });
+});
+
 run('a bad dial string gets a clear answer at the field and sends nothing', async () => {
   await withPage(browser!, base(), 'softphone-bad-input', async (page, problems) => {
     await connect(page);

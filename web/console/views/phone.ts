@@ -65,6 +65,7 @@ function PhonePanel({ wsUrl, ext, domain }: { wsUrl: string; ext: string; domain
   return html`<section aria-labelledby="phone-account">
       <h2 id="phone-account">${T.phoneAccount}</h2>
       <p role="status" data-testid="registration">${T.registration[state.registration]}</p>
+      ${!registered && state.problem ? html`<p class="error" data-testid="registration-problem">${T.problem(state.problem)}</p>` : null}
       ${registered
         ? html`<button type="button" onClick=${disconnect}>${T.unregister}</button>`
         : html`<form onSubmit=${connect}>
