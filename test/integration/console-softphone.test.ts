@@ -28,6 +28,7 @@ const ACME: TestTenant = {
     { ext: '1001', name: 'Alice', password: 'acme-1001-secret', extraKeys: 'webPassword: "alice-web-pass"' },
     { ext: '1002', password: 'acme-1002-secret' },
     { ext: '1003', password: 'acme-1003-secret' },
+    { ext: '1004', name: 'Dana Admin', password: 'acme-1004-secret', extraKeys: 'webPassword: "dana-web-pass", webAdmin: true' },
   ],
 };
 
@@ -88,13 +89,13 @@ async function phone(ext: string, tenant = 'acme'): Promise<UdpPhone> {
   return p;
 }
 
-/** Signs in as 1001, opens the Phone page and connects with the SIP password. */
-async function connect(page: Page): Promise<void> {
-  await signIn(page, '1001@acme.example', 'alice-web-pass');
+/** Signs in as 1001 (or another extension), opens the Phone page and connects with the SIP password. */
+async function connect(page: Page, ext = '1001', webPassword = 'alice-web-pass'): Promise<void> {
+  await signIn(page, `${ext}@acme.example`, webPassword);
   await page.getByRole('link', { name: 'Phone' }).click();
   await page.getByRole('heading', { name: 'Phone', level: 1 }).waitFor();
-  assert.is(await page.getByLabel('SIP user').inputValue(), '1001@acme.example', 'the SIP user comes from the session');
-  await page.getByLabel('SIP password').fill('acme-1001-secret');
+  assert.is(await page.getByLabel('SIP user').inputValue(), `${ext}@acme.example`, 'the SIP user comes from the session');
+  await page.getByLabel('SIP password').fill(`acme-${ext}-secret`);
   await page.getByRole('button', { name: 'Connect' }).click();
   await page.getByTestId('registration').filter({ hasText: 'Connected' }).waitFor({ timeout: 10_000 });
 }
@@ -244,6 +245,23 @@ run('a blind transfer from the page (REFER) connects the phone to a third phone'
     assert.equal(problems, [], 'no page error or CSP violation');
   });
   await sleep(200);
+});
+
+run('a tenant admin who has an extension gets the Phone page too, and calls from it', async () => {
+  const bob = await phone('1002');
+  const heard = listen(bob);
+  await withPage(browser!, base(), 'softphone-tenant-admin', async (page, problems) => {
+    await connect(page, '1004', 'dana-web-pass');
+    assert.match(await page.getByTestId('who').innerText(), 'tenant admin');
+    await page.getByLabel('Number or extension to call').fill('1002');
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    await callStatus(page, 'In a call');
+    await until(() => heard.length > 100, 10_000, 'RTP at the phone');
+    assert.ok(toneFramesOf(heard) > 25, 'the tone arrives at the phone');
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await callStatus(page, 'The call ended');
+    assert.equal(problems, [], 'no page error or CSP violation');
+  });
 });
 
 run('a wrong SIP password: the page says it is not connected and why, and offers to try again', async () => {
