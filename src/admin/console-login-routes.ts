@@ -26,6 +26,8 @@ export interface ConsoleLoginDeps {
   metrics: ConsoleMetrics;
   /** After a good login (the tenant's audit log, for an extension). */
   onLogin?: (s: ConsoleSession, source: string) => void;
+  /** The SIP WebSocket URLs for a request's Host header (sip-ws-urls.ts), answered to sessions of an extension as `sipWs`. */
+  sipWs?: (requestHost: string | undefined) => string[];
 }
 
 const LOGIN_BODY = {
@@ -136,7 +138,10 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
       handler(ctx): ApiResult {
         const s = ctx.sessionId === undefined ? undefined : d.sessions.get(ctx.sessionId);
         if (!s) throw new ApiError(401, 'unauthorized', 'not logged in');
-        return { status: 200, body: sessionBody(s, d.sessions, s.ext) };
+        const body = sessionBody(s, d.sessions, s.ext);
+        // The console's softphone registers over one of these as the session's extension.
+        if (s.ext !== undefined && d.sipWs) body['sipWs'] = d.sipWs(ctx.req.headers.host);
+        return { status: 200, body };
       },
     },
     {

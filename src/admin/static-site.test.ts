@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sitePath, StaticSite } from './static-site.js';
+import { sipWsUrls } from './sip-ws-urls.js';
+import { SITE_SECURITY_HEADERS, siteSecurityHeaders, sitePath, StaticSite } from './static-site.js';
 
 let dir = '';
 let server: Server;
@@ -124,6 +125,22 @@ test('a site whose folder was never built answers 404 with a hint', async () => 
   const body = await new Promise<string>((resolve) => request({ host: '127.0.0.1', port: p, path: '/console/' }, (res) => { let b = ''; res.on('data', (c) => (b += c)); res.on('end', () => resolve(`${res.statusCode} ${b}`)); }).end());
   await new Promise<void>((r) => s2.close(() => r()));
   assert.match(body, /^404 .*not built/);
+});
+
+test("the softphone's WebSocket URLs join connect-src (from the request's Host for a wildcard listener; a hostile Host adds nothing)", async () => {
+  const listen = [{ protocol: 'wss', host: '0.0.0.0', port: 7443 }];
+  const site = new StaticSite({ root: join(dir, 'console'), prefix: '/console/', connectSrc: (h) => sipWsUrls(listen, h) });
+  const s2 = createServer((req, res) => site.serve(req, res, req.url ?? '/'));
+  await new Promise<void>((r) => s2.listen(0, '127.0.0.1', r));
+  const p = (s2.address() as AddressInfo).port;
+  const csp = (host: string) => new Promise<string>((resolve) => request({ host: '127.0.0.1', port: p, path: '/console/', headers: { host } }, (res) => { res.resume(); resolve(String(res.headers['content-security-policy'])); }).end());
+  try {
+    assert.match(await csp('pbx.example.com:8443'), "connect-src 'self' wss://pbx.example.com:7443;");
+    assert.is(await csp("x; script-src 'unsafe-inline'"), SITE_SECURITY_HEADERS['Content-Security-Policy']);
+  } finally {
+    await new Promise<void>((r) => s2.close(() => r()));
+  }
+  assert.is(siteSecurityHeaders([]), SITE_SECURITY_HEADERS);
 });
 
 test.run();

@@ -25,6 +25,16 @@ export const SITE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Frame-Options': 'DENY',
 };
 
+/**
+ * The site's headers with `extraConnect` (the softphone's SIP WebSocket URLs, sip-ws-urls.ts:
+ * checked sources only) added to connect-src; none added: SITE_SECURITY_HEADERS.
+ */
+export function siteSecurityHeaders(extraConnect: readonly string[]): Readonly<Record<string, string>> {
+  if (extraConnect.length === 0) return SITE_SECURITY_HEADERS;
+  const csp = SITE_SECURITY_HEADERS['Content-Security-Policy']!.replace("connect-src 'self'", `connect-src 'self' ${extraConnect.join(' ')}`);
+  return { ...SITE_SECURITY_HEADERS, 'Content-Security-Policy': csp };
+}
+
 /** The file a request path names, or why not. Pure: no file system. */
 export type SitePath = { kind: 'file'; rel: string } | { kind: 'redirect'; location: string } | { kind: 'refused' };
 
@@ -61,6 +71,8 @@ export interface StaticSiteOptions {
   root: string;
   /** Where it is served, with both slashes: '/console/'. */
   prefix: string;
+  /** More connect-src sources for a request's Host header (the softphone's WebSocket URLs). */
+  connectSrc?: (requestHost: string | undefined) => string[];
 }
 
 /**
@@ -94,7 +106,7 @@ export class StaticSite {
 
   /** Answers the request; returns the status sent. */
   serve(req: IncomingMessage, res: ServerResponse, path: string): number {
-    for (const [k, v] of Object.entries(SITE_SECURITY_HEADERS)) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(siteSecurityHeaders(this.o.connectSrc?.(req.headers.host) ?? []))) res.setHeader(k, v);
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') return this.plain(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     const p = sitePath(this.o.prefix, path);

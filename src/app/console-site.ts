@@ -10,8 +10,12 @@ export const CONSOLE_PREFIX = '/console/';
  * (the package root's, whether the server runs from src/ or dist/), served on the API
  * listener under /console/, and GET / redirecting there.
  */
-export function consoleSite(root = fileURLToPath(new URL('../../dist/console', import.meta.url))): { site: StaticSite; rawRoutes: RawRoute[] } {
-  const site = new StaticSite({ root, prefix: CONSOLE_PREFIX });
+export function consoleSite(
+  root = fileURLToPath(new URL('../../dist/console', import.meta.url)),
+  /** The softphone's SIP WebSocket URLs, allowed in the page's connect-src. */
+  connectSrc?: (requestHost: string | undefined) => string[],
+): { site: StaticSite; rawRoutes: RawRoute[] } {
+  const site = new StaticSite({ root, prefix: CONSOLE_PREFIX, ...(connectSrc ? { connectSrc } : {}) });
   const home: RawRoute = {
     method: 'GET',
     path: '/',

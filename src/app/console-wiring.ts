@@ -13,6 +13,7 @@ import { eventStreamRoute } from '../admin/event-stream-route.js';
 import type { HttpRoute } from '../admin/http-route.js';
 import type { LiveEvents } from '../admin/live-events.js';
 import { LoginGuard } from '../admin/login-guard.js';
+import { sipWsUrls } from '../admin/sip-ws-urls.js';
 import { tenantLookup } from '../admin/routes/tenant-resources.js';
 import { webPasswordRoutes } from '../admin/routes/tenant-web-password.js';
 import type { TenantStorePool } from '../tenant/store-pool.js';
@@ -41,6 +42,8 @@ export interface ConsoleWiring {
   sessions: SessionVerifier;
   routes: RouteDef<any>[];
   httpRoutes: HttpRoute[];
+  /** The softphone's SIP WebSocket URLs for a request's Host header (GET /session's sipWs; the console's connect-src). */
+  sipWs: (requestHost: string | undefined) => string[];
 }
 
 export function consoleConfig(c: PbxConfig): ConsoleConfig {
@@ -65,8 +68,10 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
       ? { isTrusted: (a: string) => d.sourceGuard!.isTrusted(a), isBanned: (a: string) => d.sourceGuard!.isBanned(a), onFailure: (a: string) => d.sourceGuard!.authFailed(a) }
       : {}),
   });
+  const sipWs = (requestHost: string | undefined) => sipWsUrls(d.config().sip.listen, requestHost);
   const httpRoutes: HttpRoute[] = [
     ...consoleLoginRoutes({
+      sipWs,
       accounts,
       sessions,
       guard,
@@ -103,5 +108,5 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
     passwordChanged: (tenantId, ext, hash, by) => sessions.passwordChanged(tenantId, ext, hash, by),
     managedBy: (tenantId) => d.system.getTenant(tenantId)?.managedBy,
   });
-  return { sessions: { get: (id) => sessions.get(id), csrfRefused: () => metrics.csrfRefused.inc() }, routes, httpRoutes };
+  return { sessions: { get: (id) => sessions.get(id), csrfRefused: () => metrics.csrfRefused.inc() }, routes, httpRoutes, sipWs };
 }

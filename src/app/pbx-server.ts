@@ -454,7 +454,7 @@ export class PbxServer {
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
     if (tokenFile) log.info(tokenFile.created ? 'admin token created (api.adminToken is not set)' : 'admin token from file (api.adminToken is not set)', { file: tokenFile.file });
-    const site = consoleSite();
+    const site = consoleSite(undefined, web.sipWs);
     this.api = new ApiServer({
       routes,
       rawRoutes: [...rawRoutes, ...site.rawRoutes],

@@ -37,6 +37,17 @@ export interface PhoneOptions {
   telephoneEvent?: boolean;
   /** An Allow header (e.g. 'INVITE, ACK, BYE, CANCEL, INFO') on its INVITE and its 200. */
   allow?: string;
+  /**
+   * Answer an in-dialog offer's direction as RFC 3264 §6.1 says (sendonly → recvonly,
+   * recvonly → sendonly, inactive → inactive); default off: always sendrecv, as before.
+   */
+  answerDirection?: boolean;
+}
+
+/** RFC 3264 §6.1: the answer's direction for an offer's. */
+function answerDirectionOf(offer: string): string {
+  const d = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(offer)?.[1] ?? 'sendrecv';
+  return d === 'sendonly' ? 'recvonly' : d === 'recvonly' ? 'sendonly' : d;
 }
 
 interface Waiter {
@@ -392,7 +403,7 @@ export class UdpPhone {
       return;
     }
     // In-dialog requests: answer 200 (with our SDP for an offer).
-    const body = req.body.length > 0 && (req.method === 'INVITE' || req.method === 'UPDATE') ? this.sdp() : undefined;
+    const body = req.body.length > 0 && (req.method === 'INVITE' || req.method === 'UPDATE') ? this.sdp(this.o.answerDirection ? answerDirectionOf(req.body.toString()) : 'sendrecv') : undefined;
     const headers: Array<[string, string]> = [['Contact', `<${this.contact}>`]];
     if (body) headers.push(['Content-Type', 'application/sdp']);
     this.send(createResponse(req, 200, { headers, ...(body ? { body } : {}) }), to);

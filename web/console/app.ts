@@ -15,6 +15,7 @@ import { TenantsPage } from './views/provider-tenants';
 import { RESOURCE_LISTS, ResourceListPage } from './views/resource-lists';
 import { ExtensionsPage } from './views/tenant-extensions';
 import { UsageChartPage } from './views/usage-chart';
+import { PhonePage } from './views/phone';
 import { WebPasswordForm } from './views/web-login-panel';
 import { MyDevicesPage, MyForwardingPage, MyHistoryPage, MyVoicemailPage } from './views/user-pages';
 
@@ -40,6 +41,8 @@ function navOf(s: Session, route: Route): NavItem[] {
     );
   }
   if (s.role === 'user') items.push([T.navMyVoicemail, href('me', 'voicemail')], [T.navMyForwarding, href('me', 'forwarding')], [T.navMyHistory, href('me', 'history')], [T.navMyDevices, href('me', 'devices')], [T.navMyPassword, href('me', 'password')]);
+  // The softphone, for any session of an extension (a user, or a tenant admin who has one).
+  if (s.ext !== undefined && s.tenantId !== undefined) items.push([T.navPhone, href('me', 'phone')]);
   return items;
 }
 
@@ -69,6 +72,7 @@ function pageFor(api: ApiClient, s: Session, r: Route) {
     if (c === 'calls') return html`<${LiveCallsPage} api=${api} tenantId=${b} />`;
     if (c === 'usage') return html`<${UsageChartPage} api=${api} tenantId=${b} />`;
   }
+  if (a === 'me' && b === 'phone' && c === undefined && s.ext !== undefined && s.tenantId !== undefined) return html`<${PhonePage} api=${api} ext=${s.ext} username=${s.username} />`;
   if (s.role === 'user' && a === 'me' && c === undefined && s.tenantId !== undefined && s.ext !== undefined) {
     const props = { api, tenantId: s.tenantId, ext: s.ext };
     if (b === 'voicemail') return html`<${MyVoicemailPage} ...${props} />`;

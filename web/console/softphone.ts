@@ -1,0 +1,203 @@
+/**
+ * The console's browser softphone (issue 14 point 3): SIP.js registers over the PBX's SIP
+ * WebSocket listener (RFC 7118) as the signed-in extension and runs one call at a time:
+ * call, answer or decline, hang up, hold and resume (re-INVITE with sendonly/inactive),
+ * DTMF (SIP INFO application/dtmf-relay: the PBX plays it on to the other leg as RFC 4733
+ * or in-band, src/b2bua/call-dtmf.ts) and blind transfer (REFER, which the PBX handles
+ * itself). The SIP password lives only in this object's memory while it is registered.
+ */
+import { targetUri } from './dial-target';
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
+
+export type Registration = 'idle' | 'connecting' | 'registered' | 'failed' | 'unregistered';
+export type CallState = 'none' | 'incoming' | 'calling' | 'active' | 'ended';
+
+export interface PhoneState {
+  registration: Registration;
+  call: CallState;
+  held: boolean;
+  /** Who the call is with (the remote party's URI user or display name). */
+  peer?: string;
+  /** Why the last thing failed: a SIP status, or a short reason. */
+  problem?: string;
+}
+
+export interface SoftphoneOptions {
+  wsUrl: string;
+  /** The extension and the tenant domain: the AOR sip:ext@domain. */
+  ext: string;
+  domain: string;
+  password: string;
+  /** Where the remote audio plays. */
+  audio: () => HTMLAudioElement | null;
+  onChange: (s: PhoneState) => void;
+}
+
+const DIGITS = /^[0-9*#A-D]$/;
+const MEDIA = { constraints: { audio: true, video: false } };
+
+export class Softphone {
+  private ua: UserAgent | undefined;
+  private registerer: Registerer | undefined;
+  private session: Session | undefined;
+  private state: PhoneState = { registration: 'idle', call: 'none', held: false };
+
+  constructor(private readonly o: SoftphoneOptions) {}
+
+  get current(): PhoneState {
+    return this.state;
+  }
+
+  private set(patch: Partial<PhoneState>): void {
+    this.state = { ...this.state, ...patch };
+    this.o.onChange(this.state);
+  }
+
+  async register(): Promise<void> {
+    this.set({ registration: 'connecting', problem: undefined });
+    const uri = UserAgent.makeURI(`sip:${this.o.ext}@${this.o.domain}`);
+    if (!uri) return this.set({ registration: 'failed', problem: 'bad address' });
+    this.ua = new UserAgent({
+      uri,
+      transportOptions: { server: this.o.wsUrl },
+      authorizationUsername: this.o.ext,
+      authorizationPassword: this.o.password,
+      logLevel: 'error',
+      sessionDescriptionHandlerFactoryOptions: { iceGatheringTimeout: 2000, peerConnectionConfiguration: { iceServers: [] } },
+      delegate: {
+        onInvite: (inv) => this.incoming(inv),
+        onDisconnect: () => {
+          if (this.state.registration !== 'unregistered') this.set({ registration: 'failed', problem: 'connection lost' });
+        },
+      },
+    });
+    try {
+      await this.ua.start();
+    } catch (e) {
+      return this.set({ registration: 'failed', problem: (e as Error).message || 'connection failed' });
+    }
+    const reg = new Registerer(this.ua);
+    this.registerer = reg;
+    reg.stateChange.addListener((s) => {
+      if (s === RegistererState.Registered) this.set({ registration: 'registered', problem: undefined });
+    });
+    await reg.register({
+      requestDelegate: {
+        onReject: (r) => this.set({ registration: 'failed', problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }),
+      },
+    });
+  }
+
+  async unregister(): Promise<void> {
+    this.set({ registration: 'unregistered' });
+    await this.hangup().catch(() => undefined);
+    await this.registerer?.unregister().catch(() => undefined);
+    await this.ua?.stop().catch(() => undefined);
+    this.ua = undefined;
+    this.registerer = undefined;
+  }
+
+  /** Calls `typed` (an extension, a number or user@host); false when it is not a dial string or a call is up. */
+  call(typed: string): boolean {
+    const target = targetUri(typed, this.o.domain);
+    const uri = target ? UserAgent.makeURI(target) : undefined;
+    if (!this.ua || !uri || this.session) return false;
+    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: MEDIA });
+    this.follow(inviter, 'calling', typed.trim());
+    void inviter.invite({ requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } }).catch((e: Error) => this.set({ problem: e.message }));
+    return true;
+  }
+
+  private incoming(inv: Invitation): void {
+    if (this.session) {
+      void inv.reject({ statusCode: 486 }).catch(() => undefined); // one call at a time: busy here
+      return;
+    }
+    const from = inv.remoteIdentity;
+    this.follow(inv, 'incoming', from.displayName || from.uri.user || '');
+  }
+
+  private follow(s: Session, first: CallState, peer: string): void {
+    this.session = s;
+    this.set({ call: first, peer, held: false, problem: undefined });
+    s.stateChange.addListener((st) => {
+      if (this.session !== s) return;
+      if (st === SessionState.Established) {
+        this.set({ call: 'active' });
+        this.playRemote(s);
+      }
+      if (st === SessionState.Terminated) {
+        this.session = undefined;
+        const audio = this.o.audio();
+        if (audio) audio.srcObject = null;
+        this.set({ call: 'ended', held: false });
+      }
+    });
+  }
+
+  private playRemote(s: Session): void {
+    const pc = (s.sessionDescriptionHandler as unknown as { peerConnection?: RTCPeerConnection } | undefined)?.peerConnection;
+    const audio = this.o.audio();
+    if (!pc || !audio) return;
+    audio.srcObject = new MediaStream(pc.getReceivers().map((r) => r.track));
+    void audio.play().catch(() => undefined);
+  }
+
+  answer(): void {
+    const s = this.session;
+    if (s instanceof Invitation && s.state === SessionState.Initial) void s.accept({ sessionDescriptionHandlerOptions: MEDIA }).catch((e: Error) => this.set({ problem: e.message }));
+  }
+
+  async hangup(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    if (s instanceof Invitation && s.state === SessionState.Initial) await s.reject({ statusCode: 603 });
+    else if (s instanceof Inviter && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) await s.cancel();
+    else if (s.state === SessionState.Established) await s.bye();
+  }
+
+  /** Hold (true) or resume (false): a re-INVITE whose offer is sendonly, or sendrecv again. */
+  async hold(on: boolean): Promise<void> {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established || this.state.held === on) return;
+    s.sessionDescriptionHandlerOptionsReInvite = { ...MEDIA, hold: on } as typeof s.sessionDescriptionHandlerOptionsReInvite;
+    await new Promise<void>((resolve) => {
+      void s
+        .invite({
+          requestDelegate: {
+            onAccept: () => {
+              this.set({ held: on });
+              resolve();
+            },
+            onReject: (r) => {
+              this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` });
+              resolve();
+            },
+          },
+        })
+        .catch((e: Error) => {
+          this.set({ problem: e.message });
+          resolve();
+        });
+    });
+  }
+
+  /** One DTMF digit as SIP INFO (application/dtmf-relay). */
+  async dtmf(digit: string): Promise<void> {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established || !DIGITS.test(digit)) return;
+    await s.info({ requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${digit}\r\nDuration=160\r\n` } } });
+  }
+
+  /** Blind transfer: REFER to `typed`; the PBX connects the other party there and our leg ends. */
+  transfer(typed: string): boolean {
+    const s = this.session;
+    const target = targetUri(typed, this.o.domain);
+    const uri = target ? UserAgent.makeURI(target) : undefined;
+    if (!s || s.state !== SessionState.Established || !uri) return false;
+    void s
+      .refer(uri, { requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } })
+      .catch((e: Error) => this.set({ problem: e.message }));
+    return true;
+  }
+}
