@@ -43,7 +43,7 @@ export function overloadParts(opts: { clock: Clock; logger: Logger; registry: Me
     lagGauge.set(undefined, control.lagMs());
     queueGauge.set(undefined, opts.queuedDatagrams());
   };
-  const control = new OverloadControl({ clock: opts.clock, settings, onShed: (reason) => shedTotal.inc({ reason }), onTick: gauges });
+  const control = new OverloadControl({ clock: opts.clock, lagNow: () => performance.now(), settings, onShed: (reason) => shedTotal.inc({ reason }), onTick: gauges });
   gauges();
   control.start();
   return {

@@ -144,7 +144,13 @@ test('forced overload: new REGISTER and INVITE get 503 + Retry-After; a retransm
 
   const shed = await metric('pbx_sip_shed_total');
   assert.match(shed, /pbx_sip_shed_total\{reason="admission"\} [2-9]/);
-  assert.match(await metric('pbx_sip_overload_state'), /pbx_sip_overload_state 1/);
+  // The gauges are written at the control's next tick (every 100 ms): give it a few.
+  let st = '';
+  for (let i = 0; i < 30 && !/pbx_sip_overload_state 1/.test(st); i++) {
+    st = await metric('pbx_sip_overload_state');
+    if (!/pbx_sip_overload_state 1/.test(st)) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(st, /pbx_sip_overload_state 1/, st + '\n' + pbx.logs.filter((l) => / (WARN|ERROR|FATAL) |overload|uncaught/i.test(l)).slice(-30).join('\n'));
   assert.match(await metric('pbx_sip_overload_admitted_share'), /pbx_sip_overload_admitted_share 0/);
 
   // Load drops (the threshold back at 100 ms, no lag): the admitted share climbs back to 1.

@@ -44,6 +44,13 @@ export interface OverloadControlOptions {
   onShed?: (reason: ShedReason) => void;
   /** After each tick (metrics gauges). */
   onTick?: () => void;
+  /**
+   * Where the timer's lateness is read, in ms: a monotonic source in the server
+   * (performance.now), never the wall clock, which a time step (NTP, or a test's settable
+   * clock jumping hours ahead) would turn into hours of "lag" and 503 for everything.
+   * Default: clock.now (unit tests drive lateness with a fake clock).
+   */
+  lagNow?: () => number;
 }
 
 /** Share of new requests without credentials still admitted: multiplied by this while lagging... */
@@ -204,9 +211,10 @@ export class OverloadControl {
   }
 
   private schedule(): void {
-    this.expectedAt = this.o.clock.now() + this.tickMs;
+    const now = this.o.lagNow ?? (() => this.o.clock.now());
+    this.expectedAt = now() + this.tickMs;
     this.timer = this.o.clock.setTimeout(() => {
-      this.tick(Math.max(0, this.o.clock.now() - this.expectedAt));
+      this.tick(Math.max(0, now() - this.expectedAt));
       this.schedule();
       this.o.onTick?.();
     }, this.tickMs);
