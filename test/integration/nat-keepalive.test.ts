@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHeader } from '../../src/sip/message/headers.js';
 import type { SipMessage } from '../../src/sip/message/types.js';
-import { decodeStun, encodeStun, readXorMappedAddress, StunAttr } from '../../src/sip/transport/stun-message.js';
+import { decodeStun, encodeStun, readXorMappedAddress, StunAttr } from '../../src/util/stun-message.js';
 import { PbxProcess } from '../support/pbx-process.js';
 import { parsePrometheus, sampleValue } from '../support/prom-parse.js';
 import { UdpPhone } from '../support/udp-phone.js';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeStun, readXorMappedAddress, StunAttr } from '../../sip/transport/stun-message.js';
+import { decodeStun, readXorMappedAddress, StunAttr } from '../../util/stun-message.js';
 import { answerIceCheck, bindingRequest } from './ice-lite-check.js';
 
 const creds = { localUfrag: 'pbxU', localPwd: 'pbx-password-of-22-chars', remoteUfrag: 'brws' };

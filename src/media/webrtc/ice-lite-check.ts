@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 // The STUN wire format is the SIP transport's (RFC 5389 codec, pure functions, no I/O);
 // shared here rather than written twice.
-import { decodeStun, encodeStun, fingerprintOf, STUN_HEADER_BYTES, STUN_METHOD_BINDING, StunAttr, xorMappedAddress, type StunAttribute } from '../../sip/transport/stun-message.js';
+import { decodeStun, encodeStun, fingerprintOf, STUN_HEADER_BYTES, STUN_METHOD_BINDING, StunAttr, xorMappedAddress, type StunAttribute } from '../../util/stun-message.js';
 
 /** What an ICE-lite agent knows of one media stream: its own credentials and the peer's ufrag (RFC 8445 §5.3). */
 export interface IceCredentials {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeStun, encodeStun, readXorMappedAddress, StunAttr, type StunMessage } from './stun-message.js';
+import { decodeStun, encodeStun, readXorMappedAddress, StunAttr, type StunMessage } from '../../util/stun-message.js';
 import { answerStun } from './stun-responder.js';
 
 const TXID = Buffer.from('b7e7a701bc34d686fa87dfae', 'hex');

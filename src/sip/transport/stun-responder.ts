@@ -1,4 +1,4 @@
-import { decodeStun, encodeStun, isComprehensionRequired, StunAttr, STUN_METHOD_BINDING, xorMappedAddress, type StunAttribute, type StunMessage } from './stun-message.js';
+import { decodeStun, encodeStun, isComprehensionRequired, StunAttr, STUN_METHOD_BINDING, xorMappedAddress, type StunAttribute, type StunMessage } from '../../util/stun-message.js';
 
 /** What to do with a STUN datagram that arrived on a SIP UDP socket. */
 export type StunVerdict =

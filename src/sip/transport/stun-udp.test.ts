@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createSocket, type Socket } from 'node:dgram';
 import { FakeClock } from '../../util/fake-clock.js';
 import { silentLogger } from '../../util/logger.js';
-import { decodeStun, encodeStun, readXorMappedAddress, StunAttr } from './stun-message.js';
+import { decodeStun, encodeStun, readXorMappedAddress, StunAttr } from '../../util/stun-message.js';
 import { guard, waitUntil } from './test-peers.js';
 import { TransportLayer, type AdmitVerdict } from './transport-layer.js';
 import type { Inbound } from './types.js';

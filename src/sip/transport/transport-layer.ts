@@ -9,7 +9,7 @@ import { readFramingError, readInbound, type InboundContext, type InboundResult 
 import { resolveLimits, sweepIntervalMs, type TransportLimits, type TransportLimitsInput } from './limits.js';
 import { responseTarget } from './response-target.js';
 import { ReceiveQueue } from './receive-queue.js';
-import { looksLikeStun } from './stun-message.js';
+import { looksLikeStun } from '../../util/stun-message.js';
 import { answerStun } from './stun-responder.js';
 import type { StreamConnection } from './stream-connection.js';
 import type { StreamTransport, StreamTransportOptions } from './stream-transport.js';
