@@ -13,6 +13,8 @@ import { HealthPage } from './views/provider-health';
 import { TenantPage } from './views/provider-tenant';
 import { TenantsPage } from './views/provider-tenants';
 import { RESOURCE_LISTS, ResourceListPage } from './views/resource-lists';
+import { EDIT_FORMS } from './views/edit-forms';
+import { SchedulesPage } from './views/schedules-page';
 import { ExtensionsPage } from './views/tenant-extensions';
 import { UsageChartPage } from './views/usage-chart';
 import { PhonePage } from './views/phone';
@@ -66,7 +68,10 @@ function pageFor(api: ApiClient, s: Session, r: Route) {
     // A tenant admin's URL may name another tenant: the API answers 404 and the page says "not found".
     if (c === 'extensions' && d === undefined) return html`<${ExtensionsPage} api=${api} tenantId=${b} />`;
     if (c === 'extensions' && d !== undefined && r.parts.length === 4) return html`<${ExtensionFormPage} api=${api} tenantId=${b} ext=${d} />`;
+    const Form = EDIT_FORMS[c];
+    if (Form && d !== undefined && r.parts.length === 4) return html`<${Form} api=${api} tenantId=${b} name=${d} />`;
     if (d !== undefined) return html`<${NotFound} />`;
+    if (c === 'timeConditions') return html`<${SchedulesPage} api=${api} tenantId=${b} />`;
     if (RESOURCE_LISTS.includes(c)) return html`<${ResourceListPage} api=${api} tenantId=${b} kind=${c} />`;
     if (c === 'cdrs') return html`<${CdrsPage} api=${api} tenantId=${b} />`;
     if (c === 'calls') return html`<${LiveCallsPage} api=${api} tenantId=${b} />`;

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
 import { seg, type ApiClient } from '../api';
+import { href } from '../router';
 import { T } from '../text';
 import { Loaded, Page, Table, useLoad } from '../ui';
 
@@ -18,28 +19,36 @@ export function destinationText(d: unknown): string {
 
 const text = (v: unknown): string => (v === undefined || v === null ? '' : Array.isArray(v) ? v.map((x) => (typeof x === 'object' ? destinationText(x) : String(x))).join(', ') : typeof v === 'object' ? destinationText(v) : String(v));
 
+/** One table of a list page: its rows, columns, and the form that adds one (route kind under #/t/<tenant>/). */
+interface ListTable {
+  caption: string;
+  items: Row[];
+  columns: Array<[string, (r: Row) => ComponentChildren]>;
+  newLink?: [label: string, kind: string];
+}
+
 /** One list page: where its rows are in the answer, and the columns shown. */
 interface ListSpec {
   path: string;
-  rows: (body: Row) => Array<{ caption: string; items: Row[]; columns: Array<[string, (r: Row) => ComponentChildren]> }>;
+  rows: (body: Row, edit: (kind: string, key: unknown) => ComponentChildren) => ListTable[];
 }
 
 const SPECS: Record<string, ListSpec> = {
   trunks: {
     path: 'trunks',
-    rows: (b) => [{ caption: T.listTitles['trunks']!, items: (b['trunks'] as Row[]) ?? [], columns: [[T.name, (r) => text(r['name'])], ['Kind', (r) => text(r['kind'])], ['Host', (r) => `${text(r['host'])}:${text(r['port'])}`], ['Transport', (r) => text(r['transport'])]] }],
+    rows: (b, edit) => [{ caption: T.listTitles['trunks']!, newLink: [T.newTrunk, 'trunks'], items: (b['trunks'] as Row[]) ?? [], columns: [[T.name, (r) => edit('trunks', r['name'])], ['Kind', (r) => text(r['kind'])], ['Host', (r) => `${text(r['host'])}:${text(r['port'])}`], ['Transport', (r) => text(r['transport'])]] }],
   },
   routing: {
     path: 'routing',
-    rows: (b) => [
-      { caption: T.ringGroups, items: (b['ringGroups'] as Row[]) ?? [], columns: [[T.name, (r) => text(r['name'])], ['Number', (r) => text(r['number'])], ['Members', (r) => text(r['members'])], ['Strategy', (r) => text(r['strategy'])]] },
-      { caption: T.inboundRoutes, items: (b['inboundRoutes'] as Row[]) ?? [], columns: [['DID', (r) => text(r['did'])], ['Destination', (r) => text(r['destination'])]] },
-      { caption: T.outboundRoutes, items: (b['outboundRoutes'] as Row[]) ?? [], columns: [[T.name, (r) => text(r['name'])], ['Patterns', (r) => text(r['patterns'] ?? r['pattern'])], ['Trunks', (r) => text(r['trunks'] ?? r['trunk'])]] },
+    rows: (b, edit) => [
+      { caption: T.ringGroups, newLink: [T.newRingGroup, 'ringGroups'], items: (b['ringGroups'] as Row[]) ?? [], columns: [[T.name, (r) => edit('ringGroups', r['name'])], ['Members', (r) => text(r['members'])], ['Strategy', (r) => text(r['strategy'])], [T.fallback, (r) => text(r['fallback'])]] },
+      { caption: T.inboundRoutes, newLink: [T.newInboundRoute, 'inboundRoutes'], items: (b['inboundRoutes'] as Row[]) ?? [], columns: [['DID', (r) => edit('inboundRoutes', r['did'])], ['Destination', (r) => text(r['destination'])]] },
+      { caption: T.outboundRoutes, newLink: [T.newOutboundRoute, 'outboundRoutes'], items: (b['outboundRoutes'] as Row[]) ?? [], columns: [[T.name, (r) => edit('outboundRoutes', r['name'])], ['Patterns', (r) => text(r['patterns'] ?? r['pattern'])], ['Trunks', (r) => text(r['trunks'] ?? r['trunk'])]] },
     ],
   },
   ivrs: {
     path: 'ivrs',
-    rows: (b) => [{ caption: T.listTitles['ivrs']!, items: (b['items'] as Row[]) ?? [], columns: [[T.name, (r) => text(r['name'])], ['Greeting', (r) => text(r['greeting'])], ['Options', (r) => Object.entries((r['options'] as Row) ?? {}).map(([k, v]) => `${k}: ${destinationText(v)}`).join('; ')]] }],
+    rows: (b, edit) => [{ caption: T.listTitles['ivrs']!, newLink: [T.newIvr, 'ivrs'], items: (b['items'] as Row[]) ?? [], columns: [[T.name, (r) => edit('ivrs', r['name'])], ['Greeting', (r) => text(r['greeting'])], ['Options', (r) => Object.entries((r['options'] as Row) ?? {}).map(([k, v]) => `${k}: ${destinationText(v)}`).join('; ')]] }],
   },
   voicemail: {
     path: 'voicemail/boxes',
@@ -47,21 +56,19 @@ const SPECS: Record<string, ListSpec> = {
   },
   queues: {
     path: 'queues',
-    rows: (b) => [{ caption: T.listTitles['queues']!, items: (b['items'] as Row[]) ?? [], columns: [[T.name, (r) => text(r['name'])], ['Number', (r) => text(r['number'])], ['Strategy', (r) => text(r['strategy'])], ['Members', (r) => text((r['members'] as unknown[] | undefined)?.map((m) => (typeof m === 'object' ? (m as Row)['ext'] : m)))]] }],
-  },
-  timeConditions: {
-    path: 'timeConditions',
-    rows: (b) => [{ caption: T.listTitles['timeConditions']!, items: (b['items'] as Row[]) ?? [], columns: [[T.name, (r) => text(r['name'])], ['Schedule', (r) => text(r['schedule'])], [T.state, (r) => text(r['state'])], ['Override', (r) => text(r['override'])], ['Now to', (r) => destinationText(r['destination'])]] }],
+    rows: (b, edit) => [{ caption: T.listTitles['queues']!, newLink: [T.newQueue, 'queues'], items: (b['items'] as Row[]) ?? [], columns: [[T.name, (r) => edit('queues', r['name'])], ['Number', (r) => text(r['number'])], ['Strategy', (r) => text(r['strategy'])], ['Members', (r) => text((r['members'] as unknown[] | undefined)?.map((m) => (typeof m === 'object' ? (m as Row)['ext'] : m)))]] }],
   },
 };
 
 export const RESOURCE_LISTS = Object.keys(SPECS);
 
-/** Tenant admin: trunks, routes and ring groups, IVR menus, voicemail boxes, queues, schedules (read-only lists). */
+/** Tenant admin: trunks, routes and ring groups, IVR menus, voicemail boxes, queues; each name leads to its form, "New ..." adds one. */
 export function ResourceListPage({ api, tenantId, kind }: { api: ApiClient; tenantId: string; kind: string }) {
   const spec = SPECS[kind]!;
   const [load] = useLoad(() => api.get<Row>(`/tenants/${seg(tenantId)}/${spec.path}`), [tenantId, kind]);
+  const edit = (k: string, key: unknown) => html`<a href=${href('t', tenantId, k, text(key))}>${text(key)}</a>`;
   return html`<${Page} title=${T.listTitles[kind] ?? kind}>
-    <${Loaded} load=${load}>${(b: Row) => spec.rows(b).map((t) => html`<${Table} caption=${t.caption} head=${t.columns.map((c) => c[0])} rows=${t.items.map((r) => t.columns.map((c) => c[1](r)))} />`)}<//>
+    <${Loaded} load=${load}>${(b: Row) => spec.rows(b, edit).map((t) => html`${t.newLink ? html`<p><a class="button" href=${href('t', tenantId, t.newLink[1], '+new')}>${t.newLink[0]}</a></p>` : null}
+      <${Table} caption=${t.caption} head=${t.columns.map((c) => c[0])} rows=${t.items.map((r) => t.columns.map((c) => c[1](r)))} />`)}<//>
   <//>`;
 }
