@@ -1,45 +1,48 @@
 import { html } from 'htm/preact';
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { seg, type ApiClient } from '../api';
 import { T } from '../text';
 import { Loaded, Page, Table, useLoad } from '../ui';
 import type { Cdr } from './cdrs';
 import { callsPerHour, HOUR } from '../calls-per-hour';
+import { concurrencySeries, DIRECTIONS, minutesPerHour, type Direction } from '../usage-series';
+import { UPlotChart } from './uplot-chart';
 
-/** Tenant admin: calls per hour over the last 24 hours, from the CDRs (up to 1000 of them), as a uPlot chart and as a table. */
-export function UsageChartPage({ api, tenantId }: { api: ApiClient; tenantId: string }) {
-  const [load] = useLoad(async () => {
-    const now = Date.now();
-    const d = await api.get<{ items: Cdr[] }>(`/tenants/${seg(tenantId)}/cdrs`, { from: new Date(now - 25 * HOUR).toISOString(), limit: '1000', order: 'asc' });
-    return callsPerHour(d.items.map((c) => c.startedAt), now);
-  }, [tenantId]);
-  return html`<${Page} title=${T.usageTitle}>
-    <${Loaded} load=${load}>${(d: { hours: number[]; calls: number[] }) => html`
-      <${Chart} data=${d} />
-      <details><summary>${T.usageTitle}</summary>
-        <${Table} caption=${T.usageTitle} head=${[T.hour, T.calls]} rows=${d.hours.map((h, i) => [new Date(h * 1000).toLocaleString(), String(d.calls[i])])} />
-      </details>`}<//>
-  <//>`;
+interface Usage {
+  perHour: { hours: number[]; calls: number[] };
+  concurrency: { times: number[]; up: number[] };
+  minutes: { hours: number[]; minutes: Record<Direction, number[]> };
 }
 
-function Chart({ data }: { data: { hours: number[]; calls: number[] } }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!box.current) return;
-    const plot = new uPlot(
-      {
-        width: Math.max(320, Math.min(900, box.current.clientWidth || 800)),
-        height: 280,
-        series: [{}, { label: T.calls, stroke: '#1d4e89', fill: 'rgba(29,78,137,0.15)', paths: uPlot.paths.bars!({ size: [0.8] }) }],
-        axes: [{}, { label: T.calls }],
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      },
-      [data.hours, data.calls],
-      box.current,
-    );
-    return () => plot.destroy();
-  }, [data]);
-  return html`<div ref=${box} class="chart" role="img" aria-label=${T.usageChartLabel} data-testid="usage-chart"></div>`;
+const COLOURS: Record<Direction, string> = { inbound: '#1d4e89', outbound: '#a4161a', internal: '#1e6b34' };
+
+/**
+ * Tenant admin: the last 24 hours from the CDRs (up to 1000 of them): calls started per
+ * hour, calls up at once, and billable minutes per hour by direction; each a uPlot chart
+ * and, for screen readers and keyboards, a table.
+ */
+export function UsageChartPage({ api, tenantId }: { api: ApiClient; tenantId: string }) {
+  const [load] = useLoad(async (): Promise<Usage> => {
+    const now = Date.now();
+    const d = await api.get<{ items: Array<Cdr & { endedAt: string }> }>(`/tenants/${seg(tenantId)}/cdrs`, { from: new Date(now - 25 * HOUR).toISOString(), limit: '1000', order: 'asc' });
+    return { perHour: callsPerHour(d.items.map((c) => c.startedAt), now), concurrency: concurrencySeries(d.items, now - 24 * HOUR, now), minutes: minutesPerHour(d.items, now) };
+  }, [tenantId]);
+  const hour = (h: number) => new Date(h * 1000).toLocaleString();
+  return html`<${Page} title=${T.usagePageTitle}>
+    <${Loaded} load=${load}>${(d: Usage) => html`
+      <h2>${T.usageTitle}</h2>
+      <${UPlotChart} testId="usage-chart" label=${T.usageChartLabel} yLabel=${T.calls} x=${d.perHour.hours} series=${[{ label: T.calls, stroke: '#1d4e89', fill: 'rgba(29,78,137,0.15)', style: 'bars' }]} ys=${[d.perHour.calls]} />
+      <details><summary>${T.usageTitle}</summary>
+        <${Table} caption=${T.usageTitle} head=${[T.hour, T.calls]} rows=${d.perHour.hours.map((h, i) => [hour(h), String(d.perHour.calls[i])])} />
+      </details>
+      <h2>${T.concurrencyTitle}</h2>
+      <${UPlotChart} testId="concurrency-chart" label=${T.concurrencyChartLabel} yLabel=${T.callsUp} x=${d.concurrency.times} series=${[{ label: T.callsUp, stroke: '#6a3d9a', fill: 'rgba(106,61,154,0.15)', style: 'steps' }]} ys=${[d.concurrency.up]} />
+      <details><summary>${T.concurrencyTitle}</summary>
+        <${Table} caption=${T.concurrencyTitle} head=${[T.when, T.callsUp]} rows=${d.concurrency.times.map((t, i) => [new Date(t * 1000).toLocaleString(), String(d.concurrency.up[i])])} />
+      </details>
+      <h2>${T.minutesTitle}</h2>
+      <${UPlotChart} testId="minutes-chart" label=${T.minutesChartLabel} yLabel=${T.minutes} x=${d.minutes.hours} series=${DIRECTIONS.map((k) => ({ label: T.directions[k] ?? k, stroke: COLOURS[k], style: 'line' }))} ys=${DIRECTIONS.map((k) => d.minutes.minutes[k])} />
+      <details><summary>${T.minutesTitle}</summary>
+        <${Table} caption=${T.minutesTitle} head=${[T.hour, ...DIRECTIONS.map((k) => T.directions[k] ?? k)]} rows=${d.minutes.hours.map((h, i) => [hour(h), ...DIRECTIONS.map((k) => String(d.minutes.minutes[k][i]))])} />
+      </details>`}<//>
+  <//>`;
 }
