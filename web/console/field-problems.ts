@@ -1,4 +1,4 @@
-import type { FieldProblem } from './api';
+import type { FieldProblem } from './api.js';
 
 /**
  * The API's problems (JSON pointers into the body it checked) as a form sees them. A form

@@ -1,4 +1,4 @@
-import { HOUR } from './calls-per-hour';
+import { HOUR } from './calls-per-hour.js';
 
 /**
  * The usage charts' series from call records (GET .../cdrs): how many calls were up at each
