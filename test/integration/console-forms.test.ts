@@ -147,6 +147,7 @@ s('tenant admin: outbound and inbound routes and a ring group (destination picke
     const picker = page.getByRole('group', { name: 'Destination', exact: true });
     assert.match(await picker.locator('.field-error').innerText(), /9999/);
     assert.is(await picker.getByLabel('Extension number').getAttribute('aria-invalid'), 'true');
+    assert.is(await picker.getByLabel('Goes to').inputValue(), 'extension', 'the picker still shows the kind chosen');
     await checkAxe(page, 'inbound route form with a refusal');
     await screenshot(page, 'forms-inbound-refused');
     await picker.getByLabel('Extension number').fill('1002');
@@ -249,6 +250,15 @@ s('tenant admin: an IVR menu with an option, a queue, a schedule (a window endin
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('link', { name: 'office-hours', exact: true }).waitFor();
     await checkAxe(page, 'schedules page');
+    // The override of the moment, on the condition's page.
+    await page.getByRole('link', { name: 'office-hours', exact: true }).click();
+    await page.getByLabel('Override', { exact: true }).selectOption('closed');
+    await page.getByRole('button', { name: 'Apply override' }).click();
+    await page.getByRole('status').filter({ hasText: 'closed now' }).waitFor();
+    await checkAxe(page, 'time condition with its override');
+    const live = (await apiGet(page, '/tenants/acme/timeConditions')).body.items[0];
+    assert.equal([live.override, live.state], ['closed', 'closed']);
+    await page.getByRole('link', { name: 'Schedules' }).click();
     await screenshot(page, 'forms-schedules');
 
     const flows = (await apiGet(page, '/tenants/acme/call-flows')).body;

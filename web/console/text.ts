@@ -282,6 +282,11 @@ export const T = {
   whenOpen: 'While open',
   whenClosed: 'While closed',
   override: 'Override',
+  overrideTitle: 'Override now',
+  overrides: { auto: 'none: follow the schedule', open: 'force open', closed: 'force closed' } as Record<string, string>,
+  applyOverride: 'Apply override',
+  conditionStates: { open: 'open', closed: 'closed' } as Record<string, string>,
+  overrideSet: (state: string) => `Override applied: the condition is ${state} now.`,
   nowTo: 'Now to',
   // cdrs
   cdrsTitle: 'Call records',

@@ -30,7 +30,7 @@ export function DestinationPicker(props: {
     <legend>${props.label}</legend>
     <div class="field">
       <label for=${`${id}-kind`}>${T.destKind}</label>
-      <select id=${`${id}-kind`} name=${`${props.name}-kind`} aria-invalid=${props.error ? 'true' : 'false'} onChange=${(e: Event) => props.onChange(destinationOf((e.target as HTMLSelectElement).value, ''))}>
+      <select id=${`${id}-kind`} name=${`${props.name}-kind`} value=${kind} aria-invalid=${props.error ? 'true' : 'false'} onChange=${(e: Event) => props.onChange(destinationOf((e.target as HTMLSelectElement).value, ''))}>
         ${kinds.map(([v, l]) => html`<option value=${v} selected=${v === kind}>${l}</option>`)}
       </select>
     </div>

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
-import { ApiFailure, type ApiClient, type FieldProblem } from '../api';
+import { ApiFailure, seg, type ApiClient, type FieldProblem } from '../api';
 import { formProblems, messageAt } from '../field-problems';
 import { go } from '../router';
 import { T } from '../text';
@@ -20,10 +20,12 @@ export function TimeConditionFormPage({ api, tenantId, name }: { api: ApiClient;
     const doc = await getFlows(api, tenantId);
     const c = doc.timeConditions.find((x) => x.name === name);
     if (!isNew && !c) throw new ApiFailure(404, 'not_found', 'not found');
-    return { doc, condition: c };
+    const live = isNew ? undefined : (await api.get<{ items: Array<{ name: string; override: string }> }>(`/tenants/${seg(tenantId)}/timeConditions`)).items.find((x) => x.name === name);
+    return { doc, condition: c, override: live?.override ?? 'auto' };
   }, [tenantId, name]);
   return html`<${Page} title=${isNew ? T.newTimeCondition : T.editTimeCondition(name)}>
-    <${Loaded} load=${load}>${(d: { doc: FlowsView; condition: Condition | undefined }) => html`<${ConditionForm} api=${api} tenantId=${tenantId} schedules=${d.doc.schedules.map((s) => s.name)} existing=${d.condition} />`}<//>
+    <${Loaded} load=${load}>${(d: { doc: FlowsView; condition: Condition | undefined; override: string }) => html`<${ConditionForm} api=${api} tenantId=${tenantId} schedules=${d.doc.schedules.map((s) => s.name)} existing=${d.condition} />
+      ${d.condition ? html`<${OverrideForm} api=${api} tenantId=${tenantId} name=${d.condition.name} current=${d.override} />` : null}`}<//>
   <//>`;
 }
 
@@ -61,5 +63,24 @@ function ConditionForm({ api, tenantId, schedules, existing }: { api: ApiClient;
     <${FormAlerts} state=${form} fields=${FIELDS} />
     <p class="actions"><button type="submit" disabled=${form.busy}>${T.save}</button>
       ${existing ? html`<${ConfirmDelete} what=${T.timeConditionNamed(existing.name)} onConfirm=${() => save(undefined, () => (go('t', tenantId, 'timeConditions'), T.deleted))} />` : null}</p>
+  </form>`;
+}
+
+/** Force a time condition open or closed now, or back to its schedule (PUT .../timeConditions/{name}/override): an act of the moment, not configuration. */
+export function OverrideForm({ api, tenantId, name, current }: { api: ApiClient; tenantId: string; name: string; current: string }) {
+  const [override, setOverride] = useState(current);
+  const form = useFormState();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void form.run(async () => {
+      const r = await api.put<{ state: string }>(`/tenants/${seg(tenantId)}/timeConditions/${seg(name)}/override`, { override });
+      return T.overrideSet(T.conditionStates[r.state] ?? r.state);
+    });
+  };
+  return html`<form class="inline-form" onSubmit=${submit} aria-labelledby="override-title" novalidate>
+    <h2 id="override-title">${T.overrideTitle}</h2>
+    <${Select} label=${T.override} name="override" value=${override} options=${['auto', 'open', 'closed'].map((o) => [o, T.overrides[o] ?? o])} onChange=${setOverride} error=${messageAt(form.problems, '/override')} />
+    <button type="submit" disabled=${form.busy}>${T.applyOverride}</button>
+    <${FormAlerts} state=${form} fields=${['/override']} />
   </form>`;
 }
