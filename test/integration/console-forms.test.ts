@@ -174,6 +174,11 @@ s('tenant admin: outbound and inbound routes and a ring group (destination picke
     const dialog = page.getByRole('alertdialog');
     await dialog.waitFor();
     await checkAxe(page, 'delete confirmation');
+    // By keyboard: the question takes the focus on "Yes, delete"; Escape cancels.
+    assert.is(await page.evaluate(() => (globalThis as any).document.activeElement?.textContent), 'Yes, delete');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete ring group sales' }).click();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     assert.is((await apiGet(page, '/tenants/acme/routing')).body.ringGroups.length, 1, 'cancel deletes nothing');
     await page.getByRole('button', { name: 'Delete ring group sales' }).click();
@@ -298,6 +303,14 @@ s('a script in a name is shown as text: the extension name in the picker, a trun
     await page.getByRole('link', { name: 'carrier-b', exact: true }).click();
     assert.is(await page.getByLabel('Account at the carrier').inputValue(), account);
     assert.is(await page.locator('main img').count(), 0, 'no element made from the text');
+    assert.is(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), undefined, 'no script ran');
+    // A problem message that repeats what was typed shows it as text too.
+    await page.goto('/console/#/t/acme/schedules/+new');
+    await page.getByLabel('Name', { exact: true }).fill('xss');
+    await page.getByLabel('Days of window 1').fill('<svg/onload=window.__xss=5>');
+    await page.getByRole('button', { name: 'Save' }).click();
+    assert.match(await fieldError(page, 'Days of window 1'), /<svg\/onload=window.__xss=5>/);
+    assert.is(await page.locator('main img, main svg').count(), 0, 'no element made from the message');
     assert.is(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss), undefined, 'no script ran');
     await screenshot(page, 'forms-script-as-text');
     assert.equal(problems, []);
