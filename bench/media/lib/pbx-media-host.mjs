@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { processTree } from '../../register/lib/proc-stats.mjs';
+import { processTree } from '../../lib/proc-stats.mjs';
 
 export class PbxMediaHost {
   /**

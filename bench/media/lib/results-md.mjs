@@ -100,7 +100,7 @@ export function mediaSection(run) {
   const lines = [
     `## ${d.slice(0, 10)} ${d.slice(11, 16)} UTC: media: transcoding and relay per core${o.quick ? ' (quick)' : ''}`,
     '',
-    `Machine: ${m.cpuModel}, ${m.nproc} cores, ${m.memGiB.toFixed(1)} GiB, Linux ${m.kernel}; load average before ${m.loadavg}; revision ${m.revision}.`,
+    `Machine: ${m.cpuModel}, ${m.nproc} cores, ${m.memGiB.toFixed(1)} GiB, Linux ${m.kernel}, Node ${m.node}; load average before ${m.loadavg}; revision ${m.revision}.`,
     `PBX: one media worker thread (the project's MediaController, steered as the B2BUA steers it, no SIP), Node ${run.pbxNode ?? '?'}, Opus through ${run.opusBackend ?? '?'}. Reference: rtpengine ${run.rtpengineVersion} (Debian), userspace, \`--num-threads=${o.rtpengineThreads}\`, transcoding with ng \`codec: { transcode: [...] }\`.`,
     `Load: ${o.genThreads} generator thread(s) in the bench process on the same 2 cores, real encoded frames (a 1 kHz tone) every 20 ms on both legs of each call; steps of ${o.measureMs / 1000} s after ${o.warmupMs / 1000} s of warm-up, calls doubled from ${o.start} until a step fails, then bisected. A step passes with under 0.1 % of packets lost (arrivals in the window against sends in it) and, for the PBX, under 0.1 % of the worker's 20 ms frames late (framesLate / framesPaced). Calls per core = calls / engine CPU (utime + stime of its process tree from /proc, sampled the same way for both) at the highest passing step. Memory per call = PSS growth of the engine's processes / calls.`,
     ...(run.results.webrtc

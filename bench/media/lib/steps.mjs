@@ -2,7 +2,7 @@
 // (the PBX's media worker, or rtpengine), the generator sending real codec frames on both legs
 // of each call, the engine's CPU (utime + stime of its process tree, /proc) and memory (PSS)
 // sampled over the measuring window.
-import { cpuSeconds, memoryBytes, Sampler } from '../../register/lib/proc-stats.mjs';
+import { cpuSeconds, memoryBytes, Sampler } from '../../lib/proc-stats.mjs';
 import { CodecLoad } from './codec-load.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
