@@ -17,6 +17,7 @@ import { machineInfo } from '../lib/machine.mjs';
 import { prependSection } from '../lib/results-file.mjs';
 import { RtpengineServer, rtpengineVersion } from '../calls/lib/rtpengine-server.mjs';
 import { waitQuiet } from '../lib/wait-quiet.mjs';
+import { searchLoad } from './lib/search.mjs';
 import { PbxMediaHost } from './lib/pbx-media-host.mjs';
 import { mediaSection } from './lib/results-md.mjs';
 import { CODECS, pbxStep, rtpengineStep } from './lib/steps.mjs';
@@ -85,40 +86,32 @@ function passes(r) {
 }
 const f1 = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
 
-/** Double the calls until a step fails (or max / the budget), then bisect between the last pass and the first failure. */
+/**
+ * Double the calls until a step fails (or max / the budget), then bisect between the last pass and
+ * the first failure: lib/search.mjs's searchLoad (shared with conference.mjs), where a failing step
+ * is run once more (both kept, the second decides: on a shared machine one burst of another
+ * process fails a step far below the engine's limit). Answers in calls.
+ */
 async function search(name, step, o, pids) {
-  const t0 = Date.now();
-  const steps = [];
-  let pass = 0;
-  let fail;
-  const run = async (n) => {
-    await waitQuiet(pids, o.quietMs, 40);
-    const r = await step(n);
-    const ok = passes(r);
-    steps.push({ calls: n, ok, ...r });
-    if (r.handshake) log(`${name}: ${n} handshakes (${r.handshake.concurrency} at a time per generator thread): ${(r.handshake.wallMs / 1000).toFixed(1)} s wall, engine CPU ${f1(r.handshake.engineCpuMs / n)} ms and generator CPU ${f1(r.handshake.generatorCpuMs / n)} ms per handshake, DTLS median ${f1(r.handshake.dtlsMsMedian)} ms, max ${f1(r.handshake.dtlsMsMax)} ms; SRTP from the PBX opened ${r.srtpOpened}, failed ${r.srtpOpenFailed}`);
-    log(`${name}: ${n} calls: ${ok ? 'pass' : 'FAIL'}, loss ${r.lossPct.toFixed(3)} % (a→b ${r.lossAtoBPct.toFixed(2)}, b→a ${r.lossBtoAPct.toFixed(2)}), late frames ${r.lateFramesPct === undefined ? '-' : r.lateFramesPct.toFixed(3) + ' %'}, engine CPU ${r.engineCpuPct.toFixed(0)} %, generator ${r.generatorCpuPct.toFixed(0)} % (lag max ${r.maxLagMs.toFixed(1)} ms), ${(r.perCallPss / 1024).toFixed(1)} KiB/call`);
-    return ok;
-  };
-  for (let n = o.start; n <= o.max && Date.now() - t0 < o.budgetMs; n *= 2) {
-    if (await run(n)) pass = n;
-    else {
-      fail = n;
-      break;
-    }
-  }
-  // Failing from the start (a busy machine): halve until a step passes.
-  for (let n = Math.floor(o.start / 2); pass === 0 && n >= 1 && Date.now() - t0 < o.budgetMs; n = Math.floor(n / 2)) {
-    if (await run(n)) pass = n;
-    else fail = n;
-  }
-  for (let i = 0; i < o.bisections && fail !== undefined && fail - pass > Math.max(5, pass * 0.05) && Date.now() - t0 < o.budgetMs; i++) {
-    const mid = Math.round((pass + fail) / 2);
-    if (await run(mid)) pass = mid;
-    else fail = mid;
-  }
-  const best = steps.filter((s) => s.ok && s.calls === pass)[0];
-  return { name, steps, maxCalls: pass, firstFail: fail, best, callsPerCore: best && best.engineCpuPct > 0 ? pass / (best.engineCpuPct / 100) : undefined };
+  const r = await searchLoad({
+    name,
+    start: o.start,
+    max: o.max,
+    budgetMs: o.budgetMs,
+    bisections: o.bisections,
+    quietMs: o.quietMs,
+    pids,
+    step,
+    passes,
+    log,
+    describe: (n, r, ok) => {
+      if (r.handshake) log(`${name}: ${n} handshakes (${r.handshake.concurrency} at a time per generator thread): ${(r.handshake.wallMs / 1000).toFixed(1)} s wall, engine CPU ${f1(r.handshake.engineCpuMs / n)} ms and generator CPU ${f1(r.handshake.generatorCpuMs / n)} ms per handshake, DTLS median ${f1(r.handshake.dtlsMsMedian)} ms, max ${f1(r.handshake.dtlsMsMax)} ms; SRTP from the PBX opened ${r.srtpOpened}, failed ${r.srtpOpenFailed}`);
+      return `${name}: ${n} calls: ${ok ? 'pass' : 'FAIL'}, loss ${r.lossPct.toFixed(3)} % (a→b ${r.lossAtoBPct.toFixed(2)}, b→a ${r.lossBtoAPct.toFixed(2)}), late frames ${r.lateFramesPct === undefined ? '-' : r.lateFramesPct.toFixed(3) + ' %'}, engine CPU ${r.engineCpuPct.toFixed(0)} %, generator ${r.generatorCpuPct.toFixed(0)} % (lag max ${r.maxLagMs.toFixed(1)} ms), ${(r.perCallPss / 1024).toFixed(1)} KiB/call`;
+    },
+  });
+  const steps = r.steps.map(({ n, ...x }) => ({ calls: n, ...x }));
+  const best = steps.find((x) => x.ok && x.calls === r.max && !x.superseded);
+  return { name, steps, maxCalls: r.max, firstFail: r.firstFail, best, callsPerCore: best && best.engineCpuPct > 0 ? r.max / (best.engineCpuPct / 100) : undefined };
 }
 
 async function main() {

@@ -20,6 +20,23 @@ function sameLoad(r) {
   return { calls: both.calls, pbxCpu: both.engineCpuPct, rtpCpu: t.engineCpuPct, ratio: t.engineCpuPct / both.engineCpuPct };
 }
 
+/**
+ * Two searches of the same run at the same number of calls (the largest where both passed): each
+ * one's engine CPU there and the ratio of calls per core (= inverse ratio of CPU). On a loaded
+ * machine the highest passing step is set by scheduling stalls more than by the engine; the CPU
+ * at equal calls is the steadier comparison.
+ */
+export function atEqualLoad(x, y) {
+  const ok = (s) => new Map((s?.steps ?? []).filter((t) => t.ok && !t.superseded && t.engineCpuPct > 0).map((t) => [t.calls, t]));
+  const xs = ok(x);
+  const ys = ok(y);
+  const calls = [...xs.keys()].filter((c) => ys.has(c)).sort((p, q) => q - p)[0];
+  if (calls === undefined) return undefined;
+  const xc = xs.get(calls).engineCpuPct;
+  const yc = ys.get(calls).engineCpuPct;
+  return { calls, xCpu: xc, yCpu: yc, ratio: yc / xc };
+}
+
 /** The largest step with under 0.1 % loss (rtpengine's only criterion; the PBX's without its late-frame rule). */
 function lossOnly(s) {
   const ok = (s?.steps ?? []).filter((x) => x.lossPct < 0.1).sort((x, y) => y.calls - x.calls)[0];
@@ -89,6 +106,8 @@ function ceilingTable(run) {
   line('bare Node dgram relay', bare, r['bare-all']?.pbx);
   line('PBX media worker relay', relay, r['relay-all']?.pbx);
   out.push('');
+  const eq = atEqualLoad(relay, bare);
+  if (eq) out.push(`- side by side at ${eq.calls} calls each (both passed): PBX relay ${f0(eq.xCpu)} % of a core, bare Node relay ${f0(eq.yCpu)} %: PBX / bare calls per core = ${eq.ratio.toFixed(2)}`);
   if (relay?.callsPerCore && bare?.callsPerCore) out.push(`- PBX relay / bare Node relay, calls per core, same run: ${f0(relay.callsPerCore)} / ${f0(bare.callsPerCore)} = ${(relay.callsPerCore / bare.callsPerCore).toFixed(2)} (target ≥ 0.9)`);
   if (relay?.callsPerCore) out.push(`- PBX relay over all ${run.cores ?? run.machine.nproc} cores at its per-core rate: ≈ ${f0(relay.callsPerCore * (run.cores ?? run.machine.nproc))} calls (the measured total above is bounded by the generator, which shares these cores)`);
   return out;
@@ -130,6 +149,10 @@ export function mediaSection(run) {
   const browser = run.results.webrtc?.pbx;
   if (relay?.callsPerCore && browser?.callsPerCore) {
     ratios.push(`DTLS-SRTP browser legs / plain relay calls per core, same run: ${f0(browser.callsPerCore)} / ${f0(relay.callsPerCore)} = ${(browser.callsPerCore / relay.callsPerCore).toFixed(2)} (highest passing: ${browser.maxCalls} vs ${relay.maxCalls} calls; steady state after the handshakes)`);
+  }
+  for (const [k, label] of [['srtp', 'SRTP↔RTP'], ['webrtc', 'DTLS-SRTP browser legs']]) {
+    const eq = atEqualLoad(run.results[k]?.pbx, relay);
+    if (eq) ratios.push(`${label} / plain relay side by side at ${eq.calls} calls each (both passed): ${f0(eq.xCpu)} % vs ${f0(eq.yCpu)} % of a core: calls per core ratio ${eq.ratio.toFixed(2)}`);
   }
   const hs = handshakeSummary(browser);
   if (hs) ratios.push(hs);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { limitedBy, mediaSection } from './results-md.mjs';
+import { atEqualLoad, limitedBy, mediaSection } from './results-md.mjs';
 
 const step = (calls, cpu, ok, extra = {}) => ({ calls, ok, lossPct: 0, lateFramesPct: 0, engineCpuPct: cpu, generatorCpuPct: 5, maxLagMs: 3, perCallPss: 2048 * calls, ...extra });
 const run = {
@@ -58,6 +58,13 @@ test('browser legs beside the plain relay, their handshake cost, and the relay b
   assert.match(md, /PBX relay \/ bare Node relay, calls per core, same run: 1,000 \/ 1,250 = 0\.80 \(target ≥ 0\.9\)/);
   assert.match(md, /\| pbx webrtc \| 80 \| no \| 1\.000 % \| 0\.000 % \| 30 % \| 20 % \| 40\.0 ms \| 50 % \| .* \| generator behind \(lag 40\.0 ms\) \|/);
   assert.match(md, /\| bare bare \| 100 \| yes \|/);
+});
+
+test('side by side at equal calls: the largest count both passed, superseded steps left out', () => {
+  const a = { steps: [step(25, 10, true), step(50, 20, true), step(100, 30, false), step(75, 25, false, { superseded: true }), step(75, 26, true)] };
+  const b = { steps: [step(25, 5, true), step(50, 8, true), step(75, 13, true)] };
+  assert.equal(atEqualLoad(a, b), { calls: 75, xCpu: 26, yCpu: 13, ratio: 0.5 });
+  assert.is(atEqualLoad(a, { steps: [step(30, 5, true)] }), undefined);
 });
 
 test('what limited a step: the engine, the generator, or the busy machine', () => {
