@@ -82,7 +82,7 @@ function options() {
  * browser legs also with every sampled SRTP packet from the PBX opening with the DTLS-exported keys.
  */
 function passes(r) {
-  return r.lossPct < 0.1 && (r.lateFramesPct === undefined || r.lateFramesPct < 0.1) && !(r.srtpOpenFailed > 0);
+  return r.lossPct < 0.1 && (r.lateFramesPct === undefined || r.lateFramesPct < 0.1) && !(r.srtpOpenFailed > 0) && !(r.handshake?.failed > 0);
 }
 const f1 = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
 
@@ -105,7 +105,7 @@ async function search(name, step, o, pids) {
     passes,
     log,
     describe: (n, r, ok) => {
-      if (r.handshake) log(`${name}: ${n} handshakes (${r.handshake.concurrency} at a time per generator thread): ${(r.handshake.wallMs / 1000).toFixed(1)} s wall, engine CPU ${f1(r.handshake.engineCpuMs / n)} ms and generator CPU ${f1(r.handshake.generatorCpuMs / n)} ms per handshake, DTLS median ${f1(r.handshake.dtlsMsMedian)} ms, max ${f1(r.handshake.dtlsMsMax)} ms; SRTP from the PBX opened ${r.srtpOpened}, failed ${r.srtpOpenFailed}`);
+      if (r.handshake) log(`${name}: ${n} handshakes (${r.handshake.concurrency} at a time per generator thread): ${(r.handshake.wallMs / 1000).toFixed(1)} s wall, engine CPU ${f1(r.handshake.engineCpuMs / n)} ms and generator CPU ${f1(r.handshake.generatorCpuMs / n)} ms per handshake, DTLS median ${f1(r.handshake.dtlsMsMedian)} ms, max ${f1(r.handshake.dtlsMsMax)} ms; SRTP from the PBX opened ${r.srtpOpened}, failed ${r.srtpOpenFailed}${r.handshake.failed > 0 ? `; ${r.handshake.failed} legs did not connect: ${r.handshake.failures.join('; ')}` : ''}`);
       return `${name}: ${n} calls: ${ok ? 'pass' : 'FAIL'}, loss ${r.lossPct.toFixed(3)} % (a→b ${r.lossAtoBPct.toFixed(2)}, b→a ${r.lossBtoAPct.toFixed(2)}), late frames ${r.lateFramesPct === undefined ? '-' : r.lateFramesPct.toFixed(3) + ' %'}, engine CPU ${r.engineCpuPct.toFixed(0)} %, generator ${r.generatorCpuPct.toFixed(0)} % (lag max ${r.maxLagMs.toFixed(1)} ms), ${(r.perCallPss / 1024).toFixed(1)} KiB/call`;
     },
   });

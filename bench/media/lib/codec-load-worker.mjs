@@ -152,7 +152,8 @@ async function connectBrowsers(ice, concurrency = 4, gapMs = 5) {
       try {
         times.push(await t.x.browser.connect(t.ice));
       } catch (err) {
-        failures.push(String(err?.message ?? err));
+        // werift rejects with an Error, a string or nothing (a flight out of retransmissions): say which.
+        failures.push((err instanceof Error ? err.message || err.name : String(err ?? '')) || 'handshake failed without a reason');
       }
     }
   };

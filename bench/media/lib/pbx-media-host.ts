@@ -113,11 +113,12 @@ async function handle(m: Msg): Promise<unknown> {
   }
 }
 
-/** One worker's load as it is; several workers' numeric counters added up (frames paced and late, CPU). */
-function sumLoads<T extends object>(loads: T[]): T {
-  if (loads.length === 1) return loads[0]!;
-  const out: Record<string, unknown> = { ...loads[0] };
-  for (const [k, v] of Object.entries(out)) if (typeof v === 'number') out[k] = loads.reduce((n, l) => n + ((l as Record<string, unknown>)[k] as number), 0);
+/** One worker's load as it is; several workers' numeric counters added up (frames paced and late, CPU); a worker that did not answer (null) left out. */
+function sumLoads<T extends object>(loads: Array<T | null>): T | null {
+  const live = loads.filter((l): l is T => l !== null);
+  if (live.length <= 1) return live[0] ?? null;
+  const out = { ...live[0] } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'number') out[k] = live.reduce((n, l) => n + (((l as Record<string, unknown>)[k] as number) ?? 0), 0);
   return out as T;
 }
 

@@ -65,6 +65,7 @@ function restOfMachine(s) {
  */
 export function limitedBy(s) {
   const why = [];
+  if (s.handshake?.failed > 0) why.push(`${s.handshake.failed} browser legs did not connect (${s.handshake.failures?.[0] ?? '?'})`);
   if (s.srtpOpenFailed > 0) why.push(`${s.srtpOpenFailed} SRTP packets did not open`);
   if (s.lateFramesPct !== undefined && s.lateFramesPct >= 0.1) why.push('engine frames late');
   if (s.maxLagMs > 10) why.push(`generator behind (lag ${f1(s.maxLagMs)} ms)`);
@@ -82,7 +83,7 @@ function handshakeSummary(s) {
   const st = [...(s?.steps ?? [])].filter((x) => x.handshake).sort((x, y) => Number(y.ok) - Number(x.ok) || y.calls - x.calls)[0];
   const h = st?.handshake;
   if (!h) return undefined;
-  const per = h.engineCpuMs / h.connected;
+  const per = h.engineCpuMs / Math.max(1, h.connected);
   return `Browser-leg set-up (ICE check + DTLS-SRTP handshake), measured apart from the steady state at ${h.connected} legs, ${h.concurrency} handshakes at a time per generator thread, ${h.gapMs} ms between starts: ${f1(h.wallMs / 1000)} s wall, engine CPU ${f1(per)} ms per handshake (≈ ${f0(1000 / per)} handshakes per core-second; 10 ms CPU ticks, so coarse), generator (werift DTLS client) ${f1(h.generatorCpuMs / h.connected)} ms per handshake; DTLS wall time median ${f1(h.dtlsMsMedian)} ms, max ${f1(h.dtlsMsMax)} ms.`;
 }
 

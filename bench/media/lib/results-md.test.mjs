@@ -72,6 +72,7 @@ test('what limited a step: the engine, the generator, or the busy machine', () =
   assert.is(limitedBy({ ok: false, lossPct: 0.5, lateFramesPct: 0, maxLagMs: 2, engineCpuPct: 30, otherCpuPct: 120, generatorCpuPct: 20 }), 'loss with the machine busy (rest 100 %)');
   assert.is(limitedBy({ ok: true, lossPct: 0, maxLagMs: 1, engineCpuPct: 30 }), 'passed');
   assert.is(limitedBy({ ok: false, lossPct: 0, maxLagMs: 1, engineCpuPct: 30, srtpOpenFailed: 2 }), '2 SRTP packets did not open');
+  assert.is(limitedBy({ ok: false, lossPct: 5, maxLagMs: 1, engineCpuPct: 30, handshake: { failed: 1, failures: ['DTLS handshake timed out'] } }), '1 browser legs did not connect (DTLS handshake timed out)');
 });
 
 test.run();

@@ -68,6 +68,8 @@ export async function pbxStep({ host, calls, a, b, transcode, threads, warmupMs,
       const dtls = sorted(r.dtlsMs);
       handshake = {
         connected: r.connected,
+        failed: r.failed,
+        failures: r.failures,
         wallMs: r.wallMs,
         engineCpuMs: 1000 * (cpuSeconds(pids) - cpu0),
         generatorCpuMs: (gen.user + gen.system) / 1000,
