@@ -33,6 +33,8 @@ const HELP = `usage: node bench/media/run.mjs [options]
                           webrtc: one leg a browser (ICE-lite check, DTLS-SRTP handshake as client, SRTP with
                           rtcp-mux), the other plain RTP; bare: a bare Node dgram relay thread (the ceiling of
                           a relay in Node); relay-all, bare-all: the same with one thread per core (the total))
+  --steps LIST            no search: measure each scenario at these calls only (e.g. 50,100; a failing step
+                          runs once more), for a side-by-side comparison at equal calls on a busy machine
   --handshakes N,GAP      browser legs: N DTLS handshakes at a time per generator thread, GAP ms between
                           starts (default 4,5)
   --pbx-only | --reference-only
@@ -48,7 +50,7 @@ const HELP = `usage: node bench/media/run.mjs [options]
 
 function options() {
   const flags = ['quick', 'pbx-only', 'reference-only', 'no-results', 'help'];
-  const strings = ['handshakes', 'only', 'start', 'max', 'seconds', 'warmup-seconds', 'gen-threads', 'rtpengine-threads', 'budget-seconds', 'quiet-wait-seconds', 'cpu-prof', 'results'];
+  const strings = ['steps', 'handshakes', 'only', 'start', 'max', 'seconds', 'warmup-seconds', 'gen-threads', 'rtpengine-threads', 'budget-seconds', 'quiet-wait-seconds', 'cpu-prof', 'results'];
   const { values } = parseArgs({ options: Object.fromEntries([...flags.map((f) => [f, { type: 'boolean' }]), ...strings.map((s) => [s, { type: 'string' }])]) });
   if (values.help) {
     console.log(HELP);
@@ -59,6 +61,7 @@ function options() {
   return {
     quick: q,
     only: (values.only ?? 'g722,opus,relay,srtp,webrtc,bare,relay-all,bare-all').split(',').map((s) => s.trim()),
+    steps: values.steps ? values.steps.split(',').map(Number).filter((n) => n > 0) : undefined,
     handshakes: (([n, gap]) => ({ concurrency: Number(n) || 4, gapMs: Number(gap ?? 5) }))((values.handshakes ?? '4,5').split(',')),
     pbx: !values['reference-only'],
     reference: !values['pbx-only'],
@@ -93,7 +96,8 @@ const f1 = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1)
  * process fails a step far below the engine's limit). Answers in calls.
  */
 async function search(name, step, o, pids) {
-  const r = await searchLoad({
+  const r = await (o.steps ? fixedSteps : searchLoad)({
+    counts: o.steps,
     name,
     start: o.start,
     max: o.max,
@@ -112,6 +116,29 @@ async function search(name, step, o, pids) {
   const steps = r.steps.map(({ n, ...x }) => ({ calls: n, ...x }));
   const best = steps.find((x) => x.ok && x.calls === r.max && !x.superseded);
   return { name, steps, maxCalls: r.max, firstFail: r.firstFail, best, callsPerCore: best && best.engineCpuPct > 0 ? r.max / (best.engineCpuPct / 100) : undefined };
+}
+
+/** --steps: the given counts only, in order, each failing one run once more (searchLoad's shape). */
+async function fixedSteps(s) {
+  const steps = [];
+  let max = 0;
+  let firstFail;
+  for (const n of s.counts) {
+    for (const retried of [false, true]) {
+      await waitQuiet(s.pids, s.quietMs, 40);
+      const r = await s.step(n);
+      const ok = s.passes(r);
+      steps.push({ n, ok, ...r, ...(retried ? { retry: true } : {}) });
+      s.log(`${s.describe(n, r, ok)}${retried ? ' (run again)' : ''}`);
+      if (ok) {
+        max = Math.max(max, n);
+        break;
+      }
+      if (retried) firstFail ??= n;
+      else steps[steps.length - 1].superseded = true;
+    }
+  }
+  return { name: s.name, steps, max, firstFail, best: steps.find((x) => x.ok && x.n === max) };
 }
 
 async function main() {
