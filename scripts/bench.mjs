@@ -5,7 +5,7 @@
 // of bench/RESULTS.md. `npm run bench` alone lists the benches.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, totalmem, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,7 +51,8 @@ try {
   // not a git checkout: say so below
 }
 const runtime = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-console.log(`bench ${name}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, node ${runtime}, commit ${commit}`);
+// The same facts go into each bench's section of RESULTS.md (bench/lib/machine.mjs).
+console.log(`bench ${name}: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${runtime}, commit ${commit}`);
 const args = file.endsWith('.ts') ? [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...rest] : [file, ...rest];
 const r = spawnSync(node, args, { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -17,9 +17,9 @@ import { createSocket } from 'node:dgram';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machineInfo } from '../register/lib/machine.mjs';
-import { cpuSeconds, memoryBytes, processTree } from '../register/lib/proc-stats.mjs';
-import { prependSection } from '../register/lib/results-md.mjs';
+import { machineInfo } from '../lib/machine.mjs';
+import { cpuSeconds, memoryBytes, processTree } from '../lib/proc-stats.mjs';
+import { prependSection } from '../lib/results-file.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');

@@ -17,8 +17,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { machineInfo } from '../register/lib/machine.mjs';
-import { prependSection } from '../register/lib/results-md.mjs';
+import { machineInfo } from '../lib/machine.mjs';
+import { prependSection } from '../lib/results-file.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');

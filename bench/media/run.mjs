@@ -8,15 +8,16 @@
 //   node bench/media/run.mjs [--quick] [--help]
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { installCleanup, stopAll } from '../register/lib/children.mjs';
-import { machineInfo } from '../register/lib/machine.mjs';
-import { prependSection } from '../register/lib/results-md.mjs';
+import { installCleanup, stopAll } from '../lib/children.mjs';
+import { machineInfo } from '../lib/machine.mjs';
+import { prependSection } from '../lib/results-file.mjs';
 import { RtpengineServer, rtpengineVersion } from '../calls/lib/rtpengine-server.mjs';
-import { waitQuiet } from '../calls/lib/cps-bench.mjs';
+import { waitQuiet } from '../lib/wait-quiet.mjs';
+import { searchLoad } from './lib/search.mjs';
 import { PbxMediaHost } from './lib/pbx-media-host.mjs';
 import { mediaSection } from './lib/results-md.mjs';
 import { CODECS, pbxStep, rtpengineStep } from './lib/steps.mjs';
@@ -27,8 +28,15 @@ const log = (s) => process.stderr.write(`[media ${new Date().toISOString().slice
 
 const HELP = `usage: node bench/media/run.mjs [options]
   --quick                 smoke run (3 s steps, a coarse search, a few minutes); results go to bench/out/RESULTS-quick.md
-  --only LIST             scenarios, comma-separated, of: g722, opus, relay, srtp (default all; srtp: one
-                          leg SDES-SRTP AES_CM_128_HMAC_SHA1_80, the other plain RTP, against relay in the same run)
+  --only LIST             scenarios, comma-separated, of: g722, opus, relay, srtp, webrtc, bare, relay-all, bare-all
+                          (default all; srtp: one leg SDES-SRTP AES_CM_128_HMAC_SHA1_80, the other plain RTP;
+                          webrtc: one leg a browser (ICE-lite check, DTLS-SRTP handshake as client, SRTP with
+                          rtcp-mux), the other plain RTP; bare: a bare Node dgram relay thread (the ceiling of
+                          a relay in Node); relay-all, bare-all: the same with one thread per core (the total))
+  --steps LIST            no search: measure each scenario at these calls only (e.g. 50,100; a failing step
+                          runs once more), for a side-by-side comparison at equal calls on a busy machine
+  --handshakes N,GAP      browser legs: N DTLS handshakes at a time per generator thread, GAP ms between
+                          starts (default 4,5)
   --pbx-only | --reference-only
   --start N --max N       calls of the first step and the most tried (default 25, 1600; quick 10, 800);
                           when the first step fails, the calls are halved until one passes
@@ -42,7 +50,7 @@ const HELP = `usage: node bench/media/run.mjs [options]
 
 function options() {
   const flags = ['quick', 'pbx-only', 'reference-only', 'no-results', 'help'];
-  const strings = ['only', 'start', 'max', 'seconds', 'warmup-seconds', 'gen-threads', 'rtpengine-threads', 'budget-seconds', 'quiet-wait-seconds', 'cpu-prof', 'results'];
+  const strings = ['steps', 'handshakes', 'only', 'start', 'max', 'seconds', 'warmup-seconds', 'gen-threads', 'rtpengine-threads', 'budget-seconds', 'quiet-wait-seconds', 'cpu-prof', 'results'];
   const { values } = parseArgs({ options: Object.fromEntries([...flags.map((f) => [f, { type: 'boolean' }]), ...strings.map((s) => [s, { type: 'string' }])]) });
   if (values.help) {
     console.log(HELP);
@@ -52,7 +60,9 @@ function options() {
   const num = (k, d) => (values[k] !== undefined ? Number(values[k]) : d);
   return {
     quick: q,
-    only: (values.only ?? 'g722,opus,relay,srtp').split(',').map((s) => s.trim()),
+    only: (values.only ?? 'g722,opus,relay,srtp,webrtc,bare,relay-all,bare-all').split(',').map((s) => s.trim()),
+    steps: values.steps ? values.steps.split(',').map(Number).filter((n) => n > 0) : undefined,
+    handshakes: (([n, gap]) => ({ concurrency: Number(n) || 4, gapMs: Number(gap ?? 5) }))((values.handshakes ?? '4,5').split(',')),
     pbx: !values['reference-only'],
     reference: !values['pbx-only'],
     start: num('start', q ? 10 : 25),
@@ -70,44 +80,65 @@ function options() {
   };
 }
 
-/** A step passes with under 0.1 % of packets lost and (PBX) under 0.1 % of the worker's frames late. */
+/**
+ * A step passes with under 0.1 % of packets lost and (PBX) under 0.1 % of the worker's frames late;
+ * browser legs also with every sampled SRTP packet from the PBX opening with the DTLS-exported keys.
+ */
 function passes(r) {
-  return r.lossPct < 0.1 && (r.lateFramesPct === undefined || r.lateFramesPct < 0.1);
+  return r.lossPct < 0.1 && (r.lateFramesPct === undefined || r.lateFramesPct < 0.1) && !(r.srtpOpenFailed > 0) && !(r.handshake?.failed > 0);
+}
+const f1 = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
+
+/**
+ * Double the calls until a step fails (or max / the budget), then bisect between the last pass and
+ * the first failure: lib/search.mjs's searchLoad (shared with conference.mjs), where a failing step
+ * is run once more (both kept, the second decides: on a shared machine one burst of another
+ * process fails a step far below the engine's limit). Answers in calls.
+ */
+async function search(name, step, o, pids) {
+  const r = await (o.steps ? fixedSteps : searchLoad)({
+    counts: o.steps,
+    name,
+    start: o.start,
+    max: o.max,
+    budgetMs: o.budgetMs,
+    bisections: o.bisections,
+    quietMs: o.quietMs,
+    pids,
+    step,
+    passes,
+    log,
+    describe: (n, r, ok) => {
+      if (r.handshake) log(`${name}: ${n} handshakes (${r.handshake.concurrency} at a time per generator thread): ${(r.handshake.wallMs / 1000).toFixed(1)} s wall, engine CPU ${f1(r.handshake.engineCpuMs / n)} ms and generator CPU ${f1(r.handshake.generatorCpuMs / n)} ms per handshake, DTLS median ${f1(r.handshake.dtlsMsMedian)} ms, max ${f1(r.handshake.dtlsMsMax)} ms; SRTP from the PBX opened ${r.srtpOpened}, failed ${r.srtpOpenFailed}${r.handshake.failed > 0 ? `; ${r.handshake.failed} legs did not connect: ${r.handshake.failures.join('; ')}` : ''}`);
+      return `${name}: ${n} calls: ${ok ? 'pass' : 'FAIL'}, loss ${r.lossPct.toFixed(3)} % (a→b ${r.lossAtoBPct.toFixed(2)}, b→a ${r.lossBtoAPct.toFixed(2)}), late frames ${r.lateFramesPct === undefined ? '-' : r.lateFramesPct.toFixed(3) + ' %'}, engine CPU ${r.engineCpuPct.toFixed(0)} %, generator ${r.generatorCpuPct.toFixed(0)} % (lag max ${r.maxLagMs.toFixed(1)} ms), ${(r.perCallPss / 1024).toFixed(1)} KiB/call`;
+    },
+  });
+  const steps = r.steps.map(({ n, ...x }) => ({ calls: n, ...x }));
+  const best = steps.find((x) => x.ok && x.calls === r.max && !x.superseded);
+  return { name, steps, maxCalls: r.max, firstFail: r.firstFail, best, callsPerCore: best && best.engineCpuPct > 0 ? r.max / (best.engineCpuPct / 100) : undefined };
 }
 
-/** Double the calls until a step fails (or max / the budget), then bisect between the last pass and the first failure. */
-async function search(name, step, o, pids) {
-  const t0 = Date.now();
+/** --steps: the given counts only, in order, each failing one run once more (searchLoad's shape). */
+async function fixedSteps(s) {
   const steps = [];
-  let pass = 0;
-  let fail;
-  const run = async (n) => {
-    await waitQuiet(pids, o.quietMs, 40);
-    const r = await step(n);
-    const ok = passes(r);
-    steps.push({ calls: n, ok, ...r });
-    log(`${name}: ${n} calls: ${ok ? 'pass' : 'FAIL'}, loss ${r.lossPct.toFixed(3)} % (a→b ${r.lossAtoBPct.toFixed(2)}, b→a ${r.lossBtoAPct.toFixed(2)}), late frames ${r.lateFramesPct === undefined ? '-' : r.lateFramesPct.toFixed(3) + ' %'}, engine CPU ${r.engineCpuPct.toFixed(0)} %, generator ${r.generatorCpuPct.toFixed(0)} % (lag max ${r.maxLagMs.toFixed(1)} ms), ${(r.perCallPss / 1024).toFixed(1)} KiB/call`);
-    return ok;
-  };
-  for (let n = o.start; n <= o.max && Date.now() - t0 < o.budgetMs; n *= 2) {
-    if (await run(n)) pass = n;
-    else {
-      fail = n;
-      break;
+  let max = 0;
+  let firstFail;
+  for (const n of s.counts) {
+    for (const retried of [false, true]) {
+      await waitQuiet(s.pids, s.quietMs, 40);
+      const r = await s.step(n);
+      const ok = s.passes(r);
+      steps.push({ n, ok, ...r, ...(retried ? { retry: true } : {}) });
+      s.log(`${s.describe(n, r, ok)}${retried ? ' (run again)' : ''}`);
+      if (ok) {
+        max = Math.max(max, n);
+        break;
+      }
+      if (retried) firstFail ??= n;
+      else steps[steps.length - 1].superseded = true;
     }
   }
-  // Failing from the start (a busy machine): halve until a step passes.
-  for (let n = Math.floor(o.start / 2); pass === 0 && n >= 1 && Date.now() - t0 < o.budgetMs; n = Math.floor(n / 2)) {
-    if (await run(n)) pass = n;
-    else fail = n;
-  }
-  for (let i = 0; i < o.bisections && fail !== undefined && fail - pass > Math.max(5, pass * 0.05) && Date.now() - t0 < o.budgetMs; i++) {
-    const mid = Math.round((pass + fail) / 2);
-    if (await run(mid)) pass = mid;
-    else fail = mid;
-  }
-  const best = steps.filter((s) => s.ok && s.calls === pass)[0];
-  return { name, steps, maxCalls: pass, firstFail: fail, best, callsPerCore: best && best.engineCpuPct > 0 ? pass / (best.engineCpuPct / 100) : undefined };
+  return { name: s.name, steps, max, firstFail, best: steps.find((x) => x.ok && x.n === max) };
 }
 
 async function main() {
@@ -116,6 +147,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'pbx-bench-media-'));
   const machine = machineInfo(repoRoot);
   const run = { date: new Date(), machine, o, results: {}, rtpengineVersion: rtpengineVersion() };
+  const cores = cpus().length;
   let host;
   let rtpengine;
   try {
@@ -143,7 +175,14 @@ async function main() {
       { key: 'relay', a: 'PCMU', b: 'PCMU', transcode: false },
       // SRTP ↔ RTP: leg a SDES-SRTP (keys made here, as the B2BUA makes them per leg), leg b plain.
       { key: 'srtp', a: 'PCMU', b: 'PCMU', transcode: false, srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', key: randomBytes(30).toString('base64'), pbxKey: randomBytes(30).toString('base64') } },
+      // A browser leg (ICE-lite, DTLS-SRTP, rtcp-mux) bridged to a plain RTP G.711 leg, steady state after the handshakes.
+      { key: 'webrtc', a: 'PCMU', b: 'PCMU', transcode: false, webrtc: true },
+      // The ceiling: a bare Node dgram relay thread, then the total of the machine (one thread per core, each).
+      { key: 'bare', a: 'PCMU', b: 'PCMU', transcode: false, engine: 'bare', threads: 1 },
+      { key: 'relay-all', a: 'PCMU', b: 'PCMU', transcode: false, engine: 'pbx', threads: cores },
+      { key: 'bare-all', a: 'PCMU', b: 'PCMU', transcode: false, engine: 'bare', threads: cores },
     ].filter((s) => o.only.includes(s.key));
+    run.cores = cores;
     const common = { threads: o.genThreads, warmupMs: o.warmupMs, measureMs: o.measureMs, payloads };
     for (const s of scenarios) {
       const res = (run.results[s.key] = {});
@@ -152,7 +191,20 @@ async function main() {
         res.transcoderMemory = r.memory;
         log(`PBX ${s.a}↔${s.b}: transcoder state ${(r.memory.rssPerCall / 1024).toFixed(1)} KiB RSS, ${(r.memory.heapPerCall / 1024).toFixed(1)} KiB heap, ${(r.memory.externalPerCall / 1024).toFixed(1)} KiB external per call (${o.memoryCalls} calls)`);
       }
-      if (host) res.pbx = await search(`PBX ${s.a}↔${s.b}${s.transcode ? '' : s.srtp ? ' SRTP↔RTP' : ' relay'}`, (n) => pbxStep({ host, calls: n, a: s.a, b: s.b, transcode: s.transcode, ...(s.srtp ? { srtp: s.srtp } : {}), ...common }), o, () => host.pids());
+      if (host && s.engine) {
+        // Its own engine process: the bare relay (bare-relay-host.mjs), or the PBX's with one media worker per core.
+        const own = await PbxMediaHost.start({ repoRoot, portMin: 28000, portMax: 31999, workers: s.threads, ...(s.engine === 'bare' ? { entry: join(here, 'lib', 'bare-relay-host.mjs'), env: { THREADS: String(s.threads) } } : {}) });
+        try {
+          const label = `${s.engine === 'bare' ? 'bare Node dgram relay' : 'PBX relay'}, ${s.threads} thread(s)`;
+          res.pbx = await search(label, (n) => pbxStep({ host: own, calls: n, a: s.a, b: s.b, transcode: false, ...common }), o, () => own.pids());
+          res.pbx.threads = s.threads;
+        } finally {
+          await own.stop().catch(() => undefined);
+        }
+      } else if (host) {
+        const webrtc = s.webrtc ? await host.request({ op: 'browserIdentity' }) : undefined;
+        res.pbx = await search(`PBX ${s.a}↔${s.b}${s.transcode ? '' : s.srtp ? ' SRTP↔RTP' : s.webrtc ? ' browser (DTLS-SRTP)↔RTP' : ' relay'}`, (n) => pbxStep({ host, calls: n, a: s.a, b: s.b, transcode: s.transcode, ...(s.srtp ? { srtp: s.srtp } : {}), ...(webrtc ? { webrtc, handshakes: o.handshakes } : {}), ...common }), o, () => host.pids());
+      }
       // The relay reference is bench/calls' (rtpengine relaying G.711); here rtpengine transcodes.
       const refStep = (n) => rtpengineStep({ rtpengine, calls: n, a: s.a, b: s.b, tag: `${s.key}${n}`, ...common });
       if (rtpengine && s.transcode) res.rtpengine = await search(`rtpengine ${s.a}↔${s.b}`, refStep, o, () => rtpengine.pids());

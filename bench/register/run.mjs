@@ -9,16 +9,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { installCleanup, stopAll } from './lib/children.mjs';
-import { interleave, makeUsers, sippCsv, splitUsers } from './lib/data.mjs';
-import { ExternalServer } from './lib/external-server.mjs';
-import { KamailioServer } from './lib/kamailio-server.mjs';
-import { installMissing } from './lib/install.mjs';
-import { machineInfo } from './lib/machine.mjs';
-import { PbxServer } from './lib/pbx-server.mjs';
-import { prependSection, runSection } from './lib/results-md.mjs';
+import { installCleanup, stopAll } from '../lib/children.mjs';
+import { interleave, makeUsers, sippCsv, splitUsers } from '../lib/tenant-data.mjs';
+import { ExternalServer } from '../lib/external-server.mjs';
+import { KamailioRegistrar } from './lib/kamailio-registrar.mjs';
+import { installMissing } from '../lib/install.mjs';
+import { machineInfo } from '../lib/machine.mjs';
+import { PbxServer } from '../lib/pbx-server.mjs';
+import { prependSection } from '../lib/results-file.mjs';
+import { runSection } from './lib/results-md.mjs';
 import { benchServer } from './lib/server-bench.mjs';
-import { SIPP_BUFFER_BYTES } from './lib/sipp-run.mjs';
+import { SIPP_BUFFER_BYTES } from '../lib/sipp-run.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
@@ -208,7 +209,7 @@ async function main() {
     await measure(o.target ? `${o.targetName} (${o.target})` : 'PBX', server);
   }
   if (o.kamailio) {
-    const server = new KamailioServer({ dir: join(dir, 'kamailio'), host: '127.0.0.1', port: o.kamailioPort, children: o.kamailioChildren, users, repoRoot, log });
+    const server = new KamailioRegistrar({ dir: join(dir, 'kamailio'), host: '127.0.0.1', port: o.kamailioPort, children: o.kamailioChildren, users, repoRoot, log });
     await measure(`Kamailio ${machine.kamailio}`, server);
   }
 

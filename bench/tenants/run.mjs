@@ -19,9 +19,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { installCleanup, spawnTracked, stopTracked } from '../register/lib/children.mjs';
-import { machineInfo } from '../register/lib/machine.mjs';
-import { prependSection } from '../register/lib/results-md.mjs';
+import { installCleanup, spawnTracked, stopTracked } from '../lib/children.mjs';
+import { machineInfo } from '../lib/machine.mjs';
+import { prependSection } from '../lib/results-file.mjs';
 import { ADMIN_TOKEN, makeTenants, tenantId, tenantYaml } from './make.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -4,25 +4,11 @@
 // G.711 (test/sipp/call-uac.xml) and the callee echoes it (-rtp_echo).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, machineCpu, Sampler } from '../../register/lib/proc-stats.mjs';
-import { findMaxRate } from '../../register/lib/ramp.mjs';
+import { Sampler } from '../../lib/proc-stats.mjs';
+import { waitQuiet } from '../../lib/wait-quiet.mjs';
+import { findMaxRate } from '../../lib/ramp.mjs';
 import { callersCsv, calleesCsv } from './data.mjs';
 import { startSipp } from './sipp-calls.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Until the server is idle (under 10 % of a core over 1 s) and the machine quiet, at most maxMs. */
-export async function waitQuiet(pids, maxMs, quietPct) {
-  const end = Date.now() + maxMs;
-  for (;;) {
-    const a = cpuSeconds(pids());
-    const m = machineCpu();
-    await sleep(1000);
-    const busy = cpuSeconds(pids()) - a;
-    const busyPct = 100 * (machineCpu().busy - m.busy);
-    if ((busy < 0.1 && busyPct < quietPct) || Date.now() >= end) return busyPct;
-  }
-}
 
 /**
  * @param {{ host: string, port: number, name: string, pids: () => number[] }} server started

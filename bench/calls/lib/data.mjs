@@ -4,7 +4,7 @@
 // see (PBX YAML, Kamailio's subscriber table, SIPp injection files) comes from this one list.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeUsers, tenantYaml } from '../../register/lib/data.mjs';
+import { makeUsers, tenantYaml } from '../../lib/tenant-data.mjs';
 
 /** @returns {{ users: object[], pairs: { caller: object, callee: object }[] }} pairs ordered tenant-interleaved */
 export function makeCallData(tenants, pairsPerTenant) {

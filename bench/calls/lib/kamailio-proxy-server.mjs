@@ -1,11 +1,8 @@
-// Kamailio 5.6 started as the call reference: the register bench's KamailioServer (foreground,
+// Kamailio 5.6 started as the call reference: bench/lib's KamailioServer (foreground,
 // own pid file and runtime dir, kamcmd over a ctl socket) with the proxy config of
 // kamailio-proxy-config.mjs instead of the registrar-only one.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KamailioServer, kamailioVersion } from '../../register/lib/kamailio-server.mjs';
-import { kamailioProxyCfg, writeSubscriberDb } from './kamailio-proxy-config.mjs';
+import { KamailioServer, kamailioVersion } from '../../lib/kamailio-server.mjs';
+import { kamailioProxyCfg } from './kamailio-proxy-config.mjs';
 
 export class KamailioProxyServer extends KamailioServer {
   /** @param {{ dir: string, host: string, port: number, children: number, users: object[], repoRoot: string, rtpengine?: string, shmMB?: number, memManager?: 'qm' | 'tlsf', log: (s: string) => void }} o */
@@ -14,19 +11,8 @@ export class KamailioProxyServer extends KamailioServer {
     this.name = 'kamailio';
   }
 
-  prepare() {
-    const { dir, users, repoRoot } = this.o;
-    mkdirSync(join(dir, 'run'), { recursive: true });
-    this.dbFile = join(dir, 'subscriber.sqlite');
-    rmSync(this.dbFile, { force: true });
-    writeSubscriberDb(this.dbFile, users, repoRoot);
-    this.cfgFile = join(dir, 'kamailio.cfg');
-    writeFileSync(
-      this.cfgFile,
-      kamailioProxyCfg({ host: this.host, port: this.port, children: this.o.children, dbFile: this.dbFile, ctlSocket: this.ctlSocket, rtpengine: this.o.rtpengine }),
-    );
-    execFileSync('kamailio', ['-c', '-f', this.cfgFile], { stdio: 'pipe', timeout: 30_000 });
-    return undefined;
+  configText(o) {
+    return kamailioProxyCfg({ ...o, rtpengine: this.o.rtpengine });
   }
 
   describe() {

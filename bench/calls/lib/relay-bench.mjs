@@ -7,7 +7,7 @@
 //   - no relay at all (each call's two legs aimed at each other): the generator's own baseline.
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { memoryBytes, Sampler } from '../../register/lib/proc-stats.mjs';
+import { memoryBytes, Sampler } from '../../lib/proc-stats.mjs';
 import { callersCsv, calleesCsv } from './data.mjs';
 import { pcmuSdp, sdpAudio } from './ng-client.mjs';
 import { RtpLoad } from './rtp-load.mjs';

@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTracked, stopTracked } from '../../register/lib/children.mjs';
-import { processTree } from '../../register/lib/proc-stats.mjs';
+import { spawnTracked, stopTracked } from '../../lib/children.mjs';
+import { processTree } from '../../lib/proc-stats.mjs';
 import { NgClient } from './ng-client.mjs';
 
 export class RtpengineServer {

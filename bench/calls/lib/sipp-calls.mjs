@@ -4,9 +4,9 @@
 // Every process is tracked (children.mjs), bounded by SIPp's -timeout and a hard kill.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTracked, stopTracked } from '../../register/lib/children.mjs';
-import { parseStatCsv, summarise } from '../../register/lib/sipp-stats.mjs';
-import { SIPP_BUFFER_BYTES } from '../../register/lib/sipp-run.mjs';
+import { spawnTracked, stopTracked } from '../../lib/children.mjs';
+import { parseStatCsv, summarise } from '../../lib/sipp-stats.mjs';
+import { SIPP_BUFFER_BYTES } from '../../lib/sipp-run.mjs';
 
 /** One second of a 440 Hz tone in raw mu-law (ITU-T G.711), looped by rtp_stream. */
 export function pcmuTone() {

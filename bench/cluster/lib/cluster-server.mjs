@@ -5,10 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTracked, stopTracked } from '../../register/lib/children.mjs';
-import { PbxServer } from '../../register/lib/pbx-server.mjs';
-import { processTree } from '../../register/lib/proc-stats.mjs';
-import { waitForSip } from '../../register/lib/probe.mjs';
+import { spawnTracked, stopTracked } from '../../lib/children.mjs';
+import { PbxServer } from '../../lib/pbx-server.mjs';
+import { processTree } from '../../lib/proc-stats.mjs';
+import { waitForSip } from '../../lib/probe.mjs';
 
 const TOKEN = 'bench-cluster-provider-token';
 

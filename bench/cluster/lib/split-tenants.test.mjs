@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeUsers } from '../../register/lib/data.mjs';
+import { makeUsers } from '../../lib/tenant-data.mjs';
 import { splitTenants } from './split-tenants.mjs';
 
 test('whole tenants, round robin: equal shares, no tenant on two nodes, nobody lost', () => {

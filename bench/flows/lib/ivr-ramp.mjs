@@ -6,9 +6,9 @@
 // late frames over each step are reported beside it. Ramp and bisection as bench/register.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { Sampler } from '../../register/lib/proc-stats.mjs';
-import { findMaxRate } from '../../register/lib/ramp.mjs';
-import { waitQuiet } from '../../calls/lib/cps-bench.mjs';
+import { Sampler } from '../../lib/proc-stats.mjs';
+import { findMaxRate } from '../../lib/ramp.mjs';
+import { waitQuiet } from '../../lib/wait-quiet.mjs';
 import { startSipp } from '../../calls/lib/sipp-calls.mjs';
 import { pacerDelta } from './pbx-api.mjs';
 import { schedDelta, schedTimes } from './sched-wait.mjs';

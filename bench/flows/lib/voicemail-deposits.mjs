@@ -8,7 +8,7 @@
 // over the run (/metrics delta), CPU and memory of the PBX, set-up failures.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { Sampler } from '../../register/lib/proc-stats.mjs';
+import { Sampler } from '../../lib/proc-stats.mjs';
 import { startSipp } from '../../calls/lib/sipp-calls.mjs';
 import { pacerDelta } from './pbx-api.mjs';
 import { schedDelta, schedTimes } from './sched-wait.mjs';

@@ -35,7 +35,9 @@ export class CodecLoad {
       perThread[c % threads].push({ id: 2 * c, ...o.a }, { id: 2 * c + 1, ...o.b });
     }
     // SRTP on leg a (o.srtp: { suite, key }): the thread imports the project's TypeScript through tsx.
-    const workers = perThread.map((legs) => new Worker(WORKER, { workerData: { legs, ...(o.srtp ? { srtp: o.srtp } : {}) }, ...(o.srtp ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}) }));
+    // Browser legs on leg a (o.webrtc: { certPem, keyPem }, browser-leg.mjs): the same, tsx for the project's STUN and SRTP code.
+    const tsx = o.srtp || o.webrtc;
+    const workers = perThread.map((legs) => new Worker(WORKER, { workerData: { legs, ...(o.srtp ? { srtp: o.srtp } : {}), ...(o.webrtc ? { webrtc: o.webrtc } : {}) }, ...(tsx ? { execArgv: [...process.execArgv, '--import', 'tsx'] } : {}) }));
     const load = new CodecLoad(workers, perThread);
     try {
       const bound = await Promise.all(workers.map((w) => ask(w, { cmd: 'bind' }, 'bound')));
@@ -80,6 +82,16 @@ export class CodecLoad {
     await Promise.all(this.workers.map((w, t) => ask(w, { cmd: 'targets', targets: this.perThread[t].map((leg) => targets[leg.id]) }, 'targets-set')));
   }
 
+  /**
+   * Connect the browser legs (ice[legId]: the PBX's ufrag/pwd and ours), staggered inside each
+   * thread (`concurrency` handshakes at a time per thread). Legs that did not connect are counted
+   * (with up to 3 reasons per thread), not thrown: the step then fails, as a browser's call would.
+   */
+  async connect(ice, { concurrency = 4, gapMs = 5 } = {}) {
+    const rs = await Promise.all(this.workers.map((w, t) => ask(w, { cmd: 'connect', ice: this.perThread[t].map((leg) => ice[leg.id] ?? null), concurrency, gapMs }, 'connected', 600_000)));
+    return { failed: rs.reduce((n, r) => n + r.failed, 0), failures: rs.flatMap((r) => r.failures), connected: rs.reduce((n, r) => n + r.connected, 0), wallMs: Math.max(...rs.map((r) => r.wallMs)), iceMs: rs.flatMap((r) => r.iceMs), dtlsMs: rs.flatMap((r) => r.dtlsMs) };
+  }
+
   /** @returns {Promise<{ sent: number, received: number, lossPct: number, latePct: number, maxLagMs: number }>} */
   async run({ warmupMs = 2000, measureMs = 5000, delayMs = 150 } = {}) {
     const start = performance.timeOrigin + performance.now() + 200;
@@ -95,6 +107,8 @@ export class CodecLoad {
       maxLagMs: Math.max(...rs.map((r) => r.stats.maxLagMs)),
       /** Per direction: a→b arrives at leg b, b→a at leg a. */
       lossAtoBPct: sum('sentA') > 0 ? (100 * Math.max(0, sum('sentA') - sum('receivedB'))) / sum('sentA') : 100,
+      srtpOpened: sum('srtpOpened'),
+      srtpOpenFailed: sum('srtpOpenFailed'),
       lossBtoAPct: sum('sentB') > 0 ? (100 * Math.max(0, sum('sentB') - sum('receivedA'))) / sum('sentB') : 100,
     };
   }

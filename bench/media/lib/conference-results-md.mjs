@@ -34,7 +34,7 @@ export function conferenceSection(run) {
   const lines = [
     `## ${d.slice(0, 10)} ${d.slice(11, 16)} UTC: media: conference participants per core${o.quick ? ' (quick)' : ''}`,
     '',
-    `Machine: ${m.cpuModel}, ${m.nproc} cores, ${m.memGiB.toFixed(1)} GiB, Linux ${m.kernel}; load average before ${m.loadavg}; revision ${m.revision}.`,
+    `Machine: ${m.cpuModel}, ${m.nproc} cores, ${m.memGiB.toFixed(1)} GiB, Linux ${m.kernel}, Node ${m.node}; load average before ${m.loadavg}; revision ${m.revision}.`,
     `PBX: one media worker thread (the project's MediaController, no SIP), Node ${run.pbxNode ?? '?'}, Opus through ${run.opusBackend ?? '?'}. Rooms of ${o.size}: each participant a media session pinned to the room's worker, leg a joined to the room (PCMU, or opus/48000/2), the mixer's default of the top 3 talkers mixed, no tones or music.`,
     `Load: ${o.genThreads} generator thread(s) in the bench process on the same cores; every participant sends paced 20 ms frames (${o.talkers} talkers a tone each, the others alternately low-level noise and digital silence) and counts the mix it receives. Steps of ${o.measureMs / 1000} s after ${o.warmupMs / 1000} s of warm-up; rooms doubled from ${o.startRooms} until a step fails, then bisected; a failing step is run once more and the second run decides (both listed). A step passes with under 0.1 % of the expected frames missing at the participants and under 0.1 % of the worker's 20 ms frames late (framesLate / framesPaced). Per core = participants (or relay calls) / CPU of the engine's process (utime + stime, /proc) at the highest passing step. The relay row is run.mjs's plain PCMU relay step, same host, same run.`,
     '',

@@ -3,15 +3,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { processTree } from '../../register/lib/proc-stats.mjs';
+import { processTree } from '../../lib/proc-stats.mjs';
 
 export class PbxMediaHost {
-  /** @param {{ repoRoot: string, portMin: number, portMax: number, cpuProf?: string }} o */
+  /**
+   * @param {{ repoRoot: string, portMin: number, portMax: number, cpuProf?: string, workers?: number, entry?: string, env?: Record<string, string> }} o
+   *   workers: media worker threads (default 1); entry: another host speaking the same requests
+   *   (bare-relay-host.mjs, the bare Node dgram relay), env: its settings
+   */
   static async start(o) {
     const local = join(o.repoRoot, 'node_modules', '.bin', 'node');
     const node = existsSync(local) ? local : process.execPath;
-    const args = ['--expose-gc', '--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : []), join(o.repoRoot, 'bench', 'media', 'lib', 'pbx-media-host.ts')];
-    const child = spawn(node, args, { cwd: o.repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, PORT_MIN: String(o.portMin), PORT_MAX: String(o.portMax) } });
+    const args = ['--expose-gc', '--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : []), o.entry ?? join(o.repoRoot, 'bench', 'media', 'lib', 'pbx-media-host.ts')];
+    const child = spawn(node, args, { cwd: o.repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, PORT_MIN: String(o.portMin), PORT_MAX: String(o.portMax), WORKERS: String(o.workers ?? 1), ...(o.env ?? {}) } });
     const host = new PbxMediaHost(child);
     const ready = await host.wait(0, 30_000);
     host.nodeVersion = ready.node;

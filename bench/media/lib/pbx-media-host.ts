@@ -13,10 +13,16 @@ import type { LegCodec, LegSrtp } from '../../../src/media/protocol.js';
 import { writeSine } from '../../../src/media/dsp/tone.js';
 import { memoryLogger } from '../../../src/util/logger.js';
 import { TranscodeDirection } from '../../../src/media/worker/transcode-direction.js';
+import { createDtlsIdentity, type DtlsIdentity } from '../../../src/media/webrtc/dtls-identity.js';
+import { randomBytes } from 'node:crypto';
 
 const [portMin, portMax] = [Number(process.env.PORT_MIN ?? 24000), Number(process.env.PORT_MAX ?? 27999)];
-const controller = new MediaController({ workers: 1, address: '127.0.0.1', portMin, portMax, rtpTimeoutMs: 0, logger: memoryLogger('warn') });
+// WORKERS: media worker threads (1 = calls per core; the number of cores = the total of the machine).
+const workers = Number(process.env.WORKERS ?? 1);
+const controller = new MediaController({ workers, address: '127.0.0.1', portMin, portMax, rtpTimeoutMs: 0, logger: memoryLogger('warn') });
 let sessions: MediaSession[] = [];
+/** The PBX's DTLS certificate for browser legs, made once as pbx-server makes it at start. */
+let pbxIdentity: DtlsIdentity | undefined;
 
 /** 50 payloads (1 s) of a 1 kHz tone at -12 dBFS in `codec`, base64. */
 function payloads(codec: string): string[] {
@@ -53,7 +59,8 @@ function payloads(codec: string): string[] {
 
 type Msg =
   | { op: 'payloads'; codec: string }
-  | { op: 'setup'; calls: number; a: LegCodec; b: LegCodec; transcode: boolean; targets: Array<{ host: string; port: number }>; srtp?: { suite: LegSrtp['suite']; sendKey: string; recvKey: string } }
+  | { op: 'setup'; calls: number; a: LegCodec; b: LegCodec; transcode: boolean; targets: Array<{ host: string; port: number }>; srtp?: { suite: LegSrtp['suite']; sendKey: string; recvKey: string }; webrtc?: { fingerprint: string; remoteUfrags: string[] } }
+  | { op: 'browserIdentity' }
   | { op: 'teardown' }
   | { op: 'load' }
   | { op: 'memory'; calls: number; a: LegCodec; b: LegCodec; payloads: { a: string[]; b: string[] } }
@@ -67,6 +74,7 @@ async function handle(m: Msg): Promise<unknown> {
       return { payloads: payloads(m.codec), opusBackend: m.codec === 'opus' ? chooseOpusBackend('auto').backend.name : undefined };
     case 'setup': {
       const ports: number[] = [];
+      const ice: Array<{ ufrag: string; pwd: string }> = [];
       for (let c = 0; c < m.calls; c++) {
         const s = await controller.createSession(`bench-${c}`);
         sessions.push(s);
@@ -76,9 +84,15 @@ async function handle(m: Msg): Promise<unknown> {
         await s.setRemote('b', { address: tb.host, port: tb.port, allowedSources: [tb.host] });
         if (m.transcode) await s.useCodecs({ a: m.a, b: m.b });
         if (m.srtp) await s.setSrtp('a', { suite: m.srtp.suite, sendKey: Buffer.from(m.srtp.sendKey, 'base64'), recvKey: Buffer.from(m.srtp.recvKey, 'base64') });
+        if (m.webrtc) ice.push(await browserLeg(s, c, m.webrtc, ta.host));
         ports.push(s.legA.rtpPort, s.legB.rtpPort);
       }
-      return { ports };
+      return { ports, ice };
+    }
+    case 'browserIdentity': {
+      // The "browser's" certificate for the generator: made with werift's generator as the PBX's is (a browser's is ECDSA P-256 too).
+      const id = await createDtlsIdentity();
+      return { certPem: id.certPem, keyPem: id.keyPem, fingerprint: id.fingerprint };
     }
     case 'teardown':
       await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
@@ -87,7 +101,7 @@ async function handle(m: Msg): Promise<unknown> {
     case 'memory':
       return { memory: transcoderMemory(m) };
     case 'load':
-      return { load: (await controller.loads())[0], memory: process.memoryUsage() };
+      return { load: sumLoads(await controller.loads()), memory: process.memoryUsage() };
     case 'signalPayloads':
       return { payloads: signalPayloads(m.codec, m.kind, m.frequency ?? 1000) };
     case 'confSetup':
@@ -97,6 +111,29 @@ async function handle(m: Msg): Promise<unknown> {
       setImmediate(() => process.exit(0));
       return {};
   }
+}
+
+/** One worker's load as it is; several workers' numeric counters added up (frames paced and late, CPU); a worker that did not answer (null) left out. */
+function sumLoads<T extends object>(loads: Array<T | null>): T | null {
+  const live = loads.filter((l): l is T => l !== null);
+  if (live.length <= 1) return live[0] ?? null;
+  const out = { ...live[0] } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'number') out[k] = live.reduce((n, l) => n + (((l as Record<string, unknown>)[k] as number) ?? 0), 0);
+  return out as T;
+}
+
+/**
+ * Leg a of call `c` as a browser leg, as b2bua/webrtc-legs.ts sets it from the browser's offer:
+ * our ICE-lite credentials (which our answer would carry), the browser's ufrag and fingerprint,
+ * the PBX's certificate, and the browser's candidate address. Answers our ufrag and pwd (the
+ * generator's ICE check needs them, as a browser reads them from the answer).
+ */
+async function browserLeg(s: MediaSession, c: number, w: { fingerprint: string; remoteUfrags: string[] }, candidate: string): Promise<{ ufrag: string; pwd: string }> {
+  pbxIdentity ??= await createDtlsIdentity();
+  const ufrag = randomBytes(6).toString('base64url');
+  const pwd = randomBytes(18).toString('base64url');
+  await s.setWebrtc('a', { localUfrag: ufrag, localPwd: pwd, remoteUfrag: w.remoteUfrags[c]!, remoteFingerprint: w.fingerprint, certPem: pbxIdentity.certPem, keyPem: pbxIdentity.keyPem, candidates: [candidate] });
+  return { ufrag, pwd };
 }
 
 /**

@@ -3,7 +3,7 @@
 // as run.mjs's calls search, with the unit (calls, rooms) and the pass rule as parameters; and a
 // failing step is run once more (both kept in the steps, the second decides): on a shared machine
 // one burst of another process fails a step far below the engine's limit.
-import { waitQuiet } from '../../calls/lib/cps-bench.mjs';
+import { waitQuiet } from '../../lib/wait-quiet.mjs';
 
 /**
  * @param {{ name: string, start: number, max: number, budgetMs: number, bisections: number, quietMs: number,

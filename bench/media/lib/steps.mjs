@@ -2,7 +2,7 @@
 // (the PBX's media worker, or rtpengine), the generator sending real codec frames on both legs
 // of each call, the engine's CPU (utime + stime of its process tree, /proc) and memory (PSS)
 // sampled over the measuring window.
-import { memoryBytes, Sampler } from '../../register/lib/proc-stats.mjs';
+import { cpuSeconds, memoryBytes, Sampler } from '../../lib/proc-stats.mjs';
 import { CodecLoad } from './codec-load.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -38,15 +38,47 @@ export async function measure(load, pids, o) {
   return { ...r, engineCpuPct: usage.groups.engine.cpuPct, enginePss: usage.groups.engine.pss, generatorCpuPct: (cpu.user + cpu.system) / 1e4 / seconds, otherCpuPct: usage.otherCpuPct };
 }
 
-/** The PBX's media worker: sessions made as the B2BUA makes them; `transcode` false = plain relay. */
-export async function pbxStep({ host, calls, a, b, transcode, threads, warmupMs, measureMs, payloads, srtp }) {
-  // srtp: leg a is SDES-SRTP (the generator protects with `key`, the worker opens it and protects back with `pbxKey`).
-  const load = await CodecLoad.create({ calls, threads, a: { pt: CODECS[a].pt, tsStep: CODECS[a].tsStep, payloads: payloads[a] }, b: { pt: CODECS[b].pt, tsStep: CODECS[b].tsStep, payloads: payloads[b] }, ...(srtp ? { srtp: { suite: srtp.suite, key: srtp.key } } : {}) });
+/**
+ * The PBX's media worker: sessions made as the B2BUA makes them; `transcode` false = plain relay.
+ * srtp: leg a is SDES-SRTP (the generator protects with `key`, the worker opens it and protects back with `pbxKey`).
+ * webrtc: leg a is a browser leg ({ certPem, keyPem, fingerprint }: the generator's certificate):
+ * the worker gets the leg's ICE-lite/DTLS config, the generator checks with the ufrag/pwd the
+ * worker's side made and shakes hands as DTLS client (staggered: `handshakes`), then the measured
+ * window is the steady state of SRTP on leg a, RTP on leg b. The handshake phase is reported apart.
+ */
+export async function pbxStep({ host, calls, a, b, transcode, threads, warmupMs, measureMs, payloads, srtp, webrtc, handshakes = { concurrency: 4, gapMs: 5 } }) {
+  const load = await CodecLoad.create({ calls, threads, a: { pt: CODECS[a].pt, tsStep: CODECS[a].tsStep, payloads: payloads[a] }, b: { pt: CODECS[b].pt, tsStep: CODECS[b].tsStep, payloads: payloads[b] }, ...(srtp ? { srtp: { suite: srtp.suite, key: srtp.key } } : {}), ...(webrtc ? { webrtc: { certPem: webrtc.certPem, keyPem: webrtc.keyPem } } : {}) });
   try {
     await sleep(300);
     const before = memoryBytes(host.pids());
-    const { ports } = await host.request({ op: 'setup', calls, a: CODECS[a].leg, b: CODECS[b].leg, transcode, targets: load.ports.map((port) => ({ host: '127.0.0.1', port })), ...(srtp ? { srtp: { suite: srtp.suite, recvKey: srtp.key, sendKey: srtp.pbxKey } } : {}) });
+    const remoteUfrags = Array.from({ length: calls }, (_, c) => `brw${c}`);
+    const { ports, ice } = await host.request({ op: 'setup', calls, a: CODECS[a].leg, b: CODECS[b].leg, transcode, targets: load.ports.map((port) => ({ host: '127.0.0.1', port })), ...(srtp ? { srtp: { suite: srtp.suite, recvKey: srtp.key, sendKey: srtp.pbxKey } } : {}), ...(webrtc ? { webrtc: { fingerprint: webrtc.fingerprint, remoteUfrags } } : {}) });
     await load.setTargets(ports.map((port) => ({ host: '127.0.0.1', port })));
+    let handshake;
+    if (webrtc) {
+      // ice by leg id: leg a of call c is leg 2c.
+      const byLeg = [];
+      ice.forEach((x, c) => (byLeg[2 * c] = { ufrag: x.ufrag, pwd: x.pwd, remoteUfrag: remoteUfrags[c] }));
+      const pids = host.pids();
+      const cpu0 = cpuSeconds(pids);
+      const gen0 = process.cpuUsage();
+      const r = await load.connect(byLeg, handshakes);
+      const gen = process.cpuUsage(gen0);
+      const sorted = (xs) => [...xs].sort((x, y) => x - y);
+      const dtls = sorted(r.dtlsMs);
+      handshake = {
+        connected: r.connected,
+        failed: r.failed,
+        failures: r.failures,
+        wallMs: r.wallMs,
+        engineCpuMs: 1000 * (cpuSeconds(pids) - cpu0),
+        generatorCpuMs: (gen.user + gen.system) / 1000,
+        dtlsMsMedian: dtls[Math.floor(dtls.length / 2)],
+        dtlsMsMax: dtls[dtls.length - 1],
+        iceMsMax: Math.max(...r.iceMs),
+        ...handshakes,
+      };
+    }
     const l0 = (await host.request({ op: 'load' })).load;
     const r = await measure(load, () => host.pids(), { warmupMs, measureMs });
     const l1 = (await host.request({ op: 'load' })).load;
@@ -57,10 +89,12 @@ export async function pbxStep({ host, calls, a, b, transcode, threads, warmupMs,
       ...r,
       framesPaced: paced,
       framesLate: late,
-      lateFramesPct: paced > 0 ? (100 * late) / paced : 0,
+      // The bare relay paces no frames: no late-frame figure.
+      lateFramesPct: l1.framesPaced === undefined ? undefined : paced > 0 ? (100 * late) / paced : 0,
       workerCpuPct: l1.cpuMs !== undefined && l0.cpuMs !== undefined ? (100 * (l1.cpuMs - l0.cpuMs)) / (warmupMs + measureMs + 400) : undefined,
       transcoding: l1.transcoding,
       perCallPss: (during.pss - before.pss) / calls,
+      ...(handshake ? { handshake } : {}),
     };
   } finally {
     await host.request({ op: 'teardown' }).catch(() => undefined);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startSipp } from '../../calls/lib/sipp-calls.mjs';
 import { schedDelta, schedTimes } from '../../flows/lib/sched-wait.mjs';
 import { pacerDelta } from '../../flows/lib/pbx-api.mjs';
-import { Sampler } from '../../register/lib/proc-stats.mjs';
+import { Sampler } from '../../lib/proc-stats.mjs';
 import { captureRate } from './music-capture.mjs';
 import { accountCallers, simulateQueue } from './queue-model.mjs';
 import { agentsCsv, callersCsv, QUEUE, TENANT } from './queue-config.mjs';

@@ -1,16 +1,5 @@
-// Turns one run into a Markdown section and puts it at the top of RESULTS.md (newest first),
-// keeping every earlier section as it was.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-
-const MARK = '<!-- runs: newest first; bench/register/run.mjs inserts below this line -->';
-const HEAD = `# Benchmark results
-
-Written by the scripts in this folder (see README.md); each run adds a section at the top.
-Numbers depend on the machine and on what else ran on it: compare figures of the same run.
-
-${MARK}
-`;
+// Turns one REGISTER run into a Markdown section (bench/lib/results-file.mjs puts it at the top
+// of RESULTS.md).
 
 const mib = (b) => (b / 2 ** 20).toFixed(1);
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
@@ -136,13 +125,4 @@ export function runSection(run) {
     out.push('');
   }
   return out.join('\n');
-}
-
-export function prependSection(file, section) {
-  mkdirSync(dirname(file), { recursive: true });
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : HEAD;
-  if (!text.includes(MARK)) text = text.trimEnd() + '\n\n' + MARK + '\n';
-  const i = text.indexOf(MARK) + MARK.length;
-  text = text.slice(0, i) + '\n\n' + section.trimEnd() + '\n' + text.slice(i).replace(/^\n+/, '\n');
-  writeFileSync(file, text);
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanBest, prependSection, runSection } from './results-md.mjs';
+import { cleanBest, runSection } from './results-md.mjs';
 
 const machine = { nproc: 2, cpuModel: 'X', memGiB: 1, kernel: 'k', node: 'v20', kamailio: '5.6.3', sipp: 'v3.6.1', loadavg: '0 0 0' };
 const options = { sippProcs: 1, stepSeconds: 10, start: 1000, step: 1000, resolution: 250, recvTimeoutMs: 5000, quietPct: 30 };
@@ -47,21 +47,6 @@ test('a side that could not run says why', () => {
   const md = runSection({ date: 'D', machine, options, userCount: 1, tenants: 1, caveats: [], sides: [{ title: 'PBX', config: [], skipped: 'bin/pbx missing' }] });
   assert.match(md, 'Not measured: bin/pbx missing');
   assert.not.match(md, 'ratio');
-});
-
-test('new sections go on top and earlier ones are kept', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-md-'));
-  try {
-    const file = join(dir, 'RESULTS.md');
-    prependSection(file, '## first\n\nbody 1\n');
-    prependSection(file, '## second\n\nbody 2\n');
-    const text = readFileSync(file, 'utf8');
-    assert.ok(text.startsWith('# Benchmark results'));
-    assert.ok(text.indexOf('## second') < text.indexOf('## first'));
-    assert.match(text, 'body 1');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 test.run();

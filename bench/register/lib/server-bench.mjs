@@ -1,9 +1,9 @@
 // The whole measurement of one registrar: start it, take its memory at rest, register every
 // extension once and take it again, then ramp the REGISTER rate, then stop it.
 import { join } from 'node:path';
-import { findMaxRate } from './ramp.mjs';
-import { cpuSeconds, machineCpu, memoryBytes, Sampler } from './proc-stats.mjs';
-import { runSipp } from './sipp-run.mjs';
+import { findMaxRate } from '../../lib/ramp.mjs';
+import { cpuSeconds, machineCpu, memoryBytes, Sampler } from '../../lib/proc-stats.mjs';
+import { runSipp } from '../../lib/sipp-run.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

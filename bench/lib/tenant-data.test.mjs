@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { interleave, makeUsers, passwordFor, sippCsv, splitUsers, writePbxConfig } from './data.mjs';
+import { interleave, makeUsers, passwordFor, sippCsv, splitUsers, writePbxConfig } from './tenant-data.mjs';
 
 test('10,000 extensions in 100 tenants, unique per tenant, deterministic passwords', () => {
   const users = makeUsers();

@@ -1,11 +1,12 @@
-// Starts the generated Kamailio in the foreground (-DD: no daemon, -E: log to stderr) with its
+// The Kamailio references of the benches (register: bench/register/lib/kamailio-registrar.mjs;
+// calls: bench/calls/lib/kamailio-proxy-server.mjs). Starts the generated Kamailio in the foreground (-DD: no daemon, -E: log to stderr) with its
 // own pid file and runtime dir; never the system service. Stats through kamcmd over the ctl
 // socket in that runtime dir.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTracked, stopTracked } from './children.mjs';
-import { kamailioCfg, writeSubscriberDb } from './kamailio-config.mjs';
+import { writeSubscriberDb } from './kamailio-config.mjs';
 import { processTree } from './proc-stats.mjs';
 import { waitForSip } from './probe.mjs';
 
@@ -24,27 +25,30 @@ export class KamailioServer {
     this.ctlSocket = join(o.dir, 'run', 'kamailio_ctl');
   }
 
+  /**
+   * Writes the subscriber database and the config (configText(), the subclass's: registrar or
+   * proxy) into the run's directory and has Kamailio check it.
+   */
   prepare() {
     const { dir, users, repoRoot } = this.o;
     mkdirSync(join(dir, 'run'), { recursive: true });
     this.dbFile = join(dir, 'subscriber.sqlite');
+    rmSync(this.dbFile, { force: true });
     writeSubscriberDb(this.dbFile, users, repoRoot);
     this.cfgFile = join(dir, 'kamailio.cfg');
-    writeFileSync(
-      this.cfgFile,
-      kamailioCfg({ host: this.host, port: this.port, children: this.o.children, dbFile: this.dbFile, ctlSocket: this.ctlSocket }),
-    );
+    writeFileSync(this.cfgFile, this.configText({ host: this.host, port: this.port, children: this.o.children, dbFile: this.dbFile, ctlSocket: this.ctlSocket }));
     // kamailio -c parses the config and loads the modules without starting anything.
     execFileSync('kamailio', ['-c', '-f', this.cfgFile], { stdio: 'pipe', timeout: 30_000 });
   }
 
+  /** @returns {string} the kamailio.cfg text (a subclass's: KamailioRegistrar, KamailioProxyServer) */
+  configText(_o) {
+    throw new Error('KamailioServer: a subclass gives configText()');
+  }
+
+  /** @returns {string[]} the lines that describe this reference in RESULTS.md */
   describe() {
-    return [
-      `Kamailio ${kamailioVersion()}, \`children=${this.o.children}\` (UDP workers on 127.0.0.1:${this.port}), shm ${this.o.shmMB} MB, pkg ${this.o.pkgMB} MB per process, \`-x ${this.o.memManager}\``,
-      'modules: sl, tm, tmx, pv, maxfwd, textops, siputils, xlog, kex, corex, ctl, usrloc, registrar, auth, auth_db, db_sqlite',
-      'auth_db over db_sqlite: 10,000 subscribers (username, domain, password; `calculate_ha1=1`, `use_domain=1`, unique index on username+domain); `www_authorize("$td", "subscriber")`, realm = To domain, challenge with qop=auth',
-      'usrloc `db_mode=0` (contacts in shared memory only), `use_domain=1`; `save("location")`; stateless replies (sl), no transaction kept',
-    ];
+    return [`Kamailio ${kamailioVersion()}`];
   }
 
   async start() {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTracked, stopTracked } from './children.mjs';
-import { writePbxConfig } from './data.mjs';
+import { writePbxConfig } from './tenant-data.mjs';
 import { processTree } from './proc-stats.mjs';
 import { waitForSip } from './probe.mjs';
 
