@@ -4,7 +4,8 @@
  * (PCMU, PCMA, G722: codec-registry.ts), keeps telephone-event when offered (RFC 4733), and
  * names our own address and port; other streams are refused with port 0 (§6).
  */
-import { mediaEndpoint, parseSdp, rtpmapsOf, type SessionDescription } from '../sdp/index.js';
+import { allowedAnswerDirection } from '../sdp/answer-direction.js';
+import { direction, mediaEndpoint, parseSdp, rtpmapsOf, type SessionDescription } from '../sdp/index.js';
 import type { MediaCodec, MediaRemote } from './ports.js';
 
 const MIXABLE: ReadonlyArray<{ name: string; clockRate: number; staticPt?: number }> = [
@@ -61,7 +62,8 @@ export function answerOffer(offer: Buffer, local: { address: string; rtpPort: nu
     lines.push(`m=audio ${local.rtpPort} ${md.proto} ${codec.payloadType}${te ? ` ${te.f}` : ''}`);
     lines.push(`a=rtpmap:${codec.payloadType} ${codec.name}/${codec.clockRate}`);
     if (te) lines.push(`a=rtpmap:${te.f} telephone-event/8000`, `a=fmtp:${te.f} 0-16`);
-    lines.push('a=ptime:20', 'a=sendrecv');
+    // RFC 3264 §6.1: we would send and receive; an offer on hold (sendonly) gets recvonly, and so on.
+    lines.push('a=ptime:20', `a=${allowedAnswerDirection(direction(sd, i), 'sendrecv')}`);
   });
   const remote: MediaRemote = {
     address: ep.address,
