@@ -121,7 +121,7 @@ export class WebrtcLegs {
   }
 
   /** Tell the media worker what changed. Fire and forget: the command queue keeps the order. */
-  apply(media: CallMediaSession): void {
+  apply(media: Pick<CallMediaSession, 'setWebrtc'>): void {
     for (const side of ['a', 'b'] as const) {
       const leg = this.legs[side];
       if (!leg.dirty || !media.setWebrtc) continue;
@@ -246,7 +246,7 @@ export function browserPlain(sd: SessionDescription): SessionDescription {
  * a browser's as plain RTP/AVP for the answer logic, and the answer dressed for it, with
  * leg A of the media session made a browser leg. Undefined for any other offer.
  */
-export function browserCaller(offer: Buffer, identity: WebrtcIdentity): { plain: Buffer; answer(body: Buffer, address: string, port: number, media: CallMediaSession): Buffer } | undefined {
+export function browserCaller(offer: Buffer, identity: WebrtcIdentity): { plain: Buffer; answer(body: Buffer, address: string, port: number, media: Pick<CallMediaSession, 'setWebrtc'>): Buffer } | undefined {
   let sd: SessionDescription;
   try {
     sd = parseSdp(offer);
