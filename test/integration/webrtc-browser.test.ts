@@ -92,7 +92,7 @@ s.after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function softphone(user: string, transport: 'ws' | 'wss' = 'ws'): Promise<Page> {
+async function softphone(user: string, transport: 'ws' | 'wss' = 'ws', setupPassive = false): Promise<Page> {
   const page = await browser.newPage();
   closers.push(() => page.close());
   page.on('console', (m) => {
@@ -106,6 +106,7 @@ async function softphone(user: string, transport: 'ws' | 'wss' = 'ws'): Promise<
     user,
     domain: 'acme.example',
     password: `acme-${user}-secret`,
+    setupPassive,
   });
   assert.is(state, 'Registered', `${user} registers over ${transport}`);
   return page;
@@ -246,6 +247,26 @@ run('a browser reaching an IVR (an application leg) hears its greeting', async (
   }
   assert.ok(a.packetsReceived > 25 && a.audioLevel > 0, `the browser hears the IVR greeting: ${JSON.stringify(a)}`);
   await page.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
+});
+
+run('RFC 5763 §5: a browser that answers a=setup:passive (its answer munged) makes the PBX the DTLS client of that leg; both browsers hear each other', async () => {
+  const caller = await softphone('1001', 'ws');
+  const callee = await softphone('1003', 'ws', true);
+  const state = await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.call('sip:1003@acme.example'));
+  assert.is(state, 'Established', 'the call is up');
+  let a = await received(caller);
+  let b = await received(callee);
+  for (let i = 0; i < 100 && !(a.packetsReceived > 50 && b.packetsReceived > 50 && a.audioLevel > 0 && b.audioLevel > 0); i++) {
+    await sleep(100);
+    a = await received(caller);
+    b = await received(callee);
+  }
+  assert.ok(a.packetsReceived > 50 && a.audioLevel > 0, `the caller receives audio: ${JSON.stringify(a)}`);
+  assert.ok(b.packetsReceived > 50 && b.audioLevel > 0, `the callee receives audio: ${JSON.stringify(b)}`);
+  const role = (p: Page) => p.evaluate(() => (globalThis as unknown as { phone: { dtlsRole(): Promise<string> } }).phone.dtlsRole());
+  assert.is(await role(callee), 'server', 'the passive browser is the DTLS server: the PBX was the client');
+  assert.is(await role(caller), 'client', 'the caller kept the usual roles');
+  await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
 });
 
 s.run();
