@@ -129,7 +129,7 @@ export class ConferenceCall {
     // A browser caller (UDP/TLS/RTP/SAVPF): its offer as plain RTP/AVP for the answer, our
     // answer dressed for it (ICE-lite, DTLS passive, rtcp-mux), leg A a browser leg in the worker.
     const browser = this.d.webrtcIdentity && media.setWebrtc ? browserCaller(this.input.offer, this.d.webrtcIdentity) : undefined;
-    const plain = answerOffer(browser?.plain ?? this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
+    const plain = answerOffer(browser?.plain ?? this.input.offer, media.legA, this.id, this.input.callerSourceAddress, { opus: true });
     const answer = plain && browser ? { ...plain, body: browser.answer(plain.body, media.legA.address, media.legA.rtpPort, media) } : plain;
     if (!answer) return this.refuse(488, 'Not Acceptable Here', 'no codec the conference can mix');
     media.onTimeout(() => this.hangup('RTP timeout'));

@@ -228,6 +228,8 @@ run('a browser joins a conference room with a desk phone: each hears the other (
     assert.ok(h.share > 0.5, `the browser hears the phone's ${PHONE_HZ} Hz tone: ${JSON.stringify(h)}`);
     const st = await received(page);
     assert.ok(st.packetsReceived > 50 && st.audioLevel > 0, `WebRTC stats of the browser: ${JSON.stringify(st)}`);
+    // The room took the browser's first codec, Opus: it decodes and mixes it with the phone's G.711.
+    assert.is(st.codec.toLowerCase(), 'audio/opus');
   } finally {
     sending = false;
     await tone;
