@@ -271,4 +271,20 @@ run('RFC 5763 §5: a browser that answers a=setup:passive (its answer munged) ma
   await caller.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
 });
 
+run('RFC 3264 §6.1: a browser holds (sendonly) and the phone answers sendrecv regardless: the PBX relays recvonly, Chromium takes it, the call stays up', async () => {
+  const phone = await UdpPhone.open({ user: '1002', domain: 'acme.example', password: 'acme-1002-secret', server: { host: '127.0.0.1', port: pbx.ports.udp } });
+  closers.push(() => phone.close());
+  assert.is(await phone.register(), 200);
+  const page = await softphone('1001', 'ws');
+  const state = await page.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.call('sip:1002@acme.example'));
+  assert.is(state, 'Established');
+  const mark = phone.mark();
+  const held = await page.evaluate(() => (globalThis as unknown as { phone: { hold(): Promise<{ outcome: string; remoteDirection: string; state: string; signalingState: string }> } }).phone.hold());
+  // The phone really did answer the hold with sendrecv (UdpPhone ignores the offer's direction).
+  const reinvite = phone.received.slice(mark).find((m) => m.kind === 'request' && m.method === 'INVITE');
+  assert.match(reinvite?.body.toString() ?? '', /a=sendonly/, 'the hold reached the phone');
+  assert.equal(held, { outcome: 'accepted', remoteDirection: 'recvonly', state: 'Established', signalingState: 'stable' });
+  await page.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
+});
+
 s.run();
