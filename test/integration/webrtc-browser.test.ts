@@ -42,6 +42,9 @@ const ACME = {
   extraYaml: ['conferences:', '  - { number: "800" }', 'ivrs:', '  - { name: main, greeting: vm-menu-options, options: { "9": hangup }, timeoutSeconds: 5, retries: 2 }'].join('\n'),
 };
 
+/** Another tenant with a room of the same number: isolation. */
+const GLOBEX = { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }], extraYaml: ['conferences:', '  - { number: "800" }'].join('\n') };
+
 const enabled = requireTools('WebRTC browser calls', 'chromium', 'sipp', 'tcpdump');
 const s = suite('WebRTC: Chromium with SIP.js over WebSocket');
 let pbx: PbxProcess;
@@ -68,7 +71,7 @@ s.before(async () => {
   });
   await new Promise<void>((r) => web.listen(0, '127.0.0.1', () => r()));
   pageUrl = `http://127.0.0.1:${(web.address() as { port: number }).port}/`;
-  pbx = await PbxProcess.start({ tenants: [ACME], transports: ['udp', 'ws', 'wss'] });
+  pbx = await PbxProcess.start({ tenants: [ACME, GLOBEX], transports: ['udp', 'ws', 'wss'] });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -285,6 +288,41 @@ run('RFC 3264 §6.1: a browser holds (sendonly) and the phone answers sendrecv r
   assert.match(reinvite?.body.toString() ?? '', /a=sendonly/, 'the hold reached the phone');
   assert.equal(held, { outcome: 'accepted', remoteDirection: 'recvonly', state: 'Established', signalingState: 'stable' });
   await page.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
+});
+
+run('isolation: a browser in room 800 of acme and a phone in room 800 of globex do not hear each other; the browser cannot dial into globex\'s room', async () => {
+  const PHONE_HZ = 400;
+  const phone = await UdpPhone.open({ user: '1001', domain: 'globex.example', password: 'globex-1001-secret', server: { host: '127.0.0.1', port: pbx.ports.udp } });
+  closers.push(() => phone.close());
+  const heard = listen(phone);
+  const r = await phone.call('800');
+  assert.is(r.status, 200, 'the globex phone is in globex room 800');
+  const sender = new PcmuSender(phone, Number(/m=audio (\d+)/.exec(r.body.toString())![1]), 0x6106, PHONE_HZ);
+  let sending = true;
+  const tone = (async () => {
+    for (let i = 0; sending && i < 20; i++) await sender.tone(1000);
+  })();
+  const page = await softphone('1001', 'ws');
+  try {
+    // Another tenant's room is not the browser's to dial: no call (the realm is globex's, the credentials acme's).
+    const other = await page.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.call('sip:800@globex.example'));
+    assert.is.not(other, 'Established', 'the browser of acme does not reach globex room 800');
+    const state = await page.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.call('sip:800@acme.example'));
+    assert.is(state, 'Established', 'the browser is in acme room 800');
+    const from = heard.length;
+    await sleep(2500);
+    const got = heard.slice(from);
+    assert.ok(got.length > 50, `the globex room still sends its phone audio (${got.length} frames)`);
+    const leaked = got.filter((f) => toneShare(f, 8000, TONE_HZ) > 0.2).length;
+    assert.is(leaked, 0, `the globex phone hears nothing of the acme browser's ${TONE_HZ} Hz tone`);
+    const h = await heardShare(page, PHONE_HZ);
+    assert.ok(h.samples > 0 && h.share < 0.1, `the acme browser hears nothing of the globex phone's ${PHONE_HZ} Hz tone: ${JSON.stringify(h)}`);
+  } finally {
+    sending = false;
+    await tone;
+    await phone.inDialog('BYE').catch(() => undefined);
+    await page.evaluate(() => (globalThis as unknown as { phone: Phone }).phone.hangup());
+  }
 });
 
 s.run();
