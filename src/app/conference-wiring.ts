@@ -7,7 +7,7 @@ import type { B2bua } from '../b2bua/b2bua.js';
 import type { CallActivitySink } from '../b2bua/call-activity.js';
 import { ConferenceCalls } from '../b2bua/conference-calls.js';
 import type { ConferenceMedia } from '../b2bua/conference-call.js';
-import type { CallRecorder } from '../b2bua/ports.js';
+import type { CallRecorder, WebrtcIdentity } from '../b2bua/ports.js';
 import type { MediaController } from '../media/controller.js';
 import { resolvePrompt } from '../media/prompts/prompt-path.js';
 import type { SipResponse } from '../sip/message/types.js';
@@ -28,6 +28,7 @@ export function conferenceCalls(o: {
   send(res: SipResponse, target: Target): Promise<void>;
   timers: () => { t1: number; t2: number };
   activity?: CallActivitySink;
+  webrtcIdentity?: () => WebrtcIdentity | undefined;
 }): ConferenceCalls {
   return new ConferenceCalls({
     io: {
@@ -42,6 +43,7 @@ export function conferenceCalls(o: {
     clock: o.clock,
     logger: o.logger,
     ...(o.activity ? { activity: o.activity } : {}),
+    ...(o.webrtcIdentity ? { webrtcIdentity: o.webrtcIdentity } : {}),
     settings: o.timers,
     recorderFor: o.recorderFor,
     createMedia: async (id, opts) => (await o.media.createSession(id, { affinity: opts.affinity })) as unknown as ConferenceMedia,

@@ -319,7 +319,7 @@ export class PbxServer {
     const recorderFor = countingRecorders(this.checkpoint.wrap((tenant) => tenantRecorder(tenant, log, this.records)), this.metrics);
     const moh = musicOnHoldFiles({ dataDir: c.dataDir, logger: log.child('moh') });
     const extensionStates = new ExtensionStates();
-    this.conferences = conferenceCalls({ activity: extensionStates, b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }) });
+    this.conferences = conferenceCalls({ activity: extensionStates, b2bua: () => this.b2bua, media: this.media, clock: this.clock, logger: log.child('conference'), dataDir: c.dataDir, promptsDir: () => this.config.media?.prompts, recorderFor, musicOnHold: moh, send: (res, target) => this.transport.send(res, target), timers: () => ({ t1: this.config.sip.timers.t1, t2: this.config.sip.timers.t2 }), webrtcIdentity: () => this.webrtcIdentity });
     this.b2bua = new B2bua({
       activity: liveCallSink(extensionStates, this.live),
       conferences: this.conferences,

@@ -16,7 +16,8 @@ import { newCallId, newTag } from '../util/ids.js';
 import type { B2buaIo } from './b2bua-io.js';
 import { answerOffer } from './conference-answer.js';
 import { answerCaller } from './messages.js';
-import type { CallRecorder, MediaCodec, MediaRemote } from './ports.js';
+import type { CallRecorder, MediaCodec, MediaRemote, MediaWebrtc, WebrtcIdentity } from './ports.js';
+import { browserCaller } from './webrtc-legs.js';
 
 /** A room as the tenant configured it. */
 export interface ConferenceRoomConfig {
@@ -30,6 +31,8 @@ export interface ConferenceRoomConfig {
 export interface ConferenceMedia {
   readonly legA: { address: string; rtpPort: number };
   setRemote(leg: 'a', remote: MediaRemote): Promise<void>;
+  /** Make leg A a browser leg (ICE-lite, DTLS-SRTP); absent: browser callers get 488. */
+  setWebrtc?(leg: 'a' | 'b', webrtc: MediaWebrtc | null): Promise<void>;
   useCodecs(codecs: { a: MediaCodec; b: MediaCodec }): Promise<void>;
   setDtmf(dtmf: { a: { mode: 'rfc4733' | 'inband' | 'none'; detectInband?: boolean }; b: { mode: 'none' } }): Promise<void>;
   play(leg: 'a', files: readonly string[], opts?: { bargeIn?: boolean }): Promise<unknown>;
@@ -51,6 +54,8 @@ export interface ConferenceCallDeps {
   t1: number;
   t2: number;
   createMedia(id: string, room: string): Promise<ConferenceMedia>;
+  /** The DTLS certificate for browser callers (webrtc-legs.ts); absent: their offers get 488. */
+  webrtcIdentity?: WebrtcIdentity;
   /** Real, checked paths of a built-in or tenant prompt; empty when there is none. */
   prompt(id: string): string[];
   moh(): readonly string[];
@@ -121,7 +126,11 @@ export class ConferenceCall {
       return this.refuse(503, 'Service Unavailable', 'media unavailable');
     }
     this.media = media;
-    const answer = answerOffer(this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
+    // A browser caller (UDP/TLS/RTP/SAVPF): its offer as plain RTP/AVP for the answer, our
+    // answer dressed for it (ICE-lite, DTLS passive, rtcp-mux), leg A a browser leg in the worker.
+    const browser = this.d.webrtcIdentity && media.setWebrtc ? browserCaller(this.input.offer, this.d.webrtcIdentity) : undefined;
+    const plain = answerOffer(browser?.plain ?? this.input.offer, media.legA, this.id, this.input.callerSourceAddress, { opus: true });
+    const answer = plain && browser ? { ...plain, body: browser.answer(plain.body, media.legA.address, media.legA.rtpPort, media) } : plain;
     if (!answer) return this.refuse(488, 'Not Acceptable Here', 'no codec the conference can mix');
     media.onTimeout(() => this.hangup('RTP timeout'));
     media.onEnded((reason) => this.hangup(`media ended: ${reason}`));

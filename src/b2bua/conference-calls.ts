@@ -13,7 +13,7 @@ import type { TenantContext } from '../tenant/tenant-context.js';
 import type { B2buaIo } from './b2bua-io.js';
 import { dialogKey } from './call-registry.js';
 import { ConferenceCall, type ConferenceCallDeps, type ConferenceMedia, type ConferenceRoomConfig } from './conference-call.js';
-import type { CallRecorder } from './ports.js';
+import type { CallRecorder, WebrtcIdentity } from './ports.js';
 
 export interface ConferenceCallsDeps {
   io: B2buaIo;
@@ -28,6 +28,8 @@ export interface ConferenceCallsDeps {
   sendToCaller(res: Parameters<ConferenceCallDeps['sendToCaller']>[0], target: Target): void;
   /** Busy lamps (call-activity.ts): an extension in a room is on the phone; absent: nobody listens. */
   activity?: CallActivitySink;
+  /** The DTLS certificate for browser participants (webrtc-legs.ts); absent or undefined: their offers get 488. */
+  webrtcIdentity?: () => WebrtcIdentity | undefined;
 }
 
 export interface ConferenceParticipantView {
@@ -84,6 +86,7 @@ export class ConferenceCalls {
         t1: s.t1,
         t2: s.t2,
         createMedia: (id, room) => this.d.createMedia(id, { affinity: room }),
+        ...(this.d.webrtcIdentity?.() ? { webrtcIdentity: this.d.webrtcIdentity()! } : {}),
         prompt: (id) => this.d.prompt(i.tenant, id),
         moh: () => this.d.musicOnHold(i.tenant) ?? [],
         occupancy: () => [...set].filter((c) => c.state === 'joined').length,

@@ -9,7 +9,8 @@
  *   picker's media address, in the offer's numbering: the call takes it like a fork's 2xx.
  * Other m= lines are refused with port 0 (§6). Undefined: nothing in common (488).
  */
-import { describeFormats, isTelephoneEvent, mediaEndpoint, parseSdp, sameCodec, type FormatCodec, type MediaDescription, type SessionDescription } from '../sdp/index.js';
+import { allowedAnswerDirection } from '../sdp/answer-direction.js';
+import { describeFormats, direction, isTelephoneEvent, mediaEndpoint, parseSdp, sameCodec, type FormatCodec, type MediaDescription, type SessionDescription } from '../sdp/index.js';
 import type { MediaCodec } from './ports.js';
 
 export interface PickupAnswers {
@@ -93,7 +94,7 @@ function describe(offer: SessionDescription, index: number, at: { address: strin
       const fmtp = m.attributes.find((a) => a.name === 'fmtp' && a.value?.split(' ')[0] === f.format);
       if (fmtp?.value) lines.push(`a=fmtp:${fmtp.value}`);
     }
-    lines.push('a=sendrecv');
+    lines.push(`a=${allowedAnswerDirection(direction(offer, i), 'sendrecv')}`); // RFC 3264 §6.1
   });
   return Buffer.from(lines.join('\r\n') + '\r\n');
 }

@@ -40,6 +40,8 @@ export interface MediaWebrtc {
   certPem: string;
   keyPem: string;
   candidates: string[];
+  /** RFC 5763 §5: 'client' when the browser said a=setup:passive (we take active); the server otherwise. */
+  dtlsRole?: 'server' | 'client';
 }
 
 /** The codec one leg carries, from the offer/answer (see sdp/answer-mapping.ts NegotiatedCodec). */

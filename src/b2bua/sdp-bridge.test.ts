@@ -119,4 +119,27 @@ test("a re-INVITE (hold) from the G722 callee is widened for the PCMU caller, an
   assert.equal(back.codecs, { a: { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1 }, b: { payloadType: 9, name: 'G722', clockRate: 8000, channels: 1 } });
 });
 
+// RFC 3264 §6.1: the answer relayed to the offerer never contradicts its offer (a browser refuses it).
+const ALLOWED: Record<string, Record<string, string>> = {
+  sendrecv: { sendrecv: 'sendrecv', sendonly: 'sendonly', recvonly: 'recvonly', inactive: 'inactive' },
+  sendonly: { sendrecv: 'recvonly', sendonly: 'inactive', recvonly: 'recvonly', inactive: 'inactive' },
+  recvonly: { sendrecv: 'sendonly', sendonly: 'sendonly', recvonly: 'inactive', inactive: 'inactive' },
+  inactive: { sendrecv: 'inactive', sendonly: 'inactive', recvonly: 'inactive', inactive: 'inactive' },
+};
+const dirOf = (b: Buffer) => b.toString().match(/^a=(sendrecv|sendonly|recvonly|inactive)\r?$/gm)?.map((l) => l.slice(2).trim());
+for (const offered of Object.keys(ALLOWED)) {
+  for (const answered of Object.keys(ALLOWED[offered]!)) {
+    test(`a re-INVITE offering ${offered} answered ${answered} by the other leg reaches the offerer as ${ALLOWED[offered]![answered]}`, () => {
+      const bridge = new SdpBridge('192.0.2.10', OWN);
+      bridge.offerToCallee(sdpWith('10.0.0.5', 4000, '0', ['a=rtpmap:0 PCMU/8000']), media, '10.0.0.5');
+      bridge.answerToCaller(sdpWith('10.0.0.6', 5000, '0', ['a=rtpmap:0 PCMU/8000']), media, '10.0.0.6');
+      const re = bridge.relayOffer('a', sdpWith('10.0.0.5', 4000, '0', ['a=rtpmap:0 PCMU/8000'], offered), media, '10.0.0.5')!;
+      assert.equal(dirOf(re.body), [offered], 'the offer passes with its direction');
+      const back = bridge.relayAnswer('b', sdpWith('10.0.0.6', 5000, '0', ['a=rtpmap:0 PCMU/8000'], answered), media, '10.0.0.6')!;
+      assert.ok(back, 'the answer is relayed, not refused');
+      assert.equal(dirOf(back.body), [ALLOWED[offered]![answered]]);
+    });
+  }
+}
+
 test.run();

@@ -1,3 +1,4 @@
+import { conformAnswerDirections } from '../sdp/answer-direction.js';
 import { mapAnswer, type NegotiatedCodec } from '../sdp/answer-mapping.js';
 import { describeFormats, isTelephoneEvent, TRANSCODABLE_CODECS, type Codec } from '../sdp/codecs.js';
 import { augmentOffer } from '../sdp/transcode-offer.js';
@@ -124,6 +125,9 @@ export class SdpBridge {
       if (mapped.offerer && mapped.answerer) {
         codecs = offer.from === 'a' ? { a: mapped.offerer, b: mapped.answerer } : { a: mapped.answerer, b: mapped.offerer };
       }
+      // RFC 3264 §6.1: an answer to sendonly is recvonly or inactive (and so on); a far end that
+      // says otherwise is corrected here, or a browser refuses the answer (answer-direction.ts).
+      answer = conformAnswerDirections(offer.offer, answer);
     }
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;

@@ -93,12 +93,37 @@ test('a description that is not a browser one passes untouched', () => {
   assert.not.ok(legs.isBrowser('b'));
 });
 
-test('refused: setup passive (we are always the DTLS server), no usable candidate, no fingerprint', () => {
+test('refused: no usable candidate, no fingerprint, a setup that is no DTLS role', () => {
   const legs = new WebrtcLegs(ID);
-  assert.throws(() => legs.takeIn('a', parseSdp(Buffer.from(chromeOffer({ setup: 'passive' })))), (e: unknown) => e instanceof WebrtcRefusal);
   assert.throws(() => legs.takeIn('a', parseSdp(Buffer.from(chromeOffer({ candidates: ['candidate:2 1 tcp 1518280447 192.0.2.2 9 typ host tcptype active'] })))), /no UDP candidate/);
   assert.throws(() => legs.takeIn('a', parseSdp(Buffer.from(chromeOffer().replace(/a=fingerprint:[^\r]*\r\n/, '')))), /fingerprint/);
-  assert.throws(() => browserPlain(parseSdp(Buffer.from(chromeOffer({ setup: 'passive' })))), (e: unknown) => e instanceof SipError && e.status === 488);
+  assert.throws(() => legs.takeIn('a', parseSdp(Buffer.from(chromeOffer({ setup: 'holdconn' })))), (e: unknown) => e instanceof WebrtcRefusal);
+  assert.throws(() => browserPlain(parseSdp(Buffer.from(chromeOffer({ setup: 'holdconn' })))), (e: unknown) => e instanceof SipError && e.status === 488);
+});
+
+test('RFC 5763 §5: an offer with a=setup:passive is answered active and the worker leg is the DTLS client; actpass and active leave us the server', () => {
+  const told: Array<MediaWebrtc | null> = [];
+  const media = { setWebrtc: async (_leg: string, w: MediaWebrtc | null) => void told.push(w) } as never;
+  const legs = new WebrtcLegs(ID);
+  const plain = legs.takeIn('a', parseSdp(Buffer.from(chromeOffer({ setup: 'passive' }))));
+  legs.apply(media);
+  assert.is(told.at(-1)!.dtlsRole, 'client');
+  assert.match(serializeSdp(legs.decorate('a', plain, 'answer', '127.0.0.1', 20_000)), /a=setup:active\r\n/);
+  // A re-offer from us while we are the client keeps the role (RFC 8842 §5.5), not actpass.
+  assert.match(serializeSdp(legs.decorate('a', plain, 'offer', '127.0.0.1', 20_000)), /a=setup:active\r\n/);
+  for (const setup of ['actpass', 'active']) {
+    const other = new WebrtcLegs(ID);
+    const p = other.takeIn('a', parseSdp(Buffer.from(chromeOffer({ setup }))));
+    other.apply(media);
+    assert.is(told.at(-1)!.dtlsRole, undefined, `${setup}: we are the server`);
+    assert.match(serializeSdp(other.decorate('a', p, 'answer', '127.0.0.1', 20_000)), /a=setup:passive\r\n/);
+    assert.match(serializeSdp(other.decorate('a', p, 'offer', '127.0.0.1', 20_000)), /a=setup:actpass\r\n/);
+  }
+  // A browser answering our actpass offer with passive makes us the client too: the worker is told.
+  const answerer = new WebrtcLegs(ID);
+  answerer.takeIn('b', parseSdp(Buffer.from(chromeOffer({ setup: 'passive' }))));
+  answerer.apply(media);
+  assert.is(told.at(-1)!.dtlsRole, 'client');
 });
 
 test('forTarget: an offer to a fork over a WebSocket is dressed for a browser (actpass); over UDP it is left alone', () => {

@@ -26,6 +26,8 @@ interface BrowserHop {
   /** The IPs of its UDP candidates (RFC 8839 §5.1), and where media is sent before ICE picks. */
   candidates: string[];
   first: { address: string; port: number };
+  /** Our DTLS role on this hop (RFC 5763 §5): the client when the browser said a=setup:passive. */
+  dtlsRole: 'server' | 'client';
 }
 
 interface LegState {
@@ -45,7 +47,8 @@ export class WebrtcRefusal extends Error {
  * Browser legs of one call (issue 14, WebRTC): a description in UDP/TLS/RTP/SAVPF is
  * turned into plain RTP/AVP for the rest of the B2BUA (its ICE, DTLS and RTP-extension
  * lines kept for this hop only; c= and m= set to its first UDP candidate), and what we
- * send that leg is dressed as an ICE-lite, DTLS-passive, rtcp-mux endpoint with our one
+ * send that leg is dressed as an ICE-lite, DTLS-passive (active when the browser insists on
+ * passive), rtcp-mux endpoint with our one
  * host candidate (RFC 8445 §2.5, RFC 5763 §5, RFC 5761). The media worker does the
  * checks and the handshake (media/worker/leg-webrtc.ts).
  */
@@ -85,20 +88,24 @@ export class WebrtcLegs {
       certPem: this.identity.certPem,
       keyPem: this.identity.keyPem,
       candidates: hop.candidates,
+      ...(hop.dtlsRole === 'client' ? { dtlsRole: 'client' as const } : {}),
     });
     return plainCopy(sd, hop);
   }
 
   /**
    * A description we send to `to`: for a browser leg, in its profile with our ICE-lite
-   * credentials, fingerprint, a=setup (passive in an answer; actpass in an offer, which a
-   * browser answers with active: we are always the DTLS server), rtcp-mux and our host
+   * credentials, fingerprint, a=setup (in an answer passive, or active to a browser that
+   * said passive, RFC 5763 §5; in an offer actpass, or active again while we are the client of
+   * the association, RFC 8842 §5.5), rtcp-mux and our host
    * candidate at `address`:`port`.
    */
   decorate(to: Side, sd: SessionDescription, role: 'offer' | 'answer', address: string, port: number): SessionDescription {
     const leg = this.legs[to];
     if (!leg.hop) return sd;
-    return dress(sd, leg.local, this.identity.fingerprint, leg.hop.mid ?? '0', role, address, port);
+    const client = leg.hop.dtlsRole === 'client';
+    const setup = client ? 'active' : role === 'answer' ? 'passive' : 'actpass';
+    return dress(sd, leg.local, this.identity.fingerprint, leg.hop.mid ?? '0', setup, address, port);
   }
 
   /**
@@ -114,14 +121,14 @@ export class WebrtcLegs {
       const m = firstAudio(sd);
       const address = m?.connection?.address ?? sd.connection?.address;
       if (!m || !address || WEBRTC_PROTOS.has(m.proto.toUpperCase())) return body;
-      return Buffer.from(serializeSdp(dress(sd, this.legs.b.local, this.identity.fingerprint, '0', 'offer', address, m.port)), 'utf8');
+      return Buffer.from(serializeSdp(dress(sd, this.legs.b.local, this.identity.fingerprint, '0', 'actpass', address, m.port)), 'utf8');
     } catch {
       return body;
     }
   }
 
   /** Tell the media worker what changed. Fire and forget: the command queue keeps the order. */
-  apply(media: CallMediaSession): void {
+  apply(media: Pick<CallMediaSession, 'setWebrtc'>): void {
     for (const side of ['a', 'b'] as const) {
       const leg = this.legs[side];
       if (!leg.dirty || !media.setWebrtc) continue;
@@ -133,14 +140,14 @@ export class WebrtcLegs {
   private setActive(leg: LegState, next: MediaWebrtc | null): void {
     const cur = leg.active;
     if (cur === null && next === null) return;
-    if (cur && next && cur.remoteUfrag === next.remoteUfrag && cur.remoteFingerprint === next.remoteFingerprint && cur.candidates.join() === next.candidates.join()) return;
+    if (cur && next && cur.remoteUfrag === next.remoteUfrag && cur.remoteFingerprint === next.remoteFingerprint && cur.candidates.join() === next.candidates.join() && cur.dtlsRole === next.dtlsRole) return;
     leg.active = next;
     leg.dirty = true;
   }
 }
 
 /** `sd` (a copy we own) in the browser profile: ICE-lite, our credentials and fingerprint, a=setup, rtcp-mux, one host candidate. */
-function dress(sd: SessionDescription, local: { ufrag: string; pwd: string }, fingerprint: string, mid: string, role: 'offer' | 'answer', address: string, port: number): SessionDescription {
+function dress(sd: SessionDescription, local: { ufrag: string; pwd: string }, fingerprint: string, mid: string, setup: 'passive' | 'active' | 'actpass', address: string, port: number): SessionDescription {
   const m = firstAudio(sd);
   if (!m) return sd;
   m.proto = 'UDP/TLS/RTP/SAVPF';
@@ -151,7 +158,7 @@ function dress(sd: SessionDescription, local: { ufrag: string; pwd: string }, fi
     { name: 'ice-ufrag', value: local.ufrag },
     { name: 'ice-pwd', value: local.pwd },
     { name: 'fingerprint', value: fingerprint },
-    { name: 'setup', value: role === 'answer' ? 'passive' : 'actpass' },
+    { name: 'setup', value: setup },
     { name: 'rtcp-mux' },
     { name: 'candidate', value: `1 1 udp 2130706431 ${address} ${port} typ host` },
     { name: 'end-of-candidates' },
@@ -180,9 +187,11 @@ function readHop(sd: SessionDescription, m: MediaDescription): BrowserHop {
   const fingerprint = attr(sd, m, 'fingerprint');
   if (!ufrag || !attr(sd, m, 'ice-pwd')) throw new WebrtcRefusal('a UDP/TLS/RTP/SAVPF description without ice-ufrag and ice-pwd');
   if (!fingerprint || !/^sha-(256|1)\s/i.test(fingerprint)) throw new WebrtcRefusal('a UDP/TLS/RTP/SAVPF description without a sha-256 fingerprint');
-  const setup = (attr(sd, m, 'setup') ?? 'actpass').toLowerCase();
-  // We are only ever the DTLS server: a peer that insists on being it cannot be served.
-  if (setup === 'passive') throw new WebrtcRefusal('a=setup:passive: the PBX is always the DTLS server');
+  // RFC 5763 §5: a browser that is passive (the DTLS server) makes us active, the client;
+  // active or actpass (or none, RFC 4145 §4: active) leaves us the server. holdconn: no DTLS at all.
+  const setup = (attr(sd, m, 'setup') ?? 'actpass').trim().toLowerCase();
+  if (setup !== 'passive' && setup !== 'active' && setup !== 'actpass') throw new WebrtcRefusal(`a=setup:${setup.slice(0, 16)}: no DTLS connection to set up`);
+  const dtlsRole: 'server' | 'client' = setup === 'passive' ? 'client' : 'server';
   const candidates: Array<{ address: string; port: number; priority: number }> = [];
   for (const a of m.attributes) {
     if (a.name.toLowerCase() !== 'candidate' || !a.value) continue;
@@ -203,6 +212,7 @@ function readHop(sd: SessionDescription, m: MediaDescription): BrowserHop {
     mid: m.attributes.find((a) => a.name.toLowerCase() === 'mid')?.value,
     candidates: [...new Set(candidates.map((c) => c.address))].slice(0, 16),
     first: { address: v4.address, port: v4.port },
+    dtlsRole,
   };
 }
 
@@ -246,7 +256,7 @@ export function browserPlain(sd: SessionDescription): SessionDescription {
  * a browser's as plain RTP/AVP for the answer logic, and the answer dressed for it, with
  * leg A of the media session made a browser leg. Undefined for any other offer.
  */
-export function browserCaller(offer: Buffer, identity: WebrtcIdentity): { plain: Buffer; answer(body: Buffer, address: string, port: number, media: CallMediaSession): Buffer } | undefined {
+export function browserCaller(offer: Buffer, identity: WebrtcIdentity): { plain: Buffer; answer(body: Buffer, address: string, port: number, media: Pick<CallMediaSession, 'setWebrtc'>): Buffer } | undefined {
   let sd: SessionDescription;
   try {
     sd = parseSdp(offer);

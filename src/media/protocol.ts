@@ -84,6 +84,11 @@ export interface LegWebrtc {
   certPem: string;
   keyPem: string;
   candidates: string[];
+  /**
+   * RFC 5763 §5: 'client' (we are a=setup:active) when the browser said a=setup:passive; we
+   * start the handshake once a check selects the pair. The server by default.
+   */
+  dtlsRole?: 'server' | 'client';
 }
 
 /** ICE and DTLS counters of a browser leg. */

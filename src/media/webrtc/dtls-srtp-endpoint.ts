@@ -1,17 +1,23 @@
 import { createHash } from 'node:crypto';
-import { DtlsServer, HashAlgorithm, SignatureAlgorithm } from 'werift-dtls/lib/dtls/src/index.js';
+import { DtlsClient, DtlsServer, HashAlgorithm, SignatureAlgorithm } from 'werift-dtls/lib/dtls/src/index.js';
 
 /** SRTP_AES128_CM_HMAC_SHA1_80 (RFC 5764 §4.1.2), the one profile we offer. */
-const SRTP_AES128_CM_HMAC_SHA1_80 = 1;
+const SRTP_AES128_CM_HMAC_SHA1_80 = 1 as const;
 const KEY = 16;
 const SALT = 14;
 
 export interface DtlsSrtpKeys {
-  /** Our (server) master key || salt: what we protect with. */
+  /** Our master key || salt (the server's, or the client's in the client role): what we protect with. */
   sendKey: Buffer;
-  /** The browser's (client) master key || salt: what we open with. */
+  /** The peer's master key || salt: what we open with. */
   recvKey: Buffer;
 }
+
+/**
+ * Who starts the handshake (RFC 5763 §5): 'server' when we are a=setup:passive (the peer
+ * said active or actpass), 'client' when we are a=setup:active (the peer said passive).
+ */
+export type DtlsRole = 'server' | 'client';
 
 export interface DtlsSrtpEndpointOptions {
   certPem: string;
@@ -22,18 +28,23 @@ export interface DtlsSrtpEndpointOptions {
   send: (data: Buffer) => void;
   onKeys: (keys: DtlsSrtpKeys) => void;
   onFailure: (reason: string) => void;
+  /** The server by default; 'client' sends the ClientHello on start(). */
+  role?: DtlsRole;
 }
 
 /**
- * The DTLS server side of one browser leg (RFC 5763: we answer a=setup:actpass with
- * passive, RFC 5764: DTLS-SRTP). werift's DtlsServer runs over a transport we own: the
+ * The DTLS side of one browser leg (RFC 5763: we answer a=setup:actpass with passive and are
+ * the server; to a peer that insists on passive we answer active and are the client,
+ * RFC 5764: DTLS-SRTP). werift's DtlsServer or DtlsClient runs over a transport we own: the
  * worker hands it the datagrams it demultiplexed off the RTP port (RFC 7983) and it
  * writes its records back through `send`. On connect the peer's certificate is checked
  * against the signalled fingerprint (RFC 5763 §5) and the SRTP master keys come from
  * the exporter "EXTRACTOR-dtls_srtp" (RFC 5764 §4.2).
  */
 export class DtlsSrtpEndpoint {
-  private readonly server: DtlsServer;
+  private readonly socket: DtlsServer | DtlsClient;
+  private readonly role: DtlsRole;
+  private started = false;
   private readonly transport: { type: string; address: object; closed: boolean; onData: (data: Buffer) => void; send: (data: Buffer) => Promise<void>; close: () => Promise<void> };
   private done = false;
 
@@ -46,18 +57,31 @@ export class DtlsSrtpEndpoint {
       send: async (data: Buffer) => o.send(data),
       close: async () => {},
     };
-    this.server = new DtlsServer({
+    this.role = o.role ?? 'server';
+    const common = {
       transport: this.transport as never,
       cert: o.certPem,
       key: o.keyPem,
       signatureHash: { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 },
       srtpProfiles: [SRTP_AES128_CM_HMAC_SHA1_80],
-      // The browser must show its certificate: it is what the fingerprint in its SDP names.
-      certificateRequest: true,
       extendedMasterSecret: true,
-    });
-    this.server.onConnect.subscribe(() => this.connected());
-    this.server.onError.subscribe((err: Error) => this.fail(`dtls: ${err.message}`));
+    };
+    // As the server, the browser must show its certificate (CertificateRequest): it is what
+    // the fingerprint in its SDP names. As the client, the server shows its own anyway.
+    this.socket = this.role === 'server' ? new DtlsServer({ ...common, certificateRequest: true }) : new DtlsClient(common);
+    this.socket.onConnect.subscribe(() => this.connected());
+    this.socket.onError.subscribe((err: Error) => this.fail(`dtls: ${err.message}`));
+  }
+
+  get isClient(): boolean {
+    return this.role === 'client';
+  }
+
+  /** The client role: send the ClientHello (once; werift retransmits its flights). A server waits. */
+  start(): void {
+    if (this.role !== 'client' || this.started || this.transport.closed) return;
+    this.started = true;
+    (this.socket as DtlsClient).connect().catch((err: unknown) => this.fail(`dtls: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   /** A DTLS record datagram from the peer (first octet 20-63, RFC 7983). */
@@ -74,7 +98,7 @@ export class DtlsSrtpEndpoint {
     if (this.transport.closed) return;
     this.transport.closed = true;
     try {
-      this.server.close();
+      this.socket.close();
     } catch {
       // already closed
     }
@@ -82,21 +106,23 @@ export class DtlsSrtpEndpoint {
 
   private connected(): void {
     if (this.done) return;
-    const cert = this.server.remoteCertificate;
+    const cert = this.socket.remoteCertificate;
     if (!cert) return this.fail('the peer sent no certificate');
     const want = parseFingerprint(this.o.remoteFingerprint);
     if (!want) return this.fail(`unsupported fingerprint ${this.o.remoteFingerprint.slice(0, 40)}`);
     const got = createHash(want.hash).update(cert).digest();
     if (!got.equals(want.value)) return this.fail("the peer's certificate does not match its a=fingerprint");
-    if (this.server.srtp.srtpProfile !== SRTP_AES128_CM_HMAC_SHA1_80) return this.fail('no SRTP profile agreed');
+    if (this.socket.srtp.srtpProfile !== SRTP_AES128_CM_HMAC_SHA1_80) return this.fail('no SRTP profile agreed');
     // RFC 5764 §4.2: client key | server key | client salt | server salt.
-    const km = this.server.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 2 * (KEY + SALT));
+    const km = this.socket.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 2 * (KEY + SALT));
     const clientKey = km.subarray(0, KEY);
     const serverKey = km.subarray(KEY, 2 * KEY);
     const clientSalt = km.subarray(2 * KEY, 2 * KEY + SALT);
     const serverSalt = km.subarray(2 * KEY + SALT, 2 * (KEY + SALT));
     this.done = true;
-    this.o.onKeys({ sendKey: Buffer.concat([serverKey, serverSalt]), recvKey: Buffer.concat([clientKey, clientSalt]) });
+    const server = Buffer.concat([serverKey, serverSalt]);
+    const client = Buffer.concat([clientKey, clientSalt]);
+    this.o.onKeys(this.role === 'server' ? { sendKey: server, recvKey: client } : { sendKey: client, recvKey: server });
   }
 
   private fail(reason: string): void {

@@ -11,8 +11,10 @@ import { canonicalIp } from './ip-text.js';
  * - STUN: only from an address the browser signalled; a valid check (our ufrag and pwd)
  *   is answered and makes its source the selected pair (USE-CANDIDATE wins), which the
  *   leg then latches to (RFC 8445 §2.5: a lite agent takes the pair the controlling side nominates).
- * - DTLS: only from the selected pair; we are the server (a=setup:passive). Once the
- *   handshake is done and the fingerprint holds, the leg gets its SRTP keys.
+ * - DTLS: only from the selected pair; we are the server (a=setup:passive), or, when the
+ *   browser said a=setup:passive, the client: our ClientHello goes to the first selected
+ *   pair (RFC 5763 §5). Once the handshake is done and the fingerprint holds, the leg gets
+ *   its SRTP keys.
  */
 export class LegWebrtcState {
   private iceAnswered = 0;
@@ -59,7 +61,7 @@ export class LegWebrtcState {
    * again. False when the DTLS peer changed: the caller starts over.
    */
   renew(cfg: LegWebrtc): boolean {
-    if (cfg.remoteFingerprint !== this.cfg.remoteFingerprint || cfg.certPem !== this.cfg.certPem) return false;
+    if (cfg.remoteFingerprint !== this.cfg.remoteFingerprint || cfg.certPem !== this.cfg.certPem || (cfg.dtlsRole ?? 'server') !== (this.cfg.dtlsRole ?? 'server')) return false;
     this.cfg = cfg;
     this.candidates = cfg.candidates.map((c) => canonicalIp(c)).filter((c) => c !== '');
     if (this.selected) this.selected.nominated = false;
@@ -101,6 +103,8 @@ export class LegWebrtcState {
     this.restarted = false;
     this.selected = { address, port, nominated: r.nominated };
     this.hooks.latch(address, port);
+    // The client role: the pair is known, so the handshake can start (a later pair takes the retransmissions).
+    if (this.cfg.dtlsRole === 'client' && this.failure === undefined) this.endpoint().start();
   }
 
   private onDtls(msg: Buffer, address: string, port: number): void {
@@ -109,7 +113,12 @@ export class LegWebrtcState {
       this.dtlsRefused++;
       return;
     }
-    this.dtls ??= new DtlsSrtpEndpoint({
+    this.endpoint().receive(msg);
+  }
+
+  private endpoint(): DtlsSrtpEndpoint {
+    return (this.dtls ??= new DtlsSrtpEndpoint({
+      role: this.cfg.dtlsRole ?? 'server',
       certPem: this.cfg.certPem,
       keyPem: this.cfg.keyPem,
       remoteFingerprint: this.cfg.remoteFingerprint,
@@ -129,8 +138,7 @@ export class LegWebrtcState {
       onFailure: (reason) => {
         this.failure = reason;
       },
-    });
-    this.dtls.receive(msg);
+    }));
   }
 }
 
@@ -144,5 +152,6 @@ export function checkLegWebrtc(v: unknown): LegWebrtc {
   }
   if (!parseFingerprint(o.remoteFingerprint!)) throw new TypeError('webrtc.remoteFingerprint is not a sha-256 or sha-1 fingerprint');
   if (!Array.isArray(o.candidates) || o.candidates.length > 16 || !o.candidates.every((c) => typeof c === 'string')) throw new TypeError('webrtc.candidates must be up to 16 addresses');
-  return { localUfrag: o.localUfrag!, localPwd: o.localPwd!, remoteUfrag: o.remoteUfrag!, remoteFingerprint: o.remoteFingerprint!, certPem: o.certPem!, keyPem: o.keyPem!, candidates: o.candidates };
+  if (o.dtlsRole !== undefined && o.dtlsRole !== 'server' && o.dtlsRole !== 'client') throw new TypeError("webrtc.dtlsRole must be 'server' or 'client'");
+  return { localUfrag: o.localUfrag!, localPwd: o.localPwd!, remoteUfrag: o.remoteUfrag!, remoteFingerprint: o.remoteFingerprint!, certPem: o.certPem!, keyPem: o.keyPem!, candidates: o.candidates, ...(o.dtlsRole === 'client' ? { dtlsRole: 'client' as const } : {}) };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DtlsClient } from 'werift-dtls/lib/dtls/src/index.js';
+import { DtlsClient, DtlsServer } from 'werift-dtls/lib/dtls/src/index.js';
 import type { MediaEvent } from '../protocol.js';
 import { SrtpInbound, SrtpOutbound } from '../srtp/srtp-context.js';
 import { FakePhone, rtpPacket } from '../test-peers.js';
@@ -25,7 +25,7 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-async function rig(candidates = [HOST]) {
+async function rig(candidates = [HOST], dtlsRole?: 'client') {
   const events: MediaEvent[] = [];
   const timers: PacerTimers = { now: () => 0, setTimeout: (fn) => fn, clearTimeout: () => {} };
   const base = nextBase;
@@ -39,7 +39,7 @@ async function rig(candidates = [HOST]) {
   const theirs = await createDtlsIdentity();
   engine.setRemote('s1', 'a', { address: HOST, port: browser.local.port, allowedSources: [HOST] });
   engine.setRemote('s1', 'b', { address: HOST, port: bob.local.port, rtcpPort: bobRtcp.local.port, allowedSources: [HOST] });
-  engine.setWebrtc('s1', 'a', { localUfrag: 'pbx1', localPwd: 'pbx-ice-password-0123456', remoteUfrag: 'brw1', remoteFingerprint: theirs.fingerprint, certPem: ours.certPem, keyPem: ours.keyPem, candidates });
+  engine.setWebrtc('s1', 'a', { localUfrag: 'pbx1', localPwd: 'pbx-ice-password-0123456', remoteUfrag: 'brw1', remoteFingerprint: theirs.fingerprint, certPem: ours.certPem, keyPem: ours.keyPem, candidates, ...(dtlsRole ? { dtlsRole } : {}) });
   const A = { address: HOST, port: ports.a.rtpPort };
   return { engine, events, ports, browser, bob, bobRtcp, ours, theirs, A };
 }
@@ -99,6 +99,45 @@ test('ICE-lite check, DTLS handshake, then SRTP both ways between a browser leg 
     await r.bob.waitFor(2);
     assert.equal(r.bob.received[1]!.data, again);
     client.close();
+  } finally {
+    r.engine.close();
+    for (const p of [r.browser, r.bob, r.bobRtcp]) await p.close();
+  }
+});
+
+test('the client role (the browser said a=setup:passive): after the check the worker sends the ClientHello; SRTP both ways with the keys the other way round', async () => {
+  const r = await rig([HOST], 'client');
+  try {
+    const transport = { type: 'udp', address: {}, closed: false, onData: (_d: Buffer) => {}, send: (d: Buffer) => r.browser.send(r.A, d), close: async () => {} };
+    r.browser.onMessage = (d) => {
+      if (d[0]! >= 20 && d[0]! <= 63) transport.onData(d);
+    };
+    const server = new DtlsServer({ transport: transport as never, cert: r.theirs.certPem, key: r.theirs.keyPem, signatureHash: { signature: 3, hash: 4 }, srtpProfiles: [1], certificateRequest: true });
+    // Nothing is sent before a check has selected the pair.
+    await new Promise((res) => setTimeout(res, 50));
+    assert.is(r.browser.received.length, 0, 'no ClientHello to an unchecked address');
+    await r.browser.send(r.A, bindingRequest(randomBytes(12), 'pbx1:brw1', 'pbx-ice-password-0123456'));
+    await until(() => r.engine.stats('s1').a.webrtc?.connected === true, 'handshake done in the worker, started by it');
+    assert.ok(r.browser.received.some((x) => x.data[0] === 22), 'a DTLS handshake record from the worker');
+    const km = server.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60);
+    // The browser is the server here: it protects with the server key and salt.
+    const browserOut = new SrtpOutbound({ suite: 'AES_CM_128_HMAC_SHA1_80', keySalt: Buffer.concat([km.subarray(16, 32), km.subarray(46, 60)]) });
+    const browserIn = new SrtpInbound({ suite: 'AES_CM_128_HMAC_SHA1_80', keySalt: Buffer.concat([km.subarray(0, 16), km.subarray(32, 46)]) });
+    const hello = rtpPacket({ seq: 7, ts: 160, ssrc: 0xa, payload: Buffer.from('from a passive browser') });
+    const wire = Buffer.alloc(hello.length + 10);
+    hello.copy(wire);
+    await r.browser.send(r.A, wire.subarray(0, browserOut.protectRtp(wire, hello.length)));
+    await r.bob.waitFor(1);
+    assert.equal(r.bob.received[0]!.data, hello);
+    const before = r.browser.received.length;
+    const back = rtpPacket({ seq: 2, ts: 160, ssrc: 0xb, payload: Buffer.from('and back, encrypted') });
+    await r.bob.send({ address: HOST, port: r.ports.b.rtpPort }, back);
+    const srtpSeen = () => r.browser.received.slice(before).filter((x) => x.data[0]! >= 128);
+    await until(() => srtpSeen().length >= 1, 'SRTP at the browser');
+    const got = Buffer.from(srtpSeen()[0]!.data);
+    assert.is(browserIn.unprotectRtp(got, got.length), back.length);
+    assert.equal(got.subarray(0, back.length), back);
+    server.close();
   } finally {
     r.engine.close();
     for (const p of [r.browser, r.bob, r.bobRtcp]) await p.close();
