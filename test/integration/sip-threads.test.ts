@@ -99,7 +99,9 @@ test('registered through one thread, called from the other: both directions conn
   const b = onThread[1][0]!;
   const ab = await a.call(b['o'].user);
   assert.is(ab.status, 200, 'main-thread phone calls a front-thread phone');
+  const mark = b.mark();
   assert.is((await a.inDialog('BYE')).status, 200);
+  await b.next((m) => m.kind === 'request' && m.method === 'BYE', 10_000, mark);
   const ba = await b.call(a['o'].user);
   assert.is(ba.status, 200, 'front-thread phone calls a main-thread phone');
   assert.is((await b.inDialog('BYE')).status, 200);
