@@ -254,7 +254,7 @@ export class PbxServer {
     this.trustedEdges = new TrustedEdges(c.sip.trustedEdges, { clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
     const overload = (this.overload = overloadParts({ clock: this.clock, logger: log.child('overload'), registry: this.metrics.registry, settings: () => this.config.sip.overload, queuedDatagrams: () => this.transport?.queuedDatagrams() ?? 0 }));
-    const sipThreads = (this.sipThreads = new SipThreads({ threads: c.sip.threads, transport: () => this.transport, guard: this.guard, maxMessageBytes: c.sip.maxMessageBytes, ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}), clock: this.clock, logger: log.child('sip-threads'), registry: this.metrics.registry }));
+    const sipThreads = (this.sipThreads = new SipThreads({ threads: c.sip.threads, transport: () => this.transport, guard: this.guard, maxMessageBytes: c.sip.maxMessageBytes, maxInFlight: overload.receiveQueue.maxMessages, ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}), clock: this.clock, logger: log.child('sip-threads'), registry: this.metrics.registry }));
     this.transport = new TransportLayer({
       reusePort: sipThreads.useReusePort,
       receiveQueue: overload.receiveQueue,

@@ -13,6 +13,8 @@ export interface SipThreadsDeps {
   transport: () => TransportLayer;
   guard: { admit(address: string, port: number): unknown; refusedKeys(): { keys: string[]; ipv6Prefix: number } };
   maxMessageBytes: number;
+  /** Forwarded messages each front thread may have waiting for the main thread. */
+  maxInFlight: number;
   serverHeader?: string;
   clock: Clock;
   logger: Logger;
@@ -46,7 +48,7 @@ export class SipThreads {
       threads: r.gauge('pbx_sip_threads', 'Threads reading SIP over UDP (sip.threads): the main thread and the front threads.'),
       read: r.counter('pbx_sip_thread_datagrams_total', 'UDP datagrams read, by thread (0 is the main thread, which keeps every SIP state).', ['thread']),
       forwarded: r.counter('pbx_sip_thread_forwarded_total', 'Well-formed messages a front thread handed to the main thread.', ['thread']),
-      answered: r.counter('pbx_sip_thread_answered_total', 'Datagrams a front thread dealt with itself, by kind: keepalive, stun, banned, rejected (400/505/513), dropped.', ['thread', 'kind']),
+      answered: r.counter('pbx_sip_thread_answered_total', 'Datagrams a front thread dealt with itself, by kind: keepalive, stun, banned, rejected (400/505/513), dropped (malformed), queue_full (the main thread was behind).', ['thread', 'kind']),
       up: r.gauge('pbx_sip_thread_up', '1 while the thread runs.', ['thread']),
       restarts: r.counter('pbx_sip_thread_restarts_total', 'Front threads that ended and were started again.', ['thread']),
     };
@@ -72,6 +74,7 @@ export class SipThreads {
         fronts: this.count - 1,
         listeners,
         maxMessageBytes: this.d.maxMessageBytes,
+        maxInFlight: this.d.maxInFlight,
         ...(this.d.serverHeader !== undefined ? { serverHeader: this.d.serverHeader } : {}),
         clock: this.d.clock,
         logger: this.d.logger,
@@ -137,7 +140,7 @@ export class SipThreads {
           this.m.up.set({ thread }, t.up ? 1 : 0);
           this.bump(this.m.read, { thread }, t.stats.read, `${thread}:read`);
           this.bump(this.m.forwarded, { thread }, t.stats.forwarded, `${thread}:fwd`);
-          const kinds = { keepalive: t.stats.keepalives, stun: t.stats.stunAnswered + t.stats.stunDropped, banned: t.stats.banned, rejected: t.stats.rejected, dropped: t.stats.dropped };
+          const kinds = { keepalive: t.stats.keepalives, stun: t.stats.stunAnswered + t.stats.stunDropped, banned: t.stats.banned, rejected: t.stats.rejected, dropped: t.stats.dropped, queue_full: t.stats.queueFull };
           for (const [kind, v] of Object.entries(kinds)) this.bump(this.m.answered, { thread, kind }, v, `${thread}:${kind}`);
         }
         const bans = this.d.guard.refusedKeys();

@@ -22,6 +22,8 @@ export interface UdpFrontPoolOptions {
   onRestart?(thread: number): void;
   /** Defaults to spawnUdpFront (tests may start the threads otherwise). */
   spawn?: (init: UdpFrontInit) => Worker;
+  /** Forwarded messages a thread may have waiting for the main thread (UdpFrontInit.maxInFlight). */
+  maxInFlight: number;
   /** How long start() waits for a thread to bind, in ms (default 30 s: tsx compiles on first start). */
   readyTimeoutMs?: number;
 }
@@ -113,8 +115,12 @@ export class UdpFrontPool {
   }
 
   private launch(slot: Slot): Promise<void> {
+    const inFlight = new SharedArrayBuffer(4);
+    const counter = new Int32Array(inFlight);
     const init: UdpFrontInit = {
       index: slot.thread,
+      inFlight,
+      maxInFlight: this.o.maxInFlight,
       listeners: this.o.listeners.map((l) => ({ host: l.address, port: l.port })),
       maxMessageBytes: this.o.maxMessageBytes,
       ...(this.o.serverHeader !== undefined ? { serverHeader: this.o.serverHeader } : {}),
@@ -138,6 +144,7 @@ export class UdpFrontPool {
           resolve();
           return;
         }
+        if (msg.type === 'datagram') Atomics.sub(counter, 0, 1);
         try {
           this.onMessage(slot, msg);
         } catch (err) {

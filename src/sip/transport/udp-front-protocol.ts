@@ -14,6 +14,13 @@ export interface UdpFrontInit {
   maxMessageBytes: number;
   /** Product string for the Server header of stateless error responses. */
   serverHeader?: string;
+  /**
+   * One Int32 shared with the main thread: messages forwarded and not yet taken off the
+   * port there. At `maxInFlight` a new one is dropped unread (the main thread is behind:
+   * memory stays bounded, as its own receive queue's cap keeps it).
+   */
+  inFlight: SharedArrayBuffer;
+  maxInFlight: number;
 }
 
 export type ToFront =
@@ -47,8 +54,10 @@ export interface UdpFrontStats {
   rejected: number;
   /** Malformed and not answerable: dropped. */
   dropped: number;
+  /** Well-formed, dropped because maxInFlight messages were waiting for the main thread. */
+  queueFull: number;
 }
 
 export function emptyFrontStats(): UdpFrontStats {
-  return { read: 0, forwarded: 0, keepalives: 0, stunAnswered: 0, stunDropped: 0, banned: 0, rejected: 0, dropped: 0 };
+  return { read: 0, forwarded: 0, keepalives: 0, stunAnswered: 0, stunDropped: 0, banned: 0, rejected: 0, dropped: 0, queueFull: 0 };
 }

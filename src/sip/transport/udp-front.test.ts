@@ -14,13 +14,14 @@ const OPTIONS = (branch: string) =>
   );
 
 /** A front on its own port (no main thread here: the test plays it), and a client socket. */
-async function setup(): Promise<{ front: UdpFront; posted: FromFront[]; client: Socket; received: Buffer[]; send: (b: Buffer) => Promise<void>; close: () => Promise<void> }> {
+async function setup(): Promise<{ front: UdpFront; inFlight: SharedArrayBuffer; posted: FromFront[]; client: Socket; received: Buffer[]; send: (b: Buffer) => Promise<void>; close: () => Promise<void> }> {
   const probe = createSocket('udp4');
   await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
   const port = probe.address().port;
   probe.close();
   const posted: FromFront[] = [];
-  const front = new UdpFront({ index: 1, listeners: [{ host: '127.0.0.1', port }], maxMessageBytes: 65535 }, (m) => posted.push(m));
+  const inFlight = new SharedArrayBuffer(4);
+  const front = new UdpFront({ index: 1, listeners: [{ host: '127.0.0.1', port }], maxMessageBytes: 65535, inFlight, maxInFlight: 2 }, (m) => posted.push(m));
   await front.start();
   const client = createSocket('udp4');
   const received: Buffer[] = [];
@@ -28,6 +29,7 @@ async function setup(): Promise<{ front: UdpFront; posted: FromFront[]; client: 
   await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
   return {
     front,
+    inFlight,
     posted,
     client,
     received,
@@ -90,6 +92,22 @@ test('CRLF keep-alives are ignored, STUN Binding is answered, a banned source is
     await guard(waitUntil(() => h.front.stats.forwarded === 1, 'forwarded after the ban was lifted'), 'forward');
     assert.equal([h.front.stats.keepalives, h.front.stats.stunAnswered, h.front.stats.banned, h.front.stats.forwarded], [1, 1, 1, 1]);
     assert.is(h.received.length, 1, 'nothing answered but the STUN request');
+  } finally {
+    await h.close();
+  }
+});
+
+test('at maxInFlight messages not yet taken by the main thread, a new one is dropped unread (bounded memory); taken ones make room', async () => {
+  const h = await setup();
+  try {
+    for (const b of ['q1', 'q2', 'q3']) await h.send(OPTIONS(b));
+    await guard(waitUntil(() => h.front.stats.read === 3, 'three reads'), 'three reads');
+    assert.equal([h.front.stats.forwarded, h.front.stats.queueFull], [2, 1]);
+    // The main thread takes one off the port (UdpFrontPool does this on every datagram).
+    Atomics.sub(new Int32Array(h.inFlight), 0, 1);
+    await h.send(OPTIONS('q4'));
+    await guard(waitUntil(() => h.front.stats.forwarded === 3, 'room again'), 'room again');
+    assert.is(h.front.stats.queueFull, 1);
   } finally {
     await h.close();
   }

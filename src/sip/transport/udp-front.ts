@@ -37,11 +37,13 @@ export class UdpFront {
   private seen: Array<string | number> = [];
   private seenScheduled = false;
   readonly stats: UdpFrontStats = emptyFrontStats();
+  private readonly inFlight: Int32Array;
 
   constructor(
     private readonly init: UdpFrontInit,
     private readonly post: (msg: FromFront, transfer?: ArrayBuffer[]) => void,
   ) {
+    this.inFlight = new Int32Array(init.inFlight);
     this.limits = { ...DEFAULT_PARSE_LIMITS, maxMessageBytes: init.maxMessageBytes, maxHeaderBytes: Math.min(DEFAULT_PARSE_LIMITS.maxHeaderBytes, init.maxMessageBytes) };
   }
 
@@ -120,6 +122,11 @@ export class UdpFront {
     if (this.init.serverHeader !== undefined) ctx.serverHeader = this.init.serverHeader;
     const result = readInbound(data, ctx);
     if (result.kind === 'message') {
+      if (Atomics.load(this.inFlight, 0) >= this.init.maxInFlight) {
+        this.stats.queueFull++;
+        return;
+      }
+      Atomics.add(this.inFlight, 0, 1);
       // A copy in a buffer of its own, moved (not copied again) to the main thread.
       const copy = new ArrayBuffer(data.length);
       new Uint8Array(copy).set(data);
