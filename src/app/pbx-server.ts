@@ -573,7 +573,7 @@ export class PbxServer {
     return {
       ...(this.keepalive ? { keepalive: { ...this.keepalive.stats } } : {}),
       transactions: this.transactions.stats(),
-      transport: this.transport.stats(),
+      transport: this.sipThreads?.withFronts(this.transport.stats()) ?? this.transport.stats(),
       security: this.guard.stats(),
       openStores: this.pool.openCount,
       calls: this.b2bua.activeCalls,

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { notFound, type RouteDef } from '../admin/api-types.js';
 import { resolveSipThreads, type SipThreads as SipThreadsSetting } from '../config/sip-threads-config.js';
-import type { TransportLayer } from '../sip/transport/transport-layer.js';
+import type { TransportLayer, TransportStats } from '../sip/transport/transport-layer.js';
 import { UdpFrontPool } from '../sip/transport/udp-front-pool.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -102,6 +102,25 @@ export class SipThreads {
     this.lastBans = '';
     this.d.clock.clearTimeout(this.timer);
     this.refresh();
+  }
+
+  /**
+   * The transport's counters with what the front threads did themselves added in (their
+   * STUN answers, stateless rejections and drops), so the totals an operator reads stay
+   * whole whatever thread a datagram landed on. What they forwarded is counted by the
+   * main thread when it handles it.
+   */
+  withFronts(s: TransportStats): TransportStats {
+    const out = { ...s };
+    for (const t of this.pool?.threads() ?? []) {
+      const f = t.stats;
+      out.stunAnswered += f.stunAnswered;
+      out.stunDropped += f.stunDropped;
+      out.parseErrors += f.rejected + f.dropped;
+      out.rejectedMessages += f.rejected;
+      out.dropped += f.dropped + f.banned + f.queueFull;
+    }
+    return out;
   }
 
   /** End a front thread abruptly (it is started again); false when there is none running by that number. */
