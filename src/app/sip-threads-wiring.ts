@@ -81,6 +81,7 @@ export class SipThreads {
         onDatagram: (data, source, listener) => this.d.transport().receiveForwarded(data, source, listener),
         onSeen: (address, port) => void this.d.guard.admit(address, port),
         onRestart: (thread) => this.m.restarts.inc({ thread: String(thread) }),
+        onUp: (thread, up) => this.m.up.set({ thread: String(thread) }, up ? 1 : 0),
       });
       await pool.start();
       this.pool = pool;
@@ -156,7 +157,6 @@ export class SipThreads {
       if (pool) {
         for (const t of pool.threads()) {
           const thread = String(t.thread);
-          this.m.up.set({ thread }, t.up ? 1 : 0);
           this.bump(this.m.read, { thread }, t.stats.read, `${thread}:read`);
           this.bump(this.m.forwarded, { thread }, t.stats.forwarded, `${thread}:fwd`);
           const kinds = { keepalive: t.stats.keepalives, stun: t.stats.stunAnswered + t.stats.stunDropped, banned: t.stats.banned, rejected: t.stats.rejected, dropped: t.stats.dropped, queue_full: t.stats.queueFull };

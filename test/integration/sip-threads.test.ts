@@ -135,7 +135,7 @@ test(`the tenant's call limit (${LIMIT}) is exact under concurrent calls from ma
   const callers: UdpPhone[] = [];
   const callees: UdpPhone[] = [];
   for (const ext of EXTS.slice(16, 24)) callees.push((await registeredPhone(ext)).phone);
-  for (const p of [...onThread[0], ...onThread[1]]) if (!callees.includes(p) && callers.length < 8) callers.push(p);
+  for (const t of [0, 1] as const) callers.push(...onThread[t].filter((p) => !callees.includes(p)).slice(0, 4));
   const threadsOfCallers = new Set(callers.map((c) => (onThread[0].includes(c) ? 0 : 1)));
   assert.is(threadsOfCallers.size, 2, 'callers on both threads');
   const results = await Promise.all(callers.map((c, i) => c.call(callees[i % callees.length]!['o'].user)));
@@ -146,22 +146,34 @@ test(`the tenant's call limit (${LIMIT}) is exact under concurrent calls from ma
 });
 
 test('a killed front thread is started again; calls on the main thread go on meanwhile', async () => {
+  const from = pbx.logs.length;
   const r = await fetch(`${pbx.apiUrl}/system/sip-threads/1/kill`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
   assert.is(r.status, 202);
   const a = onThread[0][0]!;
   const b = onThread[0][1]!;
   assert.is((await a.call(b['o'].user)).status, 200, 'a call between main-thread phones');
   assert.is((await a.inDialog('BYE')).status, 200);
-  await until(async () => {
-    const t = await metricsText();
-    return series(t, 'pbx_sip_thread_restarts_total', 'thread="1"') === 1 && series(t, 'pbx_sip_thread_up', 'thread="1"') === 1 ? true : undefined;
-  }, 'the front thread restarted', 30_000);
+  await pbx.waitForLog(/sip thread running again/, 30_000, from);
+  const t = await metricsText();
+  assert.is(series(t, 'pbx_sip_thread_restarts_total', 'thread="1"'), 1);
+  assert.is(series(t, 'pbx_sip_thread_up', 'thread="1"'), 1);
   // Front-thread phones register and call again once it is back.
   const f = onThread[1][0]!;
   assert.is(await f.register(), 200);
   assert.is((await f.call(a['o'].user)).status, 200);
   assert.is((await f.inDialog('BYE')).status, 200);
   assert.is((await fetch(`${pbx.apiUrl}/system/sip-threads/7/kill`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status, 404);
+});
+
+test('SIGHUP reaches the threads (the ban snapshot is pushed again); a graceful stop ends every thread and the process exits 0', async () => {
+  const from = pbx.logs.length;
+  pbx.signal('SIGHUP');
+  await pbx.waitForLog(/reloaded/, 15_000, from);
+  const t = await metricsText();
+  assert.is(series(t, 'pbx_sip_thread_up', 'thread="1"'), 1, 'the front thread still runs after SIGHUP: ' + pbx.logs.filter((l) => /sip.thread/.test(l)).join(' / '));
+  const exit = await pbx.stop('SIGTERM', 30_000);
+  assert.equal(exit, { code: 0, signal: null });
+  assert.not.ok(pbx.logs.slice(from).some((l) => /sip thread ended/.test(l)), 'no thread died on the way out');
 });
 
 test.run();

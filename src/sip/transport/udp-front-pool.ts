@@ -20,6 +20,8 @@ export interface UdpFrontPoolOptions {
   onSeen(address: string, port: number): void;
   /** A front thread died and is being started again. */
   onRestart?(thread: number): void;
+  /** A front thread has bound its sockets (true), or has ended (false). */
+  onUp?(thread: number, up: boolean): void;
   /** Defaults to spawnUdpFront (tests may start the threads otherwise). */
   spawn?: (init: UdpFrontInit) => Worker;
   /** Forwarded messages a thread may have waiting for the main thread (UdpFrontInit.maxInFlight). */
@@ -141,6 +143,8 @@ export class UdpFrontPool {
           ready = true;
           clearTimeout(timer);
           if (this.bans) w.postMessage(this.bans);
+          if (slot.restarts > 0) this.log.info('sip thread running again', { thread: slot.thread, restarts: slot.restarts });
+          this.o.onUp?.(slot.thread, true);
           resolve();
           return;
         }
@@ -155,6 +159,7 @@ export class UdpFrontPool {
       w.on('exit', (code) => {
         clearTimeout(timer);
         if (slot.worker === w) slot.worker = undefined;
+        this.o.onUp?.(slot.thread, false);
         if (!ready) {
           reject(new Error(`sip thread ${slot.thread} ended before it was ready (exit code ${code})`));
           if (this.stopping || slot.restarts === 0) return; // at start: start() reports it
