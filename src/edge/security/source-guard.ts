@@ -231,7 +231,8 @@ export class SourceGuard {
    */
   refusedKeys(): { keys: string[]; ipv6Prefix: number } {
     const now = this.clock.now();
-    const keys = this.bans.list(now).flatMap((b) => (this.known.hasAddress(b.address, now) || this.trunk(b.address) ? [] : [b.address]));
+    // Per-flow bans (address|port, see flowKey) stay with admit(): they hit exempt sources only.
+    const keys = this.bans.list(now).flatMap((b) => (b.address.includes('|') || this.known.hasAddress(b.address, now) || this.trunk(b.address) ? [] : [b.address]));
     return { keys, ipv6Prefix: this.policy.ipv6Prefix };
   }
 
