@@ -5,6 +5,7 @@
  * thread. Which thread a phone lands on is read from /metrics (per-thread datagram
  * counters), one phone at a time, so the tests know they cross threads.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHeader } from '../../src/sip/message/headers.js';
@@ -69,6 +70,7 @@ test.before(async () => {
     tenants: [{ id: 'acme', domains: ['acme.example'], limits: { calls: LIMIT }, extensions: EXTS.map((ext) => ({ ext, password: secret(ext), extraKeys: 'voicemail: { enabled: false }' })) }],
     transports: ['udp'],
     sipYaml: ['threads: 2'],
+    extraYaml: ['security:', '  authFailBan: { attempts: 3, windowSeconds: 60, banSeconds: 600 }'].join('\n'),
     adminToken: TOKEN,
   });
   // Phones until both threads have at least two (each new source port is hashed anew).
@@ -143,6 +145,36 @@ test(`the tenant's call limit (${LIMIT}) is exact under concurrent calls from ma
   assert.is(answered, Math.min(LIMIT, callers.length), `answered: ${results.map((r) => r.status).join(',')}`);
   assert.ok(results.every((r) => r.status === 200 || r.status >= 400), 'the others are refused');
   await Promise.all(callers.map((c, i) => (results[i]!.status === 200 ? c.inDialog('BYE') : undefined)));
+});
+
+test('a source banned on the main thread is dropped unread by the front thread too (the snapshot it is sent)', async () => {
+  // Wrong passwords from 127.0.0.2 (another host on loopback) until its address is banned.
+  const bad = await UdpPhone.open({ user: EXTS[0]!, domain: 'acme.example', password: 'wrong', server: { host: '127.0.0.1', port: pbx.ports.udp }, bindAddress: '127.0.0.2' });
+  phones.push(bad);
+  for (let i = 0; i < 3; i++) assert.is(await bad.register(), 403);
+  const before = series(await metricsText(), 'pbx_sip_thread_answered_total', 'thread="1",kind="banned"') || 0;
+  // Sixteen source ports: the kernel hashes some of them to the front thread.
+  const sockets: Socket[] = [];
+  try {
+    for (let i = 0; i < 16; i++) {
+      const s = createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, '127.0.0.2', () => r()));
+      sockets.push(s);
+    }
+    const options = (port: number) =>
+      Buffer.from(`OPTIONS sip:acme.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.2:${port};branch=z9hG4bK-ban-${port}-${Date.now()};rport\r\nMax-Forwards: 70\r\nFrom: <sip:x@acme.example>;tag=b${port}\r\nTo: <sip:acme.example>\r\nCall-ID: ban-${port}@x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`);
+    const answers: Buffer[] = [];
+    for (const s of sockets) s.on('message', (d) => answers.push(d));
+    const banned = await until(async () => {
+      for (const s of sockets) s.send(options(s.address().port), pbx.ports.udp, '127.0.0.1');
+      const now = series(await metricsText(), 'pbx_sip_thread_answered_total', 'thread="1",kind="banned"') || 0;
+      return now > before ? now : undefined;
+    }, 'a banned datagram dropped by the front thread');
+    assert.ok(banned > before);
+    assert.is(answers.length, 0, 'nothing is answered to the banned address, by either thread');
+  } finally {
+    for (const s of sockets) s.close();
+  }
 });
 
 test('a killed front thread is started again; calls on the main thread go on meanwhile', async () => {
