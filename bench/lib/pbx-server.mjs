@@ -68,7 +68,7 @@ export class PbxServer {
     return [
       ...(this.buildWarning ? [this.buildWarning] : []),
       `this repository's PBX, \`node bin/pbx serve\` (Node ${process.version}), one process, UDP on ${this.host}:${this.port}`,
-      `config: 100 tenant YAML files (one domain and 100 extensions each), \`auth.algorithms: [MD5]\`, \`security.trusted: [127.0.0.0/8]\`, \`floodRate: 0\`, \`log.level: warn\``,
+      `config: 100 tenant YAML files (one domain and 100 extensions each), \`auth.algorithms: [MD5]\`, \`security.trusted: [127.0.0.0/8]\`, \`floodRate: 0\`, \`log.level: warn\`${(this.o.sipExtra ?? []).map((l) => `, \`sip.${l}\``).join('')}`,
     ];
   }
 

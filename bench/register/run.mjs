@@ -30,6 +30,7 @@ const HELP = `usage: node bench/register/run.mjs [options]
   --quick                        smoke run: 3 s steps, coarse ramp, 5 s settle; results go to
                                  bench/out/RESULTS-quick.md unless --results is given
   --kamailio-children N          Kamailio UDP workers (default 2 = one per core here)
+  --sip-threads N|auto           the PBX's sip.threads (default: its own default, auto)
   --sipp-procs N                 SIPp processes sharing the load (default 1)
   --step-seconds S               length of one rate step (default 10)
   --start R --step R --max R     ramp: first rate, increment, ceiling (default 1000 1000 30000)
@@ -57,6 +58,7 @@ function options() {
       'kamailio-only': { type: 'boolean' },
       quick: { type: 'boolean' },
       'kamailio-children': { type: 'string' },
+      'sip-threads': { type: 'string' },
       'sipp-procs': { type: 'string' },
       'step-seconds': { type: 'string' },
       start: { type: 'string' },
@@ -98,6 +100,7 @@ function options() {
     pbx: !values['kamailio-only'],
     kamailio: !values['pbx-only'],
     kamailioChildren: int('kamailio-children', 2, 1, 64),
+    sipThreads: values['sip-threads'] === undefined ? undefined : values['sip-threads'] === 'auto' ? 'auto' : int('sip-threads', 1, 1, 64),
     sippProcs: int('sipp-procs', 1, 1, 8),
     stepSeconds: int('step-seconds', quick ? 3 : 10, 1, 120),
     start: int('start', 1000),
@@ -205,7 +208,7 @@ async function main() {
   if (o.pbx) {
     const server = o.target
       ? new ExternalServer({ name: o.targetName, host: o.target.split(':')[0], port: Number(o.target.split(':')[1]), pid: o.targetPid })
-      : new PbxServer({ dir: join(dir, 'pbx'), host: '127.0.0.1', port: o.pbxPort, users, repoRoot, log });
+      : new PbxServer({ dir: join(dir, 'pbx'), host: '127.0.0.1', port: o.pbxPort, users, repoRoot, log, ...(o.sipThreads !== undefined ? { sipExtra: [`threads: ${o.sipThreads}`] } : {}) });
     await measure(o.target ? `${o.targetName} (${o.target})` : 'PBX', server);
   }
   if (o.kamailio) {

@@ -25,6 +25,7 @@ import { sessionTimerPolicy } from '../sip/dialog/session-timer.js';
 import { Registrar } from '../registrar/registrar.js';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { overloadParts } from './overload-wiring.js';
+import { SipThreads } from './sip-threads-wiring.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { TransportLayer } from '../sip/transport/transport-layer.js';
 import type { TransportProtocol } from '../sip/transport/types.js';
@@ -111,6 +112,7 @@ export class PbxServer {
   private transport!: TransportLayer;
   private transactions!: TransactionLayer;
   private overload: ReturnType<typeof overloadParts> | undefined;
+  private sipThreads: SipThreads | undefined;
   private registrar!: Registrar;
   private auth!: DigestAuthenticator;
   private tenantSync!: TenantSync;
@@ -193,6 +195,7 @@ export class PbxServer {
     await quietly('the call checkpoint', () => this.checkpoint?.stop());
     await quietly('the record spool', () => this.records?.stop());
     await quietly('trunk registrations', () => this.trunkRegistrations?.stopAll());
+    await quietly('the sip threads', () => this.sipThreads?.stop());
     await quietly('the transports', () => this.transport?.stop());
     await quietly('the auth failure log', () => this.authFailLog?.close());
     await quietly('the transactions', () => this.transactions?.stop());
@@ -251,7 +254,9 @@ export class PbxServer {
     this.trustedEdges = new TrustedEdges(c.sip.trustedEdges, { clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
     const overload = (this.overload = overloadParts({ clock: this.clock, logger: log.child('overload'), registry: this.metrics.registry, settings: () => this.config.sip.overload, queuedDatagrams: () => this.transport?.queuedDatagrams() ?? 0 }));
+    const sipThreads = (this.sipThreads = new SipThreads({ threads: c.sip.threads, transport: () => this.transport, guard: this.guard, maxMessageBytes: c.sip.maxMessageBytes, maxInFlight: overload.receiveQueue.maxMessages, ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}), clock: this.clock, logger: log.child('sip-threads'), registry: this.metrics.registry }));
     this.transport = new TransportLayer({
+      reusePort: sipThreads.useReusePort,
       receiveQueue: overload.receiveQueue,
       listen: c.sip.listen,
       ...(c.sip.tls ? { tls: { cert: readFileSync(c.sip.tls.cert), key: readFileSync(c.sip.tls.key) } } : {}),
@@ -401,6 +406,7 @@ export class PbxServer {
     this.checkpoint.start();
     await this.media.start();
     await this.transport.start();
+    await this.sipThreads.start();
     // Registrations go out once we listen: their answers must find us.
     this.syncTrunks();
     await this.startApi();
@@ -449,7 +455,7 @@ export class PbxServer {
       monitoring: monitoringDeps(this),
       routeOutbound: routingPorts({ trunks: this.trunkBook, emergencyNumbers: () => this.config.emergencyNumbers }).routeOutbound,
       drains: this.drains,
-      moreRoutes: web.routes,
+      moreRoutes: [...web.routes, ...(this.sipThreads?.routes() ?? [])],
     });
     // No api.adminToken in pbx.yaml: the provider's token lives in <dataDir>/admin-token.
     const tokenFile = this.config.api.adminToken === undefined ? ensureAdminTokenFile(this.config.dataDir) : undefined;
@@ -519,6 +525,7 @@ export class PbxServer {
       for (const l of lines) this.log.error(l);
       this.log.error('pbx.yaml not reloaded; the running configuration stays');
     }
+    this.sipThreads?.reloaded();
     const report = this.tenantSync.sync();
     this.resolver.refresh();
     this.syncTrunks();
@@ -566,7 +573,7 @@ export class PbxServer {
     return {
       ...(this.keepalive ? { keepalive: { ...this.keepalive.stats } } : {}),
       transactions: this.transactions.stats(),
-      transport: this.transport.stats(),
+      transport: this.sipThreads?.withFronts(this.transport.stats()) ?? this.transport.stats(),
       security: this.guard.stats(),
       openStores: this.pool.openCount,
       calls: this.b2bua.activeCalls,
@@ -665,6 +672,7 @@ export class PbxServer {
       await this.trunkRegistrations.stopAll().catch((e: unknown) => this.log.warn('trunk unregistration failed', { error: e }));
       this.events.stop();
       this.notifications.stop();
+      await this.sipThreads?.stop();
       await this.transport.stop();
       this.authFailLog.close();
       this.transactions.stop();

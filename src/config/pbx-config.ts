@@ -14,6 +14,7 @@ import { bool, fromEnv, int, list, object, oneOf, str } from './schema.js';
 import { providerTrunkSchema, trunkList } from './trunk-config.js';
 import { smtpSchema, subscriptionsSchema } from './notify-config.js';
 import { overloadSchema } from './overload-config.js';
+import { sipThreadsSchema } from './sip-threads-config.js';
 import { apiTlsSchema, consoleSchema } from './console-config.js';
 import type { ListenSpec, PbxConfig } from './types.js';
 
@@ -50,6 +51,8 @@ const sip = object({
   trustedEdges: list(cidr(), { unique: { key: (c) => c, what: 'address' } }).default([]),
   /** Overload control and its memory bounds (issue 13 point 4). */
   overload: overloadSchema,
+  /** Threads reading SIP over UDP: auto (one per core) or 1-64 (src/config/sip-threads-config.ts). */
+  threads: sipThreadsSchema().default('auto'),
 }).check((s, where) => {
   const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls' || l.protocol === 'wss');
   if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report(`a ${s.listen[tlsAt].protocol}:// listener needs sip.tls.cert and sip.tls.key`);

@@ -11,6 +11,7 @@ import type { Schedule } from '../model/schedule.js';
 import type { FlowDestination } from '../model/flow-destination.js';
 import type { ForwardConfig } from './call-flow-config.js';
 import type { OverloadConfig } from './overload-config.js';
+import type { SipThreads } from './sip-threads-config.js';
 
 /** ws and wss: SIP over WebSocket (RFC 7118), for browsers. */
 export type ListenProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
@@ -59,6 +60,8 @@ export interface PbxConfig {
     trustedEdges: string[];
     /** Overload control (src/config/overload-config.ts). */
     overload?: OverloadConfig;
+    /** Threads reading SIP over UDP (src/config/sip-threads-config.ts); absent: auto. */
+    threads?: SipThreads;
   };
   rtp: { address: string; portMin: number; portMax: number; workers: number };
   /** uploadLimitMB: the largest prompt or music upload (default 20). */

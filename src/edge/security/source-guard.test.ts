@@ -241,6 +241,19 @@ test('unban() lifts a ban by address or by listed key, with fresh counters', () 
   assert.is(guard.stats().banned, 0);
 });
 
+test('refusedKeys: the bans the SIP front threads may apply unread; an address with an authenticated flow or a trunk is left to admit()', () => {
+  const trunk = '203.0.113.9';
+  const { guard } = setup({ isTrunkAddress: (a) => a === trunk });
+  for (const a of ['192.0.2.1', '192.0.2.2', trunk, '2001:db8:1:2::5']) for (let i = 0; i < 5; i++) guard.authFailed(a, 5060);
+  guard.registered('192.0.2.2', 5070, 3600);
+  const r = guard.refusedKeys();
+  assert.equal(r.ipv6Prefix, 64);
+  assert.equal(r.keys.sort(), ['192.0.2.1', '2001:db8:1:2::/64']);
+  // admit() agrees: the refused key is refused whatever the port; the exempt flow is served.
+  assert.is(guard.admit('192.0.2.1', 5999), 'banned');
+  assert.is(guard.admit('192.0.2.2', 5070), 'ok');
+});
+
 test('hostile or odd input never throws', () => {
   const { guard } = setup();
   for (const a of ['', 'garbage', '999.1.1.1', '::ffff:', 'x'.repeat(10_000), '%', '[::1]', undefined as unknown as string, null as unknown as string, 42 as unknown as string]) {

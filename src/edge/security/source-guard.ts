@@ -224,6 +224,18 @@ export class SourceGuard {
     return key !== null && this.bans.isBanned(key, this.clock.now());
   }
 
+  /**
+   * Banned source keys whose every message admit() refuses: no live authenticated flow
+   * from them and not a trunk's address. The SIP front threads drop these unread; the
+   * others reach admit() here, which knows the exceptions (issue 13 point 2).
+   */
+  refusedKeys(): { keys: string[]; ipv6Prefix: number } {
+    const now = this.clock.now();
+    // Per-flow bans (address|port, see flowKey) stay with admit(): they hit exempt sources only.
+    const keys = this.bans.list(now).flatMap((b) => (b.address.includes('|') || this.known.hasAddress(b.address, now) || this.trunk(b.address) ? [] : [b.address]));
+    return { keys, ipv6Prefix: this.policy.ipv6Prefix };
+  }
+
   isTrusted(address: string): boolean {
     return this.resolve(address) === null;
   }

@@ -38,6 +38,8 @@ export interface TransportLayerOptions {
   onMessage: (inbound: Inbound) => void;
   /** Product string for the Server header of the stateless error responses; none when undefined. */
   serverHeader?: string;
+  /** Bind the UDP sockets with SO_REUSEPORT, for SIP front threads on the same ports (udp-front-pool.ts). */
+  reusePort?: boolean;
   /** UDP datagrams wait in a bounded queue that is drained in slices (overload control); without it each is handled as it is read. */
   receiveQueue?: ReceiveQueueOptions;
 }
@@ -62,6 +64,8 @@ interface QueuedDatagram {
 export interface TransportStats {
   /** Open TCP and TLS connections. */
   connections: number;
+  /** Datagrams read from this thread's own UDP sockets (front threads count theirs). */
+  udpRead: number;
   /** Well-formed messages handed to onMessage. */
   received: number;
   /** Messages handed to a socket. */
@@ -110,7 +114,7 @@ export class TransportLayer implements MessageSender {
   private running = false;
   private readonly queue: ReceiveQueue<QueuedDatagram> | undefined;
   private drainScheduled = false;
-  private readonly counters = { received: 0, sent: 0, sendErrors: 0, parseErrors: 0, rejectedMessages: 0, dropped: 0, expiredConnections: 0, stunAnswered: 0, stunDropped: 0 };
+  private readonly counters = { udpRead: 0, received: 0, sent: 0, sendErrors: 0, parseErrors: 0, rejectedMessages: 0, dropped: 0, expiredConnections: 0, stunAnswered: 0, stunDropped: 0 };
 
   constructor(private readonly o: TransportLayerOptions) {
     this.limits = resolveLimits(o.limits);
@@ -135,7 +139,7 @@ export class TransportLayer implements MessageSender {
       },
     });
     for (const l of o.listen) {
-      if (l.protocol === 'udp') this.udp.push(new UdpTransport({ host: l.host, port: l.port, logger: this.log, onDatagram: (d, s, u) => this.onDatagram(d, s, u) }));
+      if (l.protocol === 'udp') this.udp.push(new UdpTransport({ host: l.host, port: l.port, logger: this.log, ...(o.reusePort ? { reusePort: true } : {}), onDatagram: (d, s, u) => this.onDatagram(d, s, u) }));
     }
     this.tcp = new TcpTransport(streamOptions('tcp'));
     this.tls = new TlsTransport(streamOptions('tls'), o.tls ?? {});
@@ -263,6 +267,7 @@ export class TransportLayer implements MessageSender {
   // ---- receiving -------------------------------------------------------------------
 
   private onDatagram(data: Buffer, source: Endpoint, udp: UdpTransport): void {
+    this.counters.udpRead++;
     // RFC 5626 §3.5.1 keep-alives (and stray CRLFs, RFC 3261 §7.5): nothing to parse.
     if (isOnlyCrlf(data)) return;
     const stun = looksLikeStun(data);
@@ -274,6 +279,31 @@ export class TransportLayer implements MessageSender {
       this.onStun(data, source, udp);
       return;
     }
+    this.accept(data, source, udp);
+  }
+
+  /**
+   * A datagram a SIP front thread read on our UDP listener number `listener` (the order
+   * of the udp listeners in `listen`) and found well-formed: admitted (the flood guard
+   * counts it), queued and handled as if read here; the response leaves from our socket,
+   * which has the same address and port.
+   */
+  receiveForwarded(data: Buffer, source: Endpoint, listener: number): void {
+    const udp = this.udp[listener];
+    if (!udp || !this.running) return;
+    if (this.verdict(source.address, source.port) !== 'ok') {
+      this.counters.dropped++;
+      return;
+    }
+    this.accept(data, source, udp);
+  }
+
+  /** The bound UDP listeners, in the order receiveForwarded numbers them. */
+  udpEndpoints(): Endpoint[] {
+    return this.udp.map((u) => u.local);
+  }
+
+  private accept(data: Buffer, source: Endpoint, udp: UdpTransport): void {
     if (this.queue) {
       if (!this.queue.push({ data, source, udp }, this.o.clock.now())) {
         this.counters.dropped++;

@@ -9,6 +9,8 @@ export interface UdpTransportOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** SO_REUSEPORT: SIP front threads bind the same address and port (udp-front-pool.ts). */
+  reusePort?: boolean;
   /** Every datagram read; called inside a guard, so a throw is logged, never raised. */
   onDatagram: (data: Buffer, source: Endpoint, via: UdpTransport) => void;
 }
@@ -32,7 +34,7 @@ export class UdpTransport {
   }
 
   async start(): Promise<void> {
-    const socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', ...(this.o.reusePort ? { reusePort: true } : {}) });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       socket.once('error', onError);
