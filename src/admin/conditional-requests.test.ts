@@ -111,6 +111,13 @@ test('a stale tag is 412 with a JSON problem and nothing is written; a fresh tag
   assert.equal((await api('GET', '/tenants/acme/routing')).json!['ringGroups'], [{ ...SALES, ringSeconds: 40 }]);
 });
 
+test('a write at a path without a GET (a time-condition override) never matches If-Match; without it, it runs as before', async () => {
+  const r = await api('PUT', '/tenants/acme/timeConditions/office/override', { ifMatch: '*', body: { override: 'auto' } });
+  assert.is(r.status, 412);
+  assert.match(r.json?.['error']?.message, /no GET/);
+  assert.is.not((await api('PUT', '/tenants/acme/timeConditions/office/override', { body: { override: 'auto' } })).status, 412);
+});
+
 test('a weak tag or a malformed If-Match never writes', async () => {
   const doc = await api('GET', '/tenants/acme/routing');
   const body = routingBody(doc.json!, []);

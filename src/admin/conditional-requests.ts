@@ -57,6 +57,8 @@ export class ConditionalRequests {
     if (ifMatch === undefined || !WRITES.has(route.method)) return;
     const cond = parseIfMatch(ifMatch);
     if (!cond) throw new ApiError(400, 'bad_if_match', 'If-Match must be "*" or a list of entity tags in double quotes');
+    // A path with no GET has no representation to compare with: If-Match can never hold (§13.1.1).
+    if (!this.tagged(route.path)) throw new ApiError(412, 'precondition_failed', 'this resource has no GET and so no entity tag: If-Match cannot match; nothing was written');
     const now = await this.current(route.path, principal, params);
     if (!ifMatchHolds(cond, now)) {
       throw new ApiError(
