@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { rawBodyOf, UPLOAD_LIMIT_BYTES } from './raw-body.js';
 import { ApiError, BodyOverLimit, type ApiResult, type Principal, type RawRoute, type RouteDef } from './api-types.js';
+import { ConditionalRequests } from './conditional-requests.js';
 import { runRoute } from './run-route.js';
 import { precompileSchemas } from './schema-validator.js';
 import { API_PREFIX } from './openapi.js';
@@ -70,6 +71,7 @@ class BodyTooLarge extends Error {}
  */
 export class ApiServer {
   private readonly table = new RouteTable<Entry>();
+  private readonly conditional: ConditionalRequests;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly bodyLimit: number;
@@ -81,6 +83,7 @@ export class ApiServer {
     this.clock = o.clock ?? systemClock;
     this.bodyLimit = o.bodyLimitBytes ?? BODY_LIMIT_BYTES;
     this.uploadLimit = o.uploadLimitBytes ?? UPLOAD_LIMIT_BYTES;
+    this.conditional = new ConditionalRequests(o.routes);
     for (const r of o.routes) this.table.add(r.method, API_PREFIX + (r.path === '/' ? '' : r.path), { kind: 'api', route: r });
     for (const r of o.rawRoutes ?? []) this.table.add(r.method, r.path, { kind: 'raw', route: r });
     for (const r of o.httpRoutes ?? []) this.table.add(r.method, API_PREFIX + r.path, { kind: 'http', route: r });
@@ -202,7 +205,10 @@ export class ApiServer {
     setPrincipal(principal);
     const query: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
-    return runRoute(route, principal, m.params, query, () => this.readJson(req), route.rawBody ? () => rawBodyOf(req, route.rawBody!.contentTypes, this.uploadLimit) : undefined);
+    const ifMatch = req.headers['if-match'];
+    const precondition = ifMatch !== undefined ? () => this.conditional.check(route, principal, m.params, ifMatch) : undefined;
+    const out = await runRoute(route, principal, m.params, query, () => this.readJson(req), route.rawBody ? () => rawBodyOf(req, route.rawBody!.contentTypes, this.uploadLimit) : undefined, precondition);
+    return withEntityTag(this.conditional, route, principal, m.params, out);
   }
 
   private async readJson(req: IncomingMessage): Promise<unknown> {
@@ -362,4 +368,16 @@ function sendFile(req: IncomingMessage, res: ServerResponse, out: ApiResult, fil
   stream.on('error', () => res.destroy());
   stream.pipe(res);
   return status;
+}
+
+/**
+ * A GET of a writable document answers its ETag; so does a successful PUT or PATCH there (the
+ * tag of the document as GET now shows it, so a form can save again without reading again).
+ */
+async function withEntityTag(c: ConditionalRequests, route: RouteDef<any>, principal: Principal, params: Record<string, string>, out: ApiResult & { status: number }): Promise<ApiResult> {
+  if (!c.tagged(route.path) || out.status < 200 || out.status > 299 || out.text !== undefined || out.file || out.streamed) return out;
+  let tag: string | undefined;
+  if (route.method === 'GET') tag = out.body !== undefined ? c.tagOf(route.path, params, out.body) : undefined;
+  else if (route.method === 'PUT' || route.method === 'PATCH') tag = await c.current(route.path, principal, params);
+  return tag === undefined ? out : { ...out, headers: { ...out.headers, ETag: tag } };
 }

@@ -1,4 +1,6 @@
 import type { JsonSchema, RawRoute, RouteDef } from './api-types.js';
+import { ConditionalRequests } from './conditional-requests.js';
+import { IF_MATCH_PARAMETER, PRECONDITION_FAILED, TAG_HEADERS } from './etag-openapi.js';
 import { templateParams } from './route-table.js';
 import { ERROR, PATH_PARAMS, VALIDATION_ERROR } from './schemas.js';
 
@@ -38,6 +40,7 @@ export function operationId(method: string, path: string): string {
 export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiInfo = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const tags = new Set<string>();
+  const conditional = new ConditionalRequests(routes);
   for (const r of routes) {
     tags.add(r.tag);
     const parameters: unknown[] = [];
@@ -57,6 +60,14 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
     if (r.response.schema) ok['content'] = { [r.response.contentType ?? 'application/json']: { schema: r.response.schema } };
     else if (r.response.contentType) ok['content'] = { [r.response.contentType]: { schema: { type: 'string' } } };
     const responses: Record<string, unknown> = { [String(r.response.status)]: ok };
+    // Optimistic concurrency (conditional-requests.ts): the ETag of GET, If-Match and 412 on writes.
+    if (conditional.tagged(r.path)) {
+      if (r.method === 'GET' || r.method === 'PUT' || r.method === 'PATCH') ok['headers'] = TAG_HEADERS;
+      if (r.method !== 'GET') {
+        parameters.push(IF_MATCH_PARAMETER);
+        responses['412'] = PRECONDITION_FAILED;
+      }
+    }
     responses['401'] = errorResponse('No token, or an invalid or revoked one');
     responses['403'] = errorResponse(`The token may see this but its role may not do it (allowed: ${r.roles.join(', ')})`);
     responses['404'] = errorResponse('Not found, or not in the token\'s scope (the same answer for both)');

@@ -16,6 +16,8 @@ export async function runRoute(
   readBody: () => unknown | Promise<unknown>,
   /** For a route with rawBody: the body unread (throws 415/413 when it cannot be taken). */
   rawBody?: () => RawBody,
+  /** Runs after every check and just before the handler: the request's preconditions (If-Match). */
+  precondition?: () => Promise<void>,
 ): Promise<ApiResult & { status: number }> {
   const refusal = authorize(route, principal, params);
   if (refusal) throw refusal;
@@ -34,6 +36,7 @@ export async function runRoute(
     if (!rawBody) throw new ApiError(415, 'unsupported_media_type', 'this client cannot send a binary body');
     raw = rawBody();
   }
+  if (precondition) await precondition();
   const out = await route.handler({ principal, params, query, body, ...(raw ? { raw } : {}) });
   return { ...out, status: out.status ?? route.response.status };
 }

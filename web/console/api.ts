@@ -47,16 +47,36 @@ export class ApiClient {
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).body;
+  }
+
+  /** GET with the document's ETag, to send back as If-Match when writing it. */
+  getTagged<T>(path: string): Promise<Tagged<T>> {
+    return this.exchange<T>('GET', path);
+  }
+
+  /**
+   * A write that happens only if the document still has the tag read (If-Match, RFC 9110
+   * §13.1.1): someone else's change in between is a 412 (isStale). Without a tag, a plain write.
+   * Answers the document's new tag.
+   */
+  writeTagged<T>(method: 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, ifMatch: string | undefined): Promise<Tagged<T>> {
+    return this.exchange<T>(method, path, body, ifMatch);
+  }
+
+  private async exchange<T>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<Tagged<T>> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && method !== 'HEAD' && this.csrfToken) headers['X-CSRF-Token'] = this.csrfToken;
+    if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
     let res: Response;
     try {
       res = await fetch(this.base + path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch {
       throw new ApiFailure(0, 'network', 'network');
     }
-    if (res.status === 204) return undefined as T;
+    const etag = res.headers.get('ETag') ?? undefined;
+    if (res.status === 204) return { body: undefined as T, etag };
     const text = await res.text();
     let json: unknown;
     try {
@@ -70,8 +90,19 @@ export class ApiClient {
       if (res.status === 401 && path !== '/login' && path !== '/session') this.onUnauthorized?.();
       throw new ApiFailure(res.status, e?.code ?? `http_${res.status}`, e?.message ?? res.statusText, fields);
     }
-    return json as T;
+    return { body: json as T, etag };
   }
+}
+
+/** A document with the ETag it was read (or written) with. */
+export interface Tagged<T> {
+  body: T;
+  etag: string | undefined;
+}
+
+/** The write was refused because someone else changed the document since it was read (412). */
+export function isStale(e: unknown): boolean {
+  return e instanceof ApiFailure && e.status === 412;
 }
 
 /** Every segment of a path from user data goes through this: '/' or '..' can never change the path. */

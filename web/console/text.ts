@@ -44,6 +44,8 @@ export const T = {
   // common
   save: 'Save',
   saved: 'Saved.',
+  changedElsewhere: 'This was changed by someone else since you opened it, so your changes were not saved. What you typed is still here: copy what you need, then reload to see the current version.',
+  reloadForm: 'Reload',
   cancel: 'Cancel',
   create: 'Create',
   edit: 'Edit',

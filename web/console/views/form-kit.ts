@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiFailure, type FieldProblem } from '../api';
+import { ApiFailure, isStale, type FieldProblem } from '../api';
 import { unplaced } from '../field-problems';
 import { T } from '../text';
 import { ErrorBox, Notice } from '../ui';
@@ -39,13 +39,13 @@ export function useFormState(): FormState {
   return { problems, error, notice, busy, run };
 }
 
-/** Above the buttons: "correct the marked fields", the problems no field shows, other failures, the notice. */
+/** Above the buttons: "correct the marked fields", the problems no field shows, other failures (a 412 is StaleAlert's, at the top), the notice. */
 export function FormAlerts({ state, fields }: { state: FormState; fields: readonly string[] }) {
   const rest = unplaced(state.problems, fields);
   return html`${state.problems.length > 0
       ? html`<div class="error" role="alert" data-testid="form-problems"><p>${T.fixErrors}</p>${rest.length > 0 ? html`<ul>${rest.map((p) => html`<li>${p.path || T.wholeItem}: ${p.message}</li>`)}</ul>` : null}</div>`
       : null}
-    ${state.error ? html`<${ErrorBox} error=${state.error} />` : null}
+    ${state.error && !isStale(state.error) ? html`<${ErrorBox} error=${state.error} />` : null}
     <${Notice} text=${state.notice} />`;
 }
 

@@ -8,7 +8,8 @@ import { Loaded, Page, Select, useLoad } from '../ui';
 import { useDestinationNames } from './destination-names';
 import { DestinationPicker } from './destination-picker';
 import { ConfirmDelete, FormAlerts, useFormState } from './form-kit';
-import { getRouting, saveRoutingItem, type RoutingView } from './routing-doc';
+import { StaleAlert, type DocTag } from './doc-tag';
+import { getRoutingTagged, saveRoutingItem, type RoutingView } from './routing-doc';
 
 const FIELDS = ['/did', '/destination'];
 
@@ -16,17 +17,18 @@ const FIELDS = ['/did', '/destination'];
 export function InboundRouteFormPage({ api, tenantId, name: did }: { api: ApiClient; tenantId: string; name: string }) {
   const isNew = did === '+new';
   const [load] = useLoad(async () => {
-    const doc = await getRouting(api, tenantId);
+    const { body: doc, etag } = await getRoutingTagged(api, tenantId);
     const r = doc.inboundRoutes.find((x) => x.did === did);
     if (!isNew && !r) throw new ApiFailure(404, 'not_found', 'not found');
-    return { doc, route: r };
+    return { doc, route: r, etag };
   }, [tenantId, did]);
   return html`<${Page} title=${isNew ? T.newInboundRoute : T.editInboundRoute(did)}>
-    <${Loaded} load=${load}>${(d: { doc: RoutingView; route: Record<string, unknown> | undefined }) => html`<${InboundRouteForm} api=${api} tenantId=${tenantId} doc=${d.doc} existing=${d.route} />`}<//>
+    <${Loaded} load=${load}>${(d: { doc: RoutingView; route: Record<string, unknown> | undefined; etag: string | undefined }) => html`<${InboundRouteForm} api=${api} tenantId=${tenantId} doc=${d.doc} existing=${d.route} etag=${d.etag} />`}<//>
   <//>`;
 }
 
-function InboundRouteForm({ api, tenantId, doc, existing }: { api: ApiClient; tenantId: string; doc: RoutingView; existing: Record<string, unknown> | undefined }) {
+function InboundRouteForm({ api, tenantId, doc, existing, etag }: { api: ApiClient; tenantId: string; doc: RoutingView; existing: Record<string, unknown> | undefined; etag: string | undefined }) {
+  const tag = useRef<string | undefined>(etag) as DocTag;
   const names = useDestinationNames(api, tenantId);
   const taken = new Set(doc.inboundRoutes.map((r) => r.did));
   const choices = [...doc.dids, '*'].filter((d) => d === existing?.['did'] || !taken.has(d));
@@ -38,7 +40,7 @@ function InboundRouteForm({ api, tenantId, doc, existing }: { api: ApiClient; te
   const key = existing ? String(existing['did']) : undefined;
   const save = (item: Record<string, unknown> | undefined, done: () => string) =>
     form.run(async () => {
-      await saveRoutingItem(api, tenantId, 'inboundRoutes', (x) => String(x['did']), key, item, (i) => (index.current = i));
+      await saveRoutingItem(api, tenantId, 'inboundRoutes', (x) => String(x['did']), key, item, (i) => (index.current = i), tag);
       return done();
     }, reroot);
   const submit = (e: Event) => {
@@ -52,6 +54,7 @@ function InboundRouteForm({ api, tenantId, doc, existing }: { api: ApiClient; te
   };
   const at = (f: string) => messageAt(form.problems, f);
   return html`<form onSubmit=${submit} novalidate>
+    <${StaleAlert} state=${form} />
     <${Select} label=${T.did} name="did" value=${did} options=${choices.map((d) => [d, d === '*' ? T.anyDid : d])} onChange=${setDid} error=${at('/did')} />
     <${DestinationPicker} label=${T.destination} name="destination" value=${destination} onChange=${setDestination} names=${names} error=${at('/destination')} />
     <${FormAlerts} state=${form} fields=${FIELDS} />

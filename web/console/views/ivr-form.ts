@@ -8,6 +8,7 @@ import { Field, Loaded, Page, useLoad } from '../ui';
 import { useDestinationNames } from './destination-names';
 import { DestinationPicker } from './destination-picker';
 import { ConfirmDelete, FormAlerts, useFormState } from './form-kit';
+import { StaleAlert, type DocTag } from './doc-tag';
 import { saveListItem } from './list-doc';
 
 type Menu = Record<string, unknown> & { name: string };
@@ -24,17 +25,18 @@ let rowSeq = 0;
 export function IvrFormPage({ api, tenantId, name }: { api: ApiClient; tenantId: string; name: string }) {
   const isNew = name === '+new';
   const [load] = useLoad(async () => {
-    const { items } = await api.get<{ items: Menu[] }>(`/tenants/${seg(tenantId)}/ivrs`);
+    const { body: { items }, etag } = await api.getTagged<{ items: Menu[] }>(`/tenants/${seg(tenantId)}/ivrs`);
     const m = items.find((x) => x.name === name);
     if (!isNew && !m) throw new ApiFailure(404, 'not_found', 'not found');
-    return m;
+    return { m, etag };
   }, [tenantId, name]);
   return html`<${Page} title=${isNew ? T.newIvr : T.editIvr(name)}>
-    <${Loaded} load=${load}>${(m: Menu | undefined) => html`<${IvrForm} api=${api} tenantId=${tenantId} existing=${m} />`}<//>
+    <${Loaded} load=${load}>${(d: { m: Menu | undefined; etag: string | undefined }) => html`<${IvrForm} api=${api} tenantId=${tenantId} existing=${d.m} etag=${d.etag} />`}<//>
   <//>`;
 }
 
-function IvrForm({ api, tenantId, existing }: { api: ApiClient; tenantId: string; existing: Menu | undefined }) {
+function IvrForm({ api, tenantId, existing, etag }: { api: ApiClient; tenantId: string; existing: Menu | undefined; etag: string | undefined }) {
+  const tag = useRef<string | undefined>(etag) as DocTag;
   const names = useDestinationNames(api, tenantId);
   const str = (k: string, def = '') => (existing?.[k] === undefined ? def : String(existing[k]));
   const [v, setV] = useState({ name: str('name'), greeting: str('greeting', 'main-menu'), timeoutSeconds: str('timeoutSeconds'), retries: str('retries'), directDial: str('directDial', 'false') });
@@ -63,7 +65,7 @@ function IvrForm({ api, tenantId, existing }: { api: ApiClient; tenantId: string
     if (invalid === undefined) delete item['invalid'];
     else item['invalid'] = invalid;
     void form.run(async () => {
-      await saveListItem(api, path, key, item, (i) => (index.current = i));
+      await saveListItem(api, path, key, item, (i) => (index.current = i), tag);
       if (!existing || key !== item['name']) go('t', tenantId, 'ivrs');
       return existing ? T.saved : T.createdThing(String(item['name']));
     }, reroot);
@@ -76,6 +78,7 @@ function IvrForm({ api, tenantId, existing }: { api: ApiClient; tenantId: string
     });
   const at = (f: string) => messageAt(form.problems, f);
   return html`<form onSubmit=${submit} novalidate>
+    <${StaleAlert} state=${form} />
     <${Field} label=${T.name} name="name" value=${v.name} onInput=${set('name')} required=${true} disabled=${existing !== undefined} hint=${T.nameRule} error=${at('/name')} />
     <${Field} label=${T.greeting} name="greeting" value=${v.greeting} onInput=${set('greeting')} hint=${T.promptHint} error=${at('/greeting')} />
     <fieldset class="rows" data-testid="ivr-options">

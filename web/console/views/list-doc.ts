@@ -1,4 +1,5 @@
 import { type ApiClient } from '../api';
+import type { DocTag } from './doc-tag';
 
 /**
  * IVR menus and queues are lists the API replaces as a whole (PUT .../ivrs, PUT .../queues
@@ -7,8 +8,10 @@ import { type ApiClient } from '../api';
  * is undefined) and writes the list. `at` learns the element's index before the write, for
  * the pointers of a 422 ('/items/<index>/...'). A new element goes through the list, not
  * through PUT .../{name}, so that a bad name is a 422 at the name field, not a 404.
+ * With `tag` (the ETag of the list the form read) the write carries If-Match: someone else's
+ * change since then is a 412; on success `tag` becomes the new one.
  */
-export async function saveListItem(api: ApiClient, path: string, key: string | undefined, item: Record<string, unknown> | undefined, at: (index: number) => void): Promise<void> {
+export async function saveListItem(api: ApiClient, path: string, key: string | undefined, item: Record<string, unknown> | undefined, at: (index: number) => void, tag?: DocTag): Promise<void> {
   const { items } = await api.get<{ items: Array<Record<string, unknown>> }>(path);
   const list = [...items];
   const i = key === undefined ? -1 : list.findIndex((x) => x['name'] === key);
@@ -16,5 +19,6 @@ export async function saveListItem(api: ApiClient, path: string, key: string | u
   at(index);
   if (item === undefined) list.splice(index, 1);
   else list[index] = item;
-  await api.put(path, { items: list });
+  const out = await api.writeTagged('PUT', path, { items: list }, tag?.current);
+  if (tag) tag.current = out.etag;
 }

@@ -6,7 +6,8 @@ import { go } from '../router';
 import { T } from '../text';
 import { Field, Loaded, Page, useLoad } from '../ui';
 import { ConfirmDelete, FormAlerts, useFormState } from './form-kit';
-import { getRouting, saveRoutingItem } from './routing-doc';
+import { StaleAlert, type DocTag } from './doc-tag';
+import { getRoutingTagged, saveRoutingItem } from './routing-doc';
 
 const FIELDS = ['/name', '/patterns', '/strip', '/prepend', '/trunks'];
 
@@ -14,17 +15,18 @@ const FIELDS = ['/name', '/patterns', '/strip', '/prepend', '/trunks'];
 export function OutboundRouteFormPage({ api, tenantId, name }: { api: ApiClient; tenantId: string; name: string }) {
   const isNew = name === '+new';
   const [load] = useLoad(async () => {
-    const [doc, trunks] = await Promise.all([getRouting(api, tenantId), api.get<{ trunks: Array<{ name: string }> }>(`/tenants/${seg(tenantId)}/trunks`)]);
+    const [{ body: doc, etag }, trunks] = await Promise.all([getRoutingTagged(api, tenantId), api.get<{ trunks: Array<{ name: string }> }>(`/tenants/${seg(tenantId)}/trunks`)]);
     const r = doc.outboundRoutes.find((x) => x.name === name);
     if (!isNew && !r) throw new ApiFailure(404, 'not_found', 'not found');
-    return { route: r, trunks: trunks.trunks.map((t) => t.name) };
+    return { route: r, trunks: trunks.trunks.map((t) => t.name), etag };
   }, [tenantId, name]);
   return html`<${Page} title=${isNew ? T.newOutboundRoute : T.editOutboundRoute(name)}>
-    <${Loaded} load=${load}>${(d: { route: Record<string, unknown> | undefined; trunks: string[] }) => html`<${OutboundRouteForm} api=${api} tenantId=${tenantId} existing=${d.route} trunks=${d.trunks} />`}<//>
+    <${Loaded} load=${load}>${(d: { route: Record<string, unknown> | undefined; trunks: string[]; etag: string | undefined }) => html`<${OutboundRouteForm} api=${api} tenantId=${tenantId} existing=${d.route} trunks=${d.trunks} etag=${d.etag} />`}<//>
   <//>`;
 }
 
-function OutboundRouteForm({ api, tenantId, existing, trunks }: { api: ApiClient; tenantId: string; existing: Record<string, unknown> | undefined; trunks: string[] }) {
+function OutboundRouteForm({ api, tenantId, existing, trunks, etag }: { api: ApiClient; tenantId: string; existing: Record<string, unknown> | undefined; trunks: string[]; etag: string | undefined }) {
+  const tag = useRef<string | undefined>(etag) as DocTag;
   const [name, setName] = useState(String(existing?.['name'] ?? ''));
   const [patterns, setPatterns] = useState(((existing?.['patterns'] as string[] | undefined) ?? []).join(', '));
   const [strip, setStrip] = useState(existing?.['strip'] !== undefined ? String(existing['strip']) : '');
@@ -36,7 +38,7 @@ function OutboundRouteForm({ api, tenantId, existing, trunks }: { api: ApiClient
   const key = existing ? String(existing['name']) : undefined;
   const save = (item: Record<string, unknown> | undefined, done: () => string) =>
     form.run(async () => {
-      await saveRoutingItem(api, tenantId, 'outboundRoutes', (x) => String(x['name']), key, item, (i) => (index.current = i));
+      await saveRoutingItem(api, tenantId, 'outboundRoutes', (x) => String(x['name']), key, item, (i) => (index.current = i), tag);
       return done();
     }, reroot);
   const submit = (e: Event) => {
@@ -52,6 +54,7 @@ function OutboundRouteForm({ api, tenantId, existing, trunks }: { api: ApiClient
   };
   const at = (f: string) => messageAt(form.problems, f);
   return html`<form onSubmit=${submit} novalidate>
+    <${StaleAlert} state=${form} />
     <${Field} label=${T.name} name="name" value=${name} onInput=${setName} required=${true} hint=${T.nameRule} error=${at('/name')} />
     <${Field} label=${T.patterns} name="patterns" value=${patterns} onInput=${setPatterns} hint=${T.patternsHint} error=${at('/patterns')} />
     <${Field} label=${T.strip} name="strip" value=${strip} onInput=${setStrip} error=${at('/strip')} />

@@ -8,6 +8,7 @@ import { Checkbox, Field, Loaded, Page, Select, useLoad } from '../ui';
 import { useDestinationNames } from './destination-names';
 import { DestinationPicker } from './destination-picker';
 import { ConfirmDelete, FormAlerts, useFormState } from './form-kit';
+import { StaleAlert, type DocTag } from './doc-tag';
 import { saveListItem } from './list-doc';
 
 type Queue = Record<string, unknown> & { name: string };
@@ -33,17 +34,18 @@ function members(s: string): unknown[] {
 export function QueueFormPage({ api, tenantId, name }: { api: ApiClient; tenantId: string; name: string }) {
   const isNew = name === '+new';
   const [load] = useLoad(async () => {
-    const { items } = await api.get<{ items: Queue[] }>(`/tenants/${seg(tenantId)}/queues`);
+    const { body: { items }, etag } = await api.getTagged<{ items: Queue[] }>(`/tenants/${seg(tenantId)}/queues`);
     const q = items.find((x) => x.name === name);
     if (!isNew && !q) throw new ApiFailure(404, 'not_found', 'not found');
-    return q;
+    return { q, etag };
   }, [tenantId, name]);
   return html`<${Page} title=${isNew ? T.newQueue : T.editQueue(name)}>
-    <${Loaded} load=${load}>${(q: Queue | undefined) => html`<${QueueForm} api=${api} tenantId=${tenantId} existing=${q} />`}<//>
+    <${Loaded} load=${load}>${(d: { q: Queue | undefined; etag: string | undefined }) => html`<${QueueForm} api=${api} tenantId=${tenantId} existing=${d.q} etag=${d.etag} />`}<//>
   <//>`;
 }
 
-function QueueForm({ api, tenantId, existing }: { api: ApiClient; tenantId: string; existing: Queue | undefined }) {
+function QueueForm({ api, tenantId, existing, etag }: { api: ApiClient; tenantId: string; existing: Queue | undefined; etag: string | undefined }) {
+  const tag = useRef<string | undefined>(etag) as DocTag;
   const names = useDestinationNames(api, tenantId);
   const str = (k: string, def = '') => (existing?.[k] === undefined ? def : String(existing[k]));
   const [v, setV] = useState({
@@ -78,7 +80,7 @@ function QueueForm({ api, tenantId, existing }: { api: ApiClient; tenantId: stri
     if (overflow === undefined) delete item['overflow'];
     else item['overflow'] = overflow;
     void form.run(async () => {
-      await saveListItem(api, path, key, item, (i) => (index.current = i));
+      await saveListItem(api, path, key, item, (i) => (index.current = i), tag);
       if (!existing || key !== item['name']) go('t', tenantId, 'queues');
       return existing ? T.saved : T.createdThing(String(item['name']));
     }, reroot);
@@ -91,6 +93,7 @@ function QueueForm({ api, tenantId, existing }: { api: ApiClient; tenantId: stri
     });
   const at = (f: string) => messageAt(form.problems, f);
   return html`<form onSubmit=${submit} novalidate>
+    <${StaleAlert} state=${form} />
     <${Field} label=${T.name} name="name" value=${v.name} onInput=${set('name')} required=${true} disabled=${existing !== undefined} hint=${T.nameRule} error=${at('/name')} />
     <div class="grid">
       <${Field} label=${T.queueNumber} name="number" value=${v.number} onInput=${set('number')} error=${at('/number')} />

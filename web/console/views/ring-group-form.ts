@@ -8,7 +8,8 @@ import { Field, Loaded, Page, Select, useLoad } from '../ui';
 import { useDestinationNames } from './destination-names';
 import { DestinationPicker } from './destination-picker';
 import { ConfirmDelete, FormAlerts, useFormState } from './form-kit';
-import { getRouting, saveRoutingItem } from './routing-doc';
+import { StaleAlert, type DocTag } from './doc-tag';
+import { getRoutingTagged, saveRoutingItem } from './routing-doc';
 
 const FIELDS = ['/name', '/strategy', '/members', '/ringSeconds', '/fallback'];
 
@@ -16,17 +17,18 @@ const FIELDS = ['/name', '/strategy', '/members', '/ringSeconds', '/fallback'];
 export function RingGroupFormPage({ api, tenantId, name }: { api: ApiClient; tenantId: string; name: string }) {
   const isNew = name === '+new';
   const [load] = useLoad(async () => {
-    const doc = await getRouting(api, tenantId);
+    const { body: doc, etag } = await getRoutingTagged(api, tenantId);
     const g = doc.ringGroups.find((x) => x.name === name);
     if (!isNew && !g) throw new ApiFailure(404, 'not_found', 'not found');
-    return g;
+    return { g, etag };
   }, [tenantId, name]);
   return html`<${Page} title=${isNew ? T.newRingGroup : T.editRingGroup(name)}>
-    <${Loaded} load=${load}>${(g: Record<string, unknown> | undefined) => html`<${RingGroupForm} api=${api} tenantId=${tenantId} existing=${g} />`}<//>
+    <${Loaded} load=${load}>${(d: { g: Record<string, unknown> | undefined; etag: string | undefined }) => html`<${RingGroupForm} api=${api} tenantId=${tenantId} existing=${d.g} etag=${d.etag} />`}<//>
   <//>`;
 }
 
-function RingGroupForm({ api, tenantId, existing }: { api: ApiClient; tenantId: string; existing: Record<string, unknown> | undefined }) {
+function RingGroupForm({ api, tenantId, existing, etag }: { api: ApiClient; tenantId: string; existing: Record<string, unknown> | undefined; etag: string | undefined }) {
+  const tag = useRef<string | undefined>(etag) as DocTag;
   const names = useDestinationNames(api, tenantId);
   const [name, setName] = useState(String(existing?.['name'] ?? ''));
   const [strategy, setStrategy] = useState(String(existing?.['strategy'] ?? 'simultaneous'));
@@ -39,7 +41,7 @@ function RingGroupForm({ api, tenantId, existing }: { api: ApiClient; tenantId: 
   const key = existing ? String(existing['name']) : undefined;
   const save = (item: Record<string, unknown> | undefined, done: () => string) =>
     form.run(async () => {
-      await saveRoutingItem(api, tenantId, 'ringGroups', (x) => String(x['name']), key, item, (i) => (index.current = i));
+      await saveRoutingItem(api, tenantId, 'ringGroups', (x) => String(x['name']), key, item, (i) => (index.current = i), tag);
       return done();
     }, reroot);
   const submit = (e: Event) => {
@@ -53,6 +55,7 @@ function RingGroupForm({ api, tenantId, existing }: { api: ApiClient; tenantId: 
   };
   const at = (f: string) => messageAt(form.problems, f);
   return html`<form onSubmit=${submit} novalidate>
+    <${StaleAlert} state=${form} />
     <${Field} label=${T.name} name="name" value=${name} onInput=${setName} required=${true} hint=${T.nameRule} error=${at('/name')} />
     <${Select} label=${T.strategy} name="strategy" value=${strategy} options=${[['simultaneous', T.strategies['simultaneous']!], ['sequential', T.strategies['sequential']!]]} onChange=${setStrategy} error=${at('/strategy')} />
     <${Field} label=${T.members} name="members" value=${members} onInput=${setMembers} hint=${T.listHint} error=${at('/members')} />

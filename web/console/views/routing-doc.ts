@@ -1,4 +1,5 @@
-import { seg, type ApiClient } from '../api';
+import { seg, type ApiClient, type Tagged } from '../api';
+import type { DocTag } from './doc-tag';
 
 /** GET .../routing as the forms use it. */
 export interface RoutingView {
@@ -19,13 +20,20 @@ export function getRouting(api: ApiClient, tenantId: string): Promise<RoutingVie
   return api.get<RoutingView>(`/tenants/${seg(tenantId)}/routing`);
 }
 
+/** The document with its ETag: a form keeps the tag to save with. */
+export function getRoutingTagged(api: ApiClient, tenantId: string): Promise<Tagged<RoutingView>> {
+  return api.getTagged<RoutingView>(`/tenants/${seg(tenantId)}/routing`);
+}
+
 /**
  * Ring groups and routes are one document (PUT .../routing, checked as the tenant YAML):
  * read it fresh, put `item` in place of the element whose key is `key` (or at the end, or
  * take it out when `item` is undefined), write the whole. Returns the element's index, for
  * the pointers of a 422 ('/ringGroups/<index>/members/0'); `at` is told it before the write.
+ * With `tag` (the ETag the form read) the write carries If-Match: a change by someone else
+ * since then is a 412 and nothing is written; on success `tag` becomes the new one.
  */
-export async function saveRoutingItem(api: ApiClient, tenantId: string, list: RoutingList, keyOf: (x: Record<string, unknown>) => string, key: string | undefined, item: Record<string, unknown> | undefined, at: (index: number) => void): Promise<void> {
+export async function saveRoutingItem(api: ApiClient, tenantId: string, list: RoutingList, keyOf: (x: Record<string, unknown>) => string, key: string | undefined, item: Record<string, unknown> | undefined, at: (index: number) => void, tag?: DocTag): Promise<void> {
   const doc = await getRouting(api, tenantId);
   const items: Array<Record<string, unknown>> = [...doc[list]];
   const i = key === undefined ? -1 : items.findIndex((x) => keyOf(x) === key);
@@ -34,5 +42,6 @@ export async function saveRoutingItem(api: ApiClient, tenantId: string, list: Ro
   if (item === undefined) items.splice(index, 1);
   else items[index] = item;
   const { dids: _dids, ...body } = doc;
-  await api.put(`/tenants/${seg(tenantId)}/routing`, { ...body, [list]: items });
+  const out = await api.writeTagged('PUT', `/tenants/${seg(tenantId)}/routing`, { ...body, [list]: items }, tag?.current);
+  if (tag) tag.current = out.etag;
 }

@@ -7,7 +7,8 @@ import { daysText, daysValue, holidayLine, holidaysText, holidaysValue } from '.
 import { T } from '../text';
 import { Field, Loaded, Page, useLoad } from '../ui';
 import { ConfirmDelete, FormAlerts, TextArea, useFormState } from './form-kit';
-import { getFlows, saveFlowsItem } from './flows-doc';
+import { StaleAlert, type DocTag } from './doc-tag';
+import { getFlowsTagged, saveFlowsItem } from './flows-doc';
 
 type Schedule = Record<string, unknown> & { name: string };
 interface WindowRow {
@@ -24,17 +25,18 @@ let rowSeq = 0;
 export function ScheduleFormPage({ api, tenantId, name }: { api: ApiClient; tenantId: string; name: string }) {
   const isNew = name === '+new';
   const [load] = useLoad(async () => {
-    const doc = await getFlows(api, tenantId);
+    const { body: doc, etag } = await getFlowsTagged(api, tenantId);
     const s = doc.schedules.find((x) => x.name === name);
     if (!isNew && !s) throw new ApiFailure(404, 'not_found', 'not found');
-    return { schedule: s, timezone: doc.timezone };
+    return { schedule: s, timezone: doc.timezone, etag };
   }, [tenantId, name]);
   return html`<${Page} title=${isNew ? T.newSchedule : T.editSchedule(name)}>
-    <${Loaded} load=${load}>${(d: { schedule: Schedule | undefined; timezone: string }) => html`<p>${T.scheduleZone(d.timezone)}</p><${ScheduleForm} api=${api} tenantId=${tenantId} existing=${d.schedule} />`}<//>
+    <${Loaded} load=${load}>${(d: { schedule: Schedule | undefined; timezone: string; etag: string | undefined }) => html`<p>${T.scheduleZone(d.timezone)}</p><${ScheduleForm} api=${api} tenantId=${tenantId} existing=${d.schedule} etag=${d.etag} />`}<//>
   <//>`;
 }
 
-function ScheduleForm({ api, tenantId, existing }: { api: ApiClient; tenantId: string; existing: Schedule | undefined }) {
+function ScheduleForm({ api, tenantId, existing, etag }: { api: ApiClient; tenantId: string; existing: Schedule | undefined; etag: string | undefined }) {
+  const tag = useRef<string | undefined>(etag) as DocTag;
   const [name, setName] = useState(existing?.name ?? '');
   const [rows, setRows] = useState<WindowRow[]>(() => {
     const weekly = (existing?.['weekly'] as Array<{ days: unknown; from: string; to: string }> | undefined) ?? [{ days: 'mon-fri', from: '09:00', to: '17:00' }];
@@ -48,7 +50,7 @@ function ScheduleForm({ api, tenantId, existing }: { api: ApiClient; tenantId: s
   const setRow = (id: number, patch: Partial<WindowRow>) => setRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   const save = (item: Record<string, unknown> | undefined, done: () => string) =>
     form.run(async () => {
-      await saveFlowsItem(api, tenantId, 'schedules', key, item, (i) => (index.current = i));
+      await saveFlowsItem(api, tenantId, 'schedules', key, item, (i) => (index.current = i), tag);
       return done();
     }, reroot);
   const submit = (e: Event) => {
@@ -63,6 +65,7 @@ function ScheduleForm({ api, tenantId, existing }: { api: ApiClient; tenantId: s
   const holidayProblem = form.problems.find((p) => p.path === '/holidays' || p.path.startsWith('/holidays/'));
   const holidayError = holidayProblem ? (holidayLine(holidayProblem.path) ? T.holidayEntry(holidayLine(holidayProblem.path)!, holidayProblem.message) : holidayProblem.message) : undefined;
   return html`<form onSubmit=${submit} novalidate>
+    <${StaleAlert} state=${form} />
     <${Field} label=${T.name} name="name" value=${name} onInput=${setName} required=${true} hint=${T.nameRule} error=${at('/name')} />
     <fieldset class="rows" data-testid="schedule-windows">
       <legend>${T.weeklyWindows}</legend>

@@ -8,7 +8,8 @@ import { Field, Loaded, Page, Select, useLoad } from '../ui';
 import { useDestinationNames } from './destination-names';
 import { DestinationPicker } from './destination-picker';
 import { ConfirmDelete, FormAlerts, useFormState } from './form-kit';
-import { getFlows, saveFlowsItem, type FlowsView } from './flows-doc';
+import { StaleAlert, type DocTag } from './doc-tag';
+import { getFlowsTagged, saveFlowsItem, type FlowsView } from './flows-doc';
 
 type Condition = Record<string, unknown> & { name: string };
 const FIELDS = ['/name', '/schedule', '/open', '/closed'];
@@ -17,19 +18,20 @@ const FIELDS = ['/name', '/schedule', '/open', '/closed'];
 export function TimeConditionFormPage({ api, tenantId, name }: { api: ApiClient; tenantId: string; name: string }) {
   const isNew = name === '+new';
   const [load] = useLoad(async () => {
-    const doc = await getFlows(api, tenantId);
+    const { body: doc, etag } = await getFlowsTagged(api, tenantId);
     const c = doc.timeConditions.find((x) => x.name === name);
     if (!isNew && !c) throw new ApiFailure(404, 'not_found', 'not found');
     const live = isNew ? undefined : (await api.get<{ items: Array<{ name: string; override: string }> }>(`/tenants/${seg(tenantId)}/timeConditions`)).items.find((x) => x.name === name);
-    return { doc, condition: c, override: live?.override ?? 'auto' };
+    return { doc, condition: c, override: live?.override ?? 'auto', etag };
   }, [tenantId, name]);
   return html`<${Page} title=${isNew ? T.newTimeCondition : T.editTimeCondition(name)}>
-    <${Loaded} load=${load}>${(d: { doc: FlowsView; condition: Condition | undefined; override: string }) => html`<${ConditionForm} api=${api} tenantId=${tenantId} schedules=${d.doc.schedules.map((s) => s.name)} existing=${d.condition} />
+    <${Loaded} load=${load}>${(d: { doc: FlowsView; condition: Condition | undefined; override: string; etag: string | undefined }) => html`<${ConditionForm} api=${api} tenantId=${tenantId} schedules=${d.doc.schedules.map((s) => s.name)} existing=${d.condition} etag=${d.etag} />
       ${d.condition ? html`<${OverrideForm} api=${api} tenantId=${tenantId} name=${d.condition.name} current=${d.override} />` : null}`}<//>
   <//>`;
 }
 
-function ConditionForm({ api, tenantId, schedules, existing }: { api: ApiClient; tenantId: string; schedules: string[]; existing: Condition | undefined }) {
+function ConditionForm({ api, tenantId, schedules, existing, etag }: { api: ApiClient; tenantId: string; schedules: string[]; existing: Condition | undefined; etag: string | undefined }) {
+  const tag = useRef<string | undefined>(etag) as DocTag;
   const names = useDestinationNames(api, tenantId);
   const [name, setName] = useState(existing?.name ?? '');
   const [schedule, setSchedule] = useState(String(existing?.['schedule'] ?? schedules[0] ?? ''));
@@ -41,7 +43,7 @@ function ConditionForm({ api, tenantId, schedules, existing }: { api: ApiClient;
   const key = existing?.name;
   const save = (item: Record<string, unknown> | undefined, done: () => string) =>
     form.run(async () => {
-      await saveFlowsItem(api, tenantId, 'timeConditions', key, item, (i) => (index.current = i));
+      await saveFlowsItem(api, tenantId, 'timeConditions', key, item, (i) => (index.current = i), tag);
       return done();
     }, reroot);
   const submit = (e: Event) => {
@@ -56,6 +58,7 @@ function ConditionForm({ api, tenantId, schedules, existing }: { api: ApiClient;
   };
   const at = (f: string) => messageAt(form.problems, f);
   return html`<form onSubmit=${submit} novalidate>
+    <${StaleAlert} state=${form} />
     <${Field} label=${T.name} name="name" value=${name} onInput=${setName} required=${true} hint=${T.nameRule} error=${at('/name')} />
     <${Select} label=${T.schedule} name="schedule" value=${schedule} options=${(schedules.length > 0 ? schedules : ['']).map((s) => [s, s || T.noSchedules])} onChange=${setSchedule} error=${at('/schedule')} />
     <${DestinationPicker} label=${T.whenOpen} name="open" value=${open} onChange=${setOpen} names=${names} error=${at('/open')} />
