@@ -56,8 +56,7 @@ export class DirectMedia {
   ) {}
 
   /** The sides' description of why the media stays (for the log and tests); undefined: it may go direct. */
-  refusal(): string | undefined {
-    const policy = this.ctx.directMedia?.(this.call);
+  refusal(policy: DirectMediaPolicy | undefined = this.ctx.directMedia?.(this.call)): string | undefined {
     if (!policy) return 'off for this tenant';
     if (this.legsChanged) return 'a leg was replaced (transfer, park)';
     const a = this.leg('a');
@@ -68,8 +67,11 @@ export class DirectMedia {
 
   /** The call is answered and acknowledged, or a resume was answered: join the legs when allowed. */
   join(): void {
-    if (this.stopped || this.state !== 'relayed' || this.call.state !== 'answered' || !this.ctx.directMedia) return;
-    const why = this.refusal();
+    if (this.stopped || this.state !== 'relayed' || this.call.state !== 'answered') return;
+    // A tenant without the policy: nothing of this runs, not even a log line.
+    const policy = this.ctx.directMedia?.(this.call);
+    if (!policy) return;
+    const why = this.refusal(policy);
     if (why !== undefined) {
       // Said once per reason: every ACK and answered offer asks again.
       if (why !== this.lastRefusal) this.ctx.logger.info('direct media: the media stays in the PBX', { call: this.call.id, reason: why });
