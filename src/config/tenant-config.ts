@@ -187,6 +187,14 @@ function checkVoicemailBoxes(t: { extensions: ReadonlyArray<{ ext: string }>; vo
   });
 }
 
+/** `media.trunks` names the tenant's own trunks only. */
+function checkDirectMediaTrunks(t: { media?: { trunks: string[] }; trunks: ReadonlyArray<{ name: string }> }, root: Where): void {
+  const names = new Set(t.trunks.map((x) => x.name));
+  t.media?.trunks.forEach((name, i) => {
+    if (!names.has(name)) root.at('media').at('trunks').at(i).report(`${name} is not a trunk of this tenant`);
+  });
+}
+
 /** What pbx.yaml adds to the checks of a tenant file. */
 export interface TenantParseOptions {
   /** Where the tenant's own trunks may point (pbx.yaml security.tenantTrunk*); absent: not checked. */
@@ -223,6 +231,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     checkVoicemailBoxes(t, root);
     checkPickupGroups(t, root);
     checkPark(t, root);
+    checkDirectMediaTrunks(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
     checkWebhooks(t.webhooks, root, opts.trunkAddresses);
   });
