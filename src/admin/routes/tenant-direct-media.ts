@@ -27,7 +27,7 @@ interface MediaBody {
   trunks?: string[];
 }
 
-export function mediaRoutes(deps: TenantResourceDeps): RouteDef[] {
+export function directMediaRoutes(deps: TenantResourceDeps): RouteDef[] {
   const path = '/tenants/{tenantId}/media';
   const read = (text: string | undefined) => readDirectMediaSetting(text);
   const get: RouteDef = {
