@@ -8,11 +8,15 @@
  *   - media worker: its isolate's heap in use (the lowest of several samples: no GC can be forced there);
  *   - the process's RSS (both threads, sockets' buffers, native allocations).
  *
+ * Short warm-up calls run first (their JIT code is not a call's memory).
+ *
  *   node --expose-gc --import tsx src/b2bua/call-memory.probe.ts [calls=200] [directMedia=off|on]
+ *   (PROBE_SNAPSHOTS=<dir> also writes main-thread heap snapshots before and after)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { PbxServer } from '../app/pbx-server.js';
 import type { MediaController } from '../media/controller.js';
 import { createLogger } from '../util/logger.js';
@@ -54,23 +58,33 @@ async function main(): Promise<void> {
       'rtp: { ports: 30000-39999, workers: 1 }',
       'security: { trusted: [ "127.0.0.0/8" ], floodRate: 0 }',
       'registrar: { writeDelayMs: 0 }',
+      'calls: { perExtension: 1000 }',
     ].join('\n'),
   );
   writeFileSync(
     join(dir, 'tenants', 'acme.yaml'),
-    ['id: acme', 'domains: [ acme.example ]', 'limits: { calls: 100000, callsPerExtension: 100000 }', 'extensions:', '  - { ext: "1001", password: "acme-1001-secret" }', '  - { ext: "1002", password: "acme-1002-secret" }', ...(direct ? ['media: { direct: true }'] : [])].join('\n') + '\n',
+    ['id: acme', 'domains: [ acme.example ]', 'limits: { calls: 100000, callsPerExtension: 1000 }', 'extensions:', '  - { ext: "1001", password: "acme-1001-secret" }', '  - { ext: "1002", password: "acme-1002-secret" }', ...(direct ? ['media: { direct: true }'] : [])].join('\n') + '\n',
   );
   const server = await PbxServer.start(join(dir, 'pbx.yaml'), { logger: createLogger({ level: 'error' }), env: {} });
   // The probe reads the worker's load report (heapUsedBytes) through the server's own controller.
   const media = (server as unknown as { media: MediaController }).media;
   const remote = `127.0.0.1:${port}`;
-  const callee = await Callee.start({ server: remote, party: { user: '1002', domain: 'acme.example', password: 'acme-1002-secret' }, calls, timeoutSeconds: 600 });
-  await sleep(2000);
+  const WARMUP = 40;
+  const callee = await Callee.start({ server: remote, party: { user: '1002', domain: 'acme.example', password: 'acme-1002-secret' }, calls: calls + WARMUP, timeoutSeconds: 600 });
+  const callerFields = [...authFields({ user: '1001', domain: 'acme.example', password: 'acme-1001-secret' }), '1002@acme.example'];
+  // Warm-up: short calls first, so the code V8 compiles for the call path (megabytes) is not counted per call.
+  const warm = SippProcess.start({ scenario: 'call-uac.xml', remote, inject: [callerFields], calls: WARMUP, rate: 20, localPort: await freePort(), mediaPort: await freePort(), pauseMs: 1000, timeoutSeconds: 120 });
+  await warm.done;
+  await warm.dispose();
+  await sleep(36_000); // their transactions' timers (64*T1) run out
   const before = await sample(media);
+  // PROBE_SNAPSHOTS=<dir>: main-thread heap snapshots before and after, to see what a call holds.
+  const snapshots = process.env['PROBE_SNAPSHOTS'];
+  if (snapshots) writeHeapSnapshot(join(snapshots, 'before.heapsnapshot'));
   const caller = SippProcess.start({
     scenario: 'call-uac.xml',
     remote,
-    inject: [[...authFields({ user: '1001', domain: 'acme.example', password: 'acme-1001-secret' }), '1002@acme.example']],
+    inject: [callerFields],
     calls,
     rate: 50,
     localPort: await freePort(),
@@ -84,14 +98,23 @@ async function main(): Promise<void> {
     if ((l?.sessions ?? 0) >= calls) break;
     await sleep(500);
   }
+  // Set-up leaves transactions behind for a while (RFC 3261 §17: Timer H/J, 64*T1 = 32 s, for
+  // the 407'd INVITE and the REGISTERs): sampled once at once, and once when they are gone.
   await sleep(3000);
   const [load] = await media.loads();
+  const live = load?.sessions ?? calls;
+  const early = await sample(media);
+  await sleep(36_000);
   const after = await sample(media);
-  const per = (a: number, b: number) => ((a - b) / calls / 1024).toFixed(1);
+  if (snapshots) writeHeapSnapshot(join(snapshots, 'after.heapsnapshot'));
+  const [load2] = await media.loads();
+  const per = (a: number, b: number) => ((a - b) / live / 1024).toFixed(1);
   const result = {
-    calls,
+    callsPlaced: calls,
     directMedia: direct,
-    workerSessions: load?.sessions,
+    liveCalls: live,
+    liveCallsAtEnd: load2?.sessions,
+    right_after_setup: { mainHeapKiBPerCall: per(early.heap, before.heap), workerHeapKiBPerCall: per(early.workerHeap, before.workerHeap), totalKiBPerCall: per(early.heap + early.workerHeap, before.heap + before.workerHeap) },
     mainHeapKiBPerCall: per(after.heap, before.heap),
     workerHeapKiBPerCall: per(after.workerHeap, before.workerHeap),
     rssKiBPerCall: per(after.rss, before.rss),
