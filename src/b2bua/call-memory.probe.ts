@@ -10,7 +10,7 @@
  *
  * Short warm-up calls run first (their JIT code is not a call's memory).
  *
- *   node --expose-gc --import tsx src/b2bua/call-memory.probe.ts [calls=200] [directMedia=off|on]
+ *   node --expose-gc --import tsx src/b2bua/call-memory.probe.ts [calls=200] [directMedia=off|on] [callsPerSecond=20]
  *   (PROBE_SNAPSHOTS=<dir> also writes main-thread heap snapshots before and after)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { SippProcess } from '../../test/support/sipp-process.js';
 
 const calls = Number(process.argv[2] ?? 200);
 const direct = process.argv[3] === 'on';
+const rate = Number(process.argv[4] ?? 20);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     remote,
     inject: [callerFields],
     calls,
-    rate: 50,
+    rate,
     localPort: await freePort(),
     mediaPort: await freePort(),
     pauseMs: 600_000,
