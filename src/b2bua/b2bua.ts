@@ -37,6 +37,7 @@ import { hasReplaces } from './invite-replaces.js';
 import { appCallsOf, planOfRoute, unansweredHook, type AppCallsOptions } from './app-calls-wiring.js';
 import { reportCallActivity, type CallActivitySink } from './call-activity.js';
 import { callSrtpPolicies } from './srtp-call-policy.js';
+import { directMediaPolicyFor } from './direct-media-wiring.js';
 import { checkSrtpOffer } from './srtp-legs.js';
 import { CallPickups } from './call-pickup.js';
 import { CallParks, type ParkSlotsPort } from './call-park.js';
@@ -621,6 +622,7 @@ export class B2bua implements B2buaIo {
       contactFor: (p) => this.contactFor(p),
       forkHeaders: () => sessionTimerOfferHeaders(s.sessionTimer),
       musicOnHold: () => this.d.musicOnHold?.(tenant),
+      directMedia: (call: Call) => directMediaPolicyFor(tenant, call, this.d.recording),
       answerHeaders: () => [],
       forkIo,
       ackFork: (fork: Fork, res: SipResponse) => {

@@ -10,6 +10,7 @@ import type { CallRegistry } from './call-registry.js';
 import type { Fork, ForkTransport } from './fork.js';
 import type { LocalVia } from './messages.js';
 import type { CallRecorder, MediaProvider, WebrtcIdentity } from './ports.js';
+import type { DirectMediaPolicy } from './direct-media.js';
 
 /** Everything a Call uses from the B2BUA around it; built once per call by the B2BUA. */
 export interface CallContext {
@@ -46,4 +47,6 @@ export interface CallContext {
   activity?(call: Call): void;
   /** The tenant's music-on-hold files (real, checked paths), for a held party; absent or empty: silence. */
   musicOnHold?(): readonly string[] | undefined;
+  /** The tenant's direct-media policy for this call (direct-media.ts); absent or undefined: the media stays in the PBX. */
+  directMedia?(call: Call): DirectMediaPolicy | undefined;
 }

@@ -27,6 +27,7 @@ import { AckAnswers } from './ack-answer.js';
 import { CallerEarlyLeg } from './caller-early-leg.js';
 import { LateOffer } from './late-offer.js';
 import { cseqOf } from '../sip/message/headers.js';
+import { DirectMedia } from './direct-media.js';
 
 export type CallState = 'routing' | 'proceeding' | 'answered' | 'ending' | 'ended';
 
@@ -113,6 +114,8 @@ export class Call implements ForkOwner {
   private bExt: { ext: string | undefined } | undefined;
   /** A side whose party left (dropLeg: a transferor, a parker) gets no BYE when the call ends. */
   private readonly legGone: Record<Side, boolean> = { a: false, b: false };
+  /** Direct media (direct-media.ts): the PBX steps out of the RTP path when the tenant's policy allows. */
+  readonly direct: DirectMedia;
 
   constructor(
     private readonly ctx: CallContext,
@@ -129,6 +132,7 @@ export class Call implements ForkOwner {
     this.dtmf.noteAllow('a', input.invite);
     this.ackAnswers = new AckAnswers(ctx.clock, ctx.settings);
     this.callerEarly = new CallerEarlyLeg(this, ctx);
+    this.direct = new DirectMedia(this, ctx);
   }
 
   /** Every branch tried so far (for call-activity.ts). */
@@ -147,6 +151,7 @@ export class Call implements ForkOwner {
 
   /** The party on one side left during a transfer (its BYE was answered): its dialog and session timer go. */
   dropLeg(side: Side): void {
+    this.direct.legChanged(side);
     this.legGone[side] = true;
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
@@ -159,6 +164,7 @@ export class Call implements ForkOwner {
    * starts over with what the new leg negotiated.
    */
   replaceLeg(side: Side, fork: Fork, timer: NegotiatedTimer | undefined, ext: string | undefined = fork.target.trunk === undefined ? fork.target.binding?.aor : undefined): void {
+    this.direct.legChanged(side);
     this.legGone[side] = false;
     const old = side === 'a' ? this.aDialog : this.winner?.dialog;
     if (old) this.ctx.registry.removeDialog(dialogKey(old.id.callId, old.id.localTag, old.id.remoteTag));
@@ -477,6 +483,17 @@ export class Call implements ForkOwner {
       warn: (message, fields) => this.ctx.logger.warn(message, { call: this.id, ...fields }),
     });
     this.moh.offerAnswered(offerer, hold);
+    this.direct.relayedOffer(hold);
+  }
+
+  /** Whether music on hold plays to `side` now (its party is held). */
+  isHeld(side: Side): boolean {
+    return this.moh?.isHeld(side) ?? false;
+  }
+
+  /** What each leg carries, as last told to the media path. */
+  get codecs(): LegCodecs | undefined {
+    return this.legCodecs;
   }
 
   /** One leg now carries another codec (an answer to our own offer on that leg); the other leg's stays. */
@@ -506,6 +523,7 @@ export class Call implements ForkOwner {
   onCallerAck(): void {
     if (this.okRetransmit) this.ctx.clock.clearTimeout(this.okRetransmit.timer);
     this.okRetransmit = undefined;
+    this.direct.join();
   }
 
   private onNoAnswer(): void {
@@ -654,6 +672,7 @@ export class Call implements ForkOwner {
     this.sessionTimers.b?.stop();
     this.ackAnswers.stop();
     this.callerEarly.stop();
+    this.direct.stop();
     if (this.aDialog) this.ctx.registry.removeDialog(dialogKey(this.aDialog.id.callId, this.aDialog.id.localTag, this.aDialog.id.remoteTag));
     const d = this.winner?.dialog;
     if (d) this.ctx.registry.removeDialog(dialogKey(d.id.callId, d.id.localTag, d.id.remoteTag));

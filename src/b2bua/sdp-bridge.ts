@@ -42,6 +42,8 @@ export class SdpBridge {
   /** Why the last description was refused by the SRTP policy (for the log). */
   srtpRefusal: string | undefined;
   private lastMedia: CallMediaSession | undefined;
+  /** The last description each leg sent (offer or answer, SDES taken out): its own address and codecs, for direct media. */
+  private readonly lastIn: Record<Side, SessionDescription | undefined> = { a: undefined, b: undefined };
 
   /**
    * ownAddresses: the PBX's own IPs (rtp.address, SIP listeners, publicAddress), which a
@@ -96,6 +98,7 @@ export class SdpBridge {
     if (!filtered) return undefined;
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
+    this.lastIn[from] = filtered;
     const to: Side = from === 'a' ? 'b' : 'a';
     const sent = augmentOffer(filtered, this.transcodable);
     this.pendingOffer = { from, offer: filtered, sent };
@@ -131,6 +134,7 @@ export class SdpBridge {
     }
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
+    this.lastIn[from] = sd;
     this.pendingOffer = undefined;
     const to: Side = from === 'a' ? 'b' : 'a';
     const out = this.rewriteFor(to, answer, media, 'answer');
@@ -174,9 +178,27 @@ export class SdpBridge {
     if (!mapped?.answerer) return undefined;
     const remote = remoteOf(sd, signallingIp, this.ownAddresses);
     if (!remote) return undefined;
+    this.lastIn[from] = sd;
     if (this.lastMedia) this.srtp?.apply(this.lastMedia);
     if (this.lastMedia) this.webrtc?.apply(this.lastMedia);
     return { remote, codec: mapped.answerer, moved: this.noteRemote(from, remote) };
+  }
+
+  /** The last description `side` sent us (its own address, port and codecs); undefined before any. */
+  lastFrom(side: Side): SessionDescription | undefined {
+    return this.lastIn[side];
+  }
+
+  /**
+   * Direct media (direct-media.ts): the other leg's own description offered to `to` as it
+   * is (its address and port, not the PBX's), under our origin for that leg (RFC 3264 §8:
+   * the version goes up). Its answer comes back through answerToOwnOffer.
+   */
+  directOfferTo(to: Side, sd: SessionDescription): Buffer {
+    this.ownOffers[to] = sd;
+    const body = Buffer.from(this.originTo[to].serialize(sd), 'utf8');
+    this.lastSent[to] = body;
+    return body;
   }
 
   /** Remember a leg's media address; true when it differs from the one before (the leg must relearn its source). */

@@ -252,8 +252,20 @@ test('unknown top-level keys, with and without a suggestion', () => {
   assert.equal(problems('id: acme\ndomain: [ a.example ]\ncolour: []\n'), [
     '/etc/pbx/tenants/acme.yaml:1:1: domains: required key is missing',
     "/etc/pbx/tenants/acme.yaml:2:1: domain: unknown key (did you mean 'domains'?)",
-    '/etc/pbx/tenants/acme.yaml:3:1: colour: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, inboundCos, auth, recording, srtp, featureCodes, moh, natKeepalive, blf, pickupGroups, park, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs, queues)',
+    '/etc/pbx/tenants/acme.yaml:3:1: colour: unknown key (known keys: id, name, domains, limits, extensions, countryCode, nationalPrefix, callerId, inboundCos, auth, recording, srtp, featureCodes, moh, natKeepalive, media, blf, pickupGroups, park, dids, trunks, ringGroups, inboundRoutes, outboundRoutes, conferences, voicemailBoxes, webhooks, timezone, schedules, timeConditions, ivrs, queues)',
   ]);
+});
+
+test('media: direct media off by default; on with trunks of the tenant; a foreign trunk or a bad value at its line and column', () => {
+  const base = 'id: acme\ndomains: [ a.example ]\n';
+  assert.is(parseTenantConfig(base, FILE, {}).media, undefined);
+  assert.equal(parseTenantConfig(`${base}media: { direct: true }\n`, FILE, {}).media, { direct: true, trunks: [] });
+  const trunk = 'countryCode: "1"\ntrunks:\n  - { name: carrier, kind: ip, host: sip.carrier.example, allowedSources: [ "192.0.2.9/32" ] }\n';
+  assert.equal(parseTenantConfig(`${base}${trunk}media: { direct: true, trunks: [ carrier ] }\n`, FILE, {}).media, { direct: true, trunks: ['carrier'] });
+  assert.equal(problems(`${base}${trunk}media: { direct: true, trunks: [ carrier, other ] }\n`), ['/etc/pbx/tenants/acme.yaml:6:43: media.trunks[1]: other is not a trunk of this tenant']);
+  const bad = problems(`${base}media: { direct: yes-please }\n`);
+  assert.is(bad.length, 1);
+  assert.match(bad[0]!, /^\/etc\/pbx\/tenants\/acme\.yaml:3:18: media\.direct: /);
 });
 
 test('a YAML syntax error is placed at its line and column', () => {

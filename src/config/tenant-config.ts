@@ -144,6 +144,8 @@ export const tenantSchema = object({
   moh: object({ class: sharedField(FIELDS.mohClass).optional() }).optional(),
   /** OPTIONS pings to the tenant's UDP phones (keep their NAT bindings open); off by default. */
   natKeepalive: natKeepaliveSchema().optional(),
+  /** Direct media (media bypass): RTP end to end when the call allows it; off by default. `trunks` names trunks that allow it too. */
+  media: object({ direct: bool().default(false), trunks: list(str({ minLength: 1, maxLength: 100 }), { max: 1000 }).default([]) }).optional(),
   /** Busy-lamp keys and presence: showPeers lets watchers see who a colleague's call is with (default false). */
   blf: object({ showPeers: bool().default(false) }).optional(),
   /** Call pickup groups (*8): group name → member extensions. */
@@ -185,6 +187,14 @@ function checkVoicemailBoxes(t: { extensions: ReadonlyArray<{ ext: string }>; vo
   });
 }
 
+/** `media.trunks` names the tenant's own trunks only. */
+function checkDirectMediaTrunks(t: { media?: { trunks: string[] }; trunks: ReadonlyArray<{ name: string }> }, root: Where): void {
+  const names = new Set(t.trunks.map((x) => x.name));
+  t.media?.trunks.forEach((name, i) => {
+    if (!names.has(name)) root.at('media').at('trunks').at(i).report(`${name} is not a trunk of this tenant`);
+  });
+}
+
 /** What pbx.yaml adds to the checks of a tenant file. */
 export interface TenantParseOptions {
   /** Where the tenant's own trunks may point (pbx.yaml security.tenantTrunk*); absent: not checked. */
@@ -221,6 +231,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     checkVoicemailBoxes(t, root);
     checkPickupGroups(t, root);
     checkPark(t, root);
+    checkDirectMediaTrunks(t, root);
     if (opts.trunkAddresses) checkTrunkAddresses(t.trunks, root, opts.trunkAddresses);
     checkWebhooks(t.webhooks, root, opts.trunkAddresses);
   });
@@ -247,6 +258,7 @@ export function parseTenantConfig(text: string, file: string, env: Env, opts: Te
     ...(raw.featureCodes && Object.keys(raw.featureCodes).length > 0 ? { featureCodes: raw.featureCodes as NonNullable<TenantConfig['featureCodes']> } : {}), // recordToggle: false is refused by checkTenantReferences
     ...(raw.moh?.class !== undefined ? { moh: { class: raw.moh.class } } : {}),
     ...(raw.natKeepalive !== undefined ? { natKeepalive: raw.natKeepalive } : {}),
+    ...(raw.media !== undefined ? { media: { direct: raw.media.direct, trunks: raw.media.trunks } } : {}),
     ...(raw.blf !== undefined ? { blf: { showPeers: raw.blf.showPeers } } : {}),
     ...(raw.pickupGroups !== undefined && Object.keys(raw.pickupGroups).length > 0 ? { pickupGroups: raw.pickupGroups } : {}),
     ...(raw.park !== undefined ? { park: parkConfig(raw.park) } : {}),

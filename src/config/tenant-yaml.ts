@@ -47,6 +47,7 @@ export interface TenantYamlInput extends Partial<CallFlows> {
   featureCodes?: Readonly<Record<string, string | false | undefined>>;
   moh?: { class?: string };
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  media?: { direct?: boolean; trunks?: readonly string[] };
   blf?: { showPeers?: boolean };
   pickupGroups?: Readonly<Record<string, readonly string[]>>;
   park?: { first: string; last: string; timeoutSeconds: number; fallback?: DestinationConfig };
@@ -155,6 +156,7 @@ export function tenantYamlText(t: TenantYamlInput, header?: string): string {
     featureCodes: t.featureCodes && Object.values(t.featureCodes).some((v) => v !== undefined) ? clean({ ...t.featureCodes }) : undefined,
     moh: t.moh?.class !== undefined ? { class: t.moh.class } : undefined,
     natKeepalive: t.natKeepalive?.optionsSeconds ? { ...t.natKeepalive } : undefined,
+    media: t.media && (t.media.direct || (t.media.trunks ?? []).length > 0) ? { direct: t.media.direct === true, ...((t.media.trunks ?? []).length > 0 ? { trunks: [...t.media.trunks!] } : {}) } : undefined,
     blf: t.blf?.showPeers ? { showPeers: true } : undefined,
     pickupGroups: t.pickupGroups && Object.keys(t.pickupGroups).length > 0 ? Object.fromEntries(Object.entries(t.pickupGroups).map(([k, v]) => [k, [...v]])) : undefined,
     park: t.park ? clean({ slots: `${t.park.first}-${t.park.last}`, timeoutSeconds: t.park.timeoutSeconds, fallback: t.park.fallback ? destinationYaml(t.park.fallback) : undefined }) : undefined,

@@ -315,6 +315,8 @@ export interface TenantConfig {
   moh?: { class?: string };
   /** OPTIONS pings to UDP contacts every optionsSeconds (0 = off); a binding is removed after dropAfterMisses unanswered in a row (0 = never). */
   natKeepalive?: { optionsSeconds: number; dropAfterMisses: number };
+  /** Direct media (media bypass, b2bua/direct-media.ts): off by default; `trunks`: the tenant's trunks whose legs may be joined too. */
+  media?: { direct: boolean; trunks: string[] };
   /** Busy-lamp keys (dialog events) and presence (tenant/blf-setting.ts); absent: watchers see no peers. */
   blf?: { showPeers: boolean };
   /** Call pickup groups: group name → member extensions (src/model/pickup-groups.ts). */

@@ -239,6 +239,8 @@ export interface WorkerLoad {
   /** Event loop time of the worker since it started, busy and idle (perf_hooks ELU): its CPU share. */
   loopActiveMs: number;
   loopIdleMs: number;
+  /** The worker isolate's V8 heap in use (v8.getHeapStatistics), garbage included: for memory-per-call probes. */
+  heapUsedBytes?: number;
   /** CPU time of the worker thread (Linux /proc), user + system, in ms; absent elsewhere. */
   cpuMs?: number;
   /** Since the worker started, over every session (released or live): RTP/RTCP packets and bytes sent on to the other leg. */

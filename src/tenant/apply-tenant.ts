@@ -1,4 +1,5 @@
 import { NAT_KEEPALIVE_SETTING } from './nat-keepalive-setting.js';
+import { DIRECT_MEDIA_SETTING } from './direct-media-setting.js';
 import { BLF_SETTING } from './blf-setting.js';
 import { PICKUP_GROUPS_SETTING } from './pickup-group-setting.js';
 import { PARK_SETTING } from './park-setting.js';
@@ -184,6 +185,7 @@ function sync(system: SystemStore, db: Database.Database, spec: ValidTenantSpec,
     [MOH_CLASS_SETTING, spec.mohClass],
     ...featureCodeSettings(spec.featureCodes),
     [NAT_KEEPALIVE_SETTING, spec.natKeepalive],
+    [DIRECT_MEDIA_SETTING, spec.media],
     [BLF_SETTING, spec.blf],
     [PICKUP_GROUPS_SETTING, spec.pickupGroups],
     [PARK_SETTING, spec.park],

@@ -1,4 +1,5 @@
 import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
+import { DIRECT_MEDIA_SETTING, readDirectMediaSetting } from './direct-media-setting.js';
 import { readBlfSettings } from './blf-setting.js';
 import { readCallFlows } from './call-flows-store.js';
 import { readConferences } from './conference-spec.js';
@@ -105,6 +106,8 @@ export function exportTenantSpec(system: SystemStore, store: TenantStore, id: st
   if (mohClass !== undefined) spec.moh = { class: mohClass };
   const keepalive = readNatKeepalive(store.getSetting(NAT_KEEPALIVE_SETTING));
   if (keepalive.optionsSeconds > 0) spec.natKeepalive = { ...keepalive };
+  const media = readDirectMediaSetting(store.getSetting(DIRECT_MEDIA_SETTING));
+  if (media.direct || media.trunks.length > 0) spec.media = { direct: media.direct, ...(media.trunks.length > 0 ? { trunks: media.trunks } : {}) };
   if (readBlfSettings(store).showPeers) spec.blf = { showPeers: true };
   const pickupGroups = readPickupGroups(store);
   if (Object.keys(pickupGroups).length > 0) spec.pickupGroups = pickupGroups;

@@ -1,5 +1,6 @@
 import { isWebPasswordHash, webPasswordProblem } from './web-password.js';
 import { natKeepaliveProblems, natKeepaliveSettingText } from './nat-keepalive-setting.js';
+import { directMediaProblems, directMediaSettingText } from './direct-media-setting.js';
 import { blfProblems, blfSettingText } from './blf-setting.js';
 import { checkAlgorithmList } from './auth-algorithms.js';
 import { normalizeDomain } from './domain-name.js';
@@ -94,6 +95,8 @@ export interface TenantSpec extends RoutingSpec, Partial<CallFlows> {
   voicemailBoxes?: readonly VoicemailBoxSpec[];
   /** OPTIONS keep-alives to UDP contacts (nat-keepalive-setting.ts); absent: off. */
   natKeepalive?: { optionsSeconds?: number; dropAfterMisses?: number };
+  /** Direct media (direct-media-setting.ts); absent: off. */
+  media?: { direct?: boolean; trunks?: readonly string[] };
   /** Busy-lamp and presence policy (blf-setting.ts); absent: watchers see no peers. */
   blf?: { showPeers?: boolean };
   /** Call pickup groups: group name → member extensions (pickup-group-setting.ts). */
@@ -142,6 +145,8 @@ export interface ValidTenantSpec {
   mohClass?: string;
   /** The natKeepalive setting's text (nat-keepalive-setting.ts), when it is on. */
   natKeepalive?: string;
+  /** The media setting's text (direct-media-setting.ts), when direct media is on or a trunk is named. */
+  media?: string;
   /** The blf setting's text (blf-setting.ts), when it is not the default. */
   blf?: string;
   /** The pickupGroups setting's text (pickup-group-setting.ts), when there are groups. */
@@ -250,6 +255,9 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   if (mohProblem !== undefined) bad('moh.class', mohProblem);
   for (const [path, message] of natKeepaliveProblems(spec?.natKeepalive)) bad(path, message);
   const natKeepalive = natKeepaliveSettingText(spec?.natKeepalive);
+  const mediaProblems = directMediaProblems(spec?.media, Array.isArray(spec?.trunks) ? spec.trunks.map((t) => String((t as { name?: unknown })?.name)) : []);
+  for (const [path, message] of mediaProblems) bad(path, message);
+  const media = mediaProblems.length === 0 ? directMediaSettingText(spec?.media as { direct?: boolean; trunks?: string[] } | undefined) : undefined;
   for (const [path, message] of blfProblems(spec?.blf)) bad(path, message);
   const blf = blfProblems(spec?.blf).length === 0 ? blfSettingText(spec?.blf) : undefined;
   const park = validateParkSpec(spec?.park, Array.isArray(spec?.extensions) ? spec.extensions.map((x) => String(x?.ext)) : [], Array.isArray(spec?.ringGroups) ? spec.ringGroups.map((g) => String(g?.name)) : [], bad);
@@ -319,7 +327,7 @@ export function validateTenantSpec(spec: TenantSpec, opts: SpecCheckOptions = {}
   const callFlows = parseCallFlows(spec ?? {}, { extensions: known, ringGroups: new Set(routing.ringGroups.map((g) => g.name)), conferences: new Set(conferences.map((c) => c.number)), voicemailBoxes }, bad);
 
   if (problems.length > 0) throw new TenantSpecError(isValidTenantId(id) ? id : undefined, problems);
-  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(blf !== undefined ? { blf } : {}), ...(pickupGroups !== undefined ? { pickupGroups } : {}), ...(park !== undefined ? { park } : {}), ...srtpOf(spec.srtp as SrtpPolicySetting | undefined, extensions) };
+  return { ...(webhooks ? { webhooks } : {}), ...(mwiModes ? { mwiModes } : {}), id, name: spec.name, domains, realm: domains[0]!, limits, extensions, routing, conferences, voicemail, callFlows, callHandling: calls.handling, featureCodes, ...(spec.recording !== undefined ? { recording: spec.recording as RecordingPolicy } : {}), ...(recordToggleCode !== undefined ? { recordToggleCode } : {}), ...(mohClass !== undefined ? { mohClass } : {}), ...(natKeepalive !== undefined ? { natKeepalive } : {}), ...(media !== undefined ? { media } : {}), ...(blf !== undefined ? { blf } : {}), ...(pickupGroups !== undefined ? { pickupGroups } : {}), ...(park !== undefined ? { park } : {}), ...srtpOf(spec.srtp as SrtpPolicySetting | undefined, extensions) };
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;

@@ -21,6 +21,7 @@ import { extensionRoutes } from './tenant-extensions.js';
 import { callHandlingRoutes } from './tenant-call-handling.js';
 import { pickupParkRoutes } from './tenant-pickup-park.js';
 import { srtpRoutes } from './tenant-srtp.js';
+import { directMediaRoutes } from './tenant-direct-media.js';
 import { registrationRoutes } from './tenant-registrations.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';
 import { routingRoutes } from './tenant-routing.js';
@@ -37,6 +38,7 @@ export function tenantResourceRoutes(deps: TenantResourceDeps): RouteDef[] {
     ...callHandlingRoutes(deps),
     ...pickupParkRoutes(deps),
     ...srtpRoutes(deps),
+    ...directMediaRoutes(deps),
     ...trunkRoutes(deps),
     ...routingRoutes(deps),
     ...registrationRoutes(deps),

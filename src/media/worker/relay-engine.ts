@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { MediaError } from '../media-error.js';
 import { PortAllocator } from '../port-allocator.js';
 import type { CommandOf, LegCodec, LegDtmf, LegName, LegSrtp, LegWebrtc, LegPorts, MediaCommand, MediaEvent, MediaStats, RemoteTarget, WorkerLoad } from '../protocol.js';
@@ -458,6 +459,7 @@ export class RelayEngine {
       transcoding,
       framesPaced: this.pacer.frames,
       framesLate: this.pacer.late,
+      heapUsedBytes: getHeapStatistics().used_heap_size,
     };
   }
 
