@@ -1,5 +1,5 @@
 import type { TrunkHandle } from '../b2bua/call-plan.js';
-import type { TrunkDirectory } from '../edge/invite-admission.js';
+import type { TrunkDirectory } from '../edge/tenant-resolution.js';
 import type { Trunk } from '../tenant/routing-plan.js';
 import { answerChallenge } from '../trunk/challenge-responder.js';
 import { TrunkTargetRefused, type AddressRefusal, type TrunkResolver } from '../trunk/trunk-target.js';
