@@ -52,12 +52,12 @@ export function admitInvite(
       o.replier.reply(inbound, 403, { reason: 'Forbidden: callee is in another tenant' });
       o.refusals?.refused({ req, tenant, callerExt: ext.ext, calleeExt: ruri.user !== undefined ? unescapeUriPart(ruri.user) : '' }, 403, 'Forbidden: callee is in another tenant');
     } else {
-      o.replier.reply(inbound, 404, { reason: 'Not Found' });
+      o.replier.reply(inbound, 404);
     }
     return undefined;
   }
   if (ruri.user === undefined) {
-    o.replier.reply(inbound, 404, { reason: 'Not Found' });
+    o.replier.reply(inbound, 404);
     return undefined;
   }
   const gr = ruri.params['gr'];
@@ -67,7 +67,7 @@ export function admitInvite(
     // RFC 5627 §3.2: a temporary GRUU; it reaches one device of this tenant or nothing.
     const device = o.resolveTempGruu?.(tenant, unescapeUriPart(ruri.user));
     if (!device) {
-      o.replier.reply(inbound, 404, { reason: 'Not Found' });
+      o.replier.reply(inbound, 404);
       return undefined;
     }
     dialled = device.ext;

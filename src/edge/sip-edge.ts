@@ -26,6 +26,7 @@ import { admitSubscribe, admitSubscribeRefresh, isSubscribeRefresh } from './sub
 import type { SubscriptionManager } from '../events/subscription-manager.js';
 import type { OverloadControl } from './overload/overload-control.js';
 import { shedNewRequest } from './overload/shed-new-request.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 export interface EdgeOptions {
   transport: EdgeTransport;
@@ -113,7 +114,7 @@ export class SipEdge {
       }
       this.log.error('request handling failed', { error: e, from: inbound.source.address });
       if (inbound.message.kind === 'request' && inbound.message.method !== 'ACK') {
-        this.replier.reply(inbound, 500, { reason: 'Server Internal Error' });
+        this.replier.reply(inbound, 500);
       }
     }
   }
@@ -232,7 +233,7 @@ export class SipEdge {
   private onRegister(inbound: Inbound, req: SipRequest, tenant: TenantContext): void {
     // RFC 3261 §10.3: the address-of-record is the To URI (its domain named the tenant).
     const to = toOf(req);
-    if (!isSipUri(to.uri) || to.uri.user === undefined) throw new SipError(400, 'Bad Request', { detail: 'To is not a SIP URI with a user part' });
+    if (!isSipUri(to.uri) || to.uri.user === undefined) throw sipError(400, { detail: 'To is not a SIP URI with a user part' });
     const ext = this.gate.authenticate(inbound, req, tenant, 'registrar');
     if (!ext) return;
     const aor = unescapeUriPart(to.uri.user);

@@ -52,7 +52,7 @@ export function admitSubscribe(d: SubscribeAdmissionDeps, tenant: TenantContext,
   const ext = d.gate.authenticate(inbound, req, tenant, 'proxy');
   if (!ext) return false;
   if (uri.user === undefined) {
-    d.replier.reply(inbound, 404, { reason: 'Not Found' });
+    d.replier.reply(inbound, 404);
     return false;
   }
   return d.subscriptions.subscribe(inbound, req, tenant, ext.ext, target, unescapeUriPart(uri.user));

@@ -4,6 +4,7 @@ import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /** The reason phrase of the 403 a suspended tenant's phones and DIDs get (issue 5). */
 export const TENANT_SUSPENDED = 'Tenant suspended';
@@ -122,7 +123,7 @@ function trunkCall(d: TenantResolutionDeps, inbound: Inbound, req: SipRequest): 
   const did = user.startsWith('+') ? user : `+${user}`;
   const tenant = d.tenants.resolveDid(did);
   const trunk = tenant ? candidates.find((c) => c.tenantIds === '*' || c.tenantIds.includes(tenant.id)) : undefined;
-  if (!tenant || !trunk) return { kind: 'refuse', status: 404, reason: 'Not Found' };
+  if (!tenant || !trunk) return { kind: 'refuse', status: 404, reason: reasonPhrase(404) };
   if (tenant.status === 'suspended') return { kind: 'refuse', status: 403, reason: TENANT_SUSPENDED };
   return { kind: 'trunk', tenant, trunk: trunk.handle, did };
 }
