@@ -1,21 +1,7 @@
-/**
- * Per-tenant resource limits; structurally the same as TenantLimits in
- * src/config/types.ts (src/tenant does not import src/config). Absent = no limit.
- */
-export interface TenantLimits {
-  calls?: number;
-  extensions?: number;
-  storageMB?: number;
-  registrations?: number;
-  callsPerSecond?: number;
-  callsPerExtension?: number;
-  /** Concurrent calls through trunks (inbound + outbound). */
-  trunkCalls?: number;
-  /** Outbound minutes per day (UTC), summed from call records (TenantStore.outboundSecondsSince). */
-  outboundMinutesPerDay?: number;
-}
+import { LIMIT_KEYS, type TenantLimits } from '../model/tenant-limits.js';
 
-export const LIMIT_KEYS: ReadonlyArray<keyof TenantLimits> = ['calls', 'extensions', 'storageMB', 'registrations', 'callsPerSecond', 'callsPerExtension', 'trunkCalls', 'outboundMinutesPerDay'];
+/** Per-tenant resource limits: declared once in src/model/tenant-limits.ts. */
+export { LIMIT_KEYS, type TenantLimits };
 
 /** Parses the JSON kept in system.sqlite, keeping only known keys with sane values. */
 export function parseLimits(json: string): TenantLimits {
