@@ -1,5 +1,6 @@
 import type { InviteRequest } from '../b2bua/b2bua.js';
-import { dialledNumber, type TrunkHandle } from '../b2bua/call-plan.js';
+import { dialledNumber } from '../routing/dialled-number.js';
+import type { TrunkHandle } from '../trunk/trunk-handle.js';
 import { fromOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart } from '../sip/message/uri.js';

@@ -1,4 +1,5 @@
-import { dialledNumber, type TrunkHandle } from '../b2bua/call-plan.js';
+import { dialledNumber } from '../routing/dialled-number.js';
+import type { TrunkHandle } from '../trunk/trunk-handle.js';
 import { fromOf, hasHeader, toOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
