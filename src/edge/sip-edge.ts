@@ -141,9 +141,8 @@ export class SipEdge {
     }
     // Issue 13 point 4: shed new work early, after retransmissions, ACK and CANCEL.
     if (this.o.overload && shedNewRequest(this.o.overload, this.replier, inbound, req)) return;
-    const target = this.o.transport.responseTarget(inbound);
     if (req.method === 'SUBSCRIBE' && this.o.subscriptions && isSubscribeRefresh(req)) {
-      admitSubscribeRefresh({ gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, target);
+      admitSubscribeRefresh({ gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound));
       return;
     }
     // A request inside a dialog (To has a tag) goes to the call that owns the dialog.
@@ -152,7 +151,7 @@ export class SipEdge {
         this.replier.reply(inbound, 501, { headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
         return;
       }
-      if (!this.o.b2bua.handleInDialog(inbound, req, target)) this.replier.reply(inbound, 481);
+      if (!this.o.b2bua.handleInDialog(inbound, req, this.o.transport.responseTarget(inbound))) this.replier.reply(inbound, 481);
       return;
     }
     const refusal = uasChecks(req);
@@ -184,10 +183,11 @@ export class SipEdge {
       case 'SUBSCRIBE':
         if (!this.o.subscriptions) break;
         // An accepted subscription's connection carries its NOTIFYs: kept like a registration's.
-        if (admitSubscribe({ gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, who.tenant, inbound, req, target)) this.pin(inbound);
+        if (admitSubscribe({ gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, who.tenant, inbound, req, this.o.transport.responseTarget(inbound))) this.pin(inbound);
         return;
       case 'INVITE': {
         if (!this.o.b2bua) break;
+        const target = this.o.transport.responseTarget(inbound);
         const admitted =
           who.kind === 'trunk'
             ? trunkInvite(who, inbound, req, target)
