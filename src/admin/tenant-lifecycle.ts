@@ -7,7 +7,7 @@ import type { TenantFeatures } from '../tenant/tenant-features.js';
 import { isValidTenantId, tenantDbFile, tenantDir } from '../tenant/tenant-id.js';
 import type { TenantLimits } from '../tenant/tenant-limits.js';
 import type { TenantStore } from '../tenant/tenant-store.js';
-import { isE164 } from '../tenant/e164.js';
+import { isE164 } from '../model/e164.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { ApiError, notFound, toJsonPointer, validationError } from './api-types.js';

@@ -1,4 +1,3 @@
-import type { PbxConfig } from '../config/types.js';
 import type { Logger } from '../util/logger.js';
 import { runBackup } from './backup.js';
 
@@ -7,7 +6,7 @@ import { runBackup } from './backup.js';
  * while the server runs, keeping the newest `keep`. One at a time: a backup still
  * running when the next is due makes that one skip. Returns a stop function.
  */
-export function startBackupSchedule(config: PbxConfig, logger: Logger): () => void {
+export function startBackupSchedule(config: { dataDir: string; backup?: { dir: string; everyMinutes: number; keep: number } }, logger: Logger): () => void {
   const b = config.backup;
   if (!b) return () => {};
   let running = false;

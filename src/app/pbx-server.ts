@@ -389,6 +389,7 @@ export class PbxServer {
       guard: this.guard,
       registrar: this.registrar,
       b2bua: this.b2bua,
+      refusals: { refused: (r, status, reason) => this.b2bua?.recordRefused(r, status, reason) },
       isLocalAddress: (host) => this.isLocalAddress(host),
       logger: log,
       serverHeader: () => this.config.sip.userAgent,

@@ -1,5 +1,4 @@
-import type { TrunkHandle } from '../b2bua/call-plan.js';
-import type { TrunkDirectory } from '../edge/invite-admission.js';
+import type { TrunkHandle } from '../trunk/trunk-handle.js';
 import type { Trunk } from '../tenant/routing-plan.js';
 import { answerChallenge } from '../trunk/challenge-responder.js';
 import { TrunkTargetRefused, type AddressRefusal, type TrunkResolver } from '../trunk/trunk-target.js';
@@ -22,12 +21,12 @@ interface Entry {
 
 /**
  * Every trunk the server knows, the provider's and each tenant's own, refreshed whenever
- * the configuration is (start, SIGHUP). It answers the edge's question "which trunks may
+ * the configuration is (start, SIGHUP). It answers the edge's question (its TrunkDirectory) "which trunks may
  * this address be?" and the planner's "which trunk is this name for that tenant?", and
  * builds the TrunkHandle through which a call uses a trunk: its target, and its answer to
  * a carrier's challenge, given only for a challenge from that trunk's own address.
  */
-export class TrunkBook implements TrunkDirectory {
+export class TrunkBook {
   private provider = new Map<string, Entry>();
   private tenants = new Map<string, Map<string, Entry>>();
   private all: Entry[] = [];

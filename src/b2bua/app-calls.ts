@@ -33,6 +33,7 @@ import { bridgeExtensions } from './extension-bridge.js';
 import type { CallMediaSession } from './ports.js';
 import type { LiveCall } from './b2bua.js';
 import type { TrunkChannels } from './trunk-channels.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export interface AppCallsDeps {
   clock: Clock;
@@ -143,7 +144,7 @@ export class AppCalls {
       limits: { ...(tenant.limits.calls !== undefined ? { calls: tenant.limits.calls } : {}), ...(tenant.limits.callsPerSecond !== undefined ? { callsPerSecond: tenant.limits.callsPerSecond } : {}) },
     });
     if (!slot.ok) {
-      o.refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
+      o.refuse(slot.status, reasonPhrase(slot.status), [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
       return;
     }
     let release = () => slot.release();
@@ -152,7 +153,7 @@ export class AppCalls {
       const channel = this.d.trunkChannels.tryTake(tenant.id, tenant.limits.trunkCalls, [i.caller.trunk]);
       if (!channel.ok) {
         slot.release();
-        o.refuse(503, 'Service Unavailable', [['Reason', `SIP;cause=503;text="${channel.reason.replace(/"/g, "'")}"`]]);
+        o.refuse(503, reasonPhrase(503), [['Reason', `SIP;cause=503;text="${channel.reason.replace(/"/g, "'")}"`]]);
         return;
       }
       release = () => {
@@ -163,7 +164,7 @@ export class AppCalls {
     if (route.kind === 'conference') {
       if (!this.d.conferences) {
         slot.release();
-        o.refuse(404, 'Not Found');
+        o.refuse(404, reasonPhrase(404));
         return;
       }
       this.d.conferences.start({
@@ -327,7 +328,7 @@ export class AppCalls {
         case 'conference':
           // An answered leg cannot be handed to a room (the room answers with its own media).
           this.log.warn('conference not reachable from an answered call', { tenant: leg.tenant.id, call: leg.id, room: route.room.number });
-          await this.giveUp(leg, 480, 'Temporarily Unavailable');
+          await this.giveUp(leg, 480, reasonPhrase(480));
           return;
         case 'fail':
           await this.giveUp(leg, route.status, route.reason);
@@ -345,13 +346,13 @@ export class AppCalls {
     const refusal = route.emergency ? undefined : this.d.outboundRefusal?.(tenant);
     if (refusal !== undefined) {
       this.log.info('outside number refused', { tenant: tenant.id, call: leg.id, reason: refusal });
-      await this.giveUp(leg, 403, 'Forbidden');
+      await this.giveUp(leg, 403, reasonPhrase(403));
       return;
     }
     const slot = this.d.trunkChannels.tryTake(tenant.id, route.emergency ? undefined : tenant.limits.trunkCalls, route.trunks);
     if (!slot.ok) {
       this.log.info('outside number: no trunk channel', { tenant: tenant.id, call: leg.id, reason: slot.reason });
-      await this.giveUp(leg, 503, 'Service Unavailable');
+      await this.giveUp(leg, 503, reasonPhrase(503));
       return;
     }
     const stages = route.stages.filter((st) => st.targets.every((t) => t.trunk === undefined || slot.usable.includes(t.trunk)));

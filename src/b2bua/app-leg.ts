@@ -37,6 +37,7 @@ import { browserCaller } from './webrtc-legs.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { pickFinalFailure, type ForkFailure } from './status-mapping.js';
 import type { RingFailure } from './destination-router.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /** What to ring when an application continues to an extension, a ring group or an outside number. */
 export interface BridgePlan {
@@ -188,7 +189,7 @@ export class AppLeg implements ForkOwner {
         media = await this.d.media.createSession(this.id);
       } catch (e) {
         this.d.logger.warn('no media session for an application', { call: this.id, error: e });
-        this.refuse(503, 'Service Unavailable', 'media unavailable');
+        this.refuse(503, reasonPhrase(503), 'media unavailable');
         return false;
       }
       this.media = media;
@@ -206,7 +207,7 @@ export class AppLeg implements ForkOwner {
     const answered = answerOffer(browser?.plain ?? this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
     const fresh = answered && browser ? { ...answered, body: browser.answer(answered.body, this.d.mediaAddress, media.legA.rtpPort, media) } : answered;
     if (!fresh) {
-      this.refuse(488, 'Not Acceptable Here', 'no codec the PBX can play');
+      this.refuse(488, reasonPhrase(488), 'no codec the PBX can play');
       return false;
     }
     // RFC 3261 §13.2.1: a caller that got an answer in a 18x (early media of the ring before)
@@ -219,7 +220,7 @@ export class AppLeg implements ForkOwner {
       await media.setDtmf?.({ a: answer.codec.telephoneEvent !== undefined ? { mode: 'rfc4733' } : { mode: 'inband', detectInband: true }, b: { mode: 'none' } });
     } catch (e) {
       this.d.logger.warn('application media not set up', { call: this.id, error: e });
-      this.refuse(503, 'Service Unavailable', 'media not set up');
+      this.refuse(503, reasonPhrase(503), 'media not set up');
       return false;
     }
     if (this.isEnded()) return false;
@@ -407,7 +408,7 @@ export class AppLeg implements ForkOwner {
     try {
       this.calleeOffer = this.sdp.offerToCallee(this.callerSdp ?? this.input.offer, this.media, this.input.callerSourceAddress).body;
     } catch {
-      return this.bridgeFailed('unavailable', 488, 'Not Acceptable Here');
+      return this.bridgeFailed('unavailable', 488, reasonPhrase(488));
     }
     const ringback = this.d.ringback(this.tenant);
     if (ringback.length > 0) void this.media.play?.('a', ringback, { loop: true, bargeIn: false })?.catch(() => undefined);
@@ -497,7 +498,7 @@ export class AppLeg implements ForkOwner {
     const answer = this.sdp.answerToCaller(res.body, this.media, farEndAddress(fork.target));
     if (!answer) {
       this.d.byeFork(fork);
-      this.failures.push({ status: 488, reason: 'Not Acceptable Here' });
+      this.failures.push({ status: 488, reason: reasonPhrase(488) });
       return;
     }
     this.winner = fork;
@@ -565,7 +566,7 @@ export class AppLeg implements ForkOwner {
       this.finish('answered', cause, side);
     } else {
       for (const f of this.forks) f.cancel();
-      this.input.inviteTx.respond(answerCaller(this.input.invite, 480, { toTag: this.aTag, reason: 'Temporarily Unavailable', ...(headers ? { headers } : {}) }));
+      this.input.inviteTx.respond(answerCaller(this.input.invite, 480, { toTag: this.aTag, ...(headers ? { headers } : {}) }));
       this.finish('failed', cause, side);
     }
   }

@@ -26,6 +26,7 @@ import type { LegCodecs } from './ports.js';
 import type { ReferNotifier } from './refer-notify.js';
 import { resumeParty } from './resume-party.js';
 import { sentHold, transferOffer } from './transfer-offer.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export interface AttendedPlan {
   /** Call 1: the REFER's call, and X's side of it (the side C takes). */
@@ -66,8 +67,8 @@ export class AttendedTransfer {
     const media = host.mediaSession;
     const offer = media ? transferOffer(host.sdpBridge, hostSide, media) : undefined;
     const leg = legOf(other, this.cSide);
-    if (!media || !offer || !leg || host.pendingReinvite !== undefined || other.pendingReinvite !== undefined) return this.fail(500, 'Server Internal Error');
-    this.notifier.progress(100, 'Trying');
+    if (!media || !offer || !leg || host.pendingReinvite !== undefined || other.pendingReinvite !== undefined) return this.fail(500, reasonPhrase(500));
+    this.notifier.progress(100, reasonPhrase(100));
     host.pendingReinvite = hostSide;
     other.pendingReinvite = this.cSide;
     const { dialog, target } = leg;
@@ -78,18 +79,18 @@ export class AttendedTransfer {
         dialog.receiveResponse(res);
         if (res.status >= 300) return this.fail(res.status, res.reason);
         this.ctx.io.ackDialog(dialog, res, target);
-        if (this.state !== 'joining' || host.state !== 'answered' || other.state !== 'answered') return this.fail(487, 'Request Terminated');
+        if (this.state !== 'joining' || host.state !== 'answered' || other.state !== 'answered') return this.fail(487, reasonPhrase(487));
         const answer = host.sdpBridge.answerToOwnOffer(hostSide, res.body, target.address);
         // C now sends to call 1's port with an answer we cannot use: nothing to go back to; end it.
         if (!answer) {
-          this.fail(488, 'Not Acceptable Here');
+          this.fail(488, reasonPhrase(488));
           other.hangupBoth('system', 'attended transfer: unusable answer from the target');
           return;
         }
         this.joined(leg, answer);
       },
-      onTimeout: () => this.fail(408, 'Request Timeout'),
-      onTransportError: () => this.fail(503, 'Service Unavailable'),
+      onTimeout: () => this.fail(408, reasonPhrase(408)),
+      onTransportError: () => this.fail(503, reasonPhrase(503)),
     });
   }
 
@@ -106,7 +107,7 @@ export class AttendedTransfer {
 
   /** One of the two calls ended while C was re-INVITEd (T or C hung up). */
   abort(): void {
-    this.fail(487, 'Request Terminated');
+    this.fail(487, reasonPhrase(487));
   }
 
   private joined(leg: Leg, answer: NonNullable<ReturnType<Call['sdpBridge']['answerToOwnOffer']>>): void {
@@ -117,7 +118,7 @@ export class AttendedTransfer {
     host.pendingReinvite = undefined;
     other.pendingReinvite = undefined;
     // RFC 3515 §2.4.5: the final status, before X's legs go (RFC 5589 §7.1).
-    this.notifier.final(200, 'OK');
+    this.notifier.final(200, reasonPhrase(200));
     const cExt = other.partyExt(cSide);
     const timer = other.negotiated[cSide];
     const fork = cSide === 'b' && other.winner ? other.winner : adopt(this.ctx, host, leg, other.input.invite, other.input.record.direction === 'inbound' ? other.input.record.trunk : undefined);

@@ -43,6 +43,7 @@ import { CallPickups } from './call-pickup.js';
 import { CallParks, type ParkSlotsPort } from './call-park.js';
 import { parksDeps, pickupsDeps } from './pickup-park-wiring.js';
 import { UasOkRetransmits } from './uas-ok-retransmits.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export interface B2buaSettings {
   /** RFC 4028 policy for both legs. */
@@ -165,11 +166,11 @@ export class B2bua implements B2buaIo {
   handleInvite(i: InviteRequest): void {
     const { req, inbound, tenant } = i;
     if (this.draining) {
-      this.replyStateless(inbound, createResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', '30'], ['Reason', 'SIP;cause=503;text="server is shutting down"']] }));
+      this.replyStateless(inbound, createResponse(req, 503, { headers: [['Retry-After', '30'], ['Reason', 'SIP;cause=503;text="server is shutting down"']] }));
       return;
     }
     if (this.d.tenantDraining?.(tenant.id)) {
-      this.replyStateless(inbound, createResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', '5'], ['Reason', 'SIP;cause=503;text="tenant is moving to another node"']] }));
+      this.replyStateless(inbound, createResponse(req, 503, { headers: [['Retry-After', '5'], ['Reason', 'SIP;cause=503;text="tenant is moving to another node"']] }));
       return;
     }
     const tx = this.d.transactions.createServerTransaction(inbound, i.callerTarget);
@@ -199,7 +200,7 @@ export class B2bua implements B2buaIo {
       prepared = isLateOffer(req) ? req.body : SdpBridge.checkOffer(req);
       checkSrtpOffer(prepared, srtp.caller, i.callerTarget.protocol); // 488 when the leg's SRTP policy cannot be met
     } catch (e) {
-      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? reasonPhrase(488));
       return;
     }
     const s = this.d.settings();
@@ -210,7 +211,7 @@ export class B2bua implements B2buaIo {
       return;
     }
     const perExtension = Math.min(s.callsPerExtension ?? Infinity, tenant.limits.callsPerExtension ?? Infinity);
-    const limited = (status: number, reason: string) => refuse(status, status === 503 ? 'Service Unavailable' : status === 486 ? 'Busy Here' : 'Forbidden', [['Reason', `SIP;cause=${status};text="${reason.replace(/"/g, "'")}"`]]);
+    const limited = (status: number, reason: string) => refuse(status, reasonPhrase(status), [['Reason', `SIP;cause=${status};text="${reason.replace(/"/g, "'")}"`]]);
     // Toll fraud: a daily cap on outbound minutes, from the tenant's own records.
     const minutes = tenant.limits.outboundMinutesPerDay;
     // Toll fraud again: a call whose record cannot be written would escape that cap.
@@ -279,7 +280,7 @@ export class B2bua implements B2buaIo {
       // An INVITE without SDP: the application leg offers in its 200 (app-late-offer.ts).
       offer = isLateOffer(i.req) ? i.req.body : SdpBridge.checkOffer(i.req);
     } catch (e) {
-      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? reasonPhrase(488));
       return;
     }
     const timer = answerSessionTimer(i.req, this.d.settings().sessionTimer);
@@ -303,7 +304,7 @@ export class B2bua implements B2buaIo {
     try {
       offer = SdpBridge.checkOffer(i.req);
     } catch (e) {
-      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? reasonPhrase(488));
       return true;
     }
     const { tenant } = i;
@@ -314,7 +315,7 @@ export class B2bua implements B2buaIo {
       limits: { ...(tenant.limits.calls !== undefined ? { calls: tenant.limits.calls } : {}), ...(tenant.limits.callsPerSecond !== undefined ? { callsPerSecond: tenant.limits.callsPerSecond } : {}) },
     });
     if (!slot.ok) {
-      refuse(slot.status, slot.status === 503 ? 'Service Unavailable' : 'Forbidden', [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
+      refuse(slot.status, reasonPhrase(slot.status), [['Reason', `SIP;cause=${slot.status};text="${slot.reason.replace(/"/g, "'")}"`]]);
       return true;
     }
     conferences.start({ tenant, invite: i.req, inviteTx: tx, callerTarget: i.callerTarget, callerSourceAddress: clientOf(i.inbound).address, callerExt: i.caller.ext, room, offer, releaseLimit: () => slot.release() });
@@ -329,10 +330,10 @@ export class B2bua implements B2buaIo {
     if (i.caller.kind === 'trunk') {
       // Inbound: only ever to the tenant's own destinations, never back out (no open relay).
       const dest = ports.inboundDestination(tenant, i.caller.did);
-      if (!dest) return { kind: 'refuse', status: 404, reason: 'Not Found' };
-      if (dest.type === 'hangup') return { kind: 'refuse', status: 603, reason: 'Decline' };
+      if (!dest) return { kind: 'refuse', status: 404, reason: reasonPhrase(404) };
+      if (dest.type === 'hangup') return { kind: 'refuse', status: 603, reason: reasonPhrase(603) };
       const { stages, exts } = destinationStages(ports, tenant, dest, now);
-      if (stages.length === 0) return { kind: 'refuse', status: 480, reason: 'Temporarily Unavailable' };
+      if (stages.length === 0) return { kind: 'refuse', status: 480, reason: reasonPhrase(480) };
       const from = callerNumberOf(i.req);
       return {
         kind: 'call',
@@ -348,13 +349,13 @@ export class B2bua implements B2buaIo {
     if (decision.kind === 'refused') return { kind: 'refuse', status: decision.status, reason: decision.reason, direction: 'outbound' };
     if (decision.kind === 'internal') {
       const ext = tenant.store.getExtension(i.dialled);
-      if (!ext || !ext.enabled) return { kind: 'refuse', status: 404, reason: 'Not Found' };
+      if (!ext || !ext.enabled) return { kind: 'refuse', status: 404, reason: reasonPhrase(404) };
       const stages = extensionStages(tenant, i.dialled, now, undefined, i.calleeInstance);
-      if (stages.length === 0) return { kind: 'refuse', status: 480, reason: 'Temporarily Unavailable' };
+      if (stages.length === 0) return { kind: 'refuse', status: 480, reason: reasonPhrase(480) };
       return { kind: 'call', stages, calleeExt: i.dialled, calleeUri: `sip:${i.dialled}@${tenant.realm}`, record: { direction: 'internal' }, trunks: [], calleeExts: [i.dialled] };
     }
     const trunks = decision.trunks.map((n) => ports.trunk(tenant, n)).filter((t): t is TrunkHandle => t !== undefined);
-    if (trunks.length === 0) return { kind: 'refuse', status: 503, reason: 'Service Unavailable' };
+    if (trunks.length === 0) return { kind: 'refuse', status: 503, reason: reasonPhrase(503) };
     const callerId = ports.callerIdOf(tenant, i.caller.ext);
     const privacy = wantsPrivacy(getHeader(i.req, 'privacy'), getHeader(i.req, 'from'));
     const stages: CallStage[] = trunkStages(trunks, (t, target) => {
@@ -444,7 +445,7 @@ export class B2bua implements B2buaIo {
         conf.byeFromCaller();
       } else if (req.method === 'INVITE') {
         // The room's media stays as answered: a new offer is not taken (RFC 3261 §14.2).
-        tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here' }));
+        tx.respond(createResponse(req, 488));
       } else tx.respond(createResponse(req, 200));
       return true;
     }

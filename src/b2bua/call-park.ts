@@ -43,6 +43,7 @@ import { ReferNotifier } from './refer-notify.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { uasLeg } from './uas-leg.js';
 import type { UasOkRetransmits } from './uas-ok-retransmits.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export type ParkSlotState = 'idle' | 'busy';
 
@@ -141,8 +142,8 @@ export class CallParks implements ParkSlotsPort {
       return false;
     }
     const media = call.mediaSession;
-    if (!media || call.state !== 'answered') return refuse(481, 'Call/Transaction Does Not Exist');
-    tx.respond(createResponse(req, 202, { reason: 'Accepted' }));
+    if (!media || call.state !== 'answered') return refuse(481, reasonPhrase(481));
+    tx.respond(createResponse(req, 202));
     const notifier = new ReferNotifier(
       this.d.io,
       () => (side === 'a' ? call.aDialog : call.winner?.dialog),
@@ -160,7 +161,7 @@ export class CallParks implements ParkSlotsPort {
     if (moh.length > 0) void media.play?.(transferee, moh, { loop: true, bargeIn: false })?.catch(() => undefined);
     this.d.log.info('call parked', { tenant: tenant.id, call: call.id, slot, parker: p.parkerExt, byCode });
     const release = () => {
-      notifier.final(200, 'OK');
+      notifier.final(200, reasonPhrase(200));
       this.releaseParker(p);
     };
     const digits = byCode ? this.d.prompts(tenant, [...slot].map((c) => `num-${c}`)) : [];
@@ -219,7 +220,7 @@ export class CallParks implements ParkSlotsPort {
     try {
       SdpBridge.checkOffer(i.req);
     } catch (e) {
-      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? reasonPhrase(488));
       return true;
     }
     const { call, side } = p;
@@ -231,14 +232,14 @@ export class CallParks implements ParkSlotsPort {
     const local = side === 'a' ? media.legA : media.legB;
     const answer = answerOffer(i.req.body, { address: this.d.mediaAddress, rtpPort: local.rtpPort }, call.id, i.callerTarget.address);
     if (!answer) {
-      refuse(488, 'Not Acceptable Here');
+      refuse(488, reasonPhrase(488));
       return true;
     }
     const tag = newTag();
     const contact = this.d.contactFor(i.callerTarget.protocol);
     const leg = uasLeg(i.req, i.caller.ext, i.callerTarget, tag, contact, this.d.clock.now());
     if (!leg) {
-      refuse(400, 'Bad Request');
+      refuse(400, reasonPhrase(400));
       return true;
     }
     // The parker may still be hearing the slot number: its leg goes now.

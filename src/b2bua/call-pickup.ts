@@ -28,6 +28,7 @@ import { dialogKey } from './call-registry.js';
 import { answerCaller } from './messages.js';
 import { pickupAnswers, renumbered } from './pickup-answer.js';
 import { SdpBridge } from './sdp-bridge.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /** The phone that dialled a pickup code: its INVITE (with an offer), already authenticated. */
 export interface PickerLeg {
@@ -93,7 +94,7 @@ export class CallPickups {
     try {
       SdpBridge.checkOffer(i.req);
     } catch (e) {
-      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+      refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? reasonPhrase(488));
       return true;
     }
     const found = [...this.d.candidates(i.tenant.id)]
@@ -129,14 +130,14 @@ export function callCandidate(call: Call, tenantId: string, o: { clock: Clock; m
     take(p: PickerLeg): TakeResult {
       const media = call.mediaSession;
       const offer = call.calleeOffer;
-      if (!media || !offer) return { ok: false, status: 488, reason: 'Not Acceptable Here' };
+      if (!media || !offer) return { ok: false, status: 488, reason: reasonPhrase(488) };
       const answers = pickupAnswers(p.req.body, offer, { address: o.mediaAddress, rtpPort: media.legB.rtpPort }, Math.floor(o.clock.now() / 1000));
-      if (!answers) return { ok: false, status: 488, reason: 'Not Acceptable Here' };
+      if (!answers) return { ok: false, status: 488, reason: reasonPhrase(488) };
       const tag = newTag();
       const contact = o.contactFor(p.target.protocol);
       const leg = uasLeg(p.req, p.ext, p.target, tag, contact, o.clock.now());
-      if (!leg) return { ok: false, status: 400, reason: 'Bad Request' };
-      if (!call.pickUp(leg, answers.asCallee, p.req, p.ext, (c) => renumbered(c, answers))) return { ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
+      if (!leg) return { ok: false, status: 400, reason: reasonPhrase(400) };
+      if (!call.pickUp(leg, answers.asCallee, p.req, p.ext, (c) => renumbered(c, answers))) return { ok: false, status: 481, reason: reasonPhrase(481) };
       const ok = answerCaller(p.req, 200, { toTag: tag, contact, body: answers.toPicker });
       p.tx.respond(ok);
       const d = leg.dialog!;

@@ -1,5 +1,5 @@
-import type { SipRequest, SipResponse } from '../sip/message/types.js';
-import type { Target } from '../sip/transport/types.js';
+import type { TrunkHandle } from '../trunk/trunk-handle.js';
+import { dialledNumber } from '../routing/dialled-number.js';
 import type { Destination, RingGroup } from '../tenant/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { CallStage, ForkTarget } from './fork-targets.js';
@@ -12,28 +12,10 @@ import type { ConferenceRoomConfig } from './conference-call.js';
  * the interfaces below, which the composition root fills from src/routing and src/trunk.
  */
 
-/** A trunk as the planner sees it: where it is, and how it answers a carrier's challenge. */
-export interface TrunkHandle {
-  name: string;
-  /** Counts this trunk's channels: one key per trunk (a provider trunk is shared by its tenants). */
-  channelKey: string;
-  target: Target;
-  /** The domain written in our Request-URI, From and To towards this carrier. */
-  domain: string;
-  maxChannels?: number;
-  /** RFC 3261 §8.1.2: a Route header naming the trunk's outbound proxy (loose routing), when it has one. */
-  route?: string;
-  /** Codec names the trunk takes (e.g. PCMA, PCMU); undefined: any. */
-  codecs?: readonly string[];
-  /** The same INVITE with credentials, for a challenge that really came from this trunk; else undefined. */
-  answerChallenge(invite: SipRequest, challenge: SipResponse): SipRequest | undefined;
-  /** RFC 3263: every target to try in turn, `target` first; absent: `target` alone. */
-  targets?: readonly Target[];
-  /** A target that answered 503, timed out or was unreachable: passed over for a while (RFC 3263 §4.3). */
-  markFailed?(target: Target): void;
-}
-
 export type { Destination, RingGroup } from '../tenant/routing-plan.js';
+/** Declared by the services that own them: src/trunk (TrunkHandle), src/routing (dialledNumber). */
+export type { TrunkHandle };
+export { dialledNumber };
 
 /** What the dial plan says about a number an extension dialled. */
 export type OutboundDecision =
@@ -111,11 +93,6 @@ export function destinationStages(ports: PlannerPorts, tenant: TenantContext, d:
     exts.push(...fb.exts);
   }
   return { stages, exts };
-}
-
-/** The number part of a SIP URI user, as a phone or carrier wrote it (visual separators removed). */
-export function dialledNumber(user: string): string {
-  return user.replace(/[-.() ]/g, '');
 }
 
 /**

@@ -25,6 +25,7 @@ import type { ReferNotifier } from './refer-notify.js';
 import { pickFinalFailure, type ForkFailure } from './status-mapping.js';
 import { sentHold, transferOffer } from './transfer-offer.js';
 import { resumeParty } from './resume-party.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export interface TransferPlan {
   stages: CallStage[];
@@ -77,14 +78,14 @@ export class CallTransfer implements ForkOwner {
   start(): void {
     const media = this.call.mediaSession;
     this.offer = media ? transferOffer(this.call.sdpBridge, this.side, media) : undefined;
-    if (!media || !this.offer) return this.fail(500, 'Server Internal Error');
-    this.notifier?.progress(100, 'Trying');
+    if (!media || !this.offer) return this.fail(500, reasonPhrase(500));
+    this.notifier?.progress(100, reasonPhrase(100));
     const files = this.ctx.musicOnHold?.() ?? [];
     if (files.length > 0) void media.play?.(this.transferee, files, { loop: true, bargeIn: false })?.catch(() => undefined);
     this.noAnswerTimer = this.ctx.clock.setTimeout(() => {
       if (this.state !== 'ringing') return;
       for (const f of this.forks) f.cancel('SIP;cause=480;text="No answer"');
-      this.fail(480, 'Temporarily Unavailable');
+      this.fail(480, reasonPhrase(480));
     }, this.ctx.settings.noAnswerMs);
     this.startStage(0);
   }
@@ -156,7 +157,7 @@ export class CallTransfer implements ForkOwner {
     const answer = this.call.sdpBridge.answerToOwnOffer(this.side, res.body, farEndAddress(fork.target));
     if (!answer) {
       this.ctx.byeFork(fork);
-      this.failures.push({ status: 488, reason: 'Not Acceptable Here' });
+      this.failures.push({ status: 488, reason: reasonPhrase(488) });
       if (this.stageForks.every((f) => f.done || f === fork)) this.exhausted();
       return;
     }
@@ -164,7 +165,7 @@ export class CallTransfer implements ForkOwner {
     this.clearTimers();
     for (const f of this.forks) if (f !== fork) f.cancel();
     // RFC 3515 §2.4.5: the final status of the new call, then the transferor's leg goes (RFC 5589 §6.1).
-    this.notifier?.final(200, 'OK');
+    this.notifier?.final(200, reasonPhrase(200));
     this.segmentRecord();
     if (!this.transferorLeft) {
       if (this.side === 'a') this.ctx.byeCaller(this.call);
@@ -208,7 +209,7 @@ export class CallTransfer implements ForkOwner {
     this.clearTimers();
     for (const f of this.forks) f.cancel('SIP;cause=487;text="Transferee left"');
     this.plan.release();
-    this.notifier?.final(487, 'Request Terminated');
+    this.notifier?.final(487, reasonPhrase(487));
     this.done({ kind: 'aborted' }, this);
   }
 

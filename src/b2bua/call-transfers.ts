@@ -32,6 +32,7 @@ import { CallTransfer, type TransferOutcome, type TransferPlan } from './call-tr
 import { AttendedTransfer } from './attended-transfer.js';
 import type { InviteRequest } from './b2bua.js';
 import { inviteWithReplaces } from './invite-replaces.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export interface CallTransfersDeps {
   log: Logger;
@@ -65,8 +66,8 @@ export class CallTransfers {
       tx.respond(createResponse(req, status, { reason }));
     };
     const tenant = this.d.tenantOf(call);
-    if (!tenant || call.state !== 'answered') return refuse(481, 'Call/Transaction Does Not Exist');
-    if (this.active.get(call)?.active || this.joins.get(call)?.active) return refuse(491, 'Request Pending');
+    if (!tenant || call.state !== 'answered') return refuse(481, reasonPhrase(481));
+    if (this.active.get(call)?.active || this.joins.get(call)?.active) return refuse(491, reasonPhrase(491));
     const to = parseReferTo(req);
     if (!to.ok) return refuse(to.status, to.reason);
     if (to.replaces) return this.attended(call, side, req, tx, tenant, to.replaces, refuse);
@@ -89,7 +90,7 @@ export class CallTransfers {
       if (!slot.ok) return refuse(503, slot.reason);
       release = () => slot.release();
     }
-    tx.respond(createResponse(req, 202, { reason: 'Accepted' }));
+    tx.respond(createResponse(req, 202));
     const notifier = new ReferNotifier(
       this.d.io,
       () => (side === 'a' ? call.aDialog : call.winner?.dialog),
@@ -164,16 +165,16 @@ export class CallTransfers {
    */
   private attended(call: Call, side: Side, req: SipRequest, tx: ServerTransaction, tenant: TenantContext, r: ReplacesTarget, refuse: (s: number, reason: string) => void): void {
     const owner = this.d.findDialog(dialogKey(r.callId, r.toTag, r.fromTag)) ?? this.d.findDialog(dialogKey(r.callId, r.fromTag, r.toTag));
-    if (!owner || owner.call === call || this.d.tenantOf(owner.call)?.id !== tenant.id || owner.call.state !== 'answered') return refuse(481, 'Call/Transaction Does Not Exist');
+    if (!owner || owner.call === call || this.d.tenantOf(owner.call)?.id !== tenant.id || owner.call.state !== 'answered') return refuse(481, reasonPhrase(481));
     // RFC 3891 §3 (early-only): the consultation call is answered; a confirmed dialog is busy.
-    if (r.earlyOnly) return refuse(486, 'Busy Here');
+    if (r.earlyOnly) return refuse(486, reasonPhrase(486));
     // RFC 3891 §6.1: only the party on the named dialog may hand it over (the same extension).
     const referrer = this.d.referrerOf(call, side);
     const named = this.d.referrerOf(owner.call, owner.side);
     if (referrer.kind !== 'extension' || named.kind !== 'extension' || named.ext !== referrer.ext) return refuse(403, 'Replaces names a dialog of another party');
     const other = owner.call;
-    if (this.active.get(other)?.active || this.joins.get(other)?.active) return refuse(491, 'Request Pending');
-    tx.respond(createResponse(req, 202, { reason: 'Accepted' }));
+    if (this.active.get(other)?.active || this.joins.get(other)?.active) return refuse(491, reasonPhrase(491));
+    tx.respond(createResponse(req, 202));
     const notifier = new ReferNotifier(
       this.d.io,
       () => (side === 'a' ? call.aDialog : call.winner?.dialog),

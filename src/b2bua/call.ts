@@ -28,6 +28,7 @@ import { CallerEarlyLeg } from './caller-early-leg.js';
 import { LateOffer } from './late-offer.js';
 import { cseqOf } from '../sip/message/headers.js';
 import { DirectMedia } from './direct-media.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export type CallState = 'routing' | 'proceeding' | 'answered' | 'ending' | 'ended';
 
@@ -233,7 +234,7 @@ export class Call implements ForkOwner {
       this.media = await this.ctx.media.createSession(this.id);
     } catch (e) {
       this.ctx.logger.error('no media session for a call', { call: this.id, error: e });
-      this.failCaller(503, 'Service Unavailable', 'media unavailable');
+      this.failCaller(503, reasonPhrase(503), 'media unavailable');
       return;
     }
     this.media.onTimeout(() => this.hangupBoth('system', 'RTP timeout'));
@@ -281,7 +282,7 @@ export class Call implements ForkOwner {
       const sdes = full && this.sdp.srtp ? this.sdp.srtp.forTarget(full, t.target.protocol) : full; // no SDES keys over UDP/TCP
       const body = sdes && this.sdp.webrtc ? this.sdp.webrtc.forTarget(sdes, t.target.protocol) : sdes; // a browser behind a WebSocket
       if (!body) {
-        refused.push({ status: 488, reason: 'Not Acceptable Here' });
+        refused.push({ status: 488, reason: reasonPhrase(488) });
         return;
       }
       forks.push(
@@ -374,7 +375,7 @@ export class Call implements ForkOwner {
     if (!this.answerWith(fork, calleeSdp, res, sessionTimerFromResponse(fork.invite, res))) {
       // A 2xx without a usable answer: the session cannot be set up (RFC 3264 §6).
       this.ctx.byeFork(fork);
-      this.failCaller(488, 'Not Acceptable Here', 'callee answered without usable SDP');
+      this.failCaller(488, reasonPhrase(488), 'callee answered without usable SDP');
     }
   }
 
@@ -654,7 +655,7 @@ export class Call implements ForkOwner {
       if (this.winner && !this.legGone.b) this.ctx.byeFork(this.winner, headers);
       this.finish('answered', cause, side);
     } else if (this.state === 'routing' || this.state === 'proceeding') {
-      this.failCaller(503, 'Service Unavailable', cause, headers);
+      this.failCaller(503, reasonPhrase(503), cause, headers);
     }
   }
 

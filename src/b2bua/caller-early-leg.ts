@@ -10,6 +10,7 @@ import type { CallContext } from './call-context.js';
 import { dialogKey, type Side } from './call-registry.js';
 import type { Fork } from './fork.js';
 import { farEndAddress } from './fork-targets.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /**
  * A call before it is answered, as far as RFC 3262 and RFC 3311 go:
@@ -92,10 +93,10 @@ export class CallerEarlyLeg {
     const address = side === 'a' ? this.call.input.callerSourceAddress : (this.answeredFork ? farEndAddress(this.answeredFork.target) : undefined);
     if (source !== address) {
       this.ctx.logger.warn("early-dialog request from another address than the leg's refused", { call: this.call.id, method: req.method, side, source });
-      tx.respond(createResponse(req, 481, { reason: 'Call/Transaction Does Not Exist' }));
+      tx.respond(createResponse(req, 481));
       return;
     }
-    const check = own ? own.receiveRequest(req) : { status: 481, reason: 'Call/Transaction Does Not Exist' };
+    const check = own ? own.receiveRequest(req) : { status: 481, reason: reasonPhrase(481) };
     if (check !== 'ok') {
       tx.respond(createResponse(req, check.status, { reason: check.reason }));
       return;
@@ -118,11 +119,11 @@ export class CallerEarlyLeg {
 
   private onPrack(req: SipRequest, tx: ServerTransaction): void {
     if (req.body.length > 0) {
-      tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here' }));
+      tx.respond(createResponse(req, 488));
       return;
     }
     if (!this.sender || this.sender.onPrack(req, this.call.input.invite) !== 'ok') {
-      tx.respond(createResponse(req, 481, { reason: 'Call/Transaction Does Not Exist' }));
+      tx.respond(createResponse(req, 481));
       return;
     }
     const fork = this.sentFork;
@@ -156,17 +157,17 @@ export class CallerEarlyLeg {
     const otherTarget: Target | undefined = other === 'a' ? this.call.callerTarget : fork?.target.target;
     if (!fork || !media || !otherDialog || !otherTarget || this.updating === side) {
       // §5.2: the INVITE's offer is not answered on both legs yet, or this side's last UPDATE is open.
-      tx.respond(createResponse(req, 500, { reason: 'Server Internal Error', headers: [['Retry-After', String(1 + Math.floor(Math.random() * 10))]] }));
+      tx.respond(createResponse(req, 500, { headers: [['Retry-After', String(1 + Math.floor(Math.random() * 10))]] }));
       return;
     }
     if (other === 'a' && !allowsUpdate(this.call.input.invite)) {
-      tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here', headers: [['Warning', '399 pbx "the caller cannot take an UPDATE"']] }));
+      tx.respond(createResponse(req, 488, { headers: [['Warning', '399 pbx "the caller cannot take an UPDATE"']] }));
       return;
     }
     const ip = (s: Side) => (s === 'a' ? this.call.input.callerSourceAddress : farEndAddress(fork.target));
     const r = this.call.sdpBridge.relayOffer(side, req.body, media, ip(side));
     if (!r) {
-      tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here' }));
+      tx.respond(createResponse(req, 488));
       return;
     }
     void media.setRemote(side, r.remote).then(() => (r.moved ? media.resetLatch(side) : undefined)).catch(() => undefined);
@@ -186,7 +187,7 @@ export class CallerEarlyLeg {
         }
         const answer = res.body.length > 0 ? this.call.sdpBridge.relayAnswer(other, res.body, media, ip(other)) : undefined;
         if (!answer) {
-          tx.respond(createResponse(req, 488, { reason: 'Not Acceptable Here' }));
+          tx.respond(createResponse(req, 488));
           return;
         }
         void media.setRemote(other, answer.remote).then(() => (answer.moved ? media.resetLatch(other) : undefined)).catch(() => undefined);

@@ -18,6 +18,7 @@ import { answerOffer } from './conference-answer.js';
 import { answerCaller } from './messages.js';
 import type { CallRecorder, MediaCodec, MediaRemote, MediaWebrtc, WebrtcIdentity } from './ports.js';
 import { browserCaller } from './webrtc-legs.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /** A room as the tenant configured it. */
 export interface ConferenceRoomConfig {
@@ -116,14 +117,14 @@ export class ConferenceCall {
     inviteTx.respond(answerCaller(invite, 100, { toTag: this.tag }));
     this.d.recorder.started({ callId: this.id, aLegCallId: this.aLegCallId, fromUri: getHeader(invite, 'from') ?? '', ...(this.input.callerExt !== undefined ? { fromExt: this.input.callerExt } : {}), toUri: invite.uri, toExt: room.number, direction: 'internal', startedAt: this.startedAt });
     if (room.maxParticipants !== undefined && this.d.occupancy() >= room.maxParticipants) {
-      return this.refuse(486, 'Busy Here', 'conference full', [['Reason', 'SIP;cause=486;text="conference full"']]);
+      return this.refuse(486, reasonPhrase(486), 'conference full', [['Reason', 'SIP;cause=486;text="conference full"']]);
     }
     let media: ConferenceMedia;
     try {
       media = await this.d.createMedia(this.id, this.input.roomKey);
     } catch (e) {
       this.d.logger.warn('no media session for a conference call', { call: this.id, error: e });
-      return this.refuse(503, 'Service Unavailable', 'media unavailable');
+      return this.refuse(503, reasonPhrase(503), 'media unavailable');
     }
     this.media = media;
     // A browser caller (UDP/TLS/RTP/SAVPF): its offer as plain RTP/AVP for the answer, our
@@ -131,7 +132,7 @@ export class ConferenceCall {
     const browser = this.d.webrtcIdentity && media.setWebrtc ? browserCaller(this.input.offer, this.d.webrtcIdentity) : undefined;
     const plain = answerOffer(browser?.plain ?? this.input.offer, media.legA, this.id, this.input.callerSourceAddress, { opus: true });
     const answer = plain && browser ? { ...plain, body: browser.answer(plain.body, media.legA.address, media.legA.rtpPort, media) } : plain;
-    if (!answer) return this.refuse(488, 'Not Acceptable Here', 'no codec the conference can mix');
+    if (!answer) return this.refuse(488, reasonPhrase(488), 'no codec the conference can mix');
     media.onTimeout(() => this.hangup('RTP timeout'));
     media.onEnded((reason) => this.hangup(`media ended: ${reason}`));
     try {
@@ -140,7 +141,7 @@ export class ConferenceCall {
       await media.setDtmf({ a: answer.codec.telephoneEvent !== undefined ? { mode: 'rfc4733' } : { mode: 'inband', detectInband: true }, b: { mode: 'none' } });
     } catch (e) {
       this.d.logger.warn('conference media not set up', { call: this.id, error: e });
-      return this.refuse(503, 'Service Unavailable', 'media not set up');
+      return this.refuse(503, reasonPhrase(503), 'media not set up');
     }
     if (this.state === 'ended') return;
     const contact = this.d.io.contactFor(this.input.callerTarget.protocol);
@@ -254,7 +255,7 @@ export class ConferenceCall {
       const bye = this.dialog.createRequest('BYE', { via: this.d.io.viaFor(this.callerTarget.protocol), ...(reason ? { headers: [['Reason', reason]] as Array<[string, string]> } : {}) });
       this.d.io.sendRequest(bye, this.callerTarget, { onResponse: () => {}, onTimeout: () => {}, onTransportError: () => {} });
     } else {
-      this.input.inviteTx.respond(answerCaller(this.input.invite, 503, { toTag: this.tag, reason: 'Service Unavailable', ...(reason ? { headers: [['Reason', reason]] } : {}) }));
+      this.input.inviteTx.respond(answerCaller(this.input.invite, 503, { toTag: this.tag, ...(reason ? { headers: [['Reason', reason]] } : {}) }));
     }
     this.side = 'system';
     this.end(cause);

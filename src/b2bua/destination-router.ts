@@ -28,6 +28,7 @@ import type { ConferenceRoomConfig } from './conference-call.js';
 import { forkTargets, type CallStage, type ForkTarget } from './fork-targets.js';
 import { playPromptApp } from './play-prompt-app.js';
 import { trunkStages } from './trunk-failover.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /** Why ringing a destination's targets ended without an answer. */
 export type RingFailure = 'busy' | 'noanswer' | 'unavailable';
@@ -83,14 +84,14 @@ export class DestinationRouter {
     const depth = c.depth ?? 0;
     if (depth > MAX_DEPTH) {
       this.d.log.warn('destination chain too long', { tenant: c.tenant.id, at: describeDestination(d) });
-      return { kind: 'fail', status: 482, reason: 'Loop Detected' };
+      return { kind: 'fail', status: 482, reason: reasonPhrase(482) };
     }
     const next: RouteContext = { ...c, depth: depth + 1 };
     const apps = this.d.apps();
     const { tenant } = c;
     switch (d.type) {
       case 'hangup':
-        return { kind: 'fail', status: 603, reason: 'Decline' };
+        return { kind: 'fail', status: 603, reason: reasonPhrase(603) };
       case 'extension':
         return this.extension(d.ext, next);
       case 'ringGroup':
@@ -120,22 +121,22 @@ export class DestinationRouter {
       case 'number':
         return this.number(d.number, next);
     }
-    return { kind: 'fail', status: 404, reason: 'Not Found' };
+    return { kind: 'fail', status: 404, reason: reasonPhrase(404) };
   }
 
   /** Ring an extension, after its policy (forwardAlways, DND, unavailable). */
   private extension(ext: string, c: RouteContext): Route {
     const { tenant } = c;
     const row = tenant.store.getExtension(ext);
-    if (!row || !row.enabled) return { kind: 'fail', status: 404, reason: 'Not Found' };
+    if (!row || !row.enabled) return { kind: 'fail', status: 404, reason: reasonPhrase(404) };
     const policy = this.d.apps()?.extensionPolicy?.(tenant, ext);
     if (policy?.forwardAlways) {
       const fwd = this.forward(policy.forwardAlways, ext, c);
       if (fwd) return fwd;
     }
-    if (policy?.dnd) return this.unanswered(ext, policy, 'dnd', c) ?? { kind: 'fail', status: 486, reason: 'Busy Here' };
+    if (policy?.dnd) return this.unanswered(ext, policy, 'dnd', c) ?? { kind: 'fail', status: 486, reason: reasonPhrase(486) };
     const stages = extensionStages(tenant, ext, c.now);
-    if (stages.length === 0) return this.unanswered(ext, policy, 'unavailable', c) ?? { kind: 'fail', status: 480, reason: 'Temporarily Unavailable' };
+    if (stages.length === 0) return this.unanswered(ext, policy, 'unavailable', c) ?? { kind: 'fail', status: 480, reason: reasonPhrase(480) };
     const noAnswer = policy?.forwardNoAnswer?.afterSeconds;
     return {
       kind: 'ring',
@@ -188,7 +189,7 @@ export class DestinationRouter {
       stages = group.members.flatMap((m) => extensionStages(tenant, m, c.now, ms));
     }
     const fallback = group.fallback as AnyDestination | undefined;
-    if (stages.length === 0) return fallback ? this.resolve(fallback, c) : { kind: 'fail', status: 480, reason: 'Temporarily Unavailable' };
+    if (stages.length === 0) return fallback ? this.resolve(fallback, c) : { kind: 'fail', status: 480, reason: reasonPhrase(480) };
     return {
       kind: 'ring',
       stages,
@@ -211,7 +212,7 @@ export class DestinationRouter {
     }
     if (decision.kind === 'internal') return this.extension(number, c);
     const trunks = decision.trunks.map((n) => this.d.planner.trunk(tenant, n)).filter((t): t is TrunkHandle => t !== undefined);
-    if (trunks.length === 0) return { kind: 'fail', status: 503, reason: 'Service Unavailable' };
+    if (trunks.length === 0) return { kind: 'fail', status: 503, reason: reasonPhrase(503) };
     // The forwarding extension's caller ID (its own, else the tenant's).
     const callerId = this.d.planner.callerIdOf(tenant, c.forwardingExt ?? '');
     // The same stages as a dialled outside call (b2bua plan): each target of each trunk in

@@ -12,6 +12,7 @@
  * §21.4.13); an INFO of any other type is not DTMF and is left to the relay.
  */
 import { digitToEvent, eventToDigit } from '../media/rtp/telephone-event.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /** No DTMF body is longer than a few dozen bytes; larger is hostile. */
 export const MAX_DTMF_BODY = 256;
@@ -39,7 +40,7 @@ export function parseDtmfInfo(contentType: string | undefined, contentEncoding: 
   const type = mediaTypeOf(contentType);
   if (type !== 'application/dtmf-relay' && type !== 'application/dtmf') return { kind: 'not-dtmf' };
   if (contentEncoding !== undefined && contentEncoding.trim() !== '' && contentEncoding.trim().toLowerCase() !== 'identity') {
-    return { kind: 'refuse', status: 415, reason: 'Unsupported Media Type' };
+    return { kind: 'refuse', status: 415, reason: reasonPhrase(415) };
   }
   if (body.length === 0) return refuse('empty DTMF body');
   if (body.length > MAX_DTMF_BODY) return refuse('DTMF body too long');

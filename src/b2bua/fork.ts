@@ -5,6 +5,7 @@ import type { ClientTransaction } from '../sip/transaction/types.js';
 import type { ForkTarget } from './fork-targets.js';
 import { createCancel } from '../sip/dialog/cancel.js';
 import { isReliable, ReliableProvisionalReceiver } from '../sip/dialog/reliable-provisional.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export type ForkState = 'calling' | 'ringing' | 'answered' | 'failed' | 'cancelled';
 
@@ -99,13 +100,13 @@ export class Fork {
   onTimeout(): void {
     if (this.done) return;
     this.state = this.cancelWanted !== undefined ? 'cancelled' : 'failed';
-    this.owner.onFailure(this, 408, 'Request Timeout');
+    this.owner.onFailure(this, 408, reasonPhrase(408));
   }
 
   onTransportError(): void {
     if (this.done) return;
     this.state = 'failed';
-    this.owner.onFailure(this, 503, 'Service Unavailable');
+    this.owner.onFailure(this, 503, reasonPhrase(503));
   }
 
   /**

@@ -24,6 +24,7 @@ import { answerCaller } from './messages.js';
 import { parseReplaces } from './refer-to.js';
 import { SdpBridge } from './sdp-bridge.js';
 import { newTag } from '../util/ids.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /** Whether an INVITE carries a Replaces header (then inviteWithReplaces takes it). */
 export function hasReplaces(i: InviteRequest): boolean {
@@ -42,25 +43,25 @@ export function inviteWithReplaces(d: CallTransfersDeps, i: InviteRequest, tx: S
   if (!r) return refuse(400, 'Bad Replaces');
   // The Replaces names the dialog as its other end (the replaced party) sees it: to-tag is ours.
   const owner = d.findDialog(dialogKey(r.callId, r.toTag, r.fromTag)) ?? d.findDialog(dialogKey(r.callId, r.fromTag, r.toTag));
-  if (!owner || d.tenantOf(owner.call)?.id !== tenant.id) return refuse(481, 'Call/Transaction Does Not Exist');
+  if (!owner || d.tenantOf(owner.call)?.id !== tenant.id) return refuse(481, reasonPhrase(481));
   const { call, side } = owner;
-  if (call.state !== 'answered') return refuse(603, 'Decline');
-  if (r.earlyOnly) return refuse(486, 'Busy Here');
+  if (call.state !== 'answered') return refuse(603, reasonPhrase(603));
+  if (r.earlyOnly) return refuse(486, reasonPhrase(486));
   if (i.caller.kind !== 'extension') return refuse(403, 'Only an extension may replace a dialog');
   let offer: Buffer;
   try {
     offer = SdpBridge.checkOffer(req);
   } catch (e) {
-    return refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? 'Not Acceptable Here');
+    return refuse((e as { status?: number }).status ?? 488, (e as { reason?: string }).reason ?? reasonPhrase(488));
   }
   if (offer.length === 0) return refuse(488, 'An offer is needed');
-  if (call.pendingReinvite !== undefined) return refuse(491, 'Request Pending');
+  if (call.pendingReinvite !== undefined) return refuse(491, reasonPhrase(491));
   const media = call.mediaSession;
   const stay: Side = side === 'a' ? 'b' : 'a';
   const stayLeg = legOf(call, stay);
-  if (!media || !stayLeg) return refuse(481, 'Call/Transaction Does Not Exist');
+  if (!media || !stayLeg) return refuse(481, reasonPhrase(481));
   const relayed = call.sdpBridge.relayOffer(side, offer, media, i.inbound.source.address);
-  if (!relayed) return refuse(488, 'Not Acceptable Here');
+  if (!relayed) return refuse(488, reasonPhrase(488));
   const ctx = d.contextOf(call);
   const tag = newTag();
   tx.respond(answerCaller(req, 100, { toTag: tag }));
@@ -75,10 +76,10 @@ export function inviteWithReplaces(d: CallTransfersDeps, i: InviteRequest, tx: S
     onResponse: (res) => {
       if (res.status < 200) return;
       dialog.receiveResponse(res);
-      if (res.status >= 300) return fail(res.status === 491 ? 491 : 488, res.status === 491 ? 'Request Pending' : 'Not Acceptable Here');
+      if (res.status >= 300) return fail(res.status === 491 ? 491 : 488, reasonPhrase(res.status === 491 ? 491 : 488));
       ctx.io.ackDialog(dialog, res, target);
       const answer = call.sdpBridge.relayAnswer(stay, res.body, media, target.address);
-      if (!answer || call.state !== 'answered') return fail(488, 'Not Acceptable Here');
+      if (!answer || call.state !== 'answered') return fail(488, reasonPhrase(488));
       call.pendingReinvite = undefined;
       const contact = ctx.contactFor(i.callerTarget.protocol);
       tx.respond(answerCaller(req, 200, { toTag: tag, contact, body: answer.body }));
@@ -94,7 +95,7 @@ export function inviteWithReplaces(d: CallTransfersDeps, i: InviteRequest, tx: S
       if (answer.codecs) call.useCodecs(answer.codecs);
       d.log.info('dialog replaced', { tenant: tenant.id, call: call.id, side, by: i.caller.kind === 'extension' ? i.caller.ext : 'trunk' });
     },
-    onTimeout: () => fail(408, 'Request Timeout'),
-    onTransportError: () => fail(503, 'Service Unavailable'),
+    onTimeout: () => fail(408, reasonPhrase(408)),
+    onTransportError: () => fail(503, reasonPhrase(503)),
   });
 }

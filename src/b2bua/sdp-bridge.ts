@@ -7,12 +7,12 @@ import { parseSdp } from '../sdp/parse.js';
 import type { SessionDescription } from '../sdp/types.js';
 import { getHeader } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
-import { SipError } from '../util/errors.js';
 import { specialUseClass } from '../util/address-class.js';
 import type { Side } from './call-registry.js';
 import type { CallMediaSession, LegCodecs, MediaRemote } from './ports.js';
 import { plainSdp, SrtpRefusal, type SrtpLegs } from './srtp-legs.js';
 import { browserPlain, WebrtcRefusal, type WebrtcLegs } from './webrtc-legs.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 /**
  * Offer/answer between the two legs of a call (RFC 3264), with the PBX in the media
@@ -64,23 +64,23 @@ export class SdpBridge {
    */
   static checkOffer(req: SipRequest): Buffer {
     const ct = getHeader(req, 'content-type');
-    if (req.body.length === 0) throw new SipError(488, 'Not Acceptable Here', { detail: 'an INVITE without an SDP offer is not supported' });
-    if (ct !== undefined && !/^\s*application\/sdp\b/i.test(ct)) throw new SipError(415, 'Unsupported Media Type');
+    if (req.body.length === 0) throw sipError(488, { detail: 'an INVITE without an SDP offer is not supported' });
+    if (ct !== undefined && !/^\s*application\/sdp\b/i.test(ct)) throw sipError(415);
     let sd: SessionDescription;
     try {
       sd = parseSdp(req.body);
     } catch (e) {
-      throw new SipError(400, 'Bad Request', { detail: `bad SDP: ${(e as Error).message}`, cause: e });
+      throw sipError(400, { detail: `bad SDP: ${(e as Error).message}`, cause: e });
     }
     // RTP/SAVP is plain RTP/AVP to the codec check: whether SRTP can be had is the call's SrtpLegs' to say.
-    if (!filterOffer(plainSdp(browserPlain(sd)).sd)) throw new SipError(488, 'Not Acceptable Here', { detail: 'no common codec' });
+    if (!filterOffer(plainSdp(browserPlain(sd)).sd)) throw sipError(488, { detail: 'no common codec' });
     return req.body;
   }
 
   /** The caller's initial offer, rewritten for the callee (leg B's port). */
   offerToCallee(offerBody: Buffer, media: CallMediaSession, callerIp: string): { body: Buffer; callerRemote: MediaRemote } {
     const r = this.relayOffer('a', offerBody, media, callerIp);
-    if (!r) throw new SipError(488, 'Not Acceptable Here', this.srtpRefusal ? { detail: this.srtpRefusal } : {});
+    if (!r) throw sipError(488, this.srtpRefusal ? { detail: this.srtpRefusal } : {});
     return { body: r.body, callerRemote: r.remote };
   }
 

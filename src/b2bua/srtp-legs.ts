@@ -6,8 +6,8 @@ import { formatSdesCrypto, parseSdesCrypto, SDES_SUITES, type SdesCrypto } from 
 import type { MediaDescription, SessionDescription } from '../sdp/types.js';
 import type { Side } from './call-registry.js';
 import type { CallMediaSession, MediaSrtp } from './ports.js';
-import { SipError } from '../util/errors.js';
 import { DEFAULT_SRTP_POLICY, type SrtpPolicy } from './srtp-policy.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 /** RTP/SAVP(F) and the plain profile it stands for. */
 const SECURE_TO_PLAIN: Readonly<Record<string, string>> = { 'RTP/SAVP': 'RTP/AVP', 'RTP/SAVPF': 'RTP/AVPF' };
@@ -252,7 +252,7 @@ export function checkSrtpOffer(body: Buffer, policy: SrtpPolicy, protocol: strin
   try {
     new SrtpLegs({ caller: policy, callerTls: protocol.toLowerCase() === 'tls' }).takeOffer('a', sd);
   } catch (e) {
-    if (e instanceof SrtpRefusal) throw new SipError(488, 'Not Acceptable Here', { detail: e.message });
+    if (e instanceof SrtpRefusal) throw sipError(488, { detail: e.message });
     throw e;
   }
 }

@@ -1,3 +1,4 @@
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 /**
  * The one final answer a caller gets when every fork failed (RFC 3261 §16.7 step 6,
  * applied by a B2BUA): a 6xx wins; otherwise the most telling 4xx/5xx. Busy beats
@@ -11,7 +12,7 @@ export interface ForkFailure {
 const PREFERENCE = [486, 600, 603, 404, 480, 487, 408];
 
 export function pickFinalFailure(failures: readonly ForkFailure[]): ForkFailure {
-  if (failures.length === 0) return { status: 480, reason: 'Temporarily Unavailable' };
+  if (failures.length === 0) return { status: 480, reason: reasonPhrase(480) };
   const sixxx = failures.find((f) => f.status >= 600);
   if (sixxx) return sixxx;
   for (const s of PREFERENCE) {
@@ -21,7 +22,7 @@ export function pickFinalFailure(failures: readonly ForkFailure[]): ForkFailure 
   const client = failures.filter((f) => f.status >= 400 && f.status < 500).sort((a, b) => a.status - b.status)[0];
   if (client) return client;
   // 5xx from a phone says nothing useful to the caller: it is unavailable.
-  return { status: 480, reason: 'Temporarily Unavailable' };
+  return { status: 480, reason: reasonPhrase(480) };
 }
 
 /** How a final status reads in a call record. */

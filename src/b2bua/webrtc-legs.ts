@@ -5,8 +5,8 @@ import { parseSdp } from '../sdp/parse.js';
 import { serializeSdp } from '../sdp/serialize.js';
 import type { Attribute, MediaDescription, SessionDescription } from '../sdp/types.js';
 import type { Side } from './call-registry.js';
-import { SipError } from '../util/errors.js';
 import type { CallMediaSession, MediaWebrtc, WebrtcIdentity } from './ports.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 /** The browser profile (RFC 5764 §8, JSEP): DTLS-SRTP over UDP with ICE. */
 const WEBRTC_PROTOS = new Set(['UDP/TLS/RTP/SAVPF', 'UDP/TLS/RTP/SAVP']);
@@ -246,7 +246,7 @@ export function browserPlain(sd: SessionDescription): SessionDescription {
   try {
     return new WebrtcLegs({ certPem: '', keyPem: '', fingerprint: '' }).takeIn('a', sd);
   } catch (e) {
-    if (e instanceof WebrtcRefusal) throw new SipError(488, 'Not Acceptable Here', { detail: e.message });
+    if (e instanceof WebrtcRefusal) throw sipError(488, { detail: e.message });
     throw e;
   }
 }

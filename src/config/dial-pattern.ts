@@ -4,27 +4,13 @@
  * the router compiles.
  */
 import { isSeq, type Node } from 'yaml';
-import { compileDialPattern, minLength } from '../util/dial-pattern.js';
-import { DialPatternError } from '../util/dial-pattern-error.js';
+import { parseDialPattern, type DialPatternText } from '../model/dial-pattern-text.js';
 import { fail, reject, Schema, strOrNumber, type DecodeContext, type Invalid } from './schema.js';
 
-export interface DialPattern {
-  /** As written, with x/n/z in upper case. */
-  pattern: string;
-  /** The fewest characters a matching number has (a '+' counts; '.' counts one). */
-  minLength: number;
-}
+/** A checked dial pattern (src/model/dial-pattern-text.ts). */
+export type DialPattern = DialPatternText;
 
-/** Checks a pattern; returns it normalised with its shortest match, or the problem. */
-export function parseDialPattern(text: string): DialPattern | { problem: string } {
-  try {
-    const p = compileDialPattern(text.replace(/[xnz]/g, (c) => c.toUpperCase()));
-    return { pattern: p.source, minLength: minLength(p) };
-  } catch (e) {
-    if (e instanceof DialPatternError) return { problem: `'${text}', character ${e.position}: ${e.problem}` };
-    throw e;
-  }
-}
+export { parseDialPattern };
 
 /** A dial pattern; a plain YAML number keeps its text ('011.' stays '011.'). */
 class DialPatternSchema extends Schema<DialPattern> {

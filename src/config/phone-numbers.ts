@@ -3,11 +3,12 @@
  * codes, dialled digit strings. Each may be written as a plain YAML number; the text is
  * kept as written, so `+14155550100` and `011` keep their '+' and leading zero.
  */
-import { FIELDS, ROUTING_FIELDS } from '../model/field-rules.js';
+import { ROUTING_FIELDS } from '../model/field-rules.js';
+import { E164_RE } from '../model/e164.js';
 import { reject, strOrNumber, type Schema } from './schema.js';
 
-/** ITU-T E.164: '+', a country code (never starting with 0), at most 15 digits in all. */
-export const E164_RE = new RegExp(FIELDS.e164.pattern, 'u');
+/** ITU-T E.164: '+', a country code (never starting with 0), at most 15 digits in all (src/model/e164.ts). */
+export { E164_RE };
 const COUNTRY_CODE_RE = new RegExp(ROUTING_FIELDS.countryCode.pattern, 'u');
 const NATIONAL_PREFIX_RE = new RegExp(ROUTING_FIELDS.nationalPrefix.pattern, 'u');
 const PREPEND_RE = new RegExp(ROUTING_FIELDS.prepend.pattern, 'u');

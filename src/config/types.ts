@@ -12,6 +12,13 @@ import type { FlowDestination } from '../model/flow-destination.js';
 import type { ForwardConfig } from './call-flow-config.js';
 import type { OverloadConfig } from './overload-config.js';
 import type { SipThreads } from './sip-threads-config.js';
+import type { ClassOfService } from '../model/class-of-service.js';
+import type { InboundRoute, OutboundRoute, RingGroup } from '../model/routes.js';
+import type { TenantLimits } from '../model/tenant-limits.js';
+import type { TrunkFields } from '../model/trunk.js';
+
+/** Domain types declared once in src/model, under the names config has used. */
+export type { ClassOfService, TenantLimits };
 
 /** ws and wss: SIP over WebSocket (RFC 7118), for browsers. */
 export type ListenProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
@@ -198,39 +205,8 @@ export interface VoicemailBoxConfig {
   members?: string[];
 }
 
-/**
- * Toll-fraud classes, each allowing the ones before it: internal (extensions only),
- * local, national, international, premium. Emergency numbers are always allowed.
- */
-export type ClassOfService = 'internal' | 'local' | 'national' | 'international' | 'premium';
-
 /** A SIP trunk: the provider's (pbx.yaml) or a tenant's own (tenant YAML). */
-export interface TrunkConfig {
-  /** Unique within its file; [a-z0-9-]{1,63}. */
-  name: string;
-  /** 'register': we REGISTER to the carrier with credentials; 'ip': the carrier is known by its addresses. */
-  kind: 'register' | 'ip';
-  /** The carrier's SIP host (IP literal or DNS name) and port; transport of our requests. */
-  host: string;
-  port: number;
-  transport: 'udp' | 'tcp' | 'tls';
-  /** Send every request through this proxy instead (host:port). */
-  outboundProxy?: { host: string; port: number };
-  /** Digest credentials for REGISTER (register trunks) and for the carrier's 401/407 on our INVITEs. */
-  username?: string;
-  password?: string;
-  /** Defaults to username. */
-  authUsername?: string;
-  /** The domain written in From/To of our requests; default host. */
-  domain?: string;
-  /** Registration interval asked for, seconds (register trunks); default 3600. */
-  registerExpires: number;
-  /** Addresses/CIDRs inbound calls are accepted from. For ip trunks required; for register trunks default: the host. */
-  allowedSources: string[];
-  /** Codec names allowed on this trunk (e.g. [PCMA, PCMU]); default all. */
-  codecs?: string[];
-  /** Concurrent calls on this trunk. */
-  maxChannels?: number;
+export interface TrunkConfig extends TrunkFields {
   /** Provider trunks only: `ca`, the absolute path of a PEM file of CAs trusted for this carrier's TLS certificate. */
   tls?: { ca?: string };
 }
@@ -238,50 +214,10 @@ export interface TrunkConfig {
 /** Where a call goes: the one destination union (src/model/flow-destination.ts; config/destination.ts reads it). */
 export type DestinationConfig = FlowDestination;
 
-export interface RingGroupConfig {
-  name: string;
-  strategy: 'simultaneous' | 'sequential';
-  /** Extensions, rung all at once or one after the other. */
-  members: string[];
-  /** Simultaneous: how long all ring; sequential: how long each rings. */
-  ringSeconds: number;
-  /** When nobody answers; default hang-up (480). */
-  fallback?: DestinationConfig;
-}
-
-export interface InboundRouteConfig {
-  /** A DID of this tenant (E.164, e.g. +14155550100), or '*' for any of its DIDs. */
-  did: string;
-  destination: DestinationConfig;
-}
-
-export interface OutboundRouteConfig {
-  name: string;
-  /**
-   * Dial patterns in the familiar PBX style: digits match themselves, X any digit, N 2-9,
-   * Z 1-9, [1-5] a range or set, '.' one or more of anything after; a leading '+' literal.
-   */
-  patterns: string[];
-  /** Digits removed from the front of the dialled number before prepend. */
-  strip: number;
-  prepend: string;
-  /** Trunk names, tried in order: this tenant's trunks, or provider trunks this tenant may use. */
-  trunks: string[];
-}
-
-export interface TenantLimits {
-  calls?: number;
-  extensions?: number;
-  storageMB?: number;
-  registrations?: number;
-  callsPerSecond?: number;
-  /** Concurrent calls of one extension; at most calls.perExtension of pbx.yaml. */
-  callsPerExtension?: number;
-  /** Concurrent calls through trunks (inbound + outbound). */
-  trunkCalls?: number;
-  /** Outbound minutes per day (UTC), summed from call records. */
-  outboundMinutesPerDay?: number;
-}
+/** Ring groups and routes as the tenant YAML declares them (src/model/routes.ts). */
+export type RingGroupConfig = RingGroup;
+export type InboundRouteConfig = InboundRoute;
+export type OutboundRouteConfig = OutboundRoute;
 
 export interface TenantConfig {
   /** Absolute path of the file this came from. */
@@ -302,7 +238,7 @@ export interface TenantConfig {
   /** The tenant's default outbound caller ID, E.164. */
   callerId?: string;
   /** Class of service of trunk calls a destination sends to an outside number; absent: internal. */
-  inboundCos?: 'internal' | 'local' | 'national' | 'international' | 'premium';
+  inboundCos?: ClassOfService;
   /** Digest algorithms the tenant's challenges offer, in order; default pbx.yaml's auth.algorithms. */
   auth?: { algorithms: Array<'SHA-256' | 'MD5'> };
   /** The tenant's call recording policy (b2bua/recording-policy.ts); absent: never. */

@@ -5,7 +5,7 @@ import { tempGruuTarget } from './gruu-target.js';
 import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { getHeader, getHeaderValues, tagOf, toOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
-import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
+import { isSipUri, unescapeUriPart } from '../sip/message/uri.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TrustedEdges } from './trusted-edge.js';
@@ -16,14 +16,17 @@ import type { PbxMetrics } from '../util/pbx-metrics.js';
 import { DigestGate } from './digest-gate.js';
 import { AuthFailLog } from './security/auth-fail-log.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { admitInvite, admitTrunkInvite, TENANT_SUSPENDED, type TrunkDirectory } from './invite-admission.js';
+import { admitInvite, trunkInvite } from './invite-admission.js';
+import { resolveTenant, type TrunkDirectory } from './tenant-resolution.js';
+import type { EdgeRefusals } from './edge-refusals.js';
 import { rememberSource } from '../sip/transport/response-source.js';
 import { StatelessReplier, type EdgeTransport } from './stateless-reply.js';
 import { ALLOWED_METHODS, SUPPORTED_OPTIONS, uasChecks } from './uas-checks.js';
-import { admitSubscribe } from './subscribe-admission.js';
+import { admitSubscribe, admitSubscribeRefresh, isSubscribeRefresh } from './subscribe-admission.js';
 import type { SubscriptionManager } from '../events/subscription-manager.js';
 import type { OverloadControl } from './overload/overload-control.js';
 import { shedNewRequest } from './overload/shed-new-request.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 export interface EdgeOptions {
   transport: EdgeTransport;
@@ -64,6 +67,8 @@ export interface EdgeOptions {
   onRegistered?(tenant: TenantContext, ext: string): void;
   /** An extension's bindings were answered 200 (registered, refreshed or removed): presence watchers hear of it. */
   onBindingsChanged?(tenant: TenantContext, ext: string): void;
+  /** Where the edge records the call attempts it refuses (the caller's call records). */
+  refusals?: EdgeRefusals;
   /** Overload control (src/edge/overload): new work is shed when the SIP thread lags. */
   overload?: OverloadControl;
 }
@@ -109,7 +114,7 @@ export class SipEdge {
       }
       this.log.error('request handling failed', { error: e, from: inbound.source.address });
       if (inbound.message.kind === 'request' && inbound.message.method !== 'ACK') {
-        this.replier.reply(inbound, 500, { reason: 'Server Internal Error' });
+        this.replier.reply(inbound, 500);
       }
     }
   }
@@ -136,9 +141,8 @@ export class SipEdge {
     }
     // Issue 13 point 4: shed new work early, after retransmissions, ACK and CANCEL.
     if (this.o.overload && shedNewRequest(this.o.overload, this.replier, inbound, req)) return;
-    if (req.method === 'SUBSCRIBE' && this.o.subscriptions) {
-      // An accepted subscription's connection carries its NOTIFYs: kept like a registration's.
-      if (admitSubscribe({ tenants: this.o.tenants, gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound))) this.pin(inbound);
+    if (req.method === 'SUBSCRIBE' && this.o.subscriptions && isSubscribeRefresh(req)) {
+      admitSubscribeRefresh({ gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, inbound, req, this.o.transport.responseTarget(inbound));
       return;
     }
     // A request inside a dialog (To has a tag) goes to the call that owns the dialog.
@@ -155,63 +159,68 @@ export class SipEdge {
       this.replier.replyError(inbound, refusal);
       return;
     }
+    // A stray ACK (no transaction, no dialog) is dropped: an ACK is never answered.
+    if (req.method === 'ACK') return;
+    // THE tenant-resolution stage, once, before dispatch: tenant-resolution.ts says which header names the tenant.
+    const who = resolveTenant(this.o, inbound, req);
+    if (who.kind === 'refuse') {
+      // Credentials for a domain that names no tenant: a failed authentication of nobody's.
+      if (who.noTenant && req.method === 'REGISTER' && getHeader(req, 'authorization') !== undefined) this.o.metrics.authFailure(undefined);
+      this.replier.reply(inbound, who.status, { reason: who.reason });
+      return;
+    }
+    if (who.kind === 'server') {
+      this.onOptions(inbound);
+      return;
+    }
     switch (req.method) {
       case 'OPTIONS':
-        this.onOptions(inbound, req);
+        this.onOptions(inbound);
         return;
       case 'REGISTER':
-        this.onRegister(inbound, req);
+        this.onRegister(inbound, req, who.tenant);
         return;
-      case 'INVITE':
-        if (this.o.b2bua) {
-          const target = this.o.transport.responseTarget(inbound);
-          // A carrier delivering a call to a DID (trunks are known by address, not digest).
-          const fromTrunk = this.o.trunks && this.o.tenants.resolveDid ? admitTrunkInvite({ trunks: this.o.trunks, tenants: { resolveDid: (n) => this.o.tenants.resolveDid!(n), resolveDomain: (h) => this.o.tenants.resolveDomain(h) } }, inbound, req, target) : undefined;
-          if (fromTrunk?.kind === 'call') {
-            this.pin(inbound);
-            this.o.b2bua.handleInvite(fromTrunk.invite);
-            return;
-          }
-          if (fromTrunk?.kind === 'refuse') {
-            this.replier.reply(inbound, fromTrunk.status, { reason: fromTrunk.reason });
-            return;
-          }
-          const admitted = admitInvite(
-            {
-              tenants: this.o.tenants,
-              gate: this.gate,
-              replier: this.replier,
-              isLocalAddress: this.o.isLocalAddress,
-              onRefused: (r, status, reason) => this.o.b2bua?.recordRefused({ req: r.req, tenant: r.tenant, callerExt: r.callerExt, calleeExt: r.calleeExt }, status, reason),
-              ...(this.o.gruu ? { resolveTempGruu: (t: TenantContext, user: string) => tempGruuTarget(this.o.gruu!, t, user, (this.o.clock ?? systemClock).now()) } : {}),
-            },
-            inbound,
-            req,
-            target,
-          );
-          if (admitted) {
-            this.pin(inbound);
-            this.o.b2bua.handleInvite(admitted);
-          }
-          return;
+      case 'SUBSCRIBE':
+        if (!this.o.subscriptions) break;
+        // An accepted subscription's connection carries its NOTIFYs: kept like a registration's.
+        if (admitSubscribe({ gate: this.gate, replier: this.replier, subscriptions: this.o.subscriptions }, who.tenant, inbound, req, this.o.transport.responseTarget(inbound))) this.pin(inbound);
+        return;
+      case 'INVITE': {
+        if (!this.o.b2bua) break;
+        const target = this.o.transport.responseTarget(inbound);
+        const admitted =
+          who.kind === 'trunk'
+            ? trunkInvite(who, inbound, req, target)
+            : admitInvite(
+                {
+                  tenants: this.o.tenants,
+                  gate: this.gate,
+                  replier: this.replier,
+                  isLocalAddress: this.o.isLocalAddress,
+                  ...(this.o.refusals ? { refusals: this.o.refusals } : {}),
+                  ...(this.o.gruu ? { resolveTempGruu: (t: TenantContext, user: string) => tempGruuTarget(this.o.gruu!, t, user, (this.o.clock ?? systemClock).now()) } : {}),
+                },
+                who.tenant,
+                inbound,
+                req,
+                target,
+              );
+        if (admitted) {
+          this.pin(inbound);
+          this.o.b2bua.handleInvite(admitted);
         }
-        this.onNotYetAllowed(inbound, req);
         return;
-      default:
-        this.onNotYetAllowed(inbound, req);
+      }
     }
+    // Methods we recognise but do not serve yet (or a service left out): 405 with Allow.
+    this.replier.reply(inbound, 405, { headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
   }
 
   /**
-   * OPTIONS to the server itself (no user part) is answered with 200 and our
-   * capabilities (RFC 3261 §11.2), statelessly: it is a keep-alive and a probe.
+   * OPTIONS to the server itself (no user part) or to a served domain is answered with 200
+   * and our capabilities (RFC 3261 §11.2), statelessly: it is a keep-alive and a probe.
    */
-  private onOptions(inbound: Inbound, req: SipRequest): void {
-    const uri = parseUri(req.uri) as SipUri;
-    if (uri.user !== undefined && !this.o.tenants.resolveDomain(uri.host)) {
-      this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
-      return;
-    }
+  private onOptions(inbound: Inbound): void {
     this.replier.reply(inbound, 200, {
       headers: [
         ['Allow', ALLOWED_METHODS.join(', ')],
@@ -221,37 +230,10 @@ export class SipEdge {
     });
   }
 
-  /** Methods we recognise but do not serve yet: 405 with Allow, after tenant resolution. */
-  private onNotYetAllowed(inbound: Inbound, req: SipRequest): void {
-    if (req.method === 'ACK') return;
-    const uri = parseUri(req.uri) as SipUri;
-    if (!this.o.tenants.resolveDomain(uri.host)) {
-      this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
-      return;
-    }
-    this.replier.reply(inbound, 405, { headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
-  }
-
-  private onRegister(inbound: Inbound, req: SipRequest): void {
-    // RFC 3261 §10.3: the address-of-record is the To URI; its domain names the tenant.
+  private onRegister(inbound: Inbound, req: SipRequest, tenant: TenantContext): void {
+    // RFC 3261 §10.3: the address-of-record is the To URI (its domain named the tenant).
     const to = toOf(req);
-    if (!isSipUri(to.uri)) throw new SipError(400, 'Bad Request', { detail: 'To is not a SIP URI' });
-    if (to.uri.user === undefined) {
-      this.replier.reply(inbound, 400, { reason: 'Bad Request: To has no user part' });
-      return;
-    }
-    const tenant = this.o.tenants.resolveDomain(to.uri.host);
-    if (!tenant) {
-      // Credentials for a domain that names no tenant: a failed authentication of nobody's.
-      if (getHeader(req, 'authorization') !== undefined) this.o.metrics.authFailure(undefined);
-      this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
-      return;
-    }
-    // Issue 5: a suspended tenant keeps its data (bindings included) but nobody registers.
-    if (tenant.status === 'suspended') {
-      this.replier.reply(inbound, 403, { reason: TENANT_SUSPENDED });
-      return;
-    }
+    if (!isSipUri(to.uri) || to.uri.user === undefined) throw sipError(400, { detail: 'To is not a SIP URI with a user part' });
     const ext = this.gate.authenticate(inbound, req, tenant, 'registrar');
     if (!ext) return;
     const aor = unescapeUriPart(to.uri.user);

@@ -2,6 +2,7 @@ import { getHeader, getHeaderValues } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri } from '../sip/message/uri.js';
 import { SipError } from '../util/errors.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 /** Every method this server recognises (RFC 3261 and its extensions). Others get 501. */
 export const KNOWN_METHODS: ReadonlySet<string> = new Set([
@@ -38,11 +39,11 @@ const SESSION_METHODS = new Set(['INVITE', 'UPDATE', 'PRACK', 'ACK']);
 export function uasChecks(req: SipRequest): SipError | undefined {
   // §8.2.1: the method must be one we know.
   if (!KNOWN_METHODS.has(req.method)) {
-    return new SipError(501, 'Not Implemented', { headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
+    return sipError(501, { headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
   }
   // §8.2.2.1: a Request-URI scheme we do not understand gets 416 (RFC 4475 §3.3.2).
   const uri = parseUri(req.uri);
-  if (!isSipUri(uri)) return new SipError(416, 'Unsupported URI Scheme');
+  if (!isSipUri(uri)) return sipError(416);
   // §8.2.2.3: unknown option tags in Require (and, acting as a proxy, Proxy-Require) get 420;
   // never for ACK or CANCEL.
   if (req.method !== 'ACK' && req.method !== 'CANCEL') {
@@ -53,18 +54,18 @@ export function uasChecks(req: SipRequest): SipError | undefined {
         if (t && !SUPPORTED_OPTIONS.has(t.toLowerCase()) && !unsupported.includes(t)) unsupported.push(t);
       }
     }
-    if (unsupported.length > 0) return new SipError(420, 'Bad Extension', { headers: [['Unsupported', unsupported.join(', ')]] });
+    if (unsupported.length > 0) return sipError(420, { headers: [['Unsupported', unsupported.join(', ')]] });
   }
   // §8.2.3: a body we cannot read gets 415 with Accept.
   if (SESSION_METHODS.has(req.method) && req.body.length > 0) {
     const ct = (getHeader(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!ACCEPTED_BODIES.has(ct)) return new SipError(415, 'Unsupported Media Type', { headers: [['Accept', 'application/sdp']] });
+    if (!ACCEPTED_BODIES.has(ct)) return sipError(415, { headers: [['Accept', 'application/sdp']] });
   }
   // §8.2.3 / RFC 4475 §3.3.15: if the caller accepts no body type we could answer with, 406.
   if (req.method === 'INVITE' && getHeader(req, 'accept') !== undefined) {
     const accepted = safeValues(req, 'accept').map((a) => a.split(';')[0]!.trim().toLowerCase());
     if (accepted.length > 0 && !accepted.some((a) => a === 'application/sdp' || a === '*/*' || a === 'application/*')) {
-      return new SipError(406, 'Not Acceptable', { headers: [['Accept', 'application/sdp']] });
+      return sipError(406, { headers: [['Accept', 'application/sdp']] });
     }
   }
   return undefined;

@@ -1,6 +1,7 @@
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { EventPackage, EventState, ResourceAccess } from './event-package.js';
 import type { BoxCounts, MailboxCounts } from './mailbox-counts.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export const MESSAGE_SUMMARY = 'message-summary';
 export const MESSAGE_SUMMARY_TYPE = 'application/simple-message-summary';
@@ -34,7 +35,7 @@ export class MessageSummaryPackage implements EventPackage {
 
   access(tenant: TenantContext, subscriberExt: string, requestUser: string): ResourceAccess {
     const box = requestUser;
-    if (this.boxes.counts(tenant.id, box) === undefined) return { ok: false, status: 404, reason: 'Not Found' };
+    if (this.boxes.counts(tenant.id, box) === undefined) return { ok: false, status: 404, reason: reasonPhrase(404) };
     if (box === subscriberExt || (this.boxes.members?.(tenant.id, box) ?? []).includes(subscriberExt)) return { ok: true, resource: box };
     return { ok: false, status: 403, reason: 'Forbidden: not your mailbox' };
   }

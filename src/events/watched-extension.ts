@@ -2,6 +2,7 @@ import { isParkSlot } from '../model/park-settings.js';
 import { readParkSettings } from '../tenant/park-setting.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { ResourceAccess } from './event-package.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 /**
  * Whether `name` is an extension of `tenant` that may be watched (dialog, presence): any
@@ -11,7 +12,7 @@ import type { ResourceAccess } from './event-package.js';
  */
 export function watchedExtension(tenant: TenantContext, name: string): ResourceAccess {
   const ext = name.length <= 64 ? tenant.store.getExtension(name) : undefined;
-  if (!ext || !ext.enabled) return { ok: false, status: 404, reason: 'Not Found' };
+  if (!ext || !ext.enabled) return { ok: false, status: 404, reason: reasonPhrase(404) };
   return { ok: true, resource: ext.ext };
 }
 

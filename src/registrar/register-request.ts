@@ -3,7 +3,7 @@ import { parseNameAddr } from '../sip/message/name-addr.js';
 import { SyntaxError400 } from '../sip/message/scan.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, serializeUri } from '../sip/message/uri.js';
-import { SipError } from '../util/errors.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 /** One Contact of a REGISTER, read and checked. */
 export interface RequestedContact {
@@ -23,9 +23,9 @@ const MAX_DELTA = 4_294_967_295;
 
 export function parseDeltaSeconds(text: string, what: string): number {
   const t = text.trim();
-  if (!/^\d{1,12}$/.test(t)) throw new SipError(400, 'Bad Request', { detail: `bad ${what}` });
+  if (!/^\d{1,12}$/.test(t)) throw sipError(400, { detail: `bad ${what}` });
   const n = Number(t);
-  if (n > MAX_DELTA) throw new SipError(400, 'Bad Request', { detail: `${what} out of range` });
+  if (n > MAX_DELTA) throw sipError(400, { detail: `${what} out of range` });
   return n;
 }
 
@@ -44,13 +44,13 @@ export function readContacts(req: SipRequest): RequestedContacts {
   try {
     values = getHeaderValues(req, 'contact');
   } catch (e) {
-    throw new SipError(400, 'Bad Request', { detail: 'bad Contact', cause: e });
+    throw sipError(400, { detail: 'bad Contact', cause: e });
   }
   if (values.length === 0) return { kind: 'fetch' };
   if (values.some((v) => v === '*')) {
     // RFC 3261 §10.3 step 6: '*' must be the only Contact and Expires must be 0.
-    if (values.length !== 1) throw new SipError(400, 'Bad Request', { detail: "'*' with other contacts" });
-    if (expiresHeader(req) !== 0) throw new SipError(400, 'Bad Request', { detail: "'*' requires Expires: 0" });
+    if (values.length !== 1) throw sipError(400, { detail: "'*' with other contacts" });
+    if (expiresHeader(req) !== 0) throw sipError(400, { detail: "'*' requires Expires: 0" });
     return { kind: 'star' };
   }
   const contacts: RequestedContact[] = [];
@@ -59,30 +59,30 @@ export function readContacts(req: SipRequest): RequestedContacts {
     try {
       na = parseNameAddr(v);
     } catch (e) {
-      throw new SipError(400, 'Bad Request', { detail: e instanceof SyntaxError400 ? e.message : 'bad Contact', cause: e });
+      throw sipError(400, { detail: e instanceof SyntaxError400 ? e.message : 'bad Contact', cause: e });
     }
-    if (!isSipUri(na.uri)) throw new SipError(400, 'Bad Request', { detail: 'Contact is not a SIP URI' });
+    if (!isSipUri(na.uri)) throw sipError(400, { detail: 'Contact is not a SIP URI' });
     const c: RequestedContact = { uri: serializeUri(na.uri) };
     const exp = na.params['expires'];
     if (exp !== undefined) {
-      if (exp === null) throw new SipError(400, 'Bad Request', { detail: 'empty expires parameter' });
+      if (exp === null) throw sipError(400, { detail: 'empty expires parameter' });
       c.expires = parseDeltaSeconds(exp, 'expires parameter');
     }
     const q = na.params['q'];
     if (q !== undefined && q !== null) {
       // RFC 3261 §20.10: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
-      if (!/^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(q)) throw new SipError(400, 'Bad Request', { detail: 'bad q value' });
+      if (!/^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(q)) throw sipError(400, { detail: 'bad q value' });
       c.q = Number(q);
     }
     const inst = na.params['+sip.instance'];
     if (inst !== undefined && inst !== null) {
       const bare = inst.replace(/^"|"$/g, '').replace(/^<|>$/g, '');
-      if (bare.length === 0 || bare.length > 256) throw new SipError(400, 'Bad Request', { detail: 'bad +sip.instance' });
+      if (bare.length === 0 || bare.length > 256) throw sipError(400, { detail: 'bad +sip.instance' });
       c.instance = bare;
     }
     const regId = na.params['reg-id'];
     if (regId !== undefined && regId !== null) {
-      if (!/^\d{1,10}$/.test(regId) || Number(regId) < 1 || Number(regId) > MAX_DELTA) throw new SipError(400, 'Bad Request', { detail: 'bad reg-id' });
+      if (!/^\d{1,10}$/.test(regId) || Number(regId) < 1 || Number(regId) > MAX_DELTA) throw sipError(400, { detail: 'bad reg-id' });
       c.regId = Number(regId);
     }
     contacts.push(c);

@@ -49,7 +49,7 @@ export class Registrar {
         return createResponse(req, e.status, { reason: e.reason, headers: e.headers });
       }
       this.opts.logger.error('register failed', { ...(target.tenant !== undefined ? { tenant: target.tenant } : {}), aor: target.aor, error: e });
-      return createResponse(req, 500, { reason: 'Server Internal Error' });
+      return createResponse(req, 500);
     }
   }
 

@@ -3,6 +3,7 @@ import type { Binding } from './binding.js';
 import { bindingKey } from './contact-key.js';
 import type { RegistrarPolicy } from './policy.js';
 import type { RequestedContacts } from './register-request.js';
+import { sipError } from '../sip/message/reason-phrases.js';
 
 export interface BindingUpdate {
   aor: string;
@@ -48,7 +49,7 @@ export function updateBindings(existing: readonly Binding[], u: BindingUpdate, p
     let expires = c.expires ?? u.expiresHeader ?? policy.defaultExpires;
     // RFC 3261 §10.3 step 7: refuse a non-zero interval below the minimum with 423.
     if (expires > 0 && expires < policy.minExpires) {
-      throw new SipError(423, 'Interval Too Brief', { headers: [['Min-Expires', String(policy.minExpires)]] });
+      throw sipError(423, { headers: [['Min-Expires', String(policy.minExpires)]] });
     }
     if (expires > policy.maxExpires) expires = policy.maxExpires;
     const key = bindingKey(c.uri, c.instance, c.regId);

@@ -4,7 +4,7 @@
  * premium). Where a number cannot be judged, the answer errs on the dear side, since a
  * class of service must never let through more than it says.
  */
-import { isDialledE164 } from '../tenant/e164.js';
+import { isDialledE164 } from '../model/e164.js';
 import { countryCodeOf, isCountryCode } from './country-code.js';
 import { isNanpForeign } from './nanp-foreign-areas.js';
 import type { ChargedClass } from './number-class.js';

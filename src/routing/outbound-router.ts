@@ -10,6 +10,7 @@ import { compileDialPattern, matchDialPattern } from '../util/dial-pattern.js';
 import type { NumberClass } from './number-class.js';
 import { dearer } from './number-class.js';
 import { classifyNumber } from './number-classifier.js';
+import { reasonPhrase } from '../sip/message/reason-phrases.js';
 
 export type OutboundDecision =
   | { kind: 'internal' }
@@ -68,7 +69,7 @@ export function routeOutbound(input: OutboundInput): OutboundDecision {
   const emergencyNumbers = Array.isArray(input.emergencyNumbers) ? input.emergencyNumbers : [];
   const cleaned = cleanDialled(dialled);
   // (a), (b)
-  if (cleaned === undefined) return typeof dialled === 'string' && dialled !== '' && input.isExtension(dialled) ? { kind: 'internal' } : { kind: 'refused', status: 404, reason: 'Not Found' };
+  if (cleaned === undefined) return typeof dialled === 'string' && dialled !== '' && input.isExtension(dialled) ? { kind: 'internal' } : { kind: 'refused', status: 404, reason: reasonPhrase(404) };
   if (input.isExtension(dialled) || (cleaned !== dialled && input.isExtension(cleaned))) return { kind: 'internal' };
 
   const routes = (Array.isArray(plan?.outboundRoutes) ? plan.outboundRoutes : []).filter((r) => r !== null && typeof r === 'object');

@@ -2,24 +2,16 @@ import type { DigestAlgorithm } from './ha1.js';
 
 /**
  * A tenant's numbering, trunks and routes as the services read them
- * (TenantStore.getRoutingPlan). Structurally the same as the matching types of
- * src/config/types.ts (TrunkConfig, RingGroupConfig, InboundRouteConfig,
- * OutboundRouteConfig, DestinationConfig, ClassOfService), which src/tenant may
- * not import.
+ * (TenantStore.getRoutingPlan). The shapes it shares with src/config (trunk fields,
+ * ring groups, routes, class of service, destinations) are declared once in src/model.
  */
-import { CLASSES_OF_SERVICE_LIST } from '../model/field-rules.js';
 import type { FlowDestination } from '../model/flow-destination.js';
+import { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService } from '../model/class-of-service.js';
+import type { InboundRoute, OutboundRoute, RingGroup } from '../model/routes.js';
+import type { TrunkFields } from '../model/trunk.js';
 
-/**
- * Toll-fraud classes, each allowing the ones before it: internal (extensions only),
- * local, national, international, premium. Emergency numbers are always allowed.
- */
-export type ClassOfService = 'internal' | 'local' | 'national' | 'international' | 'premium';
-
-/** In order of the rights they grant, least first. */
-export const CLASSES_OF_SERVICE: readonly ClassOfService[] = CLASSES_OF_SERVICE_LIST;
-
-export const DEFAULT_CLASS_OF_SERVICE: ClassOfService = 'national';
+/** Declared once in src/model (class-of-service.ts, routes.ts), under the names the services use. */
+export { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type InboundRoute, type OutboundRoute, type RingGroup };
 
 /**
  * Where a call goes: an inbound route, a ring group's fallback, an IVR option, a time
@@ -29,53 +21,9 @@ export const DEFAULT_CLASS_OF_SERVICE: ClassOfService = 'national';
 export type Destination = FlowDestination;
 
 /** A tenant's own SIP trunk. Its credentials are in clear: they answer the carrier's challenges. */
-export interface Trunk {
-  /** Unique within the tenant; [a-z0-9-]{1,63}. */
-  name: string;
-  kind: 'register' | 'ip';
-  host: string;
-  port: number;
-  transport: 'udp' | 'tcp' | 'tls';
-  outboundProxy?: { host: string; port: number };
-  username?: string;
-  password?: string;
-  authUsername?: string;
-  domain?: string;
-  /** Seconds asked for in REGISTER (register trunks). */
-  registerExpires: number;
-  /** Addresses, CIDRs or host names inbound calls are accepted from. */
-  allowedSources: string[];
-  /** Absent: every codec. */
-  codecs?: string[];
-  maxChannels?: number;
+export interface Trunk extends TrunkFields {
   /** PEM text of the CAs trusted for the carrier's TLS certificate instead of the system's (provider trunks: read from tls.ca). */
   tlsCa?: string;
-}
-
-export interface RingGroup {
-  name: string;
-  strategy: 'simultaneous' | 'sequential';
-  /** Extensions of this tenant, in ringing order. */
-  members: string[];
-  ringSeconds: number;
-  /** Absent: hang up (480). */
-  fallback?: Destination;
-}
-
-export interface InboundRoute {
-  /** A DID of this tenant (E.164), or '*' for any of its DIDs without a route of its own. */
-  did: string;
-  destination: Destination;
-}
-
-export interface OutboundRoute {
-  name: string;
-  /** Dial patterns, X/N/Z upper-case (see OutboundRouteConfig). */
-  patterns: string[];
-  strip: number;
-  prepend: string;
-  /** Trunk names in the order they are tried: the tenant's own or provider trunks. */
-  trunks: string[];
 }
 
 /** Everything routing needs from a tenant's store, read in one go and cached per connection. */

@@ -1,7 +1,7 @@
 import { checkAlgorithmList } from './auth-algorithms.js';
-import { normalizeDialPattern } from './dial-pattern.js';
+import { normalizeDialPattern } from '../model/dial-pattern-text.js';
 import type { DigestAlgorithm } from './ha1.js';
-import { isE164 } from './e164.js';
+import { isE164 } from '../model/e164.js';
 import type { ClassOfService, Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
 import { eachOf, type Report } from './spec-checks.js';
 import { validateDestination, type DestinationNames } from './destination.js';
@@ -27,7 +27,7 @@ export interface RoutingCheckContext {
 /** Structurally compatible with RingGroupConfig of src/config/types.ts. */
 export interface RingGroupSpec {
   name: string;
-  strategy: 'simultaneous' | 'sequential';
+  strategy: RingGroup['strategy'];
   members: readonly string[];
   ringSeconds: number;
   fallback?: Destination;

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { StoreError } from '../util/errors.js';
 import { normalizeDomain } from './domain-name.js';
-import { didLookupKey, isE164 } from './e164.js';
+import { didLookupKey, isE164 } from '../model/e164.js';
 import { applyMigrations } from './migrations.js';
 import { openSqlite } from './sqlite-open.js';
 import { ApiTokenStore } from './api-token-store.js';

@@ -1,17 +1,18 @@
 import { isTrunkHost, isTrunkSource, TRUNK_HOST_PROBLEM, TRUNK_SOURCE_PROBLEM } from '../model/trunk-addresses.js';
 import type { Trunk } from './routing-plan.js';
+import type { TrunkFields } from '../model/trunk.js';
 import { eachOf, isIntIn, type Report } from './spec-checks.js';
 import { checkField, ROUTING_FIELDS, TRUNK_FIELDS, type FieldRule } from '../model/field-rules.js';
 
 /** A trunk as declared; structurally compatible with TrunkConfig of src/config/types.ts. */
 export interface TrunkSpec {
   name: string;
-  kind: 'register' | 'ip';
+  kind: TrunkFields['kind'];
   host: string;
   /** Default 5060, 5061 for tls. */
   port?: number;
   /** Default udp. */
-  transport?: 'udp' | 'tcp' | 'tls';
+  transport?: TrunkFields['transport'];
   outboundProxy?: { host: string; port: number };
   username?: string;
   password?: string;

@@ -20,7 +20,7 @@ export function shedNewRequest(control: OverloadControl, replier: StatelessRepli
   if (verdict.action === 'serve') return false;
   control.count(verdict.reason);
   if (verdict.action === 'reject') {
-    replier.reply(inbound, 503, { reason: 'Service Unavailable', headers: [['Retry-After', String(verdict.retryAfter)]] });
+    replier.reply(inbound, 503, { headers: [['Retry-After', String(verdict.retryAfter)]] });
   }
   return true;
 }

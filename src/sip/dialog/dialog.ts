@@ -2,7 +2,7 @@ import { SipError } from '../../util/errors.js';
 import { canonicalName } from '../message/header-names.js';
 import { cseqOf, fromOf, getHeader, tagOf, toOf, topVia } from '../message/headers.js';
 import { parseNameAddr, serializeNameAddr } from '../message/name-addr.js';
-import { createResponse as createMessageResponse, REASONS } from '../message/response.js';
+import { createResponse as createMessageResponse } from '../message/response.js';
 import { isToken, SyntaxError400 } from '../message/scan.js';
 import type { Header, SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import { serializeUri } from '../message/uri.js';
@@ -10,6 +10,7 @@ import { keyOfDialogId, type DialogId } from './dialog-key.js';
 import { viaValue, type LocalVia } from './local-via.js';
 import { contactUri } from './remote-target.js';
 import { nextHopUri, requestTarget, routeSetOf, type RouteEntry } from './route-set.js';
+import { reasonPhrase, sipError } from '../message/reason-phrases.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
@@ -128,7 +129,7 @@ export class Dialog {
    * Record-Route is missing or malformed.
    */
   static asUas(invite: SipRequest, localTag: string, localContact: string): Dialog {
-    if (localTag.length === 0) throw new SipError(500, 'Server Internal Error', { detail: 'a UAS dialog needs a local tag' });
+    if (localTag.length === 0) throw sipError(500, { detail: 'a UAS dialog needs a local tag' });
     return asBadRequest(() => {
       const callId = requiredHeader(invite, 'call-id');
       const fromText = requiredHeader(invite, 'from');
@@ -166,18 +167,18 @@ export class Dialog {
    */
   static asUac(invite: SipRequest, response: SipResponse): Dialog {
     const s = response.status;
-    if (s <= 100 || s >= 300) throw new SipError(500, 'Server Internal Error', { detail: `a ${s} response creates no dialog` });
+    if (s <= 100 || s >= 300) throw sipError(500, { detail: `a ${s} response creates no dialog` });
     return asBadRequest(() => {
       const callId = requiredHeader(invite, 'call-id');
       if (getHeader(response, 'call-id') !== callId) throw new SyntaxError400('response Call-ID differs from the INVITE');
       const fromText = requiredHeader(invite, 'from');
       const localTag = tagOf(fromText);
-      if (localTag === undefined) throw new SipError(500, 'Server Internal Error', { detail: 'our INVITE has no From tag' });
+      if (localTag === undefined) throw sipError(500, { detail: 'our INVITE has no From tag' });
       const toText = requiredHeader(response, 'to');
       const remoteTag = tagOf(toText);
       // §12.1.2: a 2xx from an RFC 2543 UAS may lack the tag (remote tag null); a
       // provisional response without one creates no dialog.
-      if (remoteTag === undefined && s < 200) throw new SipError(500, 'Server Internal Error', { detail: 'a provisional response without To tag creates no dialog' });
+      if (remoteTag === undefined && s < 200) throw sipError(500, { detail: 'a provisional response without To tag creates no dialog' });
       const inviteSeq = cseqOf(invite).seq;
       return new Dialog({
         id: { callId, localTag, remoteTag: remoteTag ?? '' },
@@ -266,13 +267,13 @@ export class Dialog {
    */
   createRequest(method: string, opts: InDialogRequestOptions): SipRequest {
     if (method === 'ACK' || method === 'CANCEL') {
-      throw new SipError(500, 'Server Internal Error', { detail: `${method} is built by ${method === 'ACK' ? 'createAck' : 'createCancel'}` });
+      throw sipError(500, { detail: `${method} is built by ${method === 'ACK' ? 'createAck' : 'createCancel'}` });
     }
-    if (!isToken(method)) throw new SipError(500, 'Server Internal Error', { detail: 'method is not a token' });
+    if (!isToken(method)) throw sipError(500, { detail: 'method is not a token' });
     // §12.2.1.1: the local CSeq goes up by one per request; a UAS dialog starts from
     // empty and picks an initial value (§8.1.1.5: below 2**31).
     const seq = this.lSeq === undefined ? 1 : this.lSeq + 1;
-    if (seq > MAX_CSEQ) throw new SipError(500, 'Server Internal Error', { detail: 'local CSeq exhausted' });
+    if (seq > MAX_CSEQ) throw sipError(500, { detail: 'local CSeq exhausted' });
     this.lSeq = seq;
     const contact = opts.contact ?? (TARGET_REFRESH.has(method) ? this.localContact : undefined);
     return this.build(method, seq, opts, contact);
@@ -286,7 +287,7 @@ export class Dialog {
    */
   createAck(inviteCSeq: number, opts: InDialogRequestOptions): SipRequest {
     if (!Number.isInteger(inviteCSeq) || inviteCSeq < 0 || inviteCSeq > MAX_CSEQ) {
-      throw new SipError(500, 'Server Internal Error', { detail: 'bad INVITE CSeq for ACK' });
+      throw sipError(500, { detail: 'bad INVITE CSeq for ACK' });
     }
     return this.build('ACK', inviteCSeq, opts, opts.contact);
   }
@@ -329,21 +330,21 @@ export class Dialog {
    * its remote target changes only when it succeeds (applyTargetRefresh).
    */
   receiveRequest(req: SipRequest): RequestVerdict {
-    if (!this.matches(req) || this.st === 'terminated') return { status: 481, reason: REASONS[481]! };
+    if (!this.matches(req) || this.st === 'terminated') return { status: 481, reason: reasonPhrase(481) };
     let seq: number;
     try {
       seq = cseqOf(req).seq;
     } catch {
-      return { status: 400, reason: REASONS[400]! };
+      return { status: 400, reason: reasonPhrase(400) };
     }
     if (req.method === 'ACK' || req.method === 'CANCEL') return 'ok';
-    if (this.rSeq !== undefined && seq <= this.rSeq) return { status: 500, reason: REASONS[500]! };
+    if (this.rSeq !== undefined && seq <= this.rSeq) return { status: 500, reason: reasonPhrase(500) };
     this.rSeq = seq;
     if (TARGET_REFRESH.has(req.method)) {
       try {
         contactUri(req);
       } catch {
-        return { status: 400, reason: REASONS[400]! };
+        return { status: 400, reason: reasonPhrase(400) };
       }
     }
     return 'ok';
@@ -479,6 +480,6 @@ function asBadRequest<T>(fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof SipError) throw e;
-    throw new SipError(400, 'Bad Request', { detail: e instanceof Error ? e.message : String(e), cause: e });
+    throw sipError(400, { detail: e instanceof Error ? e.message : String(e), cause: e });
   }
 }

@@ -3,6 +3,7 @@ import { getHeaderValues } from '../message/headers.js';
 import { parseNameAddr } from '../message/name-addr.js';
 import { isSipUri, serializeUri } from '../message/uri.js';
 import type { SipMessage } from '../message/types.js';
+import { sipError } from '../message/reason-phrases.js';
 
 /**
  * The URI of the Contact of a message, as a dialog's remote target (RFC 3261 §12.1.1,
@@ -35,5 +36,5 @@ export function contactUri(msg: SipMessage): string | undefined {
 }
 
 function badContact(detail: string, cause?: unknown): SipError {
-  return new SipError(400, 'Bad Request', { detail, cause });
+  return sipError(400, { detail, cause });
 }

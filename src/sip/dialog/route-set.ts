@@ -1,8 +1,8 @@
-import { SipError } from '../../util/errors.js';
 import { getHeaderValues } from '../message/headers.js';
 import { parseNameAddr } from '../message/name-addr.js';
 import { isSipUri, serializeUri, type SipUri } from '../message/uri.js';
 import type { SipMessage } from '../message/types.js';
+import { sipError } from '../message/reason-phrases.js';
 
 /** One entry of a dialog's route set: the Record-Route value as received, and its URI. */
 export interface RouteEntry {
@@ -22,7 +22,7 @@ export function routeSetOf(msg: SipMessage, reverse: boolean): RouteEntry[] {
   try {
     values = getHeaderValues(msg, 'record-route');
   } catch (e) {
-    throw new SipError(400, 'Bad Request', { detail: 'unparseable Record-Route', cause: e });
+    throw sipError(400, { detail: 'unparseable Record-Route', cause: e });
   }
   const out: RouteEntry[] = [];
   for (const value of values) {
@@ -30,9 +30,9 @@ export function routeSetOf(msg: SipMessage, reverse: boolean): RouteEntry[] {
     try {
       uri = parseNameAddr(value).uri;
     } catch (e) {
-      throw new SipError(400, 'Bad Request', { detail: 'malformed Record-Route', cause: e });
+      throw sipError(400, { detail: 'malformed Record-Route', cause: e });
     }
-    if (!isSipUri(uri)) throw new SipError(400, 'Bad Request', { detail: 'Record-Route is not a SIP or SIPS URI' });
+    if (!isSipUri(uri)) throw sipError(400, { detail: 'Record-Route is not a SIP or SIPS URI' });
     out.push({ value, uri });
   }
   return reverse ? out.reverse() : out;

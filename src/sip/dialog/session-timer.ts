@@ -3,6 +3,7 @@ import { SipError } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { formatSessionExpires, MIN_SE_FLOOR, readSessionTimerHeaders, type RefresherParam } from './session-expires.js';
+import { sipError } from '../message/reason-phrases.js';
 
 /**
  * RFC 4028 session timers, as a UA on each leg of a B2BUA: what to put in our INVITE and
@@ -149,7 +150,7 @@ export function answerSessionTimer(req: SipRequest, policy: SessionTimerPolicy, 
   const h = readSessionTimerHeaders(req);
   if (policy.mode === 'refuse') {
     // RFC 3261 §8.2.2.3: an extension we do not support is required: 420 with Unsupported.
-    if (h.required) return { kind: 'reject', error: new SipError(420, 'Bad Extension', { headers: [['Unsupported', 'timer']] }) };
+    if (h.required) return { kind: 'reject', error: sipError(420, { headers: [['Unsupported', 'timer']] }) };
     return { kind: 'accept', timer: undefined, headers: [] };
   }
   const asked = h.sessionExpires;
@@ -157,7 +158,7 @@ export function answerSessionTimer(req: SipRequest, policy: SessionTimerPolicy, 
   if (asked !== undefined && asked.interval < policy.minSE && h.supported) {
     return {
       kind: 'reject',
-      error: new SipError(422, 'Session Interval Too Small', { headers: [['Min-SE', String(policy.minSE)]], detail: `Session-Expires ${asked.interval} < ${policy.minSE}` }),
+      error: sipError(422, { headers: [['Min-SE', String(policy.minSE)]], detail: `Session-Expires ${asked.interval} < ${policy.minSE}` }),
     };
   }
   const lower = Math.max(policy.minSE, h.minSE ?? MIN_SE_FLOOR);

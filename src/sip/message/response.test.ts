@@ -67,7 +67,7 @@ test('reason, extra headers (names canonicalised) and body', () => {
   assert.is(getHeader(res, 'min-expires'), '60');
   assert.is(getHeader(res, 'contact'), '<sip:x@y>');
   assert.is(res.body.toString(), 'x');
-  assert.is(createResponse(request(), 599).reason, 'Unknown');
+  assert.is(createResponse(request(), 599).reason, 'Server Internal Error', 'an unknown code: the phrase of its class (RFC 3261 §8.1.3.2)');
   assert.is(REASONS[404], 'Not Found');
 });
 

@@ -1,47 +1,11 @@
 import { newTag } from '../../util/ids.js';
 import { canonicalName } from './header-names.js';
 import { tagOf } from './headers.js';
+import { REASON_PHRASES, reasonPhrase } from './reason-phrases.js';
 import type { Header, SipRequest, SipResponse } from './types.js';
 
-export const REASONS: Record<number, string> = {
-  100: 'Trying',
-  180: 'Ringing',
-  181: 'Call Is Being Forwarded',
-  182: 'Queued',
-  183: 'Session Progress',
-  200: 'OK',
-  202: 'Accepted',
-  301: 'Moved Permanently',
-  302: 'Moved Temporarily',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  407: 'Proxy Authentication Required',
-  408: 'Request Timeout',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  416: 'Unsupported URI Scheme',
-  420: 'Bad Extension',
-  423: 'Interval Too Brief',
-  480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist',
-  482: 'Loop Detected',
-  483: 'Too Many Hops',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-  488: 'Not Acceptable Here',
-  491: 'Request Pending',
-  500: 'Server Internal Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-  504: 'Server Time-out',
-  505: 'Version Not Supported',
-  513: 'Message Too Large',
-  603: 'Decline',
-};
+/** The reason-phrase table (reason-phrases.ts), under its old name. */
+export const REASONS = REASON_PHRASES;
 
 export interface ResponseOptions {
   reason?: string;
@@ -83,7 +47,7 @@ export function createResponse(req: SipRequest, status: number, opts: ResponseOp
   return {
     kind: 'response',
     status,
-    reason: opts.reason ?? REASONS[status] ?? 'Unknown',
+    reason: opts.reason ?? reasonPhrase(status),
     headers,
     body: opts.body ?? Buffer.alloc(0),
   };

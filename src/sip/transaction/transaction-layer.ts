@@ -1,5 +1,4 @@
 import type { Clock } from '../../util/clock.js';
-import { SipError } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import { getHeader, tagOf } from '../message/headers.js';
 import type { SipRequest } from '../message/types.js';
@@ -14,6 +13,7 @@ import { timerTable, type TimerConfig } from './timers.js';
 import type { TransactionContext } from './transaction-context.js';
 import { clientKeyOfRequest, clientKeyOfResponse, hasRfc3261Branch, rfc2543AckKey, serverKey } from './transaction-key.js';
 import type { ClientTransaction, ClientTransactionUser, ServerTransaction } from './types.js';
+import { sipError } from '../message/reason-phrases.js';
 
 export interface TransactionLayerOptions {
   sender: MessageSender;
@@ -113,7 +113,7 @@ export class TransactionLayer {
     if (this.servers.has(key)) throw new Error(`server transaction ${JSON.stringify(key)} already exists`);
     if (this.servers.size >= this.maxServers) {
       this.onServerCap?.();
-      throw new SipError(503, 'Service Unavailable', { detail: 'too many server transactions', headers: [['Retry-After', '5']] });
+      throw sipError(503, { detail: 'too many server transactions', headers: [['Retry-After', '5']] });
     }
     let tx: ServerTx;
     if (req.method === 'INVITE') {
@@ -175,7 +175,7 @@ export class TransactionLayer {
     if (req.method === 'ACK') throw new TypeError('an ACK is not sent in a client transaction (RFC 3261 §17.1.1.3, §13.2.2.4)');
     const key = clientKeyOfRequest(req);
     if (this.clients.has(key)) throw new Error(`client transaction ${JSON.stringify(key)} already exists (reused branch?)`);
-    if (this.clients.size >= this.maxClients) throw new SipError(503, 'Service Unavailable', { detail: 'too many client transactions' });
+    if (this.clients.size >= this.maxClients) throw sipError(503, { detail: 'too many client transactions' });
     const tx =
       req.method === 'INVITE'
         ? new InviteClientTransaction(this.ctx, key, req, target, user, this.releaseClient)

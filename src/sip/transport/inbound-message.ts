@@ -1,5 +1,6 @@
 import { parseMessage, type ParseLimits } from '../message/parse.js';
-import { createResponse, REASONS } from '../message/response.js';
+import { createResponse } from '../message/response.js';
+import { reasonPhrase } from '../message/reason-phrases.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import { stampTopVia } from './via-stamp.js';
 
@@ -60,7 +61,7 @@ function rejectMalformed(status: number, error: string, request: SipRequest | un
   } catch {
     return { kind: 'drop', error }; // no usable Via: nowhere to route a response
   }
-  const reason = `${REASONS[status] ?? 'Bad Request'} (${reasonText(error)})`;
+  const reason = `${reasonPhrase(status)} (${reasonText(error)})`;
   const headers: Array<[string, string]> = ctx.serverHeader ? [['server', ctx.serverHeader]] : [];
   const response = createResponse(request, status, { reason, headers });
   return { kind: 'reply', request, response, error };

@@ -1,7 +1,8 @@
-import { FIELDS } from '../model/field-rules.js';
+import { FIELDS } from './field-rules.js';
 
 /** ITU-T E.164: '+', a country code that does not start with 0, 8-15 digits in all (the shared rule). */
-const E164 = new RegExp(FIELDS.e164.pattern, 'u');
+export const E164_RE = new RegExp(FIELDS.e164.pattern, 'u');
+const E164 = E164_RE;
 
 /** A number an operator configures (DID, caller ID): the rule shared with the YAML and the API. */
 export function isE164(v: unknown): v is string {

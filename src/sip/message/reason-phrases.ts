@@ -1,0 +1,88 @@
+import { SipError } from '../../util/errors.js';
+
+/**
+ * The one table of SIP reason phrases: RFC 3261 §21 and the extensions this server
+ * answers with (RFC 3262, 3265/6665, 3329, 3891, 4028, 4412, 5360, 5393, 5626, 6228, 8197).
+ * Response builders take the code and look the phrase up here; a custom phrase is given
+ * only where it tells the peer something the code does not (e.g. "Domain Not Served").
+ */
+export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  100: 'Trying',
+  180: 'Ringing',
+  181: 'Call Is Being Forwarded',
+  182: 'Queued',
+  183: 'Session Progress',
+  199: 'Early Dialog Terminated',
+  200: 'OK',
+  202: 'Accepted',
+  204: 'No Notification',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Moved Temporarily',
+  305: 'Use Proxy',
+  380: 'Alternative Service',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  410: 'Gone',
+  412: 'Conditional Request Failed',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  417: 'Unknown Resource-Priority',
+  420: 'Bad Extension',
+  421: 'Extension Required',
+  422: 'Session Interval Too Small',
+  423: 'Interval Too Brief',
+  429: 'Provide Referrer Identity',
+  430: 'Flow Failed',
+  433: 'Anonymity Disallowed',
+  439: 'First Hop Lacks Outbound Support',
+  440: 'Max-Breadth Exceeded',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  482: 'Loop Detected',
+  483: 'Too Many Hops',
+  484: 'Address Incomplete',
+  485: 'Ambiguous',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  489: 'Bad Event',
+  491: 'Request Pending',
+  493: 'Undecipherable',
+  494: 'Security Agreement Required',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Server Time-out',
+  505: 'Version Not Supported',
+  513: 'Message Too Large',
+  580: 'Precondition Failure',
+  600: 'Busy Everywhere',
+  603: 'Decline',
+  604: 'Does Not Exist Anywhere',
+  606: 'Not Acceptable',
+  607: 'Unwanted',
+};
+
+/**
+ * The reason phrase of a status code. A code missing from the table gets the phrase of its
+ * class (RFC 3261 §8.1.3.2: an unknown code is treated as the x00 of its class).
+ */
+export function reasonPhrase(status: number): string {
+  return REASON_PHRASES[status] ?? REASON_PHRASES[Math.floor(status / 100) * 100] ?? 'Unknown';
+}
+
+/** A SipError with the table's phrase for its code. */
+export function sipError(status: number, opts: { headers?: ReadonlyArray<readonly [string, string]>; cause?: unknown; detail?: string } = {}): SipError {
+  return new SipError(status, reasonPhrase(status), opts);
+}
