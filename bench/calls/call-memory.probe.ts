@@ -10,16 +10,16 @@
  *
  * Short warm-up calls run first (their JIT code is not a call's memory).
  *
- *   node --expose-gc --import tsx src/b2bua/call-memory.probe.ts [calls=200] [directMedia=off|on] [callsPerSecond=20]
+ *   node --expose-gc --import tsx bench/calls/call-memory.probe.ts [calls=200] [directMedia=off|on] [callsPerSecond=20]
  *   (PROBE_SNAPSHOTS=<dir> also writes main-thread heap snapshots before and after)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { PbxServer } from '../app/pbx-server.js';
-import type { MediaController } from '../media/controller.js';
-import { createLogger } from '../util/logger.js';
+import { PbxServer } from '../../src/app/pbx-server.js';
+import type { MediaController } from '../../src/media/controller.js';
+import { createLogger } from '../../src/util/logger.js';
 import { authFields, Callee } from '../../test/support/call-harness.js';
 import { freePort } from '../../test/support/ports.js';
 import { SippProcess } from '../../test/support/sipp-process.js';
