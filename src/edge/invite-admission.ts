@@ -1,8 +1,8 @@
 import type { InviteRequest } from '../b2bua/b2bua.js';
 import { dialledNumber, type TrunkHandle } from '../b2bua/call-plan.js';
-import { fromOf, hasHeader, toOf } from '../sip/message/headers.js';
+import { fromOf, hasHeader, requestUriOf, toOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
-import { isSipUri, parseUri, unescapeUriPart } from '../sip/message/uri.js';
+import { isSipUri, unescapeUriPart } from '../sip/message/uri.js';
 import { clientOf, type Inbound, type Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { DigestGate } from './digest-gate.js';
@@ -32,7 +32,7 @@ export function admitInvite(
   req: SipRequest,
   callerTarget: Target,
 ): InviteRequest | undefined {
-  const ruri = parseUri(req.uri);
+  const ruri = requestUriOf(req);
   if (!isSipUri(ruri)) {
     o.replier.reply(inbound, 416);
     return undefined;
@@ -107,7 +107,7 @@ export type TrunkAdmission = { kind: 'call'; invite: InviteRequest } | { kind: '
 
 /** The number a carrier addressed: the Request-URI user, else the To user (RFC 3261 §8.1.1.1 lets them differ). */
 function addressedNumber(req: SipRequest): string | undefined {
-  for (const uri of [parseUri(req.uri), toUriOf(req)]) {
+  for (const uri of [requestUriOf(req), toUriOf(req)]) {
     if (!uri || !isSipUri(uri) || uri.user === undefined) continue;
     const user = dialledNumber(unescapeUriPart(uri.user).split(';')[0]!);
     if (/^\+?[0-9]{3,20}$/.test(user)) return user;

@@ -3,9 +3,9 @@ import type { Registrar } from '../registrar/registrar.js';
 import type { GruuIssuer } from '../registrar/gruu.js';
 import { tempGruuTarget } from './gruu-target.js';
 import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
-import { getHeader, getHeaderValues, tagOf, toOf } from '../sip/message/headers.js';
+import { getHeader, getHeaderValues, requestUriOf, tagOf, toOf } from '../sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
-import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
+import { isSipUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import type { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TrustedEdges } from './trusted-edge.js';
@@ -207,7 +207,7 @@ export class SipEdge {
    * capabilities (RFC 3261 §11.2), statelessly: it is a keep-alive and a probe.
    */
   private onOptions(inbound: Inbound, req: SipRequest): void {
-    const uri = parseUri(req.uri) as SipUri;
+    const uri = requestUriOf(req) as SipUri;
     if (uri.user !== undefined && !this.o.tenants.resolveDomain(uri.host)) {
       this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
       return;
@@ -224,7 +224,7 @@ export class SipEdge {
   /** Methods we recognise but do not serve yet: 405 with Allow, after tenant resolution. */
   private onNotYetAllowed(inbound: Inbound, req: SipRequest): void {
     if (req.method === 'ACK') return;
-    const uri = parseUri(req.uri) as SipUri;
+    const uri = requestUriOf(req) as SipUri;
     if (!this.o.tenants.resolveDomain(uri.host)) {
       this.replier.reply(inbound, 404, { reason: 'Domain Not Served' });
       return;

@@ -1,7 +1,7 @@
 import type { SubscriptionManager } from '../events/subscription-manager.js';
-import { getHeader, tagOf } from '../sip/message/headers.js';
+import { getHeader, requestUriOf, tagOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
-import { parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
+import { unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import type { Inbound, Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { DigestGate } from './digest-gate.js';
@@ -42,7 +42,7 @@ export function admitSubscribe(d: SubscribeAdmissionDeps, inbound: Inbound, req:
     d.subscriptions.refresh(inbound, req, ext.ext, target);
     return false;
   }
-  const uri = parseUri(req.uri) as SipUri;
+  const uri = requestUriOf(req) as SipUri;
   const tenant = d.tenants.resolveDomain(uri.host);
   if (!tenant) {
     d.replier.reply(inbound, 404, { reason: 'Domain Not Served' });

@@ -172,6 +172,23 @@ export function shareParsed(from: SipMessage, to: SipMessage, entries: ReadonlyA
   }
 }
 
+/**
+ * The first Via line was rewritten in place (received/rport stamped, RFC 3261 §18.2.1) into
+ * `line`, whose first value is `via`: keep the rest of the parsed list.
+ */
+export function replaceTopVia(msg: SipMessage, line: string, via: Via): void {
+  const c = cacheOf(msg);
+  const list = c.via;
+  if (list !== undefined && list.keys.length > 0 && list.values.length > 0) {
+    const keys = list.keys.slice();
+    const values = list.values.slice();
+    keys[0] = line;
+    values[0] = via;
+    c.via = { keys, values };
+  }
+  c.topVia = { key: line, value: via };
+}
+
 /** Record a parse made elsewhere (a To given a tag by the builder), keyed by its text. */
 export function rememberParsed(msg: SipMessage, entry: 'from' | 'to', text: string, value: NameAddr): void {
   cacheOf(msg)[entry] = { key: text, value };
