@@ -50,6 +50,21 @@ test('a nonce is bound to its realm', () => {
   assert.equal(codec.check(codec.issue('acme.example'), 'globex.example'), { status: 'forged' });
 });
 
+test('realms of any length (past the scratch buffer, non-ASCII) bind as well, and a prefix of a realm is another realm', () => {
+  const { codec } = setup();
+  const long = 'x'.repeat(300) + '.example';
+  const n = codec.issue(long);
+  assert.is(codec.check(n, long).status, 'valid');
+  assert.is(codec.check(n, long.slice(1)).status, 'forged');
+  const short = codec.issue('acme.example');
+  assert.is(codec.check(short, 'acme.exampl').status, 'forged');
+  assert.is(codec.check(short, 'acme.example').status, 'valid');
+  const utf8 = 'bücher.example';
+  assert.is(codec.check(codec.issue(utf8), utf8).status, 'valid');
+  // Checking a long realm in between does not disturb the next short one (shared scratch buffer).
+  assert.is(codec.check(short, 'acme.example').status, 'valid');
+});
+
 test('tampering with the time (to extend a nonce) or the random part makes it forged', () => {
   const { clock, codec } = setup(60);
   const n = codec.issue(REALM);
