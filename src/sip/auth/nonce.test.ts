@@ -65,6 +65,19 @@ test('realms of any length (past the scratch buffer, non-ASCII) bind as well, an
   assert.is(codec.check(short, 'acme.example').status, 'valid');
 });
 
+test('a nonce of the previous build (HMAC, tag v2) is stale, never forged: phones retry silently after an upgrade', () => {
+  const { clock, codec } = setup();
+  const raw = Buffer.alloc(38);
+  raw.writeUIntBE(clock.now(), 0, 6);
+  raw.writeUInt32BE(0, 6);
+  const mac = (tag: string, realm: string) => createHmac('sha256', SECRET).update(Buffer.from(tag)).update(raw.subarray(0, 22)).update(realm).digest();
+  mac('pbx-digest-nonce-v2\0', REALM).copy(raw, 22, 0, 16);
+  assert.equal(codec.check(raw.toString('base64url'), REALM), { status: 'expired', issuedAt: clock.now(), reason: 'epoch' });
+  assert.equal(codec.check(raw.toString('base64url'), 'globex.example'), { status: 'forged' });
+  mac('pbx-digest-nonce-v1\0', REALM).copy(raw, 22, 0, 16);
+  assert.equal(codec.check(raw.toString('base64url'), REALM), { status: 'forged' });
+});
+
 test('tampering with the time (to extend a nonce) or the random part makes it forged', () => {
   const { clock, codec } = setup(60);
   const n = codec.issue(REALM);

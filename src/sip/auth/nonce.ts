@@ -21,7 +21,7 @@
  * networks or reconnecting over TCP legitimately answer a challenge from another
  * address or port, and replay is stopped by the nonce-count record instead.
  */
-import { hash, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../util/clock.js';
 import { randomToken } from '../../util/ids.js';
 
@@ -34,6 +34,7 @@ const RAW_BYTES = SIGNED_BYTES + MAC_BYTES;
 /** base64url length of RAW_BYTES (38 → 51 characters, no padding). */
 export const NONCE_CHARS = Math.ceil((RAW_BYTES * 4) / 3);
 const DOMAIN_TAG = Buffer.from('pbx-digest-nonce-v3\0');
+const LEGACY_TAG = Buffer.from('pbx-digest-nonce-v2\0');
 /** Realms up to this many UTF-8 bytes are hashed from the codec's scratch buffer without allocating. */
 const SCRATCH_REALM_BYTES = 256;
 const B64URL_RE = /^[A-Za-z0-9_-]+$/;
@@ -104,13 +105,24 @@ export class NonceCodec {
     if (raw.length !== RAW_BYTES || raw.toString('base64url') !== nonce) return { status: 'forged' };
     const expected = this.mac(raw, realm).subarray(0, MAC_BYTES);
     const got = raw.subarray(SIGNED_BYTES);
-    if (!timingSafeEqual(expected, got)) return { status: 'forged' };
+    if (!timingSafeEqual(expected, got)) return this.checkLegacy(raw, realm);
     const issuedAt = raw.readUIntBE(0, TIME_BYTES);
     // Issued by an earlier process: its nonce counts were lost with it (see above).
     if (raw.readUInt32BE(TIME_BYTES) !== this.epoch) return { status: 'expired', issuedAt, reason: 'epoch' };
     const age = this.clock.now() - issuedAt;
     if (age > this.ttlMs || age < -MAX_FUTURE_MS) return { status: 'expired', issuedAt, reason: 'age' };
     return { status: 'valid', issuedAt };
+  }
+
+  /**
+   * A nonce of the build before the keyed hash (HMAC, tag v2) can only come from an earlier
+   * process: stale, so that phones holding one on an upgrade retry silently instead of
+   * being refused (and counted as failures). Only nonces that fail the current MAC pay this.
+   */
+  private checkLegacy(raw: Buffer, realm: string): NonceCheck {
+    const legacy = createHmac('sha256', this.secret).update(LEGACY_TAG).update(raw.subarray(0, SIGNED_BYTES)).update(realm, 'utf8').digest();
+    if (!timingSafeEqual(legacy.subarray(0, MAC_BYTES), raw.subarray(SIGNED_BYTES))) return { status: 'forged' };
+    return { status: 'expired', issuedAt: raw.readUIntBE(0, TIME_BYTES), reason: 'epoch' };
   }
 
   private mac(raw: Buffer, realm: string): Buffer {
