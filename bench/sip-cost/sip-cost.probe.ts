@@ -55,6 +55,9 @@ const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, NO_COLOR: '1' },
 });
+// The server never outlives the probe, whatever ends it.
+process.on('exit', () => child.kill('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(1));
 let log = '';
 child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
 child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
