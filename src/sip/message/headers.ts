@@ -50,7 +50,7 @@ export function removeHeader(msg: { headers: Header[] }, name: string): void {
   msg.headers = msg.headers.filter((h) => h.name !== name);
 }
 
-export { allVias, contactsOf, cseqOf, fromOf, requestUriOf, toOf, topVia } from './parsed-headers.js';
+export { allVias, contactsOf, cseqOf, firstContactOf, fromOf, requestUriOf, toOf, topVia } from './parsed-headers.js';
 export { parseCSeq, type CSeq } from './cseq.js';
 
 export function callIdOf(msg: SipMessage): string {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { allVias, contactsOf, cseqOf, fromOf, prependHeader, removeHeader, requestUriOf, setHeader, toOf, topVia } from './headers.js';
+import { allVias, contactsOf, cseqOf, firstContactOf, fromOf, prependHeader, removeHeader, requestUriOf, setHeader, toOf, topVia } from './headers.js';
 import { parseMessage } from './parse.js';
 import { parseCountNow, parseCountSince } from './parse-count.js';
 import { createResponse } from './response.js';
@@ -90,6 +90,26 @@ test('a message built locally is parsed on first read, then read from the cache'
   cseqOf(msg);
   cseqOf(msg);
   assert.equal(parseCountSince(c0), { via: 1, nameAddr: 0, cseq: 1, uri: 0, total: 2 });
+});
+
+test('firstContactOf: a request reads validation\'s parse; a response parses its first Contact once; * is text', () => {
+  const msg = parsed();
+  const c0 = parseCountNow();
+  const fc = firstContactOf(msg);
+  assert.is(fc, contactsOf(msg)[0]);
+  assert.is(parseCountSince(c0).total, 0);
+  const res = createResponse(msg, 200, { headers: [['Contact', '<sip:bob@192.0.2.4>;expires=30, <sip:bob@192.0.2.5>']] });
+  const c1 = parseCountNow();
+  const a = firstContactOf(res);
+  const b = firstContactOf(res);
+  assert.is(a, b);
+  assert.equal(parseCountSince(c1), { via: 0, nameAddr: 1, cseq: 0, uri: 1, total: 2 });
+  setHeader(res, 'contact', '<sip:carol@192.0.2.6>');
+  assert.is(typeof firstContactOf(res) === 'object' && (firstContactOf(res) as { uri: { host: string } }).uri.host, '192.0.2.6');
+  setHeader(res, 'contact', '*');
+  assert.is(firstContactOf(res), '*');
+  removeHeader(res, 'contact');
+  assert.is(firstContactOf(res), undefined);
 });
 
 test.run();

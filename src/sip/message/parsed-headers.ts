@@ -30,6 +30,8 @@ export interface ParsedHeaders {
   to?: Memo<NameAddr>;
   cseq?: Memo<CSeq>;
   contact?: ListMemo<NameAddr>;
+  /** The first Contact value alone, when the list was never parsed (a response). */
+  firstContact?: Memo<NameAddr>;
   requestUri?: Memo<Uri>;
 }
 
@@ -140,6 +142,21 @@ export function contactsOf(msg: SipMessage): NameAddr[] {
   if (c.contact !== undefined && sameLines(msg.headers, 'contact', c.contact.keys)) return c.contact.values;
   c.contact = parseLines(msg.headers, 'contact', parseNameAddr, isStar);
   return c.contact.values;
+}
+
+/**
+ * The first Contact value, parsed, or undefined when there is none; `*` is returned as
+ * text. Only that value is parsed (a response's later Contacts are not its business).
+ */
+export function firstContactOf(msg: SipMessage): NameAddr | '*' | undefined {
+  const line = first(msg.headers, 'contact');
+  if (line === undefined) return undefined;
+  const c = cacheOf(msg);
+  if (c.contact !== undefined && c.contact.keys[0] === line && c.contact.values.length > 0 && !isStar(line)) return c.contact.values[0]!;
+  const text = line.indexOf(',') >= 0 ? splitList(line)[0]! : line;
+  if (text.trim() === '*') return '*';
+  c.firstContact = memo(c.firstContact, line, () => parseNameAddr(text));
+  return c.firstContact.value;
 }
 
 function isStar(v: string): boolean {
