@@ -112,4 +112,13 @@ test('firstContactOf: a request reads validation\'s parse; a response parses its
   assert.is(firstContactOf(res), undefined);
 });
 
+test('a frozen message is still read, without a cache', () => {
+  const fromWire = Object.freeze(parsed());
+  assert.is(cseqOf(fromWire).seq, 314159);
+  const built: SipRequest = Object.freeze({ kind: 'request', method: 'BYE', uri: 'sip:x@example.com', body: Buffer.alloc(0), headers: [{ name: 'via', value: 'SIP/2.0/UDP h;branch=z9hG4bK-2' }, { name: 'cseq', value: '3 BYE' }] } as const satisfies SipRequest) as SipRequest;
+  assert.is(cseqOf(built).seq, 3);
+  assert.is(topVia(built).params['branch'], 'z9hG4bK-2');
+  assert.is(Object.getOwnPropertySymbols(built).length, 0);
+});
+
 test.run();

@@ -49,7 +49,8 @@ function cacheOf(msg: SipMessage): ParsedHeaders {
   let c = msg[PARSED];
   if (c === undefined) {
     c = {};
-    msg[PARSED] = c;
+    // A frozen message (never one of ours) is read without a cache rather than throwing.
+    if (Object.isExtensible(msg)) msg[PARSED] = c;
   }
   return c;
 }
