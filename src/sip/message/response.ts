@@ -91,6 +91,7 @@ export function createResponse(req: SipRequest, status: number, opts: ResponseOp
     reason: opts.reason ?? REASONS[status] ?? 'Unknown',
     headers,
     body: opts.body ?? Buffer.alloc(0),
+    [PARSED]: undefined,
   };
   // Parse once: the copied headers are the request's text, so are their parses.
   shareParsed(req, res, toTag === undefined ? ['via', 'from', 'to', 'cseq'] : ['via', 'from', 'cseq']);
