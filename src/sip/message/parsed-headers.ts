@@ -106,7 +106,7 @@ export function topVia(msg: SipMessage): Via {
   const c = cacheOf(msg);
   // The first value comes from the first line only, so that line is all the key it needs.
   if (c.via !== undefined && c.via.keys[0] === v && c.via.values.length > 0) return c.via.values[0]!;
-  c.topVia = memo(c.topVia, v, (t) => parseVia(t.indexOf(',') >= 0 ? splitList(t)[0]! : t));
+  if (c.topVia === undefined || c.topVia.key !== v) c.topVia = { key: v, value: parseVia(v.indexOf(',') >= 0 ? splitList(v)[0]! : v) };
   return c.topVia.value;
 }
 
@@ -154,9 +154,10 @@ export function firstContactOf(msg: SipMessage): NameAddr | '*' | undefined {
   if (line === undefined) return undefined;
   const c = cacheOf(msg);
   if (c.contact !== undefined && c.contact.keys[0] === line && c.contact.values.length > 0 && !isStar(line)) return c.contact.values[0]!;
+  if (c.firstContact !== undefined && c.firstContact.key === line) return c.firstContact.value;
   const text = line.indexOf(',') >= 0 ? splitList(line)[0]! : line;
   if (text.trim() === '*') return '*';
-  c.firstContact = memo(c.firstContact, line, () => parseNameAddr(text));
+  c.firstContact = { key: line, value: parseNameAddr(text) };
   return c.firstContact.value;
 }
 
