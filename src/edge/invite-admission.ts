@@ -1,9 +1,9 @@
 import type { InviteRequest } from '../b2bua/b2bua.js';
 import { dialledNumber } from '../routing/dialled-number.js';
 import type { TrunkHandle } from '../trunk/trunk-handle.js';
-import { fromOf } from '../sip/message/headers.js';
+import { fromOf, requestUriOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
-import { isSipUri, parseUri, unescapeUriPart } from '../sip/message/uri.js';
+import { isSipUri, unescapeUriPart } from '../sip/message/uri.js';
 import type { Inbound, Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { DigestGate } from './digest-gate.js';
@@ -32,7 +32,7 @@ export function admitInvite(
   req: SipRequest,
   callerTarget: Target,
 ): InviteRequest | undefined {
-  const ruri = parseUri(req.uri);
+  const ruri = requestUriOf(req);
   if (!isSipUri(ruri)) {
     o.replier.reply(inbound, 416);
     return undefined;

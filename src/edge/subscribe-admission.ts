@@ -1,7 +1,7 @@
 import type { SubscriptionManager } from '../events/subscription-manager.js';
-import { getHeader, tagOf } from '../sip/message/headers.js';
+import { getHeader, requestUriOf, tagOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
-import { parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
+import { unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import type { Inbound, Target } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { DigestGate } from './digest-gate.js';
@@ -48,7 +48,7 @@ export function isSubscribeRefresh(req: SipRequest): boolean {
  * exists or not. True when a subscription was created (its stream connection is then worth keeping).
  */
 export function admitSubscribe(d: SubscribeAdmissionDeps, tenant: TenantContext, inbound: Inbound, req: SipRequest, target: Target): boolean {
-  const uri = parseUri(req.uri) as SipUri;
+  const uri = requestUriOf(req) as SipUri;
   const ext = d.gate.authenticate(inbound, req, tenant, 'proxy');
   if (!ext) return false;
   if (uri.user === undefined) {

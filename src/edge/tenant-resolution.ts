@@ -1,8 +1,8 @@
 import { dialledNumber } from '../routing/dialled-number.js';
 import type { TrunkHandle } from '../trunk/trunk-handle.js';
-import { fromOf, hasHeader, toOf } from '../sip/message/headers.js';
+import { fromOf, hasHeader, requestUriOf, toOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
-import { isSipUri, parseUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
+import { isSipUri, unescapeUriPart, type SipUri } from '../sip/message/uri.js';
 import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { reasonPhrase } from '../sip/message/reason-phrases.js';
@@ -140,7 +140,7 @@ function addressedNumber(req: SipRequest): string | undefined {
 }
 
 function requestUri(req: SipRequest): SipUri | undefined {
-  const uri = parseUri(req.uri);
+  const uri = requestUriOf(req);
   return isSipUri(uri) ? uri : undefined;
 }
 

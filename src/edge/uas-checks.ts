@@ -1,6 +1,6 @@
-import { getHeader, getHeaderValues } from '../sip/message/headers.js';
+import { getHeader, getHeaderValues, requestUriOf } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
-import { isSipUri, parseUri } from '../sip/message/uri.js';
+import { isSipUri } from '../sip/message/uri.js';
 import { SipError } from '../util/errors.js';
 import { sipError } from '../sip/message/reason-phrases.js';
 
@@ -42,7 +42,7 @@ export function uasChecks(req: SipRequest): SipError | undefined {
     return sipError(501, { headers: [['Allow', ALLOWED_METHODS.join(', ')]] });
   }
   // §8.2.2.1: a Request-URI scheme we do not understand gets 416 (RFC 4475 §3.3.2).
-  const uri = parseUri(req.uri);
+  const uri = requestUriOf(req);
   if (!isSipUri(uri)) return sipError(416);
   // §8.2.2.3: unknown option tags in Require (and, acting as a proxy, Proxy-Require) get 420;
   // never for ACK or CANCEL.

@@ -1,5 +1,5 @@
-import { getHeader, getHeaderValues } from '../sip/message/headers.js';
-import { parseNameAddr } from '../sip/message/name-addr.js';
+import { contactsOf, getHeader, getHeaderValues } from '../sip/message/headers.js';
+import type { NameAddr } from '../sip/message/name-addr.js';
 import { SyntaxError400 } from '../sip/message/scan.js';
 import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, serializeUri } from '../sip/message/uri.js';
@@ -54,13 +54,13 @@ export function readContacts(req: SipRequest): RequestedContacts {
     return { kind: 'star' };
   }
   const contacts: RequestedContact[] = [];
-  for (const v of values) {
-    let na;
-    try {
-      na = parseNameAddr(v);
-    } catch (e) {
-      throw sipError(400, { detail: e instanceof SyntaxError400 ? e.message : 'bad Contact', cause: e });
-    }
+  let parsed: NameAddr[];
+  try {
+    parsed = contactsOf(req); // validation's parses (parse once, issue 13)
+  } catch (e) {
+    throw sipError(400, { detail: e instanceof SyntaxError400 ? e.message : 'bad Contact', cause: e });
+  }
+  for (const na of parsed) {
     if (!isSipUri(na.uri)) throw sipError(400, { detail: 'Contact is not a SIP URI' });
     const c: RequestedContact = { uri: serializeUri(na.uri) };
     const exp = na.params['expires'];

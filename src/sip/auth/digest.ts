@@ -2,7 +2,7 @@
  * The Digest computations (RFC 7616 §3.4.1–3.4.3, with the algorithms of RFC 8760 §2.1).
  * Strings are hashed as UTF-8.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256' | 'SHA-512-256';
 
@@ -35,9 +35,9 @@ export function parseAlgorithm(token: string): DigestAlgorithm | undefined {
   }
 }
 
-/** H(data): the lowercase hex digest (RFC 7616 §3.2). */
+/** H(data): the lowercase hex digest (RFC 7616 §3.2). One-shot: no Hash object per call. */
 export function digestHex(alg: DigestAlgorithm, data: string): string {
-  return createHash(NODE_HASH[alg]).update(data, 'utf8').digest('hex');
+  return hash(NODE_HASH[alg], data, 'hex');
 }
 
 /** HA1 = H(username ":" realm ":" password) (RFC 7616 §3.4.2, non-session algorithms). */

@@ -73,7 +73,7 @@ export class NonceCounter {
     if (e === undefined) {
       if (issuedAt <= this.evictedUpTo) return 'forgotten';
       this.makeRoom();
-      this.entries.set(key, { issuedAt, highest: nc, seen: 1 });
+      this.entries.set(ownCopy(key), { issuedAt, highest: nc, seen: 1 });
       return 'ok';
     }
     if (nc > e.highest) {
@@ -105,4 +105,14 @@ export class NonceCounter {
       if (now - e.issuedAt <= this.ttlMs && e.issuedAt > this.evictedUpTo) this.evictedUpTo = e.issuedAt;
     }
   }
+}
+
+/**
+ * The key as a string of its own. The nonce arrives as a slice of the Authorization value,
+ * itself a slice of the whole header section: V8 keeps a slice's parent alive, so a stored
+ * slice would hold every request's header text (~0.5 KB) for the nonce's lifetime (issue 13:
+ * live heap per registered contact). A Buffer round trip makes a flat copy.
+ */
+function ownCopy(key: string): string {
+  return Buffer.from(key, 'utf8').toString('utf8');
 }

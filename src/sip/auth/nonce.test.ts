@@ -50,6 +50,34 @@ test('a nonce is bound to its realm', () => {
   assert.equal(codec.check(codec.issue('acme.example'), 'globex.example'), { status: 'forged' });
 });
 
+test('realms of any length (past the scratch buffer, non-ASCII) bind as well, and a prefix of a realm is another realm', () => {
+  const { codec } = setup();
+  const long = 'x'.repeat(300) + '.example';
+  const n = codec.issue(long);
+  assert.is(codec.check(n, long).status, 'valid');
+  assert.is(codec.check(n, long.slice(1)).status, 'forged');
+  const short = codec.issue('acme.example');
+  assert.is(codec.check(short, 'acme.exampl').status, 'forged');
+  assert.is(codec.check(short, 'acme.example').status, 'valid');
+  const utf8 = 'bücher.example';
+  assert.is(codec.check(codec.issue(utf8), utf8).status, 'valid');
+  // Checking a long realm in between does not disturb the next short one (shared scratch buffer).
+  assert.is(codec.check(short, 'acme.example').status, 'valid');
+});
+
+test('a nonce of the previous build (HMAC, tag v2) is stale, never forged: phones retry silently after an upgrade', () => {
+  const { clock, codec } = setup();
+  const raw = Buffer.alloc(38);
+  raw.writeUIntBE(clock.now(), 0, 6);
+  raw.writeUInt32BE(0, 6);
+  const mac = (tag: string, realm: string) => createHmac('sha256', SECRET).update(Buffer.from(tag)).update(raw.subarray(0, 22)).update(realm).digest();
+  mac('pbx-digest-nonce-v2\0', REALM).copy(raw, 22, 0, 16);
+  assert.equal(codec.check(raw.toString('base64url'), REALM), { status: 'expired', issuedAt: clock.now(), reason: 'epoch' });
+  assert.equal(codec.check(raw.toString('base64url'), 'globex.example'), { status: 'forged' });
+  mac('pbx-digest-nonce-v1\0', REALM).copy(raw, 22, 0, 16);
+  assert.equal(codec.check(raw.toString('base64url'), REALM), { status: 'forged' });
+});
+
 test('tampering with the time (to extend a nonce) or the random part makes it forged', () => {
   const { clock, codec } = setup(60);
   const n = codec.issue(REALM);

@@ -1,6 +1,5 @@
 import { SipError } from '../../util/errors.js';
-import { getHeaderValues } from '../message/headers.js';
-import { parseNameAddr } from '../message/name-addr.js';
+import { firstContactOf } from '../message/headers.js';
 import { isSipUri, serializeUri } from '../message/uri.js';
 import type { SipMessage } from '../message/types.js';
 import { sipError } from '../message/reason-phrases.js';
@@ -16,21 +15,15 @@ import { sipError } from '../message/reason-phrases.js';
  * When a list is given, the first value is used.
  */
 export function contactUri(msg: SipMessage): string | undefined {
-  let values: string[];
+  let first;
   try {
-    values = getHeaderValues(msg, 'contact');
-  } catch (e) {
-    throw badContact('unparseable Contact list', e);
-  }
-  const first = values[0];
-  if (first === undefined) return undefined;
-  if (first.trim() === '*') throw badContact('Contact * in a dialog');
-  let uri;
-  try {
-    uri = parseNameAddr(first).uri;
+    first = firstContactOf(msg); // parsed once (issue 13): validation's parse of a request's Contact
   } catch (e) {
     throw badContact('malformed Contact', e);
   }
+  if (first === undefined) return undefined;
+  if (first === '*') throw badContact('Contact * in a dialog');
+  const uri = first.uri;
   if (!isSipUri(uri)) throw badContact('Contact is not a SIP or SIPS URI');
   return serializeUri(uri);
 }

@@ -1,8 +1,6 @@
 import { LIST_HEADERS } from './header-names.js';
-import { parseNameAddr, type NameAddr } from './name-addr.js';
 import { parseDigits, splitList, SyntaxError400 } from './scan.js';
 import type { Header, SipMessage } from './types.js';
-import { parseVia, type Via } from './via.js';
 
 /** First value of a header (lowercase long name), or undefined. */
 export function getHeader(msg: { headers: Header[] }, name: string): string | undefined {
@@ -52,58 +50,13 @@ export function removeHeader(msg: { headers: Header[] }, name: string): void {
   msg.headers = msg.headers.filter((h) => h.name !== name);
 }
 
-/** The topmost Via value, parsed. Throws SyntaxError400 when absent or malformed. */
-export function topVia(msg: SipMessage): Via {
-  const v = getHeader(msg, 'via');
-  if (v === undefined) throw new SyntaxError400('missing Via');
-  const comma = v.indexOf(',');
-  return parseVia(comma >= 0 ? splitList(v)[0]! : v);
-}
-
-export function allVias(msg: SipMessage): Via[] {
-  return getHeaderValues(msg, 'via').map(parseVia);
-}
-
-export interface CSeq {
-  seq: number;
-  method: string;
-}
-
-/**
- * RFC 3261 §20.16: the sequence number is a 32-bit unsigned integer (a UAC starts below
- * 2**31, §8.1.1.5, but may count past it); RFC 4475 §3.1.2.4: larger is malformed.
- * Leading zeros and LWS between number and method are allowed (RFC 4475 §3.1.1.1).
- */
-export function parseCSeq(value: string): CSeq {
-  const m = /^[ \t]*(\d+)[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*$/.exec(value);
-  if (!m) throw new SyntaxError400('bad CSeq');
-  const seq = parseDigits(m[1]!, 0xffffffff);
-  if (seq === undefined) throw new SyntaxError400('CSeq number out of range');
-  return { seq, method: m[2]! };
-}
-
-export function cseqOf(msg: SipMessage): CSeq {
-  const v = getHeader(msg, 'cseq');
-  if (v === undefined) throw new SyntaxError400('missing CSeq');
-  return parseCSeq(v);
-}
+export { allVias, contactsOf, cseqOf, firstContactOf, fromOf, requestUriOf, toOf, topVia } from './parsed-headers.js';
+export { parseCSeq, type CSeq } from './cseq.js';
 
 export function callIdOf(msg: SipMessage): string {
   const v = getHeader(msg, 'call-id');
   if (v === undefined) throw new SyntaxError400('missing Call-ID');
   return v;
-}
-
-export function fromOf(msg: SipMessage): NameAddr {
-  const v = getHeader(msg, 'from');
-  if (v === undefined) throw new SyntaxError400('missing From');
-  return parseNameAddr(v);
-}
-
-export function toOf(msg: SipMessage): NameAddr {
-  const v = getHeader(msg, 'to');
-  if (v === undefined) throw new SyntaxError400('missing To');
-  return parseNameAddr(v);
 }
 
 /** Value of the tag parameter of a From or To value, read without a full parse. */

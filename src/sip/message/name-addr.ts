@@ -1,4 +1,5 @@
 import { isTokenChar, isWs, parseParams, quote, serializeParams, skipQuoted, SyntaxError400, trimLws, unquote, type Params } from './scan.js';
+import { parseCount } from './parse-count.js';
 import { parseUri, serializeUri, type Uri } from './uri.js';
 
 /**
@@ -13,6 +14,7 @@ export interface NameAddr {
 }
 
 export function parseNameAddr(value: string): NameAddr {
+  parseCount.nameAddr++;
   const s = value;
   const n = s.length;
   let i = 0;

@@ -2,7 +2,7 @@ import { canonicalName } from './header-names.js';
 import { findHeaderEnd } from './header-end.js';
 import { getHeader } from './headers.js';
 import { isToken, isWs, parseDigits, SyntaxError400 } from './scan.js';
-import type { Header, SipMessage, SipRequest, SipResponse } from './types.js';
+import { PARSED, type Header, type SipMessage, type SipRequest, type SipResponse } from './types.js';
 import { validateMessage } from './validate.js';
 
 export interface ParseLimits {
@@ -87,6 +87,8 @@ function parse(buf: Buffer, framed: boolean, limits: ParseLimits): ParseResult {
     headerError = e instanceof SyntaxError400 ? e.message : 'bad header section';
   }
 
+  // Born with the parse cache's slot (filled by validation), so that every message read from
+  // the wire has one shape and the property reads along the path stay monomorphic.
   let msg: SipMessage;
   let partial: SipRequest | undefined;
   if (isStatusLine(startLine)) {
@@ -96,7 +98,7 @@ function parse(buf: Buffer, framed: boolean, limits: ParseLimits): ParseResult {
     const status = Number(m[1]);
     if (status < 100 || status > 699) return { ok: false, status: 400, error: 'bad status code' };
     if (headerError !== undefined) return { ok: false, status: 400, error: headerError };
-    msg = { kind: 'response', status, reason: m[2] ?? '', headers, body: EMPTY } satisfies SipResponse;
+    msg = { kind: 'response', status, reason: m[2] ?? '', headers, body: EMPTY, [PARSED]: undefined } satisfies SipResponse;
   } else {
     // RFC 3261 §7.1: Method SP Request-URI SP SIP-Version, single spaces. Extra or
     // embedded SP (RFC 4475 §3.1.2.8–10) is a 400.
@@ -111,7 +113,7 @@ function parse(buf: Buffer, framed: boolean, limits: ParseLimits): ParseResult {
     }
     if (!isToken(method)) return fail('bad method', partial);
     if (headerError !== undefined) return fail(headerError, partial);
-    msg = { kind: 'request', method, uri, headers, body: EMPTY } satisfies SipRequest;
+    msg = { kind: 'request', method, uri, headers, body: EMPTY, [PARSED]: undefined } satisfies SipRequest;
   }
 
   try {

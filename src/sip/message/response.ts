@@ -2,7 +2,8 @@ import { newTag } from '../../util/ids.js';
 import { canonicalName } from './header-names.js';
 import { tagOf } from './headers.js';
 import { REASON_PHRASES, reasonPhrase } from './reason-phrases.js';
-import type { Header, SipRequest, SipResponse } from './types.js';
+import { rememberParsed, shareParsed } from './parsed-headers.js';
+import { PARSED, type Header, type SipRequest, type SipResponse } from './types.js';
 
 /** The reason-phrase table (reason-phrases.ts), under its old name. */
 export const REASONS = REASON_PHRASES;
@@ -21,6 +22,7 @@ export interface ResponseOptions {
  */
 export function createResponse(req: SipRequest, status: number, opts: ResponseOptions = {}): SipResponse {
   const headers: Header[] = [];
+  let toTag: string | undefined;
   for (const h of req.headers) {
     switch (h.name) {
       case 'via':
@@ -31,7 +33,10 @@ export function createResponse(req: SipRequest, status: number, opts: ResponseOp
         break;
       case 'to': {
         let value = h.value;
-        if (status !== 100 && tagOf(value) === undefined) value += ';tag=' + (opts.toTag ?? newTag());
+        if (status !== 100 && tagOf(value) === undefined) {
+          toTag = opts.toTag ?? newTag();
+          value += ';tag=' + toTag;
+        }
         headers.push({ name: 'to', value });
         break;
       }
@@ -44,11 +49,21 @@ export function createResponse(req: SipRequest, status: number, opts: ResponseOp
     for (const h of req.headers) if (h.name === 'timestamp') headers.push({ name: 'timestamp', value: h.value });
   }
   if (opts.headers) for (const [n, v] of opts.headers) headers.push({ name: canonicalName(n), value: v });
-  return {
+  const res: SipResponse = {
     kind: 'response',
     status,
     reason: opts.reason ?? reasonPhrase(status),
     headers,
     body: opts.body ?? Buffer.alloc(0),
+    [PARSED]: undefined,
   };
+  // Parse once: the copied headers are the request's text, so are their parses.
+  shareParsed(req, res, toTag === undefined ? ['via', 'from', 'to', 'cseq'] : ['via', 'from', 'cseq']);
+  const to = req[PARSED]?.to;
+  if (toTag !== undefined && to !== undefined) {
+    const toValue = headers.find((h) => h.name === 'to');
+    const params = Object.assign(Object.create(null) as typeof to.value.params, to.value.params, { tag: toTag });
+    if (toValue !== undefined && to.key + ';tag=' + toTag === toValue.value) rememberParsed(res, 'to', toValue.value, { ...to.value, params });
+  }
+  return res;
 }

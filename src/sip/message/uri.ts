@@ -1,4 +1,5 @@
 import { readHost, readPort } from './host.js';
+import { parseCount } from './parse-count.js';
 import { isWs, parseParams, SyntaxError400, type Params } from './scan.js';
 
 /** A sip: or sips: URI (RFC 3261 §19.1). User and password are kept escaped as on the wire. */
@@ -42,6 +43,7 @@ function isUserChar(c: number): boolean {
  * Throws SyntaxError400 on malformed input (RFC 4475 §3.1.2.7, RFC 5118 §4.2).
  */
 export function parseUri(text: string): Uri {
+  parseCount.uri++;
   const colon = text.indexOf(':');
   if (colon <= 0) throw new SyntaxError400('URI without scheme');
   const scheme = text.slice(0, colon);

@@ -1,9 +1,9 @@
-import { parseCSeq } from './headers.js';
-import { parseNameAddr } from './name-addr.js';
+import { parseCSeq } from './cseq.js';
+import { parseNameAddr, type NameAddr } from './name-addr.js';
 import { parseDigits, splitList, SyntaxError400 } from './scan.js';
-import type { SipMessage } from './types.js';
+import { PARSED, type SipMessage } from './types.js';
 import { isSipUri, parseUri } from './uri.js';
-import { parseVia } from './via.js';
+import { parseVia, type Via } from './via.js';
 
 /**
  * Structural checks every message must pass before any service sees it: the headers a
@@ -11,9 +11,15 @@ import { parseVia } from './via.js';
  *
  * What is decided later, at the edge, is not checked here: unknown URI schemes (416),
  * Require (420), Content-Type (415), unknown methods (501), authorization (401).
+ *
+ * What it parses it leaves on the message (parsed-headers.ts), so that no later layer parses
+ * the Via list, From, To, CSeq, a request's Contacts or its Request-URI again.
  */
 export function validateMessage(msg: SipMessage): void {
-  let via = 0;
+  const viaKeys: string[] = [];
+  const vias: Via[] = [];
+  const contactKeys: string[] = [];
+  const contacts: NameAddr[] = [];
   let callId: string | undefined;
   let cseq: string | undefined;
   let from: string | undefined;
@@ -23,9 +29,9 @@ export function validateMessage(msg: SipMessage): void {
   for (const h of msg.headers) {
     switch (h.name) {
       case 'via':
-        via++;
-        if (h.value.indexOf(',') >= 0) for (const v of splitList(h.value)) parseVia(v);
-        else parseVia(h.value);
+        viaKeys.push(h.value);
+        if (h.value.indexOf(',') >= 0) for (const v of splitList(h.value)) vias.push(parseVia(v));
+        else vias.push(parseVia(h.value));
         break;
       // RFC 4475 §3.3.8: several values where one is required is an error, never "first wins".
       case 'call-id':
@@ -53,15 +59,17 @@ export function validateMessage(msg: SipMessage): void {
         if (++contentLength > 1) throw new SyntaxError400('multiple content-length headers');
         break;
       case 'contact':
-        if (msg.kind !== 'request' || h.value === '*') break;
-        if (h.value.indexOf(',') >= 0) for (const c of splitList(h.value)) parseNameAddr(c);
-        else parseNameAddr(h.value);
+        if (msg.kind !== 'request') break;
+        contactKeys.push(h.value);
+        if (h.value === '*') break;
+        if (h.value.indexOf(',') >= 0) for (const c of splitList(h.value)) contacts.push(parseNameAddr(c));
+        else contacts.push(parseNameAddr(h.value));
         break;
       default:
         break;
     }
   }
-  if (via === 0) throw new SyntaxError400('missing Via');
+  if (viaKeys.length === 0) throw new SyntaxError400('missing Via');
   if (cseq === undefined) throw new SyntaxError400('missing CSeq');
   const cs = parseCSeq(cseq);
   // RFC 3261 §8.1.1.4: Call-ID is word ["@" word]: never empty, never whitespace.
@@ -69,12 +77,19 @@ export function validateMessage(msg: SipMessage): void {
   if (/\s/.test(callId)) throw new SyntaxError400('bad Call-ID');
   if (from === undefined) throw new SyntaxError400('missing From');
   if (to === undefined) throw new SyntaxError400('missing To');
-  parseNameAddr(from);
-  parseNameAddr(to);
+  const parsed: NonNullable<SipMessage[typeof PARSED]> = {
+    via: { keys: viaKeys, values: vias },
+    cseq: { key: cseq, value: cs },
+    from: { key: from, value: parseNameAddr(from) },
+    to: { key: to, value: parseNameAddr(to) },
+  };
+  msg[PARSED] = parsed;
   if (msg.kind !== 'request') return;
+  parsed.contact = { keys: contactKeys, values: contacts };
   // RFC 3261 §8.1.1.5, RFC 4475 §3.1.2.17: the CSeq method matches the request's.
   if (cs.method !== msg.method) throw new SyntaxError400('CSeq method does not match request method');
   const uri = parseUri(msg.uri);
+  parsed.requestUri = { key: msg.uri, value: uri };
   // RFC 3261 §19.1.5, RFC 4475 §3.1.2.11: headers are not allowed in a Request-URI.
   if (isSipUri(uri) && uri.headers !== undefined) throw new SyntaxError400('headers in Request-URI');
   // RFC 3261 §20.22: Max-Forwards is an integer 0-255 (RFC 4475 §3.1.2.4: 300 is malformed).

@@ -1,4 +1,5 @@
 import { readHost, readPort } from './host.js';
+import { parseCount } from './parse-count.js';
 import { isTokenChar, isWs, parseParams, serializeParams, SyntaxError400, type Params } from './scan.js';
 
 /** One Via value (RFC 3261 §20.42). */
@@ -16,6 +17,7 @@ export interface Via {
  * received parameter with or without IPv6 brackets (RFC 5118 §4.5).
  */
 export function parseVia(value: string): Via {
+  parseCount.via++;
   const s = value;
   const n = s.length;
   let i = skipWs(s, 0);

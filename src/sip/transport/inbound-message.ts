@@ -2,7 +2,7 @@ import { parseMessage, type ParseLimits } from '../message/parse.js';
 import { createResponse } from '../message/response.js';
 import { reasonPhrase } from '../message/reason-phrases.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
-import { stampTopVia } from './via-stamp.js';
+import { stampTopVia, stampTopViaOf } from './via-stamp.js';
 
 /** What became of a datagram or a framed message. */
 export type InboundResult =
@@ -31,7 +31,7 @@ export function readInbound(data: Buffer, ctx: InboundContext): InboundResult {
   if (!r.ok) return rejectMalformed(r.status, r.error, r.request, ctx);
   if (r.message.kind === 'request') {
     try {
-      stampTopVia(r.message.headers, ctx.sourceAddress, ctx.sourcePort);
+      stampTopViaOf(r.message, ctx.sourceAddress, ctx.sourcePort);
     } catch {
       return { kind: 'drop', error: 'unreadable top Via' }; // the parser validated it; never expected
     }

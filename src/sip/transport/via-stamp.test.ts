@@ -2,7 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Header } from '../message/types.js';
 import { parseVia } from '../message/via.js';
-import { stampTopVia, stampViaValue } from './via-stamp.js';
+import { allVias, topVia } from '../message/headers.js';
+import { parseMessage } from '../message/parse.js';
+import { parseCountNow, parseCountSince } from '../message/parse-count.js';
+import { stampTopVia, stampTopViaOf, stampViaValue } from './via-stamp.js';
 
 const stamp = (v: string, addr = '192.0.2.7', port = 40000) => stampViaValue(v, addr, port);
 
@@ -58,6 +61,32 @@ test('a Via line with several values: only the first value changes, the rest is 
 test('no Via: nothing to stamp; a malformed top Via throws', () => {
   assert.is(stampTopVia([{ name: 'to', value: '<sip:a@b>' }], '192.0.2.7', 1), false);
   assert.throws(() => stampTopVia([{ name: 'via', value: 'SIP/2.0/UDP' }], '192.0.2.7', 1));
+});
+
+test('parse once: the stamped top Via recorded on the message is what parsing the stamped text gives', () => {
+  const cases: Array<[string, string, number]> = [
+    ['SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK1', '192.0.2.7', 5060],
+    ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1', '192.0.2.7', 40000],
+    ['SIP/2.0/UDP 192.0.2.7;received=203.0.113.9;rport=9;branch=z9hG4bK1', '192.0.2.7', 40000],
+    ['SIP/2.0/TCP pc33.example.com;rport;branch=z9hG4bK1, SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK0', '2001:db8::9', 5070],
+    ['SIP/2.0/UDP [2001:db8::1]:5060;rport;branch=z9hG4bK1', '2001:db8::1', 5060],
+  ];
+  for (const [via, addr, port] of cases) {
+    const r = parseMessage(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nVia: ${via}\r\nVia: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bK9\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n`));
+    if (!r.ok) throw new Error(r.error);
+    const msg = r.message;
+    const c0 = parseCountNow();
+    assert.ok(stampTopViaOf(msg, addr, port));
+    const cached = topVia(msg);
+    const list = allVias(msg);
+    assert.is(parseCountSince(c0).total, 0, 'no parse');
+    const line = msg.headers.find((h) => h.name === 'via')!.value;
+    assert.is(line.split(',')[0], stampViaValue(via.split(',')[0]!, addr, port));
+    const fresh = parseVia(line.split(',')[0]!);
+    assert.equal({ ...cached, params: { ...cached.params } }, { ...fresh, params: { ...fresh.params } });
+    assert.is(list[0], cached);
+    assert.is(list.length, via.includes(',') ? 3 : 2);
+  }
 });
 
 test.run();

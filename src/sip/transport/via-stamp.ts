@@ -1,5 +1,7 @@
-import type { Header } from '../message/types.js';
-import { parseVia } from '../message/via.js';
+import { replaceTopVia } from '../message/parsed-headers.js';
+import { topVia } from '../message/headers.js';
+import type { Header, SipMessage } from '../message/types.js';
+import { parseVia, type Via } from '../message/via.js';
 import { sameAddress } from './address.js';
 
 /**
@@ -21,18 +23,44 @@ export function stampTopVia(headers: Header[], sourceAddress: string, sourcePort
   return true;
 }
 
-/** Stamp one Via value (no commas at top level); see stampTopVia. */
-export function stampViaValue(value: string, sourceAddress: string, sourcePort: number): string {
+/**
+ * stampTopVia on a parsed message: the top Via is read from the message's parses (no parse
+ * again) and the stamped one is recorded there, keyed by the new text (parse once, issue 13).
+ */
+export function stampTopViaOf(msg: SipMessage, sourceAddress: string, sourcePort: number): boolean {
+  const h = msg.headers.find((x) => x.name === 'via');
+  if (!h) return false;
+  const via = topVia(msg);
+  const end = topLevelIndex(h.value, 0x2c /* , */);
+  h.value = stampViaValue(h.value.slice(0, end), sourceAddress, sourcePort, via) + h.value.slice(end);
+  replaceTopVia(msg, h.value, stampedVia(via, sourceAddress, sourcePort));
+  return true;
+}
+
+/** What parseVia reads from stampViaValue's text: the same Via with rport and received set. */
+export function stampedVia(via: Via, sourceAddress: string, sourcePort: number): Via {
+  const hasRport = 'rport' in via.params;
+  const params = Object.assign(Object.create(null) as Via['params'], via.params);
+  if (hasRport) params['rport'] = String(sourcePort);
+  if (needsReceived(via, sourceAddress)) params['received'] = sourceAddress;
+  return { ...via, params };
+}
+
+function needsReceived(via: Via, sourceAddress: string): boolean {
+  return 'rport' in via.params || !sameAddress(via.host, sourceAddress) || 'received' in via.params;
+}
+
+/** Stamp one Via value (no commas at top level); see stampTopVia. `parsed`: that value, already parsed. */
+export function stampViaValue(value: string, sourceAddress: string, sourcePort: number, parsed?: Via): string {
   const body = value.trimEnd();
   const trailing = value.slice(body.length);
-  const via = parseVia(body);
+  const via = parsed ?? parseVia(body);
   const segments = splitTopLevel(body, 0x3b /* ; */);
   const nameOf = (seg: string): string => {
     const eq = seg.indexOf('=');
     return (eq >= 0 ? seg.slice(0, eq) : seg).trim().toLowerCase();
   };
-  const hasRport = 'rport' in via.params;
-  const needReceived = hasRport || !sameAddress(via.host, sourceAddress) || 'received' in via.params;
+  const needReceived = needsReceived(via, sourceAddress);
   let receivedDone = false;
   for (let i = 1; i < segments.length; i++) {
     const name = nameOf(segments[i]!);
