@@ -464,6 +464,7 @@ export class PbxServer {
       site: site.site,
       httpRoutes: web.httpRoutes,
       sessions: web.sessions,
+      openApi: {},
       ...(this.config.api.tls ? { tls: { cert: readFileSync(this.config.api.tls.cert), key: readFileSync(this.config.api.tls.key) } } : {}),
       tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),

@@ -75,4 +75,15 @@ s('sessions survive a restart; logout ends one for good; a restored session stil
   assert.is((await root.send('GET', '/session')).status, 200, 'the provider is still logged in');
 });
 
+s("the real server's OpenAPI document has the console's endpoints with their schemas, and the raw ones", async () => {
+  const doc = (await (await fetch(`${pbx.apiUrl}/openapi.json`)).json()) as any;
+  assert.equal(doc.paths['/login'].post.requestBody.content['application/json'].schema.required, ['username', 'password']);
+  assert.ok(doc.paths['/session'].get.responses['200'].content['application/json'].schema.properties.csrfToken);
+  assert.ok(doc.paths['/logout'].post.responses['204']);
+  assert.ok(doc.paths['/events'].get.responses['200'].content['text/event-stream']);
+  for (const p of ['/metrics', '/healthz', '/readyz', '/']) assert.equal(doc.paths[p]?.servers, [{ url: '/' }], p);
+  assert.ok(doc.paths['/openapi.json'].get);
+  assert.ok(doc.paths['/tenants'].post, 'the JSON routes are still there');
+});
+
 s.run();
