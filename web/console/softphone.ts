@@ -2,11 +2,12 @@
  * The console's browser softphone (issue 14 point 3): SIP.js registers over the PBX's SIP
  * WebSocket listener (RFC 7118) as the signed-in extension and runs one call at a time:
  * call, answer or decline, hang up, hold and resume (re-INVITE with sendonly/inactive),
- * DTMF (SIP INFO application/dtmf-relay: the PBX plays it on to the other leg as RFC 4733
- * or in-band, src/b2bua/call-dtmf.ts) and blind transfer (REFER, which the PBX handles
- * itself). The SIP password lives only in this object's memory while it is registered.
+ * DTMF (RFC 4733 telephone-events in the media when the answer agreed to them, SIP INFO
+ * application/dtmf-relay otherwise: dtmf-method.ts; the PBX plays either on to the other
+ * leg, src/b2bua/call-dtmf.ts) and blind transfer (REFER, which the PBX handles itself). The SIP password lives only in this object's memory while it is registered.
  */
 import { targetUri } from './dial-target';
+import { dtmfMethod, negotiatesTelephoneEvent, type DtmfMethod } from './dtmf-method';
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 
 export type Registration = 'idle' | 'connecting' | 'registered' | 'failed' | 'unregistered';
@@ -20,6 +21,8 @@ export interface PhoneState {
   peer?: string;
   /** Why the last thing failed: a SIP status, or a short reason. */
   problem?: string;
+  /** How the last keypad digit went: in the media (RFC 4733) or as SIP INFO. */
+  dtmfVia?: DtmfMethod;
 }
 
 export interface SoftphoneOptions {
@@ -34,6 +37,25 @@ export interface SoftphoneOptions {
 }
 
 const DIGITS = /^[0-9*#A-D]$/;
+/** How long a digit waits for the call's media to connect before it goes as SIP INFO instead. */
+const DTMF_WAIT_MS = 3000;
+
+/** Resolves when the peer connection is connected, or after `ms`. */
+function mediaUp(pc: RTCPeerConnection, ms: number): Promise<void> {
+  if (pc.connectionState === 'connected') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('connectionstatechange', check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.connectionState === 'connected' || pc.connectionState === 'failed' || pc.connectionState === 'closed') done();
+    };
+    const timer = setTimeout(done, ms);
+    pc.addEventListener('connectionstatechange', check);
+  });
+}
 const MEDIA = { constraints: { audio: true, video: false } };
 
 export class Softphone {
@@ -182,10 +204,26 @@ export class Softphone {
     });
   }
 
-  /** One DTMF digit as SIP INFO (application/dtmf-relay). */
+  /**
+   * One DTMF digit: RFC 4733 telephone-events through the session description handler's
+   * RTCDTMFSender when the remote SDP has telephone-event, SIP INFO (application/dtmf-relay)
+   * otherwise or when the sender refuses (RFC 4733 §2.5.1.3: 100 ms is a usual tone length).
+   */
   async dtmf(digit: string): Promise<void> {
     const s = this.session;
     if (!s || s.state !== SessionState.Established || !DIGITS.test(digit)) return;
+    const sdh = s.sessionDescriptionHandler as unknown as
+      | { peerConnection?: RTCPeerConnection; sendDtmf?: (tones: string, o?: { duration: number; interToneGap: number }) => boolean }
+      | undefined;
+    const pc = sdh?.peerConnection;
+    const sender = pc?.getSenders().find((x) => x.track?.kind === 'audio')?.dtmf ?? pc?.getSenders()[0]?.dtmf;
+    // Answered but the DTLS-SRTP media not up yet: the sender cannot insert until it is; wait a little.
+    if (pc && sender && !sender.canInsertDTMF && negotiatesTelephoneEvent(pc.remoteDescription?.sdp)) await mediaUp(pc, DTMF_WAIT_MS);
+    if (dtmfMethod(pc?.remoteDescription?.sdp, sender?.canInsertDTMF === true) === 'rtp' && sdh?.sendDtmf?.(digit, { duration: 100, interToneGap: 70 })) {
+      this.set({ dtmfVia: 'rtp' });
+      return;
+    }
+    this.set({ dtmfVia: 'info' });
     await s.info({ requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${digit}\r\nDuration=160\r\n` } } });
   }
 

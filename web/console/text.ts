@@ -210,6 +210,7 @@ export const T = {
   hold: 'Hold',
   keypad: 'Keypad (sends DTMF)',
   sendDigit: (d: string) => `Send ${d}`,
+  dtmfVia: { rtp: 'Digits go in the call audio (RFC 4733).', info: 'Digits go as SIP INFO (the other side did not agree to RFC 4733).' } as Record<'rtp' | 'info', string>,
   transferTo: 'Transfer to (number or extension)',
   transfer: 'Transfer',
   transferSent: 'Transfer requested.',

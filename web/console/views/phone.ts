@@ -103,6 +103,7 @@ function PhonePanel({ wsUrl, ext, domain }: { wsUrl: string; ext: string; domain
                   <legend>${T.keypad}</legend>
                   ${KEYS.map((k) => html`<button type="button" aria-label=${T.sendDigit(k)} onClick=${() => void phone.current?.dtmf(k)}>${k}</button>`)}
                 </fieldset>
+                ${state.dtmfVia ? html`<p data-testid="dtmf-via" data-via=${state.dtmfVia}><small>${T.dtmfVia[state.dtmfVia]}</small></p>` : null}
                 <form onSubmit=${transfer}>
                   <${Field} label=${T.transferTo} name="transfer" value=${transferTo} onInput=${setTransferTo} required=${true} error=${transferError} />
                   <button type="submit">${T.transfer}</button>
