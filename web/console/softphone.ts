@@ -4,7 +4,11 @@
  * call, answer or decline, hang up, hold and resume (re-INVITE with sendonly/inactive),
  * DTMF (RFC 4733 telephone-events in the media when the answer agreed to them, SIP INFO
  * application/dtmf-relay otherwise: dtmf-method.ts; the PBX plays either on to the other
- * leg, src/b2bua/call-dtmf.ts) and blind transfer (REFER, which the PBX handles itself). The SIP password lives only in this object's memory while it is registered.
+ * leg, src/b2bua/call-dtmf.ts), blind transfer (REFER, which the PBX handles itself) and
+ * attended transfer: the first call is held, a consultation call goes to the target, and
+ * "complete" sends the first call's peer a REFER whose Refer-To carries Replaces naming the
+ * consultation dialog (RFC 5589 §7, RFC 3891): the PBX joins the two others and hangs up
+ * both of our legs. The SIP password lives only in this object's memory while it is registered.
  */
 import { targetUri } from './dial-target';
 import { dtmfMethod, negotiatesTelephoneEvent, type DtmfMethod } from './dtmf-method';
@@ -23,6 +27,9 @@ export interface PhoneState {
   problem?: string;
   /** How the last keypad digit went: in the media (RFC 4733) or as SIP INFO. */
   dtmfVia?: DtmfMethod;
+  /** The consultation call of an attended transfer, while there is one. */
+  consult?: 'calling' | 'active';
+  consultPeer?: string;
 }
 
 export interface SoftphoneOptions {
@@ -62,6 +69,8 @@ export class Softphone {
   private ua: UserAgent | undefined;
   private registerer: Registerer | undefined;
   private session: Session | undefined;
+  /** The consultation call (attended transfer); the first call is held meanwhile. */
+  private consultation: Session | undefined;
   private state: PhoneState = { registration: 'idle', call: 'none', held: false };
 
   constructor(private readonly o: SoftphoneOptions) {}
@@ -131,7 +140,7 @@ export class Softphone {
   }
 
   private incoming(inv: Invitation): void {
-    if (this.session) {
+    if (this.session || this.consultation) {
       void inv.reject({ statusCode: 486 }).catch(() => undefined); // one call at a time: busy here
       return;
     }
@@ -152,6 +161,15 @@ export class Softphone {
         this.session = undefined;
         const audio = this.o.audio();
         if (audio) audio.srcObject = null;
+        const c = this.consultation;
+        if (c && c.state === SessionState.Established) {
+          // The first call's peer left during the consultation: the consultation becomes the call.
+          this.consultation = undefined;
+          this.set({ consult: undefined, consultPeer: undefined });
+          this.follow(c, 'active', this.state.consultPeer ?? '');
+          this.playRemote(c);
+          return;
+        }
         this.set({ call: 'ended', held: false });
       }
     });
@@ -171,6 +189,7 @@ export class Softphone {
   }
 
   async hangup(): Promise<void> {
+    await this.endConsult();
     const s = this.session;
     if (!s) return;
     if (s instanceof Invitation && s.state === SessionState.Initial) await s.reject({ statusCode: 603 });
@@ -237,5 +256,63 @@ export class Softphone {
       .refer(uri, { requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } })
       .catch((e: Error) => this.set({ problem: e.message }));
     return true;
+  }
+
+  /** Attended transfer, step 1: hold the call and call `typed` to consult; false when it cannot start. */
+  async consult(typed: string): Promise<boolean> {
+    const first = this.session;
+    const target = targetUri(typed, this.o.domain);
+    const uri = target ? UserAgent.makeURI(target) : undefined;
+    if (!this.ua || !first || first.state !== SessionState.Established || this.consultation || !uri) return false;
+    await this.hold(true);
+    const c = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: MEDIA });
+    this.consultation = c;
+    this.set({ consult: 'calling', consultPeer: typed.trim(), problem: undefined });
+    c.stateChange.addListener((st) => {
+      if (this.consultation !== c) return;
+      if (st === SessionState.Established) {
+        this.set({ consult: 'active' });
+        this.playRemote(c);
+      }
+      if (st === SessionState.Terminated) {
+        this.consultation = undefined;
+        this.set({ consult: undefined, consultPeer: undefined });
+        const back = this.session;
+        if (back) this.playRemote(back);
+      }
+    });
+    void c.invite({ requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } }).catch((e: Error) => this.set({ problem: e.message }));
+    return true;
+  }
+
+  /**
+   * Attended transfer, step 2: REFER the first call's peer to the consulted party with
+   * Replaces naming the consultation dialog (SIP.js builds it from the Session). The PBX
+   * answers 202, reports by NOTIFY and sends BYE on both of our calls.
+   */
+  completeTransfer(): boolean {
+    const first = this.session;
+    const c = this.consultation;
+    if (!first || !c || first.state !== SessionState.Established || c.state !== SessionState.Established) return false;
+    void first
+      .refer(c, { requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } })
+      .catch((e: Error) => this.set({ problem: e.message }));
+    return true;
+  }
+
+  /** Ends the consultation and takes the first call off hold. */
+  async cancelConsult(): Promise<void> {
+    if (!this.consultation) return;
+    await this.endConsult();
+    await this.hold(false);
+  }
+
+  private async endConsult(): Promise<void> {
+    const c = this.consultation;
+    if (!c) return;
+    this.consultation = undefined;
+    this.set({ consult: undefined, consultPeer: undefined });
+    if (c instanceof Inviter && (c.state === SessionState.Initial || c.state === SessionState.Establishing)) await c.cancel().catch(() => undefined);
+    else if (c.state === SessionState.Established) await c.bye().catch(() => undefined);
   }
 }
