@@ -4,7 +4,7 @@
 // the wss:// SIP listener. The browser registers over WSS, dials an extension forwarded to an
 // IVR, and presses 2 on the page's keypad: the digit goes as RFC 4733 telephone-events in the
 // DTLS-SRTP media (the page says so, and the PBX logs the digit as rfc4733), and the IVR acts
-// on it: option 2 continues the call to extension 1003.
+// on it: option 2 bridges the call to extension 1003, which rings, answers and hears the page.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { axeViolations, ensureConsoleBuilt, launchSoftphoneChromium, requireChromium, screenshot, signIn, withPage } from '../support/console-browser.js';
-import { tonePrompt } from '../support/flow-call.js';
+import { toneShare } from '../../src/media/dsp/goertzel.js';
+import { listen, tonePrompt, until } from '../support/flow-call.js';
 import { PbxProcess, type TestTenant } from '../support/pbx-process.js';
 import { freePort } from '../support/ports.js';
 import { encodeWav, sineWave } from '../support/tone.js';
@@ -110,7 +111,9 @@ run('over HTTPS the page offers only the wss listener, and its CSP allows exactl
 });
 
 run('the page registers over WSS, calls an IVR, and its keypad digit (RFC 4733 in the media) takes the IVR option to extension 1003', async () => {
-  await phone('1003');
+  const carol = await phone('1003');
+  const mark = carol.mark();
+  const atCarol = listen(carol);
   await withPage(browser!, base(), 'softphone-wss-ivr', async (page, problems) => {
     await connect(page);
     await page.getByLabel('Number or extension to call').fill('1009');
@@ -124,9 +127,12 @@ run('the page registers over WSS, calls an IVR, and its keypad digit (RFC 4733 i
     const heard = await pbx!.waitForLog(/ dtmf session=\S+ leg=a digit=2 .*source=rfc4733/, 15_000);
     assert.ok(heard, 'the PBX heard 2 as RFC 4733');
     await pbx!.waitForLog(/application continues tenant=acme .*to="extension 1003" .*reason=ivr-option/, 15_000);
-    // Known gap (left for the b2bua owner, see the report): the IVR's continuation of a WebRTC
-    // caller to an extension is refused 488 by the bridge, so 1003 is not rung; when it is, assert
-    // carol.next(INVITE) here.
+    const invite = await carol.next((m) => m.kind === 'request' && m.method === 'INVITE', 15_000, mark);
+    assert.match(invite.body.toString(), 'm=audio', 'the IVR option rings 1003');
+    // 1003 answers: the browser's tone (DTLS-SRTP from the page, G.711 here) reaches it.
+    await until(() => atCarol.length > 100, 15_000, 'RTP at 1003');
+    const tone = atCarol.slice(-50).filter((f) => toneShare(f, 8000, 700) > 0.5).length;
+    assert.ok(tone > 25, `the page's 700 Hz tone arrives at 1003 after the IVR bridged the call (${tone}/50 frames)`);
     assert.equal(await axeViolations(page), [], 'axe on the Phone page (in a call, digit sent)');
     await screenshot(page, 'softphone-wss-ivr');
     await page.getByRole('button', { name: 'Hang up' }).click().catch(() => undefined);
