@@ -290,12 +290,7 @@ run('an attended transfer from the page: hold, a consultation call to a third ph
   });
 });
 
-// KNOWN GAP (src/b2bua, not the page): when the transferor is a browser, the side it leaves
-// is a WebRTC leg, and the PBX re-INVITEs the consulted SIP phone with that leg's WebRTC
-// profile (UDP/TLS/RTP/SAVPF, ICE, DTLS fingerprint) and keeps DTLS-SRTP on it in the media
-// worker: the two phones do not hear each other. Skipped until attended-transfer.ts offers
-// the target its own profile and the worker's leg drops DTLS-SRTP; then run it.
-s.skip('after an attended transfer from the page the two phones hear each other', async () => {
+run('after an attended transfer from the page the two phones hear each other (the consulted phone gets plain RTP, not the browser leg\'s WebRTC profile)', async () => {
   const bob = await phone('1002');
   const carol = await phone('1003');
   await withPage(browser!, base(), 'softphone-attended-transfer-audio', async (page) => {
