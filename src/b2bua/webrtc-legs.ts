@@ -258,6 +258,7 @@ function plainCopy(sd: SessionDescription, hop: BrowserHop): SessionDescription 
  * its place (attended transfer).
  */
 export function undressed(sd: SessionDescription): SessionDescription {
+  if (!sd.media.some((m) => WEBRTC_PROTOS.has(m.proto.toUpperCase()))) return sd;
   const out = cloneSdp(sd);
   out.attributes = out.attributes.filter((a) => !HOP_ATTRIBUTES.has(a.name.toLowerCase()));
   for (const m of out.media) {
