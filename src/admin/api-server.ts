@@ -14,7 +14,7 @@ import { ApiError, BodyOverLimit, type ApiResult, type Principal, type RawRoute,
 import { ConditionalRequests } from './conditional-requests.js';
 import { runRoute } from './run-route.js';
 import { precompileSchemas } from './schema-validator.js';
-import { API_PREFIX } from './openapi.js';
+import { API_PREFIX, openApiRoute, type OpenApiInfo } from './openapi.js';
 import { RouteTable } from './route-table.js';
 import type { TokenVerifier } from './token-auth.js';
 import type { StaticSite } from './static-site.js';
@@ -45,6 +45,8 @@ export interface ApiServerOptions {
   sessions?: SessionVerifier;
   /** HTTPS (api.tls): PEM certificate chain and key. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Serve GET /api/v1/openapi.json, generated from every route given here (RouteDefs, HttpRoutes, RawRoutes, itself). */
+  openApi?: OpenApiInfo;
 }
 
 type Entry = { kind: 'api'; route: RouteDef<any> } | { kind: 'raw'; route: RawRoute } | { kind: 'http'; route: HttpRoute };
@@ -77,6 +79,8 @@ export class ApiServer {
   private readonly bodyLimit: number;
   private readonly uploadLimit: number;
   private server: Server | undefined;
+  /** Every method and full path registered (the console's static files aside), in order. */
+  readonly registered: Array<{ method: string; path: string }> = [];
 
   constructor(private readonly o: ApiServerOptions) {
     this.log = o.logger;
@@ -84,9 +88,16 @@ export class ApiServer {
     this.bodyLimit = o.bodyLimitBytes ?? BODY_LIMIT_BYTES;
     this.uploadLimit = o.uploadLimitBytes ?? UPLOAD_LIMIT_BYTES;
     this.conditional = new ConditionalRequests(o.routes);
-    for (const r of o.routes) this.table.add(r.method, API_PREFIX + (r.path === '/' ? '' : r.path), { kind: 'api', route: r });
-    for (const r of o.rawRoutes ?? []) this.table.add(r.method, r.path, { kind: 'raw', route: r });
-    for (const r of o.httpRoutes ?? []) this.table.add(r.method, API_PREFIX + r.path, { kind: 'http', route: r });
+    const add = (method: string, path: string, e: Entry) => {
+      this.table.add(method, path, e);
+      this.registered.push({ method, path });
+    };
+    for (const r of o.routes) add(r.method, API_PREFIX + (r.path === '/' ? '' : r.path), { kind: 'api', route: r });
+    const raw = [...(o.rawRoutes ?? [])];
+    // The document lists exactly what this server registers: the same lists, itself included.
+    if (o.openApi) raw.push(openApiRoute(o.routes, o.openApi, () => ({ http: o.httpRoutes ?? [], raw })));
+    for (const r of raw) add(r.method, r.path, { kind: 'raw', route: r });
+    for (const r of o.httpRoutes ?? []) add(r.method, API_PREFIX + r.path, { kind: 'http', route: r });
     // Every query and body schema is compiled now, not on a request (and a bad one fails the start).
     precompileSchemas(o.routes.flatMap((r) => [r.query, r.body]));
   }

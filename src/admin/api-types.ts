@@ -6,6 +6,8 @@
  * schemas, and the OpenAPI document (openapi.ts) is generated from the same definitions.
  */
 
+import type { RouteDoc } from './route-doc.js';
+
 /** provider: the super-admin and the tokens it creates; tenant-admin: one tenant; user: one extension. */
 export type Role = 'provider' | 'tenant-admin' | 'user';
 
@@ -148,6 +150,9 @@ export interface RawRoute {
   method: 'GET';
   path: string;
   auth: 'none' | 'provider';
+  /** One line for the OpenAPI document (openapi-other-routes.ts). */
+  summary?: string;
+  doc?: RouteDoc;
   handler(): ApiResult | Promise<ApiResult>;
 }
 

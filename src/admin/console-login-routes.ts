@@ -40,6 +40,35 @@ const LOGIN_BODY = {
   },
 };
 
+/** The answer of login and session, as the OpenAPI document gives it. */
+const SESSION_BODY = {
+  type: 'object',
+  required: ['role', 'username', 'csrfToken', 'expiresAt'],
+  additionalProperties: false,
+  properties: {
+    role: { enum: ['provider', 'tenant-admin', 'user'] },
+    tenantId: { type: 'string', description: 'A tenant admin\'s or a user\'s tenant' },
+    ext: { type: 'string', description: 'The extension logged in as (a user, or an extension with webAdmin)' },
+    username: { type: 'string', description: 'ext@domain, or a provider account\'s name' },
+    csrfToken: { type: 'string', description: 'Sent back as X-CSRF-Token on every mutating request' },
+    expiresAt: { type: 'string', format: 'date-time', description: 'When the session ends unless used again (idle and absolute limits)' },
+    sipWs: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'GET /session of an extension: the SIP WebSocket URLs its softphone registers over' },
+  },
+};
+
+const ERROR_SCHEMA = { $ref: '#/components/schemas/Error' };
+const LOGIN_ANSWERS = {
+  200: { description: 'Logged in', schema: SESSION_BODY, headers: { 'Set-Cookie': 'pbx_session=<id>; HttpOnly; SameSite=Strict; Path=/; Secure' } },
+  400: { description: 'The body is not JSON', schema: ERROR_SCHEMA },
+  401: { description: 'Wrong username or password (the same answer for both)', schema: ERROR_SCHEMA },
+  403: { description: 'The request comes from another site or origin (login CSRF)', schema: ERROR_SCHEMA },
+  413: { description: 'The body is larger than 1 MiB', schema: ERROR_SCHEMA },
+  415: { description: 'The body is not application/json', schema: ERROR_SCHEMA },
+  422: { description: 'username or password missing or too long', schema: { $ref: '#/components/schemas/ValidationError' } },
+  429: { description: 'Too many failed logins from this address or for this username', schema: ERROR_SCHEMA, headers: { 'Retry-After': 'Seconds until a login is tried again' } },
+  503: { description: 'Too many password checks at once', schema: ERROR_SCHEMA, headers: { 'Retry-After': 'Seconds' } },
+};
+
 /** The answer of login and session: who, and the CSRF token the page sends back. */
 export function sessionBody(s: ConsoleSession, sessions: ConsoleSessions, ext: string | undefined): Record<string, unknown> {
   return {
@@ -76,6 +105,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
       path: '/login',
       auth: 'none',
       summary: 'Log in to the console (sets the pbx_session cookie)',
+      doc: { tag: 'console', body: LOGIN_BODY, responses: LOGIN_ANSWERS },
       async handler(ctx): Promise<ApiResult> {
         // Login CSRF, in depth (the cookie is SameSite=Strict and the body must be JSON): a
         // browser that says the request comes from another site, or from another origin, is refused.
@@ -135,6 +165,13 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
       path: '/session',
       auth: 'none',
       summary: 'The logged-in session (role, scope, CSRF token), or 401',
+      doc: {
+        tag: 'console',
+        responses: {
+          200: { description: 'The session of the pbx_session cookie (its idle time restarts)', schema: SESSION_BODY },
+          401: { description: 'No cookie, or its session has ended', schema: ERROR_SCHEMA },
+        },
+      },
       handler(ctx): ApiResult {
         const s = ctx.sessionId === undefined ? undefined : d.sessions.get(ctx.sessionId);
         if (!s) throw new ApiError(401, 'unauthorized', 'not logged in');
@@ -149,6 +186,7 @@ export function consoleLoginRoutes(d: ConsoleLoginDeps): HttpRoute[] {
       path: '/logout',
       auth: 'none',
       summary: 'Log out: the session ends and the cookie is cleared',
+      doc: { tag: 'console', responses: { 204: { description: 'Logged out (also without a session: nothing to end)', headers: { 'Set-Cookie': 'pbx_session=; Max-Age=0 (cleared)' } } } },
       handler(ctx): ApiResult {
         if (ctx.sessionId !== undefined) d.sessions.end(ctx.sessionId);
         // The body (if any) is not read: nothing in it matters.

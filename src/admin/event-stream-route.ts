@@ -22,6 +22,26 @@ export interface EventStreamDeps {
   maxBufferedBytes?: number;
 }
 
+/** The data of each event, by its name (wireOf in live-events.ts). */
+const EVENT_DATA = {
+  registration: {
+    type: 'object',
+    required: ['tenantId', 'ext', 'contacts'],
+    properties: { tenantId: { type: 'string' }, ext: { type: 'string' }, contacts: { type: 'integer', minimum: 0, description: 'Contacts registered now' } },
+  },
+  call: {
+    type: 'object',
+    required: ['tenantId', 'callId', 'state'],
+    properties: {
+      tenantId: { type: 'string' },
+      callId: { type: 'string' },
+      state: { enum: ['trying', 'proceeding', 'early', 'confirmed', 'terminated'] },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
+  },
+};
+
 export function eventStreamRoute(d: EventStreamDeps): HttpRoute {
   const open = new Map<string, number>();
   const heartbeatMs = d.heartbeatMs ?? 15_000;
@@ -31,6 +51,22 @@ export function eventStreamRoute(d: EventStreamDeps): HttpRoute {
     path: '/events',
     auth: 'principal',
     summary: 'Live registrations and calls as server-sent events, scoped like the API',
+    doc: {
+      tag: 'console',
+      responses: {
+        200: {
+          description:
+            'text/event-stream (WHATWG HTML §9.2), open until the client goes or the session ends. `event: registration` with data ' +
+            '{ tenantId, ext, contacts }; `event: call` with data { tenantId, callId, state: trying|proceeding|early|confirmed|terminated, from?, to? }; ' +
+            'a comment line as heartbeat. A provider sees every tenant, a tenant admin its tenant, a user its own extension.',
+          contentType: 'text/event-stream',
+          schema: { type: 'string', description: 'Server-sent events; the data of each is one JSON object, by event name as in x-event-data', 'x-event-data': EVENT_DATA },
+        },
+        401: { description: 'No token or session', schema: { $ref: '#/components/schemas/Error' } },
+        403: { description: 'A session cookie with a mutating method and no CSRF token (not for GET)', schema: { $ref: '#/components/schemas/Error' } },
+        429: { description: 'Too many open streams for this principal (console.maxStreams)', schema: { $ref: '#/components/schemas/Error' } },
+      },
+    },
     handler(ctx): ApiResult {
       const p = ctx.principal!;
       const key = p.tokenId;

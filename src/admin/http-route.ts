@@ -1,12 +1,13 @@
 /**
  * An endpoint under /api/v1 that needs the HTTP exchange itself rather than the JSON
  * RouteDef contract: the console's login, session and logout (cookies, the client's
- * address) and the event stream (a response that stays open). Not in the OpenAPI route
- * list; the server authenticates (`auth: 'principal'`: a bearer token or a session cookie,
+ * address) and the event stream (a response that stays open). In the OpenAPI document
+ * through `doc` (openapi-other-routes.ts); the server authenticates (`auth: 'principal'`: a bearer token or a session cookie,
  * CSRF checked for non-GET) before the handler runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiResult, Principal } from './api-types.js';
+import type { RouteDoc } from './route-doc.js';
 
 export interface HttpContext {
   req: IncomingMessage;
@@ -27,6 +28,8 @@ export interface HttpRoute {
   path: string;
   auth: 'none' | 'principal';
   summary: string;
+  /** Its OpenAPI description (request body, answers); without it the operation is listed with its summary only. */
+  doc?: RouteDoc;
   /** An answer; or `{ streamed: true }` when the handler writes the response itself. */
   handler(ctx: HttpContext): ApiResult | Promise<ApiResult>;
 }

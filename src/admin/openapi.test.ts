@@ -1,7 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RouteDef } from './api-types.js';
-import { openApiDocument, openApiRoute, operationId } from './openapi.js';
+import { ApiServer } from './api-server.js';
+import { consoleLoginRoutes, type ConsoleLoginDeps } from './console-login-routes.js';
+import { eventStreamRoute, type EventStreamDeps } from './event-stream-route.js';
+import { API_PREFIX, openApiDocument, openApiRoute, operationId } from './openapi.js';
+import { monitoringRoutes, type MonitoringDeps } from './routes/monitoring.js';
+import { memoryLogger } from '../util/logger.js';
 import { validateSchema } from './schema-validator.js';
 
 const routes: RouteDef<any>[] = [
@@ -41,7 +46,9 @@ test('paths, parameters, bodies, responses, tags, security and x-roles come from
   const doc = openApiDocument(routes) as any;
   assert.is(doc.openapi, '3.1.0');
   assert.equal(doc.servers, [{ url: '/api/v1' }]);
-  assert.equal(doc.security, [{ bearer: [] }]);
+  assert.equal(doc.security, [{ bearer: [] }, { session: [] }]);
+  assert.equal(doc.components.securitySchemes.session.in, 'cookie');
+  assert.is(doc.components.securitySchemes.session.name, 'pbx_session');
   assert.equal(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer', description: 'pbx_<id>_<secret>' });
   assert.equal(doc.tags.map((t: { name: string }) => t.name), ['cdrs', 'dids', 'tenants']);
   const list = doc.paths['/tenants/{tenantId}/dids'].get;
@@ -73,6 +80,59 @@ test('the raw route serves the document as JSON without auth', async () => {
   assert.ok(doc.paths['/tenants']);
   // The document's own shape is in the validator's subset.
   assert.equal(validateSchema({ type: 'object', required: ['openapi', 'info', 'paths'] }, doc), []);
+});
+
+test('every route the server registers is in its document: JSON routes, the console\'s login, session, logout and events, the raw routes, the document itself', async () => {
+  // The real route groups; their dependencies are only used when a request arrives.
+  const http = [...consoleLoginRoutes({} as ConsoleLoginDeps), eventStreamRoute({ maxStreams: () => 1 } as unknown as EventStreamDeps)];
+  const raw = [...monitoringRoutes({ counters: {} } as unknown as MonitoringDeps), { method: 'GET' as const, path: '/', auth: 'none' as const, handler: () => ({ status: 302 }) }];
+  const server = new ApiServer({ routes, rawRoutes: raw, httpRoutes: http, tokens: { verify: () => undefined }, logger: memoryLogger(), openApi: {} });
+  const addr = await server.listen('127.0.0.1', 0);
+  try {
+    const r = await fetch(`http://127.0.0.1:${addr.port}${API_PREFIX}/openapi.json`);
+    assert.is(r.status, 200);
+    const doc = (await r.json()) as any;
+    const missing: string[] = [];
+    for (const { method, path } of server.registered) {
+      const inside = path.startsWith(API_PREFIX);
+      const key = inside ? path.slice(API_PREFIX.length) || '/' : path;
+      const item = doc.paths[key];
+      if (!item?.[method.toLowerCase()]) missing.push(`${method} ${path}`);
+      else assert.is(item.servers !== undefined, !inside, `${path}: a path outside ${API_PREFIX} says its own server`);
+    }
+    assert.equal(missing, []);
+    assert.ok(server.registered.length >= routes.length + http.length + raw.length + 1, 'the document itself is registered');
+    const ops = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) => Object.entries(item).filter(([k]) => k !== 'servers'));
+    assert.is(ops.length, server.registered.length, 'nothing listed that is not registered');
+    assert.is(new Set(ops.map(([, op]) => op.operationId)).size, ops.length, 'operation ids are unique');
+
+    const login = doc.paths['/login'].post;
+    assert.equal(login.security, [], 'login needs no credentials');
+    assert.equal(login.requestBody.content['application/json'].schema.required, ['username', 'password']);
+    assert.ok(login.responses['200'].content['application/json'].schema.properties.csrfToken);
+    assert.ok(login.responses['200'].headers['Set-Cookie']);
+    assert.ok(login.responses['429'].headers['Retry-After']);
+    assert.is(login['x-route-kind'], 'http');
+    assert.ok(doc.paths['/session'].get.responses['200'].content['application/json'].schema.properties.sipWs);
+    assert.ok(doc.paths['/session'].get.responses['401']);
+    assert.ok(doc.paths['/logout'].post.responses['204']);
+    const events = doc.paths['/events'].get;
+    assert.equal(events.security, [{ bearer: [] }, { session: [] }]);
+    const sse = events.responses['200'].content['text/event-stream'].schema;
+    assert.equal(Object.keys(sse['x-event-data']), ['registration', 'call']);
+    assert.equal(doc.paths['/metrics'].get['x-roles'], ['provider']);
+    assert.ok(doc.paths['/openapi.json'].get);
+    assert.ok(doc.tags.some((t: { name: string }) => t.name === 'console'));
+  } finally {
+    await server.close();
+  }
+});
+
+test('a path both under /api/v1 and beside it, or one registered twice, is refused loudly', () => {
+  const raw = { method: 'GET' as const, path: '/tenants', auth: 'none' as const, handler: () => ({}) };
+  assert.throws(() => openApiDocument(routes, {}, { raw: [raw] }), /both under/);
+  const twice = { method: 'GET' as const, path: '/session', auth: 'none' as const, summary: 's', handler: () => ({}) };
+  assert.throws(() => openApiDocument(routes, {}, { http: [twice, twice] }), /registered twice/);
 });
 
 test.run();

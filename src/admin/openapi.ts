@@ -1,6 +1,8 @@
 import type { JsonSchema, RawRoute, RouteDef } from './api-types.js';
 import { ConditionalRequests } from './conditional-requests.js';
 import { IF_MATCH_PARAMETER, PRECONDITION_FAILED, TAG_HEADERS } from './etag-openapi.js';
+import type { HttpRoute } from './http-route.js';
+import { httpOperation, rawOperation } from './openapi-other-routes.js';
 import { templateParams } from './route-table.js';
 import { ERROR, PATH_PARAMS, VALIDATION_ERROR } from './schemas.js';
 
@@ -31,13 +33,20 @@ export function operationId(method: string, path: string): string {
   return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
 
+/** The endpoints registered beside the RouteDefs: the console's HttpRoutes and the RawRoutes. */
+export interface OtherRoutes {
+  http?: readonly HttpRoute[];
+  raw?: readonly RawRoute[];
+}
+
 /**
  * The OpenAPI 3.1 document of a list of routes, generated (never kept by hand): paths,
  * path parameters from the templates, query parameters from the query schemas, request
  * bodies, the answer and the refusals each route can give, tags, bearer security, and
- * the roles allowed per operation as `x-roles`.
+ * the roles allowed per operation as `x-roles`; then the other endpoints (`more`: login,
+ * session, logout, events, this document, metrics and health) from their `doc`.
  */
-export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiInfo = {}): Record<string, unknown> {
+export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiInfo = {}, more: OtherRoutes = {}): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const tags = new Set<string>();
   const conditional = new ConditionalRequests(routes);
@@ -104,6 +113,15 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
     }
     (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
   }
+  const others = [...(more.http ?? []).map((r) => httpOperation(r, operationId)), ...(more.raw ?? []).map((r) => rawOperation(r, API_PREFIX, operationId))];
+  for (const o of others) {
+    const item = (paths[o.path] ??= o.outsidePrefix ? { servers: [{ url: '/' }] } : {});
+    // A path outside /api/v1 and one inside it cannot share a key of `paths`: say so rather than mix them.
+    if ((item['servers'] !== undefined) !== o.outsidePrefix) throw new Error(`OpenAPI: ${o.path} is both under ${API_PREFIX} and beside it`);
+    if (item[o.method] !== undefined) throw new Error(`OpenAPI: ${o.method.toUpperCase()} ${o.path} is registered twice`);
+    item[o.method] = o.op;
+  }
+  for (const o of others) for (const t of o.op['tags'] as string[]) tags.add(t);
   return {
     openapi: '3.1.0',
     info: {
@@ -115,11 +133,19 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
           'A tenant-scoped token gets 404 for anything outside its tenant (or, for a user token, outside its extension): the same answer as for something that does not exist.',
     },
     servers: [{ url: API_PREFIX }],
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     tags: [...tags].sort().map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'pbx_<id>_<secret>' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'pbx_<id>_<secret>' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'pbx_session',
+          description: 'The console session (POST /login sets it); every request but GET, HEAD and OPTIONS also sends the session\'s csrfToken as X-CSRF-Token',
+        },
+      },
       schemas: { Error: ERROR, ValidationError: VALIDATION_ERROR },
     },
   };
@@ -128,14 +154,16 @@ export function openApiDocument(routes: readonly RouteDef<any>[], info: OpenApiI
 /**
  * GET /api/v1/openapi.json as a raw route. Public (auth 'none'): it describes the API's
  * surface, which is no secret, and holds no tenant data; tools fetch it without a token.
- * `routes` is read on the first request, so a list completed after this call is served whole.
+ * `routes` and `more` are read on the first request, so lists completed after this call are served whole.
  */
-export function openApiRoute(routes: readonly RouteDef<any>[], info?: OpenApiInfo): RawRoute {
+export function openApiRoute(routes: readonly RouteDef<any>[], info?: OpenApiInfo, more: () => OtherRoutes = () => ({})): RawRoute {
   let text: string | undefined;
   return {
     method: 'GET',
     path: `${API_PREFIX}/openapi.json`,
     auth: 'none',
-    handler: () => ({ status: 200, text: (text ??= JSON.stringify(openApiDocument(routes, info))), contentType: 'application/json' }),
+    summary: 'This document (OpenAPI 3.1)',
+    doc: { tag: 'service', responses: { 200: { description: 'The OpenAPI document of every endpoint the server answers', schema: { type: 'object', required: ['openapi', 'info', 'paths'] } } } },
+    handler: () => ({ status: 200, text: (text ??= JSON.stringify(openApiDocument(routes, info, more()))), contentType: 'application/json' }),
   };
 }

@@ -3,7 +3,6 @@ import { trunkAddressPolicy } from './trunk-address-policy.js';
 import { promptExistsIn } from './prompt-exists.js';
 import type { RouteOutbound } from '../apps/forwarding/call-handling-service.js';
 import { mediaFiles } from './media-probe.js';
-import { openApiRoute } from '../admin/openapi.js';
 import { didRoutes } from '../admin/routes/dids.js';
 import { monitoringRoutes, type MonitoringDeps } from '../admin/routes/monitoring.js';
 import { tenantLookup, tenantResourceRoutes } from '../admin/routes/tenant-resources.js';
@@ -102,9 +101,7 @@ export function adminRoutes(p: AdminParts): { routes: RouteDef<any>[]; rawRoutes
     routes.push(...tenantMoveRoutes({ system: p.system, dataDir: p.config().dataDir, drains, packs: { pack: packTenant, unpack: unpackTenant }, clock: p.clock, logger: p.logger, liveCalls: (id) => p.calls.listCalls(id).length, tenantsChanged: p.tenantsChanged }));
   }
   routes.push(...(p.moreRoutes ?? []));
-  const rawRoutes: RawRoute[] = [
-    openApiRoute(routes),
-    ...(p.monitoring ? monitoringRoutes(p.monitoring) : []),
-  ];
+  // GET /api/v1/openapi.json is the API server's own (ApiServerOptions.openApi): it lists every route the server registers.
+  const rawRoutes: RawRoute[] = [...(p.monitoring ? monitoringRoutes(p.monitoring) : [])];
   return { routes, rawRoutes };
 }

@@ -20,6 +20,8 @@ export function consoleSite(
     method: 'GET',
     path: '/',
     auth: 'none',
+    summary: 'Redirects to the web console (/console/)',
+    doc: { tag: 'service', responses: { 302: { description: 'To /console/', headers: { Location: '/console/' } } } },
     handler: () => ({ status: 302, headers: { Location: CONSOLE_PREFIX, 'Cache-Control': 'no-cache' } }),
   };
   return { site, rawRoutes: [home] };

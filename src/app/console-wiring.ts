@@ -44,7 +44,12 @@ export interface ConsoleWiring {
   httpRoutes: HttpRoute[];
   /** The softphone's SIP WebSocket URLs for a request's Host header (GET /session's sipWs; the console's connect-src). */
   sipWs: (requestHost: string | undefined) => string[];
+  /** Stops the session sweep (before the system store closes). */
+  stop: () => void;
 }
+
+/** Expired console sessions are deleted from system.sqlite this often. */
+const SESSION_SWEEP_MS = 5 * 60_000;
 
 export function consoleConfig(c: PbxConfig): ConsoleConfig {
   return c.console ?? CONSOLE_DEFAULTS;
@@ -60,7 +65,9 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
     idleMs: cc().sessionIdleMinutes * 60_000,
     maxMs: cc().sessionMaxHours * 3_600_000,
     stillValid: (s) => accounts.stillValid(s),
+    rows: d.system.consoleSessions,
   });
+  sessions.startSweeping(SESSION_SWEEP_MS);
   const guard = new LoginGuard({
     clock: d.clock,
     policy: () => ({ ...cc().loginFailBan, userAttempts: cc().userFailLock }),
@@ -108,5 +115,5 @@ export function consoleWiring(d: ConsoleWiringDeps): ConsoleWiring {
     passwordChanged: (tenantId, ext, hash, by) => sessions.passwordChanged(tenantId, ext, hash, by),
     managedBy: (tenantId) => d.system.getTenant(tenantId)?.managedBy,
   });
-  return { sessions: { get: (id) => sessions.get(id), csrfRefused: () => metrics.csrfRefused.inc() }, routes, httpRoutes, sipWs };
+  return { sessions: { get: (id) => sessions.get(id), csrfRefused: () => metrics.csrfRefused.inc() }, routes, httpRoutes, sipWs, stop: () => sessions.stop() };
 }

@@ -60,7 +60,7 @@ import { TrunkResolver } from '../trunk/trunk-target.js';
 import { outboundLocator } from './outbound-locator.js';
 import { PROVIDER, tenantOwner, TrunkRegistrations } from '../trunk/trunk-registrations.js';
 import { LiveEvents, liveCallSink } from '../admin/live-events.js';
-import { consoleWiring } from './console-wiring.js';
+import { consoleWiring, type ConsoleWiring } from './console-wiring.js';
 import { ApiServer } from '../admin/api-server.js';
 import { consoleSite } from './console-site.js';
 import { TenantLifecycle } from '../admin/tenant-lifecycle.js';
@@ -139,6 +139,8 @@ export class PbxServer {
   private api: ApiServer | undefined;
   private apiAddress: { host: string; port: number } | undefined;
   private purgeTimer: TimerHandle | undefined;
+  /** The console's logins and sessions (its session sweep stops with the server). */
+  private console: ConsoleWiring | undefined;
   private stopping: Promise<void> | undefined;
   /** SUBSCRIBE/NOTIFY and MWI (src/events). */
   events!: EventWiring;
@@ -189,6 +191,7 @@ export class PbxServer {
     };
     this.stopping ??= Promise.resolve();
     this.clock.clearTimeout(this.purgeTimer);
+    this.console?.stop();
     await quietly('the api', () => this.api?.close());
     await quietly('the binding sweeper', () => this.sweeper?.stop());
     await quietly('the keep-alive pinger', () => this.keepalive?.stop());
@@ -437,7 +440,7 @@ export class PbxServer {
       }, PURGE_INTERVAL_MS);
     };
     armPurge();
-    const web = consoleWiring({ config: () => this.config, system: this.system, pool: this.pool, clock: this.clock, logger: log.child('console'), live: this.live, sourceGuard: this.guard, metrics: this.metrics.registry });
+    const web = (this.console = consoleWiring({ config: () => this.config, system: this.system, pool: this.pool, clock: this.clock, logger: log.child('console'), live: this.live, sourceGuard: this.guard, metrics: this.metrics.registry }));
     const { routes, rawRoutes } = adminRoutes({
       config: () => this.config,
       system: this.system,
@@ -468,6 +471,7 @@ export class PbxServer {
       site: site.site,
       httpRoutes: web.httpRoutes,
       sessions: web.sessions,
+      openApi: {},
       ...(this.config.api.tls ? { tls: { cert: readFileSync(this.config.api.tls.cert), key: readFileSync(this.config.api.tls.key) } } : {}),
       tokens: new BearerTokens({ tokens: this.system.tokens, system: this.system, adminToken: () => this.config.api.adminToken ?? tokenFile?.token }),
       logger: log.child('api'),
@@ -678,6 +682,7 @@ export class PbxServer {
       this.authFailLog.close();
       this.transactions.stop();
       this.overload?.stop();
+      this.console?.stop();
       await this.media.stop();
       this.pool.closeAll();
       this.system.close();

@@ -100,6 +100,8 @@ export class AppLeg implements ForkOwner {
   /** A late-offer caller: our offer and its answer (app-late-offer.ts); the answer stands in for its offer. */
   private late: AppLateOffer | undefined;
   private callerSdp: Buffer | undefined;
+  /** A browser caller's offer as plain RTP/AVP (browserCaller): what a bridge's offer to the callee is made from. */
+  private callerPlain: Buffer | undefined;
   private okTimer: TimerHandle | undefined;
   private readonly timers: Record<Side, SessionTimer | undefined> = { a: undefined, b: undefined };
   private readonly negotiated: Record<Side, NegotiatedTimer | undefined> = { a: undefined, b: undefined };
@@ -205,6 +207,7 @@ export class AppLeg implements ForkOwner {
     // A browser caller: its offer as plain RTP/AVP, our answer dressed for it (webrtc-legs.ts).
     const browser = this.d.webrtcIdentity ? browserCaller(this.input.offer, this.d.webrtcIdentity) : undefined;
     const answered = answerOffer(browser?.plain ?? this.input.offer, media.legA, this.id, this.input.callerSourceAddress);
+    this.callerPlain = browser?.plain;
     const fresh = answered && browser ? { ...answered, body: browser.answer(answered.body, this.d.mediaAddress, media.legA.rtpPort, media) } : answered;
     if (!fresh) {
       this.refuse(488, reasonPhrase(488), 'no codec the PBX can play');
@@ -406,7 +409,7 @@ export class AppLeg implements ForkOwner {
     this.failures = [];
     this.sdp = new SdpBridge(this.d.mediaAddress, this.d.ownAddresses());
     try {
-      this.calleeOffer = this.sdp.offerToCallee(this.callerSdp ?? this.input.offer, this.media, this.input.callerSourceAddress).body;
+      this.calleeOffer = this.sdp.offerToCallee(this.callerSdp ?? this.callerPlain ?? this.input.offer, this.media, this.input.callerSourceAddress).body;
     } catch {
       return this.bridgeFailed('unavailable', 488, reasonPhrase(488));
     }

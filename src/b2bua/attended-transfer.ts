@@ -45,6 +45,8 @@ export class AttendedTransfer {
   private state: 'joining' | 'done' = 'joining';
   /** X hung up a leg while C was being re-INVITEd: no BYE goes to it. */
   private readonly left = { host: false, other: false };
+  /** Undoes forgetting X's browser hop (webrtc-legs.ts forget) when the join fails. */
+  private undoWebrtc: (() => void) | undefined;
 
   constructor(
     private readonly ctx: CallContext,
@@ -65,6 +67,10 @@ export class AttendedTransfer {
   start(): void {
     const { host, hostSide, other } = this.plan;
     const media = host.mediaSession;
+    // X (the side C takes) may be a browser while C is a plain phone: C is offered plain RTP,
+    // not X's WebRTC profile, and the worker drops ICE/DTLS-SRTP on that leg once C is in.
+    const web = host.sdpBridge.webrtc;
+    if (web?.isBrowser(hostSide) && !other.sdpBridge.webrtc?.isBrowser(this.cSide)) this.undoWebrtc = web.forget(hostSide);
     const offer = media ? transferOffer(host.sdpBridge, hostSide, media) : undefined;
     const leg = legOf(other, this.cSide);
     if (!media || !offer || !leg || host.pendingReinvite !== undefined || other.pendingReinvite !== undefined) return this.fail(500, reasonPhrase(500));
@@ -128,6 +134,7 @@ export class AttendedTransfer {
     other.leave(`attended transfer: joined into call ${host.id}`);
     if (!this.left.host) byeLeg(this.ctx, host, hostSide);
     host.replaceLeg(hostSide, fork, timer, cExt);
+    host.sdpBridge.webrtc?.apply(media);
     void (async () => {
       await media.stopPlay?.(otherOf(hostSide));
       await media.setRemote(hostSide, answer.remote);
@@ -143,6 +150,7 @@ export class AttendedTransfer {
   private fail(status: number, reason: string): void {
     if (this.state !== 'joining') return;
     this.state = 'done';
+    this.undoWebrtc?.();
     const { host, hostSide, other, otherSide } = this.plan;
     if (host.pendingReinvite === hostSide) host.pendingReinvite = undefined;
     if (other.pendingReinvite === this.cSide) other.pendingReinvite = undefined;

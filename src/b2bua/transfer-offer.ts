@@ -3,6 +3,7 @@ import type { SessionDescription } from '../sdp/types.js';
 import type { Side } from './call-registry.js';
 import type { SdpBridge } from './sdp-bridge.js';
 import type { CallMediaSession } from './ports.js';
+import { undressed } from './webrtc-legs.js';
 
 const DIRECTIONS = new Set(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
 
@@ -19,6 +20,8 @@ export function transferOffer(sdp: SdpBridge, side: Side, media: CallMediaSessio
   let sd: SessionDescription;
   try {
     sd = parseSdp(last);
+    // Last sent to a browser that a plain party now replaces (webrtc-legs.ts forget): its RTP/AVP form.
+    if (!sdp.webrtc?.isBrowser(side)) sd = undressed(sd);
   } catch {
     return undefined;
   }

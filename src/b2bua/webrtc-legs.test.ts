@@ -5,7 +5,7 @@ import { serializeSdp } from '../sdp/serialize.js';
 import { SipError } from '../util/errors.js';
 import type { MediaWebrtc } from './ports.js';
 import { checkSrtpOffer } from './srtp-legs.js';
-import { browserPlain, WebrtcLegs, WebrtcRefusal } from './webrtc-legs.js';
+import { browserPlain, undressed, WebrtcLegs, WebrtcRefusal } from './webrtc-legs.js';
 
 const FP = 'sha-256 ' + Array.from({ length: 32 }, (_, i) => (i + 16).toString(16).toUpperCase()).join(':');
 const ID = { certPem: 'CERT', keyPem: 'KEY', fingerprint: 'sha-256 ' + 'AA:'.repeat(31) + 'AA' };
@@ -83,6 +83,32 @@ test('our answer to a browser: ICE-lite, our credentials and fingerprint, setup 
   const pwd = /a=ice-pwd:(\S+)/.exec(text)![1]!;
   assert.ok(ufrag.length >= 4 && pwd.length >= 22, 'RFC 8839 §5.4 lengths');
   assert.not.match(text, /Brws/, "the browser's own credentials are not echoed");
+});
+
+test('a plain party takes a browser leg (attended transfer): forget stops the dressing and tells the worker; undo restores; our dressed description undressed is plain RTP/AVP', () => {
+  const legs = new WebrtcLegs(ID);
+  const plain = legs.takeIn('a', parseSdp(Buffer.from(chromeOffer())));
+  plain.media[0]!.formats = ['0', '126'];
+  const sent: Array<[string, MediaWebrtc | null]> = [];
+  const media = { setWebrtc: async (leg: string, w: MediaWebrtc | null) => void sent.push([leg, w]) } as unknown as Parameters<WebrtcLegs['apply']>[0];
+  legs.apply(media);
+  assert.is(sent.length, 1, 'the browser leg was set up');
+  const dressed = legs.decorate('a', plain, 'answer', '127.0.0.1', 20_000);
+  const undo = legs.forget('a');
+  assert.not.ok(legs.isBrowser('a'));
+  assert.is(legs.decorate('a', plain, 'offer', '127.0.0.1', 20_000), plain, 'no longer dressed');
+  undo();
+  assert.ok(legs.isBrowser('a'), 'undone: still the browser');
+  legs.apply(media);
+  assert.is(sent.length, 1, 'nothing to tell the worker after an undo');
+  legs.forget('a');
+  legs.apply(media);
+  assert.equal(sent[1], ['a', null], 'the worker drops ICE/DTLS-SRTP on the leg');
+  const text = serializeSdp(undressed(dressed));
+  assert.match(text, /m=audio \d+ RTP\/AVP 0 126/);
+  for (const gone of ['ice-', 'fingerprint', 'setup', 'candidate', 'rtcp-mux', 'group:BUNDLE', 'mid:']) assert.not.match(text, `a=${gone}`);
+  const plainPhone = parseSdp(Buffer.from('v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp:4001\r\n'));
+  assert.is(undressed(plainPhone), plainPhone, 'a plain description is left as it is');
 });
 
 test('a description that is not a browser one passes untouched', () => {

@@ -65,6 +65,25 @@ export class WebrtcLegs {
   }
 
   /**
+   * The party on `side` is to be a plain (non-browser) one: forget the browser hop (what is
+   * sent there is no longer dressed, the worker drops ICE/DTLS-SRTP on the next apply).
+   * Returns the undo, for when the change does not happen after all.
+   */
+  forget(side: Side): () => void {
+    const leg = this.legs[side];
+    const saved = { hop: leg.hop, active: leg.active, dirty: leg.dirty };
+    if (leg.hop) {
+      leg.hop = undefined;
+      this.setActive(leg, null);
+    }
+    return () => {
+      leg.hop = saved.hop;
+      leg.active = saved.active;
+      leg.dirty = saved.dirty;
+    };
+  }
+
+  /**
    * A description from `from`: a browser's becomes plain RTP/AVP (a copy), anything else
    * passes as it is. Throws WebrtcRefusal when a browser description cannot be served.
    */
@@ -242,6 +261,24 @@ function plainCopy(sd: SessionDescription, hop: BrowserHop): SessionDescription 
  * A caller's offer as the codec check before the call sees it: a browser's as plain
  * RTP/AVP; SipError 488 (reason as detail) when it cannot be served at all.
  */
+/**
+ * A description the PBX itself dressed for a browser, as plain RTP/AVP: the hop's attributes
+ * (ICE, DTLS, rtcp-mux, ...) taken out and the profile set back; addresses and ports stay
+ * (they are the PBX's own). For offering what a browser leg had to the plain party that takes
+ * its place (attended transfer).
+ */
+export function undressed(sd: SessionDescription): SessionDescription {
+  if (!sd.media.some((m) => WEBRTC_PROTOS.has(m.proto.toUpperCase()))) return sd;
+  const out = cloneSdp(sd);
+  out.attributes = out.attributes.filter((a) => !HOP_ATTRIBUTES.has(a.name.toLowerCase()));
+  for (const m of out.media) {
+    if (!WEBRTC_PROTOS.has(m.proto.toUpperCase())) continue;
+    m.proto = 'RTP/AVP';
+    m.attributes = m.attributes.filter((a) => !HOP_ATTRIBUTES.has(a.name.toLowerCase()));
+  }
+  return out;
+}
+
 export function browserPlain(sd: SessionDescription): SessionDescription {
   try {
     return new WebrtcLegs({ certPem: '', keyPem: '', fingerprint: '' }).takeIn('a', sd);

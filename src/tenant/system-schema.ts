@@ -100,4 +100,24 @@ export const SYSTEM_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Issue 14: console sessions survive a restart. The key is the SHA-256 of the cookie value
+    // (the cookie itself is never stored); a tenant's sessions go with its row.
+    version: 5,
+    sql: `
+      CREATE TABLE console_sessions (
+        key            TEXT PRIMARY KEY,
+        token_id       TEXT NOT NULL UNIQUE,
+        role           TEXT NOT NULL CHECK (role IN ('provider', 'tenant-admin', 'user')),
+        tenant_id      TEXT REFERENCES tenants(id) ON DELETE CASCADE,
+        ext            TEXT,
+        username       TEXT NOT NULL,
+        password_hash  TEXT NOT NULL,
+        csrf_token     TEXT NOT NULL,
+        created_at     INTEGER NOT NULL,
+        last_seen_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX console_sessions_by_last_seen ON console_sessions(last_seen_at);
+    `,
+  },
 ];

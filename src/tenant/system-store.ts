@@ -9,6 +9,7 @@ import { applyMigrations } from './migrations.js';
 import { openSqlite } from './sqlite-open.js';
 import { ApiTokenStore } from './api-token-store.js';
 import { TenantFileIndex } from './tenant-file-index.js';
+import { ConsoleSessionTable } from './console-session-table.js';
 import { TenantTrunkTable } from './tenant-trunk-table.js';
 import { SYSTEM_MIGRATIONS } from './system-schema.js';
 import { DidConflictError, DomainConflictError, TenantSpecError } from './tenant-errors.js';
@@ -86,6 +87,8 @@ export class SystemStore {
   readonly tenantFiles: TenantFileIndex;
   /** Each tenant's own trunks (the trunk index without opening every tenant store). */
   readonly tenantTrunks: TenantTrunkTable;
+  /** The console's sessions (only a hash of each cookie), so a restart keeps users logged in. */
+  readonly consoleSessions: ConsoleSessionTable;
   private readonly clock: Clock;
   private localChanges = 0;
   private readonly st: ReturnType<SystemStore['prepare']>;
@@ -101,6 +104,7 @@ export class SystemStore {
     this.tokens = new ApiTokenStore(db, clock, () => this.localChanges++);
     this.tenantFiles = new TenantFileIndex(db);
     this.tenantTrunks = new TenantTrunkTable(db);
+    this.consoleSessions = new ConsoleSessionTable(db);
   }
 
   static open(dataDir: string, opts: { clock?: Clock } = {}): SystemStore {

@@ -4,7 +4,8 @@
 // listener, calls a UDP phone of the same tenant (the tone arrives there as G.711), holds
 // (the phone sees the re-INVITE), sends DTMF (the phone receives RFC 4733 events), hangs up;
 // then the phone calls the browser and the page answers; a blind transfer from the page moves
-// the phone to a third phone; another tenant's extension cannot be reached from the page;
+// the phone to a third phone; an attended transfer (consult, then REFER with Replaces) leaves
+// the two phones talking to each other; another tenant's extension cannot be reached from the page;
 // axe on the Phone page; no CSP violation or page error.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toneShare } from '../../src/media/dsp/goertzel.js';
+import type { SipMessage } from '../../src/sip/message/types.js';
 import { axeViolations, CHROMIUM, ensureConsoleBuilt, requireChromium, screenshot, signIn, withPage } from '../support/console-browser.js';
-import { byeFrom, listen, sdpPort, sleep, until } from '../support/flow-call.js';
+import { byeFrom, joined, listen, sdpPort, sleep, until } from '../support/flow-call.js';
 import { PcmuSender } from '../support/pcmu-sender.js';
 import { PbxProcess, type TestTenant } from '../support/pbx-process.js';
 import { encodeWav, sineWave } from '../support/tone.js';
@@ -245,6 +247,62 @@ run('a blind transfer from the page (REFER) connects the phone to a third phone'
     assert.equal(problems, [], 'no page error or CSP violation');
   });
   await sleep(200);
+});
+
+/**
+ * The page calls 1002, consults 1003 and completes: the PBX re-INVITEs 1003 onto the first
+ * call (RFC 5589 §7) and takes 1002 off hold. Returns both phones and those re-INVITEs.
+ */
+async function attendedTransfer(page: Page, bob: UdpPhone, carol: UdpPhone): Promise<{ moved: SipMessage; resumed: SipMessage }> {
+  await connect(page);
+  await page.getByLabel('Number or extension to call').fill('1002');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await callStatus(page, 'In a call');
+  const markB = bob.mark();
+  const markC = carol.mark();
+  await page.getByLabel('Transfer to (number or extension)').fill('1003');
+  await page.getByRole('button', { name: 'Consult first' }).click();
+  const hold = await bob.next((m) => m.kind === 'request' && m.method === 'INVITE', 10_000, markB);
+  assert.match(hold.body.toString(), /a=(sendonly|inactive)/, 'the first call is held while consulting');
+  await carol.next((m) => m.kind === 'request' && m.method === 'INVITE', 10_000, markC);
+  await page.getByTestId('consult-status').filter({ hasText: 'Consulting 1003' }).waitFor({ timeout: 10_000 });
+  assert.equal(await axeViolations(page), [], 'axe on the Phone page (consulting)');
+  await screenshot(page, 'softphone-consulting');
+  const markB2 = bob.mark();
+  const markC2 = carol.mark();
+  await page.getByRole('button', { name: 'Complete transfer' }).click();
+  const moved = await carol.next((m) => m.kind === 'request' && m.method === 'INVITE', 10_000, markC2);
+  const resumed = await bob.next((m) => m.kind === 'request' && m.method === 'INVITE' && !/a=(sendonly|inactive)/.test(m.body.toString()), 10_000, markB2);
+  await callStatus(page, 'The call ended');
+  assert.ok(!carol.received.slice(markC2).some((m) => m.kind === 'request' && m.method === 'BYE'), 'the consulted phone is not hung up: its call moved');
+  return { moved, resumed };
+}
+
+run('an attended transfer from the page: hold, a consultation call to a third phone, then REFER with Replaces: the PBX moves the third phone onto the first call and both page calls end', async () => {
+  const bob = await phone('1002');
+  const carol = await phone('1003');
+  await withPage(browser!, base(), 'softphone-attended-transfer', async (page, problems) => {
+    await attendedTransfer(page, bob, carol);
+    assert.is(await page.getByTestId('consult-status').count(), 0, 'no consultation left on the page');
+    assert.ok(bob.dialog !== undefined && carol.dialog !== undefined, 'both phones are still in a call');
+    assert.ok(pbx!.logs.some((l) => /attended transfer: joined tenant=acme .*target=1003/.test(l)), 'the PBX joined 1003 into the first call');
+    assert.equal(problems, [], 'no page error or CSP violation');
+  });
+});
+
+run('after an attended transfer from the page the two phones hear each other (the consulted phone gets plain RTP, not the browser leg\'s WebRTC profile)', async () => {
+  const bob = await phone('1002');
+  const carol = await phone('1003');
+  await withPage(browser!, base(), 'softphone-attended-transfer-audio', async (page) => {
+    const { moved, resumed } = await attendedTransfer(page, bob, carol);
+    assert.not.match(moved.body.toString(), 'SAVPF', 'the consulted phone is offered plain RTP');
+    await sleep(300);
+    const atB = listen(bob);
+    const atC = listen(carol);
+    await Promise.all([new PcmuSender(bob, sdpPort(resumed), 0x5151, 1000).tone(1500), new PcmuSender(carol, sdpPort(moved), 0x6161, 600).tone(1500)]);
+    assert.ok(toneShare(joined(atC, 10), 8000, 1000) > 0.5, "the consulted phone hears the first one's 1 kHz");
+    assert.ok(toneShare(joined(atB, 10), 8000, 600) > 0.5, "the first phone hears the consulted one's 600 Hz");
+  });
 });
 
 run('a tenant admin who has an extension gets the Phone page too, and calls from it', async () => {

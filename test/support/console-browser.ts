@@ -29,6 +29,27 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
 
+/**
+ * Chromium for softphone tests: a fake microphone playing `toneWav`, media allowed without a
+ * prompt, autoplay on. `ignoreCertificateErrors`: the test certificate (test/fixtures/tls,
+ * self-signed) is accepted for HTTPS pages and WSS, as no CA on this machine signs it.
+ */
+export function launchSoftphoneChromium(toneWav: string, o: { ignoreCertificateErrors?: boolean } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${toneWav}`,
+      '--autoplay-policy=no-user-gesture-required',
+      ...(o.ignoreCertificateErrors ? ['--ignore-certificate-errors'] : []),
+      '--no-sandbox',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
 /** A page of a fresh context (its own cookies), recording CSP reports, console errors and page errors. */
 export async function newPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });

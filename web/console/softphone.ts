@@ -2,11 +2,16 @@
  * The console's browser softphone (issue 14 point 3): SIP.js registers over the PBX's SIP
  * WebSocket listener (RFC 7118) as the signed-in extension and runs one call at a time:
  * call, answer or decline, hang up, hold and resume (re-INVITE with sendonly/inactive),
- * DTMF (SIP INFO application/dtmf-relay: the PBX plays it on to the other leg as RFC 4733
- * or in-band, src/b2bua/call-dtmf.ts) and blind transfer (REFER, which the PBX handles
- * itself). The SIP password lives only in this object's memory while it is registered.
+ * DTMF (RFC 4733 telephone-events in the media when the answer agreed to them, SIP INFO
+ * application/dtmf-relay otherwise: dtmf-method.ts; the PBX plays either on to the other
+ * leg, src/b2bua/call-dtmf.ts), blind transfer (REFER, which the PBX handles itself) and
+ * attended transfer: the first call is held, a consultation call goes to the target, and
+ * "complete" sends the first call's peer a REFER whose Refer-To carries Replaces naming the
+ * consultation dialog (RFC 5589 §7, RFC 3891): the PBX joins the two others and hangs up
+ * both of our legs. The SIP password lives only in this object's memory while it is registered.
  */
 import { targetUri } from './dial-target';
+import { dtmfMethod, negotiatesTelephoneEvent, type DtmfMethod } from './dtmf-method';
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session } from 'sip.js';
 
 export type Registration = 'idle' | 'connecting' | 'registered' | 'failed' | 'unregistered';
@@ -20,6 +25,11 @@ export interface PhoneState {
   peer?: string;
   /** Why the last thing failed: a SIP status, or a short reason. */
   problem?: string;
+  /** How the last keypad digit went: in the media (RFC 4733) or as SIP INFO. */
+  dtmfVia?: DtmfMethod;
+  /** The consultation call of an attended transfer, while there is one. */
+  consult?: 'calling' | 'active';
+  consultPeer?: string;
 }
 
 export interface SoftphoneOptions {
@@ -34,12 +44,33 @@ export interface SoftphoneOptions {
 }
 
 const DIGITS = /^[0-9*#A-D]$/;
+/** How long a digit waits for the call's media to connect before it goes as SIP INFO instead. */
+const DTMF_WAIT_MS = 3000;
+
+/** Resolves when the peer connection is connected, or after `ms`. */
+function mediaUp(pc: RTCPeerConnection, ms: number): Promise<void> {
+  if (pc.connectionState === 'connected') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('connectionstatechange', check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.connectionState === 'connected' || pc.connectionState === 'failed' || pc.connectionState === 'closed') done();
+    };
+    const timer = setTimeout(done, ms);
+    pc.addEventListener('connectionstatechange', check);
+  });
+}
 const MEDIA = { constraints: { audio: true, video: false } };
 
 export class Softphone {
   private ua: UserAgent | undefined;
   private registerer: Registerer | undefined;
   private session: Session | undefined;
+  /** The consultation call (attended transfer); the first call is held meanwhile. */
+  private consultation: Session | undefined;
   private state: PhoneState = { registration: 'idle', call: 'none', held: false };
 
   constructor(private readonly o: SoftphoneOptions) {}
@@ -109,7 +140,7 @@ export class Softphone {
   }
 
   private incoming(inv: Invitation): void {
-    if (this.session) {
+    if (this.session || this.consultation) {
       void inv.reject({ statusCode: 486 }).catch(() => undefined); // one call at a time: busy here
       return;
     }
@@ -130,6 +161,15 @@ export class Softphone {
         this.session = undefined;
         const audio = this.o.audio();
         if (audio) audio.srcObject = null;
+        const c = this.consultation;
+        if (c && c.state === SessionState.Established) {
+          // The first call's peer left during the consultation: the consultation becomes the call.
+          this.consultation = undefined;
+          this.set({ consult: undefined, consultPeer: undefined });
+          this.follow(c, 'active', this.state.consultPeer ?? '');
+          this.playRemote(c);
+          return;
+        }
         this.set({ call: 'ended', held: false });
       }
     });
@@ -149,6 +189,7 @@ export class Softphone {
   }
 
   async hangup(): Promise<void> {
+    await this.endConsult();
     const s = this.session;
     if (!s) return;
     if (s instanceof Invitation && s.state === SessionState.Initial) await s.reject({ statusCode: 603 });
@@ -182,10 +223,26 @@ export class Softphone {
     });
   }
 
-  /** One DTMF digit as SIP INFO (application/dtmf-relay). */
+  /**
+   * One DTMF digit: RFC 4733 telephone-events through the session description handler's
+   * RTCDTMFSender when the remote SDP has telephone-event, SIP INFO (application/dtmf-relay)
+   * otherwise or when the sender refuses (RFC 4733 §2.5.1.3: 100 ms is a usual tone length).
+   */
   async dtmf(digit: string): Promise<void> {
     const s = this.session;
     if (!s || s.state !== SessionState.Established || !DIGITS.test(digit)) return;
+    const sdh = s.sessionDescriptionHandler as unknown as
+      | { peerConnection?: RTCPeerConnection; sendDtmf?: (tones: string, o?: { duration: number; interToneGap: number }) => boolean }
+      | undefined;
+    const pc = sdh?.peerConnection;
+    const sender = pc?.getSenders().find((x) => x.track?.kind === 'audio')?.dtmf ?? pc?.getSenders()[0]?.dtmf;
+    // Answered but the DTLS-SRTP media not up yet: the sender cannot insert until it is; wait a little.
+    if (pc && sender && !sender.canInsertDTMF && negotiatesTelephoneEvent(pc.remoteDescription?.sdp)) await mediaUp(pc, DTMF_WAIT_MS);
+    if (dtmfMethod(pc?.remoteDescription?.sdp, sender?.canInsertDTMF === true) === 'rtp' && sdh?.sendDtmf?.(digit, { duration: 100, interToneGap: 70 })) {
+      this.set({ dtmfVia: 'rtp' });
+      return;
+    }
+    this.set({ dtmfVia: 'info' });
     await s.info({ requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${digit}\r\nDuration=160\r\n` } } });
   }
 
@@ -199,5 +256,63 @@ export class Softphone {
       .refer(uri, { requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } })
       .catch((e: Error) => this.set({ problem: e.message }));
     return true;
+  }
+
+  /** Attended transfer, step 1: hold the call and call `typed` to consult; false when it cannot start. */
+  async consult(typed: string): Promise<boolean> {
+    const first = this.session;
+    const target = targetUri(typed, this.o.domain);
+    const uri = target ? UserAgent.makeURI(target) : undefined;
+    if (!this.ua || !first || first.state !== SessionState.Established || this.consultation || !uri) return false;
+    await this.hold(true);
+    const c = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: MEDIA });
+    this.consultation = c;
+    this.set({ consult: 'calling', consultPeer: typed.trim(), problem: undefined });
+    c.stateChange.addListener((st) => {
+      if (this.consultation !== c) return;
+      if (st === SessionState.Established) {
+        this.set({ consult: 'active' });
+        this.playRemote(c);
+      }
+      if (st === SessionState.Terminated) {
+        this.consultation = undefined;
+        this.set({ consult: undefined, consultPeer: undefined });
+        const back = this.session;
+        if (back) this.playRemote(back);
+      }
+    });
+    void c.invite({ requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } }).catch((e: Error) => this.set({ problem: e.message }));
+    return true;
+  }
+
+  /**
+   * Attended transfer, step 2: REFER the first call's peer to the consulted party with
+   * Replaces naming the consultation dialog (SIP.js builds it from the Session). The PBX
+   * answers 202, reports by NOTIFY and sends BYE on both of our calls.
+   */
+  completeTransfer(): boolean {
+    const first = this.session;
+    const c = this.consultation;
+    if (!first || !c || first.state !== SessionState.Established || c.state !== SessionState.Established) return false;
+    void first
+      .refer(c, { requestDelegate: { onReject: (r) => this.set({ problem: `${r.message.statusCode} ${r.message.reasonPhrase}` }) } })
+      .catch((e: Error) => this.set({ problem: e.message }));
+    return true;
+  }
+
+  /** Ends the consultation and takes the first call off hold. */
+  async cancelConsult(): Promise<void> {
+    if (!this.consultation) return;
+    await this.endConsult();
+    await this.hold(false);
+  }
+
+  private async endConsult(): Promise<void> {
+    const c = this.consultation;
+    if (!c) return;
+    this.consultation = undefined;
+    this.set({ consult: undefined, consultPeer: undefined });
+    if (c instanceof Inviter && (c.state === SessionState.Initial || c.state === SessionState.Establishing)) await c.cancel().catch(() => undefined);
+    else if (c.state === SessionState.Established) await c.bye().catch(() => undefined);
   }
 }

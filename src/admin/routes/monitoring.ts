@@ -88,6 +88,13 @@ export interface MonitoringDeps {
   readinessTimeoutMs?: number;
 }
 
+/** GET /readyz's answer: each check by name, 'ok' or why it fails. */
+const READY_BODY = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: { status: { enum: ['ready', 'not ready'] }, failing: { type: 'array', items: { type: 'string' } }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+};
+
 /**
  * GET /metrics (Prometheus text format 0.0.4, provider token), GET /healthz (the process
  * answers) and GET /readyz (SIP listeners up, media workers alive, system store readable).
@@ -100,6 +107,8 @@ export function monitoringRoutes(deps: MonitoringDeps): RawRoute[] {
       method: 'GET',
       path: '/metrics',
       auth: 'provider',
+      summary: 'Prometheus metrics (text exposition format)',
+      doc: { tag: 'service', responses: { 200: { description: 'Counters and gauges', contentType: PROMETHEUS_CONTENT_TYPE }, 401: { description: 'No token or session' }, 403: { description: 'Not a provider' } } },
       handler: async (): Promise<ApiResult> => {
         const snap = await deps.snapshot();
         counters.setKnownTenants(snap.tenants);
@@ -115,12 +124,16 @@ export function monitoringRoutes(deps: MonitoringDeps): RawRoute[] {
       method: 'GET',
       path: '/healthz',
       auth: 'none',
+      summary: 'Liveness: the process answers',
+      doc: { tag: 'service', responses: { 200: { description: 'Alive', schema: { type: 'object', required: ['status', 'uptimeSeconds'], properties: { status: { const: 'ok' }, uptimeSeconds: { type: 'integer' } } } } } },
       handler: (): ApiResult => ({ status: 200, body: { status: 'ok', uptimeSeconds: Math.round(process.uptime()) } }),
     },
     {
       method: 'GET',
       path: '/readyz',
       auth: 'none',
+      summary: 'Readiness: every check passes (stores open, listeners up, not stopping)',
+      doc: { tag: 'service', responses: { 200: { description: 'Ready', schema: READY_BODY }, 503: { description: 'Not ready: the failing checks, and each check by name with why', schema: READY_BODY } } },
       handler: async (): Promise<ApiResult> => {
         const checks = await withTimeout(Promise.resolve().then(() => deps.readiness()), deps.readinessTimeoutMs ?? 2_000).catch(
           (e: unknown): ReadinessCheck[] => [{ name: e instanceof TimeoutError ? 'timeout' : 'readiness', ok: false, detail: e instanceof Error ? e.message : String(e) }],

@@ -63,6 +63,8 @@ export class RelayLeg {
   unroutableDropped = 0;
   /** SRTP on this leg (SDES), when negotiated; see leg-srtp.ts. */
   private srtp: LegSrtpState | undefined;
+  /** The SRTP keys came from this leg's DTLS handshake (not SDES): they go when the leg stops being a browser leg. */
+  private srtpFromDtls = false;
   /** The plain length of the last packet acceptOnRtpPort let in (shorter than the datagram with SRTP). */
   private plainLength = 0;
   /** A browser leg: ICE-lite and DTLS-SRTP on the RTP port (leg-webrtc.ts); nothing is sent to it before its keys. */
@@ -177,6 +179,7 @@ export class RelayLeg {
   /** SRTP on (keys) or off (null). */
   setSrtp(keys: LegSrtp | null): void {
     this.srtp = keys ? new LegSrtpState(keys) : undefined;
+    this.srtpFromDtls = false;
   }
 
   get srtpOn(): boolean {
@@ -192,11 +195,16 @@ export class RelayLeg {
     if (cfg && this.webrtc && this.webrtc.renew(cfg)) return;
     this.webrtc?.close();
     this.webrtc = undefined;
+    // A plain party took the leg (attended transfer from a browser): its DTLS keys go with the browser.
+    if (this.srtpFromDtls) this.setSrtp(null);
     if (!cfg) return;
     this.srtp = undefined;
     this.webrtc = new LegWebrtcState(cfg, this.rtp, {
       latch: (address, port) => this.latchTo(address, port),
-      keys: (k) => this.setSrtp({ suite: 'AES_CM_128_HMAC_SHA1_80', sendKey: k.sendKey, recvKey: k.recvKey }),
+      keys: (k) => {
+        this.setSrtp({ suite: 'AES_CM_128_HMAC_SHA1_80', sendKey: k.sendKey, recvKey: k.recvKey });
+        this.srtpFromDtls = true;
+      },
     });
   }
 

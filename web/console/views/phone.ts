@@ -60,6 +60,17 @@ function PhonePanel({ wsUrl, ext, domain }: { wsUrl: string; ext: string; domain
     }
   };
 
+  const consult = async () => {
+    if (targetUri(transferTo, domain) === undefined || !(await phone.current?.consult(transferTo))) setTransferError(T.badNumber);
+    else {
+      setTransferError(undefined);
+      setNotice(undefined);
+    }
+  };
+  const completeTransfer = () => {
+    if (phone.current?.completeTransfer()) setNotice(T.transferSent);
+  };
+
   const registered = state.registration === 'registered';
   const inCall = state.call === 'active';
   return html`<section aria-labelledby="phone-account">
@@ -103,10 +114,18 @@ function PhonePanel({ wsUrl, ext, domain }: { wsUrl: string; ext: string; domain
                   <legend>${T.keypad}</legend>
                   ${KEYS.map((k) => html`<button type="button" aria-label=${T.sendDigit(k)} onClick=${() => void phone.current?.dtmf(k)}>${k}</button>`)}
                 </fieldset>
-                <form onSubmit=${transfer}>
-                  <${Field} label=${T.transferTo} name="transfer" value=${transferTo} onInput=${setTransferTo} required=${true} error=${transferError} />
-                  <button type="submit">${T.transfer}</button>
-                </form>`
+                ${state.dtmfVia ? html`<p data-testid="dtmf-via" data-via=${state.dtmfVia}><small>${T.dtmfVia[state.dtmfVia]}</small></p>` : null}
+                ${state.consult
+                  ? html`<div class="actions" role="group" aria-label=${T.consultation}>
+                      <p role="status" data-testid="consult-status">${T.consultStatus(state.consult, state.consultPeer ?? '')}</p>
+                      <button type="button" disabled=${state.consult !== 'active'} onClick=${completeTransfer}>${T.completeTransfer}</button>
+                      <button type="button" onClick=${() => void phone.current?.cancelConsult()}>${T.cancelConsult}</button>
+                    </div>`
+                  : html`<form onSubmit=${transfer}>
+                      <${Field} label=${T.transferTo} name="transfer" value=${transferTo} onInput=${setTransferTo} required=${true} error=${transferError} />
+                      <button type="submit">${T.transfer}</button>
+                      <button type="button" onClick=${consult}>${T.consultFirst}</button>
+                    </form>`}`
             : null}
         </section>`
       : null}
