@@ -12,6 +12,16 @@ test('reads the fixed header fields', () => {
   assert.is(rtpPayloadType(b), 8);
 });
 
+test('reads unsigned 32-bit fields, also from a view into a larger buffer', () => {
+  const b = rtpPacket({ seq: 7, ts: 0xffffffff, ssrc: 0x80000001 });
+  const big = Buffer.concat([Buffer.from([1, 2, 3]), b]).subarray(3);
+  for (const x of [b, big]) {
+    assert.is(rtpTimestamp(x), 0xffffffff);
+    assert.is(rtpSsrc(x), 0x80000001);
+    assert.is(rtpSequence(x), 7);
+  }
+});
+
 test('version other than 2, or shorter than a header, is invalid', () => {
   const b = rtpPacket({ seq: 1, ts: 1, ssrc: 1 });
   assert.is(classifyRtpPort(b.subarray(0, 11)), INVALID);

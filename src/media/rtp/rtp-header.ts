@@ -40,12 +40,14 @@ export function rtpSequence(buf: Buffer): number {
   return (buf[2] << 8) | buf[3];
 }
 
+// Byte reads, not readUInt32BE: the callers checked the length (classifyRtpPort), and the
+// relay reads these on every packet; `>>> 0` keeps the value unsigned.
 export function rtpTimestamp(buf: Buffer): number {
-  return buf.readUInt32BE(4);
+  return ((buf[4] << 24) | (buf[5] << 16) | (buf[6] << 8) | buf[7]) >>> 0;
 }
 
 export function rtpSsrc(buf: Buffer): number {
-  return buf.readUInt32BE(8);
+  return ((buf[8] << 24) | (buf[9] << 16) | (buf[10] << 8) | buf[11]) >>> 0;
 }
 
 export function rtpPayloadType(buf: Buffer): number {

@@ -118,7 +118,7 @@ export class RelayLeg {
    * IP latches the leg; after that only the latched source is accepted (RTPBleed).
    */
   admitRtp(address: string, port: number): Admission {
-    if (this.latchedPort !== 0) return address === this.latchedAddress && port === this.latchedPort ? KNOWN : STRAY;
+    if (this.latchedPort !== 0) return port === this.latchedPort && address === this.latchedAddress ? KNOWN : STRAY;
     if (!this.allowed.includes(address)) return STRAY;
     this.latchedAddress = address;
     this.latchedPort = port;
@@ -232,7 +232,19 @@ export class RelayLeg {
       return;
     }
     if (this.srtp) this.srtp.send(this.rtp, buf, offset, len, this.sendPort, this.sendAddress, rtcpMux);
+    // The whole buffer goes without offset and length: dgram's send would make a Buffer view of it per packet.
+    else if (offset === 0 && len === buf.length) this.rtp.send(buf, this.sendPort, this.sendAddress);
     else this.rtp.send(buf, offset, len, this.sendPort, this.sendAddress);
+  }
+
+  /**
+   * The relay's send of a whole packet it received (RTP, or RTCP multiplexed on the RTP port):
+   * sendRtp without a Buffer view per packet. The caller has checked sendPort.
+   */
+  relayRtp(msg: Buffer, rtcpMux: boolean): void {
+    if (this.srtp) this.srtp.send(this.rtp, msg, 0, msg.length, this.sendPort, this.sendAddress, rtcpMux);
+    else if (this.webrtc) this.awaitingKeysDropped++;
+    else this.rtp.send(msg, this.sendPort, this.sendAddress);
   }
 
   /** Send RTCP on the RTCP port (protected on an SRTP leg). The caller has checked rtcpSendPort. */
@@ -244,18 +256,19 @@ export class RelayLeg {
       return;
     }
     if (this.srtp) this.srtp.send(this.rtcp, buf, 0, len, this.rtcpSendPort, this.rtcpSendAddress, true);
+    else if (len === buf.length) this.rtcp.send(buf, this.rtcpSendPort, this.rtcpSendAddress);
     else this.rtcp.send(buf, 0, len, this.rtcpSendPort, this.rtcpSendAddress);
   }
 
   /** Would admitRtp let this source in (without latching)? */
   private mayBeSource(address: string, port: number): boolean {
-    if (this.latchedPort !== 0) return address === this.latchedAddress && port === this.latchedPort;
+    if (this.latchedPort !== 0) return port === this.latchedPort && address === this.latchedAddress;
     return this.allowed.includes(address);
   }
 
   /** The same for RTCP, with a latch of its own. */
   admitRtcp(address: string, port: number): Admission {
-    if (this.rtcpLatchedPort !== 0) return address === this.rtcpLatchedAddress && port === this.rtcpLatchedPort ? KNOWN : STRAY;
+    if (this.rtcpLatchedPort !== 0) return port === this.rtcpLatchedPort && address === this.rtcpLatchedAddress ? KNOWN : STRAY;
     if (!this.allowed.includes(address)) return STRAY;
     this.rtcpLatchedAddress = address;
     this.rtcpLatchedPort = port;

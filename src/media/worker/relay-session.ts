@@ -129,7 +129,7 @@ export class RelaySession implements ActivityState {
       from.unroutableDropped++;
       return;
     }
-    to.sendRtp(msg, 0, msg.length, kind !== RTP);
+    to.relayRtp(msg, kind !== RTP);
     if (kind === RTP) {
       to.packetsSent++;
       to.bytesSent += msg.length;
