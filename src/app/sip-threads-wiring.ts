@@ -132,7 +132,7 @@ export class SipThreads {
 
   /**
    * The transport's counters with what the front threads did themselves added in (their
-   * STUN answers, stateless rejections and drops), so the totals an operator reads stay
+   * STUN answers, stateless rejections and drops, the challenges they answered), so the totals an operator reads stay
    * whole whatever thread a datagram landed on. What they forwarded is counted by the
    * main thread when it handles it.
    */
@@ -145,6 +145,9 @@ export class SipThreads {
       out.parseErrors += f.rejected + f.dropped;
       out.rejectedMessages += f.rejected;
       out.dropped += f.dropped + f.banned + f.queueFull;
+      // A REGISTER challenged by a front thread: a well-formed message received and one sent.
+      out.received += f.challenged;
+      out.sent += f.challenged;
     }
     return out;
   }
