@@ -12,7 +12,7 @@ import { buildAuthorization } from '../../src/sip/auth/client-digest.js';
 import { getHeaderValues } from '../../src/sip/message/headers.js';
 import { parseMessage } from '../../src/sip/message/parse.js';
 import type { SipResponse } from '../../src/sip/message/types.js';
-import { PbxProcess } from '../support/pbx-process.js';
+import { PbxProcess, tenantYaml, type TestTenant } from '../support/pbx-process.js';
 
 const TOKEN = 'front-challenge-test-token';
 const UA = 'FrontChallengeTest/1.0';
@@ -164,10 +164,12 @@ async function settled(): Promise<Counters> {
 let front: Client;
 let main: Client;
 
+const ACME: TestTenant = { id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }], extraYaml: 'auth: { algorithms: [SHA-256, MD5] }' };
+
 test.before(async () => {
   pbx = await PbxProcess.start({
     tenants: [
-      { id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }], extraYaml: 'auth: { algorithms: [SHA-256, MD5] }' },
+      ACME,
       { id: 'globex', domains: ['globex.example'], extensions: [{ ext: '1001', password: 'globex-1001-secret' }] },
     ],
     transports: ['udp'],
@@ -248,6 +250,19 @@ test("a tenant suspended through the API: its next REGISTER read by the front th
   // The other tenant is still challenged on the front thread.
   assert.is((await front.register('1001', 'acme.example')).status, 401);
   await until(async () => ((await counters()).challenged1 > before.challenged1 ? true : undefined), 'acme still challenged by the front thread');
+});
+
+test("SIGHUP after the tenant file changed its algorithms: the front thread's next 401 offers the new list", async () => {
+  const mark = pbx.logs.length;
+  pbx.writeTenantFile('acme', tenantYaml({ ...ACME, extraYaml: 'auth: { algorithms: [MD5] }' }));
+  pbx.signal('SIGHUP');
+  await pbx.waitForLog(/reloaded/, 20_000, mark);
+  const before = await settled();
+  const res = await front.register('1001', 'acme.example');
+  assert.is(res.status, 401);
+  const offered = getHeaderValues(res, 'www-authenticate').map((v) => /algorithm=([^,\s]+)/.exec(v)?.[1]);
+  assert.equal(offered, ['MD5']);
+  assert.is((await settled()).challenged1 - before.challenged1, 1, 'answered by the front thread');
 });
 
 test.run();
