@@ -8,7 +8,8 @@ import type { TenantResolver } from '../tenant/tenant-resolver.js';
  * What the SIP front threads need to answer first REGISTERs' challenges (issue 13 point 2):
  * the DigestAuthenticator's secret and epoch (their nonces are the main thread's), and the
  * snapshot of domains, built from the tenant resolver, the algorithms of tenants whose
- * store is open (an idle tenant's store is not opened for this) and pbx.yaml as it stands.
+ * store is open or was since the last change (an idle tenant's store is not opened for
+ * this) and pbx.yaml as it stands.
  */
 export function frontChallenges(d: {
   secret: Uint8Array;
@@ -18,14 +19,24 @@ export function frontChallenges(d: {
   resolver: TenantResolver;
   pool: TenantStorePool;
   config: () => { sip: { trustedEdges: readonly string[]; userAgent?: string | undefined } };
-}): { nonce: { secret: Uint8Array; epoch: number; ttlSeconds: number }; snapshot: () => ChallengeSnapshot } {
+}): { nonce: { secret: Uint8Array; epoch: number; ttlSeconds: number }; snapshot: () => ChallengeSnapshot; changed: () => void } {
+  // A tenant's offered algorithms, as last read from its open store: kept when the store is
+  // closed again (idle), so the snapshot keeps the tenant; dropped at every tenant change
+  // and SIGHUP (changed()), the only ways its list or the server's can change.
+  const remembered = new Map<string, readonly string[]>();
   return {
+    changed: () => remembered.clear(),
     // A copy of its own: a Buffer may be a view of a shared pool slab, which a clone to a thread would carry whole.
     nonce: { secret: Uint8Array.from(d.secret), epoch: d.epoch, ttlSeconds: d.nonceTtlSeconds },
     snapshot: () =>
       buildChallengeSnapshot({
         domains: () => d.resolver.domainEntries(),
-        algorithmsOf: (t) => (d.pool.isOpen(t.id) ? d.auth.challengeAlgorithms(t.store.getRoutingPlan().auth?.algorithms) : undefined),
+        algorithmsOf: (t) => {
+          if (!d.pool.isOpen(t.id)) return remembered.get(t.id);
+          const list = d.auth.challengeAlgorithms(t.store.getRoutingPlan().auth?.algorithms);
+          remembered.set(t.id, list);
+          return list;
+        },
         trustedEdges: () => d.config().sip.trustedEdges,
         serverHeader: () => d.config().sip.userAgent,
       }),

@@ -25,7 +25,7 @@ export interface SipThreadsDeps {
    * (src/sip/transport/front-challenge.ts): the nonce secret and epoch of the main
    * thread's DigestAuthenticator, and the snapshot of who may be challenged.
    */
-  challenges?: { nonce: { secret: Uint8Array; epoch: number; ttlSeconds: number }; snapshot: () => ChallengeSnapshot };
+  challenges?: { nonce: { secret: Uint8Array; epoch: number; ttlSeconds: number }; snapshot: () => ChallengeSnapshot; /** Tenants or pbx.yaml changed: forget what was remembered of them. */ changed?: () => void };
   /** Core count for `auto` (tests pin it). */
   cores?: number;
 }
@@ -118,6 +118,7 @@ export class SipThreads {
   /** After a tenant change (API, apply): the challenge snapshot goes out now. */
   tenantsChanged(): void {
     if (!this.pool || !this.d.challenges) return;
+    this.d.challenges.changed?.();
     this.ticks = 0;
     this.sendChallenges();
   }
@@ -125,6 +126,7 @@ export class SipThreads {
   /** After SIGHUP (the trusted list, ipv6Prefix, algorithms or tenants may have changed): the ban and challenge snapshots go out now. */
   reloaded(): void {
     this.lastBans = '';
+    this.d.challenges?.changed?.();
     this.ticks = 0;
     this.d.clock.clearTimeout(this.timer);
     this.refresh();
