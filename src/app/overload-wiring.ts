@@ -1,5 +1,5 @@
 import { OVERLOAD_CONFIG_DEFAULTS, type OverloadConfig } from '../config/overload-config.js';
-import { OVERLOAD_LEVEL_VALUE, OverloadControl, SHED_REASONS } from '../edge/overload/overload-control.js';
+import { OVERLOAD_LEVEL_VALUE, OverloadControl, SHED_REASONS, type OverloadLevel } from '../edge/overload/overload-control.js';
 import type { ReceiveQueueOptions } from '../sip/transport/transport-layer.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -10,7 +10,7 @@ import type { MetricsRegistry } from '../util/metrics.js';
  * every tick, so SIGHUP applies), the transport's receive-queue hooks, the transaction
  * cap hook and the /metrics series. `stop()` ends its timer.
  */
-export function overloadParts(opts: { clock: Clock; logger: Logger; registry: MetricsRegistry; settings: () => OverloadConfig | undefined; queuedDatagrams: () => number }): {
+export function overloadParts(opts: { clock: Clock; logger: Logger; registry: MetricsRegistry; settings: () => OverloadConfig | undefined; queuedDatagrams: () => number; onLevel?: (level: OverloadLevel) => void }): {
   control: OverloadControl;
   receiveQueue: ReceiveQueueOptions;
   maxServerTransactions: number;
@@ -42,6 +42,7 @@ export function overloadParts(opts: { clock: Clock; logger: Logger; registry: Me
     shareGauge.set(undefined, control.admittedShare());
     lagGauge.set(undefined, control.lagMs());
     queueGauge.set(undefined, opts.queuedDatagrams());
+    opts.onLevel?.(now);
   };
   const control = new OverloadControl({ clock: opts.clock, lagNow: () => performance.now(), settings, onShed: (reason) => shedTotal.inc({ reason }), onTick: gauges });
   gauges();

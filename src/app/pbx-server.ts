@@ -26,6 +26,7 @@ import { Registrar } from '../registrar/registrar.js';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import { overloadParts } from './overload-wiring.js';
 import { SipThreads } from './sip-threads-wiring.js';
+import { frontChallenges } from './front-challenge-wiring.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { TransportLayer } from '../sip/transport/transport-layer.js';
 import type { TransportProtocol } from '../sip/transport/types.js';
@@ -244,9 +245,10 @@ export class PbxServer {
     this.guard = new SourceGuard({ clock: this.clock, logger: log.child('security'), isTrunkAddress: (a) => this.trunkBook?.isTrunkAddress(a) ?? false, ...guardPolicy(c) });
     const serverSecret = loadServerSecret(c.dataDir);
     const gruu = new GruuIssuer(serverSecret);
+    const epoch = bumpServerEpoch(c.dataDir);
     const auth = (this.auth = new DigestAuthenticator({
       secret: serverSecret,
-      epoch: bumpServerEpoch(c.dataDir),
+      epoch,
       clock: this.clock,
       nonceTtlSeconds: c.auth.nonceTtlSeconds,
       algorithms: c.auth.algorithms,
@@ -256,8 +258,8 @@ export class PbxServer {
     this.authFailLog = new AuthFailLog({ clock: this.clock, logger: log.child('edge') });
     this.trustedEdges = new TrustedEdges(c.sip.trustedEdges, { clock: this.clock, logger: log.child('edge') });
     let edge: SipEdge | undefined;
-    const overload = (this.overload = overloadParts({ clock: this.clock, logger: log.child('overload'), registry: this.metrics.registry, settings: () => this.config.sip.overload, queuedDatagrams: () => this.transport?.queuedDatagrams() ?? 0 }));
-    const sipThreads = (this.sipThreads = new SipThreads({ threads: c.sip.threads, transport: () => this.transport, guard: this.guard, maxMessageBytes: c.sip.maxMessageBytes, maxInFlight: overload.receiveQueue.maxMessages, ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}), clock: this.clock, logger: log.child('sip-threads'), registry: this.metrics.registry }));
+    const overload = (this.overload = overloadParts({ clock: this.clock, logger: log.child('overload'), registry: this.metrics.registry, settings: () => this.config.sip.overload, queuedDatagrams: () => this.transport?.queuedDatagrams() ?? 0, onLevel: (l) => this.sipThreads?.setShedding(l !== 'normal') }));
+    const sipThreads = (this.sipThreads = new SipThreads({ threads: c.sip.threads, transport: () => this.transport, guard: this.guard, maxMessageBytes: c.sip.maxMessageBytes, maxInFlight: overload.receiveQueue.maxMessages, ...(c.sip.userAgent !== undefined ? { serverHeader: c.sip.userAgent } : {}), clock: this.clock, logger: log.child('sip-threads'), registry: this.metrics.registry, challenges: frontChallenges({ secret: serverSecret, epoch, nonceTtlSeconds: c.auth.nonceTtlSeconds, auth, resolver: this.resolver, pool: this.pool, config: () => this.config }) }));
     this.transport = new TransportLayer({
       reusePort: sipThreads.useReusePort,
       receiveQueue: overload.receiveQueue,
@@ -503,6 +505,7 @@ export class PbxServer {
     if (this.stopping) return;
     if (tenantId !== undefined) this.tenantTrunks.forget(tenantId);
     this.resolver.refresh();
+    this.sipThreads?.tenantsChanged();
     this.syncTrunks();
     this.events.subscriptions.retainTenants();
   }
@@ -533,6 +536,7 @@ export class PbxServer {
     this.sipThreads?.reloaded();
     const report = this.tenantSync.sync();
     this.resolver.refresh();
+    this.sipThreads?.tenantsChanged();
     this.syncTrunks();
     this.events.subscriptions.retainTenants();
     this.log.info('reloaded', { applied: report.applied.length, unchanged: report.unchanged.length, failed: report.failed.length, disabled: report.disabled.length });

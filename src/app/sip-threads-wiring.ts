@@ -3,6 +3,7 @@ import { notFound, type RouteDef } from '../admin/api-types.js';
 import { resolveSipThreads, type SipThreads as SipThreadsSetting } from '../config/sip-threads-config.js';
 import type { TransportLayer, TransportStats } from '../sip/transport/transport-layer.js';
 import { UdpFrontPool } from '../sip/transport/udp-front-pool.js';
+import type { ChallengeSnapshot } from '../sip/transport/udp-front-protocol.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { MetricsRegistry } from '../util/metrics.js';
@@ -19,12 +20,20 @@ export interface SipThreadsDeps {
   clock: Clock;
   logger: Logger;
   registry: MetricsRegistry;
+  /**
+   * With these the front threads answer a first REGISTER's digest challenge themselves
+   * (src/sip/transport/front-challenge.ts): the nonce secret and epoch of the main
+   * thread's DigestAuthenticator, and the snapshot of who may be challenged.
+   */
+  challenges?: { nonce: { secret: Uint8Array; epoch: number; ttlSeconds: number }; snapshot: () => ChallengeSnapshot; /** Tenants or pbx.yaml changed: forget what was remembered of them. */ changed?: () => void };
   /** Core count for `auto` (tests pin it). */
   cores?: number;
 }
 
 /** Counters and the ban snapshot are refreshed this often. */
 const REFRESH_MS = 500;
+/** The challenge snapshot is rebuilt every this many refreshes (a tenant store opened since, another process's change), and sent when it changed. */
+const CHALLENGE_EVERY = 4;
 
 /**
  * SIP on every core (issue 13 point 2): `sip.threads` - 1 front threads on the UDP
@@ -38,6 +47,8 @@ export class SipThreads {
   private pool: UdpFrontPool | undefined;
   private timer: TimerHandle | undefined;
   private lastBans = '';
+  private lastChallenges = '';
+  private ticks = 0;
   private readonly last = new Map<string, number>();
   private readonly m;
 
@@ -48,7 +59,7 @@ export class SipThreads {
       threads: r.gauge('pbx_sip_threads', 'Threads reading SIP over UDP (sip.threads): the main thread and the front threads.'),
       read: r.counter('pbx_sip_thread_datagrams_total', 'UDP datagrams read, by thread (0 is the main thread, which keeps every SIP state).', ['thread']),
       forwarded: r.counter('pbx_sip_thread_forwarded_total', 'Well-formed messages a front thread handed to the main thread.', ['thread']),
-      answered: r.counter('pbx_sip_thread_answered_total', 'Datagrams a front thread dealt with itself, by kind: keepalive, stun, banned, rejected (400/505/513), dropped (malformed), queue_full (the main thread was behind).', ['thread', 'kind']),
+      answered: r.counter('pbx_sip_thread_answered_total', 'Datagrams a front thread dealt with itself, by kind: keepalive, stun, banned, rejected (400/505/513), dropped (malformed), queue_full (the main thread was behind), challenge (a first REGISTER answered 401).', ['thread', 'kind']),
       up: r.gauge('pbx_sip_thread_up', '1 while the thread runs.', ['thread']),
       restarts: r.counter('pbx_sip_thread_restarts_total', 'Front threads that ended and were started again.', ['thread']),
     };
@@ -78,6 +89,7 @@ export class SipThreads {
         ...(this.d.serverHeader !== undefined ? { serverHeader: this.d.serverHeader } : {}),
         clock: this.d.clock,
         logger: this.d.logger,
+        ...(this.d.challenges ? { nonce: this.d.challenges.nonce } : {}),
         onDatagram: (data, source, listener) => this.d.transport().receiveForwarded(data, source, listener),
         onSeen: (address, port) => void this.d.guard.admit(address, port),
         onRestart: (thread) => this.m.restarts.inc({ thread: String(thread) }),
@@ -98,16 +110,31 @@ export class SipThreads {
     await pool?.stop();
   }
 
-  /** After SIGHUP (the trusted list or ipv6Prefix may have changed): the ban snapshot goes out now. */
+  /** Whether the main thread's overload control sheds new work (every overload tick): the front threads then forward what they would challenge. */
+  setShedding(shedding: boolean): void {
+    this.pool?.setShedding(shedding);
+  }
+
+  /** After a tenant change (API, apply): the challenge snapshot goes out now. */
+  tenantsChanged(): void {
+    if (!this.pool || !this.d.challenges) return;
+    this.d.challenges.changed?.();
+    this.ticks = 0;
+    this.sendChallenges();
+  }
+
+  /** After SIGHUP (the trusted list, ipv6Prefix, algorithms or tenants may have changed): the ban and challenge snapshots go out now. */
   reloaded(): void {
     this.lastBans = '';
+    this.d.challenges?.changed?.();
+    this.ticks = 0;
     this.d.clock.clearTimeout(this.timer);
     this.refresh();
   }
 
   /**
    * The transport's counters with what the front threads did themselves added in (their
-   * STUN answers, stateless rejections and drops), so the totals an operator reads stay
+   * STUN answers, stateless rejections and drops, the challenges they answered), so the totals an operator reads stay
    * whole whatever thread a datagram landed on. What they forwarded is counted by the
    * main thread when it handles it.
    */
@@ -120,6 +147,9 @@ export class SipThreads {
       out.parseErrors += f.rejected + f.dropped;
       out.rejectedMessages += f.rejected;
       out.dropped += f.dropped + f.banned + f.queueFull;
+      // A REGISTER challenged by a front thread: a well-formed message received and one sent.
+      out.received += f.challenged;
+      out.sent += f.challenged;
     }
     return out;
   }
@@ -159,7 +189,7 @@ export class SipThreads {
           const thread = String(t.thread);
           this.bump(this.m.read, { thread }, t.stats.read, `${thread}:read`);
           this.bump(this.m.forwarded, { thread }, t.stats.forwarded, `${thread}:fwd`);
-          const kinds = { keepalive: t.stats.keepalives, stun: t.stats.stunAnswered + t.stats.stunDropped, banned: t.stats.banned, rejected: t.stats.rejected, dropped: t.stats.dropped, queue_full: t.stats.queueFull };
+          const kinds = { keepalive: t.stats.keepalives, stun: t.stats.stunAnswered + t.stats.stunDropped, banned: t.stats.banned, rejected: t.stats.rejected, dropped: t.stats.dropped, queue_full: t.stats.queueFull, challenge: t.stats.challenged };
           for (const [kind, v] of Object.entries(kinds)) this.bump(this.m.answered, { thread, kind }, v, `${thread}:${kind}`);
         }
         const bans = this.d.guard.refusedKeys();
@@ -168,11 +198,27 @@ export class SipThreads {
           this.lastBans = text;
           pool.setBans(bans.keys, bans.ipv6Prefix);
         }
+        if (this.d.challenges && this.ticks++ % CHALLENGE_EVERY === 0) this.sendChallenges();
       }
     } catch (err) {
       this.d.logger.error('sip thread counters not refreshed', { error: err });
     }
     this.timer = this.d.clock.setTimeout(() => this.refresh(), REFRESH_MS);
+  }
+
+  /** The challenge snapshot to every front thread, when it differs from the one they have. */
+  private sendChallenges(): void {
+    const pool = this.pool;
+    if (!pool || !this.d.challenges) return;
+    try {
+      const snapshot = this.d.challenges.snapshot();
+      const text = JSON.stringify(snapshot);
+      if (text === this.lastChallenges) return;
+      this.lastChallenges = text;
+      pool.setChallenges(snapshot);
+    } catch (err) {
+      this.d.logger.error('challenge snapshot not sent to the sip threads', { error: err });
+    }
   }
 
   private count0(): void {

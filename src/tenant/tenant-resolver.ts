@@ -56,6 +56,12 @@ export class TenantResolver {
     return this.byDid.get(n);
   }
 
+  /** Every served domain (normalised) with its tenant, active or suspended. */
+  domainEntries(): Iterable<[string, TenantContext]> {
+    this.ensureFresh();
+    return this.byDomain.entries();
+  }
+
   /** An active or suspended tenant by id (e.g. for a trunk or an API route); check its status. */
   getTenant(id: string): TenantContext | undefined {
     this.ensureFresh();

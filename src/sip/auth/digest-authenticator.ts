@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../util/clock.js';
-import { quote } from '../message/scan.js';
+import { challengeValue } from './challenge-header.js';
 import { parseCredentials, type DigestCredentials } from './authorization-header.js';
 import { computeResponse, digestHex, digestsEqual, isDigestHex, parseAlgorithm } from './digest.js';
 import { sameRequestUri } from './digest-uri-match.js';
@@ -116,6 +116,11 @@ export class DigestAuthenticator {
     return this.algorithms;
   }
 
+  /** The algorithms a challenge with `algorithms` offers (challenge() with that option), in order: the list, or the authenticator's own when it is absent or names one not served. */
+  challengeAlgorithms(algorithms: readonly ServerAlgorithm[] | undefined): readonly ServerAlgorithm[] {
+    return this.offered(algorithms);
+  }
+
   /** Nonces currently remembered for nonce-count checks. */
   get trackedNonces(): number {
     return this.counter.size;
@@ -128,8 +133,7 @@ export class DigestAuthenticator {
   challenge(realm: string, opts: ChallengeOptions = {}): Array<[headerName: string, value: string]> {
     const name = opts.proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
     const nonce = this.nonces.issue(realm);
-    const stale = opts.stale ? ', stale=true' : '';
-    return this.offered(opts.algorithms).map((alg) => [name, `Digest realm=${quote(realm)}, nonce="${nonce}", algorithm=${alg}, qop="auth"${stale}`]);
+    return this.offered(opts.algorithms).map((alg) => [name, challengeValue(realm, nonce, alg, opts.stale === true)]);
   }
 
   /**

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Endpoint } from './types.js';
-import { emptyFrontStats, type FromFront, type ToFront, type UdpFrontInit, type UdpFrontStats } from './udp-front-protocol.js';
+import { emptyFrontStats, type ChallengeSnapshot, type FromFront, type ToFront, type UdpFrontInit, type UdpFrontStats } from './udp-front-protocol.js';
 import { spawnUdpFront } from './udp-front-spawn.js';
 
 export interface UdpFrontPoolOptions {
@@ -26,6 +26,8 @@ export interface UdpFrontPoolOptions {
   spawn?: (init: UdpFrontInit) => Worker;
   /** Forwarded messages a thread may have waiting for the main thread (UdpFrontInit.maxInFlight). */
   maxInFlight: number;
+  /** The main thread's nonce secret and epoch: with them the threads answer first REGISTERs' challenges (front-challenge.ts). */
+  nonce?: { secret: Uint8Array; epoch: number; ttlSeconds: number };
   /** How long start() waits for a thread to bind, in ms (default 30 s: tsx compiles on first start). */
   readyTimeoutMs?: number;
 }
@@ -64,6 +66,9 @@ export class UdpFrontPool {
   private readonly slots: Slot[] = [];
   private stopping = false;
   private bans: ToFront | undefined;
+  private challenges: ToFront | undefined;
+  /** Non-zero while the main thread sheds new work; shared with every thread (UdpFrontInit.overload). */
+  private readonly overload = new SharedArrayBuffer(4);
   private readonly log: Logger;
 
   constructor(private readonly o: UdpFrontPoolOptions) {
@@ -104,6 +109,17 @@ export class UdpFrontPool {
     for (const s of this.slots) s.worker?.postMessage(this.bans);
   }
 
+  /** The challenge snapshot for every thread, now and for threads started later. */
+  setChallenges(snapshot: ChallengeSnapshot): void {
+    this.challenges = { type: 'challenges', snapshot };
+    for (const s of this.slots) s.worker?.postMessage(this.challenges);
+  }
+
+  /** Whether the main thread sheds new work now: the threads then forward what they would challenge. */
+  setShedding(shedding: boolean): void {
+    Atomics.store(new Int32Array(this.overload), 0, shedding ? 1 : 0);
+  }
+
   /** End thread `thread` abruptly, as a crash would (operators and tests); it is restarted like any dead thread. False when there is no such thread running. */
   kill(thread: number): boolean {
     const s = this.slots.find((x) => x.thread === thread);
@@ -125,6 +141,8 @@ export class UdpFrontPool {
       maxInFlight: this.o.maxInFlight,
       listeners: this.o.listeners.map((l) => ({ host: l.address, port: l.port })),
       maxMessageBytes: this.o.maxMessageBytes,
+      overload: this.overload,
+      ...(this.o.nonce ? { nonce: this.o.nonce } : {}),
       ...(this.o.serverHeader !== undefined ? { serverHeader: this.o.serverHeader } : {}),
     };
     const w = (this.o.spawn ?? spawnUdpFront)(init);
@@ -143,6 +161,7 @@ export class UdpFrontPool {
           ready = true;
           clearTimeout(timer);
           if (this.bans) w.postMessage(this.bans);
+          if (this.challenges) w.postMessage(this.challenges);
           if (slot.restarts > 0) this.log.info('sip thread running again', { thread: slot.thread, restarts: slot.restarts });
           this.o.onUp?.(slot.thread, true);
           resolve();

@@ -21,11 +21,41 @@ export interface UdpFrontInit {
    */
   inFlight: SharedArrayBuffer;
   maxInFlight: number;
+  /**
+   * What the thread needs to answer a first REGISTER's digest challenge itself
+   * (front-challenge.ts): the server secret and epoch the main thread's nonces are made
+   * with (src/sip/auth/nonce.ts). Absent: every REGISTER is forwarded.
+   */
+  nonce?: { secret: Uint8Array; epoch: number; ttlSeconds: number };
+  /**
+   * One Int32 shared with the main thread: non-zero while its overload control sheds new
+   * work (src/edge/overload); the thread then forwards what it would have challenged, so
+   * the main thread sheds it as it sheds its own.
+   */
+  overload?: SharedArrayBuffer;
+}
+
+/**
+ * Who a front thread may challenge: a digest challenge is answered statelessly by a
+ * front thread only for a domain listed here, and only as the main thread would answer
+ * it (same realm, same algorithms in the same order, same headers). Plain data, built by
+ * the main thread (src/edge/front-challenge-snapshot.ts) and sent at start, on SIGHUP
+ * and on tenant changes.
+ */
+export interface ChallengeSnapshot {
+  /** Lower-case domain (IPv6 without brackets) -> its realm and the algorithms its challenges offer, most preferred first. */
+  domains: Record<string, { realm: string; algorithms: string[]; suspended: boolean }>;
+  /** CIDRs of the trusted edges (pbx.yaml sip.trustedEdges): their requests are always forwarded. */
+  trustedEdges: string[];
+  /** The Server header the main thread adds (pbx.yaml sip.userAgent); absent: none. */
+  serverHeader?: string;
 }
 
 export type ToFront =
   /** Source keys whose every datagram the main thread would refuse (banned, no exempt flow). */
   | { type: 'bans'; keys: string[]; ipv6Prefix: number }
+  /** Domains whose first REGISTER the thread may challenge itself (front-challenge.ts). */
+  | { type: 'challenges'; snapshot: ChallengeSnapshot }
   /** Close the sockets and end the thread. */
   | { type: 'stop' };
 
@@ -56,8 +86,10 @@ export interface UdpFrontStats {
   dropped: number;
   /** Well-formed, dropped because maxInFlight messages were waiting for the main thread. */
   queueFull: number;
+  /** REGISTERs without credentials answered 401 from this thread (front-challenge.ts). */
+  challenged: number;
 }
 
 export function emptyFrontStats(): UdpFrontStats {
-  return { read: 0, forwarded: 0, keepalives: 0, stunAnswered: 0, stunDropped: 0, banned: 0, rejected: 0, dropped: 0, queueFull: 0 };
+  return { read: 0, forwarded: 0, keepalives: 0, stunAnswered: 0, stunDropped: 0, banned: 0, rejected: 0, dropped: 0, queueFull: 0, challenged: 0 };
 }

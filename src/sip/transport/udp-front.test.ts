@@ -4,7 +4,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { parseMessage } from '../message/parse.js';
 import { decodeStun, encodeStun } from '../../util/stun-message.js';
 import { guard, waitUntil } from './test-peers.js';
-import type { FromFront } from './udp-front-protocol.js';
+import type { FromFront, UdpFrontInit } from './udp-front-protocol.js';
 import { UdpFront } from './udp-front.js';
 
 const TXID = Buffer.from('0123456789ab');
@@ -14,14 +14,14 @@ const OPTIONS = (branch: string) =>
   );
 
 /** A front on its own port (no main thread here: the test plays it), and a client socket. */
-async function setup(): Promise<{ front: UdpFront; inFlight: SharedArrayBuffer; posted: FromFront[]; client: Socket; received: Buffer[]; send: (b: Buffer) => Promise<void>; close: () => Promise<void> }> {
+async function setup(extra: Partial<UdpFrontInit> = {}): Promise<{ front: UdpFront; inFlight: SharedArrayBuffer; posted: FromFront[]; client: Socket; received: Buffer[]; send: (b: Buffer) => Promise<void>; close: () => Promise<void> }> {
   const probe = createSocket('udp4');
   await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
   const port = probe.address().port;
   probe.close();
   const posted: FromFront[] = [];
   const inFlight = new SharedArrayBuffer(4);
-  const front = new UdpFront({ index: 1, listeners: [{ host: '127.0.0.1', port }], maxMessageBytes: 65535, inFlight, maxInFlight: 2 }, (m) => posted.push(m));
+  const front = new UdpFront({ index: 1, listeners: [{ host: '127.0.0.1', port }], maxMessageBytes: 65535, inFlight, maxInFlight: 2, ...extra }, (m) => posted.push(m));
   await front.start();
   const client = createSocket('udp4');
   const received: Buffer[] = [];
@@ -108,6 +108,37 @@ test('at maxInFlight messages not yet taken by the main thread, a new one is dro
     await h.send(OPTIONS('q4'));
     await guard(waitUntil(() => h.front.stats.forwarded === 3, 'room again'), 'room again');
     assert.is(h.front.stats.queueFull, 1);
+  } finally {
+    await h.close();
+  }
+});
+
+const REGISTER = (branch: string, domain: string, extra = '') =>
+  Buffer.from(
+    `REGISTER sip:${domain} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK${branch};rport\r\nMax-Forwards: 70\r\nFrom: <sip:1001@${domain}>;tag=1\r\nTo: <sip:1001@${domain}>\r\nCall-ID: ${branch}@x\r\nCSeq: 1 REGISTER\r\n${extra}Content-Length: 0\r\n\r\n`,
+  );
+
+test("with the main thread's nonce secret and a snapshot, a first REGISTER gets its 401 from the front (to its rport), counted and reported as seen; the rest is forwarded", async () => {
+  const overload = new SharedArrayBuffer(4);
+  const h = await setup({ nonce: { secret: new Uint8Array(32).fill(3), epoch: 9, ttlSeconds: 300 }, overload, maxInFlight: 10 });
+  try {
+    await h.send(REGISTER('r0', 'acme.example'));
+    await guard(waitUntil(() => h.front.stats.forwarded === 1, 'forwarded before any snapshot'), 'forward');
+    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['SHA-256'], suspended: false } }, trustedEdges: [] } });
+    await h.send(REGISTER('r1', 'acme.example'));
+    await guard(waitUntil(() => h.received.length === 1, 'the 401'), 'the 401');
+    const text = h.received[0]!.toString();
+    assert.match(text, /^SIP\/2\.0 401 Unauthorized\r\n/);
+    assert.match(text, /\r\nWWW-Authenticate: Digest realm="acme\.example", nonce="[A-Za-z0-9_-]+", algorithm=SHA-256, qop="auth"\r\n/);
+    assert.ok(text.includes(`;rport=${h.client.address().port}`));
+    await guard(waitUntil(() => h.posted.some((m) => m.type === 'seen'), 'seen'), 'seen');
+    // Credentials, another domain, or the main thread shedding: forwarded.
+    await h.send(REGISTER('r2', 'acme.example', 'Authorization: Digest username="1001"\r\n'));
+    await h.send(REGISTER('r3', 'other.example'));
+    Atomics.store(new Int32Array(overload), 0, 1);
+    await h.send(REGISTER('r4', 'acme.example'));
+    await guard(waitUntil(() => h.front.stats.forwarded === 4, 'three more forwarded'), 'forwards');
+    assert.equal([h.front.stats.challenged, h.received.length], [1, 1]);
   } finally {
     await h.close();
   }

@@ -9,6 +9,7 @@ import { familyOf, normalizeAddress } from './address.js';
 import { readInbound, type InboundContext } from './inbound-message.js';
 import { responseTarget } from './response-target.js';
 import { answerStun } from './stun-responder.js';
+import { FrontChallenger } from './front-challenge.js';
 import type { Endpoint } from './types.js';
 import { emptyFrontStats, type FromFront, type ToFront, type UdpFrontInit, type UdpFrontStats } from './udp-front-protocol.js';
 
@@ -38,12 +39,14 @@ export class UdpFront {
   private seenScheduled = false;
   readonly stats: UdpFrontStats = emptyFrontStats();
   private readonly inFlight: Int32Array;
+  private readonly challenger: FrontChallenger | undefined;
 
   constructor(
     private readonly init: UdpFrontInit,
     private readonly post: (msg: FromFront, transfer?: ArrayBuffer[]) => void,
   ) {
     this.inFlight = new Int32Array(init.inFlight);
+    if (init.nonce) this.challenger = new FrontChallenger({ ...init.nonce, ...(init.overload ? { overload: init.overload } : {}) });
     this.limits = { ...DEFAULT_PARSE_LIMITS, maxMessageBytes: init.maxMessageBytes, maxHeaderBytes: Math.min(DEFAULT_PARSE_LIMITS.maxHeaderBytes, init.maxMessageBytes) };
   }
 
@@ -94,6 +97,8 @@ export class UdpFront {
     if (msg.type === 'bans') {
       this.bans = new Set(msg.keys);
       this.ipv6Prefix = msg.ipv6Prefix;
+    } else if (msg.type === 'challenges') {
+      this.challenger?.setSnapshot(msg.snapshot);
     }
   }
 
@@ -122,6 +127,17 @@ export class UdpFront {
     if (this.init.serverHeader !== undefined) ctx.serverHeader = this.init.serverHeader;
     const result = readInbound(data, ctx);
     if (result.kind === 'message') {
+      // A first REGISTER the main thread would only challenge: the 401 from here (front-challenge.ts).
+      if (this.challenger && result.message.kind === 'request' && result.message.method === 'REGISTER') {
+        const res = this.challenger.answer(result.message, source.address);
+        if (res) {
+          this.noteSeen(source);
+          this.stats.challenged++;
+          const target = responseTarget({ message: result.message, source, local: this.locals[listener]!, receivedAt: 0 }, () => false);
+          this.send(listener, serializeMessage(res), target.address, target.port);
+          return;
+        }
+      }
       if (Atomics.load(this.inFlight, 0) >= this.init.maxInFlight) {
         this.stats.queueFull++;
         return;

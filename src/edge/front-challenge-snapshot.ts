@@ -1,0 +1,41 @@
+import type { ChallengeSnapshot } from '../sip/transport/udp-front-protocol.js';
+import type { TenantContext } from '../tenant/tenant-context.js';
+import { tenantRuleOf } from './tenant-resolution.js';
+
+export interface ChallengeSnapshotSource {
+  /** Every served domain (normalised, as the tenant resolver keys them) with its tenant. */
+  domains(): Iterable<[string, TenantContext]>;
+  /**
+   * The algorithms the tenant's challenges offer, in order, as the digest gate would offer
+   * them (src/edge/digest-gate.ts: the tenant's list, else the server's); undefined when
+   * that cannot be read without opening the tenant's store (10,000 tenants: idle ones have
+   * none open). Such a tenant is left out: its first REGISTER is forwarded, challenged on
+   * the main thread, and the snapshot built after that has it.
+   */
+  algorithmsOf(tenant: TenantContext): readonly string[] | undefined;
+  /** pbx.yaml sip.trustedEdges. */
+  trustedEdges(): readonly string[];
+  /** pbx.yaml sip.userAgent (the Server header). */
+  serverHeader(): string | undefined;
+}
+
+/**
+ * What the SIP front threads may challenge themselves (src/sip/transport/front-challenge.ts):
+ * the domains that name a tenant for a REGISTER (tenant-resolution.ts: the To domain), each
+ * with its tenant's realm, offered algorithms and suspension. Plain data for the threads.
+ */
+export function buildChallengeSnapshot(src: ChallengeSnapshotSource): ChallengeSnapshot {
+  if (tenantRuleOf('REGISTER').domainOf.join() !== 'to') throw new Error('front challenges assume REGISTER names its tenant by the To domain');
+  const domains: ChallengeSnapshot['domains'] = {};
+  for (const [domain, tenant] of src.domains()) {
+    if (tenant.status === 'suspended') {
+      domains[domain] = { realm: tenant.realm, algorithms: [], suspended: true };
+      continue;
+    }
+    const algorithms = src.algorithmsOf(tenant);
+    if (algorithms === undefined) continue;
+    domains[domain] = { realm: tenant.realm, algorithms: [...algorithms], suspended: false };
+  }
+  const server = src.serverHeader();
+  return { domains, trustedEdges: [...src.trustedEdges()], ...(server !== undefined ? { serverHeader: server } : {}) };
+}
