@@ -236,4 +236,27 @@ test('tenants do not share a cache: a setting or binding of one is not read by t
   assert.equal(g.getBindings('1001'), []);
 });
 
+test('call handling: read once per extension; set, delete of the extension and another connection\'s apply are seen', () => {
+  const s = open();
+  assert.is(s.callHandling.get('1002').dnd, false);
+  endTick();
+  const warm = sqlOf(() => {
+    for (let i = 0; i < 5; i++) assert.is(s.callHandling.get('1002').dnd, false);
+  });
+  assert.equal(warm.reads, []);
+  // *78 (the call-handling service writes through set)
+  assert.ok(s.callHandling.set('1002', { dnd: true }, 1));
+  assert.is(s.callHandling.get('1002').dnd, true);
+  const h = s.callHandling.get('1002');
+  h.dnd = false; // callers own what they get
+  assert.is(s.callHandling.get('1002').dnd, true);
+  // an apply from another connection that declares other handling
+  applyTenant({ system: sys, dataDir: dir }, spec({ extensions: [{ ext: '1001', name: 'one', password: 'acme-pw-1' }, { ext: '1002', name: 'two', password: 'acme-pw-2', dnd: true, forward: { busy: { type: 'extension', ext: '1001' } } }] }));
+  endTick();
+  assert.equal(s.callHandling.get('1002').busy, { type: 'extension', ext: '1001' });
+  // the admin API deletes the extension: its row went with it
+  s.deleteExtension('1002', { now: 2 });
+  assert.equal(s.callHandling.get('1002'), { dnd: false });
+});
+
 test.run();

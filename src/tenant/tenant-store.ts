@@ -227,7 +227,7 @@ export class SqliteTenantStore implements TenantStore {
     this.dataVersion = new DataVersionWatch(() => this.st.dataVersion.get()!, opts.tickScheduler);
     this.cdrs = new CdrTable(db);
     this.recordings = new RecordingTable(db);
-    this.callHandling = new CallHandlingTable(db);
+    this.callHandling = new CallHandlingTable(db, () => this.syncWithFile());
     this.voicemail = new VoicemailTable(db);
     this.webLogins = new WebLoginTable(db);
     this.audit = new AuditTable(db);
@@ -312,8 +312,8 @@ export class SqliteTenantStore implements TenantStore {
   /**
    * Extensions are read on every authenticated request and written only by apply
    * (through another connection), so they are cached for the life of this connection.
-   * Whoever changes extensions behind this connection must make the pool reopen it
-   * (TenantStorePool.reopen). The cache is bounded; unknown names are cached too, so a
+   * An apply in this process makes the pool reopen it (TenantStorePool.reopen); another
+   * process's commit empties the cache from the next tick on (syncWithFile). The cache is bounded; unknown names are cached too, so a
    * spray of them costs one query each until the bound clears the cache.
    */
   getExtension(ext: string): Extension | undefined {
@@ -690,6 +690,7 @@ export class SqliteTenantStore implements TenantStore {
       }).immediate();
       this.extCache.delete(ext);
       this.reads.forgetBindings(ext);
+      this.callHandling.forget(); // its row went with it (ON DELETE CASCADE)
       this.dropPending(ext);
       if (removed) this.routingPlan = undefined;
       return removed;
@@ -765,6 +766,7 @@ export class SqliteTenantStore implements TenantStore {
     this.routingPlan = undefined;
     this.extCache.clear();
     this.reads.clear();
+    this.callHandling.forget();
   }
 
   private fail(op: string, e: unknown): StoreError {
