@@ -69,10 +69,10 @@ async function callAndHangUp(caller: UdpPhone, callee: UdpPhone): Promise<void> 
 
 /** Reads (SELECT, or a PRAGMA other than data_version) of the cached tables. */
 function cachedReads(sqls: string[]): string[] {
-  return sqls.filter((q) => /^\s*SELECT\b/i.test(q) && /\bFROM\s+(?:main\.)?(settings|bindings|extensions|trunks|ring_groups|ring_group_members|routes|dids|inbound_routes|outbound_routes)\b/i.test(q));
+  return sqls.filter((q) => /^\s*SELECT\b/i.test(q) && /\bFROM\s+(?:main\.)?(settings|bindings|extensions|call_handling|trunks|ring_groups|ring_group_members|dids|inbound_routes|outbound_routes|outbound_route_patterns|outbound_route_trunks)\b/i.test(q));
 }
 
-test('warm caches: a REGISTER refresh and a call between extensions read no settings, bindings, extensions or routing', async () => {
+test('warm caches: a REGISTER refresh and a call between extensions read no settings, bindings, extensions, call handling or routing', async () => {
   const caller = await phone('1001');
   const callee = await phone('1002');
   // Cold: the first registrations and a first call fill the caches.
