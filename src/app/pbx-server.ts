@@ -89,6 +89,8 @@ export interface PbxServerOptions {
   env?: Env;
   /** Message counts for MWI instead of the voicemail service's (tests of the subscription machinery alone). */
   mailboxCounts?: MailboxCounts;
+  /** Sees the SQL of every statement the tenant stores run (tests count the SQLite work of a request). */
+  onStoreStatement?: (sql: string) => void;
 }
 
 /**
@@ -223,6 +225,7 @@ export class PbxServer {
       clock: this.clock,
       logger: log.child('store'),
       bindingWriteDelayMs: c.registrar.writeDelayMs,
+      ...(this.opts.onStoreStatement ? { store: { onStatement: this.opts.onStoreStatement } } : {}),
       ...(c.tenantStores ? { maxOpen: c.tenantStores.maxOpen, idleMs: c.tenantStores.idleSeconds * 1000 } : {}),
       // Calls that were up when a previous process died become 'crashed' call records.
       onFirstOpen: (store) => {

@@ -36,7 +36,8 @@ test.after.each(() => {
 });
 
 function store(id: string): SqliteTenantStore {
-  const s = SqliteTenantStore.open(dir, id);
+  // Every read asks PRAGMA data_version (no tick batching): an apply here is seen at once.
+  const s = SqliteTenantStore.open(dir, id, { tickScheduler: (fn) => fn() });
   opened.push(s);
   return s;
 }

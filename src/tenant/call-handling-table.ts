@@ -54,11 +54,24 @@ function upsertSql(schema: string): string {
       unavailable_target = excluded.unavailable_target, declared = excluded.declared, updated_at = excluded.updated_at`;
 }
 
-/** One tenant's call handling, on its store's connection. */
+/** Rows kept before the cache starts over. */
+const CACHE_MAX = 20_000;
+
+/**
+ * One tenant's call handling, on its store's connection. Read on every call to an
+ * extension, so each row (or its absence) is kept in memory after the first read (issue 13
+ * point 1); set() and the store (forget(): an extension deleted, another connection
+ * committed) keep it exact. A hit is made into a new object each time: callers own it.
+ */
 export class CallHandlingTable {
   private readonly st;
+  private readonly cache = new Map<string, Row | null>();
 
-  constructor(db: Database.Database) {
+  /** beforeRead: the store's once-per-tick check for another connection's commits (it may call forget()). */
+  constructor(
+    db: Database.Database,
+    private readonly beforeRead: () => void = () => {},
+  ) {
     this.st = {
       get: db.prepare<[string], Row>(`SELECT ${COLS} FROM call_handling WHERE ext = ?`),
       all: db.prepare<[], Row>(`SELECT ${COLS} FROM call_handling ORDER BY ext`),
@@ -69,7 +82,13 @@ export class CallHandlingTable {
 
   /** The extension's settings; none set: NO_CALL_HANDLING. */
   get(ext: string): CallHandling {
-    const r = this.st.get.get(ext);
+    this.beforeRead();
+    let r = this.cache.get(ext);
+    if (r === undefined) {
+      r = this.st.get.get(ext) ?? null;
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(ext, r);
+    }
     return r ? fromRow(r) : NO_CALL_HANDLING;
   }
 
@@ -82,8 +101,14 @@ export class CallHandlingTable {
   set(ext: string, h: CallHandling, now: number): boolean {
     if (this.st.extExists.get(ext) === undefined) return false;
     const declared = this.st.get.get(ext)?.declared ?? null;
+    this.cache.delete(ext);
     this.st.upsert.run(...params(ext, h, declared, now));
     return true;
+  }
+
+  /** Rows changed behind this table's back (an extension deleted, another connection's commit). */
+  forget(): void {
+    this.cache.clear();
   }
 }
 

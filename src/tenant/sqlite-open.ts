@@ -10,6 +10,8 @@ export interface SqliteOpenOptions {
   busyTimeoutMs?: number;
   /** Fail instead of creating a missing file. */
   mustExist?: boolean;
+  /** Called with the SQL of every statement run (better-sqlite3's `verbose`). */
+  onStatement?: (sql: string) => void;
 }
 
 /** Creates an empty file readable by its owner only; one that appeared meanwhile is left as it is. */
@@ -31,7 +33,7 @@ export function openSqlite(file: string, opts: SqliteOpenOptions): Database.Data
     // A new database file is created private (0600); SQLite gives its -wal, -shm and
     // journal files the mode of the database file.
     if (!opts.mustExist && !existsSync(file)) createPrivateFile(file);
-    db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000, fileMustExist: opts.mustExist ?? false });
+    db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000, fileMustExist: opts.mustExist ?? false, ...(opts.onStatement ? { verbose: (sql: unknown) => opts.onStatement!(String(sql)) } : {}) });
   } catch (e) {
     throw new StoreError(`cannot open ${file}: ${(e as Error).message}`, { cause: e });
   }

@@ -17,8 +17,19 @@ let dir = '';
 let sys: SystemStore;
 const opened: SqliteTenantStore[] = [];
 
+/** The stores' once-per-tick data_version check, driven by hand: endTick() is the event loop moving on. */
+let tickEnds: Array<() => void> = [];
+const tickScheduler = (fn: () => void): void => {
+  tickEnds.push(fn);
+};
+function endTick(): void {
+  const due = tickEnds;
+  tickEnds = [];
+  for (const fn of due) fn();
+}
+
 function open(id: string): SqliteTenantStore {
-  const s = SqliteTenantStore.open(dir, id);
+  const s = SqliteTenantStore.open(dir, id, { tickScheduler });
   opened.push(s);
   return s;
 }
@@ -200,8 +211,11 @@ test('write-behind: reads see a write at once, the file gets it after the delay,
   assert.is(other.getBindings('1001').length, 0, 'not committed yet');
   assert.is(s.pendingWrites, 2);
   clock.advance(499);
+  endTick();
   assert.is(other.getBindings('1001').length, 0);
   clock.advance(1);
+  assert.equal(other.getBindings('1001').length, 0, 'the other connection reads its cache until its next tick');
+  endTick();
   assert.equal(other.getBindings('1001'), [binding('1001', 1)]);
   assert.equal(other.getBindings('1002'), [binding('1002', 2)]);
   assert.is(s.pendingWrites, 0);
@@ -345,9 +359,11 @@ test('getRoutingPlan: read once, frozen, the same object until another connectio
   s.callEnded({ callId: 'c', fromUri: 'f', toUri: 't', startedAt: 1, endedAt: 2, disposition: 'failed', hangupSide: 'system' });
   s.setSetting('greeting', 'x');
   assert.is(s.getRoutingPlan(), p);
-  // An apply (another connection) is seen at the next call, without a reopen.
+  // An apply (another connection) is seen from the next tick on, without a reopen.
   const next = routed({ outboundRoutes: [], callerId: '+14155550100' });
   applyTenant({ system: sys, dataDir: dir }, next);
+  assert.is(s.getRoutingPlan(), p, 'data_version is asked once per tick');
+  endTick();
   const q = s.getRoutingPlan();
   assert.is.not(q, p);
   assert.equal(q, validateTenantSpec(next).routing);
@@ -369,7 +385,8 @@ test('getRoutingPlan: a change seen also empties the extension cache, so plan an
       ringGroups: [{ name: 'all', strategy: 'sequential', members: ['1003', '1001'], ringSeconds: 10 }],
     }),
   );
-  assert.is(s.getExtension('1003'), undefined, 'extensions alone stay cached until a reopen (per request: no query)');
+  assert.is(s.getExtension('1003'), undefined, 'cached until the next tick (per request: no query)');
+  endTick();
   const after = s.getRoutingPlan();
   assert.is.not(after, before);
   assert.equal(after.ringGroups, [{ name: 'all', strategy: 'sequential', members: ['1003', '1001'], ringSeconds: 10 }]);

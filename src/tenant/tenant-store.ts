@@ -17,6 +17,8 @@ import { applyMigrations } from './migrations.js';
 import { CLASSES_OF_SERVICE, DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
 import { deepFreeze, readRoutingPlan } from './routing-table.js';
 import { openSqlite } from './sqlite-open.js';
+import { DataVersionWatch, type TickScheduler } from './data-version-watch.js';
+import { StoreReadCache, copyBinding } from './store-read-cache.js';
 import { syncRouting, type RoutingChanges } from './sync-routing.js';
 import { assertTenantId, tenantDbFile, tenantDir } from './tenant-id.js';
 import { TENANT_MIGRATIONS } from './tenant-schema.js';
@@ -177,6 +179,10 @@ export interface TenantStoreOptions {
   cacheKiB?: number;
   /** Create the folder and file when missing (apply does); otherwise a missing store is a StoreError. Default true. */
   create?: boolean;
+  /** Called with the SQL of every statement this connection runs (tests count the SQLite work of a request). */
+  onStatement?: (sql: string) => void;
+  /** When the once-per-tick data_version check may run again (tests; default setImmediate). */
+  tickScheduler?: TickScheduler;
 }
 
 /**
@@ -190,9 +196,11 @@ export class SqliteTenantStore implements TenantStore {
   private readonly st: ReturnType<SqliteTenantStore['prepare']>;
   private readonly extCache = new Map<string, Extension | null>();
   private routingPlan: RoutingPlan | undefined;
-  /** PRAGMA data_version when the caches were last known good: it changes when another connection commits. */
-  private dataVersionSeen: number;
-  private readonly flushTx: (batch: ReadonlyArray<readonly [string, readonly BindingRow[]]>) => void;
+  /** PRAGMA data_version, once per tick: another connection committed, the caches start over. */
+  private readonly dataVersion: DataVersionWatch;
+  /** Settings and committed bindings, read from memory on the SIP path (store-read-cache.ts). */
+  private readonly reads = new StoreReadCache();
+  private readonly flushTx: (batch: ReadonlyArray<readonly [string, readonly BindingRow[]]>) => Set<string>;
   private readonly writeBehind: TenantStoreOptions['writeBehind'];
   private readonly pending = new Map<string, BindingRow[]>();
   /** Committed bindings of each pending AOR when it first became pending, and the sum of (pending - committed): countBindings without a flush. */
@@ -216,10 +224,10 @@ export class SqliteTenantStore implements TenantStore {
     this.tenantId = tenantId;
     this.file = file;
     this.st = this.prepare();
-    this.dataVersionSeen = this.st.dataVersion.get()!;
+    this.dataVersion = new DataVersionWatch(() => this.st.dataVersion.get()!, opts.tickScheduler);
     this.cdrs = new CdrTable(db);
     this.recordings = new RecordingTable(db);
-    this.callHandling = new CallHandlingTable(db);
+    this.callHandling = new CallHandlingTable(db, () => this.syncWithFile());
     this.voicemail = new VoicemailTable(db);
     this.webLogins = new WebLoginTable(db);
     this.audit = new AuditTable(db);
@@ -228,14 +236,17 @@ export class SqliteTenantStore implements TenantStore {
       for (let i = 0; i < rows.length; i++) this.st.insertBinding.run(...bindingToParams(rows[i]!, i));
     });
     this.flushTx = db.transaction((batch: ReadonlyArray<readonly [string, readonly BindingRow[]]>) => {
+      const dropped = new Set<string>();
       for (const [aor, rows] of batch) {
         try {
           this.replaceTx(aor, rows); // nested: a savepoint per AOR
         } catch (e) {
           if (!isForeignKeyFailure(e)) throw e;
+          dropped.add(aor);
           this.writeBehind?.logger?.warn('pending bindings dropped: the extension is gone', { tenant: this.tenantId, aor });
         }
       }
+      return dropped;
     });
     this.writeBehind = opts.writeBehind;
   }
@@ -254,7 +265,7 @@ export class SqliteTenantStore implements TenantStore {
     } else if (!existsSync(file)) {
       throw new StoreError(`tenant ${id} has no store (never applied?)`);
     }
-    const db = openSqlite(file, { cacheKiB: opts.cacheKiB ?? 64, synchronous: 'NORMAL', mustExist: !create });
+    const db = openSqlite(file, { cacheKiB: opts.cacheKiB ?? 64, synchronous: 'NORMAL', mustExist: !create, ...(opts.onStatement ? { onStatement: opts.onStatement } : {}) });
     try {
       applyMigrations(db, TENANT_MIGRATIONS, file);
       return new SqliteTenantStore(db, id, file, opts);
@@ -301,11 +312,12 @@ export class SqliteTenantStore implements TenantStore {
   /**
    * Extensions are read on every authenticated request and written only by apply
    * (through another connection), so they are cached for the life of this connection.
-   * Whoever changes extensions behind this connection must make the pool reopen it
-   * (TenantStorePool.reopen). The cache is bounded; unknown names are cached too, so a
+   * An apply in this process makes the pool reopen it (TenantStorePool.reopen); another
+   * process's commit empties the cache from the next tick on (syncWithFile). The cache is bounded; unknown names are cached too, so a
    * spray of them costs one query each until the bound clears the cache.
    */
   getExtension(ext: string): Extension | undefined {
+    this.syncWithFile();
     const hit = this.extCache.get(ext);
     if (hit !== undefined) return hit ?? undefined;
     try {
@@ -348,7 +360,8 @@ export class SqliteTenantStore implements TenantStore {
     const pending = this.pending.get(aor);
     if (pending !== undefined) return pending.map(copyBinding);
     try {
-      return this.st.getBindings.all(aor).map(bindingFromSql);
+      this.syncWithFile();
+      return this.reads.bindingsOf(aor, () => this.st.getBindings.all(aor).map(bindingFromSql));
     } catch (e) {
       throw this.fail('getBindings', e);
     }
@@ -372,7 +385,9 @@ export class SqliteTenantStore implements TenantStore {
     }
     try {
       this.replaceTx(aor, rows);
+      this.reads.noteBindings(aor, rows);
     } catch (e) {
+      this.reads.forgetBindings(aor);
       if (isForeignKeyFailure(e)) throw new StoreError(`tenant ${this.tenantId}: no extension ${aor}`, { cause: e });
       throw this.fail('replaceBindings', e);
     }
@@ -393,12 +408,15 @@ export class SqliteTenantStore implements TenantStore {
     this.flushTimer = undefined;
     if (this.pending.size === 0 || !this.db.open) return;
     const batch = [...this.pending];
+    let dropped: Set<string>;
     try {
-      this.flushTx(batch);
+      dropped = this.flushTx(batch);
     } catch (e) {
       throw this.fail('flush', e);
     }
     for (const [aor, rows] of batch) {
+      if (dropped.has(aor)) this.reads.forgetBindings(aor);
+      else this.reads.noteBindings(aor, rows);
       if (this.pending.get(aor) !== rows) continue;
       this.pending.delete(aor);
       this.pendingDelta -= rows.length - (this.pendingBase.get(aor) ?? 0);
@@ -450,7 +468,9 @@ export class SqliteTenantStore implements TenantStore {
   deleteExpiredBindings(now: number): Array<{ aor: string; contact: string }> {
     this.flush();
     try {
-      return this.st.deleteExpired.all(now);
+      const gone = this.st.deleteExpired.all(now);
+      for (const g of gone) this.reads.forgetBindings(g.aor);
+      return gone;
     } catch (e) {
       throw this.fail('deleteExpiredBindings', e);
     }
@@ -490,9 +510,11 @@ export class SqliteTenantStore implements TenantStore {
     }
   }
 
+  /** From memory after the first read (store-read-cache.ts); setSetting and replaceRoutingPlan keep it exact. */
   getSetting(key: string): string | undefined {
     try {
-      return this.st.getSetting.get(key);
+      this.syncWithFile();
+      return this.reads.setting(key, () => this.st.getSetting.get(key));
     } catch (e) {
       throw this.fail('getSetting', e);
     }
@@ -501,7 +523,9 @@ export class SqliteTenantStore implements TenantStore {
   setSetting(key: string, value: string): void {
     try {
       this.st.setSetting.run(key, value);
+      this.reads.noteSetting(key, value);
     } catch (e) {
+      this.reads.forgetSettings();
       throw this.fail('setSetting', e);
     }
   }
@@ -573,23 +597,16 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   /**
-   * Read once per connection and kept, like extensions; but routing is read once per
-   * call, not per request, so each call also asks SQLite whether another connection
-   * committed meanwhile (PRAGMA data_version: no query of the file) and if so reads the
-   * plan again and empties the extension cache, so that the plan never names an
-   * extension this connection still believes absent. Apply writes through another
-   * connection, so its changes are seen at once, with or without
-   * TenantStorePool.reopen. This connection's own writes (bindings, call records,
-   * setSetting) do not count.
+   * Read once per connection and kept, like extensions. Once per tick the store asks
+   * SQLite whether another connection committed meanwhile (syncWithFile) and if so reads
+   * the plan again and empties the other caches, so that the plan never names an
+   * extension this connection still believes absent. An apply in this process writes
+   * through another connection and makes the pool reopen the store; one in another
+   * process is seen from the next tick on.
    */
   getRoutingPlan(): RoutingPlan {
     try {
-      const version = this.st.dataVersion.get()!;
-      if (version !== this.dataVersionSeen) {
-        this.dataVersionSeen = version;
-        this.routingPlan = undefined;
-        this.extCache.clear();
-      }
+      this.syncWithFile();
       // The queries in one read transaction: the plan is one apply's, never half of two.
       this.routingPlan ??= deepFreeze(this.db.transaction(() => readRoutingPlan(this.db, 'main'))());
       return this.routingPlan;
@@ -655,6 +672,7 @@ export class SqliteTenantStore implements TenantStore {
         return extensionFromSql(this.st.getExtension.get(ext)!);
       }).immediate();
       this.extCache.delete(ext);
+      this.reads.forgetBindings(ext);
       if (out && !out.enabled) this.dropPending(ext);
       return out;
     } catch (e) {
@@ -671,6 +689,8 @@ export class SqliteTenantStore implements TenantStore {
         return true;
       }).immediate();
       this.extCache.delete(ext);
+      this.reads.forgetBindings(ext);
+      this.callHandling.forget(); // its row went with it (ON DELETE CASCADE)
       this.dropPending(ext);
       if (removed) this.routingPlan = undefined;
       return removed;
@@ -687,6 +707,7 @@ export class SqliteTenantStore implements TenantStore {
         return c;
       }).immediate();
       this.routingPlan = undefined;
+      this.reads.forgetSettings(); // syncRouting writes settings rows too
       return changes;
     } catch (e) {
       throw this.fail('replaceRoutingPlan', e);
@@ -735,6 +756,19 @@ export class SqliteTenantStore implements TenantStore {
     }
   }
 
+  /**
+   * Another connection committed (at most one PRAGMA data_version per tick): every cache
+   * of this connection starts over. The pending binding writes stay: they are this
+   * process's newer state.
+   */
+  private syncWithFile(): void {
+    if (!this.dataVersion.changed()) return;
+    this.routingPlan = undefined;
+    this.extCache.clear();
+    this.reads.clear();
+    this.callHandling.forget();
+  }
+
   private fail(op: string, e: unknown): StoreError {
     if (e instanceof StoreError) return e;
     return new StoreError(`tenant ${this.tenantId}: ${op}: ${(e as Error).message}`, { cause: e });
@@ -765,8 +799,3 @@ function isForeignKeyFailure(e: unknown): boolean {
   return (e as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
-function copyBinding(b: BindingRow): BindingRow {
-  const c: BindingRow = { ...b, source: { ...b.source } };
-  if (b.path) c.path = [...b.path];
-  return c;
-}
