@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 
 const [tenants = 200, calls = 5, rounds = 20] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'pbx-checkpoint-bench-'));

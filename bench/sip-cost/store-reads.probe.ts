@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTenant } from '../../src/tenant/apply-tenant.js';
 import { FEATURE_CODE_IDS } from '../../src/tenant/feature-codes.js';
-import { SystemStore } from '../../src/tenant/system-store.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SystemStore } from '../../src/store/system-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 
 const n = Number(process.argv[2] ?? 20_000);
 const dir = mkdtempSync(join(tmpdir(), 'pbx-store-reads-'));

@@ -8,8 +8,8 @@
  * without a web password: no account. Every lookup answers the same shape, so a wrong
  * name and a wrong password cannot be told apart (login-routes.ts verifies a dummy hash).
  */
-import type { TenantStore } from '../tenant/tenant-store.js';
-import type { SystemStore } from '../tenant/system-store.js';
+import type { TenantStore } from '../store/tenant-store.js';
+import type { SystemStore } from '../store/system-store.js';
 import type { Principal } from './api-types.js';
 import type { ConsoleAccount, ConsoleSession } from './console-sessions.js';
 

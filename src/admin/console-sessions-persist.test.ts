@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SystemStore } from '../tenant/system-store.js';
+import { SystemStore } from '../store/system-store.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { ConsoleSessions, TOUCH_GRANULARITY_MS, type ConsoleAccount } from './console-sessions.js';
 

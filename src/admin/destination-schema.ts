@@ -1,8 +1,8 @@
 /**
  * The JSON Schema of a destination in API bodies and views (the union of
- * src/tenant/routing-plan.ts Destination): `{ type, <its target field> }`. What the target
+ * src/model/routing-plan.ts Destination): `{ type, <its target field> }`. What the target
  * must look like and whether it exists in the tenant are checked by the spec checks
- * (src/tenant/destination.ts), which answer 422 with a JSON pointer.
+ * (src/model/destination.ts), which answer 422 with a JSON pointer.
  */
 import { DESTINATION_KINDS, DESTINATION_TARGET_FIELD } from '../model/destination-rules.js';
 import type { JsonSchema } from './api-types.js';

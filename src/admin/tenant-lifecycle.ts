@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
 import { folderBytes } from './folder-bytes.js';
 import { applyTenant, CONFIG_REV_SETTING } from '../tenant/apply-tenant.js';
-import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantRecord, type TenantStatus } from '../tenant/system-store.js';
-import { DidConflictError, TenantSpecError } from '../tenant/tenant-errors.js';
-import type { TenantFeatures } from '../tenant/tenant-features.js';
-import { isValidTenantId, tenantDbFile, tenantDir } from '../tenant/tenant-id.js';
-import type { TenantLimits } from '../tenant/tenant-limits.js';
-import type { TenantStore } from '../tenant/tenant-store.js';
+import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantRecord, type TenantStatus } from '../store/system-store.js';
+import { DidConflictError, TenantSpecError } from '../model/tenant-errors.js';
+import type { TenantFeatures } from '../model/tenant-features.js';
+import { isValidTenantId, tenantDbFile, tenantDir } from '../store/tenant-id.js';
+import type { TenantLimits } from '../model/tenant-limits.js';
+import type { TenantStore } from '../store/tenant-store.js';
 import { isE164 } from '../model/e164.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';

@@ -1,5 +1,5 @@
-import { secretsEqual, type ApiTokenStore } from '../tenant/api-token-store.js';
-import type { SystemStore } from '../tenant/system-store.js';
+import { secretsEqual, type ApiTokenStore } from '../store/api-token-store.js';
+import type { SystemStore } from '../store/system-store.js';
 import type { Principal } from './api-types.js';
 
 /** What the API server needs to turn a bearer token into a principal. */

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseTenantConfig } from '../config/tenant-config.js';
 import { applyTenant } from '../tenant/apply-tenant.js';
-import { SystemStore } from '../tenant/system-store.js';
+import { SystemStore } from '../store/system-store.js';
 import { formatApplyResult } from './apply-report.js';
 
 let dir = '';

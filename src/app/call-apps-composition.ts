@@ -17,8 +17,8 @@ import type { VoicemailService } from '../apps/voicemail/voicemail-service.js';
 import type { BoxCounts, MailboxCounts } from '../events/mailbox-counts.js';
 import type { VoicemailEvent } from '../notify/voicemail-event.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
-import { tenantDir } from '../tenant/tenant-id.js';
-import type { VoicemailMessageRow } from '../tenant/voicemail-table.js';
+import { tenantDir } from '../store/tenant-id.js';
+import type { VoicemailMessageRow } from '../store/voicemail-table.js';
 
 export function composeCallApps(o: {
   voicemail: VoicemailApps;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CallRecorder } from '../b2bua/ports.js';
-import { SqliteTenantStore } from '../tenant/tenant-store.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { silentLogger } from '../util/logger.js';
 import { CallCheckpoint } from './call-checkpoint.js';

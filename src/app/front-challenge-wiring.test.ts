@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
-import type { TenantStorePool } from '../tenant/store-pool.js';
+import type { TenantStorePool } from '../store/store-pool.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { TenantResolver } from '../tenant/tenant-resolver.js';
 import { frontChallenges } from './front-challenge-wiring.js';

@@ -1,7 +1,7 @@
 import { buildChallengeSnapshot } from '../edge/front-challenge-snapshot.js';
 import type { DigestAuthenticator } from '../sip/auth/digest-authenticator.js';
 import type { ChallengeSnapshot } from '../sip/transport/udp-front-protocol.js';
-import type { TenantStorePool } from '../tenant/store-pool.js';
+import type { TenantStorePool } from '../store/store-pool.js';
 import type { TenantResolver } from '../tenant/tenant-resolver.js';
 
 /**

@@ -3,8 +3,8 @@ import type { SipRequest } from '../sip/message/types.js';
 import type { ClientTransactionUser } from '../sip/transaction/types.js';
 import type { Target } from '../sip/transport/types.js';
 import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from '../tenant/nat-keepalive-setting.js';
-import type { TenantStorePool } from '../tenant/store-pool.js';
-import type { SystemStore } from '../tenant/system-store.js';
+import type { TenantStorePool } from '../store/store-pool.js';
+import type { SystemStore } from '../store/system-store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 

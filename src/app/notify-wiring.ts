@@ -3,7 +3,7 @@ import { DepositEvents } from '../notify/deposit-events.js';
 import { EmailNotifier } from '../notify/email-notifier.js';
 import type { VoicemailEventSource } from '../notify/voicemail-event.js';
 import { WebhookNotifier } from '../notify/webhook-notifier.js';
-import type { TenantStorePool } from '../tenant/store-pool.js';
+import type { TenantStorePool } from '../store/store-pool.js';
 import { readWebhooks } from '../tenant/webhook-spec.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';

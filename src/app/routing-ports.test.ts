@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RoutingPlan } from '../tenant/routing-plan.js';
+import type { RoutingPlan } from '../model/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { TrunkResolver } from '../trunk/trunk-target.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { silentLogger } from '../util/logger.js';
 import { routingPorts } from './routing-ports.js';
-import { TrunkBook } from './trunk-book.js';
+import { TrunkBook } from '../trunk/trunk-book.js';
 
 const plan: RoutingPlan = {
   countryCode: '1',

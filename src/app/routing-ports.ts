@@ -1,9 +1,9 @@
 import { readConferences } from '../tenant/conference-spec.js';
 import type { Destination, OutboundDecision, PlannerPorts, RingGroup } from '../b2bua/call-plan.js';
 import { routeOutbound } from '../routing/outbound-router.js';
-import { CLASSES_OF_SERVICE, type ClassOfService } from '../tenant/routing-plan.js';
+import { CLASSES_OF_SERVICE, type ClassOfService } from '../model/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
-import type { TrunkBook } from './trunk-book.js';
+import type { TrunkBook } from '../trunk/trunk-book.js';
 
 /**
  * The B2BUA's routing questions answered from the tenant's own routing plan (its store),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { tenantIdOfFile } from '../config/index.js';
-import type { TenantFileState } from '../tenant/tenant-file-index.js';
-import { isValidTenantId, tenantDbFile } from '../tenant/tenant-id.js';
+import type { TenantFileState } from '../store/tenant-file-index.js';
+import { isValidTenantId, tenantDbFile } from '../store/tenant-id.js';
 import { fileStamp, sameEnv, type Env } from '../tenant/tenant-file-stamp.js';
 
 /** A tenant file to read (and apply unless its content is the recorded one). */

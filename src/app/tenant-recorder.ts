@@ -1,5 +1,5 @@
 import type { CallRecorder } from '../b2bua/ports.js';
-import { billableSeconds, type CdrMediaStats } from '../tenant/cdr-row.js';
+import { billableSeconds, type CdrMediaStats } from '../store/cdr-row.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { Logger } from '../util/logger.js';
 import type { MediaStats, LegStats } from '../media/protocol.js';

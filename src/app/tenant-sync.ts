@@ -6,16 +6,16 @@ import type { PbxConfig } from '../config/types.js';
 import type { TrunkAddressCheck } from '../config/index.js';
 import { unusableRouteTrunks } from './route-trunk-check.js';
 import { applyTenant, disableTenantsNotIn } from '../tenant/apply-tenant.js';
-import type { TenantStorePool } from '../tenant/store-pool.js';
-import type { SystemStore } from '../tenant/system-store.js';
-import { TenantSpecError } from '../tenant/tenant-errors.js';
+import type { TenantStorePool } from '../store/store-pool.js';
+import type { SystemStore } from '../store/system-store.js';
+import { TenantSpecError } from '../model/tenant-errors.js';
 import { specProblemsAt } from '../config/spec-positions.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { readTenantFile, tenantFilePaths, type Env } from './config-files.js';
 import { diffTenantFiles, recordHolds } from './tenant-file-diff.js';
 import { contentKey } from '../tenant/tenant-file-stamp.js';
-import type { TenantFileRecord } from '../tenant/tenant-file-index.js';
+import type { TenantFileRecord } from '../store/tenant-file-index.js';
 import { unknownFlowPrompts } from '../apps/flow-prompts.js';
 
 function optionalDir(dir: string | undefined): { operatorDir?: string } {
@@ -53,7 +53,7 @@ export class TenantSync {
       operatorPrompts?: () => string | undefined;
       /** Whether a tenant has a prompt of that name (`play` destinations; app/prompt-exists.ts). */
       promptExists?: (tenantId: string, name: string) => boolean;
-      /** Class-of-service check of forwards to outside numbers (app/outside-forward-check.ts). */
+      /** Class-of-service check of forwards to outside numbers (routing/outside-forward-check.ts). */
       outsideForward?: OutsideForwardCheck;
     },
   ) {}

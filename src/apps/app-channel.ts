@@ -10,7 +10,7 @@
  * channel's tenant: there is no way to name another tenant's anything through this interface.
  */
 import type { TenantContext } from '../tenant/tenant-context.js';
-import type { Destination } from '../tenant/routing-plan.js';
+import type { Destination } from '../model/routing-plan.js';
 
 /** How a play ended. */
 export type PlayOutcome = 'done' | 'interrupted' | 'hangup';

@@ -6,7 +6,7 @@
  * optional: absent means the feature is not wired (the B2BUA then behaves as before).
  */
 import type { TenantContext } from '../tenant/tenant-context.js';
-import type { Destination } from '../tenant/routing-plan.js';
+import type { Destination } from '../model/routing-plan.js';
 import type { CallApp } from './app-channel.js';
 
 /** Why a call reaches a voicemail box: decides the greeting (busy or unavailable). */

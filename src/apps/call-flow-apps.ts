@@ -7,7 +7,7 @@
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
-import { readCallFlows } from '../tenant/call-flows-store.js';
+import { readCallFlows } from '../store/call-flows-store.js';
 import type { CallApp } from './app-channel.js';
 import type { CallApps } from './call-apps.js';
 import { toDestination } from './flow-destination-port.js';

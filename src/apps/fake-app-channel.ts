@@ -4,8 +4,8 @@
  * when bargeIn is on). It records what the application did. Not used by the server.
  */
 import type { TenantContext } from '../tenant/tenant-context.js';
-import type { Destination } from '../tenant/routing-plan.js';
-import type { Extension } from '../tenant/tenant-store.js';
+import type { Destination } from '../model/routing-plan.js';
+import type { Extension } from '../store/tenant-store.js';
 import type { FakeClock } from '../util/fake-clock.js';
 import type { TimerHandle } from '../util/clock.js';
 import type { AppCaller, AppChannel, PlayOutcome, ReadDigitsOptions, ReadDigitsResult, RecordOptions, RecordResult } from './app-channel.js';

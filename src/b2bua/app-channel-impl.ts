@@ -5,7 +5,7 @@
  * destination). Prompts and destinations are looked up in the leg's own tenant only.
  */
 import type { AppCaller, AppChannel, BridgeOutcome, PlayOutcome, ReadDigitsOptions, ReadDigitsResult, RecordOptions, RecordResult } from '../apps/app-channel.js';
-import type { Destination } from '../tenant/routing-plan.js';
+import type { Destination } from '../model/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { TimerHandle } from '../util/clock.js';
 import { newCallId } from '../util/ids.js';

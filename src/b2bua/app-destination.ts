@@ -1,10 +1,10 @@
 /**
- * Every kind of destination a call can be sent to: src/tenant/routing-plan.ts Destination
+ * Every kind of destination a call can be sent to: src/model/routing-plan.ts Destination
  * (the one union, src/model/flow-destination.ts). The B2BUA accepts all of them wherever it
  * takes a destination: inbound routes, ring-group fallbacks, forwards and
  * AppChannel.continueTo.
  */
-import type { Destination } from '../tenant/routing-plan.js';
+import type { Destination } from '../model/routing-plan.js';
 
 export type AnyDestination = Destination;
 

@@ -1,6 +1,6 @@
 import type { TrunkHandle } from '../trunk/trunk-handle.js';
 import { dialledNumber } from '../routing/dialled-number.js';
-import type { Destination, RingGroup } from '../tenant/routing-plan.js';
+import type { Destination, RingGroup } from '../model/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { CallStage, ForkTarget } from './fork-targets.js';
 import { forkTargets } from './fork-targets.js';
@@ -12,7 +12,7 @@ import type { ConferenceRoomConfig } from './conference-call.js';
  * the interfaces below, which the composition root fills from src/routing and src/trunk.
  */
 
-export type { Destination, RingGroup } from '../tenant/routing-plan.js';
+export type { Destination, RingGroup } from '../model/routing-plan.js';
 /** Declared by the services that own them: src/trunk (TrunkHandle), src/routing (dialledNumber). */
 export type { TrunkHandle };
 export { dialledNumber };

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { SqliteTenantStore } from '../tenant/tenant-store.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { memoryLogger } from '../util/logger.js';

@@ -14,7 +14,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TenantContext } from '../tenant/tenant-context.js';
-import { tenantDir } from '../tenant/tenant-id.js';
+import { tenantDir } from '../store/tenant-id.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CallMediaSession, RecordingStoppedInfo } from './ports.js';

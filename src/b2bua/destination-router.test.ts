@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CallApp } from '../apps/app-channel.js';
 import type { CallApps, ExtensionPolicy } from '../apps/call-apps.js';
-import type { BindingRow } from '../tenant/binding-row.js';
+import type { BindingRow } from '../store/binding-row.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { AnyDestination } from './app-destination.js';
 import type { PlannerPorts, TrunkHandle } from './call-plan.js';

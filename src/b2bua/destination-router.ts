@@ -19,7 +19,7 @@
  */
 import type { CallApp } from '../apps/app-channel.js';
 import type { CallApps, DepositReason, ExtensionPolicy } from '../apps/call-apps.js';
-import type { Destination } from '../tenant/routing-plan.js';
+import type { Destination } from '../model/routing-plan.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import type { AnyDestination } from './app-destination.js';
 import { describeDestination } from './app-destination.js';

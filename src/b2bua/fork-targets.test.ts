@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { BindingRow } from '../tenant/binding-row.js';
+import type { BindingRow } from '../store/binding-row.js';
 import { farEndAddress, forkTargets, gruuOf, pathTarget, targetOf } from './fork-targets.js';
 
 const NOW = 1_700_000_000_000;

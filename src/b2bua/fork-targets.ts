@@ -1,4 +1,4 @@
-import type { BindingRow } from '../tenant/binding-row.js';
+import type { BindingRow } from '../store/binding-row.js';
 import type { Target } from '../sip/transport/types.js';
 import type { SipRequest, SipResponse } from '../sip/message/types.js';
 import { isIP } from 'node:net';

@@ -1,5 +1,5 @@
 import { PbxServer } from '../app/pbx-server.js';
-import { startBackupSchedule } from '../app/backup-schedule.js';
+import { startBackupSchedule } from '../ops/backup-schedule.js';
 import { claimPidFile, defaultPidFile, removePidFile, ServerRunningError } from '../app/server-pid.js';
 import { readPbxConfig } from '../app/config-files.js';
 import { ListenError } from '../app/listen-probe.js';

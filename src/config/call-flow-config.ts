@@ -12,7 +12,7 @@ import { sharedField } from './field-types.js';
 import { bool, int, object, Schema, type DecodeContext, type Invalid } from './schema.js';
 import type { DestinationConfig } from './types.js';
 
-/** Seconds a no-answer forward waits (the same bounds as src/tenant/call-handling.ts). */
+/** Seconds a no-answer forward waits (the same bounds as src/model/call-handling.ts). */
 const NO_ANSWER_SECONDS = { min: 5, max: 300 };
 
 /** `forward: { always, busy, noAnswer: { to, after }, unavailable }`: each a destination. */

@@ -1,6 +1,6 @@
 /**
  * pbx.yaml `tenantStores:`: how many tenant SQLite files the server keeps open, and for
- * how long an unused one stays open (src/tenant/store-pool.ts). Idle tenants then hold no
+ * how long an unused one stays open (src/store/store-pool.ts). Idle tenants then hold no
  * file handle, so ten thousand tenants cost what the active ones cost.
  */
 import { int, object } from './schema.js';

@@ -4,7 +4,7 @@ import type { SipRequest } from '../sip/message/types.js';
 import { isSipUri, parseUri } from '../sip/message/uri.js';
 import { clientOf, type Inbound } from '../sip/transport/types.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
-import type { Extension } from '../tenant/tenant-store.js';
+import type { Extension } from '../store/tenant-store.js';
 import type { Logger } from '../util/logger.js';
 import type { PbxMetrics } from '../util/pbx-metrics.js';
 import type { AuthFailLog } from './security/auth-fail-log.js';

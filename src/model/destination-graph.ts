@@ -13,7 +13,7 @@
  */
 import { DESTINATION_TARGET_FIELD, type DestinationKind } from './destination-rules.js';
 
-/** Any destination (src/tenant/routing-plan.ts Destination, src/config DestinationConfig): a type and its target field. */
+/** Any destination (src/model/routing-plan.ts Destination, src/config DestinationConfig): a type and its target field. */
 export type DestinationLike = { readonly type: DestinationKind } & { readonly [field: string]: unknown };
 
 /**

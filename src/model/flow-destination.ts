@@ -1,7 +1,7 @@
 /**
  * Where a call goes: an inbound route, a ring group's fallback, an IVR option, a time
  * condition's branch, a forward, AppChannel.continueTo. The one union of the project
- * (src/tenant/routing-plan.ts Destination, the B2BUA's and voicemail's names for it are
+ * (src/model/routing-plan.ts Destination, the B2BUA's and voicemail's names for it are
  * aliases of this type); every name is looked up in the call's own tenant.
  *
  * Two written forms are read: the YAML form (`hangup`, `{ extension: 1001 }`, `{ ivr: main }`,

@@ -1,5 +1,5 @@
-import type { BindingRow } from '../tenant/binding-row.js';
-import type { TenantStore } from '../tenant/tenant-store.js';
+import type { BindingRow } from '../store/binding-row.js';
+import type { TenantStore } from '../store/tenant-store.js';
 
 /**
  * One registered contact of an address-of-record. The registrar works on the tenant

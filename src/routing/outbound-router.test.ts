@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ClassOfService, OutboundRoute, RoutingPlan } from '../tenant/routing-plan.js';
-import { CLASSES_OF_SERVICE } from '../tenant/routing-plan.js';
+import type { ClassOfService, OutboundRoute, RoutingPlan } from '../model/routing-plan.js';
+import { CLASSES_OF_SERVICE } from '../model/routing-plan.js';
 import { cleanDialled, routeOutbound, type OutboundDecision } from './outbound-router.js';
 
 function plan(countryCode: string, nationalPrefix: string, outboundRoutes: OutboundRoute[]): RoutingPlan {

@@ -3,8 +3,8 @@
  * an extension dialled. Pure; the planner calls it once per INVITE, so the routes' dial
  * patterns are compiled once per route object and kept while the plan lives.
  */
-import type { ClassOfService, OutboundRoute, RoutingPlan } from '../tenant/routing-plan.js';
-import { CLASSES_OF_SERVICE } from '../tenant/routing-plan.js';
+import type { ClassOfService, OutboundRoute, RoutingPlan } from '../model/routing-plan.js';
+import { CLASSES_OF_SERVICE } from '../model/routing-plan.js';
 import type { DialPattern } from '../util/dial-pattern.js';
 import { compileDialPattern, matchDialPattern } from '../util/dial-pattern.js';
 import type { NumberClass } from './number-class.js';

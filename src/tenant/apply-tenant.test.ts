@@ -6,11 +6,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../util/fake-clock.js';
 import { applyTenant, CONFIG_REV_SETTING, disableTenantsNotIn, isApplyTorn, type ApplyDeps } from './apply-tenant.js';
-import type { BindingRow } from './binding-row.js';
-import { SystemStore } from './system-store.js';
-import { TenantSpecError } from './tenant-errors.js';
+import type { BindingRow } from '../store/binding-row.js';
+import { SystemStore } from '../store/system-store.js';
+import { TenantSpecError } from '../model/tenant-errors.js';
 import { validateTenantSpec, type TenantSpec } from './tenant-spec.js';
-import { SqliteTenantStore } from './tenant-store.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 
 let dir = '';
 let sys: SystemStore;

@@ -8,21 +8,21 @@ import { WEBHOOKS_SETTING } from './webhook-spec.js';
 import { MWI_SETTING } from './mwi-spec.js';
 import type Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
-import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantManager } from './system-store.js';
+import { ATTACHED_TENANT_SCHEMA, type SystemStore, type TenantManager } from '../store/system-store.js';
 import { syncExtensions, type ExtensionChanges } from './sync-extensions.js';
-import { routingChanged, syncRouting, type RoutingChanges } from './sync-routing.js';
-import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from './tenant-errors.js';
-import { tenantDir } from './tenant-id.js';
-import { syncDeclaredCallHandling } from './call-handling-table.js';
+import { routingChanged, syncRouting, type RoutingChanges } from '../store/sync-routing.js';
+import { DidConflictError, DomainConflictError, TenantSpecError, type SpecProblem } from '../model/tenant-errors.js';
+import { tenantDir } from '../store/tenant-id.js';
+import { syncDeclaredCallHandling } from '../store/call-handling-table.js';
 import { featureCodeSettings } from './feature-codes.js';
 import type { OutsideForwardCheck } from './spec-call-flows.js';
-import { limitsToJson } from './tenant-limits.js';
+import { limitsToJson } from '../model/tenant-limits.js';
 import { CONFERENCES_SETTING, conferencesJson } from './conference-spec.js';
 import { syncVoicemail } from './sync-voicemail.js';
 import { syncWebLogins } from './sync-web-logins.js';
-import { CALL_FLOWS_SETTING, callFlowsJson } from './call-flows-store.js';
+import { CALL_FLOWS_SETTING, callFlowsJson } from '../store/call-flows-store.js';
 import { validateTenantSpec, type TenantSpec, type ValidTenantSpec } from './tenant-spec.js';
-import { SqliteTenantStore, type TenantStore } from './tenant-store.js';
+import { SqliteTenantStore, type TenantStore } from '../store/tenant-store.js';
 import { SRTP_SETTING } from './srtp-setting.js';
 
 export interface ApplyDeps {
@@ -33,7 +33,7 @@ export interface ApplyDeps {
   managedBy?: TenantManager;
   /** Whether the tenant has a prompt of that name (a `play` destination); absent: names checked for form only. */
   promptExists?(tenantId: string, name: string): boolean;
-  /** Whether an extension's class of service allows a forward to an outside number (app/outside-forward-check.ts); absent: not checked at apply. */
+  /** Whether an extension's class of service allows a forward to an outside number (routing/outside-forward-check.ts); absent: not checked at apply. */
   outsideForward?: OutsideForwardCheck;
 }
 

@@ -1,4 +1,4 @@
-import type { TenantStore } from './tenant-store.js';
+import type { TenantStore } from '../store/tenant-store.js';
 
 /** The tenant settings row of the busy-lamp policy (JSON), written by apply-tenant. */
 export const BLF_SETTING = 'blf';

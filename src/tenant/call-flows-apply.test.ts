@@ -11,12 +11,12 @@ import { FakeClock } from '../util/fake-clock.js';
 import { applyTenant, type ApplyDeps } from './apply-tenant.js';
 import { exportTenantSpec } from './export-tenant.js';
 import { featureCodeTableOf } from './feature-codes.js';
-import { TENANT_MIGRATIONS } from './tenant-schema.js';
-import { applyMigrations } from './migrations.js';
-import { SystemStore } from './system-store.js';
-import { TenantSpecError } from './tenant-errors.js';
+import { TENANT_MIGRATIONS } from '../store/tenant-schema.js';
+import { applyMigrations } from '../store/migrations.js';
+import { SystemStore } from '../store/system-store.js';
+import { TenantSpecError } from '../model/tenant-errors.js';
 import type { TenantSpec } from './tenant-spec.js';
-import { SqliteTenantStore } from './tenant-store.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 
 let dir = '';
 let sys: SystemStore;

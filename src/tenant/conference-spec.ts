@@ -4,7 +4,7 @@
  * name of the tenant), kept in the tenant's settings as one JSON value (no table: a handful
  * of rooms, read per call into a room), and read back for `pbx tenant export`.
  */
-import type { TenantStore } from './tenant-store.js';
+import type { TenantStore } from '../store/tenant-store.js';
 
 export interface ConferenceSpec {
   number: string;

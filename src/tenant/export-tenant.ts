@@ -1,20 +1,20 @@
 import { NAT_KEEPALIVE_SETTING, readNatKeepalive } from './nat-keepalive-setting.js';
 import { DIRECT_MEDIA_SETTING, readDirectMediaSetting } from './direct-media-setting.js';
 import { readBlfSettings } from './blf-setting.js';
-import { readCallFlows } from './call-flows-store.js';
+import { readCallFlows } from '../store/call-flows-store.js';
 import { readConferences } from './conference-spec.js';
 import { voicemailSpecOf } from './voicemail-spec.js';
 import { readWebhooks } from './webhook-spec.js';
 import { readMwiModes } from './mwi-spec.js';
 import { MOH_CLASS_SETTING, RECORDING_SETTING } from './apply-tenant.js';
-import { callHandlingSpec, NO_CALL_HANDLING } from './call-handling.js';
+import { callHandlingSpec, NO_CALL_HANDLING } from '../model/call-handling.js';
 import { readFeatureCodeOverrides } from './feature-codes.js';
 import { readPickupGroups } from './pickup-group-setting.js';
 import { readParkSettings } from './park-setting.js';
-import type { SystemStore } from './system-store.js';
+import type { SystemStore } from '../store/system-store.js';
 import { StoreError } from '../util/errors.js';
 import type { ExtensionSpec, TenantSpec, TrunkSpec } from './tenant-spec.js';
-import type { TenantStore } from './tenant-store.js';
+import type { TenantStore } from '../store/tenant-store.js';
 import { readSrtpSetting, SRTP_SETTING } from './srtp-setting.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { TenantStore } from './tenant-store.js';
+import type { TenantStore } from '../store/tenant-store.js';
 
 /** How an extension learns about voicemail (extension YAML `voicemail: { mwi }`). */
 export type MwiModeSpec = 'subscribe' | 'unsolicited' | 'both';

@@ -9,10 +9,10 @@ import { FakeClock } from '../util/fake-clock.js';
 import { applyTenant } from './apply-tenant.js';
 import { exportTenantSpec } from './export-tenant.js';
 import { NAT_KEEPALIVE_SETTING, natKeepaliveProblems, readNatKeepalive } from './nat-keepalive-setting.js';
-import { SystemStore } from './system-store.js';
-import { TenantSpecError } from './tenant-errors.js';
+import { SystemStore } from '../store/system-store.js';
+import { TenantSpecError } from '../model/tenant-errors.js';
 import type { TenantSpec } from './tenant-spec.js';
-import { SqliteTenantStore } from './tenant-store.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 
 const spec = (over: Partial<TenantSpec> = {}): TenantSpec => ({
   id: 'acme',

@@ -9,10 +9,10 @@ import { FakeClock } from '../util/fake-clock.js';
 import { applyTenant, type ApplyDeps } from './apply-tenant.js';
 import { exportTenantSpec } from './export-tenant.js';
 import { readMwiModes, validateMwiModes } from './mwi-spec.js';
-import { SystemStore } from './system-store.js';
-import { TenantSpecError } from './tenant-errors.js';
+import { SystemStore } from '../store/system-store.js';
+import { TenantSpecError } from '../model/tenant-errors.js';
 import type { TenantSpec } from './tenant-spec.js';
-import { SqliteTenantStore } from './tenant-store.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 import { readWebhooks } from './webhook-spec.js';
 
 const HOOK = { url: 'https://hooks.acme.example/pbx', secret: 'acme-webhook-secret-0123', events: ['voicemail.new'] };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
-import type { SpecProblem } from './tenant-errors.js';
+import type { SpecProblem } from '../model/tenant-errors.js';
 
 const EXTS = new Set(['1001', '1002', '1003']);
 

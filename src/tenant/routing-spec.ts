@@ -1,11 +1,11 @@
-import { checkAlgorithmList } from './auth-algorithms.js';
+import { checkAlgorithmList } from '../model/auth-algorithms.js';
 import { normalizeDialPattern } from '../model/dial-pattern-text.js';
-import type { DigestAlgorithm } from './ha1.js';
+import type { DigestAlgorithm } from '../model/ha1.js';
 import { isE164 } from '../model/e164.js';
-import type { ClassOfService, Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from './routing-plan.js';
+import type { ClassOfService, Destination, InboundRoute, OutboundRoute, RingGroup, RoutingPlan, Trunk } from '../model/routing-plan.js';
 import { eachOf, type Report } from './spec-checks.js';
-import { validateDestination, type DestinationNames } from './destination.js';
-import { findDestinationLoop, loopText, type DestinationGraphNode } from './destination-graph.js';
+import { validateDestination, type DestinationNames } from '../model/destination.js';
+import { findDestinationLoop, loopText, type DestinationGraphNode } from '../model/destination-graph.js';
 import { TRUNK_NAME, validateTrunk, type TrunkSpec } from './trunk-spec.js';
 import { checkField, FIELDS, ROUTING_FIELDS, type FieldRule } from '../model/field-rules.js';
 

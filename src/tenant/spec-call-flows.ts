@@ -5,10 +5,10 @@
  * the graph nodes its forwards add to the loop check (validateRoutingSpec runs it with the
  * ring groups').
  */
-import { validateCallHandling, callHandlingNode, type CallHandling, type CallHandlingSpec } from './call-handling.js';
-import { validateDestination, type DestinationNames } from './destination.js';
+import { validateCallHandling, callHandlingNode, type CallHandling, type CallHandlingSpec } from '../model/call-handling.js';
+import { validateDestination, type DestinationNames } from '../model/destination.js';
 import type { LoopNode } from './routing-spec.js';
-import type { ClassOfService, Destination, RoutingPlan } from './routing-plan.js';
+import type { ClassOfService, Destination, RoutingPlan } from '../model/routing-plan.js';
 
 /** The parts of a spec read here (TenantSpec fits). */
 export interface CallFlowParts {

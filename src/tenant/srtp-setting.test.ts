@@ -10,10 +10,10 @@ import { FakeClock } from '../util/fake-clock.js';
 import { applyTenant } from './apply-tenant.js';
 import { exportTenantSpec } from './export-tenant.js';
 import { readSrtpSetting, SRTP_SETTING, srtpSettingJson } from './srtp-setting.js';
-import { SystemStore } from './system-store.js';
-import { TenantSpecError } from './tenant-errors.js';
+import { SystemStore } from '../store/system-store.js';
+import { TenantSpecError } from '../model/tenant-errors.js';
 import type { TenantSpec } from './tenant-spec.js';
-import { SqliteTenantStore } from './tenant-store.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 
 const FILE = '/etc/pbx/tenants/acme.yaml';
 

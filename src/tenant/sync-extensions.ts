@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { algorithmsToSql } from './auth-algorithms.js';
+import { algorithmsToSql } from '../model/auth-algorithms.js';
 import type { ValidTenantSpec } from './tenant-spec.js';
 
 export interface ExtensionChanges {

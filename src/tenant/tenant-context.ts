@@ -1,6 +1,6 @@
-import type { TenantFeatures } from './tenant-features.js';
-import type { TenantLimits } from './tenant-limits.js';
-import type { TenantStore } from './tenant-store.js';
+import type { TenantFeatures } from '../model/tenant-features.js';
+import type { TenantLimits } from '../model/tenant-limits.js';
+import type { TenantStore } from '../store/tenant-store.js';
 
 /**
  * What a service receives once the edge has resolved a request to a tenant:

@@ -5,9 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeClock } from '../util/fake-clock.js';
 import { applyTenant, disableTenantsNotIn, type ApplyDeps } from './apply-tenant.js';
-import type { BindingRow } from './binding-row.js';
-import { TenantStorePool } from './store-pool.js';
-import { SystemStore } from './system-store.js';
+import type { BindingRow } from '../store/binding-row.js';
+import { TenantStorePool } from '../store/store-pool.js';
+import { SystemStore } from '../store/system-store.js';
 import { TenantResolver } from './tenant-resolver.js';
 import type { TenantSpec } from './tenant-spec.js';
 

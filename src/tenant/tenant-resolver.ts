@@ -1,9 +1,9 @@
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { normalizeDomain } from './domain-name.js';
+import { normalizeDomain } from '../model/domain-name.js';
 import { didLookupKey } from '../model/e164.js';
-import type { TenantStorePool } from './store-pool.js';
-import type { SystemStore, TenantRecord } from './system-store.js';
+import type { TenantStorePool } from '../store/store-pool.js';
+import type { SystemStore, TenantRecord } from '../store/system-store.js';
 import type { TenantContext } from './tenant-context.js';
 
 /**

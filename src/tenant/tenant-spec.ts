@@ -2,13 +2,13 @@ import { isWebPasswordHash, webPasswordProblem } from './web-password.js';
 import { natKeepaliveProblems, natKeepaliveSettingText } from './nat-keepalive-setting.js';
 import { directMediaProblems, directMediaSettingText } from './direct-media-setting.js';
 import { blfProblems, blfSettingText } from './blf-setting.js';
-import { checkAlgorithmList } from './auth-algorithms.js';
-import { normalizeDomain } from './domain-name.js';
-import { computeHa1Set, type DigestAlgorithm } from './ha1.js';
-import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from './routing-plan.js';
+import { checkAlgorithmList } from '../model/auth-algorithms.js';
+import { normalizeDomain } from '../model/domain-name.js';
+import { computeHa1Set, type DigestAlgorithm } from '../model/ha1.js';
+import { DEFAULT_CLASS_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../model/routing-plan.js';
 import { validateConferences, type ConferenceSpec } from './conference-spec.js';
 import { validateRoutingSpec, type RoutingSpec } from './routing-spec.js';
-import type { CallHandling, CallHandlingSpec } from './call-handling.js';
+import type { CallHandling, CallHandlingSpec } from '../model/call-handling.js';
 import { validateFeatureCodeSpec, type FeatureCodeOverrides } from './feature-codes.js';
 import { pickupGroupsSetting, validatePickupGroupsSpec } from './pickup-group-setting.js';
 import { validateParkSpec } from './park-setting.js';
@@ -19,13 +19,13 @@ import { validateVoicemail, type VoicemailBoxDecl, type VoicemailBoxSpec, type V
 import { validateWebhooks, type WebhookSpec } from './webhook-spec.js';
 import { validateMwiModes, type MwiModeSpec } from './mwi-spec.js';
 import { parseCallFlows, type CallFlows } from '../model/call-flows.js';
-import { TenantSpecError, type SpecProblem } from './tenant-errors.js';
-import { isValidTenantId } from './tenant-id.js';
-import { LIMIT_KEYS, type TenantLimits } from './tenant-limits.js';
+import { TenantSpecError, type SpecProblem } from '../model/tenant-errors.js';
+import { isValidTenantId } from '../store/tenant-id.js';
+import { LIMIT_KEYS, type TenantLimits } from '../model/tenant-limits.js';
 import { checkField, FIELDS, LIMIT_RULES } from '../model/field-rules.js';
 import { srtpSettingJson, type SrtpPolicySetting } from './srtp-setting.js';
 
-export type { TenantLimits } from './tenant-limits.js';
+export type { TenantLimits } from '../model/tenant-limits.js';
 export type { InboundRouteSpec, OutboundRouteSpec, RingGroupSpec, RoutingSpec, TrunkSpec } from './routing-spec.js';
 
 /**

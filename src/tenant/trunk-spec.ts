@@ -1,5 +1,5 @@
 import { isTrunkHost, isTrunkSource, TRUNK_HOST_PROBLEM, TRUNK_SOURCE_PROBLEM } from '../model/trunk-addresses.js';
-import type { Trunk } from './routing-plan.js';
+import type { Trunk } from '../model/routing-plan.js';
 import type { TrunkFields } from '../model/trunk.js';
 import { eachOf, isIntIn, type Report } from './spec-checks.js';
 import { checkField, ROUTING_FIELDS, TRUNK_FIELDS, type FieldRule } from '../model/field-rules.js';

@@ -8,9 +8,9 @@ import { tenantYamlText } from '../config/tenant-yaml.js';
 import { ConfigErrors } from '../util/errors.js';
 import { applyTenant } from './apply-tenant.js';
 import { exportTenantSpec } from './export-tenant.js';
-import { SystemStore } from './system-store.js';
-import { TenantSpecError } from './tenant-errors.js';
-import { SqliteTenantStore } from './tenant-store.js';
+import { SystemStore } from '../store/system-store.js';
+import { TenantSpecError } from '../model/tenant-errors.js';
+import { SqliteTenantStore } from '../store/tenant-store.js';
 import type { TenantSpec } from './tenant-spec.js';
 import { hashPin, verifyPin } from './voicemail-pin.js';
 

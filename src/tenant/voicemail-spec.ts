@@ -6,9 +6,9 @@
  * already verifies the declared PIN is kept (re-applying the same file changes nothing).
  * `pbx tenant export` writes the hash back as `pinHash`.
  */
-import type { Destination } from './routing-plan.js';
+import type { Destination } from '../model/routing-plan.js';
 import { hashPin, isPinHash, isValidPin, verifyPin, VOICEMAIL_PIN_PROBLEM } from './voicemail-pin.js';
-import type { MwiMode, VoicemailBoxRow } from './voicemail-table.js';
+import type { MwiMode, VoicemailBoxRow } from '../store/voicemail-table.js';
 
 export interface VoicemailSettingsSpec {
   enabled?: boolean;

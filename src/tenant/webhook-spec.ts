@@ -1,4 +1,4 @@
-import type { TenantStore } from './tenant-store.js';
+import type { TenantStore } from '../store/tenant-store.js';
 
 /** One webhook of a tenant, as declared and as stored (settings row `webhooks`, JSON). */
 export interface WebhookSpec {

@@ -1,4 +1,4 @@
-import type { Trunk as TrunkConfig } from '../tenant/routing-plan.js';
+import type { Trunk as TrunkConfig } from '../model/routing-plan.js';
 import { buildAuthorization, pickChallenge } from '../sip/auth/client-digest.js';
 import { cseqOf, getHeaderValues, hasHeader } from '../sip/message/headers.js';
 import type { Header, SipRequest, SipResponse } from '../sip/message/types.js';

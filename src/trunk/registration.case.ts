@@ -5,7 +5,7 @@ import { FakeSender } from '../sip/transaction/fake-sender.js';
 import { TransactionLayer } from '../sip/transaction/transaction-layer.js';
 import { rememberSource } from '../sip/transport/response-source.js';
 import type { Endpoint } from '../sip/transport/types.js';
-import type { Trunk } from '../tenant/routing-plan.js';
+import type { Trunk } from '../model/routing-plan.js';
 import { FakeClock } from '../util/fake-clock.js';
 import type { TrunkRegistrationDeps } from './trunk-registration.js';
 import { TrunkResolver } from './trunk-target.js';

@@ -5,7 +5,7 @@ import { computeHa1, computeResponse } from '../sip/auth/digest.js';
 import { callIdOf, cseqOf, getHeader, hasHeader } from '../sip/message/headers.js';
 import type { SipRequest } from '../sip/message/types.js';
 import type { Target } from '../sip/transport/types.js';
-import type { Trunk } from '../tenant/routing-plan.js';
+import type { Trunk } from '../model/routing-plan.js';
 import { carrierTrunk, CARRIER, flush, harness, STRANGER } from './registration.case.js';
 import { TrunkRegistration } from './trunk-registration.js';
 import { HostResolveError } from './trunk-target.js';

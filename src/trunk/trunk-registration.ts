@@ -1,4 +1,4 @@
-import type { Trunk as TrunkConfig } from '../tenant/routing-plan.js';
+import type { Trunk as TrunkConfig } from '../model/routing-plan.js';
 import { viaValue, type LocalVia } from '../sip/dialog/local-via.js';
 import { getHeader, getHeaderValues, parseUint } from '../sip/message/headers.js';
 import { parseNameAddr } from '../sip/message/name-addr.js';

@@ -1,4 +1,4 @@
-import type { Trunk as TrunkConfig } from '../tenant/routing-plan.js';
+import type { Trunk as TrunkConfig } from '../model/routing-plan.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TrunkRegistration, type RegistrationState, type TrunkRegistrationDeps } from './trunk-registration.js';
 import type { AddressRefusal } from './trunk-target.js';

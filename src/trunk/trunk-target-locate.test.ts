@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { DnsCache, DnsClient } from '../sip/locate/dns-client.js';
 import { SipLocator } from '../sip/locate/sip-locator.js';
-import type { Trunk } from '../tenant/routing-plan.js';
+import type { Trunk } from '../model/routing-plan.js';
 import { systemClock } from '../util/clock.js';
 import { FakeClock } from '../util/fake-clock.js';
 import { TrunkResolver, TrunkTargetRefused } from './trunk-target.js';

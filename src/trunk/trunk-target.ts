@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import type { Trunk as TrunkConfig } from '../tenant/routing-plan.js';
+import type { Trunk as TrunkConfig } from '../model/routing-plan.js';
 import type { LocatedTarget, LocateInput, SipLocator } from '../sip/locate/sip-locator.js';
 import type { Target, TransportProtocol } from '../sip/transport/types.js';
 import { CidrSet } from '../util/cidr-set.js';

@@ -11,7 +11,7 @@
  *   `response` and `nonce` (and `cnonce`) parameters; username and realm stay, they are what
  *   an operator needs to see who failed;
  * - SDES key parameters (RFC 4568 §6.1, `a=crypto:… inline:<key||lifetime|MKI>`): the key;
- * - API tokens `pbx_<id>_<secret>` (src/tenant/api-token-store.ts): the secret; the id stays.
+ * - API tokens `pbx_<id>_<secret>` (src/store/api-token-store.ts): the secret; the id stays.
  * The message text itself gets the same scrub (scrubSecrets), as it may quote a header.
  */
 import type { redactOptions } from 'pino';

@@ -18,7 +18,7 @@ import { ulawDecodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { meanPower, toneShare } from '../../src/media/dsp/goertzel.js';
 import { readHeader } from '../../src/media/wav/wav-reader.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import type { TenantContext } from '../../src/tenant/tenant-context.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { CarrierUas, freeUdpPortOn, headerValues } from '../support/carrier.js';

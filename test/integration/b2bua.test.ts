@@ -10,7 +10,7 @@ import { PbxServer } from '../../src/app/pbx-server.js';
 import type { B2bua } from '../../src/b2bua/b2bua.js';
 import { getHeader } from '../../src/sip/message/headers.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { tenantYaml } from '../support/pbx-process.js';
 import { freePort } from '../support/ports.js';

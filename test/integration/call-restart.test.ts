@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { PbxProcess } from '../support/pbx-process.js';
 import { UdpPhone } from '../support/udp-phone.js';
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { pbxServer, runCall, type Party } from '../support/call-harness.js';
 import { PbxProcess } from '../support/pbx-process.js';
 import { requireTools } from '../support/tools.js';

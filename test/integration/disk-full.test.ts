@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHeader } from '../../src/sip/message/headers.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { pbxServer } from '../support/call-harness.js';
 import { CarrierUas, freeUdpPortOn } from '../support/carrier.js';
 import { PbxProcess } from '../support/pbx-process.js';

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PbxServer } from '../../src/app/pbx-server.js';
 import { getHeader, getHeaderValues } from '../../src/sip/message/headers.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { FakeClock } from '../../src/util/fake-clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { newCallId } from '../../src/util/ids.js';

@@ -11,7 +11,7 @@
 // extension in its own tenant.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CallHandling } from '../../src/tenant/call-handling.js';
+import type { CallHandling } from '../../src/model/call-handling.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { CarrierUas, freeUdpPortOn, headerValues } from '../support/carrier.js';
 import { byeFrom, inviteTo, rang, sdpPort, sleep, until } from '../support/flow-call.js';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { Callee, Caller, freeMediaPort, pbxServer, runCall, type Party } from '../support/call-harness.js';
 import { freeUdpPortOn, headerValues, RawUdpPeer, tracedMessages, udpBound } from '../support/carrier.js';
 import { PbxProcess, type TestTenant } from '../support/pbx-process.js';

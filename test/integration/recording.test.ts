@@ -16,7 +16,7 @@ import { goertzelPower, meanPower } from '../../src/media/dsp/goertzel.js';
 import { dbfsToAmplitude, writeSine } from '../../src/media/dsp/tone.js';
 import { WavReader } from '../../src/media/wav/wav-reader.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { tenantYaml } from '../support/pbx-process.js';
 import { freePort } from '../support/ports.js';

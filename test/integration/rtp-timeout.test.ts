@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PbxServer } from '../../src/app/pbx-server.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { tenantYaml } from '../support/pbx-process.js';
 import { freePort } from '../support/ports.js';

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { Baresip } from '../support/baresip.js';
 import { Linphonec } from '../support/linphonec.js';
 import { PbxProcess } from '../support/pbx-process.js';

@@ -7,11 +7,11 @@ import { parseTenantConfig } from '../../src/config/index.js';
 import { tenantYamlText } from '../../src/config/tenant-yaml.js';
 import { applyTenant } from '../../src/tenant/apply-tenant.js';
 import { exportTenantSpec } from '../../src/tenant/export-tenant.js';
-import { computeHa1Set } from '../../src/tenant/ha1.js';
-import { SystemStore } from '../../src/tenant/system-store.js';
-import { TenantSpecError } from '../../src/tenant/tenant-errors.js';
+import { computeHa1Set } from '../../src/model/ha1.js';
+import { SystemStore } from '../../src/store/system-store.js';
+import { TenantSpecError } from '../../src/model/tenant-errors.js';
 import type { TenantSpec } from '../../src/tenant/tenant-spec.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 
 const dirs: string[] = [];
 function dataDir(): string {

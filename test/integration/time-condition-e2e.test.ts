@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memoryLogger } from '../../src/util/logger.js';
-import { readOverride } from '../../src/tenant/call-flows-store.js';
+import { readOverride } from '../../src/store/call-flows-store.js';
 import { freeUdpPortOn } from '../support/carrier.js';
 import { byeFrom, rang, sleep, until } from '../support/flow-call.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';

@@ -13,7 +13,7 @@ import { G722Encoder } from '../../src/media/codecs/g722-encoder.js';
 import { toneShare } from '../../src/media/dsp/goertzel.js';
 import { concatPcm, sineFrames } from '../../src/media/dsp/tone.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
 import { UdpPhone } from '../support/udp-phone.js';

@@ -12,7 +12,7 @@ import { ulawDecodeInto } from '../../src/media/codecs/g711-ulaw.js';
 import { toneShare } from '../../src/media/dsp/goertzel.js';
 import { getHeader } from '../../src/sip/message/headers.js';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message/types.js';
-import { SqliteTenantStore } from '../../src/tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../src/store/tenant-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { InProcessPbx } from '../support/in-process-pbx.js';
 import { PcmuSender } from '../support/pcmu-sender.js';

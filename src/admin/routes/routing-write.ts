@@ -7,12 +7,12 @@
  */
 import { missingCountryCode } from '../../model/field-rules.js';
 import { storeDestinationNames } from '../../apps/forwarding/call-handling-service.js';
-import { callHandlingNode } from '../../tenant/call-handling.js';
-import type { RoutingPlan } from '../../tenant/routing-plan.js';
+import { callHandlingNode } from '../../model/call-handling.js';
+import type { RoutingPlan } from '../../model/routing-plan.js';
 import { validateRoutingSpec, type RoutingSpec } from '../../tenant/routing-spec.js';
-import type { SpecProblem } from '../../tenant/tenant-errors.js';
+import type { SpecProblem } from '../../model/tenant-errors.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import type { RoutingChanges } from '../../tenant/tenant-store.js';
+import type { RoutingChanges } from '../../store/tenant-store.js';
 import type { ApiRequest } from '../api-types.js';
 import { invalid, writeMeta, type TenantResourceDeps } from './tenant-resource-kit.js';
 

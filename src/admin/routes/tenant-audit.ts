@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../tenant/tenant-store.js';
+import type { AuditEntry } from '../../store/tenant-store.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
 import { CURSOR_PARAM, decodeCursor, encodeCursor, iso, LIMIT_PARAM, pageSize, parseTime, ROLES_ADMIN, tenantOf, TIME_PARAM, type TenantResourceDeps } from './tenant-resource-kit.js';
 

@@ -13,9 +13,9 @@
 import { unknownFlowPrompts } from '../../apps/flow-prompts.js';
 import { timeConditionState } from '../../apps/time/time-condition-route.js';
 import { parseCallFlows, type CallFlows, type CallFlowsInput } from '../../model/call-flows.js';
-import { CALL_FLOWS_SETTING, callFlowsJson, readCallFlows, writeOverride } from '../../tenant/call-flows-store.js';
+import { CALL_FLOWS_SETTING, callFlowsJson, readCallFlows, writeOverride } from '../../store/call-flows-store.js';
 import { readConferences } from '../../tenant/conference-spec.js';
-import type { SpecProblem } from '../../tenant/tenant-errors.js';
+import type { SpecProblem } from '../../model/tenant-errors.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import { notFound, type ApiRequest, type JsonSchema, type RouteDef } from '../api-types.js';
 import { invalid, PROBLEMS_DESCRIPTION, refuseFileManaged, ROLES_ADMIN, tenantOf, writeMeta, type TenantResourceDeps } from './tenant-resource-kit.js';

@@ -6,10 +6,10 @@
  * Call handling is a user's own state, like what they set from a phone with *72: it may be
  * changed through the API for a file-managed tenant too. The tenant file's `forward:`/`dnd:`
  * of an extension overwrite it only when the file changes what it says for that extension
- * (src/tenant/call-handling-table.ts).
+ * (src/store/call-handling-table.ts).
  */
 import { setCallHandling, type RouteOutbound } from '../../apps/forwarding/call-handling-service.js';
-import { callHandlingSpec, type CallHandlingSpec } from '../../tenant/call-handling.js';
+import { callHandlingSpec, type CallHandlingSpec } from '../../model/call-handling.js';
 import { featureCodeTableOf } from '../../tenant/feature-codes.js';
 import { notFound, type JsonSchema, type RouteDef } from '../api-types.js';
 import { DESTINATION_SCHEMA } from '../destination-schema.js';

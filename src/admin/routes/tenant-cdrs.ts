@@ -1,5 +1,5 @@
-import { CALL_DIRECTIONS, CDR_DISPOSITIONS, type CallDirection, type CdrDisposition } from '../../tenant/cdr-row.js';
-import type { CdrQuery, CdrRecord } from '../../tenant/tenant-store.js';
+import { CALL_DIRECTIONS, CDR_DISPOSITIONS, type CallDirection, type CdrDisposition } from '../../store/cdr-row.js';
+import type { CdrQuery, CdrRecord } from '../../store/tenant-store.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import type { ApiRequest, JsonSchema, RouteDef } from '../api-types.js';
 import { csvRow } from './csv.js';

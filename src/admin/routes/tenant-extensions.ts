@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { computeHa1Set, type DigestAlgorithm } from '../../tenant/ha1.js';
-import { CLASSES_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../../tenant/routing-plan.js';
+import { computeHa1Set, type DigestAlgorithm } from '../../model/ha1.js';
+import { CLASSES_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../../model/routing-plan.js';
 import { isValidExtensionPassword, validateExtensionSpec } from '../../tenant/tenant-spec.js';
-import type { Extension, ExtensionPatch } from '../../tenant/tenant-store.js';
+import type { Extension, ExtensionPatch } from '../../store/tenant-store.js';
 import { ApiError, notFound, type JsonSchema, type RouteDef } from '../api-types.js';
 import { FIELDS } from '../../model/field-rules.js';
 import { CLASS_OF_SERVICE, E164, EXT, EXT_NAME, MAX_CONTACTS, PASSWORD } from '../schemas.js';

@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
+import { tenantDir } from '../../store/tenant-id.js';
 import { folderBytes } from '../folder-bytes.js';
 import { ApiError, validationError, type ApiRequest, type JsonSchema } from '../api-types.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';

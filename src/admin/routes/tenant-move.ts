@@ -1,7 +1,7 @@
 /**
  * What `pbx cluster move` asks of a node (issue 15): drain a tenant (its new calls get 503,
  * calls in progress go on) and tell how many calls it still has, hand the tenant out as a pack
- * (app/tenant-pack.ts, the same file as `pbx tenant pack`), and install a pack another node
+ * (ops/tenant-pack.ts, the same file as `pbx tenant pack`), and install a pack another node
  * handed out (refused, nothing installed, when its id, a domain or a DID exists here).
  * Provider-only: a tenant-admin must not move or copy its tenant.
  */
@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ApiError, BodyOverLimit, type RouteDef } from '../api-types.js';
-import type { SystemStore } from '../../tenant/system-store.js';
+import type { SystemStore } from '../../store/system-store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { StoreError } from '../../util/errors.js';
@@ -21,7 +21,7 @@ export interface DrainsPort {
   startedAt(tenantId: string): number | undefined;
 }
 
-/** Packs as `pbx tenant pack` / `unpack` write and read them (src/app/tenant-pack.ts, wired in src/app). */
+/** Packs as `pbx tenant pack` / `unpack` write and read them (src/ops/tenant-pack.ts, wired in src/app). */
 export interface PacksPort {
   pack(o: { dataDir: string; id: string; outFile: string }): Promise<unknown>;
   unpack(o: { dataDir: string; file: string }): Promise<{ tenantId: string; domains: string[]; dids: string[]; files: number }>;

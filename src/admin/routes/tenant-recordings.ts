@@ -13,8 +13,8 @@
 import { statSync, unlinkSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
-import type { RecordingRow } from '../../tenant/recording-table.js';
+import { tenantDir } from '../../store/tenant-id.js';
+import type { RecordingRow } from '../../store/recording-table.js';
 import { fieldJsonSchema, FIELDS } from '../../model/field-rules.js';
 import { ApiError, notFound, type ApiRequest, type JsonSchema, type RouteDef } from '../api-types.js';
 import { badRequest, iso, refuseFileManaged, LIMIT_PARAM, pageSize, parseTime, ROLES_ADMIN, ROLES_WITH_USER, tenantOf, TIME_PARAM, type TenantResourceDeps } from './tenant-resource-kit.js';

@@ -1,4 +1,4 @@
-import type { BindingRow } from '../../tenant/binding-row.js';
+import type { BindingRow } from '../../store/binding-row.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
 import { iso, ROLES_ADMIN, tenantOf, type TenantResourceDeps } from './tenant-resource-kit.js';
 

@@ -11,8 +11,8 @@ import type { QueueControl } from './tenant-queues.js';
 import type { B2bua } from '../../b2bua/b2bua.js';
 import type { RouteOutbound } from '../../apps/forwarding/call-handling-service.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { TenantSpecError, type SpecProblem } from '../../tenant/tenant-errors.js';
-import type { WriteMeta } from '../../tenant/tenant-store.js';
+import { TenantSpecError, type SpecProblem } from '../../model/tenant-errors.js';
+import type { WriteMeta } from '../../store/tenant-store.js';
 import type { Clock } from '../../util/clock.js';
 import { ApiError, notFound, validationError, type ApiRequest, type JsonSchema } from '../api-types.js';
 

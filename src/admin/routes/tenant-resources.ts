@@ -3,8 +3,8 @@
  * extensions, trunks, routing, registrations, live calls, CDRs, usage and the audit log.
  * The server enforces role and tenant scope from each route's path before a handler runs.
  */
-import type { TenantStorePool } from '../../tenant/store-pool.js';
-import type { SystemStore } from '../../tenant/system-store.js';
+import type { TenantStorePool } from '../../store/store-pool.js';
+import type { SystemStore } from '../../store/system-store.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import type { RouteDef } from '../api-types.js';
 import { auditRoutes } from './tenant-audit.js';

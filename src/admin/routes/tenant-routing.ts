@@ -1,4 +1,4 @@
-import { CLASSES_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../../tenant/routing-plan.js';
+import { CLASSES_OF_SERVICE, type ClassOfService, type RoutingPlan } from '../../model/routing-plan.js';
 import type { RoutingSpec } from '../../tenant/routing-spec.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
 import { DESTINATION_SCHEMA } from '../destination-schema.js';

@@ -1,4 +1,4 @@
-import type { Trunk } from '../../tenant/routing-plan.js';
+import type { Trunk } from '../../model/routing-plan.js';
 import type { TrunkSpec } from '../../tenant/trunk-spec.js';
 import { notFound, type JsonSchema, type RouteDef } from '../api-types.js';
 import { fieldJsonSchema, TRUNK_FIELDS } from '../../model/field-rules.js';

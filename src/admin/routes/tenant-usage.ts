@@ -1,6 +1,6 @@
 import { folderBytes } from '../folder-bytes.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
+import { tenantDir } from '../../store/tenant-id.js';
 import type { JsonSchema, RouteDef } from '../api-types.js';
 import { badRequest, iso, parseTime, ROLES_ADMIN, tenantOf, TIME_PARAM, type TenantResourceDeps } from './tenant-resource-kit.js';
 import { bucketBounds, nextPeriod, periodStart, usageBuckets, usageTotals, type UsagePeriod } from './usage-buckets.js';

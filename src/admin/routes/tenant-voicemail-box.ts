@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import { boxFolder, GREETING_KINDS, insideTenant, isGreetingKind, type GreetingKind } from '../../apps/voicemail/voicemail-files.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
+import { tenantDir } from '../../store/tenant-id.js';
 import { hashPin, isValidPin, VOICEMAIL_PIN_PROBLEM } from '../../tenant/voicemail-pin.js';
 import { notFound, validationError, type ApiRequest, type RouteDef } from '../api-types.js';
 import { UPLOADED } from './tenant-prompts.js';

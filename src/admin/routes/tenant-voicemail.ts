@@ -10,11 +10,11 @@
  */
 import { iso, ROLES_ADMIN, ROLES_WITH_USER, tenantOf, type TenantResourceDeps } from './tenant-resource-kit.js';
 import { ApiError, type JsonSchema, type RouteDef } from '../api-types.js';
-import type { VoicemailBoxRow, VoicemailMessageRow } from '../../tenant/voicemail-table.js';
+import type { VoicemailBoxRow, VoicemailMessageRow } from '../../store/voicemail-table.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import { GREETING_KINDS, greetingFile } from '../../apps/voicemail/voicemail-files.js';
 import { insideTenant } from '../../apps/voicemail/voicemail-files.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
+import { tenantDir } from '../../store/tenant-id.js';
 import { auditMedia, regularFile } from './tenant-media-kit.js';
 import { BOX_PARAM, boxOf, control, MESSAGE_ID_PARAM, messageOf, messagePath, scopePrefix, visibleBoxes, type VoicemailScope } from './voicemail-access.js';
 

@@ -1,8 +1,8 @@
 import type { JsonSchema, RouteDef } from '../api-types.js';
 import { DOMAINS, FEATURES, LIMITS, listOf, TENANT, TENANT_ID, TENANT_NAME } from '../schemas.js';
 import { tenantView, type TenantLifecycle } from '../tenant-lifecycle.js';
-import type { TenantLimits } from '../../tenant/tenant-limits.js';
-import type { TenantFeatures } from '../../tenant/tenant-features.js';
+import type { TenantLimits } from '../../model/tenant-limits.js';
+import type { TenantFeatures } from '../../model/tenant-features.js';
 
 /** PATCH merges: a limit set to null is removed (no limit). */
 const LIMITS_PATCH: JsonSchema = {

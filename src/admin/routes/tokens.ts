@@ -1,5 +1,5 @@
-import type { ApiTokenRecord, ApiTokenStore } from '../../tenant/api-token-store.js';
-import type { SystemStore } from '../../tenant/system-store.js';
+import type { ApiTokenRecord, ApiTokenStore } from '../../store/api-token-store.js';
+import type { SystemStore } from '../../store/system-store.js';
 import { ApiError, notFound, validationError, type JsonSchema, type Principal, type RouteDef } from '../api-types.js';
 import { EXT, LABEL, listOf, ROLE, TENANT_ID, TOKEN } from '../schemas.js';
 

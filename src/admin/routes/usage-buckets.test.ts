@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CdrUsageRow } from '../../tenant/cdr-table.js';
+import type { CdrUsageRow } from '../../store/cdr-table.js';
 import { bucketBounds, nextPeriod, peakConcurrency, periodStart, usageBuckets, usageTotals } from './usage-buckets.js';
 
 const T = (s: string) => Date.parse(s);

@@ -3,8 +3,8 @@
  * billable minutes by direction, and the peak number of calls up at once (a sweep over
  * the records' [startedAt, endedAt) intervals, clipped to the bucket). Pure functions.
  */
-import type { CallDirection } from '../../tenant/cdr-row.js';
-import type { CdrUsageRow } from '../../tenant/cdr-table.js';
+import type { CallDirection } from '../../store/cdr-row.js';
+import type { CdrUsageRow } from '../../store/cdr-table.js';
 
 export type UsagePeriod = 'day' | 'month';
 

@@ -16,8 +16,8 @@
  * names, checked to stay inside the tenant's folder: nothing from the request becomes a path.
  */
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
-import type { VoicemailBoxRow, VoicemailMessageRow } from '../../tenant/voicemail-table.js';
+import { tenantDir } from '../../store/tenant-id.js';
+import type { VoicemailBoxRow, VoicemailMessageRow } from '../../store/voicemail-table.js';
 import { BOX_RE, insideTenant, MESSAGE_ID_RE, messageFile } from '../../apps/voicemail/voicemail-files.js';
 import { ApiError, notFound, type ApiRequest, type JsonSchema } from '../api-types.js';
 import type { TenantResourceDeps } from './tenant-resource-kit.js';

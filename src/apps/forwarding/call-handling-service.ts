@@ -7,14 +7,14 @@
  * allows that number (the routing ports' answer for a call the extension would dial; the
  * B2BUA checks again at call time). Written with an audit entry in the tenant's store.
  */
-import { callHandlingNode, validateCallHandling, type CallHandling, type CallHandlingSpec } from '../../tenant/call-handling.js';
+import { callHandlingNode, validateCallHandling, type CallHandling, type CallHandlingSpec } from '../../model/call-handling.js';
 import { readConferences } from '../../tenant/conference-spec.js';
-import type { DestinationNames } from '../../tenant/destination.js';
-import { findDestinationLoop, loopText, type DestinationGraphNode } from '../../tenant/destination-graph.js';
-import type { Destination } from '../../tenant/routing-plan.js';
+import type { DestinationNames } from '../../model/destination.js';
+import { findDestinationLoop, loopText, type DestinationGraphNode } from '../../model/destination-graph.js';
+import type { Destination } from '../../model/routing-plan.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import type { SpecProblem } from '../../tenant/tenant-errors.js';
-import { readCallFlows } from '../../tenant/call-flows-store.js';
+import type { SpecProblem } from '../../model/tenant-errors.js';
+import { readCallFlows } from '../../store/call-flows-store.js';
 
 /**
  * The routing ports' outbound decision (b2bua/call-plan.ts PlannerPorts.routeOutbound fits):

@@ -2,7 +2,7 @@
  * CallApps.extensionPolicy: how an extension of the call's tenant wants its calls handled,
  * read from that tenant's store (call_handling). Only ever the tenant passed in.
  */
-import { isNoCallHandling } from '../../tenant/call-handling.js';
+import { isNoCallHandling } from '../../model/call-handling.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import type { ExtensionPolicy } from '../call-apps.js';
 

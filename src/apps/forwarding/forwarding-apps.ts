@@ -6,8 +6,8 @@
  * `activated` / `deactivated` (`cannot-complete` when refused), and hangs up. A forward code
  * dialled without a number reads one: digits until # or a pause.
  */
-import { callHandlingSpec, DEFAULT_NO_ANSWER_SECONDS, type CallHandlingSpec } from '../../tenant/call-handling.js';
-import type { Destination } from '../../tenant/routing-plan.js';
+import { callHandlingSpec, DEFAULT_NO_ANSWER_SECONDS, type CallHandlingSpec } from '../../model/call-handling.js';
+import type { Destination } from '../../model/routing-plan.js';
 import type { Clock } from '../../util/clock.js';
 import type { AppChannel, CallApp } from '../app-channel.js';
 import type { FeatureAppContext, FeatureCodeRegistry } from '../feature-codes/feature-code-registry.js';

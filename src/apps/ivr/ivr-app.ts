@@ -9,7 +9,7 @@
  * (more than 20 keys within a second) ends the menu at once to its invalid destination, or
  * hangs up. Never throws: an unexpected error hangs up the call and is logged.
  */
-import type { Destination } from '../../tenant/routing-plan.js';
+import type { Destination } from '../../model/routing-plan.js';
 import type { FlowDestination } from '../../model/flow-destination.js';
 import type { IvrMenu } from '../../model/ivr-menu.js';
 import type { Clock } from '../../util/clock.js';

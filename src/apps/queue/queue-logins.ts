@@ -5,7 +5,7 @@
  * logins of an agent no longer listed are ignored (and dropped at the next write).
  */
 import type { CallQueue } from '../../model/call-queue.js';
-import type { TenantStore } from '../../tenant/tenant-store.js';
+import type { TenantStore } from '../../store/tenant-store.js';
 
 export const QUEUE_LOGINS_SETTING = 'queues.logins';
 

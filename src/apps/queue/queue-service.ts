@@ -7,7 +7,7 @@
  * up in the tenant given: another tenant's queue of the same name is a different queue.
  */
 import { queueExtensions, type CallQueue } from '../../model/call-queue.js';
-import { readCallFlows } from '../../tenant/call-flows-store.js';
+import { readCallFlows } from '../../store/call-flows-store.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';

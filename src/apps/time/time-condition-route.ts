@@ -4,8 +4,8 @@
  * the given tenant's store is read, so only its conditions exist here.
  */
 import type { FlowDestination } from '../../model/flow-destination.js';
-import { readCallFlows, readOverride, type TimeConditionOverride } from '../../tenant/call-flows-store.js';
-import type { TenantStore } from '../../tenant/tenant-store.js';
+import { readCallFlows, readOverride, type TimeConditionOverride } from '../../store/call-flows-store.js';
+import type { TenantStore } from '../../store/tenant-store.js';
 import { isOpen } from './is-open.js';
 
 export interface TimeConditionState {

@@ -6,8 +6,8 @@
  * (forced open), `deactivated` (forced closed) or `thank-you` (back to the schedule).
  * A number that is no condition of the caller's tenant plays `invalid-option`.
  */
-import { readCallFlows, readOverride, writeOverride, type TimeConditionOverride } from '../../tenant/call-flows-store.js';
-import type { TenantStore } from '../../tenant/tenant-store.js';
+import { readCallFlows, readOverride, writeOverride, type TimeConditionOverride } from '../../store/call-flows-store.js';
+import type { TenantStore } from '../../store/tenant-store.js';
 import type { Logger } from '../../util/logger.js';
 import type { AppChannel, CallApp } from '../app-channel.js';
 

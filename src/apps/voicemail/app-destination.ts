@@ -1,8 +1,8 @@
 /**
  * The destinations voicemail sends calls to (a box's operator, call back the sender), handed
- * to AppChannel.continueTo: src/tenant/routing-plan.ts Destination, the one union.
+ * to AppChannel.continueTo: src/model/routing-plan.ts Destination, the one union.
  */
-import type { Destination } from '../../tenant/routing-plan.js';
+import type { Destination } from '../../model/routing-plan.js';
 
 export type AppDestination = Destination;
 

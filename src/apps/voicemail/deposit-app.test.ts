@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture, type Fixture } from './voicemail-fixture.case.js';
 import { ScriptedChannel } from './scripted-channel.case.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
+import { tenantDir } from '../../store/tenant-id.js';
 
 let f: Fixture;
 test.before.each(() => {

@@ -10,7 +10,7 @@
 import type { AppChannel, CallApp, RecordResult } from '../app-channel.js';
 import type { DepositReason } from '../call-apps.js';
 import { sayDigits } from '../../media/prompts/prompt-catalog.js';
-import type { VoicemailBoxRow } from '../../tenant/voicemail-table.js';
+import type { VoicemailBoxRow } from '../../store/voicemail-table.js';
 import { readDestination } from './app-destination.js';
 import { DEFAULT_MAX_SECONDS, type VoicemailService } from './voicemail-service.js';
 

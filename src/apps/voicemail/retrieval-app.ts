@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import type { AppChannel, CallApp, PlayOutcome } from '../app-channel.js';
 import { sayDigits, sayMessageCounts, sayNumber, type PromptId } from '../../media/prompts/prompt-catalog.js';
 import { hashPin, isValidPin, verifyPin } from '../../tenant/voicemail-pin.js';
-import type { VoicemailBoxRow, VoicemailMessageRow } from '../../tenant/voicemail-table.js';
+import type { VoicemailBoxRow, VoicemailMessageRow } from '../../store/voicemail-table.js';
 import type { AppDestination } from './app-destination.js';
 import { isSilence } from './voicemail-level.js';
 import { BOX_RE, type GreetingKind } from './voicemail-files.js';

@@ -7,7 +7,7 @@
 import { WavWriter } from '../../media/wav/wav-writer.js';
 import { writeSine } from '../../media/dsp/tone.js';
 import type { AppCaller, AppChannel, PlayOutcome, ReadDigitsOptions, ReadDigitsResult, RecordOptions, RecordResult } from '../app-channel.js';
-import type { Destination } from '../../tenant/routing-plan.js';
+import type { Destination } from '../../model/routing-plan.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
 
 export interface ScriptedRecording {

@@ -2,16 +2,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteTenantStore } from '../../tenant/tenant-store.js';
+import { SqliteTenantStore } from '../../store/tenant-store.js';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
+import { tenantDir } from '../../store/tenant-id.js';
 import { hashPin } from '../../tenant/voicemail-pin.js';
-import type { VoicemailBoxRow } from '../../tenant/voicemail-table.js';
+import type { VoicemailBoxRow } from '../../store/voicemail-table.js';
 import { FakeClock } from '../../util/fake-clock.js';
 import { memoryLogger } from '../../util/logger.js';
 import { folderBytes } from '../../admin/folder-bytes.js';
 import { voicemailApps, type VoicemailApps } from './voicemail-apps.js';
-import type { VoicemailCounts, VoicemailMessageRow } from '../../tenant/voicemail-table.js';
+import type { VoicemailCounts, VoicemailMessageRow } from '../../store/voicemail-table.js';
 
 export const PIN_1001 = hashPin('1234');
 export const PIN_GLOBEX_1001 = hashPin('9999');

@@ -9,7 +9,7 @@
  */
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VoicemailTable } from '../../tenant/voicemail-table.js';
+import type { VoicemailTable } from '../../store/voicemail-table.js';
 import { WavReader } from '../../media/wav/wav-reader.js';
 import { BOX_RE, insideTenant, MESSAGE_ID_RE, messageFile } from './voicemail-files.js';
 

@@ -8,8 +8,8 @@
 import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TenantContext } from '../../tenant/tenant-context.js';
-import { tenantDir } from '../../tenant/tenant-id.js';
-import type { VoicemailBoxRow, VoicemailCounts, VoicemailMessageRow } from '../../tenant/voicemail-table.js';
+import { tenantDir } from '../../store/tenant-id.js';
+import type { VoicemailBoxRow, VoicemailCounts, VoicemailMessageRow } from '../../store/voicemail-table.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { insideTenant, messageFile, newMessageId, greetingFile, type GreetingKind } from './voicemail-files.js';
