@@ -31,6 +31,7 @@ const MOVES = {
   'src/tenant/binding-row.ts': 'src/store/binding-row.ts',
   'src/tenant/call-flows-store.ts': 'src/store/call-flows-store.ts',
   'src/tenant/call-handling-table.ts': 'src/store/call-handling-table.ts',
+  'src/tenant/console-session-table.ts': 'src/store/console-session-table.ts',
   'src/tenant/cdr-row.ts': 'src/store/cdr-row.ts',
   'src/tenant/cdr-table.ts': 'src/store/cdr-table.ts',
   'src/tenant/data-version-watch.ts': 'src/store/data-version-watch.ts',

@@ -12,7 +12,7 @@
  * (startSweeping) deletes expired sessions from both.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ConsoleSessionRecord } from '../tenant/console-session-table.js';
+import type { ConsoleSessionRecord } from '../store/console-session-table.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Principal } from './api-types.js';
 

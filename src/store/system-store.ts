@@ -9,7 +9,7 @@ import { applyMigrations } from './migrations.js';
 import { openSqlite } from './sqlite-open.js';
 import { ApiTokenStore } from './api-token-store.js';
 import { TenantFileIndex } from './tenant-file-index.js';
-import { ConsoleSessionTable } from '../tenant/console-session-table.js';
+import { ConsoleSessionTable } from './console-session-table.js';
 import { TenantTrunkTable } from './tenant-trunk-table.js';
 import { SYSTEM_MIGRATIONS } from './system-schema.js';
 import { DidConflictError, DomainConflictError, TenantSpecError } from '../model/tenant-errors.js';
