@@ -95,7 +95,7 @@ test('a real call 1001 → 1002: the BLF of 1002 goes idle → ringing (early) �
   // RFC 4235 §3.7.1: the ended dialog is told once as terminated (or, when NOTIFYs were
   // coalesced, the next full state simply has no dialog): the lamp is idle.
   const endedAt = await until(watcher, busyAt + 1, (m) => states(m).every((x) => x === 'terminated'));
-  assert.match(body(watcher.notifies[endedAt]!), /<dialog-info [^>]*>(\r\n  <dialog id="[^"]+" direction="recipient">\r\n    <state>terminated<\/state>[\s\S]*)?<\/dialog-info>/);
+  assert.match(body(watcher.notifies[endedAt]!), /<dialog-info [^>]*>\r\n(  <dialog id="[^"]+" direction="recipient">\r\n    <state>terminated<\/state>[\s\S]*)?<\/dialog-info>/);
   assert.is(pbx.server.events.extensions.lamp('acme', '1002'), 'idle');
   await pres.nextNotify(2, 8000, (m) => !body(m).includes('on-the-phone'));
 
