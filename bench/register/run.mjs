@@ -30,7 +30,7 @@ const HELP = `usage: node bench/register/run.mjs [options]
   --quick                        smoke run: 3 s steps, coarse ramp, 5 s settle; results go to
                                  bench/out/RESULTS-quick.md unless --results is given
   --kamailio-children N          Kamailio UDP workers (default 2 = one per core here)
-  --sip-threads N|auto           the PBX's sip.threads (default: its own default, auto)
+  --sip-threads N|auto           the PBX's sip.threads (default: its own default, 1)
   --sipp-procs N                 SIPp processes sharing the load (default 1)
   --step-seconds S               length of one rate step (default 10)
   --start R --step R --max R     ramp: first rate, increment, ceiling (default 1000 1000 30000)
