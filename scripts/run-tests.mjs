@@ -47,7 +47,7 @@ const failedFiles = [];
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'node_modules/uvu/bin.js'), '.', '^' + file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(root, 'scripts/uvu-hook-errors.mjs'), join(root, 'node_modules/uvu/bin.js'), '.', '^' + file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$'], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
