@@ -29,7 +29,7 @@
 // Call-ID and CSeq (RFC 3261 §8.2.6.2) and go to the datagram's source address and port.
 //
 // SIGUSR2 (with --expose-gc): a full GC in every thread, then one line on stdout:
-//   stats contacts=N heapUsedBytes=H
+//   stats contacts=N heapUsedBytes=H datagramsPerThread=A/B/..
 // SIGTERM / SIGINT: exit.
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -146,6 +146,7 @@ export class BareRegistrar {
     this.toTag = randomBytes(4).toString('hex');
     this.nonceSecond = -1;
     this.nonceValue = '';
+    this.datagrams = 0;
   }
 
   nonce(sec) {
@@ -172,6 +173,7 @@ export class BareRegistrar {
    * @returns {string|undefined} the response to send back to its source, or nothing
    */
   handle(buf, ip, port) {
+    this.datagrams++;
     const text = buf.toString('latin1');
     let end = text.indexOf('\r\n\r\n');
     if (end < 0) return undefined;
@@ -251,7 +253,7 @@ function serve({ host, port, usersFile, secret, reusePort }) {
 
 function stats(reg) {
   globalThis.gc?.();
-  return { contacts: reg.contacts.size, heapUsed: process.memoryUsage().heapUsed };
+  return { contacts: reg.contacts.size, heapUsed: process.memoryUsage().heapUsed, datagrams: reg.datagrams };
 }
 
 if (!isMainThread) {
@@ -296,7 +298,8 @@ if (!isMainThread) {
       globalThis.gc?.();
       const contacts = all.reduce((s, x) => s + x.contacts, 0);
       const heap = all.reduce((s, x) => s + x.heapUsed, 0) + (threads > 1 ? process.memoryUsage().heapUsed : 0);
-      process.stdout.write(`stats contacts=${contacts} heapUsedBytes=${heap}\n`);
+      // Datagrams each thread received so far: shows whether SO_REUSEPORT spread the load.
+      process.stdout.write(`stats contacts=${contacts} heapUsedBytes=${heap} datagramsPerThread=${all.map((x) => x.datagrams).join('/')}\n`);
     });
   });
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));

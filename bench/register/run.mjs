@@ -224,6 +224,7 @@ async function main() {
       log(`${title}: starting`);
       await server.start();
       side.result = await benchServer(server, ctx);
+      side.result.notes.push(...((await server.rampNotes?.()) ?? []));
     } catch (err) {
       side.skipped = `error: ${err.message}`;
       failed = true;

@@ -73,12 +73,23 @@ export class BareServer {
       if (lines.length > before) {
         const line = lines[lines.length - 1];
         const num = (k) => Number(new RegExp(`\\b${k}=(\\d+)`).exec(line)?.[1]);
-        this.lastStats = { contacts: num('contacts'), heapUsed: num('heapUsedBytes') };
+        this.lastStats = { contacts: num('contacts'), heapUsed: num('heapUsedBytes'), perThread: /datagramsPerThread=([\d/]+)/.exec(line)?.[1] };
         await new Promise((r) => setTimeout(r, 500));
         return;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** After the ramp: how the datagrams were spread over the threads (SO_REUSEPORT hashes by source). */
+  async rampNotes() {
+    if (this.o.threads === 1) return [];
+    await this.prepareMeasure();
+    const counts = (this.lastStats?.perThread ?? '').split('/').map(Number);
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (!total) return [];
+    const shares = counts.map((c) => `${((100 * c) / total).toFixed(0)} %`).join(' / ');
+    return [`datagrams received per thread over the whole run: ${counts.join(' / ')} (${shares})${Math.max(...counts) > 0.9 * total ? ': the kernel put (nearly) all the load on one thread, so this is a one-thread figure' : ''}`];
   }
 
   statsLines() {
