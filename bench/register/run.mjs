@@ -22,6 +22,7 @@ import { runSection } from './lib/results-md.mjs';
 import { benchServer } from './lib/server-bench.mjs';
 import { BareServer } from './lib/bare-server.mjs';
 import { ratioLines } from './lib/ratios.mjs';
+import { reuseportSpread, spreadNote } from '../lib/reuseport-spread.mjs';
 import { SIPP_BUFFER_BYTES } from '../lib/sipp-run.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -221,9 +222,18 @@ async function main() {
       return;
     }
     try {
+      // Threads sharing a port by SO_REUSEPORT get load only if the SIPp ports hash apart: ask
+      // the kernel while the port is still free.
+      let spread;
+      if (tags.kind !== 'kamailio' && typeof tags.threads === 'number' && tags.threads > 1) {
+        const sippPorts = ctx.sliceCsvs.map((_, i) => o.sippPort + i);
+        spread = spreadNote(await reuseportSpread(server.host, server.port, tags.threads, sippPorts), tags.threads, sippPorts);
+        log(`${title}: ${spread}`);
+      }
       log(`${title}: starting`);
       await server.start();
       side.result = await benchServer(server, ctx);
+      if (spread) side.result.notes.push(spread);
       side.result.notes.push(...((await server.rampNotes?.()) ?? []));
     } catch (err) {
       side.skipped = `error: ${err.message}`;
