@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Registration benchmark: 10,000 extensions in 100 tenants register with digest auth at a
-// rising rate, against this repository's PBX and against Kamailio 5.6 configured as a
+// rising rate, against this repository's PBX, a bare Node registrar (the floor of Node's UDP
+// path plus the digest's crypto: bare-registrar.mjs) and Kamailio 5.6 configured as a
 // registrar, in the same run. See bench/README.md.
 //
-//   node bench/register/run.mjs [--pbx-only|--kamailio-only] [--quick] [--help]
+//   node bench/register/run.mjs [--servers pbx,bare,kamailio] [--quick] [--help]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +20,9 @@ import { PbxServer } from '../lib/pbx-server.mjs';
 import { prependSection } from '../lib/results-file.mjs';
 import { runSection } from './lib/results-md.mjs';
 import { benchServer } from './lib/server-bench.mjs';
+import { BareServer } from './lib/bare-server.mjs';
+import { ratioLines } from './lib/ratios.mjs';
+import { reuseportSpread, spreadNote } from '../lib/reuseport-spread.mjs';
 import { SIPP_BUFFER_BYTES } from '../lib/sipp-run.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,11 +30,19 @@ const repoRoot = resolve(here, '..', '..');
 const log = (s) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 const HELP = `usage: node bench/register/run.mjs [options]
-  --pbx-only | --kamailio-only   measure one side only (default: both, PBX first)
+  --servers LIST                 which servers, in this order (default pbx,bare,kamailio):
+                                 pbx = this repository's PBX, bare = bench/register/bare-registrar.mjs
+                                 (bare Node: dgram + MD5 digest + a Map, the floor for Node),
+                                 kamailio = Kamailio as a registrar
+  --pbx-only | --kamailio-only   short for --servers pbx / --servers kamailio
   --quick                        smoke run: 3 s steps, coarse ramp, 5 s settle; results go to
                                  bench/out/RESULTS-quick.md unless --results is given
   --kamailio-children N          Kamailio UDP workers (default 2 = one per core here)
-  --sip-threads N|auto           the PBX's sip.threads (default: its own default, 1)
+  --sip-threads N[,N..]|auto     the PBX's sip.threads; a list measures the PBX once per value,
+                                 one section each (default: its own default, 1)
+  --bare-threads N[,N..]         threads of the bare registrar, one section each (default 1,2);
+                                 threads > 1 bind with SO_REUSEPORT, which spreads by source port:
+                                 use --sipp-procs 2 or more to load more than one thread
   --sipp-procs N                 SIPp processes sharing the load (default 1)
   --step-seconds S               length of one rate step (default 10)
   --start R --step R --max R     ramp: first rate, increment, ceiling (default 1000 1000 30000)
@@ -44,7 +56,7 @@ const HELP = `usage: node bench/register/run.mjs [options]
   --target HOST:PORT             instead of starting the PBX, load a registrar already running there
   --target-pid PID               ... and sample that process tree's CPU and memory
   --target-name NAME             ... and call it NAME in the results (default "target")
-  --pbx-port P / --kamailio-port P   (default 5080 / 5090)
+  --pbx-port P / --bare-port P / --kamailio-port P   (default 5080 / 5100 / 5090)
   --tenants N --exts N           smaller data set for trials (default 100 x 100)
   --results FILE                 where to write (default bench/RESULTS.md)
   --no-results                   write nothing
@@ -54,6 +66,9 @@ const HELP = `usage: node bench/register/run.mjs [options]
 function options() {
   const { values } = parseArgs({
     options: {
+      servers: { type: 'string' },
+      'bare-threads': { type: 'string' },
+      'bare-port': { type: 'string' },
       'pbx-only': { type: 'boolean' },
       'kamailio-only': { type: 'boolean' },
       quick: { type: 'boolean' },
@@ -94,13 +109,26 @@ function options() {
     if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name} must be an integer in ${min}..${max}`);
     return v;
   };
-  if (values['pbx-only'] && values['kamailio-only']) throw new Error('--pbx-only and --kamailio-only exclude each other');
+  if ([values['pbx-only'], values['kamailio-only'], values.servers].filter(Boolean).length > 1) throw new Error('--pbx-only, --kamailio-only and --servers exclude each other');
+  const servers = (values['pbx-only'] ? 'pbx' : values['kamailio-only'] ? 'kamailio' : (values.servers ?? 'pbx,bare,kamailio')).split(',').map((x) => x.trim());
+  for (const name of servers) if (!['pbx', 'bare', 'kamailio'].includes(name)) throw new Error(`--servers: unknown server "${name}" (pbx, bare, kamailio)`);
+  if (new Set(servers).size !== servers.length || servers.length === 0) throw new Error('--servers: each of pbx, bare, kamailio at most once');
+  const intList = (name, dflt) =>
+    (values[name] ?? dflt).split(',').map((x) => {
+      const v = Number(x);
+      if (!Number.isInteger(v) || v < 1 || v > 64) throw new Error(`--${name} must be a comma-separated list of integers in 1..64`);
+      return v;
+    });
   const o = {
     quick,
-    pbx: !values['kamailio-only'],
-    kamailio: !values['pbx-only'],
+    servers,
+    pbx: servers.includes('pbx'),
+    bare: servers.includes('bare'),
+    kamailio: servers.includes('kamailio'),
+    bareThreads: intList('bare-threads', '1,2'),
     kamailioChildren: int('kamailio-children', 2, 1, 64),
-    sipThreads: values['sip-threads'] === undefined ? undefined : values['sip-threads'] === 'auto' ? 'auto' : int('sip-threads', 1, 1, 64),
+    // undefined = the PBX's own default, measured once.
+    sipThreads: values['sip-threads'] === undefined ? [undefined] : values['sip-threads'] === 'auto' ? ['auto'] : intList('sip-threads', '1'),
     sippProcs: int('sipp-procs', 1, 1, 8),
     stepSeconds: int('step-seconds', quick ? 3 : 10, 1, 120),
     start: int('start', 1000),
@@ -117,6 +145,7 @@ function options() {
     recvTimeoutMs: 5000,
     pbxPort: int('pbx-port', 5080, 1, 65535),
     kamailioPort: int('kamailio-port', 5090, 1, 65535),
+    barePort: int('bare-port', 5100, 1, 65535),
     sippPort: 5070,
     tenants: int('tenants', 100, 1, 1000),
     exts: int('exts', 100, 1, 1000),
@@ -182,8 +211,8 @@ async function main() {
   const caveats = [];
   let failed = false;
 
-  const measure = async (title, server) => {
-    const side = { title, config: server.describe?.() ?? [] };
+  const measure = async (title, server, tags = {}) => {
+    const side = { title, ...tags, config: server.describe?.() ?? [] };
     sides.push(side);
     const why = server.prepare();
     side.config = server.describe();
@@ -193,9 +222,19 @@ async function main() {
       return;
     }
     try {
+      // Threads sharing a port by SO_REUSEPORT get load only if the SIPp ports hash apart: ask
+      // the kernel while the port is still free.
+      let spread;
+      if (tags.kind !== 'kamailio' && typeof tags.threads === 'number' && tags.threads > 1) {
+        const sippPorts = ctx.sliceCsvs.map((_, i) => o.sippPort + i);
+        spread = spreadNote(await reuseportSpread(server.host, server.port, tags.threads, sippPorts), tags.threads, sippPorts);
+        log(`${title}: ${spread}`);
+      }
       log(`${title}: starting`);
       await server.start();
       side.result = await benchServer(server, ctx);
+      if (spread) side.result.notes.push(spread);
+      side.result.notes.push(...((await server.rampNotes?.()) ?? []));
     } catch (err) {
       side.skipped = `error: ${err.message}`;
       failed = true;
@@ -205,19 +244,27 @@ async function main() {
     }
   };
 
-  if (o.pbx) {
-    const server = o.target
-      ? new ExternalServer({ name: o.targetName, host: o.target.split(':')[0], port: Number(o.target.split(':')[1]), pid: o.targetPid })
-      : new PbxServer({ dir: join(dir, 'pbx'), host: '127.0.0.1', port: o.pbxPort, users, repoRoot, log, ...(o.sipThreads !== undefined ? { sipExtra: [`threads: ${o.sipThreads}`] } : {}) });
-    await measure(o.target ? `${o.targetName} (${o.target})` : 'PBX', server);
+  for (const kind of o.servers) {
+    if (kind === 'pbx' && o.target) {
+      const server = new ExternalServer({ name: o.targetName, host: o.target.split(':')[0], port: Number(o.target.split(':')[1]), pid: o.targetPid });
+      await measure(`${o.targetName} (${o.target})`, server, { kind: 'target' });
+    } else if (kind === 'pbx') {
+      for (const t of o.sipThreads) {
+        const label = t === undefined ? '' : `-t${t}`;
+        const server = new PbxServer({ dir: join(dir, `pbx${label}`), host: '127.0.0.1', port: o.pbxPort, users, repoRoot, log, ...(t !== undefined ? { sipExtra: [`threads: ${t}`] } : {}) });
+        server.name = `pbx${label}`;
+        await measure(t === undefined ? 'PBX' : `PBX, sip.threads ${t}`, server, { kind: 'pbx', threads: t });
+      }
+    } else if (kind === 'bare') {
+      for (const t of o.bareThreads) {
+        const server = new BareServer({ dir: join(dir, `bare-t${t}`), host: '127.0.0.1', port: o.barePort, threads: t, users, repoRoot, log });
+        await measure(`bare Node registrar, ${t} thread${t > 1 ? 's' : ''}`, server, { kind: 'bare', threads: t });
+      }
+    } else if (kind === 'kamailio') {
+      const server = new KamailioRegistrar({ dir: join(dir, 'kamailio'), host: '127.0.0.1', port: o.kamailioPort, children: o.kamailioChildren, users, repoRoot, log });
+      await measure(`Kamailio ${machine.kamailio}`, server, { kind: 'kamailio', threads: o.kamailioChildren });
+    }
   }
-  if (o.kamailio) {
-    const server = new KamailioRegistrar({ dir: join(dir, 'kamailio'), host: '127.0.0.1', port: o.kamailioPort, children: o.kamailioChildren, users, repoRoot, log });
-    await measure(`Kamailio ${machine.kamailio}`, server);
-  }
-
-  const [a, b] = [sides.find((s) => s.title === 'PBX'), sides.find((s) => s.title.startsWith('Kamailio'))];
-  const ratio = a?.result && b?.result && b.result.ramp.best > 0 ? a.result.ramp.best / b.result.ramp.best : undefined;
 
   caveats.push(
     `SIPp, the server and everything else share the ${machine.nproc} CPUs of this machine; "rest of machine" is the CPU used meanwhile by all other processes and the kernel (loopback softirq included).`,
@@ -230,7 +277,14 @@ async function main() {
   );
   if (o.quick) caveats.push('Quick run: short steps and a short settle wait; not a figure to compare.');
 
-  const run = { date, machine, options: o, userCount: users.length, tenants: o.tenants, sides, ratio, caveats, quick: o.quick };
+  if (o.bare) {
+    caveats.push(
+      'The bare Node registrar (bench/register/bare-registrar.mjs) is a yardstick, not a server: it does only what the scenario needs (no transactions, no logging, no TCP, one contact per address of record, headers found by indexOf). Its rate is the floor of what Node\'s UDP path plus the three MD5s of a digest registration (nonce check, HA2, response; the nonce itself is made once a second) cost on this machine; PBX / bare says how much of the gap to Kamailio is the PBX\'s own work.',
+      'With more than one thread, the bare registrar (and the PBX\'s `sip.threads`) bind one socket per thread with SO_REUSEPORT; the kernel chooses the socket by source address and port, so with one SIPp process every datagram lands on one thread. Compare threads at the same --sipp-procs.',
+    );
+  }
+  const summaryLines = ratioLines(sides);
+  const run = { date, machine, options: o, userCount: users.length, tenants: o.tenants, sides, summaryLines, caveats, quick: o.quick };
   const section = runSection(run);
   // The raw figures, to re-render or compare later (bench/out/ is not committed).
   const json = join(repoRoot, 'bench', 'out', `register-${date.replace(/\D/g, '').slice(0, 12)}.json`);

@@ -10,6 +10,9 @@
  *     digest, 100, INVITE to the callee, 180/200 both ways, ACKs, BYE both ways, media set-up, CDR).
  * Messages are sent one operation at a time (no pipelining), so the figure is CPU per operation
  * including the timers and callbacks each causes, not throughput.
+ * Then, with the server stopped, the same REGISTER pairs against bench/register/bare-registrar.mjs
+ * (a bare Node registrar: dgram, the digest's MD5s, a Map; one thread), read the same way: the
+ * floor of Node's UDP path plus the necessary crypto, to set the PBX's figure against.
  *
  *   node --import tsx bench/sip-cost/sip-cost.probe.ts [options=20000] [registers=5000] [calls=500]
  *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server.)
@@ -66,19 +69,19 @@ for (let i = 0; !/ready/.test(log); i++) {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-function childCpuUs(): number {
-  const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+function childCpuUs(pid = child.pid!): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime (fields 14, 15)
 }
 
-async function measure(label: string, n: number, warm: number, op: (i: number) => Promise<void>): Promise<number> {
+async function measure(label: string, n: number, warm: number, op: (i: number) => Promise<void>, pid = child.pid!): Promise<number> {
   for (let i = 0; i < warm; i++) await op(i);
   await new Promise((r) => setTimeout(r, 300));
-  const c0 = childCpuUs();
+  const c0 = childCpuUs(pid);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await op(warm + i);
-  const us = (childCpuUs() - c0) / n;
+  const us = (childCpuUs(pid) - c0) / n;
   const ms = performance.now() - t0;
   console.log(`${label}: ${us.toFixed(1)} µs server CPU per operation (${n} in ${(ms / 1000).toFixed(1)} s wall)`);
   return us;
@@ -124,12 +127,41 @@ const call = await measure('call 1001 -> 1002 (set-up and BYE)', nCalls, 30, asy
   const bye = await a.inDialog('BYE');
   if (bye.status !== 200) throw new Error(`BYE answered ${bye.status}`);
 });
-console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`);
-console.log(JSON.stringify({ optionsUs: +opt.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1) }));
-
 a.close();
 b.close();
 sock.close();
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
+
+// The floor: the same REGISTER pairs against the bare Node registrar (one thread), same users.
+const barePort = await freePort();
+const usersCsv = join(dir, 'bare-users.csv');
+writeFileSync(usersCsv, exts.map((e) => `${e.ext};acme.example;${e.password}`).join('\n') + '\n');
+const bare = spawn(process.execPath, [join(REPO, 'bench/register/bare-registrar.mjs'), '--port', String(barePort), '--users', usersCsv], { stdio: ['ignore', 'pipe', 'pipe'] });
+process.on('exit', () => bare.kill('SIGKILL'));
+let bareLog = '';
+bare.stdout!.on('data', (d: Buffer) => (bareLog += d.toString()));
+bare.stderr!.on('data', (d: Buffer) => (bareLog += d.toString()));
+for (let i = 0; !/ready/.test(bareLog); i++) {
+  if (i > 400 || bare.exitCode !== null) throw new Error('bare registrar did not start:\n' + bareLog);
+  await new Promise((r) => setTimeout(r, 50));
+}
+const c = await UdpPhone.open({ user: '1001', domain: 'acme.example', password: 'acme-1001-secret', server: { host: '127.0.0.1', port: barePort } });
+const bareReg = await measure(
+  'REGISTER pair with digest, bare Node registrar (the floor)',
+  nRegisters,
+  500,
+  async () => {
+    const s = await c.register(600);
+    if (s !== 200) throw new Error(`bare registrar answered REGISTER with ${s}`);
+  },
+  bare.pid!,
+);
+c.close();
+bare.kill('SIGTERM');
+await new Promise((r) => bare.once('exit', r));
+
+console.log(`PBX / bare for a REGISTER pair: ${(reg / bareReg).toFixed(1)}x`);
+console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`);
+console.log(JSON.stringify({ optionsUs: +opt.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1), bareRegisterPairUs: +bareReg.toFixed(1) }));
 rmSync(dir, { recursive: true, force: true });
