@@ -6,6 +6,7 @@ import { UdpFrontPool } from '../sip/transport/udp-front-pool.js';
 import type { ChallengeSnapshot } from '../sip/transport/udp-front-protocol.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { hasSharedOffset, SharedClockOffset } from '../util/shared-clock-offset.js';
 import type { MetricsRegistry } from '../util/metrics.js';
 
 /** What the SIP threads need of the server; read when they start. */
@@ -51,8 +52,19 @@ export class SipThreads {
   private ticks = 0;
   private readonly last = new Map<string, number>();
   private readonly m;
+  /**
+   * The main thread's clock as an offset from the system time, shared with the front
+   * threads (they date their nonces by it). A clock that keeps its offset in shared memory
+   * (a settable clock) is read live; any other is sampled here at every refresh (the
+   * system clock: always 0).
+   */
+  private readonly clockOffset: SharedClockOffset;
+  private readonly sampleOffset: boolean;
 
   constructor(private readonly d: SipThreadsDeps) {
+    this.sampleOffset = !hasSharedOffset(d.clock);
+    this.clockOffset = hasSharedOffset(d.clock) ? new SharedClockOffset(d.clock.sharedOffset) : new SharedClockOffset();
+    if (this.sampleOffset) this.clockOffset.set(d.clock.now() - Date.now());
     this.count = resolveSipThreads(d.threads, d.cores ?? availableParallelism());
     const r = d.registry;
     this.m = {
@@ -89,7 +101,7 @@ export class SipThreads {
         ...(this.d.serverHeader !== undefined ? { serverHeader: this.d.serverHeader } : {}),
         clock: this.d.clock,
         logger: this.d.logger,
-        ...(this.d.challenges ? { nonce: this.d.challenges.nonce } : {}),
+        ...(this.d.challenges ? { nonce: this.d.challenges.nonce, clockOffset: this.clockOffset.buffer } : {}),
         onDatagram: (data, source, listener) => this.d.transport().receiveForwarded(data, source, listener),
         onSeen: (address, port) => void this.d.guard.admit(address, port),
         onRestart: (thread) => this.m.restarts.inc({ thread: String(thread) }),
@@ -182,6 +194,7 @@ export class SipThreads {
   /** Counters into /metrics, the ban snapshot to the front threads; every REFRESH_MS. */
   private refresh(): void {
     try {
+      if (this.sampleOffset) this.clockOffset.set(this.d.clock.now() - Date.now());
       this.count0();
       const pool = this.pool;
       if (pool) {

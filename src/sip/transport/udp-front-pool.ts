@@ -28,6 +28,8 @@ export interface UdpFrontPoolOptions {
   maxInFlight: number;
   /** The main thread's nonce secret and epoch: with them the threads answer first REGISTERs' challenges (front-challenge.ts). */
   nonce?: { secret: Uint8Array; epoch: number; ttlSeconds: number };
+  /** The main thread's clock offset from the system time, shared with every thread (UdpFrontInit.clockOffset). */
+  clockOffset?: SharedArrayBuffer;
   /** How long start() waits for a thread to bind, in ms (default 30 s: tsx compiles on first start). */
   readyTimeoutMs?: number;
 }
@@ -143,6 +145,7 @@ export class UdpFrontPool {
       maxMessageBytes: this.o.maxMessageBytes,
       overload: this.overload,
       ...(this.o.nonce ? { nonce: this.o.nonce } : {}),
+      ...(this.o.clockOffset ? { clockOffset: this.o.clockOffset } : {}),
       ...(this.o.serverHeader !== undefined ? { serverHeader: this.o.serverHeader } : {}),
     };
     const w = (this.o.spawn ?? spawnUdpFront)(init);

@@ -28,6 +28,13 @@ export interface UdpFrontInit {
    */
   nonce?: { secret: Uint8Array; epoch: number; ttlSeconds: number };
   /**
+   * The main thread's clock as an offset from the system time, in shared memory
+   * (src/util/shared-clock-offset.ts): the nonces this thread issues are dated by the
+   * main thread's clock, which checks them, even when that clock is set apart from the
+   * system's (a test's settable clock). Absent: the system clock.
+   */
+  clockOffset?: SharedArrayBuffer;
+  /**
    * One Int32 shared with the main thread: non-zero while its overload control sheds new
    * work (src/edge/overload); the thread then forwards what it would have challenged, so
    * the main thread sheds it as it sheds its own.

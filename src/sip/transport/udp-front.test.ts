@@ -6,6 +6,8 @@ import { decodeStun, encodeStun } from '../../util/stun-message.js';
 import { guard, waitUntil } from './test-peers.js';
 import type { FromFront, UdpFrontInit } from './udp-front-protocol.js';
 import { UdpFront } from './udp-front.js';
+import { NonceCodec } from '../auth/nonce.js';
+import { offsetClock, SharedClockOffset } from '../../util/shared-clock-offset.js';
 
 const TXID = Buffer.from('0123456789ab');
 const OPTIONS = (branch: string) =>
@@ -139,6 +141,31 @@ test("with the main thread's nonce secret and a snapshot, a first REGISTER gets 
     await h.send(REGISTER('r4', 'acme.example'));
     await guard(waitUntil(() => h.front.stats.forwarded === 4, 'three more forwarded'), 'forwards');
     assert.equal([h.front.stats.challenged, h.received.length], [1, 1]);
+  } finally {
+    await h.close();
+  }
+});
+
+test("a front's nonce is dated by the main thread's clock (its shared offset), so the main thread finds it valid however far that clock is set, and at once when it moves", async () => {
+  const secret = new Uint8Array(32).fill(5);
+  const offset = new SharedClockOffset();
+  const DAY = 86_400_000;
+  offset.set(-250 * DAY); // the main thread's clock reads a date 250 days back (a test's settable clock)
+  // The main thread's own codec, on its own clock: the system time plus the same offset.
+  const main = new NonceCodec({ secret: Buffer.from(secret), epoch: 4, ttlSeconds: 300, clock: offsetClock(offset.buffer) });
+  const h = await setup({ nonce: { secret, epoch: 4, ttlSeconds: 300 }, clockOffset: offset.buffer, maxInFlight: 10 });
+  const nonceOf = (b: Buffer) => /nonce="([^"]+)"/.exec(b.toString())?.[1] ?? '';
+  try {
+    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['MD5'], suspended: false } }, trustedEdges: [] } });
+    await h.send(REGISTER('c1', 'acme.example'));
+    await guard(waitUntil(() => h.received.length === 1, 'the 401'), 'the 401');
+    assert.is(main.check(nonceOf(h.received[0]!), 'acme.example').status, 'valid');
+    // The main thread's clock jumps two days ahead; the very next challenge follows it.
+    offset.set(2 * DAY);
+    await h.send(REGISTER('c2', 'acme.example'));
+    await guard(waitUntil(() => h.received.length === 2, 'the second 401'), 'the second 401');
+    assert.is(main.check(nonceOf(h.received[1]!), 'acme.example').status, 'valid');
+    assert.is(main.check(nonceOf(h.received[0]!), 'acme.example').status, 'expired', 'the first is two days old now, on that clock');
   } finally {
     await h.close();
   }

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { readIp } from '../../util/ip.js';
+import { offsetClock } from '../../util/shared-clock-offset.js';
 import { sourceKey } from '../../util/source-key.js';
 import { looksLikeStun } from '../../util/stun-message.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '../message/parse.js';
@@ -46,7 +47,7 @@ export class UdpFront {
     private readonly post: (msg: FromFront, transfer?: ArrayBuffer[]) => void,
   ) {
     this.inFlight = new Int32Array(init.inFlight);
-    if (init.nonce) this.challenger = new FrontChallenger({ ...init.nonce, ...(init.overload ? { overload: init.overload } : {}) });
+    if (init.nonce) this.challenger = new FrontChallenger({ ...init.nonce, ...(init.overload ? { overload: init.overload } : {}), ...(init.clockOffset ? { clock: offsetClock(init.clockOffset) } : {}) });
     this.limits = { ...DEFAULT_PARSE_LIMITS, maxMessageBytes: init.maxMessageBytes, maxHeaderBytes: Math.min(DEFAULT_PARSE_LIMITS.maxHeaderBytes, init.maxMessageBytes) };
   }
 
