@@ -15,6 +15,8 @@ export function overloadParts(opts: { clock: Clock; logger: Logger; registry: Me
   receiveQueue: ReceiveQueueOptions;
   maxServerTransactions: number;
   onServerCap: () => void;
+  /** After a SIGHUP: a level the new settings change at once (shedDelayMs 0, enabled) is reported now (onLevel), not at the next tick. */
+  settingsChanged: () => void;
   stop: () => void;
 } {
   const settings = () => opts.settings() ?? OVERLOAD_CONFIG_DEFAULTS;
@@ -57,6 +59,10 @@ export function overloadParts(opts: { clock: Clock; logger: Logger; registry: Me
     },
     maxServerTransactions: settings().maxServerTransactions,
     onServerCap: () => control.count('transactions'),
+    // The SIP front threads read the level through onLevel: until the next tick (100 ms)
+    // they would otherwise challenge REGISTERs the main thread now sheds, and the answer
+    // with credentials is served even while shedding (overload-control.ts decide()).
+    settingsChanged: gauges,
     stop: () => {
       control.stop();
     },

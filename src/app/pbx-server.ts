@@ -530,6 +530,7 @@ export class PbxServer {
         this.log.warn('listeners and dataDir change only on restart; keeping the running ones');
       }
       this.config = { ...next, sip: { ...next.sip, listen: this.config.sip.listen }, dataDir: this.config.dataDir, tenantsDir: next.tenantsDir };
+      this.overload?.settingsChanged();
       this.reloadTlsCredentials();
     } catch (e) {
       const lines = e instanceof ConfigErrors ? e.message.split('\n') : [(e as Error).message];
