@@ -3,7 +3,7 @@ import { notFound, type RouteDef } from '../admin/api-types.js';
 import { resolveSipThreads, type SipThreads as SipThreadsSetting } from '../config/sip-threads-config.js';
 import type { TransportLayer, TransportStats } from '../sip/transport/transport-layer.js';
 import { UdpFrontPool } from '../sip/transport/udp-front-pool.js';
-import type { ChallengeSnapshot } from '../sip/transport/udp-front-protocol.js';
+import type { ChallengeSnapshot, SourceRefusals } from '../sip/transport/udp-front-protocol.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { hasSharedOffset, SharedClockOffset } from '../util/shared-clock-offset.js';
@@ -13,7 +13,8 @@ import type { MetricsRegistry } from '../util/metrics.js';
 export interface SipThreadsDeps {
   threads: SipThreadsSetting | undefined;
   transport: () => TransportLayer;
-  guard: { admit(address: string, port: number): unknown; refusedKeys(): { keys: string[]; ipv6Prefix: number } };
+  /** The main thread's source guard: what it decides that the front threads may apply (src/edge/security/source-guard.ts). */
+  guard: { admit(address: string, port: number): unknown; frontRefusals(): SourceRefusals; onFrontRefusalsChanged(listener: (() => void) | undefined): void };
   maxMessageBytes: number;
   /** Forwarded messages each front thread may have waiting for the main thread. */
   maxInFlight: number;
@@ -48,6 +49,7 @@ export class SipThreads {
   private pool: UdpFrontPool | undefined;
   private timer: TimerHandle | undefined;
   private lastBans = '';
+  private refusalsScheduled = false;
   private lastChallenges = '';
   private ticks = 0;
   private readonly last = new Map<string, number>();
@@ -109,12 +111,14 @@ export class SipThreads {
       });
       await pool.start();
       this.pool = pool;
+      this.d.guard.onFrontRefusalsChanged(() => this.refusalsChanged());
       this.d.logger.info('sip threads started', { threads: this.count, udpListeners: listeners.length });
     }
     this.refresh();
   }
 
   async stop(): Promise<void> {
+    this.d.guard.onFrontRefusalsChanged(undefined);
     this.d.clock.clearTimeout(this.timer);
     this.timer = undefined;
     const pool = this.pool;
@@ -205,18 +209,38 @@ export class SipThreads {
           const kinds = { keepalive: t.stats.keepalives, stun: t.stats.stunAnswered + t.stats.stunDropped, banned: t.stats.banned, rejected: t.stats.rejected, dropped: t.stats.dropped, queue_full: t.stats.queueFull, challenge: t.stats.challenged };
           for (const [kind, v] of Object.entries(kinds)) this.bump(this.m.answered, { thread, kind }, v, `${thread}:${kind}`);
         }
-        const bans = this.d.guard.refusedKeys();
-        const text = `${bans.ipv6Prefix} ${bans.keys.join(' ')}`;
-        if (text !== this.lastBans) {
-          this.lastBans = text;
-          pool.setBans(bans.keys, bans.ipv6Prefix);
-        }
+        this.sendRefusals();
         if (this.d.challenges && this.ticks++ % CHALLENGE_EVERY === 0) this.sendChallenges();
       }
     } catch (err) {
       this.d.logger.error('sip thread counters not refreshed', { error: err });
     }
     this.timer = this.d.clock.setTimeout(() => this.refresh(), REFRESH_MS);
+  }
+
+  /** The source guard's view to every front thread, when it differs from the one they have. */
+  private sendRefusals(): void {
+    const pool = this.pool;
+    if (!pool) return;
+    const r = this.d.guard.frontRefusals();
+    const text = `${r.ipv6Prefix} ${r.forwardAll} ${r.refused.join(' ')} / ${r.forwarded.join(' ')}`;
+    if (text === this.lastBans) return;
+    this.lastBans = text;
+    pool.setRefusals(r);
+  }
+
+  /** The guard's view changed (a ban, a source newly throttled): it goes out on the next turn of the event loop, once however many changes came in this one. */
+  private refusalsChanged(): void {
+    if (this.refusalsScheduled || !this.pool) return;
+    this.refusalsScheduled = true;
+    setImmediate(() => {
+      this.refusalsScheduled = false;
+      try {
+        this.sendRefusals();
+      } catch (err) {
+        this.d.logger.error('source refusals not sent to the sip threads', { error: err });
+      }
+    });
   }
 
   /** The challenge snapshot to every front thread, when it differs from the one they have. */

@@ -241,17 +241,67 @@ test('unban() lifts a ban by address or by listed key, with fresh counters', () 
   assert.is(guard.stats().banned, 0);
 });
 
-test('refusedKeys: the bans the SIP front threads may apply unread; an address with an authenticated flow or a trunk is left to admit()', () => {
+test('frontRefusals: the bans the SIP front threads may apply unread; an address with an authenticated flow or a trunk is forwarded for admit() to decide per port', () => {
   const trunk = '203.0.113.9';
   const { guard } = setup({ isTrunkAddress: (a) => a === trunk });
   for (const a of ['192.0.2.1', '192.0.2.2', trunk, '2001:db8:1:2::5']) for (let i = 0; i < 5; i++) guard.authFailed(a, 5060);
   guard.registered('192.0.2.2', 5070, 3600);
-  const r = guard.refusedKeys();
+  const r = guard.frontRefusals();
   assert.equal(r.ipv6Prefix, 64);
-  assert.equal(r.keys.sort(), ['192.0.2.1', '2001:db8:1:2::/64']);
-  // admit() agrees: the refused key is refused whatever the port; the exempt flow is served.
+  assert.equal(r.refused.sort(), ['192.0.2.1', '2001:db8:1:2::/64']);
+  assert.equal(r.forwarded.sort(), ['192.0.2.2', trunk]);
+  assert.is(r.forwardAll, false);
+  // admit() agrees: the refused key is refused whatever the port; the banned address's
+  // other port is refused too (a front must not answer it), its exempt flow is served.
   assert.is(guard.admit('192.0.2.1', 5999), 'banned');
+  assert.is(guard.admit('192.0.2.2', 5071), 'banned');
   assert.is(guard.admit('192.0.2.2', 5070), 'ok');
+});
+
+test('frontRefusals: a source over its flood rate (throttled, not banned yet) is forwarded, and the listener hears of it at once; it leaves the list once quiet', () => {
+  const { clock, guard } = setup();
+  let changes = 0;
+  guard.onFrontRefusalsChanged(() => changes++);
+  let verdict: Admission = 'ok';
+  for (let i = 0; i < 25 && verdict === 'ok'; i++) verdict = guard.admit('192.0.2.40', 5060);
+  assert.is(verdict, 'throttled');
+  assert.is(changes, 1, 'told when it was first throttled');
+  assert.is(guard.admit('192.0.2.40', 5060), 'throttled');
+  assert.is(changes, 1, 'not again while it stays listed');
+  assert.equal(guard.frontRefusals().forwarded, ['192.0.2.40']);
+  assert.equal(guard.frontRefusals().refused, []);
+  clock.advance(2_500);
+  assert.equal(guard.frontRefusals().forwarded, [], 'quiet for longer than the flood window');
+});
+
+test('frontRefusals: a flow ban of an exempt source forwards its address; a new ban and an unban are told to the listener', () => {
+  const { guard } = setup({ authFailBan: { attempts: 3, windowSeconds: 60, banSeconds: 600 } });
+  let changes = 0;
+  guard.onFrontRefusalsChanged(() => changes++);
+  guard.registered('192.0.2.7', 5060, 3600);
+  // The registered flow fails itself: its flow is banned on its own (and the address, which has the exempt flow).
+  for (let i = 0; i < 3; i++) guard.authFailed('192.0.2.7', 5060);
+  assert.ok(changes >= 1, 'a ban was told');
+  assert.is(guard.admit('192.0.2.7', 5060), 'banned', 'the flow is banned');
+  const r = guard.frontRefusals();
+  assert.equal(r.refused, []);
+  assert.equal(r.forwarded, ['192.0.2.7']);
+  const before = changes;
+  assert.ok(guard.unban('192.0.2.7'));
+  assert.is(changes, before + 1, 'an unban is told');
+});
+
+test('frontRefusals: while the admission gate sheds unknown sources, every datagram is forwarded', () => {
+  const { clock, guard } = setup({ admissionRate: 5, floodRate: 0 });
+  let changes = 0;
+  guard.onFrontRefusalsChanged(() => changes++);
+  const verdicts: Admission[] = [];
+  for (let i = 0; i < 20; i++) verdicts.push(guard.admit(`192.0.2.${100 + i}`, 5060));
+  assert.ok(verdicts.includes('throttled'), verdicts.join());
+  assert.is(changes, 1);
+  assert.is(guard.frontRefusals().forwardAll, true);
+  clock.advance(2_500);
+  assert.is(guard.frontRefusals().forwardAll, false);
 });
 
 test('hostile or odd input never throws', () => {

@@ -7,6 +7,8 @@ import { BanList, type Ban } from './ban-list.js';
 import { AdmissionGate } from './admission-gate.js';
 import { FloodGuard } from './flood-guard.js';
 import { KnownSources } from './known-sources.js';
+import { RecentRefusals } from './recent-refusals.js';
+import { FLOOD_IDLE_MS } from './flood-guard.js';
 import { sourceKey } from '../../util/source-key.js';
 
 /** The operator's knobs (DESIGN.md "Configuration", `security:`); what SIGHUP reloads. */
@@ -38,6 +40,26 @@ export interface SourceGuardOptions extends SourceGuardPolicy {
 }
 
 export type Admission = 'ok' | 'throttled' | 'banned';
+
+/**
+ * What the SIP front threads may know of admit()'s decisions without asking it (issue 13
+ * point 2; plain data, sent to them by the main thread): they drop the refused sources
+ * unread, forward every datagram of the others listed here (answering nothing themselves:
+ * no STUN, no 400, no challenge) so that admit() decides it, and may answer the rest.
+ */
+export interface FrontRefusals {
+  ipv6Prefix: number;
+  /** Source keys every message of which admit() refuses: banned, no authenticated flow, not a trunk's address. */
+  refused: string[];
+  /**
+   * Source keys admit() decides per message: a banned address with an authenticated flow
+   * or a trunk's (their other ports are refused), a source with a flow banned, and a
+   * source throttled lately (over its flood rate, not banned yet; FLOOD_IDLE_MS).
+   */
+  forwarded: string[];
+  /** The global admission gate shed an unknown source lately: every datagram is forwarded. */
+  forwardAll: boolean;
+}
 
 export interface SourceGuardStats {
   /** Entries in the per-source tables (flood + auth failures). */
@@ -99,6 +121,10 @@ export class SourceGuard {
   private throttledTotal = 0;
   private bannedTotal = 0;
   private capacityLoggedAt = -Infinity;
+  /** Sources refused lately without a ban of their own (see frontRefusals()). */
+  private readonly recent = new RecentRefusals(FLOOD_IDLE_MS);
+  private gateShedAt = -Infinity;
+  private frontListener: (() => void) | undefined;
 
   /** Throws RangeError or InvalidAddressError on a bad policy. */
   constructor(opts: SourceGuardOptions) {
@@ -129,20 +155,46 @@ export class SourceGuard {
     const now = this.clock.now();
     this.auth.tick(now);
     if (this.bans.isBanned(key, now)) {
-      if (this.exempt(key, address, port, now)) return this.admitFlow(key, address, port, now);
+      if (this.exempt(key, address, port, now)) return this.refusedLately(key, this.admitFlow(key, address, port, now), now);
       this.bannedTotal++;
       return 'banned';
     }
     if (this.flood !== undefined) {
+      const imposed = this.bans.imposed;
       const verdict = this.flood.admit(key, now);
       if (verdict !== 'ok') {
-        if (this.exempt(key, address, port, now)) return this.admitFlow(key, address, port, now);
+        if (this.bans.imposed !== imposed) this.frontsChanged();
+        if (this.exempt(key, address, port, now)) return this.refusedLately(key, this.admitFlow(key, address, port, now), now);
         if (verdict === 'throttled') this.throttledTotal++;
         else this.bannedTotal++;
-        return verdict;
+        return this.refusedLately(key, verdict, now);
       }
     }
     return this.admitGlobal(key, address, now);
+  }
+
+  /**
+   * Called when what frontRefusals() returns changed in a way the front threads must learn
+   * at once (a new ban, a source newly throttled, the admission gate starting to shed):
+   * the main thread sends them the new view instead of waiting for its next refresh.
+   * Called from admit(): it should only schedule the work.
+   */
+  onFrontRefusalsChanged(listener: (() => void) | undefined): void {
+    this.frontListener = listener;
+  }
+
+  /** A refusal that is not a ban of the whole source: its key is listed for the front threads to forward. */
+  private refusedLately(key: string, verdict: Admission, now: number): Admission {
+    if (verdict !== 'ok' && this.recent.note(key, now)) this.frontsChanged();
+    return verdict;
+  }
+
+  private frontsChanged(): void {
+    try {
+      this.frontListener?.();
+    } catch {
+      // a failing listener must not fail admit()
+    }
   }
 
   /** Failed digest authentication from address:port (port 0 when unknown). */
@@ -150,10 +202,12 @@ export class SourceGuard {
     const key = this.resolve(address);
     if (key === null) return;
     const now = this.clock.now();
+    const imposed = this.bans.imposed;
     this.auth.failed(key, now);
     // An exempt flow that fails itself is counted on its own, and banned on its own: one
     // valid account must not turn its flow into a free brute-force channel.
     if (this.exempt(key, address, port, now)) this.auth.failed(flowKey(key, port), now);
+    if (this.bans.imposed !== imposed) this.frontsChanged();
   }
 
   /**
@@ -199,6 +253,11 @@ export class SourceGuard {
     if (this.gate === undefined) return 'ok';
     if (this.gate.admit(() => this.known.hasAddress(key, now) || this.trunk(address), now) === 'ok') return 'ok';
     this.throttledTotal++;
+    if (now - this.gateShedAt > FLOOD_IDLE_MS) {
+      this.gateShedAt = now;
+      this.frontsChanged();
+    }
+    this.gateShedAt = now;
     if (now - this.shedLoggedAt >= CAPACITY_LOG_INTERVAL_MS) {
       this.shedLoggedAt = now;
       try {
@@ -225,15 +284,25 @@ export class SourceGuard {
   }
 
   /**
-   * Banned source keys whose every message admit() refuses: no live authenticated flow
-   * from them and not a trunk's address. The SIP front threads drop these unread; the
-   * others reach admit() here, which knows the exceptions (issue 13 point 2).
+   * What the SIP front threads may apply without asking admit() (FrontRefusals): the
+   * banned source keys whose every message admit() refuses (no live authenticated flow
+   * from them, not a trunk's address), and the keys whose messages admit() decides one by
+   * one (a banned address with exempt flows, a flow ban, a lately throttled source), which
+   * the fronts forward whole. A front thus answers nothing that admit() would refuse.
    */
-  refusedKeys(): { keys: string[]; ipv6Prefix: number } {
+  frontRefusals(): FrontRefusals {
     const now = this.clock.now();
-    // Per-flow bans (address|port, see flowKey) stay with admit(): they hit exempt sources only.
-    const keys = this.bans.list(now).flatMap((b) => (b.address.includes('|') || this.known.hasAddress(b.address, now) || this.trunk(b.address) ? [] : [b.address]));
-    return { keys, ipv6Prefix: this.policy.ipv6Prefix };
+    const refused = new Set<string>();
+    const forwarded = new Set<string>();
+    for (const b of this.bans.list(now)) {
+      const bar = b.address.indexOf('|');
+      // A flow ban (address|port, see flowKey) hits one port of an exempt source: admit() tells the ports apart.
+      if (bar >= 0) forwarded.add(b.address.slice(0, bar));
+      else if (this.known.hasAddress(b.address, now) || this.trunk(b.address)) forwarded.add(b.address);
+      else refused.add(b.address);
+    }
+    for (const key of this.recent.keys(now)) if (!refused.has(key)) forwarded.add(key);
+    return { ipv6Prefix: this.policy.ipv6Prefix, refused: [...refused], forwarded: [...forwarded], forwardAll: now - this.gateShedAt <= FLOOD_IDLE_MS };
   }
 
   isTrusted(address: string): boolean {
@@ -250,7 +319,9 @@ export class SourceGuard {
     const key = this.resolve(address) ?? sourceKey(address, readIp(address, this.words), this.words, this.policy.ipv6Prefix);
     this.flood?.forget(key);
     this.auth.forget(key);
-    return this.bans.unban(key, this.clock.now());
+    const lifted = this.bans.unban(key, this.clock.now());
+    if (lifted) this.frontsChanged();
+    return lifted;
   }
 
   /**

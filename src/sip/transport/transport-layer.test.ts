@@ -12,6 +12,7 @@ import { connectClient, guard, listenPeer, waitUntil } from './test-peers.js';
 import { parsed, sipRequest } from './transport.case.js';
 import { TransportLayer, type TransportLayerOptions } from './transport-layer.js';
 import type { Inbound } from './types.js';
+import { decodeStun, encodeStun } from '../../util/stun-message.js';
 
 function layer(over: Partial<TransportLayerOptions> & Pick<TransportLayerOptions, 'listen'>): TransportLayer {
   return new TransportLayer({ clock: new FakeClock(), logger: silentLogger, onMessage: () => {}, ...over });
@@ -113,6 +114,35 @@ test('UDP: a response leaves from the socket its request arrived on (RFC 3581 §
       await waitUntil(() => replies.length > 0, 'the response arrives');
       assert.is(replies.shift(), ep.port);
     }
+  } finally {
+    phone.close();
+    await l.stop();
+  }
+});
+
+test('a datagram forwarded by a front thread: admitted first (refused: dropped, nothing sent); STUN answered from our socket, SIP handled as if read here', async () => {
+  const got: Inbound[] = [];
+  let verdict: 'ok' | 'banned' = 'banned';
+  const l = layer({ listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], onMessage: (i) => got.push(i), admit: () => verdict });
+  await l.start();
+  const phone = createSocket('udp4');
+  try {
+    const replies: Buffer[] = [];
+    phone.on('message', (m) => replies.push(m));
+    await new Promise<void>((r) => phone.bind(0, '127.0.0.1', () => r()));
+    const source = { protocol: 'udp' as const, address: '127.0.0.1', port: phone.address().port };
+    const stun = encodeStun({ method: 1, cls: 'request', transactionId: Buffer.from('0123456789ab'), attributes: [], fingerprint: true });
+    l.receiveForwarded(stun, source, 0);
+    l.receiveForwarded(Buffer.from(sipRequest('udp')), source, 0);
+    assert.equal([l.stats().stunDropped, l.stats().dropped], [1, 1]);
+    verdict = 'ok';
+    l.receiveForwarded(stun, source, 0);
+    await waitUntil(() => replies.length === 1, 'the STUN answer');
+    const answer = decodeStun(replies[0]!);
+    assert.ok(answer.ok && answer.message.cls === 'success');
+    l.receiveForwarded(Buffer.from(sipRequest('udp')), source, 0);
+    await waitUntil(() => got.length === 1, 'the request handled');
+    assert.is((got[0]!.message as SipRequest).method, 'OPTIONS');
   } finally {
     phone.close();
     await l.stop();

@@ -284,15 +284,22 @@ export class TransportLayer implements MessageSender {
 
   /**
    * A datagram a SIP front thread read on our UDP listener number `listener` (the order
-   * of the udp listeners in `listen`) and found well-formed: admitted (the flood guard
-   * counts it), queued and handled as if read here; the response leaves from our socket,
+   * of the udp listeners in `listen`) and found well-formed, or any datagram of a source
+   * our guard decides one by one: admitted (the flood guard counts it), queued and
+   * handled as if read here; the response leaves from our socket,
    * which has the same address and port.
    */
   receiveForwarded(data: Buffer, source: Endpoint, listener: number): void {
     const udp = this.udp[listener];
     if (!udp || !this.running) return;
+    // A front forwards STUN too, of a source our guard decides datagram by datagram.
+    const stun = looksLikeStun(data);
     if (this.verdict(source.address, source.port) !== 'ok') {
-      this.counters.dropped++;
+      this.counters[stun ? 'stunDropped' : 'dropped']++;
+      return;
+    }
+    if (stun) {
+      this.onStun(data, source, udp);
       return;
     }
     this.accept(data, source, udp);

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Endpoint } from './types.js';
-import { emptyFrontStats, type ChallengeSnapshot, type FromFront, type ToFront, type UdpFrontInit, type UdpFrontStats } from './udp-front-protocol.js';
+import { emptyFrontStats, type ChallengeSnapshot, type SourceRefusals, type FromFront, type ToFront, type UdpFrontInit, type UdpFrontStats } from './udp-front-protocol.js';
 import { spawnUdpFront } from './udp-front-spawn.js';
 
 export interface UdpFrontPoolOptions {
@@ -105,9 +105,9 @@ export class UdpFrontPool {
     );
   }
 
-  /** The ban snapshot for every thread, now and for threads started later. */
-  setBans(keys: string[], ipv6Prefix: number): void {
-    this.bans = { type: 'bans', keys, ipv6Prefix };
+  /** The source guard's view for every thread, now and for threads started later. */
+  setRefusals(refusals: SourceRefusals): void {
+    this.bans = { type: 'refusals', refusals };
     for (const s of this.slots) s.worker?.postMessage(this.bans);
   }
 

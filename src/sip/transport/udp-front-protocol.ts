@@ -58,9 +58,27 @@ export interface ChallengeSnapshot {
   serverHeader?: string;
 }
 
+/**
+ * What the main thread's source guard decides that a front thread may apply itself
+ * (src/edge/security/source-guard.ts frontRefusals()), by source key
+ * (src/util/source-key.ts, IPv6 per ipv6Prefix bits).
+ */
+export interface SourceRefusals {
+  ipv6Prefix: number;
+  /** Every datagram from these the main thread refuses (banned, no exempt flow): dropped unread. */
+  refused: string[];
+  /**
+   * The main thread decides these per datagram (a banned address's exempt flows, a flow
+   * ban, a source over its flood rate): every datagram from them is forwarded, none answered here.
+   */
+  forwarded: string[];
+  /** The main thread's admission gate sheds unknown sources: every datagram is forwarded, none answered here. */
+  forwardAll: boolean;
+}
+
 export type ToFront =
-  /** Source keys whose every datagram the main thread would refuse (banned, no exempt flow). */
-  | { type: 'bans'; keys: string[]; ipv6Prefix: number }
+  /** The source guard's view (SourceRefusals). */
+  | { type: 'refusals'; refusals: SourceRefusals }
   /** Domains whose first REGISTER the thread may challenge itself (front-challenge.ts). */
   | { type: 'challenges'; snapshot: ChallengeSnapshot }
   /** Close the sockets and end the thread. */

@@ -86,10 +86,10 @@ test('CRLF keep-alives are ignored, STUN Binding is answered, a banned source is
     await guard(waitUntil(() => h.received.length === 1, 'the STUN answer'), 'the STUN answer');
     const r = decodeStun(h.received[0]!);
     assert.ok(r.ok && r.message.cls === 'success');
-    h.front.handle({ type: 'bans', keys: ['127.0.0.1'], ipv6Prefix: 64 });
+    h.front.handle({ type: 'refusals', refusals: { refused: ['127.0.0.1'], forwarded: [], forwardAll: false, ipv6Prefix: 64 } });
     await h.send(OPTIONS('ban1'));
     await guard(waitUntil(() => h.front.stats.banned === 1, 'the ban'), 'the ban');
-    h.front.handle({ type: 'bans', keys: [], ipv6Prefix: 64 });
+    h.front.handle({ type: 'refusals', refusals: { refused: [], forwarded: [], forwardAll: false, ipv6Prefix: 64 } });
     await h.send(OPTIONS('ban2'));
     await guard(waitUntil(() => h.front.stats.forwarded === 1, 'forwarded after the ban was lifted'), 'forward');
     assert.equal([h.front.stats.keepalives, h.front.stats.stunAnswered, h.front.stats.banned, h.front.stats.forwarded], [1, 1, 1, 1]);
@@ -141,6 +141,32 @@ test("with the main thread's nonce secret and a snapshot, a first REGISTER gets 
     await h.send(REGISTER('r4', 'acme.example'));
     await guard(waitUntil(() => h.front.stats.forwarded === 4, 'three more forwarded'), 'forwards');
     assert.equal([h.front.stats.challenged, h.received.length], [1, 1]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a source the main thread decides datagram by datagram (throttled, a banned address with exempt flows) gets nothing from the front: its first REGISTER, its STUN and its malformed request are all forwarded', async () => {
+  const h = await setup({ nonce: { secret: new Uint8Array(32).fill(3), epoch: 9, ttlSeconds: 300 }, maxInFlight: 10 });
+  try {
+    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['MD5'], suspended: false } }, trustedEdges: [] } });
+    for (const refusals of [
+      { refused: [], forwarded: ['127.0.0.1'], forwardAll: false, ipv6Prefix: 64 },
+      { refused: [], forwarded: [], forwardAll: true, ipv6Prefix: 64 },
+    ]) {
+      h.front.handle({ type: 'refusals', refusals });
+      const before = h.front.stats.forwarded;
+      await h.send(REGISTER(`g${before}`, 'acme.example'));
+      await h.send(encodeStun({ method: 1, cls: 'request', transactionId: TXID, attributes: [], fingerprint: true }));
+      await h.send(Buffer.from(OPTIONS(`gb${before}`).toString().replace('CSeq: 1 OPTIONS', 'CSeq: one OPTIONS')));
+      await guard(waitUntil(() => h.front.stats.forwarded === before + 3, 'three forwarded'), 'forwards');
+    }
+    assert.equal([h.received.length, h.front.stats.challenged, h.front.stats.stunAnswered, h.front.stats.rejected], [0, 0, 0, 0]);
+    // Off the list: the front answers its challenge again.
+    h.front.handle({ type: 'refusals', refusals: { refused: [], forwarded: [], forwardAll: false, ipv6Prefix: 64 } });
+    await h.send(REGISTER('g-after', 'acme.example'));
+    await guard(waitUntil(() => h.received.length === 1, 'the 401'), 'the 401');
+    assert.match(h.received[0]!.toString(), /^SIP\/2\.0 401 /);
   } finally {
     await h.close();
   }

@@ -34,6 +34,8 @@ export class UdpFront {
   private readonly v6: boolean[] = [];
   private readonly limits: ParseLimits;
   private bans = new Set<string>();
+  private forwarded = new Set<string>();
+  private forwardAll = false;
   private ipv6Prefix = 64;
   private readonly words = new Uint32Array(4);
   private seen: Array<string | number> = [];
@@ -95,9 +97,11 @@ export class UdpFront {
 
   /** A command from the main thread. */
   handle(msg: ToFront): void {
-    if (msg.type === 'bans') {
-      this.bans = new Set(msg.keys);
-      this.ipv6Prefix = msg.ipv6Prefix;
+    if (msg.type === 'refusals') {
+      this.bans = new Set(msg.refusals.refused);
+      this.forwarded = new Set(msg.refusals.forwarded);
+      this.forwardAll = msg.refusals.forwardAll;
+      this.ipv6Prefix = msg.refusals.ipv6Prefix;
     } else if (msg.type === 'challenges') {
       this.challenger?.setSnapshot(msg.snapshot);
     }
@@ -109,8 +113,20 @@ export class UdpFront {
       this.stats.keepalives++;
       return;
     }
-    if (this.bans.size > 0 && this.bans.has(sourceKey(source.address, readIp(source.address, this.words), this.words, this.ipv6Prefix))) {
-      this.stats.banned++;
+    let decidedOnMain = this.forwardAll;
+    if (this.bans.size > 0 || this.forwarded.size > 0) {
+      const key = sourceKey(source.address, readIp(source.address, this.words), this.words, this.ipv6Prefix);
+      if (this.bans.has(key)) {
+        this.stats.banned++;
+        return;
+      }
+      if (this.forwarded.has(key)) decidedOnMain = true;
+    }
+    // A source the main thread's guard decides datagram by datagram (throttled, a banned
+    // address's exempt flow, the admission gate shedding): nothing is answered here, not
+    // even STUN or a 400, where the main thread might stay silent.
+    if (decidedOnMain) {
+      this.forward(data, source, listener);
       return;
     }
     if (looksLikeStun(data)) {
@@ -139,16 +155,7 @@ export class UdpFront {
           return;
         }
       }
-      if (Atomics.load(this.inFlight, 0) >= this.init.maxInFlight) {
-        this.stats.queueFull++;
-        return;
-      }
-      Atomics.add(this.inFlight, 0, 1);
-      // A copy in a buffer of its own, moved (not copied again) to the main thread.
-      const copy = new ArrayBuffer(data.length);
-      new Uint8Array(copy).set(data);
-      this.stats.forwarded++;
-      this.post({ type: 'datagram', data: copy, address: source.address, port: source.port, listener }, [copy]);
+      this.forward(data, source, listener);
       return;
     }
     this.noteSeen(source);
@@ -159,6 +166,20 @@ export class UdpFront {
     this.stats.rejected++;
     const target = responseTarget({ message: result.request, source, local: this.locals[listener]!, receivedAt: 0 }, () => false);
     this.send(listener, serializeMessage(result.response), target.address, target.port);
+  }
+
+  /** The datagram to the main thread, which admits, parses and handles it as its own. */
+  private forward(data: Buffer, source: Endpoint, listener: number): void {
+    if (Atomics.load(this.inFlight, 0) >= this.init.maxInFlight) {
+      this.stats.queueFull++;
+      return;
+    }
+    Atomics.add(this.inFlight, 0, 1);
+    // A copy in a buffer of its own, moved (not copied again) to the main thread.
+    const copy = new ArrayBuffer(data.length);
+    new Uint8Array(copy).set(data);
+    this.stats.forwarded++;
+    this.post({ type: 'datagram', data: copy, address: source.address, port: source.port, listener }, [copy]);
   }
 
   private send(listener: number, data: Buffer, address: string, port: number): void {
