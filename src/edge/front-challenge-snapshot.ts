@@ -21,20 +21,20 @@ export interface ChallengeSnapshotSource {
 
 /**
  * What the SIP front threads may challenge themselves (src/sip/transport/front-challenge.ts):
- * the domains that name a tenant for a REGISTER (tenant-resolution.ts: the To domain), each
- * with its tenant's realm, offered algorithms and suspension. Plain data for the threads.
+ * the domains whose first REGISTER this edge would answer with a digest challenge, each
+ * with its tenant's realm and offered algorithms. A domain names a tenant for a REGISTER
+ * by the To domain (tenant-resolution.ts); a suspended tenant's domains are left out (its
+ * REGISTERs get 403 here), so the threads know SIP rules and this list, no tenant.
+ * Plain data for the threads.
  */
 export function buildChallengeSnapshot(src: ChallengeSnapshotSource): ChallengeSnapshot {
   if (tenantRuleOf('REGISTER').domainOf.join() !== 'to') throw new Error('front challenges assume REGISTER names its tenant by the To domain');
   const domains: ChallengeSnapshot['domains'] = {};
   for (const [domain, tenant] of src.domains()) {
-    if (tenant.status === 'suspended') {
-      domains[domain] = { realm: tenant.realm, algorithms: [], suspended: true };
-      continue;
-    }
+    if (tenant.status !== 'active') continue;
     const algorithms = src.algorithmsOf(tenant);
-    if (algorithms === undefined) continue;
-    domains[domain] = { realm: tenant.realm, algorithms: [...algorithms], suspended: false };
+    if (algorithms === undefined || algorithms.length === 0) continue;
+    domains[domain] = { realm: tenant.realm, algorithms: [...algorithms] };
   }
   const server = src.serverHeader();
   return { domains, trustedEdges: [...src.trustedEdges()], ...(server !== undefined ? { serverHeader: server } : {}) };

@@ -32,9 +32,9 @@ export interface ChallengeState {
  *   request or any X-PBX-Source (src/edge/trusted-edge.ts judges those);
  * - the UAS checks (src/edge/uas-checks.ts): a Request-URI that is not a SIP URI (416),
  *   any Require or Proxy-Require (420 for an unknown option tag);
- * - the tenant-resolution stage (src/edge/tenant-resolution.ts): To not a SIP URI with a
- *   user part (400), a domain not in the snapshot (404 Domain Not Served, or a tenant whose
- *   entry is not known yet), a suspended tenant (403).
+ * - a To that names no address-of-record (RFC 3261 §10.3 step 5: a SIP URI with a user
+ *   part), and a To domain the snapshot does not list: the main thread decides who may be
+ *   challenged (src/edge/front-challenge-snapshot.ts); everything else is its to answer.
  * The host is only lower-cased: a spelling the main thread normalises further (brackets, a
  * trailing dot) misses the snapshot and is forwarded, never answered wrongly.
  */
@@ -57,7 +57,6 @@ export function challengeDecision(req: SipRequest, sourceAddress: string, s: Cha
   }
   const entry = Object.hasOwn(snap.domains, host) ? snap.domains[host] : undefined;
   if (!entry) return { kind: 'forward', why: 'domain not in the snapshot' };
-  if (entry.suspended) return { kind: 'forward', why: 'tenant suspended' };
   if (entry.algorithms.length === 0) return { kind: 'forward', why: 'no algorithms' };
   return { kind: 'challenge', realm: entry.realm, algorithms: entry.algorithms };
 }

@@ -46,12 +46,13 @@ export interface UdpFrontInit {
  * Who a front thread may challenge: a digest challenge is answered statelessly by a
  * front thread only for a domain listed here, and only as the main thread would answer
  * it (same realm, same algorithms in the same order, same headers). Plain data, built by
- * the main thread (src/edge/front-challenge-snapshot.ts) and sent at start, on SIGHUP
+ * the main thread (src/edge/front-challenge-snapshot.ts), which lists only the domains
+ * whose first REGISTER it would answer with that challenge, and sent at start, on SIGHUP
  * and on tenant changes.
  */
 export interface ChallengeSnapshot {
-  /** Lower-case domain (IPv6 without brackets) -> its realm and the algorithms its challenges offer, most preferred first. */
-  domains: Record<string, { realm: string; algorithms: string[]; suspended: boolean }>;
+  /** Lower-case domain (IPv6 without brackets) that may be challenged -> its realm and the algorithms its challenges offer, most preferred first. */
+  domains: Record<string, { realm: string; algorithms: string[] }>;
   /** CIDRs of the trusted edges (pbx.yaml sip.trustedEdges): their requests are always forwarded. */
   trustedEdges: string[];
   /** The Server header the main thread adds (pbx.yaml sip.userAgent); absent: none. */

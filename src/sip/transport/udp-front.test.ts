@@ -126,7 +126,7 @@ test("with the main thread's nonce secret and a snapshot, a first REGISTER gets 
   try {
     await h.send(REGISTER('r0', 'acme.example'));
     await guard(waitUntil(() => h.front.stats.forwarded === 1, 'forwarded before any snapshot'), 'forward');
-    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['SHA-256'], suspended: false } }, trustedEdges: [] } });
+    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['SHA-256'] } }, trustedEdges: [] } });
     await h.send(REGISTER('r1', 'acme.example'));
     await guard(waitUntil(() => h.received.length === 1, 'the 401'), 'the 401');
     const text = h.received[0]!.toString();
@@ -149,7 +149,7 @@ test("with the main thread's nonce secret and a snapshot, a first REGISTER gets 
 test('a source the main thread decides datagram by datagram (throttled, a banned address with exempt flows) gets nothing from the front: its first REGISTER, its STUN and its malformed request are all forwarded', async () => {
   const h = await setup({ nonce: { secret: new Uint8Array(32).fill(3), epoch: 9, ttlSeconds: 300 }, maxInFlight: 10 });
   try {
-    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['MD5'], suspended: false } }, trustedEdges: [] } });
+    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['MD5'] } }, trustedEdges: [] } });
     for (const refusals of [
       { refused: [], forwarded: ['127.0.0.1'], forwardAll: false, ipv6Prefix: 64 },
       { refused: [], forwarded: [], forwardAll: true, ipv6Prefix: 64 },
@@ -182,7 +182,7 @@ test("a front's nonce is dated by the main thread's clock (its shared offset), s
   const h = await setup({ nonce: { secret, epoch: 4, ttlSeconds: 300 }, clockOffset: offset.buffer, maxInFlight: 10 });
   const nonceOf = (b: Buffer) => /nonce="([^"]+)"/.exec(b.toString())?.[1] ?? '';
   try {
-    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['MD5'], suspended: false } }, trustedEdges: [] } });
+    h.front.handle({ type: 'challenges', snapshot: { domains: { 'acme.example': { realm: 'acme.example', algorithms: ['MD5'] } }, trustedEdges: [] } });
     await h.send(REGISTER('c1', 'acme.example'));
     await guard(waitUntil(() => h.received.length === 1, 'the 401'), 'the 401');
     assert.is(main.check(nonceOf(h.received[0]!), 'acme.example').status, 'valid');
