@@ -48,7 +48,7 @@ export interface UdpFrontInit {
  * it (same realm, same algorithms in the same order, same headers). Plain data, built by
  * the main thread (src/edge/front-challenge-snapshot.ts), which lists only the domains
  * whose first REGISTER it would answer with that challenge, and sent at start, on SIGHUP
- * and on tenant changes.
+ * and whenever the domains served change.
  */
 export interface ChallengeSnapshot {
   /** Lower-case domain (IPv6 without brackets) that may be challenged -> its realm and the algorithms its challenges offer, most preferred first. */
