@@ -4,133 +4,23 @@
  * thread would, and forwards everything else. Which thread reads a source port is learnt
  * from /metrics (per-thread counters), one socket at a time.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseChallenge } from '../../src/sip/auth/authorization-header.js';
 import { buildAuthorization } from '../../src/sip/auth/client-digest.js';
 import { getHeaderValues } from '../../src/sip/message/headers.js';
-import { parseMessage } from '../../src/sip/message/parse.js';
 import type { SipResponse } from '../../src/sip/message/types.js';
+import { threadClientOn, settledCounters, threadCounters, ThreadClient, until, type ThreadCounters, type ThreadServer } from '../support/front-thread-client.js';
 import { PbxProcess, tenantYaml, type TestTenant } from '../support/pbx-process.js';
 
 const TOKEN = 'front-challenge-test-token';
 const UA = 'FrontChallengeTest/1.0';
 
 let pbx: PbxProcess;
-const sockets: Socket[] = [];
-let seq = 0;
-
-async function metricsText(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${pbx.apiPort}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  return res.text();
-}
-
-function series(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
-
-interface Counters {
-  read0: number;
-  read1: number;
-  challenged1: number;
-  forwarded1: number;
-}
-
-async function counters(): Promise<Counters> {
-  const t = await metricsText();
-  return {
-    read0: series(t, 'pbx_sip_thread_datagrams_total', 'thread="0"'),
-    read1: series(t, 'pbx_sip_thread_datagrams_total', 'thread="1"'),
-    challenged1: series(t, 'pbx_sip_thread_answered_total', 'thread="1",kind="challenge"'),
-    forwarded1: series(t, 'pbx_sip_thread_forwarded_total', 'thread="1"'),
-  };
-}
-
-async function until<T>(f: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** One client socket: it sends raw REGISTERs and reads what comes back. */
-class Client {
-  private readonly waiting: Array<(r: SipResponse) => void> = [];
-  constructor(readonly socket: Socket) {
-    socket.on('message', (data) => {
-      const r = parseMessage(data, { framed: false });
-      if (r.ok && r.message.kind === 'response') this.waiting.shift()?.(r.message);
-      if (r.ok && r.message.kind === 'response') this.lastRaw = data.toString();
-    });
-  }
-  lastRaw = '';
-  get port(): number {
-    return this.socket.address().port;
-  }
-
-  /** A REGISTER as a phone sends it; the Via sent-by is the same for every socket (rport carries the real port). */
-  register(user: string, domain: string, extra: string[] = []): Promise<SipResponse> {
-    const n = ++seq;
-    const text = [
-      `REGISTER sip:${domain} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKfc${n};rport`,
-      'Max-Forwards: 70',
-      `From: <sip:${user}@${domain}>;tag=from${n}`,
-      `To: <sip:${user}@${domain}>`,
-      `Call-ID: fc-${n}@127.0.0.1`,
-      `CSeq: ${n} REGISTER`,
-      `Contact: <sip:${user}@127.0.0.1:${this.port}>`,
-      'Expires: 60',
-      ...extra,
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
-    return this.send(text);
-  }
-
-  private send(text: string): Promise<SipResponse> {
-    return new Promise<SipResponse>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no response in 10 s')), 10_000);
-      this.waiting.push((r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      this.socket.send(text, pbx.ports.udp, '127.0.0.1');
-    });
-  }
-}
-
-async function openClient(): Promise<Client> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  sockets.push(s);
-  return new Client(s);
-}
-
-/** A client whose datagrams the kernel gives to `thread` (new source ports until one lands there). */
-async function clientOn(thread: 0 | 1): Promise<Client> {
-  for (let i = 0; i < 40; i++) {
-    const c = await openClient();
-    const before = await counters();
-    // One REGISTER to a domain nobody serves (forwarded and answered 404 by the main thread
-    // whichever thread reads it): counted by the thread the port hashes to.
-    await c.register('1001', 'unknown.example');
-    const d = await until(async () => {
-      const now = await counters();
-      const d0 = now.read0 - before.read0;
-      const d1 = now.read1 - before.read1;
-      return d0 + d1 >= 1 ? [d0, d1] : undefined;
-    }, 'the datagram counted in /metrics');
-    if ((thread === 1 ? d[1]! : d[0]!) >= 1 && d[0]! + d[1]! === 1) return c;
-  }
-  throw new Error(`no source port landed on thread ${thread}`);
-}
+const sockets: Array<{ close(): void }> = [];
+const server = (): ThreadServer => ({ udpPort: pbx.ports.udp, apiPort: pbx.apiPort, token: TOKEN });
+const counters = (): Promise<ThreadCounters> => threadCounters(server());
+const settled = (): Promise<ThreadCounters> => settledCounters(server());
 
 function authorize(res: SipResponse, user: string, password: string, domain: string): string {
   const ch = parseChallenge(getHeaderValues(res, 'www-authenticate')[0]!);
@@ -151,18 +41,8 @@ const mask = (raw: string) =>
     .replace(/fc-\d+@/, 'fc-C@')
     .replace(/CSeq: \d+/, 'CSeq: S');
 
-/** The counters once the threads' last reports are in (they are sent twice a second). */
-async function settled(): Promise<Counters> {
-  for (;;) {
-    const a = await counters();
-    await new Promise((r) => setTimeout(r, 1_200));
-    const b = await counters();
-    if (JSON.stringify(a) === JSON.stringify(b)) return b;
-  }
-}
-
-let front: Client;
-let main: Client;
+let front: ThreadClient;
+let main: ThreadClient;
 
 const ACME: TestTenant = { id: 'acme', domains: ['acme.example'], extensions: [{ ext: '1001', password: 'acme-1001-secret' }], extraYaml: 'auth: { algorithms: [SHA-256, MD5] }' };
 
@@ -176,8 +56,8 @@ test.before(async () => {
     sipYaml: ['threads: 2', `userAgent: ${UA}`],
     adminToken: TOKEN,
   });
-  front = await clientOn(1);
-  main = await clientOn(0);
+  front = await threadClientOn(server(), 1, sockets);
+  main = await threadClientOn(server(), 0, sockets);
   // Both tenants' stores are opened by a REGISTER handled on the main thread; the snapshot
   // that follows (at most 2 s later) lists them.
   for (const d of ['acme.example', 'globex.example']) assert.is((await main.register('1001', d)).status, 401);
@@ -196,7 +76,7 @@ test.after(async () => {
 
 test("the front thread's 401 is the main thread's, byte for byte but nonce and To tag; its nonce takes the second REGISTER to 200 on the main thread", async () => {
   const before = await settled();
-  const n1 = seq + 1;
+  const n1 = ThreadClient.nextSeq();
   const fromFront = await front.register('1001', 'acme.example');
   const rawFront = front.lastRaw;
   const fromMain = await main.register('1001', 'acme.example');
