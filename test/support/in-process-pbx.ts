@@ -30,6 +30,8 @@ export interface InProcessPbxOptions {
   mailboxCounts?: MailboxCounts;
   /** The server's clock (PbxServerOptions.clock), e.g. a settable one with real timers. */
   clock?: Clock;
+  /** More keys of pbx.yaml's sip map, e.g. 'threads: 2'. */
+  sip?: string;
 }
 
 export class InProcessPbx {
@@ -54,7 +56,7 @@ export class InProcessPbx {
       join(dir, 'pbx.yaml'),
       [
         'dataDir: data',
-        `sip: { listen: [ "udp://127.0.0.1:${port}" ] }`,
+        `sip: { listen: [ "udp://127.0.0.1:${port}" ]${o.sip !== undefined ? `, ${o.sip}` : ''} }`,
         `api: { listen: "127.0.0.1:${apiPort}" }`,
         `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: ${o.workers ?? 1} }`,
         `security: { trusted: [ "127.0.0.0/8" ], floodRate: 0${o.security !== undefined ? `, ${o.security}` : ''} }`,
