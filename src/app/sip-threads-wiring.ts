@@ -34,6 +34,8 @@ export interface SipThreadsDeps {
 
 /** Counters and the ban snapshot are refreshed this often. */
 const REFRESH_MS = 500;
+/** A change of the source guard's view is sent at once, but not more often than this (see refusalsChanged). */
+const REFUSALS_MIN_GAP_MS = 50;
 /** The challenge snapshot is rebuilt every this many refreshes (a tenant store opened since, another process's change), and sent when it changed. */
 const CHALLENGE_EVERY = 4;
 
@@ -50,6 +52,8 @@ export class SipThreads {
   private timer: TimerHandle | undefined;
   private lastBans = '';
   private refusalsScheduled = false;
+  /** performance.now() of the last look at the guard's view. */
+  private refusalsSentAt = -Infinity;
   private lastChallenges = '';
   private ticks = 0;
   private readonly last = new Map<string, number>();
@@ -224,23 +228,32 @@ export class SipThreads {
     if (!pool) return;
     const r = this.d.guard.frontRefusals();
     const text = `${r.ipv6Prefix} ${r.forwardAll} ${r.refused.join(' ')} / ${r.forwarded.join(' ')}`;
+    this.refusalsSentAt = performance.now();
     if (text === this.lastBans) return;
     this.lastBans = text;
     pool.setRefusals(r);
   }
 
-  /** The guard's view changed (a ban, a source newly throttled): it goes out on the next turn of the event loop, once however many changes came in this one. */
+  /**
+   * The guard's view changed (a ban, a source newly throttled): it goes out on the next
+   * turn of the event loop, once however many changes came in this one, and at most every
+   * REFUSALS_MIN_GAP_MS (a spray of spoofed sources must not make the main thread rebuild
+   * and send the whole list on every turn).
+   */
   private refusalsChanged(): void {
     if (this.refusalsScheduled || !this.pool) return;
     this.refusalsScheduled = true;
-    setImmediate(() => {
+    const wait = Math.max(0, this.refusalsSentAt + REFUSALS_MIN_GAP_MS - performance.now());
+    const send = (): void => {
       this.refusalsScheduled = false;
       try {
         this.sendRefusals();
       } catch (err) {
         this.d.logger.error('source refusals not sent to the sip threads', { error: err });
       }
-    });
+    };
+    if (wait === 0) setImmediate(send);
+    else setTimeout(send, wait).unref();
   }
 
   /** The challenge snapshot to every front thread, when it differs from the one they have. */
