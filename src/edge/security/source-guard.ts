@@ -5,10 +5,9 @@ import { parseCidr, readIp } from '../../util/ip.js';
 import { AuthFailTracker, type AuthFailBanPolicy } from './auth-fail-tracker.js';
 import { BanList, type Ban } from './ban-list.js';
 import { AdmissionGate } from './admission-gate.js';
-import { FloodGuard } from './flood-guard.js';
+import { FLOOD_IDLE_MS, FloodGuard } from './flood-guard.js';
 import { KnownSources } from './known-sources.js';
 import { RecentRefusals } from './recent-refusals.js';
-import { FLOOD_IDLE_MS } from './flood-guard.js';
 import { sourceKey } from '../../util/source-key.js';
 
 /** The operator's knobs (DESIGN.md "Configuration", `security:`); what SIGHUP reloads. */
@@ -253,11 +252,9 @@ export class SourceGuard {
     if (this.gate === undefined) return 'ok';
     if (this.gate.admit(() => this.known.hasAddress(key, now) || this.trunk(address), now) === 'ok') return 'ok';
     this.throttledTotal++;
-    if (now - this.gateShedAt > FLOOD_IDLE_MS) {
-      this.gateShedAt = now;
-      this.frontsChanged();
-    }
+    const startsShedding = now - this.gateShedAt > FLOOD_IDLE_MS;
     this.gateShedAt = now;
+    if (startsShedding) this.frontsChanged();
     if (now - this.shedLoggedAt >= CAPACITY_LOG_INTERVAL_MS) {
       this.shedLoggedAt = now;
       try {
