@@ -39,7 +39,7 @@ const HELP = `usage: node bench/register/run.mjs [options]
                                  bench/out/RESULTS-quick.md unless --results is given
   --kamailio-children N          Kamailio UDP workers (default 2 = one per core here)
   --sip-threads N[,N..]|auto     the PBX's sip.threads; a list measures the PBX once per value,
-                                 one section each (default: its own default, 1)
+                                 one section each (default: its own default, auto)
   --bare-threads N[,N..]         threads of the bare registrar, one section each (default 1,2);
                                  threads > 1 bind with SO_REUSEPORT, which spreads by source port:
                                  use --sipp-procs 2 or more to load more than one thread

@@ -51,12 +51,8 @@ const sip = object({
   trustedEdges: list(cidr(), { unique: { key: (c) => c, what: 'address' } }).default([]),
   /** Overload control and its memory bounds (issue 13 point 4). */
   overload: overloadSchema,
-  /**
-   * Threads reading SIP over UDP: 1 (the default: the main thread only), auto (one per core) or
-   * 1-64 (src/config/sip-threads-config.ts). Front threads are opt-in until their known gaps are
-   * closed (README, "Architecture: SIP on every core").
-   */
-  threads: sipThreadsSchema().default(1),
+  /** Threads reading SIP over UDP: auto (one per core) or 1-64 (src/config/sip-threads-config.ts). */
+  threads: sipThreadsSchema().default('auto'),
 }).check((s, where) => {
   const tlsAt = s.listen.findIndex((l) => l.protocol === 'tls' || l.protocol === 'wss');
   if (tlsAt >= 0 && !s.tls) where.at('listen').at(tlsAt).report(`a ${s.listen[tlsAt].protocol}:// listener needs sip.tls.cert and sip.tls.key`);

@@ -16,8 +16,8 @@ function problems(text: string, env: Record<string, string> = {}): string[] {
   }
 }
 
-test('sip.threads: 1 by default, a number or auto when written, ${ENV} allowed', () => {
-  assert.is(parsePbxConfig('', FILE, {}).sip.threads, 1);
+test('sip.threads: auto by default, a number or auto when written, ${ENV} allowed', () => {
+  assert.is(parsePbxConfig('', FILE, {}).sip.threads, 'auto');
   assert.is(parsePbxConfig('sip: { threads: 1 }', FILE, {}).sip.threads, 1);
   assert.is(parsePbxConfig('sip: { threads: auto }', FILE, {}).sip.threads, 'auto');
   assert.is(parsePbxConfig('sip: { threads: "${T}" }', FILE, { T: '3' }).sip.threads, 3);
@@ -32,7 +32,7 @@ test('sip.threads: anything else is refused at file:line:col', () => {
 
 test('resolveSipThreads: auto is the core count, within 1..64', () => {
   assert.is(resolveSipThreads('auto', 2), 2);
-  assert.is(resolveSipThreads(undefined, 8), 1, 'absent: the main thread only');
+  assert.is(resolveSipThreads(undefined, 8), 8);
   assert.is(resolveSipThreads('auto', 0), 1);
   assert.is(resolveSipThreads('auto', 200), 64);
   assert.is(resolveSipThreads(3, 2), 3);

@@ -1,6 +1,6 @@
 /**
  * pbx.yaml `sip.threads`: how many threads read SIP over UDP (issue 13, point 2). `auto`
- * is one per core; 1 (the default) is a single thread, the main one, as before. With N > 1
+ * (the default) is one per core; 1 is a single thread, the main one, as before. With N > 1
  * the main thread keeps every piece of SIP state and N - 1 "front" threads read the same
  * UDP ports (SO_REUSEPORT), answering what needs no state and forwarding the rest.
  */
@@ -21,9 +21,8 @@ export function sipThreadsSchema(): Schema<SipThreads> {
   });
 }
 
-/** The thread count to run: absent is 1; `auto` is the number of cores (at least 1, at most MAX_SIP_THREADS). */
+/** The thread count to run: `auto` is the number of cores (at least 1, at most MAX_SIP_THREADS). */
 export function resolveSipThreads(value: SipThreads | undefined, cores: number): number {
-  if (value === undefined) return 1;
-  if (value === 'auto') return Math.max(1, Math.min(MAX_SIP_THREADS, Math.floor(cores)));
+  if (value === undefined || value === 'auto') return Math.max(1, Math.min(MAX_SIP_THREADS, Math.floor(cores)));
   return value;
 }

@@ -67,7 +67,7 @@ export interface PbxConfig {
     trustedEdges: string[];
     /** Overload control (src/config/overload-config.ts). */
     overload?: OverloadConfig;
-    /** Threads reading SIP over UDP (src/config/sip-threads-config.ts); absent: 1. */
+    /** Threads reading SIP over UDP (src/config/sip-threads-config.ts); absent: auto. */
     threads?: SipThreads;
   };
   rtp: { address: string; portMin: number; portMax: number; workers: number };
