@@ -11,8 +11,13 @@
  * Messages are sent one operation at a time (no pipelining), so the figure is CPU per operation
  * including the timers and callbacks each causes, not throughput.
  *
+ * Beside them, the floor: a bare Node process (no PBX code) that echoes every datagram it reads,
+ * measured the same way with the same OPTIONS bytes ("Node floor: recv+send of the same bytes"),
+ * so a figure reads as ours/floor: what the runtime and the kernel take for one datagram in and
+ * one out, which no change to the PBX can go under.
+ *
  *   node --import tsx bench/sip-cost/sip-cost.probe.ts [options=20000] [registers=5000] [calls=500]
- *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server.)
+ *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server; 0 skips a measurement.)
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -66,19 +71,20 @@ for (let i = 0; !/ready/.test(log); i++) {
   await new Promise((r) => setTimeout(r, 50));
 }
 
-function childCpuUs(): number {
-  const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+function childCpuUs(pid = child.pid): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime (fields 14, 15)
 }
 
-async function measure(label: string, n: number, warm: number, op: (i: number) => Promise<void>): Promise<number> {
+async function measure(label: string, n: number, warm: number, op: (i: number) => Promise<void>, pid = child.pid): Promise<number> {
+  if (n <= 0) return 0;
   for (let i = 0; i < warm; i++) await op(i);
   await new Promise((r) => setTimeout(r, 300));
-  const c0 = childCpuUs();
+  const c0 = childCpuUs(pid);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await op(warm + i);
-  const us = (childCpuUs() - c0) / n;
+  const us = (childCpuUs(pid) - c0) / n;
   const ms = performance.now() - t0;
   console.log(`${label}: ${us.toFixed(1)} µs server CPU per operation (${n} in ${(ms / 1000).toFixed(1)} s wall)`);
   return us;
@@ -90,10 +96,14 @@ await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
 const myPort = (sock.address() as { port: number }).port;
 let waiting: ((b: Buffer) => void) | undefined;
 sock.on('message', (b) => waiting?.(b));
-function options(i: number): Promise<void> {
-  const text =
+function optionsText(i: number): string {
+  return (
     `OPTIONS sip:acme.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${myPort};rport;branch=z9hG4bK-probe-${i}\r\nMax-Forwards: 70\r\n` +
-    `From: <sip:probe@acme.example>;tag=p${i}\r\nTo: <sip:acme.example>\r\nCall-ID: probe-${i}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    `From: <sip:probe@acme.example>;tag=p${i}\r\nTo: <sip:acme.example>\r\nCall-ID: probe-${i}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`
+  );
+}
+function options(i: number): Promise<void> {
+  const text = optionsText(i);
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no answer to OPTIONS')), 5000);
     waiting = (b) => {
@@ -111,8 +121,31 @@ const a = await UdpPhone.open({ user: '1001', domain: 'acme.example', password: 
 const b = await UdpPhone.open({ user: '1002', domain: 'acme.example', password: 'acme-1002-secret', server: { host: '127.0.0.1', port } });
 b.answer = { kind: 'answer', ringMs: 0 };
 
+// The floor: the same Node binary, no PBX code, one datagram in and the same bytes out.
+const echoPort = await freePort();
+const echo = spawn(
+  process.execPath,
+  ['-e', `const s = require('node:dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(m, r.port, r.address)); s.bind(${echoPort}, '127.0.0.1', () => console.log('ready'));`],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+process.on('exit', () => echo.kill('SIGKILL'));
+await new Promise<void>((r) => echo.stdout!.once('data', () => r()));
+function echoOnce(i: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no echo')), 5000);
+    waiting = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    sock.send(Buffer.from(optionsText(i)), echoPort, '127.0.0.1');
+  });
+}
+
 const before = loadavg();
+const floor = await measure('Node floor: recv+send of the same bytes', nOptions, 2000, echoOnce, echo.pid);
+echo.kill('SIGTERM');
 const opt = await measure('OPTIONS', nOptions, 2000, options);
+if (floor > 0) console.log(`OPTIONS / floor: ${(opt / floor).toFixed(2)}`);
 const reg = await measure('REGISTER pair with digest', nRegisters, 500, async () => {
   const s = await a.register(600);
   if (s !== 200) throw new Error(`REGISTER answered ${s}`);
@@ -125,7 +158,7 @@ const call = await measure('call 1001 -> 1002 (set-up and BYE)', nCalls, 30, asy
   if (bye.status !== 200) throw new Error(`BYE answered ${bye.status}`);
 });
 console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`);
-console.log(JSON.stringify({ optionsUs: +opt.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1) }));
+console.log(JSON.stringify({ floorUs: +floor.toFixed(1), optionsUs: +opt.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1) }));
 
 a.close();
 b.close();
