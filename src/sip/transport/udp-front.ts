@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { ipLiteralLookup } from './ip-literal-lookup.js';
 import { isIPv6 } from 'node:net';
 import { readIp } from '../../util/ip.js';
 import { sourceKey } from '../../util/source-key.js';
@@ -54,7 +55,7 @@ export class UdpFront {
   async start(): Promise<void> {
     for (const [i, l] of this.init.listeners.entries()) {
       const v6 = isIPv6(normalizeAddress(l.host));
-      const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reusePort: true });
+      const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reusePort: true, lookup: ipLiteralLookup });
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
         socket.bind({ address: l.host, port: l.port, exclusive: true }, () => {
