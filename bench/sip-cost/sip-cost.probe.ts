@@ -17,7 +17,8 @@
  * one out, which no change to the PBX can go under.
  *
  *   node --import tsx bench/sip-cost/sip-cost.probe.ts [options=20000] [registers=5000] [calls=500]
- *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server; 0 skips a measurement.)
+ *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server; PBX_PROBE_DIST=1 runs the
+ *   compiled dist/ instead of the sources under tsx; 0 skips a measurement.)
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -55,7 +56,11 @@ const exts = ['1001', '1002'].map((ext) => ({ ext, password: `acme-${ext}-secret
 writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml({ id: 'acme', domains: ['acme.example'], extensions: exts }));
 
 const profDir = process.env['PBX_CPU_PROF'];
-const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'serve', '--config', join(dir, 'pbx.yaml')], {
+// PBX_PROBE_DIST=1: the compiled dist/ (what bin/pbx runs; `npm run build` first) instead of the
+// sources under tsx, whose transform wraps every function created at run time in a __name call
+// (an Object.defineProperty each time a closure is made).
+const entry = process.env['PBX_PROBE_DIST'] === '1' ? [join(REPO, 'dist/cli/main.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
+const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...entry, 'serve', '--config', join(dir, 'pbx.yaml')], {
   cwd: REPO,
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, NO_COLOR: '1' },
@@ -157,7 +162,7 @@ const call = await measure('call 1001 -> 1002 (set-up and BYE)', nCalls, 30, asy
   const bye = await a.inDialog('BYE');
   if (bye.status !== 200) throw new Error(`BYE answered ${bye.status}`);
 });
-console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`);
+console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}; server ${entry.at(-1)}`);
 console.log(JSON.stringify({ floorUs: +floor.toFixed(1), optionsUs: +opt.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1) }));
 
 a.close();
