@@ -171,9 +171,14 @@ if (floor > 0) console.log(`OPTIONS / floor: ${(opt / floor).toFixed(2)}`);
 // The same OPTIONS, BURST at a time (the replies awaited together): the server's fixed cost of
 // waking up for one datagram (epoll, the scheduler, caches gone cold while it slept) is shared
 // by the burst, so this is closer to the per-message work itself.
+let burstLost = 0;
 function optionsBurst(i: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no answer to an OPTIONS of a burst')), 5000);
+  return new Promise((resolve) => {
+    // A server that sheds load (overload control, e.g. when slowed by a profiler) may leave some unanswered: counted, not fatal.
+    const t = setTimeout(() => {
+      burstLost += left;
+      resolve();
+    }, 1000);
     let left = BURST;
     waiting = (b) => {
       const r = parseMessage(b);
@@ -186,7 +191,7 @@ function optionsBurst(i: number): Promise<void> {
   });
 }
 const burst = nOptions > 0 ? (await measure(`OPTIONS, ${BURST} at a time (per burst)`, Math.ceil(nOptions / BURST), 50, optionsBurst)) / BURST : 0;
-if (burst > 0) console.log(`OPTIONS, ${BURST} at a time: ${burst.toFixed(1)} µs server CPU per OPTIONS; floor ${floorBurst.toFixed(1)}; ours/floor ${(burst / floorBurst).toFixed(2)}`);
+if (burst > 0) console.log(`OPTIONS, ${BURST} at a time: ${burst.toFixed(1)} µs server CPU per OPTIONS; floor ${floorBurst.toFixed(1)}; ours/floor ${(burst / floorBurst).toFixed(2)}${burstLost ? `; ${burstLost} unanswered` : ''}`);
 const reg = await measure('REGISTER pair with digest', nRegisters, 500, async () => {
   const s = await a.register(600);
   if (s !== 200) throw new Error(`REGISTER answered ${s}`);
