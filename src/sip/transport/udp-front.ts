@@ -1,5 +1,4 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { ipLiteralLookup } from './ip-literal-lookup.js';
 import { isIPv6 } from 'node:net';
 import { readIp } from '../../util/ip.js';
 import { sourceKey } from '../../util/source-key.js';
@@ -55,7 +54,7 @@ export class UdpFront {
   async start(): Promise<void> {
     for (const [i, l] of this.init.listeners.entries()) {
       const v6 = isIPv6(normalizeAddress(l.host));
-      const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reusePort: true, lookup: ipLiteralLookup });
+      const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reusePort: true });
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
         socket.bind({ address: l.host, port: l.port, exclusive: true }, () => {

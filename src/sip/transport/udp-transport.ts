@@ -2,7 +2,6 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../../util/logger.js';
 import { familyOf, normalizeAddress } from './address.js';
-import { ipLiteralLookup } from './ip-literal-lookup.js';
 import { TransportError } from './transport-error.js';
 import type { Endpoint } from './types.js';
 
@@ -35,7 +34,7 @@ export class UdpTransport {
   }
 
   async start(): Promise<void> {
-    const socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', lookup: ipLiteralLookup, ...(this.o.reusePort ? { reusePort: true } : {}) });
+    const socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', ...(this.o.reusePort ? { reusePort: true } : {}) });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       socket.once('error', onError);
