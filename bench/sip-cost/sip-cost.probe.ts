@@ -14,8 +14,15 @@
  * (a bare Node registrar: dgram, the digest's MD5s, a Map; one thread), read the same way: the
  * floor of Node's UDP path plus the necessary crypto, to set the PBX's figure against.
  *
+ * Beside them, the floor: a bare Node process (no PBX code) that echoes every datagram it reads,
+ * measured the same way with the same OPTIONS bytes ("Node floor: recv+send of the same bytes"),
+ * so a figure reads as ours/floor: what the runtime and the kernel take for one datagram in and
+ * one out, which no change to the PBX can go under. OPTIONS and the floor are also measured 32
+ * datagrams at a time, where the cost of waking the server for each one is shared.
+ *
  *   node --import tsx bench/sip-cost/sip-cost.probe.ts [options=20000] [registers=5000] [calls=500]
- *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server.)
+ *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server; PBX_PROBE_DIST=1 runs the
+ *   compiled dist/ instead of the sources under tsx; 0 skips a measurement.)
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -42,7 +49,8 @@ writeFileSync(
   join(dir, 'pbx.yaml'),
   [
     'dataDir: data',
-    `sip: { listen: [ "udp://127.0.0.1:${port}" ], publicAddress: 127.0.0.1 }`,
+    // One SIP thread: the targets are CPU per message on one core (front threads would add a hop).
+    `sip: { listen: [ "udp://127.0.0.1:${port}" ], publicAddress: 127.0.0.1, threads: 1 }`,
     `api: { listen: "127.0.0.1:${apiPort}" }`,
     `rtp: { ports: ${rtpBase}-${rtpBase + 99}, workers: 1 }`,
     'security: { floodRate: 0 }',
@@ -53,7 +61,11 @@ const exts = ['1001', '1002'].map((ext) => ({ ext, password: `acme-${ext}-secret
 writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml({ id: 'acme', domains: ['acme.example'], extensions: exts }));
 
 const profDir = process.env['PBX_CPU_PROF'];
-const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'serve', '--config', join(dir, 'pbx.yaml')], {
+// PBX_PROBE_DIST=1: the compiled dist/ (what bin/pbx runs; `npm run build` first) instead of the
+// sources under tsx, whose transform wraps every function created at run time in a __name call
+// (an Object.defineProperty each time a closure is made).
+const entry = process.env['PBX_PROBE_DIST'] === '1' ? [join(REPO, 'dist/cli/main.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
+const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...entry, 'serve', '--config', join(dir, 'pbx.yaml')], {
   cwd: REPO,
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, NO_COLOR: '1' },
@@ -76,6 +88,7 @@ function childCpuUs(pid = child.pid!): number {
 }
 
 async function measure(label: string, n: number, warm: number, op: (i: number) => Promise<void>, pid = child.pid!): Promise<number> {
+  if (n <= 0) return 0;
   for (let i = 0; i < warm; i++) await op(i);
   await new Promise((r) => setTimeout(r, 300));
   const c0 = childCpuUs(pid);
@@ -93,10 +106,16 @@ await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
 const myPort = (sock.address() as { port: number }).port;
 let waiting: ((b: Buffer) => void) | undefined;
 sock.on('message', (b) => waiting?.(b));
-function options(i: number): Promise<void> {
-  const text =
+/** Datagrams sent at once by the burst measurements. */
+const BURST = 32;
+function optionsText(i: number): string {
+  return (
     `OPTIONS sip:acme.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${myPort};rport;branch=z9hG4bK-probe-${i}\r\nMax-Forwards: 70\r\n` +
-    `From: <sip:probe@acme.example>;tag=p${i}\r\nTo: <sip:acme.example>\r\nCall-ID: probe-${i}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    `From: <sip:probe@acme.example>;tag=p${i}\r\nTo: <sip:acme.example>\r\nCall-ID: probe-${i}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`
+  );
+}
+function options(i: number): Promise<void> {
+  const text = optionsText(i);
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no answer to OPTIONS')), 5000);
     waiting = (b) => {
@@ -114,8 +133,69 @@ const a = await UdpPhone.open({ user: '1001', domain: 'acme.example', password: 
 const b = await UdpPhone.open({ user: '1002', domain: 'acme.example', password: 'acme-1002-secret', server: { host: '127.0.0.1', port } });
 b.answer = { kind: 'answer', ringMs: 0 };
 
+// The floor: the same Node binary, no PBX code, one datagram in and the same bytes out.
+const echoPort = await freePort();
+const echo = spawn(
+  process.execPath,
+  ['-e', `const s = require('node:dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(m, r.port, r.address)); s.bind(${echoPort}, '127.0.0.1', () => console.log('ready'));`],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+process.on('exit', () => echo.kill('SIGKILL'));
+await new Promise<void>((r) => echo.stdout!.once('data', () => r()));
+function echoOnce(i: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no echo')), 5000);
+    waiting = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    sock.send(Buffer.from(optionsText(i)), echoPort, '127.0.0.1');
+  });
+}
+
+function echoBurst(i: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no echo of a burst')), 5000);
+    let left = BURST;
+    waiting = () => {
+      if (--left > 0) return;
+      clearTimeout(t);
+      resolve();
+    };
+    for (let k = 0; k < BURST; k++) sock.send(Buffer.from(optionsText(i * BURST + k)), echoPort, '127.0.0.1');
+  });
+}
+
 const before = loadavg();
+const floor = await measure('Node floor: recv+send of the same bytes', nOptions, 2000, echoOnce, echo.pid);
+const floorBurst = nOptions > 0 ? (await measure(`Node floor, ${BURST} at a time (per burst)`, Math.ceil(nOptions / BURST), 50, echoBurst, echo.pid)) / BURST : 0;
+echo.kill('SIGTERM');
 const opt = await measure('OPTIONS', nOptions, 2000, options);
+if (floor > 0) console.log(`OPTIONS / floor: ${(opt / floor).toFixed(2)}`);
+// The same OPTIONS, BURST at a time (the replies awaited together): the server's fixed cost of
+// waking up for one datagram (epoll, the scheduler, caches gone cold while it slept) is shared
+// by the burst, so this is closer to the per-message work itself.
+let burstLost = 0;
+function optionsBurst(i: number): Promise<void> {
+  return new Promise((resolve) => {
+    // A server that sheds load (overload control, e.g. when slowed by a profiler) may leave some unanswered: counted, not fatal.
+    const t = setTimeout(() => {
+      burstLost += left;
+      resolve();
+    }, 1000);
+    let left = BURST;
+    waiting = (b) => {
+      const r = parseMessage(b);
+      if (r.ok && r.message.kind === 'response' && --left === 0) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    for (let k = 0; k < BURST; k++) sock.send(Buffer.from(optionsText(i * BURST + k)), port, '127.0.0.1');
+  });
+}
+const burst = nOptions > 0 ? (await measure(`OPTIONS, ${BURST} at a time (per burst)`, Math.ceil(nOptions / BURST), 50, optionsBurst)) / BURST : 0;
+if (burst > 0) console.log(`OPTIONS, ${BURST} at a time: ${burst.toFixed(1)} µs server CPU per OPTIONS; floor ${floorBurst.toFixed(1)}; ours/floor ${(burst / floorBurst).toFixed(2)}${burstLost ? `; ${burstLost} unanswered` : ''}`);
 const reg = await measure('REGISTER pair with digest', nRegisters, 500, async () => {
   const s = await a.register(600);
   if (s !== 200) throw new Error(`REGISTER answered ${s}`);
@@ -147,7 +227,7 @@ for (let i = 0; !/ready/.test(bareLog); i++) {
   await new Promise((r) => setTimeout(r, 50));
 }
 const c = await UdpPhone.open({ user: '1001', domain: 'acme.example', password: 'acme-1001-secret', server: { host: '127.0.0.1', port: barePort } });
-const bareReg = await measure(
+const bareReg = nRegisters <= 0 ? 0 : await measure(
   'REGISTER pair with digest, bare Node registrar (the floor)',
   nRegisters,
   500,
@@ -161,7 +241,7 @@ c.close();
 bare.kill('SIGTERM');
 await new Promise((r) => bare.once('exit', r));
 
-console.log(`PBX / bare for a REGISTER pair: ${(reg / bareReg).toFixed(1)}x`);
-console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`);
-console.log(JSON.stringify({ optionsUs: +opt.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1), bareRegisterPairUs: +bareReg.toFixed(1) }));
+if (bareReg > 0) console.log(`PBX / bare for a REGISTER pair: ${(reg / bareReg).toFixed(1)}x`);
+console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}; server ${entry.at(-1)}`);
+console.log(JSON.stringify({ floorUs: +floor.toFixed(1), optionsUs: +opt.toFixed(1), optionsBurstUs: +burst.toFixed(1), floorBurstUs: +floorBurst.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1), bareRegisterPairUs: +bareReg.toFixed(1) }));
 rmSync(dir, { recursive: true, force: true });

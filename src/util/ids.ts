@@ -18,6 +18,11 @@ function take(n: number): Buffer {
   return out;
 }
 
+/** Writes n random bytes from the pool into target at offset (no string, no Buffer of its own). */
+export function randomInto(target: Buffer, offset: number, n: number): void {
+  take(n).copy(target, offset);
+}
+
 export function randomToken(bytes = 8): string {
   return take(bytes).toString('hex');
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../../util/clock.js';
 import { challengeValue } from './challenge-header.js';
 import { parseCredentials, type DigestCredentials } from './authorization-header.js';
 import { computeResponse, digestHex, digestsEqual, isDigestHex, parseAlgorithm } from './digest.js';
+import { Ha2Cache } from './ha2-cache.js';
 import { sameRequestUri } from './digest-uri-match.js';
 import { NonceCodec } from './nonce.js';
 import { NonceCounter } from './nonce-counter.js';
@@ -88,6 +89,7 @@ export class DigestAuthenticator {
   private algorithms: readonly ServerAlgorithm[];
   private readonly nonces: NonceCodec;
   private readonly counter: NonceCounter;
+  private readonly ha2 = new Ha2Cache();
   /** Stand-in HA1 per algorithm for unknown users: same hashing work, never matches. */
   private readonly dummyHa1: Record<ServerAlgorithm, string>;
 
@@ -177,6 +179,7 @@ export class DigestAuthenticator {
       qop: 'auth',
       nc: c.nc,
       cnonce: c.cnonce,
+      ha2: this.ha2.get(algorithm, input.method, c.uri),
     });
     const match = digestsEqual(expected, c.response);
     if (!known || !match) return rejected(WRONG_CREDENTIALS);

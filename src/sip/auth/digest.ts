@@ -63,6 +63,8 @@ export interface ResponseInput {
   nc?: string;
   /** Required with qop. */
   cnonce?: string;
+  /** H(method:uri) when the caller has it already (ha2-cache.ts); computed otherwise. */
+  ha2?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export interface ResponseInput {
  *   no qop:    H(HA1:nonce:HA2)   (RFC 2069; kept for clients answering old servers)
  */
 export function computeResponse(input: ResponseInput): string {
-  const ha2 = computeHa2(input.algorithm, input.method, input.uri);
+  const ha2 = input.ha2 ?? computeHa2(input.algorithm, input.method, input.uri);
   if (input.qop === undefined) return digestHex(input.algorithm, `${input.ha1}:${input.nonce}:${ha2}`);
   return digestHex(input.algorithm, `${input.ha1}:${input.nonce}:${input.nc ?? ''}:${input.cnonce ?? ''}:${input.qop}:${ha2}`);
 }

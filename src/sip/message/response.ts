@@ -3,6 +3,7 @@ import { canonicalName } from './header-names.js';
 import { tagOf } from './headers.js';
 import { REASON_PHRASES, reasonPhrase } from './reason-phrases.js';
 import { rememberParsed, shareParsed } from './parsed-headers.js';
+import type { NameAddr } from './name-addr.js';
 import { PARSED, type Header, type SipRequest, type SipResponse } from './types.js';
 
 /** The reason-phrase table (reason-phrases.ts), under its old name. */
@@ -62,8 +63,20 @@ export function createResponse(req: SipRequest, status: number, opts: ResponseOp
   const to = req[PARSED]?.to;
   if (toTag !== undefined && to !== undefined) {
     const toValue = headers.find((h) => h.name === 'to');
-    const params = Object.assign(Object.create(null) as typeof to.value.params, to.value.params, { tag: toTag });
-    if (toValue !== undefined && to.key + ';tag=' + toTag === toValue.value) rememberParsed(res, 'to', toValue.value, { ...to.value, params });
+    if (toValue !== undefined && to.key + ';tag=' + toTag === toValue.value) rememberParsed(res, 'to', toValue.value, withTag(to.value, toTag));
   }
   return res;
+}
+
+/** The To parse with its new tag, built field by field (a spread and an Object.assign cost more on every response). */
+function withTag(to: NameAddr, tag: string): NameAddr {
+  const params = Object.create(null) as NameAddr['params'];
+  for (const k in to.params) {
+    const v = to.params[k];
+    if (v !== undefined) params[k] = v;
+  }
+  params['tag'] = tag;
+  const out: NameAddr = { uri: to.uri, params };
+  if (to.displayName !== undefined) out.displayName = to.displayName;
+  return out;
 }
