@@ -158,4 +158,19 @@ test('telephone-event (clock 0) counts for loss but not jitter; a change of cloc
   assert.is(s.jitterMs, 0);
 });
 
+test('new payload clocks mid-stream (a re-INVITE) apply from the next packet of the same payload type', () => {
+  // The rate of the last payload type is remembered between packets: the new table must replace it.
+  const s = new StreamStats(8000);
+  s.setPayloadClocks([[96, 48000]]);
+  // 20 ms apart at 48 kHz (960 per packet), but arriving 30 ms apart: 10 ms of jitter per packet.
+  for (let i = 0; i < 20; i++) s.update(i, i * 960, 5, i * 30, 96);
+  const at48k = s.jitterMs;
+  assert.ok(at48k > 5, `jitter ${at48k}`);
+  // Now payload type 96 is telephone-event-like (clock 0): no more jitter from it.
+  s.setPayloadClocks([[96, 0]]);
+  for (let i = 20; i < 40; i++) s.update(i, i * 960, 5, i * 200, 96);
+  assert.is(s.jitterMs, at48k);
+  assert.is(s.lost, 0);
+});
+
 test.run();

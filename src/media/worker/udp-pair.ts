@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { ipLiteralLookup } from './ip-literal-lookup.js';
 
 /**
  * Kernel receive and send buffer of an RTP socket: room for the bursts of many calls' packets
@@ -8,10 +9,13 @@ import { createSocket, type Socket } from 'node:dgram';
  */
 export const RTP_SOCKET_BUFFER_BYTES = 1 << 20;
 
-/** Bind one UDP socket; rejects with the bind error (its `code` says EADDRINUSE and the like). */
+/**
+ * Bind one UDP socket; rejects with the bind error (its `code` says EADDRINUSE and the like).
+ * Its sends take IP literals only (ip-literal-lookup.ts): no DNS step, no deferral per datagram.
+ */
 export function bindUdp(address: string, port: number, family: 4 | 6, onError: (err: Error) => void, bufferBytes?: number): Promise<Socket> {
   const type = family === 6 ? 'udp6' : 'udp4';
-  const socket = createSocket(bufferBytes ? { type, recvBufferSize: bufferBytes, sendBufferSize: bufferBytes } : { type });
+  const socket = createSocket(bufferBytes ? { type, lookup: ipLiteralLookup, recvBufferSize: bufferBytes, sendBufferSize: bufferBytes } : { type, lookup: ipLiteralLookup });
   return new Promise<Socket>((resolve, reject) => {
     const onBindError = (err: Error) => {
       try {
