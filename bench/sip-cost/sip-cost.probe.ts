@@ -12,11 +12,13 @@
  * including the timers and callbacks each causes, not throughput.
  *
  *   node --import tsx bench/sip-cost/sip-cost.probe.ts [options=20000] [registers=5000] [calls=500]
- *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server.)
+ *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server; PBX_CPU_THREADS=1 also
+ *   prints each figure split by the server's threads, from /proc/<pid>/task: MainThread (SIP),
+ *   media-N (the media workers), V8Worker (V8's GC and compiler helpers).)
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMessage } from '../../src/sip/message/parse.js';
@@ -66,6 +68,22 @@ for (let i = 0; !/ready/.test(log); i++) {
   await new Promise((r) => setTimeout(r, 50));
 }
 
+/** CPU time of each thread of the server so far (µs), keyed name#tid. */
+function threadCpu(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of readdirSync(`/proc/${child.pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${child.pid}/task/${t}/stat`, 'utf8');
+      const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'));
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      m.set(`${name}#${t}`, (Number(fields[11]) + Number(fields[12])) * TICK_US);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return m;
+}
+
 function childCpuUs(): number {
   const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -76,10 +94,20 @@ async function measure(label: string, n: number, warm: number, op: (i: number) =
   for (let i = 0; i < warm; i++) await op(i);
   await new Promise((r) => setTimeout(r, 300));
   const c0 = childCpuUs();
+  const th0 = process.env['PBX_CPU_THREADS'] ? threadCpu() : undefined;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await op(warm + i);
   const us = (childCpuUs() - c0) / n;
   const ms = performance.now() - t0;
+  if (n > 0 && th0) {
+    const th1 = threadCpu();
+    const per = new Map<string, number>();
+    for (const [k, v] of th1) {
+      const name = k.slice(0, k.indexOf('#'));
+      per.set(name, (per.get(name) ?? 0) + (v - (th0.get(k) ?? 0)) / n);
+    }
+    console.log(`  per thread (µs per operation): ${[...per].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+  }
   console.log(`${label}: ${us.toFixed(1)} µs server CPU per operation (${n} in ${(ms / 1000).toFixed(1)} s wall)`);
   return us;
 }
