@@ -52,7 +52,13 @@ const exts = ['1001', '1002'].map((ext) => ({ ext, password: `acme-${ext}-secret
 writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml({ id: 'acme', domains: ['acme.example'], extensions: exts }));
 
 const profDir = process.env['PBX_CPU_PROF'];
-const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'serve', '--config', join(dir, 'pbx.yaml')], {
+// PBX_PROBE_BUILT=1: the server from dist/ (`npm run build` first), as bin/pbx runs it in
+// production. Under tsx every function carries esbuild's __name(fn, "name") (keepNames): a
+// defineProperty per closure made, which costs CPU and leaves each closure with its own
+// property store, figures production does not pay.
+const built = process.env['PBX_PROBE_BUILT'] === '1';
+const entry = built ? [join(REPO, 'dist/cli/main.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
+const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...entry, 'serve', '--config', join(dir, 'pbx.yaml')], {
   cwd: REPO,
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, NO_COLOR: '1' },
@@ -152,7 +158,7 @@ const call = await measure('call 1001 -> 1002 (set-up and BYE)', nCalls, 30, asy
   const bye = await a.inDialog('BYE');
   if (bye.status !== 200) throw new Error(`BYE answered ${bye.status}`);
 });
-console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`);
+console.log(`${built ? 'server from dist/' : 'server under tsx'}; load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}`);
 console.log(JSON.stringify({ optionsUs: +opt.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1) }));
 
 a.close();
