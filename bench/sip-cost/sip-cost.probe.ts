@@ -22,11 +22,13 @@
  *
  *   node --import tsx bench/sip-cost/sip-cost.probe.ts [options=20000] [registers=5000] [calls=500]
  *   (PBX_CPU_PROF=dir adds --cpu-prof --cpu-prof-dir=dir to the server; PBX_PROBE_DIST=1 runs the
- *   compiled dist/ instead of the sources under tsx; 0 skips a measurement.)
+ *   compiled dist/ instead of the sources under tsx; PBX_CPU_THREADS=1 also prints each figure
+ *   split by the server's threads, from /proc/<pid>/task: MainThread (SIP), media-N (the media
+ *   workers), V8Worker (V8's GC and compiler helpers); 0 skips a measurement.)
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMessage } from '../../src/sip/message/parse.js';
@@ -61,10 +63,12 @@ const exts = ['1001', '1002'].map((ext) => ({ ext, password: `acme-${ext}-secret
 writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml({ id: 'acme', domains: ['acme.example'], extensions: exts }));
 
 const profDir = process.env['PBX_CPU_PROF'];
-// PBX_PROBE_DIST=1: the compiled dist/ (what bin/pbx runs; `npm run build` first) instead of the
-// sources under tsx, whose transform wraps every function created at run time in a __name call
-// (an Object.defineProperty each time a closure is made).
-const entry = process.env['PBX_PROBE_DIST'] === '1' ? [join(REPO, 'dist/cli/main.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
+// PBX_PROBE_DIST=1 (or PBX_PROBE_BUILT=1): the compiled dist/ (what bin/pbx runs; `npm run build`
+// first) instead of the sources under tsx, whose transform wraps every function created at run
+// time in a __name call (an Object.defineProperty per closure made, and a property store of its
+// own for each closure: CPU and heap production does not pay).
+const built = process.env['PBX_PROBE_DIST'] === '1' || process.env['PBX_PROBE_BUILT'] === '1';
+const entry = built ? [join(REPO, 'dist/cli/main.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
 const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...entry, 'serve', '--config', join(dir, 'pbx.yaml')], {
   cwd: REPO,
   stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,6 +85,22 @@ for (let i = 0; !/ready/.test(log); i++) {
   await new Promise((r) => setTimeout(r, 50));
 }
 
+/** CPU time of each thread of the server so far (µs), keyed name#tid. */
+function threadCpu(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of readdirSync(`/proc/${child.pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${child.pid}/task/${t}/stat`, 'utf8');
+      const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'));
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      m.set(`${name}#${t}`, (Number(fields[11]) + Number(fields[12])) * TICK_US);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return m;
+}
+
 function childCpuUs(pid = child.pid!): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -92,10 +112,20 @@ async function measure(label: string, n: number, warm: number, op: (i: number) =
   for (let i = 0; i < warm; i++) await op(i);
   await new Promise((r) => setTimeout(r, 300));
   const c0 = childCpuUs(pid);
+  const th0 = process.env['PBX_CPU_THREADS'] && pid === child.pid ? threadCpu() : undefined;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await op(warm + i);
   const us = (childCpuUs(pid) - c0) / n;
   const ms = performance.now() - t0;
+  if (n > 0 && th0) {
+    const th1 = threadCpu();
+    const per = new Map<string, number>();
+    for (const [k, v] of th1) {
+      const name = k.slice(0, k.indexOf('#'));
+      per.set(name, (per.get(name) ?? 0) + (v - (th0.get(k) ?? 0)) / n);
+    }
+    console.log(`  per thread (µs per operation): ${[...per].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+  }
   console.log(`${label}: ${us.toFixed(1)} µs server CPU per operation (${n} in ${(ms / 1000).toFixed(1)} s wall)`);
   return us;
 }
@@ -242,6 +272,6 @@ bare.kill('SIGTERM');
 await new Promise((r) => bare.once('exit', r));
 
 if (bareReg > 0) console.log(`PBX / bare for a REGISTER pair: ${(reg / bareReg).toFixed(1)}x`);
-console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}; server ${entry.at(-1)}`);
+console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}; node ${process.version}; server ${built ? 'from dist/' : 'under tsx'}`);
 console.log(JSON.stringify({ floorUs: +floor.toFixed(1), optionsUs: +opt.toFixed(1), optionsBurstUs: +burst.toFixed(1), floorBurstUs: +floorBurst.toFixed(1), registerPairUs: +reg.toFixed(1), callUs: +call.toFixed(1), bareRegisterPairUs: +bareReg.toFixed(1) }));
 rmSync(dir, { recursive: true, force: true });

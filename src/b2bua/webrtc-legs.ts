@@ -31,7 +31,7 @@ interface BrowserHop {
 }
 
 interface LegState {
-  local: { ufrag: string; pwd: string };
+  readonly local: { ufrag: string; pwd: string };
   hop: BrowserHop | undefined;
   /** What the worker should have for the leg. */
   active: MediaWebrtc | null;
@@ -186,9 +186,21 @@ function dress(sd: SessionDescription, local: { ufrag: string; pwd: string }, fi
   return sd;
 }
 
+/**
+ * A leg's state; its ICE credentials are drawn when first read (a leg that is never a
+ * browser's never needs them: four getrandom calls saved on every plain call, issue 13).
+ */
 function newLeg(): LegState {
-  // RFC 8839 §5.4: ufrag at least 4 characters, pwd at least 22, from the ice-char set.
-  return { local: { ufrag: randomBytes(6).toString('base64url').replace(/[-_]/g, 'x'), pwd: randomBytes(18).toString('base64url').replace(/[-_]/g, 'x') }, hop: undefined, active: null, dirty: false };
+  let local: LegState['local'] | undefined;
+  return {
+    get local() {
+      // RFC 8839 §5.4: ufrag at least 4 characters, pwd at least 22, from the ice-char set.
+      return (local ??= { ufrag: randomBytes(6).toString('base64url').replace(/[-_]/g, 'x'), pwd: randomBytes(18).toString('base64url').replace(/[-_]/g, 'x') });
+    },
+    hop: undefined,
+    active: null,
+    dirty: false,
+  };
 }
 
 function firstAudio(sd: SessionDescription): MediaDescription | undefined {

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { MediaError } from './media-error.js';
+import { PortBatch, unbatch } from './port-batch.js';
 import type { CommandName, CommandOf, CommandResult, MediaCommand, MediaEvent, MediaRequest, WorkerInit, WorkerMessage } from './protocol.js';
 import { spawnMediaWorker } from './worker-spawn.js';
 
@@ -41,6 +42,8 @@ export class WorkerSlot {
   /** Sessions placed on this worker, counted by the controller for load balancing. */
   load = 0;
   private worker: Worker | undefined;
+  /** Requests to the current worker, posted in batches (port-batch.ts). */
+  private out: PortBatch<MediaRequest> | undefined;
   private stateValue: SlotState = 'idle';
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -79,13 +82,19 @@ export class WorkerSlot {
       return;
     }
     this.worker = worker;
+    this.out = new PortBatch<MediaRequest>(
+      (m) => worker.postMessage(m),
+      (r, err) => this.notSent(r.id, err),
+    );
     let exitDone!: () => void;
     this.exited = new Promise<void>((r) => (exitDone = r));
-    worker.on('message', (m: WorkerMessage) => {
-      try {
-        this.onMessage(m);
-      } catch (err) {
-        this.o.logger.error('media worker message handling failed', { worker: this.index, error: err });
+    worker.on('message', (batch: WorkerMessage | WorkerMessage[]) => {
+      for (const m of unbatch(batch)) {
+        try {
+          this.onMessage(m);
+        } catch (err) {
+          this.o.logger.error('media worker message handling failed', { worker: this.index, error: err });
+        }
       }
     });
     worker.on('error', (err: Error) => {
@@ -127,8 +136,8 @@ export class WorkerSlot {
 
   /** Send a command; resolves with its result or rejects with a MediaError. Never hangs. */
   request<K extends CommandName>(cmd: CommandOf<K>): Promise<CommandResult<K>> {
-    const w = this.worker;
-    if (this.stateValue !== 'ready' || !w) {
+    const out = this.out;
+    if (this.stateValue !== 'ready' || !this.worker || !out) {
       return Promise.reject(new MediaError(this.stateValue === 'stopped' ? 'stopped' : 'worker-gone', `media worker ${this.index} is ${this.stateValue}`));
     }
     const id = this.nextId++;
@@ -138,14 +147,17 @@ export class WorkerSlot {
         reject(new MediaError('timeout', `media worker ${this.index}: ${cmd.op} not answered in ${this.o.requestTimeoutMs} ms`));
       }, this.o.requestTimeoutMs);
       this.pending.set(id, { op: cmd.op, resolve: resolve as (v: unknown) => void, reject, timer });
-      try {
-        w.postMessage({ id, cmd: cmd as MediaCommand } satisfies MediaRequest);
-      } catch (err) {
-        this.pending.delete(id);
-        this.o.clock.clearTimeout(timer);
-        reject(new MediaError('worker-gone', `media worker ${this.index}: ${cmd.op} not sent`, { cause: err }));
-      }
+      out.send({ id, cmd: cmd as MediaCommand });
     });
+  }
+
+  /** A request the port refused (a command that cannot be cloned, a closed port). */
+  private notSent(id: number, err: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.o.clock.clearTimeout(p.timer);
+    p.reject(new MediaError('worker-gone', `media worker ${this.index}: ${p.op} not sent`, { cause: err }));
   }
 
   /** End the worker for good (no restart); pending requests reject with MediaError('stopped'). */
@@ -169,6 +181,7 @@ export class WorkerSlot {
   injectFault(fault: MediaFault): void {
     const w = this.worker;
     if (!w) return;
+    this.out?.flush(); // what was asked before the fault reaches the worker before it
     if (fault === 'terminate') void w.terminate();
     else if (fault === 'throw') w.postMessage({ id: 0, cmd: { op: 'crash' } } satisfies MediaRequest);
     else w.postMessage({ id: 0, cmd: { op: 'stall', ms: fault.stallMs } } satisfies MediaRequest);

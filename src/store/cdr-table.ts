@@ -66,11 +66,19 @@ export class CdrTable {
   private readonly recoverTx: (now: number) => number;
   private readonly filtered = new Map<string, Database.Statement<Array<string | number>, CdrSqlRow>>();
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * @param onRecorded runs inside the transaction that writes a new record (the recording
+   * link), so a call's end is one commit: each commit appends its pages to the WAL.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    onRecorded?: (callId: string) => void,
+  ) {
     this.st = this.prepare();
     this.endTx = db.transaction((params: CdrParams) => {
       const inserted = this.st.insertCdr.run(...params).changes === 1;
       this.st.deleteActive.run(params[0]);
+      if (inserted) onRecorded?.(params[0]);
       return inserted;
     });
     this.recoverTx = db.transaction((now: number) => {
@@ -129,8 +137,8 @@ export class CdrTable {
   }
 
   /**
-   * One transaction: writes the record and removes the active row. A call id already
-   * recorded is not written again (false); its active row is removed all the same.
+   * One transaction: writes the record (and runs onRecorded) and removes the active row. A
+   * call id already recorded is not written again (false); its active row is removed all the same.
    */
   callEnded(cdr: CdrInput): boolean {
     return this.endTx(cdrToParams(cdr));

@@ -111,6 +111,9 @@ export class RecordingTable {
       linkCdr: db.prepare<[string, string]>(
         'UPDATE cdrs SET recording_id = (SELECT id FROM recordings WHERE call_id = ? ORDER BY started_at, id LIMIT 1) WHERE call_id = ? AND recording_id IS NULL',
       ),
+      // Covering index, no sort: most calls have no recording, and the UPDATE above (its
+      // ORDER BY needs a temporary b-tree per run) cost each call's end about 50 µs.
+      hasRecording: db.prepare<[string], number>('SELECT 1 FROM recordings WHERE call_id = ? LIMIT 1').pluck(),
       unfinished: db.prepare<[], SqlRow>(`SELECT ${COLS} FROM recordings WHERE status = 'recording'`),
       extMode: db.prepare<[string], string | null>('SELECT recording FROM extensions WHERE ext = ?').pluck(),
       setExtMode: db.prepare<[string | null, string]>('UPDATE extensions SET recording = ? WHERE ext = ?'),
@@ -140,6 +143,7 @@ export class RecordingTable {
 
   /** The call record of callId (once written) points at the call's first recording. */
   linkCdr(callId: string): void {
+    if (this.st.hasRecording.get(callId) === undefined) return;
     this.st.linkCdr.run(callId, callId);
   }
 

@@ -225,8 +225,8 @@ export class SqliteTenantStore implements TenantStore {
     this.file = file;
     this.st = this.prepare();
     this.dataVersion = new DataVersionWatch(() => this.st.dataVersion.get()!, opts.tickScheduler);
-    this.cdrs = new CdrTable(db);
     this.recordings = new RecordingTable(db);
+    this.cdrs = new CdrTable(db, (callId) => this.recordings.linkCdr(callId));
     this.callHandling = new CallHandlingTable(db, () => this.syncWithFile());
     this.voicemail = new VoicemailTable(db);
     this.webLogins = new WebLoginTable(db);
@@ -556,9 +556,7 @@ export class SqliteTenantStore implements TenantStore {
 
   callEnded(cdr: CdrInput): boolean {
     try {
-      const written = this.cdrs.callEnded(cdr);
-      if (written) this.recordings.linkCdr(cdr.callId);
-      return written;
+      return this.cdrs.callEnded(cdr);
     } catch (e) {
       throw this.fail('callEnded', e);
     }

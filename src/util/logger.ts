@@ -83,29 +83,65 @@ export function createLogger(
     },
     destination,
   );
-  const make = (scope: string | undefined, bound: Record<string, unknown> | undefined): Logger => {
-    const bindings = lineFields(bound);
-    const own = scope !== undefined || bindings ? root.child(scope !== undefined ? { scope, ...bindings } : bindings!) : root;
-    const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-      if (!own.isLevelEnabled(lvl)) return;
-      const text = scrubSecrets(msg);
-      const f = lineFields(fields);
-      if (!f) return own[lvl](text);
-      // A line's field that a bound field also names: write the merged set from the root, so
-      // the line has each key once and its own value wins.
-      if (bindings) for (const k in f) if (k in bindings) return root[lvl]({ ...(scope !== undefined ? { scope } : {}), ...bindings, ...f }, text);
-      own[lvl](f, text);
-    };
-    return {
-      debug: (m, f) => emit('debug', m, f),
-      info: (m, f) => emit('info', m, f),
-      warn: (m, f) => emit('warn', m, f),
-      error: (m, f) => emit('error', m, f),
-      child: (s) => make(scope ? `${scope}.${s}` : s, bound),
-      with: (f) => make(scope, { ...bound, ...f }),
-    };
-  };
-  return make(opts.scope, opts.fields);
+  return new BoundLogger(root, opts.scope, opts.fields);
+}
+
+/**
+ * A scope and bound fields over the root pino logger. The pino child that carries them is
+ * made on the first line written at an enabled level: a logger bound per call (the B2BUA's
+ * tenant and call fields) that never writes a line costs one small object, not a pino child
+ * with its serialized bindings (issue 13: memory and CPU per call). Children never get a
+ * level of their own, so the root's level is theirs.
+ */
+class BoundLogger implements Logger {
+  private readonly bindings: Record<string, unknown> | undefined;
+  private own: PinoLogger | undefined;
+
+  constructor(
+    private readonly root: PinoLogger,
+    private readonly scope: string | undefined,
+    private readonly bound: Record<string, unknown> | undefined,
+  ) {
+    this.bindings = lineFields(bound);
+    if (scope === undefined && !this.bindings) this.own = root;
+  }
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.emit('debug', msg, fields);
+  }
+
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.emit('info', msg, fields);
+  }
+
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.emit('warn', msg, fields);
+  }
+
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.emit('error', msg, fields);
+  }
+
+  child(scope: string): Logger {
+    return new BoundLogger(this.root, this.scope ? `${this.scope}.${scope}` : scope, this.bound);
+  }
+
+  with(fields: Record<string, unknown>): Logger {
+    return new BoundLogger(this.root, this.scope, { ...this.bound, ...fields });
+  }
+
+  private emit(lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+    const { root, scope, bindings } = this;
+    if (!root.isLevelEnabled(lvl)) return;
+    const own = (this.own ??= root.child(scope !== undefined ? { scope, ...bindings } : bindings!));
+    const text = scrubSecrets(msg);
+    const f = lineFields(fields);
+    if (!f) return own[lvl](text);
+    // A line's field that a bound field also names: write the merged set from the root, so
+    // the line has each key once and its own value wins.
+    if (bindings) for (const k in f) if (k in bindings) return root[lvl]({ ...(scope !== undefined ? { scope } : {}), ...bindings, ...f }, text);
+    own[lvl](f, text);
+  }
 }
 
 /** A logger that drops everything; for tests that do not look at logs. */

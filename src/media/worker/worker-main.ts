@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError } from '../media-error.js';
+import { PortBatch, unbatch } from '../port-batch.js';
 import type { MediaRequest, WireError, WorkerInit, WorkerMessage } from '../protocol.js';
 import { portLogger } from './port-logger.js';
 import { RelayEngine } from './relay-engine.js';
@@ -13,8 +14,16 @@ const port = parentPort;
 if (!port) throw new Error('worker-main runs only as a worker thread');
 const init = workerData as WorkerInit;
 
+/** Responses, events and log lines, in batches (port-batch.ts); one that cannot be cloned is logged (its request times out). */
+const out = new PortBatch<WorkerMessage>(
+  (m) => port.postMessage(m),
+  (m, err) => {
+    if (m.kind !== 'log') log.error('media worker message not posted', { kind: m.kind, error: err });
+  },
+);
+
 function post(m: WorkerMessage): void {
-  port!.postMessage(m);
+  out.send(m);
 }
 
 /** The worker's logger: lines go to the main thread, which writes them (port-logger.ts). */
@@ -33,7 +42,11 @@ const engine = new RelayEngine({
   emit: (event) => post({ kind: 'event', event }),
 });
 
-port.on('message', (req: MediaRequest) => {
+port.on('message', (batch: MediaRequest | MediaRequest[]) => {
+  for (const req of unbatch(batch)) onRequest(req);
+});
+
+function onRequest(req: MediaRequest): void {
   const id = typeof req?.id === 'number' ? req.id : -1;
   if (req?.cmd?.op === 'crash') {
     post({ kind: 'response', id, ok: true, result: null });
@@ -60,7 +73,7 @@ port.on('message', (req: MediaRequest) => {
       post({ kind: 'response', id, ok: false, error: wire });
     },
   );
-});
+}
 
 const checker = setInterval(() => engine.checkInactivity(), Math.max(10, init.checkIntervalMs));
 port.on('close', () => {

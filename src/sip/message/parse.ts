@@ -131,15 +131,28 @@ function parse(buf: Buffer, framed: boolean, limits: ParseLimits): ParseResult {
     if (cl === undefined) return fail('bad Content-Length', partial);
     // RFC 4475 §3.1.2.2: on a datagram, more length than octets is a 400.
     if (cl > buf.length - bodyStart) return fail('Content-Length larger than message', partial);
-    msg.body = cl === 0 ? EMPTY : buf.subarray(bodyStart, bodyStart + cl);
+    msg.body = cl === 0 ? EMPTY : ownBody(buf, bodyStart, bodyStart + cl);
     length = bodyStart + cl;
   } else if (framed) {
     length = bodyStart;
   } else {
-    msg.body = bodyStart < buf.length ? buf.subarray(bodyStart) : EMPTY;
+    msg.body = bodyStart < buf.length ? ownBody(buf, bodyStart, buf.length) : EMPTY;
     length = buf.length;
   }
   return { ok: true, message: msg, length };
+}
+
+/**
+ * The body in memory of its own: a view into the datagram (or stream buffer) would keep the
+ * whole of it alive for as long as the message is kept, and a call keeps its INVITE and the
+ * callee's answer for its whole life (issue 13: about 1.5 KiB per kept message).
+ */
+function ownBody(buf: Buffer, start: number, end: number): Buffer {
+  const view = buf.subarray(start, end);
+  if (view.length === view.buffer.byteLength) return view;
+  const own = Buffer.allocUnsafeSlow(view.length);
+  view.copy(own);
+  return own;
 }
 
 function isStatusLine(line: string): boolean {

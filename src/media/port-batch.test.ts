@@ -1,0 +1,53 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PortBatch, unbatch } from './port-batch.js';
+
+const microtasks = () => new Promise<void>((r) => setImmediate(r));
+
+test('messages sent in one run of the microtask queue go as one batch, in order', async () => {
+  const posted: unknown[] = [];
+  const b = new PortBatch<number>((m) => posted.push(m), () => assert.unreachable());
+  b.send(1);
+  b.send(2);
+  b.send(3);
+  assert.equal(posted, []);
+  await microtasks();
+  assert.equal(posted, [[1, 2, 3]]);
+  b.send(4);
+  await microtasks();
+  assert.equal(posted, [[1, 2, 3], 4], 'a lone message goes as itself');
+});
+
+test('flush posts at once what is queued', () => {
+  const posted: unknown[] = [];
+  const b = new PortBatch<string>((m) => posted.push(m), () => assert.unreachable());
+  b.send('a');
+  b.flush();
+  b.flush();
+  assert.equal(posted, ['a']);
+});
+
+test('a refused batch is posted message by message: only the refused one is reported', async () => {
+  const posted: unknown[] = [];
+  const refused: Array<[number, string]> = [];
+  const b = new PortBatch<number>(
+    (m) => {
+      if (Array.isArray(m) || m === 2) throw new Error(`cannot clone ${JSON.stringify(m)}`);
+      posted.push(m);
+    },
+    (m, err) => refused.push([m, (err as Error).message]),
+  );
+  b.send(1);
+  b.send(2);
+  b.send(3);
+  await microtasks();
+  assert.equal(posted, [1, 3]);
+  assert.equal(refused, [[2, 'cannot clone 2']]);
+});
+
+test('unbatch hands on a batch or a lone message', () => {
+  assert.equal(unbatch([1, 2]), [1, 2]);
+  assert.equal(unbatch({ kind: 'ready' }), [{ kind: 'ready' }]);
+});
+
+test.run();
