@@ -2,20 +2,40 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PortBatch, unbatch } from './port-batch.js';
 
-const microtasks = () => new Promise<void>((r) => setImmediate(r));
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
-test('messages sent in one run of the microtask queue go as one batch, in order', async () => {
+test('messages sent in one turn go as one batch, in order', async () => {
   const posted: unknown[] = [];
   const b = new PortBatch<number>((m) => posted.push(m), () => assert.unreachable());
   b.send(1);
   b.send(2);
   b.send(3);
   assert.equal(posted, []);
-  await microtasks();
+  await nextTurn();
   assert.equal(posted, [[1, 2, 3]]);
   b.send(4);
-  await microtasks();
+  await nextTurn();
   assert.equal(posted, [[1, 2, 3], 4], 'a lone message goes as itself');
+});
+
+test("a batch leaves before what the same turn deferred by a nextTick after it (dgram's send to an IP address)", async () => {
+  const order: string[] = [];
+  const posted: unknown[] = [];
+  const b = new PortBatch<number>((m) => (order.push('posted to the worker'), posted.push(m)), () => assert.unreachable());
+  // As the B2BUA runs: inside an I/O callback (a macrotask), setRemote for the callee's leg, then
+  // the caller's 200, which dgram sends one nextTick later. Node runs the nextTick queue before
+  // the microtask queue, so a batch flushed from a microtask would leave after the 200.
+  await new Promise<void>((done) =>
+    setImmediate(() => {
+      b.send(1);
+      b.send(2);
+      process.nextTick(() => order.push('datagram sent'));
+      void Promise.resolve().then(() => b.send(3)); // a continuation: the next batch
+      setImmediate(done);
+    }),
+  );
+  assert.equal(order, ['posted to the worker', 'datagram sent', 'posted to the worker']);
+  assert.equal(posted, [[1, 2], 3]);
 });
 
 test('flush posts at once what is queued', () => {
@@ -40,7 +60,7 @@ test('a refused batch is posted message by message: only the refused one is repo
   b.send(1);
   b.send(2);
   b.send(3);
-  await microtasks();
+  await nextTurn();
   assert.equal(posted, [1, 3]);
   assert.equal(refused, [[2, 'cannot clone 2']]);
 });

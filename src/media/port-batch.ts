@@ -1,6 +1,6 @@
 /**
  * Messages between the main thread and a media worker, sent in batches: what one side posts
- * within one run of the microtask queue goes over the port as one message (an array), so a
+ * within one turn (until its next process.nextTick) goes over the port as one message (an array), so a
  * call's answer (setRemote, setCodecs, setDtmf) costs one postMessage and one wake-up of the
  * other thread instead of three, and their three responses come back as one (issue 13: every
  * postMessage clones its data and wakes the other thread's event loop). A lone message goes
@@ -25,7 +25,11 @@ export class PortBatch<T> {
     this.queue.push(m);
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => this.flush());
+    // process.nextTick, not queueMicrotask: Node's dgram defers a send to an IP address by one
+    // nextTick, so a batch scheduled in the same turn leaves before the datagrams sent after it
+    // (a B2BUA's setRemote for the callee, then the caller's 200: the worker must know the leg
+    // before the caller's first RTP can arrive, as it did when every message was posted at once).
+    process.nextTick(flushBatch, this);
   }
 
   /** Post what is queued now (before a message that must not wait behind it). */
@@ -50,6 +54,10 @@ export class PortBatch<T> {
       }
     }
   }
+}
+
+function flushBatch(batch: PortBatch<unknown>): void {
+  batch.flush();
 }
 
 /** The messages of one arrival, batched or not, in order. */
