@@ -12,7 +12,7 @@
  *
  *   node --expose-gc --import tsx bench/calls/call-memory.probe.ts [calls=200] [directMedia=off|on] [callsPerSecond=20]
  *   (PROBE_SNAPSHOTS=<dir> also writes main-thread heap snapshots before and after;
- *   PROBE_BUILT=1 runs the server from dist/ (`npm run build` first) as production does: under
+ *   PBX_PROBE_DIST=1 runs the server from dist/ (`npm run build` first) as production does: under
  *   tsx each function made carries esbuild's __name(fn, "name"), whose own `name` property gives
  *   every closure a property store, about 12 KiB of a call's main heap that dist/ does not have)
  */
@@ -30,7 +30,7 @@ import { SippProcess } from '../../test/support/sipp-process.js';
 const calls = Number(process.argv[2] ?? 200);
 const direct = process.argv[3] === 'on';
 const rate = Number(process.argv[4] ?? 20);
-const built = process.env['PROBE_BUILT'] === '1';
+const built = process.env['PBX_PROBE_DIST'] === '1';
 const src = built ? '../../dist' : '../../src';
 const { PbxServer } = (await import(`${src}/app/pbx-server.js`)) as { PbxServer: typeof PbxServerClass };
 const { createLogger } = (await import(`${src}/util/logger.js`)) as { createLogger: typeof createLoggerFn };

@@ -63,11 +63,11 @@ const exts = ['1001', '1002'].map((ext) => ({ ext, password: `acme-${ext}-secret
 writeFileSync(join(dir, 'tenants', 'acme.yaml'), tenantYaml({ id: 'acme', domains: ['acme.example'], extensions: exts }));
 
 const profDir = process.env['PBX_CPU_PROF'];
-// PBX_PROBE_DIST=1 (or PBX_PROBE_BUILT=1): the compiled dist/ (what bin/pbx runs; `npm run build`
+// PBX_PROBE_DIST=1: the compiled dist/ (what bin/pbx runs; `npm run build`
 // first) instead of the sources under tsx, whose transform wraps every function created at run
 // time in a __name call (an Object.defineProperty per closure made, and a property store of its
 // own for each closure: CPU and heap production does not pay).
-const built = process.env['PBX_PROBE_DIST'] === '1' || process.env['PBX_PROBE_BUILT'] === '1';
+const built = process.env['PBX_PROBE_DIST'] === '1';
 const entry = built ? [join(REPO, 'dist/cli/main.js')] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
 const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...entry, 'serve', '--config', join(dir, 'pbx.yaml')], {
   cwd: REPO,
